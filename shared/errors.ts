@@ -1,0 +1,95 @@
+// One class per failure kind, so callers branch on `instanceof` or `code`, never on message text.
+// Messages say what happened and what the person can do about it.
+
+export abstract class StewardError extends Error {
+  abstract readonly code: string;
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Bytes or JSON that do not decode: truncated, oversized, wrong field, garbage. */
+export class MalformedInput extends StewardError {
+  readonly code = "malformed_input";
+}
+
+/** A format or protocol version this build does not accept (including downgrades). */
+export class UnsupportedVersion extends StewardError {
+  readonly code = "unsupported_version";
+}
+
+/** An envelope whose header, commitment or ciphertext fails authentication. */
+export class TamperedEnvelope extends StewardError {
+  readonly code = "tampered_envelope";
+}
+
+/** A signature that does not verify under the key it claims. */
+export class InvalidSignature extends StewardError {
+  readonly code = "invalid_signature";
+}
+
+/** A key bundle or contact whose keys have not been verified out of band (or changed since). */
+export class UnverifiedRecipient extends StewardError {
+  readonly code = "unverified_recipient";
+}
+
+/** A verified contact now presents different keys; sharing stays blocked until re-verified. */
+export class KeyChanged extends StewardError {
+  readonly code = "key_changed";
+}
+
+/** A scope, hour or generation the grant does not cover. */
+export class OutsideGrant extends StewardError {
+  readonly code = "outside_grant";
+}
+
+/** A grant that is not what the patient signed, or is not addressed to this account. */
+export class ForgedGrant extends StewardError {
+  readonly code = "forged_grant";
+}
+
+/** A grant past its expiry. */
+export class ExpiredGrant extends StewardError {
+  readonly code = "expired_grant";
+}
+
+/** A grant the patient revoked. */
+export class RevokedGrant extends StewardError {
+  readonly code = "revoked_grant";
+}
+
+/** Key-derivation parameters below this client's floor (a downgrade attempt or a corrupt kit). */
+export class WeakKdfParameters extends StewardError {
+  readonly code = "weak_kdf_parameters";
+}
+
+/** A recovery secret or passphrase that does not open the kit. */
+export class WrongSecret extends StewardError {
+  readonly code = "wrong_secret";
+}
+
+/** The server served older state than this client already saw. */
+export class RollbackDetected extends StewardError {
+  readonly code = "rollback_detected";
+}
+
+/** A device's envelope chain has a hole: something was dropped or withheld. */
+export class GapDetected extends StewardError {
+  readonly code = "gap_detected";
+}
+
+/** A device's envelope chain does not link: reordered, replaced or forked. */
+export class ChainBroken extends StewardError {
+  readonly code = "chain_broken";
+}
+
+/** Two views of the same history that cannot both be true. */
+export class ForkDetected extends StewardError {
+  readonly code = "fork_detected";
+}
+
+/** The libsodium build lacks a function this code needs (e.g. the standard build without Argon2id). */
+export class CryptoUnavailable extends StewardError {
+  readonly code = "crypto_unavailable";
+}

@@ -1,0 +1,6 @@
+import { Hono } from "hono";
+
+const app = new Hono();
+app.get("/health", (c) => c.json({ ok: true, service: "steward" }));
+
+export default app;
