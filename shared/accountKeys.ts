@@ -1,0 +1,45 @@
+// An account's secret keys and the signed public bundle made from them (clients only).
+import { InvalidSignature } from "./errors.js";
+import { keyBundleSignedBytes, type KeyBundle } from "./keyBundle.js";
+import { signedMessage, type SignatureContext } from "./signing.js";
+import { sodium } from "./sodium.js";
+
+export interface AccountKeys {
+  readonly signKey: Uint8Array;
+  readonly signSecretKey: Uint8Array;
+  readonly boxKey: Uint8Array;
+  readonly boxSecretKey: Uint8Array;
+  readonly bundle: KeyBundle;
+}
+
+/** Fresh, independent key pairs for signing and for encryption. */
+export function createAccountKeys(now = Date.now()): AccountKeys {
+  const s = sodium();
+  const sign = s.crypto_sign_keypair();
+  const box = s.crypto_box_keypair();
+  return accountKeysFrom(sign.publicKey, sign.privateKey, box.publicKey, box.privateKey, now);
+}
+
+export function accountKeysFrom(signKey: Uint8Array, signSecretKey: Uint8Array, boxKey: Uint8Array, boxSecretKey: Uint8Array, createdAt: number): AccountKeys {
+  const unsigned = { signKey, boxKey, createdAt };
+  const signature = sodium().crypto_sign_detached(keyBundleSignedBytes(unsigned), signSecretKey);
+  return { signKey, signSecretKey, boxKey, boxSecretKey, bundle: { ...unsigned, signature } };
+}
+
+/** Throws InvalidSignature unless the bundle's encryption key is signed by its identity key. */
+export function verifyKeyBundle(bundle: KeyBundle): KeyBundle {
+  if (!sodium().crypto_sign_verify_detached(bundle.signature, keyBundleSignedBytes(bundle), bundle.signKey)) {
+    throw new InvalidSignature("key bundle is not signed by its own identity key");
+  }
+  return bundle;
+}
+
+export function sign(context: SignatureContext, secretKey: Uint8Array, ...payload: Uint8Array[]): Uint8Array {
+  return sodium().crypto_sign_detached(signedMessage(context, ...payload), secretKey);
+}
+
+export function verify(context: SignatureContext, signature: Uint8Array, publicKey: Uint8Array, what: string, ...payload: Uint8Array[]): void {
+  if (signature.length !== 64 || publicKey.length !== 32 || !sodium().crypto_sign_verify_detached(signature, signedMessage(context, ...payload), publicKey)) {
+    throw new InvalidSignature(`${what}: signature does not verify`);
+  }
+}
