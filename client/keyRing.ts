@@ -1,0 +1,123 @@
+// The key ring: everything secret an account holds. For a patient that includes the data keys (a
+// metadata key for scope tags and one GGM root per scope and generation). Serialised as JSON with
+// base64url bytes, validated on the way in; it only ever leaves memory sealed (keyStore.ts,
+// recovery kit, device linking).
+import { z } from "zod";
+import { accountKeysFrom, type AccountKeys } from "../shared/accountKeys.js";
+import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from "../shared/bytes.js";
+import { MalformedInput } from "../shared/errors.js";
+import { KeyTreeReader, ROOT, newRoot } from "../shared/keyTree.js";
+import { SCOPES, type Scope } from "../shared/records.js";
+import { scopeTag } from "../shared/scopeTag.js";
+import { sodium } from "../shared/sodium.js";
+
+export interface ScopeKeys {
+  /** Generation every new write uses. */
+  current: number;
+  roots: Map<number, Uint8Array>;
+}
+
+export interface DataKeys {
+  metaKey: Uint8Array;
+  scopes: Record<Scope, ScopeKeys>;
+}
+
+export interface KeyRing {
+  account: AccountKeys;
+  /** Present on a patient's devices only. */
+  data?: DataKeys;
+}
+
+const b64 = z.string().transform((text, ctx) => {
+  try {
+    return fromBase64Url(text);
+  } catch {
+    ctx.addIssue({ code: "custom", message: "not base64url" });
+    return z.NEVER;
+  }
+});
+
+const keyRingSchema = z.object({
+  version: z.literal(1),
+  account: z.object({ signKey: b64, signSecretKey: b64, boxKey: b64, boxSecretKey: b64, createdAt: z.number().int().nonnegative() }),
+  data: z
+    .object({
+      metaKey: b64,
+      scopes: z.record(z.enum(SCOPES), z.object({ current: z.number().int().nonnegative(), roots: z.record(z.string().regex(/^\d+$/), b64) })),
+    })
+    .optional(),
+});
+
+export function newKeyRing(account: AccountKeys, patient: boolean): KeyRing {
+  if (!patient) return { account };
+  const scopes = Object.fromEntries(SCOPES.map((scope) => [scope, { current: 1, roots: new Map([[1, newRoot()]]) }])) as Record<Scope, ScopeKeys>;
+  return { account, data: { metaKey: sodium().randombytes_buf(32), scopes } };
+}
+
+export function encodeKeyRing(ring: KeyRing): Uint8Array {
+  const a = ring.account;
+  return utf8(
+    JSON.stringify({
+      version: 1,
+      account: { signKey: toBase64Url(a.signKey), signSecretKey: toBase64Url(a.signSecretKey), boxKey: toBase64Url(a.boxKey), boxSecretKey: toBase64Url(a.boxSecretKey), createdAt: a.bundle.createdAt },
+      data: ring.data && {
+        metaKey: toBase64Url(ring.data.metaKey),
+        scopes: Object.fromEntries(
+          SCOPES.map((scope) => {
+            const keys = ring.data!.scopes[scope];
+            return [scope, { current: keys.current, roots: Object.fromEntries([...keys.roots].map(([g, root]) => [String(g), toBase64Url(root)])) }];
+          }),
+        ),
+      },
+    }),
+  );
+}
+
+export function decodeKeyRing(bytes: Uint8Array): KeyRing {
+  let json: unknown;
+  try {
+    json = JSON.parse(fromUtf8(bytes, "key ring"));
+  } catch {
+    throw new MalformedInput("key ring is not valid JSON");
+  }
+  const parsed = keyRingSchema.safeParse(json);
+  if (!parsed.success) throw new MalformedInput(`key ring is malformed: ${parsed.error.issues[0]?.path.join(".")}`);
+  const a = parsed.data.account;
+  const account = accountKeysFrom(a.signKey, a.signSecretKey, a.boxKey, a.boxSecretKey, a.createdAt);
+  const d = parsed.data.data;
+  if (!d) return { account };
+  const scopes = {} as Record<Scope, ScopeKeys>;
+  for (const scope of SCOPES) {
+    const entry = d.scopes[scope];
+    if (!entry) throw new MalformedInput(`key ring lacks the ${scope} keys`);
+    const roots = new Map(Object.entries(entry.roots).map(([g, root]) => [Number(g), root]));
+    if (!roots.has(entry.current)) throw new MalformedInput(`key ring lacks the current ${scope} root`);
+    scopes[scope] = { current: entry.current, roots };
+  }
+  return { account, data: { metaKey: d.metaKey, scopes } };
+}
+
+/**
+ * Starts a new generation with a fresh random root for each scope given. Never derived from
+ * anything a revoked party held: that is what makes revocation forward-secure.
+ */
+export function rotateScopes(data: DataKeys, scopes: readonly Scope[]): void {
+  for (const scope of scopes) {
+    const keys = data.scopes[scope];
+    const next = Math.max(...keys.roots.keys()) + 1;
+    keys.roots.set(next, newRoot());
+    keys.current = next;
+  }
+}
+
+/** Tag ↔ scope for one patient, computed once. */
+export function scopeTags(data: DataKeys): Map<Scope, Uint8Array> {
+  return new Map(SCOPES.map((scope) => [scope, scopeTag(data.metaKey, scope)]));
+}
+
+/** Leaf derivation over a patient's own roots, cached per (scope, generation). */
+export function ownTreeReader(data: DataKeys, scope: Scope, generation: number): KeyTreeReader {
+  const root = data.scopes[scope].roots.get(generation);
+  if (!root) throw new MalformedInput(`no ${scope} key of generation ${generation} in this key ring`);
+  return new KeyTreeReader([{ node: ROOT, key: root }]);
+}

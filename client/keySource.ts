@@ -1,0 +1,91 @@
+// Where an open log's keys come from: the patient's own roots, or a grant's covers. The record
+// store and the sync engine see only this interface, so a patient's phone, a clinician and a
+// caregiver run the same code and differ only in what their keys reach.
+import { bytesEqual, toHex } from "../shared/bytes.js";
+import { OutsideGrant } from "../shared/errors.js";
+import type { OpenedGrant } from "../shared/grant.js";
+import { accountIdOf } from "../shared/keyBundle.js";
+import type { KeyTreeReader } from "../shared/keyTree.js";
+import type { Scope } from "../shared/records.js";
+import { ownTreeReader, scopeTags, type DataKeys } from "./keyRing.js";
+
+export interface KeySource {
+  readonly patientId: Uint8Array;
+  readonly patientKey: Uint8Array;
+  /** Whether every envelope of the log is visible, so device chains must be gap-free. */
+  readonly seesWholeLog: boolean;
+  scopes(): Scope[];
+  scopeOfTag(tag: Uint8Array): Scope | undefined;
+  tagOf(scope: Scope): Uint8Array;
+  leaf(scope: Scope, generation: number, hour: number): Uint8Array;
+  /** Generation a new write in `scope` uses; OutsideGrant when this holder may not write there. */
+  writeGeneration(scope: Scope, hour: number): number;
+  /** Whether an envelope signed by `authorKey` in (scope, hour) is authentic data of this log. */
+  authorAllowed(authorKey: Uint8Array, scope: Scope, hour: number): boolean;
+}
+
+/** Writers besides the patient: keys of write grants the patient issued. */
+export interface DelegatedWriter {
+  readonly signKey: Uint8Array;
+  readonly scopes: readonly Scope[];
+  readonly fromHour: number;
+  readonly toHour: number;
+}
+
+export function ownKeySource(patientKey: Uint8Array, data: DataKeys, writers: () => readonly DelegatedWriter[] = () => []): KeySource {
+  const tags = scopeTags(data);
+  const readers = new Map<string, KeyTreeReader>();
+  return {
+    patientId: accountIdOf(patientKey),
+    patientKey,
+    seesWholeLog: true,
+    scopes: () => [...tags.keys()],
+    scopeOfTag: (tag) => [...tags].find(([, t]) => bytesEqual(t, tag))?.[0],
+    tagOf: (scope) => tags.get(scope)!,
+    leaf(scope, generation, hour) {
+      const id = `${scope}:${generation}`;
+      let reader = readers.get(id);
+      if (!reader) {
+        reader = ownTreeReader(data, scope, generation);
+        readers.set(id, reader);
+      }
+      return reader.leaf(hour);
+    },
+    writeGeneration: (scope) => data.scopes[scope].current,
+    authorAllowed: (authorKey, scope, hour) =>
+      bytesEqual(authorKey, patientKey) || writers().some((w) => bytesEqual(w.signKey, authorKey) && w.scopes.includes(scope) && hour >= w.fromHour && hour <= w.toHour),
+  };
+}
+
+export function grantKeySource(grant: OpenedGrant, mySignKey: Uint8Array): KeySource {
+  const { policy } = grant;
+  return {
+    patientId: policy.patientId,
+    patientKey: policy.patientKey,
+    seesWholeLog: false,
+    scopes: () => grant.scopes.map((s) => s.scope),
+    scopeOfTag: (tag) => grant.scopeOfTag(tag)?.scope,
+    tagOf(scope) {
+      const granted = grant.scopes.find((s) => s.scope === scope);
+      if (!granted) throw new OutsideGrant(`this grant does not include ${scope}`);
+      return granted.scopeTag;
+    },
+    leaf: (scope, generation, hour) => grant.leaf(scope, generation, hour),
+    writeGeneration(scope, hour) {
+      const granted = grant.scopes.find((s) => s.scope === scope);
+      if (!policy.write || !granted) throw new OutsideGrant(`this grant does not let you write ${scope}`);
+      if (hour < granted.fromHour || hour > granted.toHour) throw new OutsideGrant(`hour ${hour} is outside what this grant lets you write`);
+      return Math.max(...granted.generations.keys());
+    },
+    authorAllowed(authorKey, scope, hour) {
+      if (bytesEqual(authorKey, policy.patientKey)) return true;
+      // Other grantees' writes cannot be checked from here; only our own are accepted.
+      const granted = grant.scopes.find((s) => s.scope === scope);
+      return policy.write && bytesEqual(authorKey, mySignKey) && !!granted && hour >= granted.fromHour && hour <= granted.toHour;
+    },
+  };
+}
+
+export function patientHex(keys: KeySource): string {
+  return toHex(keys.patientId);
+}

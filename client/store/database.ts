@@ -1,0 +1,50 @@
+// The device's IndexedDB through Dexie. Only ciphertext and the wrapped key ring are stored:
+// envelopes (the encrypted log, exactly as the server holds it), the outbox of envelopes not yet
+// acknowledged, sync cursors and high-water marks, and small device settings.
+import Dexie, { type Table } from "dexie";
+
+export interface StoredEnvelope {
+  /** hex envelope id: the primary key, so receiving an envelope twice stores it once. */
+  id: string;
+  /** hex patient id: one device may hold several patients' logs (a clinician). */
+  patient: string;
+  /** hex scope tag, hour and generation: where it belongs, readable without decrypting. */
+  tag: string;
+  hour: number;
+  generation: number;
+  /** Server sequence once acknowledged; 0 while only local. */
+  seq: number;
+  bytes: Uint8Array;
+}
+
+export interface OutboxEntry {
+  id: string;
+  patient: string;
+  /** Order of writing on this device; pushes keep it. */
+  order?: number;
+}
+
+export interface Cursor {
+  patient: string;
+  /** Highest server sequence pulled. */
+  after: number;
+  /** Per author device (hex authorKey:deviceId): last seq and chain link seen, to catch rollback or gaps. */
+  heads: Record<string, { seq: number; link: string }>;
+}
+
+export class StewardDatabase extends Dexie {
+  envelopes!: Table<StoredEnvelope, string>;
+  outbox!: Table<OutboxEntry, number>;
+  cursors!: Table<Cursor, string>;
+  settings!: Table<unknown, string>;
+
+  constructor(name: string) {
+    super(name);
+    this.version(1).stores({
+      envelopes: "id, [patient+tag+hour], [patient+seq]",
+      outbox: "++order, &id, patient",
+      cursors: "patient",
+      settings: "",
+    });
+  }
+}

@@ -1,0 +1,229 @@
+// The CRDT store: one Yjs document per shard (scope × hour) holding that hour's records. Shards
+// load lazily from the encrypted envelopes in IndexedDB. Every local change becomes one envelope
+// (a Yjs update, sealed and signed) written to the log and the outbox in one transaction, so a
+// write is durable before anything goes over the network.
+import * as Y from "yjs";
+import { fromHex, toHex } from "../../shared/bytes.js";
+import { openEnvelope, sealEnvelope } from "../../shared/envelope.js";
+import { ZERO_HASH, decodeEnvelope, encodeEnvelope, envelopeLink, type Envelope } from "../../shared/envelopeCodec.js";
+import { InvalidSignature, OutsideGrant } from "../../shared/errors.js";
+import type { Scope } from "../../shared/records.js";
+import { sodium } from "../../shared/sodium.js";
+import type { KeySource } from "../keySource.js";
+import { advanceChain, deviceKey, type Heads } from "../sync/chain.js";
+import type { Cursor, StewardDatabase, StoredEnvelope } from "./database.js";
+
+export interface Author {
+  readonly signKey: Uint8Array;
+  readonly signSecretKey: Uint8Array;
+  readonly deviceId: Uint8Array;
+}
+
+export interface ShardChange {
+  readonly scope: Scope;
+  readonly hour: number;
+}
+
+const LOCAL = Symbol("local");
+
+export class ShardStore {
+  private readonly docs = new Map<string, Y.Doc>();
+  private readonly loading = new Map<string, Promise<Y.Doc>>();
+  private readonly listeners = new Set<(changes: ShardChange[]) => void>();
+  private writeQueue: Promise<unknown> = Promise.resolve();
+  readonly patient: string;
+
+  constructor(
+    private readonly db: StewardDatabase,
+    readonly keys: KeySource,
+    private readonly author: Author,
+  ) {
+    this.patient = toHex(keys.patientId);
+  }
+
+  onChange(listener: (changes: ShardChange[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(changes: ShardChange[]): void {
+    if (changes.length === 0) return;
+    for (const listener of this.listeners) listener(changes);
+  }
+
+  /** Hours of `scope` that hold any envelope, within [fromHour, toHour]. */
+  async hoursWithData(scope: Scope, fromHour: number, toHour: number): Promise<number[]> {
+    const tag = toHex(this.keys.tagOf(scope));
+    const keys = await this.db.envelopes
+      .where("[patient+tag+hour]")
+      .between([this.patient, tag, fromHour], [this.patient, tag, toHour], true, true)
+      .uniqueKeys();
+    return (keys as unknown as [string, string, number][]).map((key) => key[2]);
+  }
+
+  /** The shard's document, decrypting its envelopes on first use. */
+  doc(scope: Scope, hour: number): Promise<Y.Doc> {
+    const id = `${scope}:${hour}`;
+    const loaded = this.docs.get(id);
+    if (loaded) return Promise.resolve(loaded);
+    let pending = this.loading.get(id);
+    if (!pending) {
+      pending = this.loadDoc(scope, hour).finally(() => this.loading.delete(id));
+      this.loading.set(id, pending);
+    }
+    return pending;
+  }
+
+  private async loadDoc(scope: Scope, hour: number): Promise<Y.Doc> {
+    const rows = await this.db.envelopes.where("[patient+tag+hour]").equals([this.patient, toHex(this.keys.tagOf(scope)), hour]).toArray();
+    const doc = new Y.Doc();
+    const updates = rows.map((row) => this.decrypt(decodeEnvelope(row.bytes), scope));
+    if (updates.length > 0) Y.applyUpdate(doc, Y.mergeUpdates(updates));
+    // Another load may have finished first (an ingest); keep one document per shard.
+    const id = `${scope}:${hour}`;
+    const winner = this.docs.get(id);
+    if (winner) return winner;
+    this.docs.set(id, doc);
+    return doc;
+  }
+
+  private decrypt(envelope: Envelope, scope: Scope): Uint8Array {
+    const { header } = envelope;
+    if (!this.keys.authorAllowed(header.authorKey, scope, header.hour)) {
+      throw new InvalidSignature(`an envelope in ${scope} is signed by a key that may not write there`);
+    }
+    return openEnvelope(envelope, this.keys.leaf(scope, header.generation, header.hour));
+  }
+
+  /**
+   * Applies a local change to one shard and records it as one envelope. `mutate` runs inside a
+   * Yjs transaction; when it changes nothing, nothing is written.
+   */
+  write(scope: Scope, hour: number, mutate: (doc: Y.Doc) => void): Promise<boolean> {
+    const run = this.writeQueue.then(() => this.writeNow(scope, hour, mutate));
+    this.writeQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async writeNow(scope: Scope, hour: number, mutate: (doc: Y.Doc) => void): Promise<boolean> {
+    const generation = this.keys.writeGeneration(scope, hour);
+    const doc = await this.doc(scope, hour);
+    const updates: Uint8Array[] = [];
+    const collect = (update: Uint8Array, origin: unknown) => {
+      if (origin === LOCAL) updates.push(update);
+    };
+    doc.on("update", collect);
+    try {
+      doc.transact(() => mutate(doc), LOCAL);
+    } finally {
+      doc.off("update", collect);
+    }
+    if (updates.length === 0) return false;
+    const update = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates);
+    await this.appendLocal(scope, hour, generation, update);
+    this.emit([{ scope, hour }]);
+    return true;
+  }
+
+  private async appendLocal(scope: Scope, hour: number, generation: number, update: Uint8Array, kind: "update" | "compaction" = "update"): Promise<StoredEnvelope> {
+    return this.db.transaction("rw", this.db.envelopes, this.db.outbox, this.db.cursors, async () => {
+      const cursor = await this.cursor();
+      const own = cursor.heads[deviceKey({ authorKey: this.author.signKey, deviceId: this.author.deviceId })];
+      const envelope = sealEnvelope({
+        header: {
+          kind,
+          patientId: this.keys.patientId,
+          scopeTag: this.keys.tagOf(scope),
+          generation,
+          hour,
+          envelopeId: sodium().randombytes_buf(16),
+          authorKey: this.author.signKey,
+          deviceId: this.author.deviceId,
+          seq: (own?.seq ?? 0) + 1,
+          prevHash: own ? fromHex(own.link, 32) : ZERO_HASH,
+        },
+        plaintext: update,
+        leaf: this.keys.leaf(scope, generation, hour),
+        authorSecretKey: this.author.signSecretKey,
+      });
+      advanceChain(cursor.heads, envelope.header, envelopeLink(envelope.headerBytes, envelope.body.length, envelope.bodyHash), true);
+      const stored: StoredEnvelope = { id: toHex(envelope.header.envelopeId), patient: this.patient, tag: toHex(envelope.header.scopeTag), hour, generation, seq: 0, bytes: encodeEnvelope(envelope) };
+      await this.db.envelopes.add(stored);
+      await this.db.outbox.add({ id: stored.id, patient: this.patient });
+      await this.db.cursors.put(cursor);
+      return stored;
+    });
+  }
+
+  async cursor(): Promise<Cursor> {
+    return (await this.db.cursors.get(this.patient)) ?? { patient: this.patient, after: 0, heads: {} };
+  }
+
+  /**
+   * Takes envelopes from the server (pull or live), in server order. Each is checked (structure,
+   * patient, author, signature, commitment, device chain) and decrypted before anything is kept;
+   * the first failure raises its typed error and nothing of that envelope is stored.
+   */
+  async ingest(items: readonly { seq: number; bytes: Uint8Array }[]): Promise<ShardChange[]> {
+    const changes = new Map<string, ShardChange>();
+    for (const item of items) {
+      const envelope = decodeEnvelope(item.bytes);
+      const id = toHex(envelope.header.envelopeId);
+      const known = await this.db.envelopes.get(id);
+      if (known) {
+        if (known.seq === 0) await this.db.envelopes.update(id, { seq: item.seq });
+        await this.advanceCursor(item.seq);
+        continue;
+      }
+      const { header } = envelope;
+      if (toHex(header.patientId) !== this.patient) throw new InvalidSignature("the server sent an envelope of another patient");
+      const scope = this.keys.scopeOfTag(header.scopeTag);
+      if (!scope) throw new OutsideGrant("the server sent an envelope of a scope this device has no key for");
+      const update = this.decrypt(envelope, scope);
+      await this.db.transaction("rw", this.db.envelopes, this.db.cursors, async () => {
+        const cursor = await this.cursor();
+        advanceChain(cursor.heads, header, envelopeLink(envelope.headerBytes, envelope.body.length, envelope.bodyHash), this.keys.seesWholeLog);
+        cursor.after = Math.max(cursor.after, item.seq);
+        await this.db.envelopes.add({ id, patient: this.patient, tag: toHex(header.scopeTag), hour: header.hour, generation: header.generation, seq: item.seq, bytes: item.bytes });
+        await this.db.cursors.put(cursor);
+      });
+      const loaded = this.docs.get(`${scope}:${header.hour}`);
+      if (loaded) Y.applyUpdate(loaded, update);
+      changes.set(`${scope}:${header.hour}`, { scope, hour: header.hour });
+    }
+    const list = [...changes.values()];
+    this.emit(list);
+    return list;
+  }
+
+  private async advanceCursor(seq: number): Promise<void> {
+    const cursor = await this.cursor();
+    if (seq > cursor.after) {
+      cursor.after = seq;
+      await this.db.cursors.put(cursor);
+    }
+  }
+
+  /** Envelopes written here and not yet acknowledged, oldest first. */
+  async pending(limit = Infinity): Promise<StoredEnvelope[]> {
+    const entries = await this.db.outbox.where("patient").equals(this.patient).sortBy("order");
+    const rows = await this.db.envelopes.bulkGet(entries.slice(0, limit).map((e) => e.id));
+    return rows.filter((r): r is StoredEnvelope => !!r);
+  }
+
+  /** Marks envelopes acknowledged by the server with their sequence numbers. */
+  async acknowledge(acks: readonly { id: string; seq: number }[]): Promise<void> {
+    await this.db.transaction("rw", this.db.envelopes, this.db.outbox, async () => {
+      for (const ack of acks) {
+        await this.db.envelopes.update(ack.id, { seq: ack.seq });
+        await this.db.outbox.where("id").equals(ack.id).delete();
+      }
+    });
+  }
+
+  /** Drops decrypted shards from memory (on lock or sign-out). */
+  evict(): void {
+    for (const doc of this.docs.values()) doc.destroy();
+    this.docs.clear();
+  }
+}
