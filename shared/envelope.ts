@@ -3,6 +3,7 @@ import { bytesEqual, concat } from "./bytes.js";
 import {
   COMMIT_BYTES,
   ENVELOPE_VERSION,
+  MAX_BODY_BYTES,
   NONCE_BYTES,
   TAG_BYTES,
   encodeHeader,
@@ -10,7 +11,7 @@ import {
   type Envelope,
   type EnvelopeHeader,
 } from "./envelopeCodec.js";
-import { InvalidSignature, TamperedEnvelope } from "./errors.js";
+import { InvalidSignature, MalformedInput, TamperedEnvelope } from "./errors.js";
 import { sha256 } from "./hash.js";
 import { epochKeys } from "./keyTree.js";
 import { pad, unpad } from "./padding.js";
@@ -34,9 +35,16 @@ export function sealEnvelope(input: SealInput): Envelope {
   const header: EnvelopeHeader = { ...input.header, version: ENVELOPE_VERSION };
   const headerBytes = encodeHeader(header);
   const keys = epochKeys(input.leaf);
+  const padded = pad(input.plaintext);
+  // Refuse here what decodeEnvelope would refuse later: a body over MAX_BODY_BYTES never syncs.
+  if (NONCE_BYTES + COMMIT_BYTES + padded.length + TAG_BYTES > MAX_BODY_BYTES) {
+    s.memzero(keys.aead);
+    s.memzero(keys.commit);
+    throw new MalformedInput(`envelope plaintext of ${input.plaintext.length} bytes is too large: split the update`);
+  }
   // Random nonces: several offline devices write under the same leaf, so counters could collide.
   const nonce = s.randombytes_buf(NONCE_BYTES);
-  const ciphertext = s.crypto_aead_xchacha20poly1305_ietf_encrypt(pad(input.plaintext), headerBytes, null, nonce, keys.aead);
+  const ciphertext = s.crypto_aead_xchacha20poly1305_ietf_encrypt(padded, headerBytes, null, nonce, keys.aead);
   const commit = commitment(keys.commit, nonce, ciphertext.subarray(ciphertext.length - TAG_BYTES), headerBytes);
   const body = concat(nonce, commit, ciphertext);
   const bodyHash = sha256(body);
