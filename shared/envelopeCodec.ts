@@ -101,12 +101,20 @@ function decodeHeader(reader: ByteReader): EnvelopeHeader {
   return header;
 }
 
-/** The bytes the author signs: context, header and seal (which commits to the body). */
-export function envelopeSignedBytes(headerBytes: Uint8Array, bodyLength: number, bodyHash: Uint8Array): Uint8Array {
-  return signedMessage("envelope", headerBytes, sealBytes(bodyLength, bodyHash));
+/** Decodes a header on its own (the server keeps only the prefix of a compacted envelope). */
+export function decodeEnvelopeHeader(headerBytes: Uint8Array): EnvelopeHeader {
+  const reader = new ByteReader(headerBytes, "envelope header");
+  const header = decodeHeader(reader);
+  reader.end();
+  return header;
 }
 
-function sealBytes(bodyLength: number, bodyHash: Uint8Array): Uint8Array {
+/** The bytes the author signs: context, header and seal (which commits to the body). */
+export function envelopeSignedBytes(headerBytes: Uint8Array, bodyLength: number, bodyHash: Uint8Array): Uint8Array {
+  return signedMessage("envelope", headerBytes, encodeSeal(bodyLength, bodyHash));
+}
+
+export function encodeSeal(bodyLength: number, bodyHash: Uint8Array): Uint8Array {
   return new ByteWriter(SEAL_BYTES).u32(bodyLength).fixed(bodyHash, 32, "bodyHash").finish();
 }
 
@@ -114,7 +122,7 @@ export function encodeEnvelope(envelope: Omit<Envelope, "headerBytes"> & { heade
   const headerBytes = envelope.headerBytes ?? encodeHeader(envelope.header);
   return new ByteWriter(PREFIX_BYTES + envelope.body.length)
     .raw(headerBytes)
-    .raw(sealBytes(envelope.body.length, envelope.bodyHash))
+    .raw(encodeSeal(envelope.body.length, envelope.bodyHash))
     .fixed(envelope.signature, SIGNATURE_BYTES, "signature")
     .raw(envelope.body)
     .finish();
@@ -141,5 +149,5 @@ export function decodeEnvelope(bytes: Uint8Array): Envelope {
 
 /** Link of an envelope in its author device's chain: the next envelope's prevHash. */
 export function envelopeLink(headerBytes: Uint8Array, bodyLength: number, bodyHash: Uint8Array): Uint8Array {
-  return labelledHash("steward/envelope-link/v1", headerBytes, sealBytes(bodyLength, bodyHash));
+  return labelledHash("steward/envelope-link/v1", headerBytes, encodeSeal(bodyLength, bodyHash));
 }

@@ -5,7 +5,9 @@
 import * as Y from "yjs";
 import { fromHex, toHex } from "../../shared/bytes.js";
 import { openEnvelope, sealEnvelope } from "../../shared/envelope.js";
-import { ZERO_HASH, decodeEnvelope, encodeEnvelope, envelopeLink, type Envelope } from "../../shared/envelopeCodec.js";
+import { ZERO_HASH, decodeEnvelope, decodeEnvelopeHeader, encodeEnvelope, encodeSeal, envelopeLink, type Envelope, type EnvelopeHeader } from "../../shared/envelopeCodec.js";
+import { verify } from "../../shared/accountKeys.js";
+import { splitEnvelopePrefix, type PageEntry } from "../../shared/syncFrames.js";
 import { InvalidSignature, OutsideGrant } from "../../shared/errors.js";
 import type { Scope } from "../../shared/records.js";
 import { sodium } from "../../shared/sodium.js";
@@ -162,30 +164,36 @@ export class ShardStore {
   /**
    * Takes envelopes from the server (pull or live), in server order. Each is checked (structure,
    * patient, author, signature, commitment, device chain) and decrypted before anything is kept;
-   * the first failure raises its typed error and nothing of that envelope is stored.
+   * the first failure raises its typed error and nothing of that envelope is stored. A compacted
+   * entry (its body replaced by a compaction envelope) is checked for signature and chain only.
    */
-  async ingest(items: readonly { seq: number; bytes: Uint8Array }[]): Promise<ShardChange[]> {
+  async ingest(items: readonly PageEntry[]): Promise<ShardChange[]> {
     const changes = new Map<string, ShardChange>();
     for (const item of items) {
-      const envelope = decodeEnvelope(item.bytes);
-      const id = toHex(envelope.header.envelopeId);
+      const prefix = splitEnvelopePrefix(item.bytes);
+      const header = decodeEnvelopeHeader(prefix.headerBytes);
+      const id = toHex(header.envelopeId);
       const known = await this.db.envelopes.get(id);
       if (known) {
         if (known.seq === 0) await this.db.envelopes.update(id, { seq: item.seq });
         await this.advanceCursor(item.seq);
         continue;
       }
-      const { header } = envelope;
       if (toHex(header.patientId) !== this.patient) throw new InvalidSignature("the server sent an envelope of another patient");
       const scope = this.keys.scopeOfTag(header.scopeTag);
       if (!scope) throw new OutsideGrant("the server sent an envelope of a scope this device has no key for");
+      const link = envelopeLink(prefix.headerBytes, prefix.bodyLength, prefix.bodyHash);
+      if (item.compacted) {
+        if (!this.keys.authorAllowed(header.authorKey, scope, header.hour)) throw new InvalidSignature(`an envelope in ${scope} is signed by a key that may not write there`);
+        verify("envelope", prefix.signature, header.authorKey, "compacted envelope", prefix.headerBytes, encodeSeal(prefix.bodyLength, prefix.bodyHash));
+        await this.advanceChainAndCursor(header, link, item.seq);
+        continue;
+      }
+      const envelope = decodeEnvelope(item.bytes);
       const update = this.decrypt(envelope, scope);
       await this.db.transaction("rw", this.db.envelopes, this.db.cursors, async () => {
-        const cursor = await this.cursor();
-        advanceChain(cursor.heads, header, envelopeLink(envelope.headerBytes, envelope.body.length, envelope.bodyHash), this.keys.seesWholeLog);
-        cursor.after = Math.max(cursor.after, item.seq);
+        await this.advanceChainAndCursor(header, link, item.seq);
         await this.db.envelopes.add({ id, patient: this.patient, tag: toHex(header.scopeTag), hour: header.hour, generation: header.generation, seq: item.seq, bytes: item.bytes });
-        await this.db.cursors.put(cursor);
       });
       const loaded = this.docs.get(`${scope}:${header.hour}`);
       if (loaded) Y.applyUpdate(loaded, update);
@@ -194,6 +202,13 @@ export class ShardStore {
     const list = [...changes.values()];
     this.emit(list);
     return list;
+  }
+
+  private async advanceChainAndCursor(header: EnvelopeHeader, link: Uint8Array, seq: number): Promise<void> {
+    const cursor = await this.cursor();
+    advanceChain(cursor.heads, header, link, this.keys.seesWholeLog);
+    cursor.after = Math.max(cursor.after, seq);
+    await this.db.cursors.put(cursor);
   }
 
   private async advanceCursor(seq: number): Promise<void> {

@@ -24,7 +24,7 @@ function device(ring: KeyRing) {
 /** What a server would hand the other device: this device's unsent envelopes, in order. */
 async function deliver(from: ReturnType<typeof device>, to: ReturnType<typeof device>, firstSeq: number) {
   const pending = await from.shards.pending();
-  const items = pending.map((p, i) => ({ seq: firstSeq + i, bytes: p.bytes }));
+  const items = pending.map((p, i) => ({ seq: firstSeq + i, compacted: false, bytes: p.bytes }));
   await from.shards.acknowledge(pending.map((p, i) => ({ id: p.id, seq: firstSeq + i })));
   await to.shards.ingest(items);
   return items;
@@ -96,13 +96,13 @@ describe("record store", () => {
     const pending = await phone.shards.pending();
     const tampered = pending[0]!.bytes.slice();
     tampered[tampered.length - 1]! ^= 1;
-    await expect(laptop.shards.ingest([{ seq: 1, bytes: tampered }])).rejects.toBeInstanceOf(StewardError);
-    await expect(laptop.shards.ingest([{ seq: 1, bytes: pending[1]!.bytes }])).rejects.toBeInstanceOf(GapDetected);
+    await expect(laptop.shards.ingest([{ seq: 1, compacted: false, bytes: tampered }])).rejects.toBeInstanceOf(StewardError);
+    await expect(laptop.shards.ingest([{ seq: 1, compacted: false, bytes: pending[1]!.bytes }])).rejects.toBeInstanceOf(GapDetected);
     expect(await laptop.db.envelopes.count()).toBe(0);
-    await laptop.shards.ingest([{ seq: 1, bytes: pending[0]!.bytes }]);
+    await laptop.shards.ingest([{ seq: 1, compacted: false, bytes: pending[0]!.bytes }]);
     // Envelope 1 again under a new server seq is a duplicate, ignored; envelope 3 without 2 is a gap.
-    await laptop.shards.ingest([{ seq: 4, bytes: pending[0]!.bytes }]);
-    await expect(laptop.shards.ingest([{ seq: 5, bytes: pending[2]!.bytes }])).rejects.toBeInstanceOf(GapDetected);
+    await laptop.shards.ingest([{ seq: 4, compacted: false, bytes: pending[0]!.bytes }]);
+    await expect(laptop.shards.ingest([{ seq: 5, compacted: false, bytes: pending[2]!.bytes }])).rejects.toBeInstanceOf(GapDetected);
     expect((await laptop.records.query({ scope: "glucose", from: t0, to: t0 + 10 * 3_600_000 })).map((r) => r.id)).toEqual(["cgm-1"]);
   });
 });
