@@ -1,0 +1,176 @@
+// Moves envelopes between the local log and the server: push the outbox, pull by cursor, follow
+// live updates, reconnect with backoff. Local writes never wait for it; it only carries them.
+import { MalformedInput, RollbackDetected, StewardError } from "../../shared/errors.js";
+import { MAX_BATCH_BYTES, MAX_BATCH_ENVELOPES, type Page } from "../../shared/syncFrames.js";
+import type { ShardStore } from "../store/shards.js";
+import { CLOSE_GRANT_ENDED } from "../../shared/api.js";
+import type { LiveConnection, SyncTransport } from "./transport.js";
+
+export interface SyncStatus {
+  readonly online: boolean;
+  readonly pending: number;
+  readonly lastSyncedAt?: number;
+  /** The last failure, kept until a sync succeeds. Security errors (rollback, tampering) stay visible. */
+  readonly error?: StewardError | Error;
+  /** Set when the server ended this reader's access (grant revoked or expired). */
+  readonly ended?: boolean;
+}
+
+export interface BackoffOptions {
+  readonly baseMs: number;
+  readonly maxMs: number;
+  readonly random?: () => number;
+}
+
+/** Full-jitter exponential backoff: a random wait up to base·2^attempt, capped. */
+export function backoffDelay(attempt: number, options: BackoffOptions): number {
+  const cap = Math.min(options.maxMs, options.baseMs * 2 ** attempt);
+  return Math.floor((options.random ?? Math.random)() * cap);
+}
+
+export class SyncEngine {
+  private live?: LiveConnection;
+  private following = false;
+  private attempt = 0;
+  private retryTimer?: ReturnType<typeof setTimeout>;
+  private running?: Promise<void>;
+  private state: SyncStatus = { online: false, pending: 0 };
+  private readonly listeners = new Set<(status: SyncStatus) => void>();
+
+  constructor(
+    private readonly shards: ShardStore,
+    private readonly transport: SyncTransport,
+    private readonly backoff: BackoffOptions = { baseMs: 500, maxMs: 30_000 },
+  ) {}
+
+  get status(): SyncStatus {
+    return this.state;
+  }
+
+  onStatus(listener: (status: SyncStatus) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private async update(patch: Partial<SyncStatus>): Promise<void> {
+    const pending = (await this.shards.pending()).length;
+    this.state = { ...this.state, pending, ...patch };
+    for (const listener of this.listeners) listener(this.state);
+  }
+
+  /** Pushes everything pending, then pulls everything new. Concurrent calls share one run. */
+  sync(): Promise<void> {
+    this.running ??= this.syncOnce().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async syncOnce(): Promise<void> {
+    try {
+      await this.push();
+      await this.pull();
+      await this.update({ online: true, lastSyncedAt: Date.now(), error: undefined });
+    } catch (error) {
+      await this.update({ online: !(error instanceof TypeError), error: error as Error });
+      throw error;
+    }
+  }
+
+  /** Sends the outbox in batches. A crash between send and ack resends: the server stores each id once. */
+  async push(): Promise<void> {
+    for (;;) {
+      const pending = await this.shards.pending(MAX_BATCH_ENVELOPES);
+      if (pending.length === 0) return;
+      const batch = [];
+      let bytes = 4;
+      for (const p of pending) {
+        if (batch.length > 0 && bytes + 4 + p.bytes.length > MAX_BATCH_BYTES) break;
+        batch.push(p);
+        bytes += 4 + p.bytes.length;
+      }
+      const seqs = await this.transport.push(this.shards.patient, batch.map((p) => p.bytes));
+      if (seqs.length !== batch.length) throw new MalformedInput(`the server acknowledged ${seqs.length} of ${batch.length} envelopes`);
+      await this.shards.acknowledge(batch.map((p, i) => ({ id: p.id, seq: seqs[i]! })));
+    }
+  }
+
+  /** Pulls pages until the server has nothing newer. */
+  async pull(): Promise<void> {
+    for (;;) {
+      const after = (await this.shards.cursor()).after;
+      const page = await this.transport.pull(this.shards.patient, after);
+      await this.accept(page, after);
+      if (!page.more) return;
+    }
+  }
+
+  /** Checks a page's order against what this device already saw, then ingests it. */
+  private async accept(page: Page, after: number): Promise<void> {
+    let last = after;
+    for (const entry of page.entries) {
+      if (entry.seq <= last) throw new RollbackDetected(`the server sent seq ${entry.seq} after ${last}: it replayed, reordered or rolled back its log`);
+      last = entry.seq;
+    }
+    if (page.cursor < after) throw new RollbackDetected(`the server's log ends at ${page.cursor}, before seq ${after} this device already saw`);
+    await this.shards.ingest(page.entries);
+    const cursor = await this.shards.cursor();
+    if (page.cursor > cursor.after) await this.shards.advanceCursorTo(page.cursor);
+  }
+
+  /** Follows live updates, reconnecting with backoff until stopped or the grant ends. */
+  async follow(): Promise<void> {
+    this.following = true;
+    await this.connect();
+  }
+
+  private async connect(): Promise<void> {
+    if (!this.following) return;
+    try {
+      await this.sync();
+      const after = (await this.shards.cursor()).after;
+      let queue = Promise.resolve();
+      this.live = await this.transport.live(this.shards.patient, after, {
+        onPage: (page) => {
+          queue = queue.then(async () => {
+            try {
+              await this.accept(page, (await this.shards.cursor()).after);
+              await this.update({ online: true, lastSyncedAt: Date.now(), error: undefined });
+            } catch (error) {
+              await this.update({ error: error as Error });
+            }
+          });
+        },
+        onClose: (code) => {
+          this.live = undefined;
+          if (code === CLOSE_GRANT_ENDED) {
+            this.following = false;
+            void this.update({ online: false, ended: true });
+            return;
+          }
+          void this.update({ online: false });
+          this.scheduleReconnect();
+        },
+      });
+      this.attempt = 0;
+    } catch (error) {
+      if (error instanceof StewardError && !(error instanceof MalformedInput)) {
+        // A security failure is not a network blip: stop and show it.
+        this.following = false;
+        return;
+      }
+      this.scheduleReconnect();
+    }
+  }
+
+  private scheduleReconnect(): void {
+    if (!this.following) return;
+    const delay = backoffDelay(this.attempt++, this.backoff);
+    this.retryTimer = setTimeout(() => void this.connect(), delay);
+  }
+
+  stop(): void {
+    this.following = false;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.live?.close();
+    this.live = undefined;
+  }
+}
