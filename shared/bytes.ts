@@ -104,6 +104,8 @@ export class ByteWriter {
     this.view = new DataView(this.buffer.buffer);
   }
 
+  // Callers must take the offset before touching this.buffer/this.view: reserve() may replace them
+  // (`this.buffer.set(x, this.reserve(n))` would write into the old, too-small buffer).
   private reserve(n: number): number {
     const at = this.length;
     if (at + n > this.buffer.length) {
@@ -118,45 +120,52 @@ export class ByteWriter {
 
   u8(value: number): this {
     checkUint(value, 0xff, "u8");
-    this.view.setUint8(this.reserve(1), value);
+    const at = this.reserve(1);
+    this.view.setUint8(at, value);
     return this;
   }
 
   u16(value: number): this {
     checkUint(value, 0xffff, "u16");
-    this.view.setUint16(this.reserve(2), value);
+    const at = this.reserve(2);
+    this.view.setUint16(at, value);
     return this;
   }
 
   u32(value: number): this {
     checkUint(value, 0xffffffff, "u32");
-    this.view.setUint32(this.reserve(4), value);
+    const at = this.reserve(4);
+    this.view.setUint32(at, value);
     return this;
   }
 
   /** Unsigned 64-bit, limited to integers JavaScript represents exactly. */
   u64(value: number): this {
     checkUint(value, Number.MAX_SAFE_INTEGER, "u64");
-    this.view.setBigUint64(this.reserve(8), BigInt(value));
+    const at = this.reserve(8);
+    this.view.setBigUint64(at, BigInt(value));
     return this;
   }
 
   /** Fixed-width bytes: the length is part of the format, not written. */
   fixed(bytes: Uint8Array, length: number, what: string): this {
     if (bytes.length !== length) throw new MalformedInput(`${what} must be ${length} bytes, got ${bytes.length}`);
-    this.buffer.set(bytes, this.reserve(length));
+    const at = this.reserve(length);
+    this.buffer.set(bytes, at);
     return this;
   }
 
   /** Variable bytes with a u32 length prefix. */
   bytes(bytes: Uint8Array): this {
     this.u32(bytes.length);
-    this.buffer.set(bytes, this.reserve(bytes.length));
+    const at = this.reserve(bytes.length);
+    this.buffer.set(bytes, at);
     return this;
   }
 
   raw(bytes: Uint8Array): this {
-    this.buffer.set(bytes, this.reserve(bytes.length));
+    const at = this.reserve(bytes.length);
+    this.buffer.set(bytes, at);
     return this;
   }
 

@@ -116,6 +116,9 @@ export function grantPolicySignedBytes(policyBytes: Uint8Array): Uint8Array {
 }
 
 export function encodeGrantWire(policyBytes: Uint8Array, policySignature: Uint8Array, sealed: Uint8Array): Uint8Array {
+  // Refuse what decodeGrantWire would refuse, so an oversized grant fails when issued, not when opened.
+  if (policyBytes.length > MAX_POLICY_BYTES) throw new MalformedInput(`grant policy is ${policyBytes.length} bytes, more than the ${MAX_POLICY_BYTES} allowed`);
+  if (sealed.length > MAX_SEALED_BYTES) throw new MalformedInput(`sealed grant is ${sealed.length} bytes, more than the ${MAX_SEALED_BYTES} allowed: grant fewer scopes or generations`);
   return new ByteWriter(policyBytes.length + sealed.length + 80).bytes(policyBytes).fixed(policySignature, 64, "policySignature").bytes(sealed).finish();
 }
 
