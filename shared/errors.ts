@@ -93,3 +93,25 @@ export class ForkDetected extends StewardError {
 export class CryptoUnavailable extends StewardError {
   readonly code = "crypto_unavailable";
 }
+
+/** The server could not be reached; local data is safe and syncs when it can. */
+export class ServerUnreachable extends StewardError {
+  readonly code = "server_unreachable";
+}
+
+/** The server refused a request; `status` and `reason` are what it said. */
+export class RequestRefused extends StewardError {
+  readonly code = "request_refused";
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+
+  /** Worth retrying later (rate limits, server faults), as opposed to a refusal that will not change. */
+  get transient(): boolean {
+    return this.status === 429 || this.status >= 500;
+  }
+}
