@@ -116,6 +116,8 @@ const deviceEventBody = z.object({
   from: z.string().max(40).optional(),
   to: z.string().max(40).optional(),
   volume: nonNegative.max(1000).optional(),
+  /** For a calibration: the reference blood glucose. */
+  mgdl: mgdl.optional(),
   text: z.string().max(2000).optional(),
 });
 const profileBody = z.object({
