@@ -1,0 +1,80 @@
+import "fake-indexeddb/auto";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createAccountKeys, type AccountKeys } from "../../shared/accountKeys.js";
+import { toHex } from "../../shared/bytes.js";
+import { decodeEnvelope } from "../../shared/envelopeCodec.js";
+import { OutsideGrant, StewardError } from "../../shared/errors.js";
+import { issueGrant, openGrant } from "../../shared/grant.js";
+import { loadSodium } from "../../shared/sodium.js";
+import type { Scope, StewardRecord } from "../../shared/records.js";
+import { newKeyRing, rotateScopes, scopeTags, type KeyRing } from "../../client/keyRing.js";
+import { grantKeySource, ownKeySource, type KeySource } from "../../client/keySource.js";
+import { StewardDatabase } from "../../client/store/database.js";
+import { RecordStore } from "../../client/store/recordStore.js";
+import { ShardStore } from "../../client/store/shards.js";
+
+let n = 0;
+function store(keys: KeySource, author: AccountKeys) {
+  const shards = new ShardStore(new StewardDatabase(`granted-view-${n++}`), keys, { signKey: author.signKey, signSecretKey: author.signSecretKey, deviceId: crypto.getRandomValues(new Uint8Array(16)) });
+  return { shards, records: new RecordStore(shards) };
+}
+
+const H = 480_000;
+const hourMs = (h: number) => h * 3_600_000;
+const cgm = (h: number, mgdl: number): StewardRecord => ({ id: `cgm-${h}`, type: "cgm", time: hourMs(h) + 60_000, body: { mgdl } });
+const bolus = (h: number): StewardRecord => ({ id: `bolus-${h}`, type: "bolus", time: hourMs(h) + 60_000, body: { subType: "normal", normal: 2.5 } });
+
+function grantFor(ring: KeyRing, grantee: AccountKeys, scopes: Scope[], fromHour: number, toHour: number) {
+  const tags = scopeTags(ring.data!);
+  return issueGrant({
+    patient: ring.account,
+    recipient: { bundle: grantee.bundle, verified: true },
+    scopes: scopes.map((scope) => ({ scope, scopeTag: tags.get(scope)!, generations: [...ring.data!.scopes[scope].roots].map(([generation, root]) => ({ generation, root })) })),
+    fromHour,
+    toHour,
+    expiresAt: Date.now() + 86_400_000,
+  });
+}
+
+describe("a grantee's view of a patient log", () => {
+  let ring: KeyRing;
+  let clinician: AccountKeys;
+  beforeAll(async () => {
+    await loadSodium();
+    ring = newKeyRing(createAccountKeys(), true);
+    clinician = createAccountKeys();
+  });
+
+  it("decrypts exactly the granted scope and hours, and fails closed on the rest", async () => {
+    const patient = store(ownKeySource(ring.account.signKey, ring.data!), ring.account);
+    await patient.records.put([cgm(H, 100), cgm(H + 1, 110), cgm(H + 2, 120), bolus(H + 1)]);
+    const grant = openGrant(grantFor(ring, clinician, ["glucose"], H, H + 1).wire, clinician, ring.account.signKey);
+    const view = store(grantKeySource(grant, clinician.signKey), clinician);
+    const all = await patient.shards.pending();
+    const glucoseTag = toHex(scopeTags(ring.data!).get("glucose")!);
+    // What an honest server sends: the granted tag and hours only.
+    const allowed = all.filter((e) => e.tag === glucoseTag && e.hour >= H && e.hour <= H + 1);
+    await view.shards.ingest(allowed.map((e, i) => ({ seq: i + 1, compacted: false, bytes: e.bytes })));
+    expect((await view.records.query({ scope: "glucose", from: hourMs(H - 5), to: hourMs(H + 5) })).map((r) => r.id)).toEqual(["cgm-480000", "cgm-480001"]);
+    // A server that also sends hour H+2 or insulin gets a typed refusal, and nothing is stored.
+    const extra = all.find((e) => e.tag === glucoseTag && e.hour === H + 2)!;
+    await expect(view.shards.ingest([{ seq: 10, compacted: false, bytes: extra.bytes }])).rejects.toBeInstanceOf(OutsideGrant);
+    const insulin = all.find((e) => e.tag !== glucoseTag)!;
+    await expect(view.shards.ingest([{ seq: 11, compacted: false, bytes: insulin.bytes }])).rejects.toBeInstanceOf(OutsideGrant);
+    await expect(view.records.query({ scope: "insulin", from: 0, to: hourMs(H + 5) })).rejects.toBeInstanceOf(OutsideGrant);
+  });
+
+  it("after a rotation, new readings (backfill of old hours included) do not decrypt with the old grant (T22)", async () => {
+    const caregiverGrant = openGrant(grantFor(ring, clinician, ["glucose"], H, H + 48).wire, clinician, ring.account.signKey);
+    rotateScopes(ring.data!, ["glucose"]);
+    const patient = store(ownKeySource(ring.account.signKey, ring.data!), ring.account);
+    await patient.records.put([cgm(H + 3, 140)]);
+    const [written] = await patient.shards.pending();
+    const envelope = decodeEnvelope(written!.bytes);
+    expect(envelope.header.generation).toBe(2);
+    const view = store(grantKeySource(caregiverGrant, clinician.signKey), clinician);
+    await expect(view.shards.ingest([{ seq: 1, compacted: false, bytes: written!.bytes }])).rejects.toBeInstanceOf(StewardError);
+    // Even trying the old generation's leaf on it fails: the commitment binds the key.
+    expect(() => caregiverGrant.leaf("glucose", 2, H + 3)).toThrow(OutsideGrant);
+  });
+});
