@@ -1,0 +1,146 @@
+// One object per account (named by the hex account id): the public key bundle, the handle, the
+// inbox of grants addressed to the account, login challenges and the login rate limit.
+// The same class also serves as the handle index: the instance named "handle:<lowercased handle>"
+// holds only the owner of that handle, so claiming a handle is atomic without a global table.
+import { DurableObject } from "cloudflare:workers";
+import type { AccountResponse, InboxEntry } from "../shared/api.js";
+import { bytesEqual, fromHex, toBase64Url } from "../shared/bytes.js";
+import { decodeKeyBundle, accountIdHex, keyBundleSignedBytes } from "../shared/keyBundle.js";
+import { signedMessage } from "../shared/signing.js";
+import { asFailure, ok, Refusal, type Outcome } from "./outcome.js";
+import { blob, bytesOf } from "./sql.js";
+import { verifyEd25519 } from "./webcrypto.js";
+
+export const NONCE_BYTES = 32;
+export const NONCE_TTL_MS = 2 * 60_000;
+/** Challenges and failed logins together, per account and minute: slows guessing and nonce flooding. */
+export const LOGIN_ATTEMPTS_PER_MINUTE = 20;
+
+export function handleObjectName(handle: string): string {
+  return `handle:${handle.toLowerCase()}`;
+}
+
+export class Account extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(`
+      CREATE TABLE IF NOT EXISTS account (id TEXT PRIMARY KEY, handle TEXT NOT NULL, bundle BLOB NOT NULL, sign_key BLOB NOT NULL);
+      CREATE TABLE IF NOT EXISTS handle_owner (handle TEXT PRIMARY KEY, account_id TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS nonces (nonce BLOB PRIMARY KEY, expires_at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS attempts (at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS inbox (grant_id TEXT PRIMARY KEY, patient_id TEXT NOT NULL, revision INTEGER NOT NULL, expires_at INTEGER NOT NULL, wire BLOB NOT NULL);
+    `);
+  }
+
+  /** Registers the bundle (self-signature checked) and claims the handle; repeating it is harmless. */
+  async register(bundleBytes: Uint8Array, handle: string): Promise<Outcome<AccountResponse>> {
+    try {
+      const bundle = decodeKeyBundle(bundleBytes);
+      if (!(await verifyEd25519(bundle.signKey, bundle.signature, keyBundleSignedBytes(bundle)))) {
+        throw new Refusal("malformed", "the key bundle is not signed by its own identity key");
+      }
+      const accountId = accountIdHex(bundle.signKey);
+      const existing = this.sql.exec<{ handle: string; bundle: ArrayBuffer }>("SELECT handle, bundle FROM account").toArray()[0];
+      if (existing) {
+        const same = bytesEqual(bundleBytes, bytesOf(existing.bundle)) && existing.handle === handle.toLowerCase();
+        if (!same) throw new Refusal("conflict", "this identity key is already registered with another bundle or handle");
+        return ok(this.profile()!);
+      }
+      const index = this.env.ACCOUNT.get(this.env.ACCOUNT.idFromName(handleObjectName(handle)));
+      const claim = await index.claimHandle(handle.toLowerCase(), accountId);
+      if (!claim.ok) return claim;
+      this.sql.exec("INSERT INTO account (id, handle, bundle, sign_key) VALUES (?, ?, ?, ?)", accountId, handle.toLowerCase(), blob(bundleBytes), blob(bundle.signKey));
+      return ok(this.profile()!);
+    } catch (error) {
+      return asFailure(error);
+    }
+  }
+
+  /** Handle-index role: first claim wins; the same account claiming again is a retry. */
+  claimHandle(handle: string, accountId: string): Outcome<null> {
+    const row = this.sql.exec<{ account_id: string }>("SELECT account_id FROM handle_owner WHERE handle = ?", handle).toArray()[0];
+    if (row && row.account_id !== accountId) return { ok: false, code: "conflict", message: `the handle "${handle}" is taken; choose another` };
+    if (!row) this.sql.exec("INSERT INTO handle_owner (handle, account_id) VALUES (?, ?)", handle, accountId);
+    return ok(null);
+  }
+
+  /** Handle-index role: the account id that owns this handle, if any. */
+  handleOwner(handle: string): string | null {
+    return this.sql.exec<{ account_id: string }>("SELECT account_id FROM handle_owner WHERE handle = ?", handle).toArray()[0]?.account_id ?? null;
+  }
+
+  profile(): AccountResponse | null {
+    const row = this.sql.exec<{ id: string; handle: string; bundle: ArrayBuffer }>("SELECT id, handle, bundle FROM account").toArray()[0];
+    return row ? { accountId: row.id, handle: row.handle, bundle: toBase64Url(new Uint8Array(row.bundle)) } : null;
+  }
+
+  /** A fresh single-use nonce for challenge-response login. */
+  challenge(now = Date.now()): Outcome<{ nonce: Uint8Array; expiresAt: number }> {
+    try {
+      this.requireAccount();
+      this.countAttempt(now);
+      this.sql.exec("DELETE FROM nonces WHERE expires_at <= ?", now);
+      const nonce = crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
+      const expiresAt = now + NONCE_TTL_MS;
+      this.sql.exec("INSERT INTO nonces (nonce, expires_at) VALUES (?, ?)", blob(nonce), expiresAt);
+      return ok({ nonce, expiresAt });
+    } catch (error) {
+      return asFailure(error);
+    }
+  }
+
+  /** Checks the signature over signedMessage("login", nonce ‖ accountId); the nonce is spent either way. */
+  async login(nonce: Uint8Array, signature: Uint8Array, now = Date.now()): Promise<Outcome<string>> {
+    try {
+      const { accountId, signKey } = this.requireAccount();
+      this.countAttempt(now);
+      const row = this.sql.exec<{ expires_at: number }>("SELECT expires_at FROM nonces WHERE nonce = ?", blob(nonce)).toArray()[0];
+      this.sql.exec("DELETE FROM nonces WHERE nonce = ?", blob(nonce));
+      if (!row || row.expires_at <= now) throw new Refusal("unauthenticated", "this login challenge is unknown, used or expired; ask for a new one");
+      const message = signedMessage("login", nonce, fromHex(accountId, 16, "account id"));
+      if (!(await verifyEd25519(signKey, signature, message))) throw new Refusal("unauthenticated", "the login signature does not verify under this account's identity key");
+      return ok(accountId);
+    } catch (error) {
+      return asFailure(error);
+    }
+  }
+
+  inboxPut(entry: { grantId: string; patientId: string; revision: number; expiresAt: number; wire: Uint8Array }): void {
+    this.sql.exec(
+      "INSERT INTO inbox (grant_id, patient_id, revision, expires_at, wire) VALUES (?, ?, ?, ?, ?) ON CONFLICT (grant_id) DO UPDATE SET revision = excluded.revision, expires_at = excluded.expires_at, wire = excluded.wire WHERE excluded.revision >= inbox.revision",
+      entry.grantId,
+      entry.patientId,
+      entry.revision,
+      entry.expiresAt,
+      blob(entry.wire),
+    );
+  }
+
+  inboxRemove(grantId: string): void {
+    this.sql.exec("DELETE FROM inbox WHERE grant_id = ?", grantId);
+  }
+
+  /** Grants addressed to this account that have not expired; revoked ones were removed. */
+  inboxList(now = Date.now()): InboxEntry[] {
+    return this.sql
+      .exec<{ grant_id: string; patient_id: string; revision: number; expires_at: number; wire: ArrayBuffer }>("SELECT * FROM inbox WHERE expires_at > ? ORDER BY grant_id", now)
+      .toArray()
+      .map((r) => ({ grantId: r.grant_id, patientId: r.patient_id, revision: r.revision, expiresAt: r.expires_at, grant: toBase64Url(new Uint8Array(r.wire)) }));
+  }
+
+  private requireAccount(): { accountId: string; signKey: Uint8Array } {
+    const row = this.sql.exec<{ id: string; sign_key: ArrayBuffer }>("SELECT id, sign_key FROM account").toArray()[0];
+    if (!row) throw new Refusal("not_found", "no account is registered under this id");
+    return { accountId: row.id, signKey: bytesOf(row.sign_key) };
+  }
+
+  private countAttempt(now: number): void {
+    this.sql.exec("DELETE FROM attempts WHERE at <= ?", now - 60_000);
+    const count = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM attempts").one().n;
+    if (count >= LOGIN_ATTEMPTS_PER_MINUTE) throw new Refusal("rate_limited", "too many login attempts for this account; wait a minute and try again");
+    this.sql.exec("INSERT INTO attempts (at) VALUES (?)", now);
+  }
+}

@@ -1,0 +1,387 @@
+// One object per patient (named by the patient's hex account id): the ciphertext log, grants, the
+// access log and live sockets. It never sees plaintext; it checks signatures, chains, generations and
+// grants so that a server-side bug or a grantee cannot store what the patient's devices would refuse.
+//
+// Every method takes the caller proven by the worker's session; the object, which knows the grants,
+// decides whether that account may act on this patient.
+import { DurableObject } from "cloudflare:workers";
+import type { AccessAction, AccessLogEntry } from "../shared/accessLog.js";
+import { CLOSE_GRANT_ENDED, ERROR_CODES, type GrantSummary } from "../shared/api.js";
+import { fromHex, toHex } from "../shared/bytes.js";
+import { decodeEnvelope, envelopeSignedBytes, type Envelope } from "../shared/envelopeCodec.js";
+import { decodeGrantWire, grantPolicySignedBytes } from "../shared/grantCodec.js";
+import { accountIdHex } from "../shared/keyBundle.js";
+import { decodeCompaction, decodeEnvelopeBatch, encodePage, type PageEntry } from "../shared/syncFrames.js";
+import { AccessLogStore } from "./accessLogStore.js";
+import { EnvelopeStore } from "./envelopeStore.js";
+import { anyCovers, filterMatches, outsideGrants, type ReadFilter, type Shard } from "./grantRules.js";
+import { GrantStore, summarize, type StoredGrant } from "./grantStore.js";
+import { asFailure, ok, Refusal, type Outcome } from "./outcome.js";
+import { PATIENT_LOG_SCHEMA } from "./patientLogSchema.js";
+import { verifyEd25519 } from "./webcrypto.js";
+
+/** Who is asking: `actor` is the account proven by the session, `patientId` the log addressed. */
+export interface Caller {
+  readonly patientId: string;
+  readonly actor: string;
+}
+
+export interface PullQuery {
+  readonly after: number;
+  readonly limit: number;
+  readonly maxBytes: number;
+  readonly tags?: readonly string[];
+  readonly fromHour?: number;
+  readonly toHour?: number;
+}
+
+type Access = { readonly role: "patient" } | { readonly role: "grantee"; readonly grants: readonly StoredGrant[] };
+
+/** Kept on each hibernatable socket: who it is for and which grants it was opened under. */
+interface SocketAttachment {
+  readonly actor: string;
+  readonly role: "patient" | "grantee";
+  readonly grantIds: readonly string[];
+}
+
+/** Rows examined per pull before answering with a cursor, so a sparse grantee view stays bounded. */
+const SCAN_ROWS = 5000;
+
+export class PatientLog extends DurableObject<Env> {
+  private readonly envelopes: EnvelopeStore;
+  private readonly grants: GrantStore;
+  private readonly log: AccessLogStore;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.storage.sql.exec(PATIENT_LOG_SCHEMA);
+    this.envelopes = new EnvelopeStore(ctx.storage.sql);
+    this.grants = new GrantStore(ctx.storage.sql);
+    this.log = new AccessLogStore(ctx.storage.sql);
+  }
+
+  /** Appends a batch atomically: every envelope is checked, then all are stored in one transaction or none. */
+  push(caller: Caller, batch: Uint8Array): Promise<Outcome<{ seqs: number[] }>> {
+    return this.guarded(caller, "push", async () => {
+      const access = this.access(caller);
+      const items = decodeEnvelopeBatch(batch).map((bytes, i) => ({ bytes, envelope: decodeAt(bytes, i) }));
+      for (const { envelope } of items) {
+        if (envelope.header.kind !== "update") throw new Refusal("malformed", "compaction envelopes are sent to /compactions, not pushed");
+        this.checkAuthor(caller, access, envelope);
+        await checkSignature(envelope);
+      }
+      const fresh: number[] = [];
+      const seqs = this.ctx.storage.transactionSync(() =>
+        items.map(({ bytes, envelope }) => {
+          const existing = this.envelopes.existingSeq(envelope, bytes);
+          if (existing !== null) return existing;
+          this.checkGeneration(envelope);
+          this.envelopes.checkChain(envelope);
+          const seq = this.envelopes.append(envelope, bytes);
+          fresh.push(seq);
+          return seq;
+        }),
+      );
+      if (access.role === "grantee") this.record(caller.actor, "push", { count: items.length, stored: fresh.length });
+      this.fanOut(fresh);
+      return { seqs };
+    });
+  }
+
+  /** One page after `after`, filtered for a grantee to what its live grants cover. */
+  pull(caller: Caller, query: PullQuery): Promise<Outcome<Uint8Array>> {
+    return this.guarded(caller, "pull", () => {
+      const access = this.access(caller);
+      const filter: ReadFilter = {
+        ...(query.tags ? { tags: query.tags.map((t) => fromHex(t, 16, "scope tag")) } : {}),
+        ...(query.fromHour !== undefined ? { fromHour: query.fromHour } : {}),
+        ...(query.toHour !== undefined ? { toHour: query.toHour } : {}),
+      };
+      const policies = access.role === "grantee" ? access.grants.map((g) => g.policy) : null;
+      if (policies) {
+        const outside = outsideGrants(filter, policies);
+        if (outside) throw new Refusal("outside_grant", outside);
+      }
+      const entries: PageEntry[] = [];
+      let bytes = 0;
+      let cursor = query.after;
+      for (const row of this.envelopes.scan(query.after, SCAN_ROWS)) {
+        if (filterMatches(filter, row) && (!policies || anyCovers(policies, row))) {
+          if (entries.length >= query.limit || (entries.length > 0 && bytes + row.size > query.maxBytes)) break;
+          entries.push(this.envelopes.entry(row.seq));
+          bytes += row.size;
+        }
+        cursor = row.seq;
+      }
+      if (access.role === "grantee") {
+        this.record(caller.actor, "pull", { ...query, cursor, count: entries.length, grants: access.grants.map((g) => g.grantId) });
+      }
+      return encodePage({ entries, cursor, more: cursor < this.envelopes.lastSeq() });
+    });
+  }
+
+  /** WebSocket upgrade, forwarded by the worker with the proven caller in internal headers. */
+  override async fetch(request: Request): Promise<Response> {
+    const caller: Caller = { patientId: request.headers.get("x-steward-patient") ?? "", actor: request.headers.get("x-steward-actor") ?? "" };
+    const outcome = await this.guarded(caller, "ws", () => {
+      if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") throw new Refusal("malformed", "this route only accepts a WebSocket upgrade");
+      const access = this.access(caller);
+      const attachment: SocketAttachment =
+        access.role === "patient" ? { actor: caller.actor, role: "patient", grantIds: [] } : { actor: caller.actor, role: "grantee", grantIds: access.grants.map((g) => g.grantId) };
+      if (access.role === "grantee") this.record(caller.actor, "socket.open", { grants: attachment.grantIds });
+      return attachment;
+    });
+    if (!outcome.ok) return Response.json({ error: { code: outcome.code, message: outcome.message } }, { status: ERROR_CODES[outcome.code] });
+    const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+    this.ctx.acceptWebSocket(server, [`actor:${caller.actor}`]);
+    server.serializeAttachment(outcome.value);
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override webSocketClose(ws: WebSocket, code: number, reason: string): void {
+    // Completes the closing handshake the client started.
+    ws.close(code === 1005 ? 1000 : code, reason);
+  }
+
+  createGrant(caller: Caller, wire: Uint8Array): Promise<Outcome<GrantSummary>> {
+    return this.guarded(caller, "grant.create", async () => {
+      this.requirePatient(caller, "create grants");
+      const now = Date.now();
+      const grant = decodeGrantWire(wire);
+      const p = grant.policy;
+      if (toHex(p.patientId) !== caller.patientId) throw new Refusal("forbidden", "this grant is for another patient");
+      if (accountIdHex(p.patientKey) !== caller.patientId) throw new Refusal("forbidden", "the grant's patient key is not this patient's identity key");
+      if (!(await verifyEd25519(p.patientKey, grant.policySignature, grantPolicySignedBytes(grant.policyBytes)))) {
+        throw new Refusal("malformed", "the grant policy is not signed by the patient's identity key");
+      }
+      const granteeId = toHex(p.granteeId);
+      if (accountIdHex(p.granteeSignKey) !== granteeId) throw new Refusal("malformed", "the grantee id does not match the grantee's identity key");
+      if (granteeId === caller.patientId) throw new Refusal("malformed", "a patient cannot grant access to themselves");
+      if (p.expiresAt <= now) throw new Refusal("conflict", "this grant has already expired; issue it with a later expiry");
+      const grantId = toHex(p.grantId);
+      const existing = this.grants.get(grantId);
+      if (existing) {
+        if (existing.status !== "active" || existing.expiresAt <= now) throw new Refusal("conflict", `grant ${grantId} has ended; issue a new grant instead`);
+        if (existing.granteeId !== granteeId) throw new Refusal("conflict", `grant ${grantId} belongs to another grantee`);
+        if (p.revision < existing.revision) throw new Refusal("conflict", `grant ${grantId} is already at revision ${existing.revision}`);
+        if (p.revision === existing.revision && toHex(existing.wire) !== toHex(wire)) throw new Refusal("conflict", `revision ${p.revision} of grant ${grantId} was stored with other content`);
+      }
+      const grantee = this.env.ACCOUNT.get(this.env.ACCOUNT.idFromName(granteeId));
+      if (!(await grantee.profile())) throw new Refusal("not_found", "the grantee has no registered account");
+      if (!existing || p.revision > existing.revision) {
+        this.grants.put({ grantId, revision: p.revision, granteeId, expiresAt: p.expiresAt, policyBytes: grant.policyBytes, wire });
+        this.record(caller.actor, existing ? "grant.update" : "grant.create", {
+          grantId,
+          revision: p.revision,
+          granteeId,
+          write: p.write,
+          live: p.live,
+          expiresAt: p.expiresAt,
+          entries: p.entries.map((e) => ({ scopeTag: toHex(e.scopeTag), fromHour: e.fromHour, toHour: e.toHour, generations: e.generations })),
+        });
+        await this.scheduleExpiry();
+      }
+      // Also on a retry: the first attempt may have stored the grant and failed to reach the inbox.
+      await grantee.inboxPut({ grantId, patientId: caller.patientId, revision: p.revision, expiresAt: p.expiresAt, wire });
+      return summarize(this.grants.get(grantId)!, now);
+    });
+  }
+
+  listGrants(caller: Caller): Promise<Outcome<GrantSummary[]>> {
+    return this.guarded(caller, "grant.list", () => {
+      this.requirePatient(caller, "list grants");
+      const now = Date.now();
+      return this.grants.all().map((g) => summarize(g, now));
+    });
+  }
+
+  revokeGrant(caller: Caller, grantId: string): Promise<Outcome<GrantSummary>> {
+    return this.guarded(caller, "grant.revoke", async () => {
+      this.requirePatient(caller, "revoke grants");
+      const grant = this.grants.get(grantId);
+      if (!grant) throw new Refusal("not_found", `no grant ${grantId} on this patient`);
+      if (grant.status === "active") await this.endGrants([grant], "revoked", caller.actor, "grant.revoke");
+      return summarize(this.grants.get(grantId)!, Date.now());
+    });
+  }
+
+  /** "Revoke everything": ends every active grant at once, one access-log entry. */
+  revokeAll(caller: Caller): Promise<Outcome<{ revoked: string[] }>> {
+    return this.guarded(caller, "grant.revokeAll", async () => {
+      this.requirePatient(caller, "revoke grants");
+      const active = this.grants.active();
+      await this.endGrants(active, "revoked", caller.actor, "grant.revokeAll");
+      return { revoked: active.map((g) => g.grantId) };
+    });
+  }
+
+  readAccessLog(caller: Caller, after: number, limit: number): Promise<Outcome<AccessLogEntry[]>> {
+    return this.guarded(caller, "accessLog.read", () => {
+      this.requirePatient(caller, "read the access log");
+      return this.log.read(after, limit);
+    });
+  }
+
+  /** The patient raises a scope's current generation (after a revocation); envelopes of older ones are refused. */
+  declareGeneration(caller: Caller, scopeTag: string, generation: number): Promise<Outcome<{ scopeTag: string; generation: number }[]>> {
+    return this.guarded(caller, "generation.declare", () => {
+      this.requirePatient(caller, "declare generations");
+      this.envelopes.declareGeneration(fromHex(scopeTag, 16, "scope tag"), generation);
+      return this.envelopes.generations();
+    });
+  }
+
+  listGenerations(caller: Caller): Promise<Outcome<{ scopeTag: string; generation: number }[]>> {
+    return this.guarded(caller, "generation.list", () => {
+      this.requirePatient(caller, "list generations");
+      return this.envelopes.generations();
+    });
+  }
+
+  /**
+   * Replaces envelopes of one shard by one compaction envelope, atomically. Replaced rows keep their
+   * prefix (header, seal, signature) and lose their body, so device chains stay verifiable.
+   */
+  compact(caller: Caller, request: Uint8Array): Promise<Outcome<{ seq: number }>> {
+    return this.guarded(caller, "compaction", async () => {
+      this.requirePatient(caller, "compact the log");
+      const { replaces, envelope: bytes } = decodeCompaction(request);
+      const envelope = decodeAt(bytes, 0);
+      if (envelope.header.kind !== "compaction") throw new Refusal("malformed", "a compaction needs an envelope of kind compaction");
+      this.checkAuthor(caller, { role: "patient" }, envelope);
+      await checkSignature(envelope);
+      let fresh = false;
+      const seq = this.ctx.storage.transactionSync(() => {
+        const existing = this.envelopes.existingSeq(envelope, bytes);
+        if (existing !== null) return existing;
+        this.checkGeneration(envelope);
+        this.envelopes.checkChain(envelope);
+        this.envelopes.dropBodies(replaces, envelope.header);
+        fresh = true;
+        return this.envelopes.append(envelope, bytes);
+      });
+      if (fresh) this.fanOut([seq]);
+      return { seq };
+    });
+  }
+
+  /** Ends every grant whose expiry has passed, closes its sockets, and re-arms for the next one. */
+  override async alarm(): Promise<void> {
+    await this.endGrants(this.grants.dueToExpire(Date.now()), "expired", null, "grant.expire");
+  }
+
+  // --- access --------------------------------------------------------------------------------
+
+  private access(caller: Caller): Access {
+    if (caller.actor === caller.patientId) return { role: "patient" };
+    const grants = this.grants.liveFor(caller.actor, Date.now());
+    if (grants.length > 0) return { role: "grantee", grants };
+    const latest = this.grants.latestFor(caller.actor);
+    if (latest?.status === "revoked") throw new Refusal("forbidden", "your grant on this patient was revoked");
+    if (latest) throw new Refusal("forbidden", "your grant on this patient has expired");
+    throw new Refusal("forbidden", "you are not this patient and hold no grant from them");
+  }
+
+  private requirePatient(caller: Caller, what: string): void {
+    if (caller.actor !== caller.patientId) throw new Refusal("forbidden", `only the patient can ${what}`);
+  }
+
+  /** The author must be the session's own identity: the patient's key, or a grantee's under a live write grant. */
+  private checkAuthor(caller: Caller, access: Access, envelope: Envelope): void {
+    const h = envelope.header;
+    if (toHex(h.patientId) !== caller.patientId) throw new Refusal("forbidden", "an envelope names another patient");
+    if (accountIdHex(h.authorKey) !== caller.actor) throw new Refusal("forbidden", "an envelope's author key is not your identity key");
+    if (access.role === "grantee" && !anyCovers(access.grants.filter((g) => g.policy.write).map((g) => g.policy), h)) {
+      throw new Refusal("outside_grant", `no live write grant covers scope tag ${toHex(h.scopeTag)}, generation ${h.generation}, hour ${h.hour}`);
+    }
+  }
+
+  private checkGeneration(envelope: Envelope): void {
+    const current = this.envelopes.currentGeneration(envelope.header.scopeTag);
+    if (current !== null && envelope.header.generation < current) {
+      throw new Refusal("stale_generation", `stale generation: envelope uses generation ${envelope.header.generation}, the scope is at ${current}; re-encrypt under the current generation`);
+    }
+  }
+
+  // --- grants ending, sockets, log -----------------------------------------------------------
+
+  private async endGrants(ended: readonly StoredGrant[], status: "revoked" | "expired", actor: string | null, action: AccessAction): Promise<void> {
+    if (ended.length > 0) {
+      this.ctx.storage.transactionSync(() => {
+        for (const g of ended) this.grants.setStatus(g.grantId, status);
+        if (action === "grant.revokeAll") this.record(actor, action, { grantIds: ended.map((g) => g.grantId) });
+        else for (const g of ended) this.record(actor, action, { grantId: g.grantId, granteeId: g.granteeId });
+      });
+      const ids = new Set(ended.map((g) => g.grantId));
+      for (const ws of this.ctx.getWebSockets()) {
+        const att = ws.deserializeAttachment() as SocketAttachment;
+        if (att.grantIds.some((id) => ids.has(id))) ws.close(CLOSE_GRANT_ENDED, `grant ${status}`);
+      }
+    }
+    await this.scheduleExpiry();
+    for (const g of ended) await this.env.ACCOUNT.get(this.env.ACCOUNT.idFromName(g.granteeId)).inboxRemove(g.grantId);
+  }
+
+  private async scheduleExpiry(): Promise<void> {
+    const next = this.grants.nextExpiry();
+    if (next === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(next);
+  }
+
+  /** Sends newly stored envelopes to every socket allowed to see them, as one page each. */
+  private fanOut(seqs: readonly number[]): void {
+    if (seqs.length === 0) return;
+    const sockets = this.ctx.getWebSockets();
+    if (sockets.length === 0) return;
+    // Fresh seqs of one transaction are consecutive, so one range scan reads exactly their rows.
+    const rows = this.envelopes.scan(seqs[0]! - 1, seqs.length);
+    const now = Date.now();
+    for (const ws of sockets) {
+      const att = ws.deserializeAttachment() as SocketAttachment;
+      const policies = att.role === "grantee" ? this.grants.liveFor(att.actor, now).filter((g) => att.grantIds.includes(g.grantId)).map((g) => g.policy) : null;
+      const visible = rows.filter((r: Shard) => !policies || anyCovers(policies, r));
+      if (visible.length === 0) continue;
+      ws.send(encodePage({ entries: visible.map((r) => this.envelopes.entry(r.seq)), cursor: visible[visible.length - 1]!.seq, more: false }));
+    }
+  }
+
+  private inUse(): boolean {
+    return this.ctx.storage.sql.exec<{ used: number }>("SELECT EXISTS (SELECT 1 FROM envelopes) OR EXISTS (SELECT 1 FROM grants) AS used").one().used === 1;
+  }
+
+  private record(actor: string | null, action: AccessAction, details: Record<string, unknown>): void {
+    this.log.append(actor, action, details);
+  }
+
+  /**
+   * Runs a request; a refusal is returned as data and written to the access log. Refusals are only
+   * logged once the log is in use (it has grants or envelopes), so probing unknown patient ids does
+   * not create storage.
+   */
+  private async guarded<T>(caller: Caller, route: string, run: () => T | Promise<T>): Promise<Outcome<T>> {
+    try {
+      return ok(await run());
+    } catch (error) {
+      const failure = asFailure(error);
+      if (this.inUse()) {
+        this.record(caller.actor || null, "refused", { route, code: failure.code, reason: failure.message });
+      }
+      return failure;
+    }
+  }
+}
+
+function decodeAt(bytes: Uint8Array, index: number): Envelope {
+  try {
+    return decodeEnvelope(bytes);
+  } catch (error) {
+    throw new Refusal("malformed", `envelope ${index}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+async function checkSignature(envelope: Envelope): Promise<void> {
+  const signed = envelopeSignedBytes(envelope.headerBytes, envelope.body.length, envelope.bodyHash);
+  if (!(await verifyEd25519(envelope.header.authorKey, envelope.signature, signed))) {
+    throw new Refusal("forbidden", `envelope ${toHex(envelope.header.envelopeId)} is not signed by its author key`);
+  }
+}

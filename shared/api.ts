@@ -1,0 +1,74 @@
+// JSON message schemas of the HTTP API (/v1), shared so clients build and read exactly what the
+// worker validates. Binary bodies (envelope batches, pages, compactions) are in syncFrames.ts;
+// keys, bundles and grants travel as unpadded base64url, ids as lowercase hex.
+import { z } from "zod";
+import { accessLogEntrySchema } from "./accessLog.js";
+
+export const hexId = z.string().regex(/^[0-9a-f]{32}$/, "must be 32 lowercase hex characters (a 16-byte id)");
+export const hex32 = z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex characters");
+export const base64url = z.string().regex(/^[A-Za-z0-9_-]*$/, "must be unpadded base64url").max(400_000);
+
+/** 3 to 32 characters, letters, digits, dot, dash, underscore; compared case-insensitively. */
+export const handleSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{2,31}$/, "a handle is 3 to 32 letters, digits, '.', '-' or '_', starting with a letter or digit");
+
+export const registerRequest = z.object({ bundle: base64url, handle: handleSchema });
+export type RegisterRequest = z.infer<typeof registerRequest>;
+
+export const accountResponse = z.object({ accountId: hexId, handle: z.string(), bundle: base64url });
+export type AccountResponse = z.infer<typeof accountResponse>;
+
+export const challengeRequest = z.object({ accountId: hexId });
+export const challengeResponse = z.object({ nonce: base64url, expiresAt: z.number().int() });
+
+/** The signature is over signedMessage("login", nonce ‖ accountId bytes). */
+export const loginRequest = z.object({ accountId: hexId, nonce: base64url, signature: base64url });
+export const loginResponse = z.object({ token: z.string(), accountId: hexId, expiresAt: z.number().int() });
+
+export const pushResponse = z.object({ seqs: z.array(z.number().int()) });
+
+export const generationRequest = z.object({ scopeTag: hexId, generation: z.number().int().min(0).max(0xffffffff) });
+export const generationsResponse = z.object({ generations: z.array(generationRequest) });
+
+export const grantRequest = z.object({ grant: base64url });
+export const grantSummary = z.object({
+  grantId: hexId,
+  revision: z.number().int(),
+  granteeId: hexId,
+  write: z.boolean(),
+  live: z.boolean(),
+  issuedAt: z.number().int(),
+  expiresAt: z.number().int(),
+  status: z.enum(["active", "revoked", "expired"]),
+  grant: base64url,
+});
+export type GrantSummary = z.infer<typeof grantSummary>;
+export const grantsResponse = z.object({ grants: z.array(grantSummary) });
+
+export const inboxEntry = z.object({ grantId: hexId, patientId: hexId, revision: z.number().int(), expiresAt: z.number().int(), grant: base64url });
+export type InboxEntry = z.infer<typeof inboxEntry>;
+export const inboxResponse = z.object({ grants: z.array(inboxEntry) });
+
+export const accessLogResponse = z.object({ entries: z.array(accessLogEntrySchema) });
+
+export const ERROR_CODES = {
+  malformed: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  outside_grant: 403,
+  not_found: 404,
+  conflict: 409,
+  stale_generation: 409,
+  chain_broken: 409,
+  too_large: 413,
+  rate_limited: 429,
+  internal: 500,
+} as const;
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export const errorResponse = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+export type ErrorResponse = z.infer<typeof errorResponse>;
+
+/** WebSocket close code when the grant behind a socket ends (revoked or expired). */
+export const CLOSE_GRANT_ENDED = 4403;

@@ -1,0 +1,132 @@
+// Real signed key bundles, envelopes and grants for workerd tests, made with WebCrypto Ed25519 and the
+// shared pure encoders (libsodium cannot run in workerd). Envelope bodies are opaque to the server:
+// random bytes of a valid length with the right SHA-256 body hash.
+import { fromHex, toHex } from "../../shared/bytes.js";
+import { ENVELOPE_VERSION, MIN_BODY_BYTES, ZERO_HASH, encodeEnvelope, encodeHeader, envelopeLink, envelopeSignedBytes, type EnvelopeKind } from "../../shared/envelopeCodec.js";
+import { encodeGrantPolicy, encodeGrantWire, grantPolicySignedBytes, type GrantEntry } from "../../shared/grantCodec.js";
+import { sha256 } from "../../shared/hash.js";
+import { accountIdOf, encodeKeyBundle, keyBundleSignedBytes } from "../../shared/keyBundle.js";
+import { signedMessage } from "../../shared/signing.js";
+
+export interface Identity {
+  readonly signKey: Uint8Array;
+  readonly privateKey: CryptoKey;
+  readonly boxKey: Uint8Array;
+  readonly accountId: string;
+  readonly bundle: Uint8Array;
+}
+
+export function randomBytes(n: number): Uint8Array {
+  return crypto.getRandomValues(new Uint8Array(n));
+}
+
+export async function signWith(privateKey: CryptoKey, message: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.sign("Ed25519", privateKey, new Uint8Array(message)));
+}
+
+export async function newIdentity(): Promise<Identity> {
+  const pair = (await crypto.subtle.generateKey("Ed25519", true, ["sign", "verify"])) as CryptoKeyPair;
+  const signKey = new Uint8Array((await crypto.subtle.exportKey("raw", pair.publicKey)) as ArrayBuffer);
+  // The server never uses the X25519 key, only checks that the identity key signs it.
+  const boxKey = randomBytes(32);
+  const unsigned = { signKey, boxKey, createdAt: Date.now() };
+  const signature = await signWith(pair.privateKey, keyBundleSignedBytes(unsigned));
+  return { signKey, privateKey: pair.privateKey, boxKey, accountId: toHex(accountIdOf(signKey)), bundle: encodeKeyBundle({ ...unsigned, signature }) };
+}
+
+export async function loginSignature(identity: Identity, nonce: Uint8Array): Promise<Uint8Array> {
+  return signWith(identity.privateKey, signedMessage("login", nonce, fromHex(identity.accountId, 16)));
+}
+
+export interface EnvelopeSpec {
+  readonly scopeTag: Uint8Array;
+  readonly hour: number;
+  readonly generation?: number;
+  readonly kind?: EnvelopeKind;
+  readonly bodyLength?: number;
+}
+
+export interface MadeEnvelope {
+  readonly bytes: Uint8Array;
+  readonly envelopeId: Uint8Array;
+  readonly link: Uint8Array;
+}
+
+/** One author device's chain: each envelope continues the previous one (seq + 1, prevHash = link). */
+export class DeviceChain {
+  readonly deviceId = randomBytes(16);
+  private seq = 0;
+  private prev: Uint8Array = ZERO_HASH;
+
+  constructor(
+    readonly author: Identity,
+    readonly patientId: string,
+  ) {}
+
+  /** Builds the next envelope and advances the chain. */
+  async next(spec: EnvelopeSpec): Promise<MadeEnvelope> {
+    const made = await this.peek(spec);
+    this.seq += 1;
+    this.prev = made.link;
+    return made;
+  }
+
+  /** Builds the next envelope without advancing (for forks and replays). */
+  async peek(spec: EnvelopeSpec, overrides: { seq?: number; prevHash?: Uint8Array } = {}): Promise<MadeEnvelope> {
+    const header = {
+      version: ENVELOPE_VERSION,
+      kind: spec.kind ?? "update",
+      patientId: fromHex(this.patientId, 16),
+      scopeTag: spec.scopeTag,
+      generation: spec.generation ?? 1,
+      hour: spec.hour,
+      envelopeId: randomBytes(16),
+      authorKey: this.author.signKey,
+      deviceId: this.deviceId,
+      seq: overrides.seq ?? this.seq + 1,
+      prevHash: overrides.prevHash ?? this.prev,
+    };
+    const headerBytes = encodeHeader(header);
+    const body = randomBytes(spec.bodyLength ?? MIN_BODY_BYTES);
+    const bodyHash = sha256(body);
+    const signature = await signWith(this.author.privateKey, envelopeSignedBytes(headerBytes, body.length, bodyHash));
+    return { bytes: encodeEnvelope({ header, headerBytes, bodyHash, signature, body }), envelopeId: header.envelopeId, link: envelopeLink(headerBytes, body.length, bodyHash) };
+  }
+}
+
+export interface GrantSpec {
+  readonly entries: readonly GrantEntry[];
+  readonly expiresAt?: number;
+  readonly write?: boolean;
+  readonly live?: boolean;
+  readonly grantId?: Uint8Array;
+  readonly revision?: number;
+  /** Sign with this key instead of the patient's (a forged policy). */
+  readonly signer?: Identity;
+}
+
+/** A grant wire: the clear policy signed by the patient; the sealed part is opaque to the server. */
+export async function makeGrant(patient: Identity, grantee: Identity, spec: GrantSpec): Promise<{ wire: Uint8Array; grantId: string }> {
+  const grantId = spec.grantId ?? randomBytes(16);
+  const now = Date.now();
+  const policyBytes = encodeGrantPolicy({
+    grantId,
+    revision: spec.revision ?? 1,
+    patientId: fromHex(patient.accountId, 16),
+    patientKey: patient.signKey,
+    granteeId: fromHex(grantee.accountId, 16),
+    granteeSignKey: grantee.signKey,
+    granteeBoxKey: grantee.boxKey,
+    write: spec.write ?? false,
+    live: spec.live ?? false,
+    issuedAt: now - 1000,
+    expiresAt: spec.expiresAt ?? now + 48 * 3_600_000,
+    entries: spec.entries,
+  });
+  const signature = await signWith((spec.signer ?? patient).privateKey, grantPolicySignedBytes(policyBytes));
+  return { wire: encodeGrantWire(policyBytes, signature, randomBytes(200)), grantId: toHex(grantId) };
+}
+
+export function scopeTag(): Uint8Array {
+  return randomBytes(16);
+}

@@ -1,0 +1,9 @@
+// /v1/inbox: grants addressed to the signed-in account (the client opens and verifies them).
+import { Hono } from "hono";
+import type { AppEnv } from "../env.js";
+import { requireSession } from "../middleware.js";
+import { accountObject } from "../objects.js";
+
+export const inbox = new Hono<AppEnv>();
+
+inbox.get("/", requireSession, async (c) => c.json({ grants: await accountObject(c.env, c.get("accountId")).inboxList() }));

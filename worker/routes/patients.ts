@@ -1,0 +1,108 @@
+// /v1/patients/:patientId/...: the patient log. The worker proves who is asking (session) and passes
+// that account as the caller; the PatientLog decides whether the caller is the patient or holds a
+// live grant, since only it knows the grants. Binary bodies use shared/syncFrames.ts.
+import { Hono } from "hono";
+import { z } from "zod";
+import { generationRequest, grantRequest, hexId } from "../../shared/api.js";
+import { fromBase64Url } from "../../shared/bytes.js";
+import { StewardError } from "../../shared/errors.js";
+import { MAX_BATCH_BYTES } from "../../shared/syncFrames.js";
+import type { Caller } from "../../durable-objects/patientLog.js";
+import type { AppEnv } from "../env.js";
+import { errorJson, reply, validate } from "../http.js";
+import { JSON_BODY_LIMIT, limitBody, requireSession } from "../middleware.js";
+import { patientLog } from "../objects.js";
+import type { Context } from "hono";
+
+export const patients = new Hono<AppEnv>();
+
+const patientParam = z.object({ patientId: hexId });
+const MAX_PULL_BYTES = 16 * 1024 * 1024;
+
+const pullQuery = z.object({
+  after: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(500),
+  maxBytes: z.coerce.number().int().min(1024).max(MAX_PULL_BYTES).default(4 * 1024 * 1024),
+  tags: z
+    .string()
+    .transform((s) => s.split(","))
+    .pipe(z.array(hexId).min(1).max(16))
+    .optional(),
+  fromHour: z.coerce.number().int().min(0).optional(),
+  toHour: z.coerce.number().int().min(0).optional(),
+});
+
+const accessLogQuery = z.object({
+  after: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(500),
+});
+
+patients.use("/:patientId/*", requireSession, validate("param", patientParam.passthrough()));
+
+function caller(c: Context<AppEnv>): Caller {
+  return { patientId: c.req.param("patientId")!, actor: c.get("accountId") };
+}
+
+async function binaryBody(c: Context<AppEnv>): Promise<Uint8Array> {
+  return new Uint8Array(await c.req.arrayBuffer());
+}
+
+patients.post("/:patientId/envelopes", limitBody(MAX_BATCH_BYTES), async (c) => reply(c, await patientLog(c.env, caller(c).patientId).push(caller(c), await binaryBody(c))));
+
+patients.get("/:patientId/envelopes", validate("query", pullQuery), async (c) => {
+  const q = c.req.valid("query");
+  const query = { after: q.after, limit: q.limit, maxBytes: q.maxBytes, ...(q.tags ? { tags: q.tags } : {}), ...(q.fromHour !== undefined ? { fromHour: q.fromHour } : {}), ...(q.toHour !== undefined ? { toHour: q.toHour } : {}) };
+  const outcome = await patientLog(c.env, caller(c).patientId).pull(caller(c), query);
+  if (!outcome.ok) return reply(c, outcome);
+  return c.body(outcome.value as Uint8Array<ArrayBuffer>, 200, { "content-type": "application/octet-stream" });
+});
+
+patients.get("/:patientId/ws", async (c) => {
+  if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return errorJson(c, "malformed", "open this route as a WebSocket");
+  const { patientId, actor } = caller(c);
+  // A fresh request, so nothing the client sent besides the upgrade reaches the object.
+  const forwarded = new Request(c.req.url, { headers: { upgrade: "websocket", "x-steward-patient": patientId, "x-steward-actor": actor } });
+  return patientLog(c.env, patientId).fetch(forwarded);
+});
+
+patients.post("/:patientId/compactions", limitBody(MAX_BATCH_BYTES), async (c) => reply(c, await patientLog(c.env, caller(c).patientId).compact(caller(c), await binaryBody(c))));
+
+patients.get("/:patientId/generations", async (c) => {
+  const outcome = await patientLog(c.env, caller(c).patientId).listGenerations(caller(c));
+  return outcome.ok ? c.json({ generations: outcome.value }) : reply(c, outcome);
+});
+
+patients.put("/:patientId/generations", limitBody(JSON_BODY_LIMIT), validate("json", generationRequest), async (c) => {
+  const { scopeTag, generation } = c.req.valid("json");
+  const outcome = await patientLog(c.env, caller(c).patientId).declareGeneration(caller(c), scopeTag, generation);
+  return outcome.ok ? c.json({ generations: outcome.value }) : reply(c, outcome);
+});
+
+patients.post("/:patientId/grants", limitBody(JSON_BODY_LIMIT), validate("json", grantRequest), async (c) => {
+  let wire: Uint8Array;
+  try {
+    wire = fromBase64Url(c.req.valid("json").grant, "grant");
+  } catch (error) {
+    if (error instanceof StewardError) return errorJson(c, "malformed", error.message);
+    throw error;
+  }
+  return reply(c, await patientLog(c.env, caller(c).patientId).createGrant(caller(c), wire), 201);
+});
+
+patients.get("/:patientId/grants", async (c) => {
+  const outcome = await patientLog(c.env, caller(c).patientId).listGrants(caller(c));
+  return outcome.ok ? c.json({ grants: outcome.value }) : reply(c, outcome);
+});
+
+patients.post("/:patientId/grants/revoke-all", async (c) => reply(c, await patientLog(c.env, caller(c).patientId).revokeAll(caller(c))));
+
+patients.delete("/:patientId/grants/:grantId", validate("param", z.object({ patientId: hexId, grantId: hexId })), async (c) =>
+  reply(c, await patientLog(c.env, caller(c).patientId).revokeGrant(caller(c), c.req.valid("param").grantId)),
+);
+
+patients.get("/:patientId/access-log", validate("query", accessLogQuery), async (c) => {
+  const { after, limit } = c.req.valid("query");
+  const outcome = await patientLog(c.env, caller(c).patientId).readAccessLog(caller(c), after, limit);
+  return outcome.ok ? c.json({ entries: outcome.value }) : reply(c, outcome);
+});
+
