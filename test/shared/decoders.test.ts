@@ -1,0 +1,206 @@
+// Done-when: every decoder answers bad input (garbage, truncated, oversized, wrong version, mutated)
+// with a typed StewardError, and whatever it does accept re-encodes to exactly the input: no
+// untyped exception, no partial data.
+import fc from "fast-check";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ByteWriter, concat, fromBase64Url, fromHex, toHex, utf8 } from "../../shared/bytes.js";
+import { sealEnvelope } from "../../shared/envelope.js";
+import { MAX_BODY_BYTES, PREFIX_BYTES, decodeEnvelope, encodeEnvelope } from "../../shared/envelopeCodec.js";
+import { MalformedInput, StewardError, UnsupportedVersion } from "../../shared/errors.js";
+import { issueGrant } from "../../shared/grant.js";
+import { decodeGrantPolicy, decodeGrantWire, encodeGrantPolicy, encodeGrantWire } from "../../shared/grantCodec.js";
+import { decodeKeyBundle, encodeKeyBundle } from "../../shared/keyBundle.js";
+import { KeyTreeReader, ROOT } from "../../shared/keyTree.js";
+import { parseRecord } from "../../shared/records.js";
+import { newRecoverySecret, parseRecoverySecret, unwrapWithRecoverySecret } from "../../shared/recoveryKit.js";
+import { loadSodium } from "../../shared/sodium.js";
+import { bytesOf, expectTyped, fixedAccount, seed, typedOrValue } from "./helpers.js";
+
+interface Codec {
+  name: string;
+  valid: () => Uint8Array;
+  decode: (bytes: Uint8Array) => unknown;
+  /** Re-encodes an accepted value: must give back the input exactly. */
+  reencode?: (value: never) => Uint8Array;
+  versionAt: number;
+}
+
+let codecs: Codec[];
+
+beforeAll(async () => {
+  await loadSodium();
+  const patient = fixedAccount(1, 2);
+  const clinician = fixedAccount(3, 4);
+  const leaf = new KeyTreeReader([{ node: ROOT, key: seed(5) }]).leaf(1000);
+  const envelope = encodeEnvelope(
+    sealEnvelope({
+      header: { kind: "update", patientId: bytesOf(16, 1), scopeTag: bytesOf(16, 2), generation: 1, hour: 1000, envelopeId: bytesOf(16, 3), authorKey: patient.signKey, deviceId: bytesOf(16, 4), seq: 1, prevHash: bytesOf(32, 0) },
+      plaintext: utf8("x"),
+      leaf,
+      authorSecretKey: patient.signSecretKey,
+    }),
+  );
+  const grantWire = issueGrant({
+    patient,
+    recipient: { bundle: clinician.bundle, verified: true },
+    scopes: [{ scope: "glucose", scopeTag: bytesOf(16, 2), generations: [{ generation: 1, root: seed(5) }] }],
+    fromHour: 1000,
+    toHour: 1100,
+    expiresAt: 2_000_000_000_000,
+    now: 1_900_000_000_000,
+  }).wire;
+  const grant = decodeGrantWire(grantWire);
+  codecs = [
+    { name: "envelope", valid: () => envelope, decode: decodeEnvelope, reencode: (e: never) => encodeEnvelope(e), versionAt: 4 },
+    { name: "grant wire", valid: () => grantWire, decode: decodeGrantWire, reencode: (g: ReturnType<typeof decodeGrantWire>) => encodeGrantWire(g.policyBytes, g.policySignature, g.sealed), versionAt: 8 },
+    { name: "grant policy", valid: () => grant.policyBytes, decode: decodeGrantPolicy, reencode: (p: never) => encodeGrantPolicy(p), versionAt: 4 },
+    { name: "key bundle", valid: () => encodeKeyBundle(patient.bundle), decode: decodeKeyBundle, reencode: (b: never) => encodeKeyBundle(b), versionAt: 4 },
+  ];
+});
+
+function check(codec: Codec, bytes: Uint8Array): void {
+  const r = typedOrValue(() => codec.decode(bytes));
+  if (r.ok && codec.reencode) expect(toHex(codec.reencode(r.value as never))).toBe(toHex(bytes));
+}
+
+/** Random edits of a valid encoding: these reach much deeper into a decoder than random bytes. */
+const edits = fc.array(
+  fc.oneof(
+    fc.record({ op: fc.constant("set" as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
+    fc.record({ op: fc.constant("insert" as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
+    fc.record({ op: fc.constant("delete" as const), at: fc.nat(), value: fc.constant(0) }),
+  ),
+  { minLength: 1, maxLength: 4 },
+);
+
+function applyEdits(bytes: Uint8Array, ops: { op: string; at: number; value: number }[]): Uint8Array {
+  const out = [...bytes];
+  for (const { op, at, value } of ops) {
+    const i = out.length === 0 ? 0 : at % (out.length + (op === "insert" ? 1 : 0));
+    if (op === "set" && out.length > 0) out[i] = value;
+    else if (op === "insert") out.splice(i, 0, value);
+    else if (op === "delete") out.splice(i, 1);
+  }
+  return Uint8Array.from(out);
+}
+
+describe("binary decoders", () => {
+  it("answer random bytes with a typed error", () => {
+    for (const codec of codecs) fc.assert(fc.property(fc.uint8Array({ maxLength: 2000 }), (bytes) => check(codec, bytes)), { numRuns: 300 });
+  });
+
+  it("answer random bytes behind a valid magic and version with a typed error", () => {
+    for (const codec of codecs) {
+      const prefix = codec.valid().slice(0, codec.versionAt + 1);
+      fc.assert(fc.property(fc.uint8Array({ maxLength: 2000 }), (bytes) => check(codec, concat(prefix, bytes))), { numRuns: 300 });
+    }
+  });
+
+  it("answer random edits of a valid encoding with a typed error, or accept only what re-encodes exactly", () => {
+    for (const codec of codecs) fc.assert(fc.property(edits, (ops) => check(codec, applyEdits(codec.valid(), ops))), { numRuns: 1000 });
+  });
+
+  it("refuse every truncation and any extension (MalformedInput)", () => {
+    for (const codec of codecs) {
+      const valid = codec.valid();
+      for (let n = 0; n < valid.length; n++) expectTyped(() => codec.decode(valid.slice(0, n)), MalformedInput);
+      expectTyped(() => codec.decode(concat(valid, Uint8Array.of(0))), MalformedInput);
+    }
+  });
+
+  it("refuse other versions, older and newer (UnsupportedVersion)", () => {
+    for (const codec of codecs) {
+      for (const version of [0, 2, 255]) {
+        const bytes = codec.valid().slice();
+        bytes[codec.versionAt] = version;
+        expectTyped(() => codec.decode(bytes), UnsupportedVersion);
+      }
+    }
+  });
+
+  it("refuse oversized input before reading it (MalformedInput)", () => {
+    expectTyped(() => decodeEnvelope(new Uint8Array(PREFIX_BYTES + MAX_BODY_BYTES + 1)), MalformedInput);
+    // Length prefixes claiming 4 GiB: refused without allocating.
+    expectTyped(() => decodeGrantWire(new ByteWriter().u32(0xffffffff).finish()), MalformedInput);
+    const g = codecs[1]!.valid();
+    const policyLength = new DataView(g.buffer).getUint32(0);
+    const hugeSealed = g.slice();
+    new DataView(hugeSealed.buffer).setUint32(4 + policyLength + 64, 0xffffffff);
+    expectTyped(() => decodeGrantWire(hugeSealed), MalformedInput);
+  });
+});
+
+describe("text decoders", () => {
+  it("recovery codes: any string gives a typed error or a secret", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.string({ unit: fc.constantFrom(..."0123456789ABCDEFGHJKMNPQRSTVWXYZ- ".split("")), minLength: 30, maxLength: 50 })), (text) => {
+        const r = typedOrValue(() => parseRecoverySecret(text));
+        if (r.ok) expect(r.value.bytes).toHaveLength(20);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("recovery blobs: garbage gives a typed error without deriving (no Argon2 run on random parameters)", () => {
+    const secret = newRecoverySecret();
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.boolean(), (bytes, prefixed) => {
+        const blob = prefixed ? concat(utf8("STWR"), Uint8Array.of(1, 2), bytes) : bytes;
+        expect(typedOrValue(() => unwrapWithRecoverySecret(blob, secret)).ok).toBe(false);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("hex and base64url: any string gives a typed error or bytes", () => {
+    fc.assert(
+      fc.property(fc.string(), (text) => {
+        typedOrValue(() => fromHex(text));
+        typedOrValue(() => fromBase64Url(text));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe("records", () => {
+  const valid = { id: "cgm-1", type: "cgm", time: 1_767_225_600_000, body: { mgdl: 112, trend: "flat" } };
+
+  it("parseRecord answers any JSON value with MalformedInput or a valid record", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.jsonValue(), fc.anything()), (value) => {
+        const r = typedOrValue(() => parseRecord(value));
+        if (r.ok) expect(parseRecord(JSON.parse(JSON.stringify(r.value)))).toEqual(r.value);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("parseRecord refuses each field out of its domain, naming it", () => {
+    expect(parseRecord(valid)).toEqual(valid);
+    const bad: [unknown, RegExp][] = [
+      [{ ...valid, type: "unknown" }, /type/],
+      [{ ...valid, time: -1 }, /time/],
+      [{ ...valid, time: 2 ** 21 * 3_600_000 }, /time/],
+      [{ ...valid, body: { mgdl: 112.5 } }, /mgdl/],
+      [{ ...valid, body: { mgdl: 1001 } }, /mgdl/],
+      [{ ...valid, id: "" }, /id/],
+      [null, /root/],
+      ["cgm", /root/],
+    ];
+    for (const [input, field] of bad) expect(expectTyped(() => parseRecord(input), MalformedInput).message).toMatch(field);
+  });
+
+  it("parseRecord drops unknown keys rather than passing attacker-chosen fields through", () => {
+    const parsed = parseRecord({ ...valid, extra: "x", body: { ...valid.body, __proto__: { polluted: true }, more: 1 } }) as unknown as Record<string, unknown>;
+    expect(parsed.extra).toBeUndefined();
+    expect((parsed.body as Record<string, unknown>).more).toBeUndefined();
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+it("StewardError subclasses carry a stable code and their own name", () => {
+  const e = new MalformedInput("x");
+  expect(e).toBeInstanceOf(StewardError);
+  expect([e.code, e.name]).toEqual(["malformed_input", "MalformedInput"]);
+});
