@@ -11,10 +11,11 @@ export interface Session {
   readonly token: string;
 }
 
-export function call(path: string, init: RequestInit & { token?: string } = {}): Promise<Response> {
+export function call(path: string, init: Omit<RequestInit, "body"> & { token?: string; body?: BodyInit | Uint8Array } = {}): Promise<Response> {
   const headers = new Headers(init.headers);
   if (init.token) headers.set("authorization", `Bearer ${init.token}`);
-  return SELF.fetch(`${BASE}${path}`, { ...init, headers });
+  const { token: _token, body, ...rest } = init;
+  return SELF.fetch(`${BASE}${path}`, { ...rest, headers, body: body instanceof Uint8Array ? new Uint8Array(body) : (body ?? null) });
 }
 
 export function postJson(path: string, body: unknown, token?: string): Promise<Response> {
@@ -45,7 +46,7 @@ export async function signedUp(prefix = "user"): Promise<Session> {
 }
 
 export function push(session: Session, patientId: string, envelopes: Uint8Array[]): Promise<Response> {
-  return call(`/v1/patients/${patientId}/envelopes`, { method: "POST", body: new Uint8Array(encodeEnvelopeBatch(envelopes)), token: session.token });
+  return call(`/v1/patients/${patientId}/envelopes`, { method: "POST", body: encodeEnvelopeBatch(envelopes), token: session.token });
 }
 
 export async function pull(session: Session, patientId: string, query = ""): Promise<{ status: number; page?: Page; error?: { code: string; message: string } }> {

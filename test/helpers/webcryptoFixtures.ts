@@ -72,7 +72,7 @@ export class DeviceChain {
   }
 
   /** Builds the next envelope without advancing (for forks and replays). */
-  async peek(spec: EnvelopeSpec, overrides: { seq?: number; prevHash?: Uint8Array } = {}): Promise<MadeEnvelope> {
+  async peek(spec: EnvelopeSpec, overrides: { seq?: number; prevHash?: Uint8Array; envelopeId?: Uint8Array } = {}): Promise<MadeEnvelope> {
     const header = {
       version: ENVELOPE_VERSION,
       kind: spec.kind ?? "update",
@@ -80,7 +80,7 @@ export class DeviceChain {
       scopeTag: spec.scopeTag,
       generation: spec.generation ?? 1,
       hour: spec.hour,
-      envelopeId: randomBytes(16),
+      envelopeId: overrides.envelopeId ?? randomBytes(16),
       authorKey: this.author.signKey,
       deviceId: this.deviceId,
       seq: overrides.seq ?? this.seq + 1,
