@@ -1,0 +1,179 @@
+// Fixed test vectors, checked into test/shared/vectors/*.json. They pin every derivation and wire
+// format byte for byte, so a change that would orphan stored data or break the other side fails
+// here. To regenerate after a deliberate format change (and a version bump):
+//   STEWARD_WRITE_VECTORS=1 npm exec -- vitest run --project node test/shared/vectors.test.ts
+// then review the JSON diff like code.
+import { readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { fromHex, toHex, utf8 } from "../../shared/bytes.js";
+import { openEnvelope, sealEnvelope } from "../../shared/envelope.js";
+import { decodeEnvelope, encodeEnvelope, envelopeLink, envelopeSignedBytes } from "../../shared/envelopeCodec.js";
+import { sign } from "../../shared/accountKeys.js";
+import { encodeGrantPolicy, grantPolicySignedBytes, type GrantPolicy } from "../../shared/grantCodec.js";
+import { accountIdOf, decodeKeyBundle, encodeKeyBundle, keyBundleSignedBytes } from "../../shared/keyBundle.js";
+import { HOUR_LIMIT, KeyTreeReader, ROOT, coverKeys, epochKeys } from "../../shared/keyTree.js";
+import { SCOPES } from "../../shared/records.js";
+import { safetyNumber } from "../../shared/safetyNumber.js";
+import { scopeTag } from "../../shared/scopeTag.js";
+import { loadSodium, sodium } from "../../shared/sodium.js";
+import { bytesOf, fixedAccount, seed } from "./helpers.js";
+
+const DIR = join(dirname(fileURLToPath(import.meta.url)), "vectors");
+const WRITE = process.env.STEWARD_WRITE_VECTORS === "1";
+
+beforeAll(async () => {
+  await loadSodium();
+});
+
+type Json = Record<string, unknown>;
+
+function ggm(): Json {
+  const root = seed(0x11);
+  const reader = new KeyTreeReader([{ node: ROOT, key: root }]);
+  const nodes = [
+    { height: 20, index: 0 },
+    { height: 20, index: 1 },
+    { height: 17, index: 3 },
+    { height: 8, index: 1918 },
+    { height: 0, index: 0 },
+    { height: 0, index: 1 },
+    { height: 0, index: 491_234 },
+    { height: 0, index: HOUR_LIMIT - 1 },
+  ];
+  const leaf = reader.leaf(491_234);
+  const usage = epochKeys(leaf);
+  return {
+    description: "GGM tree, depth 21: child = crypto_kdf_derive_from_key(32, bit, \"STWggm01\", parent); epoch keys = crypto_kdf_derive_from_key(32, 1|2, \"STWepoch\", leaf)",
+    root: toHex(root),
+    nodes: nodes.map((n) => ({ ...n, key: toHex(reader.nodeKey(n)) })),
+    epoch: { hour: 491_234, leaf: toHex(leaf), aead: toHex(usage.aead), commit: toHex(usage.commit) },
+  };
+}
+
+function covers(): Json {
+  const root = seed(0x11);
+  const u = 2 ** 17;
+  const ranges: [number, number][] = [
+    [3, 12],
+    [3 * u, 13 * u - 1],
+    [0, HOUR_LIMIT - 1],
+    [1, HOUR_LIMIT - 2],
+    [491_234, 491_234],
+    [491_234, 491_234 + 24 * 90 - 1],
+  ];
+  return {
+    description: "minimal dyadic covers [from, to] inclusive, nodes left to right, with their keys under the GGM vector's root",
+    root: toHex(root),
+    ranges: ranges.map(([from, to]) => ({ from, to, nodes: coverKeys(root, from, to).map(({ node, key }) => ({ ...node, key: toHex(key) })) })),
+  };
+}
+
+function scopeTags(): Json {
+  const metaKey = seed(0x0e);
+  return { description: "scopeTag = BLAKE2b-128(key = metaKey, \"steward/scope-tag/v1\" ‖ 0x00 ‖ scope)", metaKey: toHex(metaKey), tags: Object.fromEntries(SCOPES.map((s) => [s, toHex(scopeTag(metaKey, s))])) };
+}
+
+const ENVELOPE_NONCE = bytesOf(24, 0x6e);
+
+function envelope(): Json {
+  const author = fixedAccount(0xa1, 0xa2);
+  const hour = 491_234;
+  const leaf = new KeyTreeReader([{ node: ROOT, key: seed(0x11) }]).leaf(hour);
+  const plaintext = utf8('{"id":"cgm-1","type":"cgm","time":1768443240000,"body":{"mgdl":112,"trend":"flat"}}');
+  // sealEnvelope draws its nonce from randombytes_buf; fixing it makes the whole envelope reproducible.
+  const spy = vi.spyOn(sodium(), "randombytes_buf").mockReturnValue(ENVELOPE_NONCE.slice());
+  try {
+    const sealed = sealEnvelope({
+      header: { kind: "update", patientId: bytesOf(16, 1), scopeTag: bytesOf(16, 2), generation: 3, hour, envelopeId: bytesOf(16, 3), authorKey: author.signKey, deviceId: bytesOf(16, 4), seq: 7, prevHash: bytesOf(32, 5) },
+      plaintext,
+      leaf,
+      authorSecretKey: author.signSecretKey,
+    });
+    return {
+      description: "envelope v1 with a fixed nonce; author = crypto_sign_seed_keypair(0xa1 × 32); leaf = GGM vector root, hour 491234",
+      authorSeed: toHex(seed(0xa1)),
+      authorKey: toHex(author.signKey),
+      leaf: toHex(leaf),
+      nonce: toHex(ENVELOPE_NONCE),
+      plaintext: toHex(plaintext),
+      envelope: toHex(encodeEnvelope(sealed)),
+      link: toHex(envelopeLink(sealed.headerBytes, sealed.body.length, sealed.bodyHash)),
+    };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+function accounts(): Json {
+  const createdAt = 1_767_225_600_000;
+  const patient = fixedAccount(0x10, 0x11, createdAt);
+  const clinician = fixedAccount(0x20, 0x21, createdAt);
+  const policy: GrantPolicy = {
+    grantId: bytesOf(16, 0x47),
+    revision: 1,
+    patientId: accountIdOf(patient.signKey),
+    patientKey: patient.signKey,
+    granteeId: accountIdOf(clinician.signKey),
+    granteeSignKey: clinician.signKey,
+    granteeBoxKey: clinician.boxKey,
+    write: false,
+    live: true,
+    issuedAt: createdAt,
+    expiresAt: createdAt + 90 * 86_400_000,
+    entries: [
+      { scopeTag: bytesOf(16, 2), fromHour: 491_234, toHour: 491_234 + 24 * 90 - 1, generations: [1, 2] },
+      { scopeTag: bytesOf(16, 6), fromHour: 0, toHour: 0, generations: [1] },
+    ],
+  };
+  const policyBytes = encodeGrantPolicy(policy);
+  return {
+    description: "accounts from seeds (sign seed, box seed) via crypto_sign_seed_keypair / crypto_box_seed_keypair, createdAt ms",
+    patient: { signSeed: toHex(seed(0x10)), boxSeed: toHex(seed(0x11)), signKey: toHex(patient.signKey), boxKey: toHex(patient.boxKey), accountId: toHex(accountIdOf(patient.signKey)), bundle: toHex(encodeKeyBundle(patient.bundle)) },
+    clinician: { signSeed: toHex(seed(0x20)), boxSeed: toHex(seed(0x21)), signKey: toHex(clinician.signKey), boxKey: toHex(clinician.boxKey), accountId: toHex(accountIdOf(clinician.signKey)), bundle: toHex(encodeKeyBundle(clinician.bundle)) },
+    safetyNumber: safetyNumber(patient.signKey, clinician.signKey),
+    grantPolicy: { bytes: toHex(policyBytes), signature: toHex(sign("grantPolicy", patient.signSecretKey, policyBytes)) },
+  };
+}
+
+const VECTORS: Record<string, () => Json> = { ggm, covers, scopeTags, envelope, accounts };
+
+describe("fixed vectors", () => {
+  for (const [name, compute] of Object.entries(VECTORS)) {
+    it(`${name}.json matches the code`, () => {
+      const file = join(DIR, `${name}.json`);
+      const actual = compute();
+      if (WRITE) writeFileSync(file, JSON.stringify(actual, null, 2) + "\n");
+      const stored = JSON.parse(readFileSync(file, "utf8")) as Json;
+      expect(actual).toEqual(stored);
+    });
+  }
+
+  it("the stored envelope still decodes and opens to the stored plaintext", () => {
+    const v = JSON.parse(readFileSync(join(DIR, "envelope.json"), "utf8")) as Record<string, string>;
+    const decoded = decodeEnvelope(fromHex(v.envelope!));
+    expect(toHex(decoded.header.authorKey)).toBe(v.authorKey);
+    expect(toHex(decoded.body.subarray(0, 24))).toBe(v.nonce);
+    expect(toHex(openEnvelope(decoded, fromHex(v.leaf!)))).toBe(v.plaintext);
+  });
+
+  it("the stored signatures verify with WebCrypto over the bytes the server rebuilds (envelope, grant policy, key bundle)", async () => {
+    const web = async (key: string, sig: Uint8Array, message: Uint8Array) =>
+      crypto.subtle.verify("Ed25519", await crypto.subtle.importKey("raw", new Uint8Array(fromHex(key)), "Ed25519", false, ["verify"]), new Uint8Array(sig), new Uint8Array(message));
+    const e = JSON.parse(readFileSync(join(DIR, "envelope.json"), "utf8")) as Record<string, string>;
+    const env = decodeEnvelope(fromHex(e.envelope!));
+    expect(await web(e.authorKey!, env.signature, envelopeSignedBytes(env.headerBytes, env.body.length, env.bodyHash))).toBe(true);
+    const a = JSON.parse(readFileSync(join(DIR, "accounts.json"), "utf8")) as { patient: Record<string, string>; grantPolicy: Record<string, string> };
+    expect(await web(a.patient.signKey!, fromHex(a.grantPolicy.signature!), grantPolicySignedBytes(fromHex(a.grantPolicy.bytes!)))).toBe(true);
+    const bundle = decodeKeyBundle(fromHex(a.patient.bundle!));
+    expect(await web(a.patient.signKey!, bundle.signature, keyBundleSignedBytes(bundle))).toBe(true);
+  });
+
+  it("the worked example's cover is in the stored covers", () => {
+    const v = JSON.parse(readFileSync(join(DIR, "covers.json"), "utf8")) as { ranges: { from: number; to: number; nodes: { height: number; index: number }[] }[] };
+    const example = v.ranges.find((r) => r.from === 3 && r.to === 12)!;
+    expect(example.nodes.map(({ height, index }) => [height, index])).toEqual([[0, 3], [2, 1], [2, 2], [0, 12]]);
+    expect(v.ranges.find((r) => r.from === 1 && r.to === HOUR_LIMIT - 2)!.nodes).toHaveLength(40);
+  });
+});
