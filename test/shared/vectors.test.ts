@@ -83,7 +83,7 @@ function envelope(): Json {
   const leaf = new KeyTreeReader([{ node: ROOT, key: seed(0x11) }]).leaf(hour);
   const plaintext = utf8('{"id":"cgm-1","type":"cgm","time":1768443240000,"body":{"mgdl":112,"trend":"flat"}}');
   // sealEnvelope draws its nonce from randombytes_buf; fixing it makes the whole envelope reproducible.
-  const spy = vi.spyOn(sodium(), "randombytes_buf").mockReturnValue(ENVELOPE_NONCE.slice());
+  const spy = vi.spyOn(sodium(), "randombytes_buf").mockReturnValue(ENVELOPE_NONCE.slice() as never);
   try {
     const sealed = sealEnvelope({
       header: { kind: "update", patientId: bytesOf(16, 1), scopeTag: bytesOf(16, 2), generation: 3, hour, envelopeId: bytesOf(16, 3), authorKey: author.signKey, deviceId: bytesOf(16, 4), seq: 7, prevHash: bytesOf(32, 5) },
