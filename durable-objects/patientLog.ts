@@ -138,11 +138,6 @@ export class PatientLog extends DurableObject<Env> {
     return new Response(null, { status: 101, webSocket: client });
   }
 
-  override webSocketClose(ws: WebSocket, code: number, reason: string): void {
-    // Completes the closing handshake the client started.
-    ws.close(code === 1005 ? 1000 : code, reason);
-  }
-
   createGrant(caller: Caller, wire: Uint8Array): Promise<Outcome<GrantSummary>> {
     return this.guarded(caller, "grant.create", async () => {
       this.requirePatient(caller, "create grants");

@@ -58,3 +58,39 @@ export async function pull(session: Session, patientId: string, query = ""): Pro
 export async function errorOf(res: Response): Promise<{ code: string; message: string }> {
   return (await res.json<{ error: { code: string; message: string } }>()).error;
 }
+
+export interface LiveSocket {
+  readonly ws: WebSocket;
+  readonly pages: Page[];
+  readonly closed: Promise<{ code: number; reason: string }>;
+  /** Resolves once `count` pages have arrived. */
+  waitFor(count: number): Promise<Page[]>;
+}
+
+export async function openSocket(session: Session, patientId: string): Promise<LiveSocket | Response> {
+  const res = await SELF.fetch(`${BASE}/v1/patients/${patientId}/ws?token=${encodeURIComponent(session.token)}`, { headers: { upgrade: "websocket" } });
+  const ws = res.webSocket;
+  if (!ws) return res;
+  ws.accept();
+  const pages: Page[] = [];
+  const waiters: (() => void)[] = [];
+  // Binary messages may arrive as Blobs; a promise chain keeps them in arrival order.
+  let order = Promise.resolve();
+  ws.addEventListener("message", (event) => {
+    const data = event.data as ArrayBuffer | Blob;
+    order = order.then(async () => {
+      pages.push(decodePage(new Uint8Array(data instanceof Blob ? await data.arrayBuffer() : data)));
+      for (const w of waiters.splice(0)) w();
+    });
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.addEventListener("close", (e) => resolve({ code: e.code, reason: e.reason })));
+  const waitFor = async (count: number): Promise<Page[]> => {
+    while (pages.length < count) await new Promise<void>((resolve) => waiters.push(resolve));
+    return pages;
+  };
+  return { ws, pages, closed, waitFor };
+}
+
+export function grantCreate(session: Session, patientId: string, wire: Uint8Array): Promise<Response> {
+  return postJson(`/v1/patients/${patientId}/grants`, { grant: toBase64Url(wire) }, session.token);
+}
