@@ -211,6 +211,11 @@ export class ShardStore {
     await this.db.cursors.put(cursor);
   }
 
+  /** Records that the server considered everything up to `seq` for this reader. */
+  advanceCursorTo(seq: number): Promise<void> {
+    return this.advanceCursor(seq);
+  }
+
   private async advanceCursor(seq: number): Promise<void> {
     const cursor = await this.cursor();
     if (seq > cursor.after) {
