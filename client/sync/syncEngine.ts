@@ -1,6 +1,6 @@
 // Moves envelopes between the local log and the server: push the outbox, pull by cursor, follow
 // live updates, reconnect with backoff. Local writes never wait for it; it only carries them.
-import { MalformedInput, RollbackDetected, StewardError } from "../../shared/errors.js";
+import { MalformedInput, RequestRefused, RollbackDetected, ServerUnreachable, StewardError } from "../../shared/errors.js";
 import { MAX_BATCH_BYTES, MAX_BATCH_ENVELOPES, type Page } from "../../shared/syncFrames.js";
 import type { ShardStore } from "../store/shards.js";
 import { CLOSE_GRANT_ENDED } from "../../shared/api.js";
@@ -26,6 +26,11 @@ export interface BackoffOptions {
 export function backoffDelay(attempt: number, options: BackoffOptions): number {
   const cap = Math.min(options.maxMs, options.baseMs * 2 ** attempt);
   return Math.floor((options.random ?? Math.random)() * cap);
+}
+
+/** Network failures, rate limits and server faults are retried; anything else (a security error) stops. */
+function isTransient(error: unknown): boolean {
+  return error instanceof ServerUnreachable || error instanceof TypeError || (error instanceof RequestRefused && error.transient);
 }
 
 export class SyncEngine {
@@ -70,7 +75,7 @@ export class SyncEngine {
       await this.pull();
       await this.update({ online: true, lastSyncedAt: Date.now(), error: undefined });
     } catch (error) {
-      await this.update({ online: !(error instanceof TypeError), error: error as Error });
+      await this.update({ online: !isTransient(error), error: error as Error });
       throw error;
     }
   }
@@ -132,7 +137,10 @@ export class SyncEngine {
         onPage: (page) => {
           queue = queue.then(async () => {
             try {
-              await this.accept(page, (await this.shards.cursor()).after);
+              // A live page may repeat what the catch-up pull already brought; only newer entries count.
+              const after = (await this.shards.cursor()).after;
+              const fresh = page.entries.filter((e) => e.seq > after);
+              if (fresh.length > 0) await this.accept({ ...page, entries: fresh, cursor: Math.max(page.cursor, after) }, after);
               await this.update({ online: true, lastSyncedAt: Date.now(), error: undefined });
             } catch (error) {
               await this.update({ error: error as Error });
@@ -150,9 +158,11 @@ export class SyncEngine {
           this.scheduleReconnect();
         },
       });
+      // Catch up on anything pushed between the first pull and the socket opening.
+      await this.pull();
       this.attempt = 0;
     } catch (error) {
-      if (error instanceof StewardError && !(error instanceof MalformedInput)) {
+      if (!isTransient(error)) {
         // A security failure is not a network blip: stop and show it.
         this.following = false;
         return;

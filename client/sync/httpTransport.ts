@@ -1,0 +1,47 @@
+// The SyncTransport over the worker's /v1 API: binary push and pull, and a WebSocket for live
+// pages (the browser cannot set headers on a WebSocket, so the session token rides in the query).
+import { pushResponse } from "../../shared/api.js";
+import { decodePage, encodeEnvelopeBatch, type Page } from "../../shared/syncFrames.js";
+import { MalformedInput, ServerUnreachable } from "../../shared/errors.js";
+import type { ServerApi } from "../api/serverApi.js";
+import type { LiveConnection, LiveHandlers, SyncTransport } from "./transport.js";
+
+export class HttpTransport implements SyncTransport {
+  constructor(private readonly api: ServerApi) {}
+
+  async push(patient: string, envelopes: readonly Uint8Array[]): Promise<number[]> {
+    return (await this.api.json(pushResponse, "POST", `/v1/patients/${patient}/envelopes`, { body: encodeEnvelopeBatch(envelopes), auth: true })).seqs;
+  }
+
+  async pull(patient: string, after: number): Promise<Page> {
+    const response = await this.api.request("GET", `/v1/patients/${patient}/envelopes`, { auth: true, query: { after: String(after) } });
+    return decodePage(new Uint8Array(await response.arrayBuffer()));
+  }
+
+  async live(patient: string, _after: number, handlers: LiveHandlers): Promise<LiveConnection> {
+    const { token } = await this.api.ensureSession();
+    const url = new URL(`/v1/patients/${patient}/ws`, this.api.baseUrl);
+    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    url.searchParams.set("token", token);
+    const socket = new WebSocket(url);
+    socket.binaryType = "arraybuffer";
+    await new Promise<void>((resolve, reject) => {
+      socket.addEventListener("open", () => resolve(), { once: true });
+      socket.addEventListener("error", () => reject(new ServerUnreachable(`cannot open the live connection to ${url.origin}`)), { once: true });
+    });
+    socket.addEventListener("message", (event) => {
+      if (!(event.data instanceof ArrayBuffer)) return;
+      let page: Page;
+      try {
+        page = decodePage(new Uint8Array(event.data));
+      } catch (error) {
+        handlers.onClose(1002, error instanceof MalformedInput ? error.message : "malformed live message");
+        socket.close(1002, "malformed live message");
+        return;
+      }
+      handlers.onPage(page);
+    });
+    socket.addEventListener("close", (event) => handlers.onClose(event.code, event.reason));
+    return { close: () => socket.close(1000, "client closed") };
+  }
+}
