@@ -52,6 +52,8 @@ export class Account extends DurableObject<Env> {
       const index = this.env.ACCOUNT.get(this.env.ACCOUNT.idFromName(handleObjectName(handle)));
       const claim = await index.claimHandle(handle.toLowerCase(), accountId);
       if (!claim.ok) return claim;
+      // Another registration of this key may have finished while the claim was awaited.
+      if (this.sql.exec("SELECT 1 FROM account").toArray().length > 0) throw new Refusal("conflict", "this identity key was registered concurrently; look the account up instead");
       this.sql.exec("INSERT INTO account (id, handle, bundle, sign_key) VALUES (?, ?, ?, ?)", accountId, handle.toLowerCase(), blob(bundleBytes), blob(bundle.signKey));
       return ok(this.profile()!);
     } catch (error) {

@@ -336,7 +336,12 @@ export class PatientLog extends DurableObject<Env> {
       const policies = att.role === "grantee" ? this.grants.liveFor(att.actor, now).filter((g) => att.grantIds.includes(g.grantId)).map((g) => g.policy) : null;
       const visible = rows.filter((r: Shard) => !policies || anyCovers(policies, r));
       if (visible.length === 0) continue;
-      ws.send(encodePage({ entries: visible.map((r) => this.envelopes.entry(r.seq)), cursor: visible[visible.length - 1]!.seq, more: false }));
+      try {
+        ws.send(encodePage({ entries: visible.map((r) => this.envelopes.entry(r.seq)), cursor: visible[visible.length - 1]!.seq, more: false }));
+      } catch {
+        // The peer closed between getWebSockets() and send(); the envelopes are stored and its client
+        // catches up by pulling from its cursor, so the push must not fail for it.
+      }
     }
   }
 

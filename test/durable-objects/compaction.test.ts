@@ -1,9 +1,9 @@
-import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { toHex } from "../../shared/bytes.js";
 import { decodeEnvelope, envelopeLink, PREFIX_BYTES } from "../../shared/envelopeCodec.js";
 import { encodeCompaction, splitEnvelopePrefix } from "../../shared/syncFrames.js";
-import { call, errorOf, grantCreate, openSocket, pull, push, signedUp } from "../helpers/api.js";
+import { call, errorOf, grantCreate, pull, push, signedUp } from "../helpers/api.js";
 import { DeviceChain, makeGrant, randomBytes, scopeTag } from "../helpers/webcryptoFixtures.js";
 
 const H = 492_000;
@@ -77,21 +77,5 @@ describe("compaction", () => {
     expect((await compact(grantee.token, s.pid, [s.shard[0]!.envelopeId], theirs.bytes)).status).toBe(403);
     expect((await call(`/v1/patients/${s.pid}/compactions`, { method: "POST", body: randomBytes(10), token: s.patient.token })).status).toBe(400);
     expect((await errorOf(await call(`/v1/patients/${s.pid}/compactions`, { method: "POST", body: randomBytes(10), token: s.patient.token }))).code).toBe("malformed");
-  });
-});
-
-describe("hibernation", () => {
-  it("keeps sockets and their permissions across an eviction of the object", async () => {
-    const s = await setup();
-    const grantee = await signedUp("care");
-    await grantCreate(s.patient, s.pid, (await makeGrant(s.patient.identity, grantee.identity, { entries: [{ scopeTag: s.tag, fromHour: H, toHour: H, generations: [1] }] })).wire);
-    const live = await openSocket(grantee, s.pid);
-    if (live instanceof Response) throw new Error(`socket refused: ${live.status}`);
-    await evictDurableObject(env.PATIENT_LOG.get(env.PATIENT_LOG.idFromName(s.pid)));
-    const outside = await s.phone.next({ scopeTag: s.tag, hour: H + 1 });
-    const inside = await s.phone.next({ scopeTag: s.tag, hour: H });
-    expect((await push(s.patient, s.pid, [outside.bytes, inside.bytes])).status).toBe(200);
-    const [page] = await live.waitFor(1);
-    expect(page!.entries.map((e) => toHex(e.bytes))).toEqual([toHex(inside.bytes)]);
   });
 });

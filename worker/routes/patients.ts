@@ -37,7 +37,7 @@ const accessLogQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(500),
 });
 
-patients.use("/:patientId/*", requireSession, validate("param", patientParam.passthrough()));
+patients.use("/:patientId/*", requireSession, validate("param", patientParam.loose()));
 
 function caller(c: Context<AppEnv>): Caller {
   return { patientId: c.req.param("patientId")!, actor: c.get("accountId") };
