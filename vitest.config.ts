@@ -1,5 +1,4 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
-import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -16,8 +15,6 @@ export default defineConfig({
       },
       {
         plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
-        // Mirrors [alias] in wrangler.toml: libsodium cannot load in workerd.
-        resolve: { alias: { "libsodium-wrappers-sumo": fileURLToPath(new URL("./worker/noLibsodium.ts", import.meta.url)) } },
         test: {
           name: "workers",
           include: ["test/worker/**/*.test.ts", "test/durable-objects/**/*.test.ts"],

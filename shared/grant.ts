@@ -143,7 +143,9 @@ export interface OpenedGrant {
  */
 export function openGrant(wire: Uint8Array, me: AccountKeys, verifiedPatientKey: Uint8Array, now = Date.now()): OpenedGrant {
   const { policy, policyBytes, policySignature, sealed } = decodeGrantWire(wire);
-  if (!bytesEqual(policy.patientKey, verifiedPatientKey)) throw new ForgedGrant("this grant is not from the patient you verified");
+  if (!bytesEqual(policy.patientKey, verifiedPatientKey) || !bytesEqual(policy.patientId, accountIdOf(policy.patientKey))) {
+    throw new ForgedGrant("this grant is not from the patient you verified");
+  }
   let inner: Uint8Array;
   try {
     verify("grantPolicy", policySignature, policy.patientKey, "grant policy", policyBytes);

@@ -11,7 +11,7 @@
 // node keys; only the grantee can open it. Scope names never appear in the clear copy.
 import { ByteReader, ByteWriter, expectMagic, utf8 } from "./bytes.js";
 import { MalformedInput, UnsupportedVersion } from "./errors.js";
-import { checkHourRange } from "./keyTree.js";
+import { checkHourRange } from "./hours.js";
 import { signedMessage } from "./signing.js";
 
 export const GRANT_MAGIC = "STWG";

@@ -2,12 +2,11 @@
 // a child key is crypto_kdf_derive_from_key(32, bit, "STWggm01", parent); the leaf at height 0 is the
 // key of one hour. A grant for hours [a, b] hands out the minimal dyadic cover of [a, b]: node keys
 // whose subtrees lie entirely inside the range, so no combination of grants reaches past their union.
-import { MalformedInput, OutsideGrant } from "./errors.js";
+import { OutsideGrant } from "./errors.js";
+import { HOUR_LIMIT, TREE_DEPTH, checkHourRange } from "./hours.js";
 import { sodium } from "./sodium.js";
 
-/** 2^21 hours reach past the year 2200. */
-export const TREE_DEPTH = 21;
-export const HOUR_LIMIT = 2 ** TREE_DEPTH;
+export { HOUR_LIMIT, TREE_DEPTH, checkHourRange } from "./hours.js";
 /** Worst case of the greedy dyadic cover: 2·D − 2 nodes. */
 export const MAX_COVER_NODES = 2 * TREE_DEPTH - 2;
 export const KEY_BYTES = 32;
@@ -24,13 +23,6 @@ export interface TreeNode {
 export interface CoverKey {
   readonly node: TreeNode;
   readonly key: Uint8Array;
-}
-
-export function checkHourRange(from: number, to: number): void {
-  for (const hour of [from, to]) {
-    if (!Number.isInteger(hour) || hour < 0 || hour >= HOUR_LIMIT) throw new MalformedInput(`hour ${hour} is outside the key tree (0 to ${HOUR_LIMIT - 1})`);
-  }
-  if (from > to) throw new MalformedInput(`hour range is empty: ${from} > ${to}`);
 }
 
 /** Minimal dyadic cover of [from, to], both inclusive, left to right. */
