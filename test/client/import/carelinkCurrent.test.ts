@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { importCareLink, importCareLinkFile } from "../../../client/import/carelink.js";
 import type { ImportEvent } from "../../../client/import/types.js";
 import type { RecordOf, StewardRecord } from "../../../shared/records.js";
-import { sharedFixture } from "./fixtures.js";
+import { sharedFixture } from "../../helpers/sharedFixtures.js";
 
 const synthetic = sharedFixture("carelink-780g-synthetic");
 const ALLOWED = new Set(["section line", "header", "preamble note", "acknowledgement of an alert (the alert row is imported)"]);

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { importCareLinkFile } from "../../../client/import/carelink.js";
 import { LEGACY_IGNORED } from "../../../client/import/carelinkLegacy.js";
 import { MGDL_PER_MMOLL, type StewardRecord } from "../../../shared/records.js";
-import { sharedFixture } from "./fixtures.js";
+import { sharedFixture } from "../../helpers/sharedFixtures.js";
 
 const uploader = sharedFixture("carelink-legacy-tidepool-uploader");
 const mmcsv = sharedFixture("carelink-legacy-mmcsv");

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { importClarityFile } from "../../../client/import/clarity.js";
 import { consensusMetrics, IGLU_OPTIONS } from "../../../client/metrics/consensus.js";
-import { sharedFixture } from "./fixtures.js";
+import { sharedFixture } from "../../helpers/sharedFixtures.js";
 
 const clarity = sharedFixture("dexcom-clarity-cgmquantify/test_file.csv");
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { consensusMetrics, DEFAULT_OPTIONS, IGLU_OPTIONS, type GlucoseSample } from "../../../client/metrics/consensus.js";
-import { sharedFixture } from "./fixtures.js";
+import { sharedFixture } from "../../helpers/sharedFixtures.js";
 
 const clarity = sharedFixture("dexcom-clarity-cgmquantify/test_file.csv");
 const expectedCsv = sharedFixture("dexcom-clarity-cgmquantify/expected_consensus_metrics_by_iglu.csv");

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { agpProfile } from "../../../client/metrics/agp.js";
 import { consensusMetrics, IGLU_OPTIONS, type GlucoseSample } from "../../../client/metrics/consensus.js";
-import { sharedFixture } from "./fixtures.js";
+import { sharedFixture } from "../../helpers/sharedFixtures.js";
 
 const data = sharedFixture("iglu-example-data-5-subject/example_data_5_subject.csv");
 
