@@ -1,5 +1,7 @@
 // One object per account (named by the hex account id): the public key bundle, the handle, the
-// inbox of grants addressed to the account, login challenges and the login rate limit.
+// inbox of grants addressed to the account, login challenges and the login rate limit, and two
+// opaque blobs only the account's devices can open: the synced key ring (versioned, so devices
+// never overwrite each other) and the recovery kit.
 // The same class also serves as the handle index: the instance named "handle:<lowercased handle>"
 // holds only the owner of that handle, so claiming a handle is atomic without a global table.
 import { DurableObject } from "cloudflare:workers";
@@ -7,6 +9,7 @@ import type { AccountResponse, InboxEntry } from "../shared/api.js";
 import { bytesEqual, fromHex, toBase64Url } from "../shared/bytes.js";
 import { decodeKeyBundle, accountIdHex, keyBundleSignedBytes } from "../shared/keyBundle.js";
 import { signedMessage } from "../shared/signing.js";
+import { hasSmallOrder } from "../shared/smallOrder.js";
 import { asFailure, ok, Refusal, type Outcome } from "./outcome.js";
 import { blob, bytesOf } from "./sql.js";
 import { verifyEd25519 } from "./webcrypto.js";
@@ -32,6 +35,8 @@ export class Account extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS nonces (nonce BLOB PRIMARY KEY, expires_at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS attempts (at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS inbox (grant_id TEXT PRIMARY KEY, patient_id TEXT NOT NULL, revision INTEGER NOT NULL, expires_at INTEGER NOT NULL, wire BLOB NOT NULL);
+      CREATE TABLE IF NOT EXISTS key_ring (version INTEGER NOT NULL, blob BLOB NOT NULL);
+      CREATE TABLE IF NOT EXISTS recovery_kit (blob BLOB NOT NULL);
     `);
   }
 
@@ -39,6 +44,7 @@ export class Account extends DurableObject<Env> {
   async register(bundleBytes: Uint8Array, handle: string): Promise<Outcome<AccountResponse>> {
     try {
       const bundle = decodeKeyBundle(bundleBytes);
+      if (hasSmallOrder(bundle.signKey)) throw new Refusal("malformed", "this identity key is a weak (small-order) point that would accept forged signatures; generate new keys");
       if (!(await verifyEd25519(bundle.signKey, bundle.signature, keyBundleSignedBytes(bundle)))) {
         throw new Refusal("malformed", "the key bundle is not signed by its own identity key");
       }
@@ -131,6 +137,57 @@ export class Account extends DurableObject<Env> {
       .exec<{ grant_id: string; patient_id: string; revision: number; expires_at: number; wire: ArrayBuffer }>("SELECT * FROM inbox WHERE expires_at > ? ORDER BY grant_id", now)
       .toArray()
       .map((r) => ({ grantId: r.grant_id, patientId: r.patient_id, revision: r.revision, expiresAt: r.expires_at, grant: toBase64Url(new Uint8Array(r.wire)) }));
+  }
+
+  /**
+   * Stores the sealed key ring as `version`, which must be the stored version + 1: a device that
+   * rotated keys from a stale copy gets a conflict and merges, instead of erasing another's roots.
+   */
+  putKeyRing(version: number, sealed: Uint8Array): Outcome<{ version: number }> {
+    try {
+      this.requireAccount();
+      return this.ctx.storage.transactionSync(() => {
+        const current = this.sql.exec<{ version: number }>("SELECT version FROM key_ring").toArray()[0]?.version ?? 0;
+        if (version !== current + 1) throw new Refusal("conflict", `the key ring is at version ${current}; fetch it, merge and store version ${current + 1}`);
+        this.sql.exec("DELETE FROM key_ring");
+        this.sql.exec("INSERT INTO key_ring (version, blob) VALUES (?, ?)", version, blob(sealed));
+        return ok({ version });
+      });
+    } catch (error) {
+      return asFailure(error);
+    }
+  }
+
+  getKeyRing(): Outcome<{ version: number; blob: Uint8Array }> {
+    const row = this.sql.exec<{ version: number; blob: ArrayBuffer }>("SELECT version, blob FROM key_ring").toArray()[0];
+    return row ? ok({ version: row.version, blob: bytesOf(row.blob) }) : { ok: false, code: "not_found", message: "no key ring is stored for this account yet" };
+  }
+
+  putRecoveryKit(kit: Uint8Array): Outcome<null> {
+    try {
+      this.requireAccount();
+      this.sql.exec("DELETE FROM recovery_kit");
+      this.sql.exec("INSERT INTO recovery_kit (blob) VALUES (?)", blob(kit));
+      return ok(null);
+    } catch (error) {
+      return asFailure(error);
+    }
+  }
+
+  /**
+   * The recovery kit, to anyone who names the account: it is Argon2id-wrapped under a generated
+   * 160-bit secret, and fetches count against the login rate limit so nobody can hoard attempts.
+   */
+  getRecoveryKit(now = Date.now()): Outcome<{ accountId: string; blob: Uint8Array }> {
+    try {
+      const { accountId } = this.requireAccount();
+      this.countAttempt(now);
+      const row = this.sql.exec<{ blob: ArrayBuffer }>("SELECT blob FROM recovery_kit").toArray()[0];
+      if (!row) throw new Refusal("not_found", "this account has no recovery kit stored; recover from another linked device instead");
+      return ok({ accountId, blob: bytesOf(row.blob) });
+    } catch (error) {
+      return asFailure(error);
+    }
   }
 
   private requireAccount(): { accountId: string; signKey: Uint8Array } {

@@ -52,6 +52,24 @@ export const inboxResponse = z.object({ grants: z.array(inboxEntry) });
 
 export const accessLogResponse = z.object({ entries: z.array(accessLogEntrySchema) });
 
+/** A sealed key ring (client/keyRingSync.ts) and its version; each store must be version + 1. */
+export const keyRingRequest = z.object({ version: z.number().int().min(1).max(2 ** 31), blob: base64url });
+export const keyRingResponse = keyRingRequest;
+export const recoveryKitRequest = z.object({ blob: base64url });
+export const recoveryKitResponse = z.object({ accountId: hexId, blob: base64url });
+
+/** Rendezvous slots for device linking and invites: message 0 opens the slot, 1.. answer it. */
+export const MAX_INVITE_LIFETIME_MS = 30 * 24 * 3_600_000;
+export const LINK_LIFETIME_MS = 15 * 60_000;
+export const linkOpenRequest = z.object({ body: base64url });
+export const inviteOpenRequest = z.object({ expiresAt: z.number().int().min(0) });
+export const rendezvousPost = z.object({ n: z.number().int().min(1).max(3), body: base64url });
+export const rendezvousResponse = z.object({
+  expiresAt: z.number().int(),
+  messages: z.array(z.object({ from: hexId.nullable(), body: base64url })),
+});
+export type RendezvousResponse = z.infer<typeof rendezvousResponse>;
+
 export const ERROR_CODES = {
   malformed: 400,
   unauthenticated: 401,

@@ -8,10 +8,13 @@ import { corsForWebApp } from "./middleware.js";
 import { accounts } from "./routes/accounts.js";
 import { auth } from "./routes/auth.js";
 import { inbox } from "./routes/inbox.js";
+import { invites } from "./routes/invites.js";
+import { links } from "./routes/links.js";
 import { patients } from "./routes/patients.js";
 
 export { Account } from "../durable-objects/account.js";
 export { PatientLog } from "../durable-objects/patientLog.js";
+export { Rendezvous } from "../durable-objects/rendezvous.js";
 
 const app = new Hono<AppEnv>();
 
@@ -20,6 +23,8 @@ app.use("/v1/*", corsForWebApp);
 app.route("/v1/accounts", accounts);
 app.route("/v1/auth", auth);
 app.route("/v1/inbox", inbox);
+app.route("/v1/invites", invites);
+app.route("/v1/links", links);
 app.route("/v1/patients", patients);
 
 app.notFound((c) => errorJson(c, "not_found", `no route ${c.req.method} ${c.req.path}`));

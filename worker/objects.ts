@@ -1,5 +1,5 @@
 // Stubs of the Durable Objects by name: one Account per account id (and per handle, as the handle
-// index), one PatientLog per patient id.
+// index), one PatientLog per patient id, one Rendezvous per device-link or invite slot.
 import { handleObjectName } from "../durable-objects/account.js";
 
 export function accountObject(env: Env, accountId: string) {
@@ -8,6 +8,10 @@ export function accountObject(env: Env, accountId: string) {
 
 export function handleIndex(env: Env, handle: string) {
   return env.ACCOUNT.get(env.ACCOUNT.idFromName(handleObjectName(handle)));
+}
+
+export function rendezvous(env: Env, purpose: "link" | "invite", id: string) {
+  return env.RENDEZVOUS.get(env.RENDEZVOUS.idFromName(`${purpose}:${id}`));
 }
 
 export function patientLog(env: Env, patientId: string) {

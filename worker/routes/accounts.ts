@@ -1,13 +1,16 @@
-// /v1/accounts: register a key bundle with a handle; look accounts up by handle or id (public data).
+// /v1/accounts: register a key bundle with a handle; look accounts up by handle or id (public data);
+// store and fetch the account's sealed key ring (its own devices only) and recovery kit.
 import { Hono } from "hono";
 import { z } from "zod";
-import { handleSchema, hexId, registerRequest } from "../../shared/api.js";
-import { fromBase64Url } from "../../shared/bytes.js";
+import { handleSchema, hexId, keyRingRequest, recoveryKitRequest, registerRequest } from "../../shared/api.js";
+import { fromBase64Url, toBase64Url } from "../../shared/bytes.js";
 import { StewardError } from "../../shared/errors.js";
 import { accountIdHex, decodeKeyBundle } from "../../shared/keyBundle.js";
+import type { Context } from "hono";
 import type { AppEnv } from "../env.js";
 import { errorJson, reply, validate } from "../http.js";
-import { JSON_BODY_LIMIT, limitBody } from "../middleware.js";
+import { decodeField } from "../base64.js";
+import { JSON_BODY_LIMIT, limitBody, requireSession } from "../middleware.js";
 import { accountObject, handleIndex } from "../objects.js";
 
 export const accounts = new Hono<AppEnv>();
@@ -36,4 +39,42 @@ accounts.get("/by-handle/:handle", validate("param", z.object({ handle: handleSc
 accounts.get("/:accountId", validate("param", z.object({ accountId: hexId })), async (c) => {
   const profile = await accountObject(c.env, c.req.valid("param").accountId).profile();
   return profile ? c.json(profile) : errorJson(c, "not_found", "no account is registered under this id");
+});
+
+accounts.get("/by-handle/:handle/recovery-kit", validate("param", z.object({ handle: handleSchema })), async (c) => {
+  const handle = c.req.valid("param").handle.toLowerCase();
+  const owner = await handleIndex(c.env, handle).handleOwner(handle);
+  if (!owner) return errorJson(c, "not_found", `no account has the handle "${handle}"`);
+  const outcome = await accountObject(c.env, owner).getRecoveryKit();
+  return outcome.ok ? c.json({ accountId: outcome.value.accountId, blob: toBase64Url(outcome.value.blob) }) : reply(c, outcome);
+});
+
+/** The key ring and recovery kit routes serve the signed-in account itself, nobody else. */
+const ownAccount = z.object({ accountId: hexId });
+const self = [requireSession, validate("param", ownAccount)] as const;
+
+function isSelf(c: Context<AppEnv>): boolean {
+  return c.req.param("accountId") === c.get("accountId");
+}
+
+accounts.get("/:accountId/key-ring", ...self, async (c) => {
+  if (!isSelf(c)) return errorJson(c, "forbidden", "only the account's own devices can read its key ring");
+  const outcome = await accountObject(c.env, c.get("accountId")).getKeyRing();
+  return outcome.ok ? c.json({ version: outcome.value.version, blob: toBase64Url(outcome.value.blob) }) : reply(c, outcome);
+});
+
+accounts.put("/:accountId/key-ring", ...self, limitBody(JSON_BODY_LIMIT), validate("json", keyRingRequest), async (c) => {
+  if (!isSelf(c)) return errorJson(c, "forbidden", "only the account's own devices can store its key ring");
+  const { version, blob } = c.req.valid("json");
+  const bytes = decodeField(c, blob, "key ring");
+  if (bytes instanceof Response) return bytes;
+  return reply(c, await accountObject(c.env, c.get("accountId")).putKeyRing(version, bytes));
+});
+
+accounts.put("/:accountId/recovery-kit", ...self, limitBody(JSON_BODY_LIMIT), validate("json", recoveryKitRequest), async (c) => {
+  if (!isSelf(c)) return errorJson(c, "forbidden", "only the account's own devices can store its recovery kit");
+  const bytes = decodeField(c, c.req.valid("json").blob, "recovery kit");
+  if (bytes instanceof Response) return bytes;
+  const outcome = await accountObject(c.env, c.get("accountId")).putRecoveryKit(bytes);
+  return outcome.ok ? c.body(null, 204) : reply(c, outcome);
 });
