@@ -15,6 +15,8 @@ export default defineConfig({
       },
       {
         plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
+        // workerd has no process.env: STEWARD_LONG=1 reaches the suites as import.meta.env.STEWARD_LONG.
+        envPrefix: ["VITE_", "STEWARD_"],
         test: {
           name: "workers",
           include: ["test/worker/**/*.test.ts", "test/durable-objects/**/*.test.ts"],
