@@ -1,15 +1,18 @@
 // The key ring: everything secret an account holds. For a patient that includes the data keys (a
-// metadata key for scope tags and one GGM root per scope and generation). Serialised as JSON with
-// base64url bytes, validated on the way in; it only ever leaves memory sealed (keyStore.ts,
-// recovery kit, device linking).
+// metadata key for scope tags and one GGM root per scope and generation); for everyone, the pinned
+// contacts and the invites still waiting for an answer. Serialised as JSON with base64url bytes,
+// validated on the way in; it only ever leaves memory sealed (keyStore.ts, keyRingSync.ts, recovery
+// kit, device linking).
 import { z } from "zod";
 import { accountKeysFrom, type AccountKeys } from "../shared/accountKeys.js";
+import { decodeKeyBundle, encodeKeyBundle } from "../shared/keyBundle.js";
 import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from "../shared/bytes.js";
 import { MalformedInput } from "../shared/errors.js";
 import { KeyTreeReader, ROOT, newRoot } from "../shared/keyTree.js";
 import { SCOPES, type Scope } from "../shared/records.js";
 import { scopeTag } from "../shared/scopeTag.js";
 import { sodium } from "../shared/sodium.js";
+import type { Contact } from "./contacts.js";
 
 export interface ScopeKeys {
   /** Generation every new write uses. */
@@ -22,10 +25,29 @@ export interface DataKeys {
   scopes: Record<Scope, ScopeKeys>;
 }
 
+/** An invite link handed out and not yet answered: its secret and what the grant will be. */
+export interface OpenInvite {
+  readonly id: string;
+  readonly secret: Uint8Array;
+  readonly scopes: readonly Scope[];
+  readonly fromHour: number;
+  readonly toHour: number;
+  /** When the grant it leads to ends. */
+  readonly grantExpiresAt: number;
+  /** When the link itself stops working. */
+  readonly expiresAt: number;
+  readonly live: boolean;
+  readonly write: boolean;
+}
+
 export interface KeyRing {
   account: AccountKeys;
   /** Present on a patient's devices only. */
   data?: DataKeys;
+  contacts: Contact[];
+  invites: OpenInvite[];
+  /** Ids of invites answered or withdrawn, so a device with an old copy does not reopen them. */
+  closedInvites: string[];
 }
 
 const b64 = z.string().transform((text, ctx) => {
@@ -37,6 +59,26 @@ const b64 = z.string().transform((text, ctx) => {
   }
 });
 
+const contactSchema = z.object({
+  accountId: z.string().regex(/^[0-9a-f]{32}$/),
+  handle: z.string(),
+  bundle: b64,
+  verifiedAt: z.number().int().optional(),
+  via: z.enum(["safety-number", "invite"]).optional(),
+});
+
+const inviteSchema = z.object({
+  id: z.string().regex(/^[0-9a-f]{32}$/),
+  secret: b64,
+  scopes: z.array(z.enum(SCOPES)).min(1),
+  fromHour: z.number().int().nonnegative(),
+  toHour: z.number().int().nonnegative(),
+  grantExpiresAt: z.number().int(),
+  expiresAt: z.number().int(),
+  live: z.boolean(),
+  write: z.boolean(),
+});
+
 const keyRingSchema = z.object({
   version: z.literal(1),
   account: z.object({ signKey: b64, signSecretKey: b64, boxKey: b64, boxSecretKey: b64, createdAt: z.number().int().nonnegative() }),
@@ -46,12 +88,15 @@ const keyRingSchema = z.object({
       scopes: z.record(z.enum(SCOPES), z.object({ current: z.number().int().nonnegative(), roots: z.record(z.string().regex(/^\d+$/), b64) })),
     })
     .optional(),
+  contacts: z.array(contactSchema).default([]),
+  invites: z.array(inviteSchema).default([]),
+  closedInvites: z.array(z.string()).default([]),
 });
 
 export function newKeyRing(account: AccountKeys, patient: boolean): KeyRing {
-  if (!patient) return { account };
+  if (!patient) return { account, contacts: [], invites: [], closedInvites: [] };
   const scopes = Object.fromEntries(SCOPES.map((scope) => [scope, { current: 1, roots: new Map([[1, newRoot()]]) }])) as Record<Scope, ScopeKeys>;
-  return { account, data: { metaKey: sodium().randombytes_buf(32), scopes } };
+  return { account, data: { metaKey: sodium().randombytes_buf(32), scopes }, contacts: [], invites: [], closedInvites: [] };
 }
 
 export function encodeKeyRing(ring: KeyRing): Uint8Array {
@@ -69,6 +114,9 @@ export function encodeKeyRing(ring: KeyRing): Uint8Array {
           }),
         ),
       },
+      contacts: ring.contacts.map((c) => ({ ...c, bundle: toBase64Url(encodeKeyBundle(c.bundle)) })),
+      invites: ring.invites.map((i) => ({ ...i, secret: toBase64Url(i.secret) })),
+      closedInvites: ring.closedInvites,
     }),
   );
 }
@@ -84,8 +132,14 @@ export function decodeKeyRing(bytes: Uint8Array): KeyRing {
   if (!parsed.success) throw new MalformedInput(`key ring is malformed: ${parsed.error.issues[0]?.path.join(".")}`);
   const a = parsed.data.account;
   const account = accountKeysFrom(a.signKey, a.signSecretKey, a.boxKey, a.boxSecretKey, a.createdAt);
+  const { contacts, invites, closedInvites } = parsed.data;
+  const rest = {
+    contacts: contacts.map(({ verifiedAt, via, ...c }): Contact => ({ ...c, bundle: decodeKeyBundle(c.bundle), ...(verifiedAt !== undefined ? { verifiedAt } : {}), ...(via ? { via } : {}) })),
+    invites,
+    closedInvites,
+  };
   const d = parsed.data.data;
-  if (!d) return { account };
+  if (!d) return { account, ...rest };
   const scopes = {} as Record<Scope, ScopeKeys>;
   for (const scope of SCOPES) {
     const entry = d.scopes[scope];
@@ -94,7 +148,7 @@ export function decodeKeyRing(bytes: Uint8Array): KeyRing {
     if (!roots.has(entry.current)) throw new MalformedInput(`key ring lacks the current ${scope} root`);
     scopes[scope] = { current: entry.current, roots };
   }
-  return { account, data: { metaKey: d.metaKey, scopes } };
+  return { account, data: { metaKey: d.metaKey, scopes }, ...rest };
 }
 
 /**

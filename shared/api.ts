@@ -26,6 +26,10 @@ export const challengeResponse = z.object({ nonce: base64url, expiresAt: z.numbe
 export const loginRequest = z.object({ accountId: hexId, nonce: base64url, signature: base64url });
 export const loginResponse = z.object({ token: z.string(), accountId: hexId, expiresAt: z.number().int() });
 
+/** A pull page's ceilings: large enough that a 90-day clinician view is one round trip. */
+export const MAX_PULL_ENVELOPES = 20_000;
+export const MAX_PULL_BYTES = 16 * 1024 * 1024;
+
 export const pushResponse = z.object({ seqs: z.array(z.number().int()) });
 
 export const generationRequest = z.object({ scopeTag: hexId, generation: z.number().int().min(0).max(0xffffffff) });

@@ -2,7 +2,24 @@
 // handling by challenge-response (the device signs a server nonce; no password exists anywhere).
 import { z } from "zod";
 import { sign, type AccountKeys } from "../../shared/accountKeys.js";
-import { accountResponse, challengeResponse, errorResponse, inboxResponse, loginResponse, type AccountResponse, type InboxEntry } from "../../shared/api.js";
+import {
+  accessLogResponse,
+  accountResponse,
+  challengeResponse,
+  errorResponse,
+  generationsResponse,
+  grantsResponse,
+  inboxResponse,
+  keyRingResponse,
+  loginResponse,
+  recoveryKitResponse,
+  rendezvousResponse,
+  type AccountResponse,
+  type GrantSummary,
+  type InboxEntry,
+  type RendezvousResponse,
+} from "../../shared/api.js";
+import type { AccessLogEntry } from "../../shared/accessLog.js";
 import { concat, fromBase64Url, fromHex, toBase64Url } from "../../shared/bytes.js";
 import { MalformedInput, RequestRefused, ServerUnreachable } from "../../shared/errors.js";
 import { accountIdHex, encodeKeyBundle } from "../../shared/keyBundle.js";
@@ -18,12 +35,18 @@ export class ServerApi {
 
   constructor(
     readonly baseUrl: string,
-    private readonly account: AccountKeys,
+    /** Absent on a device that has no account yet (recovering, or linking); only public routes work. */
+    private readonly account: AccountKeys | undefined,
     private readonly fetcher: typeof fetch = (...args) => fetch(...args),
   ) {}
 
   get accountId(): string {
-    return accountIdHex(this.account.signKey);
+    return accountIdHex(this.keys().signKey);
+  }
+
+  private keys(): AccountKeys {
+    if (!this.account) throw new MalformedInput("this device has no account yet: create one, recover one or link this device first");
+    return this.account;
   }
 
   /** Raw request; throws ServerUnreachable on network failure and RequestRefused on an error status. */
@@ -68,7 +91,7 @@ export class ServerApi {
   }
 
   async register(handle: string): Promise<AccountResponse> {
-    return this.json(accountResponse, "POST", "/v1/accounts", { json: { bundle: toBase64Url(encodeKeyBundle(this.account.bundle)), handle } });
+    return this.json(accountResponse, "POST", "/v1/accounts", { json: { bundle: toBase64Url(encodeKeyBundle(this.keys().bundle)), handle } });
   }
 
   async lookupHandle(handle: string): Promise<AccountResponse> {
@@ -84,7 +107,7 @@ export class ServerApi {
     if (this.session && this.session.expiresAt > Date.now() + 30_000) return this.session;
     const { nonce } = await this.json(challengeResponse, "POST", "/v1/auth/challenge", { json: { accountId: this.accountId } });
     const nonceBytes = fromBase64Url(nonce, "nonce");
-    const signature = sign("login", this.account.signSecretKey, concat(nonceBytes, fromHex(this.accountId, 16)));
+    const signature = sign("login", this.keys().signSecretKey, concat(nonceBytes, fromHex(this.accountId, 16)));
     const session = await this.json(loginResponse, "POST", "/v1/auth/login", { json: { accountId: this.accountId, nonce, signature: toBase64Url(signature) } });
     this.session = session;
     return session;
@@ -92,5 +115,73 @@ export class ServerApi {
 
   async inbox(): Promise<InboxEntry[]> {
     return (await this.json(inboxResponse, "GET", "/v1/inbox", { auth: true })).grants;
+  }
+
+  /** The stored key ring, or undefined before the first store. */
+  async keyRing(): Promise<{ version: number; blob: Uint8Array } | undefined> {
+    try {
+      const { version, blob } = await this.json(keyRingResponse, "GET", `/v1/accounts/${this.accountId}/key-ring`, { auth: true });
+      return { version, blob: fromBase64Url(blob, "key ring") };
+    } catch (error) {
+      if (error instanceof RequestRefused && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** RequestRefused 409 when another device stored this version first. */
+  async storeKeyRing(version: number, blob: Uint8Array): Promise<void> {
+    await this.request("PUT", `/v1/accounts/${this.accountId}/key-ring`, { auth: true, json: { version, blob: toBase64Url(blob) } });
+  }
+
+  async storeRecoveryKit(blob: Uint8Array): Promise<void> {
+    await this.request("PUT", `/v1/accounts/${this.accountId}/recovery-kit`, { auth: true, json: { blob: toBase64Url(blob) } });
+  }
+
+  async grants(patientId: string): Promise<GrantSummary[]> {
+    return (await this.json(grantsResponse, "GET", `/v1/patients/${patientId}/grants`, { auth: true })).grants;
+  }
+
+  async postGrant(patientId: string, wire: Uint8Array): Promise<void> {
+    await this.request("POST", `/v1/patients/${patientId}/grants`, { auth: true, json: { grant: toBase64Url(wire) } });
+  }
+
+  async revokeGrant(patientId: string, grantId: string): Promise<void> {
+    await this.request("DELETE", `/v1/patients/${patientId}/grants/${grantId}`, { auth: true });
+  }
+
+  async revokeAllGrants(patientId: string): Promise<void> {
+    await this.request("POST", `/v1/patients/${patientId}/grants/revoke-all`, { auth: true });
+  }
+
+  async declareGeneration(patientId: string, scopeTag: string, generation: number): Promise<void> {
+    await this.json(generationsResponse, "PUT", `/v1/patients/${patientId}/generations`, { auth: true, json: { scopeTag, generation } });
+  }
+
+  async accessLog(patientId: string, after: number, limit = 1000): Promise<AccessLogEntry[]> {
+    return (await this.json(accessLogResponse, "GET", `/v1/patients/${patientId}/access-log`, { auth: true, query: { after: String(after), limit: String(limit) } })).entries;
+  }
+
+  /** Opens a device-link slot (no session: the new device has no account yet) or an invite slot. */
+  async openSlot(kind: "link" | "invite", id: string, init: { body: Uint8Array } | { expiresAt: number }): Promise<void> {
+    const json = "body" in init ? { body: toBase64Url(init.body) } : init;
+    await this.request("PUT", `/v1/${kind}s/${id}`, { auth: kind === "invite", json });
+  }
+
+  async postToSlot(kind: "link" | "invite", id: string, n: number, body: Uint8Array): Promise<void> {
+    await this.request("POST", `/v1/${kind}s/${id}/messages`, { auth: kind === "invite", json: { n, body: toBase64Url(body) } });
+  }
+
+  async readSlot(kind: "link" | "invite", id: string): Promise<RendezvousResponse> {
+    return this.json(rendezvousResponse, "GET", `/v1/${kind}s/${id}`, { auth: kind === "invite" });
+  }
+
+  async closeInvite(id: string): Promise<void> {
+    await this.request("DELETE", `/v1/invites/${id}`, { auth: true });
+  }
+
+  /** The recovery kit stored for a handle; no session needed (the kit is useless without its code). */
+  async recoveryKit(handle: string): Promise<{ accountId: string; blob: Uint8Array }> {
+    const { accountId, blob } = await this.json(recoveryKitResponse, "GET", `/v1/accounts/by-handle/${encodeURIComponent(handle)}/recovery-kit`);
+    return { accountId, blob: fromBase64Url(blob, "recovery kit") };
   }
 }

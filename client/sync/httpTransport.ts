@@ -1,20 +1,28 @@
 // The SyncTransport over the worker's /v1 API: binary push and pull, and a WebSocket for live
 // pages (the browser cannot set headers on a WebSocket, so the session token rides in the query).
-import { pushResponse } from "../../shared/api.js";
+import { MAX_PULL_BYTES, MAX_PULL_ENVELOPES, pushResponse } from "../../shared/api.js";
 import { decodePage, encodeEnvelopeBatch, type Page } from "../../shared/syncFrames.js";
 import { MalformedInput, ServerUnreachable } from "../../shared/errors.js";
 import type { ServerApi } from "../api/serverApi.js";
 import type { LiveConnection, LiveHandlers, SyncTransport } from "./transport.js";
 
+export interface HttpTransportOptions {
+  /** The WebSocket class to use (a test's proxy, or `ws` in Node versions without one). */
+  readonly WebSocket?: typeof WebSocket;
+}
+
 export class HttpTransport implements SyncTransport {
-  constructor(private readonly api: ServerApi) {}
+  constructor(
+    private readonly api: ServerApi,
+    private readonly options: HttpTransportOptions = {},
+  ) {}
 
   async push(patient: string, envelopes: readonly Uint8Array[]): Promise<number[]> {
     return (await this.api.json(pushResponse, "POST", `/v1/patients/${patient}/envelopes`, { body: encodeEnvelopeBatch(envelopes), auth: true })).seqs;
   }
 
   async pull(patient: string, after: number): Promise<Page> {
-    const response = await this.api.request("GET", `/v1/patients/${patient}/envelopes`, { auth: true, query: { after: String(after) } });
+    const response = await this.api.request("GET", `/v1/patients/${patient}/envelopes`, { auth: true, query: { after: String(after), limit: String(MAX_PULL_ENVELOPES), maxBytes: String(MAX_PULL_BYTES) } });
     return decodePage(new Uint8Array(await response.arrayBuffer()));
   }
 
@@ -23,7 +31,7 @@ export class HttpTransport implements SyncTransport {
     const url = new URL(`/v1/patients/${patient}/ws`, this.api.baseUrl);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     url.searchParams.set("token", token);
-    const socket = new WebSocket(url);
+    const socket = new (this.options.WebSocket ?? WebSocket)(url);
     socket.binaryType = "arraybuffer";
     await new Promise<void>((resolve, reject) => {
       socket.addEventListener("open", () => resolve(), { once: true });

@@ -3,7 +3,7 @@
 // live grant, since only it knows the grants. Binary bodies use shared/syncFrames.ts.
 import { Hono } from "hono";
 import { z } from "zod";
-import { generationRequest, grantRequest, hexId } from "../../shared/api.js";
+import { MAX_PULL_BYTES, MAX_PULL_ENVELOPES, generationRequest, grantRequest, hexId } from "../../shared/api.js";
 import { fromBase64Url } from "../../shared/bytes.js";
 import { StewardError } from "../../shared/errors.js";
 import { MAX_BATCH_BYTES } from "../../shared/syncFrames.js";
@@ -17,11 +17,10 @@ import type { Context } from "hono";
 export const patients = new Hono<AppEnv>();
 
 const patientParam = z.object({ patientId: hexId });
-const MAX_PULL_BYTES = 16 * 1024 * 1024;
 
 const pullQuery = z.object({
   after: z.coerce.number().int().min(0).default(0),
-  limit: z.coerce.number().int().min(1).max(1000).default(500),
+  limit: z.coerce.number().int().min(1).max(MAX_PULL_ENVELOPES).default(500),
   maxBytes: z.coerce.number().int().min(1024).max(MAX_PULL_BYTES).default(4 * 1024 * 1024),
   tags: z
     .string()
