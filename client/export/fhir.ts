@@ -3,10 +3,10 @@
 // that carries a name only when the grant includes the identity scope. The input is what a grantee's
 // view returned for the grant; anything outside the grant's range is refused rather than exported.
 // Mapping table: docs/fhir.md.
-import { OutsideGrant } from "../../shared/errors.js";
 import type { RecordOf, StewardRecord } from "../../shared/records.js";
 import { wallClockMs } from "../import/timezone.js";
 import { consensusMetrics, DEFAULT_OPTIONS, type ConsensusMetrics, type MetricsOptions } from "../metrics/consensus.js";
+import { assertWithinRange, type ExportRange } from "./grantRange.js";
 import { CGM_CODES, CGM_PROFILES, LOINC, OBSERVATION_CATEGORY, UCUM, UNITS } from "./fhirCodes.js";
 
 export type FhirResource = { resourceType: string; id: string } & Record<string, unknown>;
@@ -23,7 +23,7 @@ export interface FhirExportInput {
   /** The records a grantee's view returned for the grant's scopes and range. */
   readonly records: readonly StewardRecord[];
   /** The grant's range, ms UTC, inclusive: the summary's reporting period. */
-  readonly range: { readonly from: number; readonly to: number };
+  readonly range: ExportRange;
 }
 
 export interface FhirExportOptions {
@@ -49,11 +49,7 @@ const FHIR_DATE = /^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$/;
 /** The Bundle for one grant's range. Throws OutsideGrant if a record lies outside `range`. */
 export function toFhirBundle(input: FhirExportInput, options: FhirExportOptions): FhirBundle {
   const { from, to } = input.range;
-  for (const r of input.records) {
-    if (r.type !== "profile" && (r.time < from || r.time > to)) {
-      throw new OutsideGrant(`record ${r.id} lies outside the exported range; export only what the grant's view returned`);
-    }
-  }
+  assertWithinRange(input.records, input.range);
   const entries: FhirResource[] = [];
   const patient = patientResource(input.records.filter((r): r is RecordOf<"profile"> => r.type === "profile"));
   entries.push(patient);
