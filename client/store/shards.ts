@@ -204,11 +204,15 @@ export class ShardStore {
     return list;
   }
 
-  private async advanceChainAndCursor(header: EnvelopeHeader, link: Uint8Array, seq: number): Promise<void> {
-    const cursor = await this.cursor();
-    advanceChain(cursor.heads, header, link, this.keys.seesWholeLog);
-    cursor.after = Math.max(cursor.after, seq);
-    await this.db.cursors.put(cursor);
+  // Every read-modify-write of the cursor runs in a transaction: a local write advancing this
+  // device's own head in between would otherwise be overwritten, and the next write would reuse its seq.
+  private advanceChainAndCursor(header: EnvelopeHeader, link: Uint8Array, seq: number): Promise<void> {
+    return this.db.transaction("rw", this.db.cursors, async () => {
+      const cursor = await this.cursor();
+      advanceChain(cursor.heads, header, link, this.keys.seesWholeLog);
+      cursor.after = Math.max(cursor.after, seq);
+      await this.db.cursors.put(cursor);
+    });
   }
 
   /** Records that the server considered everything up to `seq` for this reader. */
@@ -216,12 +220,14 @@ export class ShardStore {
     return this.advanceCursor(seq);
   }
 
-  private async advanceCursor(seq: number): Promise<void> {
-    const cursor = await this.cursor();
-    if (seq > cursor.after) {
-      cursor.after = seq;
-      await this.db.cursors.put(cursor);
-    }
+  private advanceCursor(seq: number): Promise<void> {
+    return this.db.transaction("rw", this.db.cursors, async () => {
+      const cursor = await this.cursor();
+      if (seq > cursor.after) {
+        cursor.after = seq;
+        await this.db.cursors.put(cursor);
+      }
+    });
   }
 
   /** Envelopes written here and not yet acknowledged, oldest first. */
