@@ -39,6 +39,8 @@ export class SyncEngine {
   private attempt = 0;
   private retryTimer?: ReturnType<typeof setTimeout>;
   private running?: Promise<void>;
+  /** Pulls and live pages ingest one at a time, so two of them never race on the same cursor. */
+  private ingesting: Promise<unknown> = Promise.resolve();
   private state: SyncStatus = { online: false, pending: 0 };
   private readonly listeners = new Set<(status: SyncStatus) => void>();
 
@@ -98,8 +100,18 @@ export class SyncEngine {
     }
   }
 
+  private serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.ingesting.then(task);
+    this.ingesting = run.catch(() => undefined);
+    return run;
+  }
+
   /** Pulls pages until the server has nothing newer. */
-  async pull(): Promise<void> {
+  pull(): Promise<void> {
+    return this.serial(() => this.pullNow());
+  }
+
+  private async pullNow(): Promise<void> {
     for (;;) {
       const after = (await this.shards.cursor()).after;
       const page = await this.transport.pull(this.shards.patient, after);
@@ -132,20 +144,9 @@ export class SyncEngine {
     try {
       await this.sync();
       const after = (await this.shards.cursor()).after;
-      let queue = Promise.resolve();
       this.live = await this.transport.live(this.shards.patient, after, {
         onPage: (page) => {
-          queue = queue.then(async () => {
-            try {
-              // A live page may repeat what the catch-up pull already brought; only newer entries count.
-              const after = (await this.shards.cursor()).after;
-              const fresh = page.entries.filter((e) => e.seq > after);
-              if (fresh.length > 0) await this.accept({ ...page, entries: fresh, cursor: Math.max(page.cursor, after) }, after);
-              await this.update({ online: true, lastSyncedAt: Date.now(), error: undefined });
-            } catch (error) {
-              await this.update({ error: error as Error });
-            }
-          });
+          if (this.following) void this.onLivePage(page);
         },
         onClose: (code) => {
           this.live = undefined;
@@ -165,10 +166,34 @@ export class SyncEngine {
       if (!isTransient(error)) {
         // A security failure is not a network blip: stop and show it.
         this.following = false;
+        this.live?.close();
+        this.live = undefined;
         return;
       }
       this.scheduleReconnect();
     }
+  }
+
+  private async onLivePage(page: Page): Promise<void> {
+    try {
+      await this.serial(() => this.acceptLive(page));
+      await this.update({ online: true, lastSyncedAt: Date.now(), error: undefined });
+    } catch (error) {
+      await this.update({ error: error as Error });
+    }
+  }
+
+  /**
+   * A live page may repeat what a pull already brought (only newer entries count), or arrive after
+   * a page that was lost or is still on its way. One that does not continue from the cursor is only
+   * a hint to pull: applying it would move the cursor past entries this device never received.
+   */
+  private async acceptLive(page: Page): Promise<void> {
+    const after = (await this.shards.cursor()).after;
+    const fresh = page.entries.filter((e) => e.seq > after);
+    if (fresh.length === 0) return;
+    if (fresh[0]!.seq !== after + 1) return this.pullNow();
+    await this.accept({ ...page, entries: fresh, cursor: Math.max(page.cursor, after) }, after);
   }
 
   private scheduleReconnect(): void {
@@ -177,10 +202,12 @@ export class SyncEngine {
     this.retryTimer = setTimeout(() => void this.connect(), delay);
   }
 
-  stop(): void {
+  /** Stops following; resolves once the pull or live page being ingested has finished. */
+  async stop(): Promise<void> {
     this.following = false;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.live?.close();
     this.live = undefined;
+    await this.ingesting;
   }
 }
