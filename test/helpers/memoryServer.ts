@@ -1,50 +1,99 @@
 // An in-memory stand-in for a PatientLog's sync semantics (idempotent push by envelope id, pull by
-// cursor in pages, live fan-out), with hooks a test uses to lose acks or roll the log back. The
-// real object is tested in workerd; this lets client suites run fast and break the network on purpose.
+// cursor in pages, live fan-out), with hooks a test uses to break the network or to play a lying
+// server: lose acks, fail pushes, hold, repeat or drop live pages, rewrite pages, roll the log back,
+// or give one client its own fork. The real object is tested in workerd; this lets client suites run
+// fast and misbehave on purpose.
 import { toHex } from "../../shared/bytes.js";
 import { decodeEnvelope } from "../../shared/envelopeCodec.js";
 import type { Page } from "../../shared/syncFrames.js";
 import type { LiveHandlers, SyncTransport } from "../../client/sync/transport.js";
 
-interface Row {
+export interface Row {
   seq: number;
   id: string;
   bytes: Uint8Array;
 }
 
+type Logs = Map<string, Row[]>;
+
+export interface PullRequest {
+  readonly patient: string;
+  readonly after: number;
+  readonly client: string;
+}
+
+const HONEST = "honest";
+
 export class MemoryServer {
-  logs = new Map<string, Row[]>();
-  private sockets = new Set<{ patient: string; handlers: LiveHandlers }>();
+  logs: Logs = new Map();
+  /** Clients given their own copy of the logs by `fork`; everyone else sees `logs`. */
+  private readonly forks = new Map<string, Logs>();
+  private sockets = new Set<{ patient: string; client: string; handlers: LiveHandlers }>();
   pageSize = 100;
   /** When set, the next push is stored but its acknowledgement is lost (a crash between send and ack). */
   loseNextAck = false;
+  /** When set, the next push fails before anything is stored (the connection dropped on the way). */
+  failNextPush = false;
+  /** Every live page passes through here; a test may hold it, deliver it twice or drop it. */
+  deliverLive: (deliver: () => void, page: Page, client: string) => void = (deliver) => deliver();
+  /** Rewrites what a pull returns (drop, reorder, replay, inject, mutate). */
+  servePage?: (page: Page, request: PullRequest) => Page;
 
-  log(patient: string): Row[] {
-    let rows = this.logs.get(patient);
-    if (!rows) this.logs.set(patient, (rows = []));
+  private logsOf(client: string): Logs {
+    return this.forks.get(client) ?? this.logs;
+  }
+
+  log(patient: string, client = HONEST): Row[] {
+    const logs = this.logsOf(client);
+    let rows = logs.get(patient);
+    if (!rows) logs.set(patient, (rows = []));
     return rows;
   }
 
-  snapshot(): Map<string, Row[]> {
-    return new Map([...this.logs].map(([k, v]) => [k, [...v]]));
+  snapshot(): Logs {
+    return copy(this.logs);
   }
 
-  restore(snapshot: Map<string, Row[]>): void {
-    this.logs = new Map([...snapshot].map(([k, v]) => [k, [...v]]));
+  restore(snapshot: Logs): void {
+    this.logs = copy(snapshot);
   }
 
-  transport(): SyncTransport {
+  /** From now on `client` reads and writes its own copy of the current logs (an equivocating server). */
+  fork(client: string): void {
+    this.forks.set(client, copy(this.logs));
+  }
+
+  /** Appends raw bytes as if someone had pushed them (no checks: the server is the attacker here). */
+  inject(patient: string, bytes: Uint8Array, client = HONEST): number {
+    const rows = this.log(patient, client);
+    const row = { seq: (rows.at(-1)?.seq ?? 0) + 1, id: toHex(decodeEnvelope(bytes).header.envelopeId), bytes };
+    rows.push(row);
+    this.fanOut(patient, client, row);
+    return row.seq;
+  }
+
+  private fanOut(patient: string, client: string, row: Row): void {
+    const logs = this.logsOf(client);
+    const page: Page = { entries: [{ seq: row.seq, compacted: false, bytes: row.bytes }], cursor: row.seq, more: false };
+    for (const socket of this.sockets) {
+      if (socket.patient === patient && this.logsOf(socket.client) === logs) this.deliverLive(() => socket.handlers.onPage(page), page, socket.client);
+    }
+  }
+
+  /** The transport one client uses; `client` names it for forks and hooks. */
+  transport(client = HONEST): SyncTransport {
     return {
       push: async (patient, envelopes) => {
-        const rows = this.log(patient);
+        if (this.failNextPush) {
+          this.failNextPush = false;
+          throw new TypeError("network error: connection reset before the request arrived");
+        }
+        const rows = this.log(patient, client);
         const seqs = envelopes.map((bytes) => {
           const id = toHex(decodeEnvelope(bytes).header.envelopeId);
           const existing = rows.find((r) => r.id === id);
           if (existing) return existing.seq;
-          const row = { seq: (rows.at(-1)?.seq ?? 0) + 1, id, bytes };
-          rows.push(row);
-          for (const socket of this.sockets) if (socket.patient === patient) socket.handlers.onPage({ entries: [{ seq: row.seq, compacted: false, bytes }], cursor: row.seq, more: false });
-          return row.seq;
+          return this.inject(patient, bytes, client);
         });
         if (this.loseNextAck) {
           this.loseNextAck = false;
@@ -53,16 +102,22 @@ export class MemoryServer {
         return seqs;
       },
       pull: async (patient, after): Promise<Page> => {
-        const rows = this.log(patient).filter((r) => r.seq > after);
-        const page = rows.slice(0, this.pageSize);
-        const head = this.log(patient).at(-1)?.seq ?? 0;
-        return { entries: page.map((r) => ({ seq: r.seq, compacted: false, bytes: r.bytes })), cursor: page.at(-1)?.seq ?? head, more: rows.length > page.length };
+        const all = this.log(patient, client);
+        const rows = all.filter((r) => r.seq > after);
+        const slice = rows.slice(0, this.pageSize);
+        const head = all.at(-1)?.seq ?? 0;
+        const page: Page = { entries: slice.map((r) => ({ seq: r.seq, compacted: false, bytes: r.bytes })), cursor: slice.at(-1)?.seq ?? head, more: rows.length > slice.length };
+        return this.servePage ? this.servePage(page, { patient, after, client }) : page;
       },
       live: async (patient, _after, handlers) => {
-        const socket = { patient, handlers };
+        const socket = { patient, client, handlers };
         this.sockets.add(socket);
         return { close: () => this.sockets.delete(socket) };
       },
     };
   }
+}
+
+function copy(logs: Logs): Logs {
+  return new Map([...logs].map(([k, v]) => [k, [...v]]));
 }
