@@ -1,0 +1,28 @@
+// The clinician's or caregiver's app: the patients who shared, an invite to accept, and one
+// patient's view (the live screen for a live grant, the report otherwise; both reachable).
+import type { Grantee } from "../client/index.js";
+import { Header, type Tab } from "./components/Header.js";
+import { isInviteRoute } from "./router.js";
+import { AcceptInvite } from "./screens/grantee/AcceptInvite.js";
+import { Patients } from "./screens/grantee/Patients.js";
+import { PatientView } from "./screens/grantee/PatientView.js";
+
+const TABS: Tab[] = [{ route: "/", label: "Patients" }];
+
+export function GranteeApp({ grantee, route }: { grantee: Grantee; route: string }) {
+  const view = /^\/patients\/([^/]+)(?:\/(live|report))?$/.exec(route);
+  return (
+    <>
+      <Header who={`@${grantee.handle}`} tabs={TABS} route={route} />
+      <main>
+        {isInviteRoute(route) ? (
+          <AcceptInvite grantee={grantee} invite={location.href} />
+        ) : view ? (
+          <PatientView key={view[1]} grantee={grantee} grantId={view[1]!} mode={view[2] as "live" | "report" | undefined} />
+        ) : (
+          <Patients grantee={grantee} />
+        )}
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,65 @@
+// The patient's app: follows sync while open (live updates, reconnecting by itself), answers
+// invites that were accepted, and routes between the patient's screens.
+import { useEffect } from "preact/hooks";
+import type { Patient } from "../client/index.js";
+import { Header, type Tab } from "./components/Header.js";
+import { SyncStatusBar } from "./components/SyncStatusBar.js";
+import { AccessLog } from "./screens/patient/AccessLog.js";
+import { AddEntry } from "./screens/patient/AddEntry.js";
+import { Dashboard } from "./screens/patient/Dashboard.js";
+import { Devices } from "./screens/patient/Devices.js";
+import { Grants } from "./screens/patient/Grants.js";
+import { ImportFile } from "./screens/patient/ImportFile.js";
+import { Share } from "./screens/patient/Share.js";
+
+const TABS: Tab[] = [
+  { route: "/", label: "Glucose" },
+  { route: "/add", label: "Add entry" },
+  { route: "/import", label: "Import" },
+  { route: "/share", label: "Share" },
+  { route: "/grants", label: "Who has access" },
+  { route: "/log", label: "Access log" },
+  { route: "/devices", label: "Devices" },
+];
+
+/** How often an open app checks whether someone answered one of the patient's invites. */
+const INVITE_CHECK_MS = 5_000;
+
+export function PatientApp({ patient, route }: { patient: Patient; route: string }) {
+  useEffect(() => {
+    void patient.sync.follow().catch(() => undefined);
+    const timer = setInterval(() => {
+      if (navigator.onLine) void patient.completeInvites().catch(() => undefined);
+    }, INVITE_CHECK_MS);
+    return () => {
+      clearInterval(timer);
+      patient.sync.stop();
+    };
+  }, [patient]);
+  return (
+    <>
+      <Header who={`@${patient.handle}`} tabs={TABS} route={route} />
+      <SyncStatusBar sync={patient.sync} />
+      <main>{screen(patient, route)}</main>
+    </>
+  );
+}
+
+function screen(patient: Patient, route: string) {
+  switch (route) {
+    case "/add":
+      return <AddEntry patient={patient} />;
+    case "/import":
+      return <ImportFile patient={patient} />;
+    case "/share":
+      return <Share patient={patient} />;
+    case "/grants":
+      return <Grants patient={patient} />;
+    case "/log":
+      return <AccessLog patient={patient} />;
+    case "/devices":
+      return <Devices patient={patient} />;
+    default:
+      return <Dashboard patient={patient} />;
+  }
+}

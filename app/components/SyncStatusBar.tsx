@@ -1,0 +1,42 @@
+// Always on screen: online or not, how many changes wait to be sent, when this device last synced,
+// and the last error in words. The browser's online/offline events trigger a sync on return.
+import { useEffect, useState } from "preact/hooks";
+import type { SyncEngine, SyncStatus } from "../../client/sync/syncEngine.js";
+import { ago } from "../format.js";
+import { useNow } from "./useNow.js";
+
+export function SyncStatusBar({ sync }: { sync: SyncEngine }) {
+  const [status, setStatus] = useState<SyncStatus>(sync.status);
+  const [browserOnline, setBrowserOnline] = useState(navigator.onLine);
+  const now = useNow(15_000);
+  useEffect(() => sync.onStatus(setStatus), [sync]);
+  useEffect(() => {
+    const online = () => {
+      setBrowserOnline(true);
+      void sync.sync().catch(() => undefined);
+    };
+    const offline = () => setBrowserOnline(false);
+    addEventListener("online", online);
+    addEventListener("offline", offline);
+    return () => {
+      removeEventListener("online", online);
+      removeEventListener("offline", offline);
+    };
+  }, [sync]);
+  const connected = browserOnline && status.online;
+  const state = status.ended ? "ended" : connected ? "online" : "offline";
+  return (
+    <div class={`sync-status ${state}`} role="status" aria-live="polite" data-testid="sync-status" data-state={state} data-pending={status.pending}>
+      <span class="dot" aria-hidden="true" />
+      <span data-testid="sync-state">{status.ended ? "Access ended" : connected ? "Online" : "Offline"}</span>
+      <span data-testid="sync-pending">{status.pending === 0 ? "all changes sent" : `${status.pending} change${status.pending === 1 ? "" : "s"} waiting to sync`}</span>
+      <span>{status.lastSyncedAt ? `synced ${ago(status.lastSyncedAt, now)}` : "not synced yet"}</span>
+      {status.error && !status.ended && <span class="error">{status.error.message}</span>}
+      {!status.ended && (
+        <button type="button" onClick={() => void sync.sync().catch(() => undefined)} disabled={!browserOnline}>
+          Sync now
+        </button>
+      )}
+    </div>
+  );
+}

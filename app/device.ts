@@ -1,0 +1,13 @@
+// Which account lives on this device. A device holds one: a patient's, or a clinician's or
+// caregiver's (the same Grantee class serves both; the grant decides what they see).
+import { Grantee, Patient } from "../client/index.js";
+
+export type Device = { role: "none" } | { role: "patient"; patient: Patient } | { role: "grantee"; grantee: Grantee };
+
+export async function openDevice(server: string): Promise<Device> {
+  const patient = await Patient.open({ server });
+  if (patient) return { role: "patient", patient };
+  const grantee = await Grantee.open({ server });
+  if (grantee) return { role: "grantee", grantee };
+  return { role: "none" };
+}

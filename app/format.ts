@@ -1,0 +1,43 @@
+// How times, durations and glucose read on screen.
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** "2 d 3 h", "45 min", "less than a minute". */
+export function duration(ms: number): string {
+  if (ms < MINUTE) return "less than a minute";
+  const days = Math.floor(ms / DAY);
+  const hours = Math.floor((ms % DAY) / HOUR);
+  const minutes = Math.floor((ms % HOUR) / MINUTE);
+  if (days > 0) return hours > 0 ? `${days} d ${hours} h` : `${days} d`;
+  if (hours > 0) return minutes > 0 ? `${hours} h ${minutes} min` : `${hours} h`;
+  return `${minutes} min`;
+}
+
+/** "3 min ago" for a past time. */
+export function ago(time: number, now = Date.now()): string {
+  const ms = Math.max(0, now - time);
+  return ms < MINUTE ? "just now" : `${duration(ms)} ago`;
+}
+
+export function dateTime(time: number): string {
+  return new Date(time).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}
+
+export function date(time: number): string {
+  return new Date(time).toLocaleDateString(undefined, { dateStyle: "medium" });
+}
+
+export function percent(value: number): string {
+  return `${value.toFixed(value < 10 ? 1 : 0)} %`;
+}
+
+export function mgdl(value: number): string {
+  return `${Math.round(value)} mg/dL`;
+}
+
+export function localTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
+
+export const TIME = { MINUTE, HOUR, DAY } as const;

@@ -1,0 +1,45 @@
+// The patients who shared with this account, each grant with its terms and countdown. Checks
+// again every few seconds, so an accepted invite appears as soon as the patient's device
+// confirms it.
+import { useEffect } from "preact/hooks";
+import type { Grantee } from "../../../client/index.js";
+import { ErrorText } from "../../components/ErrorText.js";
+import { GrantSummary } from "../../components/GrantSummary.js";
+import { useLoad } from "../../components/useAsync.js";
+
+const REFRESH_MS = 3_000;
+
+export function Patients({ grantee }: { grantee: Grantee }) {
+  const shares = useLoad(() => grantee.shares(), [grantee]);
+  useEffect(() => {
+    const timer = setInterval(() => void shares.reload(), REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [shares.reload]);
+  const list = shares.value ?? [];
+  return (
+    <>
+      <h1>Patients who shared with you</h1>
+      <p class="hint">
+        Your handle is <strong>@{grantee.handle}</strong>. A patient can find you by it; compare the safety number they read to you with the one below their name.
+      </p>
+      <ErrorText error={shares.error} />
+      {shares.value && list.length === 0 && <p class="empty">Nobody has shared with you yet. If you accepted an invite, it appears here once the patient's device confirms it.</p>}
+      <ul class="shares" aria-label="Shared with you">
+        {list.map((s) => (
+          <li key={s.grantId} class="card" data-testid="share">
+            <h2>@{s.patient.handle ?? s.patient.accountId}</h2>
+            <GrantSummary terms={s} />
+            <div class="actions">
+              <a class="button" href={`#/patients/${s.grantId}/${s.live ? "live" : "report"}`}>
+                Open {s.live ? "live view" : "report"}
+              </a>
+              <a class="button secondary" href={`#/patients/${s.grantId}/${s.live ? "report" : "live"}`}>
+                {s.live ? "Report" : "Latest readings"}
+              </a>
+            </div>
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}

@@ -1,0 +1,52 @@
+// A new device joining an account: it shows a code to type on a device already signed in, then
+// both show the same short string; the person confirms it matches there, and the key ring arrives
+// here sealed to this device.
+import { useEffect, useState } from "preact/hooks";
+import { Patient } from "../../../client/index.js";
+import { ErrorText } from "../../components/ErrorText.js";
+import type { Device } from "../../device.js";
+import { go } from "../../router.js";
+
+export function LinkThisDevice({ server, onReady }: { server: string; onReady: (device: Device) => void }) {
+  const [code, setCode] = useState<string | undefined>(undefined);
+  const [sas, setSas] = useState<string | undefined>(undefined);
+  const [error, setError] = useState<unknown>(undefined);
+  useEffect(() => {
+    let current = true;
+    (async () => {
+      const link = await Patient.requestLink({ server });
+      if (!current) return;
+      setCode(link.code);
+      const words = await link.sas();
+      if (current) setSas(words);
+      const patient = await link.complete();
+      if (!current) return;
+      go("/");
+      onReady({ role: "patient", patient });
+    })().catch((e: unknown) => current && setError(e));
+    return () => {
+      current = false;
+    };
+  }, [server]);
+  return (
+    <main>
+      <h1>Link this device</h1>
+      <ol>
+        <li>On a device where you are signed in, open Devices and choose "Link a new device".</li>
+        <li>Type this code there:</li>
+      </ol>
+      <p class="code" data-testid="link-code" aria-live="polite">
+        {code ?? "Asking the server for a code…"}
+      </p>
+      {sas && (
+        <p class="banner" aria-live="polite">
+          Both devices now show: <strong data-testid="link-sas">{sas}</strong>. If they match, confirm on your other device. If they do not, cancel there: someone may be trying to intercept.
+        </p>
+      )}
+      <ErrorText error={error} />
+      <a class="button secondary" href="#/">
+        Cancel
+      </a>
+    </main>
+  );
+}

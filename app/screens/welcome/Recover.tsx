@@ -1,0 +1,43 @@
+// A new device from the recovery kit: the handle and the code written on it.
+import { useState } from "preact/hooks";
+import { Patient } from "../../../client/index.js";
+import { ErrorText } from "../../components/ErrorText.js";
+import { useAction } from "../../components/useAsync.js";
+import type { Device } from "../../device.js";
+import { go } from "../../router.js";
+
+export function Recover({ server, onReady }: { server: string; onReady: (device: Device) => void }) {
+  const [handle, setHandle] = useState("");
+  const [code, setCode] = useState("");
+  const recover = useAction(async () => {
+    const patient = await Patient.recover({ server, handle, recoveryCode: code });
+    go("/");
+    onReady({ role: "patient", patient });
+  });
+  return (
+    <main>
+      <h1>Recover your account</h1>
+      <form
+        class="card"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void recover.run();
+        }}
+      >
+        <label for="recover-handle">Handle</label>
+        <input id="recover-handle" type="text" autocapitalize="none" required value={handle} onInput={(e) => setHandle((e.target as HTMLInputElement).value.trim().toLowerCase())} />
+        <label for="recover-code">Recovery code (from your recovery kit)</label>
+        <input id="recover-code" type="text" autocapitalize="none" spellcheck={false} autocomplete="off" required value={code} onInput={(e) => setCode((e.target as HTMLInputElement).value)} />
+        <ErrorText error={recover.error} />
+        <div class="actions">
+          <button type="submit" disabled={recover.busy}>
+            {recover.busy ? "Unlocking your kit…" : "Recover"}
+          </button>
+          <a class="button secondary" href="#/">
+            Back
+          </a>
+        </div>
+      </form>
+    </main>
+  );
+}

@@ -1,0 +1,53 @@
+// First visit on this device: start as a patient, accept access someone gave you, recover an
+// account from its recovery kit, or link this device to an account on another device.
+import type { Device } from "../../device.js";
+import { go, isInviteRoute } from "../../router.js";
+import { CreateGrantee } from "./CreateGrantee.js";
+import { CreatePatient } from "./CreatePatient.js";
+import { LinkThisDevice } from "./LinkThisDevice.js";
+import { Recover } from "./Recover.js";
+
+interface Props {
+  server: string;
+  route: string;
+  onReady: (device: Device) => void;
+}
+
+export function Welcome({ server, route, onReady }: Props) {
+  if (isInviteRoute(route)) return <CreateGrantee server={server} invite={location.href} onReady={onReady} />;
+  if (route === "/start/patient") return <CreatePatient server={server} onReady={onReady} />;
+  if (route === "/start/grantee") return <CreateGrantee server={server} onReady={onReady} />;
+  if (route === "/start/recover") return <Recover server={server} onReady={onReady} />;
+  if (route === "/start/link") return <LinkThisDevice server={server} onReady={onReady} />;
+  return (
+    <main>
+      <h1>Welcome to Steward</h1>
+      <p>Your diabetes data, encrypted on your own devices. The server stores only ciphertext: nobody, not even Steward, can read it unless you share it.</p>
+      <section class="card">
+        <h2>I live with diabetes</h2>
+        <p>Keep your CGM, pump and logbook data here and decide who sees what, for how long.</p>
+        <button type="button" onClick={() => go("/start/patient")}>
+          Create my account
+        </button>
+      </section>
+      <section class="card">
+        <h2>I care for someone or treat patients</h2>
+        <p>Clinicians and caregivers see only what a patient shares with them.</p>
+        <button type="button" onClick={() => go("/start/grantee")}>
+          Create a clinician or caregiver account
+        </button>
+      </section>
+      <section class="card">
+        <h2>I already have an account</h2>
+        <div class="actions">
+          <button type="button" class="secondary" onClick={() => go("/start/link")}>
+            Link this device to my other device
+          </button>
+          <button type="button" class="secondary" onClick={() => go("/start/recover")}>
+            Recover with my recovery kit
+          </button>
+        </div>
+      </section>
+    </main>
+  );
+}

@@ -1,0 +1,101 @@
+// Debian's Chromium driven by playwright-core against the real worker, with every request,
+// response body and WebSocket frame of every context recorded so a test can prove that no
+// plaintext health data crossed the network.
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { existsSync, mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+export const CHROMIUM = "/usr/bin/chromium";
+export const chromiumMissing = !existsSync(CHROMIUM);
+if (chromiumMissing) console.warn(`skipping the browser suite: ${CHROMIUM} is absent (apt-get install -y chromium)`);
+
+const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+/** Playwright gives every launch a fresh temporary profile (user-data-dir) and deletes it on close. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+}
+
+export const SCREENSHOTS = fileURLToPath(new URL("../../test-results/app/", import.meta.url));
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
+}
+
+export interface Captured {
+  readonly what: string;
+  readonly bytes: Buffer;
+}
+
+/** Everything one context sent or received over the network: URLs, bodies and frames. */
+export class NetworkLog {
+  readonly items: Captured[] = [];
+  private readonly reading: Promise<void>[] = [];
+
+  constructor(context: BrowserContext) {
+    context.on("request", (request) => {
+      this.add(`request ${request.method()} ${request.url()}`, request.url());
+      const body = request.postDataBuffer();
+      if (body) this.add(`body of ${request.method()} ${request.url()}`, body);
+      this.add(`headers of ${request.url()}`, JSON.stringify(request.headers()));
+    });
+    context.on("response", (response) => {
+      if (!new URL(response.url()).pathname.startsWith("/v1/")) return;
+      this.reading.push(
+        response
+          .body()
+          .then((body) => this.add(`response ${response.url()}`, body))
+          .catch(() => undefined),
+      );
+    });
+    context.on("page", (page) => this.watchSockets(page));
+  }
+
+  watchSockets(page: Page): void {
+    page.on("websocket", (socket) => {
+      this.add(`websocket ${socket.url()}`, socket.url());
+      socket.on("framesent", (frame) => this.add(`frame sent on ${socket.url()}`, frame.payload));
+      socket.on("framereceived", (frame) => this.add(`frame received on ${socket.url()}`, frame.payload));
+    });
+  }
+
+  private add(what: string, payload: string | Buffer): void {
+    this.items.push({ what, bytes: typeof payload === "string" ? Buffer.from(payload, "utf8") : payload });
+  }
+
+  /** Waits for response bodies still being read. */
+  async settle(): Promise<void> {
+    await Promise.all(this.reading);
+  }
+
+  get frames(): number {
+    return this.items.filter((i) => i.what.startsWith("frame")).length;
+  }
+}
+
+/** The forms a secret could take on the wire: raw bytes, UTF-16, base64 at every alignment, hex, URL- and JSON-escaped. */
+export function encodings(secret: string): Buffer[] {
+  const utf8 = Buffer.from(secret, "utf8");
+  const forms = [utf8, Buffer.from(secret, "utf16le"), Buffer.from(utf8.toString("hex")), Buffer.from(utf8.toString("hex").toUpperCase()), Buffer.from(encodeURIComponent(secret)), Buffer.from(JSON.stringify(secret).slice(1, -1))];
+  // base64 of a substring depends on its offset mod 3: encode with 0-2 bytes of padding in front
+  // and keep only the characters that depend on the secret alone.
+  for (let shift = 0; shift < 3; shift++) {
+    const encoded = Buffer.concat([Buffer.alloc(shift), utf8]).toString("base64");
+    const start = Math.ceil((shift * 4) / 3);
+    const end = Math.floor(((shift + utf8.length) * 4) / 3);
+    const core = encoded.slice(start, end);
+    forms.push(Buffer.from(core), Buffer.from(core.replace(/\+/g, "-").replace(/\//g, "_")));
+  }
+  return forms;
+}
+
+/** Every captured item containing any secret in any encoding, as "what: secret". */
+export function leaks(items: readonly Captured[], secrets: readonly string[]): string[] {
+  const found: string[] = [];
+  for (const secret of secrets) {
+    const forms = encodings(secret);
+    for (const item of items) if (forms.some((form) => item.bytes.includes(form))) found.push(`${item.what}: ${secret}`);
+  }
+  return found;
+}
