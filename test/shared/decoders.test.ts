@@ -10,6 +10,19 @@ import { MalformedInput, StewardError, UnsupportedVersion } from "../../shared/e
 import { issueGrant } from "../../shared/grant.js";
 import { decodeGrantPolicy, decodeGrantWire, encodeGrantPolicy, encodeGrantWire } from "../../shared/grantCodec.js";
 import { decodeKeyBundle, encodeKeyBundle } from "../../shared/keyBundle.js";
+import { ACCESS_LOG_ZERO_HASH, accessLogEntryHash, accessLogEntrySchema, verifyAccessLogChain, type AccessLogEntry } from "../../shared/accessLog.js";
+import {
+  MAX_BATCH_BYTES,
+  MAX_BATCH_ENVELOPES,
+  MAX_COMPACTION_SOURCES,
+  decodeCompaction,
+  decodeEnvelopeBatch,
+  decodePage,
+  encodeCompaction,
+  encodeEnvelopeBatch,
+  encodePage,
+  splitEnvelopePrefix,
+} from "../../shared/syncFrames.js";
 import { KeyTreeReader, ROOT } from "../../shared/keyTree.js";
 import { parseRecord } from "../../shared/records.js";
 import { newRecoverySecret, parseRecoverySecret, unwrapWithRecoverySecret } from "../../shared/recoveryKit.js";
@@ -22,7 +35,8 @@ interface Codec {
   decode: (bytes: Uint8Array) => unknown;
   /** Re-encodes an accepted value: must give back the input exactly. */
   reencode?: (value: never) => Uint8Array;
-  versionAt: number;
+  /** Offset of the version byte; the sync frames have none (their framing is versioned by the route). */
+  versionAt?: number;
 }
 
 let codecs: Codec[];
@@ -55,6 +69,14 @@ beforeAll(async () => {
     { name: "grant wire", valid: () => grantWire, decode: decodeGrantWire, reencode: (g: ReturnType<typeof decodeGrantWire>) => encodeGrantWire(g.policyBytes, g.policySignature, g.sealed), versionAt: 8 },
     { name: "grant policy", valid: () => grant.policyBytes, decode: decodeGrantPolicy, reencode: (p: never) => encodeGrantPolicy(p), versionAt: 4 },
     { name: "key bundle", valid: () => encodeKeyBundle(patient.bundle), decode: decodeKeyBundle, reencode: (b: never) => encodeKeyBundle(b), versionAt: 4 },
+    { name: "envelope batch", valid: () => encodeEnvelopeBatch([envelope, envelope]), decode: decodeEnvelopeBatch, reencode: (b: never) => encodeEnvelopeBatch(b) },
+    {
+      name: "sync page",
+      valid: () => encodePage({ entries: [{ seq: 1, compacted: false, bytes: envelope }, { seq: 9, compacted: true, bytes: envelope.slice(0, PREFIX_BYTES) }], cursor: 9, more: true }),
+      decode: decodePage,
+      reencode: (p: never) => encodePage(p),
+    },
+    { name: "compaction request", valid: () => encodeCompaction({ replaces: [bytesOf(16, 7), bytesOf(16, 8)], envelope }), decode: decodeCompaction, reencode: (c: never) => encodeCompaction(c) },
   ];
 });
 
@@ -91,6 +113,7 @@ describe("binary decoders", () => {
 
   it("answer random bytes behind a valid magic and version with a typed error", () => {
     for (const codec of codecs) {
+      if (codec.versionAt === undefined) continue;
       const prefix = codec.valid().slice(0, codec.versionAt + 1);
       fc.assert(fc.property(fc.uint8Array({ maxLength: 2000 }), (bytes) => check(codec, concat(prefix, bytes))), { numRuns: 300 });
     }
@@ -110,6 +133,7 @@ describe("binary decoders", () => {
 
   it("refuse other versions, older and newer (UnsupportedVersion)", () => {
     for (const codec of codecs) {
+      if (codec.versionAt === undefined) continue;
       for (const version of [0, 2, 255]) {
         const bytes = codec.valid().slice();
         bytes[codec.versionAt] = version;
@@ -127,6 +151,62 @@ describe("binary decoders", () => {
     const hugeSealed = g.slice();
     new DataView(hugeSealed.buffer).setUint32(4 + policyLength + 64, 0xffffffff);
     expectTyped(() => decodeGrantWire(hugeSealed), MalformedInput);
+  });
+
+  it("refuse sync frames whose counts or lengths claim more than they hold (MalformedInput, no allocation)", () => {
+    const huge = [
+      new ByteWriter().u32(0xffffffff).finish(),
+      new ByteWriter().u32(1).u32(0xffffffff).finish(),
+      new ByteWriter().u32(MAX_BATCH_ENVELOPES).u32(0).finish(),
+      new ByteWriter().u32(MAX_COMPACTION_SOURCES).finish(),
+      new ByteWriter().u32(1).fixed(bytesOf(16, 1), 16, "id").u32(0xfffffff0).finish(),
+    ];
+    for (const frame of huge) for (const decode of [decodeEnvelopeBatch, decodeCompaction]) expectTyped(() => decode(frame), MalformedInput);
+    expectTyped(() => decodePage(new ByteWriter().u8(0).u64(0).u32(0xffffffff).finish()), MalformedInput);
+    expectTyped(() => decodePage(new ByteWriter().u8(0).u64(0).u32(1).u64(1).u8(0).u32(0xffffffff).finish()), MalformedInput);
+    expectTyped(() => decodeEnvelopeBatch(new Uint8Array(MAX_BATCH_BYTES + 1)), MalformedInput);
+  });
+
+  it("splitEnvelopePrefix refuses anything shorter than a prefix and reads only the prefix of longer input", () => {
+    const envelope = codecs[0]!.valid();
+    for (let n = 0; n < PREFIX_BYTES; n++) expectTyped(() => splitEnvelopePrefix(envelope.slice(0, n)), MalformedInput);
+    const prefix = splitEnvelopePrefix(envelope);
+    expect(toHex(prefix.headerBytes)).toBe(toHex(envelope.slice(0, prefix.headerBytes.length)));
+    expect(toHex(prefix.signature)).toBe(toHex(decodeEnvelope(envelope).signature));
+  });
+});
+
+describe("access log", () => {
+  const actor = "ab".repeat(16);
+  function chain(n: number): AccessLogEntry[] {
+    const out: AccessLogEntry[] = [];
+    for (let seq = 1; seq <= n; seq++) {
+      const body = { seq, time: 1_767_225_600_000 + seq, actor: seq % 2 ? actor : null, action: "pull" as const, details: JSON.stringify({ n: seq }), prevHash: out.at(-1)?.hash ?? ACCESS_LOG_ZERO_HASH };
+      out.push({ ...body, hash: accessLogEntryHash(body) });
+    }
+    return out;
+  }
+  const fields = ["seq", "time", "actor", "action", "details", "prevHash", "hash"] as const;
+  const hostile: unknown[] = [0, -1, 2 ** 53, "", "zz", "AB".repeat(16), "0".repeat(64), null, "refused", '{"n":1}', "é"];
+
+  it("entries that pass the wire schema, with any field edited, fail verifyAccessLogChain with a typed error", () => {
+    const valid = chain(5);
+    expect(verifyAccessLogChain(valid)).toEqual({ seq: 5, hash: valid[4]!.hash });
+    fc.assert(
+      fc.property(fc.nat({ max: 4 }), fc.constantFrom(...fields), fc.constantFrom(...hostile), (i, field, value) => {
+        const edited = valid.map((e, j) => (j === i ? { ...e, [field]: value } : e)) as AccessLogEntry[];
+        if (edited[i]![field] === valid[i]![field]) return;
+        // Clients read the log through accessLogResponse, so only schema-valid entries reach the chain check.
+        if (!accessLogEntrySchema.safeParse(edited[i]).success) return;
+        expect(typedOrValue(() => verifyAccessLogChain(edited)).ok).toBe(false);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("verifyAccessLogChain refuses dropped, reordered and replayed entries", () => {
+    const valid = chain(4);
+    for (const entries of [[valid[0]!, valid[2]!], [valid[1]!, valid[0]!], [valid[0]!, valid[0]!], valid.slice(1)]) expect(typedOrValue(() => verifyAccessLogChain(entries)).ok).toBe(false);
   });
 });
 
