@@ -7,10 +7,12 @@ import { currentDrafts, type Section } from "./carelinkCurrent.js";
 import { modelNumber } from "./carelinkValues.js";
 import { ClockModel } from "./clock.js";
 import { csvRows, type CsvRow } from "./csvRows.js";
-import { finalize } from "./drafts.js";
+import { finalize, type PlacedRecord } from "./drafts.js";
 import { collectImport, type ImportEvent, type ImportInput, type ImportOptions, type ImportProgress, type ImportResult, type SkippedRow } from "./types.js";
 
 const PROGRESS_EVERY = 500;
+/** A legacy preamble row naming the pump: it becomes every record's deviceId, not a record of its own. */
+export const DEVICE_ROW = "pump model and serial (kept as each record's device id)";
 
 /** Streams a CareLink export: progress while reading, then records and skipped rows. */
 export async function* importCareLink(input: ImportInput, options: ImportOptions): AsyncGenerator<ImportEvent> {
@@ -22,7 +24,7 @@ export async function* importCareLink(input: ImportInput, options: ImportOptions
   let pendingKind: Section["kind"] | undefined;
   let rows = 0;
   let bytes = 0;
-  const progress = (): ImportEvent => ({ kind: "progress", rowsDone: rows, bytesDone: bytes, ...(options.totalBytes === undefined ? {} : { totalBytes: options.totalBytes }) });
+  const progress = (): Extract<ImportEvent, { kind: "progress" }> => ({ kind: "progress", rowsDone: rows, bytesDone: bytes, ...(options.totalBytes === undefined ? {} : { totalBytes: options.totalBytes }) });
 
   for await (const row of csvRows(input)) {
     rows++;
@@ -64,9 +66,10 @@ export async function* importCareLink(input: ImportInput, options: ImportOptions
   const newest = parsed.drafts.reduce((max, d) => (d.segment === parsed.changes.length ? Math.max(max, d.wall) : max), Number.NEGATIVE_INFINITY);
   const anchor = Number.isFinite(newest) ? newest : 0;
   const clock = new ClockModel(parsed.changes, anchor, options.timeZone);
-  const records = finalize(parsed.drafts, clock, { deviceId: device.deviceId, source: "carelink" }, skipped);
-  if (device.profile) records.unshift(device.profile);
-  for (const record of records) yield { kind: "record", record };
+  const placed = finalize(parsed.drafts, clock, { deviceId: device.deviceId, source: "carelink" }, skipped);
+  if (device.profile) placed.unshift(device.profile);
+  yield { ...progress(), recordsTotal: placed.length };
+  for (const { record, lines } of placed) yield { kind: "record", record, lines };
   for (const s of skipped.sort((a, b) => a.line - b.line)) yield { kind: "skipped", ...s };
 }
 
@@ -79,8 +82,9 @@ export function importCareLinkFile(input: ImportInput, options: ImportOptions, o
  * Device identity from the preamble. The current format's three preamble lines (name, serials, DOB)
  * become one `profile` record in the identity scope; nothing personal goes anywhere else.
  */
-function deviceFromPreamble(preamble: CsvRow[], legacy: { header: string[]; rows: CsvRow[] } | undefined, skipped: SkippedRow[]) {
+function deviceFromPreamble(preamble: CsvRow[], legacy: { header: string[]; rows: CsvRow[] } | undefined, skipped: SkippedRow[]): { deviceId: string; profile?: PlacedRecord } {
   let model = "";
+  const identityLines: number[] = [];
   let serial = "";
   const identifiers: Record<string, string> = {};
   let name: string | undefined;
@@ -89,10 +93,12 @@ function deviceFromPreamble(preamble: CsvRow[], legacy: { header: string[]; rows
   for (const row of preamble) {
     const f = row.fields.map((x) => x.trim());
     if (row === preamble[0] && f[0] === "Last Name") {
+      identityLines.push(row.line);
       const deviceAt = f.indexOf("Device");
       if (deviceAt >= 0) model = f[deviceAt + 1] ?? "";
       for (let i = deviceAt + 2; deviceAt >= 0 && i + 1 < f.length; i += 2) if (f[i] && f[i + 1]) identifiers[f[i] as string] = f[i + 1] as string;
     } else if (row === preamble[1] && labels[0] === "Last Name") {
+      identityLines.push(row.line);
       const last = f[0] ?? "";
       const firstName = f[1] ?? "";
       name = [firstName, last].filter(Boolean).join(" ") || undefined;
@@ -101,6 +107,7 @@ function deviceFromPreamble(preamble: CsvRow[], legacy: { header: string[]; rows
       const serialAt = f.indexOf("Serial Number");
       if (serialAt >= 0) serial = f[serialAt + 1] ?? "";
     } else if (f[0] === "Patient DOB") {
+      identityLines.push(row.line);
       birthDate = f[1] || undefined;
       const cgmAt = f.indexOf("CGM");
       if (cgmAt >= 0 && f[cgmAt + 1]) identifiers.CGM = f[cgmAt + 1] as string;
@@ -108,6 +115,7 @@ function deviceFromPreamble(preamble: CsvRow[], legacy: { header: string[]; rows
       // Legacy preamble device rows: "...,Paradigm Revel - 723,#1234567,...".
       model = f.find((x) => /Paradigm|MiniMed/.test(x)) ?? model;
       serial = (f.find((x) => x.startsWith("#")) ?? "").slice(1);
+      skipped.push({ line: row.line, reason: DEVICE_ROW });
     } else {
       skipped.push({ line: row.line, reason: f[0] === "Data Range" ? "export date range" : "preamble note" });
     }
@@ -119,17 +127,15 @@ function deviceFromPreamble(preamble: CsvRow[], legacy: { header: string[]; rows
   const deviceId = ["MedT", modelNumber(model || "unknown"), serial].filter(Boolean).join("-");
   if (model) identifiers.Pump = model;
   if (serial) identifiers["Pump serial"] = serial;
-  const profile =
-    labels[0] === "Last Name"
-      ? parseRecord({
-          id: `${deviceId}:profile`,
-          type: "profile",
-          // Identity records are not a time series; they all live at time 0.
-          time: 0,
-          deviceId,
-          source: "carelink",
-          body: { ...(name ? { name } : {}), ...(birthDate ? { birthDate } : {}), identifiers },
-        })
-      : undefined;
-  return { deviceId, profile };
+  if (labels[0] !== "Last Name") return { deviceId };
+  const record = parseRecord({
+    id: `${deviceId}:profile`,
+    type: "profile",
+    // Identity records are not a time series; they all live at time 0.
+    time: 0,
+    deviceId,
+    source: "carelink",
+    body: { ...(name ? { name } : {}), ...(birthDate ? { birthDate } : {}), identifiers },
+  });
+  return { deviceId, profile: { record, lines: identityLines } };
 }

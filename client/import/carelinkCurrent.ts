@@ -280,6 +280,7 @@ function bolusDrafts(key: string, group: { parts: BolusPart[]; wizard?: Cells },
     }
     const d = draft(start.line, start.wall, bolusId, "bolus", body);
     d.segment = segments.get(start) ?? 0;
+    d.lines = [start.line, ...group.parts.map((p) => p.c.line).filter((l) => l !== start.line)];
     out.push(d);
   }
 

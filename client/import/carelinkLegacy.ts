@@ -126,7 +126,7 @@ export function legacyDrafts(rows: readonly CsvRow[], header: readonly string[],
 function bolusDrafts(boluses: Row[], wizards: Row[], id: (row: Row, kind: string) => string): Draft[] {
   const out: Draft[] = [];
   const squaresUsed = new Set<Row>();
-  const made: { row: Row; body: RecordBody<"bolus">; id: string }[] = [];
+  const made: { row: Row; body: RecordBody<"bolus">; id: string; square?: Row }[] = [];
   const sorted = [...boluses].sort((a, b) => a.wall - b.wall);
   for (const row of sorted) {
     if (squaresUsed.has(row)) continue;
@@ -143,8 +143,8 @@ function bolusDrafts(boluses: Row[], wizards: Row[], id: (row: Row, kind: string
           squaresUsed.add(square);
           Object.assign(body, squareFields(square), { subType: "dual/square" });
         }
-      }
-      made.push({ row, body, id: id(row, "bolus") });
+        made.push({ row, body, id: id(row, "bolus"), ...(square ? { square } : {}) });
+      } else made.push({ row, body, id: id(row, "bolus") });
     } else {
       made.push({ row, body: { subType: dual ? "dual/square" : "square", ...squareFields(row) }, id: id(row, "bolus") });
     }
@@ -166,7 +166,11 @@ function bolusDrafts(boluses: Row[], wizards: Row[], id: (row: Row, kind: string
     };
     out.push(draft(w.line, w.wall, wizardId, "wizard", body));
   }
-  for (const b of made) out.push(draft(b.row.line, b.row.wall, b.id, "bolus", b.body));
+  for (const b of made) {
+    const d = draft(b.row.line, b.row.wall, b.id, "bolus", b.body);
+    if (b.square) d.lines.push(b.square.line);
+    out.push(d);
+  }
   return out;
 }
 
@@ -228,6 +232,7 @@ function settingsDrafts(rows: Row[], deviceId: string, skipped: SkippedRow[]): D
   for (const r of changes) groups.set(r.wall, [...(groups.get(r.wall) ?? []), r]);
   for (const [wall, group] of [...groups.entries()].sort(([a], [b]) => a - b)) {
     // A bolus-wizard change logs the old and the new configuration; the marker row names the new one.
+    const usedBefore = used.size;
     const marker = group.find((r) => r.type === "ChangeBolusWizardSetup");
     const setup = marker ? byId.get(marker.values.get("NEW_CONFIG_DATUM_ID") ?? "") : undefined;
     const wanted = setup ? new Set([setup.values.get("CARB_RATIO_PATTERN_DATUM_ID"), setup.values.get("INSULIN_SENSITIVITY_PATTERN_DATUM_ID"), setup.values.get("BG_TARGET_RANGE_PATTERN_DATUM_ID")]) : undefined;
@@ -242,7 +247,9 @@ function settingsDrafts(rows: Row[], deviceId: string, skipped: SkippedRow[]): D
       used.add(r);
     }
     const first = group[0] as Row;
-    out.push(draft(first.line, wall, `${deviceId}:settings:${first.rawId}`, "pumpSettings", structuredClone(state)));
+    const d = draft(first.line, wall, `${deviceId}:settings:${first.rawId}`, "pumpSettings", structuredClone(state));
+    d.lines = [...new Set([first.line, ...[...used].slice(usedBefore).map((r) => r.line)])];
+    out.push(d);
   }
 
   const snapshotRows = current.filter((r) => used.has(r));
@@ -250,7 +257,11 @@ function settingsDrafts(rows: Row[], deviceId: string, skipped: SkippedRow[]): D
   if (snapshotRow) {
     if (out.length > 0 && JSON.stringify(normalize(state)) === JSON.stringify(normalize(snapshot))) {
       for (const r of snapshotRows) skipped.push({ line: r.line, reason: "settings snapshot identical to the last settings change" });
-    } else out.push(draft(snapshotRow.line, snapshotRow.wall, `${deviceId}:settings:${snapshotRow.rawId}`, "pumpSettings", snapshot));
+    } else {
+      const d = draft(snapshotRow.line, snapshotRow.wall, `${deviceId}:settings:${snapshotRow.rawId}`, "pumpSettings", snapshot);
+      d.lines = snapshotRows.map((r) => r.line);
+      out.push(d);
+    }
   }
   for (const r of rows) if (!used.has(r)) skipped.push({ line: r.line, reason: PREVIOUS });
   return out;

@@ -15,7 +15,7 @@ export async function* importClarity(input: ImportInput, options: ImportOptions)
   let rows = 0;
   let bytes = 0;
   const identity: Record<string, string> = {};
-  let identityLine = 0;
+  const identityLines: number[] = [];
   for await (const row of csvRows(input, ",")) {
     rows++;
     bytes = row.bytesDone;
@@ -37,7 +37,7 @@ export async function* importClarity(input: ImportInput, options: ImportOptions)
     if (IDENTITY.has(type)) {
       const value = get("Patient Info") ?? get("Device Info");
       if (value) identity[type] = value;
-      identityLine ||= row.line;
+      identityLines.push(row.line);
       continue;
     }
     if (type === "Alert") {
@@ -88,13 +88,13 @@ export async function* importClarity(input: ImportInput, options: ImportOptions)
       continue;
     }
     try {
-      yield { kind: "record", record: parseRecord(record) };
+      yield { kind: "record", record: parseRecord(record), lines: [row.line] };
     } catch (e) {
       yield skip(`invalid record: ${(e as Error).message}`);
     }
   }
   yield { kind: "progress", rowsDone: rows, bytesDone: Math.max(bytes, options.totalBytes ?? 0), ...(options.totalBytes === undefined ? {} : { totalBytes: options.totalBytes }) };
-  if (identityLine) {
+  if (identityLines.length > 0) {
     const profile: StewardRecord = parseRecord({
       id: `clarity:profile:${identity.Device ?? "unknown"}`,
       type: "profile",
@@ -106,7 +106,7 @@ export async function* importClarity(input: ImportInput, options: ImportOptions)
         ...(identity.Device ? { identifiers: { Device: identity.Device } } : {}),
       },
     });
-    yield { kind: "record", record: profile };
+    yield { kind: "record", record: profile, lines: identityLines };
   }
 }
 

@@ -6,6 +6,8 @@ import type { SkippedRow } from "./types.js";
 
 export interface Draft {
   line: number;
+  /** Every source row merged into this record (the draft's own `line` first). */
+  lines: number[];
   /** Device wall clock, ms read as UTC. */
   wall: number;
   /** Clock changes that happened before this reading. */
@@ -16,12 +18,18 @@ export interface Draft {
 }
 
 export function draft<T extends RecordType>(line: number, wall: number, id: string, type: T, body: RecordBody<T>): Draft {
-  return { line, wall, segment: 0, id, type, body };
+  return { line, lines: [line], wall, segment: 0, id, type, body };
+}
+
+/** A record placed in UTC, with the source rows it was made from. */
+export interface PlacedRecord {
+  record: StewardRecord;
+  lines: readonly number[];
 }
 
 /** Validates and places each draft in UTC; a draft that fails validation becomes a skipped row. */
-export function finalize(drafts: readonly Draft[], clock: ClockModel, common: { deviceId: string; source: StewardRecord["source"] }, skipped: SkippedRow[]): StewardRecord[] {
-  const out: StewardRecord[] = [];
+export function finalize(drafts: readonly Draft[], clock: ClockModel, common: { deviceId: string; source: StewardRecord["source"] }, skipped: SkippedRow[]): PlacedRecord[] {
+  const out: PlacedRecord[] = [];
   // A source id seen twice (an export listing one event under two timestamps) gets the device time
   // appended to every occurrence, so neither overwrites the other and re-imports still match.
   const seen = new Map<string, number>();
@@ -29,10 +37,11 @@ export function finalize(drafts: readonly Draft[], clock: ClockModel, common: { 
   for (const d of drafts) {
     const { time, timezoneOffset } = clock.toUtc(d.wall, d.segment);
     try {
-      out.push(parseRecord({ id: (seen.get(d.id) ?? 0) > 1 ? `${d.id}@${formatWallClock(d.wall)}` : d.id, type: d.type, time, deviceTime: formatWallClock(d.wall), timezoneOffset, deviceId: common.deviceId, source: common.source, body: d.body }));
+      const record = parseRecord({ id: (seen.get(d.id) ?? 0) > 1 ? `${d.id}@${formatWallClock(d.wall)}` : d.id, type: d.type, time, deviceTime: formatWallClock(d.wall), timezoneOffset, deviceId: common.deviceId, source: common.source, body: d.body });
+      out.push({ record, lines: d.lines });
     } catch (e) {
-      skipped.push({ line: d.line, reason: `invalid record: ${(e as Error).message}` });
+      for (const line of d.lines) skipped.push({ line, reason: `invalid record: ${(e as Error).message}` });
     }
   }
-  return out.sort((a, b) => a.time - b.time || (a.id < b.id ? -1 : 1));
+  return out.sort((a, b) => a.record.time - b.record.time || (a.record.id < b.record.id ? -1 : 1));
 }

@@ -216,7 +216,7 @@ export async function* importNightscout(input: ImportInput, options: ImportOptio
     }
     for (const record of result) {
       try {
-        yield { kind: "record", record: parseRecord(record) };
+        yield { kind: "record", record: parseRecord(record), lines: [line] };
       } catch (e) {
         yield { kind: "skipped", line, reason: `invalid record: ${(e as Error).message}` };
       }

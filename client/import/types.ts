@@ -21,10 +21,13 @@ export interface ImportProgress {
   rowsDone: number;
   bytesDone: number;
   totalBytes?: number;
+  /** How many records the import will emit in all, once the importer knows (CareLink, after reading). */
+  recordsTotal?: number;
 }
 
 export type ImportEvent =
-  | { kind: "record"; record: StewardRecord }
+  /** `lines`: the source rows the record was made from (1-based), so every row is accounted for. */
+  | { kind: "record"; record: StewardRecord; lines: readonly number[] }
   | ({ kind: "skipped" } & SkippedRow)
   | ({ kind: "progress" } & ImportProgress);
 
@@ -43,7 +46,8 @@ export async function collectImport(events: AsyncIterable<ImportEvent>, onProgre
     else if (e.kind === "skipped") result.skipped.push({ line: e.line, reason: e.reason });
     else {
       result.rows = e.rowsDone;
-      onProgress?.({ rowsDone: e.rowsDone, bytesDone: e.bytesDone, ...(e.totalBytes === undefined ? {} : { totalBytes: e.totalBytes }) });
+      const { kind: _kind, ...progress } = e;
+      onProgress?.(progress);
     }
   }
   result.skipped.sort((a, b) => a.line - b.line);
