@@ -49,7 +49,6 @@ export class NetworkLog {
           .catch(() => undefined),
       );
     });
-    context.on("page", (page) => this.watchSockets(page));
   }
 
   watchSockets(page: Page): void {
@@ -98,4 +97,24 @@ export function leaks(items: readonly Captured[], secrets: readonly string[]): s
     for (const item of items) if (forms.some((form) => item.bytes.includes(form))) found.push(`${item.what}: ${secret}`);
   }
   return found;
+}
+
+export interface Person {
+  readonly context: BrowserContext;
+  readonly page: Page;
+  readonly network: NetworkLog;
+}
+
+/** A person with their own browser profile (storage, service worker, IndexedDB), recorded from the start. */
+export async function person(browser: Browser, options: { phone?: boolean; timeZone?: string } = {}): Promise<Person> {
+  const context = await browser.newContext({
+    timezoneId: options.timeZone ?? "Europe/Berlin",
+    locale: "en-GB",
+    ...(options.phone ? { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true } : { viewport: { width: 1280, height: 900 } }),
+  });
+  const network = new NetworkLog(context);
+  const page = await context.newPage();
+  network.watchSockets(page);
+  page.on("pageerror", (error) => console.error(`page error: ${error.message}`));
+  return { context, page, network };
 }

@@ -1,0 +1,187 @@
+// The issue's "Done when", in Debian's Chromium against the real worker: a patient imports an
+// export, adds a meal offline and syncs on return; shares 14 days of glucose with a clinician who
+// sees metrics and charts and no insulin; invites a caregiver for 48 hours who sees live readings
+// until the patient revokes. Every request, response and WebSocket frame of all three is recorded,
+// and none may carry a glucose value, the patient's name or a note's text.
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startWorker, type LocalWorker } from "../e2e/localWorker.js";
+import { chromiumMissing, launchChromium, leaks, person, screenshot, type Person } from "./browser.js";
+import { clarityExport, DISTINCT_MGDL, PATIENT_NAME } from "./fixtures/clarityExport.js";
+
+const ZONE = "Europe/Berlin";
+const MEAL = "Strawberry pancakes at grandma's";
+const NOTE = "Felt shaky after the school run, 2 glucose tabs";
+const LIVE_LOW = 64;
+const suffix = Date.now().toString(36).slice(-5);
+const handles = { patient: `wilma-${suffix}`, clinician: `dr-okafor-${suffix}`, caregiver: `grandpa-${suffix}` };
+
+describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browser", () => {
+  let worker: LocalWorker;
+  let browser: Browser;
+  let patient: Person;
+  let clinician: Person;
+  let caregiver: Person;
+  const end = Date.now() - 2 * 60_000;
+
+  beforeAll(async () => {
+    [worker, browser] = await Promise.all([startWorker(), launchChromium()]);
+    patient = await person(browser, { phone: true, timeZone: ZONE });
+    clinician = await person(browser, { timeZone: ZONE });
+    caregiver = await person(browser, { phone: true, timeZone: ZONE });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await worker?.stop();
+  });
+
+  const pending = (p: Person) => p.page.getByTestId("sync-pending");
+
+  it("a patient creates an account and saves the recovery kit", async () => {
+    const { page } = patient;
+    await page.goto(`${worker.url}/#/start/patient`);
+    await page.getByLabel("Choose a handle").fill(handles.patient);
+    await page.getByRole("button", { name: "Create account" }).click();
+    await page.getByTestId("recovery-code").waitFor();
+    expect((await page.getByTestId("recovery-code").textContent())?.trim().length).toBeGreaterThan(20);
+    await screenshot(page, "patient-recovery-kit");
+    await page.getByLabel("I saved or printed my recovery kit").check();
+    await page.getByRole("button", { name: "Continue" }).click();
+    await page.getByRole("heading", { name: "Your glucose" }).waitFor();
+  });
+
+  it("imports a Clarity export with a progress bar and sees the dashboard", async () => {
+    const { page } = patient;
+    await page.getByRole("link", { name: "Import" }).click();
+    const csv = clarityExport({ end, days: 16, intervalMinutes: 15, timeZone: ZONE, full: true });
+    await page.getByLabel("Export file").setInputFiles({ name: "clarity-export.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+    await page.getByLabel("Time zone the device clock was set to").selectOption(ZONE);
+    await page.getByRole("button", { name: "Import" }).click();
+    await page.getByTestId("import-progress").waitFor();
+    await expect.poll(() => page.getByTestId("import-summary").textContent(), { timeout: 120_000 }).toMatch(/Imported \d+ records/);
+    await screenshot(page, "patient-import");
+    await page.getByRole("link", { name: "Glucose" }).click();
+    await page.getByTestId("glucose-chart").locator("canvas").first().waitFor();
+    await expect.poll(() => page.getByTestId("mean-glucose").textContent()).toMatch(/\d+ mg\/dL/);
+    await expect.poll(() => pending(patient).textContent(), { timeout: 120_000 }).toBe("all changes sent");
+    await screenshot(page, "patient-dashboard");
+  });
+
+  it("adds a meal and a note offline; they wait in the outbox and sync when the browser is back online", async () => {
+    const { page, context } = patient;
+    await context.setOffline(true);
+    await expect.poll(() => page.getByTestId("sync-state").textContent()).toBe("Offline");
+    await page.getByRole("link", { name: "Add entry" }).click();
+    await page.getByLabel("Meal", { exact: true }).check();
+    await page.getByLabel("What you ate").fill(MEAL);
+    await page.getByLabel("Carbohydrates (g)").fill("47");
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByText("Meal saved on this device").waitFor();
+    await page.getByLabel("Note", { exact: true }).check();
+    await page.getByRole("textbox", { name: "Note" }).fill(NOTE);
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByText("Note saved on this device").waitFor();
+    await expect.poll(() => pending(patient).textContent()).toMatch(/^[1-9]\d* changes? waiting to sync$/);
+    await screenshot(page, "patient-offline-entry");
+
+    await context.setOffline(false);
+    await expect.poll(() => pending(patient).textContent(), { timeout: 60_000 }).toBe("all changes sent");
+    await expect.poll(() => page.getByTestId("sync-state").textContent()).toBe("Online");
+    await page.getByRole("link", { name: "Glucose" }).click();
+    await page.getByText(MEAL).waitFor();
+  });
+
+  it("shares 14 days of glucose with a clinician, who sees the metrics and charts and no insulin", async () => {
+    await clinician.page.goto(`${worker.url}/#/start/grantee`);
+    await clinician.page.getByLabel("Choose a handle").fill(handles.clinician);
+    await clinician.page.getByRole("button", { name: "Create account" }).click();
+    await clinician.page.getByRole("heading", { name: "Patients who shared with you" }).waitFor();
+
+    const { page } = patient;
+    await page.getByRole("link", { name: "Share" }).click();
+    await page.getByLabel("Their handle").fill(handles.clinician);
+    await page.getByRole("button", { name: "Find" }).click();
+    await page.getByTestId("safety-number").waitFor();
+    expect((await page.getByTestId("safety-number").textContent())?.replace(/\D/g, "")).toHaveLength(60);
+    await screenshot(page, "patient-safety-number");
+    await page.getByRole("button", { name: "The numbers match" }).click();
+    const shareForm = page.locator("form", { has: page.getByRole("button", { name: `Share with @${handles.clinician}` }) });
+    await expect(shareForm.getByLabel("Glucose readings (CGM and finger-stick)").isChecked()).resolves.toBe(true);
+    await expect(shareForm.getByLabel("Insulin (basal, boluses, bolus calculator)").isChecked()).resolves.toBe(false);
+    await screenshot(page, "patient-share");
+    await page.getByRole("button", { name: `Share with @${handles.clinician}` }).click();
+    await page.getByRole("heading", { name: "Who has access" }).waitFor();
+    await page.getByTestId("grant").filter({ hasText: handles.clinician }).waitFor();
+
+    const c = clinician.page;
+    await c.getByTestId("share").filter({ hasText: handles.patient }).getByRole("link", { name: "Open report" }).click({ timeout: 30_000 });
+    await expect.poll(() => c.getByTestId("mean-glucose").textContent(), { timeout: 60_000 }).toMatch(/\d+ mg\/dL/);
+    await c.getByTestId("agp-chart").locator("canvas").first().waitFor();
+    await c.getByTestId("daily-traces").locator("canvas").first().waitFor();
+    const banner = (await c.getByTestId("grant-banner").textContent()) ?? "";
+    expect(banner).toContain("Glucose readings");
+    expect(banner).not.toContain("Insulin");
+    expect(await c.getByTestId("insulin-summary").count()).toBe(0);
+    expect(await c.getByText(PATIENT_NAME.first).count()).toBe(0);
+    expect(await c.getByText(MEAL).count()).toBe(0);
+    await screenshot(c, "clinician-report");
+  });
+
+  it("invites a caregiver for 48 hours, who sees live readings until the patient revokes", async () => {
+    const { page } = patient;
+    await page.getByRole("link", { name: "Share" }).click();
+    const inviteForm = page.locator("form", { has: page.getByRole("button", { name: "Create invite link" }) });
+    await expect(inviteForm.getByLabel("Access ends after").inputValue()).resolves.toBe(String(48 * 3_600_000));
+    await expect(inviteForm.getByLabel(/^Live/).isChecked()).resolves.toBe(true);
+    await page.getByRole("button", { name: "Create invite link" }).click();
+    const url = await page.getByTestId("invite-url").inputValue();
+    expect(url).toContain("#invite=");
+
+    const g = caregiver.page;
+    await g.goto(url);
+    await g.getByLabel("Choose a handle").fill(handles.caregiver);
+    await g.getByRole("button", { name: "Create account and accept" }).click();
+    // The patient's open app confirms the answer by itself and issues the grant.
+    await g.getByTestId("share").filter({ hasText: handles.patient }).getByRole("link", { name: "Open live view" }).click({ timeout: 60_000 });
+    await expect.poll(() => g.getByTestId("live-value").textContent(), { timeout: 60_000 }).toMatch(/^\d+$/);
+    await expect(g.getByTestId("grant-banner").textContent()).resolves.toMatch(/ends in (1 d 23 h|2 d|1 d 2\d h)/);
+    await screenshot(g, "caregiver-live");
+
+    // A new reading from the patient's phone reaches the caregiver over the live socket.
+    await page.getByRole("link", { name: "Import" }).click();
+    const next = clarityExport({ end: Date.now(), days: 0, intervalMinutes: 5, timeZone: ZONE, last: LIVE_LOW });
+    await page.getByLabel("Export file").setInputFiles({ name: "latest.csv", mimeType: "text/csv", buffer: Buffer.from(next) });
+    await page.getByRole("button", { name: "Import" }).click();
+    await expect.poll(() => g.getByTestId("live-value").textContent(), { timeout: 60_000 }).toBe(String(LIVE_LOW));
+    await expect(g.getByTestId("alert-level").textContent()).resolves.toBe("Low");
+    await screenshot(g, "caregiver-live-low");
+
+    await page.getByRole("link", { name: "Who has access" }).click();
+    const grant = page.getByTestId("grant").filter({ hasText: handles.caregiver });
+    await grant.getByRole("button", { name: `Revoke @${handles.caregiver}'s access` }).click();
+    await screenshot(page, "patient-grants-revoke");
+    await grant.getByRole("button", { name: `Yes, revoke @${handles.caregiver}'s access` }).click();
+    await g.getByTestId("access-ended").waitFor({ timeout: 60_000 });
+    expect(await g.getByTestId("live-value").count()).toBe(0);
+    await screenshot(g, "caregiver-ended");
+  });
+
+  it("shows the access log to the patient", async () => {
+    const { page } = patient;
+    await page.getByRole("link", { name: "Access log" }).click();
+    await page.getByTestId("access-log").waitFor();
+    await expect(page.getByTestId("access-log").textContent()).resolves.toContain(handles.clinician);
+    await screenshot(page, "patient-access-log");
+  });
+
+  it("sent no glucose value, name or note text over the network, in any encoding", async () => {
+    const all = [patient, clinician, caregiver];
+    await Promise.all(all.map((p) => p.network.settle()));
+    const items = all.flatMap((p) => p.network.items);
+    // The recording saw real traffic: envelope uploads and live frames.
+    expect(items.filter((i) => i.what.startsWith("body of POST")).length).toBeGreaterThan(0);
+    expect(all.reduce((n, p) => n + p.network.frames, 0)).toBeGreaterThan(0);
+    const secrets = [MEAL, NOTE, PATIENT_NAME.first, PATIENT_NAME.last, `"mgdl":${DISTINCT_MGDL}`, `"mgdl":${LIVE_LOW}`, `,G7,${DISTINCT_MGDL},`, `${DISTINCT_MGDL} mg/dL`];
+    expect(leaks(items, secrets)).toEqual([]);
+  });
+});
