@@ -57,31 +57,38 @@ export function ownKeySource(patientKey: Uint8Array, data: DataKeys, writers: ()
   };
 }
 
-export function grantKeySource(grant: OpenedGrant, mySignKey: Uint8Array): KeySource {
-  const { policy } = grant;
+/**
+ * Keys from a grant. `current` may be a function returning the latest revision, so a view follows a
+ * re-issued grant (new key generation after a revocation elsewhere) without being rebuilt.
+ */
+export function grantKeySource(current: OpenedGrant | (() => OpenedGrant), mySignKey: Uint8Array): KeySource {
+  const latest = typeof current === "function" ? current : () => current;
+  const { policy } = latest();
   return {
     patientId: policy.patientId,
     patientKey: policy.patientKey,
     seesWholeLog: false,
-    scopes: () => grant.scopes.map((s) => s.scope),
-    scopeOfTag: (tag) => grant.scopeOfTag(tag)?.scope,
+    scopes: () => latest().scopes.map((s) => s.scope),
+    scopeOfTag: (tag) => latest().scopeOfTag(tag)?.scope,
     tagOf(scope) {
-      const granted = grant.scopes.find((s) => s.scope === scope);
+      const granted = latest().scopes.find((s) => s.scope === scope);
       if (!granted) throw new OutsideGrant(`this grant does not include ${scope}`);
       return granted.scopeTag;
     },
-    leaf: (scope, generation, hour) => grant.leaf(scope, generation, hour),
+    leaf: (scope, generation, hour) => latest().leaf(scope, generation, hour),
     writeGeneration(scope, hour) {
+      const grant = latest();
       const granted = grant.scopes.find((s) => s.scope === scope);
-      if (!policy.write || !granted) throw new OutsideGrant(`this grant does not let you write ${scope}`);
+      if (!grant.policy.write || !granted) throw new OutsideGrant(`this grant does not let you write ${scope}`);
       if (hour < granted.fromHour || hour > granted.toHour) throw new OutsideGrant(`hour ${hour} is outside what this grant lets you write`);
       return Math.max(...granted.generations.keys());
     },
     authorAllowed(authorKey, scope, hour) {
       if (bytesEqual(authorKey, policy.patientKey)) return true;
       // Other grantees' writes cannot be checked from here; only our own are accepted.
+      const grant = latest();
       const granted = grant.scopes.find((s) => s.scope === scope);
-      return policy.write && bytesEqual(authorKey, mySignKey) && !!granted && hour >= granted.fromHour && hour <= granted.toHour;
+      return grant.policy.write && bytesEqual(authorKey, mySignKey) && !!granted && hour >= granted.fromHour && hour <= granted.toHour;
     },
   };
 }

@@ -115,3 +115,8 @@ export class RequestRefused extends StewardError {
     return this.status === 429 || this.status >= 500;
   }
 }
+
+/** This device holds no account of the kind asked for, or already holds one. */
+export class DeviceNotReady extends StewardError {
+  readonly code = "device_not_ready";
+}

@@ -1,0 +1,332 @@
+// What every Steward device has, whatever the person's role: the account keys and key ring (kept
+// wrapped in IndexedDB and synced sealed through the server), the pinned contacts, a session with
+// the server, and the ways a device comes to hold an account (create, recover, link).
+import { createAccountKeys } from "../shared/accountKeys.js";
+import { fromBase64Url } from "../shared/bytes.js";
+import { DeviceNotReady, KeyChanged, MalformedInput, RequestRefused, TamperedEnvelope } from "../shared/errors.js";
+import { accountIdHex, decodeKeyBundle } from "../shared/keyBundle.js";
+import { newRecoverySecret, parseRecoverySecret, unwrapWithRecoverySecret, wrapWithRecoverySecret } from "../shared/recoveryKit.js";
+import { loadSodium, sodium } from "../shared/sodium.js";
+import { ServerApi } from "./api/serverApi.js";
+import { ContactBook, type Contact } from "./contacts.js";
+import {
+  ephemeralKeys,
+  keyMessage,
+  newLinkChannel,
+  openFromExistingDevice,
+  openKeyMessage,
+  parseLinkCode,
+  sealForNewDevice,
+  shortAuthenticationString,
+} from "./deviceLink.js";
+import { decodeKeyRing, encodeKeyRing, newKeyRing, type KeyRing } from "./keyRing.js";
+import { mergeKeyRings, openKeyRing, sealKeyRing } from "./keyRingSync.js";
+import { StewardDatabase } from "./store/database.js";
+import { loadKeyRing, saveKeyRing } from "./store/keyStore.js";
+
+export interface OpenOptions {
+  /** The Steward server, e.g. "http://127.0.0.1:8787". */
+  readonly server: string;
+  /** IndexedDB database name: one per account on a device. */
+  readonly database?: string;
+  /** Where invite links point (the web app's address); defaults to the server, which serves the app. */
+  readonly appUrl?: string;
+  readonly fetch?: typeof fetch;
+  readonly WebSocket?: typeof WebSocket;
+}
+
+export type Role = "patient" | "grantee";
+
+/** The pieces a role class is built from. */
+export interface DeviceState {
+  readonly options: OpenOptions;
+  readonly db: StewardDatabase;
+  readonly ring: KeyRing;
+  readonly api: ServerApi;
+  readonly handle: string;
+  readonly deviceId: Uint8Array;
+}
+
+/** A new device waiting to be linked: show `code`, then compare `sas()` with the other screen. */
+export interface LinkRequest<T> {
+  readonly code: string;
+  /** Resolves once the existing device answered: the six digits both screens must show. */
+  sas(): Promise<string>;
+  /** After the person confirmed the digits match: waits for the key ring and opens the account. */
+  complete(): Promise<T>;
+}
+
+const SETTINGS = { role: "role", handle: "handle", deviceId: "deviceId", ringVersion: "keyRingVersion", ringDirty: "keyRingDirty" } as const;
+const POLL_MS = 400;
+
+function databaseOf(options: OpenOptions): StewardDatabase {
+  return new StewardDatabase(options.database ?? "steward");
+}
+
+function apiOf(options: OpenOptions, ring?: KeyRing): ServerApi {
+  return new ServerApi(options.server, ring?.account, options.fetch);
+}
+
+async function persist(db: StewardDatabase, ring: KeyRing, role: Role, handle: string, ringVersion: number): Promise<Uint8Array> {
+  const existing = (await db.settings.get(SETTINGS.deviceId)) as Uint8Array | undefined;
+  const deviceId = existing ?? sodium().randombytes_buf(16);
+  await saveKeyRing(db, encodeKeyRing(ring));
+  await db.settings.bulkPut([role, handle, deviceId, ringVersion], [SETTINGS.role, SETTINGS.handle, SETTINGS.deviceId, SETTINGS.ringVersion]);
+  return deviceId;
+}
+
+function checkRole(ring: KeyRing, role: Role): void {
+  if (role === "patient" && !ring.data) throw new DeviceNotReady("this account is a clinician or caregiver account, not a patient's");
+  if (role === "grantee" && ring.data) throw new DeviceNotReady("this account is a patient's account; open it as a patient");
+}
+
+async function sleep(ms: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Creates an account, registers it, stores the recovery kit and the first synced key ring. */
+export async function createDevice(options: OpenOptions, handle: string, role: Role): Promise<{ state: DeviceState; recoveryCode: string }> {
+  await loadSodium();
+  const db = databaseOf(options);
+  if (await loadKeyRing(db)) throw new DeviceNotReady(`this device already holds an account in "${db.name}"; open it, or use another database name`);
+  const ring = newKeyRing(createAccountKeys(), role === "patient");
+  const api = apiOf(options, ring);
+  const profile = await api.register(handle);
+  const recovery = newRecoverySecret();
+  await api.storeRecoveryKit(wrapWithRecoverySecret(encodeKeyRing(ring), recovery));
+  await api.storeKeyRing(1, sealKeyRing(ring, 1));
+  const deviceId = await persist(db, ring, role, profile.handle, 1);
+  return { state: { options, db, ring, api, handle: profile.handle, deviceId }, recoveryCode: recovery.text };
+}
+
+/** This device's stored account of `role`, or undefined when it has none. Works offline. */
+export async function openDevice(options: OpenOptions, role: Role): Promise<DeviceState | undefined> {
+  await loadSodium();
+  const db = databaseOf(options);
+  const bytes = await loadKeyRing(db);
+  if (!bytes) {
+    db.close();
+    return undefined;
+  }
+  const ring = decodeKeyRing(bytes);
+  checkRole(ring, role);
+  const [handle, deviceId] = (await db.settings.bulkGet([SETTINGS.handle, SETTINGS.deviceId])) as [string, Uint8Array];
+  return { options, db, ring, api: apiOf(options, ring), handle, deviceId };
+}
+
+/** A new device from the recovery kit stored under `handle` and the code the person kept. */
+export async function recoverDevice(options: OpenOptions, handle: string, recoveryCode: string, role: Role): Promise<DeviceState> {
+  await loadSodium();
+  const secret = parseRecoverySecret(recoveryCode);
+  const { accountId, blob } = await apiOf(options).recoveryKit(handle);
+  const kitRing = decodeKeyRing(unwrapWithRecoverySecret(blob, secret));
+  if (accountIdHex(kitRing.account.signKey) !== accountId) throw new TamperedEnvelope("the recovery kit served for this handle belongs to another account");
+  checkRole(kitRing, role);
+  const api = apiOf(options, kitRing);
+  const stored = await api.keyRing();
+  const ring = stored ? mergeKeyRings(openKeyRing(stored.blob, kitRing.account, stored.version, 0), kitRing) : kitRing;
+  const db = databaseOf(options);
+  if (await loadKeyRing(db)) throw new DeviceNotReady(`this device already holds an account in "${db.name}"`);
+  const deviceId = await persist(db, ring, role, handle.toLowerCase(), stored?.version ?? 0);
+  return { options, db, ring, api, handle: handle.toLowerCase(), deviceId };
+}
+
+/** The new device's side of linking (see client/deviceLink.ts). */
+export async function requestDeviceLink<T>(options: OpenOptions, role: Role, open: (state: DeviceState) => T): Promise<LinkRequest<T>> {
+  await loadSodium();
+  const channel = newLinkChannel();
+  const mine = ephemeralKeys();
+  const relay = apiOf(options);
+  await relay.openSlot("link", channel.slotId, { body: keyMessage(channel, mine.publicKey) });
+  const messages = async (count: number) => {
+    for (;;) {
+      const slot = await relay.readSlot("link", channel.slotId);
+      if (slot.messages.length >= count) return slot.messages.map((m) => fromBase64Url(m.body, "link message"));
+      await sleep(POLL_MS);
+    }
+  };
+  let theirs: Uint8Array | undefined;
+  return {
+    code: channel.code,
+    async sas() {
+      theirs = openKeyMessage(channel, (await messages(2))[1]!);
+      return shortAuthenticationString(mine.publicKey, theirs);
+    },
+    async complete() {
+      if (!theirs) throw new DeviceNotReady("compare the six digits on both screens (sas()) before completing the link");
+      const ring = decodeKeyRing(openFromExistingDevice((await messages(3))[2]!, theirs, mine));
+      checkRole(ring, role);
+      const db = databaseOf(options);
+      if (await loadKeyRing(db)) throw new DeviceNotReady(`this device already holds an account in "${db.name}"`);
+      const api = apiOf(options, ring);
+      const profile = await api.lookupAccount(accountIdHex(ring.account.signKey));
+      const deviceId = await persist(db, ring, role, profile.handle, 0);
+      return open({ options, db, ring, api, handle: profile.handle, deviceId });
+    },
+  };
+}
+
+/** Shared behaviour of patient and grantee devices. */
+export abstract class AccountDevice {
+  protected readonly db: StewardDatabase;
+  protected readonly ring: KeyRing;
+  protected readonly api: ServerApi;
+  protected readonly options: OpenOptions;
+  protected book: ContactBook;
+  readonly handle: string;
+  readonly deviceId: Uint8Array;
+
+  protected constructor(state: DeviceState) {
+    this.db = state.db;
+    this.ring = state.ring;
+    this.api = state.api;
+    this.options = state.options;
+    this.handle = state.handle;
+    this.deviceId = state.deviceId;
+    this.book = new ContactBook(state.ring.contacts);
+  }
+
+  get accountId(): string {
+    return accountIdHex(this.ring.account.signKey);
+  }
+
+  contacts(): Contact[] {
+    return this.book.list();
+  }
+
+  /**
+   * Looks a person up by handle and pins their keys (unverified until `verifyContact`). The server is
+   * not trusted for keys: the bundle must be self-signed and match the account id, and keys that
+   * differ from pinned ones raise KeyChanged.
+   */
+  async findContact(handle: string): Promise<Contact> {
+    const profile = await this.api.lookupHandle(handle);
+    return this.pin(profile.handle, profile.accountId, fromBase64Url(profile.bundle, "bundle"));
+  }
+
+  /** Pins a contact by account id (a patient who shared, an invitee who answered). */
+  protected async contactById(accountId: string): Promise<Contact> {
+    const known = this.book.get(accountId);
+    if (known) return known;
+    const profile = await this.api.lookupAccount(accountId);
+    return this.pin(profile.handle, accountId, fromBase64Url(profile.bundle, "bundle"));
+  }
+
+  private async pin(handle: string, accountId: string, bundleBytes: Uint8Array): Promise<Contact> {
+    const bundle = decodeKeyBundle(bundleBytes);
+    if (accountIdHex(bundle.signKey) !== accountId) throw new KeyChanged(`the server answered for "${handle}" with keys that do not belong to that account`);
+    const before = this.book.get(accountId);
+    const contact = this.book.see(handle, bundle);
+    if (!before) await this.saveContacts();
+    return contact;
+  }
+
+  /** The 60 digits to compare with the other person, in person or over a call. */
+  safetyNumber(contact: Contact): string {
+    return this.book.safetyNumber(this.ring.account.signKey, contact);
+  }
+
+  /** Marks a contact verified once the safety numbers matched (or an invite proved the keys). */
+  async verifyContact(accountId: string, via: "safety-number" | "invite" = "safety-number"): Promise<Contact> {
+    const contact = this.book.verify(accountId, via);
+    await this.saveContacts();
+    return contact;
+  }
+
+  private async saveContacts(): Promise<void> {
+    const contacts = this.book.list();
+    await this.updateRing((ring) => {
+      ring.contacts = contacts;
+    });
+  }
+
+  /**
+   * Changes the key ring everywhere: merges the server's copy, applies `change` to a copy, stores it
+   * as the next version, and only then adopts it here. A device that lost the race merges and tries
+   * again, so concurrent changes on two devices both survive. Offline, the change stays local and
+   * is pushed by the next `refreshKeyRing`.
+   */
+  protected async updateRing(change: (ring: KeyRing) => void): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const seen = ((await this.db.settings.get(SETTINGS.ringVersion)) as number | undefined) ?? 0;
+      let stored;
+      try {
+        stored = await this.api.keyRing();
+      } catch (error) {
+        if (!(error instanceof RequestRefused) || error.transient) {
+          // Offline: keep the change on this device; it is merged and stored on the next refresh.
+          const next = decodeKeyRing(encodeKeyRing(this.ring));
+          change(next);
+          await this.adopt(next, seen, true);
+          return;
+        }
+        throw error;
+      }
+      const base = stored ? mergeKeyRings(openKeyRing(stored.blob, this.ring.account, stored.version, seen), this.ring) : decodeKeyRing(encodeKeyRing(this.ring));
+      change(base);
+      const version = (stored?.version ?? 0) + 1;
+      try {
+        await this.api.storeKeyRing(version, sealKeyRing(base, version));
+      } catch (error) {
+        if (error instanceof RequestRefused && error.status === 409 && attempt < 5) continue;
+        throw error;
+      }
+      await this.adopt(base, version, false);
+      return;
+    }
+  }
+
+  /** Brings in what other devices stored (new roots, contacts, invites) and stores local-only changes. */
+  async refreshKeyRing(): Promise<void> {
+    const dirty = (await this.db.settings.get(SETTINGS.ringDirty)) === true;
+    if (dirty) return this.updateRing(() => undefined);
+    const seen = ((await this.db.settings.get(SETTINGS.ringVersion)) as number | undefined) ?? 0;
+    const stored = await this.api.keyRing();
+    if (!stored || stored.version === seen) return;
+    await this.adopt(mergeKeyRings(openKeyRing(stored.blob, this.ring.account, stored.version, seen), this.ring), stored.version, false);
+  }
+
+  /** Copies `next` into the live ring in place, so key sources holding it see new roots at once. */
+  private async adopt(next: KeyRing, version: number, dirty: boolean): Promise<void> {
+    if (next.data && this.ring.data) {
+      for (const [scope, keys] of Object.entries(next.data.scopes) as [keyof typeof next.data.scopes, (typeof next.data.scopes)[keyof typeof next.data.scopes]][]) {
+        const live = this.ring.data.scopes[scope];
+        for (const [generation, root] of keys.roots) live.roots.set(generation, root);
+        live.current = keys.current;
+      }
+    }
+    this.ring.contacts = next.contacts;
+    this.ring.invites = next.invites;
+    this.ring.closedInvites = next.closedInvites;
+    this.book = new ContactBook(next.contacts);
+    await saveKeyRing(this.db, encodeKeyRing(this.ring));
+    await this.db.settings.bulkPut([version, dirty], [SETTINGS.ringVersion, SETTINGS.ringDirty]);
+  }
+
+  /**
+   * The existing device's side of linking: checks the new device's key against the code, answers,
+   * and returns the six digits to compare. `confirm()` (only after the person saw the same digits
+   * on both screens) sends the key ring sealed to the new device.
+   */
+  async approveLink(code: string): Promise<{ sas: string; confirm(): Promise<void> }> {
+    const channel = parseLinkCode(code);
+    const slot = await this.api.readSlot("link", channel.slotId);
+    const first = slot.messages[0];
+    if (!first) throw new MalformedInput("the new device has not published its key yet; try again");
+    const theirs = openKeyMessage(channel, fromBase64Url(first.body, "link message"));
+    const mine = ephemeralKeys();
+    await this.api.postToSlot("link", channel.slotId, 1, keyMessage(channel, mine.publicKey));
+    return {
+      sas: shortAuthenticationString(theirs, mine.publicKey),
+      confirm: async () => {
+        await this.refreshKeyRing();
+        await this.api.postToSlot("link", channel.slotId, 2, sealForNewDevice(encodeKeyRing(this.ring), theirs, mine));
+      },
+    };
+  }
+
+  /** Closes the database; the object is unusable afterwards. */
+  close(): void {
+    this.db.close();
+  }
+}

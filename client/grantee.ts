@@ -1,0 +1,179 @@
+// A clinician's or caregiver's device: the patients who shared with them, each opened as a view of
+// exactly what the grant covers, live when the grant is, ending when it expires or is revoked.
+import { fromBase64Url } from "../shared/bytes.js";
+import { ExpiredGrant, KeyChanged, OutsideGrant, RevokedGrant } from "../shared/errors.js";
+import { openGrant, type OpenedGrant } from "../shared/grant.js";
+import { AccountDevice, createDevice, openDevice, recoverDevice, requestDeviceLink, type DeviceState, type LinkRequest, type OpenOptions } from "./accountDevice.js";
+import type { InboxEntry } from "../shared/api.js";
+import { grantInfo, type GrantInfo } from "./grantInfo.js";
+import { inviteAnswer, parseInviteUrl } from "./invite.js";
+import { grantKeySource } from "./keySource.js";
+import { RecordStore } from "./store/recordStore.js";
+import { ShardStore } from "./store/shards.js";
+import { HttpTransport } from "./sync/httpTransport.js";
+import { SyncEngine } from "./sync/syncEngine.js";
+
+/** A grant received, as the grantee sees it. `patientVerified` is false until keys were compared. */
+export interface Share extends GrantInfo {
+  readonly patientVerified: boolean;
+}
+
+export class Grantee extends AccountDevice {
+  private readonly views = new Set<SharedView>();
+
+  private constructor(state: DeviceState) {
+    super(state);
+  }
+
+  static async create(options: OpenOptions & { handle: string }): Promise<{ grantee: Grantee; recoveryCode: string }> {
+    const { state, recoveryCode } = await createDevice(options, options.handle, "grantee");
+    return { grantee: new Grantee(state), recoveryCode };
+  }
+
+  static async open(options: OpenOptions): Promise<Grantee | undefined> {
+    const state = await openDevice(options, "grantee");
+    return state && new Grantee(state);
+  }
+
+  static async recover(options: OpenOptions & { handle: string; recoveryCode: string }): Promise<Grantee> {
+    return new Grantee(await recoverDevice(options, options.handle, options.recoveryCode, "grantee"));
+  }
+
+  static requestLink(options: OpenOptions): Promise<LinkRequest<Grantee>> {
+    return requestDeviceLink(options, "grantee", (state) => new Grantee(state));
+  }
+
+  /**
+   * Answers an invite link: pins the patient named in it as verified (the link came from them) and
+   * sends this account's keys, authenticated by the link's secret. The share appears in `shares()`
+   * once the patient's device has issued the grant.
+   */
+  async acceptInvite(url: string): Promise<{ patient: { accountId: string; handle: string } }> {
+    const invite = parseInviteUrl(url);
+    const patient = await this.contactById(invite.patientId);
+    await this.verifyContact(patient.accountId, "invite");
+    await this.api.postToSlot("invite", invite.id, 1, inviteAnswer(invite.secret, this.ring.account.bundle));
+    return { patient: { accountId: patient.accountId, handle: patient.handle } };
+  }
+
+  /** The grants addressed to this account that are still running, newest first. */
+  async shares(): Promise<Share[]> {
+    const entries = await this.api.inbox();
+    const shares: Share[] = [];
+    for (const entry of entries) {
+      const opened = await this.openEntry(entry).catch((error) => {
+        // A grant that expired between listing and opening is simply not shown.
+        if (error instanceof ExpiredGrant) return undefined;
+        throw error;
+      });
+      if (opened) shares.push(opened.share);
+    }
+    return shares.sort((a, b) => b.issuedAt - a.issuedAt);
+  }
+
+  private async openEntry(entry: InboxEntry): Promise<{ share: Share; grant: OpenedGrant }> {
+    const patient = await this.contactById(entry.patientId);
+    const grant = openGrant(fromBase64Url(entry.grant, "grant"), this.ring.account, patient.bundle.signKey);
+    const info = grantInfo(grant.policy, (tag) => grant.scopeOfTag(tag)?.scope, "active", (id) => this.book.get(id)?.handle ?? (id === this.accountId ? this.handle : undefined));
+    return { grant, share: { ...info, patientVerified: patient.verifiedAt !== undefined } };
+  }
+
+  private async latestEntry(grantId: string): Promise<InboxEntry> {
+    const entry = (await this.api.inbox()).find((e) => e.grantId === grantId);
+    if (!entry) throw new RevokedGrant("this share was revoked or has expired; ask the patient to share again");
+    return entry;
+  }
+
+  /**
+   * Opens a share: a record store that decrypts exactly what the grant covers (anything else raises
+   * OutsideGrant) and a sync engine to pull it, or follow it live for a live grant.
+   */
+  async open(grantId: string): Promise<SharedView> {
+    const opened = await this.openEntry(await this.latestEntry(grantId));
+    const view = new SharedView(this, opened.share, opened.grant, this.db, this.ring.account, this.deviceId, this.api, this.options);
+    this.views.add(view);
+    return view;
+  }
+
+  /** The latest revision of a grant (after the patient rotated keys and re-issued it). */
+  async reopen(grantId: string, patientId: string): Promise<{ share: Share; grant: OpenedGrant }> {
+    const opened = await this.openEntry(await this.latestEntry(grantId));
+    if (opened.share.patient.accountId !== patientId) throw new KeyChanged("the re-issued grant names another patient");
+    return opened;
+  }
+
+  override close(): void {
+    for (const view of this.views) view.close();
+    super.close();
+  }
+}
+
+/** One open share: records (read, and write for a write grant) and sync, until the grant ends. */
+export class SharedView {
+  readonly records: RecordStore;
+  readonly sync: SyncEngine;
+  private grant: OpenedGrant;
+  private expiryTimer?: ReturnType<typeof setTimeout>;
+  private refreshing?: Promise<void>;
+  private readonly stopStatus: () => void;
+
+  constructor(
+    private readonly owner: Grantee,
+    public share: Share,
+    grant: OpenedGrant,
+    db: DeviceState["db"],
+    account: DeviceState["ring"]["account"],
+    deviceId: Uint8Array,
+    api: DeviceState["api"],
+    options: OpenOptions,
+  ) {
+    this.grant = grant;
+    const shards = new ShardStore(db, grantKeySource(() => this.grant, account.signKey), { signKey: account.signKey, signSecretKey: account.signSecretKey, deviceId });
+    this.records = new RecordStore(shards);
+    this.sync = new SyncEngine(shards, new HttpTransport(api, options.WebSocket ? { WebSocket: options.WebSocket } : {}));
+    this.stopStatus = this.sync.onStatus((status) => {
+      // Data under a key generation this revision lacks: the patient re-issued the grant after a rotation.
+      if (status.error instanceof OutsideGrant) void this.followRevision();
+    });
+    this.scheduleExpiry();
+  }
+
+  /** Milliseconds until the grant ends (0 once it has). */
+  endsIn(now = Date.now()): number {
+    return Math.max(0, this.share.expiresAt - now);
+  }
+
+  private scheduleExpiry(): void {
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    // setTimeout holds at most ~24.8 days; longer grants re-arm on the way.
+    const wait = Math.min(this.endsIn(), 2 ** 31 - 1);
+    this.expiryTimer = setTimeout(() => {
+      if (this.endsIn() > 0) return this.scheduleExpiry();
+      this.sync.stop();
+    }, wait);
+  }
+
+  private followRevision(): Promise<void> {
+    this.refreshing ??= (async () => {
+      try {
+        const latest = await this.owner.reopen(this.share.grantId, this.share.patient.accountId);
+        if (latest.share.revision <= this.share.revision) return;
+        this.grant = latest.grant;
+        this.share = latest.share;
+        this.scheduleExpiry();
+        await this.sync.sync();
+      } catch {
+        // The status already shows the failure; a revoked grant ends the view through the socket.
+      } finally {
+        this.refreshing = undefined;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  close(): void {
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.stopStatus();
+    this.sync.stop();
+  }
+}

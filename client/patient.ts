@@ -1,0 +1,313 @@
+// The patient's device: their own encrypted log (records, sync), and everything about sharing it:
+// grants to verified contacts, invites, revocation with key rotation, and the access log.
+import { type AccessLogEntry, verifyAccessLogChain } from "../shared/accessLog.js";
+import { verify } from "../shared/accountKeys.js";
+import { bytesEqual, fromBase64Url, toHex } from "../shared/bytes.js";
+import { MalformedInput, RequestRefused, RollbackDetected, UnverifiedRecipient } from "../shared/errors.js";
+import { issueGrant, type GrantScopeInput, type Recipient } from "../shared/grant.js";
+import { decodeGrantWire, MAX_GENERATIONS_PER_ENTRY, type GrantPolicy } from "../shared/grantCodec.js";
+import { accountIdOf } from "../shared/keyBundle.js";
+import { MS_PER_HOUR, SCOPES, type Scope } from "../shared/records.js";
+import { AccountDevice, createDevice, openDevice, recoverDevice, requestDeviceLink, type DeviceState, type LinkRequest, type OpenOptions } from "./accountDevice.js";
+import { grantInfo, type GrantInfo, type GrantStatus } from "./grantInfo.js";
+import { inviteUrl, newInvite, openInviteAnswer } from "./invite.js";
+import { rotateScopes, scopeTags } from "./keyRing.js";
+import { ownKeySource, type DelegatedWriter } from "./keySource.js";
+import { RecordStore } from "./store/recordStore.js";
+import { ShardStore } from "./store/shards.js";
+import { HttpTransport } from "./sync/httpTransport.js";
+import { SyncEngine } from "./sync/syncEngine.js";
+
+export interface ShareOptions {
+  /** Account id of a verified contact. */
+  readonly with: string;
+  readonly scopes: readonly Scope[];
+  /** Data time range, ms UTC. A live grant also covers new data up to its expiry. */
+  readonly from: number;
+  readonly to: number;
+  readonly expiresAt: number;
+  readonly live?: boolean;
+  readonly write?: boolean;
+}
+
+export interface InviteOptions extends Omit<ShareOptions, "with"> {
+  /** When the link stops working; default 7 days, never after the grant would end. */
+  readonly linkExpiresAt?: number;
+}
+
+export interface AccessEvent {
+  readonly seq: number;
+  readonly at: number;
+  readonly actor: { readonly accountId: string | null; readonly handle?: string };
+  readonly action: AccessLogEntry["action"];
+  readonly details: Record<string, unknown>;
+}
+
+interface ListedGrant {
+  readonly info: GrantInfo;
+  readonly policy: GrantPolicy;
+}
+
+const ACCESS_LOG_HEAD = "accessLogHead";
+const DEFAULT_LINK_LIFETIME_MS = 7 * 24 * MS_PER_HOUR;
+
+export class Patient extends AccountDevice {
+  readonly records: RecordStore;
+  readonly sync: SyncEngine;
+  private writers: DelegatedWriter[] = [];
+
+  private constructor(state: DeviceState) {
+    super(state);
+    const shards = new ShardStore(this.db, ownKeySource(this.ring.account.signKey, this.ring.data!, () => this.writers), {
+      signKey: this.ring.account.signKey,
+      signSecretKey: this.ring.account.signSecretKey,
+      deviceId: this.deviceId,
+    });
+    this.records = new RecordStore(shards);
+    this.sync = new SyncEngine(shards, new HttpTransport(this.api, state.options.WebSocket ? { WebSocket: state.options.WebSocket } : {}));
+  }
+
+  /** Creates the account (needs the server once). Show `recoveryCode` to the person to keep safe. */
+  static async create(options: OpenOptions & { handle: string }): Promise<{ patient: Patient; recoveryCode: string }> {
+    const { state, recoveryCode } = await createDevice(options, options.handle, "patient");
+    return { patient: new Patient(state), recoveryCode };
+  }
+
+  /** The account stored on this device, or undefined. Works offline. */
+  static async open(options: OpenOptions): Promise<Patient | undefined> {
+    const state = await openDevice(options, "patient");
+    return state && new Patient(state);
+  }
+
+  /** Restores the account on a new device from the recovery kit; then `sync.sync()` brings the data. */
+  static async recover(options: OpenOptions & { handle: string; recoveryCode: string }): Promise<Patient> {
+    return new Patient(await recoverDevice(options, options.handle, options.recoveryCode, "patient"));
+  }
+
+  /** Starts linking this (new) device to an account signed in elsewhere. */
+  static requestLink(options: OpenOptions): Promise<LinkRequest<Patient>> {
+    return requestDeviceLink(options, "patient", (state) => new Patient(state));
+  }
+
+  private get data() {
+    return this.ring.data!;
+  }
+
+  private tags(): Map<Scope, Uint8Array> {
+    return scopeTags(this.data);
+  }
+
+  private scopeOf(tag: Uint8Array): Scope | undefined {
+    return [...this.tags()].find(([, t]) => bytesEqual(t, tag))?.[0];
+  }
+
+  private coverInputs(scopes: readonly Scope[]): GrantScopeInput[] {
+    const tags = this.tags();
+    return scopes.map((scope) => {
+      const generations = [...this.data.scopes[scope].roots].sort(([a], [b]) => a - b).slice(-MAX_GENERATIONS_PER_ENTRY);
+      return { scope, scopeTag: tags.get(scope)!, generations: generations.map(([generation, root]) => ({ generation, root })) };
+    });
+  }
+
+  /**
+   * Shares scopes and a time range with a verified contact (UnverifiedRecipient otherwise). The
+   * grantee decrypts exactly that; a live grant also reaches new data until it expires.
+   */
+  async share(options: ShareOptions): Promise<GrantInfo> {
+    return this.issue(this.book.recipient(options.with), options);
+  }
+
+  private async issue(recipient: Recipient, options: Omit<ShareOptions, "with">, grantId?: Uint8Array, revision?: number): Promise<GrantInfo> {
+    if (options.scopes.length === 0) throw new MalformedInput("choose at least one category to share");
+    if (options.to < options.from) throw new MalformedInput("the end of the shared range is before its start");
+    const fromHour = Math.floor(options.from / MS_PER_HOUR);
+    const toHour = Math.max(Math.floor(options.to / MS_PER_HOUR), options.live ? Math.floor(options.expiresAt / MS_PER_HOUR) : 0);
+    const issued = issueGrant({
+      patient: this.ring.account,
+      recipient,
+      scopes: this.coverInputs(options.scopes),
+      fromHour,
+      toHour,
+      expiresAt: options.expiresAt,
+      live: options.live ?? false,
+      write: options.write ?? false,
+      ...(grantId ? { grantId } : {}),
+      ...(revision ? { revision } : {}),
+    });
+    await this.api.postGrant(this.accountId, issued.wire);
+    return grantInfo(issued.policy, (tag) => this.scopeOf(tag), "active", (id) => this.book.get(id)?.handle);
+  }
+
+  /** Every grant this patient issued, newest first, as the patient signed them. */
+  async grants(): Promise<GrantInfo[]> {
+    return (await this.listGrants()).map((g) => g.info);
+  }
+
+  private async listGrants(): Promise<ListedGrant[]> {
+    const summaries = await this.api.grants(this.accountId);
+    const listed = summaries.map((summary): ListedGrant => {
+      const { policy, policyBytes, policySignature } = decodeGrantWire(fromBase64Url(summary.grant, "grant"));
+      // The list comes from the server: only grants this account signed are believed.
+      verify("grantPolicy", policySignature, this.ring.account.signKey, "grant policy", policyBytes);
+      const status: GrantStatus = summary.status === "active" && policy.expiresAt <= Date.now() ? "expired" : summary.status;
+      return { policy, info: grantInfo(policy, (tag) => this.scopeOf(tag), status, (id) => this.book.get(id)?.handle) };
+    });
+    this.writers = listed
+      .filter((g) => g.info.write && g.info.status === "active")
+      .map((g) => ({ signKey: g.policy.granteeSignKey, scopes: g.info.scopes, fromHour: Math.floor(g.info.from / MS_PER_HOUR), toHour: Math.floor(g.info.to / MS_PER_HOUR) }));
+    return listed.sort((a, b) => b.info.issuedAt - a.info.issuedAt);
+  }
+
+  /**
+   * Revokes one grant: the server stops serving it at once, the shared categories get fresh keys
+   * for everything written from now on, and the other grantees of those categories receive the
+   * new keys. What the revoked person already decrypted cannot be taken back.
+   */
+  async revoke(grantId: string): Promise<void> {
+    const listed = await this.listGrants();
+    const target = listed.find((g) => g.info.grantId === grantId);
+    if (!target) throw new MalformedInput(`there is no grant ${grantId}`);
+    await this.sync.push();
+    await this.api.revokeGrant(this.accountId, grantId);
+    await this.rotate(target.info.scopes);
+    const remaining = listed.filter((g) => g.info.status === "active" && g.info.grantId !== grantId && g.info.scopes.some((s) => target.info.scopes.includes(s)));
+    for (const grant of remaining) await this.reissue(grant, grant.policy.grantId, grant.policy.revision + 1);
+  }
+
+  /**
+   * After a suspected breach: revokes every grant, gives every category fresh keys, and issues new
+   * grants to the ones in `keep` only. Returns how many grants ended and how many were re-issued.
+   */
+  async revokeEverything(options: { keep?: readonly string[] } = {}): Promise<{ revoked: number; reissued: number }> {
+    const listed = await this.listGrants();
+    const active = listed.filter((g) => g.info.status === "active");
+    await this.sync.push();
+    await this.api.revokeAllGrants(this.accountId);
+    await this.rotate(SCOPES);
+    const kept = active.filter((g) => options.keep?.includes(g.info.grantId));
+    for (const grant of kept) await this.reissue(grant);
+    return { revoked: active.length, reissued: kept.length };
+  }
+
+  private async rotate(scopes: readonly Scope[]): Promise<void> {
+    await this.updateRing((ring) => rotateScopes(ring.data!, scopes));
+    const tags = this.tags();
+    for (const scope of scopes) await this.api.declareGeneration(this.accountId, toHex(tags.get(scope)!), this.data.scopes[scope].current);
+  }
+
+  /** Issues `grant` again with every current key, as a new revision or (no id) as a new grant. */
+  private async reissue(grant: ListedGrant, grantId?: Uint8Array, revision?: number): Promise<void> {
+    const { policy, info } = grant;
+    const contact = await this.contactById(info.grantee.accountId);
+    // The patient already signed a grant to exactly these keys; anything else is a substitution.
+    if (!bytesEqual(contact.bundle.signKey, policy.granteeSignKey) || !bytesEqual(contact.bundle.boxKey, policy.granteeBoxKey)) {
+      throw new UnverifiedRecipient(`${contact.handle}'s keys changed since the grant was issued; verify them again and share anew`);
+    }
+    const options = { scopes: info.scopes, from: info.from, to: info.to, expiresAt: info.expiresAt, live: info.live, write: info.write };
+    await this.issue({ bundle: contact.bundle, verified: true }, options, grantId, revision);
+  }
+
+  /**
+   * An invite link for someone without a verified contact yet (a caregiver, say). The secret sits in
+   * the URL's fragment, which browsers never send to a server; the grant is issued when the invited
+   * person answers and this patient's device runs `completeInvites()`.
+   */
+  async createInvite(options: InviteOptions): Promise<{ url: string; inviteId: string; expiresAt: number }> {
+    if (options.scopes.length === 0) throw new MalformedInput("choose at least one category to share");
+    const invite = newInvite(this.accountId);
+    const expiresAt = Math.min(options.linkExpiresAt ?? Date.now() + DEFAULT_LINK_LIFETIME_MS, options.expiresAt);
+    await this.api.openSlot("invite", invite.id, { expiresAt });
+    await this.updateRing((ring) => {
+      ring.invites.push({
+        id: invite.id,
+        secret: invite.secret,
+        scopes: [...options.scopes],
+        fromHour: Math.floor(options.from / MS_PER_HOUR),
+        toHour: Math.floor(options.to / MS_PER_HOUR),
+        grantExpiresAt: options.expiresAt,
+        expiresAt,
+        live: options.live ?? false,
+        write: options.write ?? false,
+      });
+    });
+    return { url: inviteUrl(this.options.appUrl ?? this.options.server, invite), inviteId: invite.id, expiresAt };
+  }
+
+  /** Open invites (not yet answered), for the sharing screen. */
+  openInvites(): { inviteId: string; scopes: readonly Scope[]; expiresAt: number }[] {
+    return this.ring.invites.map((i) => ({ inviteId: i.id, scopes: i.scopes, expiresAt: i.expiresAt }));
+  }
+
+  /**
+   * Issues the grants of invites that were answered: the answer's MAC proves it was made with the
+   * link, so the answering account's keys are pinned as verified. Expired invites are dropped.
+   */
+  async completeInvites(): Promise<GrantInfo[]> {
+    const issued: GrantInfo[] = [];
+    for (const invite of [...this.ring.invites]) {
+      let slot;
+      try {
+        slot = await this.api.readSlot("invite", invite.id);
+      } catch (error) {
+        if (error instanceof RequestRefused && error.status === 404) {
+          await this.closeInvite(invite.id);
+          continue;
+        }
+        throw error;
+      }
+      const answer = slot.messages[1];
+      if (!answer) continue;
+      const bundle = openInviteAnswer(invite.secret, fromBase64Url(answer.body, "invite answer"), answer.from);
+      const contact = await this.contactById(toHex(accountIdOf(bundle.signKey)));
+      if (!bytesEqual(contact.bundle.signKey, bundle.signKey) || !bytesEqual(contact.bundle.boxKey, bundle.boxKey)) {
+        throw new UnverifiedRecipient(`the keys that answered the invite differ from ${contact.handle}'s published keys; no grant was issued`);
+      }
+      await this.verifyContact(contact.accountId, "invite");
+      const options = { scopes: invite.scopes, from: invite.fromHour * MS_PER_HOUR, to: (invite.toHour + 1) * MS_PER_HOUR - 1, expiresAt: invite.grantExpiresAt, live: invite.live, write: invite.write };
+      issued.push(await this.issue({ bundle: contact.bundle, verified: true }, options));
+      await this.closeInvite(invite.id);
+    }
+    return issued;
+  }
+
+  /** Withdraws an invite: its link stops working. */
+  async closeInvite(inviteId: string): Promise<void> {
+    await this.api.closeInvite(inviteId).catch((error) => {
+      if (!(error instanceof RequestRefused && error.status === 404)) throw error;
+    });
+    await this.updateRing((ring) => {
+      ring.invites = ring.invites.filter((i) => i.id !== inviteId);
+      if (!ring.closedInvites.includes(inviteId)) ring.closedInvites.push(inviteId);
+    });
+  }
+
+  /**
+   * Who opened what, when: the whole access log, its hash chain checked, and checked to continue
+   * what this device saw last time (a server that drops or edits entries raises a security error).
+   */
+  async accessLog(): Promise<AccessEvent[]> {
+    const entries: AccessLogEntry[] = [];
+    for (;;) {
+      const page = await this.api.accessLog(this.accountId, entries.at(-1)?.seq ?? 0);
+      entries.push(...page);
+      if (page.length < 1000) break;
+    }
+    const head = verifyAccessLogChain(entries);
+    const seen = (await this.db.settings.get(ACCESS_LOG_HEAD)) as { seq: number; hash: string } | undefined;
+    if (seen) {
+      const same = entries.find((e) => e.seq === seen.seq);
+      if (!same || same.hash !== seen.hash) throw new RollbackDetected(`the access log no longer contains entry ${seen.seq} as this device saw it: it was cut short or rewritten`);
+    }
+    await this.db.settings.put(head, ACCESS_LOG_HEAD);
+    return entries.map((e) => {
+      const handle = e.actor === null ? undefined : e.actor === this.accountId ? this.handle : this.book.get(e.actor)?.handle;
+      let details: Record<string, unknown> = {};
+      try {
+        details = JSON.parse(e.details) as Record<string, unknown>;
+      } catch {
+        details = { text: e.details };
+      }
+      return { seq: e.seq, at: e.time, actor: handle === undefined ? { accountId: e.actor } : { accountId: e.actor, handle }, action: e.action, details };
+    });
+  }
+}
