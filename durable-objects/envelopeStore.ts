@@ -94,16 +94,14 @@ export class EnvelopeStore {
     }
   }
 
-  /** Metadata of up to `limit` rows after `after`, in seq order, without reading any body. */
-  scan(after: number, limit: number): ScannedRow[] {
-    return this.sql
-      .exec<{ seq: number; scope_tag: ArrayBuffer; generation: number; hour: number; size: number }>(
-        "SELECT seq, scope_tag, generation, hour, size FROM envelopes WHERE seq > ? ORDER BY seq LIMIT ?",
-        after,
-        limit,
-      )
-      .toArray()
-      .map((r) => ({ seq: r.seq, scopeTag: bytesOf(r.scope_tag), generation: r.generation, hour: r.hour, size: r.size }));
+  /** Metadata of up to `limit` rows after `after`, in seq order, read lazily and without any body. */
+  *scan(after: number, limit: number): Generator<ScannedRow> {
+    const rows = this.sql.exec<{ seq: number; scope_tag: ArrayBuffer; generation: number; hour: number; size: number }>(
+      "SELECT seq, scope_tag, generation, hour, size FROM envelopes WHERE seq > ? ORDER BY seq LIMIT ?",
+      after,
+      limit,
+    );
+    for (const r of rows) yield { seq: r.seq, scopeTag: bytesOf(r.scope_tag), generation: r.generation, hour: r.hour, size: r.size };
   }
 
   lastSeq(): number {

@@ -45,7 +45,9 @@ interface SocketAttachment {
 }
 
 /** Rows examined per pull before answering with a cursor, so a sparse grantee view stays bounded. */
-const SCAN_ROWS = 5000;
+const SCAN_ROWS = 50_000;
+/** workerd refuses alarms after 2189; a far expiry is re-armed by the alarm itself when it fires. */
+const MAX_ALARM_AHEAD_MS = 50 * 365 * 24 * 3_600_000;
 
 export class PatientLog extends DurableObject<Env> {
   private readonly envelopes: EnvelopeStore;
@@ -71,8 +73,9 @@ export class PatientLog extends DurableObject<Env> {
         await checkSignature(envelope);
       }
       const fresh: number[] = [];
-      const seqs = this.ctx.storage.transactionSync(() =>
-        items.map(({ bytes, envelope }) => {
+      // The grantee's log entry commits with the batch: a restart cannot keep one without the other.
+      const seqs = this.ctx.storage.transactionSync(() => {
+        const seqs = items.map(({ bytes, envelope }) => {
           const existing = this.envelopes.existingSeq(envelope, bytes);
           if (existing !== null) return existing;
           this.checkGeneration(envelope);
@@ -80,9 +83,10 @@ export class PatientLog extends DurableObject<Env> {
           const seq = this.envelopes.append(envelope, bytes);
           fresh.push(seq);
           return seq;
-        }),
-      );
-      if (access.role === "grantee") this.record(caller.actor, "push", { count: items.length, stored: fresh.length });
+        });
+        if (access.role === "grantee") this.record(caller.actor, "push", { count: items.length, stored: fresh.length });
+        return seqs;
+      });
       this.fanOut(fresh);
       return { seqs };
     });
@@ -114,7 +118,8 @@ export class PatientLog extends DurableObject<Env> {
         cursor = row.seq;
       }
       if (access.role === "grantee") {
-        this.record(caller.actor, "pull", { ...query, cursor, count: entries.length, grants: access.grants.map((g) => g.grantId) });
+        const { after, limit: _limit, maxBytes: _maxBytes, ...filter } = query;
+        this.log.coalesce(caller.actor, "pull", { grants: access.grants.map((g) => g.grantId), ...filter }, { after, cursor, count: entries.length });
       }
       return encodePage({ entries, cursor, more: cursor < this.envelopes.lastSeq() });
     });
@@ -128,7 +133,7 @@ export class PatientLog extends DurableObject<Env> {
       const access = this.access(caller);
       const attachment: SocketAttachment =
         access.role === "patient" ? { actor: caller.actor, role: "patient", grantIds: [] } : { actor: caller.actor, role: "grantee", grantIds: access.grants.map((g) => g.grantId) };
-      if (access.role === "grantee") this.record(caller.actor, "socket.open", { grants: attachment.grantIds });
+      if (access.role === "grantee") this.log.coalesce(caller.actor, "socket.open", { grants: attachment.grantIds }, {});
       return attachment;
     });
     if (!outcome.ok) return Response.json({ error: { code: outcome.code, message: outcome.message } }, { status: ERROR_CODES[outcome.code] });
@@ -320,7 +325,7 @@ export class PatientLog extends DurableObject<Env> {
   private async scheduleExpiry(): Promise<void> {
     const next = this.grants.nextExpiry();
     if (next === null) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(next);
+    else await this.ctx.storage.setAlarm(Math.min(next, Date.now() + MAX_ALARM_AHEAD_MS));
   }
 
   /** Sends newly stored envelopes to every socket allowed to see them, as one page each. */
@@ -329,7 +334,7 @@ export class PatientLog extends DurableObject<Env> {
     const sockets = this.ctx.getWebSockets();
     if (sockets.length === 0) return;
     // Fresh seqs of one transaction are consecutive, so one range scan reads exactly their rows.
-    const rows = this.envelopes.scan(seqs[0]! - 1, seqs.length);
+    const rows = [...this.envelopes.scan(seqs[0]! - 1, seqs.length)];
     const now = Date.now();
     for (const ws of sockets) {
       const att = ws.deserializeAttachment() as SocketAttachment;

@@ -41,4 +41,12 @@ export const PATIENT_LOG_SCHEMA = `
     prev_hash TEXT NOT NULL,
     hash TEXT NOT NULL
   );
+  -- At most one row: a repeated grantee read not yet written to the chain (accessLogStore.ts).
+  CREATE TABLE IF NOT EXISTS access_log_pending (
+    key TEXT NOT NULL,
+    actor TEXT,
+    action TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    details TEXT NOT NULL
+  );
 `;

@@ -265,6 +265,20 @@ describe("live sockets, revocation and expiry", () => {
     expect((await accessLog(w)).filter((e) => e.action === "grant.revokeAll")).toHaveLength(1);
   });
 
+  it("accepts a grant expiring after 2189 (beyond workerd's alarm range) and keeps arming expiry alarms", async () => {
+    const w = await world();
+    await glucoseGrant(w, { expiresAt: Number.MAX_SAFE_INTEGER });
+    const stub = env.PATIENT_LOG.get(env.PATIENT_LOG.idFromName(w.pid));
+    const alarm = await runInDurableObject(stub, (_, state) => state.storage.getAlarm());
+    expect(alarm).toBeGreaterThan(Date.now());
+    // The alarm fires early with nothing due and re-arms; the grant stays active.
+    await runDurableObjectAlarm(stub);
+    expect(await runInDurableObject(stub, (_, state) => state.storage.getAlarm())).toBeGreaterThan(Date.now());
+    expect((await pull(w.grantee, w.pid)).status).toBe(200);
+    const other = await signedUp("clin");
+    expect((await grantCreate(w.patient, w.pid, (await makeGrant(w.patient.identity, other.identity, { entries: [{ scopeTag: w.insulin, fromHour: H, toHour: H, generations: [1] }] })).wire)).status).toBe(201);
+  });
+
   it("ends an expired grant by alarm: pulls refused, socket closed, inbox emptied, logged", async () => {
     const w = await world();
     await glucoseGrant(w, { expiresAt: Date.now() + 1500 });
