@@ -1,0 +1,191 @@
+// What the web app calls when a person picks an export: detect the format, stream it through its
+// importer in chunks, write the records into the encrypted store in batches (one envelope per shard
+// per batch), skip what is already stored, and report progress, yielding to the event loop between
+// chunks and batches so a 90-day export never freezes the page.
+import type { RecordStore } from "../store/recordStore.js";
+import { SCOPE_OF, type Scope, type StewardRecord } from "../../shared/records.js";
+import { importCareLink } from "./carelink.js";
+import { importClarity } from "./clarity.js";
+import { DETECT_BYTES, detectFormat, type ImportFormat } from "./detect.js";
+import { importNightscout } from "./nightscout.js";
+import type { ImportEvent, ImportInput, ImportOptions, SkippedRow } from "./types.js";
+
+/** A browser `File` fits; in Node, anything with a name and `text()` or `stream()`. */
+export interface ImportFile {
+  readonly name: string;
+  /** Bytes; with it, progress follows the share of the file read. */
+  readonly size?: number;
+  stream?(): ReadableStream<Uint8Array>;
+  text?(): Promise<string>;
+}
+
+export interface ImportFileProgress {
+  /** Source rows (CSV lines, JSON array items) read so far, skipped ones included. */
+  rowsRead: number;
+  /** Known once the whole file is read. */
+  rowsTotal?: number;
+  /** Records new or changed in the store so far. */
+  recordsWritten: number;
+  /** 0 to 1, never decreasing; exactly 1 once, at the end. */
+  fraction: number;
+}
+
+export interface ImportFileOptions {
+  /** The export's format; detected from the content when absent. */
+  readonly source?: ImportFormat;
+  /** The IANA zone the device clock was set to. */
+  readonly timeZone: string;
+  readonly onProgress?: (progress: ImportFileProgress) => void;
+  /** Aborting stops between chunks or batches; what was written stays, and a re-import completes it. */
+  readonly signal?: AbortSignal;
+  /** Records per store write (default 2000). */
+  readonly batchSize?: number;
+}
+
+export interface ImportSummary {
+  readonly format: ImportFormat;
+  readonly rowsRead: number;
+  /** Records the file yielded. */
+  readonly recordsRead: number;
+  /** Records that were new or differed from the stored ones. */
+  readonly recordsWritten: number;
+  /** Records already stored exactly so (a re-import), or repeated within the file. */
+  readonly duplicates: number;
+  /** Every row that produced no record, by line (JSON: array position), with the reason. */
+  readonly skipped: readonly SkippedRow[];
+}
+
+const IMPORTERS: Record<ImportFormat, (input: ImportInput, options: ImportOptions) => AsyncGenerator<ImportEvent>> = {
+  "carelink-legacy": importCareLink,
+  "carelink-current": importCareLink,
+  clarity: importClarity,
+  nightscout: importNightscout,
+};
+/** CareLink places records only after reading the whole file: reading is this share of its progress bar. */
+const DEFERRED_READ_SHARE = 0.3;
+const TEXT_CHUNK = 16 * 1024;
+
+export async function importFile(records: RecordStore, file: ImportFile, options: ImportFileOptions): Promise<ImportSummary> {
+  const signal = options.signal;
+  signal?.throwIfAborted();
+  const { head, chunks, size } = await openChunks(file);
+  const format = options.source ?? detectFormat(head, file.name);
+  const deferred = format.startsWith("carelink");
+  const skipped: SkippedRow[] = [];
+  let batch: StewardRecord[] = [];
+  let rowsRead = 0;
+  let readFraction = 0;
+  let recordsRead = 0;
+  let recordsWritten = 0;
+  let recordsTotal: number | undefined;
+  let fraction = 0;
+
+  const report = (done = false) => {
+    // Records handed to the store (written or found already there) out of all the file will yield.
+    const recordShare = recordsTotal ? (recordsRead - batch.length) / recordsTotal : 0;
+    const now = done ? 1 : deferred ? (recordsTotal === undefined ? DEFERRED_READ_SHARE * readFraction : DEFERRED_READ_SHARE + (1 - DEFERRED_READ_SHARE) * recordShare) : readFraction;
+    fraction = done ? 1 : Math.min(Math.max(fraction, now), 0.99);
+    options.onProgress?.({ rowsRead, ...(done ? { rowsTotal: rowsRead } : {}), recordsWritten, fraction });
+  };
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const fresh = await notYetStored(records, batch);
+    batch = [];
+    if (fresh.length > 0) await records.put(fresh);
+    recordsWritten += fresh.length;
+    report();
+    await nextTask();
+    signal?.throwIfAborted();
+  };
+
+  const importer = IMPORTERS[format](chunks, { timeZone: options.timeZone, ...(size === undefined ? {} : { totalBytes: size }) });
+  for await (const event of importer) {
+    if (event.kind === "record") {
+      recordsRead++;
+      batch.push(event.record);
+      if (batch.length >= (options.batchSize ?? 2000)) await flush();
+    } else if (event.kind === "skipped") {
+      skipped.push({ line: event.line, reason: event.reason });
+    } else {
+      rowsRead = event.rowsDone;
+      if (event.totalBytes) readFraction = Math.min(1, event.bytesDone / event.totalBytes);
+      recordsTotal = event.recordsTotal ?? recordsTotal;
+      report();
+      await nextTask();
+      signal?.throwIfAborted();
+    }
+  }
+  await flush();
+  report(true);
+  return { format, rowsRead, recordsRead, recordsWritten, duplicates: recordsRead - recordsWritten, skipped: skipped.sort((a, b) => a.line - b.line) };
+}
+
+/**
+ * The batch minus what the store already holds exactly so, and minus earlier copies of an id
+ * repeated in the batch (the last copy wins, as an upsert would make it).
+ */
+async function notYetStored(store: RecordStore, batch: readonly StewardRecord[]): Promise<StewardRecord[]> {
+  const latest = new Map<string, StewardRecord>();
+  for (const r of batch) latest.set(r.id, r);
+  const byScope = new Map<Scope, StewardRecord[]>();
+  for (const r of latest.values()) byScope.set(SCOPE_OF[r.type], [...(byScope.get(SCOPE_OF[r.type]) ?? []), r]);
+  const fresh: StewardRecord[] = [];
+  for (const [scope, group] of byScope) {
+    const times = group.map((r) => r.time);
+    const stored = await store.query({ scope, from: Math.min(...times), to: Math.max(...times) });
+    const existing = new Map(stored.map((r) => [r.id, canonical(r)]));
+    for (const r of group) if (existing.get(r.id) !== canonical(r)) fresh.push(r);
+  }
+  return fresh;
+}
+
+/** JSON with sorted keys, so a stored record and its re-import compare equal whatever their key order. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v));
+}
+
+/**
+ * The file as chunks, with its first DETECT_BYTES decoded for detection. A stream is read once: the
+ * chunks read for detection are replayed before the rest. Text is cut into 16 KiB pieces so the
+ * parsers, too, work a piece at a time.
+ */
+async function openChunks(file: ImportFile): Promise<{ head: string; chunks: AsyncIterable<Uint8Array | string>; size?: number }> {
+  if (!file.stream) {
+    const text = file.text ? await file.text() : "";
+    async function* pieces() {
+      for (let at = 0; at < text.length; at += TEXT_CHUNK) yield text.slice(at, at + TEXT_CHUNK);
+    }
+    return { head: text.slice(0, DETECT_BYTES), chunks: pieces(), size: file.size ?? new TextEncoder().encode(text).byteLength };
+  }
+  const reader = file.stream().getReader();
+  const buffered: Uint8Array[] = [];
+  const decoder = new TextDecoder();
+  let head = "";
+  let done = false;
+  while (!done && head.length < DETECT_BYTES) {
+    const next = await reader.read();
+    if (next.done) done = true;
+    else {
+      buffered.push(next.value);
+      head += decoder.decode(next.value, { stream: true });
+    }
+  }
+  async function* replay() {
+    try {
+      yield* buffered;
+      while (!done) {
+        const next = await reader.read();
+        if (next.done) done = true;
+        else yield next.value;
+      }
+    } finally {
+      reader.releaseLock();
+    }
+  }
+  return { head, chunks: replay(), ...(file.size === undefined ? {} : { size: file.size }) };
+}
+
+/** A macrotask boundary: lets the page paint and handle input (a resolved promise would not). */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}

@@ -1,0 +1,240 @@
+// importFile: every fixture set into an encrypted record store, format detected from content, every
+// row accounted for, re-imports writing nothing, progress monotonic up to 1, batches of one envelope per
+// shard, the event loop kept free, and abort.
+import "fake-indexeddb/auto";
+import { readdirSync, readFileSync } from "node:fs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { newKeyRing, type KeyRing } from "../../../client/keyRing.js";
+import { ownKeySource } from "../../../client/keySource.js";
+import { importCareLink } from "../../../client/import/carelink.js";
+import { importClarity } from "../../../client/import/clarity.js";
+import type { ImportFormat } from "../../../client/import/detect.js";
+import { importFile, type ImportFile, type ImportFileProgress } from "../../../client/import/importFile.js";
+import { importNightscout } from "../../../client/import/nightscout.js";
+import type { ImportEvent, ImportInput, ImportOptions } from "../../../client/import/types.js";
+import { StewardDatabase } from "../../../client/store/database.js";
+import { RecordStore } from "../../../client/store/recordStore.js";
+import { ShardStore } from "../../../client/store/shards.js";
+import { createAccountKeys } from "../../../shared/accountKeys.js";
+import { MalformedInput } from "../../../shared/errors.js";
+import { hourOf, SCOPE_OF, SCOPES, type StewardRecord } from "../../../shared/records.js";
+import { loadSodium } from "../../../shared/sodium.js";
+import { sharedFixture } from "../../helpers/sharedFixtures.js";
+
+const own = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
+
+interface Case {
+  readonly path: string;
+  readonly format: ImportFormat;
+  readonly timeZone: string;
+}
+
+/** Every fixture set: the shared third-party ones when present, and our own. */
+function cases(): Case[] {
+  const out: Case[] = [];
+  const dir = (name: string, format: ImportFormat, timeZone: string, pattern: RegExp) => {
+    const f = sharedFixture(name);
+    if (f.exists) for (const file of readdirSync(f.path).filter((n) => pattern.test(n))) out.push({ path: `${f.path}/${file}`, format, timeZone });
+  };
+  dir("carelink-legacy-tidepool-uploader", "carelink-legacy", "Pacific/Honolulu", /\.input\.csv$/);
+  dir("carelink-legacy-mmcsv", "carelink-legacy", "UTC", /\.input\.csv$/);
+  dir("carelink-780g-synthetic", "carelink-current", "Europe/Berlin", /\.csv$/);
+  dir("dexcom-clarity-cgmquantify", "clarity", "UTC", /^test_file\.csv$/);
+  out.push({ path: own("carelink_clock_change.csv"), format: "carelink-current", timeZone: "Europe/Berlin" });
+  out.push({ path: own("nightscout_entries.json"), format: "nightscout", timeZone: "Europe/Berlin" });
+  out.push({ path: own("nightscout_treatments.json"), format: "nightscout", timeZone: "Europe/Berlin" });
+  return out;
+}
+
+const IMPORTER: Record<ImportFormat, (input: ImportInput, options: ImportOptions) => AsyncGenerator<ImportEvent>> = {
+  "carelink-legacy": importCareLink,
+  "carelink-current": importCareLink,
+  clarity: importClarity,
+  nightscout: importNightscout,
+};
+
+let ring: KeyRing;
+let n = 0;
+function newStore() {
+  const shards = new ShardStore(new StewardDatabase(`import-file-${n++}`), ownKeySource(ring.account.signKey, ring.data!), {
+    signKey: ring.account.signKey,
+    signSecretKey: ring.account.signSecretKey,
+    deviceId: crypto.getRandomValues(new Uint8Array(16)),
+  });
+  return { shards, records: new RecordStore(shards) };
+}
+
+/** A File-like object over bytes, streamed in small chunks as a browser would. */
+function fileOf(path: string, chunk = 4096): ImportFile {
+  const bytes = readFileSync(path);
+  return {
+    name: path.split("/").at(-1) ?? path,
+    size: bytes.length,
+    stream: () =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let at = 0; at < bytes.length; at += chunk) controller.enqueue(new Uint8Array(bytes.subarray(at, at + chunk)));
+          controller.close();
+        },
+      }),
+  };
+}
+
+function textFile(name: string, text: string): ImportFile {
+  return { name, text: async () => text };
+}
+
+async function everything(records: RecordStore): Promise<StewardRecord[]> {
+  const out: StewardRecord[] = [];
+  for (const scope of SCOPES) out.push(...(await records.query({ scope, from: 0, to: 2 ** 21 * 3_600_000 - 1 })));
+  return out.sort((a, b) => (a.id < b.id ? -1 : 1));
+}
+
+/** Rows of the source that hold anything: non-blank CSV lines, or every item of a JSON array. */
+function sourceRows(path: string): number[] {
+  const text = readFileSync(path, "utf8");
+  if (path.endsWith(".json")) return (JSON.parse(text) as unknown[]).map((_, i) => i + 1);
+  return text.split(/\n/).flatMap((line, i) => (line.replace(/[,;"\s\uFEFF]/g, "") === "" ? [] : [i + 1]));
+}
+
+function expectMonotonicToOne(progress: readonly ImportFileProgress[]) {
+  expect(progress.length).toBeGreaterThan(0);
+  for (let i = 1; i < progress.length; i++) {
+    expect(progress[i]!.fraction).toBeGreaterThanOrEqual(progress[i - 1]!.fraction);
+    expect(progress[i]!.rowsRead).toBeGreaterThanOrEqual(progress[i - 1]!.rowsRead);
+    expect(progress[i]!.recordsWritten).toBeGreaterThanOrEqual(progress[i - 1]!.recordsWritten);
+  }
+  expect(progress.filter((p) => p.fraction === 1)).toHaveLength(1);
+  expect(progress.at(-1)?.fraction).toBe(1);
+  expect(progress.at(-1)?.rowsTotal).toBe(progress.at(-1)?.rowsRead);
+}
+
+beforeAll(async () => {
+  await loadSodium();
+  ring = newKeyRing(createAccountKeys(), true);
+});
+
+describe.each(cases())("importFile($path)", ({ path, format, timeZone }) => {
+  it("detects the format, writes every record into the store, and accounts for every row", async () => {
+    const { records, shards } = newStore();
+    const progress: ImportFileProgress[] = [];
+    const summary = await importFile(records, fileOf(path), { timeZone, onProgress: (p) => progress.push(p) });
+    expect(summary.format).toBe(format);
+    expectMonotonicToOne(progress);
+    expect(progress.at(-1)?.recordsWritten).toBe(summary.recordsWritten);
+
+    // The same records the importer yields, now decrypted from the store.
+    const events: ImportEvent[] = [];
+    for await (const e of IMPORTER[format](readFileSync(path), { timeZone })) events.push(e);
+    const imported = new Map(events.flatMap((e) => (e.kind === "record" ? [[e.record.id, e.record] as const] : [])));
+    expect(await everything(records)).toEqual([...imported.values()].sort((a, b) => (a.id < b.id ? -1 : 1)));
+    expect(summary.recordsWritten).toBe(imported.size);
+    expect(summary.recordsRead).toBe(events.filter((e) => e.kind === "record").length);
+    expect(records.invalid).toEqual([]);
+
+    // Zero unexplained rows: each row made a record or is in the skipped report, which importFile passes on whole.
+    expect(summary.skipped).toEqual(events.flatMap((e) => (e.kind === "skipped" ? [{ line: e.line, reason: e.reason }] : [])).sort((a, b) => a.line - b.line));
+    const accounted = new Set([...events.flatMap((e) => (e.kind === "record" ? e.lines : [])), ...summary.skipped.map((s) => s.line)]);
+    expect(sourceRows(path).filter((line) => !accounted.has(line))).toEqual([]);
+
+    // Re-import: nothing written, nothing queued for sync.
+    const queued = (await shards.pending()).length;
+    const again = await importFile(records, fileOf(path), { timeZone });
+    expect(again).toMatchObject({ recordsWritten: 0, duplicates: summary.recordsRead, recordsRead: summary.recordsRead });
+    expect((await shards.pending()).length).toBe(queued);
+  }, 60_000);
+});
+
+describe("importFile with the Clarity file", () => {
+  const clarity = sharedFixture("dexcom-clarity-cgmquantify/test_file.csv");
+
+  it.skipIf(!clarity.exists)("writes one envelope per shard per batch", async () => {
+    const whole = newStore();
+    const summary = await importFile(whole.records, fileOf(clarity.path), { timeZone: "UTC", batchSize: 100_000 });
+    const all = await everything(whole.records);
+    const shardsTouched = new Set(all.map((r) => `${SCOPE_OF[r.type]}:${hourOf(r)}`)).size;
+    expect((await whole.shards.pending()).length).toBe(shardsTouched);
+
+    const batched = newStore();
+    await importFile(batched.records, fileOf(clarity.path), { timeZone: "UTC", batchSize: 500 });
+    const batches = Math.ceil(summary.recordsRead / 500);
+    const envelopes = (await batched.shards.pending()).length;
+    expect(envelopes).toBeGreaterThan(shardsTouched);
+    expect(envelopes).toBeLessThan(shardsTouched + batches);
+  }, 60_000);
+
+  it.skipIf(!clarity.exists)("reports progress along the way, from a plain text() file too", async () => {
+    const { records } = newStore();
+    const progress: ImportFileProgress[] = [];
+    await importFile(records, textFile("export.csv", clarity.read()), { timeZone: "UTC", batchSize: 500, onProgress: (p) => progress.push(p) });
+    expectMonotonicToOne(progress);
+    expect(new Set(progress.map((p) => p.fraction)).size).toBeGreaterThan(4);
+    expect(progress.some((p) => p.fraction > 0 && p.fraction < 1 && p.recordsWritten > 0)).toBe(true);
+  }, 60_000);
+
+  it.skipIf(!clarity.exists)("stops when aborted, keeps what it wrote, and a re-import completes the rest", async () => {
+    const { records } = newStore();
+    const controller = new AbortController();
+    const abortAfterFirstWrite = (p: ImportFileProgress) => {
+      if (p.recordsWritten > 0) controller.abort();
+    };
+    await expect(importFile(records, fileOf(clarity.path), { timeZone: "UTC", batchSize: 500, signal: controller.signal, onProgress: abortAfterFirstWrite })).rejects.toMatchObject({ name: "AbortError" });
+    const partial = (await everything(records)).length;
+    expect(partial).toBeGreaterThan(0);
+    const rest = await importFile(records, fileOf(clarity.path), { timeZone: "UTC" });
+    expect(rest.duplicates).toBe(partial);
+    expect(rest.recordsWritten).toBe(rest.recordsRead - partial);
+  }, 60_000);
+});
+
+describe("importFile of a 14-day CareLink export", () => {
+  // Our own generated file in the current 780G layout: newest row first, one sensor reading every 5 minutes.
+  const days = 14;
+  const rows: string[] = [];
+  const newest = Date.UTC(2026, 6, 14, 23, 55);
+  for (let i = 0; i < days * 288; i++) {
+    const wall = new Date(newest - i * 300_000).toISOString();
+    rows.push(`${i}.00000,${wall.slice(0, 10).replace(/-/g, "/")},${wall.slice(11, 19)},${100 + ((i * 7) % 120)}`);
+  }
+  const csv = ["-------,MiniMed 780G MMT-1886,Sensor,NG0000000X,-------", "Index,Date,Time,Sensor Glucose (mg/dL)", ...rows].join("\r\n");
+
+  it("keeps the event loop free while reading, and moves the bar while writing", async () => {
+    const { records } = newStore();
+    let ticks = 0;
+    let ticking = true;
+    const tick = () => {
+      ticks++;
+      if (ticking) setTimeout(tick, 0);
+    };
+    setTimeout(tick, 0);
+    const seen: { fraction: number; ticks: number; recordsWritten: number }[] = [];
+    const summary = await importFile(records, textFile("carelink.csv", csv), { timeZone: "Europe/Berlin", batchSize: 1000, onProgress: (p) => seen.push({ fraction: p.fraction, ticks, recordsWritten: p.recordsWritten }) });
+    ticking = false;
+    expect(summary).toMatchObject({ format: "carelink-current", recordsRead: days * 288, recordsWritten: days * 288 });
+    // Reading: a timer got to run between every two progress events.
+    const reading = seen.filter((s) => s.recordsWritten === 0);
+    expect(reading.length).toBeGreaterThan(5);
+    for (let i = 1; i < reading.length; i++) expect(reading[i]!.ticks).toBeGreaterThan(reading[i - 1]!.ticks);
+    // Writing: the batches move the bar on from where reading left it.
+    const writing = seen.filter((s) => s.recordsWritten > 0 && s.fraction < 1).map((s) => s.fraction);
+    expect(new Set(writing).size).toBeGreaterThanOrEqual(3);
+    expect(Math.min(...writing)).toBeGreaterThan(Math.max(...reading.map((s) => s.fraction)));
+  }, 120_000);
+});
+
+describe("format detection", () => {
+  it("refuses an unknown file with a message naming it and the formats it reads", async () => {
+    const { records } = newStore();
+    const error = await importFile(records, textFile("notes.txt", "Dear diary,\nglucose was fine today.\n"), { timeZone: "UTC" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MalformedInput);
+    expect((error as Error).message).toMatch(/notes\.txt.*CareLink.*Clarity.*Nightscout/);
+  });
+
+  it("follows an explicit source over detection", async () => {
+    const { records } = newStore();
+    // Read as a Clarity CSV, a JSON array yields no records, and says why row by row.
+    const summary = await importFile(records, fileOf(own("nightscout_entries.json")), { timeZone: "UTC", source: "clarity" });
+    expect(summary).toMatchObject({ format: "clarity", recordsWritten: 0 });
+    expect(summary.skipped.length).toBeGreaterThan(0);
+  });
+});
