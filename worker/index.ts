@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./env.js";
 import { errorJson } from "./http.js";
-import { corsForWebApp } from "./middleware.js";
+import { corsForWebApp, limitAnonymousByAddress } from "./middleware.js";
 import { accounts } from "./routes/accounts.js";
 import { auth } from "./routes/auth.js";
 import { inbox } from "./routes/inbox.js";
@@ -20,6 +20,7 @@ const app = new Hono<AppEnv>();
 
 app.get("/health", (c) => c.json({ ok: true, service: "steward" }));
 app.use("/v1/*", corsForWebApp);
+app.use("/v1/*", limitAnonymousByAddress);
 app.route("/v1/accounts", accounts);
 app.route("/v1/auth", auth);
 app.route("/v1/inbox", inbox);
