@@ -4,11 +4,11 @@
 // write is durable before anything goes over the network.
 import * as Y from "yjs";
 import { fromHex, toHex } from "../../shared/bytes.js";
-import { openEnvelope, sealEnvelope } from "../../shared/envelope.js";
+import { openEnvelope, sealEnvelope, verifyEnvelopeSignature } from "../../shared/envelope.js";
 import { ZERO_HASH, decodeEnvelope, decodeEnvelopeHeader, encodeEnvelope, encodeSeal, envelopeLink, type Envelope, type EnvelopeHeader } from "../../shared/envelopeCodec.js";
 import { verify } from "../../shared/accountKeys.js";
 import { splitEnvelopePrefix, type PageEntry } from "../../shared/syncFrames.js";
-import { InvalidSignature, OutsideGrant } from "../../shared/errors.js";
+import { ForkDetected, InvalidSignature, OutsideGrant } from "../../shared/errors.js";
 import type { Scope } from "../../shared/records.js";
 import { sodium } from "../../shared/sodium.js";
 import type { KeySource } from "../keySource.js";
@@ -94,6 +94,8 @@ export class ShardStore {
     if (!this.keys.authorAllowed(header.authorKey, scope, header.hour)) {
       throw new InvalidSignature(`an envelope in ${scope} is signed by a key that may not write there`);
     }
+    // Signature before key lookup: a header the server altered is reported as tampering, not as a missing key.
+    verifyEnvelopeSignature(envelope);
     return openEnvelope(envelope, this.keys.leaf(scope, header.generation, header.hour));
   }
 
@@ -180,6 +182,10 @@ export class ShardStore {
         continue;
       }
       if (toHex(header.patientId) !== this.patient) throw new InvalidSignature("the server sent an envelope of another patient");
+      const acknowledgedThere = await this.db.envelopes.where("[patient+seq]").equals([this.patient, item.seq]).first();
+      if (acknowledgedThere) {
+        throw new ForkDetected(`the server already gave number ${item.seq} to another envelope this device holds: it is showing different histories to different devices`);
+      }
       const scope = this.keys.scopeOfTag(header.scopeTag);
       if (!scope) throw new OutsideGrant("the server sent an envelope of a scope this device has no key for");
       const link = envelopeLink(prefix.headerBytes, prefix.bodyLength, prefix.bodyHash);
