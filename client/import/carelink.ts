@@ -1,13 +1,15 @@
 // Medtronic CareLink CSV importer: detects the legacy (`Raw-Type`) or current (`-------` sections) export,
 // parses it as a stream with progress, and emits records once the file's clock history is known (UTC is
 // reconstructed backwards from the newest row, so records cannot be placed before the end of the file).
+// The work after reading pauses every ROWS_PER_STEP rows with a progress event, so a caller that yields
+// to the event loop on progress (importFile) never blocks a page for the whole file.
 import { parseRecord } from "../../shared/records.js";
 import { legacyDrafts } from "./carelinkLegacy.js";
 import { currentDrafts, type Section } from "./carelinkCurrent.js";
 import { modelNumber } from "./carelinkValues.js";
 import { ClockModel } from "./clock.js";
 import { csvRows, type CsvRow } from "./csvRows.js";
-import { finalize, type PlacedRecord } from "./drafts.js";
+import { finalize, type PlacedRecord, type Steps } from "./drafts.js";
 import { collectImport, type ImportEvent, type ImportInput, type ImportOptions, type ImportProgress, type ImportResult, type SkippedRow } from "./types.js";
 
 const PROGRESS_EVERY = 500;
@@ -55,7 +57,7 @@ export async function* importCareLink(input: ImportInput, options: ImportOptions
   yield progress();
 
   const device = deviceFromPreamble(preamble, legacy, skipped);
-  const parsed = legacy ? legacyDrafts(legacy.rows, legacy.header, device.deviceId, skipped) : currentDrafts(sections, device.deviceId, skipped);
+  const parsed = yield* steps(legacy ? legacyDrafts(legacy.rows, legacy.header, device.deviceId, skipped) : currentDrafts(sections, device.deviceId, skipped), progress);
   if (!legacy && sections.length === 0) skipped.push({ line: 1, reason: "not a CareLink export: no header row starting with Index" });
 
   if (legacy) {
@@ -66,11 +68,19 @@ export async function* importCareLink(input: ImportInput, options: ImportOptions
   const newest = parsed.drafts.reduce((max, d) => (d.segment === parsed.changes.length ? Math.max(max, d.wall) : max), Number.NEGATIVE_INFINITY);
   const anchor = Number.isFinite(newest) ? newest : 0;
   const clock = new ClockModel(parsed.changes, anchor, options.timeZone);
-  const placed = finalize(parsed.drafts, clock, { deviceId: device.deviceId, source: "carelink" }, skipped);
+  const placed = yield* steps(finalize(parsed.drafts, clock, { deviceId: device.deviceId, source: "carelink" }, skipped), progress);
   if (device.profile) placed.unshift(device.profile);
   yield { ...progress(), recordsTotal: placed.length };
   for (const { record, lines } of placed) yield { kind: "record", record, lines };
   for (const s of skipped.sort((a, b) => a.line - b.line)) yield { kind: "skipped", ...s };
+}
+
+/** Runs post-read work, passing the caller a progress event at each pause so it can yield to the event loop. */
+async function* steps<T>(work: Steps<T>, progress: () => ImportEvent): AsyncGenerator<ImportEvent, T> {
+  for (let step = work.next(); ; step = work.next()) {
+    if (step.done) return step.value;
+    yield progress();
+  }
 }
 
 /** Reads a whole CareLink export into one result. */

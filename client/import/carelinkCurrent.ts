@@ -3,7 +3,7 @@
 import { MGDL_PER_MMOLL, type RecordBody } from "../../shared/records.js";
 import { durationMs, num, wallTime } from "./carelinkValues.js";
 import { segmentWalker, type ClockChange } from "./clock.js";
-import { draft, type Draft } from "./drafts.js";
+import { draft, ROWS_PER_STEP, type Draft, type Steps } from "./drafts.js";
 import type { CsvRow } from "./csvRows.js";
 import { formatWallClock } from "./timezone.js";
 import type { SkippedRow } from "./types.js";
@@ -53,8 +53,12 @@ interface Cells {
   nonEmpty: string[];
 }
 
-function cellsOf(row: CsvRow, header: readonly string[]): Cells | undefined {
-  const col = new Map(header.map((h, i) => [h.trim(), i]));
+/** Column name -> index, built once per section (a 90-day export has tens of thousands of rows). */
+function columnsOf(header: readonly string[]): ReadonlyMap<string, number> {
+  return new Map(header.map((h, i) => [h.trim(), i]));
+}
+
+function cellsOf(row: CsvRow, header: readonly string[], col: ReadonlyMap<string, number>): Cells | undefined {
   const get = (name: string) => {
     const i = col.get(name);
     const v = i === undefined ? undefined : row.fields[i]?.trim();
@@ -78,16 +82,20 @@ interface BolusPart {
 }
 
 /** Drafts from all sections; every row that made none is added to `skipped`. */
-export function currentDrafts(sections: readonly Section[], deviceId: string, skipped: SkippedRow[]): { drafts: Draft[]; changes: ClockChange[] } {
-  const parsed = sections.map((s) => {
+export function* currentDrafts(sections: readonly Section[], deviceId: string, skipped: SkippedRow[]): Steps<{ drafts: Draft[]; changes: ClockChange[] }> {
+  let work = 0;
+  const parsed: { kind: Section["kind"]; cells: Cells[] }[] = [];
+  for (const s of sections) {
     const cells: Cells[] = [];
+    const col = columnsOf(s.header);
     for (const row of [...s.rows].reverse()) {
-      const c = cellsOf(row, s.header);
+      if (++work % ROWS_PER_STEP === 0) yield;
+      const c = cellsOf(row, s.header, col);
       if (c) cells.push(c);
       else skipped.push({ line: row.line, reason: "no readable date and time" });
     }
-    return { kind: s.kind, cells };
-  });
+    parsed.push({ kind: s.kind, cells });
+  }
 
   // Clock changes first: every section needs them to place its rows.
   const changes: ClockChange[] = [];
@@ -104,6 +112,7 @@ export function currentDrafts(sections: readonly Section[], deviceId: string, sk
     const segmentOf = segmentWalker(changes);
     const bolusGroups = new Map<string, { parts: BolusPart[]; wizard?: Cells }>();
     for (const c of s.cells) {
+      if (++work % ROWS_PER_STEP === 0) yield;
       const segment = segmentOf(c.wall);
       segments.set(c, segment);
       const made = rowDrafts(c, s.kind, deviceId, bolusGroups);

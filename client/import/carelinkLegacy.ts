@@ -3,7 +3,7 @@
 import type { RecordBody } from "../../shared/records.js";
 import { num, rawValues, wallTime } from "./carelinkValues.js";
 import type { ClockChange } from "./clock.js";
-import { draft, type Draft } from "./drafts.js";
+import { draft, ROWS_PER_STEP, type Draft, type Steps } from "./drafts.js";
 import type { CsvRow } from "./csvRows.js";
 import type { SkippedRow } from "./types.js";
 
@@ -34,10 +34,12 @@ export interface LegacyParse {
 }
 
 /** Turns the data rows (after the header) into drafts; every row not used is added to `skipped`. */
-export function legacyDrafts(rows: readonly CsvRow[], header: readonly string[], deviceId: string, skipped: SkippedRow[]): LegacyParse {
+export function* legacyDrafts(rows: readonly CsvRow[], header: readonly string[], deviceId: string, skipped: SkippedRow[]): Steps<LegacyParse> {
+  let work = 0;
   const col = new Map(header.map((h, i) => [h.trim(), i]));
   const parsed: Row[] = [];
   for (const r of rows) {
+    if (++work % ROWS_PER_STEP === 0) yield;
     const cell = (name: string) => {
       const i = col.get(name);
       return i === undefined ? undefined : r.fields[i];
@@ -61,6 +63,7 @@ export function legacyDrafts(rows: readonly CsvRow[], header: readonly string[],
   const seenTimeChanges = new Set<string>();
 
   for (const row of parsed) {
+    if (++work % ROWS_PER_STEP === 0) yield;
     const v = (k: string) => num(row.values.get(k));
     const t = row.type;
     if (t in LEGACY_IGNORED) skip(row, LEGACY_IGNORED[t] as string);

@@ -27,14 +27,22 @@ export interface PlacedRecord {
   lines: readonly number[];
 }
 
+/**
+ * The work after a CareLink file is read is a step generator: it pauses (yields) every ROWS_PER_STEP
+ * rows so the importer can hand its caller a progress event, and a browser caller a turn to paint.
+ */
+export type Steps<T> = Generator<void, T>;
+export const ROWS_PER_STEP = 1000;
+
 /** Validates and places each draft in UTC; a draft that fails validation becomes a skipped row. */
-export function finalize(drafts: readonly Draft[], clock: ClockModel, common: { deviceId: string; source: StewardRecord["source"] }, skipped: SkippedRow[]): PlacedRecord[] {
+export function* finalize(drafts: readonly Draft[], clock: ClockModel, common: { deviceId: string; source: StewardRecord["source"] }, skipped: SkippedRow[]): Steps<PlacedRecord[]> {
   const out: PlacedRecord[] = [];
   // A source id seen twice (an export listing one event under two timestamps) gets the device time
   // appended to every occurrence, so neither overwrites the other and re-imports still match.
   const seen = new Map<string, number>();
   for (const d of drafts) seen.set(d.id, (seen.get(d.id) ?? 0) + 1);
-  for (const d of drafts) {
+  for (const [i, d] of drafts.entries()) {
+    if (i % ROWS_PER_STEP === ROWS_PER_STEP - 1) yield;
     const { time, timezoneOffset } = clock.toUtc(d.wall, d.segment);
     try {
       const record = parseRecord({ id: (seen.get(d.id) ?? 0) > 1 ? `${d.id}@${formatWallClock(d.wall)}` : d.id, type: d.type, time, deviceTime: formatWallClock(d.wall), timezoneOffset, deviceId: common.deviceId, source: common.source, body: d.body });

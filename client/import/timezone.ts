@@ -25,14 +25,38 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
-/** The wall clock of `utcMs` in `timeZone`, expressed as if it were UTC (ms). */
-export function wallClockMs(utcMs: number, timeZone: string): number {
+const HOUR = 3_600_000;
+/** Per zone, the offset (ms) of each UTC hour known to hold no transition. Bounded: cleared when full. */
+const hourOffsets = new Map<string, Map<number, number>>();
+const HOUR_OFFSETS_MAX = 100_000;
+
+/** Intl's answer, to the second; the slow path (formatToParts costs microseconds per call). */
+function exactOffsetMs(utcMs: number, timeZone: string): number {
+  const whole = Math.floor(utcMs / 1000) * 1000;
   const parts: Record<string, number> = {};
-  for (const p of formatter(timeZone).formatToParts(new Date(utcMs))) {
+  for (const p of formatter(timeZone).formatToParts(new Date(whole))) {
     if (p.type !== "literal") parts[p.type] = Number(p.value);
   }
-  const ms = utcMs - Math.floor(utcMs / 1000) * 1000;
-  return Date.UTC(parts.year ?? 1970, (parts.month ?? 1) - 1, parts.day ?? 1, parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0) + ms;
+  return Date.UTC(parts.year ?? 1970, (parts.month ?? 1) - 1, parts.day ?? 1, parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0) - whole;
+}
+
+/**
+ * The wall clock of `utcMs` in `timeZone`, expressed as if it were UTC (ms). Imports and AGPs ask
+ * for every reading (tens of thousands), so an hour whose first and last second share one offset is
+ * remembered: transitions are months apart, so such an hour has no transition inside.
+ */
+export function wallClockMs(utcMs: number, timeZone: string): number {
+  let zone = hourOffsets.get(timeZone);
+  if (!zone) hourOffsets.set(timeZone, (zone = new Map()));
+  const hour = Math.floor(utcMs / HOUR);
+  let offset = zone.get(hour);
+  if (offset === undefined) {
+    const start = exactOffsetMs(hour * HOUR, timeZone);
+    if (start !== exactOffsetMs(hour * HOUR + HOUR - 1000, timeZone)) return utcMs + exactOffsetMs(utcMs, timeZone);
+    if (zone.size >= HOUR_OFFSETS_MAX) zone.clear();
+    zone.set(hour, (offset = start));
+  }
+  return utcMs + offset;
 }
 
 /** Minutes to add to UTC to get local time in `timeZone` at `utcMs` (Tidepool's `timezoneOffset`). */

@@ -211,7 +211,7 @@ describe("importFile of a 14-day CareLink export", () => {
     const summary = await importFile(records, textFile("carelink.csv", csv), { timeZone: "Europe/Berlin", batchSize: 1000, onProgress: (p) => seen.push({ fraction: p.fraction, ticks, recordsWritten: p.recordsWritten }) });
     ticking = false;
     expect(summary).toMatchObject({ format: "carelink-current", recordsRead: days * 288, recordsWritten: days * 288 });
-    // Reading: a timer got to run between every two progress events.
+    // Reading and placing the rows in UTC: a timer got to run between every two progress events.
     const reading = seen.filter((s) => s.recordsWritten === 0);
     expect(reading.length).toBeGreaterThan(5);
     for (let i = 1; i < reading.length; i++) expect(reading[i]!.ticks).toBeGreaterThan(reading[i - 1]!.ticks);
