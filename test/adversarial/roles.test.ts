@@ -1,0 +1,171 @@
+// The role-level SDK (Patient, Grantee) against the real worker behind the evil server: the key
+// ring, the recovery kit, invites and device links are stored on or relayed by a server that
+// replaces, downgrades, records or swaps what passes through it.
+import "fake-indexeddb/auto";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { createAccountKeys } from "../../shared/accountKeys.js";
+import { fromBase64Url, toBase64Url, toHex } from "../../shared/bytes.js";
+import { decodeEnvelope } from "../../shared/envelopeCodec.js";
+import { openEnvelope } from "../../shared/envelope.js";
+import { ForgedGrant, InvalidSignature, RequestRefused, RollbackDetected, TamperedEnvelope, WeakKdfParameters } from "../../shared/errors.js";
+import { openGrant } from "../../shared/grant.js";
+import { labelledHash } from "../../shared/hash.js";
+import { decodeGrantWire } from "../../shared/grantCodec.js";
+import { encodeKeyBundle } from "../../shared/keyBundle.js";
+import { ROOT, KeyTreeReader } from "../../shared/keyTree.js";
+import { encodeKdfParams, type KdfParams } from "../../shared/secretKdf.js";
+import { SIGNATURE_CONTEXTS } from "../../shared/signing.js";
+import { loadSodium, sodium } from "../../shared/sodium.js";
+import { Grantee, Patient } from "../../client/index.js";
+import { parseInviteUrl } from "../../client/invite.js";
+import { newKeyRing } from "../../client/keyRing.js";
+import { sealKeyRing } from "../../client/keyRingSync.js";
+import { startWorker, type LocalWorker } from "../e2e/localWorker.js";
+import { EvilServer, jsonOf, jsonReply, type SeenRequest } from "../helpers/evilServer.js";
+
+const HOUR = 3_600_000;
+let worker: LocalWorker;
+let evil: EvilServer;
+let unique = 0;
+const name = (prefix: string) => `${prefix}${Date.now() % 1_000_000}x${unique++}`;
+const options = (prefix: string) => ({ server: evil.url, database: name(`roles-${prefix}`) });
+
+function uploadedGrants(): Uint8Array[] {
+  return evil.seen.filter((r) => r.method === "POST" && /\/grants$/.test(r.url.pathname)).map((r) => fromBase64Url(jsonOf<{ grant: string }>(r).grant));
+}
+
+function text(request: SeenRequest): string {
+  return `${request.method} ${request.url.href} ${JSON.stringify(request.headers)} ${Buffer.from(request.body).toString("latin1")} ${toHex(request.body)}`;
+}
+
+describe("the evil server against the Patient and Grantee devices", () => {
+  beforeAll(async () => {
+    await loadSodium();
+    worker = await startWorker();
+    evil = await EvilServer.start(worker.url);
+  }, 120_000);
+
+  afterEach(() => evil.behave());
+  afterAll(async () => {
+    await evil?.close();
+    await worker?.stop();
+  });
+
+  it("T3 a stored key ring the server replaces with one it sealed, or rolls back to an older version, is refused; writes stay under the patient's own roots", async () => {
+    const { patient } = await Patient.create({ ...options("t3"), handle: name("kr") });
+    const { grantee: bob } = await Grantee.create({ ...options("t3bob"), handle: name("bob") });
+    await patient.findContact(bob.handle); // stores key ring version 2
+    const stores = evil.seen.filter((r) => r.method === "PUT" && r.url.pathname === `/v1/accounts/${patient.accountId}/key-ring`).map((r) => jsonOf<{ version: number; blob: string }>(r));
+    const first = stores.find((s) => s.version === 1)!;
+    const attacker = newKeyRing(createAccountKeys(), true);
+    const serveRing = (value: { version: number; blob: string }) => evil.rewrite((request, reply) => (request.url.pathname.endsWith("/key-ring") && request.method === "GET" ? jsonReply(200, value) : reply));
+
+    serveRing({ version: 3, blob: toBase64Url(sealKeyRing(attacker, 3)) });
+    await expect(patient.refreshKeyRing()).rejects.toBeInstanceOf(TamperedEnvelope);
+    evil.behave();
+    serveRing(first);
+    await expect(patient.refreshKeyRing()).rejects.toBeInstanceOf(RollbackDetected);
+    evil.behave();
+
+    await patient.records.put([{ id: "after-attack", type: "cgm", time: Date.now(), body: { mgdl: 120 } }]);
+    const [written] = await patient.records.shards.pending();
+    const envelope = decodeEnvelope(written!.bytes);
+    expect(envelope.header.generation).toBe(1);
+    const attackerLeaf = new KeyTreeReader([{ node: ROOT, key: attacker.data!.scopes.glucose.roots.get(1)! }]).leaf(envelope.header.hour);
+    expect(() => openEnvelope(envelope, attackerLeaf)).toThrow(TamperedEnvelope);
+    expect(patient.contacts().map((c) => c.handle)).toEqual([bob.handle]);
+    patient.close();
+    bob.close();
+  });
+
+  it("T16 a recovery kit served with weakened Argon2id parameters is refused before any derivation", async () => {
+    const handle = name("kdf");
+    const { patient, recoveryCode } = await Patient.create({ ...options("t16"), handle });
+    patient.close();
+    evil.rewrite((request, reply) => {
+      if (!request.url.pathname.endsWith("/recovery-kit") || request.method !== "GET" || reply.status !== 200) return reply;
+      const kit = jsonOf<{ accountId: string; blob: string }>(reply);
+      const blob = fromBase64Url(kit.blob);
+      const weak: KdfParams = { algorithm: blob[5] as KdfParams["algorithm"], opsLimit: 1, memLimit: 8 * 1024, salt: blob.slice(14, 30) };
+      blob.set(encodeKdfParams(weak), 5);
+      return jsonReply(200, { accountId: kit.accountId, blob: toBase64Url(blob) });
+    });
+    const pwhash = vi.spyOn(sodium(), "crypto_pwhash");
+    try {
+      await expect(Patient.recover({ ...options("t16new"), handle, recoveryCode })).rejects.toBeInstanceOf(WeakKdfParameters);
+      expect(pwhash).not.toHaveBeenCalled();
+    } finally {
+      pwhash.mockRestore();
+    }
+  });
+
+  it("T17 an invite's secret, and the MAC key made from it, never travel in any request", async () => {
+    const { patient } = await Patient.create({ ...options("t17"), handle: name("inv") });
+    const { grantee: carer } = await Grantee.create({ ...options("t17carer"), handle: name("carer") });
+    const from = evil.seen.length;
+    const { url } = await patient.createInvite({ scopes: ["glucose"], from: Date.now() - 24 * HOUR, to: Date.now(), expiresAt: Date.now() + 24 * HOUR, live: true });
+    await carer.acceptInvite(url);
+    expect(await patient.completeInvites()).toHaveLength(1);
+    expect(await carer.shares()).toHaveLength(1);
+    const { secret } = parseInviteUrl(url);
+    const fragment = new URL(url).hash.slice(1);
+    const macKey = labelledHash(SIGNATURE_CONTEXTS.invite, secret);
+    const needles = [fragment, fragment.slice("invite=".length), toHex(secret), toBase64Url(secret), Buffer.from(secret).toString("base64"), toHex(macKey), toBase64Url(macKey)];
+    const traffic = evil.seen.slice(from);
+    expect(traffic.length).toBeGreaterThan(5);
+    for (const request of traffic) for (const needle of needles) expect(text(request)).not.toContain(needle);
+    patient.close();
+    carer.close();
+  });
+
+  it("T18 an invite answer whose keys the server swaps issues no grant; a used invite cannot be answered again", async () => {
+    const { patient } = await Patient.create({ ...options("t18"), handle: name("hij") });
+    const { grantee: carer } = await Grantee.create({ ...options("t18carer"), handle: name("carer") });
+    const attacker = createAccountKeys();
+    const { url, inviteId } = await patient.createInvite({ scopes: ["glucose"], from: Date.now() - HOUR, to: Date.now(), expiresAt: Date.now() + HOUR });
+    evil.answer(async (request) => {
+      if (request.method !== "POST" || !/^\/v1\/invites\/[0-9a-f]+\/messages$/.test(request.url.pathname)) return undefined;
+      const message = jsonOf<{ n: number; body: string }>(request);
+      const answer = fromBase64Url(message.body);
+      answer.set(encodeKeyBundle(attacker.bundle), 0);
+      return evil.forward({ ...request, body: new TextEncoder().encode(JSON.stringify({ ...message, body: toBase64Url(answer) })) });
+    });
+    await carer.acceptInvite(url);
+    evil.behave();
+    const grantsBefore = uploadedGrants().length;
+    await expect(patient.completeInvites()).rejects.toBeInstanceOf(InvalidSignature);
+    expect(uploadedGrants().length).toBe(grantsBefore);
+    expect(await patient.grants()).toEqual([]);
+    // The refused invite stays open and would fail every later completeInvites(); withdraw it (reported to the lead).
+    await patient.closeInvite(inviteId);
+
+    // An honest round, then the same link used again by someone else.
+    const second = await patient.createInvite({ scopes: ["glucose"], from: Date.now() - HOUR, to: Date.now(), expiresAt: Date.now() + HOUR });
+    await carer.acceptInvite(second.url);
+    const [issued] = await patient.completeInvites();
+    expect(issued?.grantee.accountId).toBe(carer.accountId);
+    const { grantee: late } = await Grantee.create({ ...options("t18late"), handle: name("late") });
+    await expect(late.acceptInvite(second.url)).rejects.toBeInstanceOf(RequestRefused);
+    expect(await patient.completeInvites()).toEqual([]);
+    // The attacker, holding its own keys, opens none of the grants that were uploaded.
+    for (const wire of uploadedGrants()) expect(() => openGrant(wire, attacker, decodeGrantWire(wire).policy.patientKey)).toThrow(ForgedGrant);
+    patient.close();
+    carer.close();
+    late.close();
+  });
+
+  it("T19 a device-link key the server substitutes is refused, and the key ring is sealed to no one", async () => {
+    const { patient } = await Patient.create({ ...options("t19"), handle: name("link") });
+    const link = await Patient.requestLink(options("t19new"));
+    const impostor = sodium().crypto_box_keypair();
+    evil.rewrite((request, reply) => {
+      if (request.method !== "GET" || !request.url.pathname.startsWith("/v1/links/") || reply.status !== 200) return reply;
+      const slot = jsonOf<{ expiresAt: number; messages: { from: string | null; body: string }[] }>(reply);
+      const forgedKey = new Uint8Array([...impostor.publicKey, ...sodium().randombytes_buf(32)]);
+      return jsonReply(200, { ...slot, messages: slot.messages.map((m, i) => (i === 0 ? { ...m, body: toBase64Url(forgedKey) } : m)) });
+    });
+    await expect(patient.approveLink(link.code)).rejects.toBeInstanceOf(InvalidSignature);
+    expect(evil.seen.filter((r) => r.method === "POST" && r.url.pathname.startsWith("/v1/links/"))).toEqual([]);
+    patient.close();
+  });
+});
