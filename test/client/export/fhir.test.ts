@@ -8,6 +8,7 @@ import { importClarityFile } from "../../../client/import/clarity.js";
 import { OutsideGrant } from "../../../shared/errors.js";
 import { parseRecord, type StewardRecord } from "../../../shared/records.js";
 import { sharedFixture } from "../../helpers/sharedFixtures.js";
+import { parseIgluExpected } from "../metrics/igluExpected.js";
 
 type Validator = { validate(resource: unknown, verbose?: boolean): unknown[] };
 const JSONSchemaValidator = createRequire(import.meta.url)("@asymmetrik/fhir-json-schema-validator") as new () => Validator;
@@ -30,10 +31,6 @@ function profileCode(fsh: string, profileId: string, codes: Map<string, string>)
   return rule.startsWith("$LNC#") ? rule.slice(5) : (codes.get(rule) ?? `no code for ${profileId}`);
 }
 
-function parseExpected(text: string): Record<string, number> {
-  const [head, row] = text.trim().split(/\r?\n/).map((l) => l.split(",").map((c) => c.replace(/"/g, "")));
-  return Object.fromEntries((head ?? []).map((h, i) => [h, Number(row?.[i])]));
-}
 
 const byUrl = (bundle: FhirBundle) => new Map(bundle.entry.map((e) => [e.fullUrl, e.resource]));
 const loinc = (r: FhirResource) => (r.code as { coding: { system: string; code: string }[] }).coding.map((c) => `${c.system}|${c.code}`);
@@ -98,7 +95,7 @@ describe.skipIf(!clarity.exists || !expectedCsv.exists || !profilesFsh.exists)("
   });
 
   it("reports iglu's numbers: exclusive bands adding to 100 %, mean, GMI, CV, active %, days", () => {
-    const e = parseExpected(expectedCsv.read());
+    const e = parseIgluExpected(expectedCsv.read());
     const value = (o: FhirResource | undefined) => (o?.valueQuantity as { value: number }).value;
     const codeOf = (c: string) => observations(bundle).find((o) => loinc(o).includes(`http://loinc.org|${c}`));
     const bands = (codeOf("106793-3")?.component as { valueQuantity: { value: number } }[]).map((c) => c.valueQuantity.value);

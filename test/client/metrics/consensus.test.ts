@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { consensusMetrics, DEFAULT_OPTIONS, IGLU_OPTIONS, type GlucoseSample } from "../../../client/metrics/consensus.js";
 import { sharedFixture } from "../../helpers/sharedFixtures.js";
+import { parseIgluExpected } from "./igluExpected.js";
 
 const clarity = sharedFixture("dexcom-clarity-cgmquantify/test_file.csv");
 const expectedCsv = sharedFixture("dexcom-clarity-cgmquantify/expected_consensus_metrics_by_iglu.csv");
@@ -14,15 +15,11 @@ function clarityEgvs(text: string): GlucoseSample[] {
     .map((f) => ({ time: Date.parse(`${f[1]}Z`), mgdl: Number(f[7]) }));
 }
 
-function parseExpected(text: string): Record<string, number> {
-  const [head, row] = text.trim().split(/\r?\n/).map((l) => l.split(",").map((c) => c.replace(/"/g, "")));
-  return Object.fromEntries((head ?? []).map((h, i) => [h, Number(row?.[i])]));
-}
 
 describe.skipIf(!clarity.exists || !expectedCsv.exists)("consensus metrics vs iglu 4.3.0 on the cgmquantify Clarity file", () => {
   it("matches every consensus number to 4 decimals with iglu settings", () => {
     const samples = clarityEgvs(clarity.read());
-    const e = parseExpected(expectedCsv.read());
+    const e = parseIgluExpected(expectedCsv.read());
     const m = consensusMetrics(samples, IGLU_OPTIONS);
     expect(m).not.toBeNull();
     if (!m) return;
