@@ -1,7 +1,9 @@
-// Exports carry exactly what a grant covers: a record outside the exported range is a caller's bug
-// (or a view that leaked), so it is refused rather than silently written into a file for someone else.
+// Exports carry exactly what a grant covers: collected scope by scope over the grant's range, and a
+// record outside that range is a caller's bug (or a view that leaked), so it is refused rather than
+// silently written into a file for someone else.
 import { OutsideGrant } from "../../shared/errors.js";
-import type { StewardRecord } from "../../shared/records.js";
+import type { Scope, StewardRecord } from "../../shared/records.js";
+import type { RecordStore } from "../store/recordStore.js";
 
 /** A grant's hour range in ms UTC, both ends inclusive. */
 export interface ExportRange {
@@ -16,4 +18,16 @@ export function assertWithinRange(records: readonly StewardRecord[], range: Expo
       throw new OutsideGrant(`record ${r.id} lies outside the exported range; export only what the grant's view returned`);
     }
   }
+}
+
+/** The scopes and range of a grant (a `GrantInfo`, or what a patient picks for a report of their own data). */
+export interface GrantCoverage extends ExportRange {
+  readonly scopes: readonly Scope[];
+}
+
+/** Every record the store holds for the grant's scopes and range, with that range: the input of the exporters. */
+export async function recordsInGrant(store: RecordStore, grant: GrantCoverage): Promise<{ records: StewardRecord[]; range: ExportRange }> {
+  const records: StewardRecord[] = [];
+  for (const scope of grant.scopes) records.push(...(await store.query({ scope, from: grant.from, to: grant.to })));
+  return { records, range: { from: grant.from, to: grant.to } };
 }
