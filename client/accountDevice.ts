@@ -325,8 +325,11 @@ export abstract class AccountDevice {
     };
   }
 
-  /** Closes the database; the object is unusable afterwards. */
-  close(): void {
+  /** Stops syncing and closes the database; the object is unusable afterwards. */
+  async close(): Promise<void> {
+    await this.stopSyncing();
     this.db.close();
   }
+
+  protected abstract stopSyncing(): Promise<void>;
 }

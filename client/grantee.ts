@@ -102,9 +102,8 @@ export class Grantee extends AccountDevice {
     return opened;
   }
 
-  override close(): void {
-    for (const view of this.views) view.close();
-    super.close();
+  protected async stopSyncing(): Promise<void> {
+    await Promise.all([...this.views].map((view) => view.close()));
   }
 }
 
@@ -149,7 +148,7 @@ export class SharedView {
     const wait = Math.min(this.endsIn(), 2 ** 31 - 1);
     this.expiryTimer = setTimeout(() => {
       if (this.endsIn() > 0) return this.scheduleExpiry();
-      this.sync.stop();
+      void this.sync.stop({ ended: true });
     }, wait);
   }
 
@@ -171,9 +170,10 @@ export class SharedView {
     return this.refreshing;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
     this.stopStatus();
-    this.sync.stop();
+    await this.refreshing;
+    await this.sync.stop();
   }
 }

@@ -89,6 +89,10 @@ export class Patient extends AccountDevice {
     return requestDeviceLink(options, "patient", (state) => new Patient(state));
   }
 
+  protected async stopSyncing(): Promise<void> {
+    await this.sync.stop();
+  }
+
   private get data() {
     return this.ring.data!;
   }

@@ -315,7 +315,11 @@ export class PatientLog extends DurableObject<Env> {
       const ids = new Set(ended.map((g) => g.grantId));
       for (const ws of this.ctx.getWebSockets()) {
         const att = ws.deserializeAttachment() as SocketAttachment;
-        if (att.grantIds.some((id) => ids.has(id))) ws.close(CLOSE_GRANT_ENDED, `grant ${status}`);
+        if (att.grantIds.some((id) => ids.has(id))) {
+          // A text notice first: some stacks deliver the close event only when the TCP connection ends.
+          ws.send(JSON.stringify({ type: "ended", code: CLOSE_GRANT_ENDED, reason: `grant ${status}` }));
+          ws.close(CLOSE_GRANT_ENDED, `grant ${status}`);
+        }
       }
     }
     await this.scheduleExpiry();

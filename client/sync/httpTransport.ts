@@ -1,10 +1,13 @@
 // The SyncTransport over the worker's /v1 API: binary push and pull, and a WebSocket for live
 // pages (the browser cannot set headers on a WebSocket, so the session token rides in the query).
+import { z } from "zod";
 import { MAX_PULL_BYTES, MAX_PULL_ENVELOPES, pushResponse } from "../../shared/api.js";
 import { decodePage, encodeEnvelopeBatch, type Page } from "../../shared/syncFrames.js";
 import { MalformedInput, ServerUnreachable } from "../../shared/errors.js";
 import type { ServerApi } from "../api/serverApi.js";
 import type { LiveConnection, LiveHandlers, SyncTransport } from "./transport.js";
+
+const endedNotice = z.object({ type: z.literal("ended"), code: z.number().int(), reason: z.string() });
 
 export interface HttpTransportOptions {
   /** The WebSocket class to use (a test's proxy, or `ws` in Node versions without one). */
@@ -37,19 +40,36 @@ export class HttpTransport implements SyncTransport {
       socket.addEventListener("open", () => resolve(), { once: true });
       socket.addEventListener("error", () => reject(new ServerUnreachable(`cannot open the live connection to ${url.origin}`)), { once: true });
     });
+    let closed = false;
+    const close = (code: number, reason: string) => {
+      if (closed) return;
+      closed = true;
+      handlers.onClose(code, reason);
+    };
     socket.addEventListener("message", (event) => {
+      if (typeof event.data === "string") {
+        // The server's notice that the grant behind this socket ended; the close frame follows.
+        let notice;
+        try {
+          notice = endedNotice.safeParse(JSON.parse(event.data));
+        } catch {
+          return;
+        }
+        if (notice.success) close(notice.data.code, notice.data.reason);
+        return;
+      }
       if (!(event.data instanceof ArrayBuffer)) return;
       let page: Page;
       try {
         page = decodePage(new Uint8Array(event.data));
       } catch (error) {
-        handlers.onClose(1002, error instanceof MalformedInput ? error.message : "malformed live message");
+        close(1002, error instanceof MalformedInput ? error.message : "malformed live message");
         socket.close(1002, "malformed live message");
         return;
       }
       handlers.onPage(page);
     });
-    socket.addEventListener("close", (event) => handlers.onClose(event.code, event.reason));
+    socket.addEventListener("close", (event) => close(event.code, event.reason));
     return { close: () => socket.close(1000, "client closed") };
   }
 }

@@ -150,6 +150,8 @@ export class SyncEngine {
         },
         onClose: (code) => {
           this.live = undefined;
+          // Closed by stop(): nothing to report, and the store may already be closed.
+          if (!this.following) return;
           if (code === CLOSE_GRANT_ENDED) {
             this.following = false;
             void this.update({ online: false, ended: true });
@@ -202,12 +204,16 @@ export class SyncEngine {
     this.retryTimer = setTimeout(() => void this.connect(), delay);
   }
 
-  /** Stops following; resolves once the pull or live page being ingested has finished. */
-  async stop(): Promise<void> {
+  /**
+   * Stops following; resolves once the pull or live page being ingested has finished. `ended` marks
+   * the reader's access as over (the grantee's own expiry check).
+   */
+  async stop(options: { ended?: boolean } = {}): Promise<void> {
     this.following = false;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.live?.close();
     this.live = undefined;
     await this.ingesting;
+    if (options.ended) await this.update({ online: false, ended: true });
   }
 }
