@@ -1,0 +1,173 @@
+// Load on loopback against the real worker (wrangler dev): many patients pushing over their own live
+// sockets at once, and one patient fanned out to many caregiver sockets. Bounded in count and time;
+// STEWARD_LONG=1 runs the long variant. Throughput and the p50/p99 latency of a live reading reaching
+// a socket are printed, never asserted; what is asserted is that no message is lost or doubled.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fromBase64Url, toBase64Url } from "../../shared/bytes.js";
+import { decodePage, encodeEnvelopeBatch } from "../../shared/syncFrames.js";
+import { DeviceChain, loginSignature, makeGrant, newIdentity, scopeTag, type Identity } from "../helpers/webcryptoFixtures.js";
+import { startWorker, type LocalWorker } from "./localWorker.js";
+
+const LONG = process.env.STEWARD_LONG === "1";
+const SIZE = LONG ? { patients: 200, readingsEach: 20, caregivers: 500, fanOutReadings: 50 } : { patients: 20, readingsEach: 10, caregivers: 50, fanOutReadings: 20 };
+/** Concurrent sign-ups and grant creations: enough to be quick, few enough for two shared cores. */
+const SETUP_CONCURRENCY = 8;
+const HOUR = 3_600_000;
+const nowHour = Math.floor(Date.now() / HOUR);
+
+let worker: LocalWorker;
+
+interface Client {
+  readonly identity: Identity;
+  readonly token: string;
+}
+
+async function api(path: string, init: RequestInit & { token?: string } = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (init.token) headers.set("authorization", `Bearer ${init.token}`);
+  const res = await fetch(`${worker.url}${path}`, { ...init, headers });
+  if (!res.ok) throw new Error(`${init.method ?? "GET"} ${path}: ${res.status} ${await res.text()}`);
+  return res;
+}
+
+function postJson(path: string, body: unknown, token?: string): Promise<Response> {
+  return api(path, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" }, ...(token ? { token } : {}) });
+}
+
+let handles = 0;
+async function signUp(prefix: string): Promise<Client> {
+  const identity = await newIdentity();
+  await postJson("/v1/accounts", { bundle: toBase64Url(identity.bundle), handle: `${prefix}${++handles}x${identity.accountId.slice(0, 8)}` });
+  const { nonce } = await (await postJson("/v1/auth/challenge", { accountId: identity.accountId })).json();
+  const signature = await loginSignature(identity, fromBase64Url(nonce));
+  const { token } = await (await postJson("/v1/auth/login", { accountId: identity.accountId, nonce, signature: toBase64Url(signature) })).json();
+  return { identity, token };
+}
+
+/** Runs `fn` over `items`, `limit` at a time, keeping order. */
+async function inPool<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!, i);
+      }
+    }),
+  );
+  return out;
+}
+
+/** A live socket that records when each seq arrived, and how often. */
+interface Listener {
+  readonly arrivals: Map<number, number>;
+  readonly duplicates: number[];
+  close(): void;
+}
+
+async function listen(client: Client, patientId: string): Promise<Listener> {
+  const url = `${worker.url.replace(/^http/, "ws")}/v1/patients/${patientId}/ws?token=${encodeURIComponent(client.token)}`;
+  const ws = new WebSocket(url);
+  ws.binaryType = "arraybuffer";
+  const arrivals = new Map<number, number>();
+  const duplicates: number[] = [];
+  ws.addEventListener("message", (event) => {
+    const at = performance.now();
+    for (const entry of decodePage(new Uint8Array(event.data as ArrayBuffer)).entries) {
+      if (arrivals.has(entry.seq)) duplicates.push(entry.seq);
+      else arrivals.set(entry.seq, at);
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.addEventListener("open", () => resolve(), { once: true });
+    ws.addEventListener("error", () => reject(new Error(`socket to ${patientId} failed to open`)), { once: true });
+  });
+  return { arrivals, duplicates, close: () => ws.close(1000, "done") };
+}
+
+/** Pushes one reading; returns its seq and when the push was sent. */
+async function pushReading(client: Client, chain: DeviceChain, tag: Uint8Array): Promise<{ seq: number; sentAt: number }> {
+  const made = await chain.next({ scopeTag: tag, hour: nowHour });
+  const sentAt = performance.now();
+  const res = await api(`/v1/patients/${client.identity.accountId}/envelopes`, { method: "POST", body: encodeEnvelopeBatch([made.bytes]), headers: { "content-type": "application/octet-stream" }, token: client.token });
+  const { seqs } = (await res.json()) as { seqs: number[] };
+  return { seq: seqs[0]!, sentAt };
+}
+
+/** Waits until every listener holds every expected seq, or the deadline passes. */
+async function settle(listeners: readonly Listener[], seqs: (i: number) => readonly number[], deadlineMs: number): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  while (Date.now() < until && !listeners.every((l, i) => seqs(i).every((s) => l.arrivals.has(s)))) await new Promise((r) => setTimeout(r, 50));
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+function report(title: string, latencies: number[], messages: number, elapsedMs: number): void {
+  latencies.sort((a, b) => a - b);
+  const ms = (v: number) => `${v.toFixed(1)} ms`;
+  console.log(
+    `${title}: ${messages} live messages in ${(elapsedMs / 1000).toFixed(2)} s (${((messages / elapsedMs) * 1000).toFixed(0)}/s); ` +
+      `reading → socket latency p50 ${ms(percentile(latencies, 50))}, p99 ${ms(percentile(latencies, 99))}, max ${ms(latencies.at(-1) ?? NaN)}`,
+  );
+}
+
+describe(`load on loopback (${LONG ? "long" : "short"} variant)`, () => {
+  beforeAll(async () => {
+    worker = await startWorker();
+  }, 120_000);
+
+  afterAll(async () => worker?.stop());
+
+  it(`${SIZE.patients} patients push ${SIZE.readingsEach} readings each at once, each over its own live socket`, async () => {
+    const patients = await inPool(Array.from({ length: SIZE.patients }), SETUP_CONCURRENCY, () => signUp("lp"));
+    const listeners = await inPool(patients, SETUP_CONCURRENCY, (p) => listen(p, p.identity.accountId));
+    const started = performance.now();
+    const sent = await Promise.all(
+      patients.map(async (p) => {
+        const chain = new DeviceChain(p.identity, p.identity.accountId);
+        const tag = scopeTag();
+        const out = [];
+        for (let i = 0; i < SIZE.readingsEach; i++) out.push(await pushReading(p, chain, tag));
+        return out;
+      }),
+    );
+    await settle(listeners, (i) => sent[i]!.map((s) => s.seq), 30_000);
+    const elapsed = performance.now() - started;
+    listeners.forEach((l) => l.close());
+    const latencies = sent.flatMap((pushes, i) => pushes.map((s) => listeners[i]!.arrivals.get(s.seq)! - s.sentAt));
+    report(`${SIZE.patients} patient sockets`, latencies, SIZE.patients * SIZE.readingsEach, elapsed);
+    for (const [i, l] of listeners.entries()) {
+      expect([...l.arrivals.keys()].sort((a, b) => a - b), `patient ${i}: readings received`).toEqual(sent[i]!.map((s) => s.seq));
+      expect(l.duplicates, `patient ${i}: duplicates`).toEqual([]);
+    }
+  }, 600_000);
+
+  it(`one patient fans ${SIZE.fanOutReadings} readings out to ${SIZE.caregivers} caregiver sockets`, async () => {
+    const patient = await signUp("lfan");
+    const caregivers = await inPool(Array.from({ length: SIZE.caregivers }), SETUP_CONCURRENCY, () => signUp("lc"));
+    const tag = scopeTag();
+    const pid = patient.identity.accountId;
+    await inPool(caregivers, SETUP_CONCURRENCY, async (c) => {
+      const grant = await makeGrant(patient.identity, c.identity, { entries: [{ scopeTag: tag, fromHour: nowHour - 1, toHour: nowHour + 48, generations: [1] }], live: true });
+      await postJson(`/v1/patients/${pid}/grants`, { grant: toBase64Url(grant.wire) }, patient.token);
+    });
+    const listeners = await inPool(caregivers, SETUP_CONCURRENCY, (c) => listen(c, pid));
+    const chain = new DeviceChain(patient.identity, pid);
+    const started = performance.now();
+    const sent = [];
+    for (let i = 0; i < SIZE.fanOutReadings; i++) sent.push(await pushReading(patient, chain, tag));
+    const seqs = sent.map((s) => s.seq);
+    await settle(listeners, () => seqs, 30_000);
+    const elapsed = performance.now() - started;
+    listeners.forEach((l) => l.close());
+    const latencies = listeners.flatMap((l) => sent.filter((s) => l.arrivals.has(s.seq)).map((s) => l.arrivals.get(s.seq)! - s.sentAt));
+    report(`1 patient → ${SIZE.caregivers} caregivers`, latencies, SIZE.caregivers * SIZE.fanOutReadings, elapsed);
+    for (const [i, l] of listeners.entries()) {
+      expect([...l.arrivals.keys()].sort((a, b) => a - b), `caregiver ${i}: readings received`).toEqual(seqs);
+      expect(l.duplicates, `caregiver ${i}: duplicates`).toEqual([]);
+    }
+  }, 600_000);
+});
