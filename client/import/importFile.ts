@@ -3,7 +3,8 @@
 // per batch), skip what is already stored, and report progress, yielding to the event loop between
 // chunks and batches so a 90-day export never freezes the page.
 import type { RecordStore } from "../store/recordStore.js";
-import { SCOPE_OF, type Scope, type StewardRecord } from "../../shared/records.js";
+import { MalformedInput } from "../../shared/errors.js";
+import { hourOf, SCOPE_OF, type Scope, type StewardRecord } from "../../shared/records.js";
 import { importCareLink } from "./carelink.js";
 import { importClarity } from "./clarity.js";
 import { DETECT_BYTES, detectFormat, type ImportFormat } from "./detect.js";
@@ -64,6 +65,8 @@ const IMPORTERS: Record<ImportFormat, (input: ImportInput, options: ImportOption
 /** CareLink places records only after reading the whole file: reading is this share of its progress bar. */
 const DEFERRED_READ_SHARE = 0.3;
 const TEXT_CHUNK = 16 * 1024;
+/** UTC-12 to UTC+14: how far another time zone can move a device-clock reading. */
+const MAX_ZONE_SHIFT = 26 * 3_600_000;
 
 export async function importFile(records: RecordStore, file: ImportFile, options: ImportFileOptions): Promise<ImportSummary> {
   const signal = options.signal;
@@ -89,7 +92,7 @@ export async function importFile(records: RecordStore, file: ImportFile, options
   };
   const flush = async () => {
     if (batch.length === 0) return;
-    const fresh = await notYetStored(records, batch);
+    const fresh = await notYetStored(records, batch, file.name);
     batch = [];
     if (fresh.length > 0) await records.put(fresh);
     recordsWritten += fresh.length;
@@ -122,9 +125,11 @@ export async function importFile(records: RecordStore, file: ImportFile, options
 
 /**
  * The batch minus what the store already holds exactly so, and minus earlier copies of an id
- * repeated in the batch (the last copy wins, as an upsert would make it).
+ * repeated in the batch (the last copy wins, as an upsert would make it). A record stored before at
+ * another hour (the file imported under another time zone) is refused: writing it would leave the
+ * record twice, once in each hour's shard.
  */
-async function notYetStored(store: RecordStore, batch: readonly StewardRecord[]): Promise<StewardRecord[]> {
+async function notYetStored(store: RecordStore, batch: readonly StewardRecord[], fileName: string): Promise<StewardRecord[]> {
   const latest = new Map<string, StewardRecord>();
   for (const r of batch) latest.set(r.id, r);
   const byScope = new Map<Scope, StewardRecord[]>();
@@ -132,9 +137,17 @@ async function notYetStored(store: RecordStore, batch: readonly StewardRecord[])
   const fresh: StewardRecord[] = [];
   for (const [scope, group] of byScope) {
     const times = group.map((r) => r.time);
-    const stored = await store.query({ scope, from: Math.min(...times), to: Math.max(...times) });
-    const existing = new Map(stored.map((r) => [r.id, canonical(r)]));
-    for (const r of group) if (existing.get(r.id) !== canonical(r)) fresh.push(r);
+    const stored = await store.query({ scope, from: Math.max(0, Math.min(...times) - MAX_ZONE_SHIFT), to: Math.max(...times) + MAX_ZONE_SHIFT });
+    const existing = new Map(stored.map((r) => [r.id, r]));
+    for (const r of group) {
+      const before = existing.get(r.id);
+      if (before && hourOf(before) !== hourOf(r)) {
+        throw new MalformedInput(
+          `${fileName} was imported before with another time zone (${before.deviceTime ?? "a reading"} was placed at ${new Date(before.time).toISOString()}, now at ${new Date(r.time).toISOString()}); import it with the zone chosen then`,
+        );
+      }
+      if (!before || canonical(before) !== canonical(r)) fresh.push(r);
+    }
   }
   return fresh;
 }

@@ -222,6 +222,22 @@ describe("importFile of a 14-day CareLink export", () => {
   }, 120_000);
 });
 
+describe("re-import under another time zone", () => {
+  it("is refused before writing, instead of leaving each record in two hours", async () => {
+    const { records, shards } = newStore();
+    const path = own("carelink_clock_change.csv");
+    const first = await importFile(records, fileOf(path), { timeZone: "Europe/Berlin" });
+    const before = await everything(records);
+    const queued = (await shards.pending()).length;
+    const error = await importFile(records, fileOf(path), { timeZone: "America/New_York" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MalformedInput);
+    expect((error as Error).message).toMatch(/carelink_clock_change\.csv was imported before with another time zone/);
+    expect(await everything(records)).toEqual(before);
+    expect((await shards.pending()).length).toBe(queued);
+    expect(before).toHaveLength(first.recordsWritten);
+  });
+});
+
 describe("format detection", () => {
   it("refuses an unknown file with a message naming it and the formats it reads", async () => {
     const { records } = newStore();
