@@ -38,9 +38,9 @@ let handles = 0;
 async function signUp(prefix: string): Promise<Client> {
   const identity = await newIdentity();
   await postJson("/v1/accounts", { bundle: toBase64Url(identity.bundle), handle: `${prefix}${++handles}x${identity.accountId.slice(0, 8)}` });
-  const { nonce } = await (await postJson("/v1/auth/challenge", { accountId: identity.accountId })).json();
+  const { nonce } = (await (await postJson("/v1/auth/challenge", { accountId: identity.accountId })).json()) as { nonce: string };
   const signature = await loginSignature(identity, fromBase64Url(nonce));
-  const { token } = await (await postJson("/v1/auth/login", { accountId: identity.accountId, nonce, signature: toBase64Url(signature) })).json();
+  const { token } = (await (await postJson("/v1/auth/login", { accountId: identity.accountId, nonce, signature: toBase64Url(signature) })).json()) as { token: string };
   return { identity, token };
 }
 
@@ -90,7 +90,7 @@ async function listen(client: Client, patientId: string): Promise<Listener> {
 async function pushReading(client: Client, chain: DeviceChain, tag: Uint8Array): Promise<{ seq: number; sentAt: number }> {
   const made = await chain.next({ scopeTag: tag, hour: nowHour });
   const sentAt = performance.now();
-  const res = await api(`/v1/patients/${client.identity.accountId}/envelopes`, { method: "POST", body: encodeEnvelopeBatch([made.bytes]), headers: { "content-type": "application/octet-stream" }, token: client.token });
+  const res = await api(`/v1/patients/${client.identity.accountId}/envelopes`, { method: "POST", body: new Uint8Array(encodeEnvelopeBatch([made.bytes])), headers: { "content-type": "application/octet-stream" }, token: client.token });
   const { seqs } = (await res.json()) as { seqs: number[] };
   return { seq: seqs[0]!, sentAt };
 }
@@ -157,7 +157,7 @@ describe(`load on loopback (${LONG ? "long" : "short"} variant)`, () => {
     const listeners = await inPool(caregivers, SETUP_CONCURRENCY, (c) => listen(c, pid));
     const chain = new DeviceChain(patient.identity, pid);
     const started = performance.now();
-    const sent = [];
+    const sent: { seq: number; sentAt: number }[] = [];
     for (let i = 0; i < SIZE.fanOutReadings; i++) sent.push(await pushReading(patient, chain, tag));
     const seqs = sent.map((s) => s.seq);
     await settle(listeners, () => seqs, 30_000);
