@@ -1,9 +1,11 @@
-// The patient's app: follows sync while open (live updates, reconnecting by itself), answers
-// invites that were accepted, and routes between the patient's screens.
+// The patient's app: follows sync while open (live updates, reconnecting by itself, pushing what
+// waits as soon as the browser is back online), answers invites that were accepted, and routes
+// between the patient's screens.
 import { useEffect } from "preact/hooks";
 import type { Patient } from "../client/index.js";
 import { Header, type Tab } from "./components/Header.js";
 import { SyncStatusBar } from "./components/SyncStatusBar.js";
+import { keepSynced } from "./keepSynced.js";
 import { AccessLog } from "./screens/patient/AccessLog.js";
 import { AddEntry } from "./screens/patient/AddEntry.js";
 import { Dashboard } from "./screens/patient/Dashboard.js";
@@ -28,11 +30,13 @@ const INVITE_CHECK_MS = 5_000;
 export function PatientApp({ patient, route }: { patient: Patient; route: string }) {
   useEffect(() => {
     void patient.sync.follow().catch(() => undefined);
+    const stopSyncing = keepSynced(patient.sync);
     const timer = setInterval(() => {
       if (navigator.onLine) void patient.completeInvites().catch(() => undefined);
     }, INVITE_CHECK_MS);
     return () => {
       clearInterval(timer);
+      stopSyncing();
       patient.sync.stop();
     };
   }, [patient]);

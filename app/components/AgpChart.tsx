@@ -8,7 +8,7 @@ import { Chart } from "./Chart.js";
 import { glucoseAxis, glucoseScale, targetBand } from "./glucoseScale.js";
 import { timeOfDayAxis, timeOfDayScale } from "./timeOfDayAxis.js";
 
-const edge = (label: string): uPlot.Series => ({ label, scale: "mg/dL", stroke: "rgba(31, 95, 139, 0.5)", width: 1, dash: [4, 4] });
+const edge = (label: string): uPlot.Series => ({ label, scale: "mg/dL", stroke: "rgba(31, 95, 139, 0.5)", width: 1, dash: [4, 4], points: { show: false } });
 
 export function AgpChart({ profile }: { profile: readonly AgpPoint[] }) {
   const data = useMemo<uPlot.AlignedData>(
@@ -19,7 +19,7 @@ export function AgpChart({ profile }: { profile: readonly AgpPoint[] }) {
     () => ({
       scales: { x: timeOfDayScale, "mg/dL": glucoseScale },
       axes: [timeOfDayAxis, glucoseAxis],
-      series: [{ label: "Time of day", value: (_u: uPlot, m: number | null) => (m == null ? "–" : `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`) }, edge("5th"), edge("25th"), { label: "Median", scale: "mg/dL", stroke: "#1f5f8b", width: 2.5 }, edge("75th"), edge("95th")],
+      series: [{ label: "Time of day", value: (_u: uPlot, m: number | null) => (m == null ? "–" : `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`) }, edge("5th"), edge("25th"), { label: "Median", scale: "mg/dL", stroke: "#1f5f8b", width: 2.5, points: { show: false } }, edge("75th"), edge("95th")],
       bands: [
         { series: [5, 1] as [number, number], fill: "rgba(31, 95, 139, 0.12)" },
         { series: [4, 2] as [number, number], fill: "rgba(31, 95, 139, 0.28)" },

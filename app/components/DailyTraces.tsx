@@ -7,25 +7,31 @@ import { Chart } from "./Chart.js";
 import { glucoseAxis, glucoseScale, targetBand } from "./glucoseScale.js";
 import { timeOfDayAxis, timeOfDayScale } from "./timeOfDayAxis.js";
 
-const STEP_MINUTES = 5;
 const DAY = 86_400_000;
 
-/** Days (local date → values on a 5-minute grid, null where there is no reading). */
-function byDay(samples: readonly GlucoseSample[], timeZone: string): Map<string, (number | null)[]> {
+/** The sensor's sampling interval in whole minutes (median spacing), so lines break only at real gaps. */
+function stepMinutes(samples: readonly GlucoseSample[]): number {
+  const gaps = samples.slice(1).map((s, i) => s.time - samples[i]!.time).sort((a, b) => a - b);
+  return Math.max(1, Math.round((gaps[Math.floor(gaps.length / 2)] ?? 300_000) / 60_000));
+}
+
+/** Days (local date → values on the sampling grid, null where there is no reading). */
+function byDay(samples: readonly GlucoseSample[], timeZone: string, step: number): Map<string, (number | null)[]> {
   const days = new Map<string, (number | null)[]>();
   for (const s of samples) {
     const local = wallClockMs(s.time, timeZone);
     const day = new Date(Math.floor(local / DAY) * DAY).toISOString().slice(0, 10);
     let values = days.get(day);
-    if (!values) days.set(day, (values = new Array<number | null>(1440 / STEP_MINUTES + 1).fill(null)));
-    values[Math.round((local % DAY) / 60_000 / STEP_MINUTES)] = s.mgdl;
+    if (!values) days.set(day, (values = new Array<number | null>(Math.floor(1440 / step) + 1).fill(null)));
+    values[Math.round((local % DAY) / 60_000 / step)] = s.mgdl;
   }
   return days;
 }
 
 export function DailyTraces({ samples, timeZone }: { samples: readonly GlucoseSample[]; timeZone: string }) {
-  const days = useMemo(() => byDay(samples, timeZone), [samples, timeZone]);
-  const data = useMemo<uPlot.AlignedData>(() => [Array.from({ length: 1440 / STEP_MINUTES + 1 }, (_, i) => i * STEP_MINUTES), ...days.values()], [days]);
+  const step = useMemo(() => stepMinutes(samples), [samples]);
+  const days = useMemo(() => byDay(samples, timeZone, step), [samples, timeZone, step]);
+  const data = useMemo<uPlot.AlignedData>(() => [Array.from({ length: Math.floor(1440 / step) + 1 }, (_, i) => i * step), ...days.values()], [days, step]);
   const options = useMemo(
     () => ({
       scales: { x: timeOfDayScale, "mg/dL": glucoseScale },

@@ -1,5 +1,5 @@
 // Always on screen: online or not, how many changes wait to be sent, when this device last synced,
-// and the last error in words. The browser's online/offline events trigger a sync on return.
+// and the last error in words. (Syncing on return is keepSynced's job; this only shows it.)
 import { useEffect, useState } from "preact/hooks";
 import type { SyncEngine, SyncStatus } from "../../client/sync/syncEngine.js";
 import { ago } from "../format.js";
@@ -11,10 +11,7 @@ export function SyncStatusBar({ sync }: { sync: SyncEngine }) {
   const now = useNow(15_000);
   useEffect(() => sync.onStatus(setStatus), [sync]);
   useEffect(() => {
-    const online = () => {
-      setBrowserOnline(true);
-      void sync.sync().catch(() => undefined);
-    };
+    const online = () => setBrowserOnline(true);
     const offline = () => setBrowserOnline(false);
     addEventListener("online", online);
     addEventListener("offline", offline);

@@ -3,7 +3,7 @@
 // sees metrics and charts and no insulin; invites a caregiver for 48 hours who sees live readings
 // until the patient revokes. Every request, response and WebSocket frame of all three is recorded,
 // and none may carry a glucose value, the patient's name or a note's text.
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker, type LocalWorker } from "../e2e/localWorker.js";
 import { chromiumMissing, launchChromium, leaks, person, screenshot, type Person } from "./browser.js";
@@ -36,6 +36,13 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
   });
 
   const pending = (p: Person) => p.page.getByTestId("sync-pending");
+  const nav = (page: Page, name: string) => page.getByRole("navigation", { name: "Screens" }).getByRole("link", { name, exact: true });
+  const saveRecoveryKit = async (page: Page) => {
+    await page.getByTestId("recovery-code").waitFor();
+    expect((await page.getByTestId("recovery-code").textContent())?.trim().length).toBeGreaterThan(20);
+    await page.getByLabel("I saved or printed my recovery kit").check();
+    await page.getByRole("button", { name: "Continue" }).click();
+  };
 
   it("a patient creates an account and saves the recovery kit", async () => {
     const { page } = patient;
@@ -43,16 +50,14 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     await page.getByLabel("Choose a handle").fill(handles.patient);
     await page.getByRole("button", { name: "Create account" }).click();
     await page.getByTestId("recovery-code").waitFor();
-    expect((await page.getByTestId("recovery-code").textContent())?.trim().length).toBeGreaterThan(20);
     await screenshot(page, "patient-recovery-kit");
-    await page.getByLabel("I saved or printed my recovery kit").check();
-    await page.getByRole("button", { name: "Continue" }).click();
+    await saveRecoveryKit(page);
     await page.getByRole("heading", { name: "Your glucose" }).waitFor();
   });
 
   it("imports a Clarity export with a progress bar and sees the dashboard", async () => {
     const { page } = patient;
-    await page.getByRole("link", { name: "Import" }).click();
+    await nav(page, "Import").click();
     const csv = clarityExport({ end, days: 16, intervalMinutes: 15, timeZone: ZONE, full: true });
     await page.getByLabel("Export file").setInputFiles({ name: "clarity-export.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
     await page.getByLabel("Time zone the device clock was set to").selectOption(ZONE);
@@ -60,7 +65,7 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     await page.getByTestId("import-progress").waitFor();
     await expect.poll(() => page.getByTestId("import-summary").textContent(), { timeout: 120_000 }).toMatch(/Imported \d+ records/);
     await screenshot(page, "patient-import");
-    await page.getByRole("link", { name: "Glucose" }).click();
+    await nav(page, "Glucose").click();
     await page.getByTestId("glucose-chart").locator("canvas").first().waitFor();
     await expect.poll(() => page.getByTestId("mean-glucose").textContent()).toMatch(/\d+ mg\/dL/);
     await expect.poll(() => pending(patient).textContent(), { timeout: 120_000 }).toBe("all changes sent");
@@ -71,13 +76,13 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     const { page, context } = patient;
     await context.setOffline(true);
     await expect.poll(() => page.getByTestId("sync-state").textContent()).toBe("Offline");
-    await page.getByRole("link", { name: "Add entry" }).click();
-    await page.getByLabel("Meal", { exact: true }).check();
+    await nav(page, "Add entry").click();
+    await page.getByRole("radio", { name: "Meal" }).check();
     await page.getByLabel("What you ate").fill(MEAL);
     await page.getByLabel("Carbohydrates (g)").fill("47");
     await page.getByRole("button", { name: "Save" }).click();
     await page.getByText("Meal saved on this device").waitFor();
-    await page.getByLabel("Note", { exact: true }).check();
+    await page.getByRole("radio", { name: "Note" }).check();
     await page.getByRole("textbox", { name: "Note" }).fill(NOTE);
     await page.getByRole("button", { name: "Save" }).click();
     await page.getByText("Note saved on this device").waitFor();
@@ -87,7 +92,7 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     await context.setOffline(false);
     await expect.poll(() => pending(patient).textContent(), { timeout: 60_000 }).toBe("all changes sent");
     await expect.poll(() => page.getByTestId("sync-state").textContent()).toBe("Online");
-    await page.getByRole("link", { name: "Glucose" }).click();
+    await nav(page, "Glucose").click();
     await page.getByText(MEAL).waitFor();
   });
 
@@ -95,10 +100,11 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     await clinician.page.goto(`${worker.url}/#/start/grantee`);
     await clinician.page.getByLabel("Choose a handle").fill(handles.clinician);
     await clinician.page.getByRole("button", { name: "Create account" }).click();
+    await saveRecoveryKit(clinician.page);
     await clinician.page.getByRole("heading", { name: "Patients who shared with you" }).waitFor();
 
     const { page } = patient;
-    await page.getByRole("link", { name: "Share" }).click();
+    await nav(page, "Share").click();
     await page.getByLabel("Their handle").fill(handles.clinician);
     await page.getByRole("button", { name: "Find" }).click();
     await page.getByTestId("safety-number").waitFor();
@@ -129,10 +135,10 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
 
   it("invites a caregiver for 48 hours, who sees live readings until the patient revokes", async () => {
     const { page } = patient;
-    await page.getByRole("link", { name: "Share" }).click();
+    await nav(page, "Share").click();
     const inviteForm = page.locator("form", { has: page.getByRole("button", { name: "Create invite link" }) });
     await expect(inviteForm.getByLabel("Access ends after").inputValue()).resolves.toBe(String(48 * 3_600_000));
-    await expect(inviteForm.getByLabel(/^Live/).isChecked()).resolves.toBe(true);
+    await expect(inviteForm.getByRole("checkbox", { name: /Live/ }).isChecked()).resolves.toBe(true);
     await page.getByRole("button", { name: "Create invite link" }).click();
     const url = await page.getByTestId("invite-url").inputValue();
     expect(url).toContain("#invite=");
@@ -141,6 +147,7 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     await g.goto(url);
     await g.getByLabel("Choose a handle").fill(handles.caregiver);
     await g.getByRole("button", { name: "Create account and accept" }).click();
+    await saveRecoveryKit(g);
     // The patient's open app confirms the answer by itself and issues the grant.
     await g.getByTestId("share").filter({ hasText: handles.patient }).getByRole("link", { name: "Open live view" }).click({ timeout: 60_000 });
     await expect.poll(() => g.getByTestId("live-value").textContent(), { timeout: 60_000 }).toMatch(/^\d+$/);
@@ -148,7 +155,7 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     await screenshot(g, "caregiver-live");
 
     // A new reading from the patient's phone reaches the caregiver over the live socket.
-    await page.getByRole("link", { name: "Import" }).click();
+    await nav(page, "Import").click();
     const next = clarityExport({ end: Date.now(), days: 0, intervalMinutes: 5, timeZone: ZONE, last: LIVE_LOW });
     await page.getByLabel("Export file").setInputFiles({ name: "latest.csv", mimeType: "text/csv", buffer: Buffer.from(next) });
     await page.getByRole("button", { name: "Import" }).click();
@@ -156,7 +163,7 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     await expect(g.getByTestId("alert-level").textContent()).resolves.toBe("Low");
     await screenshot(g, "caregiver-live-low");
 
-    await page.getByRole("link", { name: "Who has access" }).click();
+    await nav(page, "Who has access").click();
     const grant = page.getByTestId("grant").filter({ hasText: handles.caregiver });
     await grant.getByRole("button", { name: `Revoke @${handles.caregiver}'s access` }).click();
     await screenshot(page, "patient-grants-revoke");
@@ -168,7 +175,7 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
 
   it("shows the access log to the patient", async () => {
     const { page } = patient;
-    await page.getByRole("link", { name: "Access log" }).click();
+    await nav(page, "Access log").click();
     await page.getByTestId("access-log").waitFor();
     await expect(page.getByTestId("access-log").textContent()).resolves.toContain(handles.clinician);
     await screenshot(page, "patient-access-log");

@@ -5,6 +5,7 @@ import type { Grantee } from "../../../client/index.js";
 import { ErrorText } from "../../components/ErrorText.js";
 import { GrantBanner } from "../../components/GrantBanner.js";
 import { SyncStatusBar } from "../../components/SyncStatusBar.js";
+import { keepSynced } from "../../keepSynced.js";
 import { LiveGlucose } from "./LiveGlucose.js";
 import { Report } from "./Report.js";
 
@@ -15,12 +16,17 @@ export function PatientView({ grantee, grantId, mode }: { grantee: Grantee; gran
   const [error, setError] = useState<unknown>(undefined);
   useEffect(() => {
     let opened: View | undefined;
+    let stopSyncing: (() => void) | undefined;
     grantee.open(grantId).then((v) => {
       opened = v;
       setView(v);
       void v.sync.follow().catch(() => undefined);
+      stopSyncing = keepSynced(v.sync);
     }, setError);
-    return () => opened?.sync.stop();
+    return () => {
+      stopSyncing?.();
+      opened?.close();
+    };
   }, [grantee, grantId]);
   if (error) return <ErrorText error={error} />;
   if (!view) return <p class="loading">Opening the shared data…</p>;

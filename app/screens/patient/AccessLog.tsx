@@ -4,6 +4,13 @@ import { ErrorText } from "../../components/ErrorText.js";
 import { useLoad } from "../../components/useAsync.js";
 import { dateTime } from "../../format.js";
 
+/** "hours 490000-490336, scopes 2" rather than raw JSON. */
+function details(values: Record<string, unknown>): string {
+  return Object.entries(values)
+    .map(([key, value]) => `${key}: ${Array.isArray(value) ? value.join(", ") : String(value)}`)
+    .join("; ");
+}
+
 export function AccessLog({ patient }: { patient: Patient }) {
   const log = useLoad(() => patient.accessLog(), [patient]);
   const entries = [...(log.value ?? [])].reverse();
@@ -33,9 +40,9 @@ export function AccessLog({ patient }: { patient: Patient }) {
               {entries.map((e, i) => (
                 <tr key={i}>
                   <td>{dateTime(e.at)}</td>
-                  <td>{e.actor.handle ? `@${e.actor.handle}` : e.actor.accountId.slice(0, 12)}</td>
+                  <td>{e.actor.handle ? `@${e.actor.handle}` : (e.actor.accountId?.slice(0, 12) ?? "unknown")}</td>
                   <td>{e.action}</td>
-                  <td>{typeof e.detail === "string" ? e.detail : JSON.stringify(e.detail)}</td>
+                  <td>{details(e.details)}</td>
                 </tr>
               ))}
             </tbody>

@@ -29,7 +29,7 @@ function ShareWithContact({ patient }: { patient: Patient }) {
   const find = useAction(async () => {
     const found = await patient.findContact(handle);
     setContact(found);
-    setVerified(found.verified);
+    setVerified(found.verifiedAt !== undefined);
   });
   const verify = useAction(async (accountId: string) => {
     await patient.verifyContact(accountId);

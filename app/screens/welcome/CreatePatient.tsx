@@ -3,7 +3,7 @@ import { useState } from "preact/hooks";
 import { Patient } from "../../../client/index.js";
 import { ErrorText } from "../../components/ErrorText.js";
 import { useAction } from "../../components/useAsync.js";
-import type { Device } from "../../device.js";
+import { openOptions, type Device } from "../../device.js";
 import { go } from "../../router.js";
 import { HandleField } from "./HandleField.js";
 import { RecoveryKit } from "./RecoveryKit.js";
@@ -11,7 +11,7 @@ import { RecoveryKit } from "./RecoveryKit.js";
 export function CreatePatient({ server, onReady }: { server: string; onReady: (device: Device) => void }) {
   const [handle, setHandle] = useState("");
   const [created, setCreated] = useState<{ patient: Patient; recoveryCode: string } | undefined>(undefined);
-  const create = useAction(async () => setCreated(await Patient.create({ server, handle })));
+  const create = useAction(async () => setCreated(await Patient.create({ ...openOptions(server), handle })));
   if (created)
     return (
       <RecoveryKit

@@ -4,7 +4,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { Patient } from "../../../client/index.js";
 import { ErrorText } from "../../components/ErrorText.js";
-import type { Device } from "../../device.js";
+import { openOptions, type Device } from "../../device.js";
 import { go } from "../../router.js";
 
 export function LinkThisDevice({ server, onReady }: { server: string; onReady: (device: Device) => void }) {
@@ -14,7 +14,7 @@ export function LinkThisDevice({ server, onReady }: { server: string; onReady: (
   useEffect(() => {
     let current = true;
     (async () => {
-      const link = await Patient.requestLink({ server });
+      const link = await Patient.requestLink(openOptions(server));
       if (!current) return;
       setCode(link.code);
       const words = await link.sas();

@@ -3,14 +3,14 @@ import { useState } from "preact/hooks";
 import { Patient } from "../../../client/index.js";
 import { ErrorText } from "../../components/ErrorText.js";
 import { useAction } from "../../components/useAsync.js";
-import type { Device } from "../../device.js";
+import { openOptions, type Device } from "../../device.js";
 import { go } from "../../router.js";
 
 export function Recover({ server, onReady }: { server: string; onReady: (device: Device) => void }) {
   const [handle, setHandle] = useState("");
   const [code, setCode] = useState("");
   const recover = useAction(async () => {
-    const patient = await Patient.recover({ server, handle, recoveryCode: code });
+    const patient = await Patient.recover({ ...openOptions(server), handle, recoveryCode: code });
     go("/");
     onReady({ role: "patient", patient });
   });
