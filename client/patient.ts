@@ -3,7 +3,7 @@
 import { type AccessLogEntry, verifyAccessLogChain } from "../shared/accessLog.js";
 import { verify } from "../shared/accountKeys.js";
 import { bytesEqual, fromBase64Url, toHex } from "../shared/bytes.js";
-import { MalformedInput, RequestRefused, RollbackDetected, UnverifiedRecipient } from "../shared/errors.js";
+import { InvalidSignature, MalformedInput, RequestRefused, RollbackDetected, StewardError, UnverifiedRecipient } from "../shared/errors.js";
 import { issueGrant, type GrantScopeInput, type Recipient } from "../shared/grant.js";
 import { decodeGrantWire, MAX_GENERATIONS_PER_ENTRY, type GrantPolicy } from "../shared/grantCodec.js";
 import { accountIdOf } from "../shared/keyBundle.js";
@@ -244,10 +244,13 @@ export class Patient extends AccountDevice {
 
   /**
    * Issues the grants of invites that were answered: the answer's MAC proves it was made with the
-   * link, so the answering account's keys are pinned as verified. Expired invites are dropped.
+   * link, so the answering account's keys are pinned as verified. Expired invites are dropped. An
+   * answer that does not verify withdraws its invite (the link may have leaked) and, once every
+   * other invite was handled, raises InvalidSignature saying so.
    */
   async completeInvites(): Promise<GrantInfo[]> {
     const issued: GrantInfo[] = [];
+    const refused: string[] = [];
     for (const invite of [...this.ring.invites]) {
       let slot;
       try {
@@ -261,15 +264,27 @@ export class Patient extends AccountDevice {
       }
       const answer = slot.messages[1];
       if (!answer) continue;
-      const bundle = openInviteAnswer(invite.secret, fromBase64Url(answer.body, "invite answer"), answer.from);
-      const contact = await this.contactById(toHex(accountIdOf(bundle.signKey)));
-      if (!bytesEqual(contact.bundle.signKey, bundle.signKey) || !bytesEqual(contact.bundle.boxKey, bundle.boxKey)) {
-        throw new UnverifiedRecipient(`the keys that answered the invite differ from ${contact.handle}'s published keys; no grant was issued`);
+      let bundle;
+      let contact;
+      try {
+        bundle = openInviteAnswer(invite.secret, fromBase64Url(answer.body, "invite answer"), answer.from);
+        contact = await this.contactById(toHex(accountIdOf(bundle.signKey)));
+        if (!bytesEqual(contact.bundle.signKey, bundle.signKey) || !bytesEqual(contact.bundle.boxKey, bundle.boxKey)) {
+          throw new UnverifiedRecipient(`the keys that answered differ from ${contact.handle}'s published keys`);
+        }
+      } catch (error) {
+        if (!(error instanceof StewardError)) throw error;
+        refused.push(`${error.message}`);
+        await this.closeInvite(invite.id);
+        continue;
       }
       await this.verifyContact(contact.accountId, "invite");
       const options = { scopes: invite.scopes, from: invite.fromHour * MS_PER_HOUR, to: (invite.toHour + 1) * MS_PER_HOUR - 1, expiresAt: invite.grantExpiresAt, live: invite.live, write: invite.write };
       issued.push(await this.issue({ bundle: contact.bundle, verified: true }, options));
       await this.closeInvite(invite.id);
+    }
+    if (refused.length > 0) {
+      throw new InvalidSignature(`an invite was answered by someone who could not prove they hold the link (${refused.join("; ")}); it has been withdrawn, so create a new one`);
     }
     return issued;
   }
