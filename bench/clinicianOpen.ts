@@ -1,0 +1,122 @@
+// Scenario 1: a patient writes 90 days and syncs; a clinician with a 90-day
+// glucose + insulin + events grant opens it from an empty device: log in, find the grant in the
+// inbox, pull, verify and decrypt, materialise the records, compute the screen. The peer opens the
+// same records from y-websocket's server, unencrypted.
+import { performance } from "node:perf_hooks";
+import * as Y from "yjs";
+import { fromBase64Url, toHex } from "../shared/bytes.js";
+import { openGrant } from "../shared/grant.js";
+import { ServerApi } from "../client/api/serverApi.js";
+import { grantKeySource } from "../client/keySource.js";
+import { scopeTags } from "../client/keyRing.js";
+import { HOUR, type PatientData } from "./data.js";
+import { device, grantFor, postGrant, registerGrantee, registerPatient } from "./steward.js";
+import { since } from "./stats.js";
+import { clinicianView, type ClinicianView } from "./view.js";
+import { afterLogin, recordingFetch, startCountingRelay, type RequestRecord } from "./wire.js";
+import { connectYjs, readRecords, serverHolds, synced, writeRecords, type SyncRequests, type YjsServer } from "./yjsServer.js";
+
+export interface StewardOpen {
+  readonly view: ClinicianView;
+  readonly envelopes: number;
+  readonly ms: { total: number; login: number; inboxAndGrant: number; pullNetwork: number; ingest: number; materialise: number; compute: number };
+  readonly wire: { up: number; down: number };
+  /** Requests after the session exists (inbox and pulls). */
+  readonly requestsAfterLogin: number;
+  readonly pulls: number;
+  /** Bytes of the glucose envelopes alone, as stored (what a glucose-only view would fetch). */
+  readonly glucoseEnvelopeBytes: number;
+  /** Patient side, for context: writing the 90 days locally and pushing them. */
+  readonly setup: { writeMs: number; pushMs: number };
+}
+
+export async function stewardClinicianOpen(server: string, data: PatientData, end: number): Promise<StewardOpen> {
+  const patient = await registerPatient(server);
+  const phone = patient.device();
+  let start = performance.now();
+  await phone.records.put([...data.glucose, ...data.insulin, ...data.events]);
+  const writeMs = since(start);
+  start = performance.now();
+  await phone.sync.sync();
+  const pushMs = since(start);
+
+  const clinician = await registerGrantee(server, "clinic");
+  const toHour = Math.floor(end / HOUR);
+  await postGrant(patient, grantFor(patient, clinician.keys, { scopes: ["glucose", "insulin", "events"], fromHour: toHour - 90 * 24, toHour, expiresAt: end + 30 * 24 * HOUR }));
+
+  // The cold client: a new database, no session, nothing cached; its traffic goes through the relay.
+  const relay = await startCountingRelay(server);
+  const requests: RequestRecord[] = [];
+  try {
+    const api = new ServerApi(relay.url, clinician.keys, recordingFetch(requests));
+    const t0 = performance.now();
+    await api.ensureSession();
+    const tLogin = performance.now();
+    const entry = (await api.inbox()).find((e) => e.patientId === patient.api.accountId);
+    if (!entry) throw new Error("the clinician's inbox does not hold the patient's grant");
+    const opened = openGrant(fromBase64Url(entry.grant), clinician.keys, patient.ring.account.signKey);
+    const view = device(grantKeySource(opened, clinician.keys.signKey), clinician.keys, api);
+    const tGrant = performance.now();
+    await view.sync.pull();
+    const tPulled = performance.now();
+    const range = { from: end - 90 * 24 * HOUR, to: end };
+    const [glucose, insulin, events] = [await view.records.query({ scope: "glucose", ...range }), await view.records.query({ scope: "insulin", ...range }), await view.records.query({ scope: "events", ...range })];
+    const tMaterialised = performance.now();
+    const screen = clinicianView(glucose, insulin, events);
+    const tEnd = performance.now();
+
+    const pulls = requests.filter((r) => r.path.endsWith("/envelopes"));
+    const pullNetwork = pulls.reduce((sum, r) => sum + r.ms, 0);
+    const glucoseTag = toHex(scopeTags(patient.ring.data!).get("glucose")!);
+    const stored = await view.db.envelopes.toArray();
+    return {
+      view: screen,
+      envelopes: stored.length,
+      ms: { total: tEnd - t0, login: tLogin - t0, inboxAndGrant: tGrant - tLogin, pullNetwork, ingest: tPulled - tGrant - pullNetwork, materialise: tMaterialised - tPulled, compute: tEnd - tMaterialised },
+      wire: { ...relay.count },
+      requestsAfterLogin: afterLogin(requests).length,
+      pulls: pulls.length,
+      glucoseEnvelopeBytes: stored.filter((e) => e.tag === glucoseTag).reduce((sum, e) => sum + e.bytes.length, 0),
+      setup: { writeMs, pushMs },
+    };
+  } finally {
+    await relay.stop();
+  }
+}
+
+export interface PeerOpen {
+  readonly view: ClinicianView;
+  readonly ms: { total: number; sync: number; materialise: number; compute: number };
+  readonly wire: { up: number; down: number };
+  /** Sync-step-1 requests the client sent before it had the data. */
+  readonly syncRequests: number;
+}
+
+/** The same 90 days in an unencrypted Y.Doc on y-websocket's server, opened by a fresh client. */
+export async function peerClinicianOpen(server: YjsServer, data: PatientData, end: number): Promise<PeerOpen> {
+  const room = `clinic-${end}-${Math.random().toString(36).slice(2)}`;
+  const writer = new Y.Doc();
+  writeRecords(writer, [...data.glucose, ...data.insulin, ...data.events]);
+  const upload = connectYjs(server.url, room, writer);
+  await serverHolds(server, room, ["glucose", "insulin", "events"], data.glucose.length + data.insulin.length + data.events.length);
+  upload.destroy();
+
+  const relay = await startCountingRelay(server.url);
+  const requests: SyncRequests = { count: 0 };
+  try {
+    const t0 = performance.now();
+    const doc = new Y.Doc();
+    const provider = connectYjs(relay.url, room, doc, requests);
+    await synced(provider);
+    const tSynced = performance.now();
+    const range = [end - 90 * 24 * HOUR, end] as const;
+    const [glucose, insulin, events] = [readRecords(doc, "glucose", ...range), readRecords(doc, "insulin", ...range), readRecords(doc, "events", ...range)];
+    const tMaterialised = performance.now();
+    const screen = clinicianView(glucose, insulin, events);
+    const tEnd = performance.now();
+    provider.destroy();
+    return { view: screen, ms: { total: tEnd - t0, sync: tSynced - t0, materialise: tMaterialised - tSynced, compute: tEnd - tMaterialised }, wire: { ...relay.count }, syncRequests: requests.count };
+  } finally {
+    await relay.stop();
+  }
+}

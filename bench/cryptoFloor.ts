@@ -1,0 +1,70 @@
+// Scenario 5: how fast libsodium's primitives run here, and what one envelope costs to open in
+// full (hash the body, verify the signature, derive the leaf key, check the commitment, decrypt),
+// so the 90-day open can be compared with the crypto it cannot avoid.
+import { createAccountKeys } from "../shared/accountKeys.js";
+import { openEnvelope } from "../shared/envelope.js";
+import { decodeEnvelope } from "../shared/envelopeCodec.js";
+import { sodium } from "../shared/sodium.js";
+import { newKeyRing } from "../client/keyRing.js";
+import { ownKeySource } from "../client/keySource.js";
+import { StewardDatabase } from "../client/store/database.js";
+import { RecordStore } from "../client/store/recordStore.js";
+import { ShardStore } from "../client/store/shards.js";
+import { HOUR, type PatientData } from "./data.js";
+import { medianTime } from "./stats.js";
+
+export interface CryptoFloor {
+  /** XChaCha20-Poly1305 decryption of 64 KiB messages, MB/s. */
+  readonly aeadMBps: number;
+  /** Decryptions per second of a 2.5 KiB message (one hour of CGM readings, padded). */
+  readonly aeadSmallPerSec: number;
+  readonly ed25519VerifyPerSec: number;
+  /** Bytes of one real glucose envelope (an hour of readings). */
+  readonly envelopeBytes: number;
+  /** One envelope opened in full, as ShardStore does it, in microseconds. */
+  readonly envelopeOpenUs: number;
+}
+
+function perSecond(ms: number, ops: number): number {
+  return (ops * 1000) / ms;
+}
+
+export async function cryptoFloor(data: PatientData, iterations: number): Promise<CryptoFloor> {
+  const s = sodium();
+  const key = s.crypto_aead_xchacha20poly1305_ietf_keygen();
+  const nonce = s.randombytes_buf(24);
+  const ad = s.randombytes_buf(150);
+  const big = s.crypto_aead_xchacha20poly1305_ietf_encrypt(s.randombytes_buf(65_536), ad, null, nonce, key);
+  const small = s.crypto_aead_xchacha20poly1305_ietf_encrypt(s.randombytes_buf(2_560), ad, null, nonce, key);
+  const bigMs = await medianTime(5, () => {
+    for (let i = 0; i < iterations / 10; i++) s.crypto_aead_xchacha20poly1305_ietf_decrypt(null, big, ad, nonce, key);
+  });
+  const smallMs = await medianTime(5, () => {
+    for (let i = 0; i < iterations; i++) s.crypto_aead_xchacha20poly1305_ietf_decrypt(null, small, ad, nonce, key);
+  });
+  const signer = createAccountKeys();
+  const message = s.randombytes_buf(200);
+  const signature = s.crypto_sign_detached(message, signer.signSecretKey);
+  const verifyMs = await medianTime(5, () => {
+    for (let i = 0; i < iterations; i++) s.crypto_sign_verify_detached(signature, message, signer.signKey);
+  });
+
+  // A real envelope: one hour of the benchmark's readings written through the record store.
+  const ring = newKeyRing(createAccountKeys(), true);
+  const keys = ownKeySource(ring.account.signKey, ring.data!);
+  const shards = new ShardStore(new StewardDatabase(`bench-crypto-${Date.now()}`), keys, { signKey: ring.account.signKey, signSecretKey: ring.account.signSecretKey, deviceId: s.randombytes_buf(16) });
+  const hour = Math.floor(data.glucose[0]!.time / HOUR);
+  await new RecordStore(shards).put(data.glucose.filter((r) => Math.floor(r.time / HOUR) === hour));
+  const [stored] = await shards.pending();
+  const bytes = stored!.bytes;
+  const openMs = await medianTime(5, () => {
+    for (let i = 0; i < iterations; i++) openEnvelope(decodeEnvelope(bytes), keys.leaf("glucose", 1, hour));
+  });
+  return {
+    aeadMBps: (65_536 * (iterations / 10)) / 1e6 / (bigMs / 1000),
+    aeadSmallPerSec: perSecond(smallMs, iterations),
+    ed25519VerifyPerSec: perSecond(verifyMs, iterations),
+    envelopeBytes: bytes.length,
+    envelopeOpenUs: (openMs * 1000) / iterations,
+  };
+}

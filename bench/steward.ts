@@ -1,0 +1,85 @@
+// Steward clients for the benchmarks, built the way the SDK's README shows: a key ring, a Dexie
+// database of its own (fake-indexeddb in Node), the shard and record stores, and the sync engine
+// over HTTP to the real worker.
+import { createAccountKeys, type AccountKeys } from "../shared/accountKeys.js";
+import { toBase64Url } from "../shared/bytes.js";
+import { issueGrant, type IssuedGrant } from "../shared/grant.js";
+import type { Scope } from "../shared/records.js";
+import { ServerApi } from "../client/api/serverApi.js";
+import { newKeyRing, scopeTags, type KeyRing } from "../client/keyRing.js";
+import { ownKeySource, type KeySource } from "../client/keySource.js";
+import { StewardDatabase } from "../client/store/database.js";
+import { RecordStore } from "../client/store/recordStore.js";
+import { ShardStore } from "../client/store/shards.js";
+import { HttpTransport } from "../client/sync/httpTransport.js";
+import { SyncEngine } from "../client/sync/syncEngine.js";
+
+export interface Device {
+  readonly db: StewardDatabase;
+  readonly shards: ShardStore;
+  readonly records: RecordStore;
+  readonly sync: SyncEngine;
+}
+
+let databases = 0;
+const run = Date.now().toString(36);
+
+/** A unique handle per account, so runs against the same worker never collide. */
+export function handle(role: string): string {
+  return `${role}-${run}-${databases++}`;
+}
+
+/** One device: its own empty IndexedDB database, reading and writing with `keys`. */
+export function device(keys: KeySource, account: AccountKeys, api: ServerApi): Device {
+  const db = new StewardDatabase(`bench-${databases++}`);
+  const shards = new ShardStore(db, keys, { signKey: account.signKey, signSecretKey: account.signSecretKey, deviceId: crypto.getRandomValues(new Uint8Array(16)) });
+  return { db, shards, records: new RecordStore(shards), sync: new SyncEngine(shards, new HttpTransport(api), { baseMs: 100, maxMs: 1_000 }) };
+}
+
+export interface PatientAccount {
+  readonly ring: KeyRing;
+  readonly api: ServerApi;
+  /** A fresh device of this patient (a new database, the same keys). */
+  device(): Device;
+}
+
+export async function registerPatient(server: string, fetcher?: typeof fetch): Promise<PatientAccount> {
+  const ring = newKeyRing(createAccountKeys(), true);
+  const api = new ServerApi(server, ring.account, fetcher);
+  await api.register(handle("patient"));
+  return { ring, api, device: () => device(ownKeySource(ring.account.signKey, ring.data!), ring.account, api) };
+}
+
+export async function registerGrantee(server: string, role: string): Promise<{ keys: AccountKeys; api: ServerApi }> {
+  const keys = createAccountKeys();
+  const api = new ServerApi(server, keys);
+  await api.register(handle(role));
+  return { keys, api };
+}
+
+export interface ShareOptions {
+  readonly scopes: readonly Scope[];
+  readonly fromHour: number;
+  readonly toHour: number;
+  readonly expiresAt: number;
+  readonly live?: boolean;
+}
+
+/** Issues a grant over every generation of the scopes (the caller verified the grantee) and posts it. */
+export function grantFor(patient: PatientAccount, grantee: AccountKeys, options: ShareOptions): IssuedGrant {
+  const data = patient.ring.data!;
+  const tags = scopeTags(data);
+  return issueGrant({
+    patient: patient.ring.account,
+    recipient: { bundle: grantee.bundle, verified: true },
+    scopes: options.scopes.map((scope) => ({ scope, scopeTag: tags.get(scope)!, generations: [...data.scopes[scope].roots].map(([generation, root]) => ({ generation, root })) })),
+    fromHour: options.fromHour,
+    toHour: options.toHour,
+    expiresAt: options.expiresAt,
+    live: options.live ?? false,
+  });
+}
+
+export async function postGrant(patient: PatientAccount, grant: IssuedGrant): Promise<void> {
+  await patient.api.request("POST", `/v1/patients/${patient.api.accountId}/grants`, { auth: true, json: { grant: toBase64Url(grant.wire) } });
+}
