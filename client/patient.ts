@@ -64,7 +64,7 @@ export class Patient extends AccountDevice {
       deviceId: this.deviceId,
     });
     this.records = new RecordStore(shards);
-    this.sync = new SyncEngine(shards, new HttpTransport(this.api, state.options.WebSocket ? { WebSocket: state.options.WebSocket } : {}));
+    this.sync = new SyncEngine(shards, new HttpTransport(this.api, state.options.WebSocket ? { WebSocket: state.options.WebSocket } : {}), undefined, () => this.refreshKeyRing());
   }
 
   /** Creates the account (needs the server once). Show `recoveryCode` to the person to keep safe. */

@@ -132,30 +132,66 @@ export class ShardStore {
   private async appendLocal(scope: Scope, hour: number, generation: number, update: Uint8Array, kind: "update" | "compaction" = "update"): Promise<StoredEnvelope> {
     return this.db.transaction("rw", this.db.envelopes, this.db.outbox, this.db.cursors, async () => {
       const cursor = await this.cursor();
-      const own = cursor.heads[deviceKey({ authorKey: this.author.signKey, deviceId: this.author.deviceId })];
-      const envelope = sealEnvelope({
-        header: {
-          kind,
-          patientId: this.keys.patientId,
-          scopeTag: this.keys.tagOf(scope),
-          generation,
-          hour,
-          envelopeId: sodium().randombytes_buf(16),
-          authorKey: this.author.signKey,
-          deviceId: this.author.deviceId,
-          seq: (own?.seq ?? 0) + 1,
-          prevHash: own ? fromHex(own.link, 32) : ZERO_HASH,
-        },
-        plaintext: update,
-        leaf: this.keys.leaf(scope, generation, hour),
-        authorSecretKey: this.author.signSecretKey,
-      });
-      advanceChain(cursor.heads, envelope.header, envelopeLink(envelope.headerBytes, envelope.body.length, envelope.bodyHash), true);
-      const stored: StoredEnvelope = { id: toHex(envelope.header.envelopeId), patient: this.patient, tag: toHex(envelope.header.scopeTag), hour, generation, seq: 0, bytes: encodeEnvelope(envelope) };
+      const stored = this.sealNext(cursor, scope, hour, generation, update, kind);
       await this.db.envelopes.add(stored);
       await this.db.outbox.add({ id: stored.id, patient: this.patient });
       await this.db.cursors.put(cursor);
       return stored;
+    });
+  }
+
+  /** Seals `update` as this device's next envelope and advances its own chain head in `cursor`. */
+  private sealNext(cursor: Cursor, scope: Scope, hour: number, generation: number, update: Uint8Array, kind: "update" | "compaction"): StoredEnvelope {
+    const own = cursor.heads[deviceKey({ authorKey: this.author.signKey, deviceId: this.author.deviceId })];
+    const envelope = sealEnvelope({
+      header: {
+        kind,
+        patientId: this.keys.patientId,
+        scopeTag: this.keys.tagOf(scope),
+        generation,
+        hour,
+        envelopeId: sodium().randombytes_buf(16),
+        authorKey: this.author.signKey,
+        deviceId: this.author.deviceId,
+        seq: (own?.seq ?? 0) + 1,
+        prevHash: own ? fromHex(own.link, 32) : ZERO_HASH,
+      },
+      plaintext: update,
+      leaf: this.keys.leaf(scope, generation, hour),
+      authorSecretKey: this.author.signSecretKey,
+    });
+    advanceChain(cursor.heads, envelope.header, envelopeLink(envelope.headerBytes, envelope.body.length, envelope.bodyHash), true);
+    return { id: toHex(envelope.header.envelopeId), patient: this.patient, tag: toHex(envelope.header.scopeTag), hour, generation, seq: 0, bytes: encodeEnvelope(envelope) };
+  }
+
+  /**
+   * Re-seals every unsent envelope under the current key generation, in order, continuing this
+   * device's chain from the last envelope the server accepted. For a device that wrote offline while
+   * another device rotated the keys: the server refuses the old generation, and nothing of what was
+   * written may be lost. Only for envelopes the server never stored (it refused their batch).
+   */
+  async resealPending(): Promise<number> {
+    return this.db.transaction("rw", this.db.envelopes, this.db.outbox, this.db.cursors, async () => {
+      const pending = await this.pending();
+      if (pending.length === 0) return 0;
+      const cursor = await this.cursor();
+      const own = deviceKey({ authorKey: this.author.signKey, deviceId: this.author.deviceId });
+      const first = decodeEnvelopeHeader(splitEnvelopePrefix(pending[0]!.bytes).headerBytes);
+      if (first.seq === 1) delete cursor.heads[own];
+      else cursor.heads[own] = { seq: first.seq - 1, link: toHex(first.prevHash) };
+      for (const old of pending) {
+        const envelope = decodeEnvelope(old.bytes);
+        const scope = this.keys.scopeOfTag(envelope.header.scopeTag);
+        if (!scope) throw new OutsideGrant("an unsent envelope belongs to a scope this device has no key for");
+        const update = openEnvelope(envelope, this.keys.leaf(scope, envelope.header.generation, envelope.header.hour));
+        const fresh = this.sealNext(cursor, scope, envelope.header.hour, this.keys.writeGeneration(scope, envelope.header.hour), update, envelope.header.kind);
+        await this.db.outbox.where("id").equals(old.id).delete();
+        await this.db.envelopes.delete(old.id);
+        await this.db.envelopes.add(fresh);
+        await this.db.outbox.add({ id: fresh.id, patient: this.patient });
+      }
+      await this.db.cursors.put(cursor);
+      return pending.length;
     });
   }
 

@@ -48,6 +48,8 @@ export class SyncEngine {
     private readonly shards: ShardStore,
     private readonly transport: SyncTransport,
     private readonly backoff: BackoffOptions = { baseMs: 500, maxMs: 30_000 },
+    /** Fetches keys another device rotated, when the server says a write used an old generation. */
+    private readonly refreshKeys?: () => Promise<void>,
   ) {}
 
   get status(): SyncStatus {
@@ -84,6 +86,7 @@ export class SyncEngine {
 
   /** Sends the outbox in batches. A crash between send and ack resends: the server stores each id once. */
   async push(): Promise<void> {
+    let recovered = false;
     for (;;) {
       const pending = await this.shards.pending(MAX_BATCH_ENVELOPES);
       if (pending.length === 0) return;
@@ -94,9 +97,37 @@ export class SyncEngine {
         batch.push(p);
         bytes += 4 + p.bytes.length;
       }
-      const seqs = await this.transport.push(this.shards.patient, batch.map((p) => p.bytes));
-      if (seqs.length !== batch.length) throw new MalformedInput(`the server acknowledged ${seqs.length} of ${batch.length} envelopes`);
-      await this.shards.acknowledge(batch.map((p, i) => ({ id: p.id, seq: seqs[i]! })));
+      try {
+        await this.send(batch);
+      } catch (error) {
+        if (recovered || !this.refreshKeys || !(error instanceof RequestRefused && error.reason === "stale_generation")) throw error;
+        recovered = true;
+        await this.recoverFromRotation();
+      }
+    }
+  }
+
+  private async send(batch: readonly { id: string; bytes: Uint8Array }[]): Promise<void> {
+    const seqs = await this.transport.push(this.shards.patient, batch.map((p) => p.bytes));
+    if (seqs.length !== batch.length) throw new MalformedInput(`the server acknowledged ${seqs.length} of ${batch.length} envelopes`);
+    await this.shards.acknowledge(batch.map((p, i) => ({ id: p.id, seq: seqs[i]! })));
+  }
+
+  /**
+   * Another device rotated the keys while this one wrote offline. Envelopes the server already holds
+   * (a lost ack) are sent one by one and acknowledged; from the first it refuses on, none can be
+   * stored (each must continue the chain), so those are re-sealed under the new keys and sent again.
+   */
+  private async recoverFromRotation(): Promise<void> {
+    await this.refreshKeys!();
+    for (const p of await this.shards.pending()) {
+      try {
+        await this.send([p]);
+      } catch (error) {
+        if (!(error instanceof RequestRefused && error.reason === "stale_generation")) throw error;
+        await this.shards.resealPending();
+        return;
+      }
     }
   }
 

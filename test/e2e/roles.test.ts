@@ -86,6 +86,30 @@ describe("patient devices", () => {
     await laptop.close();
   });
 
+  it("a device that wrote offline while another rotated the keys re-seals its writes under the new keys and loses none (T23)", async () => {
+    const { patient: phone } = await Patient.create({ server: worker.url, handle: `rot${unique()}`, database: `rot-phone-${unique()}` });
+    const laptopNet = network();
+    const request = await Patient.requestLink({ server: worker.url, database: `rot-laptop-${unique()}`, fetch: laptopNet.fetch });
+    const approval = await phone.approveLink(request.code);
+    await request.sas();
+    await approval.confirm();
+    const laptop = await request.complete();
+    const t = Date.now() - HOUR;
+    await laptop.records.put([cgm("before", t, 100)]);
+    await laptop.sync.sync();
+
+    laptopNet.state.online = false;
+    await laptop.records.put([cgm("offline-1", t + 300_000, 101), cgm("offline-2", t + 600_000, 102)]);
+    await phone.revokeEverything();
+    laptopNet.state.online = true;
+    await laptop.sync.sync();
+    expect(laptop.sync.status.pending).toBe(0);
+    await phone.sync.sync();
+    expect((await phone.records.query({ scope: "glucose", from: t - 1, to: Date.now() })).map((r) => r.id)).toEqual(["before", "offline-1", "offline-2"]);
+    await phone.close();
+    await laptop.close();
+  });
+
   it("recovers on a new device from the recovery code; a wrong code or a typo is refused clearly", async () => {
     const handle = `rec${unique()}`;
     const { patient, recoveryCode } = await Patient.create({ server: worker.url, handle, database: `rec-${unique()}` });
