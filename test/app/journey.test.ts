@@ -63,7 +63,7 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     await page.getByLabel("Time zone the device clock was set to").selectOption(ZONE);
     await page.getByRole("button", { name: "Import" }).click();
     await page.getByTestId("import-progress").waitFor();
-    await expect.poll(() => page.getByTestId("import-summary").textContent(), { timeout: 120_000 }).toMatch(/Imported \d+ records/);
+    await expect.poll(() => page.getByTestId("import-summary").textContent(), { timeout: 120_000 }).toMatch(/Imported \d+ new records from clarity-export\.csv \(Dexcom Clarity\)/);
     await screenshot(page, "patient-import");
     await nav(page, "Glucose").click();
     await page.getByTestId("glucose-chart").locator("canvas").first().waitFor();
@@ -88,6 +88,11 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     await page.getByText("Note saved on this device").waitFor();
     await expect.poll(() => pending(patient).textContent()).toMatch(/^[1-9]\d* changes? waiting to sync$/);
     await screenshot(page, "patient-offline-entry");
+    // Still offline: the app starts from the service worker's cache and the data from IndexedDB.
+    await page.goto(`${worker.url}/#/`);
+    await page.getByText(MEAL).waitFor();
+    await expect.poll(() => pending(patient).textContent()).toMatch(/^[1-9]\d* changes? waiting to sync$/);
+    await screenshot(page, "patient-offline-reload");
 
     await context.setOffline(false);
     await expect.poll(() => pending(patient).textContent(), { timeout: 60_000 }).toBe("all changes sent");

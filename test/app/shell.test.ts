@@ -20,7 +20,7 @@ describe.skipIf(chromiumMissing)("app shell", () => {
   it("shows the welcome screen, and loads again offline after the first visit", async () => {
     const { context, page } = await person(browser, { phone: true });
     await page.goto(worker.url);
-    await expect(page.getByRole("heading", { name: "Welcome to Steward" }).isVisible()).resolves.toBe(true);
+    await page.getByRole("heading", { name: "Welcome to Steward" }).waitFor();
     await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
     await screenshot(page, "welcome");
 

@@ -1,59 +1,43 @@
 // Import of a device export (CareLink CSV, Dexcom Clarity CSV, Nightscout JSON) chosen with the
-// file picker. The file is read and encrypted on this device; only ciphertext is ever sent.
-import { useState } from "preact/hooks";
+// file picker. The format is recognised from the content; the file is read and encrypted on this
+// device, and only ciphertext is ever sent.
+import { useRef, useState } from "preact/hooks";
 import type { Patient } from "../../../client/index.js";
-import { importCareLink } from "../../../client/import/carelink.js";
-import { importClarity } from "../../../client/import/clarity.js";
-import { importNightscout } from "../../../client/import/nightscout.js";
-import type { ImportEvent, ImportInput, ImportOptions } from "../../../client/import/types.js";
-import type { StewardRecord } from "../../../shared/records.js";
+import { importFile, type ImportSummary } from "../../../client/import/importFile.js";
 import { ErrorText } from "../../components/ErrorText.js";
 import { TimeZoneSelect } from "../../components/TimeZoneSelect.js";
 import { useAction } from "../../components/useAsync.js";
 import { localTimeZone } from "../../format.js";
 
-const FORMATS = {
-  clarity: { label: "Dexcom Clarity CSV", read: importClarity },
-  carelink: { label: "Medtronic CareLink CSV", read: importCareLink },
-  nightscout: { label: "Nightscout JSON (entries or treatments)", read: importNightscout },
-} satisfies Record<string, { label: string; read: (input: ImportInput, options: ImportOptions) => AsyncIterable<ImportEvent> }>;
-type Format = keyof typeof FORMATS;
+const FORMAT_NAMES: Record<ImportSummary["format"], string> = {
+  "carelink-legacy": "CareLink (older export)",
+  "carelink-current": "CareLink",
+  clarity: "Dexcom Clarity",
+  nightscout: "Nightscout",
+};
 
-/** Records are written in batches, so a large file never holds every record in memory at once. */
-const BATCH = 1_000;
-
-interface Progress {
-  done: number;
-  total: number;
+function describe(summary: ImportSummary, name: string): string {
+  const parts = [`Imported ${summary.recordsWritten} new record${summary.recordsWritten === 1 ? "" : "s"} from ${name} (${FORMAT_NAMES[summary.format]})`];
+  if (summary.duplicates > 0) parts.push(`${summary.duplicates} were already here`);
+  const skipped = summary.skipped.filter((s) => s.reason !== "header").length;
+  if (skipped > 0) parts.push(`${skipped} rows skipped`);
+  return `${parts.join("; ")}.`;
 }
 
 export function ImportFile({ patient }: { patient: Patient }) {
   const [file, setFile] = useState<File | undefined>(undefined);
-  const [format, setFormat] = useState<Format>("clarity");
   const [timeZone, setTimeZone] = useState(localTimeZone);
-  const [progress, setProgress] = useState<Progress | undefined>(undefined);
-  const [summary, setSummary] = useState<string | undefined>(undefined);
+  const [fraction, setFraction] = useState<number | undefined>(undefined);
+  const [summary, setSummary] = useState<ImportSummary | undefined>(undefined);
+  const abort = useRef<AbortController | undefined>(undefined);
   const run = useAction(async (chosen: File) => {
     setSummary(undefined);
-    setProgress({ done: 0, total: chosen.size });
-    let batch: StewardRecord[] = [];
-    let records = 0;
-    let skipped = 0;
-    for await (const event of FORMATS[format].read(chosen.stream(), { timeZone, totalBytes: chosen.size })) {
-      if (event.kind === "record") batch.push(event.record);
-      else if (event.kind === "skipped") skipped += event.reason === "header" ? 0 : 1;
-      else setProgress({ done: event.bytesDone, total: chosen.size });
-      if (batch.length >= BATCH) {
-        await patient.records.put(batch);
-        records += batch.length;
-        batch = [];
-      }
-    }
-    await patient.records.put(batch);
-    records += batch.length;
-    setProgress({ done: chosen.size, total: chosen.size });
-    setSummary(`Imported ${records} records from ${chosen.name}${skipped > 0 ? `; ${skipped} rows skipped` : ""}.`);
-    if (navigator.onLine) void patient.sync.sync().catch(() => undefined);
+    setFraction(0);
+    abort.current = new AbortController();
+    const result = await importFile(patient.records, chosen, { timeZone, signal: abort.current.signal, onProgress: (p) => setFraction(p.fraction) });
+    setSummary(result);
+    // Offline this fails fast and the status bar shows what waits; keepSynced sends it later.
+    void patient.sync.sync().catch(() => undefined);
   });
   return (
     <>
@@ -65,35 +49,34 @@ export function ImportFile({ patient }: { patient: Patient }) {
           if (file) void run.run(file);
         }}
       >
-        <p class="hint">Importing the same file again adds nothing twice.</p>
+        <p class="hint">A Medtronic CareLink CSV, a Dexcom Clarity CSV, or a Nightscout entries or treatments JSON file. Importing the same file again adds nothing twice.</p>
         <label for="import-file">Export file</label>
         <input id="import-file" type="file" accept=".csv,.json,.txt,text/csv,application/json" onChange={(e) => setFile((e.target as HTMLInputElement).files?.[0])} />
-        <label for="import-format">Kind of export</label>
-        <select id="import-format" value={format} onChange={(e) => setFormat((e.target as HTMLSelectElement).value as Format)}>
-          {Object.entries(FORMATS).map(([key, f]) => (
-            <option key={key} value={key}>
-              {f.label}
-            </option>
-          ))}
-        </select>
         <label for="import-zone">Time zone the device clock was set to</label>
         <TimeZoneSelect id="import-zone" value={timeZone} onChange={setTimeZone} />
-        {progress && (
+        {fraction !== undefined && (
           <>
             <label for="import-progress">Progress</label>
-            <progress id="import-progress" max={progress.total || 1} value={progress.done} data-testid="import-progress" />
+            <progress id="import-progress" max={1} value={fraction} data-testid="import-progress">
+              {Math.round(fraction * 100)} %
+            </progress>
           </>
         )}
         <ErrorText error={run.error} />
-        {summary && (
+        {summary && file && (
           <p class="ok-text" role="status" data-testid="import-summary">
-            {summary}
+            {describe(summary, file.name)}
           </p>
         )}
         <div class="actions">
           <button type="submit" disabled={!file || run.busy}>
             {run.busy ? "Importing…" : "Import"}
           </button>
+          {run.busy && (
+            <button type="button" class="secondary" onClick={() => abort.current?.abort()}>
+              Stop
+            </button>
+          )}
         </div>
       </form>
     </>
