@@ -78,6 +78,11 @@ export class GrantStore {
     return this.sql.exec<Row>("SELECT * FROM grants WHERE grantee_id = ? AND status = 'active' AND expires_at > ?", granteeId, now).toArray().map(fromRow);
   }
 
+  /** Every grant that is active and not past expiry, whoever holds it. */
+  live(now: number): StoredGrant[] {
+    return this.sql.exec<Row>("SELECT * FROM grants WHERE status = 'active' AND expires_at > ?", now).toArray().map(fromRow);
+  }
+
   /** The most recent grant of this grantee, to say why a request without a live one is refused. */
   latestFor(granteeId: string): StoredGrant | null {
     const row = this.sql.exec<Row>("SELECT * FROM grants WHERE grantee_id = ? ORDER BY expires_at DESC LIMIT 1", granteeId).toArray()[0];

@@ -332,21 +332,32 @@ export class PatientLog extends DurableObject<Env> {
     else await this.ctx.storage.setAlarm(Math.min(next, Date.now() + MAX_ALARM_AHEAD_MS));
   }
 
-  /** Sends newly stored envelopes to every socket allowed to see them, as one page each. */
+  /**
+   * Sends newly stored envelopes to every socket allowed to see them, as one page each. Rows, live
+   * grants and encoded pages are read once per push, not once per socket: one patient may have
+   * hundreds of caregiver sockets.
+   */
   private fanOut(seqs: readonly number[]): void {
     if (seqs.length === 0) return;
     const sockets = this.ctx.getWebSockets();
     if (sockets.length === 0) return;
     // Fresh seqs of one transaction are consecutive, so one range scan reads exactly their rows.
     const rows = [...this.envelopes.scan(seqs[0]! - 1, seqs.length)];
-    const now = Date.now();
+    const live = new Map(this.grants.live(Date.now()).map((g) => [g.grantId, g.policy]));
+    const pages = new Map<string, Uint8Array>();
     for (const ws of sockets) {
       const att = ws.deserializeAttachment() as SocketAttachment;
-      const policies = att.role === "grantee" ? this.grants.liveFor(att.actor, now).filter((g) => att.grantIds.includes(g.grantId)).map((g) => g.policy) : null;
+      const policies = att.role === "grantee" ? att.grantIds.flatMap((id) => live.get(id) ?? []) : null;
       const visible = rows.filter((r: Shard) => !policies || anyCovers(policies, r));
       if (visible.length === 0) continue;
+      const key = visible.map((r) => r.seq).join(",");
+      let page = pages.get(key);
+      if (!page) {
+        page = encodePage({ entries: visible.map((r) => this.envelopes.entry(r.seq)), cursor: visible[visible.length - 1]!.seq, more: false });
+        pages.set(key, page);
+      }
       try {
-        ws.send(encodePage({ entries: visible.map((r) => this.envelopes.entry(r.seq)), cursor: visible[visible.length - 1]!.seq, more: false }));
+        ws.send(page);
       } catch {
         // The peer closed between getWebSockets() and send(); the envelopes are stored and its client
         // catches up by pulling from its cursor, so the push must not fail for it.
