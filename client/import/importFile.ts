@@ -56,14 +56,19 @@ export interface ImportSummary {
   readonly skipped: readonly SkippedRow[];
 }
 
-const IMPORTERS: Record<ImportFormat, (input: ImportInput, options: ImportOptions) => AsyncGenerator<ImportEvent>> = {
-  "carelink-legacy": importCareLink,
-  "carelink-current": importCareLink,
-  clarity: importClarity,
-  nightscout: importNightscout,
+export interface Importer {
+  read(input: ImportInput, options: ImportOptions): AsyncGenerator<ImportEvent>;
+  /** Records come only after the whole file is read (CareLink places UTC from the newest row back). */
+  readonly recordsAtEnd: boolean;
+}
+export const IMPORTERS: Record<ImportFormat, Importer> = {
+  "carelink-legacy": { read: importCareLink, recordsAtEnd: true },
+  "carelink-current": { read: importCareLink, recordsAtEnd: true },
+  clarity: { read: importClarity, recordsAtEnd: false },
+  nightscout: { read: importNightscout, recordsAtEnd: false },
 };
-/** CareLink places records only after reading the whole file: reading is this share of its progress bar. */
-const DEFERRED_READ_SHARE = 0.3;
+/** For an importer with records at the end, reading is this share of the progress bar, writing the rest. */
+const READ_SHARE = 0.3;
 const TEXT_CHUNK = 16 * 1024;
 /** UTC-12 to UTC+14: how far another time zone can move a device-clock reading. */
 const MAX_ZONE_SHIFT = 26 * 3_600_000;
@@ -73,7 +78,7 @@ export async function importFile(records: RecordStore, file: ImportFile, options
   signal?.throwIfAborted();
   const { head, chunks, size } = await openChunks(file);
   const format = options.source ?? detectFormat(head, file.name);
-  const deferred = format.startsWith("carelink");
+  const importer = IMPORTERS[format];
   const skipped: SkippedRow[] = [];
   let batch: StewardRecord[] = [];
   let rowsRead = 0;
@@ -86,7 +91,8 @@ export async function importFile(records: RecordStore, file: ImportFile, options
   const report = (done = false) => {
     // Records handed to the store (written or found already there) out of all the file will yield.
     const recordShare = recordsTotal ? (recordsRead - batch.length) / recordsTotal : 0;
-    const now = done ? 1 : deferred ? (recordsTotal === undefined ? DEFERRED_READ_SHARE * readFraction : DEFERRED_READ_SHARE + (1 - DEFERRED_READ_SHARE) * recordShare) : readFraction;
+    const atEnd = recordsTotal === undefined ? READ_SHARE * readFraction : READ_SHARE + (1 - READ_SHARE) * recordShare;
+    const now = importer.recordsAtEnd ? atEnd : readFraction;
     fraction = done ? 1 : Math.min(Math.max(fraction, now), 0.99);
     options.onProgress?.({ rowsRead, ...(done ? { rowsTotal: rowsRead } : {}), recordsWritten, fraction });
   };
@@ -101,8 +107,7 @@ export async function importFile(records: RecordStore, file: ImportFile, options
     signal?.throwIfAborted();
   };
 
-  const importer = IMPORTERS[format](chunks, { timeZone: options.timeZone, ...(size === undefined ? {} : { totalBytes: size }) });
-  for await (const event of importer) {
+  for await (const event of importer.read(chunks, { timeZone: options.timeZone, ...(size === undefined ? {} : { totalBytes: size }) })) {
     if (event.kind === "record") {
       recordsRead++;
       batch.push(event.record);

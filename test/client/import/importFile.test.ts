@@ -6,12 +6,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { newKeyRing, type KeyRing } from "../../../client/keyRing.js";
 import { ownKeySource } from "../../../client/keySource.js";
-import { importCareLink } from "../../../client/import/carelink.js";
-import { importClarity } from "../../../client/import/clarity.js";
 import type { ImportFormat } from "../../../client/import/detect.js";
-import { importFile, type ImportFile, type ImportFileProgress } from "../../../client/import/importFile.js";
-import { importNightscout } from "../../../client/import/nightscout.js";
-import type { ImportEvent, ImportInput, ImportOptions } from "../../../client/import/types.js";
+import { importFile, IMPORTERS, type ImportFile, type ImportFileProgress } from "../../../client/import/importFile.js";
+import type { ImportEvent } from "../../../client/import/types.js";
 import { StewardDatabase } from "../../../client/store/database.js";
 import { RecordStore } from "../../../client/store/recordStore.js";
 import { ShardStore } from "../../../client/store/shards.js";
@@ -45,13 +42,6 @@ function cases(): Case[] {
   out.push({ path: own("nightscout_treatments.json"), format: "nightscout", timeZone: "Europe/Berlin" });
   return out;
 }
-
-const IMPORTER: Record<ImportFormat, (input: ImportInput, options: ImportOptions) => AsyncGenerator<ImportEvent>> = {
-  "carelink-legacy": importCareLink,
-  "carelink-current": importCareLink,
-  clarity: importClarity,
-  nightscout: importNightscout,
-};
 
 let ring: KeyRing;
 let n = 0;
@@ -125,7 +115,7 @@ describe.each(cases())("importFile($path)", ({ path, format, timeZone }) => {
 
     // The same records the importer yields, now decrypted from the store.
     const events: ImportEvent[] = [];
-    for await (const e of IMPORTER[format](readFileSync(path), { timeZone })) events.push(e);
+    for await (const e of IMPORTERS[format].read(readFileSync(path), { timeZone })) events.push(e);
     const imported = new Map(events.flatMap((e) => (e.kind === "record" ? [[e.record.id, e.record] as const] : [])));
     expect(await everything(records)).toEqual([...imported.values()].sort((a, b) => (a.id < b.id ? -1 : 1)));
     expect(summary.recordsWritten).toBe(imported.size);
