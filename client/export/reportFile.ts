@@ -40,8 +40,9 @@ function subkeys(secret: Uint8Array, params: KdfParams): { streamKey: Uint8Array
   }
 }
 
-export function sealReport(report: Report, params: KdfParams = newKdfParams()): SealedReport {
+export function sealReport(report: Report): SealedReport {
   const s = sodium();
+  const params = newKdfParams();
   const passphrase = newGeneratedSecret(PASSPHRASE);
   const { streamKey, keyCheck } = subkeys(passphrase.bytes, params);
   try {
