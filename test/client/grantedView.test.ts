@@ -8,16 +8,9 @@ import { issueGrant, openGrant } from "../../shared/grant.js";
 import { loadSodium } from "../../shared/sodium.js";
 import type { Scope, StewardRecord } from "../../shared/records.js";
 import { newKeyRing, rotateScopes, scopeTags, type KeyRing } from "../../client/keyRing.js";
-import { grantKeySource, ownKeySource, type KeySource } from "../../client/keySource.js";
-import { StewardDatabase } from "../../client/store/database.js";
-import { RecordStore } from "../../client/store/recordStore.js";
-import { ShardStore } from "../../client/store/shards.js";
+import { MemoryServer } from "../helpers/memoryServer.js";
+import { granteeDevice, patientDevice } from "../helpers/patientDevice.js";
 
-let n = 0;
-function store(keys: KeySource, author: AccountKeys) {
-  const shards = new ShardStore(new StewardDatabase(`granted-view-${n++}`), keys, { signKey: author.signKey, signSecretKey: author.signSecretKey, deviceId: crypto.getRandomValues(new Uint8Array(16)) });
-  return { shards, records: new RecordStore(shards) };
-}
 
 const H = 480_000;
 const hourMs = (h: number) => h * 3_600_000;
@@ -46,10 +39,10 @@ describe("a grantee's view of a patient log", () => {
   });
 
   it("decrypts exactly the granted scope and hours, and fails closed on the rest", async () => {
-    const patient = store(ownKeySource(ring.account.signKey, ring.data!), ring.account);
+    const patient = patientDevice(ring, new MemoryServer().transport(), "granted-view");
     await patient.records.put([cgm(H, 100), cgm(H + 1, 110), cgm(H + 2, 120), bolus(H + 1)]);
     const grant = openGrant(grantFor(ring, clinician, ["glucose"], H, H + 1).wire, clinician, ring.account.signKey);
-    const view = store(grantKeySource(grant, clinician.signKey), clinician);
+    const view = granteeDevice(grant, clinician, new MemoryServer().transport(), "granted-view");
     const all = await patient.shards.pending();
     const glucoseTag = toHex(scopeTags(ring.data!).get("glucose")!);
     // What an honest server sends: the granted tag and hours only.
@@ -67,12 +60,12 @@ describe("a grantee's view of a patient log", () => {
   it("after a rotation, new readings (backfill of old hours included) do not decrypt with the old grant (T22)", async () => {
     const caregiverGrant = openGrant(grantFor(ring, clinician, ["glucose"], H, H + 48).wire, clinician, ring.account.signKey);
     rotateScopes(ring.data!, ["glucose"]);
-    const patient = store(ownKeySource(ring.account.signKey, ring.data!), ring.account);
+    const patient = patientDevice(ring, new MemoryServer().transport(), "granted-view");
     await patient.records.put([cgm(H + 3, 140)]);
     const [written] = await patient.shards.pending();
     const envelope = decodeEnvelope(written!.bytes);
     expect(envelope.header.generation).toBe(2);
-    const view = store(grantKeySource(caregiverGrant, clinician.signKey), clinician);
+    const view = granteeDevice(caregiverGrant, clinician, new MemoryServer().transport(), "granted-view");
     await expect(view.shards.ingest([{ seq: 1, compacted: false, bytes: written!.bytes }])).rejects.toBeInstanceOf(StewardError);
     // Even trying the old generation's leaf on it fails: the commitment binds the key.
     expect(() => caregiverGrant.leaf("glucose", 2, H + 3)).toThrow(OutsideGrant);

@@ -5,21 +5,10 @@ import { GapDetected, StewardError } from "../../../shared/errors.js";
 import { loadSodium } from "../../../shared/sodium.js";
 import type { StewardRecord } from "../../../shared/records.js";
 import { newKeyRing, type KeyRing } from "../../../client/keyRing.js";
-import { ownKeySource } from "../../../client/keySource.js";
-import { StewardDatabase } from "../../../client/store/database.js";
-import { RecordStore } from "../../../client/store/recordStore.js";
-import { ShardStore } from "../../../client/store/shards.js";
+import { MemoryServer } from "../../helpers/memoryServer.js";
+import { patientDevice } from "../../helpers/patientDevice.js";
 
-let n = 0;
-function device(ring: KeyRing) {
-  const db = new StewardDatabase(`record-store-test-${n++}`);
-  const shards = new ShardStore(db, ownKeySource(ring.account.signKey, ring.data!), {
-    signKey: ring.account.signKey,
-    signSecretKey: ring.account.signSecretKey,
-    deviceId: crypto.getRandomValues(new Uint8Array(16)),
-  });
-  return { db, shards, records: new RecordStore(shards) };
-}
+const device = (ring: KeyRing) => patientDevice(ring, new MemoryServer().transport(), "record-store-test");
 
 /** What a server would hand the other device: this device's unsent envelopes, in order. */
 async function deliver(from: ReturnType<typeof device>, to: ReturnType<typeof device>, firstSeq: number) {

@@ -5,22 +5,11 @@ import { RollbackDetected } from "../../../shared/errors.js";
 import { loadSodium } from "../../../shared/sodium.js";
 import type { StewardRecord } from "../../../shared/records.js";
 import { newKeyRing, type KeyRing } from "../../../client/keyRing.js";
-import { ownKeySource } from "../../../client/keySource.js";
-import { StewardDatabase } from "../../../client/store/database.js";
-import { RecordStore } from "../../../client/store/recordStore.js";
-import { ShardStore } from "../../../client/store/shards.js";
-import { SyncEngine, backoffDelay } from "../../../client/sync/syncEngine.js";
+import { backoffDelay } from "../../../client/sync/syncEngine.js";
 import { MemoryServer } from "../../helpers/memoryServer.js";
+import { patientDevice } from "../../helpers/patientDevice.js";
 
-let n = 0;
-function device(ring: KeyRing, server: MemoryServer) {
-  const shards = new ShardStore(new StewardDatabase(`sync-test-${n++}`), ownKeySource(ring.account.signKey, ring.data!), {
-    signKey: ring.account.signKey,
-    signSecretKey: ring.account.signSecretKey,
-    deviceId: crypto.getRandomValues(new Uint8Array(16)),
-  });
-  return { shards, records: new RecordStore(shards), sync: new SyncEngine(shards, server.transport()) };
-}
+const device = (ring: KeyRing, server: MemoryServer) => patientDevice(ring, server.transport(), "sync-test");
 
 const t0 = 480_000 * 3_600_000;
 const week = Array.from({ length: 2016 }, (_, i): StewardRecord => ({ id: `cgm-${i}`, type: "cgm", time: t0 + i * 300_000, deviceId: "g7", body: { mgdl: 70 + (i % 150) } }));
