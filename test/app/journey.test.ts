@@ -22,6 +22,7 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
   let patient: Person;
   let clinician: Person;
   let caregiver: Person;
+  let laptop: Person;
   const end = Date.now() - 2 * 60_000;
 
   beforeAll(async () => {
@@ -114,6 +115,7 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     await page.getByRole("button", { name: "Find" }).click();
     await page.getByTestId("safety-number").waitFor();
     expect((await page.getByTestId("safety-number").textContent())?.replace(/\D/g, "")).toHaveLength(60);
+    const patientNumber = (await page.getByTestId("safety-number").textContent())?.replace(/\D/g, "");
     await screenshot(page, "patient-safety-number");
     await page.getByRole("button", { name: "The numbers match" }).click();
     const shareForm = page.locator("form", { has: page.getByRole("button", { name: `Share with @${handles.clinician}` }) });
@@ -124,8 +126,15 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     await page.getByRole("heading", { name: "Who has access" }).waitFor();
     await page.getByTestId("grant").filter({ hasText: handles.clinician }).waitFor();
 
+    // The clinician reads the same 60 digits on their side and confirms.
     const c = clinician.page;
-    await c.getByTestId("share").filter({ hasText: handles.patient }).getByRole("link", { name: "Open report" }).click({ timeout: 30_000 });
+    const card = c.getByTestId("share").filter({ hasText: handles.patient });
+    await card.getByRole("button", { name: "Compare safety number" }).click({ timeout: 30_000 });
+    await expect.poll(async () => (await card.getByTestId("safety-number").textContent())?.replace(/\D/g, "")).toBe(patientNumber);
+    await screenshot(c, "clinician-patients");
+    await card.getByRole("button", { name: "The numbers match" }).click();
+    await card.getByText("Keys verified.").waitFor();
+    await card.getByRole("link", { name: "Open report" }).click();
     await expect.poll(() => c.getByTestId("mean-glucose").textContent(), { timeout: 60_000 }).toMatch(/\d+ mg\/dL/);
     await c.getByTestId("agp-chart").locator("canvas").first().waitFor();
     await c.getByTestId("daily-traces").locator("canvas").first().waitFor();
@@ -186,8 +195,39 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     await screenshot(page, "patient-access-log");
   });
 
+  it("links a second patient device by code and matching short strings; it shows the same data", async () => {
+    laptop = await person(browser, { timeZone: ZONE });
+    const l = laptop.page;
+    await l.goto(`${worker.url}/#/start/link`);
+    await expect.poll(async () => (await l.getByTestId("link-code").textContent())?.trim(), { timeout: 30_000 }).not.toMatch(/Asking/);
+    const code = (await l.getByTestId("link-code").textContent())!.trim();
+
+    const { page } = patient;
+    await nav(page, "Devices").click();
+    await page.getByLabel("Code from the new device").fill(code);
+    await page.getByRole("button", { name: "Continue" }).click();
+    const sas = (await page.getByTestId("approve-sas").textContent({ timeout: 30_000 }))!.trim();
+    await expect.poll(async () => (await l.getByTestId("link-sas").textContent())?.trim(), { timeout: 30_000 }).toBe(sas);
+    await screenshot(page, "patient-devices-link");
+    await page.getByRole("button", { name: "It matches: link the device" }).click();
+    await l.getByRole("heading", { name: "Your glucose" }).waitFor({ timeout: 30_000 });
+    await expect.poll(() => l.getByTestId("mean-glucose").textContent(), { timeout: 60_000 }).toMatch(/\d+ mg\/dL/);
+    await l.getByText(MEAL).waitFor({ timeout: 30_000 });
+    await screenshot(l, "patient-second-device");
+  });
+
+  it("revokes everything after a suspected breach; the clinician's view ends too", async () => {
+    const { page } = patient;
+    await nav(page, "Who has access").click();
+    await page.getByRole("button", { name: "Revoke everything" }).click();
+    await page.getByRole("button", { name: "Yes, revoke everything" }).click();
+    await page.getByText("Nobody can see your data right now.").waitFor({ timeout: 30_000 });
+    await expect.poll(() => clinician.page.getByTestId("sync-state").textContent(), { timeout: 60_000 }).toBe("Access ended");
+    await screenshot(clinician.page, "clinician-ended");
+  });
+
   it("sent no glucose value, name or note text over the network, in any encoding", async () => {
-    const all = [patient, clinician, caregiver];
+    const all = [patient, clinician, caregiver, laptop];
     await Promise.all(all.map((p) => p.network.settle()));
     const items = all.flatMap((p) => p.network.items);
     // The recording saw real traffic: envelope uploads and live frames.

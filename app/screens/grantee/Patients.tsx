@@ -6,6 +6,7 @@ import type { Grantee } from "../../../client/index.js";
 import { ErrorText } from "../../components/ErrorText.js";
 import { GrantSummary } from "../../components/GrantSummary.js";
 import { useLoad } from "../../components/useAsync.js";
+import { VerifyPatient } from "./VerifyPatient.js";
 
 const REFRESH_MS = 3_000;
 
@@ -20,7 +21,7 @@ export function Patients({ grantee }: { grantee: Grantee }) {
     <>
       <h1>Patients who shared with you</h1>
       <p class="hint">
-        Your handle is <strong>@{grantee.handle}</strong>. A patient can find you by it; compare the safety number they read to you with the one below their name.
+        Your handle is <strong>@{grantee.handle}</strong>: a patient can find you by it. Compare safety numbers with them once, so you both know the keys are really each other's.
       </p>
       <ErrorText error={shares.error} />
       {shares.value && list.length === 0 && <p class="empty">Nobody has shared with you yet. If you accepted an invite, it appears here once the patient's device confirms it.</p>}
@@ -29,6 +30,7 @@ export function Patients({ grantee }: { grantee: Grantee }) {
           <li key={s.grantId} class="card" data-testid="share">
             <h2>@{s.patient.handle ?? s.patient.accountId}</h2>
             <GrantSummary terms={s} />
+            {s.patientVerified ? <p class="ok-text">Keys verified.</p> : <VerifyPatient grantee={grantee} patient={s.patient} onVerified={() => void shares.reload()} />}
             <div class="actions">
               <a class="button" href={`#/patients/${s.grantId}/${s.live ? "live" : "report"}`}>
                 Open {s.live ? "live view" : "report"}

@@ -1,15 +1,9 @@
 // "Who opened what, when": the server's access log, its hash chain checked on this device.
 import type { Patient } from "../../../client/index.js";
+import { actionText, detailText } from "../../accessLogText.js";
 import { ErrorText } from "../../components/ErrorText.js";
 import { useLoad } from "../../components/useAsync.js";
 import { dateTime } from "../../format.js";
-
-/** "hours 490000-490336, scopes 2" rather than raw JSON. */
-function details(values: Record<string, unknown>): string {
-  return Object.entries(values)
-    .map(([key, value]) => `${key}: ${Array.isArray(value) ? value.join(", ") : String(value)}`)
-    .join("; ");
-}
 
 export function AccessLog({ patient }: { patient: Patient }) {
   const log = useLoad(() => patient.accessLog(), [patient]);
@@ -41,8 +35,8 @@ export function AccessLog({ patient }: { patient: Patient }) {
                 <tr key={i}>
                   <td>{dateTime(e.at)}</td>
                   <td>{e.actor.handle ? `@${e.actor.handle}` : (e.actor.accountId?.slice(0, 12) ?? "unknown")}</td>
-                  <td>{e.action}</td>
-                  <td>{details(e.details)}</td>
+                  <td>{actionText(e.action)}</td>
+                  <td>{detailText(e)}</td>
                 </tr>
               ))}
             </tbody>

@@ -2,35 +2,40 @@
 // both show the same short string; the person confirms it matches there, and the key ring arrives
 // here sealed to this device.
 import { useEffect, useState } from "preact/hooks";
-import { Patient } from "../../../client/index.js";
+import { Grantee, Patient } from "../../../client/index.js";
 import { ErrorText } from "../../components/ErrorText.js";
 import { openOptions, type Device } from "../../device.js";
 import { go } from "../../router.js";
+import { RoleChoice, type Role } from "./RoleChoice.js";
 
 export function LinkThisDevice({ server, onReady }: { server: string; onReady: (device: Device) => void }) {
+  const [role, setRole] = useState<Role>("patient");
   const [code, setCode] = useState<string | undefined>(undefined);
   const [sas, setSas] = useState<string | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
   useEffect(() => {
     let current = true;
+    setCode(undefined);
+    setSas(undefined);
     (async () => {
-      const link = await Patient.requestLink(openOptions(server));
+      const link = role === "patient" ? await Patient.requestLink(openOptions(server)) : await Grantee.requestLink(openOptions(server));
       if (!current) return;
       setCode(link.code);
       const words = await link.sas();
       if (current) setSas(words);
-      const patient = await link.complete();
+      const account = await link.complete();
       if (!current) return;
       go("/");
-      onReady({ role: "patient", patient });
+      onReady(account instanceof Patient ? { role: "patient", patient: account } : { role: "grantee", grantee: account });
     })().catch((e: unknown) => current && setError(e));
     return () => {
       current = false;
     };
-  }, [server]);
+  }, [server, role]);
   return (
     <main>
       <h1>Link this device</h1>
+      <RoleChoice role={role} onChange={setRole} />
       <ol>
         <li>On a device where you are signed in, open Devices and choose "Link a new device".</li>
         <li>Type this code there:</li>

@@ -1,18 +1,21 @@
 // A new device from the recovery kit: the handle and the code written on it.
 import { useState } from "preact/hooks";
-import { Patient } from "../../../client/index.js";
+import { Grantee, Patient } from "../../../client/index.js";
 import { ErrorText } from "../../components/ErrorText.js";
 import { useAction } from "../../components/useAsync.js";
 import { openOptions, type Device } from "../../device.js";
 import { go } from "../../router.js";
+import { RoleChoice, type Role } from "./RoleChoice.js";
 
 export function Recover({ server, onReady }: { server: string; onReady: (device: Device) => void }) {
   const [handle, setHandle] = useState("");
   const [code, setCode] = useState("");
+  const [role, setRole] = useState<Role>("patient");
   const recover = useAction(async () => {
-    const patient = await Patient.recover({ ...openOptions(server), handle, recoveryCode: code });
+    const options = { ...openOptions(server), handle, recoveryCode: code };
+    const device: Device = role === "patient" ? { role, patient: await Patient.recover(options) } : { role, grantee: await Grantee.recover(options) };
     go("/");
-    onReady({ role: "patient", patient });
+    onReady(device);
   });
   return (
     <main>
@@ -24,6 +27,7 @@ export function Recover({ server, onReady }: { server: string; onReady: (device:
           void recover.run();
         }}
       >
+        <RoleChoice role={role} onChange={setRole} />
         <label for="recover-handle">Handle</label>
         <input id="recover-handle" type="text" autocapitalize="none" required value={handle} onInput={(e) => setHandle((e.target as HTMLInputElement).value.trim().toLowerCase())} />
         <label for="recover-code">Recovery code (from your recovery kit)</label>
