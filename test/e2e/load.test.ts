@@ -22,12 +22,26 @@ interface Client {
   readonly token: string;
 }
 
+/** Network failures (a connection dropped under load) retried the way a client would. */
+let networkRetries = 0;
+
 async function api(path: string, init: RequestInit & { token?: string } = {}): Promise<Response> {
   const headers = new Headers(init.headers);
   if (init.token) headers.set("authorization", `Bearer ${init.token}`);
-  const res = await fetch(`${worker.url}${path}`, { ...init, headers });
-  if (!res.ok) throw new Error(`${init.method ?? "GET"} ${path}: ${res.status} ${await res.text()}`);
-  return res;
+  for (let attempt = 1; ; attempt++) {
+    let res: Response;
+    try {
+      res = await fetch(`${worker.url}${path}`, { ...init, headers });
+    } catch (error) {
+      // Every request here is a read or idempotent (pushes carry envelope ids), so resending is safe.
+      if (attempt === 3) throw error;
+      networkRetries++;
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+      continue;
+    }
+    if (!res.ok) throw new Error(`${init.method ?? "GET"} ${path}: ${res.status} ${await res.text()}`);
+    return res;
+  }
 }
 
 function postJson(path: string, body: unknown, token?: string): Promise<Response> {
@@ -59,31 +73,72 @@ async function inPool<T, R>(items: readonly T[], limit: number, fn: (item: T, in
   return out;
 }
 
-/** A live socket that records when each seq arrived, and how often. */
-interface Listener {
-  readonly arrivals: Map<number, number>;
-  readonly duplicates: number[];
-  close(): void;
+/**
+ * A live socket that records when each seq arrived and how often. Like a client, it reconnects when
+ * the socket drops and pulls from its cursor; readings caught up that way count as recovered, not lost.
+ */
+class Listener {
+  readonly arrivals = new Map<number, number>();
+  readonly duplicates: number[] = [];
+  readonly drops: string[] = [];
+  /** Seqs that came by the catch-up pull after a drop rather than live. */
+  readonly recovered = new Set<number>();
+  private socket: WebSocket | null = null;
+  private closing = false;
+
+  constructor(
+    private readonly client: Client,
+    private readonly patientId: string,
+  ) {}
+
+  async open(): Promise<this> {
+    const ws = new WebSocket(`${worker.url.replace(/^http/, "ws")}/v1/patients/${this.patientId}/ws?token=${encodeURIComponent(this.client.token)}`);
+    ws.binaryType = "arraybuffer";
+    ws.addEventListener("message", (event) => this.record(decodePage(new Uint8Array(event.data as ArrayBuffer)).entries, false));
+    await new Promise<void>((resolve, reject) => {
+      ws.addEventListener("open", () => resolve(), { once: true });
+      ws.addEventListener("error", () => reject(new Error(`socket to ${this.patientId} failed to open`)), { once: true });
+    });
+    ws.addEventListener("close", (event) => {
+      if (this.closing) return;
+      this.drops.push(`${event.code} ${event.reason}`);
+      // Reconnect first, then pull from the cursor, so nothing falls between the two.
+      void this.open().then(() => this.catchUp());
+    });
+    this.socket = ws;
+    return this;
+  }
+
+  close(): void {
+    this.closing = true;
+    this.socket?.close(1000, "done");
+  }
+
+  private record(entries: readonly { seq: number }[], recovering: boolean): void {
+    const at = performance.now();
+    for (const { seq } of entries) {
+      if (this.arrivals.has(seq)) {
+        if (!recovering) this.duplicates.push(seq);
+      } else {
+        this.arrivals.set(seq, at);
+        if (recovering) this.recovered.add(seq);
+      }
+    }
+  }
+
+  private async catchUp(): Promise<void> {
+    for (let more = true; more; ) {
+      const after = Math.max(0, ...this.arrivals.keys());
+      const res = await api(`/v1/patients/${this.patientId}/envelopes?after=${after}`, { token: this.client.token });
+      const page = decodePage(new Uint8Array(await res.arrayBuffer()));
+      this.record(page.entries, true);
+      more = page.more;
+    }
+  }
 }
 
-async function listen(client: Client, patientId: string): Promise<Listener> {
-  const url = `${worker.url.replace(/^http/, "ws")}/v1/patients/${patientId}/ws?token=${encodeURIComponent(client.token)}`;
-  const ws = new WebSocket(url);
-  ws.binaryType = "arraybuffer";
-  const arrivals = new Map<number, number>();
-  const duplicates: number[] = [];
-  ws.addEventListener("message", (event) => {
-    const at = performance.now();
-    for (const entry of decodePage(new Uint8Array(event.data as ArrayBuffer)).entries) {
-      if (arrivals.has(entry.seq)) duplicates.push(entry.seq);
-      else arrivals.set(entry.seq, at);
-    }
-  });
-  await new Promise<void>((resolve, reject) => {
-    ws.addEventListener("open", () => resolve(), { once: true });
-    ws.addEventListener("error", () => reject(new Error(`socket to ${patientId} failed to open`)), { once: true });
-  });
-  return { arrivals, duplicates, close: () => ws.close(1000, "done") };
+function listen(client: Client, patientId: string): Promise<Listener> {
+  return new Listener(client, patientId).open();
 }
 
 /** Pushes one reading; returns its seq and when the push was sent. */
@@ -105,12 +160,16 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-function report(title: string, latencies: number[], messages: number, elapsedMs: number): void {
-  latencies.sort((a, b) => a - b);
+/** Prints throughput and latency of the readings delivered live; recovered ones are counted apart. */
+function report(title: string, listeners: readonly Listener[], sent: (i: number) => readonly { seq: number; sentAt: number }[], elapsedMs: number): void {
+  const latencies = listeners.flatMap((l, i) => sent(i).flatMap((s) => (l.arrivals.has(s.seq) && !l.recovered.has(s.seq) ? [l.arrivals.get(s.seq)! - s.sentAt] : []))).sort((a, b) => a - b);
+  const recovered = listeners.reduce((n, l) => n + l.recovered.size, 0);
+  const drops = listeners.reduce((n, l) => n + l.drops.length, 0);
   const ms = (v: number) => `${v.toFixed(1)} ms`;
   console.log(
-    `${title}: ${messages} live messages in ${(elapsedMs / 1000).toFixed(2)} s (${((messages / elapsedMs) * 1000).toFixed(0)}/s); ` +
-      `reading → socket latency p50 ${ms(percentile(latencies, 50))}, p99 ${ms(percentile(latencies, 99))}, max ${ms(latencies.at(-1) ?? NaN)}`,
+    `${title}: ${latencies.length} readings delivered live in ${(elapsedMs / 1000).toFixed(2)} s (${((latencies.length / elapsedMs) * 1000).toFixed(0)}/s); ` +
+      `reading → socket latency p50 ${ms(percentile(latencies, 50))}, p99 ${ms(percentile(latencies, 99))}, max ${ms(latencies.at(-1) ?? NaN)}; ` +
+      `${drops} socket drops, ${recovered} readings recovered by pull, ${networkRetries} requests resent so far`,
   );
 }
 
@@ -137,10 +196,9 @@ describe(`load on loopback (${LONG ? "long" : "short"} variant)`, () => {
     await settle(listeners, (i) => sent[i]!.map((s) => s.seq), 30_000);
     const elapsed = performance.now() - started;
     listeners.forEach((l) => l.close());
-    const latencies = sent.flatMap((pushes, i) => pushes.map((s) => listeners[i]!.arrivals.get(s.seq)! - s.sentAt));
-    report(`${SIZE.patients} patient sockets`, latencies, SIZE.patients * SIZE.readingsEach, elapsed);
+    report(`${SIZE.patients} patient sockets`, listeners, (i) => sent[i]!, elapsed);
     for (const [i, l] of listeners.entries()) {
-      expect([...l.arrivals.keys()].sort((a, b) => a - b), `patient ${i}: readings received`).toEqual(sent[i]!.map((s) => s.seq));
+      expect([...l.arrivals.keys()].sort((a, b) => a - b), `patient ${i}: readings received (socket drops: ${l.drops.join(", ") || "none"})`).toEqual(sent[i]!.map((s) => s.seq));
       expect(l.duplicates, `patient ${i}: duplicates`).toEqual([]);
     }
   }, 600_000);
@@ -163,10 +221,9 @@ describe(`load on loopback (${LONG ? "long" : "short"} variant)`, () => {
     await settle(listeners, () => seqs, 30_000);
     const elapsed = performance.now() - started;
     listeners.forEach((l) => l.close());
-    const latencies = listeners.flatMap((l) => sent.filter((s) => l.arrivals.has(s.seq)).map((s) => l.arrivals.get(s.seq)! - s.sentAt));
-    report(`1 patient → ${SIZE.caregivers} caregivers`, latencies, SIZE.caregivers * SIZE.fanOutReadings, elapsed);
+    report(`1 patient → ${SIZE.caregivers} caregivers`, listeners, () => sent, elapsed);
     for (const [i, l] of listeners.entries()) {
-      expect([...l.arrivals.keys()].sort((a, b) => a - b), `caregiver ${i}: readings received`).toEqual(seqs);
+      expect([...l.arrivals.keys()].sort((a, b) => a - b), `caregiver ${i}: readings received (socket drops: ${l.drops.join(", ") || "none"})`).toEqual(seqs);
       expect(l.duplicates, `caregiver ${i}: duplicates`).toEqual([]);
     }
   }, 600_000);
