@@ -1,7 +1,8 @@
 // Appends to and reads the patient's hash-chained access log (entry format: shared/accessLog.ts).
 //
-// Repeated identical grantee reads (a clinician app polling, a caregiver's socket reconnecting) are
-// coalesced so polling cannot grow the log without bound: the first read opens a pending entry, the
+// Repeated identical grantee reads (a clinician app polling, a caregiver's socket reconnecting) and
+// repeated identical refusals (an app still polling after its grant ended) are coalesced so polling
+// cannot grow the log without bound: the first read opens a pending entry, the
 // same reader repeating the same read within ACCESS_LOG_COALESCE_MS of the first only counts into
 // it, and the pending entry joins the chain as one ordinary entry (dated at the first read) when
 // anything else is logged, when a read arrives after the window, or when the patient reads the log. Entries in the chain are never rewritten, so every

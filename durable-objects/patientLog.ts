@@ -374,7 +374,8 @@ export class PatientLog extends DurableObject<Env> {
   }
 
   /**
-   * Runs a request; a refusal is returned as data and written to the access log. Refusals are only
+   * Runs a request; a refusal is returned as data and written to the access log (repeats of the same
+   * refusal by the same caller coalesced into one entry, see accessLogStore.ts). Refusals are only
    * logged once the log is in use (it has grants or envelopes), so probing unknown patient ids does
    * not create storage.
    */
@@ -383,9 +384,8 @@ export class PatientLog extends DurableObject<Env> {
       return ok(await run());
     } catch (error) {
       const failure = asFailure(error);
-      if (this.inUse()) {
-        this.record(caller.actor || null, "refused", { route, code: failure.code, reason: failure.message });
-      }
+      // Coalesced like reads: an app that keeps polling after its grant ended must not grow the log.
+      if (this.inUse()) this.log.coalesce(caller.actor || null, "refused", { route, code: failure.code, reason: failure.message }, {});
       return failure;
     }
   }

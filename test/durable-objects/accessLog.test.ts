@@ -76,10 +76,25 @@ describe("access log coalescing", () => {
       ["grant.create", null],
       ["pull", 2],
       ["pull", 2],
-      ["refused", null],
+      ["refused", 1],
       ["pull", 2],
       ["pull", 2],
     ]);
+    verifyAccessLogChain(log);
+  });
+
+  it("records an app that keeps polling after its grant was revoked as one refused entry with a count", async () => {
+    const s = await setup();
+    const grantId = JSON.parse((await accessLog(s.patient))[0]!.details).grantId as string;
+    expect((await call(`/v1/patients/${s.pid}/grants/${grantId}`, { method: "DELETE", token: s.patient.token })).status).toBe(200);
+    for (let i = 0; i < 25; i++) expect((await pull(s.grantee, s.pid)).status).toBe(403);
+    const log = await accessLog(s.patient);
+    expect(log.map((e) => [e.action, e.actor])).toEqual([
+      ["grant.create", s.patient.identity.accountId],
+      ["grant.revoke", s.patient.identity.accountId],
+      ["refused", s.grantee.identity.accountId],
+    ]);
+    expect(JSON.parse(log[2]!.details)).toMatchObject({ route: "pull", code: "forbidden", times: 25 });
     verifyAccessLogChain(log);
   });
 
