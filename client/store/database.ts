@@ -14,7 +14,13 @@ export interface StoredEnvelope {
   generation: number;
   /** Server sequence once acknowledged; 0 while only local. */
   seq: number;
+  /** The whole envelope, or only its 250-byte prefix once `compacted`. */
   bytes: Uint8Array;
+  /**
+   * Set when a compaction envelope replaced this one: its body is gone (as on the server) and the
+   * prefix stays, so the row still names its seq and device chain link.
+   */
+  compacted?: true;
 }
 
 export interface OutboxEntry {
@@ -22,6 +28,8 @@ export interface OutboxEntry {
   patient: string;
   /** Order of writing on this device; pushes keep it. */
   order?: number;
+  /** For a compaction envelope: the hex ids of the envelopes it replaces (sent with it, not pushed). */
+  replaces?: string[];
 }
 
 export interface Cursor {

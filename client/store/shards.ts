@@ -3,17 +3,17 @@
 // (a Yjs update, sealed and signed) written to the log and the outbox in one transaction, so a
 // write is durable before anything goes over the network.
 import * as Y from "yjs";
-import { fromHex, toHex } from "../../shared/bytes.js";
+import { bytesEqual, fromHex, toHex } from "../../shared/bytes.js";
 import { openEnvelope, sealEnvelope, verifyEnvelopeSignature } from "../../shared/envelope.js";
-import { ZERO_HASH, decodeEnvelope, decodeEnvelopeHeader, encodeEnvelope, encodeSeal, envelopeLink, type Envelope, type EnvelopeHeader } from "../../shared/envelopeCodec.js";
+import { PREFIX_BYTES, ZERO_HASH, decodeEnvelope, decodeEnvelopeHeader, encodeEnvelope, encodeSeal, envelopeLink, type Envelope, type EnvelopeHeader } from "../../shared/envelopeCodec.js";
 import { verify } from "../../shared/accountKeys.js";
-import { splitEnvelopePrefix, type PageEntry } from "../../shared/syncFrames.js";
+import { MAX_COMPACTION_SOURCES, splitEnvelopePrefix, type PageEntry } from "../../shared/syncFrames.js";
 import { ForkDetected, InvalidSignature, OutsideGrant } from "../../shared/errors.js";
 import type { Scope } from "../../shared/records.js";
 import { sodium } from "../../shared/sodium.js";
 import type { KeySource } from "../keySource.js";
 import { advanceChain, deviceKey, type Heads } from "../sync/chain.js";
-import type { Cursor, StewardDatabase, StoredEnvelope } from "./database.js";
+import type { Cursor, OutboxEntry, StewardDatabase, StoredEnvelope } from "./database.js";
 
 export interface Author {
   readonly signKey: Uint8Array;
@@ -24,6 +24,11 @@ export interface Author {
 export interface ShardChange {
   readonly scope: Scope;
   readonly hour: number;
+}
+
+/** An envelope waiting in the outbox; a compaction carries the ids of the envelopes it replaces. */
+export interface PendingEnvelope extends StoredEnvelope {
+  readonly replaces?: readonly string[];
 }
 
 const LOCAL = Symbol("local");
@@ -77,9 +82,9 @@ export class ShardStore {
   }
 
   private async loadDoc(scope: Scope, hour: number): Promise<Y.Doc> {
-    const rows = await this.db.envelopes.where("[patient+tag+hour]").equals([this.patient, toHex(this.keys.tagOf(scope)), hour]).toArray();
+    const rows = await this.shardRows(scope, hour);
     const doc = new Y.Doc();
-    const updates = rows.map((row) => this.decrypt(decodeEnvelope(row.bytes), scope));
+    const updates = rows.filter((row) => !row.compacted).map((row) => this.decrypt(decodeEnvelope(row.bytes), scope));
     if (updates.length > 0) Y.applyUpdate(doc, Y.mergeUpdates(updates));
     // Another load may have finished first (an ingest); keep one document per shard.
     const id = `${scope}:${hour}`;
@@ -87,6 +92,10 @@ export class ShardStore {
     if (winner) return winner;
     this.docs.set(id, doc);
     return doc;
+  }
+
+  private shardRows(scope: Scope, hour: number): Promise<StoredEnvelope[]> {
+    return this.db.envelopes.where("[patient+tag+hour]").equals([this.patient, toHex(this.keys.tagOf(scope)), hour]).toArray();
   }
 
   private decrypt(envelope: Envelope, scope: Scope): Uint8Array {
@@ -129,15 +138,64 @@ export class ShardStore {
     return true;
   }
 
-  private async appendLocal(scope: Scope, hour: number, generation: number, update: Uint8Array, kind: "update" | "compaction" = "update"): Promise<StoredEnvelope> {
+  /** Seals `update` as this device's next envelope, into the log and the outbox at once; with `replaces`, as a compaction of them. */
+  private async appendLocal(scope: Scope, hour: number, generation: number, update: Uint8Array, replaces?: string[]): Promise<StoredEnvelope> {
     return this.db.transaction("rw", this.db.envelopes, this.db.outbox, this.db.cursors, async () => {
       const cursor = await this.cursor();
-      const stored = this.sealNext(cursor, scope, hour, generation, update, kind);
+      const stored = this.sealNext(cursor, scope, hour, generation, update, replaces ? "compaction" : "update");
       await this.db.envelopes.add(stored);
-      await this.db.outbox.add({ id: stored.id, patient: this.patient });
+      await this.db.outbox.add({ id: stored.id, patient: this.patient, ...(replaces ? { replaces } : {}) });
       await this.db.cursors.put(cursor);
       return stored;
     });
+  }
+
+  /**
+   * Replaces the shard's acknowledged envelopes of the current generation by one compaction
+   * envelope: their updates merged, sealed as this device's next envelope and queued in the outbox
+   * with the ids it replaces (it advances the device chain, so it must be sent in order). The
+   * replaced bodies are dropped once the server acknowledges it. Returns whether there was anything
+   * to compact (at least two such envelopes not already in a waiting compaction). The caller
+   * decides which hours are closed; compacting an open one is correct, only less useful.
+   */
+  compact(scope: Scope, hour: number): Promise<boolean> {
+    const run = this.writeQueue.then(() => this.compactNow(scope, hour));
+    this.writeQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async compactNow(scope: Scope, hour: number): Promise<boolean> {
+    if (!this.keys.seesWholeLog) throw new OutsideGrant("only the patient's own devices can compact the log");
+    const generation = this.keys.writeGeneration(scope, hour);
+    const waiting = new Set((await this.outboxEntries()).flatMap((e) => e.replaces ?? []));
+    const sources = (await this.shardRows(scope, hour))
+      .filter((row) => row.seq > 0 && !row.compacted && row.generation === generation && !waiting.has(row.id))
+      .sort((a, b) => a.seq - b.seq)
+      .slice(0, MAX_COMPACTION_SOURCES);
+    if (sources.length < 2) return false;
+    const merged = Y.mergeUpdates(sources.map((row) => this.decrypt(decodeEnvelope(row.bytes), scope)));
+    await this.appendLocal(scope, hour, generation, merged, sources.map((row) => row.id));
+    return true;
+  }
+
+  /** Compacts every shard of every scope before `beforeHour`; returns how many were compacted. */
+  async compactBefore(beforeHour: number): Promise<number> {
+    let compacted = 0;
+    if (beforeHour <= 0) return compacted;
+    for (const scope of this.keys.scopes()) {
+      for (const hour of await this.hoursWithData(scope, 0, beforeHour - 1)) {
+        if (await this.compact(scope, hour)) compacted++;
+      }
+    }
+    return compacted;
+  }
+
+  /** Keeps only the prefix of envelopes whose content a compaction now carries, as the server does. */
+  private async dropBodies(ids: readonly string[]): Promise<void> {
+    for (const id of ids) {
+      const row = await this.db.envelopes.get(id);
+      if (row && !row.compacted) await this.db.envelopes.update(id, { bytes: row.bytes.slice(0, PREFIX_BYTES), compacted: true });
+    }
   }
 
   /** Seals `update` as this device's next envelope and advances its own chain head in `cursor`. */
@@ -170,7 +228,25 @@ export class ShardStore {
    * another device rotated the keys: the server refuses the old generation, and nothing of what was
    * written may be lost. Only for envelopes the server never stored (it refused their batch).
    */
-  async resealPending(): Promise<number> {
+  resealPending(): Promise<number> {
+    return this.rechainPending();
+  }
+
+  /**
+   * Drops a waiting compaction the server refused (its sources were compacted elsewhere or are
+   * gone) and re-chains what was written after it: the server never stored it, so its seq is free.
+   * Nothing is lost: the replaced envelopes keep their bodies here.
+   */
+  discardCompaction(id: string): Promise<number> {
+    return this.rechainPending(id);
+  }
+
+  /**
+   * Re-seals the outbox in order from the first unsent seq, without `discard`. A waiting compaction
+   * whose generation is no longer current is dropped too: it must stay in its sources' generation,
+   * and its sources are still on the server and here. Returns how many envelopes were re-sealed.
+   */
+  private rechainPending(discard?: string): Promise<number> {
     return this.db.transaction("rw", this.db.envelopes, this.db.outbox, this.db.cursors, async () => {
       const pending = await this.pending();
       if (pending.length === 0) return 0;
@@ -179,19 +255,24 @@ export class ShardStore {
       const first = decodeEnvelopeHeader(splitEnvelopePrefix(pending[0]!.bytes).headerBytes);
       if (first.seq === 1) delete cursor.heads[own];
       else cursor.heads[own] = { seq: first.seq - 1, link: toHex(first.prevHash) };
+      let resealed = 0;
       for (const old of pending) {
-        const envelope = decodeEnvelope(old.bytes);
-        const scope = this.keys.scopeOfTag(envelope.header.scopeTag);
-        if (!scope) throw new OutsideGrant("an unsent envelope belongs to a scope this device has no key for");
-        const update = openEnvelope(envelope, this.keys.leaf(scope, envelope.header.generation, envelope.header.hour));
-        const fresh = this.sealNext(cursor, scope, envelope.header.hour, this.keys.writeGeneration(scope, envelope.header.hour), update, envelope.header.kind);
         await this.db.outbox.where("id").equals(old.id).delete();
         await this.db.envelopes.delete(old.id);
+        const envelope = decodeEnvelope(old.bytes);
+        const { header } = envelope;
+        const scope = this.keys.scopeOfTag(header.scopeTag);
+        if (!scope) throw new OutsideGrant("an unsent envelope belongs to a scope this device has no key for");
+        const generation = this.keys.writeGeneration(scope, header.hour);
+        if (old.id === discard || (old.replaces && header.generation !== generation)) continue;
+        const update = openEnvelope(envelope, this.keys.leaf(scope, header.generation, header.hour));
+        const fresh = this.sealNext(cursor, scope, header.hour, generation, update, header.kind);
         await this.db.envelopes.add(fresh);
-        await this.db.outbox.add({ id: fresh.id, patient: this.patient });
+        await this.db.outbox.add({ id: fresh.id, patient: this.patient, ...(old.replaces ? { replaces: [...old.replaces] } : {}) });
+        resealed++;
       }
       await this.db.cursors.put(cursor);
-      return pending.length;
+      return resealed;
     });
   }
 
@@ -203,7 +284,8 @@ export class ShardStore {
    * Takes envelopes from the server (pull or live), in server order. Each is checked (structure,
    * patient, author, signature, commitment, device chain) and decrypted before anything is kept;
    * the first failure raises its typed error and nothing of that envelope is stored. A compacted
-   * entry (its body replaced by a compaction envelope) is checked for signature and chain only.
+   * entry (its body replaced by a compaction envelope) is checked for signature and chain only and
+   * kept as its prefix. A compaction envelope is applied like any update (Yjs is idempotent).
    */
   async ingest(items: readonly PageEntry[]): Promise<ShardChange[]> {
     const changes = new Map<string, ShardChange>();
@@ -228,15 +310,13 @@ export class ShardStore {
       if (item.compacted) {
         if (!this.keys.authorAllowed(header.authorKey, scope, header.hour)) throw new InvalidSignature(`an envelope in ${scope} is signed by a key that may not write there`);
         verify("envelope", prefix.signature, header.authorKey, "compacted envelope", prefix.headerBytes, encodeSeal(prefix.bodyLength, prefix.bodyHash));
-        await this.advanceChainAndCursor(header, link, item.seq);
+        await this.store(header, link, item);
         continue;
       }
       const envelope = decodeEnvelope(item.bytes);
       const update = this.decrypt(envelope, scope);
-      await this.db.transaction("rw", this.db.envelopes, this.db.cursors, async () => {
-        await this.advanceChainAndCursor(header, link, item.seq);
-        await this.db.envelopes.add({ id, patient: this.patient, tag: toHex(header.scopeTag), hour: header.hour, generation: header.generation, seq: item.seq, bytes: item.bytes });
-      });
+      await this.store(header, link, item);
+      if (header.kind === "compaction") await this.dropCovered(scope, header.hour, item.seq, update);
       const loaded = this.docs.get(`${scope}:${header.hour}`);
       if (loaded) Y.applyUpdate(loaded, update);
       changes.set(`${scope}:${header.hour}`, { scope, hour: header.hour });
@@ -244,6 +324,34 @@ export class ShardStore {
     const list = [...changes.values()];
     this.emit(list);
     return list;
+  }
+
+  private store(header: EnvelopeHeader, link: Uint8Array, item: PageEntry): Promise<void> {
+    return this.db.transaction("rw", this.db.envelopes, this.db.cursors, async () => {
+      await this.advanceChainAndCursor(header, link, item.seq);
+      await this.db.envelopes.add({
+        id: toHex(header.envelopeId),
+        patient: this.patient,
+        tag: toHex(header.scopeTag),
+        hour: header.hour,
+        generation: header.generation,
+        seq: item.seq,
+        bytes: item.bytes,
+        ...(item.compacted ? { compacted: true as const } : {}),
+      });
+    });
+  }
+
+  /**
+   * Drops the bodies of the shard's acknowledged envelopes older than a compaction envelope that
+   * already carries their content. Decided by content, not by the server's compacted flag, so a
+   * server that marks an envelope compacted without any compaction covering it cannot make this
+   * device lose it.
+   */
+  private async dropCovered(scope: Scope, hour: number, seq: number, compaction: Uint8Array): Promise<void> {
+    const older = (await this.shardRows(scope, hour)).filter((row) => row.seq > 0 && row.seq < seq && !row.compacted);
+    const covered = older.filter((row) => carries(compaction, this.decrypt(decodeEnvelope(row.bytes), scope)));
+    if (covered.length > 0) await this.db.transaction("rw", this.db.envelopes, () => this.dropBodies(covered.map((row) => row.id)));
   }
 
   // Every read-modify-write of the cursor runs in a transaction: a local write advancing this
@@ -272,19 +380,32 @@ export class ShardStore {
     });
   }
 
-  /** Envelopes written here and not yet acknowledged, oldest first. */
-  async pending(limit = Infinity): Promise<StoredEnvelope[]> {
-    const entries = await this.db.outbox.where("patient").equals(this.patient).sortBy("order");
-    const rows = await this.db.envelopes.bulkGet(entries.slice(0, limit).map((e) => e.id));
-    return rows.filter((r): r is StoredEnvelope => !!r);
+  private outboxEntries(): Promise<OutboxEntry[]> {
+    return this.db.outbox.where("patient").equals(this.patient).sortBy("order");
   }
 
-  /** Marks envelopes acknowledged by the server with their sequence numbers. */
+  /** Envelopes written here and not yet acknowledged, oldest first. */
+  async pending(limit = Infinity): Promise<PendingEnvelope[]> {
+    const entries = (await this.outboxEntries()).slice(0, limit);
+    const rows = await this.db.envelopes.bulkGet(entries.map((e) => e.id));
+    return rows.flatMap((row, i) => {
+      if (!row) return [];
+      const replaces = entries[i]!.replaces;
+      return [replaces ? { ...row, replaces } : row];
+    });
+  }
+
+  /**
+   * Marks envelopes acknowledged by the server with their sequence numbers. An acknowledged
+   * compaction also drops the bodies it replaces, as the server just did.
+   */
   async acknowledge(acks: readonly { id: string; seq: number }[]): Promise<void> {
     await this.db.transaction("rw", this.db.envelopes, this.db.outbox, async () => {
       for (const ack of acks) {
+        const entry = await this.db.outbox.where("id").equals(ack.id).first();
         await this.db.envelopes.update(ack.id, { seq: ack.seq });
         await this.db.outbox.where("id").equals(ack.id).delete();
+        if (entry?.replaces) await this.dropBodies(entry.replaces);
       }
     });
   }
@@ -293,5 +414,18 @@ export class ShardStore {
   evict(): void {
     for (const doc of this.docs.values()) doc.destroy();
     this.docs.clear();
+  }
+}
+
+/** Whether `update` adds nothing to `base`: every insertion and deletion in it is already there. */
+function carries(base: Uint8Array, update: Uint8Array): boolean {
+  const doc = new Y.Doc();
+  try {
+    Y.applyUpdate(doc, base);
+    const before = Y.encodeStateAsUpdate(doc);
+    Y.applyUpdate(doc, update);
+    return bytesEqual(before, Y.encodeStateAsUpdate(doc));
+  } finally {
+    doc.destroy();
   }
 }

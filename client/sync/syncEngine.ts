@@ -1,8 +1,9 @@
 // Moves envelopes between the local log and the server: push the outbox, pull by cursor, follow
 // live updates, reconnect with backoff. Local writes never wait for it; it only carries them.
+import { fromHex } from "../../shared/bytes.js";
 import { MalformedInput, RequestRefused, RollbackDetected, ServerUnreachable, StewardError } from "../../shared/errors.js";
 import { MAX_BATCH_BYTES, MAX_BATCH_ENVELOPES, type Page } from "../../shared/syncFrames.js";
-import type { ShardStore } from "../store/shards.js";
+import type { PendingEnvelope, ShardStore } from "../store/shards.js";
 import { CLOSE_GRANT_ENDED } from "../../shared/api.js";
 import type { LiveConnection, SyncTransport } from "./transport.js";
 
@@ -84,27 +85,54 @@ export class SyncEngine {
     }
   }
 
-  /** Sends the outbox in batches. A crash between send and ack resends: the server stores each id once. */
+  /**
+   * Sends the outbox in order: runs of updates in batches, each compaction alone. A crash between
+   * send and ack resends: the server stores each id once.
+   */
   async push(): Promise<void> {
     let recovered = false;
     for (;;) {
       const pending = await this.shards.pending(MAX_BATCH_ENVELOPES);
       if (pending.length === 0) return;
-      const batch = [];
-      let bytes = 4;
-      for (const p of pending) {
-        if (batch.length > 0 && bytes + 4 + p.bytes.length > MAX_BATCH_BYTES) break;
-        batch.push(p);
-        bytes += 4 + p.bytes.length;
-      }
       try {
-        await this.send(batch);
+        await this.sendNext(pending);
       } catch (error) {
         if (recovered || !this.refreshKeys || !(error instanceof RequestRefused && error.reason === "stale_generation")) throw error;
         recovered = true;
         await this.recoverFromRotation();
       }
     }
+  }
+
+  /** Sends the first outbox entry: a compaction alone, or updates as one batch up to the next compaction. */
+  private async sendNext(pending: readonly PendingEnvelope[]): Promise<void> {
+    const first = pending[0]!;
+    if (first.replaces) return this.sendCompaction(first, first.replaces);
+    const batch = [];
+    let bytes = 4;
+    for (const p of pending) {
+      if (p.replaces || (batch.length > 0 && bytes + 4 + p.bytes.length > MAX_BATCH_BYTES)) break;
+      batch.push(p);
+      bytes += 4 + p.bytes.length;
+    }
+    await this.send(batch);
+  }
+
+  /**
+   * A compaction the server refuses because a source is gone or already compacted (by another of
+   * the patient's devices) will never be accepted: it is dropped and what follows it re-chained,
+   * rather than blocking the outbox. Nothing is lost: its sources are still on the server.
+   */
+  private async sendCompaction(entry: PendingEnvelope, replaces: readonly string[]): Promise<void> {
+    let seq: number;
+    try {
+      seq = await this.transport.compact(this.shards.patient, { replaces: replaces.map((id) => fromHex(id, 16)), envelope: entry.bytes });
+    } catch (error) {
+      if (!(error instanceof RequestRefused && (error.reason === "not_found" || error.reason === "conflict"))) throw error;
+      await this.shards.discardCompaction(entry.id);
+      return;
+    }
+    await this.shards.acknowledge([{ id: entry.id, seq }]);
   }
 
   private async send(batch: readonly { id: string; bytes: Uint8Array }[]): Promise<void> {
@@ -120,9 +148,10 @@ export class SyncEngine {
    */
   private async recoverFromRotation(): Promise<void> {
     await this.refreshKeys!();
-    for (const p of await this.shards.pending()) {
+    // One entry at a time, read afresh: a refused compaction re-chains (renames) those after it.
+    for (let pending = await this.shards.pending(1); pending.length > 0; pending = await this.shards.pending(1)) {
       try {
-        await this.send([p]);
+        await this.sendNext(pending);
       } catch (error) {
         if (!(error instanceof RequestRefused && error.reason === "stale_generation")) throw error;
         await this.shards.resealPending();

@@ -1,17 +1,20 @@
-// An in-memory stand-in for a PatientLog's sync semantics (idempotent push by envelope id, pull by
-// cursor in pages, live fan-out), with hooks a test uses to break the network or to play a lying
+// An in-memory stand-in for a PatientLog's sync semantics (idempotent push by envelope id, atomic
+// compaction, pull by cursor in pages, live fan-out), with hooks a test uses to break the network or to play a lying
 // server: lose acks, fail pushes, hold, repeat or drop live pages, rewrite pages, roll the log back,
 // or give one client its own fork. The real object is tested in workerd; this lets client suites run
 // fast and misbehave on purpose.
-import { toHex } from "../../shared/bytes.js";
-import { decodeEnvelope } from "../../shared/envelopeCodec.js";
-import type { Page } from "../../shared/syncFrames.js";
+import { bytesEqual, toHex } from "../../shared/bytes.js";
+import { PREFIX_BYTES, decodeEnvelope } from "../../shared/envelopeCodec.js";
+import { RequestRefused } from "../../shared/errors.js";
+import type { CompactionRequest, Page, PageEntry } from "../../shared/syncFrames.js";
 import type { LiveHandlers, SyncTransport } from "../../client/sync/transport.js";
 
 export interface Row {
   seq: number;
   id: string;
   bytes: Uint8Array;
+  /** Replaced by a compaction: pulls serve only the prefix. */
+  compacted?: boolean;
 }
 
 type Logs = Map<string, Row[]>;
@@ -30,7 +33,7 @@ export class MemoryServer {
   private readonly forks = new Map<string, Logs>();
   private sockets = new Set<{ patient: string; client: string; handlers: LiveHandlers }>();
   pageSize = 100;
-  /** When set, the next push is stored but its acknowledgement is lost (a crash between send and ack). */
+  /** When set, the next push or compaction is stored but its acknowledgement is lost (a crash between send and ack). */
   loseNextAck = false;
   /** When set, the next push fails before anything is stored (the connection dropped on the way). */
   failNextPush = false;
@@ -80,6 +83,30 @@ export class MemoryServer {
     }
   }
 
+  /**
+   * The server's compaction rule: every source must be stored, in the compaction envelope's shard and
+   * not compacted yet (404/409 otherwise, nothing changes); a retry returns the stored seq.
+   */
+  private storeCompaction(rows: Row[], patient: string, client: string, { replaces, envelope }: CompactionRequest): number {
+    const { header } = decodeEnvelope(envelope);
+    const existing = rows.find((r) => r.id === toHex(header.envelopeId));
+    if (existing) return existing.seq;
+    const indexes = replaces.map((id) => {
+      const index = rows.findIndex((r) => r.id === toHex(id));
+      if (index < 0) throw new RequestRefused(404, "not_found", `envelope ${toHex(id)} to compact is not stored`);
+      const row = rows[index]!;
+      const source = decodeEnvelope(row.bytes).header;
+      if (!bytesEqual(source.scopeTag, header.scopeTag) || source.generation !== header.generation || source.hour !== header.hour) {
+        throw new RequestRefused(409, "conflict", `envelope ${row.id} is not in the compacted shard`);
+      }
+      if (row.compacted) throw new RequestRefused(409, "conflict", `envelope ${row.id} is already compacted`);
+      return index;
+    });
+    // New row objects: snapshots and forks share the old ones.
+    for (const index of indexes) rows[index] = { ...rows[index]!, compacted: true };
+    return this.inject(patient, envelope, client);
+  }
+
   /** The transport one client uses; `client` names it for forks and hooks. */
   transport(client = HONEST): SyncTransport {
     return {
@@ -101,12 +128,20 @@ export class MemoryServer {
         }
         return seqs;
       },
+      compact: async (patient, request) => {
+        const seq = this.storeCompaction(this.log(patient, client), patient, client, request);
+        if (this.loseNextAck) {
+          this.loseNextAck = false;
+          throw new TypeError("network error: connection reset");
+        }
+        return seq;
+      },
       pull: async (patient, after): Promise<Page> => {
         const all = this.log(patient, client);
         const rows = all.filter((r) => r.seq > after);
         const slice = rows.slice(0, this.pageSize);
         const head = all.at(-1)?.seq ?? 0;
-        const page: Page = { entries: slice.map((r) => ({ seq: r.seq, compacted: false, bytes: r.bytes })), cursor: slice.at(-1)?.seq ?? head, more: rows.length > slice.length };
+        const page: Page = { entries: slice.map(entryOf), cursor: slice.at(-1)?.seq ?? head, more: rows.length > slice.length };
         return this.servePage ? this.servePage(page, { patient, after, client }) : page;
       },
       live: async (patient, _after, handlers) => {
@@ -116,6 +151,11 @@ export class MemoryServer {
       },
     };
   }
+}
+
+/** What a pull serves of a row: the envelope, or only its prefix once compacted. */
+function entryOf(row: Row): PageEntry {
+  return row.compacted ? { seq: row.seq, compacted: true, bytes: row.bytes.subarray(0, PREFIX_BYTES) } : { seq: row.seq, compacted: false, bytes: row.bytes };
 }
 
 function copy(logs: Logs): Logs {
