@@ -132,7 +132,7 @@ export async function recoverDevice(options: OpenOptions, handle: string, recove
 }
 
 /** The new device's side of linking (see client/deviceLink.ts). */
-export async function requestDeviceLink<T>(options: OpenOptions, role: Role, open: (state: DeviceState) => T): Promise<LinkRequest<T>> {
+export async function requestDeviceLink<T>(options: OpenOptions, role: Role, open: (state: DeviceState) => T | Promise<T>): Promise<LinkRequest<T>> {
   await loadSodium();
   const channel = newLinkChannel();
   const mine = ephemeralKeys();

@@ -2,7 +2,7 @@
 // grants to verified contacts, invites, revocation with key rotation, and the access log.
 import { type AccessLogEntry, verifyAccessLogChain } from "../shared/accessLog.js";
 import { verify } from "../shared/accountKeys.js";
-import { bytesEqual, fromBase64Url, toHex } from "../shared/bytes.js";
+import { bytesEqual, fromBase64Url, fromHex, toHex } from "../shared/bytes.js";
 import { InvalidSignature, MalformedInput, RequestRefused, RollbackDetected, StewardError, UnverifiedRecipient } from "../shared/errors.js";
 import { issueGrant, type GrantScopeInput, type Recipient } from "../shared/grant.js";
 import { decodeGrantWire, MAX_GENERATIONS_PER_ENTRY, type GrantPolicy } from "../shared/grantCodec.js";
@@ -49,6 +49,9 @@ interface ListedGrant {
 }
 
 const ACCESS_LOG_HEAD = "accessLogHead";
+const WRITERS = "writeGrantees";
+
+type StoredWriter = Omit<DelegatedWriter, "signKey"> & { signKey: string };
 const DEFAULT_LINK_LIFETIME_MS = 7 * 24 * MS_PER_HOUR;
 
 export class Patient extends AccountDevice {
@@ -65,28 +68,46 @@ export class Patient extends AccountDevice {
     });
     this.records = new RecordStore(shards);
     this.sync = new SyncEngine(shards, new HttpTransport(this.api, state.options.WebSocket ? { WebSocket: state.options.WebSocket } : {}), undefined, () => this.refreshKeyRing());
+    // An envelope by a writer this device does not know yet: a write grant issued on another device.
+    this.sync.onStatus((status) => {
+      if (status.error instanceof InvalidSignature) void this.learnWriters();
+    });
+  }
+
+  /** Builds the patient from stored state, with the write grantees known when it last looked. */
+  private static async from(state: DeviceState): Promise<Patient> {
+    const patient = new Patient(state);
+    const writers = (await state.db.settings.get(WRITERS)) as StoredWriter[] | undefined;
+    patient.writers = (writers ?? []).map((w) => ({ ...w, signKey: fromHex(w.signKey, 32) }));
+    return patient;
+  }
+
+  private async learnWriters(): Promise<void> {
+    const before = JSON.stringify(this.writers);
+    await this.listGrants().catch(() => undefined);
+    if (JSON.stringify(this.writers) !== before) await this.sync.sync().catch(() => undefined);
   }
 
   /** Creates the account (needs the server once). Show `recoveryCode` to the person to keep safe. */
   static async create(options: OpenOptions & { handle: string }): Promise<{ patient: Patient; recoveryCode: string }> {
     const { state, recoveryCode } = await createDevice(options, options.handle, "patient");
-    return { patient: new Patient(state), recoveryCode };
+    return { patient: await Patient.from(state), recoveryCode };
   }
 
   /** The account stored on this device, or undefined. Works offline. */
   static async open(options: OpenOptions): Promise<Patient | undefined> {
     const state = await openDevice(options, "patient");
-    return state && new Patient(state);
+    return state && Patient.from(state);
   }
 
   /** Restores the account on a new device from the recovery kit; then `sync.sync()` brings the data. */
   static async recover(options: OpenOptions & { handle: string; recoveryCode: string }): Promise<Patient> {
-    return new Patient(await recoverDevice(options, options.handle, options.recoveryCode, "patient"));
+    return Patient.from(await recoverDevice(options, options.handle, options.recoveryCode, "patient"));
   }
 
   /** Starts linking this (new) device to an account signed in elsewhere. */
   static requestLink(options: OpenOptions): Promise<LinkRequest<Patient>> {
-    return requestDeviceLink(options, "patient", (state) => new Patient(state));
+    return requestDeviceLink(options, "patient", (state) => Patient.from(state));
   }
 
   protected async stopSyncing(): Promise<void> {
@@ -118,7 +139,9 @@ export class Patient extends AccountDevice {
    * grantee decrypts exactly that; a live grant also reaches new data until it expires.
    */
   async share(options: ShareOptions): Promise<GrantInfo> {
-    return this.issue(this.book.recipient(options.with), options);
+    const info = await this.issue(this.book.recipient(options.with), options);
+    if (info.write) await this.listGrants();
+    return info;
   }
 
   private async issue(recipient: Recipient, options: Omit<ShareOptions, "with">, grantId?: Uint8Array, revision?: number): Promise<GrantInfo> {
@@ -156,9 +179,14 @@ export class Patient extends AccountDevice {
       const status: GrantStatus = summary.status === "active" && policy.expiresAt <= Date.now() ? "expired" : summary.status;
       return { policy, info: grantInfo(policy, (tag) => this.scopeOf(tag), status, (id) => this.book.get(id)?.handle) };
     });
+    // Writes by a write grantee stay authentic after the grant ends: they were allowed when made.
     this.writers = listed
-      .filter((g) => g.info.write && g.info.status === "active")
+      .filter((g) => g.info.write && g.info.status !== "revoked")
       .map((g) => ({ signKey: g.policy.granteeSignKey, scopes: g.info.scopes, fromHour: Math.floor(g.info.from / MS_PER_HOUR), toHour: Math.floor(g.info.to / MS_PER_HOUR) }));
+    await this.db.settings.put(
+      this.writers.map((w): StoredWriter => ({ ...w, signKey: toHex(w.signKey) })),
+      WRITERS,
+    );
     return listed.sort((a, b) => b.info.issuedAt - a.info.issuedAt);
   }
 

@@ -131,12 +131,13 @@ describe("patient devices", () => {
 
 describe("sharing", () => {
   let patient: Patient;
+  let patientCode: string;
   let clinician: Grantee;
   let caregiver: Grantee;
   const now = Date.now();
 
   beforeAll(async () => {
-    patient = (await Patient.create({ server: worker.url, handle: `alice${unique()}`, database: `alice-${unique()}` })).patient;
+    ({ patient, recoveryCode: patientCode } = await Patient.create({ server: worker.url, handle: `alice${unique()}`, database: `alice-${unique()}` }));
     clinician = (await Grantee.create({ server: worker.url, handle: `drbob${unique()}`, database: `bob-${unique()}` })).grantee;
     caregiver = (await Grantee.create({ server: worker.url, handle: `carol${unique()}`, database: `carol-${unique()}` })).grantee;
   }, 60_000);
@@ -245,6 +246,27 @@ describe("sharing", () => {
     await view.close();
     await fresh.close();
     await extra.grantee.close();
+  });
+
+  it("a parent with a write grant logs a meal into events; every patient device accepts it, and writing glucose is refused", async () => {
+    const { grantee: parent } = await Grantee.create({ server: worker.url, handle: `dad${unique()}`, database: `dad-${unique()}` });
+    const contact = await patient.findContact(parent.handle);
+    await patient.verifyContact(contact.accountId);
+    const grant = await patient.share({ with: contact.accountId, scopes: ["events"], from: now - DAY, to: now + DAY, expiresAt: now + DAY, write: true });
+    const view = await parent.open(grant.grantId);
+    await view.records.put([{ id: "meal-dad", type: "food", time: now - HOUR, body: { carbsG: 45 } }]);
+    await expect(view.records.put([cgm("forged", now - HOUR, 300)])).rejects.toBeInstanceOf(OutsideGrant);
+    await view.sync.sync();
+    await patient.sync.sync();
+    expect((await patient.records.query({ scope: "events", from: now - DAY, to: now })).map((r) => r.id)).toContain("meal-dad");
+
+    // A device restored from the recovery kit has never listed the grants: it learns the writer.
+    const restored = await Patient.recover({ server: worker.url, handle: patient.handle, recoveryCode: patientCode, database: `alice-restored-${unique()}` });
+    await restored.sync.sync().catch(() => undefined);
+    await until(async () => (await restored.records.query({ scope: "events", from: now - DAY, to: now })).some((r) => r.id === "meal-dad"), "the restored device to accept the parent's meal");
+    await view.close();
+    await parent.close();
+    await restored.close();
   });
 
   it("a grant that expired ends by itself on the grantee's device", async () => {
