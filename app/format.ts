@@ -36,6 +36,12 @@ export function mgdl(value: number): string {
   return `${Math.round(value)} mg/dL`;
 }
 
+/** "YYYY-MM-DD" of this browser's local calendar (also what a date input holds). */
+export function localDate(time: number): string {
+  const d = new Date(time);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+}
+
 export function localTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone;
 }

@@ -37,7 +37,7 @@ export function DailyTraces({ samples, timeZone }: { samples: readonly GlucoseSa
       scales: { x: timeOfDayScale, "mg/dL": glucoseScale },
       axes: [timeOfDayAxis, glucoseAxis],
       legend: { show: false },
-      series: [{}, ...[...days.keys()].map((day, i) => ({ label: day, scale: "mg/dL", stroke: `hsl(${(i * 47) % 360} 55% 45% / 0.7)`, width: 1, spanGaps: false }))],
+      series: [{}, ...[...days.keys()].map((day, i) => ({ label: day, scale: "mg/dL", stroke: `hsl(${(i * 47) % 360} 55% 45% / 0.7)`, width: 1, spanGaps: false, points: { show: false } }))],
       plugins: [targetBand],
     }),
     [days],

@@ -2,7 +2,7 @@
 // the categories in plain language.
 import { useState } from "preact/hooks";
 import { SCOPES, SCOPE_LABELS, type Scope } from "../../shared/records.js";
-import { TIME } from "../format.js";
+import { localDate, TIME } from "../format.js";
 
 export interface GrantChoice {
   scopes: Scope[];
@@ -21,11 +21,6 @@ export const EXPIRIES = [
   { ms: 365 * TIME.DAY, label: "1 year" },
 ] as const;
 
-function dateInput(time: number): string {
-  const d = new Date(time);
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
-}
-
 /** Local midnight at the start of a "YYYY-MM-DD" date, or the last millisecond of it. */
 function localDay(value: string, end: boolean): number {
   const [y, m, d] = value.split("-").map(Number) as [number, number, number];
@@ -43,8 +38,8 @@ interface Props {
 export function GrantForm({ idPrefix, submitLabel, busy, defaults, onSubmit }: Props) {
   const today = Date.now();
   const [scopes, setScopes] = useState<Scope[]>(defaults?.scopes ?? ["glucose"]);
-  const [from, setFrom] = useState(dateInput(today - (defaults?.days ?? 14) * TIME.DAY));
-  const [to, setTo] = useState(dateInput(today));
+  const [from, setFrom] = useState(localDate(today - (defaults?.days ?? 14) * TIME.DAY));
+  const [to, setTo] = useState(localDate(today));
   const [expiresIn, setExpiresIn] = useState<number>(defaults?.expiresInMs ?? 30 * TIME.DAY);
   const [live, setLive] = useState(defaults?.live ?? false);
   const toggle = (scope: Scope, on: boolean) => setScopes((current) => (on ? [...current, scope] : current.filter((s) => s !== scope)));

@@ -1,36 +1,7 @@
 // Insulin per day: boluses delivered (normal + extended parts) and the pump's own daily totals
 // when the export has them, with the averages a clinician looks for first.
 import type { StewardRecord } from "../../shared/records.js";
-
-interface Day {
-  bolus: number;
-  boluses: number;
-  totals: Partial<Record<"autoBasal" | "basal" | "bolus" | "total", number>>;
-}
-
-function localDate(time: number): string {
-  const d = new Date(time);
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
-}
-
-export function insulinByDay(records: readonly StewardRecord[]): Map<string, Day> {
-  const days = new Map<string, Day>();
-  const day = (key: string) => {
-    let d = days.get(key);
-    if (!d) days.set(key, (d = { bolus: 0, boluses: 0, totals: {} }));
-    return d;
-  };
-  for (const r of records) {
-    if (r.type === "bolus") {
-      const d = day(localDate(r.time));
-      d.bolus += (r.body.normal ?? 0) + (r.body.extended ?? 0);
-      d.boluses++;
-    } else if (r.type === "insulinTotal") {
-      day(r.body.day).totals[r.body.kind] = r.body.units;
-    }
-  }
-  return new Map([...days.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
-}
+import { insulinByDay } from "../insulinByDay.js";
 
 const units = (u: number | undefined) => (u === undefined ? "–" : `${u.toFixed(1)} U`);
 

@@ -3,6 +3,7 @@
 // sees metrics and charts and no insulin; invites a caregiver for 48 hours who sees live readings
 // until the patient revokes. Every request, response and WebSocket frame of all three is recorded,
 // and none may carry a glucose value, the patient's name or a note's text.
+import { readFileSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker, type LocalWorker } from "../e2e/localWorker.js";
@@ -145,6 +146,13 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     expect(await c.getByText(PATIENT_NAME.first).count()).toBe(0);
     expect(await c.getByText(MEAL).count()).toBe(0);
     await screenshot(c, "clinician-report");
+
+    const download = c.waitForEvent("download");
+    await c.getByRole("button", { name: "Export as FHIR (HL7 CGM)" }).click();
+    const bundle = JSON.parse(readFileSync((await (await download).path())!, "utf8")) as { resourceType: string; entry: { resource: { resourceType: string } }[] };
+    expect(bundle.resourceType).toBe("Bundle");
+    expect(bundle.entry.some((e) => e.resource.resourceType === "Observation")).toBe(true);
+    expect(JSON.stringify(bundle)).not.toContain(PATIENT_NAME.first);
   });
 
   it("invites a caregiver for 48 hours, who sees live readings until the patient revokes", async () => {
