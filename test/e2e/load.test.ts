@@ -22,40 +22,50 @@ interface Client {
   readonly token: string;
 }
 
-/** Network failures (a connection dropped under load) retried the way a client would. */
+/** Requests resent after a dropped connection or a 5xx (wrangler dev restarts the worker when files change). */
 let networkRetries = 0;
 
-async function api(path: string, init: RequestInit & { token?: string } = {}): Promise<Response> {
+/** One request, its whole body read; transient failures are resent, as the SDK's transport does. */
+async function api(path: string, init: RequestInit & { token?: string } = {}): Promise<Uint8Array> {
   const headers = new Headers(init.headers);
   if (init.token) headers.set("authorization", `Bearer ${init.token}`);
   for (let attempt = 1; ; attempt++) {
-    let res: Response;
     try {
-      res = await fetch(`${worker.url}${path}`, { ...init, headers });
+      const res = await fetch(`${worker.url}${path}`, { ...init, headers });
+      const body = new Uint8Array(await res.arrayBuffer());
+      if (res.ok) return body;
+      const failure = new Error(`${init.method ?? "GET"} ${path}: ${res.status} ${new TextDecoder().decode(body)}`);
+      if (res.status < 500) throw Object.assign(failure, { final: true });
+      throw failure;
     } catch (error) {
       // Every request here is a read or idempotent (pushes carry envelope ids), so resending is safe.
-      if (attempt === 3) throw error;
+      if ((error as { final?: boolean }).final || attempt === 4) throw error;
       networkRetries++;
-      await new Promise((r) => setTimeout(r, 100 * attempt));
-      continue;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
     }
-    if (!res.ok) throw new Error(`${init.method ?? "GET"} ${path}: ${res.status} ${await res.text()}`);
-    return res;
   }
 }
 
-function postJson(path: string, body: unknown, token?: string): Promise<Response> {
-  return api(path, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" }, ...(token ? { token } : {}) });
+async function postJson<T>(path: string, body: unknown, token?: string): Promise<T> {
+  const bytes = await api(path, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" }, ...(token ? { token } : {}) });
+  return JSON.parse(new TextDecoder().decode(bytes)) as T;
 }
 
 let handles = 0;
 async function signUp(prefix: string): Promise<Client> {
   const identity = await newIdentity();
   await postJson("/v1/accounts", { bundle: toBase64Url(identity.bundle), handle: `${prefix}${++handles}x${identity.accountId.slice(0, 8)}` });
-  const { nonce } = (await (await postJson("/v1/auth/challenge", { accountId: identity.accountId })).json()) as { nonce: string };
-  const signature = await loginSignature(identity, fromBase64Url(nonce));
-  const { token } = (await (await postJson("/v1/auth/login", { accountId: identity.accountId, nonce, signature: toBase64Url(signature) })).json()) as { token: string };
-  return { identity, token };
+  // A login whose answer was lost has spent its nonce: start again from a fresh challenge.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { nonce } = await postJson<{ nonce: string }>("/v1/auth/challenge", { accountId: identity.accountId });
+      const signature = await loginSignature(identity, fromBase64Url(nonce));
+      const { token } = await postJson<{ token: string }>("/v1/auth/login", { accountId: identity.accountId, nonce, signature: toBase64Url(signature) });
+      return { identity, token };
+    } catch (error) {
+      if (attempt === 3) throw error;
+    }
+  }
 }
 
 /** Runs `fn` over `items`, `limit` at a time, keeping order. */
@@ -102,11 +112,24 @@ class Listener {
     ws.addEventListener("close", (event) => {
       if (this.closing) return;
       this.drops.push(`${event.code} ${event.reason}`);
-      // Reconnect first, then pull from the cursor, so nothing falls between the two.
-      void this.open().then(() => this.catchUp());
+      void this.reconnect();
     });
     this.socket = ws;
     return this;
+  }
+
+  /** Reconnects first, then pulls from the cursor, so nothing falls between the two. */
+  private async reconnect(): Promise<void> {
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+      try {
+        await this.open();
+        await this.catchUp();
+        return;
+      } catch (error) {
+        this.drops.push(`reconnect failed: ${String(error)}`);
+      }
+    }
   }
 
   close(): void {
@@ -129,8 +152,7 @@ class Listener {
   private async catchUp(): Promise<void> {
     for (let more = true; more; ) {
       const after = Math.max(0, ...this.arrivals.keys());
-      const res = await api(`/v1/patients/${this.patientId}/envelopes?after=${after}`, { token: this.client.token });
-      const page = decodePage(new Uint8Array(await res.arrayBuffer()));
+      const page = decodePage(await api(`/v1/patients/${this.patientId}/envelopes?after=${after}`, { token: this.client.token }));
       this.record(page.entries, true);
       more = page.more;
     }
@@ -145,8 +167,8 @@ function listen(client: Client, patientId: string): Promise<Listener> {
 async function pushReading(client: Client, chain: DeviceChain, tag: Uint8Array): Promise<{ seq: number; sentAt: number }> {
   const made = await chain.next({ scopeTag: tag, hour: nowHour });
   const sentAt = performance.now();
-  const res = await api(`/v1/patients/${client.identity.accountId}/envelopes`, { method: "POST", body: new Uint8Array(encodeEnvelopeBatch([made.bytes])), headers: { "content-type": "application/octet-stream" }, token: client.token });
-  const { seqs } = (await res.json()) as { seqs: number[] };
+  const body = await api(`/v1/patients/${client.identity.accountId}/envelopes`, { method: "POST", body: new Uint8Array(encodeEnvelopeBatch([made.bytes])), headers: { "content-type": "application/octet-stream" }, token: client.token });
+  const { seqs } = JSON.parse(new TextDecoder().decode(body)) as { seqs: number[] };
   return { seq: seqs[0]!, sentAt };
 }
 
