@@ -48,6 +48,8 @@ export interface KeyRing {
   invites: OpenInvite[];
   /** Ids of invites answered or withdrawn, so a device with an old copy does not reopen them. */
   closedInvites: string[];
+  /** Ids of grants this patient revoked: a server listing one as active again rolled back. */
+  revokedGrants: string[];
 }
 
 const b64 = z.string().transform((text, ctx) => {
@@ -91,12 +93,13 @@ const keyRingSchema = z.object({
   contacts: z.array(contactSchema).default([]),
   invites: z.array(inviteSchema).default([]),
   closedInvites: z.array(z.string()).default([]),
+  revokedGrants: z.array(z.string()).default([]),
 });
 
 export function newKeyRing(account: AccountKeys, patient: boolean): KeyRing {
-  if (!patient) return { account, contacts: [], invites: [], closedInvites: [] };
+  if (!patient) return { account, contacts: [], invites: [], closedInvites: [], revokedGrants: [] };
   const scopes = Object.fromEntries(SCOPES.map((scope) => [scope, { current: 1, roots: new Map([[1, newRoot()]]) }])) as Record<Scope, ScopeKeys>;
-  return { account, data: { metaKey: sodium().randombytes_buf(32), scopes }, contacts: [], invites: [], closedInvites: [] };
+  return { account, data: { metaKey: sodium().randombytes_buf(32), scopes }, contacts: [], invites: [], closedInvites: [], revokedGrants: [] };
 }
 
 export function encodeKeyRing(ring: KeyRing): Uint8Array {
@@ -117,6 +120,7 @@ export function encodeKeyRing(ring: KeyRing): Uint8Array {
       contacts: ring.contacts.map((c) => ({ ...c, bundle: toBase64Url(encodeKeyBundle(c.bundle)) })),
       invites: ring.invites.map((i) => ({ ...i, secret: toBase64Url(i.secret) })),
       closedInvites: ring.closedInvites,
+      revokedGrants: ring.revokedGrants,
     }),
   );
 }
@@ -132,11 +136,12 @@ export function decodeKeyRing(bytes: Uint8Array): KeyRing {
   if (!parsed.success) throw new MalformedInput(`key ring is malformed: ${parsed.error.issues[0]?.path.join(".")}`);
   const a = parsed.data.account;
   const account = accountKeysFrom(a.signKey, a.signSecretKey, a.boxKey, a.boxSecretKey, a.createdAt);
-  const { contacts, invites, closedInvites } = parsed.data;
+  const { contacts, invites, closedInvites, revokedGrants } = parsed.data;
   const rest = {
     contacts: contacts.map(({ verifiedAt, via, ...c }): Contact => ({ ...c, bundle: decodeKeyBundle(c.bundle), ...(verifiedAt !== undefined ? { verifiedAt } : {}), ...(via ? { via } : {}) })),
     invites,
     closedInvites,
+    revokedGrants,
   };
   const d = parsed.data.data;
   if (!d) return { account, ...rest };

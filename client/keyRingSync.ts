@@ -102,5 +102,6 @@ export function mergeKeyRings(stored: KeyRing, local: KeyRing): KeyRing {
   }
   const closedInvites = [...new Set([...stored.closedInvites, ...local.closedInvites])];
   const invites = [...new Map([...local.invites, ...stored.invites].map((i) => [i.id, i])).values()].filter((i) => !closedInvites.includes(i.id));
-  return { account: stored.account, ...(data ? { data } : {}), contacts: [...contacts.values()], invites, closedInvites };
+  const revokedGrants = [...new Set([...stored.revokedGrants, ...local.revokedGrants])];
+  return { account: stored.account, ...(data ? { data } : {}), contacts: [...contacts.values()], invites, closedInvites, revokedGrants };
 }

@@ -176,6 +176,9 @@ export class Patient extends AccountDevice {
       const { policy, policyBytes, policySignature } = decodeGrantWire(fromBase64Url(summary.grant, "grant"));
       // The list comes from the server: only grants this account signed are believed.
       verify("grantPolicy", policySignature, this.ring.account.signKey, "grant policy", policyBytes);
+      if (summary.status === "active" && this.ring.revokedGrants.includes(summary.grantId)) {
+        throw new RollbackDetected(`the server lists grant ${summary.grantId} as active although you revoked it: it rolled back its state; revoke everything and report it`);
+      }
       const status: GrantStatus = summary.status === "active" && policy.expiresAt <= Date.now() ? "expired" : summary.status;
       return { policy, info: grantInfo(policy, (tag) => this.scopeOf(tag), status, (id) => this.book.get(id)?.handle) };
     });
@@ -201,6 +204,7 @@ export class Patient extends AccountDevice {
     if (!target) throw new MalformedInput(`there is no grant ${grantId}`);
     await this.sync.push();
     await this.api.revokeGrant(this.accountId, grantId);
+    await this.updateRing((ring) => ring.revokedGrants.push(grantId));
     await this.rotate(target.info.scopes);
     const remaining = listed.filter((g) => g.info.status === "active" && g.info.grantId !== grantId && g.info.scopes.some((s) => target.info.scopes.includes(s)));
     for (const grant of remaining) await this.reissue(grant, grant.policy.grantId, grant.policy.revision + 1);
@@ -215,6 +219,7 @@ export class Patient extends AccountDevice {
     const active = listed.filter((g) => g.info.status === "active");
     await this.sync.push();
     await this.api.revokeAllGrants(this.accountId);
+    await this.updateRing((ring) => ring.revokedGrants.push(...active.map((g) => g.info.grantId)));
     await this.rotate(SCOPES);
     const kept = active.filter((g) => options.keep?.includes(g.info.grantId));
     for (const grant of kept) await this.reissue(grant);
@@ -326,6 +331,15 @@ export class Patient extends AccountDevice {
       ring.invites = ring.invites.filter((i) => i.id !== inviteId);
       if (!ring.closedInvites.includes(inviteId)) ring.closedInvites.push(inviteId);
     });
+  }
+
+  /**
+   * Compacts every shard of the patient's log older than `closedBeforeHours` that holds at least
+   * two acknowledged envelopes of its current generation; returns how many. Each compaction waits in
+   * the outbox like any write and goes out with the next sync.
+   */
+  compact({ closedBeforeHours = 48 }: { closedBeforeHours?: number } = {}): Promise<number> {
+    return this.records.shards.compactBefore(Math.floor(Date.now() / MS_PER_HOUR) - closedBeforeHours);
   }
 
   /**

@@ -78,6 +78,24 @@ describe("the evil server against the Patient and Grantee devices", () => {
     bob.close();
   });
 
+  it("T10 a revocation the server undoes (the grant listed as active again) is detected, not believed", async () => {
+    const { patient } = await Patient.create({ ...options("t10"), handle: name("rv") });
+    const { grantee: bob } = await Grantee.create({ ...options("t10bob"), handle: name("bob") });
+    const contact = await patient.findContact(bob.handle);
+    await patient.verifyContact(contact.accountId);
+    const grant = await patient.share({ with: contact.accountId, scopes: ["glucose"], from: Date.now() - HOUR, to: Date.now(), expiresAt: Date.now() + HOUR });
+    await patient.revoke(grant.grantId);
+    expect((await patient.grants())[0]!.status).toBe("revoked");
+    evil.rewrite((request, reply) => {
+      if (request.method !== "GET" || !request.url.pathname.endsWith("/grants")) return reply;
+      const listed = jsonOf<{ grants: { status: string }[] }>(reply);
+      return jsonReply(200, { grants: listed.grants.map((g) => ({ ...g, status: "active" })) });
+    });
+    await expect(patient.grants()).rejects.toBeInstanceOf(RollbackDetected);
+    await patient.close();
+    await bob.close();
+  });
+
   it("T16 a recovery kit served with weakened Argon2id parameters is refused before any derivation", async () => {
     const handle = name("kdf");
     const { patient, recoveryCode } = await Patient.create({ ...options("t16"), handle });
