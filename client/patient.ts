@@ -343,15 +343,6 @@ export class Patient extends AccountDevice {
   }
 
   /**
-   * Compacts every shard of the patient's log older than `closedBeforeHours` that holds at least
-   * two acknowledged envelopes of its current generation; returns how many. Each compaction waits in
-   * the outbox like any write and goes out with the next sync.
-   */
-  compact({ closedBeforeHours = 48 }: { closedBeforeHours?: number } = {}): Promise<number> {
-    return this.records.shards.compactBefore(Math.floor(Date.now() / MS_PER_HOUR) - closedBeforeHours);
-  }
-
-  /**
    * Who opened what, when: the whole access log, its hash chain checked, and checked to continue
    * what this device saw last time (a server that drops or edits entries raises a security error).
    */
