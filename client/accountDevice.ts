@@ -56,7 +56,7 @@ export interface LinkRequest<T> {
   complete(): Promise<T>;
 }
 
-const SETTINGS = { role: "role", handle: "handle", deviceId: "deviceId", ringVersion: "keyRingVersion", ringDirty: "keyRingDirty" } as const;
+const SETTINGS = { role: "role", handle: "handle", deviceId: "deviceId", ringVersion: "keyRingVersion", ringDirty: "keyRingDirty", ready: "accountReady" } as const;
 const POLL_MS = 400;
 
 function databaseOf(options: OpenOptions): StewardDatabase {
@@ -67,12 +67,17 @@ function apiOf(options: OpenOptions, ring?: KeyRing): ServerApi {
   return new ServerApi(options.server, ring?.account, options.fetch);
 }
 
-async function persist(db: StewardDatabase, ring: KeyRing, role: Role, handle: string, ringVersion: number): Promise<Uint8Array> {
+/** Stores the account on this device; `ready` once the server knows it too. */
+async function persist(db: StewardDatabase, ring: KeyRing, role: Role, handle: string, ringVersion: number, ready: boolean): Promise<Uint8Array> {
   const existing = (await db.settings.get(SETTINGS.deviceId)) as Uint8Array | undefined;
   const deviceId = existing ?? sodium().randombytes_buf(16);
   await saveKeyRing(db, encodeKeyRing(ring));
-  await db.settings.bulkPut([role, handle, deviceId, ringVersion], [SETTINGS.role, SETTINGS.handle, SETTINGS.deviceId, SETTINGS.ringVersion]);
+  await db.settings.bulkPut([role, handle, deviceId, ringVersion, ready], [SETTINGS.role, SETTINGS.handle, SETTINGS.deviceId, SETTINGS.ringVersion, SETTINGS.ready]);
   return deviceId;
+}
+
+async function holdsReadyAccount(db: StewardDatabase): Promise<boolean> {
+  return (await db.settings.get(SETTINGS.ready)) === true && (await loadKeyRing(db)) !== undefined;
 }
 
 function checkRole(ring: KeyRing, role: Role): void {
@@ -84,18 +89,26 @@ async function sleep(ms: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Creates an account, registers it, stores the recovery kit and the first synced key ring. */
+/**
+ * Creates an account, registers it, stores the recovery kit and the first synced key ring. The keys
+ * are kept on the device first: an attempt cut short (no network, a closed tab) resumes with the
+ * same keys on the next call, so the handle it claimed is not lost.
+ */
 export async function createDevice(options: OpenOptions, handle: string, role: Role): Promise<{ state: DeviceState; recoveryCode: string }> {
   await loadSodium();
   const db = databaseOf(options);
-  if (await loadKeyRing(db)) throw new DeviceNotReady(`this device already holds an account in "${db.name}"; open it, or use another database name`);
-  const ring = newKeyRing(createAccountKeys(), role === "patient");
+  if (await holdsReadyAccount(db)) throw new DeviceNotReady(`this device already holds an account in "${db.name}"; open it, or use another database name`);
+  const unfinished = await loadKeyRing(db);
+  const ring = unfinished ? decodeKeyRing(unfinished) : newKeyRing(createAccountKeys(), role === "patient");
+  checkRole(ring, role);
+  const deviceId = await persist(db, ring, role, handle.toLowerCase(), 0, false);
   const api = apiOf(options, ring);
   const profile = await api.register(handle);
   const recovery = newRecoverySecret();
   await api.storeRecoveryKit(wrapWithRecoverySecret(encodeKeyRing(ring), recovery));
-  await api.storeKeyRing(1, sealKeyRing(ring, 1));
-  const deviceId = await persist(db, ring, role, profile.handle, 1);
+  const stored = await api.keyRing();
+  if (!stored) await api.storeKeyRing(1, sealKeyRing(ring, 1));
+  await persist(db, ring, role, profile.handle, stored?.version ?? 1, true);
   return { state: { options, db, ring, api, handle: profile.handle, deviceId }, recoveryCode: recovery.text };
 }
 
@@ -103,12 +116,11 @@ export async function createDevice(options: OpenOptions, handle: string, role: R
 export async function openDevice(options: OpenOptions, role: Role): Promise<DeviceState | undefined> {
   await loadSodium();
   const db = databaseOf(options);
-  const bytes = await loadKeyRing(db);
-  if (!bytes) {
+  if (!(await holdsReadyAccount(db))) {
     db.close();
     return undefined;
   }
-  const ring = decodeKeyRing(bytes);
+  const ring = decodeKeyRing((await loadKeyRing(db))!);
   checkRole(ring, role);
   const [handle, deviceId] = (await db.settings.bulkGet([SETTINGS.handle, SETTINGS.deviceId])) as [string, Uint8Array];
   return { options, db, ring, api: apiOf(options, ring), handle, deviceId };
@@ -126,8 +138,8 @@ export async function recoverDevice(options: OpenOptions, handle: string, recove
   const stored = await api.keyRing();
   const ring = stored ? mergeKeyRings(openKeyRing(stored.blob, kitRing.account, stored.version, 0), kitRing) : kitRing;
   const db = databaseOf(options);
-  if (await loadKeyRing(db)) throw new DeviceNotReady(`this device already holds an account in "${db.name}"`);
-  const deviceId = await persist(db, ring, role, handle.toLowerCase(), stored?.version ?? 0);
+  if (await holdsReadyAccount(db)) throw new DeviceNotReady(`this device already holds an account in "${db.name}"`);
+  const deviceId = await persist(db, ring, role, handle.toLowerCase(), stored?.version ?? 0, true);
   return { options, db, ring, api, handle: handle.toLowerCase(), deviceId };
 }
 
@@ -157,10 +169,10 @@ export async function requestDeviceLink<T>(options: OpenOptions, role: Role, ope
       const ring = decodeKeyRing(openFromExistingDevice((await messages(3))[2]!, theirs, mine));
       checkRole(ring, role);
       const db = databaseOf(options);
-      if (await loadKeyRing(db)) throw new DeviceNotReady(`this device already holds an account in "${db.name}"`);
+      if (await holdsReadyAccount(db)) throw new DeviceNotReady(`this device already holds an account in "${db.name}"`);
       const api = apiOf(options, ring);
       const profile = await api.lookupAccount(accountIdHex(ring.account.signKey));
-      const deviceId = await persist(db, ring, role, profile.handle, 0);
+      const deviceId = await persist(db, ring, role, profile.handle, 0, true);
       return open({ options, db, ring, api, handle: profile.handle, deviceId });
     },
   };

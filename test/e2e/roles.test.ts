@@ -110,6 +110,27 @@ describe("patient devices", () => {
     await laptop.close();
   });
 
+  it("an account creation cut short by the network resumes with the same keys, so its handle is not lost", async () => {
+    const handle = `cut${unique()}`;
+    const database = `cut-${unique()}`;
+    let dropKit = true;
+    const flaky: typeof fetch = (input, init) => {
+      if (dropKit && String(input).endsWith("/recovery-kit")) {
+        dropKit = false;
+        return Promise.reject(new TypeError("fetch failed: connection reset"));
+      }
+      return fetch(input, init);
+    };
+    await expect(Patient.create({ server: worker.url, handle, database, fetch: flaky })).rejects.toBeInstanceOf(ServerUnreachable);
+    expect(await Patient.open({ server: worker.url, database })).toBeUndefined();
+    const { patient, recoveryCode } = await Patient.create({ server: worker.url, handle, database, fetch: flaky });
+    expect(patient.handle).toBe(handle);
+    await patient.close();
+    const restored = await Patient.recover({ server: worker.url, handle, recoveryCode, database: `cut2-${unique()}` });
+    expect(restored.accountId).toBe(patient.accountId);
+    await restored.close();
+  });
+
   it("recovers on a new device from the recovery code; a wrong code or a typo is refused clearly", async () => {
     const handle = `rec${unique()}`;
     const { patient, recoveryCode } = await Patient.create({ server: worker.url, handle, database: `rec-${unique()}` });
