@@ -31,6 +31,21 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     patient = await person(browser, { phone: true, timeZone: ZONE });
     clinician = await person(browser, { timeZone: ZONE });
     caregiver = await person(browser, { phone: true, timeZone: ZONE });
+    // Notifications allowed; the page's Notification records titles instead of showing them.
+    await caregiver.context.grantPermissions(["notifications"]);
+    await caregiver.context.addInitScript(() => {
+      const notified: string[] = [];
+      Object.assign(window, {
+        notified,
+        Notification: class {
+          static permission = "granted";
+          static requestPermission = async (): Promise<string> => "granted";
+          constructor(title: string) {
+            notified.push(title);
+          }
+        },
+      });
+    });
   });
   afterAll(async () => {
     await browser?.close();
@@ -39,6 +54,8 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
 
   const pending = (p: Person) => p.page.getByTestId("sync-pending");
   const nav = (page: Page, name: string) => page.getByRole("navigation", { name: "Screens" }).getByRole("link", { name, exact: true });
+  /** Nothing sticks out sideways at phone width (wide tables scroll inside their own box). */
+  const fitsPhone = async (page: Page) => expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   const saveRecoveryKit = async (page: Page) => {
     await page.getByTestId("recovery-code").waitFor();
     expect((await page.getByTestId("recovery-code").textContent())?.trim().length).toBeGreaterThan(20);
@@ -72,6 +89,7 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     await expect.poll(() => page.getByTestId("mean-glucose").textContent()).toMatch(/\d+ mg\/dL/);
     await expect.poll(() => pending(patient).textContent(), { timeout: 120_000 }).toBe("all changes sent");
     await screenshot(page, "patient-dashboard");
+    await fitsPhone(page);
   });
 
   it("adds a meal and a note offline; they wait in the outbox and sync when the browser is back online", async () => {
@@ -86,7 +104,9 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     await page.getByText("Meal saved on this device").waitFor();
     await page.getByRole("radio", { name: "Note" }).check();
     await page.getByRole("textbox", { name: "Note" }).fill(NOTE);
-    await page.getByRole("button", { name: "Save" }).click();
+    // Keyboard only: from the note, Tab reaches Save and Enter presses it.
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Enter");
     await page.getByText("Note saved on this device").waitFor();
     await expect.poll(() => pending(patient).textContent()).toMatch(/^[1-9]\d* changes? waiting to sync$/);
     await screenshot(page, "patient-offline-entry");
@@ -123,6 +143,7 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     await expect(shareForm.getByLabel("Glucose readings (CGM and finger-stick)").isChecked()).resolves.toBe(true);
     await expect(shareForm.getByLabel("Insulin (basal, boluses, bolus calculator)").isChecked()).resolves.toBe(false);
     await screenshot(page, "patient-share");
+    await fitsPhone(page);
     await page.getByRole("button", { name: `Share with @${handles.clinician}` }).click();
     await page.getByRole("heading", { name: "Who has access" }).waitFor();
     await page.getByTestId("grant").filter({ hasText: handles.clinician }).waitFor();
@@ -175,6 +196,7 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     await expect.poll(() => g.getByTestId("live-value").textContent(), { timeout: 60_000 }).toMatch(/^\d+$/);
     await expect(g.getByTestId("grant-banner").textContent()).resolves.toMatch(/ends in (1 d 23 h|2 d|1 d 2\d h)/);
     await screenshot(g, "caregiver-live");
+    await fitsPhone(g);
 
     // A new reading from the patient's phone reaches the caregiver over the live socket.
     await nav(page, "Import").click();
@@ -183,6 +205,7 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     await page.getByRole("button", { name: "Import" }).click();
     await expect.poll(() => g.getByTestId("live-value").textContent(), { timeout: 60_000 }).toBe(String(LIVE_LOW));
     await expect(g.getByTestId("alert-level").textContent()).resolves.toBe("Low");
+    await expect.poll(() => g.evaluate(() => (window as unknown as { notified: string[] }).notified)).toEqual([`Low: @${handles.patient}`]);
     await screenshot(g, "caregiver-live-low");
 
     await nav(page, "Who has access").click();
@@ -201,6 +224,7 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     await page.getByTestId("access-log").waitFor();
     await expect(page.getByTestId("access-log").textContent()).resolves.toContain(handles.clinician);
     await screenshot(page, "patient-access-log");
+    await fitsPhone(page);
   });
 
   it("links a second patient device by code and matching short strings; it shows the same data", async () => {
