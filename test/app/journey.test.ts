@@ -35,16 +35,16 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     await caregiver.context.grantPermissions(["notifications"]);
     await caregiver.context.addInitScript(() => {
       const notified: string[] = [];
-      Object.assign(window, {
-        notified,
-        Notification: class {
-          static permission = "granted";
-          static requestPermission = async (): Promise<string> => "granted";
-          constructor(title: string) {
-            notified.push(title);
-          }
-        },
-      });
+      class RecordingNotification {
+        static readonly permission: string = "granted";
+        static requestPermission(): Promise<string> {
+          return Promise.resolve("granted");
+        }
+        constructor(title: string) {
+          notified.push(title);
+        }
+      }
+      Object.assign(window, { notified, Notification: RecordingNotification });
     });
   });
   afterAll(async () => {
