@@ -2,9 +2,10 @@
 // inside the transaction, a restart after the commit but before the answer, and live sockets dropped
 // mid-stream. The oracle: no partial batch, no acknowledged envelope lost, nothing stored twice, and a
 // client that retries (same batch) or reconnects (pull from its cursor) ends with every envelope.
-import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { AccessLogEntry } from "../../shared/accessLog.js";
+import { CLOSE_GRANT_ENDED } from "../../shared/api.js";
 import { toHex } from "../../shared/bytes.js";
 import { encodeCompaction } from "../../shared/syncFrames.js";
 import type { EnvelopeStore } from "../../durable-objects/envelopeStore.js";
@@ -104,6 +105,24 @@ describe("restarts mid-request", () => {
     ]);
     expect(await (await compact()).json()).toEqual({ seq: 4 });
     expect((await pull(s.patient, s.pid)).page!.entries.map((e) => e.compacted)).toEqual([true, true, true, false]);
+  });
+});
+
+describe("alarms across restarts", () => {
+  it("an expiry alarm armed before a restart still ends the grant, closing the socket that hibernated through it", async () => {
+    const s = await setup();
+    const caregiver = await signedUp("care");
+    const grant = await makeGrant(s.patient.identity, caregiver.identity, { entries: [{ scopeTag: s.tag, fromHour: H, toHour: H, generations: [1] }], live: true });
+    expect((await grantCreate(s.patient, s.pid, grant.wire)).status).toBe(201);
+    const live = await openSocket(caregiver, s.pid);
+    if (live instanceof Response) throw new Error(`socket refused: ${live.status}`);
+    // The grant's time runs out while the object is away.
+    await runInDurableObject(s.stub(), (_, state) => state.storage.sql.exec("UPDATE grants SET expires_at = ? WHERE grant_id = ?", Date.now() - 1, grant.grantId));
+    await evictDurableObject(s.stub());
+    expect(await runDurableObjectAlarm(s.stub())).toBe(true);
+    expect(await live.closed).toEqual({ code: CLOSE_GRANT_ENDED, reason: "grant expired" });
+    const grants = await (await call(`/v1/patients/${s.pid}/grants`, { token: s.patient.token })).json<{ grants: { status: string }[] }>();
+    expect(grants.grants.map((g) => g.status)).toEqual(["expired"]);
   });
 });
 

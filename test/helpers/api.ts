@@ -77,6 +77,8 @@ export async function openSocket(session: Session, patientId: string): Promise<L
   // Binary messages may arrive as Blobs; a promise chain keeps them in arrival order.
   let order = Promise.resolve();
   ws.addEventListener("message", (event) => {
+    // Text frames are control messages ({"type":"ended"} before a 4403 close); pages are binary.
+    if (typeof event.data === "string") return;
     const data = event.data as ArrayBuffer | Blob;
     order = order.then(async () => {
       pages.push(decodePage(new Uint8Array(data instanceof Blob ? await data.arrayBuffer() : data)));
