@@ -104,7 +104,10 @@ class Listener {
   async open(): Promise<this> {
     const ws = new WebSocket(`${worker.url.replace(/^http/, "ws")}/v1/patients/${this.patientId}/ws?token=${encodeURIComponent(this.client.token)}`);
     ws.binaryType = "arraybuffer";
-    ws.addEventListener("message", (event) => this.record(decodePage(new Uint8Array(event.data as ArrayBuffer)).entries, false));
+    ws.addEventListener("message", (event) => {
+      // Text frames are control messages ({"type":"ended"}); pages are binary.
+      if (typeof event.data !== "string") this.record(decodePage(new Uint8Array(event.data as ArrayBuffer)).entries, false);
+    });
     await new Promise<void>((resolve, reject) => {
       ws.addEventListener("open", () => resolve(), { once: true });
       ws.addEventListener("error", () => reject(new Error(`socket to ${this.patientId} failed to open`)), { once: true });
