@@ -4,7 +4,7 @@ import { createAccountKeys } from "../../../shared/accountKeys.js";
 import { InvalidSignature } from "../../../shared/errors.js";
 import { loadSodium } from "../../../shared/sodium.js";
 import { hourOf, type StewardRecord } from "../../../shared/records.js";
-import { newKeyRing, type KeyRing } from "../../../client/keyRing.js";
+import { newKeyRing, rotateScopes, type KeyRing } from "../../../client/keyRing.js";
 import { ownKeySource } from "../../../client/keySource.js";
 import { StewardDatabase } from "../../../client/store/database.js";
 import { RecordStore } from "../../../client/store/recordStore.js";
@@ -198,5 +198,29 @@ describe("compaction of closed shards", () => {
     expect(all.map((r) => r.id).sort()).toEqual(["cgm-0", "cgm-1", "cgm-2", "cgm-3", "cgm-4", "cgm-40", "cgm-41"]);
     // The phone's sources, compacted by the laptop, lose their bodies once its compaction is pulled.
     expect(await shardRows(phone)).toEqual({ full: 2, compacted: 5 });
+  });
+
+  it("a compaction still waiting when another device rotates the keys is dropped on re-sealing; the writes after it are re-sealed and nothing is lost", async () => {
+    const rotating = newKeyRing(createAccountKeys(), true);
+    const server = new MemoryServer();
+    const phone = device(rotating, server, "phone");
+    await fiveUpdates(phone);
+    await phone.shards.compact("glucose", hour);
+    const note: StewardRecord = { id: "note-1", type: "note", time: t0, body: { text: "new sensor" } };
+    await phone.records.put([note]);
+    // What the sync engine does when the server answers stale_generation after a rotation elsewhere.
+    rotateScopes(rotating.data!, ["glucose"]);
+    expect(await phone.shards.resealPending()).toBe(1);
+    const pending = await phone.shards.pending();
+    expect(pending.map((p) => p.replaces)).toEqual([undefined]);
+    await phone.sync.sync();
+    expect(server.log(phone.shards.patient).filter((r) => r.compacted)).toHaveLength(0);
+
+    const laptop = device(rotating, server, "laptop");
+    await laptop.sync.sync();
+    expect((await reread(laptop)).map((r) => r.id)).toEqual((await reread(phone)).map((r) => r.id));
+    expect((await laptop.records.query({ scope: "events", from: t0, to: t0 + 3_600_000 })).map((r) => r.id)).toEqual(["note-1"]);
+    // The sources are of the old generation now: nothing in this shard is compactable any more.
+    expect(await phone.shards.compact("glucose", hour)).toBe(false);
   });
 });
