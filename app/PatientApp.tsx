@@ -42,8 +42,10 @@ export function PatientApp({ patient, route }: { patient: Patient; route: string
   }, [patient]);
   return (
     <>
-      <Header who={`@${patient.handle}`} tabs={TABS} route={route} />
-      <SyncStatusBar sync={patient.sync} />
+      <div class="chrome">
+        <Header who={`@${patient.handle}`} tabs={TABS} route={route} />
+        <SyncStatusBar sync={patient.sync} />
+      </div>
       <main>{screen(patient, route)}</main>
     </>
   );

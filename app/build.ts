@@ -4,7 +4,7 @@
 // name, so files are overwritten in place and a worker already serving public/ never sees it empty.
 import { build } from "esbuild";
 import { createHash } from "node:crypto";
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -45,7 +45,6 @@ export async function buildApp(): Promise<void> {
     define: { SHELL_VERSION: JSON.stringify(version), SHELL_FILES: JSON.stringify(SHELL) },
     logLevel: "warning",
   });
-  writeFileSync(`${out}version.txt`, `${version}\n`);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
