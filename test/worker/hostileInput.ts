@@ -42,7 +42,7 @@ export function routeBody(method: string, path: string): BodyKind {
 const HOSTILE_IDS = ["", "A".repeat(32), "a".repeat(31), "a".repeat(33), "g".repeat(32), "..", "%2e%2e", "%00", "%ff%fe", encodeURIComponent("é".repeat(16)), "a".repeat(5000), "null", "-1", `%20${"a".repeat(32)}`];
 
 const QUERY_KEYS = ["after", "limit", "maxBytes", "tags", "fromHour", "toHour", "token"];
-const QUERY_VALUES = ["-1", "0", "1", "1e400", "NaN", "Infinity", "0x10", "99999999999999999999", "1.5", "", "%20", "20001", "16777217", "9007199254740993", "%ff", "a".repeat(3000)];
+const QUERY_VALUES = ["-1", "0", "1e400", "NaN", "0x10", "99999999999999999999", "1.5", "", "20001", "16777217", "%ff", "a".repeat(3000)];
 
 const CONTENT_TYPES = ["application/json", "application/json; charset=utf-8", "text/plain", "application/octet-stream", "multipart/form-data; boundary=x", "application/x-www-form-urlencoded", null];
 
