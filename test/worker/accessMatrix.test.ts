@@ -1,4 +1,4 @@
-// Access control matrix: every role × every patient-log route (and the inbox) × own/other patient ×
+// Access control matrix: every role × every patient-log route (and the inbox and key ring) × own/other patient ×
 // granted scope and hour, another scope, another hour × valid/expired/revoked grant. Each cell checks
 // allow/deny and the access-log entry the request leaves on the addressed patient's log. One test per
 // (role, grant state, patient, route), so a failure names its cell; the expectation is one function,
@@ -31,11 +31,13 @@ type RouteName =
   | "DELETE grants/:id"
   | "POST grants/revoke-all"
   | "GET access-log"
-  | "GET inbox";
+  | "GET inbox"
+  | "PUT key-ring"
+  | "GET key-ring";
 
 const CELLS: Cell[] = ["granted", "other scope", "other hour"];
 /** Routes that change grants come last, so they cannot change the earlier cells of their group. */
-const ROUTES: RouteName[] = ["GET envelopes", "POST envelopes", "GET ws", "POST compactions", "GET generations", "PUT generations", "GET grants", "GET access-log", "GET inbox", "POST grants", "DELETE grants/:id", "POST grants/revoke-all"];
+const ROUTES: RouteName[] = ["GET envelopes", "POST envelopes", "GET ws", "POST compactions", "GET generations", "PUT generations", "GET grants", "GET access-log", "GET inbox", "PUT key-ring", "GET key-ring", "POST grants", "DELETE grants/:id", "POST grants/revoke-all"];
 const PATIENT_ONLY = new Set<RouteName>(["POST compactions", "GET generations", "PUT generations", "GET grants", "POST grants", "DELETE grants/:id", "POST grants/revoke-all", "GET access-log"]);
 const GRANTEES = new Set<Role>(["clinician", "caregiver", "writer"]);
 
@@ -50,6 +52,8 @@ interface Expectation {
 function expected(role: Role, state: GrantState, target: Target, route: RouteName, cell: Cell): Expectation {
   if (role === "anonymous") return { status: 401, code: "unauthenticated", logged: null };
   if (route === "GET inbox") return { status: 200, logged: null };
+  // The account's own sealed key ring: its owner only; the patient log is not involved.
+  if (route === "PUT key-ring" || route === "GET key-ring") return role === "patient" && target === "own" ? { status: 200, logged: null } : { status: 403, code: "forbidden", logged: null };
   if (role === "patient" && target === "own") {
     const logged: Partial<Record<RouteName, AccessAction>> = { "POST grants": "grant.create", "DELETE grants/:id": "grant.revoke", "POST grants/revoke-all": "grant.revokeAll" };
     return { status: route === "GET ws" ? 101 : route === "POST grants" ? 201 : 200, logged: logged[route] ?? null };
@@ -193,6 +197,12 @@ async function send(w: World, role: Role, log: Log, route: RouteName, cell: Cell
       break;
     case "GET access-log":
       res = await call(`${base}/access-log`, token ? { token } : {});
+      break;
+    case "PUT key-ring":
+      res = await json("PUT", `/v1/accounts/${log.id}/key-ring`, { version: 1, blob: toBase64Url(crypto.getRandomValues(new Uint8Array(64))) });
+      break;
+    case "GET key-ring":
+      res = await call(`/v1/accounts/${log.id}/key-ring`, token ? { token } : {});
       break;
     case "GET inbox":
       res = await call("/v1/inbox", token ? { token } : {});
