@@ -100,6 +100,7 @@ export async function peerClinicianOpen(server: YjsServer, data: PatientData, en
   const upload = connectYjs(server.url, room, writer);
   await serverHolds(server, room, ["glucose", "insulin", "events"], data.glucose.length + data.insulin.length + data.events.length);
   upload.destroy();
+  writer.destroy();
 
   const relay = await startCountingRelay(server.url);
   const requests: SyncRequests = { count: 0 };
@@ -115,6 +116,7 @@ export async function peerClinicianOpen(server: YjsServer, data: PatientData, en
     const screen = clinicianView(glucose, insulin, events);
     const tEnd = performance.now();
     provider.destroy();
+    doc.destroy();
     return { view: screen, ms: { total: tEnd - t0, sync: tSynced - t0, materialise: tMaterialised - tSynced, compute: tEnd - tMaterialised }, wire: { ...relay.count }, syncRequests: requests.count };
   } finally {
     await relay.stop();

@@ -4,6 +4,7 @@
 import { createAccountKeys } from "../shared/accountKeys.js";
 import { openEnvelope } from "../shared/envelope.js";
 import { decodeEnvelope } from "../shared/envelopeCodec.js";
+import { paddedLength } from "../shared/padding.js";
 import { sodium } from "../shared/sodium.js";
 import { newKeyRing } from "../client/keyRing.js";
 import { ownKeySource } from "../client/keySource.js";
@@ -19,7 +20,9 @@ export interface CryptoFloor {
   /** Decryptions per second of a 2.5 KiB message (one hour of CGM readings, padded). */
   readonly aeadSmallPerSec: number;
   readonly ed25519VerifyPerSec: number;
-  /** Bytes of one real glucose envelope (an hour of readings). */
+  /** One real glucose envelope (an hour of readings): its Yjs update, padded plaintext and whole envelope, in bytes. */
+  readonly updateBytes: number;
+  readonly paddedBytes: number;
   readonly envelopeBytes: number;
   /** One envelope opened in full, as ShardStore does it, in microseconds. */
   readonly envelopeOpenUs: number;
@@ -57,6 +60,7 @@ export async function cryptoFloor(data: PatientData, iterations: number): Promis
   await new RecordStore(shards).put(data.glucose.filter((r) => Math.floor(r.time / HOUR) === hour));
   const [stored] = await shards.pending();
   const bytes = stored!.bytes;
+  const update = openEnvelope(decodeEnvelope(bytes), keys.leaf("glucose", 1, hour));
   const openMs = await medianTime(5, () => {
     for (let i = 0; i < iterations; i++) openEnvelope(decodeEnvelope(bytes), keys.leaf("glucose", 1, hour));
   });
@@ -64,6 +68,8 @@ export async function cryptoFloor(data: PatientData, iterations: number): Promis
     aeadMBps: (65_536 * (iterations / 10)) / 1e6 / (bigMs / 1000),
     aeadSmallPerSec: perSecond(smallMs, iterations),
     ed25519VerifyPerSec: perSecond(verifyMs, iterations),
+    updateBytes: update.length,
+    paddedBytes: paddedLength(update.length),
     envelopeBytes: bytes.length,
     envelopeOpenUs: (openMs * 1000) / iterations,
   };

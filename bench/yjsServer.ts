@@ -29,6 +29,9 @@ export async function startYjsServer(): Promise<YjsServer> {
     doc: (room) => docs.get(room),
     async stop() {
       for (const client of wss.clients) client.terminate();
+      // Without persistence the server never destroys a room's document, whose awareness timer would keep Node alive.
+      for (const doc of docs.values()) doc.destroy();
+      docs.clear();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },
@@ -40,7 +43,10 @@ export interface SyncRequests {
   count: number;
 }
 
-/** A provider for `room` at `server` (http URL), without the cross-tab channel that would bypass the network. */
+/**
+ * A provider for `room` at `server` (http URL), without the cross-tab channel that would bypass the
+ * network. Destroy the document when done: that also stops its awareness timer.
+ */
 export function connectYjs(server: string, room: string, doc: Y.Doc, requests: SyncRequests = { count: 0 }, connect = true): WebsocketProvider {
   class CountingWebSocket extends WebSocket {
     override send(data: unknown, ...rest: unknown[]): void {

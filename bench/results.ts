@@ -1,0 +1,54 @@
+// The shape of a benchmark run as written to bench/results/*.json, and the machine it ran on.
+import { cpus, totalmem, platform, release } from "node:os";
+import type { CryptoFloor } from "./cryptoFloor.js";
+import type { PeerOpen, StewardOpen } from "./clinicianOpen.js";
+import type { FanOut } from "./fanOut.js";
+import type { GrantCost, RevokeEverything } from "./grants.js";
+import type { PeerWeek, StewardWeek } from "./weekOffline.js";
+
+export interface Machine {
+  readonly cpu: string;
+  readonly cores: number;
+  readonly memoryGB: number;
+  readonly os: string;
+  readonly node: string;
+}
+
+export function machine(): Machine {
+  const list = cpus();
+  return { cpu: list[0]?.model.trim() ?? "unknown", cores: list.length, memoryGB: Math.round(totalmem() / 1e9), os: `${platform()} ${release()}`, node: process.version };
+}
+
+export interface ClinicianOpenResult {
+  readonly days: number;
+  readonly records: { readonly glucose: number; readonly insulin: number; readonly events: number };
+  readonly steward: StewardOpen;
+  readonly peer: PeerOpen;
+  /** The readings as Nightscout `entries` JSON (client/export/nightscoutEntries.ts), plain and gzipped. */
+  readonly nightscout: { readonly jsonBytes: number; readonly gzipBytes: number };
+  /** Page size the client asks for and the server allows (shared/api.ts). */
+  readonly pageLimit: number;
+}
+
+export interface WeekOfflineResult {
+  readonly steward: StewardWeek;
+  /** The same writes as plaintext JSON rows in Dexie, one transaction each. */
+  readonly dexiePlainWriteMs: number;
+  readonly peer: PeerWeek;
+}
+
+export interface Results {
+  readonly version: 1;
+  readonly ranAt: string;
+  readonly quick: boolean;
+  readonly machine: Machine;
+  clinicianOpen?: ClinicianOpenResult;
+  weekOffline?: WeekOfflineResult;
+  grants?: GrantCost[];
+  revokeEverything?: RevokeEverything;
+  fanOut?: { readonly steward: FanOut; readonly peer: FanOut }[];
+  crypto?: CryptoFloor;
+  readonly errors: { scenario: string; message: string }[];
+  /** The table as printed. */
+  table?: string;
+}
