@@ -73,9 +73,12 @@ export class GrantStore {
     return this.sql.exec<Row>("SELECT * FROM grants ORDER BY grant_id").toArray().map(fromRow);
   }
 
-  /** Grants of this grantee that are active and not past expiry, whatever the alarm has done yet. */
+  /**
+   * Grants of this grantee that are active and not past expiry, whatever the alarm has done yet, in
+   * grant id order (so two identical reads name their grants identically in the access log).
+   */
   liveFor(granteeId: string, now: number): StoredGrant[] {
-    return this.sql.exec<Row>("SELECT * FROM grants WHERE grantee_id = ? AND status = 'active' AND expires_at > ?", granteeId, now).toArray().map(fromRow);
+    return this.sql.exec<Row>("SELECT * FROM grants WHERE grantee_id = ? AND status = 'active' AND expires_at > ? ORDER BY grant_id", granteeId, now).toArray().map(fromRow);
   }
 
   /** Every grant that is active and not past expiry, whoever holds it. */
