@@ -12,6 +12,7 @@ import { scopeTags } from "../client/keyRing.js";
 import { HOUR, type PatientData } from "./data.js";
 import { device, grantFor, postGrant, registerGrantee, registerPatient } from "./steward.js";
 import { since } from "./stats.js";
+import { storageFloor, type StorageFloor } from "./storageFloor.js";
 import { clinicianView, type ClinicianView } from "./view.js";
 import { afterLogin, recordingFetch, startCountingRelay, type RequestRecord } from "./wire.js";
 import { connectYjs, readRecords, serverHolds, synced, writeRecords, type SyncRequests, type YjsServer } from "./yjsServer.js";
@@ -26,6 +27,8 @@ export interface StewardOpen {
   readonly pulls: number;
   /** Bytes of the glucose envelopes alone, as stored (what a glucose-only view would fetch). */
   readonly glucoseEnvelopeBytes: number;
+  /** The same rows in IndexedDB alone, one transaction each against batched. */
+  readonly storage: StorageFloor;
   /** Patient side, for context: writing the 90 days locally and pushing them. */
   readonly setup: { writeMs: number; pushMs: number };
 }
@@ -77,6 +80,7 @@ export async function stewardClinicianOpen(server: string, data: PatientData, en
       requestsAfterLogin: afterLogin(requests).length,
       pulls: pulls.length,
       glucoseEnvelopeBytes: stored.filter((e) => e.tag === glucoseTag).reduce((sum, e) => sum + e.bytes.length, 0),
+      storage: await storageFloor(stored),
       setup: { writeMs, pushMs },
     };
   } finally {

@@ -4,14 +4,8 @@
 import { createAccountKeys } from "../shared/accountKeys.js";
 import { openEnvelope } from "../shared/envelope.js";
 import { decodeEnvelope } from "../shared/envelopeCodec.js";
-import { paddedLength } from "../shared/padding.js";
 import { sodium } from "../shared/sodium.js";
-import { newKeyRing } from "../client/keyRing.js";
-import { ownKeySource } from "../client/keySource.js";
-import { StewardDatabase } from "../client/store/database.js";
-import { RecordStore } from "../client/store/recordStore.js";
-import { ShardStore } from "../client/store/shards.js";
-import { HOUR, type PatientData } from "./data.js";
+import type { HourEnvelope } from "./byteAnatomy.js";
 import { medianTime } from "./stats.js";
 
 export interface CryptoFloor {
@@ -20,9 +14,7 @@ export interface CryptoFloor {
   /** Decryptions per second of a 2.5 KiB message (one hour of CGM readings, padded). */
   readonly aeadSmallPerSec: number;
   readonly ed25519VerifyPerSec: number;
-  /** One real glucose envelope (an hour of readings): its Yjs update, padded plaintext and whole envelope, in bytes. */
-  readonly updateBytes: number;
-  readonly paddedBytes: number;
+  /** Bytes of the real glucose envelope opened below (an hour of readings). */
   readonly envelopeBytes: number;
   /** One envelope opened in full, as ShardStore does it, in microseconds. */
   readonly envelopeOpenUs: number;
@@ -32,7 +24,7 @@ function perSecond(ms: number, ops: number): number {
   return (ops * 1000) / ms;
 }
 
-export async function cryptoFloor(data: PatientData, iterations: number): Promise<CryptoFloor> {
+export async function cryptoFloor(sample: HourEnvelope, iterations: number): Promise<CryptoFloor> {
   const s = sodium();
   const key = s.crypto_aead_xchacha20poly1305_ietf_keygen();
   const nonce = s.randombytes_buf(24);
@@ -52,15 +44,7 @@ export async function cryptoFloor(data: PatientData, iterations: number): Promis
     for (let i = 0; i < iterations; i++) s.crypto_sign_verify_detached(signature, message, signer.signKey);
   });
 
-  // A real envelope: one hour of the benchmark's readings written through the record store.
-  const ring = newKeyRing(createAccountKeys(), true);
-  const keys = ownKeySource(ring.account.signKey, ring.data!);
-  const shards = new ShardStore(new StewardDatabase(`bench-crypto-${Date.now()}`), keys, { signKey: ring.account.signKey, signSecretKey: ring.account.signSecretKey, deviceId: s.randombytes_buf(16) });
-  const hour = Math.floor(data.glucose[0]!.time / HOUR);
-  await new RecordStore(shards).put(data.glucose.filter((r) => Math.floor(r.time / HOUR) === hour));
-  const [stored] = await shards.pending();
-  const bytes = stored!.bytes;
-  const update = openEnvelope(decodeEnvelope(bytes), keys.leaf("glucose", 1, hour));
+  const { bytes, keys, hour } = sample;
   const openMs = await medianTime(5, () => {
     for (let i = 0; i < iterations; i++) openEnvelope(decodeEnvelope(bytes), keys.leaf("glucose", 1, hour));
   });
@@ -68,8 +52,6 @@ export async function cryptoFloor(data: PatientData, iterations: number): Promis
     aeadMBps: (65_536 * (iterations / 10)) / 1e6 / (bigMs / 1000),
     aeadSmallPerSec: perSecond(smallMs, iterations),
     ed25519VerifyPerSec: perSecond(verifyMs, iterations),
-    updateBytes: update.length,
-    paddedBytes: paddedLength(update.length),
     envelopeBytes: bytes.length,
     envelopeOpenUs: (openMs * 1000) / iterations,
   };

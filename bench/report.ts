@@ -39,6 +39,9 @@ export function rows(r: Results): Row[] {
     out.push({ measure: `… verify, decrypt, store ${count(s.envelopes)} envelopes`, steward: ms(s.ms.ingest), peer: "—", ratio: "", target: "" });
     out.push({ measure: "… materialise records", steward: ms(s.ms.materialise), peer: ms(p.ms.materialise), ratio: ratio(s.ms.materialise, p.ms.materialise), target: "" });
     out.push({ measure: "… compute metrics, AGP, totals", steward: ms(s.ms.compute), peer: ms(p.ms.compute), ratio: ratio(s.ms.compute, p.ms.compute), target: "" });
+    const f = s.storage;
+    out.push({ measure: `… IndexedDB alone: ${count(f.rows)} rows one transaction each / one bulk transaction`, steward: `${ms(f.addEachMs)} / ${ms(f.bulkAddMs)}`, peer: "", ratio: ratio(f.addEachMs, f.bulkAddMs), target: "" });
+    out.push({ measure: `… IndexedDB alone: ${count(f.shards)} shards read one query each / one range read per scope`, steward: `${ms(f.readEachShardMs)} / ${ms(f.readRangeMs)}`, peer: "", ratio: ratio(f.readEachShardMs, f.readRangeMs), target: "" });
     out.push({ measure: "Round trips after login (data requests)", steward: `${s.pulls} pull + ${s.requestsAfterLogin - s.pulls} inbox`, peer: `${p.syncRequests} sync request`, ratio: "", target: `${ONE_TRIP}: ${check(s.pulls === 1)}` });
     out.push({ measure: "Bytes on the wire (down + up)", steward: bytes(s.wire.down + s.wire.up), peer: bytes(p.wire.down + p.wire.up), ratio: ratio(s.wire.down + s.wire.up, p.wire.down + p.wire.up), target: "" });
     out.push({ measure: `Glucose bytes vs Nightscout entries JSON (gzip: ${bytes(open.nightscout.gzipBytes)})`, steward: bytes(s.glucoseEnvelopeBytes), peer: bytes(open.nightscout.jsonBytes), ratio: ratio(s.glucoseEnvelopeBytes, open.nightscout.jsonBytes), target: `< 0.2×: ${check(s.glucoseEnvelopeBytes < open.nightscout.jsonBytes / 5)}` });
@@ -46,7 +49,8 @@ export function rows(r: Results): Row[] {
   const week = r.weekOffline;
   if (week) {
     const s = week.steward;
-    out.push({ measure: `**Week offline**: sync ${count(s.records)} records (${count(s.envelopes)} envelopes) until acknowledged`, steward: ms(s.sync.ms), peer: ms(week.peer.sync.ms), ratio: ratio(s.sync.ms, week.peer.sync.ms), target: `< 1 s: ${check(s.sync.ms < 1_000)}` });
+    out.push({ measure: `**Week offline**: push ${count(s.records)} records (${count(s.envelopes)} envelopes) until acknowledged (peer: until the server holds them)`, steward: ms(s.sync.ackMs), peer: ms(week.peer.sync.ms), ratio: ratio(s.sync.ackMs, week.peer.sync.ms), target: `< 1 s: ${check(s.sync.ackMs < 1_000)}` });
+    out.push({ measure: "… the whole sync() (push, then the pull that follows it)", steward: ms(s.sync.ms), peer: ms(week.peer.sync.ms), ratio: ratio(s.sync.ms, week.peer.sync.ms), target: "" });
     out.push({ measure: `… bytes up / down (${s.sync.pushes} pushes, ${s.sync.pulls} pull)`, steward: `${bytes(s.sync.up)} / ${bytes(s.sync.down)}`, peer: `${bytes(week.peer.sync.up)} / ${bytes(week.peer.sync.down)}`, ratio: ratio(s.sync.up + s.sync.down, week.peer.sync.up + week.peer.sync.down), target: "" });
     const stewardRate = (s.records * 1000) / s.writeMs;
     const dexieRate = (s.records * 1000) / week.dexiePlainWriteMs;
@@ -76,6 +80,11 @@ export function rows(r: Results): Row[] {
       ratio: ratio(s.p99, p.p99),
       target: isTarget ? `p99 < 250 ms: ${check(s.p99 < 250 && s.missed === 0)}` : "",
     });
+  }
+  const b = r.bytes;
+  if (b) {
+    out.push({ measure: `**Bytes of one hour** (${b.readings} readings): Yjs update / padded / envelope (peer: Nightscout JSON)`, steward: `${bytes(b.updateBytes)} / ${bytes(b.paddedBytes)} / ${bytes(b.envelopeBytes)}`, peer: bytes(b.nightscoutBytes), ratio: ratio(b.envelopeBytes, b.nightscoutBytes), target: "" });
+    out.push({ measure: "… same readings packed as columns: update / envelope; smallest possible envelope", steward: `${bytes(b.packedUpdateBytes)} / ${bytes(b.packedEnvelopeBytes)}; ${bytes(b.minEnvelopeBytes)}`, peer: bytes(b.nightscoutBytes), ratio: `${ratio(b.packedEnvelopeBytes, b.nightscoutBytes)}; ${ratio(b.minEnvelopeBytes, b.nightscoutBytes)}`, target: "" });
   }
   const c = r.crypto;
   if (c) {
@@ -110,8 +119,9 @@ export function verdicts(r: Results): Verdict[] {
       why:
         `Steward ${ms(s.total)} vs peer ${ms(open.peer.ms.total)}. Of Steward's time, ${ms(s.ingest)} is ShardStore.ingest and ${ms(s.materialise)} is RecordStore.query loading shards; ` +
         `crypto accounts for about ${ms(cryptoMs ?? Number.NaN)} of those, leaving about ${ms(store)} in IndexedDB round trips, Yjs and validation. ` +
-        `ingest runs up to three IndexedDB transactions per envelope (lookup by id, the fork check by seq, then the add with the cursor); ` +
-        `batching a page (one bulkGet, one seq-range query, one transaction adding all rows and writing the cursor once) and keeping the decrypted update for the shard's first load would remove most of that.`,
+        `ShardStore.ingest runs up to three IndexedDB transactions per envelope (lookup by id, the fork check by seq, then the add with the cursor read and rewritten), and RecordStore.query finds the hours with one key scan, then reads each hour's shard with its own query and opens its envelopes a second time. ` +
+        `Here the same rows cost ${ms(open.steward.storage.addEachMs)} written one transaction each against ${ms(open.steward.storage.bulkAddMs)} in one, and ${ms(open.steward.storage.readEachShardMs)} read shard by shard against ${ms(open.steward.storage.readRangeMs)} in one range read per scope. ` +
+        `To change: ingest a page in one transaction (one bulkGet of the ids, one seq-range query for the fork check, one bulkAdd, the cursor written once), load a query's shards with one range read, and keep the update decrypted at ingest for the shard's first load.`,
     });
     out.push({
       target: "one round trip after login",
@@ -124,17 +134,23 @@ export function verdicts(r: Results): Verdict[] {
       met: open.steward.glucoseEnvelopeBytes < open.nightscout.jsonBytes / 5,
       why:
         `Glucose envelopes weigh ${bytes(Math.round(perHour))} per hour against ${bytes(Math.round(open.nightscout.jsonBytes / Math.max(1, open.days * 24)))} of Nightscout JSON. ` +
-        (r.crypto ? `One hour of readings is a ${bytes(r.crypto.updateBytes)} Yjs update (each reading a nested Y.Map holding the whole record object, field names repeated), padded to ${bytes(r.crypto.paddedBytes)}, plus ${bytes(r.crypto.envelopeBytes - r.crypto.paddedBytes)} of header, nonce, commitment, tag and signature. ` : "") +
-        `Padding and per-envelope overhead are fixed costs of the design; the record layout is not: storing an hour's readings as packed columns (offset, mg/dL, trend) in the shard would shrink the update several-fold.`,
+        (r.bytes
+          ? `One hour (${r.bytes.readings} readings) is a ${bytes(r.bytes.updateBytes)} Yjs update (each reading a nested Y.Map holding the whole record object, field names repeated), padded to ${bytes(r.bytes.paddedBytes)}, plus ${bytes(r.bytes.overheadBytes)} of header, seal, signature, nonce, commitment and tag. ` +
+            `The same readings as packed columns in a Y.Array are a ${bytes(r.bytes.packedUpdateBytes)} update, a ${bytes(r.bytes.packedEnvelopeBytes)} envelope (${ratio(r.bytes.packedEnvelopeBytes, r.bytes.nightscoutBytes)} of Nightscout). ` +
+            `No hourly envelope can be smaller than ${bytes(r.bytes.minEnvelopeBytes)} (overhead plus the smallest padding bucket), ${ratio(r.bytes.minEnvelopeBytes, r.bytes.nightscoutBytes)} of this hour's Nightscout JSON: under a fifth needs a compact record layout and either a smaller envelope overhead or more than an hour per envelope.`
+          : ""),
     });
   }
   const week = r.weekOffline;
   if (week) {
     const s = week.steward.sync;
     out.push({
-      target: "week-offline sync under 1 s",
-      met: s.ms < 1_000,
-      why: `${ms(s.ms)}: ${s.pushes} pushes took ${ms(s.pushMs)}, and the pull that follows brings the device's own ${count(week.steward.envelopes)} envelopes back down (${bytes(s.down)}), each looked up and acknowledged in IndexedDB one at a time.`,
+      target: "week-offline sync under 1 s (until acknowledged)",
+      met: s.ackMs < 1_000,
+      why:
+        `${ms(s.ackMs)} until the last of ${s.pushes} pushes was acknowledged, ${ms(s.pushNetworkMs)} of it waiting on the server (it verifies every signature and chain link); ` +
+        `the whole sync() takes ${ms(s.ms)} because its pull brings the device's own ${count(week.steward.envelopes)} envelopes back down (${bytes(s.down)}), each looked up in IndexedDB one at a time. ` +
+        `SyncEngine could advance its cursor when a push's seqs directly follow it (nothing else entered the log), which makes that pull empty.`,
     });
   }
   const big = r.grants?.find((g) => g.scopes === 6 && g.range === "10 years");

@@ -1,5 +1,6 @@
 // The shape of a benchmark run as written to bench/results/*.json, and the machine it ran on.
 import { cpus, totalmem, platform, release } from "node:os";
+import type { ByteAnatomy } from "./byteAnatomy.js";
 import type { CryptoFloor } from "./cryptoFloor.js";
 import type { PeerOpen, StewardOpen } from "./clinicianOpen.js";
 import type { FanOut } from "./fanOut.js";
@@ -48,6 +49,7 @@ export interface Results {
   revokeEverything?: RevokeEverything;
   fanOut?: { readonly steward: FanOut; readonly peer: FanOut }[];
   crypto?: CryptoFloor;
+  bytes?: ByteAnatomy;
   readonly errors: { scenario: string; message: string }[];
   /** The table as printed. */
   table?: string;

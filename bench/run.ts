@@ -10,6 +10,7 @@ import { loadSodium } from "../shared/sodium.js";
 import { toNightscoutEntries } from "../client/export/nightscoutEntries.js";
 import { startWorker } from "../test/e2e/localWorker.js";
 import { peerClinicianOpen, stewardClinicianOpen } from "./clinicianOpen.js";
+import { byteAnatomy, hourEnvelope } from "./byteAnatomy.js";
 import { cryptoFloor } from "./cryptoFloor.js";
 import { HOUR, patientData } from "./data.js";
 import { fanOut, peerFanOut } from "./fanOut.js";
@@ -79,8 +80,10 @@ try {
     results.fanOut = [];
     for (const n of size.fanOut) results.fanOut.push({ steward: await fanOut(worker.url, n, size.readings, Date.now()), peer: await peerFanOut(yjs, n, size.readings, Date.now()) });
   });
-  await scenario(results, "crypto floor", async () => {
-    results.crypto = await cryptoFloor(data, size.cryptoIterations);
+  await scenario(results, "crypto floor and byte anatomy", async () => {
+    const sample = await hourEnvelope(data.glucose);
+    results.bytes = byteAnatomy(sample);
+    results.crypto = await cryptoFloor(sample, size.cryptoIterations);
   });
 } finally {
   await yjs.stop();

@@ -25,7 +25,8 @@ export interface StewardWeek {
   readonly records: number;
   readonly writeMs: number;
   readonly envelopes: number;
-  readonly sync: { ms: number; pushMs: number; up: number; down: number; pushes: number; pulls: number };
+  /** Until the server acknowledged every envelope (the outbox is empty), then the whole sync() including its pull. */
+  readonly sync: { ackMs: number; ms: number; pushNetworkMs: number; up: number; down: number; pushes: number; pulls: number };
 }
 
 export async function stewardWeekOffline(server: string, week: readonly StewardRecord[]): Promise<StewardWeek> {
@@ -41,13 +42,16 @@ export async function stewardWeekOffline(server: string, week: readonly StewardR
     const envelopes = (await phone.shards.pending()).length;
     relay.reset();
     requests.length = 0;
+    // sync() is push then pull; run the two halves so the moment of acknowledgement is seen.
     start = performance.now();
-    await phone.sync.sync();
-    const ms = since(start);
+    await phone.sync.push();
+    const ackMs = since(start);
     if ((await phone.shards.pending()).length > 0) throw new Error("the week's envelopes were not all acknowledged");
+    await phone.sync.pull();
+    const ms = since(start);
     const pushes = requests.filter((r) => r.method === "POST" && r.path.endsWith("/envelopes"));
     const pulls = requests.filter((r) => r.method === "GET" && r.path.endsWith("/envelopes"));
-    return { records: week.length, writeMs, envelopes, sync: { ms, pushMs: pushes.reduce((n, r) => n + r.ms, 0), up: relay.count.up, down: relay.count.down, pushes: pushes.length, pulls: pulls.length } };
+    return { records: week.length, writeMs, envelopes, sync: { ackMs, ms, pushNetworkMs: pushes.reduce((n, r) => n + r.ms, 0), up: relay.count.up, down: relay.count.down, pushes: pushes.length, pulls: pulls.length } };
   } finally {
     await relay.stop();
   }
