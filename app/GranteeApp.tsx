@@ -5,12 +5,12 @@ import { Header, type Tab } from "./components/Header.js";
 import { isInviteRoute } from "./router.js";
 import { AcceptInvite } from "./screens/grantee/AcceptInvite.js";
 import { Patients } from "./screens/grantee/Patients.js";
-import { PatientView } from "./screens/grantee/PatientView.js";
+import { PatientView, type Mode } from "./screens/grantee/PatientView.js";
 
 const TABS: Tab[] = [{ route: "/", label: "Patients" }];
 
 export function GranteeApp({ grantee, route }: { grantee: Grantee; route: string }) {
-  const view = /^\/patients\/([^/]+)(?:\/(live|report))?$/.exec(route);
+  const view = /^\/patients\/([^/]+)(?:\/(live|report|add))?$/.exec(route);
   return (
     <>
       <Header who={`@${grantee.handle}`} tabs={TABS} route={route} />
@@ -18,7 +18,7 @@ export function GranteeApp({ grantee, route }: { grantee: Grantee; route: string
         {isInviteRoute(route) ? (
           <AcceptInvite grantee={grantee} invite={location.href} />
         ) : view ? (
-          <PatientView key={view[1]} grantee={grantee} grantId={view[1]!} mode={view[2] as "live" | "report" | undefined} />
+          <PatientView key={view[1]} grantee={grantee} grantId={view[1]!} mode={view[2] as Mode | undefined} />
         ) : (
           <Patients grantee={grantee} />
         )}

@@ -7,7 +7,7 @@ import { Header, type Tab } from "./components/Header.js";
 import { SyncStatusBar } from "./components/SyncStatusBar.js";
 import { keepSynced } from "./keepSynced.js";
 import { AccessLog } from "./screens/patient/AccessLog.js";
-import { AddEntry } from "./screens/patient/AddEntry.js";
+import { AddEntry } from "./screens/AddEntry.js";
 import { Dashboard } from "./screens/patient/Dashboard.js";
 import { Devices } from "./screens/patient/Devices.js";
 import { Grants } from "./screens/patient/Grants.js";
@@ -54,7 +54,7 @@ export function PatientApp({ patient, route }: { patient: Patient; route: string
 function screen(patient: Patient, route: string) {
   switch (route) {
     case "/add":
-      return <AddEntry patient={patient} />;
+      return <AddEntry target={patient} />;
     case "/import":
       return <ImportFile patient={patient} />;
     case "/share":

@@ -1,10 +1,17 @@
 // Every write goes to IndexedDB first (encrypted, into the outbox), then a sync is tried at once:
 // online it sends the write; offline it fails fast and leaves the status bar showing the change
-// waiting, and keepSynced sends it when the browser is back online.
-import type { Patient } from "../client/index.js";
+// waiting, and keepSynced sends it when the browser is back online. The target is the patient's
+// own store, or a grantee's view under a write grant.
+import type { RecordStore } from "../client/store/recordStore.js";
+import type { SyncEngine } from "../client/sync/syncEngine.js";
 import type { StewardRecord } from "../shared/records.js";
 
-export async function save(patient: Patient, records: readonly StewardRecord[]): Promise<void> {
-  await patient.records.put(records);
-  void patient.sync.sync().catch(() => undefined);
+export interface Writable {
+  readonly records: RecordStore;
+  readonly sync: SyncEngine;
+}
+
+export async function save(target: Writable, records: readonly StewardRecord[]): Promise<void> {
+  await target.records.put(records);
+  void target.sync.sync().catch(() => undefined);
 }

@@ -10,6 +10,8 @@ export interface GrantChoice {
   to: number;
   expiresAt: number;
   live: boolean;
+  /** May add meals, exercise and notes (only with the events category). */
+  write: boolean;
 }
 
 export const EXPIRIES = [
@@ -42,13 +44,14 @@ export function GrantForm({ idPrefix, submitLabel, busy, defaults, onSubmit }: P
   const [to, setTo] = useState(localDate(today));
   const [expiresIn, setExpiresIn] = useState<number>(defaults?.expiresInMs ?? 30 * TIME.DAY);
   const [live, setLive] = useState(defaults?.live ?? false);
+  const [write, setWrite] = useState(false);
   const toggle = (scope: Scope, on: boolean) => setScopes((current) => (on ? [...current, scope] : current.filter((s) => s !== scope)));
   const id = (name: string) => `${idPrefix}-${name}`;
   return (
     <form
       onSubmit={(e) => {
         e.preventDefault();
-        onSubmit({ scopes: SCOPES.filter((s) => scopes.includes(s)), from: localDay(from, false), to: localDay(to, true), expiresAt: Date.now() + expiresIn, live });
+        onSubmit({ scopes: SCOPES.filter((s) => scopes.includes(s)), from: localDay(from, false), to: localDay(to, true), expiresAt: Date.now() + expiresIn, live, write: write && scopes.includes("events") });
       }}
     >
       <fieldset>
@@ -80,6 +83,11 @@ export function GrantForm({ idPrefix, submitLabel, busy, defaults, onSubmit }: P
       <label>
         <input type="checkbox" checked={live} onChange={(e) => setLive((e.target as HTMLInputElement).checked)} /> Live: also share new data as it arrives, until access ends
       </label>
+      {scopes.includes("events") && (
+        <label>
+          <input type="checkbox" checked={write} onChange={(e) => setWrite((e.target as HTMLInputElement).checked)} /> They may also add meals, exercise and notes
+        </label>
+      )}
       {scopes.length === 0 && <p class="hint">Choose at least one category.</p>}
       <div class="actions">
         <button type="submit" disabled={busy || scopes.length === 0}>

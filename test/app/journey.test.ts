@@ -13,6 +13,7 @@ import { clarityExport, DISTINCT_MGDL, PATIENT_NAME } from "./fixtures/clarityEx
 const ZONE = "Europe/Berlin";
 const MEAL = "Strawberry pancakes at grandma's";
 const NOTE = "Felt shaky after the school run, 2 glucose tabs";
+const SNACK = "Apple slices from grandpa";
 const LIVE_LOW = 64;
 const suffix = Date.now().toString(36).slice(-5);
 const handles = { patient: `wilma-${suffix}`, clinician: `dr-okafor-${suffix}`, caregiver: `grandpa-${suffix}` };
@@ -24,6 +25,7 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
   let clinician: Person;
   let caregiver: Person;
   let laptop: Person;
+  let tablet: Person | undefined;
   const end = Date.now() - 2 * 60_000;
 
   beforeAll(async () => {
@@ -56,6 +58,24 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
   const nav = (page: Page, name: string) => page.getByRole("navigation", { name: "Screens" }).getByRole("link", { name, exact: true });
   /** Nothing sticks out sideways at phone width (wide tables scroll inside their own box). */
   const fitsPhone = async (page: Page) => expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  /** A new browser profile linked to the patient's account from the Devices screen. */
+  const linkNewDevice = async (shot: string): Promise<Person> => {
+    const device = await person(browser, { timeZone: ZONE });
+    const l = device.page;
+    await l.goto(`${worker.url}/#/start/link`);
+    await expect.poll(async () => (await l.getByTestId("link-code").textContent())?.trim(), { timeout: 30_000 }).not.toMatch(/Asking/);
+    const code = (await l.getByTestId("link-code").textContent())!.trim();
+    const { page } = patient;
+    await nav(page, "Devices").click();
+    await page.getByLabel("Code from the new device").fill(code);
+    await page.getByRole("button", { name: "Continue" }).click();
+    const sas = (await page.getByTestId("approve-sas").textContent({ timeout: 30_000 }))!.trim();
+    await expect.poll(async () => (await l.getByTestId("link-sas").textContent())?.trim(), { timeout: 30_000 }).toBe(sas);
+    await screenshot(page, shot);
+    await page.getByRole("button", { name: "It matches: link the device" }).click();
+    await l.getByRole("heading", { name: "Your glucose" }).waitFor({ timeout: 30_000 });
+    return device;
+  };
   const saveRecoveryKit = async (page: Page) => {
     await page.getByTestId("recovery-code").waitFor();
     expect((await page.getByTestId("recovery-code").textContent())?.trim().length).toBeGreaterThan(20);
@@ -123,6 +143,13 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     await page.getByText(MEAL).waitFor();
   });
 
+  it("links a second patient device by code and matching short strings; it shows the same data", async () => {
+    laptop = await linkNewDevice("patient-devices-link");
+    await expect.poll(() => laptop.page.getByTestId("mean-glucose").textContent(), { timeout: 60_000 }).toMatch(/\d+ mg\/dL/);
+    await laptop.page.getByText(MEAL).waitFor({ timeout: 30_000 });
+    await screenshot(laptop.page, "patient-second-device");
+  });
+
   it("shares 14 days of glucose with a clinician, who sees the metrics and charts and no insulin", async () => {
     await clinician.page.goto(`${worker.url}/#/start/grantee`);
     await clinician.page.getByLabel("Choose a handle").fill(handles.clinician);
@@ -182,6 +209,9 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     const inviteForm = page.locator("form", { has: page.getByRole("button", { name: "Create invite link" }) });
     await expect(inviteForm.getByLabel("Access ends after").inputValue()).resolves.toBe(String(48 * 3_600_000));
     await expect(inviteForm.getByRole("checkbox", { name: /Live/ }).isChecked()).resolves.toBe(true);
+    await inviteForm.getByLabel("Meals, exercise and notes").check();
+    await inviteForm.getByLabel("They may also add meals, exercise and notes").check();
+    await screenshot(page, "patient-invite");
     await page.getByRole("button", { name: "Create invite link" }).click();
     const url = await page.getByTestId("invite-url").inputValue();
     expect(url).toContain("#invite=");
@@ -208,6 +238,17 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     await expect.poll(() => g.evaluate(() => (window as unknown as { notified: string[] }).notified)).toEqual([`Low: @${handles.patient}`]);
     await screenshot(g, "caregiver-live-low");
 
+    // The invite allowed writing events: the caregiver logs a snack, the patient sees it.
+    await g.getByRole("link", { name: "Add entry" }).click();
+    await g.getByLabel("What you ate").fill(SNACK);
+    await g.getByLabel("Carbohydrates (g)").fill("15");
+    await g.getByRole("button", { name: "Save" }).click();
+    await g.getByText("Meal saved on this device").waitFor();
+    await screenshot(g, "caregiver-add-entry");
+    await nav(page, "Glucose").click();
+    await page.getByText(SNACK).waitFor({ timeout: 30_000 });
+    await g.getByRole("link", { name: "Latest readings" }).click();
+
     await nav(page, "Who has access").click();
     const grant = page.getByTestId("grant").filter({ hasText: handles.caregiver });
     await grant.getByRole("button", { name: `Revoke @${handles.caregiver}'s access` }).click();
@@ -227,27 +268,6 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     await fitsPhone(page);
   });
 
-  it("links a second patient device by code and matching short strings; it shows the same data", async () => {
-    laptop = await person(browser, { timeZone: ZONE });
-    const l = laptop.page;
-    await l.goto(`${worker.url}/#/start/link`);
-    await expect.poll(async () => (await l.getByTestId("link-code").textContent())?.trim(), { timeout: 30_000 }).not.toMatch(/Asking/);
-    const code = (await l.getByTestId("link-code").textContent())!.trim();
-
-    const { page } = patient;
-    await nav(page, "Devices").click();
-    await page.getByLabel("Code from the new device").fill(code);
-    await page.getByRole("button", { name: "Continue" }).click();
-    const sas = (await page.getByTestId("approve-sas").textContent({ timeout: 30_000 }))!.trim();
-    await expect.poll(async () => (await l.getByTestId("link-sas").textContent())?.trim(), { timeout: 30_000 }).toBe(sas);
-    await screenshot(page, "patient-devices-link");
-    await page.getByRole("button", { name: "It matches: link the device" }).click();
-    await l.getByRole("heading", { name: "Your glucose" }).waitFor({ timeout: 30_000 });
-    await expect.poll(() => l.getByTestId("mean-glucose").textContent(), { timeout: 60_000 }).toMatch(/\d+ mg\/dL/);
-    await l.getByText(MEAL).waitFor({ timeout: 30_000 });
-    await screenshot(l, "patient-second-device");
-  });
-
   it("revokes everything after a suspected breach; the clinician's view ends too", async () => {
     const { page } = patient;
     await nav(page, "Who has access").click();
@@ -258,14 +278,21 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     await screenshot(clinician.page, "clinician-ended");
   });
 
+  // Writes by a write grantee stay authentic after the grant ends: they were allowed when made.
+  it("a device linked after the caregiver (who logged a snack) was revoked still syncs everything", async () => {
+    tablet = await linkNewDevice("patient-devices-link-after-revoke");
+    await expect.poll(() => tablet!.page.getByTestId("mean-glucose").textContent(), { timeout: 60_000 }).toMatch(/\d+ mg\/dL/);
+    await tablet.page.getByText(SNACK).waitFor({ timeout: 30_000 });
+  });
+
   it("sent no glucose value, name or note text over the network, in any encoding", async () => {
-    const all = [patient, clinician, caregiver, laptop];
+    const all = [patient, clinician, caregiver, laptop, ...(tablet ? [tablet] : [])];
     await Promise.all(all.map((p) => p.network.settle()));
     const items = all.flatMap((p) => p.network.items);
     // The recording saw real traffic: envelope uploads and live frames.
     expect(items.filter((i) => i.what.startsWith("body of POST")).length).toBeGreaterThan(0);
     expect(all.reduce((n, p) => n + p.network.frames, 0)).toBeGreaterThan(0);
-    const secrets = [MEAL, NOTE, PATIENT_NAME.first, PATIENT_NAME.last, `"mgdl":${DISTINCT_MGDL}`, `"mgdl":${LIVE_LOW}`, `,G7,${DISTINCT_MGDL},`, `${DISTINCT_MGDL} mg/dL`];
+    const secrets = [MEAL, NOTE, SNACK, PATIENT_NAME.first, PATIENT_NAME.last, `"mgdl":${DISTINCT_MGDL}`, `"mgdl":${LIVE_LOW}`, `,G7,${DISTINCT_MGDL},`, `${DISTINCT_MGDL} mg/dL`];
     expect(leaks(items, secrets)).toEqual([]);
   });
 });

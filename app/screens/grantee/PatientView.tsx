@@ -6,12 +6,22 @@ import { ErrorText } from "../../components/ErrorText.js";
 import { GrantBanner } from "../../components/GrantBanner.js";
 import { SyncStatusBar } from "../../components/SyncStatusBar.js";
 import { keepSynced } from "../../keepSynced.js";
+import { AddEntry } from "../AddEntry.js";
 import { LiveGlucose } from "./LiveGlucose.js";
 import { Report } from "./Report.js";
 
 type View = Awaited<ReturnType<Grantee["open"]>>;
+export type Mode = "live" | "report" | "add";
 
-export function PatientView({ grantee, grantId, mode }: { grantee: Grantee; grantId: string; mode?: "live" | "report" }) {
+function ModeLink({ grantId, mode, shown, label }: { grantId: string; mode: Mode; shown: Mode; label: string }) {
+  return (
+    <a class={mode === shown ? "button" : "button secondary"} href={`#/patients/${grantId}/${mode}`} aria-current={mode === shown ? "page" : undefined}>
+      {label}
+    </a>
+  );
+}
+
+export function PatientView({ grantee, grantId, mode }: { grantee: Grantee; grantId: string; mode?: Mode }) {
   const [view, setView] = useState<View | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
   useEffect(() => {
@@ -31,21 +41,19 @@ export function PatientView({ grantee, grantId, mode }: { grantee: Grantee; gran
   if (error) return <ErrorText error={error} />;
   if (!view) return <p class="loading">Opening the shared data…</p>;
   const share = view.share;
-  const live = (mode ?? (share.live ? "live" : "report")) === "live";
+  const canWrite = share.write && share.scopes.includes("events");
+  const shown: Mode = mode === "add" && !canWrite ? "report" : (mode ?? (share.live ? "live" : "report"));
   return (
     <>
       <SyncStatusBar sync={view.sync} />
       <h1>@{share.patient.handle ?? share.patient.accountId}</h1>
       <GrantBanner patient={share.patient.handle ?? share.patient.accountId} scopes={share.scopes} from={share.from} to={share.to} expiresAt={share.expiresAt} live={share.live} />
       <nav class="actions" aria-label="Views of this patient">
-        <a class={live ? "button" : "button secondary"} href={`#/patients/${grantId}/live`} aria-current={live ? "page" : undefined}>
-          Latest readings
-        </a>
-        <a class={live ? "button secondary" : "button"} href={`#/patients/${grantId}/report`} aria-current={live ? undefined : "page"}>
-          Report
-        </a>
+        <ModeLink grantId={grantId} mode="live" shown={shown} label="Latest readings" />
+        <ModeLink grantId={grantId} mode="report" shown={shown} label="Report" />
+        {canWrite && <ModeLink grantId={grantId} mode="add" shown={shown} label="Add entry" />}
       </nav>
-      {live ? <LiveGlucose view={view} /> : <Report view={view} />}
+      {shown === "live" ? <LiveGlucose view={view} /> : shown === "add" ? <AddEntry target={view} heading={`Add an entry for @${share.patient.handle ?? share.patient.accountId}`} /> : <Report view={view} />}
     </>
   );
 }

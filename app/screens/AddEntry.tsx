@@ -1,10 +1,10 @@
-// Manual entry of a meal, exercise or a note. Saved on this device at once, online or not.
+// Manual entry of a meal, exercise or a note, by the patient or by someone with a write grant
+// (a parent logging carbs). Saved on this device at once, online or not.
 import { useState } from "preact/hooks";
-import type { Patient } from "../../../client/index.js";
-import type { StewardRecord } from "../../../shared/records.js";
-import { ErrorText } from "../../components/ErrorText.js";
-import { useAction } from "../../components/useAsync.js";
-import { save } from "../../save.js";
+import type { StewardRecord } from "../../shared/records.js";
+import { ErrorText } from "../components/ErrorText.js";
+import { useAction } from "../components/useAsync.js";
+import { save, type Writable } from "../save.js";
 
 type Kind = "meal" | "exercise" | "note";
 
@@ -18,7 +18,7 @@ function optionalNumber(value: string): number | undefined {
   return value.trim() === "" ? undefined : Number(value);
 }
 
-export function AddEntry({ patient }: { patient: Patient }) {
+export function AddEntry({ target, heading = "Add an entry" }: { target: Writable; heading?: string }) {
   const [kind, setKind] = useState<Kind>("meal");
   const [when, setWhen] = useState(() => localInputValue(Date.now()));
   const [name, setName] = useState("");
@@ -37,7 +37,7 @@ export function AddEntry({ patient }: { patient: Patient }) {
     return { ...base, type: "note", body: { text } };
   };
   const submit = useAction(async () => {
-    await save(patient, [build()]);
+    await save(target, [build()]);
     setSaved(kind === "meal" ? "Meal saved" : kind === "exercise" ? "Exercise saved" : "Note saved");
     setName("");
     setCarbs("");
@@ -47,7 +47,7 @@ export function AddEntry({ patient }: { patient: Patient }) {
 
   return (
     <>
-      <h1>Add an entry</h1>
+      <h1>{heading}</h1>
       <form
         class="card"
         onSubmit={(e) => {
