@@ -8,7 +8,7 @@ import { verifyAccessLogChain } from "../../shared/accessLog.js";
 import { toHex } from "../../shared/bytes.js";
 
 /** Tables a refused request may legitimately touch: spent login nonces and the rate-limit counters. */
-const VOLATILE = new Set(["access_log", "access_log_pending", "nonces", "attempts", "ip_attempts"]);
+const VOLATILE = new Set(["access_log", "access_log_pending", "nonces", "attempts"]);
 
 export interface ObjectState {
   readonly tables: string;
