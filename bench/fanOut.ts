@@ -18,9 +18,26 @@ export interface FanOut {
   readonly samples: number;
   /** Caregiver-readings that did not arrive within the round's time limit. */
   readonly missed: number;
+  /** Until the reading is on screen (decrypted, out of the record store). */
   readonly p50: number;
   readonly p99: number;
   readonly max: number;
+  /** Until the live message reached each caregiver's socket: the server's fan-out over loopback. */
+  readonly arrival?: { readonly p50: number; readonly p99: number };
+}
+
+function summary(latencies: readonly number[]): { p50: number; p99: number; max: number } {
+  return { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), max: Math.max(...latencies) };
+}
+
+/** A WebSocket class that notes when each message arrives, before anything handles it. */
+function timedWebSocket(arrivals: number[]): typeof WebSocket {
+  return class extends WebSocket {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols);
+      this.addEventListener("message", () => arrivals.push(performance.now()));
+    }
+  };
 }
 
 const ROUND_LIMIT_MS = 5_000;
@@ -36,15 +53,18 @@ export async function fanOut(server: string, caregivers: number, readings: numbe
   const patient = await registerPatient(server);
   const phone = patient.device();
   const nowHour = Math.floor(now / HOUR);
-  const views: Device[] = await inBatches(Array.from({ length: caregivers }, (_, i) => i), 10, async () => {
+  const followers: { view: Device; arrivals: number[] }[] = await inBatches(Array.from({ length: caregivers }, (_, i) => i), 10, async () => {
     const carer = await registerGrantee(server, "carer");
     const grant = grantFor(patient, carer.keys, { scopes: ["glucose"], fromHour: nowHour - 1, toHour: nowHour + 48, expiresAt: now + 48 * HOUR, live: true });
     await postGrant(patient, grant);
-    const view = device(grantKeySource(openGrant(grant.wire, carer.keys, patient.ring.account.signKey), carer.keys.signKey), carer.keys, carer.api);
+    const arrivals: number[] = [];
+    const view = device(grantKeySource(openGrant(grant.wire, carer.keys, patient.ring.account.signKey), carer.keys.signKey), carer.keys, carer.api, timedWebSocket(arrivals));
     await view.sync.follow();
-    return view;
+    return { view, arrivals };
   });
+  const views = followers.map((f) => f.view);
   const latencies: number[] = [];
+  const arrivals: number[] = [];
   let missed = 0;
   try {
     for (let i = 0; i < readings; i++) {
@@ -73,11 +93,16 @@ export async function fanOut(server: string, caregivers: number, readings: numbe
         if (Number.isNaN(at)) missed++;
         else latencies.push(at - start);
       }
+      for (const f of followers) {
+        const first = f.arrivals.find((t) => t >= start);
+        if (first !== undefined) arrivals.push(first - start);
+      }
     }
   } finally {
     for (const view of views) view.sync.stop();
   }
-  return { caregivers, readings, samples: latencies.length, missed, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), max: Math.max(...latencies) };
+  const arrival = summary(arrivals);
+  return { caregivers, readings, samples: latencies.length, missed, ...summary(latencies), arrival: { p50: arrival.p50, p99: arrival.p99 } };
 }
 
 /** The peer: the same readings written into a Y.Doc that `caregivers` y-websocket clients follow. */
@@ -118,5 +143,5 @@ export async function peerFanOut(server: YjsServer, caregivers: number, readings
     for (const provider of providers) provider.destroy();
     for (const doc of [writer, ...docs]) doc.destroy();
   }
-  return { caregivers, readings, samples: latencies.length, missed, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), max: Math.max(...latencies) };
+  return { caregivers, readings, samples: latencies.length, missed, ...summary(latencies) };
 }

@@ -1,5 +1,5 @@
 // The shape of a benchmark run as written to bench/results/*.json, and the machine it ran on.
-import { cpus, totalmem, platform, release } from "node:os";
+import { cpus, loadavg, totalmem, platform, release } from "node:os";
 import type { ByteAnatomy } from "./byteAnatomy.js";
 import type { CryptoFloor } from "./cryptoFloor.js";
 import type { PeerOpen, StewardOpen } from "./clinicianOpen.js";
@@ -13,11 +13,13 @@ export interface Machine {
   readonly memoryGB: number;
   readonly os: string;
   readonly node: string;
+  /** 1-minute load average when the run started: other work on the machine skews the figures. */
+  readonly loadAverage: number;
 }
 
 export function machine(): Machine {
   const list = cpus();
-  return { cpu: list[0]?.model.trim() ?? "unknown", cores: list.length, memoryGB: Math.round(totalmem() / 1e9), os: `${platform()} ${release()}`, node: process.version };
+  return { cpu: list[0]?.model.trim() ?? "unknown", cores: list.length, memoryGB: Math.round(totalmem() / 1e9), os: `${platform()} ${release()}`, node: process.version, loadAverage: Math.round(loadavg()[0]! * 100) / 100 };
 }
 
 export interface ClinicianOpenResult {

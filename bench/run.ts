@@ -95,7 +95,7 @@ const table = renderTable(rows(results));
 results.table = table;
 const lines = [
   `Steward benchmarks${quick ? " (--quick: smaller data, targets not meaningful)" : ""}, ${results.ranAt}`,
-  `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB, ${m.os}, Node ${m.node}. Client storage: fake-indexeddb (in-memory IndexedDB for Node).`,
+  `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB, ${m.os}, Node ${m.node}, load average ${m.loadAverage} at the start. Client storage: fake-indexeddb (in-memory IndexedDB for Node).`,
   "",
   table,
   "",

@@ -30,10 +30,10 @@ export function handle(role: string): string {
 }
 
 /** One device: its own empty IndexedDB database, reading and writing with `keys`. */
-export function device(keys: KeySource, account: AccountKeys, api: ServerApi): Device {
+export function device(keys: KeySource, account: AccountKeys, api: ServerApi, webSocket?: typeof WebSocket): Device {
   const db = new StewardDatabase(`bench-${databases++}`);
   const shards = new ShardStore(db, keys, { signKey: account.signKey, signSecretKey: account.signSecretKey, deviceId: crypto.getRandomValues(new Uint8Array(16)) });
-  return { db, shards, records: new RecordStore(shards), sync: new SyncEngine(shards, new HttpTransport(api), { baseMs: 100, maxMs: 1_000 }) };
+  return { db, shards, records: new RecordStore(shards), sync: new SyncEngine(shards, new HttpTransport(api, webSocket ? { WebSocket: webSocket } : {}), { baseMs: 100, maxMs: 1_000 }) };
 }
 
 export interface PatientAccount {
