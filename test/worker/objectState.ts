@@ -7,8 +7,11 @@ import type { AccessLogEntry } from "../../shared/accessLog.js";
 import { verifyAccessLogChain } from "../../shared/accessLog.js";
 import { toHex } from "../../shared/bytes.js";
 
-/** Tables a refused request may legitimately touch: spent login nonces and the rate-limit counters. */
-const VOLATILE = new Set(["access_log", "access_log_pending", "nonces", "attempts"]);
+/**
+ * Tables a refused request may legitimately touch: the access log, spent login nonces and the
+ * rate-limit counters (login attempts, recovery-kit fetches). A new counter table belongs here.
+ */
+const VOLATILE = new Set(["access_log", "access_log_pending", "nonces", "attempts", "kit_fetches"]);
 
 export interface ObjectState {
   readonly tables: string;
