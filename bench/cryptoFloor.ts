@@ -4,6 +4,7 @@
 import { createAccountKeys } from "../shared/accountKeys.js";
 import { openEnvelope } from "../shared/envelope.js";
 import { decodeEnvelope } from "../shared/envelopeCodec.js";
+import { sha256 } from "../shared/hash.js";
 import { sodium } from "../shared/sodium.js";
 import type { HourEnvelope } from "./byteAnatomy.js";
 import { medianTime } from "./stats.js";
@@ -14,6 +15,10 @@ export interface CryptoFloor {
   /** Decryptions per second of a 2.5 KiB message (one hour of CGM readings, padded). */
   readonly aeadSmallPerSec: number;
   readonly ed25519VerifyPerSec: number;
+  /** WebCrypto importKey + Ed25519 verify, as the server does for every pushed envelope (Node's WebCrypto standing in for workerd's). */
+  readonly webCryptoVerifyPerSec: number;
+  /** SHA-256 of envelope bodies with @noble/hashes (clients and server hash every body), MB/s. */
+  readonly sha256MBps: number;
   /** Bytes of the real glucose envelope opened below (an hour of readings). */
   readonly envelopeBytes: number;
   /** One envelope opened in full, as ShardStore does it, in microseconds. */
@@ -44,7 +49,17 @@ export async function cryptoFloor(sample: HourEnvelope, iterations: number): Pro
     for (let i = 0; i < iterations; i++) s.crypto_sign_verify_detached(signature, message, signer.signKey);
   });
 
+  const [publicKey, webSignature, webMessage] = [signer.signKey, signature, message].map((b) => new Uint8Array(b)) as [Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>];
+  const webCryptoMs = await medianTime(5, async () => {
+    for (let i = 0; i < iterations / 10; i++) {
+      const key = await crypto.subtle.importKey("raw", publicKey, { name: "Ed25519" }, false, ["verify"]);
+      await crypto.subtle.verify("Ed25519", key, webSignature, webMessage);
+    }
+  });
   const { bytes, keys, hour } = sample;
+  const hashMs = await medianTime(5, () => {
+    for (let i = 0; i < iterations; i++) sha256(bytes);
+  });
   const openMs = await medianTime(5, () => {
     for (let i = 0; i < iterations; i++) openEnvelope(decodeEnvelope(bytes), keys.leaf("glucose", 1, hour));
   });
@@ -52,6 +67,8 @@ export async function cryptoFloor(sample: HourEnvelope, iterations: number): Pro
     aeadMBps: (65_536 * (iterations / 10)) / 1e6 / (bigMs / 1000),
     aeadSmallPerSec: perSecond(smallMs, iterations),
     ed25519VerifyPerSec: perSecond(verifyMs, iterations),
+    webCryptoVerifyPerSec: perSecond(webCryptoMs, iterations / 10),
+    sha256MBps: (bytes.length * iterations) / 1e6 / (hashMs / 1000),
     envelopeBytes: bytes.length,
     envelopeOpenUs: (openMs * 1000) / iterations,
   };
