@@ -154,6 +154,7 @@ export function verdicts(r: Results): Verdict[] {
         `${ms(s.ackMs)} until the last of ${s.pushes} pushes was acknowledged, ${ms(s.pushNetworkMs)} of it waiting on the server, which hashes and verifies every envelope (one WebCrypto importKey and verify each, awaited one after another` +
         (r.crypto ? `: about ${ms((1000 * week.steward.envelopes) / r.crypto.webCryptoVerifyPerSec)} for these at this machine's WebCrypto rate` : "") +
         `) and checks each chain link and id in SQLite; one envelope per reading is what makes the batch this large. ` +
+        `The other ${ms(s.ackMs - s.pushNetworkMs)} is the client: ShardStore.pending re-reads and sorts the whole outbox before every batch, and acknowledge does three IndexedDB operations per envelope. ` +
         `The whole sync() takes ${ms(s.ms)} because its pull brings the device's own ${count(week.steward.envelopes)} envelopes back down (${bytes(s.down)}), each looked up in IndexedDB one at a time. ` +
         `SyncEngine could advance its cursor when a push's seqs directly follow it (nothing else entered the log), which makes that pull empty.`,
     });
