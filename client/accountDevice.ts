@@ -1,18 +1,21 @@
 // What every Steward device has, whatever the person's role: the account keys and key ring (kept
 // wrapped in IndexedDB and synced sealed through the server), the pinned contacts, a session with
 // the server, and the ways a device comes to hold an account (create, recover, link).
-import { createAccountKeys } from "../shared/accountKeys.js";
+import { createAccountKeys, verifyKeyBundle } from "../shared/accountKeys.js";
 import { fromBase64Url } from "../shared/bytes.js";
-import { DeviceNotReady, KeyChanged, MalformedInput, RequestRefused, TamperedEnvelope } from "../shared/errors.js";
+import { DeviceNotReady, InvalidSignature, KeyChanged, MalformedInput, RequestRefused, RollbackDetected, TamperedEnvelope } from "../shared/errors.js";
 import { accountIdHex, decodeKeyBundle } from "../shared/keyBundle.js";
 import { newRecoverySecret, parseRecoverySecret, unwrapWithRecoverySecret, wrapWithRecoverySecret } from "../shared/recoveryKit.js";
 import { loadSodium, sodium } from "../shared/sodium.js";
 import { ServerApi } from "./api/serverApi.js";
 import { ContactBook, type Contact } from "./contacts.js";
 import {
+  checkCommitment,
+  commitMessage,
   ephemeralKeys,
   keyMessage,
   newLinkChannel,
+  openCommitMessage,
   openFromExistingDevice,
   openKeyMessage,
   parseLinkCode,
@@ -20,7 +23,7 @@ import {
   shortAuthenticationString,
 } from "./deviceLink.js";
 import { decodeKeyRing, encodeKeyRing, newKeyRing, type KeyRing } from "./keyRing.js";
-import { mergeKeyRings, openKeyRing, sealKeyRing } from "./keyRingSync.js";
+import { mergeKeyRings, newerContact, openKeyRing, sealKeyRing } from "./keyRingSync.js";
 import { StewardDatabase } from "./store/database.js";
 import { loadKeyRing, saveKeyRing } from "./store/keyStore.js";
 
@@ -54,6 +57,8 @@ export interface LinkRequest<T> {
   sas(): Promise<string>;
   /** After the person confirmed the digits match: waits for the key ring and opens the account. */
   complete(): Promise<T>;
+  /** Stops waiting (the person gave up, or left the screen). */
+  cancel(): void;
 }
 
 const SETTINGS = { role: "role", handle: "handle", deviceId: "deviceId", ringVersion: "keyRingVersion", ringDirty: "keyRingDirty", ready: "accountReady" } as const;
@@ -143,30 +148,50 @@ export async function recoverDevice(options: OpenOptions, handle: string, recove
   return { options, db, ring, api, handle: handle.toLowerCase(), deviceId };
 }
 
+/** A bundle the directory served, checked to be self-signed and to belong to `accountId`. */
+function checkedBundle(handle: string, accountId: string, bytes: Uint8Array) {
+  const bundle = verifyKeyBundle(decodeKeyBundle(bytes));
+  if (accountIdHex(bundle.signKey) !== accountId) throw new KeyChanged(`the server answered for "${handle}" with keys that do not belong to that account`);
+  return bundle;
+}
+
+/** Polls a link slot until it holds `count` messages (or the slot expires: RequestRefused 404). */
+async function linkMessages(relay: ServerApi, slotId: string, count: number, cancelled: () => boolean = () => false): Promise<Uint8Array[]> {
+  for (;;) {
+    if (cancelled()) throw new DeviceNotReady("linking was cancelled");
+    const slot = await relay.readSlot("link", slotId);
+    if (slot.messages.length >= count) return slot.messages.map((m) => fromBase64Url(m.body, "link message"));
+    await sleep(POLL_MS);
+  }
+}
+
 /** The new device's side of linking (see client/deviceLink.ts). */
 export async function requestDeviceLink<T>(options: OpenOptions, role: Role, open: (state: DeviceState) => T | Promise<T>): Promise<LinkRequest<T>> {
   await loadSodium();
   const channel = newLinkChannel();
   const mine = ephemeralKeys();
   const relay = apiOf(options);
-  await relay.openSlot("link", channel.slotId, { body: keyMessage(channel, mine.publicKey) });
-  const messages = async (count: number) => {
-    for (;;) {
-      const slot = await relay.readSlot("link", channel.slotId);
-      if (slot.messages.length >= count) return slot.messages.map((m) => fromBase64Url(m.body, "link message"));
-      await sleep(POLL_MS);
-    }
-  };
-  let theirs: Uint8Array | undefined;
+  await relay.openSlot("link", channel.slotId, { body: commitMessage(channel, mine.publicKey) });
+  let cancelled = false;
+  let shown = false;
+  // Reveal our key as soon as the existing device answered, so both screens can show the digits.
+  const answered = (async () => {
+    const theirs = openKeyMessage(channel, "existing", (await linkMessages(relay, channel.slotId, 2, () => cancelled))[1]!);
+    await relay.postToSlot("link", channel.slotId, 2, keyMessage(channel, "new", mine.publicKey));
+    return theirs;
+  })();
+  answered.catch(() => undefined); // surfaced by sas() and complete()
   return {
     code: channel.code,
     async sas() {
-      theirs = openKeyMessage(channel, (await messages(2))[1]!);
-      return shortAuthenticationString(mine.publicKey, theirs);
+      const digits = shortAuthenticationString(mine.publicKey, await answered);
+      shown = true;
+      return digits;
     },
     async complete() {
-      if (!theirs) throw new DeviceNotReady("compare the six digits on both screens (sas()) before completing the link");
-      const ring = decodeKeyRing(openFromExistingDevice((await messages(3))[2]!, theirs, mine));
+      if (!shown) throw new DeviceNotReady("compare the six digits on both screens (sas()) before completing the link");
+      const theirs = await answered;
+      const ring = decodeKeyRing(openFromExistingDevice((await linkMessages(relay, channel.slotId, 4, () => cancelled))[3]!, theirs, mine));
       checkRole(ring, role);
       const db = databaseOf(options);
       if (await holdsReadyAccount(db)) throw new DeviceNotReady(`this device already holds an account in "${db.name}"`);
@@ -174,6 +199,9 @@ export async function requestDeviceLink<T>(options: OpenOptions, role: Role, ope
       const profile = await api.lookupAccount(accountIdHex(ring.account.signKey));
       const deviceId = await persist(db, ring, role, profile.handle, 0, true);
       return open({ options, db, ring, api, handle: profile.handle, deviceId });
+    },
+    cancel() {
+      cancelled = true;
     },
   };
 }
@@ -185,6 +213,7 @@ export abstract class AccountDevice {
   protected readonly api: ServerApi;
   protected readonly options: OpenOptions;
   protected book: ContactBook;
+  private ringQueue: Promise<unknown> = Promise.resolve();
   readonly handle: string;
   readonly deviceId: Uint8Array;
 
@@ -224,12 +253,17 @@ export abstract class AccountDevice {
     return this.pin(profile.handle, accountId, fromBase64Url(profile.bundle, "bundle"));
   }
 
+  /** Someone's published keys, checked against their account id, without pinning them. */
+  protected async publishedContact(accountId: string): Promise<Contact> {
+    const profile = await this.api.lookupAccount(accountId);
+    return { accountId, handle: profile.handle, bundle: checkedBundle(profile.handle, accountId, fromBase64Url(profile.bundle, "bundle")) };
+  }
+
   private async pin(handle: string, accountId: string, bundleBytes: Uint8Array): Promise<Contact> {
-    const bundle = decodeKeyBundle(bundleBytes);
-    if (accountIdHex(bundle.signKey) !== accountId) throw new KeyChanged(`the server answered for "${handle}" with keys that do not belong to that account`);
+    const bundle = checkedBundle(handle, accountId, bundleBytes);
     const before = this.book.get(accountId);
     const contact = this.book.see(handle, bundle);
-    if (!before) await this.saveContacts();
+    if (!before) await this.saveContact(contact);
     return contact;
   }
 
@@ -241,32 +275,44 @@ export abstract class AccountDevice {
   /** Marks a contact verified once the safety numbers matched (or an invite proved the keys). */
   async verifyContact(accountId: string, via: "safety-number" | "invite" = "safety-number"): Promise<Contact> {
     const contact = this.book.verify(accountId, via);
-    await this.saveContacts();
+    await this.saveContact(contact);
     return contact;
   }
 
-  private async saveContacts(): Promise<void> {
-    const contacts = this.book.list();
+  /** Pins or verifies one contact in the ring, keeping what other devices know about the others. */
+  private async saveContact(contact: Contact): Promise<void> {
     await this.updateRing((ring) => {
-      ring.contacts = contacts;
-    });
+      const known = ring.contacts.find((c) => c.accountId === contact.accountId);
+      ring.contacts = [...ring.contacts.filter((c) => c.accountId !== contact.accountId), known ? newerContact(known, contact) : contact];
+    }, "keep-offline");
+  }
+
+  /** Runs key-ring work one at a time, so two changes never adopt each other's stale copies. */
+  private ringTask<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.ringQueue.then(task);
+    this.ringQueue = run.catch(() => undefined);
+    return run;
   }
 
   /**
    * Changes the key ring everywhere: merges the server's copy, applies `change` to a copy, stores it
    * as the next version, and only then adopts it here. A device that lost the race merges and tries
-   * again, so concurrent changes on two devices both survive. Offline, the change stays local and
-   * is pushed by the next `refreshKeyRing`.
+   * again, so concurrent changes on two devices both survive. With "keep-offline" (contacts), a
+   * change made offline stays on this device and is stored by the next `refreshKeyRing`; key
+   * rotations and revocations are never adopted unless the server stored them.
    */
-  protected async updateRing(change: (ring: KeyRing) => void): Promise<void> {
+  protected updateRing(change: (ring: KeyRing) => void, offline: "keep-offline" | "require-stored" = "require-stored"): Promise<void> {
+    return this.ringTask(() => this.updateRingNow(change, offline));
+  }
+
+  private async updateRingNow(change: (ring: KeyRing) => void, offline: "keep-offline" | "require-stored"): Promise<void> {
     for (let attempt = 0; ; attempt++) {
-      const seen = ((await this.db.settings.get(SETTINGS.ringVersion)) as number | undefined) ?? 0;
+      const seen = await this.seenRingVersion();
       let stored;
       try {
-        stored = await this.api.keyRing();
+        stored = await this.storedRing(seen);
       } catch (error) {
-        if (!(error instanceof RequestRefused) || error.transient) {
-          // Offline: keep the change on this device; it is merged and stored on the next refresh.
+        if (offline === "keep-offline" && (!(error instanceof RequestRefused) || error.transient)) {
           const next = decodeKeyRing(encodeKeyRing(this.ring));
           change(next);
           await this.adopt(next, seen, true);
@@ -274,7 +320,7 @@ export abstract class AccountDevice {
         }
         throw error;
       }
-      const base = stored ? mergeKeyRings(openKeyRing(stored.blob, this.ring.account, stored.version, seen), this.ring) : decodeKeyRing(encodeKeyRing(this.ring));
+      const base = stored ? mergeKeyRings(stored.ring, this.ring) : decodeKeyRing(encodeKeyRing(this.ring));
       change(base);
       const version = (stored?.version ?? 0) + 1;
       try {
@@ -288,14 +334,29 @@ export abstract class AccountDevice {
     }
   }
 
-  /** Brings in what other devices stored (new roots, contacts, invites) and stores local-only changes. */
-  async refreshKeyRing(): Promise<void> {
-    const dirty = (await this.db.settings.get(SETTINGS.ringDirty)) === true;
-    if (dirty) return this.updateRing(() => undefined);
-    const seen = ((await this.db.settings.get(SETTINGS.ringVersion)) as number | undefined) ?? 0;
+  private async seenRingVersion(): Promise<number> {
+    return ((await this.db.settings.get(SETTINGS.ringVersion)) as number | undefined) ?? 0;
+  }
+
+  /** The server's key ring, checked; a ring gone after this device saw one is a rollback. */
+  private async storedRing(seen: number): Promise<{ ring: KeyRing; version: number } | undefined> {
     const stored = await this.api.keyRing();
-    if (!stored || stored.version === seen) return;
-    await this.adopt(mergeKeyRings(openKeyRing(stored.blob, this.ring.account, stored.version, seen), this.ring), stored.version, false);
+    if (!stored) {
+      if (seen > 0) throw new RollbackDetected(`the server no longer has this account's key ring, of which this device saw version ${seen}`);
+      return undefined;
+    }
+    return { ring: openKeyRing(stored.blob, this.ring.account, stored.version, seen), version: stored.version };
+  }
+
+  /** Brings in what other devices stored (new roots, contacts, invites) and stores local-only changes. */
+  refreshKeyRing(): Promise<void> {
+    return this.ringTask(async () => {
+      if ((await this.db.settings.get(SETTINGS.ringDirty)) === true) return this.updateRingNow(() => undefined, "require-stored");
+      const seen = await this.seenRingVersion();
+      const stored = await this.storedRing(seen);
+      if (!stored || stored.version === seen) return;
+      await this.adopt(mergeKeyRings(stored.ring, this.ring), stored.version, false);
+    });
   }
 
   /** Copies `next` into the live ring in place, so key sources holding it see new roots at once. */
@@ -317,23 +378,32 @@ export abstract class AccountDevice {
   }
 
   /**
-   * The existing device's side of linking: checks the new device's key against the code, answers,
-   * and returns the six digits to compare. `confirm()` (only after the person saw the same digits
-   * on both screens) sends the key ring sealed to the new device.
+   * The existing device's side of linking: checks the new device's commitment against the code,
+   * answers with its own key, receives the revealed key and returns the six digits to compare.
+   * `confirm()` (only after the person saw the same digits on both screens) sends the key ring
+   * sealed to the new device.
    */
   async approveLink(code: string): Promise<{ sas: string; confirm(): Promise<void> }> {
     const channel = parseLinkCode(code);
     const slot = await this.api.readSlot("link", channel.slotId);
     const first = slot.messages[0];
     if (!first) throw new MalformedInput("the new device has not published its key yet; try again");
-    const theirs = openKeyMessage(channel, fromBase64Url(first.body, "link message"));
+    const commitment = openCommitMessage(channel, fromBase64Url(first.body, "link message"));
+    const taken = new InvalidSignature("another device already answered this link code: confirm nothing, and start linking again on the new device");
+    if (slot.messages.length > 1) throw taken;
     const mine = ephemeralKeys();
-    await this.api.postToSlot("link", channel.slotId, 1, keyMessage(channel, mine.publicKey));
+    try {
+      await this.api.postToSlot("link", channel.slotId, 1, keyMessage(channel, "existing", mine.publicKey));
+    } catch (error) {
+      throw error instanceof RequestRefused && error.status === 409 ? taken : error;
+    }
+    const theirs = openKeyMessage(channel, "new", (await linkMessages(this.api, channel.slotId, 3))[2]!);
+    checkCommitment(commitment, theirs);
     return {
       sas: shortAuthenticationString(theirs, mine.publicKey),
       confirm: async () => {
         await this.refreshKeyRing();
-        await this.api.postToSlot("link", channel.slotId, 2, sealForNewDevice(encodeKeyRing(this.ring), theirs, mine));
+        await this.api.postToSlot("link", channel.slotId, 3, sealForNewDevice(encodeKeyRing(this.ring), theirs, mine));
       },
     };
   }

@@ -3,15 +3,18 @@
 //
 //   code:    a generated 160-bit secret s (shared/generatedSecret.ts), shown as 36 characters
 //   slot id: first 16 bytes of labelledHash("steward/link-slot/v1", s)
-//   message 0 (new device):      ephemeral X25519 key N ‖ MAC_s(N)
-//   message 1 (existing device): ephemeral X25519 key E ‖ MAC_s(E)
+//   message 0 (new device):      C = labelledHash("steward/link-commit/v1", N) ‖ MAC_new(C)
+//   message 1 (existing device): E ‖ MAC_existing(E)
+//   message 2 (new device):      N ‖ MAC_new(N), which must hash to C
 //   both screens show a 6-digit short authentication string of (N, E); the people compare them
-//   message 2 (existing device, after the person confirms): nonce 24 ‖ crypto_box(key ring, N, E)
+//   message 3 (existing device, after the person confirms): nonce 24 ‖ crypto_box(key ring, N, E)
+//   N, E: ephemeral X25519 keys; MAC_role = crypto_auth under labelledHash("steward/device-link/v1/<role>", s)
 //
-// The MACs stop a relay that does not know the code; the SAS, checked by a person on both
-// screens, stops someone who glimpsed the code from slipping in their own key or key ring.
-import { concat, toHex } from "../shared/bytes.js";
-import { InvalidSignature, MalformedInput, WrongSecret } from "../shared/errors.js";
+// The MACs stop a relay that does not know the code. The commitment fixes N before E is known and
+// E before N is revealed, so even a relay that knows the code cannot search for keys that make the
+// two screens agree: its chance is one in a million per attempt, and the person sees the mismatch.
+import { bytesEqual, concat, toHex } from "../shared/bytes.js";
+import { InvalidSignature, MalformedInput, TamperedEnvelope } from "../shared/errors.js";
 import { newGeneratedSecret, parseGeneratedSecret, type SecretKind } from "../shared/generatedSecret.js";
 import { labelledHash } from "../shared/hash.js";
 import { SIGNATURE_CONTEXTS } from "../shared/signing.js";
@@ -51,22 +54,50 @@ export function ephemeralKeys(): EphemeralKeys {
   return sodium().crypto_box_keypair();
 }
 
-function macKey(channel: LinkChannel): Uint8Array {
-  return labelledHash(SIGNATURE_CONTEXTS.deviceLink, channel.secret);
+export type LinkRole = "new" | "existing";
+
+function macKey(channel: LinkChannel, role: LinkRole): Uint8Array {
+  return labelledHash(`${SIGNATURE_CONTEXTS.deviceLink}/${role}`, channel.secret);
 }
 
-/** Message 0 or 1: an ephemeral key vouched for by the code. */
-export function keyMessage(channel: LinkChannel, publicKey: Uint8Array): Uint8Array {
-  return concat(publicKey, sodium().crypto_auth(publicKey, macKey(channel)));
+function macked(channel: LinkChannel, role: LinkRole, value: Uint8Array): Uint8Array {
+  return concat(value, sodium().crypto_auth(value, macKey(channel, role)));
 }
 
-export function openKeyMessage(channel: LinkChannel, message: Uint8Array): Uint8Array {
+function openMacked(channel: LinkChannel, role: LinkRole, message: Uint8Array): Uint8Array {
   if (message.length !== KEY_BYTES + MAC_BYTES) throw new MalformedInput("the linking message is malformed");
-  const key = message.slice(0, KEY_BYTES);
-  if (!sodium().crypto_auth_verify(message.subarray(KEY_BYTES), key, macKey(channel))) {
-    throw new InvalidSignature("the other device's key was not sent with this link code: start linking again");
+  const value = message.slice(0, KEY_BYTES);
+  if (!sodium().crypto_auth_verify(message.subarray(KEY_BYTES), value, macKey(channel, role))) {
+    throw new InvalidSignature("the other device's message was not sent with this link code: start linking again");
   }
-  return key;
+  return value;
+}
+
+function commitmentOf(publicKey: Uint8Array): Uint8Array {
+  return labelledHash("steward/link-commit/v1", publicKey);
+}
+
+/** Message 0: the new device's commitment to its key. */
+export function commitMessage(channel: LinkChannel, publicKey: Uint8Array): Uint8Array {
+  return macked(channel, "new", commitmentOf(publicKey));
+}
+
+export function openCommitMessage(channel: LinkChannel, message: Uint8Array): Uint8Array {
+  return openMacked(channel, "new", message);
+}
+
+/** Message 1 (existing device's key) or 2 (new device's key, revealed). */
+export function keyMessage(channel: LinkChannel, role: LinkRole, publicKey: Uint8Array): Uint8Array {
+  return macked(channel, role, publicKey);
+}
+
+export function openKeyMessage(channel: LinkChannel, role: LinkRole, message: Uint8Array): Uint8Array {
+  return openMacked(channel, role, message);
+}
+
+/** The revealed key must be the one committed to in message 0. */
+export function checkCommitment(commitment: Uint8Array, publicKey: Uint8Array): void {
+  if (!bytesEqual(commitmentOf(publicKey), commitment)) throw new InvalidSignature("the new device revealed another key than the one it committed to: start linking again");
 }
 
 /** Six digits both screens show; equal only when both devices hold the same two keys. */
@@ -86,6 +117,6 @@ export function openFromExistingDevice(message: Uint8Array, existingDeviceKey: U
   try {
     return sodium().crypto_box_open_easy(message.subarray(24), message.subarray(0, 24), existingDeviceKey, mine.privateKey);
   } catch {
-    throw new WrongSecret("the key ring from the other device does not open: start linking again");
+    throw new TamperedEnvelope("the key ring from the other device does not open: it was altered on the way; start linking again");
   }
 }

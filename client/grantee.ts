@@ -1,7 +1,7 @@
 // A clinician's or caregiver's device: the patients who shared with them, each opened as a view of
 // exactly what the grant covers, live when the grant is, ending when it expires or is revoked.
 import { fromBase64Url } from "../shared/bytes.js";
-import { ExpiredGrant, KeyChanged, OutsideGrant, RevokedGrant } from "../shared/errors.js";
+import { ExpiredGrant, KeyChanged, RequestRefused, RevokedGrant, ServerUnreachable, StewardError } from "../shared/errors.js";
 import { openGrant, type OpenedGrant } from "../shared/grant.js";
 import { AccountDevice, createDevice, openDevice, recoverDevice, requestDeviceLink, type DeviceState, type LinkRequest, type OpenOptions } from "./accountDevice.js";
 import type { InboxEntry } from "../shared/api.js";
@@ -20,6 +20,8 @@ export interface Share extends GrantInfo {
 
 export class Grantee extends AccountDevice {
   private readonly views = new Set<SharedView>();
+  /** Inbox entries the last `shares()` left out because they did not verify, with the reason. */
+  rejected: { grantId: string; reason: string }[] = [];
 
   private constructor(state: DeviceState) {
     super(state);
@@ -56,24 +58,32 @@ export class Grantee extends AccountDevice {
     return { patient: { accountId: patient.accountId, handle: patient.handle } };
   }
 
-  /** The grants addressed to this account that are still running, newest first. */
+  /**
+   * The grants addressed to this account that are still running, newest first. Anyone can drop a
+   * "grant" into an inbox: one that does not open and verify is left out and listed in `rejected`.
+   */
   async shares(): Promise<Share[]> {
     const entries = await this.api.inbox();
     const shares: Share[] = [];
+    this.rejected = [];
     for (const entry of entries) {
-      const opened = await this.openEntry(entry).catch((error) => {
+      try {
+        shares.push((await this.openEntry(entry)).share);
+      } catch (error) {
         // A grant that expired between listing and opening is simply not shown.
-        if (error instanceof ExpiredGrant) return undefined;
-        throw error;
-      });
-      if (opened) shares.push(opened.share);
+        if (error instanceof ExpiredGrant) continue;
+        if (!(error instanceof StewardError) || error instanceof ServerUnreachable || (error instanceof RequestRefused && error.transient)) throw error;
+        this.rejected.push({ grantId: entry.grantId, reason: error.message });
+      }
     }
     return shares.sort((a, b) => b.issuedAt - a.issuedAt);
   }
 
   private async openEntry(entry: InboxEntry): Promise<{ share: Share; grant: OpenedGrant }> {
-    const patient = await this.contactById(entry.patientId);
+    // The patient is pinned only once their grant verifies, so strangers never enter the key ring.
+    const patient = this.book.get(entry.patientId) ?? (await this.publishedContact(entry.patientId));
     const grant = openGrant(fromBase64Url(entry.grant, "grant"), this.ring.account, patient.bundle.signKey);
+    if (!this.book.get(patient.accountId)) await this.contactById(patient.accountId);
     const info = grantInfo(grant.policy, (tag) => grant.scopeOfTag(tag)?.scope, "active", (id) => this.book.get(id)?.handle ?? (id === this.accountId ? this.handle : undefined));
     return { grant, share: { ...info, patientVerified: patient.verifiedAt !== undefined } };
   }
@@ -90,7 +100,7 @@ export class Grantee extends AccountDevice {
    */
   async open(grantId: string): Promise<SharedView> {
     const opened = await this.openEntry(await this.latestEntry(grantId));
-    const view = new SharedView(this, opened.share, opened.grant, this.db, this.ring.account, this.deviceId, this.api, this.options);
+    const view = new SharedView(this, opened.share, opened.grant, this.db, this.ring.account, this.deviceId, this.api, this.options, () => this.views.delete(view));
     this.views.add(view);
     return view;
   }
@@ -112,9 +122,9 @@ export class SharedView {
   readonly records: RecordStore;
   readonly sync: SyncEngine;
   private grant: OpenedGrant;
+  private readonly shards: ShardStore;
   private expiryTimer?: ReturnType<typeof setTimeout>;
   private refreshing?: Promise<void>;
-  private readonly stopStatus: () => void;
 
   constructor(
     private readonly owner: Grantee,
@@ -125,16 +135,20 @@ export class SharedView {
     deviceId: Uint8Array,
     api: DeviceState["api"],
     options: OpenOptions,
+    private readonly onClose: () => void,
   ) {
     this.grant = grant;
-    const shards = new ShardStore(db, grantKeySource(() => this.grant, account.signKey), { signKey: account.signKey, signSecretKey: account.signSecretKey, deviceId });
-    this.records = new RecordStore(shards);
-    this.sync = new SyncEngine(shards, new HttpTransport(api, options.WebSocket ? { WebSocket: options.WebSocket } : {}));
-    this.stopStatus = this.sync.onStatus((status) => {
-      // Data under a key generation this revision lacks: the patient re-issued the grant after a rotation.
-      if (status.error instanceof OutsideGrant) void this.followRevision();
-    });
+    this.shards = new ShardStore(db, grantKeySource(() => this.grant, account.signKey), { signKey: account.signKey, signSecretKey: account.signSecretKey, deviceId });
+    this.records = new RecordStore(this.shards);
+    // Data under a key generation this revision lacks, or a write refused as stale: the patient
+    // rotated and re-issued the grant; the engine fetches the new revision and retries.
+    this.sync = new SyncEngine(this.shards, new HttpTransport(api, options.WebSocket ? { WebSocket: options.WebSocket } : {}), undefined, () => this.followRevision());
     this.scheduleExpiry();
+  }
+
+  /** Envelopes written by the patient's other write grantees, which this view cannot verify and does not show. */
+  get unverifiable(): number {
+    return this.shards.unverifiableAuthors;
   }
 
   /** Milliseconds until the grant ends (0 once it has). */
@@ -160,9 +174,8 @@ export class SharedView {
         this.grant = latest.grant;
         this.share = latest.share;
         this.scheduleExpiry();
-        await this.sync.sync();
       } catch {
-        // The status already shows the failure; a revoked grant ends the view through the socket.
+        // The engine reports its own failure; a revoked grant ends the view through the socket.
       } finally {
         this.refreshing = undefined;
       }
@@ -172,8 +185,8 @@ export class SharedView {
 
   async close(): Promise<void> {
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
-    this.stopStatus();
     await this.refreshing;
     await this.sync.stop();
+    this.onClose();
   }
 }

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { accountKeysFrom, type AccountKeys } from "../shared/accountKeys.js";
 import { decodeKeyBundle, encodeKeyBundle } from "../shared/keyBundle.js";
 import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from "../shared/bytes.js";
-import { MalformedInput } from "../shared/errors.js";
+import { MalformedInput, OutsideGrant } from "../shared/errors.js";
 import { KeyTreeReader, ROOT, newRoot } from "../shared/keyTree.js";
 import { SCOPES, type Scope } from "../shared/records.js";
 import { scopeTag } from "../shared/scopeTag.js";
@@ -61,6 +61,10 @@ const b64 = z.string().transform((text, ctx) => {
   }
 });
 
+/** A 32-byte key; any other length is a corrupted or forged ring. */
+const key32 = b64.refine((bytes) => bytes.length === 32, "must be a 32-byte key");
+const generation = z.number().int().min(0).max(0xffffffff);
+
 const contactSchema = z.object({
   accountId: z.string().regex(/^[0-9a-f]{32}$/),
   handle: z.string(),
@@ -71,7 +75,7 @@ const contactSchema = z.object({
 
 const inviteSchema = z.object({
   id: z.string().regex(/^[0-9a-f]{32}$/),
-  secret: b64,
+  secret: key32,
   scopes: z.array(z.enum(SCOPES)).min(1),
   fromHour: z.number().int().nonnegative(),
   toHour: z.number().int().nonnegative(),
@@ -83,11 +87,11 @@ const inviteSchema = z.object({
 
 const keyRingSchema = z.object({
   version: z.literal(1),
-  account: z.object({ signKey: b64, signSecretKey: b64, boxKey: b64, boxSecretKey: b64, createdAt: z.number().int().nonnegative() }),
+  account: z.object({ signKey: key32, signSecretKey: b64.refine((k) => k.length === 64, "must be a 64-byte signing key"), boxKey: key32, boxSecretKey: key32, createdAt: z.number().int().nonnegative() }),
   data: z
     .object({
-      metaKey: b64,
-      scopes: z.record(z.enum(SCOPES), z.object({ current: z.number().int().nonnegative(), roots: z.record(z.string().regex(/^\d+$/), b64) })),
+      metaKey: key32,
+      scopes: z.record(z.enum(SCOPES), z.object({ current: generation, roots: z.record(z.string().regex(/^\d{1,10}$/), key32) })),
     })
     .optional(),
   contacts: z.array(contactSchema).default([]),
@@ -150,6 +154,7 @@ export function decodeKeyRing(bytes: Uint8Array): KeyRing {
     const entry = d.scopes[scope];
     if (!entry) throw new MalformedInput(`key ring lacks the ${scope} keys`);
     const roots = new Map(Object.entries(entry.roots).map(([g, root]) => [Number(g), root]));
+    if ([...roots.keys()].some((g) => g > 0xffffffff)) throw new MalformedInput(`key ring names a ${scope} generation beyond 2^32 - 1`);
     if (!roots.has(entry.current)) throw new MalformedInput(`key ring lacks the current ${scope} root`);
     scopes[scope] = { current: entry.current, roots };
   }
@@ -177,6 +182,7 @@ export function scopeTags(data: DataKeys): Map<Scope, Uint8Array> {
 /** Leaf derivation over a patient's own roots, cached per (scope, generation). */
 export function ownTreeReader(data: DataKeys, scope: Scope, generation: number): KeyTreeReader {
   const root = data.scopes[scope].roots.get(generation);
-  if (!root) throw new MalformedInput(`no ${scope} key of generation ${generation} in this key ring`);
+  // Another of the patient's devices rotated the keys: the sync engine fetches the ring and retries.
+  if (!root) throw new OutsideGrant(`this device has no ${scope} key of generation ${generation} yet (another device rotated the keys); it is fetched on the next sync`);
   return new KeyTreeReader([{ node: ROOT, key: root }]);
 }

@@ -9,7 +9,7 @@
 //   steward/key-ring/v1) over everything before it ‖ account id.
 import { sign, verify, type AccountKeys } from "../shared/accountKeys.js";
 import { ByteReader, ByteWriter, bytesEqual, concat, expectMagic, utf8 } from "../shared/bytes.js";
-import { MalformedInput, RollbackDetected, TamperedEnvelope, UnsupportedVersion } from "../shared/errors.js";
+import { ForkDetected, MalformedInput, RollbackDetected, TamperedEnvelope, UnsupportedVersion } from "../shared/errors.js";
 import { accountIdOf } from "../shared/keyBundle.js";
 import { SCOPES } from "../shared/records.js";
 import { sodium } from "../shared/sodium.js";
@@ -72,14 +72,15 @@ export function openKeyRing(blob: Uint8Array, account: AccountKeys, announcedVer
   return ring;
 }
 
-function newerContact(a: Contact, b: Contact): Contact {
+/** Of two records of one contact, the verified one, or the later verified. */
+export function newerContact(a: Contact, b: Contact): Contact {
   if ((a.verifiedAt === undefined) !== (b.verifiedAt === undefined)) return a.verifiedAt !== undefined ? a : b;
   return (b.verifiedAt ?? 0) > (a.verifiedAt ?? 0) ? b : a;
 }
 
 /**
- * Everything either copy knows: roots of every generation (the stored copy wins a clash, since it
- * was persisted first), the newest current generation, verified contacts over unverified ones,
+ * Everything either copy knows: roots of every generation (ForkDetected if the two disagree on
+ * one), the newest current generation, verified contacts over unverified ones,
  * invites still open on both sides.
  */
 export function mergeKeyRings(stored: KeyRing, local: KeyRing): KeyRing {
@@ -91,6 +92,12 @@ export function mergeKeyRings(stored: KeyRing, local: KeyRing): KeyRing {
     for (const scope of SCOPES) {
       const a = stored.data.scopes[scope];
       const b = local.data.scopes[scope];
+      for (const [generation, root] of b.roots) {
+        const theirs = a.roots.get(generation);
+        // Rotations are stored before they are used, so two roots for one generation mean the server
+        // showed two devices different histories.
+        if (theirs && !bytesEqual(theirs, root)) throw new ForkDetected(`two of your devices hold different ${scope} keys for generation ${generation}: the server showed them different key rings`);
+      }
       scopes[scope] = { current: Math.max(a.current, b.current), roots: new Map([...b.roots, ...a.roots]) };
     }
     data = { metaKey: stored.data.metaKey, scopes };

@@ -20,8 +20,8 @@ export interface KeySource {
   leaf(scope: Scope, generation: number, hour: number): Uint8Array;
   /** Generation a new write in `scope` uses; OutsideGrant when this holder may not write there. */
   writeGeneration(scope: Scope, hour: number): number;
-  /** Whether an envelope signed by `authorKey` in (scope, hour) is authentic data of this log. */
-  authorAllowed(authorKey: Uint8Array, scope: Scope, hour: number): boolean;
+  /** Whether an envelope signed by `authorKey` in (scope, hour, generation) is authentic data of this log. */
+  authorAllowed(authorKey: Uint8Array, scope: Scope, hour: number, generation: number): boolean;
 }
 
 /** Writers besides the patient: keys of write grants the patient issued. */
@@ -30,6 +30,11 @@ export interface DelegatedWriter {
   readonly scopes: readonly Scope[];
   readonly fromHour: number;
   readonly toHour: number;
+  /**
+   * Per scope, the key generations the grant gave (from its signed policy): a writer can only ever
+   * have written under those, so a revoked writer's old writes stay authentic and nothing newer is.
+   */
+  readonly generations?: Partial<Record<Scope, readonly number[]>>;
 }
 
 export function ownKeySource(patientKey: Uint8Array, data: DataKeys, writers: () => readonly DelegatedWriter[] = () => []): KeySource {
@@ -52,8 +57,11 @@ export function ownKeySource(patientKey: Uint8Array, data: DataKeys, writers: ()
       return reader.leaf(hour);
     },
     writeGeneration: (scope) => data.scopes[scope].current,
-    authorAllowed: (authorKey, scope, hour) =>
-      bytesEqual(authorKey, patientKey) || writers().some((w) => bytesEqual(w.signKey, authorKey) && w.scopes.includes(scope) && hour >= w.fromHour && hour <= w.toHour),
+    authorAllowed: (authorKey, scope, hour, generation) =>
+      bytesEqual(authorKey, patientKey) ||
+      writers().some(
+        (w) => bytesEqual(w.signKey, authorKey) && w.scopes.includes(scope) && hour >= w.fromHour && hour <= w.toHour && (!w.generations || (w.generations[scope] ?? []).includes(generation)),
+      ),
   };
 }
 
@@ -83,12 +91,12 @@ export function grantKeySource(current: OpenedGrant | (() => OpenedGrant), mySig
       if (hour < granted.fromHour || hour > granted.toHour) throw new OutsideGrant(`hour ${hour} is outside what this grant lets you write`);
       return Math.max(...granted.generations.keys());
     },
-    authorAllowed(authorKey, scope, hour) {
+    authorAllowed(authorKey, scope, hour, generation) {
       if (bytesEqual(authorKey, policy.patientKey)) return true;
       // Other grantees' writes cannot be checked from here; only our own are accepted.
       const grant = latest();
       const granted = grant.scopes.find((s) => s.scope === scope);
-      return grant.policy.write && bytesEqual(authorKey, mySignKey) && !!granted && hour >= granted.fromHour && hour <= granted.toHour;
+      return grant.policy.write && bytesEqual(authorKey, mySignKey) && !!granted && hour >= granted.fromHour && hour <= granted.toHour && granted.generations.has(generation);
     },
   };
 }

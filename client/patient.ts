@@ -3,7 +3,8 @@
 import { type AccessLogEntry, verifyAccessLogChain } from "../shared/accessLog.js";
 import { verify } from "../shared/accountKeys.js";
 import { bytesEqual, fromBase64Url, fromHex, toHex } from "../shared/bytes.js";
-import { InvalidSignature, MalformedInput, RequestRefused, RollbackDetected, StewardError, UnverifiedRecipient } from "../shared/errors.js";
+import { InvalidSignature, KeyChanged, MalformedInput, RequestRefused, RollbackDetected, UnverifiedRecipient } from "../shared/errors.js";
+import { labelledHash } from "../shared/hash.js";
 import { issueGrant, type GrantScopeInput, type Recipient } from "../shared/grant.js";
 import { decodeGrantWire, MAX_GENERATIONS_PER_ENTRY, type GrantPolicy } from "../shared/grantCodec.js";
 import { accountIdOf } from "../shared/keyBundle.js";
@@ -58,6 +59,7 @@ export class Patient extends AccountDevice {
   readonly records: RecordStore;
   readonly sync: SyncEngine;
   private writers: DelegatedWriter[] = [];
+  private completing: Promise<unknown> = Promise.resolve();
 
   private constructor(state: DeviceState) {
     super(state);
@@ -67,11 +69,12 @@ export class Patient extends AccountDevice {
       deviceId: this.deviceId,
     });
     this.records = new RecordStore(shards);
-    this.sync = new SyncEngine(shards, new HttpTransport(this.api, state.options.WebSocket ? { WebSocket: state.options.WebSocket } : {}), undefined, () => this.refreshKeyRing());
-    // An envelope by a writer this device does not know yet: a write grant issued on another device.
-    this.sync.onStatus((status) => {
-      if (status.error instanceof InvalidSignature) void this.learnWriters();
-    });
+    // Keys rotated on another device, or a write grant issued there: fetch both, then retry.
+    const refresh = async () => {
+      await this.refreshKeyRing();
+      await this.listGrants();
+    };
+    this.sync = new SyncEngine(shards, new HttpTransport(this.api, state.options.WebSocket ? { WebSocket: state.options.WebSocket } : {}), undefined, refresh);
   }
 
   /** Builds the patient from stored state, with the write grantees known when it last looked. */
@@ -80,12 +83,6 @@ export class Patient extends AccountDevice {
     const writers = (await state.db.settings.get(WRITERS)) as StoredWriter[] | undefined;
     patient.writers = (writers ?? []).map((w) => ({ ...w, signKey: fromHex(w.signKey, 32) }));
     return patient;
-  }
-
-  private async learnWriters(): Promise<void> {
-    const before = JSON.stringify(this.writers);
-    await this.listGrants().catch(() => undefined);
-    if (JSON.stringify(this.writers) !== before) await this.sync.sync().catch(() => undefined);
   }
 
   /** Creates the account (needs the server once). Show `recoveryCode` to the person to keep safe. */
@@ -139,7 +136,10 @@ export class Patient extends AccountDevice {
    * grantee decrypts exactly that; a live grant also reaches new data until it expires.
    */
   async share(options: ShareOptions): Promise<GrantInfo> {
-    const info = await this.issue(this.book.recipient(options.with), options);
+    const recipient = this.book.recipient(options.with);
+    // Another device may have rotated: a grant must carry the current generation.
+    await this.refreshKeyRing();
+    const info = await this.issue(recipient, options);
     if (info.write) await this.listGrants();
     return info;
   }
@@ -176,16 +176,26 @@ export class Patient extends AccountDevice {
       const { policy, policyBytes, policySignature } = decodeGrantWire(fromBase64Url(summary.grant, "grant"));
       // The list comes from the server: only grants this account signed are believed.
       verify("grantPolicy", policySignature, this.ring.account.signKey, "grant policy", policyBytes);
-      if (summary.status === "active" && this.ring.revokedGrants.includes(summary.grantId)) {
-        throw new RollbackDetected(`the server lists grant ${summary.grantId} as active although you revoked it: it rolled back its state; revoke everything and report it`);
+      const grantId = toHex(policy.grantId);
+      if (grantId !== summary.grantId) throw new RollbackDetected(`the server listed grant ${grantId} under another id`);
+      if (summary.status === "active" && this.ring.revokedGrants.includes(grantId)) {
+        throw new RollbackDetected(`the server lists grant ${grantId} as active although you revoked it: it rolled back its state; revoke everything and report it`);
       }
       const status: GrantStatus = summary.status === "active" && policy.expiresAt <= Date.now() ? "expired" : summary.status;
       return { policy, info: grantInfo(policy, (tag) => this.scopeOf(tag), status, (id) => this.book.get(id)?.handle) };
     });
-    // Writes by a write grantee stay authentic after the grant ends: they were allowed when made.
+    // Every write grant, whatever the server says of its status: a writer is bounded by the key
+    // generations its signed policy gave, so its old writes stay authentic after it ends and
+    // nothing under the keys rotated since can pass as its.
     this.writers = listed
-      .filter((g) => g.info.write && g.info.status !== "revoked")
-      .map((g) => ({ signKey: g.policy.granteeSignKey, scopes: g.info.scopes, fromHour: Math.floor(g.info.from / MS_PER_HOUR), toHour: Math.floor(g.info.to / MS_PER_HOUR) }));
+      .filter((g) => g.info.write)
+      .map((g) => ({
+        signKey: g.policy.granteeSignKey,
+        scopes: g.info.scopes,
+        fromHour: Math.floor(g.info.from / MS_PER_HOUR),
+        toHour: Math.floor(g.info.to / MS_PER_HOUR),
+        generations: Object.fromEntries(g.policy.entries.flatMap((e) => (this.scopeOf(e.scopeTag) ? [[this.scopeOf(e.scopeTag)!, e.generations]] : []))),
+      }));
     await this.db.settings.put(
       this.writers.map((w): StoredWriter => ({ ...w, signKey: toHex(w.signKey) })),
       WRITERS,
@@ -199,6 +209,7 @@ export class Patient extends AccountDevice {
    * new keys. What the revoked person already decrypted cannot be taken back.
    */
   async revoke(grantId: string): Promise<void> {
+    await this.refreshKeyRing();
     const listed = await this.listGrants();
     const target = listed.find((g) => g.info.grantId === grantId);
     if (!target) throw new MalformedInput(`there is no grant ${grantId}`);
@@ -215,6 +226,9 @@ export class Patient extends AccountDevice {
    * grants to the ones in `keep` only. Returns how many grants ended and how many were re-issued.
    */
   async revokeEverything(options: { keep?: readonly string[] } = {}): Promise<{ revoked: number; reissued: number }> {
+    await this.refreshKeyRing();
+    // A leaked link (or a stolen device holding the invite secrets) must not win a grant afterwards.
+    for (const invite of [...this.ring.invites]) await this.closeInvite(invite.id);
     const listed = await this.listGrants();
     const active = listed.filter((g) => g.info.status === "active");
     await this.sync.push();
@@ -251,6 +265,8 @@ export class Patient extends AccountDevice {
    */
   async createInvite(options: InviteOptions): Promise<{ url: string; inviteId: string; expiresAt: number }> {
     if (options.scopes.length === 0) throw new MalformedInput("choose at least one category to share");
+    if (options.to < options.from) throw new MalformedInput("the end of the shared range is before its start");
+    if (options.expiresAt <= Date.now()) throw new MalformedInput("the access must end in the future");
     const invite = newInvite(this.accountId);
     const expiresAt = Math.min(options.linkExpiresAt ?? Date.now() + DEFAULT_LINK_LIFETIME_MS, options.expiresAt);
     await this.api.openSlot("invite", invite.id, { expiresAt });
@@ -277,14 +293,26 @@ export class Patient extends AccountDevice {
 
   /**
    * Issues the grants of invites that were answered: the answer's MAC proves it was made with the
-   * link, so the answering account's keys are pinned as verified. Expired invites are dropped. An
+   * link, so the answering account's keys are pinned as verified. Expired invites are withdrawn. An
    * answer that does not verify withdraws its invite (the link may have leaked) and, once every
-   * other invite was handled, raises InvalidSignature saying so.
+   * other invite was handled, raises InvalidSignature saying so. Runs one at a time.
    */
-  async completeInvites(): Promise<GrantInfo[]> {
+  completeInvites(): Promise<GrantInfo[]> {
+    const run = this.completing.then(() => this.completeInvitesNow());
+    this.completing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async completeInvitesNow(): Promise<GrantInfo[]> {
+    // Invites made on another of the patient's devices arrive with the key ring.
+    await this.refreshKeyRing();
     const issued: GrantInfo[] = [];
     const refused: string[] = [];
     for (const invite of [...this.ring.invites]) {
+      if (invite.expiresAt <= Date.now()) {
+        await this.closeInvite(invite.id);
+        continue;
+      }
       let slot;
       try {
         slot = await this.api.readSlot("invite", invite.id);
@@ -297,23 +325,29 @@ export class Patient extends AccountDevice {
       }
       const answer = slot.messages[1];
       if (!answer) continue;
-      let bundle;
       let contact;
       try {
-        bundle = openInviteAnswer(invite.secret, fromBase64Url(answer.body, "invite answer"), answer.from);
+        const bundle = openInviteAnswer(invite.secret, fromBase64Url(answer.body, "invite answer"), answer.from);
         contact = await this.contactById(toHex(accountIdOf(bundle.signKey)));
         if (!bytesEqual(contact.bundle.signKey, bundle.signKey) || !bytesEqual(contact.bundle.boxKey, bundle.boxKey)) {
           throw new UnverifiedRecipient(`the keys that answered differ from ${contact.handle}'s published keys`);
         }
       } catch (error) {
-        if (!(error instanceof StewardError)) throw error;
-        refused.push(`${error.message}`);
+        // Only a bad answer withdraws the invite; a network failure leaves it for the next run.
+        if (!(error instanceof InvalidSignature || error instanceof MalformedInput || error instanceof UnverifiedRecipient || error instanceof KeyChanged)) throw error;
+        refused.push(error.message);
         await this.closeInvite(invite.id);
         continue;
       }
       await this.verifyContact(contact.accountId, "invite");
       const options = { scopes: invite.scopes, from: invite.fromHour * MS_PER_HOUR, to: (invite.toHour + 1) * MS_PER_HOUR - 1, expiresAt: invite.grantExpiresAt, live: invite.live, write: invite.write };
-      issued.push(await this.issue({ bundle: contact.bundle, verified: true }, options));
+      // The grant id comes from the invite, so a retry after a lost answer cannot issue a second grant.
+      const grantId = labelledHash("steward/invite-grant/v1", invite.secret).slice(0, 16);
+      try {
+        issued.push(await this.issue({ bundle: contact.bundle, verified: true }, options, grantId));
+      } catch (error) {
+        if (!(error instanceof RequestRefused && error.status === 409)) throw error;
+      }
       await this.closeInvite(invite.id);
     }
     if (refused.length > 0) {

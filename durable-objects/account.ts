@@ -18,6 +18,7 @@ export const NONCE_BYTES = 32;
 export const NONCE_TTL_MS = 2 * 60_000;
 /** Challenges and failed logins together, per account and minute: slows guessing and nonce flooding. */
 export const LOGIN_ATTEMPTS_PER_MINUTE = 20;
+export const KIT_FETCHES_PER_MINUTE = 10;
 
 export function handleObjectName(handle: string): string {
   return `handle:${handle.toLowerCase()}`;
@@ -37,6 +38,7 @@ export class Account extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS inbox (grant_id TEXT PRIMARY KEY, patient_id TEXT NOT NULL, revision INTEGER NOT NULL, expires_at INTEGER NOT NULL, wire BLOB NOT NULL);
       CREATE TABLE IF NOT EXISTS key_ring (version INTEGER NOT NULL, blob BLOB NOT NULL);
       CREATE TABLE IF NOT EXISTS recovery_kit (blob BLOB NOT NULL);
+      CREATE TABLE IF NOT EXISTS kit_fetches (at INTEGER NOT NULL);
     `);
   }
 
@@ -176,12 +178,17 @@ export class Account extends DurableObject<Env> {
 
   /**
    * The recovery kit, to anyone who names the account: it is Argon2id-wrapped under a generated
-   * 160-bit secret, and fetches count against the login rate limit so nobody can hoard attempts.
+   * 160-bit secret, so fetching it gains nothing. Fetches have their own limit, apart from logins,
+   * so fetching it repeatedly cannot lock the account's devices out.
    */
   getRecoveryKit(now = Date.now()): Outcome<{ accountId: string; blob: Uint8Array }> {
     try {
       const { accountId } = this.requireAccount();
-      this.countAttempt(now);
+      this.sql.exec("DELETE FROM kit_fetches WHERE at <= ?", now - 60_000);
+      if (this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM kit_fetches").one().n >= KIT_FETCHES_PER_MINUTE) {
+        throw new Refusal("rate_limited", "this recovery kit was fetched too often; wait a minute and try again");
+      }
+      this.sql.exec("INSERT INTO kit_fetches (at) VALUES (?)", now);
       const row = this.sql.exec<{ blob: ArrayBuffer }>("SELECT blob FROM recovery_kit").toArray()[0];
       if (!row) throw new Refusal("not_found", "this account has no recovery kit stored; recover from another linked device instead");
       return ok({ accountId, blob: bytesOf(row.blob) });

@@ -8,14 +8,19 @@ import { asFailure, ok, Refusal, type Outcome } from "./outcome.js";
 import { bytesEqual } from "../shared/bytes.js";
 import { blob, bytesOf } from "./sql.js";
 
-/** Enough for an offer, an answer and a sealed key ring; more is abuse. */
+/** Enough for a commitment, two keys and a sealed key ring; more is abuse. */
 export const MAX_RENDEZVOUS_MESSAGES = 4;
-export const MAX_RENDEZVOUS_MESSAGE_BYTES = 256 * 1024;
+/** A key ring with many contacts and generations stays far below this. */
+export const MAX_RENDEZVOUS_MESSAGE_BYTES = 128 * 1024;
 
 export interface RendezvousSlot {
   readonly owner: string | null;
   readonly expiresAt: number;
   readonly messages: { readonly from: string | null; readonly body: Uint8Array }[];
+}
+
+function checkSize(body: Uint8Array): void {
+  if (body.length > MAX_RENDEZVOUS_MESSAGE_BYTES) throw new Refusal("too_large", `a relayed message is at most ${MAX_RENDEZVOUS_MESSAGE_BYTES} bytes`);
 }
 
 export class Rendezvous extends DurableObject<Env> {
@@ -36,6 +41,7 @@ export class Rendezvous extends DurableObject<Env> {
    */
   open(owner: string | null, expiresAt: number, first: Uint8Array, now = Date.now()): Outcome<{ expiresAt: number }> {
     try {
+      checkSize(first);
       this.dropIfExpired(now);
       const existing = this.sql.exec<{ owner: string | null; expires_at: number }>("SELECT owner, expires_at FROM slot").toArray()[0];
       if (existing) {
@@ -58,6 +64,7 @@ export class Rendezvous extends DurableObject<Env> {
   /** Appends a message as message number `n` (write-once, so two answers cannot both land). */
   post(sender: string | null, n: number, body: Uint8Array, now = Date.now()): Outcome<{ n: number }> {
     try {
+      checkSize(body);
       this.requireSlot(now);
       if (n < 1 || n >= MAX_RENDEZVOUS_MESSAGES) throw new Refusal("malformed", `a message number is 1 to ${MAX_RENDEZVOUS_MESSAGES - 1}`);
       const count = this.sql.exec<{ c: number }>("SELECT count(*) AS c FROM messages").one().c;

@@ -26,7 +26,12 @@ export class TamperedEnvelope extends StewardError {
 
 /** A signature that does not verify under the key it claims. */
 export class InvalidSignature extends StewardError {
-  readonly code = "invalid_signature";
+  readonly code: string = "invalid_signature";
+}
+
+/** A genuine signature by a key this device does not know may write there (yet). */
+export class UnknownAuthor extends InvalidSignature {
+  override readonly code = "unknown_author";
 }
 
 /** A key bundle or contact whose keys have not been verified out of band (or changed since). */

@@ -50,7 +50,7 @@ export class ServerApi {
   }
 
   /** Raw request; throws ServerUnreachable on network failure and RequestRefused on an error status. */
-  async request(method: string, path: string, init: { json?: unknown; body?: Uint8Array; auth?: boolean; query?: Record<string, string> } = {}): Promise<Response> {
+  async request(method: string, path: string, init: { json?: unknown; body?: Uint8Array; auth?: boolean; query?: Record<string, string>; retried?: boolean } = {}): Promise<Response> {
     const url = new URL(path, this.baseUrl);
     for (const [k, v] of Object.entries(init.query ?? {})) url.searchParams.set(k, v);
     const headers: Record<string, string> = {};
@@ -69,10 +69,10 @@ export class ServerApi {
     } catch (error) {
       throw new ServerUnreachable(`cannot reach ${url.origin}: ${(error as Error).message}; your data stays on this device and syncs later`);
     }
-    if (response.status === 401 && init.auth && this.session) {
-      // The token expired between check and use: log in once more and retry.
+    if (response.status === 401 && init.auth && this.session && !init.retried) {
+      // The token expired between check and use: log in once more and retry, once.
       this.session = undefined;
-      return this.request(method, path, init);
+      return this.request(method, path, { ...init, retried: true });
     }
     if (!response.ok) {
       const parsed = errorResponse.safeParse(await response.json().catch(() => null));

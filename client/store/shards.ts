@@ -8,7 +8,7 @@ import { openEnvelope, sealEnvelope, verifyEnvelopeSignature } from "../../share
 import { PREFIX_BYTES, ZERO_HASH, decodeEnvelope, decodeEnvelopeHeader, encodeEnvelope, encodeSeal, envelopeLink, type Envelope, type EnvelopeHeader } from "../../shared/envelopeCodec.js";
 import { verify } from "../../shared/accountKeys.js";
 import { MAX_COMPACTION_SOURCES, splitEnvelopePrefix, type PageEntry } from "../../shared/syncFrames.js";
-import { ForkDetected, InvalidSignature, OutsideGrant } from "../../shared/errors.js";
+import { ForkDetected, InvalidSignature, OutsideGrant, UnknownAuthor } from "../../shared/errors.js";
 import type { Scope } from "../../shared/records.js";
 import { sodium } from "../../shared/sodium.js";
 import type { KeySource } from "../keySource.js";
@@ -38,6 +38,8 @@ export class ShardStore {
   private readonly loading = new Map<string, Promise<Y.Doc>>();
   private readonly listeners = new Set<(changes: ShardChange[]) => void>();
   private writeQueue: Promise<unknown> = Promise.resolve();
+  /** Envelopes passed over because their author could not be verified from this device (a grantee's view). */
+  unverifiableAuthors = 0;
   readonly patient: string;
 
   constructor(
@@ -100,8 +102,8 @@ export class ShardStore {
 
   private decrypt(envelope: Envelope, scope: Scope): Uint8Array {
     const { header } = envelope;
-    if (!this.keys.authorAllowed(header.authorKey, scope, header.hour)) {
-      throw new InvalidSignature(`an envelope in ${scope} is signed by a key that may not write there`);
+    if (!this.keys.authorAllowed(header.authorKey, scope, header.hour, header.generation)) {
+      throw new UnknownAuthor(`an envelope in ${scope} is signed by a key that may not write there`);
     }
     // Signature before key lookup: a header the server altered is reported as tampering, not as a missing key.
     verifyEnvelopeSignature(envelope);
@@ -307,8 +309,16 @@ export class ShardStore {
       const scope = this.keys.scopeOfTag(header.scopeTag);
       if (!scope) throw new OutsideGrant("the server sent an envelope of a scope this device has no key for");
       const link = envelopeLink(prefix.headerBytes, prefix.bodyLength, prefix.bodyHash);
+      if (!this.keys.authorAllowed(header.authorKey, scope, header.hour, header.generation)) {
+        if (this.keys.seesWholeLog) throw new UnknownAuthor(`an envelope in ${scope} is signed by a key that may not write there`);
+        // A grantee cannot know the patient's other write grantees (a parent logging meals): a
+        // genuine envelope of theirs is passed over, counted, never shown as the patient's data.
+        verify("envelope", prefix.signature, header.authorKey, "envelope", prefix.headerBytes, encodeSeal(prefix.bodyLength, prefix.bodyHash));
+        await this.advanceChainAndCursor(header, link, item.seq);
+        this.unverifiableAuthors++;
+        continue;
+      }
       if (item.compacted) {
-        if (!this.keys.authorAllowed(header.authorKey, scope, header.hour)) throw new InvalidSignature(`an envelope in ${scope} is signed by a key that may not write there`);
         verify("envelope", prefix.signature, header.authorKey, "compacted envelope", prefix.headerBytes, encodeSeal(prefix.bodyLength, prefix.bodyHash));
         await this.store(header, link, item);
         continue;

@@ -1,7 +1,7 @@
 // Moves envelopes between the local log and the server: push the outbox, pull by cursor, follow
 // live updates, reconnect with backoff. Local writes never wait for it; it only carries them.
 import { fromHex } from "../../shared/bytes.js";
-import { MalformedInput, RequestRefused, RollbackDetected, ServerUnreachable, StewardError } from "../../shared/errors.js";
+import { MalformedInput, OutsideGrant, RequestRefused, RollbackDetected, UnknownAuthor, ServerUnreachable, StewardError } from "../../shared/errors.js";
 import { MAX_BATCH_BYTES, MAX_BATCH_ENVELOPES, type Page } from "../../shared/syncFrames.js";
 import type { PendingEnvelope, ShardStore } from "../store/shards.js";
 import { CLOSE_GRANT_ENDED } from "../../shared/api.js";
@@ -39,6 +39,7 @@ export class SyncEngine {
   private following = false;
   private attempt = 0;
   private retryTimer?: ReturnType<typeof setTimeout>;
+  private pushing: Promise<unknown> = Promise.resolve();
   private running?: Promise<void>;
   /** Pulls and live pages ingest one at a time, so two of them never race on the same cursor. */
   private ingesting: Promise<unknown> = Promise.resolve();
@@ -49,7 +50,7 @@ export class SyncEngine {
     private readonly shards: ShardStore,
     private readonly transport: SyncTransport,
     private readonly backoff: BackoffOptions = { baseMs: 500, maxMs: 30_000 },
-    /** Fetches keys another device rotated, when the server says a write used an old generation. */
+    /** Fetches newer keys: another device rotated them, or the patient re-issued the grant. */
     private readonly refreshKeys?: () => Promise<void>,
   ) {}
 
@@ -89,7 +90,14 @@ export class SyncEngine {
    * Sends the outbox in order: runs of updates in batches, each compaction alone. A crash between
    * send and ack resends: the server stores each id once.
    */
-  async push(): Promise<void> {
+  push(): Promise<void> {
+    // One push at a time: a re-seal renames outbox entries another push could be sending.
+    const run = this.pushing.then(() => this.pushNow());
+    this.pushing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async pushNow(): Promise<void> {
     let recovered = false;
     for (;;) {
       const pending = await this.shards.pending(MAX_BATCH_ENVELOPES);
@@ -188,7 +196,16 @@ export class SyncEngine {
       last = entry.seq;
     }
     if (page.cursor < after) throw new RollbackDetected(`the server's log ends at ${page.cursor}, before seq ${after} this device already saw`);
-    await this.shards.ingest(page.entries);
+    try {
+      await this.shards.ingest(page.entries);
+    } catch (error) {
+      // Data under a key generation this device lacks (another device rotated, or the patient
+      // re-issued the grant), or by a write grantee it has not heard of: fetch the keys once and
+      // ingest again; what was stored is skipped.
+      if (!(error instanceof OutsideGrant || error instanceof UnknownAuthor) || !this.refreshKeys) throw error;
+      await this.refreshKeys();
+      await this.shards.ingest(page.entries);
+    }
     const cursor = await this.shards.cursor();
     if (page.cursor > cursor.after) await this.shards.advanceCursorTo(page.cursor);
   }

@@ -25,6 +25,15 @@ function cgm(id: string, time: number, mgdl: number): StewardRecord {
   return { id, type: "cgm", time, deviceId: "g7-test", body: { mgdl } };
 }
 
+/** Links a new device to `existing`'s account, both screens agreeing on the six digits. */
+async function linkDevice(existing: Patient, options: { database: string; fetch?: typeof fetch }): Promise<Patient> {
+  const request = await Patient.requestLink({ server: worker.url, ...options });
+  const approval = await existing.approveLink(request.code);
+  expect(await request.sas()).toBe(approval.sas);
+  await approval.confirm();
+  return request.complete();
+}
+
 async function until(check: () => Promise<boolean> | boolean, what: string, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
@@ -46,11 +55,7 @@ describe("patient devices", () => {
 
     // Link the laptop: both screens show the same six digits before the key ring moves.
     const laptopNet = network();
-    const request = await Patient.requestLink({ server: worker.url, database: `laptop-${unique()}`, fetch: laptopNet.fetch });
-    const approval = await phone.approveLink(request.code);
-    expect(await request.sas()).toBe(approval.sas);
-    await approval.confirm();
-    const laptop = await request.complete();
+    const laptop = await linkDevice(phone, { database: `laptop-${unique()}`, fetch: laptopNet.fetch });
     expect(laptop.accountId).toBe(phone.accountId);
 
     const start = Math.floor(Date.now() / HOUR) * HOUR - 7 * DAY;
@@ -89,11 +94,8 @@ describe("patient devices", () => {
   it("a device that wrote offline while another rotated the keys re-seals its writes under the new keys and loses none (T23)", async () => {
     const { patient: phone } = await Patient.create({ server: worker.url, handle: `rot${unique()}`, database: `rot-phone-${unique()}` });
     const laptopNet = network();
-    const request = await Patient.requestLink({ server: worker.url, database: `rot-laptop-${unique()}`, fetch: laptopNet.fetch });
-    const approval = await phone.approveLink(request.code);
-    await request.sas();
-    await approval.confirm();
-    const laptop = await request.complete();
+    const laptop = await linkDevice(phone, { database: `rot-laptop-${unique()}`, fetch: laptopNet.fetch });
+    const tablet = await linkDevice(phone, { database: `rot-tablet-${unique()}` });
     const t = Date.now() - HOUR;
     await laptop.records.put([cgm("before", t, 100)]);
     await laptop.sync.sync();
@@ -106,8 +108,12 @@ describe("patient devices", () => {
     expect(laptop.sync.status.pending).toBe(0);
     await phone.sync.sync();
     expect((await phone.records.query({ scope: "glucose", from: t - 1, to: Date.now() })).map((r) => r.id)).toEqual(["before", "offline-1", "offline-2"]);
+    // A device that only reads fetches the rotated keys when it meets data under them.
+    await tablet.sync.sync();
+    expect((await tablet.records.query({ scope: "glucose", from: t - 1, to: Date.now() })).map((r) => r.id)).toEqual(["before", "offline-1", "offline-2"]);
     await phone.close();
     await laptop.close();
+    await tablet.close();
   });
 
   it("an account creation cut short by the network resumes with the same keys, so its handle is not lost", async () => {
@@ -285,6 +291,26 @@ describe("sharing", () => {
     const restored = await Patient.recover({ server: worker.url, handle: patient.handle, recoveryCode: patientCode, database: `alice-restored-${unique()}` });
     await restored.sync.sync().catch(() => undefined);
     await until(async () => (await restored.records.query({ scope: "events", from: now - DAY, to: now })).some((r) => r.id === "meal-dad"), "the restored device to accept the parent's meal");
+
+    // Another reader of events cannot verify the parent's writes (it does not know the patient's
+    // write grants): they are passed over and counted, and its sync is not stuck.
+    const { grantee: nana } = await Grantee.create({ server: worker.url, handle: `nana${unique()}`, database: `nana-${unique()}` });
+    const nanaContact = await patient.findContact(nana.handle);
+    await patient.verifyContact(nanaContact.accountId);
+    const nanaGrant = await patient.share({ with: nanaContact.accountId, scopes: ["events"], from: now - DAY, to: now, expiresAt: now + DAY });
+    const nanaView = await nana.open(nanaGrant.grantId);
+    await nanaView.sync.sync();
+    expect(nanaView.unverifiable).toBeGreaterThanOrEqual(1);
+    expect((await nanaView.records.query({ scope: "events", from: now - DAY, to: now })).map((r) => r.id)).not.toContain("meal-dad");
+
+    // Revoking nana rotates the events keys: the parent's next write is re-sealed under its re-issued grant.
+    await patient.revoke(nanaGrant.grantId);
+    await view.records.put([{ id: "meal-dad-2", type: "food", time: now - HOUR + 60_000, body: { carbsG: 20 } }]);
+    await view.sync.sync();
+    await patient.sync.sync();
+    expect((await patient.records.query({ scope: "events", from: now - DAY, to: now })).map((r) => r.id)).toEqual(expect.arrayContaining(["meal-dad", "meal-dad-2"]));
+    await nanaView.close();
+    await nana.close();
     await view.close();
     await parent.close();
     await restored.close();

@@ -30,6 +30,13 @@ describe("device-link slots", () => {
     ]);
   });
 
+  it("refuses messages larger than any key ring (413), so anonymous slots cannot be used as storage", async () => {
+    const id = hexId();
+    expect((await send("PUT", `/v1/links/${id}`, { body: toBase64Url(new Uint8Array(129 * 1024).fill(7)) })).status).toBe(413);
+    expect((await send("PUT", `/v1/links/${id}`, { body: toBase64Url(randomBytes(64)) })).status).toBe(201);
+    expect((await postJson(`/v1/links/${id}/messages`, { n: 1, body: toBase64Url(new Uint8Array(129 * 1024).fill(7)) })).status).toBe(413);
+  });
+
   it("answers 404 for a slot nobody opened", async () => {
     expect((await call(`/v1/links/${hexId()}`)).status).toBe(404);
     expect((await postJson(`/v1/links/${hexId()}/messages`, { n: 1, body: "AAAA" })).status).toBe(404);
