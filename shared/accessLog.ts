@@ -10,7 +10,7 @@
 // by the client remembering the last (seq, hash) it saw and asking for the log after it.
 import { z } from "zod";
 import { ByteWriter, bytesEqual, fromHex, toHex, utf8 } from "./bytes.js";
-import { ChainBroken, GapDetected, RollbackDetected } from "./errors.js";
+import { ChainBroken, GapDetected, MalformedInput, RollbackDetected } from "./errors.js";
 import { labelledHash } from "./hash.js";
 
 export const ACCESS_LOG_HASH_LABEL = "steward/access-log/v1";
@@ -67,6 +67,7 @@ export interface ChainPoint {
 export function verifyAccessLogChain(entries: readonly AccessLogEntry[], from: ChainPoint = { seq: 0, hash: ACCESS_LOG_ZERO_HASH }): ChainPoint {
   let last = from;
   for (const entry of entries) {
+    if (typeof entry.details !== "string" || typeof entry.prevHash !== "string" || typeof entry.hash !== "string") throw new MalformedInput(`access log entry ${entry.seq} is malformed`);
     if (entry.seq <= last.seq) throw new RollbackDetected(`access log entry ${entry.seq} is not after ${last.seq}: the server served old or reordered entries`);
     if (entry.seq !== last.seq + 1) throw new GapDetected(`access log jumps from entry ${last.seq} to ${entry.seq}: entries are missing`);
     if (!bytesEqual(utf8(entry.prevHash), utf8(last.hash))) throw new ChainBroken(`access log entry ${entry.seq} does not link to entry ${last.seq}`);

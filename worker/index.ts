@@ -32,8 +32,9 @@ app.notFound((c) => errorJson(c, "not_found", `no route ${c.req.method} ${c.req.
 app.onError((error, c) => {
   // Hono's own refusals (e.g. a JSON body that does not parse) keep their status, in our error shape.
   if (error instanceof HTTPException && error.status === 400) return errorJson(c, "malformed", error.message);
+  // The details stay in the log: a storage or runtime message is no business of the client's.
   console.error(error);
-  return errorJson(c, "internal", error.message);
+  return errorJson(c, "internal", "the server failed on this request; try again later (every write is safe to repeat)");
 });
 
 export default app;
