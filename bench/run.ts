@@ -24,8 +24,8 @@ import { startYjsServer } from "./yjsServer.js";
 
 const quick = process.argv.includes("--quick");
 const size = quick
-  ? { days: 7, grantRuns: 3, grantees: 3, fanOut: [1, 10], readings: 3, cryptoIterations: 200 }
-  : { days: 90, grantRuns: 15, grantees: 10, fanOut: [1, 10, 100], readings: 10, cryptoIterations: 2_000 };
+  ? { days: 7, openRuns: 1, grantRuns: 3, grantees: 3, fanOut: [1, 10], readings: 3, cryptoIterations: 200 }
+  : { days: 90, openRuns: 3, grantRuns: 15, grantees: 10, fanOut: [1, 10, 100], readings: 10, cryptoIterations: 2_000 };
 
 function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
@@ -55,8 +55,8 @@ const yjs = await startYjsServer();
 try {
   const data = patientData(size.days, end);
   await scenario(results, `clinician opens ${size.days} days`, async () => {
-    const peer = await peerClinicianOpen(yjs, data, end);
-    const steward = await stewardClinicianOpen(worker.url, data, end);
+    const peer = await peerClinicianOpen(yjs, data, end, size.openRuns);
+    const steward = await stewardClinicianOpen(worker.url, data, end, size.openRuns);
     assertSameView(steward.view, peer.view, "clinician open");
     const json = new TextEncoder().encode(JSON.stringify(toNightscoutEntries(data.glucose)));
     results.clinicianOpen = {
