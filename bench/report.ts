@@ -157,7 +157,8 @@ export function verdicts(r: Results): Verdict[] {
         `) and checks each chain link and id in SQLite; one envelope per reading is what makes the batch this large. ` +
         `The other ${ms(s.ackMs - s.pushNetworkMs)} is the client: ShardStore.pending re-reads and sorts the whole outbox before every batch, and acknowledge does three IndexedDB operations per envelope. ` +
         `The whole sync() takes ${ms(s.ms)} because its pull brings the device's own ${count(week.steward.envelopes)} envelopes back down (${bytes(s.down)}), each looked up in IndexedDB one at a time. ` +
-        `SyncEngine could advance its cursor when a push's seqs directly follow it (nothing else entered the log), which makes that pull empty.`,
+        `That pull is how the device sees that the server kept its envelopes at the numbers it acknowledged (the fork check), so it should not simply be skipped; ` +
+        `answering with the 250-byte prefix (header, seal, signature) for envelopes the caller authored would keep the check at a tenth of the bytes.`,
     });
   }
   const big = r.grants?.find((g) => g.scopes === 6 && g.range === "10 years");
