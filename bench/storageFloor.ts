@@ -1,6 +1,7 @@
 // What the rows of a cold open cost in IndexedDB alone (no crypto, no Yjs): written one transaction
 // per row as ShardStore.ingest does, or in one bulk transaction; read back one shard per query as
-// RecordStore.query does, or with one range read. The gap is what batching would save.
+// RecordStore.query does, or with one range read; and the distinct hours of a range found with a key
+// cursor (uniqueKeys, as ShardStore.hoursWithData does). The gaps are what batching would save.
 import { performance } from "node:perf_hooks";
 import { StewardDatabase, type StoredEnvelope } from "../client/store/database.js";
 import { since } from "./stats.js";
@@ -12,6 +13,8 @@ export interface StorageFloor {
   readonly shards: number;
   readonly readEachShardMs: number;
   readonly readRangeMs: number;
+  /** The distinct hours of each scope's range through uniqueKeys: one cursor step per key. */
+  readonly uniqueHoursMs: number;
 }
 
 export async function storageFloor(rows: readonly StoredEnvelope[]): Promise<StorageFloor> {
@@ -30,11 +33,15 @@ export async function storageFloor(rows: readonly StoredEnvelope[]): Promise<Sto
   const readEachShardMs = since(start);
   const tags = [...new Set(rows.map((r) => r.tag))];
   const patient = rows[0]?.patient ?? "";
-  const hours = rows.map((r) => r.hour);
+  const [first, last] = [Math.min(...rows.map((r) => r.hour)), Math.max(...rows.map((r) => r.hour))];
+  const range = (tag: string) => each.envelopes.where("[patient+tag+hour]").between([patient, tag, first], [patient, tag, last], true, true);
   start = performance.now();
-  for (const tag of tags) await each.envelopes.where("[patient+tag+hour]").between([patient, tag, Math.min(...hours)], [patient, tag, Math.max(...hours)], true, true).toArray();
+  for (const tag of tags) await range(tag).toArray();
   const readRangeMs = since(start);
+  start = performance.now();
+  for (const tag of tags) await range(tag).uniqueKeys();
+  const uniqueHoursMs = since(start);
   each.close();
   bulk.close();
-  return { rows: rows.length, addEachMs, bulkAddMs, shards: shards.length, readEachShardMs, readRangeMs };
+  return { rows: rows.length, addEachMs, bulkAddMs, shards: shards.length, readEachShardMs, readRangeMs, uniqueHoursMs };
 }
