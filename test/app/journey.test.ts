@@ -16,7 +16,7 @@ const NOTE = "Felt shaky after the school run, 2 glucose tabs";
 const SNACK = "Apple slices from grandpa";
 const LIVE_LOW = 64;
 const suffix = Date.now().toString(36).slice(-5);
-const handles = { patient: `wilma-${suffix}`, clinician: `dr-okafor-${suffix}`, caregiver: `grandpa-${suffix}` };
+const handles = { patient: `wilma-${suffix}`, clinician: `dr-okafor-${suffix}`, colleague: `dr-lindqvist-${suffix}`, caregiver: `grandpa-${suffix}` };
 
 describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browser", () => {
   let worker: LocalWorker;
@@ -25,6 +25,7 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
   let clinician: Person;
   let caregiver: Person;
   let laptop: Person;
+  let colleague: Person;
   let tablet: Person | undefined;
   const end = Date.now() - 2 * 60_000;
 
@@ -75,6 +76,38 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     await page.getByRole("button", { name: "It matches: link the device" }).click();
     await l.getByRole("heading", { name: "Your glucose" }).waitFor({ timeout: 30_000 });
     return device;
+  };
+  /** A clinician or caregiver account on this page, past its recovery kit. */
+  const createGrantee = async (page: Page, handle: string) => {
+    await page.goto(`${worker.url}/#/start/grantee`);
+    await page.getByLabel("Choose a handle").fill(handle);
+    await page.getByRole("button", { name: "Create account" }).click();
+    await saveRecoveryKit(page);
+    await page.getByRole("heading", { name: "Patients who shared with you" }).waitFor();
+  };
+  /** The patient shares the last 14 days of `scopes` (labels) with a handle, comparing safety numbers when new. */
+  const shareWith = async (handle: string, scopes: string[]) => {
+    const { page } = patient;
+    await nav(page, "Share").click();
+    await page.getByLabel("Their handle").fill(handle);
+    await page.getByRole("button", { name: "Find" }).click();
+    const verify = page.getByRole("button", { name: "The numbers match" });
+    const form = page.locator("form", { has: page.getByRole("button", { name: `Share with @${handle}` }) });
+    await verify.or(form).first().waitFor();
+    if (await verify.isVisible()) await verify.click();
+    await form.getByLabel("Glucose readings (CGM and finger-stick)").uncheck();
+    for (const scope of scopes) await form.getByLabel(scope).check();
+    await page.getByRole("button", { name: `Share with @${handle}` }).click();
+    await page.getByRole("heading", { name: "Who has access" }).waitFor();
+  };
+  const expectInsulinReport = async (page: Page, timeout: number) => {
+    await nav(page, "Patients").click();
+    const share = page.getByTestId("share").filter({ hasText: "Insulin (basal, boluses, bolus calculator)" });
+    await share.getByRole("link", { name: "Open report" }).click({ timeout: 30_000 });
+    await page.getByText("Glucose is not part of this grant.").waitFor();
+    await page.getByText("No pump settings in this period.").waitFor();
+    await expect.poll(() => page.getByTestId("insulin-summary").count(), { timeout }).toBe(1);
+    await expect(page.getByTestId("insulin-summary").textContent()).resolves.toMatch(/Average bolus insulin per day: \d+\.\d U/);
   };
   const saveRecoveryKit = async (page: Page) => {
     await page.getByTestId("recovery-code").waitFor();
@@ -151,11 +184,7 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
   });
 
   it("shares 14 days of glucose with a clinician, who sees the metrics and charts and no insulin", async () => {
-    await clinician.page.goto(`${worker.url}/#/start/grantee`);
-    await clinician.page.getByLabel("Choose a handle").fill(handles.clinician);
-    await clinician.page.getByRole("button", { name: "Create account" }).click();
-    await saveRecoveryKit(clinician.page);
-    await clinician.page.getByRole("heading", { name: "Patients who shared with you" }).waitFor();
+    await createGrantee(clinician.page, handles.clinician);
 
     const { page } = patient;
     await nav(page, "Share").click();
@@ -201,6 +230,22 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     expect(bundle.resourceType).toBe("Bundle");
     expect(bundle.entry.some((e) => e.resource.resourceType === "Observation")).toBe(true);
     expect(JSON.stringify(bundle)).not.toContain(PATIENT_NAME.first);
+  });
+
+  it("a colleague granted insulin and pump settings sees the insulin summary and no glucose", async () => {
+    colleague = await person(browser, { timeZone: ZONE });
+    await createGrantee(colleague.page, handles.colleague);
+    await shareWith(handles.colleague, ["Insulin (basal, boluses, bolus calculator)", "Pump settings"]);
+    await expectInsulinReport(colleague.page, 60_000);
+    await screenshot(colleague.page, "clinician-insulin-report");
+  });
+
+  // Known SDK bug, kept executable so it flips when fixed: a grantee device keeps one sync cursor per
+  // patient, shared by all its grants, so a second grant from the same patient never pulls the
+  // older envelopes the first grant's filter skipped. dr-okafor already synced the glucose grant.
+  it.fails("the same clinician given a second grant (insulin) sees that grant's older data too", async () => {
+    await shareWith(handles.clinician, ["Insulin (basal, boluses, bolus calculator)", "Pump settings"]);
+    await expectInsulinReport(clinician.page, 15_000);
   });
 
   it("invites a caregiver for 48 hours, who sees live readings until the patient revokes", async () => {
@@ -286,7 +331,7 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
   });
 
   it("sent no glucose value, name or note text over the network, in any encoding", async () => {
-    const all = [patient, clinician, caregiver, laptop, ...(tablet ? [tablet] : [])];
+    const all = [patient, clinician, colleague, caregiver, laptop, ...(tablet ? [tablet] : [])];
     await Promise.all(all.map((p) => p.network.settle()));
     const items = all.flatMap((p) => p.network.items);
     // The recording saw real traffic: envelope uploads and live frames.
