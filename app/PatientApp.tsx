@@ -6,6 +6,7 @@ import type { Patient } from "../client/index.js";
 import { Header, type Tab } from "./components/Header.js";
 import { SyncStatusBar } from "./components/SyncStatusBar.js";
 import { keepSynced } from "./keepSynced.js";
+import { isInviteRoute } from "./router.js";
 import { AccessLog } from "./screens/patient/AccessLog.js";
 import { AddEntry } from "./screens/AddEntry.js";
 import { Dashboard } from "./screens/patient/Dashboard.js";
@@ -52,6 +53,12 @@ export function PatientApp({ patient, route }: { patient: Patient; route: string
 }
 
 function screen(patient: Patient, route: string) {
+  if (isInviteRoute(route))
+    return (
+      <p class="banner warn" role="alert">
+        This is an invite link for a clinician or caregiver. This device holds your own patient account: open the link on their device instead.
+      </p>
+    );
   switch (route) {
     case "/add":
       return <AddEntry target={patient} />;
