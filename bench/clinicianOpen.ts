@@ -7,12 +7,14 @@ import * as Y from "yjs";
 import type { AccountKeys } from "../shared/accountKeys.js";
 import { fromBase64Url, toHex } from "../shared/bytes.js";
 import { openGrant } from "../shared/grant.js";
+import { decodeKeyBundle } from "../shared/keyBundle.js";
+import { Grantee } from "../client/index.js";
 import { ServerApi } from "../client/api/serverApi.js";
 import { grantKeySource } from "../client/keySource.js";
 import { scopeTags } from "../client/keyRing.js";
 import type { StoredEnvelope } from "../client/store/database.js";
 import { HOUR, type PatientData } from "./data.js";
-import { device, grantFor, postGrant, registerGrantee, registerPatient, type PatientAccount } from "./steward.js";
+import { device, grantFor, handle, postGrant, registerGrantee, registerPatient, type PatientAccount } from "./steward.js";
 import { since } from "./stats.js";
 import { storageFloor, type StorageFloor } from "./storageFloor.js";
 import { clinicianView, type ClinicianView } from "./view.js";
@@ -31,13 +33,14 @@ export interface StewardOpen {
   readonly glucoseEnvelopeBytes: number;
   /** Total time of every cold open run; the figures above are from the median one. */
   readonly runsMs: number[];
+  readonly sdk: SdkOpen;
   /** The same rows in IndexedDB alone, one transaction each against batched. */
   readonly storage: StorageFloor;
   /** Patient side, for context: writing the 90 days locally and pushing them. */
   readonly setup: { writeMs: number; pushMs: number };
 }
 
-type ColdOpen = Omit<StewardOpen, "runsMs" | "storage" | "setup">;
+type ColdOpen = Omit<StewardOpen, "runsMs" | "sdk" | "storage" | "setup">;
 
 /** The run whose total time is the median of the runs. */
 function medianRun<T extends { ms: { total: number } }>(runs: readonly T[]): T {
@@ -56,7 +59,7 @@ export async function stewardClinicianOpen(server: string, data: PatientData, en
 
   const clinician = await registerGrantee(server, "clinic");
   const toHour = Math.floor(end / HOUR);
-  await postGrant(patient, grantFor(patient, clinician.keys, { scopes: ["glucose", "insulin", "events"], fromHour: toHour - 90 * 24, toHour, expiresAt: end + 30 * 24 * HOUR }));
+  await postGrant(patient, grantFor(patient, clinician.keys.bundle, { scopes: ["glucose", "insulin", "events"], fromHour: toHour - 90 * 24, toHour, expiresAt: end + 30 * 24 * HOUR }));
 
   const opens: ColdOpen[] = [];
   let stored: StoredEnvelope[] = [];
@@ -65,7 +68,44 @@ export async function stewardClinicianOpen(server: string, data: PatientData, en
     opens.push(run.open);
     stored = run.stored;
   }
-  return { ...medianRun(opens), runsMs: opens.map((o) => o.ms.total), storage: await storageFloor(stored), setup: { writeMs, pushMs } };
+  return { ...medianRun(opens), runsMs: opens.map((o) => o.ms.total), sdk: await sdkOpen(server, patient, end), storage: await storageFloor(stored), setup: { writeMs, pushMs } };
+}
+
+export interface SdkOpen {
+  readonly view: ClinicianView;
+  readonly ms: number;
+  /** Requests from listing the shares to the metrics, as "METHOD /route" with ids replaced. */
+  readonly requests: string[];
+  readonly wire: { up: number; down: number };
+}
+
+/**
+ * The same open through the role-level SDK, as an app does it: a clinician's device (already signed
+ * in) that has never opened this patient lists its shares, opens the new one, syncs and queries.
+ */
+async function sdkOpen(server: string, patient: PatientAccount, end: number): Promise<SdkOpen> {
+  const relay = await startCountingRelay(server);
+  const requests: RequestRecord[] = [];
+  const { grantee } = await Grantee.create({ server: relay.url, handle: handle("clinic"), database: handle("db"), fetch: recordingFetch(requests) });
+  try {
+    const profile = await patient.api.lookupAccount(grantee.accountId);
+    const toHour = Math.floor(end / HOUR);
+    await postGrant(patient, grantFor(patient, decodeKeyBundle(fromBase64Url(profile.bundle)), { scopes: ["glucose", "insulin", "events"], fromHour: toHour - 90 * 24, toHour, expiresAt: end + 30 * 24 * HOUR }));
+    relay.reset();
+    requests.length = 0;
+    const t0 = performance.now();
+    const share = (await grantee.shares()).find((s) => s.patient.accountId === patient.api.accountId);
+    if (!share) throw new Error("the clinician's SDK does not list the patient's share");
+    const view = await grantee.open(share.grantId);
+    await view.sync.sync();
+    const range = { from: end - 90 * 24 * HOUR, to: end };
+    const screen = clinicianView(await view.records.query({ scope: "glucose", ...range }), await view.records.query({ scope: "insulin", ...range }), await view.records.query({ scope: "events", ...range }));
+    const ms = since(t0);
+    return { view: screen, ms, requests: requests.map((r) => `${r.method} ${r.path.replace(/[0-9a-f]{32}/g, ":id")}`), wire: { ...relay.count } };
+  } finally {
+    await grantee.close();
+    await relay.stop();
+  }
 }
 
 /** One cold client of the clinician: a new database, no session, nothing cached; its traffic goes through a counting relay. */

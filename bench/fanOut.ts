@@ -55,7 +55,7 @@ export async function fanOut(server: string, caregivers: number, readings: numbe
   const nowHour = Math.floor(now / HOUR);
   const followers: { view: Device; arrivals: number[] }[] = await inBatches(Array.from({ length: caregivers }, (_, i) => i), 10, async () => {
     const carer = await registerGrantee(server, "carer");
-    const grant = grantFor(patient, carer.keys, { scopes: ["glucose"], fromHour: nowHour - 1, toHour: nowHour + 48, expiresAt: now + 48 * HOUR, live: true });
+    const grant = grantFor(patient, carer.keys.bundle, { scopes: ["glucose"], fromHour: nowHour - 1, toHour: nowHour + 48, expiresAt: now + 48 * HOUR, live: true });
     await postGrant(patient, grant);
     const arrivals: number[] = [];
     const view = device(grantKeySource(openGrant(grant.wire, carer.keys, patient.ring.account.signKey), carer.keys.signKey), carer.keys, carer.api, timedWebSocket(arrivals));

@@ -58,6 +58,7 @@ try {
     const peer = await peerClinicianOpen(yjs, data, end, size.openRuns);
     const steward = await stewardClinicianOpen(worker.url, data, end, size.openRuns);
     assertSameView(steward.view, peer.view, "clinician open");
+    assertSameView(steward.sdk.view, peer.view, "clinician open through the SDK");
     const json = new TextEncoder().encode(JSON.stringify(toNightscoutEntries(data.glucose)));
     results.clinicianOpen = {
       days: size.days,

@@ -4,6 +4,7 @@
 import { createAccountKeys, type AccountKeys } from "../shared/accountKeys.js";
 import { toBase64Url } from "../shared/bytes.js";
 import { issueGrant, type IssuedGrant } from "../shared/grant.js";
+import type { KeyBundle } from "../shared/keyBundle.js";
 import type { Scope } from "../shared/records.js";
 import { ServerApi } from "../client/api/serverApi.js";
 import { newKeyRing, scopeTags, type KeyRing } from "../client/keyRing.js";
@@ -66,12 +67,12 @@ export interface ShareOptions {
 }
 
 /** Issues a grant over every generation of the scopes (the caller verified the grantee) and posts it. */
-export function grantFor(patient: PatientAccount, grantee: AccountKeys, options: ShareOptions): IssuedGrant {
+export function grantFor(patient: PatientAccount, grantee: KeyBundle, options: ShareOptions): IssuedGrant {
   const data = patient.ring.data!;
   const tags = scopeTags(data);
   return issueGrant({
     patient: patient.ring.account,
-    recipient: { bundle: grantee.bundle, verified: true },
+    recipient: { bundle: grantee, verified: true },
     scopes: options.scopes.map((scope) => ({ scope, scopeTag: tags.get(scope)!, generations: [...data.scopes[scope].roots].map(([generation, root]) => ({ generation, root })) })),
     fromHour: options.fromHour,
     toHour: options.toHour,
