@@ -8,7 +8,7 @@ import { GrantSummary } from "../../components/GrantSummary.js";
 import { useLoad } from "../../components/useAsync.js";
 import { VerifyPatient } from "./VerifyPatient.js";
 
-const REFRESH_MS = 3_000;
+const REFRESH_MS = 5_000;
 
 export function Patients({ grantee }: { grantee: Grantee }) {
   const shares = useLoad(() => grantee.shares(), [grantee]);
