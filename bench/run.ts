@@ -24,23 +24,35 @@ import { startYjsServer } from "./yjsServer.js";
 
 const quick = process.argv.includes("--quick");
 const size = quick
-  ? { days: 7, openRuns: 1, grantRuns: 3, grantees: 3, fanOut: [1, 10], readings: 3, cryptoIterations: 200 }
-  : { days: 90, openRuns: 3, grantRuns: 15, grantees: 10, fanOut: [1, 10, 100], readings: 10, cryptoIterations: 2_000 };
+  ? { days: 7, scenarioLimitS: 120, openRuns: 1, grantRuns: 3, grantees: 3, fanOut: [1, 10], readings: 3, cryptoIterations: 200 }
+  : { days: 90, scenarioLimitS: 300, openRuns: 3, grantRuns: 15, grantees: 10, fanOut: [1, 10, 100], readings: 10, cryptoIterations: 2_000 };
 
 function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
 }
 
+let timedOut = false;
+
+/** Runs one scenario, recording its failure instead of stopping the run; a scenario that hangs (wrangler dev reloading under it, say) is abandoned. */
 async function scenario(results: Results, name: string, fn: () => Promise<void>): Promise<void> {
   log(`${name}…`);
   const start = performance.now();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      timedOut = true;
+      reject(new Error(`${name} did not finish within ${size.scenarioLimitS} s; its figures are missing from this run`));
+    }, size.scenarioLimitS * 1000);
+  });
   try {
-    await fn();
+    await Promise.race([fn(), limit]);
     log(`${name} done in ${(since(start) / 1000).toFixed(1)} s`);
   } catch (error) {
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
     results.errors.push({ scenario: name, message });
     log(`${name} failed: ${message}`);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -109,4 +121,6 @@ const dir = new URL("./results/", import.meta.url);
 mkdirSync(dir, { recursive: true });
 writeFileSync(new URL(quick ? "quick.json" : "latest.json", dir), `${JSON.stringify(results, null, 2)}\n`);
 log(`wrote bench/results/${quick ? "quick" : "latest"}.json`);
+// An abandoned scenario may still hold sockets or timers; leave without waiting for them.
+if (timedOut) process.exit(1);
 process.exitCode = results.errors.length > 0 ? 1 : 0;
