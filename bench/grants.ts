@@ -84,11 +84,15 @@ export async function revokeEverything(server: string, count: number, end: numbe
     await patient.verifyContact(g.accountId);
   }
   const share = (g: Grantee) => patient.share({ with: g.accountId, scopes: ["glucose", "insulin", "events"], from: end - 90 * DAY, to: end, expiresAt: end + 30 * DAY });
-  let start = performance.now();
-  const grants = [];
-  for (const g of grantees) grants.push(await share(g));
-  const shareAllMs = since(start);
-  start = performance.now();
-  const outcome = await patient.revokeEverything({ keep: grants.map((g) => g.grantId) });
-  return { grantees: count, ...outcome, ms: since(start), shareAllMs };
+  try {
+    let start = performance.now();
+    const grants = [];
+    for (const g of grantees) grants.push(await share(g));
+    const shareAllMs = since(start);
+    start = performance.now();
+    const outcome = await patient.revokeEverything({ keep: grants.map((g) => g.grantId) });
+    return { grantees: count, ...outcome, ms: since(start), shareAllMs };
+  } finally {
+    await Promise.all([patient, ...grantees].map((device) => device.close()));
+  }
 }
