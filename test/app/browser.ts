@@ -74,27 +74,46 @@ export class NetworkLog {
 }
 
 /** The forms a secret could take on the wire: raw bytes, UTF-16, base64 at every alignment, hex, URL- and JSON-escaped. */
-export function encodings(secret: string): Buffer[] {
-  const utf8 = Buffer.from(secret, "utf8");
-  const forms = [utf8, Buffer.from(secret, "utf16le"), Buffer.from(utf8.toString("hex")), Buffer.from(utf8.toString("hex").toUpperCase()), Buffer.from(encodeURIComponent(secret)), Buffer.from(JSON.stringify(secret).slice(1, -1))];
+export function encodings(secret: string | Uint8Array): Buffer[] {
+  const text = typeof secret === "string";
+  const raw = Buffer.from(secret as Uint8Array);
+  const bytes = text ? Buffer.from(secret, "utf8") : raw;
+  const forms = [bytes, Buffer.from(bytes.toString("hex")), Buffer.from(bytes.toString("hex").toUpperCase())];
+  if (text) forms.push(Buffer.from(secret, "utf16le"), Buffer.from(encodeURIComponent(secret)), Buffer.from(JSON.stringify(secret).slice(1, -1)));
   // base64 of a substring depends on its offset mod 3: encode with 0-2 bytes of padding in front
   // and keep only the characters that depend on the secret alone.
   for (let shift = 0; shift < 3; shift++) {
-    const encoded = Buffer.concat([Buffer.alloc(shift), utf8]).toString("base64");
+    const encoded = Buffer.concat([Buffer.alloc(shift), bytes]).toString("base64");
     const start = Math.ceil((shift * 4) / 3);
-    const end = Math.floor(((shift + utf8.length) * 4) / 3);
+    const end = Math.floor(((shift + bytes.length) * 4) / 3);
     const core = encoded.slice(start, end);
     forms.push(Buffer.from(core), Buffer.from(core.replace(/\+/g, "-").replace(/\//g, "_")));
   }
   return forms;
 }
 
+/**
+ * A record field as a plaintext Yjs update carries it (lib0 encoding: the key as a var-string, then
+ * an integer as type 125 and a signed var-int), e.g. `mgdl: 137` inside a stored record.
+ */
+export function yjsIntegerField(key: string, value: number): Uint8Array {
+  const out = [key.length, ...Buffer.from(key, "utf8"), 125];
+  let rest = Math.abs(value);
+  out.push((rest & 0x3f) | (value < 0 ? 0x40 : 0) | (rest > 0x3f ? 0x80 : 0));
+  rest = Math.floor(rest / 64);
+  while (rest > 0) {
+    out.push((rest & 0x7f) | (rest > 0x7f ? 0x80 : 0));
+    rest = Math.floor(rest / 128);
+  }
+  return Uint8Array.from(out);
+}
+
 /** Every captured item containing any secret in any encoding, as "what: secret". */
-export function leaks(items: readonly Captured[], secrets: readonly string[]): string[] {
+export function leaks(items: readonly Captured[], secrets: readonly (string | Uint8Array)[]): string[] {
   const found: string[] = [];
   for (const secret of secrets) {
     const forms = encodings(secret);
-    for (const item of items) if (forms.some((form) => item.bytes.includes(form))) found.push(`${item.what}: ${secret}`);
+    for (const item of items) if (forms.some((form) => item.bytes.includes(form))) found.push(`${item.what}: ${typeof secret === "string" ? secret : Buffer.from(secret).toString("hex")}`);
   }
   return found;
 }

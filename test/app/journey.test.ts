@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker, type LocalWorker } from "../e2e/localWorker.js";
-import { chromiumMissing, launchChromium, leaks, person, screenshot, type Person } from "./browser.js";
+import { chromiumMissing, launchChromium, leaks, person, screenshot, yjsIntegerField, type Person } from "./browser.js";
 import { clarityExport, DISTINCT_MGDL, PATIENT_NAME } from "./fixtures/clarityExport.js";
 
 const ZONE = "Europe/Berlin";
@@ -337,7 +337,7 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     // The recording saw real traffic: envelope uploads and live frames.
     expect(items.filter((i) => i.what.startsWith("body of POST")).length).toBeGreaterThan(0);
     expect(all.reduce((n, p) => n + p.network.frames, 0)).toBeGreaterThan(0);
-    const secrets = [MEAL, NOTE, SNACK, PATIENT_NAME.first, PATIENT_NAME.last, `"mgdl":${DISTINCT_MGDL}`, `"mgdl":${LIVE_LOW}`, `,G7,${DISTINCT_MGDL},`, `${DISTINCT_MGDL} mg/dL`];
+    const secrets = [MEAL, NOTE, SNACK, PATIENT_NAME.first, PATIENT_NAME.last, `"mgdl":${DISTINCT_MGDL}`, `"mgdl":${LIVE_LOW}`, yjsIntegerField("mgdl", DISTINCT_MGDL), yjsIntegerField("mgdl", LIVE_LOW), `,G7,${DISTINCT_MGDL},`, `${DISTINCT_MGDL} mg/dL`];
     expect(leaks(items, secrets)).toEqual([]);
   });
 });
