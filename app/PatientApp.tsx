@@ -7,6 +7,7 @@ import { Header, type Tab } from "./components/Header.js";
 import { SyncStatusBar } from "./components/SyncStatusBar.js";
 import { keepSynced } from "./keepSynced.js";
 import { isInviteRoute } from "./router.js";
+import { startFollowing } from "./syncActivity.js";
 import { AccessLog } from "./screens/patient/AccessLog.js";
 import { AddEntry } from "./screens/AddEntry.js";
 import { Dashboard } from "./screens/patient/Dashboard.js";
@@ -30,7 +31,7 @@ const INVITE_CHECK_MS = 5_000;
 
 export function PatientApp({ patient, route }: { patient: Patient; route: string }) {
   useEffect(() => {
-    void patient.sync.follow().catch(() => undefined);
+    startFollowing(patient.sync);
     const stopSyncing = keepSynced(patient.sync);
     const timer = setInterval(() => {
       if (navigator.onLine) void patient.completeInvites().catch(() => undefined);

@@ -2,6 +2,7 @@
 // back online, retried with growing pauses if the network is not quite there yet, and a periodic
 // check for changes still waiting (a live socket can outlive an offline spell without noticing it).
 import type { SyncEngine } from "../client/sync/syncEngine.js";
+import { syncNow } from "./syncActivity.js";
 
 const CHECK_MS = 15_000;
 const MAX_RETRY_MS = 30_000;
@@ -13,7 +14,7 @@ export function keepSynced(sync: SyncEngine): () => void {
     if (retry) clearTimeout(retry);
     retry = undefined;
     if (!navigator.onLine) return;
-    sync.sync().then(
+    syncNow(sync).then(
       () => (failures = 0),
       () => {
         if (sync.status.ended) return;

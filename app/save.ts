@@ -5,6 +5,7 @@
 import type { RecordStore } from "../client/store/recordStore.js";
 import type { SyncEngine } from "../client/sync/syncEngine.js";
 import type { StewardRecord } from "../shared/records.js";
+import { syncNow } from "./syncActivity.js";
 
 export interface Writable {
   readonly records: RecordStore;
@@ -13,5 +14,5 @@ export interface Writable {
 
 export async function save(target: Writable, records: readonly StewardRecord[]): Promise<void> {
   await target.records.put(records);
-  void target.sync.sync().catch(() => undefined);
+  void syncNow(target.sync).catch(() => undefined);
 }

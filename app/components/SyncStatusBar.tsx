@@ -3,12 +3,14 @@
 import { useEffect, useState } from "preact/hooks";
 import type { SyncEngine, SyncStatus } from "../../client/sync/syncEngine.js";
 import { ago } from "../format.js";
+import { syncNow, useSyncing } from "../syncActivity.js";
 import { useNow } from "./useNow.js";
 
 export function SyncStatusBar({ sync }: { sync: SyncEngine }) {
   const [status, setStatus] = useState<SyncStatus>(sync.status);
   const [browserOnline, setBrowserOnline] = useState(navigator.onLine);
   const now = useNow(15_000);
+  const syncing = useSyncing(sync);
   useEffect(() => sync.onStatus(setStatus), [sync]);
   useEffect(() => {
     const online = () => setBrowserOnline(true);
@@ -27,10 +29,16 @@ export function SyncStatusBar({ sync }: { sync: SyncEngine }) {
       <span class="dot" aria-hidden="true" />
       <span data-testid="sync-state">{status.ended ? "Access ended" : connected ? "Online" : "Offline"}</span>
       <span data-testid="sync-pending">{status.pending === 0 ? "all changes sent" : `${status.pending} change${status.pending === 1 ? "" : "s"} waiting to sync`}</span>
-      <span>{status.lastSyncedAt ? `synced ${ago(status.lastSyncedAt, now)}` : "not synced yet"}</span>
+      {syncing ? (
+        <span>
+          <progress class="syncing" aria-label="Syncing" /> syncing…
+        </span>
+      ) : (
+        <span>{status.lastSyncedAt ? `synced ${ago(status.lastSyncedAt, now)}` : "not synced yet"}</span>
+      )}
       {status.error && !status.ended && <span class="error">{status.error.message}</span>}
       {!status.ended && (
-        <button type="button" onClick={() => void sync.sync().catch(() => undefined)} disabled={!browserOnline}>
+        <button type="button" onClick={() => void syncNow(sync).catch(() => undefined)} disabled={!browserOnline || syncing}>
           Sync now
         </button>
       )}

@@ -6,6 +6,7 @@ import { ErrorText } from "../../components/ErrorText.js";
 import { GrantBanner } from "../../components/GrantBanner.js";
 import { SyncStatusBar } from "../../components/SyncStatusBar.js";
 import { keepSynced } from "../../keepSynced.js";
+import { startFollowing } from "../../syncActivity.js";
 import { AddEntry } from "../AddEntry.js";
 import { LiveGlucose } from "./LiveGlucose.js";
 import { Report } from "./Report.js";
@@ -30,7 +31,7 @@ export function PatientView({ grantee, grantId, mode }: { grantee: Grantee; gran
     grantee.open(grantId).then((v) => {
       opened = v;
       setView(v);
-      void v.sync.follow().catch(() => undefined);
+      startFollowing(v.sync);
       stopSyncing = keepSynced(v.sync);
     }, setError);
     return () => {

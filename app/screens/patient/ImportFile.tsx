@@ -8,6 +8,7 @@ import { ErrorText } from "../../components/ErrorText.js";
 import { TimeZoneSelect } from "../../components/TimeZoneSelect.js";
 import { useAction } from "../../components/useAsync.js";
 import { localTimeZone } from "../../format.js";
+import { syncNow } from "../../syncActivity.js";
 
 const FORMAT_NAMES: Record<ImportSummary["format"], string> = {
   "carelink-legacy": "CareLink (older export)",
@@ -37,7 +38,7 @@ export function ImportFile({ patient }: { patient: Patient }) {
     const result = await importFile(patient.records, chosen, { timeZone, signal: abort.current.signal, onProgress: (p) => setFraction(p.fraction) });
     setSummary(result);
     // Offline this fails fast and the status bar shows what waits; keepSynced sends it later.
-    void patient.sync.sync().catch(() => undefined);
+    void syncNow(patient.sync).catch(() => undefined);
   });
   return (
     <>
