@@ -1,5 +1,6 @@
 // The shape of a benchmark run as written to bench/results/*.json, and the machine it ran on.
 import { cpus, loadavg, totalmem, platform, release } from "node:os";
+import type { BrowserStorage } from "./browserStorage.js";
 import type { ByteAnatomy } from "./byteAnatomy.js";
 import type { CryptoFloor } from "./cryptoFloor.js";
 import type { PeerOpen, StewardOpen } from "./clinicianOpen.js";
@@ -51,6 +52,8 @@ export interface Results {
   revokeEverything?: RevokeEverything;
   fanOut?: { readonly steward: FanOut; readonly peer: FanOut }[];
   crypto?: CryptoFloor;
+  /** The storage patterns again in Chromium's IndexedDB; absent without Chromium. */
+  browserStorage?: BrowserStorage;
   bytes?: ByteAnatomy;
   readonly errors: { scenario: string; message: string }[];
   /** The table as printed. */

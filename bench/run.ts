@@ -10,6 +10,7 @@ import { loadSodium } from "../shared/sodium.js";
 import { toNightscoutEntries } from "../client/export/nightscoutEntries.js";
 import { startWorker } from "../test/e2e/localWorker.js";
 import { peerClinicianOpen, stewardClinicianOpen } from "./clinicianOpen.js";
+import { browserStorage } from "./browserStorage.js";
 import { byteAnatomy, hourEnvelope } from "./byteAnatomy.js";
 import { cryptoFloor } from "./cryptoFloor.js";
 import { HOUR, patientData } from "./data.js";
@@ -80,6 +81,13 @@ try {
       nightscout: { jsonBytes: json.length, gzipBytes: gzipSync(json).length },
       pageLimit: MAX_PULL_ENVELOPES,
     };
+  });
+  await scenario(results, "IndexedDB in Chromium", async () => {
+    const open = results.clinicianOpen?.steward;
+    const rows = open?.envelopes ?? size.days * 24 * 3;
+    const shape = { rows, scopes: 3, bytesPerRow: open ? Math.round(open.wire.down / rows) : 2_000 };
+    results.browserStorage = await browserStorage(shape);
+    if (!results.browserStorage) log("skipped: /usr/bin/chromium is absent (apt-get install -y chromium)");
   });
   await scenario(results, "week offline", async () => {
     const week = offlineWeek(end);
