@@ -138,7 +138,7 @@ export class SharedView {
     private readonly onClose: () => void,
   ) {
     this.grant = grant;
-    this.shards = new ShardStore(db, grantKeySource(() => this.grant, account.signKey), { signKey: account.signKey, signSecretKey: account.signSecretKey, deviceId });
+    this.shards = new ShardStore(db, grantKeySource(() => this.grant, account.signKey), { signKey: account.signKey, signSecretKey: account.signSecretKey, deviceId }, share.grantId);
     this.records = new RecordStore(this.shards);
     // Data under a key generation this revision lacks, or a write refused as stale: the patient
     // rotated and re-issued the grant; the engine fetches the new revision and retries.

@@ -33,6 +33,7 @@ export interface OutboxEntry {
 }
 
 export interface Cursor {
+  /** The hex patient id, or "patient/grant" for a grantee's view (each grant pulls its own filter). */
   patient: string;
   /** Highest server sequence pulled. */
   after: number;

@@ -42,12 +42,18 @@ export class ShardStore {
   unverifiableAuthors = 0;
   readonly patient: string;
 
+  /** Where this reader's cursor is kept: per patient, or per grant for a grantee's view. */
+  private readonly cursorKey: string;
+
   constructor(
     private readonly db: StewardDatabase,
     readonly keys: KeySource,
     private readonly author: Author,
+    /** A grantee's view names its grant: two grants from one patient see different envelopes, so each keeps its own cursor. */
+    reader?: string,
   ) {
     this.patient = toHex(keys.patientId);
+    this.cursorKey = reader ? `${this.patient}/${reader}` : this.patient;
   }
 
   onChange(listener: (changes: ShardChange[]) => void): () => void {
@@ -279,7 +285,7 @@ export class ShardStore {
   }
 
   async cursor(): Promise<Cursor> {
-    return (await this.db.cursors.get(this.patient)) ?? { patient: this.patient, after: 0, heads: {} };
+    return (await this.db.cursors.get(this.cursorKey)) ?? { patient: this.cursorKey, after: 0, heads: {} };
   }
 
   /**

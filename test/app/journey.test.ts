@@ -240,10 +240,9 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     await screenshot(colleague.page, "clinician-insulin-report");
   });
 
-  // Known SDK bug, kept executable so it flips when fixed: a grantee device keeps one sync cursor per
-  // patient, shared by all its grants, so a second grant from the same patient never pulls the
-  // older envelopes the first grant's filter skipped. dr-okafor already synced the glucose grant.
-  it.fails("the same clinician given a second grant (insulin) sees that grant's older data too", async () => {
+  // Each grant keeps its own sync cursor on the grantee's device: dr-okafor already synced the
+  // glucose grant, and the insulin grant must still bring the older insulin data.
+  it("the same clinician given a second grant (insulin) sees that grant's older data too", async () => {
     await shareWith(handles.clinician, ["Insulin (basal, boluses, bolus calculator)", "Pump settings"]);
     await expectInsulinReport(clinician.page, 15_000);
   });
