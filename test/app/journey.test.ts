@@ -73,6 +73,7 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     const sas = (await page.getByTestId("approve-sas").textContent({ timeout: 30_000 }))!.trim();
     await expect.poll(async () => (await l.getByTestId("link-sas").textContent())?.trim(), { timeout: 30_000 }).toBe(sas);
     await screenshot(page, shot);
+    await l.getByRole("button", { name: "The digits match" }).click();
     await page.getByRole("button", { name: "It matches: link the device" }).click();
     await l.getByRole("heading", { name: "Your glucose" }).waitFor({ timeout: 30_000 });
     return device;

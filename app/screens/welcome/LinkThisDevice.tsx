@@ -13,16 +13,24 @@ export function LinkThisDevice({ server, onReady }: { server: string; onReady: (
   const [code, setCode] = useState<string | undefined>(undefined);
   const [sas, setSas] = useState<string | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
+  // Resolved when the person confirms here that both screens show the same digits: the key ring is
+  // accepted only then, so someone who glimpsed the code cannot slip this device into their account.
+  const [confirmMatch, setConfirmMatch] = useState<(() => void) | undefined>(undefined);
   useEffect(() => {
     let current = true;
+    let cancel = () => undefined as void;
     setCode(undefined);
     setSas(undefined);
+    setConfirmMatch(undefined);
     (async () => {
       const link = role === "patient" ? await Patient.requestLink(openOptions(server)) : await Grantee.requestLink(openOptions(server));
-      if (!current) return;
+      cancel = () => link.cancel();
+      if (!current) return link.cancel();
       setCode(link.code);
       const words = await link.sas();
-      if (current) setSas(words);
+      if (!current) return;
+      setSas(words);
+      await new Promise<void>((resolve) => setConfirmMatch(() => resolve));
       const account = await link.complete();
       if (!current) return;
       go("/");
@@ -30,6 +38,7 @@ export function LinkThisDevice({ server, onReady }: { server: string; onReady: (
     })().catch((e: unknown) => current && setError(e));
     return () => {
       current = false;
+      cancel();
     };
   }, [server, role]);
   return (
@@ -45,8 +54,13 @@ export function LinkThisDevice({ server, onReady }: { server: string; onReady: (
       </p>
       {sas && (
         <p class="banner" aria-live="polite">
-          Both devices now show: <strong data-testid="link-sas">{sas}</strong>. If they match, confirm on your other device. If they do not, cancel there: someone may be trying to intercept.
+          Both devices now show: <strong data-testid="link-sas">{sas}</strong>. If they match, confirm here and on your other device. If they do not, cancel on both: someone may be trying to intercept.
         </p>
+      )}
+      {sas && confirmMatch && (
+        <button type="button" onClick={() => confirmMatch()}>
+          The digits match
+        </button>
       )}
       <ErrorText error={error} />
       <a class="button secondary" href="#/">
