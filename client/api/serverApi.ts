@@ -24,6 +24,9 @@ import { concat, fromBase64Url, fromHex, toBase64Url } from "../../shared/bytes.
 import { MalformedInput, RequestRefused, ServerUnreachable } from "../../shared/errors.js";
 import { accountIdHex, encodeKeyBundle } from "../../shared/keyBundle.js";
 
+/** Long enough for a 90-day pull on a slow phone link; a swallowed request fails after it. */
+const REQUEST_TIMEOUT_MS = 60_000;
+
 export interface Session {
   readonly token: string;
   readonly accountId: string;
@@ -65,7 +68,8 @@ export class ServerApi {
     if (init.auth) headers.authorization = `Bearer ${(await this.ensureSession()).token}`;
     let response: Response;
     try {
-      response = await this.fetcher(url, { method, headers, body });
+      // A request the network swallowed would otherwise hold up every later push.
+      response = await this.fetcher(url, { method, headers, body, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     } catch (error) {
       throw new ServerUnreachable(`cannot reach ${url.origin}: ${(error as Error).message}; your data stays on this device and syncs later`);
     }
