@@ -259,6 +259,15 @@ export abstract class AccountDevice {
     return { accountId, handle: profile.handle, bundle: checkedBundle(profile.handle, accountId, fromBase64Url(profile.bundle, "bundle")) };
   }
 
+  /**
+   * Pins keys already checked (a patient whose grant just verified under them) without waiting for
+   * the key ring to be stored: opening a share stays one round trip. `close()` waits for the save.
+   */
+  protected pinInBackground(contact: Contact): void {
+    const pinned = this.book.see(contact.handle, contact.bundle);
+    this.saveContact(pinned).catch(() => undefined); // stored by the next key-ring change or refresh otherwise
+  }
+
   private async pin(handle: string, accountId: string, bundleBytes: Uint8Array): Promise<Contact> {
     const bundle = checkedBundle(handle, accountId, bundleBytes);
     const before = this.book.get(accountId);
@@ -411,6 +420,7 @@ export abstract class AccountDevice {
   /** Stops syncing and closes the database; the object is unusable afterwards. */
   async close(): Promise<void> {
     await this.stopSyncing();
+    await this.ringQueue;
     this.db.close();
   }
 

@@ -13,6 +13,9 @@ import { ShardStore } from "./store/shards.js";
 import { HttpTransport } from "./sync/httpTransport.js";
 import { SyncEngine } from "./sync/syncEngine.js";
 
+/** How long a listing from `shares()` is used by `open()` instead of asking the server again. */
+const LISTING_FRESH_MS = 60_000;
+
 /** A grant received, as the grantee sees it. `patientVerified` is false until keys were compared. */
 export interface Share extends GrantInfo {
   readonly patientVerified: boolean;
@@ -20,6 +23,9 @@ export interface Share extends GrantInfo {
 
 export class Grantee extends AccountDevice {
   private readonly views = new Set<SharedView>();
+  /** The inbox entries the last `shares()` listed, by grant id, and when. */
+  private readonly listed = new Map<string, InboxEntry>();
+  private listedAt = 0;
   /** Inbox entries the last `shares()` left out because they did not verify, with the reason. */
   rejected: { grantId: string; reason: string }[] = [];
 
@@ -66,9 +72,12 @@ export class Grantee extends AccountDevice {
     const entries = await this.api.inbox();
     const shares: Share[] = [];
     this.rejected = [];
+    this.listed.clear();
+    this.listedAt = Date.now();
     for (const entry of entries) {
       try {
         shares.push((await this.openEntry(entry)).share);
+        this.listed.set(entry.grantId, entry);
       } catch (error) {
         // A grant that expired between listing and opening is simply not shown.
         if (error instanceof ExpiredGrant) continue;
@@ -83,7 +92,7 @@ export class Grantee extends AccountDevice {
     // The patient is pinned only once their grant verifies, so strangers never enter the key ring.
     const patient = this.book.get(entry.patientId) ?? (await this.publishedContact(entry.patientId));
     const grant = openGrant(fromBase64Url(entry.grant, "grant"), this.ring.account, patient.bundle.signKey);
-    if (!this.book.get(patient.accountId)) await this.contactById(patient.accountId);
+    if (!this.book.get(patient.accountId)) this.pinInBackground(patient);
     const info = grantInfo(grant.policy, (tag) => grant.scopeOfTag(tag)?.scope, "active", (id) => this.book.get(id)?.handle ?? (id === this.accountId ? this.handle : undefined));
     return { grant, share: { ...info, patientVerified: patient.verifiedAt !== undefined } };
   }
@@ -99,7 +108,9 @@ export class Grantee extends AccountDevice {
    * OutsideGrant) and a sync engine to pull it, or follow it live for a live grant.
    */
   async open(grantId: string): Promise<SharedView> {
-    const opened = await this.openEntry(await this.latestEntry(grantId));
+    // What `shares()` listed a moment ago needs no second request (the pull refuses a grant ended since).
+    const recent = Date.now() - this.listedAt < LISTING_FRESH_MS ? this.listed.get(grantId) : undefined;
+    const opened = await this.openEntry(recent ?? (await this.latestEntry(grantId)));
     const view = new SharedView(this, opened.share, opened.grant, this.db, this.ring.account, this.deviceId, this.api, this.options, () => this.views.delete(view));
     this.views.add(view);
     return view;

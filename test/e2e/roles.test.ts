@@ -241,6 +241,7 @@ describe("sharing", () => {
     // Even handed the envelope directly, the caregiver's kept keys do not open it: the keys rotated.
     const shards = (view.sync as unknown as { shards: import("../../client/store/shards.js").ShardStore }).shards;
     await expect(shards.ingest([{ seq: 1_000_000, compacted: false, bytes: written!.bytes }])).rejects.toBeInstanceOf(OutsideGrant);
+    expect(await caregiver.shares()).toEqual([]);
     await expect(caregiver.open(share!.grantId)).rejects.toThrow(/revoked|expired/);
     await view.close();
   });
