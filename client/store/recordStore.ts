@@ -123,8 +123,8 @@ export class RecordStore {
     const fromHour = identity ? 0 : Math.floor(query.from / MS_PER_HOUR);
     const toHour = identity ? 0 : Math.floor(query.to / MS_PER_HOUR);
     const out: StewardRecord[] = [];
-    for (const hour of await this.shards.hoursWithData(query.scope, fromHour, toHour)) {
-      for (const record of this.readShard(query.scope, hour, await this.shards.doc(query.scope, hour))) {
+    for (const [hour, doc] of await this.shards.docsBetween(query.scope, fromHour, toHour)) {
+      for (const record of this.readShard(query.scope, hour, doc)) {
         if (identity || (record.time >= query.from && record.time <= query.to)) out.push(record);
       }
     }

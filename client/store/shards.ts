@@ -7,13 +7,14 @@ import { bytesEqual, fromHex, toHex } from "../../shared/bytes.js";
 import { openEnvelope, sealEnvelope, verifyEnvelopeSignature } from "../../shared/envelope.js";
 import { PREFIX_BYTES, ZERO_HASH, decodeEnvelope, decodeEnvelopeHeader, encodeEnvelope, encodeSeal, envelopeLink, type Envelope, type EnvelopeHeader } from "../../shared/envelopeCodec.js";
 import { verify } from "../../shared/accountKeys.js";
-import { MAX_COMPACTION_SOURCES, splitEnvelopePrefix, type PageEntry } from "../../shared/syncFrames.js";
+import { MAX_COMPACTION_SOURCES, splitEnvelopePrefix, type EnvelopePrefix, type PageEntry } from "../../shared/syncFrames.js";
 import { ForkDetected, InvalidSignature, OutsideGrant, UnknownAuthor } from "../../shared/errors.js";
 import type { Scope } from "../../shared/records.js";
 import { sodium } from "../../shared/sodium.js";
 import type { KeySource } from "../keySource.js";
 import { advanceChain, deviceKey, type Heads } from "../sync/chain.js";
 import type { Cursor, OutboxEntry, StewardDatabase, StoredEnvelope } from "./database.js";
+import { UpdateCache } from "./updateCache.js";
 
 export interface Author {
   readonly signKey: Uint8Array;
@@ -36,6 +37,8 @@ const LOCAL = Symbol("local");
 export class ShardStore {
   private readonly docs = new Map<string, Y.Doc>();
   private readonly loading = new Map<string, Promise<Y.Doc>>();
+  /** Updates decrypted at ingest for shards not loaded yet, so their first load does not open them again. */
+  private readonly ingested = new UpdateCache();
   private readonly listeners = new Set<(changes: ShardChange[]) => void>();
   private writeQueue: Promise<unknown> = Promise.resolve();
   /** Envelopes passed over because their author could not be verified from this device (a grantee's view). */
@@ -78,7 +81,7 @@ export class ShardStore {
 
   /** The shard's document, decrypting its envelopes on first use. */
   doc(scope: Scope, hour: number): Promise<Y.Doc> {
-    const id = `${scope}:${hour}`;
+    const id = shardKey(scope, hour);
     const loaded = this.docs.get(id);
     if (loaded) return Promise.resolve(loaded);
     let pending = this.loading.get(id);
@@ -90,14 +93,44 @@ export class ShardStore {
   }
 
   private async loadDoc(scope: Scope, hour: number): Promise<Y.Doc> {
-    const rows = await this.shardRows(scope, hour);
+    return this.docFromRows(scope, hour, await this.shardRows(scope, hour));
+  }
+
+  /**
+   * The shards of `scope` in [fromHour, toHour] that hold any envelope, by hour, their documents
+   * loaded from one range read (one request, not one per hour).
+   */
+  async docsBetween(scope: Scope, fromHour: number, toHour: number): Promise<[hour: number, doc: Y.Doc][]> {
+    const tag = toHex(this.keys.tagOf(scope));
+    const rows = await this.db.envelopes
+      .where("[patient+tag+hour]")
+      .between([this.patient, tag, fromHour], [this.patient, tag, toHour], true, true)
+      .toArray();
+    const byHour = new Map<number, StoredEnvelope[]>();
+    for (const row of rows) {
+      const hourRows = byHour.get(row.hour);
+      if (hourRows) hourRows.push(row);
+      else byHour.set(row.hour, [row]);
+    }
+    return [...byHour].map(([hour, hourRows]) => [hour, this.docFromRows(scope, hour, hourRows)]);
+  }
+
+  /**
+   * The shard's document from its rows, unless one is loaded already. Updates kept at ingest stand
+   * in for decrypting their rows; one ingested after `rows` were read is in the cache only.
+   */
+  private docFromRows(scope: Scope, hour: number, rows: readonly StoredEnvelope[]): Y.Doc {
+    const id = shardKey(scope, hour);
+    const loaded = this.docs.get(id);
+    if (loaded) return loaded;
+    const cached = this.ingested.take(id);
+    const updates = rows.filter((row) => !row.compacted).map((row) => cached?.get(row.id) ?? this.decrypt(decodeEnvelope(row.bytes), scope));
+    if (cached) {
+      const read = new Set(rows.map((row) => row.id));
+      for (const [envelopeId, update] of cached) if (!read.has(envelopeId)) updates.push(update);
+    }
     const doc = new Y.Doc();
-    const updates = rows.filter((row) => !row.compacted).map((row) => this.decrypt(decodeEnvelope(row.bytes), scope));
     if (updates.length > 0) Y.applyUpdate(doc, Y.mergeUpdates(updates));
-    // Another load may have finished first (an ingest); keep one document per shard.
-    const id = `${scope}:${hour}`;
-    const winner = this.docs.get(id);
-    if (winner) return winner;
     this.docs.set(id, doc);
     return doc;
   }
@@ -111,9 +144,16 @@ export class ShardStore {
     if (!this.keys.authorAllowed(header.authorKey, scope, header.hour, header.generation)) {
       throw new UnknownAuthor(`an envelope in ${scope} is signed by a key that may not write there`);
     }
-    // Signature before key lookup: a header the server altered is reported as tampering, not as a missing key.
-    verifyEnvelopeSignature(envelope);
-    return openEnvelope(envelope, this.keys.leaf(scope, header.generation, header.hour));
+    let leaf: Uint8Array;
+    try {
+      leaf = this.keys.leaf(scope, header.generation, header.hour);
+    } catch (error) {
+      // A header the server altered is reported as tampering, not as a missing key.
+      verifyEnvelopeSignature(envelope);
+      throw error;
+    }
+    // openEnvelope verifies the signature before the commitment and the decryption.
+    return openEnvelope(envelope, leaf);
   }
 
   /**
@@ -200,10 +240,9 @@ export class ShardStore {
 
   /** Keeps only the prefix of envelopes whose content a compaction now carries, as the server does. */
   private async dropBodies(ids: readonly string[]): Promise<void> {
-    for (const id of ids) {
-      const row = await this.db.envelopes.get(id);
-      if (row && !row.compacted) await this.db.envelopes.update(id, { bytes: row.bytes.slice(0, PREFIX_BYTES), compacted: true });
-    }
+    const rows = await this.db.envelopes.bulkGet([...ids]);
+    const bodies = rows.filter((row): row is StoredEnvelope => row !== undefined && !row.compacted);
+    await this.db.envelopes.bulkPut(bodies.map((row) => ({ ...row, bytes: row.bytes.slice(0, PREFIX_BYTES), compacted: true as const })));
   }
 
   /** Seals `update` as this device's next envelope and advances its own chain head in `cursor`. */
@@ -289,73 +328,121 @@ export class ShardStore {
   }
 
   /**
-   * Takes envelopes from the server (pull or live), in server order. Each is checked (structure,
-   * patient, author, signature, commitment, device chain) and decrypted before anything is kept;
-   * the first failure raises its typed error and nothing of that envelope is stored. A compacted
-   * entry (its body replaced by a compaction envelope) is checked for signature and chain only and
-   * kept as its prefix. A compaction envelope is applied like any update (Yjs is idempotent).
+   * Takes envelopes from the server (pull or live), in server order, as one IndexedDB transaction.
+   * Each is checked (structure, patient, fork, scope, author, signature, commitment, decryption,
+   * device chain) before anything of it is kept; the first failure raises its typed error, nothing
+   * of that envelope is stored, and the envelopes before it are. A compacted entry (its body
+   * replaced by a compaction envelope) is checked for signature and chain only and kept as its
+   * prefix. A compaction envelope is applied like any update (Yjs is idempotent).
    */
   async ingest(items: readonly PageEntry[]): Promise<ShardChange[]> {
+    if (items.length === 0) return [];
+    let failure: { error: unknown } | undefined;
+    const accepted: Ingested[] = [];
+    let passedOver = 0;
+    await this.db.transaction("rw", this.db.envelopes, this.db.cursors, async () => {
+      const headers: { prefix: EnvelopePrefix; header: EnvelopeHeader; id: string }[] = [];
+      let malformed: { error: unknown } | undefined;
+      for (const item of items) {
+        try {
+          const prefix = splitEnvelopePrefix(item.bytes);
+          const header = decodeEnvelopeHeader(prefix.headerBytes);
+          headers.push({ prefix, header, id: toHex(header.envelopeId) });
+        } catch (error) {
+          malformed = { error };
+          break;
+        }
+      }
+      const cursor = await this.cursor();
+      const known = new Map<string, StoredEnvelope>();
+      for (const row of await this.db.envelopes.bulkGet(headers.map((h) => h.id))) if (row) known.set(row.id, row);
+      const heldSeqs = await this.seqsHeld(items);
+      const added: StoredEnvelope[] = [];
+      const acknowledged = new Map<string, number>();
+      try {
+        for (const [i, { prefix, header, id }] of headers.entries()) {
+          const item = items[i]!;
+          const stored = known.get(id);
+          if (stored) {
+            if (stored.seq === 0 && !acknowledged.has(id)) {
+              acknowledged.set(id, item.seq);
+              heldSeqs.add(item.seq);
+            }
+            cursor.after = Math.max(cursor.after, item.seq);
+            continue;
+          }
+          if (toHex(header.patientId) !== this.patient) throw new InvalidSignature("the server sent an envelope of another patient");
+          if (heldSeqs.has(item.seq)) {
+            throw new ForkDetected(`the server already gave number ${item.seq} to another envelope this device holds: it is showing different histories to different devices`);
+          }
+          const scope = this.keys.scopeOfTag(header.scopeTag);
+          if (!scope) throw new OutsideGrant("the server sent an envelope of a scope this device has no key for");
+          const link = envelopeLink(prefix.headerBytes, prefix.bodyLength, prefix.bodyHash);
+          if (!this.keys.authorAllowed(header.authorKey, scope, header.hour, header.generation)) {
+            if (this.keys.seesWholeLog) throw new UnknownAuthor(`an envelope in ${scope} is signed by a key that may not write there`);
+            // A grantee cannot know the patient's other write grantees (a parent logging meals): a
+            // genuine envelope of theirs is passed over, counted, never shown as the patient's data.
+            verify("envelope", prefix.signature, header.authorKey, "envelope", prefix.headerBytes, encodeSeal(prefix.bodyLength, prefix.bodyHash));
+            this.advance(cursor, header, link, item.seq);
+            passedOver++;
+            continue;
+          }
+          let update: Uint8Array | undefined;
+          if (item.compacted) verify("envelope", prefix.signature, header.authorKey, "compacted envelope", prefix.headerBytes, encodeSeal(prefix.bodyLength, prefix.bodyHash));
+          else update = this.decrypt(decodeEnvelope(item.bytes), scope);
+          this.advance(cursor, header, link, item.seq);
+          const row = storedRow(this.patient, header, item);
+          added.push(row);
+          known.set(id, row);
+          heldSeqs.add(item.seq);
+          if (!update) continue;
+          accepted.push({ scope, hour: header.hour, id, update });
+          if (header.kind === "compaction") {
+            // The rows it may cover must be in the table first, earlier ones of this page included.
+            await this.db.envelopes.bulkAdd(added.splice(0));
+            await this.dropCovered(scope, header.hour, item.seq, update);
+          }
+        }
+        if (malformed) throw malformed.error;
+      } catch (error) {
+        failure = { error };
+      }
+      if (added.length > 0) await this.db.envelopes.bulkAdd(added);
+      if (acknowledged.size > 0) await this.db.envelopes.bulkUpdate([...acknowledged].map(([key, seq]) => ({ key, changes: { seq } })));
+      await this.db.cursors.put(cursor);
+    });
+    this.unverifiableAuthors += passedOver;
     const changes = new Map<string, ShardChange>();
-    for (const item of items) {
-      const prefix = splitEnvelopePrefix(item.bytes);
-      const header = decodeEnvelopeHeader(prefix.headerBytes);
-      const id = toHex(header.envelopeId);
-      const known = await this.db.envelopes.get(id);
-      if (known) {
-        if (known.seq === 0) await this.db.envelopes.update(id, { seq: item.seq });
-        await this.advanceCursor(item.seq);
-        continue;
-      }
-      if (toHex(header.patientId) !== this.patient) throw new InvalidSignature("the server sent an envelope of another patient");
-      const acknowledgedThere = await this.db.envelopes.where("[patient+seq]").equals([this.patient, item.seq]).first();
-      if (acknowledgedThere) {
-        throw new ForkDetected(`the server already gave number ${item.seq} to another envelope this device holds: it is showing different histories to different devices`);
-      }
-      const scope = this.keys.scopeOfTag(header.scopeTag);
-      if (!scope) throw new OutsideGrant("the server sent an envelope of a scope this device has no key for");
-      const link = envelopeLink(prefix.headerBytes, prefix.bodyLength, prefix.bodyHash);
-      if (!this.keys.authorAllowed(header.authorKey, scope, header.hour, header.generation)) {
-        if (this.keys.seesWholeLog) throw new UnknownAuthor(`an envelope in ${scope} is signed by a key that may not write there`);
-        // A grantee cannot know the patient's other write grantees (a parent logging meals): a
-        // genuine envelope of theirs is passed over, counted, never shown as the patient's data.
-        verify("envelope", prefix.signature, header.authorKey, "envelope", prefix.headerBytes, encodeSeal(prefix.bodyLength, prefix.bodyHash));
-        await this.advanceChainAndCursor(header, link, item.seq);
-        this.unverifiableAuthors++;
-        continue;
-      }
-      if (item.compacted) {
-        verify("envelope", prefix.signature, header.authorKey, "compacted envelope", prefix.headerBytes, encodeSeal(prefix.bodyLength, prefix.bodyHash));
-        await this.store(header, link, item);
-        continue;
-      }
-      const envelope = decodeEnvelope(item.bytes);
-      const update = this.decrypt(envelope, scope);
-      await this.store(header, link, item);
-      if (header.kind === "compaction") await this.dropCovered(scope, header.hour, item.seq, update);
-      const loaded = this.docs.get(`${scope}:${header.hour}`);
+    for (const { scope, hour, id, update } of accepted) {
+      const shard = shardKey(scope, hour);
+      const loaded = this.docs.get(shard);
       if (loaded) Y.applyUpdate(loaded, update);
-      changes.set(`${scope}:${header.hour}`, { scope, hour: header.hour });
+      else this.ingested.add(shard, id, update);
+      changes.set(shard, { scope, hour });
     }
     const list = [...changes.values()];
     this.emit(list);
+    if (failure) throw failure.error;
     return list;
   }
 
-  private store(header: EnvelopeHeader, link: Uint8Array, item: PageEntry): Promise<void> {
-    return this.db.transaction("rw", this.db.envelopes, this.db.cursors, async () => {
-      await this.advanceChainAndCursor(header, link, item.seq);
-      await this.db.envelopes.add({
-        id: toHex(header.envelopeId),
-        patient: this.patient,
-        tag: toHex(header.scopeTag),
-        hour: header.hour,
-        generation: header.generation,
-        seq: item.seq,
-        bytes: item.bytes,
-        ...(item.compacted ? { compacted: true as const } : {}),
-      });
-    });
+  /** Server sequence numbers, within the page's range, that envelopes this device holds already have. */
+  private async seqsHeld(items: readonly PageEntry[]): Promise<Set<number>> {
+    let low = Infinity;
+    let high = -Infinity;
+    for (const { seq } of items) {
+      low = Math.min(low, seq);
+      high = Math.max(high, seq);
+    }
+    // Unacknowledged rows have seq 0 and hold no number.
+    const rows = await this.db.envelopes.where("[patient+seq]").between([this.patient, Math.max(low, 1)], [this.patient, high], true, true).toArray();
+    return new Set(rows.map((row) => row.seq));
+  }
+
+  /** Checks the envelope against its device's chain and moves the heads and the cursor past it. */
+  private advance(cursor: Cursor, header: EnvelopeHeader, link: Uint8Array, seq: number): void {
+    advanceChain(cursor.heads, header, link, this.keys.seesWholeLog);
+    cursor.after = Math.max(cursor.after, seq);
   }
 
   /**
@@ -372,15 +459,6 @@ export class ShardStore {
 
   // Every read-modify-write of the cursor runs in a transaction: a local write advancing this
   // device's own head in between would otherwise be overwritten, and the next write would reuse its seq.
-  private advanceChainAndCursor(header: EnvelopeHeader, link: Uint8Array, seq: number): Promise<void> {
-    return this.db.transaction("rw", this.db.cursors, async () => {
-      const cursor = await this.cursor();
-      advanceChain(cursor.heads, header, link, this.keys.seesWholeLog);
-      cursor.after = Math.max(cursor.after, seq);
-      await this.db.cursors.put(cursor);
-    });
-  }
-
   /** Records that the server considered everything up to `seq` for this reader. */
   advanceCursorTo(seq: number): Promise<void> {
     return this.advanceCursor(seq);
@@ -396,13 +474,15 @@ export class ShardStore {
     });
   }
 
-  private outboxEntries(): Promise<OutboxEntry[]> {
-    return this.db.outbox.where("patient").equals(this.patient).sortBy("order");
+  /** This patient's outbox in order of writing: the index on patient keeps equal keys in primary-key (order) order. */
+  private outboxEntries(limit = Infinity): Promise<OutboxEntry[]> {
+    const entries = this.db.outbox.where("patient").equals(this.patient);
+    return (Number.isFinite(limit) ? entries.limit(limit) : entries).toArray();
   }
 
   /** Envelopes written here and not yet acknowledged, oldest first. */
   async pending(limit = Infinity): Promise<PendingEnvelope[]> {
-    const entries = (await this.outboxEntries()).slice(0, limit);
+    const entries = await this.outboxEntries(limit);
     const rows = await this.db.envelopes.bulkGet(entries.map((e) => e.id));
     return rows.flatMap((row, i) => {
       if (!row) return [];
@@ -411,18 +491,23 @@ export class ShardStore {
     });
   }
 
+  /** How many envelopes wait in the outbox. */
+  pendingCount(): Promise<number> {
+    return this.db.outbox.where("patient").equals(this.patient).count();
+  }
+
   /**
-   * Marks envelopes acknowledged by the server with their sequence numbers. An acknowledged
-   * compaction also drops the bodies it replaces, as the server just did.
+   * Marks envelopes acknowledged by the server with their sequence numbers, in one transaction. An
+   * acknowledged compaction also drops the bodies it replaces, as the server just did.
    */
   async acknowledge(acks: readonly { id: string; seq: number }[]): Promise<void> {
     await this.db.transaction("rw", this.db.envelopes, this.db.outbox, async () => {
-      for (const ack of acks) {
-        const entry = await this.db.outbox.where("id").equals(ack.id).first();
-        await this.db.envelopes.update(ack.id, { seq: ack.seq });
-        await this.db.outbox.where("id").equals(ack.id).delete();
-        if (entry?.replaces) await this.dropBodies(entry.replaces);
-      }
+      const ids = acks.map((ack) => ack.id);
+      const entries = await this.db.outbox.where("id").anyOf(ids).toArray();
+      await this.db.envelopes.bulkUpdate(acks.map((ack) => ({ key: ack.id, changes: { seq: ack.seq } })));
+      await this.db.outbox.bulkDelete(entries.map((entry) => entry.order!));
+      const replaced = entries.flatMap((entry) => entry.replaces ?? []);
+      if (replaced.length > 0) await this.dropBodies(replaced);
     });
   }
 
@@ -430,6 +515,7 @@ export class ShardStore {
   evict(): void {
     for (const doc of this.docs.values()) doc.destroy();
     this.docs.clear();
+    this.ingested.clear();
   }
 }
 
@@ -444,4 +530,28 @@ function carries(base: Uint8Array, update: Uint8Array): boolean {
   } finally {
     doc.destroy();
   }
+}
+
+interface Ingested {
+  readonly scope: Scope;
+  readonly hour: number;
+  readonly id: string;
+  readonly update: Uint8Array;
+}
+
+function shardKey(scope: Scope, hour: number): string {
+  return `${scope}:${hour}`;
+}
+
+function storedRow(patient: string, header: EnvelopeHeader, item: PageEntry): StoredEnvelope {
+  return {
+    id: toHex(header.envelopeId),
+    patient,
+    tag: toHex(header.scopeTag),
+    hour: header.hour,
+    generation: header.generation,
+    seq: item.seq,
+    bytes: item.bytes,
+    ...(item.compacted ? { compacted: true as const } : {}),
+  };
 }

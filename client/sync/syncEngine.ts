@@ -64,7 +64,7 @@ export class SyncEngine {
   }
 
   private async update(patch: Partial<SyncStatus>): Promise<void> {
-    const pending = (await this.shards.pending()).length;
+    const pending = await this.shards.pendingCount();
     this.state = { ...this.state, pending, ...patch };
     for (const listener of this.listeners) listener(this.state);
   }
