@@ -18,7 +18,7 @@ import { anyCovers, filterMatches, outsideGrants, type ReadFilter, type Shard } 
 import { GrantStore, summarize, type StoredGrant } from "./grantStore.js";
 import { asFailure, ok, Refusal, type Outcome } from "./outcome.js";
 import { PATIENT_LOG_SCHEMA } from "./patientLogSchema.js";
-import { verifyEd25519 } from "./webcrypto.js";
+import { Ed25519KeyCache, verifyEd25519 } from "./webcrypto.js";
 
 /** Who is asking: `actor` is the account proven by the session, `patientId` the log addressed. */
 export interface Caller {
@@ -53,6 +53,7 @@ export class PatientLog extends DurableObject<Env> {
   private readonly envelopes: EnvelopeStore;
   private readonly grants: GrantStore;
   private readonly log: AccessLogStore;
+  private readonly keys = new Ed25519KeyCache();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -67,10 +68,12 @@ export class PatientLog extends DurableObject<Env> {
     return this.guarded(caller, "push", async () => {
       const access = this.access(caller);
       const items = decodeEnvelopeBatch(batch).map((bytes, i) => ({ bytes, envelope: decodeAt(bytes, i) }));
-      for (const { envelope } of items) {
+      // Verified all at once, then checked in batch order: the first envelope that fails names the refusal.
+      const signed = await Promise.all(items.map(({ envelope }) => this.signatureValid(envelope)));
+      for (const [i, { envelope }] of items.entries()) {
         if (envelope.header.kind !== "update") throw new Refusal("malformed", "compaction envelopes are sent to /compactions, not pushed");
         this.checkAuthor(caller, access, envelope);
-        await checkSignature(envelope);
+        if (!signed[i]) throw unsigned(envelope);
       }
       const fresh: number[] = [];
       // The grantee's log entry commits with the batch: a restart cannot keep one without the other.
@@ -151,7 +154,7 @@ export class PatientLog extends DurableObject<Env> {
       const p = grant.policy;
       if (toHex(p.patientId) !== caller.patientId) throw new Refusal("forbidden", "this grant is for another patient");
       if (accountIdHex(p.patientKey) !== caller.patientId) throw new Refusal("forbidden", "the grant's patient key is not this patient's identity key");
-      if (!(await verifyEd25519(p.patientKey, grant.policySignature, grantPolicySignedBytes(grant.policyBytes)))) {
+      if (!(await verifyEd25519(p.patientKey, grant.policySignature, grantPolicySignedBytes(grant.policyBytes), this.keys))) {
         throw new Refusal("malformed", "the grant policy is not signed by the patient's identity key");
       }
       const granteeId = toHex(p.granteeId);
@@ -249,7 +252,7 @@ export class PatientLog extends DurableObject<Env> {
       const envelope = decodeAt(bytes, 0);
       if (envelope.header.kind !== "compaction") throw new Refusal("malformed", "a compaction needs an envelope of kind compaction");
       this.checkAuthor(caller, { role: "patient" }, envelope);
-      await checkSignature(envelope);
+      if (!(await this.signatureValid(envelope))) throw unsigned(envelope);
       let fresh = false;
       const seq = this.ctx.storage.transactionSync(() => {
         const existing = this.envelopes.existingSeq(envelope, bytes);
@@ -294,6 +297,10 @@ export class PatientLog extends DurableObject<Env> {
     if (access.role === "grantee" && !anyCovers(access.grants.filter((g) => g.policy.write).map((g) => g.policy), h)) {
       throw new Refusal("outside_grant", `no live write grant covers scope tag ${toHex(h.scopeTag)}, generation ${h.generation}, hour ${h.hour}`);
     }
+  }
+
+  private signatureValid(envelope: Envelope): Promise<boolean> {
+    return verifyEd25519(envelope.header.authorKey, envelope.signature, envelopeSignedBytes(envelope.headerBytes, envelope.body.length, envelope.bodyHash), this.keys);
   }
 
   private checkGeneration(envelope: Envelope): void {
@@ -399,9 +406,6 @@ function decodeAt(bytes: Uint8Array, index: number): Envelope {
   }
 }
 
-async function checkSignature(envelope: Envelope): Promise<void> {
-  const signed = envelopeSignedBytes(envelope.headerBytes, envelope.body.length, envelope.bodyHash);
-  if (!(await verifyEd25519(envelope.header.authorKey, envelope.signature, signed))) {
-    throw new Refusal("forbidden", `envelope ${toHex(envelope.header.envelopeId)} is not signed by its author key`);
-  }
+function unsigned(envelope: Envelope): Refusal {
+  return new Refusal("forbidden", `envelope ${toHex(envelope.header.envelopeId)} is not signed by its author key`);
 }

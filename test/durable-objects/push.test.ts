@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { toHex } from "../../shared/bytes.js";
 import { encodeEnvelopeBatch, MAX_BATCH_BYTES } from "../../shared/syncFrames.js";
 import { call, errorOf, pull, push, signedUp, type Session } from "../helpers/api.js";
-import { DeviceChain, randomBytes, scopeTag } from "../helpers/webcryptoFixtures.js";
+import { DeviceChain, randomBytes, scopeTag, type MadeEnvelope } from "../helpers/webcryptoFixtures.js";
 
 const HOUR = 490_000;
 
@@ -102,6 +102,30 @@ describe("push", () => {
     expect((await push(p, id, [a.bytes, b.bytes, skip.bytes])).status).toBe(409);
     expect(await storedCount(id)).toBe(0);
     expect(await (await push(p, id, [a.bytes, b.bytes, c.bytes])).json()).toEqual({ seqs: [1, 2, 3] });
+  });
+
+  it("names the first failing envelope in batch order when several fail", async () => {
+    const { p, id, chain } = await patient();
+    const other = await patient();
+    const tag = scopeTag();
+    const envs: MadeEnvelope[] = [];
+    for (let i = 0; i < 5; i++) envs.push(await chain.next({ scopeTag: tag, hour: HOUR }));
+    const forged = (i: number) => {
+      const bytes = envs[i]!.bytes.slice();
+      bytes[200]! ^= 1;
+      return bytes;
+    };
+    const batch = [envs[0]!.bytes, envs[1]!.bytes, forged(2), envs[3]!.bytes, forged(4)];
+    const res = await push(p, id, batch);
+    expect(res.status).toBe(403);
+    expect((await errorOf(res)).message).toBe(`envelope ${toHex(envs[2]!.envelopeId)} is not signed by its author key`);
+    // An author refusal earlier in the batch comes before a later bad signature.
+    const foreign = (await new DeviceChain(other.p.identity, id).next({ scopeTag: tag, hour: HOUR })).bytes;
+    const authorFirst = await push(p, id, [envs[0]!.bytes, foreign, forged(2)]);
+    expect(authorFirst.status).toBe(403);
+    expect((await errorOf(authorFirst)).message).toMatch(/author key is not your identity key/);
+    expect(await storedCount(id)).toBe(0);
+    expect(await (await push(p, id, envs.map((e) => e.bytes))).json()).toEqual({ seqs: [1, 2, 3, 4, 5] });
   });
 
   it("loses no acknowledged envelope when the object restarts between batches", async () => {
