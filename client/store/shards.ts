@@ -342,18 +342,7 @@ export class ShardStore {
     const accepted: Ingested[] = [];
     let passedOver = 0;
     await this.db.transaction("rw", this.db.envelopes, this.db.cursors, async () => {
-      const headers: { prefix: EnvelopePrefix; header: EnvelopeHeader; id: string }[] = [];
-      let malformed: { error: unknown } | undefined;
-      for (const item of items) {
-        try {
-          const prefix = splitEnvelopePrefix(item.bytes);
-          const header = decodeEnvelopeHeader(prefix.headerBytes);
-          headers.push({ prefix, header, id: toHex(header.envelopeId) });
-        } catch (error) {
-          malformed = { error };
-          break;
-        }
-      }
+      const { headers, malformed } = decodeHeaders(items);
       const cursor = await this.cursor();
       const known = new Map<string, StoredEnvelope>();
       for (const row of await this.db.envelopes.bulkGet(headers.map((h) => h.id))) if (row) known.set(row.id, row);
@@ -539,6 +528,27 @@ interface Ingested {
   readonly hour: number;
   readonly id: string;
   readonly update: Uint8Array;
+}
+
+interface DecodedHeader {
+  readonly prefix: EnvelopePrefix;
+  readonly header: EnvelopeHeader;
+  readonly id: string;
+}
+
+/** The page's headers up to the first that does not decode; that one's error is kept to raise in its turn. */
+function decodeHeaders(items: readonly PageEntry[]): { headers: DecodedHeader[]; malformed?: { error: unknown } } {
+  const headers: DecodedHeader[] = [];
+  for (const item of items) {
+    try {
+      const prefix = splitEnvelopePrefix(item.bytes);
+      const header = decodeEnvelopeHeader(prefix.headerBytes);
+      headers.push({ prefix, header, id: toHex(header.envelopeId) });
+    } catch (error) {
+      return { headers, malformed: { error } };
+    }
+  }
+  return { headers };
 }
 
 function shardKey(scope: Scope, hour: number): string {
