@@ -2,8 +2,7 @@
 // account from its recovery kit, or link this device to an account on another device.
 import type { Device } from "../../device.js";
 import { go, isInviteRoute } from "../../router.js";
-import { CreateGrantee } from "./CreateGrantee.js";
-import { CreatePatient } from "./CreatePatient.js";
+import { CreateAccount } from "./CreateAccount.js";
 import { LinkThisDevice } from "./LinkThisDevice.js";
 import { Recover } from "./Recover.js";
 
@@ -14,9 +13,9 @@ interface Props {
 }
 
 export function Welcome({ server, route, onReady }: Props) {
-  if (isInviteRoute(route)) return <CreateGrantee server={server} invite={location.href} onReady={onReady} />;
-  if (route === "/start/patient") return <CreatePatient server={server} onReady={onReady} />;
-  if (route === "/start/grantee") return <CreateGrantee server={server} onReady={onReady} />;
+  if (isInviteRoute(route)) return <CreateAccount server={server} role="grantee" invite={location.href} onReady={onReady} />;
+  if (route === "/start/patient") return <CreateAccount server={server} role="patient" onReady={onReady} />;
+  if (route === "/start/grantee") return <CreateAccount server={server} role="grantee" onReady={onReady} />;
   if (route === "/start/recover") return <Recover server={server} onReady={onReady} />;
   if (route === "/start/link") return <LinkThisDevice server={server} onReady={onReady} />;
   return (
