@@ -78,15 +78,19 @@ export class PatientLog extends DurableObject<Env> {
       const fresh: number[] = [];
       // The grantee's log entry commits with the batch: a restart cannot keep one without the other.
       const seqs = this.ctx.storage.transactionSync(() => {
-        const seqs = items.map(({ bytes, envelope }) => {
-          const existing = this.envelopes.existingSeq(envelope, bytes);
-          if (existing !== null) return existing;
-          this.checkGeneration(envelope);
-          this.envelopes.checkChain(envelope);
-          const seq = this.envelopes.append(envelope, bytes);
-          fresh.push(seq);
-          return seq;
-        });
+        const seqs = this.envelopes.appendBatch(
+          items.map((i) => i.envelope),
+          () =>
+            items.map(({ bytes, envelope }) => {
+              const existing = this.envelopes.existingSeq(envelope, bytes);
+              if (existing !== null) return existing;
+              this.checkGeneration(envelope);
+              this.envelopes.checkChain(envelope);
+              const seq = this.envelopes.append(envelope, bytes);
+              fresh.push(seq);
+              return seq;
+            }),
+        );
         if (access.role === "grantee") this.record(caller.actor, "push", { count: items.length, stored: fresh.length });
         return seqs;
       });
@@ -254,15 +258,17 @@ export class PatientLog extends DurableObject<Env> {
       this.checkAuthor(caller, { role: "patient" }, envelope);
       if (!(await this.signatureValid(envelope))) throw unsigned(envelope);
       let fresh = false;
-      const seq = this.ctx.storage.transactionSync(() => {
-        const existing = this.envelopes.existingSeq(envelope, bytes);
-        if (existing !== null) return existing;
-        this.checkGeneration(envelope);
-        this.envelopes.checkChain(envelope);
-        this.envelopes.dropBodies(replaces, envelope.header);
-        fresh = true;
-        return this.envelopes.append(envelope, bytes);
-      });
+      const seq = this.ctx.storage.transactionSync(() =>
+        this.envelopes.appendBatch([envelope], () => {
+          const existing = this.envelopes.existingSeq(envelope, bytes);
+          if (existing !== null) return existing;
+          this.checkGeneration(envelope);
+          this.envelopes.checkChain(envelope);
+          this.envelopes.dropBodies(replaces, envelope.header);
+          fresh = true;
+          return this.envelopes.append(envelope, bytes);
+        }),
+      );
       if (fresh) this.fanOut([seq]);
       return { seq };
     });
