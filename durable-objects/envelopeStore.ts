@@ -188,19 +188,27 @@ export class EnvelopeStore {
     return this.sql.exec<{ s: number | null }>("SELECT max(seq) AS s FROM envelopes").one().s ?? 0;
   }
 
-  /** The page entry of one row: the whole envelope, or only its prefix once compacted. */
-  entry(seq: number): PageEntry {
-    const row = this.sql.exec<{ prefix: ArrayBuffer; body: ArrayBuffer | null }>("SELECT prefix, body FROM envelopes WHERE seq = ?", seq).one();
-    const prefix = bytesOf(row.prefix);
-    if (row.body === null) return { seq, compacted: true, bytes: prefix };
-    const body = bytesOf(row.body);
-    const bytes = new Uint8Array(prefix.length + body.length);
-    bytes.set(prefix);
-    bytes.set(body, prefix.length);
-    return { seq, compacted: false, bytes };
+  /** The page entries of these rows, in the order of `seqs` (ascending): whole envelopes, or only the prefix once compacted. */
+  entries(seqs: readonly number[]): PageEntry[] {
+    const out: PageEntry[] = [];
+    for (let i = 0; i < seqs.length; i += MAX_PARAMS) {
+      const chunk = seqs.slice(i, i + MAX_PARAMS);
+      const rows = this.sql.exec<{ seq: number; prefix: ArrayBuffer; body: ArrayBuffer | null }>(`SELECT seq, prefix, body FROM envelopes WHERE seq IN (${placeholders(chunk.length)}) ORDER BY seq`, ...chunk);
+      for (const row of rows) out.push(pageEntry(row.seq, bytesOf(row.prefix), row.body === null ? null : bytesOf(row.body)));
+    }
+    return out;
   }
+
 }
 
 function placeholders(n: number): string {
   return Array.from({ length: n }, () => "?").join(", ");
+}
+
+function pageEntry(seq: number, prefix: Uint8Array, body: Uint8Array | null): PageEntry {
+  if (body === null) return { seq, compacted: true, bytes: prefix };
+  const bytes = new Uint8Array(prefix.length + body.length);
+  bytes.set(prefix);
+  bytes.set(body, prefix.length);
+  return { seq, compacted: false, bytes };
 }

@@ -11,7 +11,7 @@ import { fromHex, toHex } from "../shared/bytes.js";
 import { decodeEnvelope, envelopeSignedBytes, type Envelope } from "../shared/envelopeCodec.js";
 import { decodeGrantWire, grantPolicySignedBytes } from "../shared/grantCodec.js";
 import { accountIdHex } from "../shared/keyBundle.js";
-import { decodeCompaction, decodeEnvelopeBatch, encodePage, type PageEntry } from "../shared/syncFrames.js";
+import { decodeCompaction, decodeEnvelopeBatch, encodePage } from "../shared/syncFrames.js";
 import { AccessLogStore } from "./accessLogStore.js";
 import { EnvelopeStore } from "./envelopeStore.js";
 import { anyCovers, filterMatches, outsideGrants, type ReadFilter, type Shard } from "./grantRules.js";
@@ -113,22 +113,22 @@ export class PatientLog extends DurableObject<Env> {
         const outside = outsideGrants(filter, policies);
         if (outside) throw new Refusal("outside_grant", outside);
       }
-      const entries: PageEntry[] = [];
+      const seqs: number[] = [];
       let bytes = 0;
       let cursor = query.after;
       for (const row of this.envelopes.scan(query.after, SCAN_ROWS)) {
         if (filterMatches(filter, row) && (!policies || anyCovers(policies, row))) {
-          if (entries.length >= query.limit || (entries.length > 0 && bytes + row.size > query.maxBytes)) break;
-          entries.push(this.envelopes.entry(row.seq));
+          if (seqs.length >= query.limit || (seqs.length > 0 && bytes + row.size > query.maxBytes)) break;
+          seqs.push(row.seq);
           bytes += row.size;
         }
         cursor = row.seq;
       }
       if (access.role === "grantee") {
         const { after, limit: _limit, maxBytes: _maxBytes, ...filter } = query;
-        this.log.coalesce(caller.actor, "pull", { grants: access.grants.map((g) => g.grantId), ...filter }, { after, cursor, count: entries.length });
+        this.log.coalesce(caller.actor, "pull", { grants: access.grants.map((g) => g.grantId), ...filter }, { after, cursor, count: seqs.length });
       }
-      return encodePage({ entries, cursor, more: cursor < this.envelopes.lastSeq() });
+      return encodePage({ entries: this.envelopes.entries(seqs), cursor, more: cursor < this.envelopes.lastSeq() });
     });
   }
 
@@ -366,7 +366,7 @@ export class PatientLog extends DurableObject<Env> {
       const key = visible.map((r) => r.seq).join(",");
       let page = pages.get(key);
       if (!page) {
-        page = encodePage({ entries: visible.map((r) => this.envelopes.entry(r.seq)), cursor: visible[visible.length - 1]!.seq, more: false });
+        page = encodePage({ entries: this.envelopes.entries(visible.map((r) => r.seq)), cursor: visible[visible.length - 1]!.seq, more: false });
         pages.set(key, page);
       }
       try {
