@@ -1,7 +1,7 @@
 import { abortAllDurableObjects, env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { toHex } from "../../shared/bytes.js";
-import { encodeEnvelopeBatch, MAX_BATCH_BYTES } from "../../shared/syncFrames.js";
+import { encodeEnvelopeBatch, MAX_BATCH_BYTES, MAX_BATCH_ENVELOPES } from "../../shared/syncFrames.js";
 import { call, errorOf, pull, push, signedUp, type Session } from "../helpers/api.js";
 import { DeviceChain, randomBytes, scopeTag, type MadeEnvelope } from "../helpers/webcryptoFixtures.js";
 
@@ -126,6 +126,38 @@ describe("push", () => {
     expect((await errorOf(authorFirst)).message).toMatch(/author key is not your identity key/);
     expect(await storedCount(id)).toBe(0);
     expect(await (await push(p, id, envs.map((e) => e.bytes))).json()).toEqual({ seqs: [1, 2, 3, 4, 5] });
+  });
+
+  it("keeps seqs, chains and ids across a full batch of two interleaved devices and its partial retry", async () => {
+    const { p, id, chain } = await patient();
+    const laptop = new DeviceChain(p.identity, id);
+    const tag = scopeTag();
+    const envs: MadeEnvelope[] = [];
+    for (let i = 0; i < MAX_BATCH_ENVELOPES; i++) envs.push(await (i % 3 === 0 ? laptop : chain).next({ scopeTag: tag, hour: HOUR + (i % 5) }));
+    const first = envs.slice(0, 150);
+    expect(await (await push(p, id, first.map((e) => e.bytes))).json()).toEqual({ seqs: first.map((_, i) => i + 1) });
+    // The ack was lost: the client resends the 150 with the next 106, a full batch.
+    expect(await (await push(p, id, envs.map((e) => e.bytes))).json()).toEqual({ seqs: envs.map((_, i) => i + 1) });
+    expect(await storedCount(id)).toBe(MAX_BATCH_ENVELOPES);
+    // Both chains continue from the batch's last envelope of each device.
+    const next = [await chain.next({ scopeTag: tag, hour: HOUR }), await laptop.next({ scopeTag: tag, hour: HOUR })];
+    expect(await (await push(p, id, next.map((e) => e.bytes))).json()).toEqual({ seqs: [MAX_BATCH_ENVELOPES + 1, MAX_BATCH_ENVELOPES + 2] });
+    const { page } = await pull(p, id, "limit=1000");
+    expect(page!.entries.map((e) => toHex(e.bytes))).toEqual([...envs, ...next].map((e) => toHex(e.bytes)));
+  });
+
+  it("treats an envelope repeated within one batch as a retry, and the same id with other content as a conflict", async () => {
+    const { p, id, chain } = await patient();
+    const tag = scopeTag();
+    const a = await chain.next({ scopeTag: tag, hour: HOUR });
+    const b = await chain.next({ scopeTag: tag, hour: HOUR });
+    expect(await (await push(p, id, [a.bytes, b.bytes, a.bytes])).json()).toEqual({ seqs: [1, 2, 1] });
+    const c = await chain.next({ scopeTag: tag, hour: HOUR });
+    const reused = await chain.peek({ scopeTag: tag, hour: HOUR }, { envelopeId: c.envelopeId });
+    const conflict = await push(p, id, [c.bytes, reused.bytes]);
+    expect(conflict.status).toBe(409);
+    expect((await errorOf(conflict)).message).toMatch(/already stored with different content/);
+    expect(await storedCount(id)).toBe(2);
   });
 
   it("loses no acknowledged envelope when the object restarts between batches", async () => {
