@@ -198,7 +198,6 @@ export class EnvelopeStore {
     }
     return out;
   }
-
 }
 
 /** A Map key for fixed-length ids and keys: one char per byte, cheaper than hex for thousands of envelopes. */
