@@ -10,7 +10,7 @@ import { toHex } from "../../shared/bytes.js";
 import { sealEnvelope } from "../../shared/envelope.js";
 import { COMMIT_BYTES, HEADER_BYTES, NONCE_BYTES, PREFIX_BYTES, TAG_BYTES, ZERO_HASH, decodeEnvelope, encodeEnvelope, encodeHeader, encodeSeal, type EnvelopeHeader } from "../../shared/envelopeCodec.js";
 import { ForkDetected, GapDetected, InvalidSignature, MalformedInput, OutsideGrant, RollbackDetected, StewardError, TamperedEnvelope, UnsupportedVersion } from "../../shared/errors.js";
-import { issueGrant, openGrant, type OpenedGrant } from "../../shared/grant.js";
+import { openGrant, type OpenedGrant } from "../../shared/grant.js";
 import { sha256 } from "../../shared/hash.js";
 import { accountIdOf } from "../../shared/keyBundle.js";
 import { isBucketSize } from "../../shared/padding.js";
@@ -19,7 +19,7 @@ import { loadSodium, sodium } from "../../shared/sodium.js";
 import type { Page, PageEntry } from "../../shared/syncFrames.js";
 import { newKeyRing, rotateScopes, scopeTags, type KeyRing } from "../../client/keyRing.js";
 import { MemoryServer } from "../helpers/memoryServer.js";
-import { granteeDevice, patientDevice, type Device } from "../helpers/patientDevice.js";
+import { grantFromRing, granteeDevice, patientDevice, type Device } from "../helpers/patientDevice.js";
 
 const H = 491_000;
 const reading = (hour: number, mgdl: number, id = `cgm-${hour}`): StewardRecord => ({ id, type: "cgm", time: hour * MS_PER_HOUR + 120_000, body: { mgdl } });
@@ -64,17 +64,7 @@ async function stored(d: Device): Promise<{ envelopes: number; after: number }> 
 }
 
 function grantTo(ring: KeyRing, grantee: AccountKeys, scopes: Scope[], fromHour: number, toHour: number, write = false): OpenedGrant {
-  const tags = scopeTags(ring.data!);
-  const issued = issueGrant({
-    patient: ring.account,
-    recipient: { bundle: grantee.bundle, verified: true },
-    scopes: scopes.map((scope) => ({ scope, scopeTag: tags.get(scope)!, generations: [...ring.data!.scopes[scope].roots].map(([generation, root]) => ({ generation, root })) })),
-    fromHour,
-    toHour,
-    expiresAt: Date.now() + 86_400_000,
-    write,
-  });
-  return openGrant(issued.wire, grantee, ring.account.signKey);
+  return openGrant(grantFromRing(ring, grantee, scopes, fromHour, toHour, write).wire, grantee, ring.account.signKey);
 }
 
 /** An envelope someone holding `leaf` and `signer` seals for the patient's log. */

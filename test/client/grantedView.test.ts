@@ -4,12 +4,12 @@ import { createAccountKeys, type AccountKeys } from "../../shared/accountKeys.js
 import { toHex } from "../../shared/bytes.js";
 import { decodeEnvelope } from "../../shared/envelopeCodec.js";
 import { OutsideGrant, StewardError } from "../../shared/errors.js";
-import { issueGrant, openGrant } from "../../shared/grant.js";
+import { openGrant } from "../../shared/grant.js";
 import { loadSodium } from "../../shared/sodium.js";
-import type { Scope, StewardRecord } from "../../shared/records.js";
+import type { StewardRecord } from "../../shared/records.js";
 import { newKeyRing, rotateScopes, scopeTags, type KeyRing } from "../../client/keyRing.js";
 import { MemoryServer } from "../helpers/memoryServer.js";
-import { granteeDevice, patientDevice } from "../helpers/patientDevice.js";
+import { grantFromRing, granteeDevice, patientDevice } from "../helpers/patientDevice.js";
 
 
 const H = 480_000;
@@ -17,17 +17,6 @@ const hourMs = (h: number) => h * 3_600_000;
 const cgm = (h: number, mgdl: number): StewardRecord => ({ id: `cgm-${h}`, type: "cgm", time: hourMs(h) + 60_000, body: { mgdl } });
 const bolus = (h: number): StewardRecord => ({ id: `bolus-${h}`, type: "bolus", time: hourMs(h) + 60_000, body: { subType: "normal", normal: 2.5 } });
 
-function grantFor(ring: KeyRing, grantee: AccountKeys, scopes: Scope[], fromHour: number, toHour: number) {
-  const tags = scopeTags(ring.data!);
-  return issueGrant({
-    patient: ring.account,
-    recipient: { bundle: grantee.bundle, verified: true },
-    scopes: scopes.map((scope) => ({ scope, scopeTag: tags.get(scope)!, generations: [...ring.data!.scopes[scope].roots].map(([generation, root]) => ({ generation, root })) })),
-    fromHour,
-    toHour,
-    expiresAt: Date.now() + 86_400_000,
-  });
-}
 
 describe("a grantee's view of a patient log", () => {
   let ring: KeyRing;
@@ -41,7 +30,7 @@ describe("a grantee's view of a patient log", () => {
   it("decrypts exactly the granted scope and hours, and fails closed on the rest", async () => {
     const patient = patientDevice(ring, new MemoryServer().transport(), "granted-view");
     await patient.records.put([cgm(H, 100), cgm(H + 1, 110), cgm(H + 2, 120), bolus(H + 1)]);
-    const grant = openGrant(grantFor(ring, clinician, ["glucose"], H, H + 1).wire, clinician, ring.account.signKey);
+    const grant = openGrant(grantFromRing(ring, clinician, ["glucose"], H, H + 1).wire, clinician, ring.account.signKey);
     const view = granteeDevice(grant, clinician, new MemoryServer().transport(), "granted-view");
     const all = await patient.shards.pending();
     const glucoseTag = toHex(scopeTags(ring.data!).get("glucose")!);
@@ -58,7 +47,7 @@ describe("a grantee's view of a patient log", () => {
   });
 
   it("after a rotation, new readings (backfill of old hours included) do not decrypt with the old grant (T22)", async () => {
-    const caregiverGrant = openGrant(grantFor(ring, clinician, ["glucose"], H, H + 48).wire, clinician, ring.account.signKey);
+    const caregiverGrant = openGrant(grantFromRing(ring, clinician, ["glucose"], H, H + 48).wire, clinician, ring.account.signKey);
     rotateScopes(ring.data!, ["glucose"]);
     const patient = patientDevice(ring, new MemoryServer().transport(), "granted-view");
     await patient.records.put([cgm(H + 3, 140)]);

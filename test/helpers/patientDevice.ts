@@ -1,8 +1,9 @@
 // Real client stacks (own IndexedDB, shard store, record store, sync engine) for the adversarial
 // suites: one patient device over its own roots, or a grantee's view over an opened grant.
 import type { AccountKeys } from "../../shared/accountKeys.js";
-import type { OpenedGrant } from "../../shared/grant.js";
-import type { KeyRing } from "../../client/keyRing.js";
+import { issueGrant, type IssuedGrant, type OpenedGrant } from "../../shared/grant.js";
+import type { Scope } from "../../shared/records.js";
+import { scopeTags, type KeyRing } from "../../client/keyRing.js";
 import { grantKeySource, ownKeySource, type DelegatedWriter, type KeySource } from "../../client/keySource.js";
 import { StewardDatabase } from "../../client/store/database.js";
 import { RecordStore } from "../../client/store/recordStore.js";
@@ -45,4 +46,18 @@ export function patientDevice(ring: KeyRing, transport: SyncTransport, name = "p
 /** A clinician's or caregiver's view of one patient, through a grant it opened. */
 export function granteeDevice(grant: OpenedGrant, account: AccountKeys, transport: SyncTransport, name = "grantee"): Device {
   return device(grantKeySource(grant, account.signKey), account, transport, name);
+}
+
+/** A grant from the patient's ring (every generation of each scope) to a grantee taken as verified, for a day. */
+export function grantFromRing(ring: KeyRing, grantee: AccountKeys, scopes: Scope[], fromHour: number, toHour: number, write = false): IssuedGrant {
+  const tags = scopeTags(ring.data!);
+  return issueGrant({
+    patient: ring.account,
+    recipient: { bundle: grantee.bundle, verified: true },
+    scopes: scopes.map((scope) => ({ scope, scopeTag: tags.get(scope)!, generations: [...ring.data!.scopes[scope].roots].map(([generation, root]) => ({ generation, root })) })),
+    fromHour,
+    toHour,
+    expiresAt: Date.now() + 86_400_000,
+    write,
+  });
 }
