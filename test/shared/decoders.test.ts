@@ -28,6 +28,7 @@ import { parseRecord } from "../../shared/records.js";
 import { newRecoverySecret, parseRecoverySecret, unwrapWithRecoverySecret } from "../../shared/recoveryKit.js";
 import { loadSodium } from "../../shared/sodium.js";
 import { bytesOf, expectTyped, fixedAccount, seed, typedOrValue } from "./helpers.js";
+import { applyEdits, byteEdits } from "../helpers/byteEdits.js";
 
 interface Codec {
   name: string;
@@ -85,26 +86,7 @@ function check(codec: Codec, bytes: Uint8Array): void {
   if (r.ok && codec.reencode) expect(toHex(codec.reencode(r.value as never))).toBe(toHex(bytes));
 }
 
-/** Random edits of a valid encoding: these reach much deeper into a decoder than random bytes. */
-const edits = fc.array(
-  fc.oneof(
-    fc.record({ op: fc.constant("set" as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
-    fc.record({ op: fc.constant("insert" as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
-    fc.record({ op: fc.constant("delete" as const), at: fc.nat(), value: fc.constant(0) }),
-  ),
-  { minLength: 1, maxLength: 4 },
-);
-
-function applyEdits(bytes: Uint8Array, ops: { op: string; at: number; value: number }[]): Uint8Array {
-  const out = [...bytes];
-  for (const { op, at, value } of ops) {
-    const i = out.length === 0 ? 0 : at % (out.length + (op === "insert" ? 1 : 0));
-    if (op === "set" && out.length > 0) out[i] = value;
-    else if (op === "insert") out.splice(i, 0, value);
-    else if (op === "delete") out.splice(i, 1);
-  }
-  return Uint8Array.from(out);
-}
+const edits = byteEdits(4);
 
 describe("binary decoders", () => {
   it("answer random bytes with a typed error", () => {

@@ -1,7 +1,7 @@
 // Shared test helpers: fixed seeds for reproducible vectors, and the one assertion every
 // adversarial test makes: failure is a typed StewardError (of an expected class), never an
 // untyped exception and never a result.
-import { expect } from "vitest";
+import { expect, vi } from "vitest";
 import { fromHex } from "../../shared/bytes.js";
 import { StewardError } from "../../shared/errors.js";
 import { accountKeysFrom, type AccountKeys } from "../../shared/accountKeys.js";
@@ -68,3 +68,21 @@ export function flipBit(bytes: Uint8Array, bit: number): Uint8Array {
 }
 
 export const hex = (h: string): Uint8Array => fromHex(h);
+
+/** A copy of `bytes` with a big-endian u32 written at `at` (to doctor a header field). */
+export function withU32(bytes: Uint8Array, at: number, value: number): Uint8Array {
+  const out = bytes.slice();
+  new DataView(out.buffer).setUint32(at, value);
+  return out;
+}
+
+/** Argon2id runs during fn (which asserts its own outcome): a refusal must come before any slow derivation. */
+export function derivationsDuring(fn: () => unknown): number {
+  const spy = vi.spyOn(sodium(), "crypto_pwhash");
+  try {
+    fn();
+    return spy.mock.calls.length;
+  } finally {
+    spy.mockRestore();
+  }
+}

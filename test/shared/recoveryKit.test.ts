@@ -1,11 +1,11 @@
 // The recovery kit: round trip, wrong code, typos, and the server-side KDF downgrade (T16).
-import { beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { concat, toHex, utf8 } from "../../shared/bytes.js";
 import { MalformedInput, UnsupportedVersion, WeakKdfParameters, WrongSecret } from "../../shared/errors.js";
 import { newRecoverySecret, parseRecoverySecret, unwrapWithRecoverySecret, wrapWithRecoverySecret, type RecoverySecret } from "../../shared/recoveryKit.js";
 import { KDF_FLOOR, checkKdfParams, deriveKey, newKdfParams } from "../../shared/secretKdf.js";
-import { loadSodium, sodium } from "../../shared/sodium.js";
-import { expectTyped, typedOrValue } from "./helpers.js";
+import { loadSodium } from "../../shared/sodium.js";
+import { derivationsDuring, expectTyped, typedOrValue, withU32 } from "./helpers.js";
 
 const KEY_RING = utf8("key ring: roots, generations, pinned contacts");
 // Blob layout: magic 4 ‖ version 1 ‖ alg 1 ‖ ops u32 ‖ mem u32 ‖ salt 16 ‖ nonce 24 ‖ ciphertext.
@@ -24,26 +24,7 @@ beforeAll(async () => {
   blob = wrapWithRecoverySecret(KEY_RING, secret);
 });
 
-function withU32(bytes: Uint8Array, at: number, value: number): Uint8Array {
-  const out = bytes.slice();
-  new DataView(out.buffer).setUint32(at, value);
-  return out;
-}
 
-/** Argon2id runs during fn: a refusal must come before any (slow) derivation. */
-function derivationsDuring(fn: () => unknown): number {
-  const spy = vi.spyOn(sodium(), "crypto_pwhash");
-  try {
-    try {
-      fn();
-    } catch {
-      // the caller asserts the error separately
-    }
-    return spy.mock.calls.length;
-  } finally {
-    spy.mockRestore();
-  }
-}
 
 describe("recovery secret text", () => {
   it("is 36 Crockford base32 characters in groups of four, and parses back to the same bytes", () => {

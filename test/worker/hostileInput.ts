@@ -6,6 +6,7 @@ import fc from "fast-check";
 import { ByteWriter, concat, fromBase64Url, toBase64Url, utf8 } from "../../shared/bytes.js";
 import { MAX_BATCH_BYTES } from "../../shared/syncFrames.js";
 import { JSON_BODY_LIMIT } from "../../worker/middleware.js";
+import { applyEdits, byteEdits } from "../helpers/byteEdits.js";
 
 export type Auth = "patient" | "grantee" | "stranger" | "none" | "garbage" | "expired";
 export type BodyKind = "binary" | "json" | "none";
@@ -112,21 +113,7 @@ export function fixedCases(route: Route, valid: ValidBody): HostileRequest[] {
 
 // --- random and mutated requests --------------------------------------------------------------
 
-const edits = fc.array(
-  fc.record({ op: fc.constantFrom("set", "insert", "delete"), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
-  { minLength: 1, maxLength: 6 },
-);
-
-export function applyEdits(bytes: Uint8Array, ops: readonly { op: string; at: number; value: number }[]): Uint8Array {
-  const out = [...bytes];
-  for (const { op, at, value } of ops) {
-    const i = out.length === 0 ? 0 : at % (out.length + (op === "insert" ? 1 : 0));
-    if (op === "set" && out.length > 0) out[i] = value;
-    else if (op === "insert") out.splice(i, 0, value);
-    else if (op === "delete") out.splice(i, 1);
-  }
-  return Uint8Array.from(out);
-}
+const edits = byteEdits(6);
 
 /** A base64url field decoded, edited as bytes and re-encoded: valid encoding, hostile content. */
 function mutatedBase64Field(valid: Record<string, unknown>): fc.Arbitrary<string> | null {

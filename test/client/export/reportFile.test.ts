@@ -1,13 +1,13 @@
 // The encrypted report file: round trip, and each way a file or passphrase can be wrong gets its own typed error.
-import { beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { buildReport, type Report } from "../../../client/export/report.js";
 import { openReport, REPORT_CHUNK_BYTES, sealReport, type SealedReport } from "../../../client/export/reportFile.js";
 import { concat } from "../../../shared/bytes.js";
 import { MalformedInput, OutsideGrant, TamperedEnvelope, UnsupportedVersion, WeakKdfParameters, WrongSecret } from "../../../shared/errors.js";
 import { parseRecord, type StewardRecord } from "../../../shared/records.js";
 import { newRecoverySecret } from "../../../shared/recoveryKit.js";
-import { loadSodium, sodium } from "../../../shared/sodium.js";
-import { expectTyped } from "../../shared/helpers.js";
+import { loadSodium } from "../../../shared/sodium.js";
+import { derivationsDuring, expectTyped, withU32 } from "../../shared/helpers.js";
 
 // Layout: magic 4 ‖ version 1 ‖ alg 1 ‖ ops u32 ‖ mem u32 ‖ salt 16 ‖ key check 16 ‖ stream header 24 ‖ chunks.
 const VERSION_AT = 4;
@@ -29,22 +29,7 @@ function twoWeeks(): StewardRecord[] {
   return records;
 }
 
-function withU32(bytes: Uint8Array, at: number, value: number): Uint8Array {
-  const out = bytes.slice();
-  new DataView(out.buffer).setUint32(at, value);
-  return out;
-}
 
-/** Argon2id calls made during fn (which asserts its own error): refusals must come before any. */
-function derivationsDuring(fn: () => unknown): number {
-  const spy = vi.spyOn(sodium(), "crypto_pwhash");
-  try {
-    fn();
-    return spy.mock.calls.length;
-  } finally {
-    spy.mockRestore();
-  }
-}
 
 let report: Report;
 let sealed: SealedReport;
