@@ -81,8 +81,9 @@ async function persist(db: StewardDatabase, ring: KeyRing, role: Role, handle: s
   return deviceId;
 }
 
+/** The flag is written only with a saved key ring, so reading it costs no decryption. */
 async function holdsReadyAccount(db: StewardDatabase): Promise<boolean> {
-  return (await db.settings.get(SETTINGS.ready)) === true && (await loadKeyRing(db)) !== undefined;
+  return (await db.settings.get(SETTINGS.ready)) === true;
 }
 
 function checkRole(ring: KeyRing, role: Role): void {
