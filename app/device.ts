@@ -1,6 +1,6 @@
 // Which account lives on this device. A device holds one: a patient's, or a clinician's or
 // caregiver's (the same Grantee class serves both; the grant decides what they see).
-import { Grantee, Patient, type OpenOptions } from "../client/index.js";
+import { Grantee, Patient, roleOnDevice, type OpenOptions } from "../client/index.js";
 
 export type Device = { role: "none" } | { role: "patient"; patient: Patient } | { role: "grantee"; grantee: Grantee };
 
@@ -9,10 +9,16 @@ export function openOptions(server: string): OpenOptions {
   return { server, appUrl: `${location.origin}${location.pathname}` };
 }
 
+/** Opens the account this device holds as what it is; works offline. */
 export async function openDevice(server: string): Promise<Device> {
-  const patient = await Patient.open(openOptions(server));
-  if (patient) return { role: "patient", patient };
-  const grantee = await Grantee.open(openOptions(server));
-  if (grantee) return { role: "grantee", grantee };
+  const role = await roleOnDevice({});
+  if (role === "patient") {
+    const patient = await Patient.open(openOptions(server));
+    if (patient) return { role, patient };
+  }
+  if (role === "grantee") {
+    const grantee = await Grantee.open(openOptions(server));
+    if (grantee) return { role, grantee };
+  }
   return { role: "none" };
 }

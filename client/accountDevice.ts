@@ -64,7 +64,7 @@ export interface LinkRequest<T> {
 const SETTINGS = { role: "role", handle: "handle", deviceId: "deviceId", ringVersion: "keyRingVersion", ringDirty: "keyRingDirty", ready: "accountReady" } as const;
 const POLL_MS = 400;
 
-function databaseOf(options: OpenOptions): StewardDatabase {
+function databaseOf(options: Pick<OpenOptions, "database">): StewardDatabase {
   return new StewardDatabase(options.database ?? "steward");
 }
 
@@ -116,6 +116,21 @@ export async function createDevice(options: OpenOptions, handle: string, role: R
   if (!stored) await api.storeKeyRing(1, sealKeyRing(ring, 1));
   await persist(db, ring, role, profile.handle, stored?.version ?? 1, true);
   return { state: { options, db, ring, api, handle: profile.handle, deviceId }, recoveryCode: recovery.text };
+}
+
+/**
+ * Which kind of account this device holds ("patient" or "grantee"), or undefined when it holds
+ * none yet. Reads one stored flag, decrypts nothing, and works offline: an app calls it to know
+ * whether to open a Patient or a Grantee.
+ */
+export async function roleOnDevice(options: Pick<OpenOptions, "database">): Promise<Role | undefined> {
+  const db = databaseOf(options);
+  try {
+    const [ready, role] = await db.settings.bulkGet([SETTINGS.ready, SETTINGS.role]);
+    return ready === true && (role === "patient" || role === "grantee") ? role : undefined;
+  } finally {
+    db.close();
+  }
 }
 
 /** This device's stored account of `role`, or undefined when it has none. Works offline. */

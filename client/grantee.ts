@@ -15,6 +15,8 @@ import { SyncEngine } from "./sync/syncEngine.js";
 
 /** How long a listing from `shares()` is used by `open()` instead of asking the server again. */
 const LISTING_FRESH_MS = 60_000;
+/** The settings key of the last inbox listing, kept so the app reopens offline. */
+const INBOX_CACHE = "inboxListing";
 
 /** A grant received, as the grantee sees it. `patientVerified` is false until keys were compared. */
 export interface Share extends GrantInfo {
@@ -28,6 +30,12 @@ export class Grantee extends AccountDevice {
   private listedAt = 0;
   /** Inbox entries the last `shares()` left out because they did not verify, with the reason. */
   rejected: { grantId: string; reason: string }[] = [];
+  /**
+   * When the server could not be reached, `shares()` lists what it listed last, fetched at this
+   * time; undefined while the listing is fresh from the server. A share revoked since then shows
+   * until the device is back online.
+   */
+  sharesAsOf: number | undefined;
 
   private constructor(state: DeviceState) {
     super(state);
@@ -69,7 +77,7 @@ export class Grantee extends AccountDevice {
    * "grant" into an inbox: one that does not open and verify is left out and listed in `rejected`.
    */
   async shares(): Promise<Share[]> {
-    const entries = await this.api.inbox();
+    const entries = await this.inbox();
     const shares: Share[] = [];
     this.rejected = [];
     this.listed.clear();
@@ -97,8 +105,23 @@ export class Grantee extends AccountDevice {
     return { grant, share: { ...info, patientVerified: patient.verifiedAt !== undefined } };
   }
 
+  /** The inbox from the server, or offline the last one it served (see `sharesAsOf`). */
+  private async inbox(): Promise<InboxEntry[]> {
+    try {
+      const entries = await this.api.inbox();
+      await this.db.settings.put({ at: Date.now(), entries }, INBOX_CACHE);
+      this.sharesAsOf = undefined;
+      return entries;
+    } catch (error) {
+      const cached = (await this.db.settings.get(INBOX_CACHE)) as { at: number; entries: InboxEntry[] } | undefined;
+      if (!(error instanceof ServerUnreachable) || !cached) throw error;
+      this.sharesAsOf = cached.at;
+      return cached.entries;
+    }
+  }
+
   private async latestEntry(grantId: string): Promise<InboxEntry> {
-    const entry = (await this.api.inbox()).find((e) => e.grantId === grantId);
+    const entry = (await this.inbox()).find((e) => e.grantId === grantId);
     if (!entry) throw new RevokedGrant("this share was revoked or has expired; ask the patient to share again");
     return entry;
   }

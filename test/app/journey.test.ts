@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker, type LocalWorker } from "../e2e/localWorker.js";
 import { chromiumMissing, launchChromium, leaks, person, screenshot, yjsIntegerField, type Person } from "./browser.js";
 import { clarityExport, DISTINCT_MGDL, PATIENT_NAME } from "./fixtures/clarityExport.js";
+import { createGrantee, nav, saveRecoveryKit, shareWith } from "./steps.js";
 
 const ZONE = "Europe/Berlin";
 const MEAL = "Strawberry pancakes at grandma's";
@@ -56,7 +57,6 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
   });
 
   const pending = (p: Person) => p.page.getByTestId("sync-pending");
-  const nav = (page: Page, name: string) => page.getByRole("navigation", { name: "Screens" }).getByRole("link", { name, exact: true });
   /** Nothing sticks out sideways at phone width (wide tables scroll inside their own box). */
   const fitsPhone = async (page: Page) => expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   /** A new browser profile linked to the patient's account from the Devices screen. */
@@ -78,29 +78,6 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     await l.getByRole("heading", { name: "Your glucose" }).waitFor({ timeout: 30_000 });
     return device;
   };
-  /** A clinician or caregiver account on this page, past its recovery kit. */
-  const createGrantee = async (page: Page, handle: string) => {
-    await page.goto(`${worker.url}/#/start/grantee`);
-    await page.getByLabel("Choose a handle").fill(handle);
-    await page.getByRole("button", { name: "Create account" }).click();
-    await saveRecoveryKit(page);
-    await page.getByRole("heading", { name: "Patients who shared with you" }).waitFor();
-  };
-  /** The patient shares the last 14 days of `scopes` (labels) with a handle, comparing safety numbers when new. */
-  const shareWith = async (handle: string, scopes: string[]) => {
-    const { page } = patient;
-    await nav(page, "Share").click();
-    await page.getByLabel("Their handle").fill(handle);
-    await page.getByRole("button", { name: "Find" }).click();
-    const verify = page.getByRole("button", { name: "The numbers match" });
-    const form = page.locator("form", { has: page.getByRole("button", { name: `Share with @${handle}` }) });
-    await verify.or(form).first().waitFor();
-    if (await verify.isVisible()) await verify.click();
-    await form.getByLabel("Glucose readings (CGM and finger-stick)").uncheck();
-    for (const scope of scopes) await form.getByLabel(scope).check();
-    await page.getByRole("button", { name: `Share with @${handle}` }).click();
-    await page.getByRole("heading", { name: "Who has access" }).waitFor();
-  };
   const expectInsulinReport = async (page: Page, timeout: number) => {
     await nav(page, "Patients").click();
     const share = page.getByTestId("share").filter({ hasText: "Insulin (basal, boluses, bolus calculator)" });
@@ -109,12 +86,6 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     await page.getByText("No pump settings in this period.").waitFor();
     await expect.poll(() => page.getByTestId("insulin-summary").count(), { timeout }).toBe(1);
     await expect(page.getByTestId("insulin-summary").textContent()).resolves.toMatch(/Average bolus insulin per day: \d+\.\d U/);
-  };
-  const saveRecoveryKit = async (page: Page) => {
-    await page.getByTestId("recovery-code").waitFor();
-    expect((await page.getByTestId("recovery-code").textContent())?.trim().length).toBeGreaterThan(20);
-    await page.getByLabel("I saved or printed my recovery kit").check();
-    await page.getByRole("button", { name: "Continue" }).click();
   };
 
   it("a patient creates an account and saves the recovery kit", async () => {
@@ -185,7 +156,7 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
   });
 
   it("shares 14 days of glucose with a clinician, who sees the metrics and charts and no insulin", async () => {
-    await createGrantee(clinician.page, handles.clinician);
+    await createGrantee(clinician.page, worker.url, handles.clinician);
 
     const { page } = patient;
     await nav(page, "Share").click();
@@ -235,8 +206,8 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
 
   it("a colleague granted insulin and pump settings sees the insulin summary and no glucose", async () => {
     colleague = await person(browser, { timeZone: ZONE });
-    await createGrantee(colleague.page, handles.colleague);
-    await shareWith(handles.colleague, ["Insulin (basal, boluses, bolus calculator)", "Pump settings"]);
+    await createGrantee(colleague.page, worker.url, handles.colleague);
+    await shareWith(patient.page, handles.colleague, ["Insulin (basal, boluses, bolus calculator)", "Pump settings"]);
     await expectInsulinReport(colleague.page, 60_000);
     await screenshot(colleague.page, "clinician-insulin-report");
   });
@@ -244,7 +215,7 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
   // Each grant keeps its own sync cursor on the grantee's device: dr-okafor already synced the
   // glucose grant, and the insulin grant must still bring the older insulin data.
   it("the same clinician given a second grant (insulin) sees that grant's older data too", async () => {
-    await shareWith(handles.clinician, ["Insulin (basal, boluses, bolus calculator)", "Pump settings"]);
+    await shareWith(patient.page, handles.clinician, ["Insulin (basal, boluses, bolus calculator)", "Pump settings"]);
     await expectInsulinReport(clinician.page, 15_000);
   });
 

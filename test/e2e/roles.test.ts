@@ -2,7 +2,7 @@
 // with its own IndexedDB, against the real worker on a loopback port.
 import "fake-indexeddb/auto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Grantee, Patient, type StewardRecord } from "../../client/index.js";
+import { Grantee, Patient, roleOnDevice, type StewardRecord } from "../../client/index.js";
 import { scopeTags } from "../../client/keyRing.js";
 import { MalformedInput, OutsideGrant, RequestRefused, ServerUnreachable, UnverifiedRecipient, WrongSecret } from "../../shared/errors.js";
 import { toHex } from "../../shared/bytes.js";
@@ -315,6 +315,36 @@ describe("sharing", () => {
     await view.close();
     await parent.close();
     await restored.close();
+  });
+
+  it("a clinician's device reopens as a grantee, offline too: its shares and the data it read stay", async () => {
+    const net = network();
+    const database = `dana-${unique()}`;
+    const { grantee: dana } = await Grantee.create({ server: worker.url, handle: `dana${unique()}`, database, fetch: net.fetch });
+    const contact = await patient.findContact(dana.handle);
+    await patient.verifyContact(contact.accountId);
+    await patient.records.put([cgm("dana-1", now - HOUR, 123)]);
+    await patient.sync.sync();
+    const grant = await patient.share({ with: contact.accountId, scopes: ["glucose"], from: now - DAY, to: now, expiresAt: now + DAY });
+    const first = await dana.open(grant.grantId);
+    await first.sync.sync();
+    await dana.close();
+
+    expect(await roleOnDevice({ database })).toBe("grantee");
+    expect(await roleOnDevice({ database: `nobody-${unique()}` })).toBeUndefined();
+    await expect(Patient.open({ server: worker.url, database })).rejects.toThrow(/clinician or caregiver/);
+    net.state.online = false;
+    const reopened = (await Grantee.open({ server: worker.url, database, fetch: net.fetch }))!;
+    const shares = await reopened.shares();
+    expect(shares.map((s) => s.grantId)).toEqual([grant.grantId]);
+    expect(reopened.sharesAsOf).toBeLessThanOrEqual(Date.now());
+    const view = await reopened.open(grant.grantId);
+    await expect(view.sync.sync()).rejects.toBeInstanceOf(ServerUnreachable);
+    expect((await view.records.query({ scope: "glucose", from: now - DAY, to: now })).map((r) => r.id)).toContain("dana-1");
+    net.state.online = true;
+    await reopened.shares();
+    expect(reopened.sharesAsOf).toBeUndefined();
+    await reopened.close();
   });
 
   it("a grant that expired ends by itself on the grantee's device", async () => {

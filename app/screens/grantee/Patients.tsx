@@ -24,6 +24,11 @@ export function Patients({ grantee }: { grantee: Grantee }) {
         Your handle is <strong>@{grantee.handle}</strong>: a patient can find you by it. Compare safety numbers with them once, so you both know the keys are really each other's.
       </p>
       <ErrorText error={shares.error} />
+      {shares.value && grantee.sharesAsOf !== undefined && (
+        <p class="hint" data-testid="shares-offline">
+          You are offline: this is the list as of {new Date(grantee.sharesAsOf).toLocaleString()}. A share the patient ended since then still shows until you are back online.
+        </p>
+      )}
       {shares.value && list.length === 0 && <p class="empty">Nobody has shared with you yet. If you accepted an invite, it appears here once the patient's device confirms it.</p>}
       <ul class="shares" aria-label="Shared with you">
         {list.map((s) => (
