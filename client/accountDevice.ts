@@ -24,7 +24,7 @@ import {
 } from "./deviceLink.js";
 import { decodeKeyRing, encodeKeyRing, newKeyRing, type KeyRing } from "./keyRing.js";
 import { mergeKeyRings, newerContact, openKeyRing, sealKeyRing } from "./keyRingSync.js";
-import { StewardDatabase } from "./store/database.js";
+import { StewardDatabase, type StorageOptions } from "./store/database.js";
 import { loadKeyRing, saveKeyRing } from "./store/keyStore.js";
 
 export interface OpenOptions {
@@ -36,6 +36,8 @@ export interface OpenOptions {
   readonly appUrl?: string;
   readonly fetch?: typeof fetch;
   readonly WebSocket?: typeof WebSocket;
+  /** Another IndexedDB and a caller-held key for the key ring (Node, which has neither). */
+  readonly storage?: StorageOptions;
 }
 
 export type Role = "patient" | "grantee";
@@ -64,8 +66,8 @@ export interface LinkRequest<T> {
 const SETTINGS = { role: "role", handle: "handle", deviceId: "deviceId", ringVersion: "keyRingVersion", ringDirty: "keyRingDirty", ready: "accountReady" } as const;
 const POLL_MS = 400;
 
-function databaseOf(options: Pick<OpenOptions, "database">): StewardDatabase {
-  return new StewardDatabase(options.database ?? "steward");
+function databaseOf(options: Pick<OpenOptions, "database" | "storage">): StewardDatabase {
+  return new StewardDatabase(options.database ?? "steward", options.storage);
 }
 
 function apiOf(options: OpenOptions, ring?: KeyRing): ServerApi {
@@ -123,7 +125,7 @@ export async function createDevice(options: OpenOptions, handle: string, role: R
  * none yet. Reads one stored flag, decrypts nothing, and works offline: an app calls it to know
  * whether to open a Patient or a Grantee.
  */
-export async function roleOnDevice(options: Pick<OpenOptions, "database">): Promise<Role | undefined> {
+export async function roleOnDevice(options: Pick<OpenOptions, "database" | "storage">): Promise<Role | undefined> {
   const db = databaseOf(options);
   try {
     const [ready, role] = await db.settings.bulkGet([SETTINGS.ready, SETTINGS.role]);

@@ -3,6 +3,7 @@
 export { Patient, type AccessEvent, type InviteOptions, type ShareOptions } from "./patient.js";
 export { Grantee, SharedView, type Share } from "./grantee.js";
 export { roleOnDevice, type LinkRequest, type OpenOptions, type Role } from "./accountDevice.js";
+export type { StorageOptions } from "./store/database.js";
 export type { Contact } from "./contacts.js";
 export type { GrantInfo, GrantStatus } from "./grantInfo.js";
 export type { RecordQuery } from "./store/recordStore.js";

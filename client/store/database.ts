@@ -41,14 +41,27 @@ export interface Cursor {
   heads: Record<string, { seq: number; link: string }>;
 }
 
+/** Where a device keeps its store, when not in the runtime's own IndexedDB (Node has none). */
+export interface StorageOptions {
+  /** An IndexedDB implementation, e.g. one that journals to a file. */
+  readonly indexedDB?: { readonly factory: IDBFactory; readonly keyRange: typeof IDBKeyRange };
+  /**
+   * Wraps the key ring at rest in place of a non-extractable key generated into the store, for a
+   * store that cannot hold a CryptoKey (a file): the caller keeps this key, e.g. from a passphrase.
+   */
+  readonly wrappingKey?: CryptoKey;
+}
+
 export class StewardDatabase extends Dexie {
   envelopes!: Table<StoredEnvelope, string>;
   outbox!: Table<OutboxEntry, number>;
   cursors!: Table<Cursor, string>;
   settings!: Table<unknown, string>;
+  readonly wrappingKey?: CryptoKey;
 
-  constructor(name: string) {
-    super(name);
+  constructor(name: string, storage: StorageOptions = {}) {
+    super(name, storage.indexedDB ? { indexedDB: storage.indexedDB.factory, IDBKeyRange: storage.indexedDB.keyRange } : undefined);
+    if (storage.wrappingKey) this.wrappingKey = storage.wrappingKey;
     this.version(1).stores({
       envelopes: "id, [patient+tag+hour], [patient+seq]",
       outbox: "++order, &id, patient",

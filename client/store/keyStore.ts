@@ -1,6 +1,7 @@
 // Keeps the key ring at rest wrapped by a non-extractable WebCrypto key that lives in IndexedDB:
 // script on the page can use the key but never read its bytes, and a copy of the database
-// files alone does not reveal the key ring.
+// files alone does not reveal the key ring. A store that cannot hold a CryptoKey (the bridge's
+// file) is given the wrapping key by its caller instead.
 import { concat } from "../../shared/bytes.js";
 import { MalformedInput, WrongSecret } from "../../shared/errors.js";
 import type { StewardDatabase } from "./database.js";
@@ -9,6 +10,7 @@ const WRAPPING_KEY = "wrappingKey";
 const WRAPPED_RING = "wrappedKeyRing";
 
 async function wrappingKey(db: StewardDatabase, create: boolean): Promise<CryptoKey | undefined> {
+  if (db.wrappingKey) return db.wrappingKey;
   const existing = (await db.settings.get(WRAPPING_KEY)) as CryptoKey | undefined;
   if (existing || !create) return existing;
   const key = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
