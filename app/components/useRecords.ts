@@ -31,9 +31,5 @@ export function useRecords(store: Readable, scope: Scope, from: number, to: numb
   return state;
 }
 
-/** CGM samples of a glucose query: the consensus metrics are defined on CGM only, not finger-sticks. */
-export function cgmSamples(records: readonly StewardRecord[]): { time: number; mgdl: number }[] {
-  const out: { time: number; mgdl: number }[] = [];
-  for (const r of records) if (r.type === "cgm") out.push({ time: r.time, mgdl: r.body.mgdl });
-  return out;
-}
+/** CGM samples of a glucose query, each with its UTC offset so days fold in the patient's local time. */
+export { glucoseSamples as cgmSamples } from "../../client/metrics/samples.js";

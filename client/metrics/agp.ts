@@ -1,18 +1,15 @@
-// Ambulatory Glucose Profile percentile curves, computed the way iglu does for its AGP
-// (`CGMS2DayByDay` + R type-7 quantiles per grid point, no loess smoothing).
-import { wallClockMs } from "../import/timezone.js";
-import type { GlucoseSample } from "./consensus.js";
-import { median, quantileSorted, roundHalfEven } from "./quantile.js";
+// Ambulatory Glucose Profile percentile curves, computed the way iglu's `plot_agp` does: readings on
+// the day-by-day grid (`CGMS2DayByDay`), R type-7 quantiles per time of day across the patient's
+// local days, optionally smoothed by a local quadratic regression (loess, span 0.3).
+import { dayGrid, gridColumn, type DayGrid, type GridOptions } from "./dayGrid.js";
+import { loess } from "./loess.js";
+import { toLocal, type GlucoseSample, type PatientClock } from "./localTime.js";
+import { present, quantileSorted } from "./stats.js";
 
-const MINUTE = 60_000;
-const DAY = 86_400_000;
-
-export interface AgpOptions {
-  /** IANA zone whose clock defines "time of day". */
-  timeZone: string;
+export interface AgpOptions extends PatientClock {
   /** Grid step in minutes; by default the median spacing rounded (iglu's `dt0`). */
   gridMinutes?: number;
-  /** Grid points inside a gap longer than this stay empty instead of being interpolated (iglu `inter_gap`). */
+  /** Grid points inside a gap longer than this stay empty instead of being interpolated (iglu `inter_gap`, 45). */
   maxGapMinutes?: number;
 }
 
@@ -28,52 +25,41 @@ export interface AgpPoint {
   p95: number;
 }
 
-/**
- * Readings are linearly interpolated onto a grid every `gridMinutes` from local midnight of the first
- * day (first point at 00:00 + step, as iglu), skipping points inside gaps over `maxGapMinutes` (45).
- * All days are folded onto one 24 h axis and each grid time gets 5/25/50/75/95 % type-7 quantiles.
- * Interpolation runs on the local wall clock, so a DST change doubles or skips one hour of grid.
- */
+const PERCENTILES = ["p5", "p25", "p50", "p75", "p95"] as const;
+const PROBS = [0.05, 0.25, 0.5, 0.75, 0.95];
+
+/** Unsmoothed AGP of the samples folded by the patient's local time of day. */
 export function agpProfile(samples: readonly GlucoseSample[], options: AgpOptions): AgpPoint[] {
-  const points = samples.map((s) => ({ t: wallClockMs(s.time, options.timeZone), g: s.mgdl })).sort((a, b) => a.t - b.t);
-  if (points.length === 0) return [];
-  const diffs: number[] = [];
-  for (let i = 1; i < points.length; i++) diffs.push(((points[i] as { t: number }).t - (points[i - 1] as { t: number }).t) / MINUTE);
-  const step = (options.gridMinutes ?? (diffs.length > 0 ? roundHalfEven(median(diffs)) : 5)) * MINUTE;
-  const maxGap = (options.maxGapMinutes ?? 45) * MINUTE;
-  const first = (points[0] as { t: number }).t;
-  const last = (points[points.length - 1] as { t: number }).t;
+  const grid = dayGrid(toLocal(samples, options), gridOptions(options));
+  return grid ? agpFromGrid(grid) : [];
+}
 
-  const byMinute = new Map<number, number[]>();
-  let j = 0;
-  for (let x = Math.floor(first / DAY) * DAY + step; x <= last; x += step) {
-    if (x < first) continue;
-    while (j + 1 < points.length && (points[j + 1] as { t: number }).t < x) j++;
-    const a = points[j] as { t: number; g: number };
-    const b = points[Math.min(j + 1, points.length - 1)] as { t: number; g: number };
-    let value: number;
-    if (a.t === x) value = a.g;
-    else if (b.t === x) value = b.g;
-    else if (b.t - a.t > maxGap || b.t === a.t) continue;
-    else value = a.g + ((b.g - a.g) * (x - a.t)) / (b.t - a.t);
-    const minute = Math.round((x % DAY) / MINUTE);
-    const bucket = byMinute.get(minute);
-    if (bucket) bucket.push(value);
-    else byMinute.set(minute, [value]);
+export function gridOptions(options: AgpOptions): GridOptions {
+  return { ...(options.gridMinutes === undefined ? {} : { dt0: options.gridMinutes }), interGap: options.maxGapMinutes ?? 45 };
+}
+
+/** Type-7 quantiles per grid column; times of day without any value are left out. */
+export function agpFromGrid(grid: DayGrid): AgpPoint[] {
+  const points: AgpPoint[] = [];
+  for (let k = 0; k < grid.perDay; k++) {
+    const values = present(gridColumn(grid, k)).sort((a, b) => a - b);
+    if (values.length === 0) continue;
+    const [p5, p25, p50, p75, p95] = PROBS.map((p) => quantileSorted(values, p)) as [number, number, number, number, number];
+    points.push({ minuteOfDay: ((k + 1) * grid.dt0) % 1440, days: values.length, p5, p25, p50, p75, p95 });
   }
+  return points.sort((a, b) => a.minuteOfDay - b.minuteOfDay);
+}
 
-  return [...byMinute.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([minuteOfDay, values]) => {
-      const sorted = values.sort((a, b) => a - b);
-      return {
-        minuteOfDay,
-        days: sorted.length,
-        p5: quantileSorted(sorted, 0.05),
-        p25: quantileSorted(sorted, 0.25),
-        p50: quantileSorted(sorted, 0.5),
-        p75: quantileSorted(sorted, 0.75),
-        p95: quantileSorted(sorted, 0.95),
-      };
-    });
+/**
+ * The curves smoothed as iglu's `plot_agp(smooth = TRUE)`: each percentile is fitted by loess
+ * (degree 2, tricube weights, `span` of the points) against the time of day 00:00 + dt0 .. 24:00.
+ */
+export function smoothAgp(points: readonly AgpPoint[], span = 0.3): AgpPoint[] {
+  // iglu's x axis runs dt0..1440 minutes, with 24:00 last rather than folded onto 00:00.
+  const ordered = [...points].sort((a, b) => (a.minuteOfDay || 1440) - (b.minuteOfDay || 1440));
+  const x = ordered.map((p) => p.minuteOfDay || 1440);
+  const fitted = PERCENTILES.map((key) => loess(x, ordered.map((p) => p[key]), span));
+  return ordered
+    .map((p, i) => ({ ...p, p5: fitted[0]?.[i] ?? Number.NaN, p25: fitted[1]?.[i] ?? Number.NaN, p50: fitted[2]?.[i] ?? Number.NaN, p75: fitted[3]?.[i] ?? Number.NaN, p95: fitted[4]?.[i] ?? Number.NaN }))
+    .sort((a, b) => a.minuteOfDay - b.minuteOfDay);
 }

@@ -1,5 +1,5 @@
 // % time CGM active and days of data, with iglu's gap rule (iglu `active_percent`, 4.3.0).
-import { median, roundHalfEven } from "./quantile.js";
+import { median, roundHalfEven } from "./stats.js";
 
 const MINUTE = 60_000;
 

@@ -2,14 +2,10 @@
 // Conventions are pinned here and in docs/metrics.md; `IGLU_OPTIONS` reproduces iglu 4.3.0.
 import { cgmActive } from "./cgmActive.js";
 import { glycemiaRiskIndex, type Gri } from "./gri.js";
-import { quantileSorted } from "./quantile.js";
+import type { GlucoseSample } from "./localTime.js";
+import { quantileSorted } from "./stats.js";
 
-export interface GlucoseSample {
-  /** UTC ms. */
-  time: number;
-  /** mg/dL; "Low"/"High" readings carry the device limit (e.g. 40/400) and so land in <54 / >250. */
-  mgdl: number;
-}
+export type { GlucoseSample } from "./localTime.js";
 
 export interface MetricsOptions {
   /**

@@ -29,3 +29,20 @@ export function glycemiaRiskIndex(p: GriInput): Gri {
     hyperComponent: vHigh + 0.5 * high,
   };
 }
+
+/** GRI of readings (count-based bands, as iglu `gri`). */
+export function griOfReadings(mgdl: readonly number[]): Gri {
+  const pct = (test: (g: number) => boolean) => (mgdl.filter(test).length / mgdl.length) * 100;
+  return glycemiaRiskIndex({ below54: pct((g) => g < 54), below70: pct((g) => g < 70), above180: pct((g) => g > 180), above250: pct((g) => g > 250) });
+}
+
+/** GRI zones A (lowest risk) to E, by quintile of the 0-100 scale (Klonoff 2023, Figure 3). */
+export type GriZone = "A" | "B" | "C" | "D" | "E";
+
+export function griZone(gri: number): GriZone {
+  if (gri <= 20) return "A";
+  if (gri <= 40) return "B";
+  if (gri <= 60) return "C";
+  if (gri <= 80) return "D";
+  return "E";
+}
