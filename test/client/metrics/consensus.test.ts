@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { analyzeGlucose } from "../../../client/metrics/analysis.js";
 import { consensusMetrics, DEFAULT_OPTIONS, IGLU_OPTIONS, type GlucoseSample } from "../../../client/metrics/consensus.js";
 import { sharedFixture } from "../../helpers/sharedFixtures.js";
 import { parseIgluExpected } from "./igluExpected.js";
@@ -45,6 +46,10 @@ describe.skipIf(!clarity.exists || !expectedCsv.exists)("consensus metrics vs ig
     close(m.percentiles.p95, e["95"]);
     close(m.percentiles.p100, e["100"]);
     close(m.gri.gri, e.GRI);
+    const full = analyzeGlucose(samples, { timeZone: "UTC" });
+    close(full?.variability.mage ?? Number.NaN, e.MAGE);
+    close(full?.variability.modd ?? Number.NaN, e.MODD);
+    close(full?.risk.eA1c ?? Number.NaN, e.eA1C);
   });
 });
 
