@@ -249,12 +249,17 @@ function bolusDrafts(key: string, group: { parts: BolusPart[]; wizard?: Cells },
   const number = key.split("@")[0] as string;
   const first = [...group.parts.map((p) => p.c), ...(group.wizard ? [group.wizard] : [])].sort((a, b) => a.wall - b.wall)[0];
   if (!first) return out;
-  const start = group.parts.map((p) => p.c).sort((a, b) => a.wall - b.wall)[0];
+  // A bolus is dated by its delivery: the first row carrying delivered units (the immediate part of a
+  // dual bolus before its square part), not the programming row ("Volume Selected" only), which the
+  // 780G writes 1-8 minutes earlier. Without a delivery row the programming row stands.
+  const byTime = group.parts.slice().sort((a, b) => a.c.wall - b.c.wall);
+  const delivered = byTime.filter((p) => p.c.get("Bolus Volume Delivered (U)") !== undefined);
+  const delivery = (delivered.find((p) => !p.square) ?? delivered[0] ?? byTime[0])?.c;
   const idStamp = formatWallClock(first.wall);
   const bolusId = `${deviceId}:bolus:${number ? `${number}:` : ""}${idStamp}`;
   const wizardId = `${deviceId}:wizard:${number ? `${number}:` : ""}${idStamp}`;
 
-  if (start) {
+  if (delivery) {
     const sum = (square: boolean, col: string) => {
       let total: number | undefined;
       for (const p of group.parts) if (p.square === square) {
@@ -287,9 +292,9 @@ function bolusDrafts(key: string, group: { parts: BolusPart[]; wizard?: Cells },
       if (squareSel !== undefined && squareSel !== extended) body.expectedExtended = squareSel;
       if (duration !== undefined) body.durationMs = duration;
     }
-    const d = draft(start.line, start.wall, bolusId, "bolus", body);
-    d.segment = segments.get(start) ?? 0;
-    d.lines = [start.line, ...group.parts.map((p) => p.c.line).filter((l) => l !== start.line)];
+    const d = draft(delivery.line, delivery.wall, bolusId, "bolus", body);
+    d.segment = segments.get(delivery) ?? 0;
+    d.lines = [delivery.line, ...group.parts.map((p) => p.c.line).filter((l) => l !== delivery.line)];
     out.push(d);
   }
 
@@ -307,7 +312,7 @@ function bolusDrafts(key: string, group: { parts: BolusPart[]; wizard?: Cells },
       ...(n("BWZ Active Insulin (U)") !== undefined ? { insulinOnBoard: n("BWZ Active Insulin (U)") } : {}),
       bgTarget: { low: w.glucose("BWZ Target Low BG"), high: w.glucose("BWZ Target High BG") },
       recommended: { carb: n("BWZ Food Estimate (U)"), correction: n("BWZ Correction Estimate (U)"), net: n("BWZ Estimate (U)") },
-      ...(start && w.get("BWZ Status") !== "Not Delivered" ? { bolusId } : {}),
+      ...(delivery && w.get("BWZ Status") !== "Not Delivered" ? { bolusId } : {}),
     };
     const d = draft(w.line, w.wall, wizardId, "wizard", body);
     d.segment = segments.get(w) ?? 0;

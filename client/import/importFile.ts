@@ -7,6 +7,7 @@ import { MalformedInput } from "../../shared/errors.js";
 import { hourOf, SCOPE_OF, type Scope, type StewardRecord } from "../../shared/records.js";
 import { importCareLink } from "./carelink.js";
 import { importClarity } from "./clarity.js";
+import { mergeAcrossSources, type MergedReadings } from "./crossSource.js";
 import { DETECT_BYTES, detectFormat, type ImportFormat } from "./detect.js";
 import { importNightscout } from "./nightscout.js";
 import type { ImportEvent, ImportInput, ImportOptions, SkippedRow } from "./types.js";
@@ -50,26 +51,37 @@ export interface ImportSummary {
   readonly recordsRead: number;
   /** Records that were new or differed from the stored ones. */
   readonly recordsWritten: number;
-  /** Records already stored exactly so (a re-import), or repeated within the file. */
+  /** Records already stored exactly so (a re-import), repeated within the file, or merged into another source's. */
   readonly duplicates: number;
   /** Every row that produced no record, by line (JSON: array position), with the reason. */
   readonly skipped: readonly SkippedRow[];
+  /** Readings this file shared with another source already stored, kept once (see crossSource.ts). */
+  readonly merged: readonly MergedReadings[];
+  /**
+   * The zone device times were read in. `assumed`: the format carries no offsets (CareLink, Clarity),
+   * so every record was placed in it; otherwise only entries without an offset were.
+   */
+  readonly timeZone: { readonly zone: string; readonly assumed: boolean };
 }
 
 export interface Importer {
   read(input: ImportInput, options: ImportOptions): AsyncGenerator<ImportEvent>;
   /** Records come only after the whole file is read (CareLink places UTC from the newest row back). */
   readonly recordsAtEnd: boolean;
+  /** The format gives device wall-clock times only, so the chosen zone places every record. */
+  readonly wallClockOnly: boolean;
 }
 export const IMPORTERS: Record<ImportFormat, Importer> = {
-  "carelink-legacy": { read: importCareLink, recordsAtEnd: true },
-  "carelink-current": { read: importCareLink, recordsAtEnd: true },
-  clarity: { read: importClarity, recordsAtEnd: false },
-  nightscout: { read: importNightscout, recordsAtEnd: false },
+  "carelink-legacy": { read: importCareLink, recordsAtEnd: true, wallClockOnly: true },
+  "carelink-current": { read: importCareLink, recordsAtEnd: true, wallClockOnly: true },
+  clarity: { read: importClarity, recordsAtEnd: false, wallClockOnly: true },
+  nightscout: { read: importNightscout, recordsAtEnd: false, wallClockOnly: false },
 };
 /** For an importer with records at the end, reading is this share of the progress bar, writing the rest. */
 const READ_SHARE = 0.3;
 const TEXT_CHUNK = 16 * 1024;
+/** Zones differ by whole quarter hours: a smaller move of a record is not a change of zone. */
+const ZONE_STEP = 15 * 60_000;
 /** UTC-12 to UTC+14: how far another time zone can move a device-clock reading. */
 const MAX_ZONE_SHIFT = 26 * 3_600_000;
 
@@ -96,12 +108,18 @@ export async function importFile(records: RecordStore, file: ImportFile, options
     fraction = done ? 1 : Math.min(Math.max(fraction, now), 0.99);
     options.onProgress?.({ rowsRead, ...(done ? { rowsTotal: rowsRead } : {}), recordsWritten, fraction });
   };
+  const merged = new Map<string, MergedReadings>();
   const flush = async () => {
     if (batch.length === 0) return;
     const fresh = await notYetStored(records, batch, file.name);
     batch = [];
-    if (fresh.length > 0) await records.put(fresh);
-    recordsWritten += fresh.length;
+    const { write, merged: now } = await mergeAcrossSources(records, fresh);
+    for (const m of now) {
+      const key = `${m.type}:${m.kept}:${m.dropped}`;
+      merged.set(key, { ...m, readings: (merged.get(key)?.readings ?? 0) + m.readings });
+    }
+    if (write.length > 0) await records.put(write);
+    recordsWritten += write.length;
     report();
     await nextTask();
     signal?.throwIfAborted();
@@ -125,14 +143,24 @@ export async function importFile(records: RecordStore, file: ImportFile, options
   }
   await flush();
   report(true);
-  return { format, rowsRead, recordsRead, recordsWritten, duplicates: recordsRead - recordsWritten, skipped: skipped.sort((a, b) => a.line - b.line) };
+  return {
+    format,
+    rowsRead,
+    recordsRead,
+    recordsWritten,
+    duplicates: recordsRead - recordsWritten,
+    skipped: skipped.sort((a, b) => a.line - b.line),
+    merged: [...merged.values()],
+    timeZone: { zone: options.timeZone, assumed: importer.wallClockOnly },
+  };
 }
 
 /**
  * The batch minus what the store already holds exactly so, and minus earlier copies of an id
  * repeated in the batch (the last copy wins, as an upsert would make it). A record stored before at
  * another hour (the file imported under another time zone) is refused: writing it would leave the
- * record twice, once in each hour's shard.
+ * record twice, once in each hour's shard. A move under 15 minutes is no zone change but a better
+ * placement: the stored copy is deleted and the new one written.
  */
 async function notYetStored(store: RecordStore, batch: readonly StewardRecord[], fileName: string): Promise<StewardRecord[]> {
   const latest = new Map<string, StewardRecord>();
@@ -146,7 +174,11 @@ async function notYetStored(store: RecordStore, batch: readonly StewardRecord[],
     const existing = new Map(stored.map((r) => [r.id, r]));
     for (const r of group) {
       const before = existing.get(r.id);
-      if (before && hourOf(before) !== hourOf(r)) {
+      if (before && hourOf(before) !== hourOf(r) && Math.abs(before.time - r.time) < ZONE_STEP) {
+        // Placed a few minutes apart by an earlier importer (e.g. a bolus once dated by its
+        // programming row): the old copy goes, so the record is stored once.
+        await store.delete(before);
+      } else if (before && hourOf(before) !== hourOf(r)) {
         throw new MalformedInput(
           `${fileName} was imported before with another time zone (${before.deviceTime ?? "a reading"} was placed at ${new Date(before.time).toISOString()}, now at ${new Date(r.time).toISOString()}); import it with the zone chosen then`,
         );

@@ -22,6 +22,8 @@ function describe(summary: ImportSummary, name: string): string {
   if (summary.duplicates > 0) parts.push(`${summary.duplicates} were already here`);
   const skipped = summary.skipped.filter((s) => s.reason !== "header").length;
   if (skipped > 0) parts.push(`${skipped} rows skipped`);
+  for (const m of summary.merged) parts.push(`${m.readings} ${m.type === "cgm" ? "sensor" : "finger-stick"} readings were also in your ${m.dropped} data and are kept once, from ${m.kept}`);
+  if (summary.timeZone.assumed) parts.push(`the file has no time zone, so its times were read as ${summary.timeZone.zone}`);
   return `${parts.join("; ")}.`;
 }
 

@@ -35,7 +35,10 @@ describe.skipIf(!synthetic.exists)("synthetic MiniMed 780G exports", () => {
       expect.objectContaining({ subType: "normal", normal: 2.4, bolusNumber: "154" }),
       expect.objectContaining({ subType: "automated", normal: 0.6, bolusNumber: "160" }),
     ]);
-    expect(boluses[0]?.deviceTime).toBe("2026-07-04T12:24:37");
+    // Dated by the rows that carry the delivered units, not by the programming rows (12:24:37, 15:40:00).
+    expect(boluses[0]?.deviceTime).toBe("2026-07-04T12:32:56");
+    expect(boluses[0]?.time).toBe(Date.parse("2026-07-04T10:32:56Z"));
+    expect(boluses[1]?.deviceTime).toBe("2026-07-04T15:41:10");
     const [wizard] = of(records, "wizard");
     expect(wizard?.body).toMatchObject({ carbInput: 15, insulinCarbRatio: 6.6, recommended: { net: 2.4 }, bolusId: boluses[0]?.id });
     expect(boluses[0]?.body.wizardId).toBe(wizard?.id);
@@ -95,6 +98,24 @@ describe("clock change and name-mapped columns (own fixture)", () => {
     expect(boluses).toHaveLength(1);
     expect(boluses[0]?.deviceTime).toBe("2026-03-10T09:10:00");
     expect(boluses[0]?.body).toEqual({ subType: "dual/square", bolusNumber: "77", normal: 2, extended: 1, expectedExtended: 1.5, durationMs: 3_600_000 });
+  });
+
+  it("dates a bolus by its delivery row, not by the row that programmed it", async () => {
+    const csv = [
+      "-------,MiniMed 780G MMT-1886,Pump,NG0000000X,-------",
+      "Index,Date,Time,Bolus Type,Bolus Volume Selected (U),Bolus Volume Delivered (U),Bolus Number,BWZ Estimate (U),BWZ Carb Input (grams),BWZ Status,Bolus Source",
+      "0.00000,2026/07/04,12:32:56,Normal,2.4,2.4,154,,,,CLOSED_LOOP_BG_CORRECTION_AND_FOOD_BOLUS",
+      "1.00000,2026/07/04,12:24:37,,,,154,2.4,15,Delivered,",
+      "2.00000,2026/07/04,12:24:37,Normal,2.4,,154,,,,CLOSED_LOOP_BG_CORRECTION_AND_FOOD_BOLUS",
+    ].join("\n");
+    const { records } = await importCareLinkFile(csv, { timeZone: "UTC" });
+    const [bolus] = of(records, "bolus");
+    const [wizard] = of(records, "wizard");
+    expect(bolus?.deviceTime).toBe("2026-07-04T12:32:56");
+    expect(bolus?.time).toBe(Date.parse("2026-07-04T12:32:56Z"));
+    expect(bolus?.body).toMatchObject({ normal: 2.4, bolusNumber: "154", wizardId: wizard?.id });
+    // The bolus calculator stays at the moment it was used.
+    expect(wizard?.deviceTime).toBe("2026-07-04T12:24:37");
   });
 
   it("yields ids that do not depend on the chosen time zone", async () => {

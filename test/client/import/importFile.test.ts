@@ -7,6 +7,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { newKeyRing, type KeyRing } from "../../../client/keyRing.js";
 import { ownKeySource } from "../../../client/keySource.js";
 import type { ImportFormat } from "../../../client/import/detect.js";
+import { analyzeGlucose } from "../../../client/metrics/analysis.js";
+import { glucoseSamples } from "../../../client/metrics/samples.js";
 import { importFile, IMPORTERS, type ImportFile, type ImportFileProgress } from "../../../client/import/importFile.js";
 import type { ImportEvent } from "../../../client/import/types.js";
 import { StewardDatabase } from "../../../client/store/database.js";
@@ -242,5 +244,61 @@ describe("format detection", () => {
     const summary = await importFile(records, fileOf(own("nightscout_entries.json")), { timeZone: "UTC", source: "clarity" });
     expect(summary).toMatchObject({ format: "clarity", recordsWritten: 0 });
     expect(summary.skipped.length).toBeGreaterThan(0);
+  });
+});
+
+describe("one reading per moment across sources", () => {
+  // One day of a Dexcom sensor every 5 minutes, as Clarity exports it (device wall clock in Berlin)
+  // and as Nightscout holds it (UTC ms, seconds apart from Clarity's times, a stretch missing).
+  const start = Date.UTC(2026, 4, 10, 22, 0, 0); // midnight in Berlin (UTC+2 in May)
+  const readings = Array.from({ length: 288 }, (_, i) => ({ time: start + i * 300_000, mgdl: Math.round(130 + 60 * Math.sin(i / 20)) }));
+  const wall = (t: number) => new Date(t + 2 * 3_600_000).toISOString().slice(0, 19);
+  const clarityCsv = [
+    "Index,Timestamp (YYYY-MM-DDThh:mm:ss),Event Type,Event Subtype,Patient Info,Device Info,Source Device ID,Glucose Value (mg/dL),Insulin Value (u),Carb Value (grams),Duration (hh:mm:ss),Glucose Rate of Change (mg/dL/min),Transmitter Time (Long Integer),Transmitter ID",
+    ...readings.map((r, i) => `${i + 1},${wall(r.time)},EGV,,,,iPhone G6,${r.mgdl},,,,,,`),
+  ].join("\n");
+  const nightscout = (list: typeof readings) => JSON.stringify(list.map((r, i) => ({ _id: `ns${i}`, type: "sgv", sgv: r.mgdl, date: r.time + 7_000, device: "share2" })));
+  const cgm = async (records: RecordStore) => (await records.query({ scope: "glucose", from: 0, to: 2 ** 21 * 3_600_000 - 1 })).filter((r) => r.type === "cgm");
+  const metricsOf = async (records: RecordStore) => analyzeGlucose(glucoseSamples(await cgm(records)), { timeZone: "Europe/Berlin" });
+
+  it("keeps one reading per moment, from the more complete source, and the metrics do not change", async () => {
+    const alone = newStore();
+    await importFile(alone.records, textFile("clarity.csv", clarityCsv), { timeZone: "Europe/Berlin" });
+    const both = newStore();
+    const first = await importFile(both.records, textFile("clarity.csv", clarityCsv), { timeZone: "Europe/Berlin" });
+    expect(first.timeZone).toEqual({ zone: "Europe/Berlin", assumed: true });
+    // Nightscout lacks two hours: Clarity is the more complete source, so its records stay.
+    const gappy = readings.filter((_, i) => i < 100 || i >= 124);
+    const second = await importFile(both.records, textFile("entries.json", nightscout(gappy)), { timeZone: "Europe/Berlin" });
+    expect(second.merged).toEqual([{ type: "cgm", kept: "clarity", dropped: "nightscout", readings: gappy.length }]);
+    expect(second.recordsWritten).toBe(0);
+    expect(second.timeZone).toEqual({ zone: "Europe/Berlin", assumed: false });
+    const stored = await cgm(both.records);
+    expect(stored).toHaveLength(288);
+    expect(new Set(stored.map((r) => r.source))).toEqual(new Set(["clarity"]));
+    expect(await metricsOf(both.records)).toEqual(await metricsOf(alone.records));
+  });
+
+  it("replaces the stored copies when the new file is the more complete source", async () => {
+    const { records } = newStore();
+    const partial = readings.slice(0, 150);
+    await importFile(records, textFile("entries.json", nightscout(partial.filter((_, i) => i % 10 !== 0))), { timeZone: "Europe/Berlin" });
+    const summary = await importFile(records, textFile("clarity.csv", clarityCsv), { timeZone: "Europe/Berlin" });
+    expect(summary.merged).toEqual([{ type: "cgm", kept: "clarity", dropped: "nightscout", readings: 135 }]);
+    const stored = await cgm(records);
+    expect(stored).toHaveLength(288);
+    expect(stored.every((r) => r.source === "clarity")).toBe(true);
+    // Every moment once: no two readings closer than half the 5-minute interval.
+    const times = stored.map((r) => r.time).sort((a, b) => a - b);
+    expect(times.slice(1).every((t, i) => t - (times[i] as number) >= 150_000)).toBe(true);
+  });
+
+  it("keeps readings of two sources that are an interval apart (neighbours, not copies)", async () => {
+    const { records } = newStore();
+    await importFile(records, textFile("clarity.csv", clarityCsv), { timeZone: "Europe/Berlin" });
+    const between = readings.slice(0, 10).map((r) => ({ ...r, time: r.time + 150_000 - 7_000 }));
+    const summary = await importFile(records, textFile("entries.json", nightscout(between)), { timeZone: "Europe/Berlin" });
+    expect(summary.merged).toEqual([]);
+    expect(await cgm(records)).toHaveLength(298);
   });
 });
