@@ -27,7 +27,10 @@ export interface FhirExportInput {
 }
 
 export interface FhirExportOptions {
-  /** IANA zone whose calendar dates name the reporting period (the IG wants YYYY-MM-DD). */
+  /**
+   * The patient's IANA zone: the reporting period's dates (the IG wants YYYY-MM-DD) are the patient's
+   * local dates, read from the first and last reading's stored offset, else from this zone.
+   */
   readonly timeZone: string;
   /** Also export every CGM reading as a sensor-reading Observation (default false: summary only). */
   readonly readings?: boolean;
@@ -54,7 +57,7 @@ export function toFhirBundle(input: FhirExportInput, options: FhirExportOptions)
   const patient = patientResource(input.records.filter((r): r is RecordOf<"profile"> => r.type === "profile"));
   entries.push(patient);
   const subject = ref(patient);
-  const cgm = input.records.filter((r): r is RecordOf<"cgm"> => r.type === "cgm");
+  const cgm = input.records.filter((r): r is RecordOf<"cgm"> => r.type === "cgm").sort((a, b) => a.time - b.time);
 
   const devices = new Map<string, FhirResource>();
   for (const r of cgm) if (r.deviceId && !devices.has(r.deviceId)) devices.set(r.deviceId, deviceResource(r.deviceId));
@@ -65,7 +68,7 @@ export function toFhirBundle(input: FhirExportInput, options: FhirExportOptions)
     options.metrics ?? DEFAULT_OPTIONS,
   );
   if (metrics) {
-    const period = { start: localDate(from, options.timeZone), end: localDate(to, options.timeZone) };
+    const period = { start: localDate(from, cgm[0]?.timezoneOffset, options.timeZone), end: localDate(to, cgm.at(-1)?.timezoneOffset, options.timeZone) };
     const members = summaryMembers(metrics).map(({ kind, content }) => ({ ...observation(kind, subject), effectivePeriod: period, ...content }));
     entries.push({ ...observation("summary", subject), effectivePeriod: period, hasMember: members.map(ref) }, ...members);
   }
@@ -157,6 +160,6 @@ function ref(resource: FhirResource): Reference {
   return { reference: `urn:uuid:${resource.id}` };
 }
 
-function localDate(utcMs: number, timeZone: string): string {
-  return new Date(wallClockMs(utcMs, timeZone)).toISOString().slice(0, 10);
+function localDate(utcMs: number, offsetMinutes: number | undefined, timeZone: string): string {
+  return new Date(offsetMinutes === undefined ? wallClockMs(utcMs, timeZone) : utcMs + offsetMinutes * 60_000).toISOString().slice(0, 10);
 }

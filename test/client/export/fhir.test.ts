@@ -151,6 +151,15 @@ describe("FHIR export limits", () => {
     ]);
   });
 
+  it("names the reporting period by the patient's local dates, not the exporting clinician's", () => {
+    // A patient in Sydney (UTC+11 in March): 20:00 UTC on 1 March is already 2 March there.
+    const evening = Date.parse("2026-03-01T20:00:00Z");
+    const records = [0, 1, 2].map((i) => parseRecord({ id: `s${i}`, type: "cgm", time: evening + i * 300_000, timezoneOffset: 660, body: { mgdl: 120 } }));
+    const bundle = toFhirBundle({ records, range: { from: evening, to: evening + 3_600_000 } }, { timeZone: "America/Los_Angeles" });
+    const summary = observations(bundle).find((o) => o.hasMember);
+    expect(summary?.effectivePeriod).toEqual({ start: "2026-03-02", end: "2026-03-02" });
+  });
+
   it("gives a transaction bundle POST requests, and a range without CGM data only the patient", () => {
     const transaction = toFhirBundle({ records: [reading("a", at, { mgdl: 120 })], range: { from: at, to: at } }, { timeZone: "UTC", bundleType: "transaction" });
     expect(transaction.entry.every((e) => e.request?.method === "POST" && e.request.url === e.resource.resourceType)).toBe(true);
