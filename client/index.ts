@@ -8,7 +8,7 @@ export type { Contact } from "./contacts.js";
 export type { GrantInfo, GrantStatus } from "./grantInfo.js";
 export type { RecordQuery } from "./store/recordStore.js";
 export type { SyncStatus } from "./sync/syncEngine.js";
-export { SCOPES, SCOPE_LABELS, type Scope, type StewardRecord } from "../shared/records.js";
+export { parseRecord, SCOPES, SCOPE_LABELS, type Scope, type StewardRecord } from "../shared/records.js";
 export * from "../shared/errors.js";
 export { importFile, type ImportSummary } from "./import/importFile.js";
 export { analyzeGlucose, type AnalysisOptions, type GlucoseAnalysis, type Risk, type Variability } from "./metrics/analysis.js";
@@ -24,6 +24,8 @@ export { assessTargets, TARGETS, type Band, type Goal, type GoalResult, type Pop
 export type { SdMeasures } from "./metrics/variability.js";
 export { recordsInGrant } from "./export/grantRange.js";
 export { toFhirBundle } from "./export/fhir.js";
-export { toNightscoutEntries } from "./export/nightscoutEntries.js";
+export { DIRECTION_OF as NIGHTSCOUT_DIRECTION_OF, toNightscoutEntries } from "./export/nightscoutEntries.js";
 export { buildReport } from "./export/report.js";
 export { openReport, sealReport } from "./export/reportFile.js";
+export { nightscoutItemRecords, type NightscoutSkip } from "./import/nightscout.js";
+export { backoffDelay } from "./sync/syncEngine.js";

@@ -18,7 +18,8 @@ export interface NightscoutEntry {
   identifier: string;
 }
 
-const DIRECTION_OF = Object.fromEntries(Object.entries(NIGHTSCOUT_DIRECTIONS).map(([ns, trend]) => [trend, ns])) as Record<string, string>;
+/** Our trend → Nightscout `direction` (the last name listed for a trend wins: DoubleUp, not TripleUp). */
+export const DIRECTION_OF = Object.fromEntries(Object.entries(NIGHTSCOUT_DIRECTIONS).map(([ns, trend]) => [trend, ns])) as Record<string, string>;
 
 function dateString(time: number, offsetMin: number | undefined): string {
   if (offsetMin === undefined) return new Date(time).toISOString();

@@ -6,7 +6,7 @@
 // is needed; `ImportOptions.timeZone` is used only for ISO strings without an offset and for `timezoneOffset`
 // when the item carries neither `utcOffset` nor an offset in its ISO string.
 import { MalformedInput } from "../../shared/errors.js";
-import { MGDL_PER_MMOLL, parseRecord, TRENDS } from "../../shared/records.js";
+import { MGDL_PER_MMOLL, parseRecord, TRENDS, type StewardRecord } from "../../shared/records.js";
 import { textChunks } from "./textChunks.js";
 import { formatWallClock, offsetMinutesAt, wallClockToUtc } from "./timezone.js";
 import { collectImport, type ImportEvent, type ImportInput, type ImportOptions, type ImportProgress, type ImportResult } from "./types.js";
@@ -14,8 +14,24 @@ import { collectImport, type ImportEvent, type ImportInput, type ImportOptions, 
 type Trend = (typeof TRENDS)[number];
 type Item = Record<string, unknown>;
 
-/** Nightscout `direction` → our trend. "NONE" and unknown strings give no trend. */
+/**
+ * Why an item gave no record. `invalid`: the item is malformed (no date, a value that is not a
+ * reading); otherwise it is a well-formed Nightscout document of a kind Steward does not keep.
+ */
+export interface NightscoutSkip {
+  readonly reason: string;
+  readonly invalid: boolean;
+}
+const unsupported = (reason: string): NightscoutSkip => ({ reason, invalid: false });
+const invalid = (reason: string): NightscoutSkip => ({ reason, invalid: true });
+
+/**
+ * Nightscout `direction` → our trend. "NONE" and unknown strings give no trend. Medtronic's triple
+ * arrows have no trend of their own and read as double (listed first, so exports write DoubleUp).
+ */
 export const NIGHTSCOUT_DIRECTIONS: Record<string, Trend> = {
+  TripleUp: "doubleUp",
+  TripleDown: "doubleDown",
   DoubleUp: "doubleUp",
   SingleUp: "singleUp",
   FortyFiveUp: "fortyFiveUp",
@@ -97,32 +113,35 @@ function treatmentGlucose(item: Item): number | undefined {
   return Math.round(/mmol/i.test(str(item.units) ?? "") ? g * MGDL_PER_MMOLL : g);
 }
 
-/** Records (as unvalidated objects) for one item, or the reason it gives none. */
-function convert(item: Item, timeZone: string): unknown[] | string {
+/**
+ * Records (as unvalidated objects) for one item, or why it gives none. `key` names the item in
+ * record ids (from its data time and device) in place of its own identifier or _id.
+ */
+function convert(item: Item, timeZone: string, key?: (time: number, device: string) => string): unknown[] | NightscoutSkip {
   const device = str(item.device) ?? str(item.enteredBy) ?? "nightscout";
   const sourceId = str(item.identifier) ?? str(item._id) ?? (typeof item._id === "object" && item._id !== null ? str((item._id as Item).$oid) : undefined);
   const eventType = str(item.eventType);
 
   if (eventType === undefined) {
     const type = str(item.type) ?? (item.sgv !== undefined ? "sgv" : item.mbg !== undefined ? "mbg" : undefined);
-    if (type === undefined) return "neither an entry (type) nor a treatment (eventType)";
-    if (type === "cal") return "calibration entry (sensor slope/intercept, not a reading)";
-    if (type !== "sgv" && type !== "mbg") return `unsupported entry type ${type}`;
+    if (type === undefined) return invalid("neither an entry (type) nor a treatment (eventType)");
+    if (type === "cal") return unsupported("calibration entry (sensor slope/intercept, not a reading)");
+    if (type !== "sgv" && type !== "mbg") return unsupported(`unsupported entry type ${type}`);
     const t = timing(item, ["date", "mills"], ["dateString", "sysTime"], timeZone);
-    if (!t) return "no readable date";
+    if (!t) return invalid("no readable date");
     const raw = num(type === "sgv" ? item.sgv : item.mbg);
-    if (raw === undefined) return `${type} entry without a value`;
+    if (raw === undefined) return invalid(`${type} entry without a value`);
     const mgdl = Math.round(raw);
-    const base = { ...t, deviceId: device, source: "nightscout" as const, id: `nightscout:${sourceId ?? `${type}:${t.time}`}` };
+    const base = { ...t, deviceId: device, source: "nightscout" as const, id: `nightscout:${key?.(t.time, device) ?? sourceId ?? `${type}:${t.time}`}` };
     if (type === "mbg") return [{ ...base, type: "bg", body: { mgdl, subType: "manual" } }];
-    if (mgdl < SGV_LOW) return `sensor error code ${mgdl} (no reading)`;
+    if (mgdl < SGV_LOW) return unsupported(`sensor error code ${mgdl} (no reading)`);
     const trend = NIGHTSCOUT_DIRECTIONS[str(item.direction) ?? ""];
     return [{ ...base, type: "cgm", body: { mgdl, ...(trend ? { trend } : {}), ...(mgdl === SGV_LOW ? { outOfRange: "low" } : {}) } }];
   }
 
   const t = timing(item, ["mills", "date", "timestamp"], ["created_at", "timestamp"], timeZone);
-  if (!t) return "no readable created_at";
-  const idBase = `nightscout:${sourceId ?? `${eventType}:${t.time}`}`;
+  if (!t) return invalid("no readable created_at");
+  const idBase = `nightscout:${key?.(t.time, device) ?? sourceId ?? `${eventType}:${t.time}`}`;
   const rec = (kind: string, type: string, body: object) => ({ ...t, deviceId: device, source: "nightscout", id: `${idBase}:${kind}`, type, body });
   const notes = str(item.notes);
   const out: unknown[] = [];
@@ -132,7 +151,7 @@ function convert(item: Item, timeZone: string): unknown[] | string {
   const withBg = (records: unknown[]) => [...records, ...(str(item.glucoseType) === "Sensor" && eventType !== "BG Check" ? [] : bg())];
 
   if (eventType === "BG Check") {
-    return glucose === undefined ? "BG Check without a glucose value" : bg();
+    return glucose === undefined ? unsupported("BG Check without a glucose value") : bg();
   }
   if (BOLUS_EVENTS.has(eventType)) {
     const insulin = num(item.insulin);
@@ -151,7 +170,7 @@ function convert(item: Item, timeZone: string): unknown[] | string {
       }
     }
     if (carbs !== undefined && carbs > 0) out.push(rec("food", "food", { carbsG: carbs, ...(notes ? { name: notes } : {}) }));
-    if (out.length === 0 && glucose === undefined) return `${eventType} without insulin or carbs`;
+    if (out.length === 0 && glucose === undefined) return unsupported(`${eventType} without insulin or carbs`);
     return withBg(out);
   }
   if (NOTE_EVENTS.has(eventType)) {
@@ -166,7 +185,7 @@ function convert(item: Item, timeZone: string): unknown[] | string {
     const absolute = num(item.absolute) ?? num(item.rate);
     const percent = num(item.percent);
     const minutes = num(item.duration);
-    if (absolute === undefined && percent === undefined) return `${eventType} without absolute rate or percent`;
+    if (absolute === undefined && percent === undefined) return unsupported(`${eventType} without absolute rate or percent`);
     return withBg([
       rec("basal", "basal", {
         deliveryType: "temp",
@@ -177,12 +196,28 @@ function convert(item: Item, timeZone: string): unknown[] | string {
       }),
     ]);
   }
-  if (eventType === "Temp Basal End") return "Temp Basal End (the temp basal's own duration is kept; an early end is not represented)";
+  if (eventType === "Temp Basal End") return unsupported("Temp Basal End (the temp basal's own duration is kept; an early end is not represented)");
   const dev = DEVICE_EVENTS[eventType];
   if (dev) {
     return withBg([rec("device", "deviceEvent", { subType: dev.subType, ...(dev.reason ? { reason: dev.reason } : {}), ...(notes ? { text: notes } : {}) })]);
   }
-  return `unsupported event type ${eventType}`;
+  return unsupported(`unsupported event type ${eventType}`);
+}
+
+/**
+ * One Nightscout entry or treatment as validated records, or why it gives none (a record that
+ * fails validation makes the item invalid). `key` as in convert: the bridge names uploads by
+ * what Nightscout de-duplicates on.
+ */
+export function nightscoutItemRecords(item: unknown, timeZone: string, key?: (time: number, device: string) => string): StewardRecord[] | NightscoutSkip {
+  if (typeof item !== "object" || item === null || Array.isArray(item)) return invalid("not a JSON object");
+  const result = convert(item as Item, timeZone, key);
+  if (!Array.isArray(result)) return result;
+  try {
+    return result.map((record) => parseRecord(record));
+  } catch (e) {
+    return invalid(`invalid record: ${(e as Error).message}`);
+  }
 }
 
 /** Streams records from a Nightscout entries and/or treatments JSON array. `line` is the 1-based array index. */
@@ -210,8 +245,8 @@ export async function* importNightscout(input: ImportInput, options: ImportOptio
       continue;
     }
     const result = convert(item as Item, options.timeZone);
-    if (typeof result === "string") {
-      yield { kind: "skipped", line, reason: result };
+    if (!Array.isArray(result)) {
+      yield { kind: "skipped", line, reason: result.reason };
       continue;
     }
     for (const record of result) {

@@ -117,7 +117,7 @@ describe("durable IndexedDB", () => {
     await third.rows.put({ id: "d", hour: 1, bytes: new Uint8Array() });
     reopened.close();
     const bytes = new Uint8Array(readFileSync(path));
-    bytes[bytes.length - 200] ^= 1; // inside the next-to-last record
+    bytes[bytes.length - 200]! ^= 1; // inside the next-to-last record
     writeFileSync(path, bytes);
     await expect(openDurableIndexedDB(path, key)).rejects.toBeInstanceOf(MalformedInput);
   });
