@@ -36,13 +36,15 @@ function itemRecords(collection: Collection, item: Record<string, unknown>, time
   const keyed = (time: number, device: string) => (key = `${collection}:${item.type ?? item.eventType ?? ""}:${device}:${time}`);
   if (collection === "devicestatus") {
     const result = deviceStatusRecord(item, now, (time, device) => `nightscout:${keyed(time, device)}`);
-    return { key, result: Array.isArray(result) ? result.map((r) => parseRecord(r)) : result };
+    const records = Array.isArray(result) ? result.map((r) => parseRecord(r)) : result;
+    return { key, result: records };
   }
   if (collection === "entries" && text(item.eventType)) return { key, result: { reason: "a treatment (eventType) sent to entries", invalid: true } };
   if (collection === "treatments" && !text(item.eventType)) return { key, result: { reason: "a treatment needs an eventType", invalid: true } };
   // Nightscout dates a treatment sent without one at its arrival.
   const dated = collection === "treatments" && !["created_at", "timestamp", "mills", "date"].some((k) => item[k] !== undefined) ? { ...item, created_at: new Date(now).toISOString() } : item;
-  return { key, result: nightscoutItemRecords(dated, timeZone, keyed) };
+  const result = nightscoutItemRecords(dated, timeZone, keyed);
+  return { key, result };
 }
 
 /**
@@ -62,7 +64,7 @@ export function mapUpload(collection: Collection, body: unknown, options: { time
       notKept.push({ index: i, reason: result.reason });
     } else records.push(...result);
     const { secret: _secret, token: _token, ...document } = item as Record<string, unknown>;
-    documents.push({ ...document, _id: documentId(key || `${collection}:${i}:${now}`) });
+    documents.push({ ...document, _id: documentId(key ? `nightscout:${key}` : `${collection}:${i}:${now}`) });
   });
   return { records, documents, notKept };
 }

@@ -1,0 +1,184 @@
+// The bridge end to end against the real worker: an uploader posts a reading to the patient's
+// bridge, a caregiver's follow bridge serves it on /api/v1/entries/current.json within 2 s, the
+// server's traffic holds no glucose value, a grant's bridge serves nothing outside the grant's
+// hours or categories (readings at each edge), and it stops serving when the grant ends.
+import "fake-indexeddb/auto";
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Patient, type StewardRecord } from "../../client/index.js";
+import { linkPatientBridge, setUpFollowBridge, startBridge, type StartedBridge } from "../../bridge/setup.js";
+import { leaks, yjsIntegerField } from "../app/browser.js";
+import { startWorker, type LocalWorker } from "../e2e/localWorker.js";
+import { capture } from "./capture.js";
+
+const HOUR = 3_600_000;
+const PASSPHRASE = "correct horse battery staple";
+let worker: LocalWorker;
+/** Every client here talks to the server through this, so the test sees all the server saw. */
+const wire = capture();
+const net = { fetch: wire.fetch, WebSocket: wire.WebSocket };
+const folders: string[] = [];
+const running: StartedBridge[] = [];
+let n = 0;
+const unique = () => `${Date.now().toString(36)}${n++}`;
+
+function folder(): string {
+  const dir = mkdtempSync(join(tmpdir(), "bridge-e2e-"));
+  folders.push(dir);
+  return join(dir, "bridge");
+}
+
+async function until<T>(check: () => Promise<T | undefined>, what: string, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A patient's phone, and a bridge linked to it after both showed the same six digits. */
+async function patientWithBridge(): Promise<{ phone: Patient; bridge: StartedBridge }> {
+  const { patient: phone } = await Patient.create({ server: worker.url, handle: `pat${unique()}`, database: `phone-${unique()}`, ...net });
+  const dir = folder();
+  let approval: ReturnType<Patient["approveLink"]> | undefined;
+  await linkPatientBridge({
+    ...net,
+    dir,
+    server: worker.url,
+    passphrase: PASSPHRASE,
+    onCode: (code) => {
+      approval = phone.approveLink(code);
+    },
+    confirm: async (digits) => {
+      const answer = await approval!;
+      expect(answer.sas).toBe(digits);
+      await answer.confirm();
+      return true;
+    },
+  });
+  const bridge = await startBridge({ ...net, dir, passphrase: PASSPHRASE, port: 0 });
+  running.push(bridge);
+  return { phone, bridge };
+}
+
+/** A caregiver's follow bridge that answered the patient's invite link; the patient's device issues the grant. */
+async function followBridge(phone: Patient, invite: Parameters<Patient["createInvite"]>[0]): Promise<{ bridge: StartedBridge; grantId: string }> {
+  const { url } = await phone.createInvite(invite);
+  const dir = folder();
+  await setUpFollowBridge({ ...net, dir, server: worker.url, passphrase: PASSPHRASE, handle: `carer${unique()}`, invite: url });
+  const [grant] = await phone.completeInvites();
+  const bridge = await startBridge({ ...net, dir, passphrase: PASSPHRASE, port: 0 });
+  running.push(bridge);
+  return { bridge, grantId: grant!.grantId };
+}
+
+const sha1 = (s: string) => createHash("sha1").update(s).digest("hex");
+
+async function get(bridge: StartedBridge, path: string): Promise<Response> {
+  return fetch(`${bridge.url}${path}${path.includes("?") ? "&" : "?"}token=${bridge.credentials.token}`);
+}
+
+beforeAll(async () => {
+  worker = await startWorker();
+}, 120_000);
+
+afterAll(async () => {
+  for (const b of running) await b.close().catch(() => undefined);
+  await worker?.stop();
+  for (const dir of folders) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("Nightscout bridge end to end", () => {
+  it("an uploaded reading reaches the caregiver's follow bridge within 2 s, and the server sees no glucose value", async () => {
+    const { phone, bridge: upload } = await patientWithBridge();
+    const now = Date.now();
+    const { bridge: follow, grantId } = await followBridge(phone, { scopes: ["glucose"], from: now - HOUR, to: now, expiresAt: now + 2 * HOUR, live: true });
+    // The follow bridge finds its share and goes live.
+    await until(async () => ((await get(follow, "/api/v1/entries/current.json")).status === 200 ? true : undefined), "the follow bridge to serve its share");
+
+    const reading = { type: "sgv", sgv: 187, date: Date.now(), dateString: new Date().toISOString(), direction: "FortyFiveUp", device: "xDrip-DexcomG6-relay", noise: 1 };
+    const posted = Date.now();
+    const response = await fetch(`${upload.url}/api/v1/entries`, { method: "POST", headers: { "api-secret": sha1(upload.credentials.secret), "content-type": "application/json" }, body: JSON.stringify([reading]) });
+    expect(response.status).toBe(200);
+    const [stored] = (await response.json()) as Record<string, unknown>[];
+    expect(stored).toMatchObject({ ...reading, _id: expect.stringMatching(/^[0-9a-f]{24}$/) });
+
+    const served = await until(async () => {
+      const [entry] = (await (await get(follow, "/api/v1/entries/current.json")).json()) as Record<string, unknown>[];
+      return entry?.sgv === 187 ? entry : undefined;
+    }, "the reading on the follow bridge", 5_000);
+    const elapsed = Date.now() - posted;
+    expect(elapsed).toBeLessThan(2_000);
+    expect(served).toEqual({
+      _id: stored!._id,
+      type: "sgv",
+      date: reading.date,
+      dateString: new Date(reading.date).toISOString(),
+      sysTime: new Date(reading.date).toISOString(),
+      utcOffset: 0,
+      sgv: 187,
+      direction: "FortyFiveUp",
+      device: "xDrip-DexcomG6-relay",
+      identifier: expect.any(String),
+    });
+
+    // The server relayed ciphertext only: no value, device name or trend in any encoding.
+    const traffic = await wire.captured();
+    expect(traffic.some((t) => t.what.startsWith("frame from"))).toBe(true);
+    expect(traffic.some((t) => t.what.startsWith("POST") && t.what.includes("/envelopes"))).toBe(true);
+    expect(leaks(traffic, [yjsIntegerField("mgdl", 187), "xDrip-DexcomG6-relay", "fortyFiveUp", '"sgv":187'])).toEqual([]);
+
+    // Revoked: the follow bridge stops serving at once, with a reason.
+    await phone.revoke(grantId);
+    const gone = await until(async () => {
+      const r = await get(follow, "/api/v1/entries/current.json");
+      return r.status === 410 ? r : undefined;
+    }, "the follow bridge to stop after the revocation", 10_000);
+    expect(((await gone.json()) as { description: string }).description).toMatch(/ended/);
+    expect((await get(follow, "/pebble")).status).toBe(410);
+    await phone.close();
+  });
+
+  it("a grant's follow bridge serves exactly the granted hours and categories, and nothing once the grant expired", async () => {
+    const { phone } = await patientWithBridge();
+    const first = Math.floor(Date.now() / HOUR) - 10;
+    const last = first + 2;
+    const cgm = (id: string, time: number, mgdl: number): StewardRecord => ({ id, type: "cgm", time, deviceId: "g7", body: { mgdl } });
+    await phone.records.put([
+      cgm("before", first * HOUR - 1, 101),
+      cgm("first", first * HOUR, 102),
+      cgm("last", (last + 1) * HOUR - 1, 103),
+      cgm("after", (last + 1) * HOUR, 104),
+      { id: "dose", type: "bolus", time: first * HOUR + 60_000, body: { subType: "normal", normal: 3 } },
+    ]);
+    await phone.sync.sync();
+    const expiresAt = Date.now() + 25_000;
+    const { bridge: follow } = await followBridge(phone, { scopes: ["glucose"], from: first * HOUR + 20 * 60_000, to: last * HOUR + 5 * 60_000, expiresAt });
+    const all = `/api/v1/entries.json?count=100&find[date][$gte]=${(first - 5) * HOUR}`;
+    const entries = await until(async () => {
+      const r = await get(follow, all);
+      const body = r.status === 200 ? ((await r.json()) as { sgv: number }[]) : [];
+      return body.length === 2 ? body : undefined;
+    }, "the granted readings");
+    expect(entries.map((e) => e.sgv)).toEqual([103, 102]);
+    const sgv = (await (await get(follow, `/api/v1/entries/sgv.json?count=100&find[date][$gte]=0&find[date][$lte]=${(last + 5) * HOUR}`)).json()) as { sgv: number }[];
+    expect(sgv.map((e) => e.sgv)).toEqual([103, 102]);
+    const treatments = await get(follow, "/api/v1/treatments.json");
+    expect(treatments.status).toBe(403);
+    expect(((await treatments.json()) as { description: string }).description).toMatch(/does not include insulin/);
+    // Uploads are refused on a follow bridge.
+    const post = await fetch(`${follow.url}/api/v1/entries.json`, { method: "POST", headers: { "api-secret": sha1(follow.credentials.secret) }, body: "[]" });
+    expect(post.status).toBe(403);
+
+    await new Promise((r) => setTimeout(r, Math.max(0, expiresAt - Date.now() + 500)));
+    const ended = await get(follow, all);
+    expect(ended.status).toBe(410);
+    expect(((await ended.json()) as { message: string }).message).toBe("Gone");
+    await phone.close();
+  });
+});
