@@ -1,8 +1,8 @@
 // Ambulatory Glucose Profile percentile curves, computed the way iglu's `plot_agp` does: readings on
 // the day-by-day grid (`CGMS2DayByDay`), R type-7 quantiles per time of day across the patient's
-// local days, optionally smoothed by a local quadratic regression (loess, span 0.3).
+// local days, optionally smoothed by R's loess (local quadratic regression, span 0.3).
 import { dayGrid, gridColumn, type DayGrid, type GridOptions } from "./dayGrid.js";
-import { loess } from "./loess.js";
+import { loess, type LoessSurface } from "./loess.js";
 import { toLocal, type GlucoseSample, type PatientClock } from "./localTime.js";
 import { present, quantileSorted } from "./stats.js";
 
@@ -51,14 +51,14 @@ export function agpFromGrid(grid: DayGrid): AgpPoint[] {
 }
 
 /**
- * The curves smoothed as iglu's `plot_agp(smooth = TRUE)`: each percentile is fitted by loess
- * (degree 2, tricube weights, `span` of the points) against the time of day 00:00 + dt0 .. 24:00.
+ * The curves smoothed as iglu's `plot_agp(smooth = TRUE)`: each percentile is fitted by R's loess
+ * (degree 2, span 0.3, its default interpolated surface) against the time of day 00:00 + dt0 .. 24:00.
  */
-export function smoothAgp(points: readonly AgpPoint[], span = 0.3): AgpPoint[] {
+export function smoothAgp(points: readonly AgpPoint[], span = 0.3, surface: LoessSurface = "interpolate"): AgpPoint[] {
   // iglu's x axis runs dt0..1440 minutes, with 24:00 last rather than folded onto 00:00.
   const ordered = [...points].sort((a, b) => (a.minuteOfDay || 1440) - (b.minuteOfDay || 1440));
   const x = ordered.map((p) => p.minuteOfDay || 1440);
-  const fitted = PERCENTILES.map((key) => loess(x, ordered.map((p) => p[key]), span));
+  const fitted = PERCENTILES.map((key) => loess(x, ordered.map((p) => p[key]), span, surface));
   return ordered
     .map((p, i) => ({ ...p, p5: fitted[0]?.[i] ?? Number.NaN, p25: fitted[1]?.[i] ?? Number.NaN, p50: fitted[2]?.[i] ?? Number.NaN, p75: fitted[3]?.[i] ?? Number.NaN, p95: fitted[4]?.[i] ?? Number.NaN }))
     .sort((a, b) => a.minuteOfDay - b.minuteOfDay);

@@ -3,6 +3,7 @@
 // sparse day at 15-minute sampling) and the cgmquantify Clarity export (read in place).
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { smoothAgp } from "../../../client/metrics/agp.js";
 import { analyzeGlucose, type GlucoseAnalysis } from "../../../client/metrics/analysis.js";
 import type { EpisodeKind } from "../../../client/metrics/episodes.js";
 import type { GlucoseSample } from "../../../client/metrics/localTime.js";
@@ -20,7 +21,8 @@ type Expected = Record<string, unknown> & {
   cv_measures: Record<string, number>;
   sleep_wake: Record<string, number>;
   agp: { minutes: number[]; p5: number[]; p25: number[]; p50: number[]; p75: number[]; p95: number[] };
-  /** Fitted values by percentile label ("5%" .. "95%"). */
+  /** Fitted values by percentile label ("5%" .. "95%"), with R's two loess surfaces. */
+  agp_loess_interpolate: Record<string, number[]>;
   agp_loess_direct: Record<string, number[]>;
 };
 const expected = (name: string) => JSON.parse(readFileSync(new URL(`expected_${name}.json`, here), "utf8")) as Expected;
@@ -148,13 +150,14 @@ function checkAll(samples: GlucoseSample[], e: Expected) {
 
   const byMinute = new Map(a.agp.unsmoothed.map((p) => [p.minuteOfDay || 1440, p]));
   const smoothed = new Map(a.agp.smoothed.map((p) => [p.minuteOfDay || 1440, p]));
-  const loess = e.agp_loess_direct;
+  const direct = new Map(smoothAgp(a.agp.unsmoothed, 0.3, "direct").map((p) => [p.minuteOfDay || 1440, p]));
   e.agp.minutes.forEach((minute, i) => {
     const p = byMinute.get(minute);
     const s = smoothed.get(minute);
     for (const key of ["p5", "p25", "p50", "p75", "p95"] as const) {
       close(p?.[key], e.agp[key][i], `AGP ${key} at ${minute}`);
-      close(s?.[key], loess[`${key.slice(1)}%`]?.[i], `smoothed AGP ${key} at ${minute}`);
+      close(s?.[key], e.agp_loess_interpolate[`${key.slice(1)}%`]?.[i], `smoothed AGP ${key} at ${minute}`);
+      close(direct.get(minute)?.[key], e.agp_loess_direct[`${key.slice(1)}%`]?.[i], `direct loess ${key} at ${minute}`);
     }
   });
 }
