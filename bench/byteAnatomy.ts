@@ -9,7 +9,7 @@ import { paddedLength } from "../shared/padding.js";
 import { TRENDS, type StewardRecord } from "../shared/records.js";
 import { sodium } from "../shared/sodium.js";
 import { toNightscoutEntries } from "../client/export/nightscoutEntries.js";
-import { newKeyRing } from "../client/keyRing.js";
+import { createKeyRing } from "../client/keyRing.js";
 import { ownKeySource, type KeySource } from "../client/keySource.js";
 import { StewardDatabase } from "../client/store/database.js";
 import { RecordStore } from "../client/store/recordStore.js";
@@ -25,7 +25,7 @@ export interface HourEnvelope {
 
 /** The first hour of `glucose` written through the record store of a fresh patient device. */
 export async function hourEnvelope(glucose: readonly StewardRecord[]): Promise<HourEnvelope> {
-  const ring = newKeyRing(createAccountKeys(), true);
+  const ring = createKeyRing(true, "test").ring;
   const keys = ownKeySource(ring.account.signKey, ring.data!);
   const shards = new ShardStore(new StewardDatabase(`bench-hour-${Date.now()}`), keys, { signKey: ring.account.signKey, signSecretKey: ring.account.signSecretKey, deviceId: sodium().randombytes_buf(16) });
   const hour = Math.floor(glucose[0]!.time / HOUR);

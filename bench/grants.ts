@@ -7,7 +7,7 @@ import { issueGrant, openGrant } from "../shared/grant.js";
 import { coverRange } from "../shared/keyTree.js";
 import { SCOPES, type Scope } from "../shared/records.js";
 import { Grantee, Patient } from "../client/index.js";
-import { newKeyRing, scopeTags } from "../client/keyRing.js";
+import { createKeyRing, scopeTags } from "../client/keyRing.js";
 import { DAY, HOUR } from "./data.js";
 import { medianTime, since } from "./stats.js";
 import { handle } from "./steward.js";
@@ -32,7 +32,7 @@ export interface GrantCost {
 }
 
 export async function grantCosts(runs: number, end: number): Promise<GrantCost[]> {
-  const patient = newKeyRing(createAccountKeys(), true);
+  const patient = createKeyRing(true, "test").ring;
   const grantee = createAccountKeys();
   const tags = scopeTags(patient.data!);
   const toHour = Math.floor(end / HOUR);

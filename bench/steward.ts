@@ -7,7 +7,7 @@ import { issueGrant, type IssuedGrant } from "../shared/grant.js";
 import type { KeyBundle } from "../shared/keyBundle.js";
 import type { Scope } from "../shared/records.js";
 import { ServerApi } from "../client/api/serverApi.js";
-import { newKeyRing, scopeTags, type KeyRing } from "../client/keyRing.js";
+import { createKeyRing, scopeTags, type KeyRing } from "../client/keyRing.js";
 import { ownKeySource, type KeySource } from "../client/keySource.js";
 import { StewardDatabase } from "../client/store/database.js";
 import { RecordStore } from "../client/store/recordStore.js";
@@ -45,7 +45,7 @@ export interface PatientAccount {
 }
 
 export async function registerPatient(server: string, fetcher?: typeof fetch): Promise<PatientAccount> {
-  const ring = newKeyRing(createAccountKeys(), true);
+  const ring = createKeyRing(true, "test").ring;
   const api = new ServerApi(server, ring.account, fetcher);
   await api.register(handle("patient"));
   return { ring, api, device: () => device(ownKeySource(ring.account.signKey, ring.data!), ring.account, api) };

@@ -1,12 +1,13 @@
 // What every Steward device has, whatever the person's role: the account keys and key ring (kept
-// wrapped in IndexedDB and synced sealed through the server), the pinned contacts, a session with
-// the server, and the ways a device comes to hold an account (create, recover, link).
-import { createAccountKeys, verifyKeyBundle } from "../shared/accountKeys.js";
-import { fromBase64Url } from "../shared/bytes.js";
-import { DeviceNotReady, InvalidSignature, KeyChanged, MalformedInput, RequestRefused, RollbackDetected, TamperedEnvelope } from "../shared/errors.js";
+// wrapped in IndexedDB and synced sealed through the server), this device's own keys, certified in
+// the account's device list, the pinned contacts, a session with the server, and the ways a device
+// comes to hold an account (create, recover, link).
+import { verifyKeyBundle } from "../shared/accountKeys.js";
+import { bytesEqual, fromBase64Url, toHex } from "../shared/bytes.js";
+import { DeviceNotReady, InvalidSignature, KeyChanged, MalformedInput, RequestRefused, RollbackDetected, ServerUnreachable, TamperedEnvelope } from "../shared/errors.js";
 import { accountIdHex, decodeKeyBundle } from "../shared/keyBundle.js";
 import { newRecoverySecret, parseRecoverySecret, unwrapWithRecoverySecret, wrapWithRecoverySecret } from "../shared/recoveryKit.js";
-import { loadSodium, sodium } from "../shared/sodium.js";
+import { loadSodium } from "../shared/sodium.js";
 import { ServerApi } from "./api/serverApi.js";
 import { ContactBook, type Contact } from "./contacts.js";
 import {
@@ -14,18 +15,34 @@ import {
   commitMessage,
   ephemeralKeys,
   keyMessage,
+  newDevicePayload,
   newLinkChannel,
   openCommitMessage,
   openFromExistingDevice,
   openKeyMessage,
   parseLinkCode,
+  readNewDevicePayload,
   sealForNewDevice,
   shortAuthenticationString,
 } from "./deviceLink.js";
-import { decodeKeyRing, encodeKeyRing, newKeyRing, type KeyRing } from "./keyRing.js";
-import { mergeKeyRings, newerContact, openKeyRing, sealKeyRing } from "./keyRingSync.js";
+import {
+  appendDeviceChange,
+  certify,
+  chainPoint,
+  decodeDeviceKeys,
+  encodeDeviceKeys,
+  newDeviceKeys,
+  ownEntry,
+  RECOVERY_RECIPIENT,
+  verifiedDeviceList,
+  type DeviceKeys,
+  type DevicePublicKeys,
+  type LinkSigner,
+} from "./devices.js";
+import { createKeyRing, decodeKeyRing, decodeRecoveryPayload, encodeKeyRing, encodeRecoveryPayload, type KeyRing } from "./keyRing.js";
+import { deviceReader, mergeKeyRings, newerContact, openKeyRing, sealKeyRing, type RingReader } from "./keyRingSync.js";
 import { StewardDatabase, type StorageOptions } from "./store/database.js";
-import { loadKeyRing, saveKeyRing } from "./store/keyStore.js";
+import { deleteSecret, loadKeyRing, loadSecret, saveKeyRing, saveSecret } from "./store/keyStore.js";
 
 export interface OpenOptions {
   /** The Steward server, e.g. "http://127.0.0.1:8787". */
@@ -34,6 +51,8 @@ export interface OpenOptions {
   readonly database?: string;
   /** Where invite links point (the web app's address); defaults to the server, which serves the app. */
   readonly appUrl?: string;
+  /** What this device is called in the account's device list when it joins (create, link, recover). */
+  readonly deviceName?: string;
   readonly fetch?: typeof fetch;
   readonly WebSocket?: typeof WebSocket;
   /** Another IndexedDB and a caller-held key for the key ring (Node, which has neither). */
@@ -47,9 +66,9 @@ export interface DeviceState {
   readonly options: OpenOptions;
   readonly db: StewardDatabase;
   readonly ring: KeyRing;
+  readonly device: DeviceKeys;
   readonly api: ServerApi;
   readonly handle: string;
-  readonly deviceId: Uint8Array;
 }
 
 /** A new device waiting to be linked: show `code`, then compare `sas()` with the other screen. */
@@ -63,8 +82,20 @@ export interface LinkRequest<T> {
   cancel(): void;
 }
 
-const SETTINGS = { role: "role", handle: "handle", deviceId: "deviceId", ringVersion: "keyRingVersion", ringDirty: "keyRingDirty", ready: "accountReady" } as const;
+/** One device of the account, as the device list shows it. */
+export interface DeviceInfo {
+  readonly deviceId: string;
+  readonly name: string;
+  readonly addedAt: number;
+  /** Set once removed from the account. */
+  readonly removedAt?: number;
+  /** Whether it is the device this code runs on. */
+  readonly thisDevice: boolean;
+}
+
+const SETTINGS = { role: "role", handle: "handle", ringVersion: "keyRingVersion", ringDirty: "keyRingDirty", ready: "accountReady" } as const;
 const POLL_MS = 400;
+const RING_RETRIES = 5;
 
 function databaseOf(options: Pick<OpenOptions, "database" | "storage">): StewardDatabase {
   return new StewardDatabase(options.database ?? "steward", options.storage);
@@ -74,13 +105,11 @@ function apiOf(options: OpenOptions, ring?: KeyRing): ServerApi {
   return new ServerApi(options.server, ring?.account, options.fetch);
 }
 
-/** Stores the account on this device; `ready` once the server knows it too. */
-async function persist(db: StewardDatabase, ring: KeyRing, role: Role, handle: string, ringVersion: number, ready: boolean): Promise<Uint8Array> {
-  const existing = (await db.settings.get(SETTINGS.deviceId)) as Uint8Array | undefined;
-  const deviceId = existing ?? sodium().randombytes_buf(16);
+/** Stores the account and this device's own keys; `ready` once the server knows them too. */
+async function persist(db: StewardDatabase, ring: KeyRing, device: DeviceKeys, role: Role, handle: string, ringVersion: number, ready: boolean): Promise<void> {
+  await saveSecret(db, "wrappedDeviceKeys", encodeDeviceKeys(device));
   await saveKeyRing(db, encodeKeyRing(ring));
-  await db.settings.bulkPut([role, handle, deviceId, ringVersion, ready], [SETTINGS.role, SETTINGS.handle, SETTINGS.deviceId, SETTINGS.ringVersion, SETTINGS.ready]);
-  return deviceId;
+  await db.settings.bulkPut([role, handle, ringVersion, ready], [SETTINGS.role, SETTINGS.handle, SETTINGS.ringVersion, SETTINGS.ready]);
 }
 
 /** The flag is written only with a saved key ring, so reading it costs no decryption. */
@@ -97,6 +126,26 @@ async function sleep(ms: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** Stores `ring` as the next version after what the server holds; `change` is applied to the stored copy merged with `ring`. */
+async function storeNextRing(api: ServerApi, ring: KeyRing, device: DeviceKeys, reader: RingReader, seen: number, change: (ring: KeyRing) => void = () => undefined): Promise<{ ring: KeyRing; version: number }> {
+  for (let attempt = 0; ; attempt++) {
+    const stored = await api.keyRing();
+    const known = chainPoint(verifiedDeviceList(ring.devices, ring.account.signKey));
+    const base = stored
+      ? mergeKeyRings(openKeyRing(stored.blob, { identityKey: ring.account.signKey, reader, announcedVersion: stored.version, seenVersion: seen, knownDevices: known }), ring)
+      : decodeKeyRing(encodeKeyRing(ring));
+    change(base);
+    const version = (stored?.version ?? 0) + 1;
+    try {
+      await api.storeKeyRing(version, sealKeyRing(base, version, device));
+      return { ring: base, version };
+    } catch (error) {
+      if (error instanceof RequestRefused && error.status === 409 && attempt < RING_RETRIES) continue;
+      throw error;
+    }
+  }
+}
+
 /**
  * Creates an account, registers it, stores the recovery kit and the first synced key ring. The keys
  * are kept on the device first: an attempt cut short (no network, a closed tab) resumes with the
@@ -106,18 +155,24 @@ export async function createDevice(options: OpenOptions, handle: string, role: R
   await loadSodium();
   const db = databaseOf(options);
   if (await holdsReadyAccount(db)) throw new DeviceNotReady(`this device already holds an account in "${db.name}"; open it, or use another database name`);
-  const unfinished = await loadKeyRing(db);
-  const ring = unfinished ? decodeKeyRing(unfinished) : newKeyRing(createAccountKeys(), role === "patient");
+  const unfinished = await loadSecret(db, "wrappedRecoveryPayload");
+  const started = unfinished
+    ? { ...decodeRecoveryPayload(unfinished), device: decodeDeviceKeys((await loadSecret(db, "wrappedDeviceKeys"))!) }
+    : createKeyRing(role === "patient", options.deviceName ?? "First device");
+  const { ring, device, recovery } = started;
   checkRole(ring, role);
-  const deviceId = await persist(db, ring, role, handle.toLowerCase(), 0, false);
+  // The recovery key pairs stay on this device only until the kit holding them is stored.
+  if (!unfinished) await saveSecret(db, "wrappedRecoveryPayload", encodeRecoveryPayload(ring, recovery));
+  await persist(db, ring, device, role, handle.toLowerCase(), 0, false);
   const api = apiOf(options, ring);
   const profile = await api.register(handle);
-  const recovery = newRecoverySecret();
-  await api.storeRecoveryKit(wrapWithRecoverySecret(encodeKeyRing(ring), recovery));
+  const code = newRecoverySecret();
+  await api.storeRecoveryKit(wrapWithRecoverySecret(encodeRecoveryPayload(ring, recovery), code));
   const stored = await api.keyRing();
-  if (!stored) await api.storeKeyRing(1, sealKeyRing(ring, 1));
-  await persist(db, ring, role, profile.handle, stored?.version ?? 1, true);
-  return { state: { options, db, ring, api, handle: profile.handle, deviceId }, recoveryCode: recovery.text };
+  if (!stored) await api.storeKeyRing(1, sealKeyRing(ring, 1, device));
+  await persist(db, ring, device, role, profile.handle, stored?.version ?? 1, true);
+  await deleteSecret(db, "wrappedRecoveryPayload");
+  return { state: { options, db, ring, device, api, handle: profile.handle }, recoveryCode: code.text };
 }
 
 /**
@@ -145,25 +200,34 @@ export async function openDevice(options: OpenOptions, role: Role): Promise<Devi
   }
   const ring = decodeKeyRing((await loadKeyRing(db))!);
   checkRole(ring, role);
-  const [handle, deviceId] = (await db.settings.bulkGet([SETTINGS.handle, SETTINGS.deviceId])) as [string, Uint8Array];
-  return { options, db, ring, api: apiOf(options, ring), handle, deviceId };
+  const device = decodeDeviceKeys((await loadSecret(db, "wrappedDeviceKeys"))!);
+  const handle = (await db.settings.get(SETTINGS.handle)) as string;
+  return { options, db, ring, device, api: apiOf(options, ring), handle };
 }
 
-/** A new device from the recovery kit stored under `handle` and the code the person kept. */
+/**
+ * A new device from the recovery kit stored under `handle` and the code the person kept. The kit's
+ * recovery key opens the stored ring and adds this device to the device list (no other device
+ * needs to be at hand); the devices listed before stay until the person removes the lost ones.
+ */
 export async function recoverDevice(options: OpenOptions, handle: string, recoveryCode: string, role: Role): Promise<DeviceState> {
   await loadSodium();
   const secret = parseRecoverySecret(recoveryCode);
   const { accountId, blob } = await apiOf(options).recoveryKit(handle);
-  const kitRing = decodeKeyRing(unwrapWithRecoverySecret(blob, secret));
-  if (accountIdHex(kitRing.account.signKey) !== accountId) throw new TamperedEnvelope("the recovery kit served for this handle belongs to another account");
-  checkRole(kitRing, role);
-  const api = apiOf(options, kitRing);
-  const stored = await api.keyRing();
-  const ring = stored ? mergeKeyRings(openKeyRing(stored.blob, kitRing.account, stored.version, 0), kitRing) : kitRing;
+  const kit = decodeRecoveryPayload(unwrapWithRecoverySecret(blob, secret));
+  if (accountIdHex(kit.ring.account.signKey) !== accountId) throw new TamperedEnvelope("the recovery kit served for this handle belongs to another account");
+  checkRole(kit.ring, role);
   const db = databaseOf(options);
   if (await holdsReadyAccount(db)) throw new DeviceNotReady(`this device already holds an account in "${db.name}"`);
-  const deviceId = await persist(db, ring, role, handle.toLowerCase(), stored?.version ?? 0, true);
-  return { options, db, ring, api, handle: handle.toLowerCase(), deviceId };
+  const api = apiOf(options, kit.ring);
+  const device = newDeviceKeys(options.deviceName ?? "Recovered device");
+  const reader = { recipient: RECOVERY_RECIPIENT, boxKey: kit.recovery.boxKey, boxSecretKey: kit.recovery.boxSecretKey };
+  const signer: LinkSigner = { kind: "recovery", keys: kit.recovery };
+  const { ring, version } = await storeNextRing(api, kit.ring, device, reader, 0, (base) => {
+    base.devices = appendDeviceChange(base.devices, base.account, signer, { op: "add", certificate: certify(base.account, device) });
+  });
+  await persist(db, ring, device, role, handle.toLowerCase(), version, true);
+  return { options, db, ring, device, api, handle: handle.toLowerCase() };
 }
 
 /** A bundle the directory served, checked to be self-signed and to belong to `accountId`. */
@@ -188,21 +252,23 @@ export async function requestDeviceLink<T>(options: OpenOptions, role: Role, ope
   await loadSodium();
   const channel = newLinkChannel();
   const mine = ephemeralKeys();
+  const device = newDeviceKeys(options.deviceName ?? "New device");
+  const payload = newDevicePayload(mine.publicKey, device);
   const relay = apiOf(options);
-  await relay.openSlot("link", channel.slotId, { body: commitMessage(channel, mine.publicKey) });
+  await relay.openSlot("link", channel.slotId, { body: commitMessage(channel, payload) });
   let cancelled = false;
   let shown = false;
-  // Reveal our key as soon as the existing device answered, so both screens can show the digits.
+  // Reveal our keys as soon as the existing device answered, so both screens can show the digits.
   const answered = (async () => {
     const theirs = openKeyMessage(channel, "existing", (await linkMessages(relay, channel.slotId, 2, () => cancelled))[1]!);
-    await relay.postToSlot("link", channel.slotId, 2, keyMessage(channel, "new", mine.publicKey));
+    await relay.postToSlot("link", channel.slotId, 2, keyMessage(channel, "new", payload));
     return theirs;
   })();
   answered.catch(() => undefined); // surfaced by sas() and complete()
   return {
     code: channel.code,
     async sas() {
-      const digits = shortAuthenticationString(mine.publicKey, await answered);
+      const digits = shortAuthenticationString(payload, await answered);
       shown = true;
       return digits;
     },
@@ -211,12 +277,14 @@ export async function requestDeviceLink<T>(options: OpenOptions, role: Role, ope
       const theirs = await answered;
       const ring = decodeKeyRing(openFromExistingDevice((await linkMessages(relay, channel.slotId, 4, () => cancelled))[3]!, theirs, mine));
       checkRole(ring, role);
+      const entry = ownEntry(verifiedDeviceList(ring.devices, ring.account.signKey), device);
+      if (!entry || entry.removed) throw new InvalidSignature("the key ring from the other device does not list this device: start linking again");
       const db = databaseOf(options);
       if (await holdsReadyAccount(db)) throw new DeviceNotReady(`this device already holds an account in "${db.name}"`);
       const api = apiOf(options, ring);
       const profile = await api.lookupAccount(accountIdHex(ring.account.signKey));
-      const deviceId = await persist(db, ring, role, profile.handle, 0, true);
-      return open({ options, db, ring, api, handle: profile.handle, deviceId });
+      await persist(db, ring, device, role, profile.handle, 0, true);
+      return open({ options, db, ring, device, api, handle: profile.handle });
     },
     cancel() {
       cancelled = true;
@@ -231,9 +299,10 @@ export abstract class AccountDevice {
   protected readonly api: ServerApi;
   protected readonly options: OpenOptions;
   protected book: ContactBook;
+  /** This device's own keys: it signs with them, and the key ring is sealed to them. */
+  protected readonly device: DeviceKeys;
   private ringQueue: Promise<unknown> = Promise.resolve();
   readonly handle: string;
-  readonly deviceId: Uint8Array;
 
   protected constructor(state: DeviceState) {
     this.db = state.db;
@@ -241,8 +310,12 @@ export abstract class AccountDevice {
     this.api = state.api;
     this.options = state.options;
     this.handle = state.handle;
-    this.deviceId = state.deviceId;
+    this.device = state.device;
     this.book = new ContactBook(state.ring.contacts);
+  }
+
+  get deviceId(): Uint8Array {
+    return this.device.deviceId;
   }
 
   get accountId(): string {
@@ -333,32 +406,20 @@ export abstract class AccountDevice {
   }
 
   private async updateRingNow(change: (ring: KeyRing) => void, offline: "keep-offline" | "require-stored"): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      const seen = await this.seenRingVersion();
-      let stored;
-      try {
-        stored = await this.storedRing(seen);
-      } catch (error) {
-        if (offline === "keep-offline" && (!(error instanceof RequestRefused) || error.transient)) {
-          const next = decodeKeyRing(encodeKeyRing(this.ring));
-          change(next);
-          await this.adopt(next, seen, true);
-          return;
-        }
-        throw error;
+    const seen = await this.seenRingVersion();
+    let stored;
+    try {
+      stored = await storeNextRing(this.api, this.ring, this.device, deviceReader(this.device), seen, change);
+    } catch (error) {
+      if (offline === "keep-offline" && (error instanceof ServerUnreachable || (error instanceof RequestRefused && error.transient))) {
+        const next = decodeKeyRing(encodeKeyRing(this.ring));
+        change(next);
+        await this.adopt(next, seen, true);
+        return;
       }
-      const base = stored ? mergeKeyRings(stored.ring, this.ring) : decodeKeyRing(encodeKeyRing(this.ring));
-      change(base);
-      const version = (stored?.version ?? 0) + 1;
-      try {
-        await this.api.storeKeyRing(version, sealKeyRing(base, version));
-      } catch (error) {
-        if (error instanceof RequestRefused && error.status === 409 && attempt < 5) continue;
-        throw error;
-      }
-      await this.adopt(base, version, false);
-      return;
+      throw error;
     }
+    await this.adopt(stored.ring, stored.version, false);
   }
 
   private async seenRingVersion(): Promise<number> {
@@ -372,7 +433,8 @@ export abstract class AccountDevice {
       if (seen > 0) throw new RollbackDetected(`the server no longer has this account's key ring, of which this device saw version ${seen}`);
       return undefined;
     }
-    return { ring: openKeyRing(stored.blob, this.ring.account, stored.version, seen), version: stored.version };
+    const open = { identityKey: this.ring.account.signKey, reader: deviceReader(this.device), announcedVersion: stored.version, seenVersion: seen, knownDevices: chainPoint(this.deviceList()) };
+    return { ring: openKeyRing(stored.blob, open), version: stored.version };
   }
 
   /** Brings in what other devices stored (new roots, contacts, invites) and stores local-only changes. */
@@ -395,6 +457,7 @@ export abstract class AccountDevice {
         live.current = keys.current;
       }
     }
+    this.ring.devices = next.devices;
     this.ring.contacts = next.contacts;
     this.ring.invites = next.invites;
     this.ring.closedInvites = next.closedInvites;
@@ -406,11 +469,11 @@ export abstract class AccountDevice {
 
   /**
    * The existing device's side of linking: checks the new device's commitment against the code,
-   * answers with its own key, receives the revealed key and returns the six digits to compare.
-   * `confirm()` (only after the person saw the same digits on both screens) sends the key ring
-   * sealed to the new device.
+   * answers with its own key, receives the revealed keys and returns the six digits to compare.
+   * `confirm()` (only after the person saw the same digits on both screens) certifies the new
+   * device, adds it to the device list, stores the key ring sealed to it too, and sends the ring.
    */
-  async approveLink(code: string): Promise<{ sas: string; confirm(): Promise<void> }> {
+  async approveLink(code: string): Promise<{ sas: string; name: string; confirm(): Promise<void> }> {
     const channel = parseLinkCode(code);
     const slot = await this.api.readSlot("link", channel.slotId);
     const first = slot.messages[0];
@@ -424,16 +487,72 @@ export abstract class AccountDevice {
     } catch (error) {
       throw error instanceof RequestRefused && error.status === 409 ? taken : error;
     }
-    const theirs = openKeyMessage(channel, "new", (await linkMessages(this.api, channel.slotId, 3))[2]!);
-    checkCommitment(commitment, theirs);
+    const payload = openKeyMessage(channel, "new", (await linkMessages(this.api, channel.slotId, 3))[2]!);
+    checkCommitment(commitment, payload);
+    const revealed = readNewDevicePayload(payload);
     return {
-      sas: shortAuthenticationString(theirs, mine.publicKey),
+      sas: shortAuthenticationString(payload, mine.publicKey),
+      name: revealed.device.name,
       confirm: async () => {
-        await this.refreshKeyRing();
-        await this.api.postToSlot("link", channel.slotId, 3, sealForNewDevice(encodeKeyRing(this.ring), theirs, mine));
+        await this.addDevice(revealed.device);
+        await this.api.postToSlot("link", channel.slotId, 3, sealForNewDevice(encodeKeyRing(this.ring), revealed.ephemeralKey, mine));
       },
     };
   }
+
+  private async addDevice(device: DevicePublicKeys): Promise<void> {
+    await this.updateRing((ring) => {
+      ring.devices = appendDeviceChange(ring.devices, ring.account, { kind: "device", device: this.device }, { op: "add", certificate: certify(ring.account, device) });
+    });
+    await this.devicesChanged();
+  }
+
+  /** The account's device list as this device holds it, verified. */
+  protected deviceList() {
+    return verifiedDeviceList(this.ring.devices, this.ring.account.signKey);
+  }
+
+  /** Every device the account has had, newest first; removed ones say when. */
+  devices(): DeviceInfo[] {
+    return this.deviceList()
+      .devices.map((d) => ({
+        deviceId: toHex(d.certificate.deviceId),
+        name: d.certificate.name,
+        addedAt: d.addedAt,
+        ...(d.removed ? { removedAt: d.removed.at } : {}),
+        thisDevice: bytesEqual(d.certificate.deviceId, this.device.deviceId),
+      }))
+      .reverse();
+  }
+
+  /**
+   * Removes a device (a lost or stolen phone) from the account, in one step: the device list drops
+   * it, the key ring is stored again sealed only to the devices that remain (the removed one cannot
+   * open it), and what it signs from now on is refused by every client. `rotate` is the role's part
+   * of the same ring change (a patient's fresh keys for every category).
+   */
+  async removeDevice(deviceId: string): Promise<void> {
+    const target = this.deviceList().devices.find((d) => toHex(d.certificate.deviceId) === deviceId);
+    if (!target || target.removed) throw new MalformedInput(`there is no device ${deviceId} on this account`);
+    if (bytesEqual(target.certificate.deviceId, this.device.deviceId)) throw new MalformedInput("remove this device from another of your devices (or recover your account elsewhere)");
+    const lastSeq = await this.lastSeqOf(target.certificate.signKey, target.certificate.deviceId);
+    await this.updateRing((ring) => {
+      ring.devices = appendDeviceChange(ring.devices, ring.account, { kind: "device", device: this.device }, { op: "remove", deviceId: target.certificate.deviceId, lastSeq });
+      this.onDeviceRemoved(ring);
+    });
+    await this.devicesChanged();
+  }
+
+  /** The last envelope sequence of a device's chain that counts once it is removed (0: it wrote nothing). */
+  protected async lastSeqOf(_signKey: Uint8Array, _deviceId: Uint8Array): Promise<number> {
+    return 0;
+  }
+
+  /** The role's part of a removal, inside the same key-ring change. */
+  protected onDeviceRemoved(_ring: KeyRing): void {}
+
+  /** Runs after the device list changed (a patient publishes it for the server and its grantees). */
+  protected async devicesChanged(): Promise<void> {}
 
   /** Stops syncing and closes the database; the object is unusable afterwards. */
   async close(): Promise<void> {

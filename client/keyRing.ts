@@ -4,7 +4,7 @@
 // validated on the way in; it only ever leaves memory sealed (keyStore.ts, keyRingSync.ts, recovery
 // kit, device linking).
 import { z } from "zod";
-import { accountKeysFrom, type AccountKeys } from "../shared/accountKeys.js";
+import { accountKeysFrom, createAccountKeys, type AccountKeys } from "../shared/accountKeys.js";
 import { decodeKeyBundle, encodeKeyBundle } from "../shared/keyBundle.js";
 import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from "../shared/bytes.js";
 import { MalformedInput, OutsideGrant } from "../shared/errors.js";
@@ -13,6 +13,7 @@ import { SCOPES, type Scope } from "../shared/records.js";
 import { scopeTag } from "../shared/scopeTag.js";
 import { sodium } from "../shared/sodium.js";
 import type { Contact } from "./contacts.js";
+import { genesisDeviceList, newDeviceKeys, newRecoveryKeys, type DeviceKeys, type RecoveryKeys } from "./devices.js";
 
 export interface ScopeKeys {
   /** Generation every new write uses. */
@@ -42,6 +43,8 @@ export interface OpenInvite {
 
 export interface KeyRing {
   account: AccountKeys;
+  /** The account's signed device list (shared/deviceList.ts): who may sign for it and read this ring. */
+  devices: Uint8Array;
   /** Present on a patient's devices only. */
   data?: DataKeys;
   contacts: Contact[];
@@ -87,6 +90,7 @@ const inviteSchema = z.object({
 
 const keyRingSchema = z.object({
   version: z.literal(1),
+  devices: b64,
   account: z.object({ signKey: key32, signSecretKey: b64.refine((k) => k.length === 64, "must be a 64-byte signing key"), boxKey: key32, boxSecretKey: key32, createdAt: z.number().int().nonnegative() }),
   data: z
     .object({
@@ -100,33 +104,68 @@ const keyRingSchema = z.object({
   revokedGrants: z.array(z.string()).default([]),
 });
 
-export function newKeyRing(account: AccountKeys, patient: boolean): KeyRing {
-  if (!patient) return { account, contacts: [], invites: [], closedInvites: [], revokedGrants: [] };
+/** A new account's ring; `devices` is its first device list (client/devices.ts genesisDeviceList). */
+export function newKeyRing(account: AccountKeys, patient: boolean, devices: Uint8Array): KeyRing {
+  if (!patient) return { account, devices, contacts: [], invites: [], closedInvites: [], revokedGrants: [] };
   const scopes = Object.fromEntries(SCOPES.map((scope) => [scope, { current: 1, roots: new Map([[1, newRoot()]]) }])) as Record<Scope, ScopeKeys>;
-  return { account, data: { metaKey: sodium().randombytes_buf(32), scopes }, contacts: [], invites: [], closedInvites: [], revokedGrants: [] };
+  return { account, devices, data: { metaKey: sodium().randombytes_buf(32), scopes }, contacts: [], invites: [], closedInvites: [], revokedGrants: [] };
+}
+
+/**
+ * Everything a new account starts with: its keys and ring, this first device's own keys, and the
+ * recovery key pairs (for the recovery kit only).
+ */
+export function createKeyRing(patient: boolean, deviceName: string): { ring: KeyRing; device: DeviceKeys; recovery: RecoveryKeys } {
+  const account = createAccountKeys();
+  const device = newDeviceKeys(deviceName);
+  const recovery = newRecoveryKeys();
+  return { ring: newKeyRing(account, patient, genesisDeviceList(account, device, recovery)), device, recovery };
 }
 
 export function encodeKeyRing(ring: KeyRing): Uint8Array {
+  return utf8(JSON.stringify(keyRingJson(ring)));
+}
+
+/**
+ * What the recovery kit wraps: the ring and the recovery key pairs, which no device keeps (a stolen
+ * device must not be able to change the device list once it is removed).
+ */
+export function encodeRecoveryPayload(ring: KeyRing, recovery: RecoveryKeys): Uint8Array {
+  const r = recovery;
+  const keys = { signKey: toBase64Url(r.signKey), signSecretKey: toBase64Url(r.signSecretKey), boxKey: toBase64Url(r.boxKey), boxSecretKey: toBase64Url(r.boxSecretKey) };
+  return utf8(JSON.stringify({ ...keyRingJson(ring), recovery: keys }));
+}
+
+const recoverySchema = z.object({ recovery: z.object({ signKey: key32, signSecretKey: b64.refine((k) => k.length === 64, "must be a 64-byte signing key"), boxKey: key32, boxSecretKey: key32 }) });
+
+/** The ring and recovery key pairs an opened kit holds. */
+export function decodeRecoveryPayload(bytes: Uint8Array): { ring: KeyRing; recovery: RecoveryKeys } {
+  const ring = decodeKeyRing(bytes);
+  const parsed = recoverySchema.safeParse(JSON.parse(fromUtf8(bytes, "recovery kit")));
+  if (!parsed.success) throw new MalformedInput("the recovery kit lacks its recovery keys");
+  return { ring, recovery: parsed.data.recovery };
+}
+
+function keyRingJson(ring: KeyRing) {
   const a = ring.account;
-  return utf8(
-    JSON.stringify({
-      version: 1,
-      account: { signKey: toBase64Url(a.signKey), signSecretKey: toBase64Url(a.signSecretKey), boxKey: toBase64Url(a.boxKey), boxSecretKey: toBase64Url(a.boxSecretKey), createdAt: a.bundle.createdAt },
-      data: ring.data && {
-        metaKey: toBase64Url(ring.data.metaKey),
-        scopes: Object.fromEntries(
-          SCOPES.map((scope) => {
-            const keys = ring.data!.scopes[scope];
-            return [scope, { current: keys.current, roots: Object.fromEntries([...keys.roots].map(([g, root]) => [String(g), toBase64Url(root)])) }];
-          }),
-        ),
-      },
-      contacts: ring.contacts.map((c) => ({ ...c, bundle: toBase64Url(encodeKeyBundle(c.bundle)) })),
-      invites: ring.invites.map((i) => ({ ...i, secret: toBase64Url(i.secret) })),
-      closedInvites: ring.closedInvites,
-      revokedGrants: ring.revokedGrants,
-    }),
-  );
+  return {
+    version: 1,
+    devices: toBase64Url(ring.devices),
+    account: { signKey: toBase64Url(a.signKey), signSecretKey: toBase64Url(a.signSecretKey), boxKey: toBase64Url(a.boxKey), boxSecretKey: toBase64Url(a.boxSecretKey), createdAt: a.bundle.createdAt },
+    data: ring.data && {
+      metaKey: toBase64Url(ring.data.metaKey),
+      scopes: Object.fromEntries(
+        SCOPES.map((scope) => {
+          const keys = ring.data!.scopes[scope];
+          return [scope, { current: keys.current, roots: Object.fromEntries([...keys.roots].map(([g, root]) => [String(g), toBase64Url(root)])) }];
+        }),
+      ),
+    },
+    contacts: ring.contacts.map((c) => ({ ...c, bundle: toBase64Url(encodeKeyBundle(c.bundle)) })),
+    invites: ring.invites.map((i) => ({ ...i, secret: toBase64Url(i.secret) })),
+    closedInvites: ring.closedInvites,
+    revokedGrants: ring.revokedGrants,
+  };
 }
 
 export function decodeKeyRing(bytes: Uint8Array): KeyRing {
@@ -140,8 +179,9 @@ export function decodeKeyRing(bytes: Uint8Array): KeyRing {
   if (!parsed.success) throw new MalformedInput(`key ring is malformed: ${parsed.error.issues[0]?.path.join(".")}`);
   const a = parsed.data.account;
   const account = accountKeysFrom(a.signKey, a.signSecretKey, a.boxKey, a.boxSecretKey, a.createdAt);
-  const { contacts, invites, closedInvites, revokedGrants } = parsed.data;
+  const { devices, contacts, invites, closedInvites, revokedGrants } = parsed.data;
   const rest = {
+    devices,
     contacts: contacts.map(({ verifiedAt, via, ...c }): Contact => ({ ...c, bundle: decodeKeyBundle(c.bundle), ...(verifiedAt !== undefined ? { verifiedAt } : {}), ...(via ? { via } : {}) })),
     invites,
     closedInvites,

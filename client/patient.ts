@@ -12,11 +12,12 @@ import { MS_PER_HOUR, SCOPES, type Scope } from "../shared/records.js";
 import { AccountDevice, createDevice, openDevice, recoverDevice, requestDeviceLink, type DeviceState, type LinkRequest, type OpenOptions } from "./accountDevice.js";
 import { grantInfo, type GrantInfo, type GrantStatus } from "./grantInfo.js";
 import { inviteUrl, newInvite, openInviteAnswer } from "./invite.js";
-import { rotateScopes, scopeTags } from "./keyRing.js";
+import { rotateScopes, scopeTags, type KeyRing } from "./keyRing.js";
 import { ownKeySource, type DelegatedWriter } from "./keySource.js";
 import { RecordStore } from "./store/recordStore.js";
 import { ShardStore } from "./store/shards.js";
 import { HttpTransport } from "./sync/httpTransport.js";
+import { deviceKey } from "./sync/chain.js";
 import { SyncEngine } from "./sync/syncEngine.js";
 
 export interface ShareOptions {
@@ -88,7 +89,9 @@ export class Patient extends AccountDevice {
   /** Creates the account (needs the server once). Show `recoveryCode` to the person to keep safe. */
   static async create(options: OpenOptions & { handle: string }): Promise<{ patient: Patient; recoveryCode: string }> {
     const { state, recoveryCode } = await createDevice(options, options.handle, "patient");
-    return { patient: await Patient.from(state), recoveryCode };
+    const patient = await Patient.from(state);
+    await patient.devicesChanged();
+    return { patient, recoveryCode };
   }
 
   /** The account stored on this device, or undefined. Works offline. */
@@ -99,7 +102,9 @@ export class Patient extends AccountDevice {
 
   /** Restores the account on a new device from the recovery kit; then `sync.sync()` brings the data. */
   static async recover(options: OpenOptions & { handle: string; recoveryCode: string }): Promise<Patient> {
-    return Patient.from(await recoverDevice(options, options.handle, options.recoveryCode, "patient"));
+    const patient = await Patient.from(await recoverDevice(options, options.handle, options.recoveryCode, "patient"));
+    await patient.devicesChanged();
+    return patient;
   }
 
   /** Starts linking this (new) device to an account signed in elsewhere. */
@@ -242,8 +247,42 @@ export class Patient extends AccountDevice {
 
   private async rotate(scopes: readonly Scope[]): Promise<void> {
     await this.updateRing((ring) => rotateScopes(ring.data!, scopes));
+    await this.declareCurrent(scopes);
+  }
+
+  /** Tells the patient log the current generation of each scope: it refuses envelopes of older ones. */
+  private async declareCurrent(scopes: readonly Scope[]): Promise<void> {
     const tags = this.tags();
     for (const scope of scopes) await this.api.declareGeneration(this.accountId, toHex(tags.get(scope)!), this.data.scopes[scope].current);
+  }
+
+  /**
+   * Removes a lost or stolen device: besides dropping it from the device list and the key ring
+   * (AccountDevice.removeDevice), every category gets fresh keys in the same change, the remaining
+   * grantees receive the new keys, and open invites (whose secrets the device held) are withdrawn.
+   */
+  override async removeDevice(deviceId: string): Promise<void> {
+    await this.refreshKeyRing();
+    for (const invite of [...this.ring.invites]) await this.closeInvite(invite.id);
+    const active = (await this.listGrants()).filter((g) => g.info.status === "active");
+    await super.removeDevice(deviceId);
+    await this.declareCurrent(SCOPES);
+    for (const grant of active) await this.reissue(grant, grant.policy.grantId, grant.policy.revision + 1);
+  }
+
+  /** Syncs first, so the cut-off is the last envelope of the device that the server holds. */
+  protected override async lastSeqOf(signKey: Uint8Array, deviceId: Uint8Array): Promise<number> {
+    await this.sync.sync();
+    return (await this.records.shards.cursor()).heads[deviceKey({ authorKey: signKey, deviceId })]?.seq ?? 0;
+  }
+
+  protected override onDeviceRemoved(ring: KeyRing): void {
+    rotateScopes(ring.data!, SCOPES);
+  }
+
+  /** The patient log keeps a copy of the device list: the server and grantees check authors against it. */
+  protected override async devicesChanged(): Promise<void> {
+    await this.api.publishDevices(this.accountId, this.ring.devices);
   }
 
   /** Issues `grant` again with every current key, as a new revision or (no id) as a new grant. */

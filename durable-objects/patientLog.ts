@@ -7,12 +7,13 @@
 import { DurableObject } from "cloudflare:workers";
 import type { AccessAction, AccessLogEntry } from "../shared/accessLog.js";
 import { CLOSE_GRANT_ENDED, ERROR_CODES, type GrantSummary } from "../shared/api.js";
-import { fromHex, toHex } from "../shared/bytes.js";
+import { fromBase64Url, fromHex, toHex } from "../shared/bytes.js";
 import { decodeEnvelope, envelopeSignedBytes, type Envelope } from "../shared/envelopeCodec.js";
 import { decodeGrantWire, grantPolicySignedBytes } from "../shared/grantCodec.js";
-import { accountIdHex } from "../shared/keyBundle.js";
+import { accountIdHex, decodeKeyBundle } from "../shared/keyBundle.js";
 import { decodeCompaction, decodeEnvelopeBatch, encodePage } from "../shared/syncFrames.js";
 import { AccessLogStore } from "./accessLogStore.js";
+import { DeviceStore } from "./deviceStore.js";
 import { EnvelopeStore } from "./envelopeStore.js";
 import { anyCovers, filterMatches, outsideGrants, type ReadFilter, type Shard } from "./grantRules.js";
 import { GrantStore, summarize, type StoredGrant } from "./grantStore.js";
@@ -54,6 +55,7 @@ export class PatientLog extends DurableObject<Env> {
   private readonly grants: GrantStore;
   private readonly log: AccessLogStore;
   private readonly keys = new Ed25519KeyCache();
+  private readonly devices: DeviceStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -61,6 +63,7 @@ export class PatientLog extends DurableObject<Env> {
     this.envelopes = new EnvelopeStore(ctx.storage.sql);
     this.grants = new GrantStore(ctx.storage.sql);
     this.log = new AccessLogStore(ctx.storage.sql);
+    this.devices = new DeviceStore(ctx.storage.sql, this.keys);
   }
 
   /** Appends a batch atomically: every envelope is checked, then all are stored in one transaction or none. */
@@ -272,6 +275,37 @@ export class PatientLog extends DurableObject<Env> {
       if (fresh) this.fanOut([seq]);
       return { seq };
     });
+  }
+
+  /** The patient's devices publish the account's signed device list (shared/deviceList.ts) after every change. */
+  publishDevices(caller: Caller, list: Uint8Array): Promise<Outcome<{ changes: number }>> {
+    return this.guarded(caller, "devices.publish", async () => {
+      this.requirePatient(caller, "publish the device list");
+      const published = await this.devices.publish(list, await this.patientKey(caller.patientId));
+      return { changes: published.head.index };
+    });
+  }
+
+  /** The patient's device list, to the patient and to grantees with a live grant (who check authors against it). */
+  deviceList(caller: Caller): Promise<Outcome<Uint8Array>> {
+    return this.guarded(caller, "devices.read", () => {
+      this.access(caller);
+      const list = this.devices.encoded();
+      if (!list) throw new Refusal("not_found", "the patient's devices have not published their device list yet");
+      return list;
+    });
+  }
+
+  /** The patient's identity key, from the patient's account (kept once read: an account id names one key for good). */
+  private async patientKey(patientId: string): Promise<Uint8Array> {
+    const kept = this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'patientKey'").toArray()[0];
+    if (kept) return fromHex(kept.value, 32);
+    const profile = await this.env.ACCOUNT.get(this.env.ACCOUNT.idFromName(patientId)).profile();
+    if (!profile) throw new Refusal("not_found", "the patient has no registered account");
+    const key = decodeKeyBundle(fromBase64Url(profile.bundle, "bundle")).signKey;
+    if (accountIdHex(key) !== patientId) throw new Refusal("internal", "the patient's account holds another identity key");
+    this.ctx.storage.sql.exec("INSERT INTO meta (key, value) VALUES ('patientKey', ?) ON CONFLICT (key) DO NOTHING", toHex(key));
+    return key;
   }
 
   /** Ends every grant whose expiry has passed, closes its sockets, and re-arms for the next one. */

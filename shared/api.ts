@@ -56,6 +56,11 @@ export const inboxResponse = z.object({ grants: z.array(inboxEntry) });
 
 export const accessLogResponse = z.object({ entries: z.array(accessLogEntrySchema) });
 
+/** The patient's signed device list (shared/deviceList.ts), as published to the patient log. */
+export const deviceListRequest = z.object({ devices: base64url });
+export const deviceListResponse = deviceListRequest;
+export const deviceListPublished = z.object({ changes: z.number().int().positive() });
+
 /** A sealed key ring (client/keyRingSync.ts) and its version; each store must be version + 1. */
 export const keyRingRequest = z.object({ version: z.number().int().min(1).max(2 ** 31), blob: base64url });
 export const keyRingResponse = keyRingRequest;

@@ -6,6 +6,8 @@ import {
   accessLogResponse,
   accountResponse,
   challengeResponse,
+  deviceListPublished,
+  deviceListResponse,
   errorResponse,
   generationsResponse,
   grantsResponse,
@@ -159,6 +161,21 @@ export class ServerApi {
 
   async declareGeneration(patientId: string, scopeTag: string, generation: number): Promise<void> {
     await this.json(generationsResponse, "PUT", `/v1/patients/${patientId}/generations`, { auth: true, json: { scopeTag, generation } });
+  }
+
+  /** Publishes the patient's device list to the patient log (RequestRefused 409 if it does not continue the stored one). */
+  async publishDevices(patientId: string, list: Uint8Array): Promise<void> {
+    await this.json(deviceListPublished, "PUT", `/v1/patients/${patientId}/devices`, { auth: true, json: { devices: toBase64Url(list) } });
+  }
+
+  /** The patient's device list as the patient log holds it, or undefined before its first device published it. */
+  async patientDevices(patientId: string): Promise<Uint8Array | undefined> {
+    try {
+      return fromBase64Url((await this.json(deviceListResponse, "GET", `/v1/patients/${patientId}/devices`, { auth: true })).devices, "device list");
+    } catch (error) {
+      if (error instanceof RequestRefused && error.status === 404) return undefined;
+      throw error;
+    }
   }
 
   async accessLog(patientId: string, after: number, limit = 1000): Promise<AccessLogEntry[]> {

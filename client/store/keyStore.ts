@@ -7,7 +7,11 @@ import { MalformedInput, WrongSecret } from "../../shared/errors.js";
 import type { StewardDatabase } from "./database.js";
 
 const WRAPPING_KEY = "wrappingKey";
-const WRAPPED_RING = "wrappedKeyRing";
+/**
+ * The settings entries of the secrets kept wrapped: the key ring, this device's own keys, and a new
+ * account's recovery-kit contents until the kit is stored on the server.
+ */
+export type SecretSlot = "wrappedKeyRing" | "wrappedDeviceKeys" | "wrappedRecoveryPayload";
 
 async function wrappingKey(db: StewardDatabase, create: boolean): Promise<CryptoKey | undefined> {
   if (db.wrappingKey) return db.wrappingKey;
@@ -18,22 +22,34 @@ async function wrappingKey(db: StewardDatabase, create: boolean): Promise<Crypto
   return key;
 }
 
-export async function saveKeyRing(db: StewardDatabase, ring: Uint8Array): Promise<void> {
+export async function saveSecret(db: StewardDatabase, slot: SecretSlot, secret: Uint8Array): Promise<void> {
   const key = (await wrappingKey(db, true))!;
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const sealed = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv }, key, new Uint8Array(ring)));
-  await db.settings.put(concat(iv, sealed), WRAPPED_RING);
+  const sealed = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv }, key, new Uint8Array(secret)));
+  await db.settings.put(concat(iv, sealed), slot);
+}
+
+export async function saveKeyRing(db: StewardDatabase, ring: Uint8Array): Promise<void> {
+  await saveSecret(db, "wrappedKeyRing", ring);
 }
 
 /** The stored key ring, or undefined on a device that has none yet. */
-export async function loadKeyRing(db: StewardDatabase): Promise<Uint8Array | undefined> {
-  const wrapped = (await db.settings.get(WRAPPED_RING)) as Uint8Array | undefined;
+export function loadKeyRing(db: StewardDatabase): Promise<Uint8Array | undefined> {
+  return loadSecret(db, "wrappedKeyRing");
+}
+
+export function deleteSecret(db: StewardDatabase, slot: SecretSlot): Promise<void> {
+  return db.settings.delete(slot);
+}
+
+export async function loadSecret(db: StewardDatabase, slot: SecretSlot): Promise<Uint8Array | undefined> {
+  const wrapped = (await db.settings.get(slot)) as Uint8Array | undefined;
   if (!wrapped) return undefined;
   const key = await wrappingKey(db, false);
   if (!key) throw new MalformedInput("this device's key store lost its wrapping key; restore from your recovery kit");
   try {
     return new Uint8Array(await crypto.subtle.decrypt({ name: "AES-GCM", iv: wrapped.slice(0, 12) }, key, wrapped.slice(12)));
   } catch {
-    throw new WrongSecret("the key ring on this device does not decrypt; restore from your recovery kit");
+    throw new WrongSecret("the keys on this device do not decrypt; restore from your recovery kit");
   }
 }

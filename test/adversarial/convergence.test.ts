@@ -10,7 +10,7 @@ import { createAccountKeys } from "../../shared/accountKeys.js";
 import { RequestRefused, ServerUnreachable } from "../../shared/errors.js";
 import { loadSodium } from "../../shared/sodium.js";
 import { MS_PER_HOUR, type Scope, type StewardRecord } from "../../shared/records.js";
-import { newKeyRing, type KeyRing } from "../../client/keyRing.js";
+import { createKeyRing, type KeyRing } from "../../client/keyRing.js";
 import { MemoryServer } from "../helpers/memoryServer.js";
 import { patientDevice, type Device } from "../helpers/patientDevice.js";
 
@@ -88,7 +88,7 @@ describe("convergence under faults", () => {
   let totalRuns = 0;
   beforeAll(async () => {
     await loadSodium();
-    ring = newKeyRing(createAccountKeys(), true);
+    ring = createKeyRing(true, "test").ring;
   });
   afterAll(() => {
     console.log(`convergence: ${totalRuns} runs, ${totalOps} operations, ${DEVICES} devices per run${LONG ? " (long)" : ""}`);

@@ -17,7 +17,7 @@ import { isBucketSize } from "../../shared/padding.js";
 import { MS_PER_HOUR, type Scope, type StewardRecord } from "../../shared/records.js";
 import { loadSodium, sodium } from "../../shared/sodium.js";
 import type { Page, PageEntry } from "../../shared/syncFrames.js";
-import { newKeyRing, rotateScopes, scopeTags, type KeyRing } from "../../client/keyRing.js";
+import { createKeyRing, rotateScopes, scopeTags, type KeyRing } from "../../client/keyRing.js";
 import { MemoryServer } from "../helpers/memoryServer.js";
 import { grantFromRing, granteeDevice, patientDevice, type Device } from "../helpers/patientDevice.js";
 
@@ -99,7 +99,7 @@ describe("a lying server, seen by the real client stack", () => {
   beforeAll(loadSodium);
 
   async function setUp(): Promise<void> {
-    ring = newKeyRing(createAccountKeys(), true);
+    ring = createKeyRing(true, "test").ring;
     server = new MemoryServer();
     phone = track(patientDevice(ring, server.transport("phone"), "phone"));
     laptop = track(patientDevice(ring, server.transport("laptop"), "laptop"));
@@ -165,7 +165,7 @@ describe("a lying server, seen by the real client stack", () => {
   it("T7 envelopes moved to another patient, scope or hour are refused, even when re-signed by a writer", async () => {
     await setUp();
     // Another patient's genuine envelope copied into this log.
-    const other = newKeyRing(createAccountKeys(), true);
+    const other = createKeyRing(true, "test").ring;
     const elsewhere = track(patientDevice(other, server.transport("other"), "other"));
     await elsewhere.records.put([reading(H, 250)]);
     const [foreign] = await elsewhere.shards.pending();
@@ -196,7 +196,7 @@ describe("a lying server, seen by the real client stack", () => {
     await setUp();
     const clinician = createAccountKeys();
     const readGrant = grantTo(ring, clinician, ["glucose"], H - 24, H + 24);
-    const invented = newKeyRing(createAccountKeys(), true);
+    const invented = createKeyRing(true, "test").ring;
     const nurse = createAccountKeys();
     const nurseGrant = grantTo(ring, nurse, ["glucose"], H - 24, H + 24, true);
     const writers = () => [{ signKey: nurse.signKey, scopes: ["glucose"] as Scope[], fromHour: H, toHour: H + 1 }];

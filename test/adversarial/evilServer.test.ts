@@ -14,7 +14,7 @@ import { accountIdHex, decodeKeyBundle, encodeKeyBundle, type KeyBundle } from "
 import { loadSodium } from "../../shared/sodium.js";
 import { ServerApi } from "../../client/api/serverApi.js";
 import { ContactBook } from "../../client/contacts.js";
-import { newKeyRing, scopeTags, type KeyRing } from "../../client/keyRing.js";
+import { createKeyRing, scopeTags, type KeyRing } from "../../client/keyRing.js";
 import { startWorker, type LocalWorker } from "../e2e/localWorker.js";
 import { EvilServer, jsonOf, jsonReply, type SeenRequest } from "../helpers/evilServer.js";
 
@@ -72,7 +72,7 @@ describe("the evil server: directory, grants and access log", () => {
     await loadSodium();
     worker = await startWorker();
     evil = await EvilServer.start(worker.url);
-    ring = newKeyRing(createAccountKeys(), true);
+    ring = createKeyRing(true, "test").ring;
     patientApi = (await account("patient", ring.account)).api;
   }, 120_000);
 
@@ -129,7 +129,7 @@ describe("the evil server: directory, grants and access log", () => {
     await patientApi.postGrant(patientApi.accountId, glucoseGrant(ring, dave.keys.bundle, true).wire);
     const [honest] = await dave.api.inbox();
     expect(honest).toBeDefined();
-    const server = newKeyRing(createAccountKeys(), true);
+    const server = createKeyRing(true, "test").ring;
     // (a) sealed and signed with the server's own keys; (b) the real grant with a widened clear policy re-signed by the server.
     const madeUp = glucoseGrant(server, dave.keys.bundle, true).wire;
     const real = decodeGrantWire(fromBase64Url(honest!.grant));

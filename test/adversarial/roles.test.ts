@@ -18,7 +18,7 @@ import { SIGNATURE_CONTEXTS } from "../../shared/signing.js";
 import { loadSodium, sodium } from "../../shared/sodium.js";
 import { Grantee, Patient } from "../../client/index.js";
 import { parseInviteUrl } from "../../client/invite.js";
-import { newKeyRing } from "../../client/keyRing.js";
+import { createKeyRing } from "../../client/keyRing.js";
 import { sealKeyRing } from "../../client/keyRingSync.js";
 import { startWorker, type LocalWorker } from "../e2e/localWorker.js";
 import { EvilServer, jsonOf, jsonReply, type SeenRequest } from "../helpers/evilServer.js";
@@ -57,10 +57,10 @@ describe("the evil server against the Patient and Grantee devices", () => {
     await patient.findContact(bob.handle); // stores key ring version 2
     const stores = evil.seen.filter((r) => r.method === "PUT" && r.url.pathname === `/v1/accounts/${patient.accountId}/key-ring`).map((r) => jsonOf<{ version: number; blob: string }>(r));
     const first = stores.find((s) => s.version === 1)!;
-    const attacker = newKeyRing(createAccountKeys(), true);
+    const attacker = createKeyRing(true, "attacker");
     const serveRing = (value: { version: number; blob: string }) => evil.rewrite((request, reply) => (request.url.pathname.endsWith("/key-ring") && request.method === "GET" ? jsonReply(200, value) : reply));
 
-    serveRing({ version: 3, blob: toBase64Url(sealKeyRing(attacker, 3)) });
+    serveRing({ version: 3, blob: toBase64Url(sealKeyRing(attacker.ring, 3, attacker.device)) });
     await expect(patient.refreshKeyRing()).rejects.toBeInstanceOf(TamperedEnvelope);
     evil.behave();
     serveRing(first);
@@ -71,7 +71,7 @@ describe("the evil server against the Patient and Grantee devices", () => {
     const [written] = await patient.records.shards.pending();
     const envelope = decodeEnvelope(written!.bytes);
     expect(envelope.header.generation).toBe(1);
-    const attackerLeaf = new KeyTreeReader([{ node: ROOT, key: attacker.data!.scopes.glucose.roots.get(1)! }]).leaf(envelope.header.hour);
+    const attackerLeaf = new KeyTreeReader([{ node: ROOT, key: attacker.ring.data!.scopes.glucose.roots.get(1)! }]).leaf(envelope.header.hour);
     expect(() => openEnvelope(envelope, attackerLeaf)).toThrow(TamperedEnvelope);
     expect(patient.contacts().map((c) => c.handle)).toEqual([bob.handle]);
     patient.close();

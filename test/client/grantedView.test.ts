@@ -7,7 +7,7 @@ import { OutsideGrant, StewardError } from "../../shared/errors.js";
 import { openGrant } from "../../shared/grant.js";
 import { loadSodium } from "../../shared/sodium.js";
 import type { StewardRecord } from "../../shared/records.js";
-import { newKeyRing, rotateScopes, scopeTags, type KeyRing } from "../../client/keyRing.js";
+import { createKeyRing, rotateScopes, scopeTags, type KeyRing } from "../../client/keyRing.js";
 import { MemoryServer } from "../helpers/memoryServer.js";
 import { grantFromRing, granteeDevice, patientDevice } from "../helpers/patientDevice.js";
 
@@ -23,7 +23,7 @@ describe("a grantee's view of a patient log", () => {
   let clinician: AccountKeys;
   beforeAll(async () => {
     await loadSodium();
-    ring = newKeyRing(createAccountKeys(), true);
+    ring = createKeyRing(true, "test").ring;
     clinician = createAccountKeys();
   });
 

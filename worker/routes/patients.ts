@@ -3,12 +3,13 @@
 // live grant, since only it knows the grants. Binary bodies use shared/syncFrames.ts.
 import { Hono } from "hono";
 import { z } from "zod";
-import { MAX_PULL_BYTES, MAX_PULL_ENVELOPES, generationRequest, grantRequest, hexId } from "../../shared/api.js";
-import { fromBase64Url } from "../../shared/bytes.js";
+import { MAX_PULL_BYTES, MAX_PULL_ENVELOPES, deviceListRequest, generationRequest, grantRequest, hexId } from "../../shared/api.js";
+import { fromBase64Url, toBase64Url } from "../../shared/bytes.js";
 import { StewardError } from "../../shared/errors.js";
 import { MAX_BATCH_BYTES } from "../../shared/syncFrames.js";
 import type { Caller } from "../../durable-objects/patientLog.js";
 import type { AppEnv } from "../env.js";
+import { decodeField } from "../base64.js";
 import { errorJson, reply, validate } from "../http.js";
 import { JSON_BODY_LIMIT, limitBody, requireSession } from "../middleware.js";
 import { patientLog } from "../objects.js";
@@ -75,6 +76,17 @@ patients.put("/:patientId/generations", limitBody(JSON_BODY_LIMIT), validate("js
   const { scopeTag, generation } = c.req.valid("json");
   const outcome = await patientLog(c.env, caller(c).patientId).declareGeneration(caller(c), scopeTag, generation);
   return outcome.ok ? c.json({ generations: outcome.value }) : reply(c, outcome);
+});
+
+patients.put("/:patientId/devices", limitBody(JSON_BODY_LIMIT), validate("json", deviceListRequest), async (c) => {
+  const bytes = decodeField(c, c.req.valid("json").devices, "device list");
+  if (bytes instanceof Response) return bytes;
+  return reply(c, await patientLog(c.env, caller(c).patientId).publishDevices(caller(c), bytes));
+});
+
+patients.get("/:patientId/devices", async (c) => {
+  const outcome = await patientLog(c.env, caller(c).patientId).deviceList(caller(c));
+  return outcome.ok ? c.json({ devices: toBase64Url(outcome.value) }) : reply(c, outcome);
 });
 
 patients.post("/:patientId/grants", limitBody(JSON_BODY_LIMIT), validate("json", grantRequest), async (c) => {

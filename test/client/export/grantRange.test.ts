@@ -2,7 +2,7 @@
 import "fake-indexeddb/auto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { assertWithinRange, recordsInGrant } from "../../../client/export/grantRange.js";
-import { newKeyRing } from "../../../client/keyRing.js";
+import { createKeyRing } from "../../../client/keyRing.js";
 import { ownKeySource } from "../../../client/keySource.js";
 import { StewardDatabase } from "../../../client/store/database.js";
 import { RecordStore } from "../../../client/store/recordStore.js";
@@ -22,7 +22,7 @@ describe("recordsInGrant", () => {
   let store: RecordStore;
   beforeAll(async () => {
     await loadSodium();
-    const ring = newKeyRing(createAccountKeys(), true);
+    const ring = createKeyRing(true, "test").ring;
     store = new RecordStore(new ShardStore(new StewardDatabase("grant-range"), ownKeySource(ring.account.signKey, ring.data!), { signKey: ring.account.signKey, signSecretKey: ring.account.signSecretKey, deviceId: new Uint8Array(16) }));
     await store.put([cgm(0), cgm(1), cgm(2), cgm(3), bolus(1), bolus(2), profile]);
   });

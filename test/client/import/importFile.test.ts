@@ -4,7 +4,7 @@
 import "fake-indexeddb/auto";
 import { readdirSync, readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { newKeyRing, type KeyRing } from "../../../client/keyRing.js";
+import { createKeyRing, type KeyRing } from "../../../client/keyRing.js";
 import { ownKeySource } from "../../../client/keySource.js";
 import type { ImportFormat } from "../../../client/import/detect.js";
 import { analyzeGlucose } from "../../../client/metrics/analysis.js";
@@ -103,7 +103,7 @@ function expectMonotonicToOne(progress: readonly ImportFileProgress[]) {
 
 beforeAll(async () => {
   await loadSodium();
-  ring = newKeyRing(createAccountKeys(), true);
+  ring = createKeyRing(true, "test").ring;
 });
 
 describe.each(cases())("importFile($path)", ({ path, format, timeZone }) => {

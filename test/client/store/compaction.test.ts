@@ -4,7 +4,7 @@ import { createAccountKeys } from "../../../shared/accountKeys.js";
 import { InvalidSignature } from "../../../shared/errors.js";
 import { loadSodium } from "../../../shared/sodium.js";
 import { hourOf, type StewardRecord } from "../../../shared/records.js";
-import { newKeyRing, rotateScopes, type KeyRing } from "../../../client/keyRing.js";
+import { createKeyRing, rotateScopes, type KeyRing } from "../../../client/keyRing.js";
 import { ownKeySource } from "../../../client/keySource.js";
 import { StewardDatabase } from "../../../client/store/database.js";
 import { RecordStore } from "../../../client/store/recordStore.js";
@@ -53,7 +53,7 @@ describe("compaction of closed shards", () => {
   let ring: KeyRing;
   beforeAll(async () => {
     await loadSodium();
-    ring = newKeyRing(createAccountKeys(), true);
+    ring = createKeyRing(true, "test").ring;
   });
 
   it("a shard written in five updates becomes one envelope, and reads the same before and after", async () => {
@@ -201,7 +201,7 @@ describe("compaction of closed shards", () => {
   });
 
   it("a compaction still waiting when another device rotates the keys is dropped on re-sealing; the writes after it are re-sealed and nothing is lost", async () => {
-    const rotating = newKeyRing(createAccountKeys(), true);
+    const rotating = createKeyRing(true, "test").ring;
     const server = new MemoryServer();
     const phone = device(rotating, server, "phone");
     await fiveUpdates(phone);

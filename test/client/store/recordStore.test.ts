@@ -4,7 +4,7 @@ import { createAccountKeys } from "../../../shared/accountKeys.js";
 import { GapDetected, StewardError } from "../../../shared/errors.js";
 import { loadSodium } from "../../../shared/sodium.js";
 import type { StewardRecord } from "../../../shared/records.js";
-import { newKeyRing, type KeyRing } from "../../../client/keyRing.js";
+import { createKeyRing, type KeyRing } from "../../../client/keyRing.js";
 import { MemoryServer } from "../../helpers/memoryServer.js";
 import { patientDevice } from "../../helpers/patientDevice.js";
 
@@ -27,7 +27,7 @@ describe("record store", () => {
   let ring: KeyRing;
   beforeAll(async () => {
     await loadSodium();
-    ring = newKeyRing(createAccountKeys(), true);
+    ring = createKeyRing(true, "test").ring;
   });
 
   it("keeps records written offline, one envelope per shard, and re-putting the same data writes nothing", async () => {

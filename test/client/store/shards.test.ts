@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createAccountKeys } from "../../../shared/accountKeys.js";
 import { loadSodium } from "../../../shared/sodium.js";
 import { hourOf, type StewardRecord } from "../../../shared/records.js";
-import { newKeyRing, type KeyRing } from "../../../client/keyRing.js";
+import { createKeyRing, type KeyRing } from "../../../client/keyRing.js";
 import { ownKeySource, type KeySource } from "../../../client/keySource.js";
 import { StewardDatabase } from "../../../client/store/database.js";
 import { RecordStore } from "../../../client/store/recordStore.js";
@@ -38,7 +38,7 @@ describe("a pulled shard's first load", () => {
   let ring: KeyRing;
   beforeAll(async () => {
     await loadSodium();
-    ring = newKeyRing(createAccountKeys(), true);
+    ring = createKeyRing(true, "test").ring;
   });
 
   it("uses the updates decrypted at ingest instead of opening the envelopes again, until the store is evicted", async () => {

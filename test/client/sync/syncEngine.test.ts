@@ -4,7 +4,7 @@ import { createAccountKeys } from "../../../shared/accountKeys.js";
 import { RollbackDetected } from "../../../shared/errors.js";
 import { loadSodium } from "../../../shared/sodium.js";
 import type { StewardRecord } from "../../../shared/records.js";
-import { newKeyRing, type KeyRing } from "../../../client/keyRing.js";
+import { createKeyRing, type KeyRing } from "../../../client/keyRing.js";
 import { backoffDelay } from "../../../client/sync/syncEngine.js";
 import { MemoryServer } from "../../helpers/memoryServer.js";
 import { patientDevice } from "../../helpers/patientDevice.js";
@@ -18,7 +18,7 @@ describe("sync engine", () => {
   let ring: KeyRing;
   beforeAll(async () => {
     await loadSodium();
-    ring = newKeyRing(createAccountKeys(), true);
+    ring = createKeyRing(true, "test").ring;
   });
 
   it("a week written offline on the phone and a note edited on the laptop converge on both, nothing lost or doubled", async () => {

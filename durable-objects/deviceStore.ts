@@ -1,0 +1,67 @@
+// The patient's device list as the PatientLog keeps it (shared/deviceList.ts): the signed chain the
+// patient's devices publish, for grantees to check authors against, and the devices it lists, so
+// the object stores only envelopes signed by a device of the patient's that is not removed.
+import { toHex } from "../shared/bytes.js";
+import { checkExtends, readDeviceList, type DeviceList } from "../shared/deviceList.js";
+import { ForkDetected, RollbackDetected, StewardError } from "../shared/errors.js";
+import { Refusal } from "./outcome.js";
+import { blob, bytesOf } from "./sql.js";
+import { verifyEd25519, type Ed25519KeyCache } from "./webcrypto.js";
+
+export const DEVICE_SCHEMA = `
+  CREATE TABLE IF NOT EXISTS device_list (id INTEGER PRIMARY KEY CHECK (id = 1), list BLOB NOT NULL);
+`;
+
+export class DeviceStore {
+  private cached?: { bytes: Uint8Array; list: DeviceList };
+
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly keys: Ed25519KeyCache,
+  ) {
+    sql.exec(DEVICE_SCHEMA);
+  }
+
+  /** The stored list's bytes, or null before the patient's first device published it. */
+  encoded(): Uint8Array | null {
+    const row = this.sql.exec<{ list: ArrayBuffer }>("SELECT list FROM device_list").toArray()[0];
+    return row ? bytesOf(row.list) : null;
+  }
+
+  /** The stored list, replayed (its signatures were verified when it was published). */
+  list(patientKey: Uint8Array): DeviceList | null {
+    const bytes = this.encoded();
+    if (!bytes) return null;
+    if (this.cached && this.cached.bytes.length === bytes.length && toHex(this.cached.bytes) === toHex(bytes)) return this.cached.list;
+    const { list } = readDeviceList(bytes, patientKey);
+    this.cached = { bytes, list };
+    return list;
+  }
+
+  /**
+   * Verifies a list the patient publishes (every signature, with WebCrypto) and stores it if it
+   * continues the stored one. Publishing the same list again is a retry.
+   */
+  async publish(bytes: Uint8Array, patientKey: Uint8Array): Promise<DeviceList> {
+    let read;
+    try {
+      read = readDeviceList(bytes, patientKey);
+    } catch (error) {
+      if (error instanceof StewardError) throw new Refusal("malformed", `the device list does not decode: ${error.message}`);
+      throw error;
+    }
+    const verified = await Promise.all(read.checks.map((c) => verifyEd25519(c.key, c.signature, c.message, this.keys)));
+    const failed = read.checks.find((_, i) => !verified[i]);
+    if (failed) throw new Refusal("malformed", `the device list does not verify: ${failed.what}`);
+    const stored = this.list(patientKey);
+    try {
+      checkExtends(stored?.head, read.list);
+    } catch (error) {
+      if (error instanceof RollbackDetected || error instanceof ForkDetected) throw new Refusal("conflict", `${error.message}; fetch the stored list and build on it`);
+      throw error;
+    }
+    this.sql.exec("INSERT INTO device_list (id, list) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET list = excluded.list", blob(bytes));
+    this.cached = { bytes, list: read.list };
+    return read.list;
+  }
+}
