@@ -73,7 +73,7 @@ function macked(channel: LinkChannel, role: LinkRole, value: Uint8Array): Uint8A
 function openMacked(channel: LinkChannel, role: LinkRole, message: Uint8Array, length: (n: number) => boolean = (n) => n === KEY_BYTES): Uint8Array {
   if (!length(message.length - MAC_BYTES)) throw new MalformedInput("the linking message is malformed");
   const value = message.slice(0, message.length - MAC_BYTES);
-  if (!sodium().crypto_auth_verify(message.subarray(KEY_BYTES), value, macKey(channel, role))) {
+  if (!sodium().crypto_auth_verify(message.subarray(value.length), value, macKey(channel, role))) {
     throw new InvalidSignature("the other device's message was not sent with this link code: start linking again");
   }
   return value;

@@ -2,7 +2,7 @@
 // signed by the account identity key, links of the signed chain (shared/deviceList.ts), and the
 // recovery keys whose secret halves live only in the recovery kit.
 import { z } from "zod";
-import { sign, type AccountKeys } from "../shared/accountKeys.js";
+import type { AccountKeys } from "../shared/accountKeys.js";
 import { bytesEqual, fromBase64Url, fromUtf8, toBase64Url, utf8 } from "../shared/bytes.js";
 import { checkDeviceName, deviceCertificateSignedBytes, type DeviceCertificate } from "../shared/deviceCertificate.js";
 import {
@@ -70,7 +70,7 @@ export function newRecoveryKeys(): RecoveryKeys {
 
 export function certify(account: AccountKeys, device: DevicePublicKeys): DeviceCertificate {
   const unsigned = { accountId: accountIdOf(account.signKey), deviceId: device.deviceId, signKey: device.signKey, boxKey: device.boxKey, createdAt: device.createdAt, name: device.name };
-  return { ...unsigned, signature: sign("deviceCertificate", account.signSecretKey, deviceCertificateSignedBytes(unsigned)) };
+  return { ...unsigned, signature: sodium().crypto_sign_detached(deviceCertificateSignedBytes(unsigned), account.signSecretKey) };
 }
 
 /** Replays and verifies an encoded device list (InvalidSignature if any signature fails). */

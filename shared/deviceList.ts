@@ -29,7 +29,8 @@ import { signedMessage } from "./signing.js";
 export const DEVICE_LIST_VERSION = 1;
 /** A device added or removed every week for five years stays far below this. */
 export const MAX_DEVICE_LIST_LINKS = 256;
-const MAX_LINK_BYTES = 200 + MAX_DEVICE_CERTIFICATE_BYTES;
+/** Fixed fields, the genesis payload (the largest) and the two signatures. */
+const MAX_LINK_BYTES = 83 + 64 + 4 + MAX_DEVICE_CERTIFICATE_BYTES + 128;
 const ZERO_ID = new Uint8Array(16);
 const OPS = { genesis: 1, add: 2, remove: 3 } as const;
 
