@@ -117,7 +117,7 @@ async function coldOpen(server: string, patient: PatientAccount, clinician: { ke
     const t0 = performance.now();
     await api.ensureSession();
     const tLogin = performance.now();
-    const entry = (await api.inbox()).find((e) => e.patientId === patient.api.accountId);
+    const entry = (await api.inbox()).grants.find((e) => e.patientId === patient.api.accountId);
     if (!entry) throw new Error("the clinician's inbox does not hold the patient's grant");
     const opened = openGrant(fromBase64Url(entry.grant), clinician.keys, patient.ring.account.signKey);
     const view = device(grantKeySource(opened, clinician.keys.signKey), clinician.keys, api);

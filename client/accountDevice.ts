@@ -461,7 +461,8 @@ export abstract class AccountDevice {
     this.ring.contacts = next.contacts;
     this.ring.invites = next.invites;
     this.ring.closedInvites = next.closedInvites;
-    this.ring.revokedGrants = next.revokedGrants;
+    this.ring.revocations = next.revocations;
+    this.ring.grantRevisions = next.grantRevisions;
     this.book = new ContactBook(next.contacts);
     await saveKeyRing(this.db, encodeKeyRing(this.ring));
     await this.db.settings.bulkPut([version, dirty], [SETTINGS.ringVersion, SETTINGS.ringDirty]);

@@ -2,7 +2,7 @@
 // signed by the account identity key, links of the signed chain (shared/deviceList.ts), and the
 // recovery keys whose secret halves live only in the recovery kit.
 import { z } from "zod";
-import type { AccountKeys } from "../shared/accountKeys.js";
+import { verifyMessage, type AccountKeys } from "../shared/accountKeys.js";
 import { bytesEqual, fromBase64Url, fromUtf8, toBase64Url, utf8 } from "../shared/bytes.js";
 import { checkDeviceName, deviceCertificateSignedBytes, type DeviceCertificate } from "../shared/deviceCertificate.js";
 import {
@@ -17,7 +17,7 @@ import {
   type DeviceList,
   type DeviceListChange,
 } from "../shared/deviceList.js";
-import { InvalidSignature, MalformedInput } from "../shared/errors.js";
+import { MalformedInput } from "../shared/errors.js";
 import { accountIdOf } from "../shared/keyBundle.js";
 import { sodium } from "../shared/sodium.js";
 
@@ -76,10 +76,7 @@ export function certify(account: AccountKeys, device: DevicePublicKeys): DeviceC
 /** Replays and verifies an encoded device list (InvalidSignature if any signature fails). */
 export function verifiedDeviceList(encoded: Uint8Array, identityKey: Uint8Array): DeviceList {
   const { list, checks } = readDeviceList(encoded, identityKey);
-  const s = sodium();
-  for (const check of checks) {
-    if (!s.crypto_sign_verify_detached(check.signature, check.message, check.key)) throw new InvalidSignature(`${check.what} does not verify`);
-  }
+  for (const check of checks) verifyMessage(check.signature, check.message, check.key, check.what);
   return list;
 }
 

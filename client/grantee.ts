@@ -1,13 +1,15 @@
 // A clinician's or caregiver's device: the patients who shared with them, each opened as a view of
 // exactly what the grant covers, live when the grant is, ending when it expires or is revoked.
-import { fromBase64Url } from "../shared/bytes.js";
-import { ExpiredGrant, KeyChanged, RequestRefused, RevokedGrant, ServerUnreachable, StewardError } from "../shared/errors.js";
+import { fromBase64Url, toHex } from "../shared/bytes.js";
+import { ExpiredGrant, KeyChanged, RequestRefused, RevokedGrant, RollbackDetected, ServerUnreachable, StewardError } from "../shared/errors.js";
+import { decodeRevocation } from "../shared/revocation.js";
 import { openGrant, type OpenedGrant } from "../shared/grant.js";
 import { AccountDevice, createDevice, openDevice, recoverDevice, requestDeviceLink, type DeviceState, type LinkRequest, type OpenOptions } from "./accountDevice.js";
-import type { InboxEntry } from "../shared/api.js";
+import type { Inbox, InboxEntry } from "../shared/api.js";
 import { grantInfo, type GrantInfo } from "./grantInfo.js";
 import { inviteAnswer, parseInviteUrl } from "./invite.js";
 import { grantKeySource } from "./keySource.js";
+import { revokedGrantId, verifiedRevocation } from "./revocations.js";
 import { RecordStore } from "./store/recordStore.js";
 import { ShardStore } from "./store/shards.js";
 import { HttpTransport } from "./sync/httpTransport.js";
@@ -77,12 +79,13 @@ export class Grantee extends AccountDevice {
    * "grant" into an inbox: one that does not open and verify is left out and listed in `rejected`.
    */
   async shares(): Promise<Share[]> {
-    const entries = await this.inbox();
+    const inbox = await this.inbox();
+    await this.learnRevocations(inbox);
     const shares: Share[] = [];
     this.rejected = [];
     this.listed.clear();
     this.listedAt = Date.now();
-    for (const entry of entries) {
+    for (const entry of inbox.grants) {
       try {
         shares.push((await this.openEntry(entry)).share);
         this.listed.set(entry.grantId, entry);
@@ -93,35 +96,74 @@ export class Grantee extends AccountDevice {
         this.rejected.push({ grantId: entry.grantId, reason: error.message });
       }
     }
+    await this.keepRevisions(shares);
     return shares.sort((a, b) => b.issuedAt - a.issuedAt);
+  }
+
+  /**
+   * Keeps the revocations the inbox holds that verify under a pinned patient's key: from then on,
+   * this account's devices never show that grant as active, whatever the server serves later.
+   */
+  private async learnRevocations(inbox: Inbox): Promise<void> {
+    const known = new Set(this.ring.revocations.map(revokedGrantId));
+    const fresh: Uint8Array[] = [];
+    for (const entry of inbox.revocations) {
+      const patient = this.book.get(entry.patientId);
+      if (!patient || known.has(entry.grantId)) continue;
+      try {
+        const bytes = fromBase64Url(entry.revocation, "revocation");
+        const revocation = verifiedRevocation(bytes, patient.bundle.signKey);
+        if (toHex(revocation.grantId) !== entry.grantId || toHex(revocation.granteeId) !== this.accountId) continue;
+        fresh.push(bytes);
+        known.add(entry.grantId);
+      } catch (error) {
+        if (!(error instanceof StewardError)) throw error;
+      }
+    }
+    if (fresh.length > 0) await this.updateRing((ring) => ring.revocations.push(...fresh.filter((r) => !ring.revocations.some((k) => revokedGrantId(k) === revokedGrantId(r)))), "keep-offline");
+  }
+
+  /** Remembers the highest revision seen of each share, so an older one served later is refused. */
+  private async keepRevisions(shares: readonly Share[]): Promise<void> {
+    const newer = shares.filter((s) => s.revision > (this.ring.grantRevisions[s.grantId] ?? 0));
+    if (newer.length === 0) return;
+    await this.updateRing((ring) => {
+      for (const s of newer) ring.grantRevisions[s.grantId] = Math.max(s.revision, ring.grantRevisions[s.grantId] ?? 0);
+    }, "keep-offline");
   }
 
   private async openEntry(entry: InboxEntry): Promise<{ share: Share; grant: OpenedGrant }> {
     // The patient is pinned only once their grant verifies, so strangers never enter the key ring.
     const patient = this.book.get(entry.patientId) ?? (await this.publishedContact(entry.patientId));
     const grant = openGrant(fromBase64Url(entry.grant, "grant"), this.ring.account, patient.bundle.signKey);
+    const revoked = this.ring.revocations.map((r) => decodeRevocation(r)).find((r) => toHex(r.grantId) === entry.grantId);
+    if (revoked && revoked.revision >= grant.policy.revision) {
+      throw new RevokedGrant(`the patient revoked this share on ${new Date(revoked.revokedAt).toISOString()}; the server offered it again`);
+    }
+    const seen = this.ring.grantRevisions[entry.grantId] ?? 0;
+    if (grant.policy.revision < seen) throw new RollbackDetected(`the server offered revision ${grant.policy.revision} of this share, older than revision ${seen} this account already saw`);
     if (!this.book.get(patient.accountId)) this.pinInBackground(patient);
     const info = grantInfo(grant.policy, (tag) => grant.scopeOfTag(tag)?.scope, "active", (id) => this.book.get(id)?.handle ?? (id === this.accountId ? this.handle : undefined));
     return { grant, share: { ...info, patientVerified: patient.verifiedAt !== undefined } };
   }
 
   /** The inbox from the server, or offline the last one it served (see `sharesAsOf`). */
-  private async inbox(): Promise<InboxEntry[]> {
+  private async inbox(): Promise<Inbox> {
     try {
-      const entries = await this.api.inbox();
-      await this.db.settings.put({ at: Date.now(), entries }, INBOX_CACHE);
+      const inbox = await this.api.inbox();
+      await this.db.settings.put({ at: Date.now(), inbox }, INBOX_CACHE);
       this.sharesAsOf = undefined;
-      return entries;
+      return inbox;
     } catch (error) {
-      const cached = (await this.db.settings.get(INBOX_CACHE)) as { at: number; entries: InboxEntry[] } | undefined;
-      if (!(error instanceof ServerUnreachable) || !cached) throw error;
+      const cached = (await this.db.settings.get(INBOX_CACHE)) as { at: number; inbox: Inbox } | undefined;
+      if (!(error instanceof ServerUnreachable) || !cached?.inbox) throw error;
       this.sharesAsOf = cached.at;
-      return cached.entries;
+      return cached.inbox;
     }
   }
 
   private async latestEntry(grantId: string): Promise<InboxEntry> {
-    const entry = (await this.inbox()).find((e) => e.grantId === grantId);
+    const entry = (await this.inbox()).grants.find((e) => e.grantId === grantId);
     if (!entry) throw new RevokedGrant("this share was revoked or has expired; ask the patient to share again");
     return entry;
   }

@@ -51,8 +51,14 @@ export interface KeyRing {
   invites: OpenInvite[];
   /** Ids of invites answered or withdrawn, so a device with an old copy does not reopen them. */
   closedInvites: string[];
-  /** Ids of grants this patient revoked: a server listing one as active again rolled back. */
-  revokedGrants: string[];
+  /**
+   * Signed revocations (shared/revocation.ts): on a patient's devices those it issued (a server
+   * listing one of those grants as active again rolled back; a revoked writer's later envelopes are
+   * refused), on a grantee's those it was shown (that grant never shows as active again).
+   */
+  revocations: Uint8Array[];
+  /** A grantee's highest revision seen of each grant, by grant id: an older one is a replay. */
+  grantRevisions: Record<string, number>;
 }
 
 const b64 = z.string().transform((text, ctx) => {
@@ -101,14 +107,15 @@ const keyRingSchema = z.object({
   contacts: z.array(contactSchema).default([]),
   invites: z.array(inviteSchema).default([]),
   closedInvites: z.array(z.string()).default([]),
-  revokedGrants: z.array(z.string()).default([]),
+  revocations: z.array(b64).default([]),
+  grantRevisions: z.record(z.string().regex(/^[0-9a-f]{32}$/), z.number().int().nonnegative()).default({}),
 });
 
 /** A new account's ring; `devices` is its first device list (client/devices.ts genesisDeviceList). */
 export function newKeyRing(account: AccountKeys, patient: boolean, devices: Uint8Array): KeyRing {
-  if (!patient) return { account, devices, contacts: [], invites: [], closedInvites: [], revokedGrants: [] };
+  if (!patient) return { account, devices, contacts: [], invites: [], closedInvites: [], revocations: [], grantRevisions: {} };
   const scopes = Object.fromEntries(SCOPES.map((scope) => [scope, { current: 1, roots: new Map([[1, newRoot()]]) }])) as Record<Scope, ScopeKeys>;
-  return { account, devices, data: { metaKey: sodium().randombytes_buf(32), scopes }, contacts: [], invites: [], closedInvites: [], revokedGrants: [] };
+  return { account, devices, data: { metaKey: sodium().randombytes_buf(32), scopes }, contacts: [], invites: [], closedInvites: [], revocations: [], grantRevisions: {} };
 }
 
 /**
@@ -164,7 +171,8 @@ function keyRingJson(ring: KeyRing) {
     contacts: ring.contacts.map((c) => ({ ...c, bundle: toBase64Url(encodeKeyBundle(c.bundle)) })),
     invites: ring.invites.map((i) => ({ ...i, secret: toBase64Url(i.secret) })),
     closedInvites: ring.closedInvites,
-    revokedGrants: ring.revokedGrants,
+    revocations: ring.revocations.map(toBase64Url),
+    grantRevisions: ring.grantRevisions,
   };
 }
 
@@ -179,13 +187,14 @@ export function decodeKeyRing(bytes: Uint8Array): KeyRing {
   if (!parsed.success) throw new MalformedInput(`key ring is malformed: ${parsed.error.issues[0]?.path.join(".")}`);
   const a = parsed.data.account;
   const account = accountKeysFrom(a.signKey, a.signSecretKey, a.boxKey, a.boxSecretKey, a.createdAt);
-  const { devices, contacts, invites, closedInvites, revokedGrants } = parsed.data;
+  const { devices, contacts, invites, closedInvites, revocations, grantRevisions } = parsed.data;
   const rest = {
     devices,
     contacts: contacts.map(({ verifiedAt, via, ...c }): Contact => ({ ...c, bundle: decodeKeyBundle(c.bundle), ...(verifiedAt !== undefined ? { verifiedAt } : {}), ...(via ? { via } : {}) })),
     invites,
     closedInvites,
-    revokedGrants,
+    revocations,
+    grantRevisions,
   };
   const d = parsed.data.data;
   if (!d) return { account, ...rest };

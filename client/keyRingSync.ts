@@ -20,6 +20,7 @@ import { sodium } from "../shared/sodium.js";
 import type { Contact } from "./contacts.js";
 import { longerDeviceList, RECOVERY_RECIPIENT, verifiedDeviceList, type DeviceKeys } from "./devices.js";
 import { decodeKeyRing, encodeKeyRing, type KeyRing } from "./keyRing.js";
+import { revokedGrantId } from "./revocations.js";
 
 const MAGIC = "STKR";
 const FORMAT = 2;
@@ -130,8 +131,9 @@ export function newerContact(a: Contact, b: Contact): Contact {
 
 /**
  * Everything either copy knows: roots of every generation (ForkDetected if the two disagree on
- * one), the newest current generation, verified contacts over unverified ones,
- * invites still open on both sides.
+ * one), the newest current generation, the device list that continues the other, verified
+ * contacts over unverified ones, invites still open on both sides, every revocation and the
+ * highest revision seen of each grant.
  */
 export function mergeKeyRings(stored: KeyRing, local: KeyRing): KeyRing {
   if (!bytesEqual(stored.account.signKey, local.account.signKey)) throw new MalformedInput("cannot merge key rings of two accounts");
@@ -159,7 +161,9 @@ export function mergeKeyRings(stored: KeyRing, local: KeyRing): KeyRing {
   }
   const closedInvites = [...new Set([...stored.closedInvites, ...local.closedInvites])];
   const invites = [...new Map([...local.invites, ...stored.invites].map((i) => [i.id, i])).values()].filter((i) => !closedInvites.includes(i.id));
-  const revokedGrants = [...new Set([...stored.revokedGrants, ...local.revokedGrants])];
+  const revocations = [...new Map([...local.revocations, ...stored.revocations].map((r) => [revokedGrantId(r), r])).values()];
+  const grantRevisions = { ...stored.grantRevisions };
+  for (const [grantId, revision] of Object.entries(local.grantRevisions)) grantRevisions[grantId] = Math.max(revision, grantRevisions[grantId] ?? 0);
   const devices = longerDeviceList(stored.devices, local.devices, stored.account.signKey);
-  return { account: stored.account, devices, ...(data ? { data } : {}), contacts: [...contacts.values()], invites, closedInvites, revokedGrants };
+  return { account: stored.account, devices, ...(data ? { data } : {}), contacts: [...contacts.values()], invites, closedInvites, revocations, grantRevisions };
 }

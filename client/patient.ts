@@ -13,11 +13,12 @@ import { AccountDevice, createDevice, openDevice, recoverDevice, requestDeviceLi
 import { grantInfo, type GrantInfo, type GrantStatus } from "./grantInfo.js";
 import { inviteUrl, newInvite, openInviteAnswer } from "./invite.js";
 import { rotateScopes, scopeTags, type KeyRing } from "./keyRing.js";
+import { revokedGrantId, signRevocation } from "./revocations.js";
 import { ownKeySource, type DelegatedWriter } from "./keySource.js";
 import { RecordStore } from "./store/recordStore.js";
 import { ShardStore } from "./store/shards.js";
 import { HttpTransport } from "./sync/httpTransport.js";
-import { deviceKey } from "./sync/chain.js";
+import { chainsOf, deviceKey } from "./sync/chain.js";
 import { SyncEngine } from "./sync/syncEngine.js";
 
 export interface ShareOptions {
@@ -177,13 +178,14 @@ export class Patient extends AccountDevice {
 
   private async listGrants(): Promise<ListedGrant[]> {
     const summaries = await this.api.grants(this.accountId);
+    const revoked = new Set(this.ring.revocations.map(revokedGrantId));
     const listed = summaries.map((summary): ListedGrant => {
       const { policy, policyBytes, policySignature } = decodeGrantWire(fromBase64Url(summary.grant, "grant"));
       // The list comes from the server: only grants this account signed are believed.
       verify("grantPolicy", policySignature, this.ring.account.signKey, "grant policy", policyBytes);
       const grantId = toHex(policy.grantId);
       if (grantId !== summary.grantId) throw new RollbackDetected(`the server listed grant ${grantId} under another id`);
-      if (summary.status === "active" && this.ring.revokedGrants.includes(grantId)) {
+      if (summary.status === "active" && revoked.has(grantId)) {
         throw new RollbackDetected(`the server lists grant ${grantId} as active although you revoked it: it rolled back its state; revoke everything and report it`);
       }
       const status: GrantStatus = summary.status === "active" && policy.expiresAt <= Date.now() ? "expired" : summary.status;
@@ -218,10 +220,7 @@ export class Patient extends AccountDevice {
     const listed = await this.listGrants();
     const target = listed.find((g) => g.info.grantId === grantId);
     if (!target) throw new MalformedInput(`there is no grant ${grantId}`);
-    await this.sync.push();
-    await this.api.revokeGrant(this.accountId, grantId);
-    await this.updateRing((ring) => ring.revokedGrants.push(grantId));
-    await this.rotate(target.info.scopes);
+    await this.endGrants([target], target.info.scopes, () => this.api.revokeGrant(this.accountId, grantId));
     const remaining = listed.filter((g) => g.info.status === "active" && g.info.grantId !== grantId && g.info.scopes.some((s) => target.info.scopes.includes(s)));
     for (const grant of remaining) await this.reissue(grant, grant.policy.grantId, grant.policy.revision + 1);
   }
@@ -236,18 +235,44 @@ export class Patient extends AccountDevice {
     for (const invite of [...this.ring.invites]) await this.closeInvite(invite.id);
     const listed = await this.listGrants();
     const active = listed.filter((g) => g.info.status === "active");
-    await this.sync.push();
-    await this.api.revokeAllGrants(this.accountId);
-    await this.updateRing((ring) => ring.revokedGrants.push(...active.map((g) => g.info.grantId)));
-    await this.rotate(SCOPES);
+    await this.endGrants(active, SCOPES, () => this.api.revokeAllGrants(this.accountId));
     const kept = active.filter((g) => options.keep?.includes(g.info.grantId));
     for (const grant of kept) await this.reissue(grant);
     return { revoked: active.length, reissued: kept.length };
   }
 
-  private async rotate(scopes: readonly Scope[]): Promise<void> {
-    await this.updateRing((ring) => rotateScopes(ring.data!, scopes));
+  /**
+   * Ends `grants` on the server, then, in one key-ring change, gives `scopes` fresh keys and signs a
+   * revocation of each grant: the patient's own word, which the other devices and the grantees keep
+   * whatever the server says later. A write grantee's revocation cuts each of its device chains at
+   * the last envelope the patient's log holds once the server stopped accepting its writes.
+   */
+  private async endGrants(grants: readonly ListedGrant[], scopes: readonly Scope[], endOnServer: () => Promise<void>): Promise<void> {
+    await this.sync.push();
+    await endOnServer();
+    // A pull that fails only makes a cut-off earlier: nothing the grantee wrote after it counts.
+    await this.sync.pull().catch(() => undefined);
+    const heads = (await this.records.shards.cursor()).heads;
+    let revocations: Uint8Array[] = [];
+    await this.updateRing((ring) => {
+      rotateScopes(ring.data!, scopes);
+      const tags = scopeTags(ring.data!);
+      const generations = scopes.map((scope) => ({ scopeTag: tags.get(scope)!, generation: ring.data!.scopes[scope].current }));
+      revocations = grants.map((g) =>
+        signRevocation(ring.account, {
+          patientId: g.policy.patientId,
+          grantId: g.policy.grantId,
+          revision: g.policy.revision,
+          granteeId: g.policy.granteeId,
+          revokedAt: Date.now(),
+          cutoffs: g.policy.write ? chainsOf(heads, g.policy.granteeSignKey) : [],
+          generations,
+        }),
+      );
+      ring.revocations.push(...revocations);
+    });
     await this.declareCurrent(scopes);
+    for (const revocation of revocations) await this.api.postRevocation(this.accountId, revocation);
   }
 
   /** Tells the patient log the current generation of each scope: it refuses envelopes of older ones. */

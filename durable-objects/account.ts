@@ -5,7 +5,7 @@
 // The same class also serves as the handle index: the instance named "handle:<lowercased handle>"
 // holds only the owner of that handle, so claiming a handle is atomic without a global table.
 import { DurableObject } from "cloudflare:workers";
-import type { AccountResponse, InboxEntry } from "../shared/api.js";
+import type { AccountResponse, Inbox } from "../shared/api.js";
 import { bytesEqual, fromHex, toBase64Url } from "../shared/bytes.js";
 import { decodeKeyBundle, accountIdHex, keyBundleSignedBytes } from "../shared/keyBundle.js";
 import { signedMessage } from "../shared/signing.js";
@@ -36,6 +36,7 @@ export class Account extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS nonces (nonce BLOB PRIMARY KEY, expires_at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS attempts (at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS inbox (grant_id TEXT PRIMARY KEY, patient_id TEXT NOT NULL, revision INTEGER NOT NULL, expires_at INTEGER NOT NULL, wire BLOB NOT NULL);
+      CREATE TABLE IF NOT EXISTS revocations (grant_id TEXT PRIMARY KEY, patient_id TEXT NOT NULL, wire BLOB NOT NULL);
       CREATE TABLE IF NOT EXISTS key_ring (version INTEGER NOT NULL, blob BLOB NOT NULL);
       CREATE TABLE IF NOT EXISTS recovery_kit (blob BLOB NOT NULL);
       CREATE TABLE IF NOT EXISTS kit_fetches (at INTEGER NOT NULL);
@@ -133,12 +134,23 @@ export class Account extends DurableObject<Env> {
     this.sql.exec("DELETE FROM inbox WHERE grant_id = ?", grantId);
   }
 
-  /** Grants addressed to this account that have not expired; revoked ones were removed. */
-  inboxList(now = Date.now()): InboxEntry[] {
-    return this.sql
+  /** A patient's signed revocation of a grant to this account: kept, so the grantee's devices learn of it. */
+  inboxRevoke(entry: { grantId: string; patientId: string; wire: Uint8Array }): void {
+    this.sql.exec("DELETE FROM inbox WHERE grant_id = ?", entry.grantId);
+    this.sql.exec("INSERT INTO revocations (grant_id, patient_id, wire) VALUES (?, ?, ?) ON CONFLICT (grant_id) DO UPDATE SET wire = excluded.wire", entry.grantId, entry.patientId, blob(entry.wire));
+  }
+
+  /** Grants addressed to this account that have not expired (revoked ones were removed), and the revocations received. */
+  inbox(now = Date.now()): Inbox {
+    const grants = this.sql
       .exec<{ grant_id: string; patient_id: string; revision: number; expires_at: number; wire: ArrayBuffer }>("SELECT * FROM inbox WHERE expires_at > ? ORDER BY grant_id", now)
       .toArray()
       .map((r) => ({ grantId: r.grant_id, patientId: r.patient_id, revision: r.revision, expiresAt: r.expires_at, grant: toBase64Url(new Uint8Array(r.wire)) }));
+    const revocations = this.sql
+      .exec<{ grant_id: string; patient_id: string; wire: ArrayBuffer }>("SELECT * FROM revocations ORDER BY grant_id")
+      .toArray()
+      .map((r) => ({ grantId: r.grant_id, patientId: r.patient_id, revocation: toBase64Url(new Uint8Array(r.wire)) }));
+    return { grants, revocations };
   }
 
   /**

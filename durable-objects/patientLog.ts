@@ -11,6 +11,7 @@ import { fromBase64Url, fromHex, toHex } from "../shared/bytes.js";
 import { decodeEnvelope, envelopeSignedBytes, type Envelope } from "../shared/envelopeCodec.js";
 import { decodeGrantWire, grantPolicySignedBytes } from "../shared/grantCodec.js";
 import { accountIdHex, decodeKeyBundle } from "../shared/keyBundle.js";
+import { decodeRevocation, revocationSignedBytes } from "../shared/revocation.js";
 import { decodeCompaction, decodeEnvelopeBatch, encodePage } from "../shared/syncFrames.js";
 import { AccessLogStore } from "./accessLogStore.js";
 import { DeviceStore } from "./deviceStore.js";
@@ -212,6 +213,33 @@ export class PatientLog extends DurableObject<Env> {
       if (!grant) throw new Refusal("not_found", `no grant ${grantId} on this patient`);
       if (grant.status === "active") await this.endGrants([grant], "revoked", caller.actor, "grant.revoke");
       return summarize(this.grants.get(grantId)!, Date.now());
+    });
+  }
+
+  /**
+   * Stores the patient's signed revocation of a grant (shared/revocation.ts), ending the grant if it
+   * is still active (a retry whose revoke was lost), and passes it to the grantee's inbox.
+   */
+  storeRevocation(caller: Caller, bytes: Uint8Array): Promise<Outcome<null>> {
+    return this.guarded(caller, "grant.revocation", async () => {
+      this.requirePatient(caller, "revoke grants");
+      let revocation;
+      try {
+        revocation = decodeRevocation(bytes);
+      } catch (error) {
+        throw new Refusal("malformed", `the revocation does not decode: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      if (toHex(revocation.patientId) !== caller.patientId) throw new Refusal("forbidden", "this revocation is for another patient");
+      if (!(await verifyEd25519(await this.patientKey(caller.patientId), revocation.signature, revocationSignedBytes(revocation), this.keys))) {
+        throw new Refusal("malformed", "the revocation is not signed by the patient's identity key");
+      }
+      const grantId = toHex(revocation.grantId);
+      const grant = this.grants.get(grantId);
+      if (!grant || grant.granteeId !== toHex(revocation.granteeId)) throw new Refusal("not_found", `no grant ${grantId} to that grantee on this patient`);
+      if (revocation.revision < grant.revision) throw new Refusal("conflict", `grant ${grantId} is at revision ${grant.revision}, after the one revoked`);
+      if (grant.status === "active") await this.endGrants([grant], "revoked", caller.actor, "grant.revoke");
+      await this.env.ACCOUNT.get(this.env.ACCOUNT.idFromName(grant.granteeId)).inboxRevoke({ grantId, patientId: caller.patientId, wire: bytes });
+      return null;
     });
   }
 

@@ -39,7 +39,12 @@ export function sign(context: SignatureContext, secretKey: Uint8Array, ...payloa
 }
 
 export function verify(context: SignatureContext, signature: Uint8Array, publicKey: Uint8Array, what: string, ...payload: Uint8Array[]): void {
-  if (signature.length !== 64 || publicKey.length !== 32 || !sodium().crypto_sign_verify_detached(signature, signedMessage(context, ...payload), publicKey)) {
+  verifyMessage(signature, signedMessage(context, ...payload), publicKey, what);
+}
+
+/** Like `verify`, for a message that already starts with its context (the codecs' `…SignedBytes`). */
+export function verifyMessage(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array, what: string): void {
+  if (signature.length !== 64 || publicKey.length !== 32 || !sodium().crypto_sign_verify_detached(signature, message, publicKey)) {
     throw new InvalidSignature(`${what}: signature does not verify`);
   }
 }

@@ -52,7 +52,12 @@ export const grantsResponse = z.object({ grants: z.array(grantSummary) });
 
 export const inboxEntry = z.object({ grantId: hexId, patientId: hexId, revision: z.number().int(), expiresAt: z.number().int(), grant: base64url });
 export type InboxEntry = z.infer<typeof inboxEntry>;
-export const inboxResponse = z.object({ grants: z.array(inboxEntry) });
+/** A signed revocation (shared/revocation.ts) of a grant addressed to this account. */
+export const inboxRevocation = z.object({ grantId: hexId, patientId: hexId, revocation: base64url });
+export type InboxRevocation = z.infer<typeof inboxRevocation>;
+export const inboxResponse = z.object({ grants: z.array(inboxEntry), revocations: z.array(inboxRevocation) });
+export type Inbox = z.infer<typeof inboxResponse>;
+export const revocationRequest = z.object({ revocation: base64url });
 
 export const accessLogResponse = z.object({ entries: z.array(accessLogEntrySchema) });
 

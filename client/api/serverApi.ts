@@ -18,7 +18,7 @@ import {
   rendezvousResponse,
   type AccountResponse,
   type GrantSummary,
-  type InboxEntry,
+  type Inbox,
   type RendezvousResponse,
 } from "../../shared/api.js";
 import type { AccessLogEntry } from "../../shared/accessLog.js";
@@ -119,8 +119,9 @@ export class ServerApi {
     return session;
   }
 
-  async inbox(): Promise<InboxEntry[]> {
-    return (await this.json(inboxResponse, "GET", "/v1/inbox", { auth: true })).grants;
+  /** Grants addressed to this account, and the patients' signed revocations of grants to it. */
+  async inbox(): Promise<Inbox> {
+    return this.json(inboxResponse, "GET", "/v1/inbox", { auth: true });
   }
 
   /** The stored key ring, or undefined before the first store. */
@@ -157,6 +158,11 @@ export class ServerApi {
 
   async revokeAllGrants(patientId: string): Promise<void> {
     await this.request("POST", `/v1/patients/${patientId}/grants/revoke-all`, { auth: true });
+  }
+
+  /** Stores a signed revocation (shared/revocation.ts) of a grant; the server passes it to the grantee. */
+  async postRevocation(patientId: string, revocation: Uint8Array): Promise<void> {
+    await this.request("PUT", `/v1/patients/${patientId}/revocations`, { auth: true, json: { revocation: toBase64Url(revocation) } });
   }
 
   async declareGeneration(patientId: string, scopeTag: string, generation: number): Promise<void> {

@@ -1,7 +1,7 @@
 // Per-device hash chains as a reader sees them. Each author device numbers its envelopes 1, 2, …
 // and links each to the previous one; a reader remembers the last (seq, link) per device, so a
 // server that drops, reorders, replays or rolls back envelopes is caught rather than believed.
-import { toHex } from "../../shared/bytes.js";
+import { fromHex, toHex } from "../../shared/bytes.js";
 import type { EnvelopeHeader } from "../../shared/envelopeCodec.js";
 import { ChainBroken, GapDetected, RollbackDetected } from "../../shared/errors.js";
 
@@ -28,4 +28,12 @@ export function advanceChain(heads: Heads, header: EnvelopeHeader, link: Uint8Ar
     throw new GapDetected(`envelopes ${lastSeq + 1}–${header.seq - 1} of device ${key.slice(0, 8)}… are missing`);
   }
   heads[key] = { seq: header.seq, link: toHex(link) };
+}
+
+/** The chains of one author key among `heads`: each device's id and the last seq seen of it. */
+export function chainsOf(heads: Heads, authorKey: Uint8Array): { deviceId: Uint8Array; lastSeq: number }[] {
+  const prefix = `${toHex(authorKey)}:`;
+  return Object.entries(heads)
+    .filter(([key]) => key.startsWith(prefix))
+    .map(([key, head]) => ({ deviceId: fromHex(key.slice(prefix.length), 16), lastSeq: head.seq }));
 }

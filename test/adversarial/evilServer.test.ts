@@ -127,7 +127,7 @@ describe("the evil server: directory, grants and access log", () => {
   it("T4 grants the server makes up in a clinician's inbox are refused, the real one opens", async () => {
     const dave = await account("drdave");
     await patientApi.postGrant(patientApi.accountId, glucoseGrant(ring, dave.keys.bundle, true).wire);
-    const [honest] = await dave.api.inbox();
+    const [honest] = (await dave.api.inbox()).grants;
     expect(honest).toBeDefined();
     const server = createKeyRing(true, "test").ring;
     // (a) sealed and signed with the server's own keys; (b) the real grant with a widened clear policy re-signed by the server.
@@ -138,9 +138,9 @@ describe("the evil server: directory, grants and access log", () => {
     evil.rewrite((request, reply) => {
       if (request.url.pathname !== "/v1/inbox") return reply;
       const entry = { ...honest!, patientId: patientApi.accountId };
-      return jsonReply(200, { grants: [entry, { ...entry, grant: toBase64Url(madeUp) }, { ...entry, grant: toBase64Url(widened) }] });
+      return jsonReply(200, { grants: [entry, { ...entry, grant: toBase64Url(madeUp) }, { ...entry, grant: toBase64Url(widened) }], revocations: [] });
     });
-    const results = (await dave.api.inbox()).map((e) => {
+    const results = (await dave.api.inbox()).grants.map((e) => {
       try {
         return openGrant(fromBase64Url(e.grant), dave.keys, ring.account.signKey).policy.patientId;
       } catch (error) {

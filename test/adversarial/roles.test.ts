@@ -7,7 +7,7 @@ import { createAccountKeys } from "../../shared/accountKeys.js";
 import { fromBase64Url, toBase64Url, toHex } from "../../shared/bytes.js";
 import { decodeEnvelope } from "../../shared/envelopeCodec.js";
 import { openEnvelope } from "../../shared/envelope.js";
-import { ForgedGrant, InvalidSignature, RequestRefused, RollbackDetected, TamperedEnvelope, WeakKdfParameters } from "../../shared/errors.js";
+import { ForgedGrant, InvalidSignature, RequestRefused, RevokedGrant, RollbackDetected, TamperedEnvelope, WeakKdfParameters } from "../../shared/errors.js";
 import { openGrant } from "../../shared/grant.js";
 import { labelledHash } from "../../shared/hash.js";
 import { decodeGrantWire } from "../../shared/grantCodec.js";
@@ -21,7 +21,7 @@ import { parseInviteUrl } from "../../client/invite.js";
 import { createKeyRing } from "../../client/keyRing.js";
 import { sealKeyRing } from "../../client/keyRingSync.js";
 import { startWorker, type LocalWorker } from "../e2e/localWorker.js";
-import { EvilServer, jsonOf, jsonReply, type SeenRequest } from "../helpers/evilServer.js";
+import { EvilServer, jsonOf, jsonReply, type Reply, type SeenRequest } from "../helpers/evilServer.js";
 
 const HOUR = 3_600_000;
 let worker: LocalWorker;
@@ -94,6 +94,45 @@ describe("the evil server against the Patient and Grantee devices", () => {
     await expect(patient.grants()).rejects.toBeInstanceOf(RollbackDetected);
     await patient.close();
     await bob.close();
+  });
+
+  it("T11 a revoked grant the server replays into the grantee's inbox never shows as active again, and an older revision is refused", async () => {
+    const { patient } = await Patient.create({ ...options("t11"), handle: name("rp") });
+    const { grantee: carer } = await Grantee.create({ ...options("t11carer"), handle: name("carer") });
+    const { grantee: nurse } = await Grantee.create({ ...options("t11nurse"), handle: name("nurse") });
+    for (const g of [carer, nurse]) await patient.verifyContact((await patient.findContact(g.handle)).accountId);
+    const window = { scopes: ["glucose" as const], from: Date.now() - HOUR, to: Date.now(), expiresAt: Date.now() + 24 * HOUR };
+    const revoked = await patient.share({ with: carer.accountId, ...window });
+    const kept = await patient.share({ with: nurse.accountId, ...window });
+    // The server keeps a copy of every inbox it serves, per session.
+    const served = new Map<string, Reply>();
+    const record = evil.rewrite((request, reply) => {
+      if (request.url.pathname === "/v1/inbox") served.set(request.headers.authorization ?? "", reply);
+      return reply;
+    });
+    expect((await carer.shares()).map((s) => s.grantId)).toEqual([revoked.grantId]);
+    expect((await nurse.shares()).map((s) => s.revision)).toEqual([1]);
+    const before = new Map(served);
+    record();
+
+    await patient.revoke(revoked.grantId); // re-issues the nurse's grant as revision 2
+    expect(await carer.shares()).toEqual([]);
+    expect((await nurse.shares()).map((s) => s.revision)).toEqual([2]);
+
+    // The server replays the carer's revoked grant and the nurse's first revision, without revocations.
+    evil.rewrite((request, reply) => {
+      const old = request.url.pathname === "/v1/inbox" ? before.get(request.headers.authorization ?? "") : undefined;
+      return old ? jsonReply(200, { ...jsonOf<object>(old), revocations: [] }) : reply;
+    });
+    expect(await carer.shares()).toEqual([]);
+    expect(carer.rejected.map((r) => r.grantId)).toEqual([revoked.grantId]);
+    await expect(carer.open(revoked.grantId)).rejects.toBeInstanceOf(RevokedGrant);
+    expect(await nurse.shares()).toEqual([]);
+    expect(nurse.rejected.map((r) => r.grantId)).toEqual([kept.grantId]);
+    await expect(nurse.open(kept.grantId)).rejects.toBeInstanceOf(RollbackDetected);
+    await patient.close();
+    await carer.close();
+    await nurse.close();
   });
 
   it("T16 a recovery kit served with weakened Argon2id parameters is refused before any derivation", async () => {

@@ -1,4 +1,5 @@
-// /v1/inbox: grants addressed to the signed-in account (the client opens and verifies them).
+// /v1/inbox: grants addressed to the signed-in account and the patients' signed revocations of
+// them (the client opens and verifies both).
 import { Hono } from "hono";
 import type { AppEnv } from "../env.js";
 import { requireSession } from "../middleware.js";
@@ -6,4 +7,4 @@ import { accountObject } from "../objects.js";
 
 export const inbox = new Hono<AppEnv>();
 
-inbox.get("/", requireSession, async (c) => c.json({ grants: await accountObject(c.env, c.get("accountId")).inboxList() }));
+inbox.get("/", requireSession, async (c) => c.json(await accountObject(c.env, c.get("accountId")).inbox()));

@@ -3,7 +3,7 @@
 // live grant, since only it knows the grants. Binary bodies use shared/syncFrames.ts.
 import { Hono } from "hono";
 import { z } from "zod";
-import { MAX_PULL_BYTES, MAX_PULL_ENVELOPES, deviceListRequest, generationRequest, grantRequest, hexId } from "../../shared/api.js";
+import { MAX_PULL_BYTES, MAX_PULL_ENVELOPES, deviceListRequest, generationRequest, grantRequest, hexId, revocationRequest } from "../../shared/api.js";
 import { fromBase64Url, toBase64Url } from "../../shared/bytes.js";
 import { StewardError } from "../../shared/errors.js";
 import { MAX_BATCH_BYTES } from "../../shared/syncFrames.js";
@@ -110,6 +110,13 @@ patients.post("/:patientId/grants/revoke-all", async (c) => reply(c, await patie
 patients.delete("/:patientId/grants/:grantId", validate("param", z.object({ patientId: hexId, grantId: hexId })), async (c) =>
   reply(c, await patientLog(c.env, caller(c).patientId).revokeGrant(caller(c), c.req.valid("param").grantId)),
 );
+
+patients.put("/:patientId/revocations", limitBody(JSON_BODY_LIMIT), validate("json", revocationRequest), async (c) => {
+  const bytes = decodeField(c, c.req.valid("json").revocation, "revocation");
+  if (bytes instanceof Response) return bytes;
+  const outcome = await patientLog(c.env, caller(c).patientId).storeRevocation(caller(c), bytes);
+  return outcome.ok ? c.body(null, 204) : reply(c, outcome);
+});
 
 patients.get("/:patientId/access-log", validate("query", accessLogQuery), async (c) => {
   const { after, limit } = c.req.valid("query");
