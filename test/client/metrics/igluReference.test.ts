@@ -132,21 +132,19 @@ function checkAll(samples: GlucoseSample[], e: Expected) {
     close(got?.meanMgdl, row.avg_ep_gl, `${label} glucose`);
   }
 
-  const sw = e.sleep_wake;
-  const night = a.dayNight.night;
-  const day = a.dayNight.day;
-  close(night?.mean, sw["mean sleep"], "night mean");
-  close(night?.sd, sw["SD sleep"], "night SD");
-  close(night?.inRange70to180, sw["in_range_70_180 sleep"], "night TIR");
-  close(night?.below54, sw["below_54 sleep"], "night <54");
-  close(night?.below70, sw["below_70 sleep"], "night <70");
-  close(night?.above180, sw["above_180 sleep"], "night >180");
-  close(night?.above250, sw["above_250 sleep"], "night >250");
-  close(day?.mean, sw["mean wake"], "day mean");
-  close(day?.sd, sw["SD wake"], "day SD");
-  close(day?.inRange70to180, sw["in_range_70_180 wake"], "day TIR");
-  close(day?.below70, sw["below_70 wake"], "day <70");
-  close(day?.above250, sw["above_250 wake"], "day >250");
+  // iglu's "sleep" is 00:00-06:00 (night), "wake" the rest of the day.
+  for (const [part, m] of [["sleep", a.dayNight.night], ["wake", a.dayNight.day]] as const) {
+    const fields: [string, number | undefined][] = [
+      ["mean", m?.mean],
+      ["SD", m?.sd],
+      ["in_range_70_180", m?.inRange70to180],
+      ["below_54", m?.below54],
+      ["below_70", m?.below70],
+      ["above_180", m?.above180],
+      ["above_250", m?.above250],
+    ];
+    for (const [name, value] of fields) close(value, e.sleep_wake[`${name} ${part}`], `${name} ${part}`);
+  }
 
   const byMinute = new Map(a.agp.unsmoothed.map((p) => [p.minuteOfDay || 1440, p]));
   const smoothed = new Map(a.agp.smoothed.map((p) => [p.minuteOfDay || 1440, p]));
