@@ -15,7 +15,7 @@ export { analyzeGlucose, type AnalysisOptions, type GlucoseAnalysis, type Risk, 
 export { consensusMetrics, DEFAULT_OPTIONS, IGLU_OPTIONS, type ConsensusMetrics, type MetricsOptions } from "./metrics/consensus.js";
 export { agpProfile, smoothAgp, type AgpOptions, type AgpPoint } from "./metrics/agp.js";
 export { dailyProfiles, dayNightMetrics, splitDayNight, type DailyProfile, type DailyReading, type DayNight } from "./metrics/daily.js";
-export { EPISODE_KINDS, type Episode, type EpisodeKind, type EpisodeOptions, type EpisodeSummary } from "./metrics/episodes.js";
+export { EPISODE_KINDS, episodesByDay, type Episode, type EpisodeKind, type EpisodeOptions, type EpisodeSummary } from "./metrics/episodes.js";
 export { griZone, type Gri, type GriZone } from "./metrics/gri.js";
 export type { GlucoseSample, PatientClock } from "./metrics/localTime.js";
 export type { MageDirection, MageOptions } from "./metrics/mage.js";
