@@ -6,8 +6,12 @@ import { isInviteRoute } from "./router.js";
 import { AcceptInvite } from "./screens/grantee/AcceptInvite.js";
 import { Patients } from "./screens/grantee/Patients.js";
 import { PatientView, type Mode } from "./screens/grantee/PatientView.js";
+import { OpenReportFile } from "./screens/OpenReportFile.js";
 
-const TABS: Tab[] = [{ route: "/", label: "Patients" }];
+const TABS: Tab[] = [
+  { route: "/", label: "Patients" },
+  { route: "/open-report", label: "Open a report file" },
+];
 
 export function GranteeApp({ grantee, route }: { grantee: Grantee; route: string }) {
   const view = /^\/patients\/([^/]+)(?:\/(live|report|add))?$/.exec(route);
@@ -17,6 +21,8 @@ export function GranteeApp({ grantee, route }: { grantee: Grantee; route: string
       <main>
         {isInviteRoute(route) ? (
           <AcceptInvite grantee={grantee} invite={location.href} />
+        ) : route === "/open-report" ? (
+          <OpenReportFile />
         ) : view ? (
           <PatientView key={view[1]} grantee={grantee} grantId={view[1]!} mode={view[2] as Mode | undefined} />
         ) : (

@@ -13,11 +13,15 @@ import { AddEntry } from "./screens/AddEntry.js";
 import { Dashboard } from "./screens/patient/Dashboard.js";
 import { Devices } from "./screens/patient/Devices.js";
 import { Grants } from "./screens/patient/Grants.js";
-import { ImportFile } from "./screens/patient/ImportFile.js";
+import { ImportFile, ImportRunning } from "./screens/patient/ImportFile.js";
+import { OwnReport } from "./screens/patient/OwnReport.js";
+import { SendReport } from "./screens/patient/SendReport.js";
 import { Share } from "./screens/patient/Share.js";
+import { OpenReportFile } from "./screens/OpenReportFile.js";
 
 const TABS: Tab[] = [
   { route: "/", label: "Glucose" },
+  { route: "/report", label: "Report" },
   { route: "/add", label: "Add entry" },
   { route: "/import", label: "Import" },
   { route: "/share", label: "Share" },
@@ -44,16 +48,18 @@ export function PatientApp({ patient, route }: { patient: Patient; route: string
   }, [patient]);
   return (
     <>
-      <div class="chrome">
-        <Header who={`@${patient.handle}`} tabs={TABS} route={route} />
+      <Header who={`@${patient.handle}`} tabs={TABS} route={route}>
         <SyncStatusBar sync={patient.sync} />
-      </div>
+        <ImportRunning patient={patient} route={route} />
+      </Header>
       <main>{screen(patient, route)}</main>
     </>
   );
 }
 
 function screen(patient: Patient, route: string) {
+  const link = /^\/devices\/link\/(.+)$/.exec(route);
+  if (link) return <Devices patient={patient} code={link[1]!} />;
   if (isInviteRoute(route))
     return (
       <p class="banner warn" role="alert">
@@ -61,6 +67,12 @@ function screen(patient: Patient, route: string) {
       </p>
     );
   switch (route) {
+    case "/report":
+      return <OwnReport patient={patient} />;
+    case "/report/send":
+      return <SendReport patient={patient} />;
+    case "/open-report":
+      return <OpenReportFile />;
     case "/add":
       return <AddEntry target={patient} />;
     case "/import":

@@ -1,29 +1,71 @@
-// The access log in plain sentences: what happened, and the figures a person can use (how many
-// envelopes, how often, why a request was refused), without ids.
-import type { AccessEvent } from "../client/index.js";
+// The access log in plain sentences: who did what to whose access, to which categories and dates,
+// and the figures a person can use (how much was downloaded, how often, why a request was refused),
+// without ids. Grant ids in an entry are resolved through the patient's own list of grants.
+import type { AccessEvent, GrantInfo } from "../client/index.js";
+import { SCOPE_LABELS } from "../shared/records.js";
+import { date, dateTime } from "./format.js";
 
-const ACTIONS: Record<AccessEvent["action"], string> = {
-  "grant.create": "shared data",
-  "grant.update": "re-issued a grant with new keys",
-  "grant.revoke": "ended a grant",
-  "grant.revokeAll": "ended every grant",
-  "grant.expire": "a grant expired",
-  push: "added encrypted records",
-  pull: "downloaded encrypted records",
-  "socket.open": "opened a live connection",
-  refused: "was refused",
-};
-
-export function actionText(action: AccessEvent["action"]): string {
-  return ACTIONS[action];
+export interface LogContext {
+  /** The patient's own account id: their entries read "You". */
+  me: string;
+  grants: ReadonlyMap<string, GrantInfo>;
 }
 
-export function detailText(event: AccessEvent): string {
+const who = (event: AccessEvent, ctx: LogContext) => (event.actor.accountId === ctx.me ? "You" : event.actor.handle ? `@${event.actor.handle}` : event.actor.accountId ? `Account ${event.actor.accountId.slice(0, 8)}…` : "The server");
+
+const handleOf = (grant: GrantInfo | undefined) => (grant ? `@${grant.grantee.handle ?? `${grant.grantee.accountId.slice(0, 8)}…`}` : "someone");
+
+/** "glucose readings and insulin, 17 Nov 2026 – 1 Dec 2026" */
+function what(grant: GrantInfo | undefined): string {
+  if (!grant) return "data (a grant this device no longer lists)";
+  const scopes = grant.scopes.map((s) => SCOPE_LABELS[s].replace(/ \(.*\)$/, "").toLowerCase());
+  const list = scopes.length > 1 ? `${scopes.slice(0, -1).join(", ")} and ${scopes.at(-1)}` : (scopes[0] ?? "nothing");
+  return `${list}, ${date(grant.from)} – ${date(grant.to)}${grant.live ? " and new data as it arrives" : ""}`;
+}
+
+const grantOf = (id: unknown, ctx: LogContext) => (typeof id === "string" ? ctx.grants.get(id) : undefined);
+const grantsOf = (ids: unknown, ctx: LogContext) => (Array.isArray(ids) ? ids.map((id) => grantOf(id, ctx)) : []);
+
+function pieces(count: unknown): string {
+  return typeof count === "number" ? `${count.toLocaleString("en-GB")} encrypted piece${count === 1 ? "" : "s"} of data` : "encrypted data";
+}
+
+/** The entry as one sentence: "You shared glucose readings, 17 Nov – 1 Dec with @dr-okafor until 31 Dec." */
+export function describeEvent(event: AccessEvent, ctx: LogContext): string {
   const d = event.details;
-  const parts: string[] = [];
-  if (typeof d.count === "number") parts.push(`${d.count} envelope${d.count === 1 ? "" : "s"}`);
-  if (typeof d.times === "number" && d.times > 1) parts.push(`${d.times} times, last at ${new Date(Number(d.lastTime)).toLocaleTimeString()}`);
-  if (event.action === "refused" && typeof d.reason === "string") parts.push(d.reason);
-  if (typeof d.text === "string") parts.push(d.text);
-  return parts.join("; ");
+  const actor = who(event, ctx);
+  const grant = grantOf(d.grantId, ctx);
+  switch (event.action) {
+    case "grant.create":
+      return `${actor} shared ${what(grant)} with ${handleOf(grant)}, until ${typeof d.expiresAt === "number" ? dateTime(d.expiresAt) : "the end date"}${d.write ? "; they may add meals, exercise and notes" : ""}.`;
+    case "grant.update":
+      return `${actor} gave ${handleOf(grant)} new keys for the same access (${what(grant)}), after another access ended.`;
+    case "grant.revoke":
+      return `${actor} ended ${handleOf(grant)}'s access to ${what(grant)}.`;
+    case "grant.revokeAll": {
+      const ended = grantsOf(d.grantIds, ctx).map(handleOf);
+      return `${actor} ended every access at once${ended.length > 0 ? ` (${ended.join(", ")})` : ""} and replaced all data keys.`;
+    }
+    case "grant.expire":
+      return `${handleOf(grant)}'s access to ${what(grant)} expired.`;
+    case "pull": {
+      const shared = grantsOf(d.grants, ctx);
+      return `${actor} downloaded ${pieces(d.count)}${shared.length > 0 ? ` of ${shared.map(what).join("; ")}` : ""}.`;
+    }
+    case "socket.open": {
+      const shared = grantsOf(d.grants, ctx);
+      return `${actor} opened a live connection${shared.length > 0 ? ` for ${shared.map(what).join("; ")}` : ""}.`;
+    }
+    case "push":
+      return `${actor} added ${pieces(d.count)}.`;
+    case "refused":
+      return `${actor} was refused${typeof d.reason === "string" ? `: ${d.reason}` : ""}.`;
+  }
+}
+
+/** How often and until when, for entries that stand for repeated requests. */
+export function repeatText(event: AccessEvent): string | undefined {
+  const d = event.details;
+  if (typeof d.times !== "number" || d.times < 2) return undefined;
+  return `${d.times} times, the last at ${new Date(Number(d.lastTime)).toLocaleTimeString()}`;
 }

@@ -20,12 +20,29 @@ export function ago(time: number, now = Date.now()): string {
   return ms < MINUTE ? "just now" : `${duration(ms)} ago`;
 }
 
-export function dateTime(time: number): string {
-  return new Date(time).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+/** Date and time on this device's clock, or in `timeZone` (a report shows the patient's). */
+export function dateTime(time: number, timeZone?: string): string {
+  return new Date(time).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short", ...(timeZone ? { timeZone } : {}) });
 }
 
-export function date(time: number): string {
-  return new Date(time).toLocaleDateString(undefined, { dateStyle: "medium" });
+export function date(time: number, timeZone?: string): string {
+  return new Date(time).toLocaleDateString(undefined, { dateStyle: "medium", ...(timeZone ? { timeZone } : {}) });
+}
+
+/** "Mon 17 Nov" for a calendar day "YYYY-MM-DD". */
+export function dayLabel(day: string): string {
+  return new Date(`${day}T12:00:00Z`).toLocaleDateString(undefined, { weekday: "short", day: "numeric", month: "short", timeZone: "UTC" });
+}
+
+/** "16 h 48 min" of a day for a share of it in percent (how the AGP states goals). */
+export function perDay(percentOfDay: number): string {
+  const minutes = Math.round((percentOfDay / 100) * 1440);
+  return minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h${minutes % 60 ? ` ${minutes % 60} min` : ""}`;
+}
+
+/** "07:30" for minutes after midnight. */
+export function clockTime(minuteOfDay: number): string {
+  return `${String(Math.floor(minuteOfDay / 60) % 24).padStart(2, "0")}:${String(Math.round(minuteOfDay) % 60).padStart(2, "0")}`;
 }
 
 export function percent(value: number): string {

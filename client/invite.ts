@@ -3,7 +3,8 @@
 // MAC keyed by that secret, so the patient's device knows the answer came from whoever holds the
 // link, and the invited person knows whose keys to trust from the account id in it.
 //
-//   fragment: "invite=" base64url(patientId 16 ‖ secret 32)
+//   fragment: "invite=" base64url(patientId 16 ‖ secret 32) [ "&from=" handle ]
+//   (the handle only lets the invite page say who invited; the account id is what is trusted)
 //   slot id:  first 16 bytes of labelledHash("steward/invite-id/v1", secret)
 //   answer:   encodeKeyBundle(bundle) ‖ crypto_auth(bundle, key = labelledHash("steward/invite/v1", secret))
 import { verifyKeyBundle } from "../shared/accountKeys.js";
@@ -19,6 +20,8 @@ const MAC_BYTES = 32;
 
 export interface InviteLink {
   readonly patientId: string;
+  /** The inviter's handle as the link states it, to greet the invited person; checked on acceptance. */
+  readonly from?: string;
   readonly secret: Uint8Array;
   /** The relay slot's id: derived from the secret, so the link alone finds it. */
   readonly id: string;
@@ -33,21 +36,24 @@ export function newInvite(patientId: string): InviteLink {
   return { patientId, secret, id: inviteIdOf(secret) };
 }
 
-export function inviteUrl(appUrl: string, invite: Pick<InviteLink, "patientId" | "secret">): string {
+export function inviteUrl(appUrl: string, invite: Pick<InviteLink, "patientId" | "secret" | "from">): string {
   const url = new URL(appUrl);
-  url.hash = `invite=${toBase64Url(concat(fromHex(invite.patientId, 16, "patient id"), invite.secret))}`;
+  const from = invite.from ? `&from=${encodeURIComponent(invite.from)}` : "";
+  url.hash = `invite=${toBase64Url(concat(fromHex(invite.patientId, 16, "patient id"), invite.secret))}${from}`;
   return url.toString();
 }
 
 /** Reads an invite URL (or just its fragment); MalformedInput when it was cut short or altered. */
 export function parseInviteUrl(text: string): InviteLink {
   const fragment = text.includes("#") ? text.slice(text.indexOf("#") + 1) : text;
-  const value = new URLSearchParams(fragment).get("invite");
+  const params = new URLSearchParams(fragment);
+  const value = params.get("invite");
+  const from = params.get("from");
   if (!value) throw new MalformedInput("this is not a Steward invite link (it has no #invite=… part)");
   const bytes = fromBase64Url(value, "invite link");
   if (bytes.length !== 16 + SECRET_BYTES) throw new MalformedInput("this invite link is incomplete: copy the whole link, including everything after #");
   const secret = bytes.slice(16);
-  return { patientId: toHex(bytes.slice(0, 16)), secret, id: inviteIdOf(secret) };
+  return { patientId: toHex(bytes.slice(0, 16)), secret, id: inviteIdOf(secret), ...(from && /^[A-Za-z0-9][A-Za-z0-9._-]{2,31}$/.test(from) ? { from } : {}) };
 }
 
 function macKey(secret: Uint8Array): Uint8Array {

@@ -347,7 +347,7 @@ export class Patient extends AccountDevice {
         write: options.write ?? false,
       });
     });
-    return { url: inviteUrl(this.options.appUrl ?? this.options.server, invite), inviteId: invite.id, expiresAt };
+    return { url: inviteUrl(this.options.appUrl ?? this.options.server, { ...invite, from: this.handle }), inviteId: invite.id, expiresAt };
   }
 
   /** Open invites (not yet answered), for the sharing screen. */

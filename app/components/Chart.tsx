@@ -1,9 +1,9 @@
 // One uPlot chart filling its container's width; rebuilt when its options or data change and
-// resized with the container (phone rotation, window resize). `label` names it for screen readers,
-// and `summary` says in words what the canvas shows.
+// resized with the container (phone rotation, window resize, printing). `label` names it and
+// `summary` says in words what it shows, on screen and for screen readers.
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useId, useRef } from "preact/hooks";
 
 interface Props {
   label: string;
@@ -15,22 +15,31 @@ interface Props {
 
 export function Chart({ label, summary, options, data, testId }: Props) {
   const box = useRef<HTMLDivElement>(null);
+  const summaryId = useId();
   useEffect(() => {
     const element = box.current;
     if (!element) return;
     const width = () => Math.max(240, element.clientWidth);
     const plot = new uPlot({ ...options, width: width(), height: options.height ?? 260 }, data, element);
-    const observer = new ResizeObserver(() => plot.setSize({ width: width(), height: options.height ?? 260 }));
+    const resize = () => plot.setSize({ width: width(), height: options.height ?? 260 });
+    const observer = new ResizeObserver(resize);
     observer.observe(element);
+    // The printed page is narrower than the screen: redraw at its width before printing.
+    const print = matchMedia("print");
+    print.addEventListener("change", resize);
     return () => {
       observer.disconnect();
+      print.removeEventListener("change", resize);
       plot.destroy();
     };
   }, [options, data]);
   return (
-    <figure class="chart" aria-label={label} data-testid={testId}>
-      <div ref={box} role="img" aria-label={summary} />
+    <figure class="chart" data-testid={testId}>
       <figcaption>{label}</figcaption>
+      <div ref={box} role="img" aria-label={label} aria-describedby={summaryId} />
+      <p class="chart-summary" id={summaryId}>
+        {summary}
+      </p>
     </figure>
   );
 }

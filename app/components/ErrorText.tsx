@@ -1,10 +1,12 @@
-// An error as a person can act on it: the typed errors already carry such messages.
+// An error as a person can act on it; the technical details go to the console.
+import { logError, personMessage } from "../errorText.js";
+
 export function ErrorText({ error }: { error: unknown }) {
   if (!error) return null;
-  const message = error instanceof Error ? error.message : String(error);
+  logError(error);
   return (
     <p class="error-text" role="alert">
-      {message}
+      {personMessage(error)}
     </p>
   );
 }

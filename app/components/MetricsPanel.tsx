@@ -1,41 +1,39 @@
-// The consensus CGM metrics (Battelino 2019) for a period, with time in ranges.
+// The dashboard's summary of a period: mean glucose, GMI, variability and CGM time, with the time
+// in ranges bar; the full AGP report is a tab away.
 import type { ConsensusMetrics } from "../../client/metrics/consensus.js";
-import { date, mgdl, percent } from "../format.js";
-import { TimeInRange } from "./TimeInRange.js";
+import { TimeInRangeBar } from "../report/TimeInRangeBar.js";
+import { date, percent } from "../format.js";
+import { glucose, type GlucoseUnit } from "../units.js";
 
-export function MetricsPanel({ metrics }: { metrics: ConsensusMetrics | null }) {
-  if (!metrics) return <p class="empty">No glucose readings in this period.</p>;
+export function MetricsPanel({ metrics, unit }: { metrics: ConsensusMetrics | null; unit: GlucoseUnit }) {
+  if (!metrics) return null;
   return (
     <section class="metrics" aria-label="Glucose metrics" data-testid="metrics">
-      <dl>
+      <dl class="stat-list">
         <div>
-          <dt>Period</dt>
+          <dt>Readings from</dt>
           <dd>
-            {date(metrics.start)} – {date(metrics.end)} ({metrics.days.toFixed(1)} days)
+            {date(metrics.start)} – {date(metrics.end)}
           </dd>
         </div>
         <div>
-          <dt>Time CGM active</dt>
-          <dd>{percent(metrics.activePercent)}</dd>
-        </div>
-        <div>
           <dt>Mean glucose</dt>
-          <dd data-testid="mean-glucose">{mgdl(metrics.mean)}</dd>
+          <dd data-testid="mean-glucose">{glucose(metrics.mean, unit)}</dd>
         </div>
         <div>
           <dt>GMI</dt>
           <dd>{metrics.gmi.toFixed(1)} %</dd>
         </div>
         <div>
-          <dt>Glucose variability (CV)</dt>
+          <dt>Variability (CV)</dt>
           <dd>{Number.isFinite(metrics.cv) ? percent(metrics.cv) : "–"}</dd>
         </div>
         <div>
-          <dt>Readings</dt>
-          <dd>{metrics.readings}</dd>
+          <dt>CGM active</dt>
+          <dd>{percent(metrics.activePercent)}</dd>
         </div>
       </dl>
-      <TimeInRange metrics={metrics} />
+      <TimeInRangeBar metrics={metrics} unit={unit} />
     </section>
   );
 }

@@ -2,9 +2,17 @@
 // and the last error in words. (Syncing on return is keepSynced's job; this only shows it.)
 import { useEffect, useState } from "preact/hooks";
 import type { SyncEngine, SyncStatus } from "../../client/sync/syncEngine.js";
+import { ServerUnreachable } from "../../client/index.js";
+import { logError, personMessage } from "../errorText.js";
 import { ago } from "../format.js";
 import { syncNow, useSyncing } from "../syncActivity.js";
 import { useNow } from "./useNow.js";
+
+/** Offline is already said by the state; anything else in a sentence, details in the console. */
+function shortError(error: Error): string {
+  logError(error);
+  return personMessage(error);
+}
 
 export function SyncStatusBar({ sync }: { sync: SyncEngine }) {
   const [status, setStatus] = useState<SyncStatus>(sync.status);
@@ -36,7 +44,7 @@ export function SyncStatusBar({ sync }: { sync: SyncEngine }) {
       ) : (
         <span>{status.lastSyncedAt ? `synced ${ago(status.lastSyncedAt, now)}` : "not synced yet"}</span>
       )}
-      {status.error && !status.ended && <span class="error">{status.error.message}</span>}
+      {status.error && !status.ended && !(status.error instanceof ServerUnreachable) && <span class="error">{shortError(status.error)}</span>}
       {!status.ended && (
         <button type="button" onClick={() => void syncNow(sync).catch(() => undefined)} disabled={!browserOnline || syncing}>
           Sync now

@@ -1,9 +1,14 @@
-// The 24-hour x axis the AGP and daily traces share: minutes after local midnight, labelled hh:mm.
+// The 24-hour x axis the AGP shares with other time-of-day charts: minutes after the patient's
+// midnight, labelled hh:mm, every 3 hours, or every 6 on a phone so labels never overlap.
 import type uPlot from "uplot";
+import { clockTime } from "../format.js";
 
 export const timeOfDayScale: uPlot.Scale = { time: false, range: [0, 1440] };
 
 export const timeOfDayAxis: uPlot.Axis = {
-  splits: () => [0, 180, 360, 540, 720, 900, 1080, 1260, 1440],
-  values: (_u, splits) => splits.map((m) => `${String(Math.floor(m / 60) % 24).padStart(2, "0")}:00`),
+  splits: (u) => {
+    const step = u.bbox.width / devicePixelRatio < 420 ? 360 : 180;
+    return Array.from({ length: 1440 / step + 1 }, (_, i) => i * step);
+  },
+  values: (_u, splits) => splits.map((m) => clockTime(m)),
 };

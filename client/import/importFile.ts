@@ -21,9 +21,20 @@ export interface ImportFile {
   text?(): Promise<string>;
 }
 
+/** What an import is busy with: reading the file, turning rows into records, encrypting, storing. */
+export type ImportPhase = "read" | "parse" | "encrypt" | "store";
+
 export interface ImportFileProgress {
+  phase: ImportPhase;
+  /** Share of the file's bytes read, 0 to 1 (0 while the size is unknown). */
+  bytesFraction: number;
   /** Source rows (CSV lines, JSON array items) read so far, skipped ones included. */
   rowsRead: number;
+  /** Records the file yielded so far. */
+  recordsRead: number;
+  /** Records encrypted into envelopes, and stored on this device, so far (re-imported ones count as stored). */
+  recordsEncrypted: number;
+  recordsStored: number;
   /** Known once the whole file is read. */
   rowsTotal?: number;
   /** Records new or changed in the store so far. */
@@ -77,8 +88,8 @@ export const IMPORTERS: Record<ImportFormat, Importer> = {
   clarity: { read: importClarity, recordsAtEnd: false, wallClockOnly: true },
   nightscout: { read: importNightscout, recordsAtEnd: false, wallClockOnly: false },
 };
-/** For an importer with records at the end, reading is this share of the progress bar, writing the rest. */
-const READ_SHARE = 0.3;
+/** Shares of the progress bar: reading the file, placing records (CareLink, after reading), encrypting and storing. */
+const WEIGHT = { read: 0.2, parse: 0.1, store: 0.7 } as const;
 const TEXT_CHUNK = 16 * 1024;
 /** Zones differ by whole quarter hours: a smaller move of a record is not a change of zone. */
 const ZONE_STEP = 15 * 60_000;
@@ -97,29 +108,44 @@ export async function importFile(records: RecordStore, file: ImportFile, options
   let readFraction = 0;
   let recordsRead = 0;
   let recordsWritten = 0;
+  let recordsEncrypted = 0;
+  let recordsStored = 0;
   let recordsTotal: number | undefined;
   let fraction = 0;
+  let phase: ImportPhase = "read";
 
   const report = (done = false) => {
-    // Records handed to the store (written or found already there) out of all the file will yield.
-    const recordShare = recordsTotal ? (recordsRead - batch.length) / recordsTotal : 0;
-    const atEnd = recordsTotal === undefined ? READ_SHARE * readFraction : READ_SHARE + (1 - READ_SHARE) * recordShare;
-    const now = importer.recordsAtEnd ? atEnd : readFraction;
+    // Streaming importers parse as they read: their records stored follow the share of the file read.
+    const parsed = importer.recordsAtEnd ? (recordsTotal ? recordsRead / recordsTotal : 0) : readFraction;
+    const stored = importer.recordsAtEnd ? (recordsTotal ? recordsStored / recordsTotal : 0) : readFraction * (recordsRead > 0 ? recordsStored / recordsRead : 0);
+    const now = WEIGHT.read * readFraction + WEIGHT.parse * parsed + WEIGHT.store * stored;
     fraction = done ? 1 : Math.min(Math.max(fraction, now), 0.99);
-    options.onProgress?.({ rowsRead, ...(done ? { rowsTotal: rowsRead } : {}), recordsWritten, fraction });
+    options.onProgress?.({ phase, bytesFraction: readFraction, rowsRead, recordsRead, recordsEncrypted, recordsStored, ...(done ? { rowsTotal: rowsRead } : {}), recordsWritten, fraction });
   };
   const merged = new Map<string, MergedReadings>();
   const flush = async () => {
     if (batch.length === 0) return;
     const fresh = await notYetStored(records, batch, file.name);
+    const known = batch.length - fresh.length;
     batch = [];
     const { write, merged: now } = await mergeAcrossSources(records, fresh);
     for (const m of now) {
       const key = `${m.type}:${m.kept}:${m.dropped}`;
       merged.set(key, { ...m, readings: (merged.get(key)?.readings ?? 0) + m.readings });
     }
-    if (write.length > 0) await records.put(write);
+    // Already stored, or another source's copy of a reading kept instead: nothing to encrypt.
+    recordsEncrypted += known + fresh.length - write.length;
+    recordsStored += known + fresh.length - write.length;
+    if (write.length > 0) {
+      await records.put(write, (p) => {
+        phase = p.phase;
+        if (p.phase === "encrypt") recordsEncrypted += p.records;
+        else recordsStored += p.records;
+        report();
+      });
+    }
     recordsWritten += write.length;
+    phase = readFraction < 1 ? "read" : "parse";
     report();
     await nextTask();
     signal?.throwIfAborted();
@@ -127,6 +153,7 @@ export async function importFile(records: RecordStore, file: ImportFile, options
 
   for await (const event of importer.read(chunks, { timeZone: options.timeZone, ...(size === undefined ? {} : { totalBytes: size }) })) {
     if (event.kind === "record") {
+      phase = "parse";
       recordsRead++;
       batch.push(event.record);
       if (batch.length >= (options.batchSize ?? 2000)) await flush();
@@ -135,6 +162,8 @@ export async function importFile(records: RecordStore, file: ImportFile, options
     } else {
       rowsRead = event.rowsDone;
       if (event.totalBytes) readFraction = Math.min(1, event.bytesDone / event.totalBytes);
+      // CareLink places its records in time after reading the whole file: that is parsing too.
+      phase = readFraction < 1 ? "read" : "parse";
       recordsTotal = event.recordsTotal ?? recordsTotal;
       report();
       await nextTask();
@@ -142,6 +171,7 @@ export async function importFile(records: RecordStore, file: ImportFile, options
     }
   }
   await flush();
+  phase = "store";
   report(true);
   return {
     format,

@@ -15,6 +15,13 @@ export interface RecordQuery {
   readonly to: number;
 }
 
+/** Records of a `put` encrypted (sealed into their hour's envelope) or stored on this device so far. */
+export interface PutProgress {
+  readonly phase: "encrypt" | "store";
+  /** Records in the shard just handled. */
+  readonly records: number;
+}
+
 export interface InvalidRecord {
   readonly scope: Scope;
   readonly hour: number;
@@ -59,9 +66,9 @@ export class RecordStore {
   /**
    * Adds or replaces records (upsert by id). Records are grouped per shard, one envelope per shard;
    * a record identical to what is stored writes nothing, so re-importing a file adds no duplicates
-   * and sends nothing.
+   * and sends nothing. `onProgress` hears each shard's records once encrypted and once stored.
    */
-  async put(records: readonly StewardRecord[]): Promise<number> {
+  async put(records: readonly StewardRecord[], onProgress?: (progress: PutProgress) => void): Promise<number> {
     const byShard = new Map<string, { scope: Scope; hour: number; records: StewardRecord[] }>();
     for (const input of records) {
       const record = parseRecord(input);
@@ -74,10 +81,18 @@ export class RecordStore {
     }
     let written = 0;
     for (const group of byShard.values()) {
-      const changed = await this.shards.write(group.scope, group.hour, (doc) => {
-        const map = recordsOf(doc);
-        for (const record of group.records) this.putInto(map, record);
-      });
+      const count = group.records.length;
+      const changed = await this.shards.write(
+        group.scope,
+        group.hour,
+        (doc) => {
+          const map = recordsOf(doc);
+          for (const record of group.records) this.putInto(map, record);
+        },
+        () => onProgress?.({ phase: "encrypt", records: count }),
+      );
+      if (!changed) onProgress?.({ phase: "encrypt", records: count });
+      onProgress?.({ phase: "store", records: count });
       if (changed) written++;
     }
     return written;
@@ -147,6 +162,12 @@ export class RecordStore {
       }
     });
     return out;
+  }
+
+  /** The first and last hour of `scope` holding data on this device, or undefined when none does. */
+  async extent(scope: Scope): Promise<{ fromHour: number; toHour: number } | undefined> {
+    const hours = await this.shards.hoursWithData(scope, 0, 2 ** 21 - 1);
+    return hours.length === 0 ? undefined : { fromHour: hours[0]!, toHour: hours[hours.length - 1]! };
   }
 
   /** Calls `listener` with the shards that changed, locally or from sync. */

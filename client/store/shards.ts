@@ -158,15 +158,16 @@ export class ShardStore {
 
   /**
    * Applies a local change to one shard and records it as one envelope. `mutate` runs inside a
-   * Yjs transaction; when it changes nothing, nothing is written.
+   * Yjs transaction; when it changes nothing, nothing is written. `onSealed` runs once the
+   * envelope is encrypted and signed, before it is stored (an import's progress shows both steps).
    */
-  write(scope: Scope, hour: number, mutate: (doc: Y.Doc) => void): Promise<boolean> {
-    const run = this.writeQueue.then(() => this.writeNow(scope, hour, mutate));
+  write(scope: Scope, hour: number, mutate: (doc: Y.Doc) => void, onSealed?: () => void): Promise<boolean> {
+    const run = this.writeQueue.then(() => this.writeNow(scope, hour, mutate, onSealed));
     this.writeQueue = run.catch(() => undefined);
     return run;
   }
 
-  private async writeNow(scope: Scope, hour: number, mutate: (doc: Y.Doc) => void): Promise<boolean> {
+  private async writeNow(scope: Scope, hour: number, mutate: (doc: Y.Doc) => void, onSealed?: () => void): Promise<boolean> {
     const generation = this.keys.writeGeneration(scope, hour);
     const doc = await this.doc(scope, hour);
     const updates: Uint8Array[] = [];
@@ -181,16 +182,17 @@ export class ShardStore {
     }
     if (updates.length === 0) return false;
     const update = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates);
-    await this.appendLocal(scope, hour, generation, update);
+    await this.appendLocal(scope, hour, generation, update, undefined, onSealed);
     this.emit([{ scope, hour }]);
     return true;
   }
 
   /** Seals `update` as this device's next envelope, into the log and the outbox at once; with `replaces`, as a compaction of them. */
-  private async appendLocal(scope: Scope, hour: number, generation: number, update: Uint8Array, replaces?: string[]): Promise<StoredEnvelope> {
+  private async appendLocal(scope: Scope, hour: number, generation: number, update: Uint8Array, replaces?: string[], onSealed?: () => void): Promise<StoredEnvelope> {
     return this.db.transaction("rw", this.db.envelopes, this.db.outbox, this.db.cursors, async () => {
       const cursor = await this.cursor();
       const stored = this.sealNext(cursor, scope, hour, generation, update, replaces ? "compaction" : "update");
+      onSealed?.();
       await this.db.envelopes.add(stored);
       await this.db.outbox.add({ id: stored.id, patient: this.patient, ...(replaces ? { replaces } : {}) });
       await this.db.cursors.put(cursor);

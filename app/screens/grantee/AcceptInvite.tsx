@@ -3,6 +3,7 @@ import { useEffect } from "preact/hooks";
 import type { Grantee } from "../../../client/index.js";
 import { ErrorText } from "../../components/ErrorText.js";
 import { useAction } from "../../components/useAsync.js";
+import { invitedBy } from "../../invitedBy.js";
 import { go } from "../../router.js";
 
 export function AcceptInvite({ grantee, invite }: { grantee: Grantee; invite: string }) {
@@ -15,7 +16,7 @@ export function AcceptInvite({ grantee, invite }: { grantee: Grantee; invite: st
   }, [invite]);
   return (
     <>
-      <h1>Accepting the invite…</h1>
+      <h1>Accepting the invite{invitedBy(invite) ? ` from @${invitedBy(invite)}` : ""}…</h1>
       <ErrorText error={accept.error} />
     </>
   );

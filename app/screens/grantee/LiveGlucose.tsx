@@ -1,34 +1,30 @@
 // The caregiver's screen: the latest reading large, its trend and age, an alert level computed
 // here, a browser notification when a reading crosses into low or high, and the last 24 hours.
-// When the patient revokes or the grant expires, the readings are taken off the screen.
+// A reading older than 15 minutes is dimmed with its age, so nobody acts on it as if it were now.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import type { Grantee } from "../../../client/index.js";
-import type { SyncStatus } from "../../../client/sync/syncEngine.js";
+import type { SharedView } from "../../../client/index.js";
 import type { RecordOf } from "../../../shared/records.js";
 import { ALERT_TEXT, alertLevel, type AlertLevel } from "../../alerts.js";
 import { GlucoseChart } from "../../components/GlucoseChart.js";
 import { useNow } from "../../components/useNow.js";
 import { cgmSamples, useRecords } from "../../components/useRecords.js";
-import { ago, mgdl, TIME } from "../../format.js";
+import { UnitSelect } from "../../components/UnitSelect.js";
+import { ago, TIME } from "../../format.js";
 import { TREND_ARROWS } from "../../trend.js";
+import { glucose as glucoseText, glucoseValue, useGlucoseUnit, type GlucoseUnit } from "../../units.js";
 
-type View = Awaited<ReturnType<Grantee["open"]>>;
+/** A reading older than this is not "now": it is dimmed and its age stands out. */
+const STALE_MS = 15 * TIME.MINUTE;
 
-function useSyncStatus(view: View): SyncStatus {
-  const [status, setStatus] = useState(view.sync.status);
-  useEffect(() => view.sync.onStatus(setStatus), [view]);
-  return status;
-}
-
-function notify(level: AlertLevel, reading: RecordOf<"cgm">, patient: string): void {
+function notify(level: AlertLevel, reading: RecordOf<"cgm">, patient: string, unit: GlucoseUnit): void {
   if (level === "in-range" || typeof Notification === "undefined" || Notification.permission !== "granted") return;
-  new Notification(`${ALERT_TEXT[level]}: @${patient}`, { body: mgdl(reading.body.mgdl), tag: `steward-${patient}` });
+  new Notification(`${ALERT_TEXT[level]}: @${patient}`, { body: glucoseText(reading.body.mgdl, unit), tag: `steward-${patient}` });
 }
 
-export function LiveGlucose({ view }: { view: View }) {
+export function LiveGlucose({ view }: { view: SharedView }) {
   const [opened] = useState(() => Date.now());
-  const now = useNow(30_000);
-  const status = useSyncStatus(view);
+  const now = useNow(15_000);
+  const unit = useGlucoseUnit();
   const glucose = useRecords(view.records, "glucose", opened - TIME.DAY, opened + 2 * TIME.DAY);
   const readings = useMemo(() => glucose.records.filter((r): r is RecordOf<"cgm"> => r.type === "cgm"), [glucose.records]);
   const samples = useMemo(() => cgmSamples(readings), [readings]);
@@ -40,26 +36,21 @@ export function LiveGlucose({ view }: { view: View }) {
   useEffect(() => {
     if (!latest || !level || notified.current === latest.id) return;
     // Only a reading newer than the screen itself is news; history is not re-announced.
-    if (notified.current !== undefined || latest.time > opened) notify(level, latest, patient);
+    if (notified.current !== undefined || latest.time > opened) notify(level, latest, patient, unit);
     notified.current = latest.id;
   }, [latest?.id]);
 
-  if (status.ended)
-    return (
-      <div class="banner bad" role="alert" data-testid="access-ended">
-        @{patient} ended this access, or it expired. Readings are no longer shown or updated.
-      </div>
-    );
   if (!latest) return <p class="empty">No readings in the last 24 hours yet. New ones appear here as they arrive.</p>;
   const trend = latest.body.trend ? TREND_ARROWS[latest.body.trend] : undefined;
+  const stale = now - latest.time > STALE_MS;
   return (
     <>
-      <section class={`live ${level}`} aria-live="polite" data-testid="live-reading" data-level={level}>
+      <section class={`live ${level}${stale ? " stale" : ""}`} aria-live="polite" data-testid="live-reading" data-level={level} data-stale={stale}>
         <div>
           <span class="value" data-testid="live-value">
-            {latest.body.mgdl}
+            {glucoseValue(latest.body.mgdl, unit)}
           </span>{" "}
-          mg/dL
+          {unit}
           {trend?.arrow && (
             <span class="arrow" aria-hidden="true">
               {trend.arrow}
@@ -70,7 +61,11 @@ export function LiveGlucose({ view }: { view: View }) {
           <strong data-testid="alert-level">{ALERT_TEXT[level!]}</strong>
           {trend ? `, ${trend.words}` : ""}. Reading taken <span data-testid="reading-age">{ago(latest.time, now)}</span>.
         </p>
-        {now - latest.time > 20 * TIME.MINUTE && <p class="error-text">No new reading for over 20 minutes: the sensor or the patient's phone may be out of range.</p>}
+        {stale && (
+          <p class="stale-note" data-testid="stale-reading">
+            This reading is {ago(latest.time, now)}: no new reading for over 15 minutes. The sensor or the patient's phone may be out of range.
+          </p>
+        )}
       </section>
       {permission === "default" && (
         <div class="actions">
@@ -79,7 +74,10 @@ export function LiveGlucose({ view }: { view: View }) {
           </button>
         </div>
       )}
-      <GlucoseChart samples={samples} label="Last 24 hours" />
+      <div class="toolbar">
+        <UnitSelect unit={unit} />
+      </div>
+      <GlucoseChart samples={samples} unit={unit} label="Last 24 hours" />
     </>
   );
 }

@@ -1,17 +1,19 @@
 // One patient as a grant shows them: opens the grant's view, follows it live, and shows the
-// banner, the sync status and either the live screen or the report.
+// banner, the sync status and either the live screen, the report or the entry form. When the
+// grant ends (revoked, expired) every one of them gives way to the notice that it ended.
 import { useEffect, useState } from "preact/hooks";
-import type { Grantee } from "../../../client/index.js";
+import { ExpiredGrant, RevokedGrant, type Grantee, type SharedView, type SyncStatus } from "../../../client/index.js";
+import { AccessEnded } from "../../components/AccessEnded.js";
 import { ErrorText } from "../../components/ErrorText.js";
 import { GrantBanner } from "../../components/GrantBanner.js";
 import { SyncStatusBar } from "../../components/SyncStatusBar.js";
+import { noteEnded } from "../../endedShares.js";
 import { keepSynced } from "../../keepSynced.js";
 import { startFollowing } from "../../syncActivity.js";
 import { AddEntry } from "../AddEntry.js";
 import { LiveGlucose } from "./LiveGlucose.js";
 import { Report } from "./Report.js";
 
-type View = Awaited<ReturnType<Grantee["open"]>>;
 export type Mode = "live" | "report" | "add";
 
 function ModeLink({ grantId, mode, shown, label }: { grantId: string; mode: Mode; shown: Mode; label: string }) {
@@ -22,11 +24,21 @@ function ModeLink({ grantId, mode, shown, label }: { grantId: string; mode: Mode
   );
 }
 
-export function PatientView({ grantee, grantId, mode }: { grantee: Grantee; grantId: string; mode?: Mode }) {
-  const [view, setView] = useState<View | undefined>(undefined);
-  const [error, setError] = useState<unknown>(undefined);
+function useStatus(view: SharedView | undefined): SyncStatus | undefined {
+  const [status, setStatus] = useState(view?.sync.status);
   useEffect(() => {
-    let opened: View | undefined;
+    setStatus(view?.sync.status);
+    return view?.sync.onStatus(setStatus);
+  }, [view]);
+  return status;
+}
+
+export function PatientView({ grantee, grantId, mode }: { grantee: Grantee; grantId: string; mode?: Mode }) {
+  const [view, setView] = useState<SharedView | undefined>(undefined);
+  const [error, setError] = useState<unknown>(undefined);
+  const status = useStatus(view);
+  useEffect(() => {
+    let opened: SharedView | undefined;
     let stopSyncing: (() => void) | undefined;
     grantee.open(grantId).then((v) => {
       opened = v;
@@ -36,25 +48,50 @@ export function PatientView({ grantee, grantId, mode }: { grantee: Grantee; gran
     }, setError);
     return () => {
       stopSyncing?.();
-      opened?.close();
+      void opened?.close();
     };
   }, [grantee, grantId]);
+  const ended = status?.ended === true;
+  useEffect(() => {
+    if (ended && view) noteEnded(grantee.accountId, view.share);
+  }, [ended, view]);
+  if (error instanceof RevokedGrant || error instanceof ExpiredGrant)
+    return (
+      <>
+        <AccessEnded patient="This patient" />
+        <a class="button secondary" href="#/">
+          Back to your patients
+        </a>
+      </>
+    );
   if (error) return <ErrorText error={error} />;
   if (!view) return <p class="loading">Opening the shared data…</p>;
   const share = view.share;
+  const who = `@${share.patient.handle ?? share.patient.accountId}`;
   const canWrite = share.write && share.scopes.includes("events");
   const shown: Mode = mode === "add" && !canWrite ? "report" : (mode ?? (share.live ? "live" : "report"));
   return (
     <>
       <SyncStatusBar sync={view.sync} />
-      <h1>@{share.patient.handle ?? share.patient.accountId}</h1>
-      <GrantBanner patient={share.patient.handle ?? share.patient.accountId} scopes={share.scopes} from={share.from} to={share.to} expiresAt={share.expiresAt} live={share.live} />
-      <nav class="actions" aria-label="Views of this patient">
-        <ModeLink grantId={grantId} mode="live" shown={shown} label="Latest readings" />
-        <ModeLink grantId={grantId} mode="report" shown={shown} label="Report" />
-        {canWrite && <ModeLink grantId={grantId} mode="add" shown={shown} label="Add entry" />}
-      </nav>
-      {shown === "live" ? <LiveGlucose view={view} /> : shown === "add" ? <AddEntry target={view} heading={`Add an entry for @${share.patient.handle ?? share.patient.accountId}`} /> : <Report view={view} />}
+      <h1>{who}</h1>
+      {ended ? (
+        <>
+          <AccessEnded patient={who} />
+          <a class="button secondary" href="#/">
+            Back to your patients
+          </a>
+        </>
+      ) : (
+        <>
+          <GrantBanner patient={who} scopes={share.scopes} from={share.from} to={share.to} expiresAt={share.expiresAt} live={share.live} />
+          <nav class="actions screen-only" aria-label="Views of this patient">
+            <ModeLink grantId={grantId} mode="live" shown={shown} label="Latest readings" />
+            <ModeLink grantId={grantId} mode="report" shown={shown} label="Report" />
+            {canWrite && <ModeLink grantId={grantId} mode="add" shown={shown} label="Add entry" />}
+          </nav>
+          {shown === "live" ? <LiveGlucose view={view} /> : shown === "add" ? <AddEntry target={view} heading={`Add an entry for ${who}`} /> : <Report view={view} />}
+        </>
+      )}
     </>
   );
 }

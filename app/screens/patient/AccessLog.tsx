@@ -1,17 +1,23 @@
-// "Who opened what, when": the server's access log, its hash chain checked on this device.
+// "Who opened what, when": the server's access log, its hash chain checked on this device, each
+// entry a sentence naming the person, the categories and the dates. A list, not a table, so nothing
+// is cut off on a phone.
 import type { Patient } from "../../../client/index.js";
-import { actionText, detailText } from "../../accessLogText.js";
+import { describeEvent, repeatText } from "../../accessLogText.js";
 import { ErrorText } from "../../components/ErrorText.js";
 import { useLoad } from "../../components/useAsync.js";
 import { dateTime } from "../../format.js";
 
 export function AccessLog({ patient }: { patient: Patient }) {
-  const log = useLoad(() => patient.accessLog(), [patient]);
-  const entries = [...(log.value ?? [])].reverse();
+  const log = useLoad(async () => {
+    const [events, grants] = await Promise.all([patient.accessLog(), patient.grants()]);
+    return { events: [...events].reverse(), grants: new Map(grants.map((g) => [g.grantId, g])) };
+  }, [patient]);
+  const entries = log.value?.events ?? [];
+  const ctx = { me: patient.accountId, grants: log.value?.grants ?? new Map() };
   return (
     <>
       <h1>Access log</h1>
-      <p class="hint">Every grant change, every download by someone you shared with, and every refused attempt. This device checks that the log has not been edited or cut short.</p>
+      <p class="hint">Every grant change, every download by someone you shared with, and every refused attempt, newest first. This device checks that the log has not been edited or cut short.</p>
       <ErrorText error={log.error} />
       <div class="actions">
         <button type="button" class="secondary" onClick={() => void log.reload()}>
@@ -20,28 +26,15 @@ export function AccessLog({ patient }: { patient: Patient }) {
       </div>
       {log.value && entries.length === 0 && <p class="empty">Nothing yet.</p>}
       {entries.length > 0 && (
-        <div class="scroll">
-          <table data-testid="access-log">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Who</th>
-                <th scope="col">What</th>
-                <th scope="col">Details</th>
-              </tr>
-            </thead>
-            <tbody>
-              {entries.map((e, i) => (
-                <tr key={i}>
-                  <td>{dateTime(e.at)}</td>
-                  <td>{e.actor.handle ? `@${e.actor.handle}` : (e.actor.accountId?.slice(0, 12) ?? "unknown")}</td>
-                  <td>{actionText(e.action)}</td>
-                  <td>{detailText(e)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ol class="access-log" data-testid="access-log">
+          {entries.map((e) => (
+            <li key={e.seq} data-action={e.action}>
+              <time dateTime={new Date(e.at).toISOString()}>{dateTime(e.at)}</time>
+              <p>{describeEvent(e, ctx)}</p>
+              {repeatText(e) && <p class="hint">{repeatText(e)}</p>}
+            </li>
+          ))}
+        </ol>
       )}
     </>
   );

@@ -7,8 +7,9 @@ import { useAction } from "../../components/useAsync.js";
 
 type Approval = Awaited<ReturnType<Patient["approveLink"]>>;
 
-export function Devices({ patient }: { patient: Patient }) {
-  const [code, setCode] = useState("");
+/** `code`: from a scanned QR code ("#/devices/link/<code>"), filled in for the person to continue. */
+export function Devices({ patient, code: scanned }: { patient: Patient; code?: string }) {
+  const [code, setCode] = useState(scanned ?? "");
   const [approval, setApproval] = useState<Approval | undefined>(undefined);
   const [linked, setLinked] = useState(false);
   const start = useAction(async () => {

@@ -4,7 +4,8 @@ import { useState } from "preact/hooks";
 import type { Patient } from "../../../client/index.js";
 import { ErrorText } from "../../components/ErrorText.js";
 import { GrantForm, type GrantChoice } from "../../components/GrantForm.js";
-import { SafetyNumber } from "../../components/SafetyNumber.js";
+import { QrCode } from "../../components/QrCode.js";
+import { SafetyCheck } from "../../components/SafetyCheck.js";
 import { useAction } from "../../components/useAsync.js";
 import { TIME } from "../../format.js";
 import { go } from "../../router.js";
@@ -31,10 +32,6 @@ function ShareWithContact({ patient }: { patient: Patient }) {
     setContact(found);
     setVerified(found.verifiedAt !== undefined);
   });
-  const verify = useAction(async (accountId: string) => {
-    await patient.verifyContact(accountId);
-    setVerified(true);
-  });
   const share = useAction(async (choice: GrantChoice) => {
     await patient.share({ with: contact!.accountId, ...choice });
     go("/grants");
@@ -59,21 +56,13 @@ function ShareWithContact({ patient }: { patient: Patient }) {
         </div>
       </form>
       {contact && !verified && (
-        <div class="banner warn" data-testid="verify-contact">
-          <p>
-            Compare this safety number with <strong>@{contact.handle}</strong>, in person or on a call: they find the same number under Patients in their app. This proves the keys you are about to share with are really theirs.
-          </p>
-          <SafetyNumber digits={patient.safetyNumber(contact)} />
-          <ErrorText error={verify.error} />
-          <div class="actions">
-            <button type="button" onClick={() => void verify.run(contact.accountId)} disabled={verify.busy}>
-              The numbers match
-            </button>
-            <button type="button" class="secondary" onClick={() => setContact(undefined)}>
-              They do not match
-            </button>
-          </div>
-        </div>
+        <SafetyCheck
+          device={patient}
+          contact={contact}
+          where={`they see the same number in their app under Patients, in "Compare safety numbers with a patient" after typing your handle @${patient.handle}`}
+          onVerified={() => setVerified(true)}
+          onCancel={() => setContact(undefined)}
+        />
       )}
       {contact && verified && (
         <>
@@ -107,6 +96,10 @@ function InviteByLink({ patient }: { patient: Patient }) {
         <div class="banner">
           <label for="invite-url">Invite link</label>
           <input id="invite-url" type="text" readOnly value={url} onFocus={(e) => (e.target as HTMLInputElement).select()} data-testid="invite-url" />
+          <div class="qr-beside">
+            <QrCode text={url} label="The invite link as a QR code: scan it with the invited person's phone camera" />
+            <p class="hint">Or let them scan this code with their phone's camera. Only show it to the person you are inviting: whoever opens the link first gets the access.</p>
+          </div>
           <div class="actions">
             <button type="button" onClick={() => void navigator.clipboard.writeText(url).then(() => setCopied(true))}>
               {copied ? "Copied" : "Copy link"}

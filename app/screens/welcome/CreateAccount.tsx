@@ -7,6 +7,7 @@ import { ErrorText } from "../../components/ErrorText.js";
 import { useAction } from "../../components/useAsync.js";
 import { openOptions, type Device } from "../../device.js";
 import { go } from "../../router.js";
+import { invitedBy } from "../../invitedBy.js";
 import { HandleField } from "./HandleField.js";
 import { RecoveryKit } from "./RecoveryKit.js";
 import type { Role } from "./RoleChoice.js";
@@ -21,7 +22,11 @@ export function CreateAccount({ server, role, invite, onReady }: { server: strin
       return setCreated({ device: { role, patient }, handle: patient.handle, recoveryCode });
     }
     const { grantee, recoveryCode } = await Grantee.create(options);
-    if (invite) await grantee.acceptInvite(invite);
+    if (invite) {
+      const { patient } = await grantee.acceptInvite(invite);
+      // The link's name is only a greeting; the account it names is what was trusted.
+      if (inviter && patient.handle !== inviter) console.warn(`the invite link said @${inviter}; the account behind it is @${patient.handle}`);
+    }
     setCreated({ device: { role, grantee }, handle: grantee.handle, recoveryCode });
   });
   if (created)
@@ -35,7 +40,8 @@ export function CreateAccount({ server, role, invite, onReady }: { server: strin
         }}
       />
     );
-  const title = role === "patient" ? "Create your account" : invite ? "You were invited to see someone's diabetes data" : "Create a clinician or caregiver account";
+  const inviter = invite ? invitedBy(invite) : undefined;
+  const title = role === "patient" ? "Create your account" : invite ? (inviter ? `@${inviter} invited you to see their diabetes data` : "You were invited to see someone's diabetes data") : "Create a clinician or caregiver account";
   return (
     <main>
       <h1>{title}</h1>

@@ -4,6 +4,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { Grantee, Patient } from "../../../client/index.js";
 import { ErrorText } from "../../components/ErrorText.js";
+import { QrCode } from "../../components/QrCode.js";
 import { openOptions, type Device } from "../../device.js";
 import { go } from "../../router.js";
 import { RoleChoice, type Role } from "./RoleChoice.js";
@@ -52,6 +53,12 @@ export function LinkThisDevice({ server, onReady }: { server: string; onReady: (
       <p class="code" data-testid="link-code" aria-live="polite">
         {code ?? "Asking the server for a code…"}
       </p>
+      {code && (
+        <div class="qr-beside">
+          <QrCode text={`${location.origin}${location.pathname}#/devices/link/${encodeURIComponent(code)}`} label="The code as a QR code: scan it with the camera of your signed-in phone" />
+          <p class="hint">Or scan this with the camera of your signed-in phone: it opens Steward there with the code filled in.</p>
+        </div>
+      )}
       {sas && (
         <p class="banner" aria-live="polite">
           Both devices now show: <strong data-testid="link-sas">{sas}</strong>. If they match, confirm here and on your other device. If they do not, cancel on both: someone may be trying to intercept.

@@ -5,6 +5,7 @@ import { go, isInviteRoute } from "../../router.js";
 import { CreateAccount } from "./CreateAccount.js";
 import { LinkThisDevice } from "./LinkThisDevice.js";
 import { Recover } from "./Recover.js";
+import { OpenReportFile } from "../OpenReportFile.js";
 
 interface Props {
   server: string;
@@ -18,6 +19,12 @@ export function Welcome({ server, route, onReady }: Props) {
   if (route === "/start/grantee") return <CreateAccount server={server} role="grantee" onReady={onReady} />;
   if (route === "/start/recover") return <Recover server={server} onReady={onReady} />;
   if (route === "/start/link") return <LinkThisDevice server={server} onReady={onReady} />;
+  if (route === "/open-report")
+    return (
+      <main>
+        <OpenReportFile />
+      </main>
+    );
   return (
     <main>
       <h1>Welcome to Steward</h1>
@@ -46,6 +53,13 @@ export function Welcome({ server, route, onReady }: Props) {
             Recover with my recovery kit
           </button>
         </div>
+      </section>
+      <section class="card">
+        <h2>I received a report file</h2>
+        <p>A patient sent you an encrypted Steward report and its passphrase: open it here, no account needed.</p>
+        <a class="button secondary" href="#/open-report">
+          Open a report file
+        </a>
       </section>
     </main>
   );

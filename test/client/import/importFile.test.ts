@@ -190,7 +190,7 @@ describe("importFile of a 14-day CareLink export", () => {
   }
   const csv = ["-------,MiniMed 780G MMT-1886,Sensor,NG0000000X,-------", "Index,Date,Time,Sensor Glucose (mg/dL)", ...rows].join("\r\n");
 
-  it("keeps the event loop free while reading, and moves the bar while writing", async () => {
+  it("keeps the event loop free while reading, and moves the bar through encrypting and storing", async () => {
     const { records } = newStore();
     let ticks = 0;
     let ticking = true;
@@ -199,17 +199,18 @@ describe("importFile of a 14-day CareLink export", () => {
       if (ticking) setTimeout(tick, 0);
     };
     setTimeout(tick, 0);
-    const seen: { fraction: number; ticks: number; recordsWritten: number }[] = [];
-    const summary = await importFile(records, textFile("carelink.csv", csv), { timeZone: "Europe/Berlin", batchSize: 1000, onProgress: (p) => seen.push({ fraction: p.fraction, ticks, recordsWritten: p.recordsWritten }) });
+    const seen: { fraction: number; ticks: number; phase: string; recordsStored: number }[] = [];
+    const summary = await importFile(records, textFile("carelink.csv", csv), { timeZone: "Europe/Berlin", batchSize: 1000, onProgress: (p) => seen.push({ fraction: p.fraction, ticks, phase: p.phase, recordsStored: p.recordsStored }) });
     ticking = false;
     expect(summary).toMatchObject({ format: "carelink-current", recordsRead: days * 288, recordsWritten: days * 288 });
     // Reading and placing the rows in UTC: a timer got to run between every two progress events.
-    const reading = seen.filter((s) => s.recordsWritten === 0);
+    const reading = seen.filter((s) => (s.phase === "read" || s.phase === "parse") && s.recordsStored === 0);
     expect(reading.length).toBeGreaterThan(5);
     for (let i = 1; i < reading.length; i++) expect(reading[i]!.ticks).toBeGreaterThan(reading[i - 1]!.ticks);
-    // Writing: the batches move the bar on from where reading left it.
-    const writing = seen.filter((s) => s.recordsWritten > 0 && s.fraction < 1).map((s) => s.fraction);
-    expect(new Set(writing).size).toBeGreaterThanOrEqual(3);
+    // Then every phase in order, and each shard encrypted and stored moves the bar on from where reading left it.
+    expect([...new Set(seen.map((s) => s.phase))]).toEqual(["read", "parse", "encrypt", "store"]);
+    const writing = seen.filter((s) => s.recordsStored > 0 && s.fraction < 1).map((s) => s.fraction);
+    expect(new Set(writing).size).toBeGreaterThan(days * 24);
     expect(Math.min(...writing)).toBeGreaterThan(Math.max(...reading.map((s) => s.fraction)));
   }, 120_000);
 });

@@ -15,13 +15,13 @@ function describe(record: StewardRecord): string {
   }
 }
 
-export function EntryList({ records }: { records: readonly StewardRecord[] }) {
+export function EntryList({ records, timeZone }: { records: readonly StewardRecord[]; timeZone?: string }) {
   if (records.length === 0) return <p class="empty">No meals, exercise or notes in this period.</p>;
   return (
     <ul class="entries" data-testid="entries">
       {[...records].reverse().map((r) => (
         <li key={r.id}>
-          <time dateTime={new Date(r.time).toISOString()}>{dateTime(r.time)}</time> — {describe(r)}
+          <time dateTime={new Date(r.time).toISOString()}>{dateTime(r.time, timeZone)}</time> — {describe(r)}
         </li>
       ))}
     </ul>

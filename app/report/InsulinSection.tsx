@@ -1,0 +1,56 @@
+// Insulin per day (basal, bolus, total, number of boluses) with the averages a clinician reads first.
+import type { StewardRecord } from "../../shared/records.js";
+import { dayLabel } from "../format.js";
+import { insulinByDay } from "../insulinByDay.js";
+
+const units = (u: number | undefined) => (u === undefined ? "–" : `${u.toFixed(1)} U`);
+const mean = (values: number[]) => (values.length === 0 ? undefined : values.reduce((s, v) => s + v, 0) / values.length);
+
+export function InsulinSection({ records, dayOf }: { records: readonly StewardRecord[]; dayOf: (time: number) => string }) {
+  const days = insulinByDay(records, dayOf);
+  if (days.length === 0) return <p class="empty">No insulin records in this period.</p>;
+  const basal = mean(days.flatMap((d) => (d.basal === undefined ? [] : [d.basal])));
+  const bolus = mean(days.map((d) => d.bolus));
+  const total = mean(days.flatMap((d) => (d.total === undefined ? [] : [d.total])));
+  const split = basal !== undefined && total ? ` (basal ${Math.round((basal / total) * 100)} %, bolus ${Math.round(((total - basal) / total) * 100)} %)` : "";
+  return (
+    <div data-testid="insulin-summary">
+      <p>
+        Average per day over {days.length} day{days.length === 1 ? "" : "s"}: total <strong>{units(total)}</strong>
+        {split}, bolus <strong>{units(bolus)}</strong>, basal <strong>{units(basal)}</strong>.
+      </p>
+      <div class="scroll screen-only">
+        <table class="insulin" data-testid="insulin-table">
+          <thead>
+            <tr>
+              <th scope="col">Day</th>
+              <th scope="col" class="num">
+                Basal
+              </th>
+              <th scope="col" class="num">
+                Bolus
+              </th>
+              <th scope="col" class="num">
+                Total
+              </th>
+              <th scope="col" class="num">
+                Boluses
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {days.map((d) => (
+              <tr key={d.day}>
+                <th scope="row">{dayLabel(d.day)}</th>
+                <td class="num">{units(d.basal)}</td>
+                <td class="num">{units(d.bolus)}</td>
+                <td class="num">{units(d.total)}</td>
+                <td class="num">{d.boluses}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}
