@@ -50,7 +50,8 @@ export function describeEvent(event: AccessEvent, ctx: LogContext): string {
       return `${handleOf(grant)}'s access to ${what(grant)} expired.`;
     case "pull": {
       const shared = grantsOf(d.grants, ctx);
-      return `${actor} downloaded ${pieces(d.count)}${shared.length > 0 ? ` of ${shared.map(what).join("; ")}` : ""}.`;
+      const of = shared.length > 0 ? ` of ${shared.map(what).join("; ")}` : "";
+      return d.count === 0 ? `${actor} checked for new data${of}: there was none.` : `${actor} downloaded ${pieces(d.count)}${of}.`;
     }
     case "socket.open": {
       const shared = grantsOf(d.grants, ctx);

@@ -85,7 +85,7 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     await page.getByText("Glucose is not part of this grant.").waitFor();
     await page.getByText("No pump settings in this period.").waitFor();
     await expect.poll(() => page.getByTestId("insulin-summary").count(), { timeout }).toBe(1);
-    await expect(page.getByTestId("insulin-summary").textContent()).resolves.toMatch(/Average bolus insulin per day: \d+\.\d U/);
+    await expect(page.getByTestId("insulin-summary").textContent()).resolves.toMatch(/Average per day over \d+ days?: .*bolus \d+\.\d U/);
   };
 
   it("a patient creates an account and saves the recovery kit", async () => {
@@ -187,7 +187,7 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     await card.getByRole("link", { name: "Open report" }).click();
     await expect.poll(() => c.getByTestId("mean-glucose").textContent(), { timeout: 60_000 }).toMatch(/\d+ mg\/dL/);
     await c.getByTestId("agp-chart").locator("canvas").first().waitFor();
-    await c.getByTestId("daily-traces").locator("canvas").first().waitFor();
+    await c.getByTestId("daily-profile").first().waitFor();
     const banner = (await c.getByTestId("grant-banner").textContent()) ?? "";
     expect(banner).toContain("Glucose readings");
     expect(banner).not.toContain("Insulin");
