@@ -1,8 +1,10 @@
 // Insulin per patient-local day for the report: boluses summed (normal and extended parts), basal
 // as the pump's own daily total when the export has one (a 780G's auto basal included), otherwise
-// summed from the basal deliveries (rate × duration), and the total the pump reported or else
-// basal plus bolus.
+// summed from the basal deliveries (rate × duration; a rate without a duration runs until the next
+// basal record, at most a day), and the total the pump reported or else basal plus bolus.
 import type { StewardRecord } from "../shared/records.js";
+
+const DAY_MS = 86_400_000;
 
 export interface InsulinDay {
   day: string;
@@ -20,14 +22,16 @@ export function insulinByDay(records: readonly StewardRecord[], dayOf: (time: nu
     if (!d) days.set(key, (d = { bolus: 0, boluses: 0, totals: {} }));
     return d;
   };
+  const basals = records.filter((r) => r.type === "basal").sort((a, b) => a.time - b.time);
+  const runs = new Map(basals.map((r, i) => [r, Math.min(DAY_MS, (basals[i + 1]?.time ?? r.time) - r.time)]));
   for (const r of records) {
     if (r.type === "bolus") {
       const d = day(dayOf(r.time));
       d.bolus += (r.body.normal ?? 0) + (r.body.extended ?? 0);
       d.boluses++;
-    } else if (r.type === "basal" && r.body.rate !== undefined && r.body.durationMs !== undefined) {
+    } else if (r.type === "basal" && r.body.rate !== undefined) {
       const d = day(dayOf(r.time));
-      d.delivered = (d.delivered ?? 0) + (r.body.rate * r.body.durationMs) / 3_600_000;
+      d.delivered = (d.delivered ?? 0) + (r.body.rate * (r.body.durationMs ?? runs.get(r) ?? 0)) / 3_600_000;
     } else if (r.type === "insulinTotal") {
       day(r.body.day).totals[r.body.kind] = r.body.units;
     }

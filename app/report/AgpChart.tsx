@@ -91,7 +91,7 @@ export function AgpChart({ profile, smoothed, unit }: Props) {
       )}
       <details class="screen-only">
         <summary>AGP values hour by hour (unsmoothed, {unit})</summary>
-        <div class="scroll">
+        <div class="scroll" tabIndex={0} role="region" aria-label="AGP values hour by hour">
           <table data-testid="agp-values">
             <thead>
               <tr>

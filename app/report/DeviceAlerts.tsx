@@ -15,24 +15,33 @@ const KIND: Record<RecordOf<"deviceEvent">["body"]["subType"], string> = {
   other: "Other event",
 };
 
+/** "low_insulin" or "lowInsulin" → "low insulin". */
+const words = (code: string) => code.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/_/g, " ").toLowerCase();
+
+/** What kind of event, as counted in the summary: "low insulin alarm", "sensor change". */
+function kindOf(r: RecordOf<"deviceEvent">): string {
+  return r.body.alarmType ? `${words(r.body.alarmType)} ${r.body.subType === "alarm" ? "alarm" : "alert"}` : KIND[r.body.subType].toLowerCase();
+}
+
 function what(r: RecordOf<"deviceEvent">): string {
   const b = r.body;
-  const detail = [b.alarmType?.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase(), b.status, b.reason, b.text, b.subType === "timeChange" && b.from && b.to ? `${b.from} → ${b.to}` : undefined].filter(Boolean).join(", ");
-  return detail ? `${KIND[b.subType]}: ${detail}` : KIND[b.subType];
+  const head = b.alarmType ? `${KIND[b.subType]}: ${words(b.alarmType)}` : KIND[b.subType];
+  const detail = [b.status, b.reason, b.text && b.text.toLowerCase() !== words(b.alarmType ?? "") ? b.text : undefined, b.subType === "timeChange" && b.from && b.to ? `${b.from} → ${b.to}` : undefined].filter(Boolean).join(", ");
+  return detail ? `${head} (${detail})` : head;
 }
 
 export function DeviceAlerts({ records, timeZone }: { records: readonly StewardRecord[]; timeZone: string }) {
   const events = records.filter((r): r is RecordOf<"deviceEvent"> => r.type === "deviceEvent");
   if (events.length === 0) return <p class="empty">No device alerts in this period.</p>;
   const counts = new Map<string, number>();
-  for (const e of events) counts.set(KIND[e.body.subType], (counts.get(KIND[e.body.subType]) ?? 0) + 1);
+  for (const e of events) counts.set(kindOf(e), (counts.get(kindOf(e)) ?? 0) + 1);
   return (
     <div data-testid="device-alerts">
       <p>
         {events.length} device event{events.length === 1 ? "" : "s"}:{" "}
         {[...counts]
           .sort((a, b) => b[1] - a[1])
-          .map(([k, n]) => `${n} × ${k.toLowerCase()}`)
+          .map(([k, n]) => `${n} × ${k}`)
           .join(", ")}
         .
       </p>

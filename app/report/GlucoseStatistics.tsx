@@ -1,21 +1,13 @@
 // "Glucose statistics and targets" as the AGP report prints them: the period and whether its data
-// suffice (14 days and 70 % CGM active, per the consensus), the targets for type 1 and type 2
-// diabetes, then mean glucose, GMI and variability with their goals.
-import type { ConsensusMetrics } from "../../client/metrics/consensus.js";
-import { percent } from "../format.js";
+// suffice (14 days and 70 % CGM active, per the consensus), the targets of the person's population
+// (2019 consensus) measured and checked, then mean glucose, GMI and variability with their goals.
+import type { ConsensusMetrics, GlucoseAnalysis } from "../../client/index.js";
+import { percent, perDay } from "../format.js";
 import { glucose, type GlucoseUnit } from "../units.js";
 import { rangeLabel } from "./ranges.js";
 
-const TARGETS = [
-  { bounds: { from: 70, upTo: 180 }, what: "Target range", goal: "over 70 % (16 h 48 min)" },
-  { bounds: { under: 70 }, what: "Below", goal: "under 4 % (58 min)" },
-  { bounds: { under: 54 }, what: "Below", goal: "under 1 % (14 min)" },
-  { bounds: { over: 180 }, what: "Above", goal: "under 25 % (6 h)" },
-  { bounds: { over: 250 }, what: "Above", goal: "under 5 % (1 h 12 min)" },
-] as const;
-
 interface Props {
-  metrics: ConsensusMetrics;
+  analysis: GlucoseAnalysis;
   unit: GlucoseUnit;
   /** Calendar days of the period, and how many of them have readings. */
   days: number;
@@ -23,7 +15,16 @@ interface Props {
   period: string;
 }
 
-export function GlucoseStatistics({ metrics, unit, days, daysWithData, period }: Props) {
+function bandText(goal: GlucoseAnalysis["targets"]["goals"][number], unit: GlucoseUnit): string {
+  const label = rangeLabel(goal.band, unit);
+  if (goal.band.below !== undefined && goal.band.atLeast === undefined) return `Below ${label.replace(/^below /, "")}`;
+  if (goal.band.above !== undefined && goal.band.atMost === undefined) return `Above ${label.replace(/^above /, "")}`;
+  return `In range ${label}`;
+}
+
+export function GlucoseStatistics({ analysis, unit, days, daysWithData, period }: Props) {
+  const metrics: ConsensusMetrics = analysis.consensus;
+  const { targets, goals } = analysis.targets;
   const short = daysWithData < 14;
   const sparse = metrics.activePercent < 70;
   return (
@@ -51,19 +52,33 @@ export function GlucoseStatistics({ metrics, unit, days, daysWithData, period }:
           {sparse ? `CGM active ${percent(metrics.activePercent)} of the time` : ""}: the consensus asks for at least 14 days and 70 % active time before these figures describe usual glucose.
         </p>
       )}
-      <table class="targets">
-        <caption>Ranges and targets for type 1 or type 2 diabetes</caption>
+      <table class="targets" data-testid="targets">
+        <caption>Ranges and targets: {targets.label.toLowerCase()}</caption>
         <thead>
           <tr>
             <th scope="col">Glucose range</th>
-            <th scope="col">Target % of readings (time a day)</th>
+            <th scope="col">Target (time a day)</th>
+            <th scope="col" class="num">
+              Measured
+            </th>
           </tr>
         </thead>
         <tbody>
-          {TARGETS.map((t) => (
-            <tr key={rangeLabel(t, "mg/dL")}>
-              <th scope="row">{t.what === "Target range" ? `Target range ${rangeLabel(t, unit)}` : `${t.what} ${rangeLabel(t, unit).replace(/^(below|above) /, "")}`}</th>
-              <td>{t.goal}</td>
+          {goals.length === 0 && (
+            <tr>
+              <td colSpan={3}>The consensus sets a target range ({rangeLabel({ atLeast: targets.range.low, atMost: targets.range.high }, unit)}) but no percentages for this group.</td>
+            </tr>
+          )}
+          {goals.map((g) => (
+            <tr key={g.label} class={g.met ? undefined : "off-goal"}>
+              <th scope="row">{bandText(g, unit)}</th>
+              <td>
+                {g.direction === "more" ? "over" : "under"} {g.percent} % ({perDay(g.percent)})
+              </td>
+              <td class="num">
+                {percent(g.measured)}
+                {g.met ? "" : ", not met"}
+              </td>
             </tr>
           ))}
         </tbody>

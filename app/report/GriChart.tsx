@@ -1,9 +1,9 @@
 // The Glycemia Risk Index (Klonoff 2023) with its zone chart: the hypoglycaemia component across,
 // the hyperglycaemia component up, zones A (lowest risk) to E bounded by GRI 20, 40, 60 and 80,
 // and this period's point on it.
-import type { Gri } from "../../client/metrics/gri.js";
+import type { Gri, GriZone } from "../../client/index.js";
 
-const ZONES = ["A", "B", "C", "D", "E"] as const;
+const ZONES: readonly GriZone[] = ["A", "B", "C", "D", "E"];
 const X_MAX = 30;
 const Y_MAX = 60;
 const W = 200;
@@ -11,12 +11,8 @@ const H = 160;
 const px = (hypo: number) => (Math.min(hypo, X_MAX) / X_MAX) * W;
 const py = (hyper: number) => H - (Math.min(hyper, Y_MAX) / Y_MAX) * H;
 
-export function griZone(gri: number): (typeof ZONES)[number] {
-  return ZONES[Math.min(4, Math.max(0, Math.ceil(gri / 20) - 1))]!;
-}
-
-export function GriChart({ gri }: { gri: Gri }) {
-  const zone = griZone(gri.gri);
+export function GriChart({ gri }: { gri: Gri & { zone: GriZone } }) {
+  const zone = gri.zone;
   const text = `GRI ${gri.gri.toFixed(1)}, zone ${zone} of A to E (A is the lowest risk): hypoglycaemia component ${gri.hypoComponent.toFixed(1)}, hyperglycaemia component ${gri.hyperComponent.toFixed(1)}.`;
   return (
     <div class="gri" data-testid="gri">

@@ -9,17 +9,20 @@ const mean = (values: number[]) => (values.length === 0 ? undefined : values.red
 export function InsulinSection({ records, dayOf }: { records: readonly StewardRecord[]; dayOf: (time: number) => string }) {
   const days = insulinByDay(records, dayOf);
   if (days.length === 0) return <p class="empty">No insulin records in this period.</p>;
-  const basal = mean(days.flatMap((d) => (d.basal === undefined ? [] : [d.basal])));
-  const bolus = mean(days.map((d) => d.bolus));
-  const total = mean(days.flatMap((d) => (d.total === undefined ? [] : [d.total])));
+  // The first and last day of a period are usually cut short (data from mid-day, or up to now):
+  // with three days or more, the averages are over the full days between them.
+  const full = days.length >= 3 ? days.slice(1, -1) : days;
+  const basal = mean(full.flatMap((d) => (d.basal === undefined ? [] : [d.basal])));
+  const bolus = mean(full.map((d) => d.bolus));
+  const total = mean(full.flatMap((d) => (d.total === undefined ? [] : [d.total])));
   const split = basal !== undefined && total ? ` (basal ${Math.round((basal / total) * 100)} %, bolus ${Math.round(((total - basal) / total) * 100)} %)` : "";
   return (
     <div data-testid="insulin-summary">
       <p>
-        Average per day over {days.length} day{days.length === 1 ? "" : "s"}: total <strong>{units(total)}</strong>
+        Average per day over {full.length} {full === days ? "" : "full "}day{full.length === 1 ? "" : "s"}: total <strong>{units(total)}</strong>
         {split}, bolus <strong>{units(bolus)}</strong>, basal <strong>{units(basal)}</strong>.
       </p>
-      <div class="scroll screen-only">
+      <div class="scroll screen-only" tabIndex={0} role="region" aria-label="Insulin per day">
         <table class="insulin" data-testid="insulin-table">
           <thead>
             <tr>

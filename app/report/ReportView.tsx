@@ -3,7 +3,8 @@
 // statistics and targets, time in ranges, the AGP, the GRI, then daily profiles on the second
 // printed page, and insulin, pump settings, meals and device alerts when they are included.
 import type { ComponentChildren } from "preact";
-import { useMemo } from "preact/hooks";
+import { useMemo, useState } from "preact/hooks";
+import { TARGETS, type Population } from "../../client/index.js";
 import type { Scope, StewardRecord } from "../../shared/records.js";
 import { date, dateTime, localTimeZone } from "../format.js";
 import type { GlucoseUnit } from "../units.js";
@@ -14,7 +15,7 @@ import { EntryList } from "./EntryList.js";
 import { GlucoseStatistics } from "./GlucoseStatistics.js";
 import { GriChart } from "./GriChart.js";
 import { InsulinSection } from "./InsulinSection.js";
-import { patientClock, patientDay } from "./patientClock.js";
+import { patientDay, reportClock } from "./reportClock.js";
 import { glucoseReport, type Range } from "./reportData.js";
 import { SettingsInForce } from "./SettingsInForce.js";
 import { TimeInRangeBar } from "./TimeInRangeBar.js";
@@ -44,13 +45,15 @@ function Section({ id, title, children, className }: { id: string; title: string
 
 export function ReportView({ patient, scopes, records, range, unit, loading, note, createdAt }: Props) {
   const viewerZone = localTimeZone();
+  const [population, setPopulation] = useState<Population>("type1type2");
   const glucose = records.glucose ?? [];
   const clock = useMemo(() => {
     const any = glucose.length > 0 ? glucose : Object.values(records).flatMap((r) => r ?? []).sort((a, b) => a.time - b.time);
-    return patientClock(any, viewerZone);
+    return reportClock(any, viewerZone);
   }, [records, viewerZone]);
-  const report = useMemo(() => glucoseReport(glucose, range, clock), [glucose, range.from, range.to, clock]);
-  const { metrics } = report;
+  const report = useMemo(() => glucoseReport(glucose, range, clock, population), [glucose, range.from, range.to, clock, population]);
+  const { analysis } = report;
+  const metrics = analysis?.consensus;
   const dayOf = (time: number) => patientDay(time, clock).day;
   const period = `${date(range.from, clock.timeZone)} – ${date(range.to, clock.timeZone)}`;
   const has = (scope: Scope) => scopes.includes(scope);
@@ -63,29 +66,39 @@ export function ReportView({ patient, scopes, records, range, unit, loading, not
           {createdAt ? ` · made ${dateTime(createdAt)}` : ""}
         </p>
         {note}
+        <label class="inline screen-only">
+          Targets for{" "}
+          <select value={population} onChange={(e) => setPopulation((e.target as HTMLSelectElement).value as Population)}>
+            {(Object.keys(TARGETS) as Population[]).map((p) => (
+              <option key={p} value={p}>
+                {TARGETS[p].label}
+              </option>
+            ))}
+          </select>
+        </label>
       </header>
       {!has("glucose") ? (
         <p class="empty">Glucose is not part of this grant.</p>
       ) : loading && glucose.length === 0 ? (
         <p class="loading">Reading the glucose data on this device…</p>
-      ) : !metrics ? (
+      ) : !analysis || !metrics ? (
         <p class="empty">No glucose readings in this period.</p>
       ) : (
         <div class="report-page-one">
           <div class="report-top">
             <Section id="statistics" title="Glucose statistics and targets">
-              <GlucoseStatistics metrics={metrics} unit={unit} days={report.days.length} daysWithData={report.daysWithData} period={period} />
+              <GlucoseStatistics analysis={analysis} unit={unit} days={report.days.length} daysWithData={report.daysWithData} period={period} />
             </Section>
             <Section id="time-in-ranges" title="Time in ranges">
-              <TimeInRangeBar metrics={metrics} unit={unit} />
+              <TimeInRangeBar metrics={metrics} unit={unit} goals={population === "type1type2"} />
             </Section>
           </div>
           <Section id="agp" title="Ambulatory glucose profile (AGP)">
             <p class="hint">The period's readings by time of day, as if they had all happened on one day: the median, the middle half (25–75 %) and 90 % of readings (5–95 %).</p>
-            <AgpChart profile={report.agp} unit={unit} />
+            <AgpChart profile={analysis.agp.unsmoothed} smoothed={analysis.agp.smoothed} unit={unit} />
           </Section>
           <Section id="gri" title="Glycemia risk index (GRI)">
-            <GriChart gri={metrics.gri} />
+            <GriChart gri={analysis.gri} />
           </Section>
         </div>
       )}

@@ -1,11 +1,11 @@
-// Everything the AGP report draws, from the records of its period: the one place the report calls
-// the metrics module (client/metrics), so the screens only lay it out.
-import { agpProfile, type AgpPoint } from "../../client/metrics/agp.js";
+// Everything the AGP report draws about glucose, from the records of its period: the one place the
+// report calls the metrics module (client/metrics, `analyzeGlucose`), so the screens only lay it out.
+// Days and times of day are the patient's (each reading's own UTC offset), whoever reads it.
+import { analyzeGlucose, type GlucoseAnalysis, type Population } from "../../client/index.js";
 import { cgmActive } from "../../client/metrics/cgmActive.js";
-import { consensusMetrics, type ConsensusMetrics, type GlucoseSample } from "../../client/metrics/consensus.js";
 import type { StewardRecord } from "../../shared/records.js";
 import { cgmSamples } from "../components/useRecords.js";
-import { patientDay, type PatientClock } from "./patientClock.js";
+import { patientDay, type ReportClock } from "./reportClock.js";
 
 export interface Range {
   from: number;
@@ -20,11 +20,7 @@ export interface DayProfile {
 }
 
 export interface GlucoseReport {
-  clock: PatientClock;
-  samples: GlucoseSample[];
-  metrics: ConsensusMetrics | null;
-  /** AGP percentiles by time of day, unsmoothed (the values behind the curves). */
-  agp: AgpPoint[];
+  analysis: GlucoseAnalysis | null;
   /** Every patient-local day of the period, oldest first, with or without readings. */
   days: DayProfile[];
   daysWithData: number;
@@ -32,7 +28,8 @@ export interface GlucoseReport {
   intervalMinutes: number;
 }
 
-function dayRange(range: Range, clock: PatientClock): string[] {
+/** The patient's calendar days from `range.from` to `range.to`. */
+function dayRange(range: Range, clock: ReportClock): string[] {
   const days: string[] = [];
   const last = patientDay(range.to, clock).day;
   for (let t = range.from; ; t += 86_400_000) {
@@ -44,25 +41,17 @@ function dayRange(range: Range, clock: PatientClock): string[] {
   return days;
 }
 
-export function glucoseReport(glucose: readonly StewardRecord[], range: Range, clock: PatientClock): GlucoseReport {
+export function glucoseReport(glucose: readonly StewardRecord[], range: Range, clock: ReportClock, population: Population): GlucoseReport {
   const samples = cgmSamples(glucose);
-  const metrics = consensusMetrics(samples);
-  const byDay = new Map<string, DayProfile["points"]>();
-  for (const s of samples) {
-    const { day, msOfDay } = patientDay(s.time, clock);
-    let points = byDay.get(day);
-    if (!points) byDay.set(day, (points = []));
-    points.push({ minute: msOfDay / 60_000, mgdl: s.mgdl });
-  }
-  const days = dayRange(range, clock).map((day) => ({ day, points: byDay.get(day) ?? [] }));
+  const analysis = analyzeGlucose(samples, { timeZone: clock.timeZone, population });
+  const byDay = new Map((analysis?.days ?? []).map((d) => [d.date, d.readings.map((r) => ({ minute: r.minuteOfDay, mgdl: r.mgdl }))]));
+  const calendar = dayRange(range, clock);
+  // A reading whose own offset puts it on a day the report's clock does not list still gets its panel.
+  const days = [...new Set([...calendar, ...byDay.keys()])].sort().map((day) => ({ day, points: byDay.get(day) ?? [] }));
   return {
-    clock,
-    samples,
-    metrics,
-    agp: agpProfile(samples, { timeZone: clock.timeZone }),
+    analysis,
     days,
-    daysWithData: days.filter((d) => d.points.length > 0).length,
-    intervalMinutes: samples.length > 1 ? cgmActive(samples.map((s) => s.time)).intervalMinutes : 5,
+    daysWithData: byDay.size,
+    intervalMinutes: samples.length > 1 ? Math.max(1, cgmActive(samples.map((s) => s.time)).intervalMinutes) : 5,
   };
 }
-

@@ -25,7 +25,8 @@ export function OpenReportFile() {
   const open = useAction(async () => setReport(openReport(new Uint8Array(await file!.arrayBuffer()), passphrase)));
   if (report) {
     const records = byScope(report.records);
-    const scopes = [...new Set<Scope>(["glucose", ...(Object.keys(records) as Scope[])])].filter((s) => s !== "identity");
+    // Older files do not list their categories: those with records, and glucose, are shown.
+    const scopes = (report.scopes ?? [...new Set<Scope>(["glucose", ...(Object.keys(records) as Scope[])])]).filter((s) => s !== "identity");
     return (
       <>
         <div class="toolbar screen-only">

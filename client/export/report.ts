@@ -4,7 +4,7 @@
 // only when the grant includes identity.
 import { z } from "zod";
 import { MalformedInput } from "../../shared/errors.js";
-import { recordSchema, type RecordOf, type StewardRecord } from "../../shared/records.js";
+import { recordSchema, SCOPES, type RecordOf, type Scope, type StewardRecord } from "../../shared/records.js";
 import { consensusMetrics, DEFAULT_OPTIONS, type ConsensusMetrics, type MetricsOptions } from "../metrics/consensus.js";
 import { assertWithinRange, type ExportRange } from "./grantRange.js";
 
@@ -16,6 +16,8 @@ export interface Report {
   /** From the identity scope's profile; absent when the grant does not include identity. */
   readonly patientName?: string;
   readonly range: ExportRange;
+  /** The categories the patient chose to include (a category without records still shows as empty). */
+  readonly scopes?: readonly Scope[];
   /** The zone the report's days are read in (AGP, daily traces). */
   readonly timeZone: string;
   /** Consensus metrics of the range's CGM readings; null without readings. */
@@ -27,6 +29,7 @@ export interface ReportInput {
   /** The records a grantee's view (or the patient's own store) returned for the grant's scopes and range. */
   readonly records: readonly StewardRecord[];
   readonly range: ExportRange;
+  readonly scopes?: readonly Scope[];
   readonly timeZone: string;
   readonly metrics?: MetricsOptions;
   readonly now?: number;
@@ -42,6 +45,7 @@ export function buildReport(input: ReportInput): Report {
     createdAt: input.now ?? Date.now(),
     ...(patientName ? { patientName } : {}),
     range: { from: input.range.from, to: input.range.to },
+    ...(input.scopes ? { scopes: [...input.scopes] } : {}),
     timeZone: input.timeZone,
     metrics: consensusMetrics(cgm, input.metrics ?? DEFAULT_OPTIONS),
     records: [...input.records],
@@ -78,6 +82,7 @@ const reportSchema = z.object({
   createdAt: time,
   patientName: z.string().max(200).optional(),
   range: z.object({ from: time, to: time }),
+  scopes: z.array(z.enum(SCOPES)).max(SCOPES.length).optional(),
   timeZone: z.string().min(1).max(100),
   metrics: metricsSchema.nullable(),
   records: z.array(recordSchema),

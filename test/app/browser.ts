@@ -18,9 +18,20 @@ export function launchChromium(): Promise<Browser> {
 
 export const SCREENSHOTS = fileURLToPath(new URL("../../test-results/app/", import.meta.url));
 
+/** The two sizes every screen is looked at: a phone and a clinic PC. */
+export const SIZES = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 800 } } as const;
+
+/** Saves `<name>-phone.png` (390×844) and `<name>-desktop.png` (1280×800), whole page, then restores the page's size. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
+  const original = page.viewportSize();
+  for (const [size, viewport] of Object.entries(SIZES)) {
+    await page.setViewportSize(viewport);
+    // Charts redraw at the new width on the next frames.
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    await page.screenshot({ path: `${SCREENSHOTS}${name}-${size}.png`, fullPage: true });
+  }
+  if (original) await page.setViewportSize(original);
 }
 
 export interface Captured {

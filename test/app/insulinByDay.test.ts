@@ -29,4 +29,14 @@ describe("insulin by day", () => {
     ];
     expect(insulinByDay(records, utcDay)).toEqual([{ day: "2026-11-20", bolus: 5, boluses: 1, basal: 10, total: 16 }]);
   });
+
+  it("runs a rate without a duration until the next basal record (CareLink's scheduled rates)", () => {
+    const records: StewardRecord[] = [
+      { id: "s1", type: "basal", time: Date.UTC(2026, 10, 20, 0), body: { deliveryType: "scheduled", rate: 0.5 } },
+      { id: "s2", type: "basal", time: Date.UTC(2026, 10, 20, 6), body: { deliveryType: "scheduled", rate: 1 } },
+      { id: "s3", type: "basal", time: Date.UTC(2026, 10, 20, 22), body: { deliveryType: "scheduled", rate: 0.5 } },
+      { id: "s4", type: "basal", time: Date.UTC(2026, 10, 21, 0), body: { deliveryType: "scheduled", rate: 0.5 } },
+    ];
+    expect(insulinByDay(records, utcDay)[0]).toEqual({ day: "2026-11-20", bolus: 0, boluses: 0, basal: 0.5 * 6 + 16 + 0.5 * 2, total: 20 });
+  });
 });

@@ -85,7 +85,7 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     await page.getByText("Glucose is not part of this grant.").waitFor();
     await page.getByText("No pump settings in this period.").waitFor();
     await expect.poll(() => page.getByTestId("insulin-summary").count(), { timeout }).toBe(1);
-    await expect(page.getByTestId("insulin-summary").textContent()).resolves.toMatch(/Average per day over \d+ days?: .*bolus \d+\.\d U/);
+    await expect(page.getByTestId("insulin-summary").textContent()).resolves.toMatch(/Average per day over \d+ (full )?days?: .*bolus \d+\.\d U/);
   };
 
   it("a patient creates an account and saves the recovery kit", async () => {

@@ -22,7 +22,7 @@ export function SendReport({ patient }: { patient: Patient }) {
   const [sent, setSent] = useState<{ passphrase: string; name: string; records: number } | undefined>(undefined);
   const make = useAction(async () => {
     const { records } = await recordsInGrant(patient.records, { scopes, from: range.from, to: range.to });
-    const report = buildReport({ records, range, timeZone: localTimeZone() });
+    const report = buildReport({ records, range, scopes, timeZone: localTimeZone() });
     const sealed = sealReport(report);
     const name = `steward-report-${patient.handle}-${new Date(range.to).toISOString().slice(0, 10)}.steward-report`;
     const url = URL.createObjectURL(new Blob([sealed.file as Uint8Array<ArrayBuffer>], { type: "application/octet-stream" }));

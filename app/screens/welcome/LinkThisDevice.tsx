@@ -9,6 +9,9 @@ import { openOptions, type Device } from "../../device.js";
 import { go } from "../../router.js";
 import { RoleChoice, type Role } from "./RoleChoice.js";
 
+/** Opens the Devices screen of a signed-in device with the code filled in. */
+const linkUrl = (code: string) => `${location.origin}${location.pathname}#/devices/link/${encodeURIComponent(code)}`;
+
 export function LinkThisDevice({ server, onReady }: { server: string; onReady: (device: Device) => void }) {
   const [role, setRole] = useState<Role>("patient");
   const [code, setCode] = useState<string | undefined>(undefined);
@@ -55,8 +58,10 @@ export function LinkThisDevice({ server, onReady }: { server: string; onReady: (
       </p>
       {code && (
         <div class="qr-beside">
-          <QrCode text={`${location.origin}${location.pathname}#/devices/link/${encodeURIComponent(code)}`} label="The code as a QR code: scan it with the camera of your signed-in phone" />
-          <p class="hint">Or scan this with the camera of your signed-in phone: it opens Steward there with the code filled in.</p>
+          <QrCode text={linkUrl(code)} label="The code as a QR code: scan it with the camera of your signed-in phone" />
+          <p class="hint">
+            Or scan this with the camera of your signed-in phone: it opens Steward there with the code filled in (<a href={linkUrl(code)} data-testid="link-url">the same as a link</a>).
+          </p>
         </div>
       )}
       {sas && (

@@ -1,11 +1,11 @@
-// The patient's clock for a report: days, times of day and dates are the patient's, whoever reads
-// the report and wherever (a clinician in New York reads a Berlin patient's 07:00 as 07:00).
-// Records carry the UTC offset of the device when they were recorded; the report uses the offset of
-// the latest glucose reading and says which it is.
+// The patient's clock for a report's dates and event times: whoever reads the report and wherever
+// (a clinician in New York reads a Berlin patient's 07:00 as 07:00). The metrics fold each reading by
+// its own stored offset; dates and times the report prints use the offset of the latest record, and
+// the report says which it is.
 import { wallClockMs } from "../../client/import/timezone.js";
 import type { StewardRecord } from "../../shared/records.js";
 
-export interface PatientClock {
+export interface ReportClock {
   /** An IANA zone that reads like the patient's clock over the report. */
   readonly timeZone: string;
   /** "UTC+01:00", for the report's header. */
@@ -19,7 +19,7 @@ function offsetLabel(minutes: number): string {
 }
 
 /** The patient's zone from their records; the viewer's own zone when no record says. */
-export function patientClock(records: readonly StewardRecord[], viewerZone: string): PatientClock {
+export function reportClock(records: readonly StewardRecord[], viewerZone: string): ReportClock {
   const latest = [...records].reverse().find((r) => r.timezoneOffset !== undefined);
   const offset = latest?.timezoneOffset;
   if (offset === undefined) {
@@ -32,7 +32,7 @@ export function patientClock(records: readonly StewardRecord[], viewerZone: stri
 }
 
 /** ms since the patient's local midnight of `time`'s day, and that day as "YYYY-MM-DD". */
-export function patientDay(time: number, clock: PatientClock): { day: string; msOfDay: number } {
+export function patientDay(time: number, clock: ReportClock): { day: string; msOfDay: number } {
   const local = wallClockMs(time, clock.timeZone);
   const msOfDay = ((local % 86_400_000) + 86_400_000) % 86_400_000;
   return { day: new Date(local - msOfDay).toISOString().slice(0, 10), msOfDay };
