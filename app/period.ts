@@ -46,6 +46,9 @@ export function latestFortnight(extent: DataExtent): Period {
   return { kind: "dates", from: new Date(last.getFullYear(), last.getMonth(), last.getDate() - 13).getTime(), to };
 }
 
+/** How long the data's extent may lag behind writes (an import writes many times a second). */
+const EXTENT_MS = 3_000;
+
 /** From the first to the last hour with glucose on this device, re-read when data arrives. */
 export function useDataExtent(records: RecordStore): DataExtent | undefined {
   const [extent, setExtent] = useState<DataExtent | undefined>(undefined);
@@ -61,7 +64,7 @@ export function useDataExtent(records: RecordStore): DataExtent | undefined {
       timer ??= setTimeout(() => {
         timer = undefined;
         read();
-      }, 1_000);
+      }, EXTENT_MS);
     });
     return () => {
       current = false;

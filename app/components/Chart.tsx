@@ -5,6 +5,7 @@ import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { useEffect, useId, useRef } from "preact/hooks";
 
+
 interface Props {
   label: string;
   summary: string;
@@ -15,12 +16,18 @@ interface Props {
 
 export function Chart({ label, summary, options, data, testId }: Props) {
   const box = useRef<HTMLDivElement>(null);
+  const plotRef = useRef<uPlot | undefined>(undefined);
   const summaryId = useId();
+  // New data alone is drawn into the existing chart (a live view or an import updates it often).
+  useEffect(() => {
+    if (plotRef.current && plotRef.current.data !== data) plotRef.current.setData(data);
+  }, [data]);
   useEffect(() => {
     const element = box.current;
     if (!element) return;
     const width = () => Math.max(240, element.clientWidth);
     const plot = new uPlot({ ...options, width: width(), height: options.height ?? 260 }, data, element);
+    plotRef.current = plot;
     const resize = () => plot.setSize({ width: width(), height: options.height ?? 260 });
     const observer = new ResizeObserver(resize);
     observer.observe(element);
@@ -31,8 +38,10 @@ export function Chart({ label, summary, options, data, testId }: Props) {
       observer.disconnect();
       print.removeEventListener("change", resize);
       plot.destroy();
+      plotRef.current = undefined;
     };
-  }, [options, data]);
+    // Only new options rebuild the chart; data goes in through setData above.
+  }, [options]);
   return (
     <figure class="chart" data-testid={testId}>
       <figcaption>{label}</figcaption>

@@ -16,7 +16,7 @@ interface Props {
 export function GrantBanner({ patient, scopes, from, to, expiresAt, live }: Props) {
   return (
     <div class="banner" role="note" data-testid="grant-banner">
-      <strong>@{patient}</strong> shared: {scopes.map((s) => SCOPE_LABELS[s]).join("; ")}. Data from {date(from)} to {date(to)}
+      <strong>{patient}</strong> shared: {scopes.map((s) => SCOPE_LABELS[s]).join("; ")}. Data from {date(from)} to {date(to)}
       {live ? ", and new data as it arrives" : ""}. Access <Countdown until={expiresAt} />. Anything else is not part of this view.
     </div>
   );

@@ -10,5 +10,6 @@ export const timeOfDayAxis: uPlot.Axis = {
     const step = u.bbox.width / devicePixelRatio < 420 ? 360 : 180;
     return Array.from({ length: 1440 / step + 1 }, (_, i) => i * step);
   },
-  values: (_u, splits) => splits.map((m) => clockTime(m)),
+  // The day ends at 24:00, not at a second 00:00.
+  values: (_u, splits) => splits.map((m) => (m === 1440 ? "24:00" : clockTime(m))),
 };

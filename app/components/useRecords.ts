@@ -5,8 +5,12 @@ import { useEffect, useState } from "preact/hooks";
 import type { RecordStore } from "../../client/store/recordStore.js";
 import { MS_PER_HOUR, type Scope, type StewardRecord } from "../../shared/records.js";
 
-/** Least time between two re-reads while changes keep coming. */
-const REREAD_MS = 500;
+/**
+ * Least time between two re-reads while changes keep coming; a slow read waits longer, so a screen
+ * open during a large import takes a small share of the work (the import keeps its speed).
+ */
+const REREAD_MS = 1_000;
+const REREAD_FACTOR = 5;
 
 export interface ScopesState {
   byScope: Partial<Record<Scope, StewardRecord[]>>;
@@ -29,9 +33,12 @@ export function useRecordsOf(store: Readable, scopes: readonly Scope[], from: nu
     let current = true;
     let reading = false;
     let again = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let readyAt = 0;
     const read = async () => {
-      if (reading) return void (again = true);
+      timer = undefined;
       reading = true;
+      const started = performance.now();
       try {
         const byScope: ScopesState["byScope"] = {};
         for (const scope of scopes) byScope[scope] = await store.query({ scope, from, to });
@@ -39,22 +46,32 @@ export function useRecordsOf(store: Readable, scopes: readonly Scope[], from: nu
       } catch (error) {
         if (current) setState({ byScope: {}, loading: false, error: error as Error });
       }
-      if (again && current) await new Promise((resolve) => setTimeout(resolve, REREAD_MS));
       reading = false;
-      if (again && current) {
+      readyAt = performance.now() + Math.max(REREAD_MS, REREAD_FACTOR * (performance.now() - started));
+      if (again) {
         again = false;
-        void read();
+        changed();
       }
+    };
+    /** A change: re-read once the last read has had its pause, at most one re-read waiting. */
+    const changed = () => {
+      if (timer || !current) return;
+      timer = setTimeout(() => {
+        timer = undefined;
+        if (reading) again = true;
+        else void read();
+      }, Math.max(0, readyAt - performance.now()));
     };
     setState((s) => ({ ...s, loading: true }));
     void read();
     const fromHour = Math.floor(from / MS_PER_HOUR);
     const toHour = Math.floor(to / MS_PER_HOUR);
     const unsubscribe = store.subscribe((changes) => {
-      if (changes.some((c) => scopes.includes(c.scope) && (c.scope === "identity" || (c.hour >= fromHour && c.hour <= toHour)))) void read();
+      if (changes.some((c) => scopes.includes(c.scope) && (c.scope === "identity" || (c.hour >= fromHour && c.hour <= toHour)))) changed();
     });
     return () => {
       current = false;
+      if (timer) clearTimeout(timer);
       unsubscribe();
     };
   }, [store, key, from, to]);

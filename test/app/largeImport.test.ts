@@ -1,10 +1,12 @@
-// A 90-day CareLink export imported in the browser: the progress bar moves and the page keeps
-// answering while the file is read, placed in time, encrypted and stored.
+// A 90-day CareLink export imported in the browser: the progress bar moves through every phase
+// (reading the file, reading its records, encrypting, storing), the page keeps answering, and the
+// import keeps going, and keeps showing its progress, while the patient looks at another screen.
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker, type LocalWorker } from "../e2e/localWorker.js";
 import { chromiumMissing, launchChromium, person, screenshot } from "./browser.js";
 import { carelinkExport } from "./fixtures/carelinkExport.js";
+import { createPatient, nav } from "./steps.js";
 
 const ZONE = "Europe/Berlin";
 const DAYS = 90;
@@ -21,37 +23,58 @@ describe.skipIf(chromiumMissing)("a 90-day CareLink import in the browser", () =
     await worker?.stop();
   });
 
-  it("shows progress and keeps the page responsive until all 25,920 readings are in", async () => {
+  it("moves through every phase, keeps the page responsive, and goes on visibly from the dashboard until all 25,920 readings are in", async () => {
     const { page } = await person(browser, { timeZone: ZONE });
-    await page.goto(`${worker.url}/#/start/patient`);
-    await page.getByLabel("Choose a handle").fill(`ninety-${Date.now().toString(36).slice(-5)}`);
-    await page.getByRole("button", { name: "Create account" }).click();
-    await page.getByTestId("recovery-code").waitFor();
-    await page.getByLabel("I saved or printed my recovery kit").check();
-    await page.getByRole("button", { name: "Continue" }).click();
-    await page.getByRole("navigation", { name: "Screens" }).getByRole("link", { name: "Import", exact: true }).click();
-
+    await createPatient(page, worker.url, `ninety-${Date.now().toString(36).slice(-5)}`);
+    await nav(page, "Import").click();
     const csv = carelinkExport({ days: DAYS, newest: Date.now() - 10 * 60_000 });
     await page.getByLabel("Export file").setInputFiles({ name: "carelink-90-days.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
     await page.getByLabel("Time zone the device clock was set to").selectOption(ZONE);
+    // Every phase the bar shows, as the page renders it (a phase can last less than a poll).
+    await page.evaluate(() => {
+      const shown: string[] = [];
+      Object.assign(window, { shownPhases: shown });
+      new MutationObserver(() => {
+        const phase = document.querySelector("[data-testid=import-progress]")?.getAttribute("data-phase");
+        if (phase && shown.at(-1) !== phase) shown.push(phase);
+      }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-phase"] });
+    });
     await page.getByRole("button", { name: "Import" }).click();
     await page.getByTestId("import-progress").waitFor();
 
-    // While the import runs, the page answers: animation frames are delivered and the progress bar
-    // takes several values on the way, not one jump from start to end.
+    // On the Import screen: the bar takes many values and names each phase as it comes, while
+    // animation frames keep being delivered.
     const values = new Set<string>();
-    let framesWhileImporting = 0;
-    const importing = page.getByRole("button", { name: "Importing…" });
-    while ((await importing.count()) > 0) {
-      const frame = await page.evaluate(() => new Promise<boolean>((resolve) => requestAnimationFrame(() => resolve(true))));
-      const value = await page.getByTestId("import-progress").getAttribute("value");
-      if ((await importing.count()) === 0) break;
-      if (frame) framesWhileImporting++;
+    let frames = 0;
+    const bar = page.getByTestId("import-progress");
+    for (;;) {
+      const [phase, value] = await Promise.all([bar.getAttribute("data-phase"), bar.getAttribute("value")]);
       if (value !== null) values.add(value);
+      if (phase === "done" || (phase === "store" && Number(value) > 0.5)) break;
+      if (await page.evaluate(() => new Promise<boolean>((resolve) => requestAnimationFrame(() => resolve(true))))) frames++;
     }
+    const phases = await page.evaluate(() => (window as unknown as { shownPhases: string[] }).shownPhases);
+    expect([...new Set(phases)].slice(0, 4)).toEqual(["read", "parse", "encrypt", "store"]);
+    expect(values.size).toBeGreaterThan(10);
+    expect(frames).toBeGreaterThan(5);
+    await screenshot(page, "patient-import-running");
+
+    // On the dashboard: the top bar shows the import going on, its share growing, until it is done.
+    await nav(page, "Glucose").click();
+    const running = page.getByTestId("import-running");
+    const shares = new Set<number>();
+    while ((await running.count()) > 0) {
+      const text = (await running.textContent().catch(() => null)) ?? "";
+      const share = /(\d+) %/.exec(text);
+      if (share) shares.add(Number(share[1]));
+      await page.waitForTimeout(200);
+    }
+    expect(shares.size).toBeGreaterThan(1);
+    expect(Math.max(...shares)).toBeGreaterThan(Math.min(...shares));
+    await expect.poll(() => page.getByTestId("mean-glucose").textContent(), { timeout: 30_000 }).toMatch(/\d+ mg\/dL/);
+    await nav(page, "Import").click();
     await expect(page.getByTestId("import-summary").textContent()).resolves.toMatch(/^Imported 25,?920 new records from carelink-90-days\.csv/);
-    expect(framesWhileImporting).toBeGreaterThan(5);
-    expect(values.size).toBeGreaterThan(3);
+    await expect(page.getByTestId("import-steps").textContent()).resolves.toMatch(/25,920 of 25,920 stored/);
     await screenshot(page, "patient-import-90-days");
   });
 });
