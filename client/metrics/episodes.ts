@@ -156,9 +156,9 @@ function summarise(grid: DayGrid, kept: readonly number[], labels: readonly numb
   };
 }
 
-/** Episodes per local day (the days of the grid), for a daily table. */
-export function episodesByDay(grid: DayGrid, summary: EpisodeSummary): { day: string; count: number; minutes: number }[] {
-  return grid.dates.map((day) => {
+/** Episodes per local day (e.g. the analysis's `days[].date`), by the day each episode starts on. */
+export function episodesByDay(summary: EpisodeSummary, days: readonly string[]): { day: string; count: number; minutes: number }[] {
+  return days.map((day) => {
     const today = summary.episodes.filter((e) => e.day === day);
     return { day, count: today.length, minutes: today.reduce((t, e) => t + e.durationMinutes, 0) };
   });

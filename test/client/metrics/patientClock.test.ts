@@ -2,6 +2,7 @@
 // day/night split the patient sees.
 import { describe, expect, it } from "vitest";
 import { analyzeGlucose } from "../../../client/metrics/analysis.js";
+import { episodesByDay, type EpisodeSummary } from "../../../client/metrics/episodes.js";
 import { glucoseSamples } from "../../../client/metrics/samples.js";
 import { offsetMinutesAt } from "../../../client/import/timezone.js";
 import type { StewardRecord } from "../../../shared/records.js";
@@ -35,6 +36,10 @@ describe("the patient's local day, whatever the viewer's zone", () => {
     const at = (minute: number) => patient?.agp.unsmoothed.find((p) => p.minuteOfDay === minute)?.p50;
     expect(at(300)).toBe(220);
     expect(at(420)).toBe(110);
+    // Every Berlin night is one hyperglycaemia episode, counted on its own day.
+    const nights = episodesByDay(patient?.episodes?.hyperLv1 as EpisodeSummary, patient?.days.map((d) => d.date) ?? []);
+    expect(nights.map((n) => n.count)).toEqual([1, 1, 1, 1, 1]);
+    expect(nights[1]?.minutes).toBeGreaterThanOrEqual(360);
   });
 
   it("uses the patient's zone for readings stored without an offset", () => {
