@@ -3,10 +3,13 @@
 // server's traffic holds no glucose value, a grant's bridge serves nothing outside the grant's
 // hours or categories (readings at each edge), and it stops serving when the grant ends.
 import "fake-indexeddb/auto";
+import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
+import { createServer, connect, type AddressInfo, type Server, type Socket } from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Patient, type StewardRecord } from "../../client/index.js";
 import { linkPatientBridge, setUpFollowBridge, startBridge, type StartedBridge } from "../../bridge/setup.js";
@@ -81,6 +84,53 @@ const sha1 = (s: string) => createHash("sha1").update(s).digest("hex");
 
 async function get(bridge: StartedBridge, path: string): Promise<Response> {
   return fetch(`${bridge.url}${path}${path.includes("?") ? "&" : "?"}token=${bridge.credentials.token}`);
+}
+
+/** A network path to the server that can be cut and restored (same port), as Wi-Fi dropping. */
+async function cuttableLink(target: string): Promise<{ url: string; cut(): Promise<void>; restore(): Promise<void> }> {
+  const { hostname, port } = new URL(target);
+  const sockets = new Set<Socket>();
+  let server: Server | undefined;
+  let at = 0;
+  const open = async () => {
+    server = createServer((client) => {
+      const upstream = connect(Number(port), hostname);
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on("error", () => s.destroy()).on("close", () => sockets.delete(s));
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => server!.listen(at, "127.0.0.1", resolve));
+    at = (server.address() as AddressInfo).port;
+  };
+  await open();
+  return {
+    url: `http://127.0.0.1:${at}`,
+    async cut() {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => server!.close(resolve));
+    },
+    restore: open,
+  };
+}
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+
+/** `steward-bridge start` as its own process, resolved once it says where it listens. */
+async function bridgeProcess(dir: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ["bridge/bin.mjs", "start", "--dir", dir, "--port", "0"], { cwd: root, env: { ...process.env, STEWARD_BRIDGE_PASSPHRASE: PASSPHRASE }, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on("data", (d) => {
+      output += d;
+      const found = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (found) resolve(found[1]!);
+    });
+    child.stderr!.on("data", (d) => (output += d));
+    child.once("exit", (code) => reject(new Error(`the bridge exited (${code}):\n${output}`)));
+  });
+  return { child, url };
 }
 
 beforeAll(async () => {
@@ -180,5 +230,48 @@ describe("Nightscout bridge end to end", () => {
     expect(ended.status).toBe(410);
     expect(((await ended.json()) as { message: string }).message).toBe("Gone");
     await phone.close();
+  });
+
+  it("a reading an uploader was told is stored survives the bridge being killed while offline, and reaches the phone after the restart", async () => {
+    const network = await cuttableLink(worker.url);
+    const { patient: phone } = await Patient.create({ server: worker.url, handle: `pat${unique()}`, database: `phone-${unique()}` });
+    const dir = folder();
+    let approval: ReturnType<Patient["approveLink"]> | undefined;
+    const credentials = await linkPatientBridge({
+      dir,
+      server: network.url,
+      passphrase: PASSPHRASE,
+      onCode: (code) => {
+        approval = phone.approveLink(code);
+      },
+      confirm: async () => {
+        await (await approval!).confirm();
+        return true;
+      },
+    });
+    const first = await bridgeProcess(dir);
+    await network.cut();
+    const date = Date.now();
+    const response = await fetch(`${first.url}/api/v1/entries.json`, { method: "POST", headers: { "api-secret": sha1(credentials.secret), "content-type": "application/json" }, body: JSON.stringify({ type: "sgv", sgv: 222, date, device: "share2" }) });
+    expect(response.status).toBe(200);
+    first.child.kill("SIGKILL");
+    await new Promise((r) => first.child.once("exit", r));
+
+    await network.restore();
+    const second = await bridgeProcess(dir);
+    try {
+      const [served] = (await (await fetch(`${second.url}/api/v1/entries/current.json?token=${credentials.token}`)).json()) as { sgv: number }[];
+      expect(served?.sgv).toBe(222);
+      const onPhone = await until(async () => {
+        await phone.sync.sync();
+        const [r] = await phone.records.query({ scope: "glucose", from: date, to: date });
+        return r;
+      }, "the reading on the phone");
+      expect(onPhone).toMatchObject({ type: "cgm", time: date, deviceId: "share2", body: { mgdl: 222 } });
+    } finally {
+      second.child.kill("SIGTERM");
+      await phone.close();
+      await network.cut();
+    }
   });
 });
