@@ -48,6 +48,8 @@ const SGV_LOW = 39;
 
 const BOLUS_EVENTS = new Set(["Bolus", "Meal Bolus", "Snack Bolus", "Correction Bolus", "Combo Bolus", "SMB", "Carb Correction", "Carbs"]);
 const NOTE_EVENTS = new Set(["Note", "Announcement", "Question", "D.A.D. Alert"]);
+/** Event types with a mapping of their own, which insulin or carbs on them do not override. */
+const OTHER_EVENTS = new Set(["BG Check", "Exercise", "Temp Basal", "Temp Basal Start", "Temp Basal End"]);
 const DEVICE_EVENTS: Record<string, { subType: "prime" | "reservoirChange" | "sensorChange" | "other"; reason?: string }> = {
   "Site Change": { subType: "prime", reason: "cannula" },
   "Insulin Change": { subType: "reservoirChange" },
@@ -153,9 +155,12 @@ function convert(item: Item, timeZone: string, key?: (time: number, device: stri
   if (eventType === "BG Check") {
     return glucose === undefined ? unsupported("BG Check without a glucose value") : bg();
   }
-  if (BOLUS_EVENTS.has(eventType)) {
-    const insulin = num(item.insulin);
-    const carbs = num(item.carbs);
+  const insulin = num(item.insulin);
+  const carbs = num(item.carbs);
+  // xDrip+ sends insulin and carbs as "<none>" events; Nightscout counts them whatever the type.
+  const dosed = (insulin ?? 0) > 0 || (carbs ?? 0) > 0;
+  if ((insulin ?? 0) < 0 || (carbs ?? 0) < 0) return invalid(`${eventType} with negative insulin or carbs`);
+  if (BOLUS_EVENTS.has(eventType) || (dosed && !OTHER_EVENTS.has(eventType) && !NOTE_EVENTS.has(eventType) && !DEVICE_EVENTS[eventType])) {
     if (insulin !== undefined && insulin > 0) {
       const automated = item.isSMB === true || item.automatic === true || eventType === "SMB";
       if (eventType === "Combo Bolus") {

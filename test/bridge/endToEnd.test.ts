@@ -2,89 +2,21 @@
 // bridge, a caregiver's follow bridge serves it on /api/v1/entries/current.json within 2 s, the
 // server's traffic holds no glucose value, a grant's bridge serves nothing outside the grant's
 // hours or categories (readings at each edge), and it stops serving when the grant ends.
-import "fake-indexeddb/auto";
 import { spawn, type ChildProcess } from "node:child_process";
-import { createHash } from "node:crypto";
 import { createServer, connect, type AddressInfo, type Server, type Socket } from "node:net";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Patient, type StewardRecord } from "../../client/index.js";
-import { linkPatientBridge, setUpFollowBridge, startBridge, type StartedBridge } from "../../bridge/setup.js";
+import type { StewardRecord } from "../../client/index.js";
 import { leaks, yjsIntegerField } from "../app/browser.js";
 import { startWorker, type LocalWorker } from "../e2e/localWorker.js";
 import { capture } from "./capture.js";
+import { Bridges, get, PASSPHRASE, post, sha1, until } from "./helpers.js";
 
 const HOUR = 3_600_000;
-const PASSPHRASE = "correct horse battery staple";
 let worker: LocalWorker;
+let bridges: Bridges;
 /** Every client here talks to the server through this, so the test sees all the server saw. */
 const wire = capture();
-const net = { fetch: wire.fetch, WebSocket: wire.WebSocket };
-const folders: string[] = [];
-const running: StartedBridge[] = [];
-let n = 0;
-const unique = () => `${Date.now().toString(36)}${n++}`;
-
-function folder(): string {
-  const dir = mkdtempSync(join(tmpdir(), "bridge-e2e-"));
-  folders.push(dir);
-  return join(dir, "bridge");
-}
-
-async function until<T>(check: () => Promise<T | undefined>, what: string, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** A patient's phone, and a bridge linked to it after both showed the same six digits. */
-async function patientWithBridge(): Promise<{ phone: Patient; bridge: StartedBridge }> {
-  const { patient: phone } = await Patient.create({ server: worker.url, handle: `pat${unique()}`, database: `phone-${unique()}`, ...net });
-  const dir = folder();
-  let approval: ReturnType<Patient["approveLink"]> | undefined;
-  await linkPatientBridge({
-    ...net,
-    dir,
-    server: worker.url,
-    passphrase: PASSPHRASE,
-    onCode: (code) => {
-      approval = phone.approveLink(code);
-    },
-    confirm: async (digits) => {
-      const answer = await approval!;
-      expect(answer.sas).toBe(digits);
-      await answer.confirm();
-      return true;
-    },
-  });
-  const bridge = await startBridge({ ...net, dir, passphrase: PASSPHRASE, port: 0 });
-  running.push(bridge);
-  return { phone, bridge };
-}
-
-/** A caregiver's follow bridge that answered the patient's invite link; the patient's device issues the grant. */
-async function followBridge(phone: Patient, invite: Parameters<Patient["createInvite"]>[0]): Promise<{ bridge: StartedBridge; grantId: string }> {
-  const { url } = await phone.createInvite(invite);
-  const dir = folder();
-  await setUpFollowBridge({ ...net, dir, server: worker.url, passphrase: PASSPHRASE, handle: `carer${unique()}`, invite: url });
-  const [grant] = await phone.completeInvites();
-  const bridge = await startBridge({ ...net, dir, passphrase: PASSPHRASE, port: 0 });
-  running.push(bridge);
-  return { bridge, grantId: grant!.grantId };
-}
-
-const sha1 = (s: string) => createHash("sha1").update(s).digest("hex");
-
-async function get(bridge: StartedBridge, path: string): Promise<Response> {
-  return fetch(`${bridge.url}${path}${path.includes("?") ? "&" : "?"}token=${bridge.credentials.token}`);
-}
 
 /** A network path to the server that can be cut and restored (same port), as Wi-Fi dropping. */
 async function cuttableLink(target: string): Promise<{ url: string; cut(): Promise<void>; restore(): Promise<void> }> {
@@ -135,25 +67,25 @@ async function bridgeProcess(dir: string): Promise<{ child: ChildProcess; url: s
 
 beforeAll(async () => {
   worker = await startWorker();
+  bridges = new Bridges(worker.url, { fetch: wire.fetch, WebSocket: wire.WebSocket });
 }, 120_000);
 
 afterAll(async () => {
-  for (const b of running) await b.close().catch(() => undefined);
+  await bridges?.close();
   await worker?.stop();
-  for (const dir of folders) rmSync(dir, { recursive: true, force: true });
 });
 
 describe("Nightscout bridge end to end", () => {
   it("an uploaded reading reaches the caregiver's follow bridge within 2 s, and the server sees no glucose value", async () => {
-    const { phone, bridge: upload } = await patientWithBridge();
+    const { phone, bridge: upload } = await bridges.patientWithBridge();
     const now = Date.now();
-    const { bridge: follow, grantId } = await followBridge(phone, { scopes: ["glucose"], from: now - HOUR, to: now, expiresAt: now + 2 * HOUR, live: true });
+    const { bridge: follow, grantId } = await bridges.followBridge(phone, { scopes: ["glucose"], from: now - HOUR, to: now, expiresAt: now + 2 * HOUR, live: true });
     // The follow bridge finds its share and goes live.
     await until(async () => ((await get(follow, "/api/v1/entries/current.json")).status === 200 ? true : undefined), "the follow bridge to serve its share");
 
     const reading = { type: "sgv", sgv: 187, date: Date.now(), dateString: new Date().toISOString(), direction: "FortyFiveUp", device: "xDrip-DexcomG6-relay", noise: 1 };
     const posted = Date.now();
-    const response = await fetch(`${upload.url}/api/v1/entries`, { method: "POST", headers: { "api-secret": sha1(upload.credentials.secret), "content-type": "application/json" }, body: JSON.stringify([reading]) });
+    const response = await post(upload, "/api/v1/entries", [reading]);
     expect(response.status).toBe(200);
     const [stored] = (await response.json()) as Record<string, unknown>[];
     expect(stored).toMatchObject({ ...reading, _id: expect.stringMatching(/^[0-9a-f]{24}$/) });
@@ -195,7 +127,7 @@ describe("Nightscout bridge end to end", () => {
   });
 
   it("a grant's follow bridge serves exactly the granted hours and categories, and nothing once the grant expired", async () => {
-    const { phone } = await patientWithBridge();
+    const { phone } = await bridges.patientWithBridge();
     const first = Math.floor(Date.now() / HOUR) - 10;
     const last = first + 2;
     const cgm = (id: string, time: number, mgdl: number): StewardRecord => ({ id, type: "cgm", time, deviceId: "g7", body: { mgdl } });
@@ -208,7 +140,7 @@ describe("Nightscout bridge end to end", () => {
     ]);
     await phone.sync.sync();
     const expiresAt = Date.now() + 25_000;
-    const { bridge: follow } = await followBridge(phone, { scopes: ["glucose"], from: first * HOUR + 20 * 60_000, to: last * HOUR + 5 * 60_000, expiresAt });
+    const { bridge: follow } = await bridges.followBridge(phone, { scopes: ["glucose"], from: first * HOUR + 20 * 60_000, to: last * HOUR + 5 * 60_000, expiresAt });
     const all = `/api/v1/entries.json?count=100&find[date][$gte]=${(first - 5) * HOUR}`;
     const entries = await until(async () => {
       const r = await get(follow, all);
@@ -234,21 +166,8 @@ describe("Nightscout bridge end to end", () => {
 
   it("a reading an uploader was told is stored survives the bridge being killed while offline, and reaches the phone after the restart", async () => {
     const network = await cuttableLink(worker.url);
-    const { patient: phone } = await Patient.create({ server: worker.url, handle: `pat${unique()}`, database: `phone-${unique()}` });
-    const dir = folder();
-    let approval: ReturnType<Patient["approveLink"]> | undefined;
-    const credentials = await linkPatientBridge({
-      dir,
-      server: network.url,
-      passphrase: PASSPHRASE,
-      onCode: (code) => {
-        approval = phone.approveLink(code);
-      },
-      confirm: async () => {
-        await (await approval!).confirm();
-        return true;
-      },
-    });
+    const phone = await bridges.phone();
+    const { dir, credentials } = await bridges.link(phone, network.url);
     const first = await bridgeProcess(dir);
     await network.cut();
     const date = Date.now();

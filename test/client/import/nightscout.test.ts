@@ -100,3 +100,18 @@ describe("Nightscout treatments", () => {
     expect(b.records.map((r) => r.id)).toEqual(a.records.map((r) => r.id));
   });
 });
+
+describe("Nightscout items one at a time (the bridge's uploads)", () => {
+  it("keeps insulin and carbs sent under an event type of their own (xDrip+'s \"<none>\"), and reads Medtronic's triple arrows as double", async () => {
+    const { nightscoutItemRecords } = await import("../../../client/import/nightscout.js");
+    const dose = nightscoutItemRecords({ eventType: "<none>", created_at: "2026-03-29T02:00:00Z", insulin: 2.5, carbs: 30, enteredBy: "xdrip" }, "UTC");
+    expect(Array.isArray(dose) && dose.map((r) => [r.type, r.body])).toEqual([
+      ["bolus", { subType: "normal", normal: 2.5 }],
+      ["food", { carbsG: 30 }],
+    ]);
+    const rising = nightscoutItemRecords({ type: "sgv", sgv: 180, date: 1774750800000, direction: "TripleUp" }, "UTC");
+    expect(Array.isArray(rising) && rising[0]?.body).toEqual({ mgdl: 180, trend: "doubleUp" });
+    expect(nightscoutItemRecords({ type: "sgv", sgv: "high", date: 1774750800000 }, "UTC")).toEqual({ reason: "sgv entry without a value", invalid: true });
+    expect(nightscoutItemRecords({ eventType: "Profile Switch", created_at: "2026-03-29T02:00:00Z" }, "UTC")).toEqual({ reason: "unsupported event type Profile Switch", invalid: false });
+  });
+});
