@@ -6,8 +6,8 @@ import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { StewardError } from "../client/index.js";
-import { credentialsOf } from "./devices.js";
+import { Grantee, StewardError } from "../client/index.js";
+import { credentialsOf, sdkOptions } from "./devices.js";
 import type { Credentials } from "./http/auth.js";
 import { BridgeState, MIN_PASSPHRASE } from "./state.js";
 import { DEFAULT_PORT, linkPatientBridge, setUpFollowBridge, startBridge } from "./setup.js";
@@ -27,6 +27,9 @@ Then:
       serve the Nightscout API on 127.0.0.1 (with --lan: on the local network)
   steward-bridge secret [--dir DIR]
       print the API secret (for uploaders) and the token (for follower apps)
+  steward-bridge safety-number --patient HANDLE [--dir DIR]
+      a follow bridge set up without an invite: the 60 digits to compare with
+      the patient before they share with this bridge's handle
 
 DIR defaults to ~/.steward-bridge. The passphrase is read from the terminal, or
 from the file named by --passphrase-file, or from STEWARD_BRIDGE_PASSPHRASE.`;
@@ -36,6 +39,7 @@ const options = {
   server: { type: "string" },
   handle: { type: "string" },
   invite: { type: "string" },
+  patient: { type: "string" },
   port: { type: "string" },
   host: { type: "string" },
   lan: { type: "boolean" },
@@ -98,7 +102,7 @@ async function main(argv: string[]): Promise<void> {
       dir,
       server,
       passphrase: secret,
-      onCode: (code) => console.log(`On a device where you are signed in, choose "Link a device" and type:\n\n  ${code}\n`),
+      onCode: (code) => console.log(`In the Steward app on a device where you are signed in, open Devices, "Link a new device", and type:\n\n  ${code}\n`),
       confirm: async (digits) => /^y(es)?$/i.test((await ask(`Does the other screen show ${digits}? [y/N] `)).trim()),
     });
     console.log(`Linked. This bridge is now one of your devices (${dir}).`);
@@ -120,6 +124,20 @@ async function main(argv: string[]): Promise<void> {
     const state = await BridgeState.open(dir, await passphrase(args, false, dir));
     try {
       printCredentials(await credentialsOf(state));
+    } finally {
+      state.close();
+    }
+    return;
+  }
+  if (command === "safety-number") {
+    const handle = required(args.patient, "patient");
+    const state = await BridgeState.open(dir, await passphrase(args, false, dir));
+    try {
+      const grantee = await Grantee.open(sdkOptions(state, device));
+      if (!grantee) throw new UsageError(`${dir} is a patient's bridge: safety numbers are compared in the Steward app`);
+      const contact = await grantee.findContact(handle);
+      console.log(`Compare with ${contact.handle} (in person or on a call):\n\n  ${grantee.safetyNumber(contact)}\n`);
+      await grantee.close();
     } finally {
       state.close();
     }
