@@ -2,8 +2,7 @@
 // and the figures a person can use (how much was downloaded, how often, why a request was refused),
 // without ids. Grant ids in an entry are resolved through the patient's own list of grants.
 import type { AccessEvent, GrantInfo } from "../client/index.js";
-import { SCOPE_LABELS } from "../shared/records.js";
-import { date, dateTime } from "./format.js";
+import { date, dateTime, scopeNames } from "./format.js";
 
 export interface LogContext {
   /** The patient's own account id: their entries read "You". */
@@ -18,9 +17,7 @@ const handleOf = (grant: GrantInfo | undefined) => (grant ? `@${grant.grantee.ha
 /** "glucose readings and insulin, 17 Nov 2026 – 1 Dec 2026" */
 function what(grant: GrantInfo | undefined): string {
   if (!grant) return "data (a grant this device no longer lists)";
-  const scopes = grant.scopes.map((s) => SCOPE_LABELS[s].replace(/ \(.*\)$/, "").toLowerCase());
-  const list = scopes.length > 1 ? `${scopes.slice(0, -1).join(", ")} and ${scopes.at(-1)}` : (scopes[0] ?? "nothing");
-  return `${list}, ${date(grant.from)} – ${date(grant.to)}${grant.live ? " and new data as it arrives" : ""}`;
+  return `${scopeNames(grant.scopes)}, ${date(grant.from)} – ${date(grant.to)}${grant.live ? " and new data as it arrives" : ""}`;
 }
 
 const grantOf = (id: unknown, ctx: LogContext) => (typeof id === "string" ? ctx.grants.get(id) : undefined);

@@ -1,4 +1,5 @@
-// How times, durations and glucose read on screen.
+// How times, durations, categories and glucose read on screen.
+import { SCOPE_LABELS, type Scope } from "../shared/records.js";
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
@@ -64,3 +65,9 @@ export function localTimeZone(): string {
 }
 
 export const TIME = { MINUTE, HOUR, DAY } as const;
+
+/** "glucose readings, insulin and device alerts and alarms": categories inside a sentence. */
+export function scopeNames(scopes: readonly Scope[]): string {
+  const names = scopes.map((s) => (SCOPE_LABELS[s] ?? s).replace(/ \(.*\)$/, "").toLowerCase());
+  return names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names.at(-1)}` : (names[0] ?? "nothing");
+}

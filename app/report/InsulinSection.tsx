@@ -27,18 +27,11 @@ export function InsulinSection({ records, dayOf }: { records: readonly StewardRe
           <thead>
             <tr>
               <th scope="col">Day</th>
-              <th scope="col" class="num">
-                Basal
-              </th>
-              <th scope="col" class="num">
-                Bolus
-              </th>
-              <th scope="col" class="num">
-                Total
-              </th>
-              <th scope="col" class="num">
-                Boluses
-              </th>
+              {["Basal", "Bolus", "Total", "Boluses"].map((name) => (
+                <th key={name} scope="col" class="num">
+                  {name}
+                </th>
+              ))}
             </tr>
           </thead>
           <tbody>

@@ -12,6 +12,7 @@ import { AgpChart } from "./AgpChart.js";
 import { DailyProfiles } from "./DailyProfiles.js";
 import { DeviceAlerts } from "./DeviceAlerts.js";
 import { EntryList } from "./EntryList.js";
+import { Episodes } from "./Episodes.js";
 import { GlucoseStatistics } from "./GlucoseStatistics.js";
 import { GriChart } from "./GriChart.js";
 import { InsulinSection } from "./InsulinSection.js";
@@ -102,10 +103,15 @@ export function ReportView({ patient, scopes, records, range, unit, loading, not
           </Section>
         </div>
       )}
-      {has("glucose") && metrics && (
-        <Section id="daily" title="Daily glucose profiles" className="page-two">
-          <DailyProfiles days={report.days} unit={unit} intervalMinutes={report.intervalMinutes} />
-        </Section>
+      {has("glucose") && analysis && (
+        <>
+          <Section id="daily" title="Daily glucose profiles" className="page-two">
+            <DailyProfiles days={report.days} unit={unit} intervalMinutes={report.intervalMinutes} />
+          </Section>
+          <Section id="episodes" title="Low and high episodes">
+            <Episodes analysis={analysis} unit={unit} />
+          </Section>
+        </>
       )}
       {has("insulin") && (
         <Section id="insulin" title="Insulin">

@@ -6,6 +6,7 @@ import { openReport } from "../../client/export/reportFile.js";
 import type { Report } from "../../client/export/report.js";
 import { SCOPE_OF, type Scope, type StewardRecord } from "../../shared/records.js";
 import { ErrorText } from "../components/ErrorText.js";
+import { FormActions } from "../components/FormActions.js";
 import { UnitSelect } from "../components/UnitSelect.js";
 import { useAction } from "../components/useAsync.js";
 import { ReportView } from "../report/ReportView.js";
@@ -58,14 +59,7 @@ export function OpenReportFile() {
         <label for="report-passphrase">Passphrase</label>
         <input id="report-passphrase" type="text" autocapitalize="characters" spellcheck={false} autocomplete="off" required value={passphrase} onInput={(e) => setPassphrase((e.target as HTMLInputElement).value)} />
         <ErrorText error={open.error} />
-        <div class="actions">
-          <button type="submit" disabled={!file || open.busy}>
-            {open.busy ? "Opening…" : "Open the report"}
-          </button>
-          <a class="button secondary" href="#/">
-            Back
-          </a>
-        </div>
+        <FormActions label="Open the report" busyLabel="Opening…" busy={open.busy} disabled={!file} />
       </form>
     </>
   );

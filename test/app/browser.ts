@@ -25,13 +25,17 @@ export const SIZES = { phone: { width: 390, height: 844 }, desktop: { width: 128
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const original = page.viewportSize();
+  // Charts redraw at a new width on the next frames.
+  const settle = () => page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
   for (const [size, viewport] of Object.entries(SIZES)) {
     await page.setViewportSize(viewport);
-    // Charts redraw at the new width on the next frames.
-    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    await settle();
     await page.screenshot({ path: `${SCREENSHOTS}${name}-${size}.png`, fullPage: true });
   }
-  if (original) await page.setViewportSize(original);
+  if (original) {
+    await page.setViewportSize(original);
+    await settle();
+  }
 }
 
 export interface Captured {
@@ -147,4 +151,15 @@ export async function person(browser: Browser, options: { phone?: boolean; timeZ
   network.watchSockets(page);
   page.on("pageerror", (error) => console.error(`page error: ${error.message}`));
   return { context, page, network };
+}
+
+/** Elements reaching past the right edge of the screen, outside boxes that scroll on their own. */
+export async function overflowing(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    return [...document.querySelectorAll("body *")]
+      .filter((e) => e.getBoundingClientRect().right > width + 1 && !e.closest(".scroll"))
+      .map((e) => `${e.tagName.toLowerCase()}${e.className && typeof e.className === "string" ? `.${e.className}` : ""}`)
+      .slice(0, 5);
+  });
 }

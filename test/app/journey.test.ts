@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker, type LocalWorker } from "../e2e/localWorker.js";
 import { chromiumMissing, launchChromium, leaks, person, screenshot, yjsIntegerField, type Person } from "./browser.js";
 import { clarityExport, DISTINCT_MGDL, PATIENT_NAME } from "./fixtures/clarityExport.js";
-import { createGrantee, nav, saveRecoveryKit, shareWith } from "./steps.js";
+import { createGrantee, nav, qrPath, saveRecoveryKit, shareWith } from "./steps.js";
 
 const ZONE = "Europe/Berlin";
 const MEAL = "Strawberry pancakes at grandma's";
@@ -66,9 +66,14 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     await l.goto(`${worker.url}/#/start/link`);
     await expect.poll(async () => (await l.getByTestId("link-code").textContent())?.trim(), { timeout: 30_000 }).not.toMatch(/Asking/);
     const code = (await l.getByTestId("link-code").textContent())!.trim();
+    // The QR code beside the code opens the signed-in device's Devices screen with the code filled in.
+    const qrTarget = (await l.getByTestId("link-url").getAttribute("href"))!;
+    expect(qrTarget).toBe(`${worker.url}/#/devices/link/${encodeURIComponent(code)}`);
+    expect(await l.getByTestId("qr-code").locator("path").getAttribute("d")).toBe(qrPath(qrTarget));
+    await screenshot(l, "new-device-link-code");
     const { page } = patient;
-    await nav(page, "Devices").click();
-    await page.getByLabel("Code from the new device").fill(code);
+    await page.goto(qrTarget);
+    await expect(page.getByLabel("Code from the new device").inputValue()).resolves.toBe(code);
     await page.getByRole("button", { name: "Continue" }).click();
     const sas = (await page.getByTestId("approve-sas").textContent({ timeout: 30_000 }))!.trim();
     await expect.poll(async () => (await l.getByTestId("link-sas").textContent())?.trim(), { timeout: 30_000 }).toBe(sas);
@@ -279,7 +284,12 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     const { page } = patient;
     await nav(page, "Access log").click();
     await page.getByTestId("access-log").waitFor();
-    await expect(page.getByTestId("access-log").textContent()).resolves.toContain(handles.clinician);
+    const log = (await page.getByTestId("access-log").textContent()) ?? "";
+    // With whom and what, in sentences: the share, the downloads, the revocation.
+    expect(log).toMatch(new RegExp(`You shared glucose readings, \\d+ \\w+ \\d{4} – \\d+ \\w+ \\d{4} with @${handles.clinician}, until`));
+    expect(log).toMatch(new RegExp(`@${handles.clinician} downloaded [\\d,]+ encrypted pieces? of data of glucose readings`));
+    expect(log).toMatch(new RegExp(`You ended @${handles.caregiver}'s access to glucose readings`));
+    expect(log).not.toMatch(/envelope|re-issued a grant|[0-9a-f]{32}/);
     await screenshot(page, "patient-access-log");
     await fitsPhone(page);
   });

@@ -5,7 +5,8 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { wallClockMs } from "../../client/import/timezone.js";
 import { startWorker, type LocalWorker } from "../e2e/localWorker.js";
-import { chromiumMissing, launchChromium, person, screenshot, type Person } from "./browser.js";
+import { axeViolations, rawFractions } from "./a11y.js";
+import { chromiumMissing, launchChromium, overflowing, person, screenshot, type Person } from "./browser.js";
 import { carelinkExport } from "./fixtures/carelinkExport.js";
 import { createPatient, importExport, nav } from "./steps.js";
 
@@ -81,5 +82,18 @@ describe.skipIf(chromiumMissing)("messages a person can act on", () => {
     await page.getByRole("button", { name: "Jump to the latest data" }).click();
     await expect.poll(() => page.getByTestId("mean-glucose").textContent(), { timeout: 30_000 }).toMatch(/\d+ mg\/dL/);
     await screenshot(page, "patient-dashboard-old-data");
+  });
+
+  it("every patient screen passes the WCAG 2 A/AA checks (contrast 4.5:1 among them), shows no raw fractions and fits a phone", async () => {
+    const { page } = patient;
+    for (const screen of ["Glucose", "Report", "Add entry", "Import", "Share", "Who has access", "Access log", "Devices"]) {
+      await nav(page, screen).click();
+      await page.waitForTimeout(500);
+      const serious = (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
+      expect(serious, screen).toEqual([]);
+      expect(await rawFractions(page), screen).toEqual([]);
+      expect(await overflowing(page), screen).toEqual([]);
+      expect(await page.evaluate(() => document.querySelector(".chrome")!.getBoundingClientRect().height), screen).toBeLessThan(84.4);
+    }
   });
 });

@@ -7,27 +7,21 @@
 import { readFileSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { extractText, getDocumentProxy } from "unpdf";
-import { encode } from "uqr";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { wallClockMs } from "../../client/import/timezone.js";
 import { startWorker, type LocalWorker } from "../e2e/localWorker.js";
 import { axeViolations, rawFractions } from "./a11y.js";
-import { chromiumMissing, launchChromium, person, screenshot, SCREENSHOTS, type Person } from "./browser.js";
+import { chromiumMissing, launchChromium, overflowing, person, screenshot, SCREENSHOTS, type Person } from "./browser.js";
 import { carelinkExport } from "./fixtures/carelinkExport.js";
-import { createGrantee, createPatient, importExport, nav, reportSections, saveRecoveryKit } from "./steps.js";
+import { createGrantee, createPatient, importExport, nav, qrPath, reportSections, saveRecoveryKit } from "./steps.js";
 
 const BERLIN = "Europe/Berlin";
 const NEW_YORK = "America/New_York";
 const suffix = Date.now().toString(36).slice(-5);
 const handles = { patient: `lotte-${suffix}`, clinician: `dr-mendes-${suffix}`, caregiver: `tante-${suffix}` };
 const SECTIONS = ["Glucose statistics and targets", "Time in ranges", "Ambulatory glucose profile (AGP)", "Glycemia risk index (GRI)", "Daily glucose profiles"];
+const GLUCOSE = [...SECTIONS, "Low and high episodes"];
 
-/** The path uqr draws for `text`, as the app's QR component builds it. */
-function qrPath(text: string): string {
-  let d = "";
-  encode(text, { border: 2, ecc: "M" }).data.forEach((row, y) => row.forEach((dark, x) => dark && (d += `M${x},${y}h1v1h-1z`)));
-  return d;
-}
 
 describe.skipIf(chromiumMissing)("the AGP report", () => {
   let worker: LocalWorker;
@@ -55,12 +49,15 @@ describe.skipIf(chromiumMissing)("the AGP report", () => {
     await importExport(p, "carelink-16-days.csv", csv, BERLIN);
     await nav(p, "Report").click();
     await p.getByTestId("agp-chart").locator("canvas").first().waitFor({ timeout: 30_000 });
-    expect(await reportSections(p)).toEqual([...SECTIONS, "Insulin", "Pump settings in force", "Meals, exercise and notes", "Device alerts"]);
+    expect(await reportSections(p)).toEqual([...GLUCOSE, "Insulin", "Pump settings in force", "Meals, exercise and notes", "Device alerts"]);
     await expect(p.getByTestId("agp-chart").textContent()).resolves.toMatch(/lowest, \d+ mg\/dL, around 0[67]:\d\d/);
     await expect(p.getByTestId("insulin-summary").textContent()).resolves.toMatch(/total \d+\.\d U \(basal \d+ %, bolus \d+ %\), bolus 16\.0 U/);
     expect(await p.getByTestId("insulin-table").locator("tbody tr").first().locator("td").first().textContent()).toMatch(/^\d+\.\d U$/);
     await expect(p.getByTestId("device-alerts").textContent()).resolves.toMatch(/^5 device events: 5 × low insulin alarm\..*Alarm: low insulin \(Low reservoir\)/);
     await p.getByText("No pump settings in this period.").waitFor();
+    // One low a day around 07:00 (58 mg/dL for an hour): a level 1 episode each day, none of level 2.
+    expect(Number(await p.locator('[data-episode="hypoLv1"] td').first().textContent())).toBeGreaterThanOrEqual(14);
+    await expect(p.locator('[data-episode="hypoLv2"] td').first().textContent()).resolves.toBe("0");
     // The curves are smoothed as the AGP does; the values behind them are not.
     await p.getByText("AGP values hour by hour").click();
     await expect(p.getByTestId("agp-values").locator("tr", { hasText: "07:00" }).locator("td").nth(2).textContent()).resolves.toBe("58");
@@ -74,12 +71,10 @@ describe.skipIf(chromiumMissing)("the AGP report", () => {
     const p = patient.page;
     const layout = await p.evaluate(() => ({
       chrome: document.querySelector(".chrome")!.getBoundingClientRect().height,
-      // Elements reaching past the screen's right edge, outside boxes that scroll on their own.
-      outside: [...document.querySelectorAll("body *")].filter((e) => e.getBoundingClientRect().right > 391 && !e.closest(".scroll")).map((e) => `${e.tagName.toLowerCase()}.${e.className}`).slice(0, 5),
       tabs: [...document.querySelectorAll("nav.tabs a")].map((a) => a.getBoundingClientRect().right),
     }));
     expect(layout.chrome).toBeLessThan(844 / 10);
-    expect(layout.outside).toEqual([]);
+    expect(await overflowing(p)).toEqual([]);
     expect(Math.max(...layout.tabs)).toBeLessThanOrEqual(390);
   });
 
@@ -115,7 +110,7 @@ describe.skipIf(chromiumMissing)("the AGP report", () => {
     await c.getByTestId("agp-chart").locator("canvas").first().waitFor({ timeout: 60_000 });
     await expect(c.getByTestId("report-zone").textContent()).resolves.toBe("UTC+01:00");
     await expect(c.getByTestId("agp-chart").textContent()).resolves.toMatch(/lowest, \d+ mg\/dL, around 0[67]:\d\d/);
-    expect(await reportSections(c)).toEqual([...SECTIONS, "Insulin", "Pump settings in force", "Device alerts"]);
+    expect(await reportSections(c)).toEqual([...GLUCOSE, "Insulin", "Pump settings in force", "Device alerts"]);
     // The last daily panel is the patient's today in Berlin, not New York's.
     const today = new Date(wallClockMs(Date.now() - 20 * 60_000, BERLIN)).toISOString().slice(0, 10);
     expect(await c.getByTestId("daily-profile").last().getAttribute("data-day")).toBe(today);
@@ -224,7 +219,7 @@ describe.skipIf(chromiumMissing)("the AGP report", () => {
     await r.getByLabel("Passphrase").fill(passphrase);
     await r.getByRole("button", { name: "Open the report" }).click();
     await r.getByTestId("agp-chart").locator("canvas").first().waitFor({ timeout: 60_000 });
-    expect(await reportSections(r)).toEqual([...SECTIONS, "Insulin", "Pump settings in force", "Device alerts"]);
+    expect(await reportSections(r)).toEqual([...GLUCOSE, "Insulin", "Pump settings in force", "Device alerts"]);
     await expect(r.getByTestId("report-zone").textContent()).resolves.toBe("UTC+01:00");
     await screenshot(r, "provider-opened-report");
     await provider.context.close();

@@ -1,6 +1,7 @@
 // Steps that several browser suites take the same way: creating accounts past the recovery kit,
 // moving between screens, sharing from the patient's Share screen.
 import type { Page } from "playwright-core";
+import { encode } from "uqr";
 import { expect } from "vitest";
 
 /** A link of the app's main navigation. */
@@ -62,4 +63,11 @@ export async function importExport(page: Page, name: string, content: string, ti
 /** The report's section headings in the order a reader meets them. */
 export async function reportSections(page: Page): Promise<string[]> {
   return page.getByTestId("report").locator("section.report-section > h2").allTextContents();
+}
+
+/** The SVG path of a QR code of `text` as uqr encodes it: what the app's QR component must draw. */
+export function qrPath(text: string): string {
+  let d = "";
+  encode(text, { border: 2, ecc: "M" }).data.forEach((row, y) => row.forEach((dark, x) => dark && (d += `M${x},${y}h1v1h-1z`)));
+  return d;
 }

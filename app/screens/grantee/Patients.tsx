@@ -7,8 +7,8 @@ import { ErrorText } from "../../components/ErrorText.js";
 import { GrantSummary } from "../../components/GrantSummary.js";
 import { useLoad } from "../../components/useAsync.js";
 import { endedShares, forgetEnded, noteShares, type EndedShare } from "../../endedShares.js";
-import { SCOPE_LABELS, type Scope } from "../../../shared/records.js";
-import { dateTime } from "../../format.js";
+import type { Scope } from "../../../shared/records.js";
+import { dateTime, scopeNames } from "../../format.js";
 import { CompareByHandle, VerifyPatient } from "./VerifyPatient.js";
 
 const REFRESH_MS = 5_000;
@@ -63,7 +63,7 @@ export function Patients({ grantee }: { grantee: Grantee }) {
             {ended.map((e) => (
               <li key={e.grantId} class="card ended" data-testid="ended-share">
                 <p>
-                  <strong>{e.patient}</strong> stopped sharing {e.scopes.map((s) => SCOPE_LABELS[s as Scope]?.toLowerCase() ?? s).join(", ")} (noticed {dateTime(e.endedAt)}). It is no longer shown here; what was already seen cannot be taken back.
+                  <strong>{e.patient}</strong> stopped sharing {scopeNames(e.scopes as Scope[])} (noticed {dateTime(e.endedAt)}). It is no longer shown here; what was already seen cannot be taken back.
                 </p>
                 <button
                   type="button"

@@ -2,6 +2,7 @@
 import { useState } from "preact/hooks";
 import { Grantee, Patient } from "../../../client/index.js";
 import { ErrorText } from "../../components/ErrorText.js";
+import { FormActions } from "../../components/FormActions.js";
 import { useAction } from "../../components/useAsync.js";
 import { openOptions, type Device } from "../../device.js";
 import { go } from "../../router.js";
@@ -33,14 +34,7 @@ export function Recover({ server, onReady }: { server: string; onReady: (device:
         <label for="recover-code">Recovery code (from your recovery kit)</label>
         <input id="recover-code" type="text" autocapitalize="none" spellcheck={false} autocomplete="off" required value={code} onInput={(e) => setCode((e.target as HTMLInputElement).value)} />
         <ErrorText error={recover.error} />
-        <div class="actions">
-          <button type="submit" disabled={recover.busy}>
-            {recover.busy ? "Unlocking your kit…" : "Recover"}
-          </button>
-          <a class="button secondary" href="#/">
-            Back
-          </a>
-        </div>
+        <FormActions label="Recover" busyLabel="Unlocking your kit…" busy={recover.busy} />
       </form>
     </main>
   );
