@@ -10,7 +10,7 @@ import { Grantee, StewardError } from "../client/index.js";
 import { credentialsOf, sdkOptions } from "./devices.js";
 import type { Credentials } from "./http/auth.js";
 import { BridgeState, MIN_PASSPHRASE } from "./state.js";
-import { DEFAULT_PORT, linkPatientBridge, setUpFollowBridge, startBridge } from "./setup.js";
+import { DEFAULT_PORT, linkPatientBridge, listenAddress, setUpFollowBridge, startBridge } from "./setup.js";
 
 const USAGE = `steward-bridge: the Nightscout API for Steward, on your own machine
 
@@ -146,7 +146,9 @@ async function main(argv: string[]): Promise<void> {
   if (command === "start") {
     const port = args.port === undefined ? DEFAULT_PORT : Number.parseInt(args.port, 10);
     if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port must be a port number, not ${args.port}`);
-    const started = await startBridge({ ...device, dir, passphrase: await passphrase(args, false, dir), port, ...(args.host ? { host: args.host } : {}), ...(args.lan ? { lan: true } : {}) });
+    const where = { ...(args.host ? { host: args.host } : {}), ...(args.lan ? { lan: true } : {}) };
+    listenAddress(where);
+    const started = await startBridge({ ...device, ...where, dir, passphrase: await passphrase(args, false, dir), port });
     const side = started.bridge.side === "patient" ? "patient's bridge: uploads and the patient's own data" : "follow bridge: the patient's share, read-only";
     console.log(`Steward bridge (${side}) listening on ${started.url}`);
     if (started.lanUrls.length > 0) {

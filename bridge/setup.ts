@@ -108,9 +108,15 @@ function lanAddresses(): string[] {
 }
 
 /** Opens the folder with its passphrase and serves the Nightscout API. */
-export async function startBridge(options: StartOptions): Promise<StartedBridge> {
+/** The address to listen on: loopback unless the person asked for the network (MalformedInput otherwise). */
+export function listenAddress(options: Pick<StartOptions, "host" | "lan">): string {
   const host = options.host ?? (options.lan ? "0.0.0.0" : "127.0.0.1");
   if (!isLoopback(host) && !options.lan) throw new MalformedInput(`${host} is reachable from other machines: add --lan to listen there on purpose`);
+  return host;
+}
+
+export async function startBridge(options: StartOptions): Promise<StartedBridge> {
+  const host = listenAddress(options);
   const state = await BridgeState.open(options.dir, options.passphrase);
   let bridge: RunningBridge;
   try {
@@ -121,10 +127,19 @@ export async function startBridge(options: StartOptions): Promise<StartedBridge>
   }
   const credentials = await credentialsOf(state);
   const app = bridgeApp(bridge);
-  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: host, port: options.port ?? DEFAULT_PORT }, () => resolve(s));
-    s.once("error", reject);
-  });
+  let server: ReturnType<typeof serve>;
+  try {
+    server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, hostname: host, port: options.port ?? DEFAULT_PORT }, () => resolve(s));
+      s.once("error", reject);
+    });
+  } catch (error) {
+    await bridge.close();
+    state.close();
+    const code = (error as { code?: string }).code;
+    if (code === "EADDRINUSE") throw new MalformedInput(`port ${options.port ?? DEFAULT_PORT} on ${host} is taken (another bridge?): choose one with --port`);
+    throw error;
+  }
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : (options.port ?? DEFAULT_PORT);
   const lanUrls = isLoopback(host) ? [] : (host === "0.0.0.0" ? lanAddresses() : [host]).map((a) => `http://${a}:${port}`);

@@ -133,11 +133,30 @@ async function materialize(open: (name: string, version: number) => IDBOpenDBReq
 
 /** The journal a connection writes to; connections opened elsewhere are left alone. */
 const journals = new WeakMap<IDBDatabase, Journal>();
+/** A journaled connection's running versionchange transaction (deleteObjectStore returns none). */
+const upgrades = new WeakMap<IDBDatabase, IDBTransaction>();
+
+/** Bytes appended since the last compaction after which the file is compacted while running. */
+export const COMPACT_AFTER_BYTES = 32 * 1024 * 1024;
 
 class Journal {
   private readonly pending = new Map<IDBTransaction, { version?: number; ops: Op[] }>();
+  private appended = 0;
+  /** Highest numeric key put per database and store: a key generator's state, which IndexedDB does not expose. */
+  private readonly generated = new Map<string, number>();
+  /** While compacting: the databases already read, and what was committed to them since. */
+  private compacting?: { read: Set<string>; tail: Entry[]; spoiled: boolean };
+  /** Called once the file has grown past COMPACT_AFTER_BYTES. */
+  onGrown?: () => void;
 
-  constructor(private file: JournalFile) {}
+  constructor(
+    private file: JournalFile,
+    private readonly path: string,
+    private readonly key: Uint8Array,
+    state: Snapshot,
+  ) {
+    for (const [name, db] of state) for (const [store, s] of db.stores) if (s.generated > 0) this.generated.set(`${name}\u0000${store}`, s.generated);
+  }
 
   /** Collects `op` once its request succeeded; the transaction's commit writes them all. */
   record(transaction: IDBTransaction, op: Op): void {
@@ -165,7 +184,81 @@ class Journal {
   }
 
   write(entry: Entry): void {
-    this.file.append(new Uint8Array(serialize(entry)));
+    const bytes = new Uint8Array(serialize(entry));
+    this.file.append(bytes);
+    this.appended += bytes.length;
+    if ("ops" in entry) {
+      for (const op of entry.ops) {
+        const id = `${entry.db}\u0000${op.store}`;
+        if (op.op === "put" && typeof op.key === "number") this.generated.set(id, Math.max(this.generated.get(id) ?? 0, Math.floor(op.key)));
+      }
+    }
+    if (this.compacting) {
+      // A schema change or a deletion while databases are being read: try again later.
+      if (!("ops" in entry) || entry.version !== undefined) this.compacting.spoiled = true;
+      else if (this.compacting.read.has(entry.db)) this.compacting.tail.push(entry);
+    } else if (this.appended > COMPACT_AFTER_BYTES) this.onGrown?.();
+  }
+
+  /**
+   * Rewrites the file as one snapshot of `factory`'s databases plus what was committed after each
+   * was read. Each database is read in one transaction over all its stores, which no write can
+   * interleave; the new file replaces the old one in the same turn as the last read.
+   */
+  async compact(open: (name: string) => IDBOpenDBRequest, names: readonly string[]): Promise<void> {
+    if (this.compacting) return;
+    const compacting = (this.compacting = { read: new Set<string>(), tail: [] as Entry[], spoiled: false });
+    const snapshot: Snapshot = new Map();
+    try {
+      for (const [i, name] of names.entries()) {
+        const request = open(name);
+        await done(request);
+        const connection = request.result;
+        const last = i === names.length - 1;
+        await new Promise<void>((resolve, reject) => {
+          const stores = [...connection.objectStoreNames];
+          const db = { version: connection.version, stores: new Map<string, StoreState>() };
+          snapshot.set(name, db);
+          if (stores.length === 0) {
+            compacting.read.add(name);
+            if (last) this.swap(snapshot, compacting);
+            return resolve();
+          }
+          const transaction = connection.transaction(stores, "readonly");
+          for (const storeName of stores) {
+            const store = transaction.objectStore(storeName);
+            const indexes = new Map([...store.indexNames].map((n) => {
+              const index = store.index(n);
+              return [n, { keyPath: index.keyPath, unique: index.unique, multiEntry: index.multiEntry }] as const;
+            }));
+            const keys = store.getAllKeys();
+            const values = store.getAll();
+            values.addEventListener("success", () => {
+              const records = new Map((keys.result as Key[]).map((key, k) => [keyId(key), { key, value: (values.result as unknown[])[k] }]));
+              db.stores.set(storeName, { keyPath: store.keyPath as string | string[] | null, autoIncrement: store.autoIncrement, indexes, records, generated: this.generated.get(`${name}\u0000${storeName}`) ?? 0 });
+            });
+          }
+          transaction.addEventListener("complete", () => {
+            compacting.read.add(name);
+            if (last) this.swap(snapshot, compacting);
+            resolve();
+          });
+          transaction.addEventListener("abort", () => reject(transaction.error));
+        });
+        connection.close();
+      }
+    } finally {
+      this.compacting = undefined;
+    }
+  }
+
+  private swap(snapshot: Snapshot, compacting: { tail: Entry[]; spoiled: boolean }): void {
+    if (compacting.spoiled) return;
+    const records = [{ snapshot }, ...compacting.tail].map((entry) => new Uint8Array(serialize(entry)));
+    const next = createJournal(this.path, this.key, records);
+    this.file.close();
+    this.file = next;
+    this.appended = 0;
   }
 
   close(): void {
@@ -241,8 +334,8 @@ function patchWrites(): void {
     return created;
   };
   database.deleteObjectStore = function (this: IDBDatabase, name: string) {
-    const transaction = (this as unknown as { _rawDatabase: { transactions: IDBTransaction[] } })._rawDatabase.transactions.find((t) => t.mode === "versionchange" && t.db === this);
     deleteObjectStore.call(this, name);
+    const transaction = upgrades.get(this);
     if (transaction) journalOf(transaction)?.record(transaction, { op: "deleteStore", store: name });
   };
 
@@ -276,8 +369,12 @@ class DurableFactory extends IDBFactory {
     const request = super.open(name, version);
     // Registered before the caller's handlers, so schema changes in upgradeneeded are journaled.
     request.addEventListener("upgradeneeded", (event) => {
+      const transaction = request.transaction!;
       journals.set(request.result, this.journal);
-      this.journal.versionChange(request.transaction!, (event as IDBVersionChangeEvent).newVersion!);
+      upgrades.set(request.result, transaction);
+      transaction.addEventListener("complete", () => upgrades.delete(request.result));
+      transaction.addEventListener("abort", () => upgrades.delete(request.result));
+      this.journal.versionChange(transaction, (event as IDBVersionChangeEvent).newVersion!);
     });
     request.addEventListener("success", () => journals.set(request.result, this.journal));
     return request;
@@ -293,6 +390,8 @@ class DurableFactory extends IDBFactory {
 export interface DurableIndexedDB {
   readonly factory: IDBFactory;
   readonly keyRange: typeof IDBKeyRange;
+  /** Rewrites the file as one snapshot (done at every open, and by itself as the file grows). */
+  compact(): Promise<void>;
   /** Closes the file; connections must be closed first. */
   close(): void;
 }
@@ -306,9 +405,12 @@ export async function openDurableIndexedDB(path: string, key: Uint8Array): Promi
   const state: Snapshot = new Map();
   for (const record of readJournal(path, key)) fold(state, deserialize(record) as Entry);
   // Compacted at every start: the file holds one snapshot record, then what this run writes.
-  const journal = new Journal(createJournal(path, key, [new Uint8Array(serialize({ snapshot: state } satisfies Entry))]));
+  const journal = new Journal(createJournal(path, key, [new Uint8Array(serialize({ snapshot: state } satisfies Entry))]), path, key, state);
   const factory = new DurableFactory(journal);
-  // The base class's open: loading the snapshot is not journaled again.
-  await materialize((name, version) => IDBFactory.prototype.open.call(factory, name, version), state);
-  return { factory, keyRange: IDBKeyRange, close: () => journal.close() };
+  // The base class's open: connections that load or read the snapshot are not journaled.
+  const open = (name: string, version?: number) => IDBFactory.prototype.open.call(factory, name, version);
+  await materialize(open, state);
+  const compact = async () => journal.compact(open, (await factory.databases()).flatMap((d) => (d.name ? [d.name] : [])));
+  journal.onGrown = () => void compact().catch((error) => console.error("compacting the bridge's state file failed; it is retried as it grows", error));
+  return { factory, keyRange: IDBKeyRange, compact, close: () => journal.close() };
 }

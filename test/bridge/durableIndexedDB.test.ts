@@ -121,4 +121,35 @@ describe("durable IndexedDB", () => {
     writeFileSync(path, bytes);
     await expect(openDurableIndexedDB(path, key)).rejects.toBeInstanceOf(MalformedInput);
   });
+
+  it("compacts while running, writes going on meanwhile, to a file that replays the same", async () => {
+    const path = fresh();
+    const store = await openDurableIndexedDB(path, key);
+    const db = new TestDb(store);
+    for (let i = 0; i < 200; i++) await db.rows.put({ id: "same", hour: i, bytes: new Uint8Array(512) });
+    await db.queue.bulkAdd([{ id: "q1" }, { id: "q2" }]);
+    await db.queue.delete(2);
+    const grown = statSync(path).size;
+    // Writes racing the compaction land either in its snapshot or after it, never nowhere.
+    await Promise.all([store.compact(), db.rows.put({ id: "during", hour: 1, bytes: new Uint8Array() }), db.settings.put("x", "during")]);
+    await db.rows.put({ id: "after", hour: 2, bytes: new Uint8Array() });
+    expect(statSync(path).size).toBeLessThan(grown / 10);
+    store.close();
+
+    const again = await openDurableIndexedDB(path, key);
+    const reopened = new TestDb(again);
+    expect((await reopened.rows.toArray()).map((r) => [r.id, r.hour])).toEqual([
+      ["after", 2],
+      ["during", 1],
+      ["same", 199],
+    ]);
+    expect(await reopened.settings.get("during")).toBe("x");
+    await reopened.queue.add({ id: "q3" });
+    expect((await reopened.queue.toArray()).map((q) => [q.id, q.order])).toEqual([
+      ["q1", 1],
+      ["q3", 3],
+    ]);
+    reopened.close();
+    again.close();
+  });
 });
