@@ -6,11 +6,11 @@ import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { Grantee, StewardError } from "../client/index.js";
-import { credentialsOf, sdkOptions } from "./devices.js";
+import { StewardError } from "../client/index.js";
+import { credentialsOf } from "./devices.js";
 import type { Credentials } from "./http/auth.js";
 import { BridgeState, MIN_PASSPHRASE } from "./state.js";
-import { DEFAULT_PORT, linkPatientBridge, listenAddress, setUpFollowBridge, startBridge } from "./setup.js";
+import { DEFAULT_PORT, linkPatientBridge, listenAddress, safetyNumberWith, setUpFollowBridge, startBridge } from "./setup.js";
 
 const USAGE = `steward-bridge: the Nightscout API for Steward, on your own machine
 
@@ -130,17 +130,9 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command === "safety-number") {
-    const handle = required(args.patient, "patient");
-    const state = await BridgeState.open(dir, await passphrase(args, false, dir));
-    try {
-      const grantee = await Grantee.open(sdkOptions(state, device));
-      if (!grantee) throw new UsageError(`${dir} is a patient's bridge: safety numbers are compared in the Steward app`);
-      const contact = await grantee.findContact(handle);
-      console.log(`Compare with ${contact.handle} (in person or on a call):\n\n  ${grantee.safetyNumber(contact)}\n`);
-      await grantee.close();
-    } finally {
-      state.close();
-    }
+    const patientHandle = required(args.patient, "patient");
+    const { handle, digits } = await safetyNumberWith({ ...device, dir, patientHandle, passphrase: await passphrase(args, false, dir) });
+    console.log(`Compare with ${handle} (in person or on a call); they share with this bridge once the digits match:\n\n  ${digits}\n`);
     return;
   }
   if (command === "start") {

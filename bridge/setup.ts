@@ -74,6 +74,27 @@ export async function setUpFollowBridge(options: FollowSetupOptions): Promise<Fo
   }
 }
 
+/**
+ * The 60 digits a follow bridge's account and the patient `patientHandle` compare before the
+ * patient shares with it by handle (an invite link needs none).
+ */
+export async function safetyNumberWith(options: DeviceOptions & { dir: string; passphrase: string; patientHandle: string }): Promise<{ handle: string; digits: string }> {
+  const state = await BridgeState.open(options.dir, options.passphrase);
+  try {
+    if (state.config.side !== "grantee") throw new MalformedInput(`${options.dir} is a patient's bridge: safety numbers are compared in the Steward app`);
+    const grantee = await Grantee.open(sdkOptions(state, options));
+    if (!grantee) throw new DeviceNotReady(`${options.dir} holds no caregiver or clinician account; set it up again`);
+    try {
+      const contact = await grantee.findContact(options.patientHandle);
+      return { handle: contact.handle, digits: grantee.safetyNumber(contact) };
+    } finally {
+      await grantee.close();
+    }
+  } finally {
+    state.close();
+  }
+}
+
 export interface StartOptions extends DeviceOptions {
   readonly dir: string;
   readonly passphrase: string;

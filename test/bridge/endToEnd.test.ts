@@ -140,7 +140,8 @@ describe("Nightscout bridge end to end", () => {
     ]);
     await phone.sync.sync();
     const expiresAt = Date.now() + 25_000;
-    const { bridge: follow } = await bridges.followBridge(phone, { scopes: ["glucose"], from: first * HOUR + 20 * 60_000, to: last * HOUR + 5 * 60_000, expiresAt });
+    // Shared by handle, after comparing the safety number the bridge prints.
+    const { bridge: follow } = await bridges.followByHandle(phone, { scopes: ["glucose"], from: first * HOUR + 20 * 60_000, to: last * HOUR + 5 * 60_000, expiresAt });
     const all = `/api/v1/entries.json?count=100&find[date][$gte]=${(first - 5) * HOUR}`;
     const entries = await until(async () => {
       const r = await get(follow, all);

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "vitest";
 import { Patient } from "../../client/index.js";
-import { linkPatientBridge, setUpFollowBridge, startBridge, type StartedBridge } from "../../bridge/setup.js";
+import { linkPatientBridge, safetyNumberWith, setUpFollowBridge, startBridge, type StartedBridge } from "../../bridge/setup.js";
 import type { DeviceOptions } from "../../bridge/devices.js";
 
 export const PASSPHRASE = "correct horse battery staple";
@@ -97,6 +97,21 @@ export class Bridges {
     await setUpFollowBridge({ ...this.net, dir, server: this.server, passphrase: PASSPHRASE, handle: `carer${unique()}`, invite: url });
     const [grant] = await phone.completeInvites();
     return { bridge: await this.start(dir), grantId: grant!.grantId };
+  }
+
+  /**
+   * A caregiver's follow bridge set up without an invite: the patient finds its handle, compares the
+   * safety number the bridge prints, and shares.
+   */
+  async followByHandle(phone: Patient, share: Omit<Parameters<Patient["share"]>[0], "with">): Promise<{ bridge: StartedBridge; grantId: string }> {
+    const dir = this.folder();
+    const { handle } = await setUpFollowBridge({ ...this.net, dir, server: this.server, passphrase: PASSPHRASE, handle: `carer${unique()}` });
+    const contact = await phone.findContact(handle);
+    const bridgeSide = await safetyNumberWith({ ...this.net, dir, passphrase: PASSPHRASE, patientHandle: phone.handle });
+    expect(bridgeSide).toEqual({ handle: phone.handle, digits: phone.safetyNumber(contact) });
+    await phone.verifyContact(contact.accountId);
+    const grant = await phone.share({ ...share, with: contact.accountId });
+    return { bridge: await this.start(dir), grantId: grant.grantId };
   }
 
   async close(): Promise<void> {
