@@ -30,8 +30,9 @@ export interface ImportFileProgress {
   bytesFraction: number;
   /** Source rows (CSV lines, JSON array items) read so far, skipped ones included. */
   rowsRead: number;
-  /** Records the file yielded so far. */
+  /** Records the file yielded so far, and (CareLink, once read) how many it will yield in all. */
   recordsRead: number;
+  recordsTotal?: number;
   /** Records encrypted into envelopes, and stored on this device, so far (re-imported ones count as stored). */
   recordsEncrypted: number;
   recordsStored: number;
@@ -120,7 +121,7 @@ export async function importFile(records: RecordStore, file: ImportFile, options
     const stored = importer.recordsAtEnd ? (recordsTotal ? recordsStored / recordsTotal : 0) : readFraction * (recordsRead > 0 ? recordsStored / recordsRead : 0);
     const now = WEIGHT.read * readFraction + WEIGHT.parse * parsed + WEIGHT.store * stored;
     fraction = done ? 1 : Math.min(Math.max(fraction, now), 0.99);
-    options.onProgress?.({ phase, bytesFraction: readFraction, rowsRead, recordsRead, recordsEncrypted, recordsStored, ...(done ? { rowsTotal: rowsRead } : {}), recordsWritten, fraction });
+    options.onProgress?.({ phase, bytesFraction: readFraction, rowsRead, recordsRead, ...(recordsTotal === undefined ? {} : { recordsTotal }), recordsEncrypted, recordsStored, ...(done ? { rowsTotal: rowsRead } : {}), recordsWritten, fraction });
   };
   const merged = new Map<string, MergedReadings>();
   const flush = async () => {

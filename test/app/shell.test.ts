@@ -2,7 +2,8 @@
 // and after one visit the service worker brings it back with the network switched off.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker, type LocalWorker } from "../e2e/localWorker.js";
-import { chromiumMissing, launchChromium, person, screenshot } from "./browser.js";
+import { axeViolations } from "./a11y.js";
+import { chromiumMissing, launchChromium, overflowing, person, screenshot } from "./browser.js";
 import type { Browser } from "playwright-core";
 
 describe.skipIf(chromiumMissing)("app shell", () => {
@@ -23,6 +24,22 @@ describe.skipIf(chromiumMissing)("app shell", () => {
     await page.getByRole("heading", { name: "Welcome to Steward" }).waitFor();
     await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
     await screenshot(page, "welcome");
+    // Every screen before an account: readable (WCAG A/AA), fitting a phone, looked at.
+    for (const [route, heading, name] of [
+      ["start/patient", "Create your account", "welcome-create-patient"],
+      ["start/grantee", "Create a clinician or caregiver account", "welcome-create-grantee"],
+      ["start/recover", "Recover your account", "welcome-recover"],
+      ["start/link", "Link this device", "welcome-link"],
+      ["open-report", "Open a report file", "welcome-open-report"],
+    ] as const) {
+      await page.goto(`${worker.url}/#/${route}`);
+      await page.getByRole("heading", { name: heading }).waitFor();
+      expect((await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical"), route).toEqual([]);
+      expect(await overflowing(page), route).toEqual([]);
+      await screenshot(page, name);
+    }
+    await page.goto(worker.url);
+    await page.getByRole("heading", { name: "Welcome to Steward" }).waitFor();
 
     await context.setOffline(true);
     await page.reload();

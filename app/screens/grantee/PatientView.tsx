@@ -33,6 +33,12 @@ function useStatus(view: SharedView | undefined): SyncStatus | undefined {
   return status;
 }
 
+function endReason(ended: unknown): string | undefined {
+  if (ended === "revoked") return "the patient ended it";
+  if (ended === "expired") return "it expired";
+  return undefined;
+}
+
 export function PatientView({ grantee, grantId, mode }: { grantee: Grantee; grantId: string; mode?: Mode }) {
   const [view, setView] = useState<SharedView | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
@@ -51,7 +57,9 @@ export function PatientView({ grantee, grantId, mode }: { grantee: Grantee; gran
       void opened?.close();
     };
   }, [grantee, grantId]);
-  const ended = status?.ended === true;
+  // `ended` says how once the SDK reports it ("revoked" or "expired"); any truthy value is an end.
+  const ended = Boolean(status?.ended);
+  const reason = endReason(status?.ended);
   useEffect(() => {
     if (ended && view) noteEnded(grantee.accountId, view.share);
   }, [ended, view]);
@@ -76,7 +84,7 @@ export function PatientView({ grantee, grantId, mode }: { grantee: Grantee; gran
       <h1>{who}</h1>
       {ended ? (
         <>
-          <AccessEnded patient={who} />
+          <AccessEnded patient={who} {...(reason ? { reason } : {})} />
           <a class="button secondary" href="#/">
             Back to your patients
           </a>

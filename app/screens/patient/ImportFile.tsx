@@ -37,11 +37,12 @@ function describe(summary: ImportSummary, name: string): string {
 const count = (n: number) => n.toLocaleString("en-GB");
 
 function Steps({ progress, done }: { progress: ImportFileProgress; done: boolean }) {
+  const of = count(progress.recordsTotal ?? progress.recordsRead);
   const steps: { phase: ImportPhase; text: string }[] = [
     { phase: "read", text: progress.bytesFraction >= 1 || done ? "whole file read" : `${Math.round(progress.bytesFraction * 100)} % of the file` },
-    { phase: "parse", text: `${count(progress.recordsRead)} records found` },
-    { phase: "encrypt", text: `${count(progress.recordsEncrypted)} of ${count(progress.recordsRead)} encrypted` },
-    { phase: "store", text: `${count(progress.recordsStored)} of ${count(progress.recordsRead)} stored` },
+    { phase: "parse", text: progress.recordsTotal === undefined ? `${count(progress.recordsRead)} records found` : `${count(progress.recordsRead)} of ${of} records` },
+    { phase: "encrypt", text: `${count(progress.recordsEncrypted)} of ${of} encrypted` },
+    { phase: "store", text: `${count(progress.recordsStored)} of ${of} stored` },
   ];
   return (
     <ol class="import-steps" data-testid="import-steps">
