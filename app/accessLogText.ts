@@ -58,7 +58,24 @@ export function describeEvent(event: AccessEvent, ctx: LogContext): string {
       return `${actor} added ${pieces(d.count)}.`;
     case "refused":
       return `${actor} was refused${typeof d.reason === "string" ? `: ${d.reason}` : ""}.`;
+    case "open":
+      return `${actor} opened ${what(grant)}.`;
+    case "read":
+      return `${actor}'s device received ${pieces(d.count)} of ${what(grant)}.`;
   }
+}
+
+/** Whose word an entry is: a receipt the reader's own device signed, or only what the server logged. */
+export function witnessText(event: AccessEvent): string {
+  return event.witness === "reader" ? "Signed by their device." : "The server's word.";
+}
+
+/** The receipts of the same device the server did not show before this one, if any. */
+export function missingText(event: AccessEvent): string | undefined {
+  const gap = event.missingReceipts;
+  if (!gap) return undefined;
+  const count = gap.to - gap.from + 1;
+  return `${count} earlier receipt${count === 1 ? "" : "s"} from this device ${count === 1 ? "is" : "are"} missing: the server did not show ${count === 1 ? "it" : "them"}.`;
 }
 
 /** How often and until when, for entries that stand for repeated requests. */

@@ -9,6 +9,7 @@ import type { Inbox, InboxEntry } from "../shared/api.js";
 import { grantInfo, type GrantInfo } from "./grantInfo.js";
 import { inviteAnswer, parseInviteUrl } from "./invite.js";
 import { grantKeySource } from "./keySource.js";
+import { ReceiptWriter } from "./readReceipts.js";
 import { revokedGrantId, verifiedRevocation } from "./revocations.js";
 import { RecordStore } from "./store/recordStore.js";
 import { ShardStore } from "./store/shards.js";
@@ -178,6 +179,8 @@ export class Grantee extends AccountDevice {
     const opened = await this.openEntry(recent ?? (await this.latestEntry(grantId)));
     const view = new SharedView(this, opened.share, opened.grant, this.db, this.ring.account, this.deviceId, this.api, this.options, () => this.views.delete(view));
     this.views.add(view);
+    // Opening stays one round trip: the receipt goes out beside it, or waits for the next time.
+    void view.receipts.opened().catch(() => undefined);
     return view;
   }
 
@@ -197,6 +200,8 @@ export class Grantee extends AccountDevice {
 export class SharedView {
   readonly records: RecordStore;
   readonly sync: SyncEngine;
+  /** This device's signed receipts of what the view read, for the patient's access log. */
+  readonly receipts: ReceiptWriter;
   private grant: OpenedGrant;
   private readonly shards: ShardStore;
   private expiryTimer?: ReturnType<typeof setTimeout>;
@@ -219,6 +224,17 @@ export class SharedView {
     // Data under a key generation this revision lacks, or a write refused as stale: the patient
     // rotated and re-issued the grant; the engine fetches the new revision and retries.
     this.sync = new SyncEngine(this.shards, new HttpTransport(api, options.WebSocket ? { WebSocket: options.WebSocket } : {}), undefined, () => this.followRevision());
+    const patient = share.patient.accountId;
+    this.receipts = new ReceiptWriter(db, api, account, deviceId, patient, share.grantId, {
+      cursor: async () => (await this.shards.cursor()).after,
+      count: (after, cursor) => db.envelopes.where("[patient+seq]").between([patient, after + 1], [patient, cursor], true, true).count(),
+    });
+    let synced = this.sync.status.lastSyncedAt;
+    this.sync.onStatus((status) => {
+      if (status.lastSyncedAt === synced) return;
+      synced = status.lastSyncedAt;
+      this.receipts.received();
+    });
     this.scheduleExpiry();
   }
 
@@ -263,6 +279,7 @@ export class SharedView {
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
     await this.refreshing;
     await this.sync.stop();
+    await this.receipts.flush().catch(() => undefined);
     this.onClose();
   }
 }

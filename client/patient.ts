@@ -8,6 +8,7 @@ import { labelledHash } from "../shared/hash.js";
 import { issueGrant, type GrantScopeInput, type Recipient } from "../shared/grant.js";
 import { decodeGrantWire, MAX_GENERATIONS_PER_ENTRY, type GrantPolicy } from "../shared/grantCodec.js";
 import { accountIdOf } from "../shared/keyBundle.js";
+import type { ReceiptKind } from "../shared/readReceipt.js";
 import { MS_PER_HOUR, SCOPES, type Scope } from "../shared/records.js";
 import { AccountDevice, createDevice, openDevice, recoverDevice, requestDeviceLink, type DeviceState, type LinkRequest, type OpenOptions } from "./accountDevice.js";
 import { grantInfo, type GrantInfo, type GrantStatus } from "./grantInfo.js";
@@ -15,6 +16,7 @@ import { inviteUrl, newInvite, openInviteAnswer } from "./invite.js";
 import { rotateScopes, scopeTags, type KeyRing } from "./keyRing.js";
 import { revokedGrantId, signRevocation } from "./revocations.js";
 import { ownKeySource, type DelegatedWriter } from "./keySource.js";
+import { checkReceipts, type CheckedReceipt, type ReceiptChains } from "./readReceipts.js";
 import { RecordStore } from "./store/recordStore.js";
 import { ShardStore } from "./store/shards.js";
 import { HttpTransport } from "./sync/httpTransport.js";
@@ -39,11 +41,20 @@ export interface InviteOptions extends Omit<ShareOptions, "with"> {
 }
 
 export interface AccessEvent {
+  /** Its place in the server's log, or in its reader device's chain of receipts. */
   readonly seq: number;
   readonly at: number;
   readonly actor: { readonly accountId: string | null; readonly handle?: string };
-  readonly action: AccessLogEntry["action"];
+  /** What the server logged, or "open" / "read" from a grantee device's signed receipt. */
+  readonly action: AccessLogEntry["action"] | ReceiptKind;
   readonly details: Record<string, unknown>;
+  /**
+   * Who vouches for it: "server" for what the server logged (its word only: it could leave entries
+   * out), "reader" for a receipt the grantee's own device signed.
+   */
+  readonly witness: "server" | "reader";
+  /** Receipts of the same reader device that the server did not serve, before this one: a hole it left. */
+  readonly missingReceipts?: { readonly from: number; readonly to: number };
 }
 
 interface ListedGrant {
@@ -52,6 +63,7 @@ interface ListedGrant {
 }
 
 const ACCESS_LOG_HEAD = "accessLogHead";
+const RECEIPT_CHAINS = "receiptChains";
 const WRITERS = "writeGrantees";
 
 type StoredWriter = Omit<DelegatedWriter, "signKey"> & { signKey: string };
@@ -441,8 +453,9 @@ export class Patient extends AccountDevice {
   }
 
   /**
-   * Who opened what, when: the whole access log, its hash chain checked, and checked to continue
-   * what this device saw last time (a server that drops or edits entries raises a security error).
+   * Who opened what, when: the server's access log (its hash chain checked, and checked to continue
+   * what this device saw last time) and the grantees' signed read receipts, in time order. A
+   * server that drops or edits entries raises a security error; receipts it hid show as holes.
    */
   async accessLog(): Promise<AccessEvent[]> {
     const entries: AccessLogEntry[] = [];
@@ -457,16 +470,46 @@ export class Patient extends AccountDevice {
       const same = entries.find((e) => e.seq === seen.seq);
       if (!same || same.hash !== seen.hash) throw new RollbackDetected(`the access log no longer contains entry ${seen.seq} as this device saw it: it was cut short or rewritten`);
     }
+    const receipts = await this.readReceipts();
     await this.db.settings.put(head, ACCESS_LOG_HEAD);
-    return entries.map((e) => {
-      const handle = e.actor === null ? undefined : e.actor === this.accountId ? this.handle : this.book.get(e.actor)?.handle;
+    const actor = (accountId: string | null) => {
+      const handle = accountId === null ? undefined : accountId === this.accountId ? this.handle : this.book.get(accountId)?.handle;
+      return handle === undefined ? { accountId } : { accountId, handle };
+    };
+    const logged = entries.map((e): AccessEvent => {
       let details: Record<string, unknown> = {};
       try {
         details = JSON.parse(e.details) as Record<string, unknown>;
       } catch {
         details = { text: e.details };
       }
-      return { seq: e.seq, at: e.time, actor: handle === undefined ? { accountId: e.actor } : { accountId: e.actor, handle }, action: e.action, details };
+      return { seq: e.seq, at: e.time, actor: actor(e.actor), action: e.action, details, witness: "server" };
     });
+    const read = receipts.map(({ receipt: r, missingBefore }): AccessEvent => ({
+      seq: r.seq,
+      at: r.time,
+      actor: actor(toHex(accountIdOf(r.readerKey))),
+      action: r.kind,
+      details: { grantId: toHex(r.grantId), device: toHex(r.readerDeviceId), after: r.after, cursor: r.cursor, count: r.count },
+      witness: "reader",
+      ...(missingBefore ? { missingReceipts: missingBefore } : {}),
+    }));
+    return [...logged, ...read].sort((a, b) => a.at - b.at);
+  }
+
+  /** Every receipt the log holds, checked against the grants' grantee keys and the chains seen before. */
+  private async readReceipts(): Promise<CheckedReceipt[]> {
+    const encoded: Uint8Array[] = [];
+    for (let after = 0; ; ) {
+      const page = await this.api.receipts(this.accountId, after);
+      encoded.push(...page.map((p) => p.receipt));
+      if (page.length < 1000) break;
+      after = page.at(-1)!.n;
+    }
+    const keys = new Map((await this.listGrants()).map((g) => [g.info.grantId, g.policy.granteeSignKey]));
+    const seen = ((await this.db.settings.get(RECEIPT_CHAINS)) as ReceiptChains | undefined) ?? {};
+    const { receipts, chains } = checkReceipts(encoded, this.accountId, (grantId) => keys.get(grantId), seen);
+    await this.db.settings.put(chains, RECEIPT_CHAINS);
+    return receipts;
   }
 }

@@ -11,10 +11,12 @@ import { fromBase64Url, fromHex, toHex } from "../shared/bytes.js";
 import { decodeEnvelope, envelopeSignedBytes, type Envelope } from "../shared/envelopeCodec.js";
 import { decodeGrantWire, grantPolicySignedBytes } from "../shared/grantCodec.js";
 import { accountIdHex, decodeKeyBundle } from "../shared/keyBundle.js";
+import { decodeReadReceipt, readReceiptSignedBytes } from "../shared/readReceipt.js";
 import { decodeRevocation, revocationSignedBytes } from "../shared/revocation.js";
 import { decodeCompaction, decodeEnvelopeBatch, encodePage } from "../shared/syncFrames.js";
 import { AccessLogStore } from "./accessLogStore.js";
 import { DeviceStore } from "./deviceStore.js";
+import { ReceiptStore } from "./receiptStore.js";
 import { EnvelopeStore } from "./envelopeStore.js";
 import { anyCovers, filterMatches, outsideGrants, type ReadFilter, type Shard } from "./grantRules.js";
 import { GrantStore, summarize, type StoredGrant } from "./grantStore.js";
@@ -57,6 +59,7 @@ export class PatientLog extends DurableObject<Env> {
   private readonly log: AccessLogStore;
   private readonly keys = new Ed25519KeyCache();
   private readonly devices: DeviceStore;
+  private readonly receipts: ReceiptStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -65,6 +68,7 @@ export class PatientLog extends DurableObject<Env> {
     this.grants = new GrantStore(ctx.storage.sql);
     this.log = new AccessLogStore(ctx.storage.sql);
     this.devices = new DeviceStore(ctx.storage.sql, this.keys);
+    this.receipts = new ReceiptStore(ctx.storage.sql);
   }
 
   /** Appends a batch atomically: every envelope is checked, then all are stored in one transaction or none. */
@@ -257,6 +261,38 @@ export class PatientLog extends DurableObject<Env> {
     return this.guarded(caller, "accessLog.read", () => {
       this.requirePatient(caller, "read the access log");
       return this.log.read(after, limit);
+    });
+  }
+
+  /**
+   * A grantee's device pushes its signed receipt of what it read (shared/readReceipt.ts): for one of
+   * its live grants, signed by its own identity key, continuing its chain.
+   */
+  pushReceipt(caller: Caller, bytes: Uint8Array): Promise<Outcome<{ n: number }>> {
+    return this.guarded(caller, "receipt.push", async () => {
+      const access = this.access(caller);
+      if (access.role !== "grantee") throw new Refusal("forbidden", "only a grantee's devices send read receipts");
+      let receipt;
+      try {
+        receipt = decodeReadReceipt(bytes);
+      } catch (error) {
+        throw new Refusal("malformed", `the receipt does not decode: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      if (toHex(receipt.patientId) !== caller.patientId) throw new Refusal("forbidden", "this receipt is for another patient");
+      if (accountIdHex(receipt.readerKey) !== caller.actor) throw new Refusal("forbidden", "a receipt's reader key is not your identity key");
+      if (!access.grants.some((g) => g.grantId === toHex(receipt.grantId))) throw new Refusal("forbidden", "this receipt names a grant you do not hold");
+      if (!(await verifyEd25519(receipt.readerKey, receipt.signature, readReceiptSignedBytes(receipt), this.keys))) {
+        throw new Refusal("malformed", "the receipt is not signed by its reader key");
+      }
+      return { n: this.receipts.append(receipt, bytes) };
+    });
+  }
+
+  /** The grantees' signed receipts, in arrival order after position `after`: to the patient only. */
+  readReceipts(caller: Caller, after: number, limit: number): Promise<Outcome<{ n: number; receipt: Uint8Array }[]>> {
+    return this.guarded(caller, "receipt.read", () => {
+      this.requirePatient(caller, "read the receipts");
+      return this.receipts.read(after, limit);
     });
   }
 

@@ -13,6 +13,7 @@ import {
   grantsResponse,
   inboxResponse,
   keyRingResponse,
+  receiptsResponse,
   loginResponse,
   recoveryKitResponse,
   rendezvousResponse,
@@ -182,6 +183,17 @@ export class ServerApi {
       if (error instanceof RequestRefused && error.status === 404) return undefined;
       throw error;
     }
+  }
+
+  /** Pushes this grantee device's signed read receipt to the patient's log. */
+  async pushReceipt(patientId: string, receipt: Uint8Array): Promise<void> {
+    await this.request("POST", `/v1/patients/${patientId}/receipts`, { auth: true, json: { receipt: toBase64Url(receipt) } });
+  }
+
+  /** The grantees' signed receipts stored after position `after`. */
+  async receipts(patientId: string, after: number, limit = 1000): Promise<{ n: number; receipt: Uint8Array }[]> {
+    const { receipts } = await this.json(receiptsResponse, "GET", `/v1/patients/${patientId}/receipts`, { auth: true, query: { after: String(after), limit: String(limit) } });
+    return receipts.map((r) => ({ n: r.n, receipt: fromBase64Url(r.receipt, "receipt") }));
   }
 
   async accessLog(patientId: string, after: number, limit = 1000): Promise<AccessLogEntry[]> {

@@ -135,6 +135,67 @@ describe("the evil server against the Patient and Grantee devices", () => {
     await nurse.close();
   });
 
+  it("T30 reads of two grantees that the server hides from the patient's access log show as holes in their signed receipts; a forged or replayed receipt is refused", async () => {
+    const { patient } = await Patient.create({ ...options("t30"), handle: name("al") });
+    const { grantee: clinic } = await Grantee.create({ ...options("t30clinic"), handle: name("clinic") });
+    const { grantee: carer } = await Grantee.create({ ...options("t30carer"), handle: name("carer") });
+    const window = { scopes: ["glucose" as const], from: Date.now() - 2 * HOUR, to: Date.now(), expiresAt: Date.now() + 24 * HOUR };
+    for (const g of [clinic, carer]) {
+      await patient.verifyContact((await patient.findContact(g.handle)).accountId);
+      await patient.share({ with: g.accountId, ...window });
+    }
+    await patient.records.put([{ id: "r1", type: "cgm", time: Date.now() - HOUR, body: { mgdl: 45 } }]);
+    await patient.sync.sync();
+    const before = await patient.accessLog();
+    expect(before.filter((e) => e.witness === "reader")).toEqual([]);
+
+    // Both grantees open the share and read; the server hides those receipts and the log entries of the reads.
+    const hiddenFrom = evil.seen.length;
+    const read = async (who: Grantee) => {
+      const view = await who.open((await who.shares())[0]!.grantId);
+      await view.sync.sync();
+      await view.close();
+    };
+    await read(clinic);
+    await read(carer);
+    const hidden = new Set(evil.seen.slice(hiddenFrom).filter((r) => r.method === "POST" && r.url.pathname.endsWith("/receipts")).map((r) => jsonOf<{ receipt: string }>(r).receipt));
+    expect(hidden.size).toBe(4); // an open and a read from each
+    const shown = before.length;
+    evil.rewrite((request, reply) => {
+      if (request.method !== "GET") return reply;
+      if (request.url.pathname.endsWith("/receipts")) return jsonReply(200, { receipts: jsonOf<{ receipts: { receipt: string }[] }>(reply).receipts.filter((r) => !hidden.has(r.receipt)) });
+      if (request.url.pathname.endsWith("/access-log")) return jsonReply(200, { entries: jsonOf<{ entries: { seq: number }[] }>(reply).entries.filter((e) => e.seq <= shown) });
+      return reply;
+    });
+    // Without more reads nothing shows (the server can always hide the newest entries); the next read of each grantee exposes the hole.
+    expect((await patient.accessLog()).filter((e) => e.witness === "reader")).toEqual([]);
+    await read(clinic);
+    await read(carer);
+    const log = await patient.accessLog();
+    const holes = log.filter((e) => e.missingReceipts);
+    expect(holes.map((e) => e.actor.accountId).sort()).toEqual([clinic.accountId, carer.accountId].sort());
+    expect(holes.map((e) => e.missingReceipts)).toEqual([
+      { from: 1, to: 2 },
+      { from: 1, to: 2 },
+    ]);
+    expect(log.filter((e) => e.witness === "server").every((e) => e.seq <= shown)).toBe(true);
+
+    // A receipt the server makes up is not shown; one it serves twice is a replay.
+    evil.behave();
+    const honest = jsonOf<{ receipts: { n: number; receipt: string }[] }>(await evil.forward({ method: "GET", url: new URL(`/v1/patients/${patient.accountId}/receipts`, evil.url), headers: evil.seen.find((r) => r.url.pathname.endsWith("/receipts") && r.method === "GET")!.headers, body: new Uint8Array() })).receipts;
+    const forgedBytes = fromBase64Url(honest[0]!.receipt);
+    forgedBytes[forgedBytes.length - 1]! ^= 1;
+    const serveReceipts = (receipts: { n: number; receipt: string }[]) => evil.rewrite((request, reply) => (request.method === "GET" && request.url.pathname.endsWith("/receipts") ? jsonReply(200, { receipts }) : reply));
+    serveReceipts([...honest, { n: 999, receipt: toBase64Url(forgedBytes) }]);
+    expect((await patient.accessLog()).filter((e) => e.witness === "reader")).toHaveLength(honest.length);
+    evil.behave();
+    serveReceipts([...honest, honest[0]!]);
+    await expect(patient.accessLog()).rejects.toBeInstanceOf(RollbackDetected);
+    await patient.close();
+    await clinic.close();
+    await carer.close();
+  });
+
   it("T16 a recovery kit served with weakened Argon2id parameters is refused before any derivation", async () => {
     const handle = name("kdf");
     const { patient, recoveryCode } = await Patient.create({ ...options("t16"), handle });
