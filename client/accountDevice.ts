@@ -91,6 +91,8 @@ export interface DeviceInfo {
   readonly removedAt?: number;
   /** Whether it is the device this code runs on. */
   readonly thisDevice: boolean;
+  /** When it last signed something this device has seen (its latest head), if known. */
+  readonly lastSeenAt?: number;
 }
 
 const SETTINGS = { role: "role", handle: "handle", ringVersion: "keyRingVersion", ringDirty: "keyRingDirty", ready: "accountReady" } as const;
@@ -514,7 +516,7 @@ export abstract class AccountDevice {
   }
 
   /** Every device the account has had, newest first; removed ones say when. */
-  devices(): DeviceInfo[] {
+  async devices(): Promise<DeviceInfo[]> {
     return this.deviceList()
       .devices.map((d) => ({
         deviceId: toHex(d.certificate.deviceId),

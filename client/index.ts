@@ -2,7 +2,7 @@
 // the clinical helpers (imports, metrics, exports) that work on a device's records.
 export { Patient, type AccessEvent, type InviteOptions, type ShareOptions } from "./patient.js";
 export { Grantee, SharedView, type Share } from "./grantee.js";
-export { roleOnDevice, type LinkRequest, type OpenOptions, type Role } from "./accountDevice.js";
+export { roleOnDevice, type DeviceInfo, type LinkRequest, type OpenOptions, type Role } from "./accountDevice.js";
 export type { StorageOptions } from "./store/database.js";
 export type { Contact } from "./contacts.js";
 export type { GrantInfo, GrantStatus } from "./grantInfo.js";

@@ -41,7 +41,7 @@ export function AccessLog({ patient }: { patient: Patient }) {
               <time dateTime={new Date(e.at).toISOString()}>{dateTime(e.at)}</time>
               <p>{describeEvent(e, ctx)}</p>
               {repeatText(e) && <p class="hint">{repeatText(e)}</p>}
-              {missingText(e) && <p class="bad-text">{missingText(e)}</p>}
+              {missingText(e) && <p class="error-text">{missingText(e)}</p>}
               <p class="hint">{witnessText(e)}</p>
             </li>
           ))}
