@@ -5,6 +5,7 @@ import { createInterface } from "node:readline/promises";
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import { Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import { StewardError } from "../client/index.js";
 import { credentialsOf } from "./devices.js";
@@ -53,14 +54,19 @@ class UsageError extends Error {}
 
 async function ask(question: string, hidden = false): Promise<string> {
   if (!process.stdin.isTTY) throw new UsageError(hidden ? "no terminal to ask for the passphrase on: set STEWARD_BRIDGE_PASSPHRASE or use --passphrase-file" : `no terminal to answer "${question.trim()}" on`);
-  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true });
-  if (hidden) {
-    // Echo nothing while the passphrase is typed.
-    const write = (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput.bind(rl);
-    (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (s) => write(s.startsWith(question) ? s : "");
-  }
+  // A passphrase is typed into an output that echoes nothing.
+  let echo = true;
+  const output = new Writable({
+    write(chunk, _encoding, done) {
+      if (echo) process.stdout.write(chunk);
+      done();
+    },
+  });
+  const rl = createInterface({ input: process.stdin, output, terminal: true });
   try {
-    const answer = await rl.question(question);
+    process.stdout.write(question);
+    echo = !hidden;
+    const answer = await rl.question("");
     if (hidden) process.stdout.write("\n");
     return answer;
   } finally {
