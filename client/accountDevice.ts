@@ -8,7 +8,7 @@ import { DeviceNotReady, InvalidSignature, KeyChanged, MalformedInput, RequestRe
 import { accountIdHex, decodeKeyBundle } from "../shared/keyBundle.js";
 import { newRecoverySecret, parseRecoverySecret, unwrapWithRecoverySecret, wrapWithRecoverySecret } from "../shared/recoveryKit.js";
 import { loadSodium } from "../shared/sodium.js";
-import { ServerApi } from "./api/serverApi.js";
+import { ServerApi, type LoginSigner } from "./api/serverApi.js";
 import { ContactBook, type Contact } from "./contacts.js";
 import {
   checkCommitment,
@@ -103,8 +103,13 @@ function databaseOf(options: Pick<OpenOptions, "database" | "storage">): Steward
   return new StewardDatabase(options.database ?? "steward", options.storage);
 }
 
-function apiOf(options: OpenOptions, ring?: KeyRing): ServerApi {
-  return new ServerApi(options.server, ring?.account, options.fetch);
+/** The server, logged in to as `signer` (this device's own key; the recovery key while recovering). */
+function apiOf(options: OpenOptions, ring?: KeyRing, signer?: LoginSigner): ServerApi {
+  return new ServerApi(options.server, ring?.account, options.fetch, signer);
+}
+
+function deviceSigner(device: DeviceKeys): LoginSigner {
+  return { id: device.deviceId, secretKey: device.signSecretKey };
 }
 
 /** Stores the account and this device's own keys; `ready` once the server knows them too. */
@@ -166,8 +171,8 @@ export async function createDevice(options: OpenOptions, handle: string, role: R
   // The recovery key pairs stay on this device only until the kit holding them is stored.
   if (!unfinished) await saveSecret(db, "wrappedRecoveryPayload", encodeRecoveryPayload(ring, recovery));
   await persist(db, ring, device, role, handle.toLowerCase(), 0, false);
-  const api = apiOf(options, ring);
-  const profile = await api.register(handle);
+  const api = apiOf(options, ring, deviceSigner(device));
+  const profile = await api.register(handle, ring.devices);
   const code = newRecoverySecret();
   await api.storeRecoveryKit(wrapWithRecoverySecret(encodeRecoveryPayload(ring, recovery), code));
   const stored = await api.keyRing();
@@ -204,7 +209,7 @@ export async function openDevice(options: OpenOptions, role: Role): Promise<Devi
   checkRole(ring, role);
   const device = decodeDeviceKeys((await loadSecret(db, "wrappedDeviceKeys"))!);
   const handle = (await db.settings.get(SETTINGS.handle)) as string;
-  return { options, db, ring, device, api: apiOf(options, ring), handle };
+  return { options, db, ring, device, api: apiOf(options, ring, deviceSigner(device)), handle };
 }
 
 /**
@@ -221,15 +226,17 @@ export async function recoverDevice(options: OpenOptions, handle: string, recove
   checkRole(kit.ring, role);
   const db = databaseOf(options);
   if (await holdsReadyAccount(db)) throw new DeviceNotReady(`this device already holds an account in "${db.name}"`);
-  const api = apiOf(options, kit.ring);
+  // Until this device is in the device list, the recovery key logs in and signs the change.
+  const recoveryApi = apiOf(options, kit.ring, { id: RECOVERY_RECIPIENT, secretKey: kit.recovery.signSecretKey });
   const device = newDeviceKeys(options.deviceName ?? "Recovered device");
   const reader = { recipient: RECOVERY_RECIPIENT, boxKey: kit.recovery.boxKey, boxSecretKey: kit.recovery.boxSecretKey };
   const signer: LinkSigner = { kind: "recovery", keys: kit.recovery };
-  const { ring, version } = await storeNextRing(api, kit.ring, device, reader, 0, (base) => {
+  const { ring, version } = await storeNextRing(recoveryApi, kit.ring, device, reader, 0, (base) => {
     base.devices = appendDeviceChange(base.devices, base.account, signer, { op: "add", certificate: certify(base.account, device) });
   });
+  await recoveryApi.publishAccountDevices(ring.devices);
   await persist(db, ring, device, role, handle.toLowerCase(), version, true);
-  return { options, db, ring, device, api, handle: handle.toLowerCase() };
+  return { options, db, ring, device, api: apiOf(options, ring, deviceSigner(device)), handle: handle.toLowerCase() };
 }
 
 /** A bundle the directory served, checked to be self-signed and to belong to `accountId`. */
@@ -283,7 +290,7 @@ export async function requestDeviceLink<T>(options: OpenOptions, role: Role, ope
       if (!entry || entry.removed) throw new InvalidSignature("the key ring from the other device does not list this device: start linking again");
       const db = databaseOf(options);
       if (await holdsReadyAccount(db)) throw new DeviceNotReady(`this device already holds an account in "${db.name}"`);
-      const api = apiOf(options, ring);
+      const api = apiOf(options, ring, deviceSigner(device));
       const profile = await api.lookupAccount(accountIdHex(ring.account.signKey));
       await persist(db, ring, device, role, profile.handle, 0, true);
       return open({ options, db, ring, device, api, handle: profile.handle });
@@ -554,8 +561,13 @@ export abstract class AccountDevice {
   /** The role's part of a removal, inside the same key-ring change. */
   protected onDeviceRemoved(_ring: KeyRing): void {}
 
-  /** Runs after the device list changed (a patient publishes it for the server and its grantees). */
-  protected async devicesChanged(): Promise<void> {}
+  /**
+   * Runs after the device list changed: the account object gets it (it lets only the listed
+   * devices log in), and a patient's log (for the server's and the grantees' author checks).
+   */
+  protected async devicesChanged(): Promise<void> {
+    await this.api.publishAccountDevices(this.ring.devices);
+  }
 
   /** Stops syncing and closes the database; the object is unusable afterwards. */
   async close(): Promise<void> {

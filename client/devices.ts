@@ -43,8 +43,8 @@ export interface RecoveryKeys {
   readonly boxSecretKey: Uint8Array;
 }
 
-/** Stands for the recovery key among a key ring's recipients. */
-export const RECOVERY_RECIPIENT = new Uint8Array(16).fill(0xff);
+/** Stands for the recovery key among a key ring's recipients and as a login's signer. */
+export { RECOVERY_ID as RECOVERY_RECIPIENT } from "../shared/deviceList.js";
 
 export function newDeviceKeys(name: string, now = Date.now()): DeviceKeys {
   const s = sodium();

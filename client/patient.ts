@@ -317,8 +317,9 @@ export class Patient extends AccountDevice {
     rotateScopes(ring.data!, SCOPES);
   }
 
-  /** The patient log keeps a copy of the device list: the server and grantees check authors against it. */
+  /** The patient log keeps a copy of the device list too: the server and grantees check authors against it. */
   protected override async devicesChanged(): Promise<void> {
+    await super.devicesChanged();
     await this.api.publishDevices(this.accountId, this.ring.devices);
   }
 

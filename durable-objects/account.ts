@@ -6,13 +6,15 @@
 // holds only the owner of that handle, so claiming a handle is atomic without a global table.
 import { DurableObject } from "cloudflare:workers";
 import type { AccountResponse, Inbox } from "../shared/api.js";
-import { bytesEqual, fromHex, toBase64Url } from "../shared/bytes.js";
+import { bytesEqual, fromHex, toBase64Url, toHex } from "../shared/bytes.js";
+import { signerKey } from "../shared/deviceList.js";
 import { decodeKeyBundle, accountIdHex, keyBundleSignedBytes } from "../shared/keyBundle.js";
 import { signedMessage } from "../shared/signing.js";
 import { hasSmallOrder } from "../shared/smallOrder.js";
+import { DeviceStore } from "./deviceStore.js";
 import { asFailure, ok, Refusal, type Outcome } from "./outcome.js";
 import { blob, bytesOf } from "./sql.js";
-import { verifyEd25519 } from "./webcrypto.js";
+import { Ed25519KeyCache, verifyEd25519 } from "./webcrypto.js";
 
 export const NONCE_BYTES = 32;
 export const NONCE_TTL_MS = 2 * 60_000;
@@ -26,10 +28,13 @@ export function handleObjectName(handle: string): string {
 
 export class Account extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  /** The account's signed device list: which device keys (and the recovery key) may log in. */
+  private readonly devices: DeviceStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.devices = new DeviceStore(ctx.storage.sql, new Ed25519KeyCache(4));
     this.sql.exec(`
       CREATE TABLE IF NOT EXISTS account (id TEXT PRIMARY KEY, handle TEXT NOT NULL, bundle BLOB NOT NULL, sign_key BLOB NOT NULL);
       CREATE TABLE IF NOT EXISTS handle_owner (handle TEXT PRIMARY KEY, account_id TEXT NOT NULL);
@@ -43,8 +48,11 @@ export class Account extends DurableObject<Env> {
     `);
   }
 
-  /** Registers the bundle (self-signature checked) and claims the handle; repeating it is harmless. */
-  async register(bundleBytes: Uint8Array, handle: string): Promise<Outcome<AccountResponse>> {
+  /**
+   * Registers the bundle (self-signature checked) and claims the handle, with the account's first
+   * device list when given; repeating it is harmless.
+   */
+  async register(bundleBytes: Uint8Array, handle: string, devices?: Uint8Array): Promise<Outcome<AccountResponse>> {
     try {
       const bundle = decodeKeyBundle(bundleBytes);
       if (hasSmallOrder(bundle.signKey)) throw new Refusal("malformed", "this identity key is a weak (small-order) point that would accept forged signatures; generate new keys");
@@ -56,14 +64,18 @@ export class Account extends DurableObject<Env> {
       if (existing) {
         const same = bytesEqual(bundleBytes, bytesOf(existing.bundle)) && existing.handle === handle.toLowerCase();
         if (!same) throw new Refusal("conflict", "this identity key is already registered with another bundle or handle");
+        if (devices) await this.devices.publish(devices, bundle.signKey);
         return ok(this.profile()!);
       }
+      // Checked before the handle is claimed: a list that does not verify registers nothing.
+      if (devices) await this.devices.check(devices, bundle.signKey);
       const index = this.env.ACCOUNT.get(this.env.ACCOUNT.idFromName(handleObjectName(handle)));
       const claim = await index.claimHandle(handle.toLowerCase(), accountId);
       if (!claim.ok) return claim;
       // Another registration of this key may have finished while the claim was awaited.
       if (this.sql.exec("SELECT 1 FROM account").toArray().length > 0) throw new Refusal("conflict", "this identity key was registered concurrently; look the account up instead");
       this.sql.exec("INSERT INTO account (id, handle, bundle, sign_key) VALUES (?, ?, ?, ?)", accountId, handle.toLowerCase(), blob(bundleBytes), blob(bundle.signKey));
+      if (devices) await this.devices.publish(devices, bundle.signKey);
       return ok(this.profile()!);
     } catch (error) {
       return asFailure(error);
@@ -103,17 +115,42 @@ export class Account extends DurableObject<Env> {
     }
   }
 
-  /** Checks the signature over signedMessage("login", nonce ‖ accountId); the nonce is spent either way. */
-  async login(nonce: Uint8Array, signature: Uint8Array, now = Date.now()): Promise<Outcome<string>> {
+  /**
+   * Checks the signature over signedMessage("login", nonce ‖ accountId ‖ signer); the nonce is spent
+   * either way. An account with a device list logs in only with the key of a device that list holds
+   * as active (or the recovery key): a removed device cannot, although it still holds the identity
+   * key. An account registered without one signs with its identity key (`signer` absent).
+   */
+  async login(nonce: Uint8Array, signature: Uint8Array, signer?: Uint8Array, now = Date.now()): Promise<Outcome<string>> {
     try {
       const { accountId, signKey } = this.requireAccount();
       this.countAttempt(now);
       const row = this.sql.exec<{ expires_at: number }>("SELECT expires_at FROM nonces WHERE nonce = ?", blob(nonce)).toArray()[0];
       this.sql.exec("DELETE FROM nonces WHERE nonce = ?", blob(nonce));
       if (!row || row.expires_at <= now) throw new Refusal("unauthenticated", "this login challenge is unknown, used or expired; ask for a new one");
-      const message = signedMessage("login", nonce, fromHex(accountId, 16, "account id"));
-      if (!(await verifyEd25519(signKey, signature, message))) throw new Refusal("unauthenticated", "the login signature does not verify under this account's identity key");
+      const list = this.devices.list(signKey);
+      let key = signKey;
+      if (list) {
+        if (!signer) throw new Refusal("unauthenticated", "this account's devices log in with their own keys; this device is not in its device list");
+        const found = signerKey(list, signer);
+        if (!found) throw new Refusal("unauthenticated", `device ${toHex(signer)} is not an active device of this account: it was removed, or was never linked`);
+        key = found;
+      } else if (signer) {
+        throw new Refusal("unauthenticated", "this account has no device list: log in with its identity key");
+      }
+      const message = signedMessage("login", nonce, fromHex(accountId, 16, "account id"), ...(signer ? [signer] : []));
+      if (!(await verifyEd25519(key, signature, message))) throw new Refusal("unauthenticated", "the login signature does not verify under this device's key");
       return ok(accountId);
+    } catch (error) {
+      return asFailure(error);
+    }
+  }
+
+  /** Stores the account's device list after a change (linking, removal): it must continue the stored one. */
+  async publishDevices(list: Uint8Array): Promise<Outcome<{ changes: number }>> {
+    try {
+      const { signKey } = this.requireAccount();
+      return ok({ changes: (await this.devices.publish(list, signKey)).head.index });
     } catch (error) {
       return asFailure(error);
     }

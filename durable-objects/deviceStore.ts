@@ -1,6 +1,7 @@
-// The patient's device list as the PatientLog keeps it (shared/deviceList.ts): the signed chain the
-// patient's devices publish, for grantees to check authors against, and the devices it lists, so
-// the object stores only envelopes signed by a device of the patient's that is not removed.
+// An account's device list as an object keeps it (shared/deviceList.ts): the signed chain the
+// account's devices publish. The Account object lets only the devices it holds as active log in;
+// the PatientLog serves it to grantees, who check authors against it, and stores only envelopes
+// signed by a device of the patient's that is not removed.
 import { toHex } from "../shared/bytes.js";
 import { checkExtends, readDeviceList, type DeviceList } from "../shared/deviceList.js";
 import { ForkDetected, RollbackDetected, StewardError } from "../shared/errors.js";
@@ -29,23 +30,31 @@ export class DeviceStore {
   }
 
   /** The stored list, replayed (its signatures were verified when it was published). */
-  list(patientKey: Uint8Array): DeviceList | null {
+  list(accountKey: Uint8Array): DeviceList | null {
     const bytes = this.encoded();
     if (!bytes) return null;
     if (this.cached && this.cached.bytes.length === bytes.length && toHex(this.cached.bytes) === toHex(bytes)) return this.cached.list;
-    const { list } = readDeviceList(bytes, patientKey);
+    const { list } = readDeviceList(bytes, accountKey);
     this.cached = { bytes, list };
     return list;
   }
 
   /**
-   * Verifies a list the patient publishes (every signature, with WebCrypto) and stores it if it
-   * continues the stored one. Publishing the same list again is a retry.
+   * Verifies a list the account's devices publish (every signature, with WebCrypto) and stores it
+   * if it continues the stored one. Publishing the same list again is a retry.
    */
-  async publish(bytes: Uint8Array, patientKey: Uint8Array): Promise<DeviceList> {
+  async publish(bytes: Uint8Array, accountKey: Uint8Array): Promise<DeviceList> {
+    const list = await this.check(bytes, accountKey);
+    this.sql.exec("INSERT INTO device_list (id, list) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET list = excluded.list", blob(bytes));
+    this.cached = { bytes, list };
+    return list;
+  }
+
+  /** Verifies a list (every signature) and that it continues the stored one, without storing it. */
+  async check(bytes: Uint8Array, accountKey: Uint8Array): Promise<DeviceList> {
     let read;
     try {
-      read = readDeviceList(bytes, patientKey);
+      read = readDeviceList(bytes, accountKey);
     } catch (error) {
       if (error instanceof StewardError) throw new Refusal("malformed", `the device list does not decode: ${error.message}`);
       throw error;
@@ -53,15 +62,13 @@ export class DeviceStore {
     const verified = await Promise.all(read.checks.map((c) => verifyEd25519(c.key, c.signature, c.message, this.keys)));
     const failed = read.checks.find((_, i) => !verified[i]);
     if (failed) throw new Refusal("malformed", `the device list does not verify: ${failed.what}`);
-    const stored = this.list(patientKey);
+    const stored = this.list(accountKey);
     try {
       checkExtends(stored?.head, read.list);
     } catch (error) {
       if (error instanceof RollbackDetected || error instanceof ForkDetected) throw new Refusal("conflict", `${error.message}; fetch the stored list and build on it`);
       throw error;
     }
-    this.sql.exec("INSERT INTO device_list (id, list) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET list = excluded.list", blob(bytes));
-    this.cached = { bytes, list: read.list };
     return read.list;
   }
 }

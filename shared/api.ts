@@ -13,7 +13,8 @@ export const handleSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{2,31}$/, "a handle is 3 to 32 letters, digits, '.', '-' or '_', starting with a letter or digit");
 
-export const registerRequest = z.object({ bundle: base64url, handle: handleSchema });
+/** `devices`: the account's first device list (shared/deviceList.ts); from then on its devices log in with their own keys. */
+export const registerRequest = z.object({ bundle: base64url, handle: handleSchema, devices: base64url.optional() });
 export type RegisterRequest = z.infer<typeof registerRequest>;
 
 export const accountResponse = z.object({ accountId: hexId, handle: z.string(), bundle: base64url });
@@ -22,8 +23,13 @@ export type AccountResponse = z.infer<typeof accountResponse>;
 export const challengeRequest = z.object({ accountId: hexId });
 export const challengeResponse = z.object({ nonce: base64url, expiresAt: z.number().int() });
 
-/** The signature is over signedMessage("login", nonce ‖ accountId bytes). */
-export const loginRequest = z.object({ accountId: hexId, nonce: base64url, signature: base64url });
+/**
+ * The signature is over signedMessage("login", nonce ‖ accountId bytes ‖ signer), by the key of the
+ * `signer`: a device id of the account's device list (its device key) or "recovery" (the recovery
+ * key). An account registered without a device list signs with its identity key and names no signer.
+ */
+export const loginSigner = z.union([hexId, z.literal("recovery")]);
+export const loginRequest = z.object({ accountId: hexId, nonce: base64url, signature: base64url, signer: loginSigner.optional() });
 export const loginResponse = z.object({ token: z.string(), accountId: hexId, expiresAt: z.number().int() });
 
 /** A pull page's ceilings: large enough that a 90-day clinician view is one round trip. */

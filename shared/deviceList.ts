@@ -32,6 +32,8 @@ export const MAX_DEVICE_LIST_LINKS = 256;
 /** Fixed fields, the genesis payload (the largest) and the two signatures. */
 const MAX_LINK_BYTES = 83 + 64 + 4 + MAX_DEVICE_CERTIFICATE_BYTES + 128;
 const ZERO_ID = new Uint8Array(16);
+/** Stands for the recovery key where a device id is expected (a key ring's recipients, a login's signer). */
+export const RECOVERY_ID = new Uint8Array(16).fill(0xff);
 const OPS = { genesis: 1, add: 2, remove: 3 } as const;
 
 export type DeviceListAuthor = { readonly kind: "device"; readonly deviceId: Uint8Array } | { readonly kind: "recovery" };
@@ -249,6 +251,13 @@ export function authorStanding(list: DeviceList, signKey: Uint8Array, deviceId: 
 
 export function findDevice(list: DeviceList, deviceId: Uint8Array): DeviceRecord | undefined {
   return list.devices.find((d) => bytesEqual(d.certificate.deviceId, deviceId));
+}
+
+/** The key that signs for `signer` (a device id, or RECOVERY_ID): an active device's, or the recovery key. */
+export function signerKey(list: DeviceList, signer: Uint8Array): Uint8Array | undefined {
+  if (bytesEqual(signer, RECOVERY_ID)) return list.recovery.signKey;
+  const device = findDevice(list, signer);
+  return device && !device.removed ? device.certificate.signKey : undefined;
 }
 
 export function activeDevices(list: DeviceList): DeviceRecord[] {

@@ -23,12 +23,19 @@ import {
   type RendezvousResponse,
 } from "../../shared/api.js";
 import type { AccessLogEntry } from "../../shared/accessLog.js";
-import { concat, fromBase64Url, fromHex, toBase64Url } from "../../shared/bytes.js";
+import { bytesEqual, concat, fromBase64Url, fromHex, toBase64Url, toHex } from "../../shared/bytes.js";
+import { RECOVERY_ID } from "../../shared/deviceList.js";
 import { MalformedInput, RequestRefused, ServerUnreachable } from "../../shared/errors.js";
 import { accountIdHex, encodeKeyBundle } from "../../shared/keyBundle.js";
 
 /** Long enough for a 90-day pull on a slow phone link; a swallowed request fails after it. */
 const REQUEST_TIMEOUT_MS = 60_000;
+
+/** Who signs a login: a device with its own key (its id), or the recovery key (RECOVERY_ID). */
+export interface LoginSigner {
+  readonly id: Uint8Array;
+  readonly secretKey: Uint8Array;
+}
 
 export interface Session {
   readonly token: string;
@@ -44,6 +51,8 @@ export class ServerApi {
     /** Absent on a device that has no account yet (recovering, or linking); only public routes work. */
     private readonly account: AccountKeys | undefined,
     private readonly fetcher: typeof fetch = (...args) => fetch(...args),
+    /** Absent for an account without a device list, which logs in with its identity key. */
+    private readonly signer?: LoginSigner,
   ) {}
 
   get accountId(): string {
@@ -97,8 +106,14 @@ export class ServerApi {
     return parsed.data;
   }
 
-  async register(handle: string): Promise<AccountResponse> {
-    return this.json(accountResponse, "POST", "/v1/accounts", { json: { bundle: toBase64Url(encodeKeyBundle(this.keys().bundle)), handle } });
+  /** Registers the account's bundle and handle, with its first device list when given. */
+  async register(handle: string, devices?: Uint8Array): Promise<AccountResponse> {
+    return this.json(accountResponse, "POST", "/v1/accounts", { json: { bundle: toBase64Url(encodeKeyBundle(this.keys().bundle)), handle, ...(devices ? { devices: toBase64Url(devices) } : {}) } });
+  }
+
+  /** Stores the account's device list after a change (RequestRefused 409 if it does not continue the stored one). */
+  async publishAccountDevices(list: Uint8Array): Promise<void> {
+    await this.json(deviceListPublished, "PUT", `/v1/accounts/${this.accountId}/devices`, { auth: true, json: { devices: toBase64Url(list) } });
   }
 
   async lookupHandle(handle: string): Promise<AccountResponse> {
@@ -114,8 +129,11 @@ export class ServerApi {
     if (this.session && this.session.expiresAt > Date.now() + 30_000) return this.session;
     const { nonce } = await this.json(challengeResponse, "POST", "/v1/auth/challenge", { json: { accountId: this.accountId } });
     const nonceBytes = fromBase64Url(nonce, "nonce");
-    const signature = sign("login", this.keys().signSecretKey, concat(nonceBytes, fromHex(this.accountId, 16)));
-    const session = await this.json(loginResponse, "POST", "/v1/auth/login", { json: { accountId: this.accountId, nonce, signature: toBase64Url(signature) } });
+    const account = fromHex(this.accountId, 16);
+    const signer = this.signer;
+    const signature = signer ? sign("login", signer.secretKey, concat(nonceBytes, account, signer.id)) : sign("login", this.keys().signSecretKey, concat(nonceBytes, account));
+    const named = signer ? { signer: bytesEqual(signer.id, RECOVERY_ID) ? "recovery" : toHex(signer.id) } : {};
+    const session = await this.json(loginResponse, "POST", "/v1/auth/login", { json: { accountId: this.accountId, nonce, signature: toBase64Url(signature), ...named } });
     this.session = session;
     return session;
   }

@@ -7,7 +7,7 @@ import { createAccountKeys } from "../../shared/accountKeys.js";
 import { fromBase64Url, toBase64Url, toHex } from "../../shared/bytes.js";
 import { decodeEnvelope } from "../../shared/envelopeCodec.js";
 import { openEnvelope } from "../../shared/envelope.js";
-import { ForgedGrant, InvalidSignature, RequestRefused, RevokedGrant, RollbackDetected, TamperedEnvelope, WeakKdfParameters } from "../../shared/errors.js";
+import { ForgedGrant, ForkDetected, InvalidSignature, RequestRefused, RevokedGrant, RollbackDetected, TamperedEnvelope, WeakKdfParameters } from "../../shared/errors.js";
 import { openGrant } from "../../shared/grant.js";
 import { labelledHash } from "../../shared/hash.js";
 import { decodeGrantWire } from "../../shared/grantCodec.js";
@@ -16,7 +16,10 @@ import { ROOT, KeyTreeReader } from "../../shared/keyTree.js";
 import { encodeKdfParams, type KdfParams } from "../../shared/secretKdf.js";
 import { SIGNATURE_CONTEXTS } from "../../shared/signing.js";
 import { loadSodium, sodium } from "../../shared/sodium.js";
-import { Grantee, Patient } from "../../client/index.js";
+import { Grantee, Patient, SCOPES } from "../../client/index.js";
+import { ServerApi } from "../../client/api/serverApi.js";
+import { appendDeviceChange, certify, newDeviceKeys, type DeviceKeys } from "../../client/devices.js";
+import type { KeyRing } from "../../client/keyRing.js";
 import { parseInviteUrl } from "../../client/invite.js";
 import { createKeyRing } from "../../client/keyRing.js";
 import { sealKeyRing } from "../../client/keyRingSync.js";
@@ -273,10 +276,60 @@ describe("the evil server against the Patient and Grantee devices", () => {
     late.close();
   });
 
+  it("T19 a stolen phone removed from the account opens no key ring stored after, cannot put itself back, and every category has new keys", async () => {
+    const { patient: laptop } = await Patient.create({ ...options("t19laptop"), handle: name("steal"), deviceName: "Laptop" });
+    const request = await Patient.requestLink({ ...options("t19phone"), deviceName: "Phone" });
+    const approval = await laptop.approveLink(request.code);
+    expect(approval.name).toBe("Phone");
+    expect(await request.sas()).toBe(approval.sas);
+    await approval.confirm();
+    const phone = await request.complete();
+    expect((await laptop.devices()).map((d) => [d.name, d.thisDevice, d.removedAt === undefined])).toEqual([
+      ["Phone", false, true],
+      ["Laptop", true, true],
+    ]);
+    const phoneId = (await laptop.devices()).find((d) => d.name === "Phone")!.deviceId;
+    await laptop.removeDevice(phoneId);
+    expect((await laptop.devices()).find((d) => d.deviceId === phoneId)?.removedAt).toBeGreaterThan(0);
+
+    // The thief's phone: the key ring stored since is not sealed to it, and it can no longer log in,
+    // neither with its device key nor with the account's identity key it still holds.
+    await expect(phone.refreshKeyRing()).rejects.toBeInstanceOf(RequestRefused);
+    const stolen = (phone as unknown as { ring: KeyRing }).ring;
+    const stolenDevice = (phone as unknown as { device: DeviceKeys }).device;
+    for (const api of [new ServerApi(evil.url, stolen.account), new ServerApi(evil.url, stolen.account, undefined, { id: stolenDevice.deviceId, secretKey: stolenDevice.signSecretKey })]) {
+      await expect(api.keyRing()).rejects.toMatchObject({ status: 401 });
+    }
+    // A server that helps the thief: serves the laptop a ring the phone sealed (to every device) with
+    // its device key, or a device list that puts the phone back. Both are refused.
+    const served = (ring: KeyRing) => {
+      const blob = toBase64Url(sealKeyRing(ring, 99, stolenDevice));
+      return evil.rewrite((request, reply) => (request.method === "GET" && request.url.pathname.endsWith("/key-ring") ? jsonReply(200, { version: 99, blob }) : reply));
+    };
+    served(stolen);
+    await expect(laptop.refreshKeyRing()).rejects.toBeInstanceOf(RollbackDetected);
+    evil.behave();
+    const readded = { ...stolen, devices: appendDeviceChange(stolen.devices, stolen.account, { kind: "device", device: stolenDevice }, { op: "add", certificate: certify(stolen.account, newDeviceKeys("Thief's tablet")) }) };
+    served(readded);
+    await expect(laptop.refreshKeyRing()).rejects.toBeInstanceOf(ForkDetected);
+    evil.behave();
+    await expect((laptop as unknown as { api: ServerApi }).api.publishDevices(laptop.accountId, readded.devices)).rejects.toMatchObject({ status: 409 });
+    // Every category moved to a new generation whose root the phone never had.
+    const laptopRing = (laptop as unknown as { ring: KeyRing }).ring;
+    for (const scope of SCOPES) {
+      const current = laptopRing.data!.scopes[scope].current;
+      expect(current).toBe(2);
+      expect(stolen.data!.scopes[scope].roots.has(current)).toBe(false);
+    }
+    await laptop.close();
+    await phone.close();
+  });
+
   it("T19 a device-link key the server substitutes is refused, and the key ring is sealed to no one", async () => {
     const { patient } = await Patient.create({ ...options("t19"), handle: name("link") });
     const link = await Patient.requestLink(options("t19new"));
     const impostor = sodium().crypto_box_keypair();
+    const from = evil.seen.length;
     evil.rewrite((request, reply) => {
       if (request.method !== "GET" || !request.url.pathname.startsWith("/v1/links/") || reply.status !== 200) return reply;
       const slot = jsonOf<{ expiresAt: number; messages: { from: string | null; body: string }[] }>(reply);
@@ -284,7 +337,7 @@ describe("the evil server against the Patient and Grantee devices", () => {
       return jsonReply(200, { ...slot, messages: slot.messages.map((m, i) => (i === 0 ? { ...m, body: toBase64Url(forgedKey) } : m)) });
     });
     await expect(patient.approveLink(link.code)).rejects.toBeInstanceOf(InvalidSignature);
-    expect(evil.seen.filter((r) => r.method === "POST" && r.url.pathname.startsWith("/v1/links/"))).toEqual([]);
+    expect(evil.seen.slice(from).filter((r) => r.method === "POST" && r.url.pathname.startsWith("/v1/links/"))).toEqual([]);
     patient.close();
   });
 });

@@ -4,11 +4,10 @@
 // verifies and it continues the one stored.
 import { describe, expect, it } from "vitest";
 import { fromHex, toBase64Url } from "../../shared/bytes.js";
-import { deviceCertificateSignedBytes } from "../../shared/deviceCertificate.js";
-import { assembleLink, encodeDeviceList, encodeLinkBody, linkHash, linkSignedBytes, type DeviceListChange } from "../../shared/deviceList.js";
+import { encodeDeviceList, linkHash } from "../../shared/deviceList.js";
 import { encodeRevocation, revocationSignedBytes, type UnsignedRevocation } from "../../shared/revocation.js";
 import { call, errorOf, grantCreate, signedUp, type Session } from "../helpers/api.js";
-import { makeGrant, newIdentity, scopeTag, signWith, type Identity } from "../helpers/webcryptoFixtures.js";
+import { deviceCertificate as certificate, deviceListLink as link, genesisList, makeGrant, newIdentity, scopeTag, signWith, type Identity } from "../helpers/webcryptoFixtures.js";
 
 const H = 491_000;
 
@@ -54,18 +53,6 @@ describe("signed revocations", () => {
   });
 });
 
-/** A device list link made with WebCrypto (workerd has no libsodium): signed by the account and `author`. */
-async function link(account: Identity, author: Identity, authorDeviceId: Uint8Array, index: number, prevHash: Uint8Array, change: DeviceListChange): Promise<Uint8Array> {
-  const body = encodeLinkBody({ accountId: fromHex(account.accountId, 16), index, prevHash, time: Date.now(), author: { kind: "device", deviceId: authorDeviceId }, change });
-  const message = linkSignedBytes(body);
-  return assembleLink(body, await signWith(account.privateKey, message), await signWith(author.privateKey, message));
-}
-
-async function certificate(account: Identity, device: Identity, deviceId: Uint8Array, name: string) {
-  const unsigned = { accountId: fromHex(account.accountId, 16), deviceId, signKey: device.signKey, boxKey: device.boxKey, createdAt: Date.now(), name };
-  return { ...unsigned, signature: await signWith(account.privateKey, deviceCertificateSignedBytes(unsigned)) };
-}
-
 function putDevices(session: Session, patientId: string, list: Uint8Array): Promise<Response> {
   return call(`/v1/patients/${patientId}/devices`, { method: "PUT", token: session.token, headers: { "content-type": "application/json" }, body: JSON.stringify({ devices: toBase64Url(list) }) });
 }
@@ -74,10 +61,7 @@ describe("the published device list", () => {
   it("is stored when every signature verifies and it continues the stored one; grantees without a grant cannot read it", async () => {
     const patient = await signedUp("pat");
     const pid = patient.identity.accountId;
-    const phone = await newIdentity();
-    const phoneId = crypto.getRandomValues(new Uint8Array(16));
-    const recovery = await newIdentity();
-    const genesis = await link(patient.identity, phone, phoneId, 1, new Uint8Array(32), { op: "genesis", recoverySignKey: recovery.signKey, recoveryBoxKey: recovery.boxKey, certificate: await certificate(patient.identity, phone, phoneId, "Phone") });
+    const { genesis, device: phone, deviceId: phoneId } = await genesisList(patient.identity);
     const laptop = await newIdentity();
     const laptopId = crypto.getRandomValues(new Uint8Array(16));
     const added = await link(patient.identity, phone, phoneId, 2, linkHash(genesis), { op: "add", certificate: await certificate(patient.identity, laptop, laptopId, "Laptop") });

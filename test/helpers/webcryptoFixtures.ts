@@ -2,6 +2,8 @@
 // shared pure encoders (libsodium cannot run in workerd). Envelope bodies are opaque to the server:
 // random bytes of a valid length with the right SHA-256 body hash.
 import { fromHex, toHex } from "../../shared/bytes.js";
+import { deviceCertificateSignedBytes } from "../../shared/deviceCertificate.js";
+import { assembleLink, encodeDeviceList, encodeLinkBody, linkSignedBytes, type DeviceListAuthor, type DeviceListChange } from "../../shared/deviceList.js";
 import { ENVELOPE_VERSION, MIN_BODY_BYTES, ZERO_HASH, encodeEnvelope, encodeHeader, envelopeLink, envelopeSignedBytes, type EnvelopeKind } from "../../shared/envelopeCodec.js";
 import { encodeGrantPolicy, encodeGrantWire, grantPolicySignedBytes, type GrantEntry } from "../../shared/grantCodec.js";
 import { sha256 } from "../../shared/hash.js";
@@ -129,4 +131,28 @@ export async function makeGrant(patient: Identity, grantee: Identity, spec: Gran
 
 export function scopeTag(): Uint8Array {
   return randomBytes(16);
+}
+
+/** A device list link signed with WebCrypto by the account and `author` (a device, or the recovery key). */
+export async function deviceListLink(account: Identity, author: Identity, authorDeviceId: Uint8Array | "recovery", index: number, prevHash: Uint8Array, change: DeviceListChange): Promise<Uint8Array> {
+  const by: DeviceListAuthor = authorDeviceId === "recovery" ? { kind: "recovery" } : { kind: "device", deviceId: authorDeviceId };
+  const body = encodeLinkBody({ accountId: fromHex(account.accountId, 16), index, prevHash, time: Date.now(), author: by, change });
+  const message = linkSignedBytes(body);
+  return assembleLink(body, await signWith(account.privateKey, message), await signWith(author.privateKey, message));
+}
+
+/** A device certificate of `device` (its keys from an Identity), signed by the account. */
+export async function deviceCertificate(account: Identity, device: Identity, deviceId: Uint8Array, name: string) {
+  const unsigned = { accountId: fromHex(account.accountId, 16), deviceId, signKey: device.signKey, boxKey: device.boxKey, createdAt: Date.now(), name };
+  return { ...unsigned, signature: await signWith(account.privateKey, deviceCertificateSignedBytes(unsigned)) };
+}
+
+/** An account's first device list: one device and a recovery key, both made here. */
+export async function genesisList(account: Identity): Promise<{ list: Uint8Array; genesis: Uint8Array; device: Identity; deviceId: Uint8Array; recovery: Identity }> {
+  const device = await newIdentity();
+  const deviceId = randomBytes(16);
+  const recovery = await newIdentity();
+  const change: DeviceListChange = { op: "genesis", recoverySignKey: recovery.signKey, recoveryBoxKey: recovery.boxKey, certificate: await deviceCertificate(account, device, deviceId, "Phone") };
+  const genesis = await deviceListLink(account, device, deviceId, 1, new Uint8Array(32), change);
+  return { list: encodeDeviceList([genesis]), genesis, device, deviceId, recovery };
 }

@@ -2,7 +2,7 @@
 // store and fetch the account's sealed key ring (its own devices only) and recovery kit.
 import { Hono } from "hono";
 import { z } from "zod";
-import { handleSchema, hexId, keyRingRequest, recoveryKitRequest, registerRequest } from "../../shared/api.js";
+import { deviceListRequest, handleSchema, hexId, keyRingRequest, recoveryKitRequest, registerRequest } from "../../shared/api.js";
 import { fromBase64Url, toBase64Url } from "../../shared/bytes.js";
 import { StewardError } from "../../shared/errors.js";
 import { accountIdHex, decodeKeyBundle } from "../../shared/keyBundle.js";
@@ -16,17 +16,19 @@ import { accountObject, handleIndex } from "../objects.js";
 export const accounts = new Hono<AppEnv>();
 
 accounts.post("/", limitBody(JSON_BODY_LIMIT), validate("json", registerRequest), async (c) => {
-  const { bundle, handle } = c.req.valid("json");
+  const { bundle, handle, devices } = c.req.valid("json");
   let bytes: Uint8Array;
   let accountId: string;
+  let list: Uint8Array | undefined;
   try {
     bytes = fromBase64Url(bundle, "bundle");
     accountId = accountIdHex(decodeKeyBundle(bytes).signKey);
+    if (devices !== undefined) list = fromBase64Url(devices, "device list");
   } catch (error) {
     if (error instanceof StewardError) return errorJson(c, "malformed", error.message);
     throw error;
   }
-  return reply(c, await accountObject(c.env, accountId).register(bytes, handle), 201);
+  return reply(c, await accountObject(c.env, accountId).register(bytes, handle, list), 201);
 });
 
 accounts.get("/by-handle/:handle", validate("param", z.object({ handle: handleSchema })), async (c) => {
@@ -69,6 +71,13 @@ accounts.put("/:accountId/key-ring", ...self, limitBody(JSON_BODY_LIMIT), valida
   const bytes = decodeField(c, blob, "key ring");
   if (bytes instanceof Response) return bytes;
   return reply(c, await accountObject(c.env, c.get("accountId")).putKeyRing(version, bytes));
+});
+
+accounts.put("/:accountId/devices", ...self, limitBody(JSON_BODY_LIMIT), validate("json", deviceListRequest), async (c) => {
+  if (!isSelf(c)) return errorJson(c, "forbidden", "only the account's own devices can change its device list");
+  const bytes = decodeField(c, c.req.valid("json").devices, "device list");
+  if (bytes instanceof Response) return bytes;
+  return reply(c, await accountObject(c.env, c.get("accountId")).publishDevices(bytes));
 });
 
 accounts.put("/:accountId/recovery-kit", ...self, limitBody(JSON_BODY_LIMIT), validate("json", recoveryKitRequest), async (c) => {

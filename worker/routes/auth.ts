@@ -1,8 +1,10 @@
-// /v1/auth: challenge-response login. The device signs signedMessage("login", nonce ‖ accountId)
-// with its identity key; the worker answers with a short-lived HMAC session token.
+// /v1/auth: challenge-response login. The device signs signedMessage("login", nonce ‖ accountId ‖
+// signer) with its own device key (an account without a device list: with its identity key, no
+// signer); the worker answers with a short-lived HMAC session token.
 import { Hono } from "hono";
 import { challengeRequest, loginRequest } from "../../shared/api.js";
-import { fromBase64Url, toBase64Url } from "../../shared/bytes.js";
+import { fromBase64Url, fromHex, toBase64Url } from "../../shared/bytes.js";
+import { RECOVERY_ID } from "../../shared/deviceList.js";
 import { StewardError } from "../../shared/errors.js";
 import { NONCE_BYTES } from "../../durable-objects/account.js";
 import type { AppEnv } from "../env.js";
@@ -19,7 +21,7 @@ auth.post("/challenge", limitBody(JSON_BODY_LIMIT), validate("json", challengeRe
 });
 
 auth.post("/login", limitBody(JSON_BODY_LIMIT), validate("json", loginRequest), async (c) => {
-  const { accountId, nonce, signature } = c.req.valid("json");
+  const { accountId, nonce, signature, signer } = c.req.valid("json");
   let nonceBytes: Uint8Array;
   let signatureBytes: Uint8Array;
   try {
@@ -29,7 +31,8 @@ auth.post("/login", limitBody(JSON_BODY_LIMIT), validate("json", loginRequest), 
     if (error instanceof StewardError) return errorJson(c, "malformed", error.message);
     throw error;
   }
-  const outcome = await accountObject(c.env, accountId).login(nonceBytes, signatureBytes);
+  const signerBytes = signer === undefined ? undefined : signer === "recovery" ? RECOVERY_ID : fromHex(signer, 16);
+  const outcome = await accountObject(c.env, accountId).login(nonceBytes, signatureBytes, signerBytes);
   if (!outcome.ok) return reply(c, outcome);
   return c.json({ accountId: outcome.value, ...(await issueToken(c.env, outcome.value)) });
 });
