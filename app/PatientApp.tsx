@@ -43,7 +43,7 @@ export function PatientApp({ patient, route }: { patient: Patient; route: string
     return () => {
       clearInterval(timer);
       stopSyncing();
-      patient.sync.stop();
+      void patient.sync.stop();
     };
   }, [patient]);
   return (

@@ -74,10 +74,12 @@ export async function fanOut(server: string, caregivers: number, readings: numbe
         (view) =>
           new Promise<number>((resolve) => {
             const timer = setTimeout(() => done(Number.NaN), ROUND_LIMIT_MS);
-            const stop = view.records.subscribe(async (changes) => {
+            const stop = view.records.subscribe((changes) => {
               if (!changes.some((c) => c.scope === "glucose" && c.hour === hour)) return;
-              const shown = await view.records.query({ scope: "glucose", from: reading.time, to: reading.time });
-              if (shown.some((r) => r.id === reading.id)) done(performance.now());
+              const query = { scope: "glucose" as const, from: reading.time, to: reading.time };
+              void view.records.query(query).then((shown) => {
+                if (shown.some((r) => r.id === reading.id)) done(performance.now());
+              });
             });
             function done(at: number) {
               clearTimeout(timer);
@@ -99,7 +101,7 @@ export async function fanOut(server: string, caregivers: number, readings: numbe
       }
     }
   } finally {
-    for (const view of views) view.sync.stop();
+    for (const view of views) await view.sync.stop();
   }
   const arrival = summary(arrivals);
   return { caregivers, readings, samples: latencies.length, missed, ...summary(latencies), arrival: { p50: arrival.p50, p99: arrival.p99 } };

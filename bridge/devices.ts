@@ -81,7 +81,7 @@ export class PatientBridge implements RunningBridge {
   /** Pushes now; one push at a time, another right after if writes came in meanwhile; retries with backoff offline. */
   private pushSoon(): void {
     if (this.closed) return;
-    if (this.pushing) {
+    if (this.pushing !== undefined) {
       this.again = true;
       return;
     }

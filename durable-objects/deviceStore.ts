@@ -52,7 +52,7 @@ export class DeviceStore {
 
   /** Verifies a list (every signature) and that it continues the stored one, without storing it. */
   async check(bytes: Uint8Array, accountKey: Uint8Array): Promise<DeviceList> {
-    let read;
+    let read: ReturnType<typeof readDeviceList>;
     try {
       read = readDeviceList(bytes, accountKey);
     } catch (error) {

@@ -15,10 +15,11 @@ while (shares.length === 0) {
 }
 const view = await caregiver.open(shares[0]!.grantId);
 console.log(`access ends in ${Math.round(view.endsIn() / 3_600_000)} hours`);
-view.records.subscribe(async () => {
+async function showLatest() {
   const [latest] = (await view.records.query({ scope: "glucose", from: Date.now() - 600_000, to: Date.now() + 60_000 })).slice(-1);
   if (latest?.type === "cgm") console.log(`live: ${latest.body.mgdl} mg/dL${latest.body.mgdl < 70 ? " (low!)" : ""}`);
-});
+}
+view.records.subscribe(() => void showLatest().catch((error: unknown) => console.error(error)));
 await view.sync.follow();
 await new Promise<void>((resolve) => view.sync.onStatus((s) => s.ended && resolve()));
 console.log("access ended: the patient revoked it or it expired");

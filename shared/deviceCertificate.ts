@@ -33,7 +33,7 @@ export type UnsignedDeviceCertificate = Omit<DeviceCertificate, "signature">;
 export function checkDeviceName(name: string): string {
   const trimmed = name.trim();
   const bytes = utf8(trimmed).length;
-  if (bytes === 0 || bytes > MAX_DEVICE_NAME_BYTES || /[\u0000-\u001f\u007f]/.test(trimmed)) {
+  if (bytes === 0 || bytes > MAX_DEVICE_NAME_BYTES || /\p{Cc}/u.test(trimmed)) {
     throw new MalformedInput(`a device name is 1 to ${MAX_DEVICE_NAME_BYTES} bytes of text without control characters`);
   }
   return trimmed;

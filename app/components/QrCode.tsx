@@ -7,7 +7,9 @@ export function QrCode({ text, label }: { text: string; label: string }) {
   const { path, size } = useMemo(() => {
     const qr = encode(text, { border: 2, ecc: "M" });
     let d = "";
-    qr.data.forEach((row, y) => row.forEach((dark, x) => dark && (d += `M${x},${y}h1v1h-1z`)));
+    for (const [y, row] of qr.data.entries()) {
+      for (const [x, dark] of row.entries()) if (dark) d += `M${x},${y}h1v1h-1z`;
+    }
     return { path: d, size: qr.size };
   }, [text]);
   return (

@@ -68,6 +68,8 @@ export async function reportSections(page: Page): Promise<string[]> {
 /** The SVG path of a QR code of `text` as uqr encodes it: what the app's QR component must draw. */
 export function qrPath(text: string): string {
   let d = "";
-  encode(text, { border: 2, ecc: "M" }).data.forEach((row, y) => row.forEach((dark, x) => dark && (d += `M${x},${y}h1v1h-1z`)));
+  for (const [y, row] of encode(text, { border: 2, ecc: "M" }).data.entries()) {
+    for (const [x, dark] of row.entries()) if (dark) d += `M${x},${y}h1v1h-1z`;
+  }
   return d;
 }

@@ -96,9 +96,9 @@ describe.skipIf(!clarity.exists || !expectedCsv.exists || !profilesFsh.exists)("
 
   it("reports iglu's numbers: exclusive bands adding to 100 %, mean, GMI, CV, active %, days", () => {
     const e = parseIgluExpected(expectedCsv.read());
-    const value = (o: FhirResource | undefined) => (o?.valueQuantity as { value: number }).value;
+    const value = (o: FhirResource | undefined) => (o!.valueQuantity as { value: number }).value;
     const codeOf = (c: string) => observations(bundle).find((o) => loinc(o).includes(`http://loinc.org|${c}`));
-    const bands = (codeOf("106793-3")?.component as { valueQuantity: { value: number } }[]).map((c) => c.valueQuantity.value);
+    const bands = (codeOf("106793-3")!.component as { valueQuantity: { value: number } }[]).map((c) => c.valueQuantity.value);
     const r2 = (x: number) => Math.round(x * 100) / 100;
     expect(bands).toEqual([r2(e.below_54 as number), r2((e.below_70 as number) - (e.below_54 as number)), r2(e.in_range_70_180 as number), r2((e.above_180 as number) - (e.above_250 as number)), r2(e.above_250 as number)]);
     expect(bands.reduce((a, b) => a + b, 0)).toBeCloseTo(100, 1);
@@ -117,7 +117,7 @@ describe.skipIf(!clarity.exists || !expectedCsv.exists || !profilesFsh.exists)("
     expect(readings).toHaveLength(cgm.length);
     expect(readings.map((o) => [o.effectiveDateTime, (o.valueQuantity as { value: number }).value])).toEqual(cgm.map((r) => [new Date(r.time).toISOString(), r.body.mgdl]));
     const resolve = byUrl(bundle);
-    const device = resolve.get((readings[0]?.device as { reference: string }).reference);
+    const device = resolve.get((readings[0]!.device as { reference: string }).reference);
     expect(device).toMatchObject({ resourceType: "Device", deviceName: [{ name: cgm[0]?.deviceId, type: "user-friendly-name" }], identifier: [{ value: cgm[0]?.deviceId }] });
   });
 

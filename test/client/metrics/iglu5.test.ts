@@ -39,7 +39,7 @@ describe.skipIf(!data.exists)("iglu example_data_5_subject", () => {
     // iglu's data is in its EST zone (fixed UTC-5), so its days are EST days.
     const full = analyzeGlucose(bySubject.get(id) ?? [], { timeZone: "Etc/GMT+5" });
     const actual = [m?.mean, m?.sd, m?.cv, m?.gmi, m?.percentiles.p50, m?.activePercent, m?.inRange70to180, m?.inRange70to140, m?.below54, m?.below70, m?.above180, m?.above250, m?.gri.gri, full?.variability.mage, full?.variability.modd];
-    actual.forEach((v, i) => expect(v, `column ${i + 1}`).toBeCloseTo(e[i + 1] ?? Number.NaN, 3));
+    for (const [i, v] of actual.entries()) expect(v, `column ${i + 1}`).toBeCloseTo(e[i + 1] ?? Number.NaN, 3);
   });
 
   it("gives iglu's unsmoothed AGP percentiles for subject 1 at 06:00 (EST grid)", () => {
