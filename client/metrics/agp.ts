@@ -1,10 +1,10 @@
 // Ambulatory Glucose Profile percentile curves, computed the way iglu's `plot_agp` does: readings on
 // the day-by-day grid (`CGMS2DayByDay`), R type-7 quantiles per time of day across the patient's
 // local days, optionally smoothed by R's loess (local quadratic regression, span 0.3).
-import { dayGrid, gridColumn, type DayGrid, type GridOptions } from "./dayGrid.js";
+import { dayGrid, type DayGrid, type GridOptions } from "./dayGrid.js";
 import { loess, type LoessSurface } from "./loess.js";
 import { toLocal, type GlucoseSample, type PatientClock } from "./localTime.js";
-import { present, quantileSorted } from "./stats.js";
+import { quantileSorted } from "./stats.js";
 
 export interface AgpOptions extends PatientClock {
   /** Grid step in minutes; by default the median spacing rounded (iglu's `dt0`). */
@@ -41,11 +41,18 @@ export function gridOptions(options: AgpOptions): GridOptions {
 /** Type-7 quantiles per grid column; times of day without any value are left out. */
 export function agpFromGrid(grid: DayGrid): AgpPoint[] {
   const points: AgpPoint[] = [];
+  const ndays = grid.dates.length;
+  const column = new Float64Array(ndays);
   for (let k = 0; k < grid.perDay; k++) {
-    const values = present(gridColumn(grid, k)).sort((a, b) => a - b);
-    if (values.length === 0) continue;
+    let n = 0;
+    for (let d = 0; d < ndays; d++) {
+      const v = grid.values[d * grid.perDay + k] as number;
+      if (!Number.isNaN(v)) column[n++] = v;
+    }
+    if (n === 0) continue;
+    const values = column.subarray(0, n).sort();
     const [p5, p25, p50, p75, p95] = PROBS.map((p) => quantileSorted(values, p)) as [number, number, number, number, number];
-    points.push({ minuteOfDay: ((k + 1) * grid.dt0) % 1440, days: values.length, p5, p25, p50, p75, p95 });
+    points.push({ minuteOfDay: ((k + 1) * grid.dt0) % 1440, days: n, p5, p25, p50, p75, p95 });
   }
   return points.sort((a, b) => a.minuteOfDay - b.minuteOfDay);
 }

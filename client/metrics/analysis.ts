@@ -3,16 +3,19 @@
 // profiles, day/night splits and the population's targets. Days and times of day are the patient's
 // (each reading's stored UTC offset, else the patient's zone), whatever zone the viewer is in.
 import { agpFromGrid, smoothAgp, type AgpPoint } from "./agp.js";
-import { consensusMetrics, DEFAULT_OPTIONS, type ConsensusMetrics, type MetricsOptions } from "./consensus.js";
-import { dailyProfiles, dayNightMetrics, type DailyProfile, type DayNight } from "./daily.js";
+import { byTime, consensusOfReadings, DEFAULT_OPTIONS, type ConsensusMetrics, type MetricsOptions } from "./consensus.js";
+import { dayNightOf, profilesOf, type DailyProfile, type DayNight } from "./daily.js";
 import { dayGrid, type DayGrid } from "./dayGrid.js";
 import { episodeCalculation, type EpisodeKind, type EpisodeOptions, type EpisodeSummary } from "./episodes.js";
 import { griOfReadings, griZone, type Gri, type GriZone } from "./gri.js";
-import { localDate, toLocal, type GlucoseSample, type LocalSample, type PatientClock } from "./localTime.js";
-import { mage, type MageOptions } from "./mage.js";
-import * as risk from "./risk.js";
-import { assessTargets, percentInBand, type Band, type GoalResult, type Population, type TargetSet } from "./targets.js";
+import { byLocalTime, dayNumber, onPatientClock, permute, type GlucoseSample, type LocalSeries, type PatientClock } from "./localTime.js";
+import { MAGE_DEFAULTS, MAGE_GRID_MINUTES, mageOfGrid, type MageOptions } from "./mage.js";
+import { iqr, mad, riskMetrics, type Risk } from "./risk.js";
+import { percentInBand, targetsOf, type Band, type GoalResult, type Population, type TargetSet } from "./targets.js";
+import { column, sortedCopy } from "./stats.js";
 import { auc, conga, cvMeasures, gvp, mag, modd, sdMeasures, type SdMeasures } from "./variability.js";
+
+export type { Risk } from "./risk.js";
 
 export interface AnalysisOptions extends PatientClock {
   /** Whose targets the report checks (default adults with type 1 or type 2 diabetes). */
@@ -57,22 +60,6 @@ export interface Variability {
   cvSd: number;
 }
 
-export interface Risk {
-  jIndex: number;
-  lbgi: number;
-  hbgi: number;
-  adrr: number;
-  mValue: number;
-  hypoIndex: number;
-  hyperIndex: number;
-  igc: number;
-  grade: risk.Grade;
-  /** 0-100. */
-  cogi: number;
-  /** Estimated A1C, % (ADAG). */
-  eA1c: number;
-}
-
 export interface GlucoseAnalysis {
   consensus: ConsensusMetrics;
   /** As iglu `gri`: readings sharing one time count once, with their mean. */
@@ -92,16 +79,24 @@ export interface GlucoseAnalysis {
 
 /** The full analysis of the samples (any order); null without readings. */
 export function analyzeGlucose(samples: readonly GlucoseSample[], options: AnalysisOptions): GlucoseAnalysis | null {
-  const consensus = consensusMetrics(samples, options.metrics ?? DEFAULT_OPTIONS);
-  if (!consensus) return null;
-  const local = toLocal(samples, options);
-  const values = local.map((s) => s.mgdl);
-  const gridOptions = { ...(options.gridMinutes === undefined ? {} : { dt0: options.gridMinutes }), interGap: options.interGapMinutes ?? 45 };
+  if (samples.length === 0) return null;
+  const metricsOptions = options.metrics ?? DEFAULT_OPTIONS;
+  // Computed once and shared: the readings on the patient's clock, their values ascending, the grid.
+  const input = onPatientClock(samples, options);
+  const local = byLocalTime(input);
+  const values = local.mgdl;
+  const sorted = sortedCopy(values);
+  const consensus = consensusOfReadings(byTime(input.utc, input.mgdl), metricsOptions, sorted) as ConsensusMetrics;
+  const interGap = options.interGapMinutes ?? 45;
+  const gridOptions = { ...(options.gridMinutes === undefined ? {} : { dt0: options.gridMinutes }), interGap };
   const grid = dayGrid(local, gridOptions);
   // iglu's gri and sd_measures first average readings that share a time (`check_data_time`).
   const averaged = hasRepeatedTimes(local) ? averageRepeats(local) : local;
   const sdGrid = averaged === local ? grid : dayGrid(averaged, gridOptions);
-  const gri = averaged === local ? consensus.gri : griOfReadings(averaged.map((s) => s.mgdl));
+  const gri = averaged === local ? consensus.gri : griOfReadings(averaged.mgdl);
+  const mageInterGap = options.mage?.interGap ?? MAGE_DEFAULTS.interGap;
+  // MAGE's own grid is this one when the step is 5 minutes and the gap rule the same.
+  const mageGrid = grid?.dt0 === MAGE_GRID_MINUTES && mageInterGap === interGap && MAGE_GRID_MINUTES <= interGap ? grid : dayGrid(local, { dt0: MAGE_GRID_MINUTES, interGap: mageInterGap });
   const onGrid = <T>(g: DayGrid | null, f: (g: DayGrid) => T, empty: T) => (g ? f(g) : empty);
   const congaHours = options.congaHours ?? 1;
   const unsmoothed = onGrid(grid, agpFromGrid, []);
@@ -110,37 +105,25 @@ export function analyzeGlucose(samples: readonly GlucoseSample[], options: Analy
     consensus,
     gri: { ...gri, zone: griZone(gri.gri) },
     variability: {
-      mage: mage(local, options.mage),
+      mage: mageOfGrid(mageGrid, options.mage),
       modd: onGrid(grid, (g) => modd(g, options.moddLagDays ?? 1), Number.NaN),
       conga: onGrid(grid, (g) => conga(g, congaHours), Number.NaN),
       congaHours,
       gvp: onGrid(grid, gvp, Number.NaN),
       mag: onGrid(grid, (g) => mag(g, options.magMinutes), Number.NaN),
       auc: onGrid(grid, auc, Number.NaN),
-      iqr: risk.iqr(values),
-      mad: risk.mad(values),
+      iqr: iqr(sorted),
+      mad: mad(sorted),
       sd: onGrid(sdGrid, sdMeasures, NO_SD),
       ...cv,
     },
-    risk: {
-      jIndex: risk.jIndex(values),
-      lbgi: risk.lbgi(values),
-      hbgi: risk.hbgi(values),
-      adrr: risk.adrr(byLocalDate(local)),
-      mValue: risk.mValue(values),
-      hypoIndex: risk.hypoIndex(values),
-      hyperIndex: risk.hyperIndex(values),
-      igc: risk.igc(values),
-      grade: risk.grade(values),
-      cogi: risk.cogi(values),
-      eA1c: risk.eA1c(values),
-    },
-    ranges: (options.ranges ?? []).map((band) => ({ band, percent: percentInBand(samples, band) })),
+    risk: riskMetrics(values, column(local.local, dayNumber)),
+    ranges: (options.ranges ?? []).map((band) => ({ band, percent: percentInBand(values, band) })),
     episodes: onGrid(grid, (g) => episodeCalculation(g, options.episodes), null),
     agp: { unsmoothed, smoothed: smoothAgp(unsmoothed, options.agpSpan) },
-    days: dailyProfiles(samples, options, options.metrics),
-    dayNight: dayNightMetrics(samples, options, options.metrics),
-    targets: assessTargets(samples, options.population ?? "type1type2"),
+    days: profilesOf(local, metricsOptions),
+    dayNight: dayNightOf(local, metricsOptions),
+    targets: targetsOf(values, options.population ?? "type1type2"),
   };
 }
 
@@ -153,30 +136,23 @@ const NO_SD: SdMeasures = {
   sdBetweenDaysDailyMeanCorrected: Number.NaN,
 };
 
-function byLocalDate(local: readonly LocalSample[]): number[][] {
-  const days = new Map<string, number[]>();
-  for (const s of local) {
-    const date = localDate(s.local);
-    const day = days.get(date);
-    if (day) day.push(s.mgdl);
-    else days.set(date, [s.mgdl]);
-  }
-  return [...days.values()];
-}
-
-function hasRepeatedTimes(local: readonly LocalSample[]): boolean {
-  return local.some((s, i) => i > 0 && s.local === (local[i - 1] as LocalSample).local);
+function hasRepeatedTimes({ local }: LocalSeries): boolean {
+  for (let i = 1; i < local.length; i++) if (local[i] === local[i - 1]) return true;
+  return false;
 }
 
 /** Readings sharing a local time merged into one with their mean (iglu `check_data_time`). */
-function averageRepeats(local: readonly LocalSample[]): LocalSample[] {
-  const out: LocalSample[] = [];
+function averageRepeats(series: LocalSeries): LocalSeries {
+  const { utc, local, mgdl } = series;
+  const at: number[] = [];
+  const means: number[] = [];
   for (let i = 0; i < local.length; ) {
     let j = i;
     let sum = 0;
-    while (j < local.length && (local[j] as LocalSample).local === (local[i] as LocalSample).local) sum += (local[j++] as LocalSample).mgdl;
-    out.push({ ...(local[i] as LocalSample), mgdl: sum / (j - i) });
+    while (j < local.length && local[j] === local[i]) sum += mgdl[j++] as number;
+    at.push(i);
+    means.push(sum / (j - i));
     i = j;
   }
-  return out;
+  return { utc: permute(utc, at), local: permute(local, at), mgdl: Float64Array.from(means) };
 }

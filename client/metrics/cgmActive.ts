@@ -22,11 +22,11 @@ export interface CgmActive {
  * lost round((sum of gap lengths - gaps x interval) / interval) readings. R's half-to-even rounding is kept.
  * `times` are UTC ms, ascending; at least one reading.
  */
-export function cgmActive(times: readonly number[], intervalMinutes?: number): CgmActive {
+export function cgmActive(times: ArrayLike<number>, intervalMinutes?: number): CgmActive {
   const first = times[0] ?? 0;
   const last = times[times.length - 1] ?? first;
-  const diffs: number[] = [];
-  for (let i = 1; i < times.length; i++) diffs.push(((times[i] as number) - (times[i - 1] as number)) / MINUTE);
+  const diffs = new Float64Array(Math.max(0, times.length - 1));
+  for (let i = 1; i < times.length; i++) diffs[i - 1] = ((times[i] as number) - (times[i - 1] as number)) / MINUTE;
   const dt0 = intervalMinutes ?? (diffs.length > 0 ? roundHalfEven(median(diffs)) : 5);
   const spanMinutes = (last - first) / MINUTE;
   const expected = roundHalfEven(roundHalfEven(spanMinutes) / dt0) + 1;

@@ -2,8 +2,8 @@
 // Conventions are pinned here and in docs/metrics.md; `IGLU_OPTIONS` reproduces iglu 4.3.0.
 import { cgmActive } from "./cgmActive.js";
 import { glycemiaRiskIndex, type Gri } from "./gri.js";
-import type { GlucoseSample } from "./localTime.js";
-import { quantileSorted } from "./stats.js";
+import { permute, stableOrder, type GlucoseSample } from "./localTime.js";
+import { column, quantileSorted, sortedCopy } from "./stats.js";
 
 export type { GlucoseSample } from "./localTime.js";
 
@@ -60,37 +60,66 @@ export interface ConsensusMetrics {
 
 /** Metrics of the samples (any order); null when there are none. */
 export function consensusMetrics(samples: readonly GlucoseSample[], options: MetricsOptions = DEFAULT_OPTIONS): ConsensusMetrics | null {
-  if (samples.length === 0) return null;
-  const sorted = [...samples].sort((a, b) => a.time - b.time);
-  const times = sorted.map((s) => s.time);
+  return consensusOfReadings(byTime(column(samples, (s) => s.time), column(samples, (s) => s.mgdl)), options);
+}
+
+/** Readings as columns in UTC order, ties in the order given. */
+export interface TimeOrdered {
+  readonly time: Float64Array;
+  readonly mgdl: Float64Array;
+}
+
+/** The columns in UTC order (stable); the same arrays when they already are. */
+export function byTime(time: Float64Array, mgdl: Float64Array): TimeOrdered {
+  const order = stableOrder(time);
+  return order ? { time: permute(time, order), mgdl: permute(mgdl, order) } : { time, mgdl };
+}
+
+/** Metrics of readings already in time order; `sorted` (the values ascending) when the caller has it. */
+export function consensusOfReadings(readings: TimeOrdered, options: MetricsOptions = DEFAULT_OPTIONS, sorted?: Float64Array): ConsensusMetrics | null {
+  const { time: times, mgdl } = readings;
+  const n = times.length;
+  if (n === 0) return null;
   const active = cgmActive(times, options.intervalMinutes);
-  const weights = options.weighting === "count" ? sorted.map(() => 1) : timeWeights(times, active.intervalMinutes, options.maxWeightMinutes);
+  const weights = options.weighting === "count" ? new Float64Array(n).fill(1) : timeWeights(times, active.intervalMinutes, options.maxWeightMinutes);
 
   let total = 0;
   let sum = 0;
-  for (let i = 0; i < sorted.length; i++) {
+  for (let i = 0; i < n; i++) {
     total += weights[i] as number;
-    sum += (weights[i] as number) * (sorted[i] as GlucoseSample).mgdl;
+    sum += (weights[i] as number) * (mgdl[i] as number);
   }
   const mean = sum / total;
   let squares = 0;
-  for (let i = 0; i < sorted.length; i++) squares += (weights[i] as number) * ((sorted[i] as GlucoseSample).mgdl - mean) ** 2;
-  const n = sorted.length;
+  for (let i = 0; i < n; i++) squares += (weights[i] as number) * ((mgdl[i] as number) - mean) ** 2;
   // Bessel's correction on the weighted variance uses the reading count, so both weightings agree on regular data.
   const variance = (squares / total) * (options.sd === "sample" ? (n > 1 ? n / (n - 1) : Number.NaN) : 1);
   const sd = Math.sqrt(variance);
 
-  const share = (test: (g: number) => boolean): number => {
-    let w = 0;
-    for (let i = 0; i < sorted.length; i++) if (test((sorted[i] as GlucoseSample).mgdl)) w += weights[i] as number;
-    return (w / total) * 100;
-  };
-  const below54 = share((g) => g < 54);
-  const below70 = share((g) => g < 70);
-  const above180 = share((g) => g > 180);
-  const above250 = share((g) => g > 250);
+  // One pass for every band; the bands nest, so each reading adds to the shares it falls in.
+  let w54 = 0;
+  let w70 = 0;
+  let w140 = 0;
+  let w180 = 0;
+  let wAbove180 = 0;
+  let w250 = 0;
+  for (let i = 0; i < n; i++) {
+    const g = mgdl[i] as number;
+    const w = weights[i] as number;
+    if (g < 54) w54 += w;
+    if (g < 70) w70 += w;
+    else if (g <= 140) w140 += w;
+    if (g >= 70 && g <= 180) w180 += w;
+    if (g > 180) wAbove180 += w;
+    if (g > 250) w250 += w;
+  }
+  const pct = (w: number) => (w / total) * 100;
+  const below54 = pct(w54);
+  const below70 = pct(w70);
+  const above180 = pct(wAbove180);
+  const above250 = pct(w250);
 
-  const values = sorted.map((s) => s.mgdl).sort((a, b) => a - b);
+  const values = sorted ?? sortedCopy(mgdl);
   const q = (p: number) => quantileSorted(values, p);
   return {
     readings: n,
@@ -103,8 +132,8 @@ export function consensusMetrics(samples: readonly GlucoseSample[], options: Met
     cv: (100 * sd) / mean,
     gmi: 3.31 + 0.02392 * mean,
     percentiles: { p0: q(0), p5: q(0.05), p25: q(0.25), p50: q(0.5), p75: q(0.75), p95: q(0.95), p100: q(1) },
-    inRange70to180: share((g) => g >= 70 && g <= 180),
-    inRange70to140: share((g) => g >= 70 && g <= 140),
+    inRange70to180: pct(w180),
+    inRange70to140: pct(w140),
     below54,
     below70,
     above180,
@@ -113,7 +142,7 @@ export function consensusMetrics(samples: readonly GlucoseSample[], options: Met
   };
 }
 
-function timeWeights(times: readonly number[], intervalMinutes: number, maxWeightMinutes: number): number[] {
+function timeWeights(times: Float64Array, intervalMinutes: number, maxWeightMinutes: number): Float64Array {
   const cap = maxWeightMinutes * 60_000;
-  return times.map((t, i) => (i + 1 < times.length ? Math.min((times[i + 1] as number) - t, cap) : intervalMinutes * 60_000));
+  return column(times, (t, i) => (i + 1 < times.length ? Math.min((times[i + 1] as number) - t, cap) : intervalMinutes * 60_000));
 }

@@ -1,8 +1,8 @@
 // Groupings by the patient's local clock: one profile per local day (midnight to midnight, as the
 // AGP report's daily profiles) and the day/night split (06:00-24:00 / 00:00-06:00, iglu
 // `calculate_sleep_wake(sleep_start = 0, sleep_end = 6)`).
-import { consensusMetrics, DEFAULT_OPTIONS, type ConsensusMetrics, type MetricsOptions } from "./consensus.js";
-import { localDate, MINUTE, timeOfDay, toLocal, type GlucoseSample, type PatientClock } from "./localTime.js";
+import { byTime, consensusOfReadings, DEFAULT_OPTIONS, type ConsensusMetrics, type MetricsOptions, type TimeOrdered } from "./consensus.js";
+import { DAY, dayNumber, localDate, MINUTE, timeOfDay, toLocal, type GlucoseSample, type LocalSeries, type PatientClock } from "./localTime.js";
 
 export interface DailyReading {
   /** UTC ms. */
@@ -21,15 +21,24 @@ export interface DailyProfile {
 
 /** One profile per patient-local day that has readings, in date order. */
 export function dailyProfiles(samples: readonly GlucoseSample[], clock: PatientClock, options: MetricsOptions = DEFAULT_OPTIONS): DailyProfile[] {
-  const byDate = new Map<string, { readings: DailyReading[]; samples: GlucoseSample[] }>();
-  for (const s of toLocal(samples, clock)) {
-    const date = localDate(s.local);
-    let day = byDate.get(date);
-    if (!day) byDate.set(date, (day = { readings: [], samples: [] }));
-    day.readings.push({ time: s.time, minuteOfDay: timeOfDay(s.local) / MINUTE, mgdl: s.mgdl });
-    day.samples.push({ time: s.time, mgdl: s.mgdl });
+  return profilesOf(toLocal(samples, clock), options);
+}
+
+/** As `dailyProfiles`, from readings already on the patient's clock. */
+export function profilesOf(series: LocalSeries, options: MetricsOptions = DEFAULT_OPTIONS): DailyProfile[] {
+  const { utc, local, mgdl } = series;
+  const out: DailyProfile[] = [];
+  for (let i = 0; i < local.length; ) {
+    const midnight = dayNumber(local[i] as number) * DAY;
+    let end = i;
+    while (end < local.length && (local[end] as number) < midnight + DAY) end++;
+    const readings: DailyReading[] = [];
+    for (let k = i; k < end; k++) readings.push({ time: utc[k] as number, minuteOfDay: ((local[k] as number) - midnight) / MINUTE, mgdl: mgdl[k] as number });
+    const metrics = consensusOfReadings(byTime(utc.slice(i, end), mgdl.slice(i, end)), options) as ConsensusMetrics;
+    out.push({ date: localDate(local[i] as number), readings, metrics });
+    i = end;
   }
-  return [...byDate.entries()].map(([date, day]) => ({ date, readings: day.readings, metrics: consensusMetrics(day.samples, options) as ConsensusMetrics }));
+  return out;
 }
 
 export interface DayNight<T> {
@@ -41,16 +50,42 @@ export interface DayNight<T> {
 
 /** The samples split by the patient's local hour: night is hours 0-5. */
 export function splitDayNight(samples: readonly GlucoseSample[], clock: PatientClock, nightEndHour = 6): DayNight<GlucoseSample[]> {
-  const out: DayNight<GlucoseSample[]> = { day: [], night: [] };
-  for (const s of toLocal(samples, clock)) {
-    const hour = Math.floor(timeOfDay(s.local) / 3_600_000);
-    (hour < nightEndHour ? out.night : out.day).push({ time: s.time, mgdl: s.mgdl });
-  }
-  return out;
+  const parts = splitSeries(toLocal(samples, clock), nightEndHour);
+  const asSamples = ({ time, mgdl }: TimeOrdered) => Array.from(time, (t, i): GlucoseSample => ({ time: t, mgdl: mgdl[i] as number }));
+  return { day: asSamples(parts.day), night: asSamples(parts.night) };
 }
 
 /** The consensus metrics by day and by night; null for a part without readings. */
 export function dayNightMetrics(samples: readonly GlucoseSample[], clock: PatientClock, options: MetricsOptions = DEFAULT_OPTIONS): DayNight<ConsensusMetrics | null> {
-  const split = splitDayNight(samples, clock);
-  return { day: consensusMetrics(split.day, options), night: consensusMetrics(split.night, options) };
+  return dayNightOf(toLocal(samples, clock), options);
+}
+
+/** As `dayNightMetrics`, from readings already on the patient's clock. */
+export function dayNightOf(series: LocalSeries, options: MetricsOptions = DEFAULT_OPTIONS): DayNight<ConsensusMetrics | null> {
+  const parts = splitSeries(series);
+  return { day: consensusOfReadings(byTime(parts.day.time, parts.day.mgdl), options), night: consensusOfReadings(byTime(parts.night.time, parts.night.mgdl), options) };
+}
+
+/** Each part's UTC times and values, in the series' (local) order. */
+function splitSeries(series: LocalSeries, nightEndHour = 6): DayNight<TimeOrdered> {
+  const { utc, local, mgdl } = series;
+  const night = new Uint8Array(local.length);
+  let nights = 0;
+  for (let i = 0; i < local.length; i++) {
+    if (Math.floor(timeOfDay(local[i] as number) / 3_600_000) < nightEndHour) {
+      night[i] = 1;
+      nights++;
+    }
+  }
+  const part = (want: number, size: number): TimeOrdered => {
+    const time = new Float64Array(size);
+    const values = new Float64Array(size);
+    for (let i = 0, k = 0; i < local.length; i++) {
+      if (night[i] !== want) continue;
+      time[k] = utc[i] as number;
+      values[k++] = mgdl[i] as number;
+    }
+    return { time, mgdl: values };
+  };
+  return { day: part(0, local.length - nights), night: part(1, nights) };
 }

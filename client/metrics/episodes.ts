@@ -49,104 +49,92 @@ export function episodeCalculation(grid: DayGrid, options: Partial<EpisodeOption
   const o = { ...EPISODE_DEFAULTS, ...options };
   const dur = Math.ceil(o.durLength / grid.dt0);
   const end = Math.ceil(o.endLength / grid.dt0);
-  // Per kind, one label per grid point with a value: 0 outside episodes, else a number unique per episode.
-  const labels = Object.fromEntries(EPISODE_KINDS.map((k) => [k, [] as number[]])) as Record<EpisodeKind, number[]>;
-  const kept: number[] = [];
-  const used = Object.fromEntries(EPISODE_KINDS.map((k) => [k, 0])) as Record<EpisodeKind, number>;
-  const add = (kind: EpisodeKind, segment: readonly number[]) => {
-    const offset = used[kind];
-    for (const l of segment) {
-      labels[kind].push(l === 0 ? 0 : l + offset);
-      used[kind] = Math.max(used[kind], l + offset);
-    }
-  };
+  const g = grid.values;
+  const found = Object.fromEntries(EPISODE_KINDS.map((k) => [k, [] as Span[]])) as Record<EpisodeKind, Span[]>;
+  let recorded = 0;
   // Segments: maximal runs of grid points with a value; episodes never span a missing stretch.
   let i = 0;
-  while (i < grid.values.length) {
-    if (Number.isNaN(grid.values[i] as number)) {
+  while (i < g.length) {
+    if (Number.isNaN(g[i] as number)) {
       i++;
       continue;
     }
     let stop = i;
-    while (stop < grid.values.length && !Number.isNaN(grid.values[stop] as number)) stop++;
-    const gl = grid.values.slice(i, stop);
-    const lv1Hypo = classify(gl, (g) => g < o.lv1Hypo, dur, end);
-    const lv2Hypo = classify(gl, (g) => g < o.lv2Hypo, dur, end);
-    const lv1Hyper = classify(gl, (g) => g > o.lv1Hyper, dur, end);
-    const lv2Hyper = classify(gl, (g) => g > o.lv2Hyper, dur, end);
-    add("hypoLv1", lv1Hypo);
-    add("hypoLv2", lv2Hypo);
-    add("hyperLv1", lv1Hyper);
-    add("hyperLv2", lv2Hyper);
-    add("hypoExtended", classify(gl, (g) => g < o.lv1Hypo, 120 / grid.dt0 + 1, end));
-    add("hypoLv1Exclusive", exclusive(lv1Hypo, lv2Hypo));
-    add("hyperLv1Exclusive", exclusive(lv1Hyper, lv2Hyper));
-    for (let k = i; k < stop; k++) kept.push(k);
+    while (stop < g.length && !Number.isNaN(g[stop] as number)) stop++;
+    const lv1Hypo = classify(g, i, stop, (v) => v < o.lv1Hypo, dur, end);
+    const lv2Hypo = classify(g, i, stop, (v) => v < o.lv2Hypo, dur, end);
+    const lv1Hyper = classify(g, i, stop, (v) => v > o.lv1Hyper, dur, end);
+    const lv2Hyper = classify(g, i, stop, (v) => v > o.lv2Hyper, dur, end);
+    found.hypoLv1.push(...lv1Hypo);
+    found.hypoLv2.push(...lv2Hypo);
+    found.hyperLv1.push(...lv1Hyper);
+    found.hyperLv2.push(...lv2Hyper);
+    found.hypoExtended.push(...classify(g, i, stop, (v) => v < o.lv1Hypo, 120 / grid.dt0 + 1, end));
+    found.hypoLv1Exclusive.push(...exclusive(lv1Hypo, lv2Hypo));
+    found.hyperLv1Exclusive.push(...exclusive(lv1Hyper, lv2Hyper));
+    recorded += stop - i;
     i = stop;
   }
-  return Object.fromEntries(EPISODE_KINDS.map((kind) => [kind, summarise(grid, kept, labels[kind])])) as Record<EpisodeKind, EpisodeSummary>;
+  return Object.fromEntries(EPISODE_KINDS.map((kind) => [kind, summarise(grid, recorded, found[kind])])) as Record<EpisodeKind, EpisodeSummary>;
+}
+
+/** Grid indices of an episode's first and last point. */
+interface Span {
+  first: number;
+  last: number;
 }
 
 /**
- * iglu `event_class` on one segment: an episode starts at a run of at least `dur` points beyond the
- * threshold and lasts until the first run of at least `end` points back (exclusive), or the
- * segment's end; starts inside an episode are absorbed. Returns labels 1.. per point, 0 outside.
+ * iglu `event_class` on one segment `g[from..to)`: an episode starts at a run of at least `dur`
+ * points beyond the threshold and lasts until the first run of at least `end` points back
+ * (exclusive), or the segment's end; starts inside an episode are absorbed. Spans in time order.
  */
-function classify(gl: readonly number[], beyond: (g: number) => boolean, dur: number, end: number): number[] {
-  const starts: number[] = [];
-  const ends: number[] = [];
-  for (let r = 0; r < gl.length; ) {
-    const level = beyond(gl[r] as number);
+function classify(g: Float64Array, from: number, to: number, beyond: (v: number) => boolean, dur: number, end: number): Span[] {
+  const spans: Span[] = [];
+  // The start waiting for its end: the first run back in range long enough, after it.
+  let open = -1;
+  for (let r = from; r < to; ) {
+    const level = beyond(g[r] as number);
     let stop = r;
-    while (stop < gl.length && beyond(gl[stop] as number) === level) stop++;
-    if (level && stop - r >= dur) starts.push(r);
-    if (!level && stop - r >= end) ends.push(r);
+    while (stop < to && beyond(g[stop] as number) === level) stop++;
+    if (level && stop - r >= dur && open < 0) open = r;
+    if (!level && stop - r >= end && open >= 0) {
+      spans.push({ first: open, last: r - 1 });
+      open = -1;
+    }
     r = stop;
   }
-  const out = gl.map(() => 0);
-  let label = 0;
-  let lastEnd = -1;
-  for (const s of starts) {
-    const e = (ends.find((x) => x > s) ?? gl.length) - 1;
-    if (e === lastEnd) continue;
-    lastEnd = e;
-    label++;
-    for (let k = s; k <= e; k++) out[k] = label;
+  if (open >= 0) spans.push({ first: open, last: to - 1 });
+  return spans;
+}
+
+/** iglu `lv1_excl`: the level 1 episodes that contain no level 2 point. */
+function exclusive(lv1: readonly Span[], lv2: readonly Span[]): Span[] {
+  // Both lists are in time order and free of overlaps within themselves: one merge pass.
+  const out: Span[] = [];
+  let j = 0;
+  for (const s of lv1) {
+    while (j < lv2.length && (lv2[j] as Span).last < s.first) j++;
+    const next = lv2[j];
+    if (!next || next.first > s.last) out.push(s);
   }
   return out;
 }
 
-/** iglu `lv1_excl`: the level 1 episodes that contain no level 2 point. */
-function exclusive(lv1: readonly number[], lv2: readonly number[]): number[] {
-  const reaching = new Set<number>();
-  lv1.forEach((l, k) => {
-    if (l > 0 && (lv2[k] as number) > 0) reaching.add(l);
-  });
-  return lv1.map((l) => (reaching.has(l) ? 0 : l));
-}
-
 /** iglu `episode_summary`: counts, per-day rate, mean duration and glucose; plus the episodes themselves. */
-function summarise(grid: DayGrid, kept: readonly number[], labels: readonly number[]): EpisodeSummary {
-  const groups = new Map<number, number[]>();
-  labels.forEach((l, k) => {
-    if (l === 0) return;
-    const at = kept[k] as number;
-    const g = groups.get(l);
-    if (g) g.push(at);
-    else groups.set(l, [at]);
-  });
+function summarise(grid: DayGrid, recordedPoints: number, spans: readonly Span[]): EpisodeSummary {
   const step = grid.dt0 * 60_000;
-  const episodes: Episode[] = [...groups.values()].map((points) => {
-    const localStart = grid.start + ((points[0] as number) + 1) * step;
+  const episodes: Episode[] = spans.map(({ first, last }) => {
+    const localStart = grid.start + (first + 1) * step;
     return {
       localStart,
-      localEnd: grid.start + ((points[points.length - 1] as number) + 1) * step,
+      localEnd: grid.start + (last + 1) * step,
       day: localDate(localStart),
-      durationMinutes: points.length * grid.dt0,
-      meanMgdl: meanPresent(points.map((p) => grid.values[p] as number)),
+      durationMinutes: (last - first + 1) * grid.dt0,
+      meanMgdl: meanPresent(grid.values, first, last - first + 1),
     };
   });
-  const recordedDays = (kept.length * grid.dt0) / 60 / 24;
+  const recordedDays = (recordedPoints * grid.dt0) / 60 / 24;
   return {
     total: episodes.length,
     perDay: episodes.length / recordedDays,
@@ -158,8 +146,12 @@ function summarise(grid: DayGrid, kept: readonly number[], labels: readonly numb
 
 /** Episodes per local day (e.g. the analysis's `days[].date`), by the day each episode starts on. */
 export function episodesByDay(summary: EpisodeSummary, days: readonly string[]): { day: string; count: number; minutes: number }[] {
-  return days.map((day) => {
-    const today = summary.episodes.filter((e) => e.day === day);
-    return { day, count: today.length, minutes: today.reduce((t, e) => t + e.durationMinutes, 0) };
-  });
+  const byDay = new Map<string, { count: number; minutes: number }>();
+  for (const e of summary.episodes) {
+    const day = byDay.get(e.day) ?? { count: 0, minutes: 0 };
+    day.count++;
+    day.minutes += e.durationMinutes;
+    byDay.set(e.day, day);
+  }
+  return days.map((day) => ({ day, ...(byDay.get(day) ?? { count: 0, minutes: 0 }) }));
 }

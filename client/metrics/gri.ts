@@ -31,8 +31,12 @@ export function glycemiaRiskIndex(p: GriInput): Gri {
 }
 
 /** GRI of readings (count-based bands, as iglu `gri`). */
-export function griOfReadings(mgdl: readonly number[]): Gri {
-  const pct = (test: (g: number) => boolean) => (mgdl.filter(test).length / mgdl.length) * 100;
+export function griOfReadings(mgdl: ArrayLike<number>): Gri {
+  const pct = (test: (g: number) => boolean) => {
+    let n = 0;
+    for (let i = 0; i < mgdl.length; i++) if (test(mgdl[i] as number)) n++;
+    return (n / mgdl.length) * 100;
+  };
   return glycemiaRiskIndex({ below54: pct((g) => g < 54), below70: pct((g) => g < 70), above180: pct((g) => g > 180), above250: pct((g) => g > 250) });
 }
 

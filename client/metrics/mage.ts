@@ -3,8 +3,8 @@
 // the crossings of a short and a long moving average bracket each peak and nadir, and excursions
 // larger than one SD are measured on the glucose values. Gaps over `maxGap` split the trace into
 // segments whose MAGE values are averaged weighted by segment length.
-import { dayGrid } from "./dayGrid.js";
-import type { LocalSample } from "./localTime.js";
+import { dayGrid, type DayGrid } from "./dayGrid.js";
+import type { LocalSeries } from "./localTime.js";
 import { meanPresent, roundHalfEven, sdPresent } from "./stats.js";
 
 export type MageDirection = "avg" | "service" | "max" | "plus" | "minus";
@@ -23,7 +23,8 @@ export interface MageOptions {
 }
 export const MAGE_DEFAULTS: MageOptions = { shortMa: 5, longMa: 32, direction: "avg", interGap: 45, maxGap: 180 };
 
-const GRID = 5;
+/** MAGE always runs on a 5-minute grid (iglu `mage_ma_single`). */
+export const MAGE_GRID_MINUTES = 5;
 
 interface SegmentMage {
   /** Segment length in grid steps (its weight). */
@@ -36,9 +37,14 @@ interface SegmentMage {
 }
 
 /** MAGE in mg/dL, NaN when not computable (iglu NA). */
-export function mage(readings: readonly LocalSample[], options: Partial<MageOptions> = {}): number {
+export function mage(readings: LocalSeries, options: Partial<MageOptions> = {}): number {
+  const interGap = options.interGap ?? MAGE_DEFAULTS.interGap;
+  return mageOfGrid(dayGrid(readings, { dt0: MAGE_GRID_MINUTES, interGap }), options);
+}
+
+/** MAGE on `dayGrid(readings, { dt0: 5, interGap })`, for a caller that already has that grid. */
+export function mageOfGrid(grid: DayGrid | null, options: Partial<MageOptions> = {}): number {
   const o = { ...MAGE_DEFAULTS, ...options };
-  const grid = dayGrid(readings, { dt0: GRID, interGap: o.interGap });
   if (!grid) return Number.NaN;
   let shortMa = roundHalfEven((o.shortMa * 5) / grid.dt0);
   let longMa = roundHalfEven((o.longMa * 5) / grid.dt0);
@@ -48,7 +54,7 @@ export function mage(readings: readonly LocalSample[], options: Partial<MageOpti
   let lastValue = grid.values.length - 1;
   while (lastValue >= 0 && Number.isNaN(grid.values[lastValue] as number)) lastValue--;
   if (firstValue < 0) return Number.NaN;
-  const gl = grid.values.slice(firstValue, lastValue + 1);
+  const gl = grid.values.subarray(firstValue, lastValue + 1);
   if (gl.length < 7 || gl.length < longMa) return Number.NaN;
 
   const segments = splitAtGaps(gl, o.maxGap / grid.dt0).map((s) => segmentMage(s, shortMa, longMa));
@@ -56,8 +62,8 @@ export function mage(readings: readonly LocalSample[], options: Partial<MageOpti
 }
 
 /** Runs of data and the gaps longer than `maxSteps` between them, each gap a segment of its own (as iglu). */
-function splitAtGaps(gl: readonly number[], maxSteps: number): number[][] {
-  const out: number[][] = [];
+function splitAtGaps(gl: Float64Array, maxSteps: number): Float64Array[] {
+  const out: Float64Array[] = [];
   let from = 0;
   let i = 0;
   while (i < gl.length) {
@@ -68,34 +74,36 @@ function splitAtGaps(gl: readonly number[], maxSteps: number): number[][] {
     let end = i;
     while (end < gl.length && Number.isNaN(gl[end] as number)) end++;
     if (end - i > maxSteps) {
-      if (i > from) out.push(gl.slice(from, i));
-      out.push(gl.slice(i, end));
+      if (i > from) out.push(gl.subarray(from, i));
+      out.push(gl.subarray(i, end));
       from = end;
     }
     i = end;
   }
-  if (from < gl.length) out.push(gl.slice(from));
+  if (from < gl.length) out.push(gl.subarray(from));
   return out;
 }
 
-function movingAverage(gl: readonly number[], width: number): number[] {
-  const out = gl.map((_, i) => (i + 1 < width ? Number.NaN : meanPresent(gl.slice(i + 1 - width, i + 1))));
-  // iglu fills the leading values with the first full window's mean.
-  for (let i = 0; i < width - 1 && i < out.length; i++) out[i] = out[width - 1] as number;
+/** Right-aligned moving means of `width` (NaN skipped); iglu fills the leading values with the first full window's mean. */
+function movingAverage(gl: Float64Array, width: number): Float64Array {
+  const out = new Float64Array(gl.length);
+  for (let i = width - 1; i < gl.length; i++) out[i] = meanPresent(gl, i + 1 - width, width);
+  out.fill(gl.length >= width ? (out[width - 1] as number) : Number.NaN, 0, Math.min(width - 1, gl.length));
   return out;
 }
 
 const isNa = (x: number | undefined) => x === undefined || Number.isNaN(x);
 
-function segmentMage(gl: readonly number[], shortMa: number, longMa: number): SegmentMage {
+function segmentMage(gl: Float64Array, shortMa: number, longMa: number): SegmentMage {
   const none = { length: gl.length - 1, plus: Number.NaN, minus: Number.NaN, plusFirst: false, none: true };
   const n = gl.length;
-  if (gl.every((v) => Number.isNaN(v)) || n < 7 || n < longMa) return none;
+  if (n < 7 || n < longMa || gl.every((v) => Number.isNaN(v))) return none;
   const sd = sdPresent(gl);
   if (sd < 1) return none;
   const short = movingAverage(gl, shortMa);
   const long = movingAverage(gl, longMa);
-  const delta = short.map((s, i) => s - (long[i] as number));
+  const delta = new Float64Array(n);
+  for (let i = 0; i < n; i++) delta[i] = (short[i] as number) - (long[i] as number);
 
   // Crossings of the two averages, typed by the extremum each one closes (0 = nadir, 1 = peak).
   const crossAt: number[] = [0];

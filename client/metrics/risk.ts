@@ -1,99 +1,9 @@
-// Metrics computed on the readings themselves (no grid), each ported from the iglu 4.3.0 function
-// named in its comment. `values` are mg/dL; order does not matter except for ADRR's days.
-import { meanPresent, median, quantileSorted, sdPresent } from "./stats.js";
+// Risk metrics computed on the readings themselves (no grid), each ported from the iglu 4.3.0
+// function named beside it. They share one pass over the readings (plus one for the SD); each sum
+// still runs in reading order, as iglu's does, so fusing them changes no digit.
+import { quantileSorted, median, remembered } from "./stats.js";
 
-/** The Kovatchev risk transform f(g) = ln(g)^1.084 - 5.381 (iglu `lbgi`, `hbgi`, `adrr`). */
-function bgRisk(g: number): number {
-  return Math.log(g) ** 1.084 - 5.381;
-}
-
-/** iglu `lbgi`: low blood glucose index. */
-export function lbgi(values: readonly number[]): number {
-  let sum = 0;
-  for (const g of values) if (g < 112.5) sum += Math.min(bgRisk(g), 0) ** 2;
-  return (22.77 * sum) / values.length;
-}
-
-/** iglu `hbgi`: high blood glucose index. */
-export function hbgi(values: readonly number[]): number {
-  let sum = 0;
-  for (const g of values) if (g >= 112.5) sum += Math.max(bgRisk(g), 0) ** 2;
-  return (22.77 * sum) / values.length;
-}
-
-/** iglu `adrr`: mean over days of the day's largest low risk plus its largest high risk. `days` groups the readings by local date. */
-export function adrr(days: readonly (readonly number[])[]): number {
-  return meanPresent(
-    days.map((values) => {
-      const risks = values.map(bgRisk);
-      return 22.77 * Math.max(...risks, 0) ** 2 + 22.77 * Math.min(...risks, 0) ** 2;
-    }),
-  );
-}
-
-/** iglu `j_index`: 0.001 x (mean + SD)^2. */
-export function jIndex(values: readonly number[]): number {
-  return 0.001 * (meanPresent(values) + sdPresent(values)) ** 2;
-}
-
-/** iglu `m_value(r = 90)`: mean of 1000 x |log10(g / r)|^3. */
-export function mValue(values: readonly number[], r = 90): number {
-  return meanPresent(values.map((g) => 1000 * Math.abs(Math.log10(g / r)) ** 3));
-}
-
-/** iglu `ea1c`: estimated A1C (%) from the ADAG relation (46.7 + mean) / 28.7 (Nathan 2008). */
-export function eA1c(values: readonly number[]): number {
-  return (46.7 + meanPresent(values)) / 28.7;
-}
-
-/** iglu `iqr_glu`: interquartile range (type-7 quantiles). */
-export function iqr(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return quantileSorted(sorted, 0.75) - quantileSorted(sorted, 0.25);
-}
-
-/** iglu `mad_glu(constant = 1.4826)`: scaled median absolute deviation. */
-export function mad(values: readonly number[], constant = 1.4826): number {
-  const m = median(values);
-  return constant * median(values.map((g) => Math.abs(g - m)));
-}
-
-export interface HypoHyperIndexOptions {
-  /** Lower limit of the target range (iglu LLTR, 80). */
-  lltr: number;
-  /** Upper limit (iglu ULTR, 140). */
-  ultr: number;
-  /** Exponents and scales (iglu a = 1.1, b = 2, c = 30, d = 30). */
-  a: number;
-  b: number;
-  c: number;
-  d: number;
-}
-export const HYPO_HYPER_DEFAULTS: HypoHyperIndexOptions = { lltr: 80, ultr: 140, a: 1.1, b: 2, c: 30, d: 30 };
-
-/** iglu `hyper_index`: sum((g - ULTR)^a for g > ULTR) / (n x c). */
-export function hyperIndex(values: readonly number[], o: HypoHyperIndexOptions = HYPO_HYPER_DEFAULTS): number {
-  let sum = 0;
-  for (const g of values) if (g > o.ultr) sum += (g - o.ultr) ** o.a;
-  return sum / (values.length * o.c);
-}
-
-/** iglu `hypo_index`: sum((LLTR - g)^b for g < LLTR) / (n x d). */
-export function hypoIndex(values: readonly number[], o: HypoHyperIndexOptions = HYPO_HYPER_DEFAULTS): number {
-  let sum = 0;
-  for (const g of values) if (g < o.lltr) sum += (o.lltr - g) ** o.b;
-  return sum / (values.length * o.d);
-}
-
-/** iglu `igc`: index of glycemic control = hyper index + hypo index. */
-export function igc(values: readonly number[], o: HypoHyperIndexOptions = HYPO_HYPER_DEFAULTS): number {
-  return hyperIndex(values, o) + hypoIndex(values, o);
-}
-
-/** GRADE score of one reading, capped at 50 (iglu `grade_formula`); NaN below 18 mg/dL. */
-function gradeScore(g: number): number {
-  return Math.min(50, 425 * (Math.log10(Math.log10(g / 18)) + 0.16) ** 2);
-}
+type Values = ArrayLike<number>;
 
 export interface Grade {
   /** Mean GRADE score (iglu `grade`). */
@@ -106,25 +16,127 @@ export interface Grade {
   hypoglycemia: number;
 }
 
-/** iglu `grade`, `grade_eugly(70, 140)`, `grade_hyper(140)`, `grade_hypo(80)`. */
-export function grade(values: readonly number[], bounds = { euglycemia: [70, 140] as const, hyper: 140, hypo: 80 }): Grade {
-  const scores = values.map(gradeScore);
-  const share = (test: (g: number) => boolean) => {
-    let part = 0;
-    let total = 0;
-    values.forEach((g, i) => {
-      const s = scores[i] as number;
-      if (Number.isNaN(s)) return;
-      total += s;
-      if (test(g)) part += s;
-    });
-    return (part / total) * 100;
-  };
+export interface Risk {
+  jIndex: number;
+  lbgi: number;
+  hbgi: number;
+  adrr: number;
+  mValue: number;
+  hypoIndex: number;
+  hyperIndex: number;
+  igc: number;
+  grade: Grade;
+  /** 0-100. */
+  cogi: number;
+  /** Estimated A1C, % (ADAG). */
+  eA1c: number;
+}
+
+/** The Kovatchev risk transform f(g) = ln(g)^1.084 - 5.381 (iglu `lbgi`, `hbgi`, `adrr`). */
+const bgRisk = remembered((g) => Math.log(g) ** 1.084 - 5.381);
+/** iglu `m_value(r = 90)` term: 1000 x |log10(g / 90)|^3. */
+const mTerm = remembered((g) => 1000 * Math.abs(Math.log10(g / 90)) ** 3);
+/** iglu `hyper_index(ULTR = 140, a = 1.1)` and `hypo_index(LLTR = 80, b = 2)` terms. */
+const hyperTerm = remembered((g) => (g - 140) ** 1.1);
+const hypoTerm = remembered((g) => (80 - g) ** 2);
+/** GRADE score of one reading, capped at 50 (iglu `grade_formula`); NaN below 18 mg/dL. */
+const gradeScore = remembered((g) => Math.min(50, 425 * (Math.log10(Math.log10(g / 18)) + 0.16) ** 2));
+
+/**
+ * Every risk metric of the readings (mg/dL; NaN skipped where iglu's `na.rm` skips it). `day[i]` is
+ * the local day of `values[i]`, equal days adjacent (the readings in local-time order), for ADRR.
+ */
+export function riskMetrics(values: Values, day: Values): Risk {
+  const n = values.length;
+  let sum = 0;
+  let present = 0;
+  let low = 0;
+  let high = 0;
+  let m = 0;
+  let mCount = 0;
+  let hyper = 0;
+  let hypo = 0;
+  let grade = 0;
+  let graded = 0;
+  let gradeEugly = 0;
+  let gradeHyper = 0;
+  let gradeHypo = 0;
+  let inRange = 0;
+  let below = 0;
+  // ADRR: per day its largest high and low risk, then their mean over days.
+  let adrrSum = 0;
+  let adrrDays = 0;
+  let dayHigh = 0;
+  let dayLow = 0;
+  for (let i = 0; i < n; i++) {
+    const g = values[i] as number;
+    if (!Number.isNaN(g)) {
+      sum += g;
+      present++;
+    }
+    const risk = bgRisk(g);
+    if (g < 112.5) low += Math.min(risk, 0) ** 2;
+    if (g >= 112.5) high += Math.max(risk, 0) ** 2;
+    dayHigh = Math.max(dayHigh, risk);
+    dayLow = Math.min(dayLow, risk);
+    if (i + 1 === n || day[i + 1] !== day[i]) {
+      const dayRisk = 22.77 * dayHigh ** 2 + 22.77 * dayLow ** 2;
+      if (!Number.isNaN(dayRisk)) {
+        adrrSum += dayRisk;
+        adrrDays++;
+      }
+      dayHigh = 0;
+      dayLow = 0;
+    }
+    const mv = mTerm(g);
+    if (!Number.isNaN(mv)) {
+      m += mv;
+      mCount++;
+    }
+    if (g > 140) hyper += hyperTerm(g);
+    if (g < 80) hypo += hypoTerm(g);
+    const score = gradeScore(g);
+    if (!Number.isNaN(score)) {
+      grade += score;
+      graded++;
+      if (g >= 70 && g <= 140) gradeEugly += score;
+      if (g > 140) gradeHyper += score;
+      if (g < 80) gradeHypo += score;
+    }
+    if (g >= 70 && g <= 180) inRange++;
+    if (g < 70) below++;
+  }
+  const mean = present === 0 ? Number.NaN : sum / present;
+  let squares = 0;
+  for (let i = 0; i < n; i++) {
+    const g = values[i] as number;
+    if (!Number.isNaN(g)) squares += (g - mean) ** 2;
+  }
+  // iglu `sd_glu`: the sample SD.
+  const sd = present < 2 ? Number.NaN : Math.sqrt(squares / (present - 1));
+  const hyperIndex = hyper / (n * 30);
+  const hypoIndex = hypo / (n * 30);
   return {
-    grade: meanPresent(scores),
-    euglycemia: share((g) => g >= bounds.euglycemia[0] && g <= bounds.euglycemia[1]),
-    hyperglycemia: share((g) => g > bounds.hyper),
-    hypoglycemia: share((g) => g < bounds.hypo),
+    // iglu `j_index`: 0.001 x (mean + SD)^2.
+    jIndex: 0.001 * (mean + sd) ** 2,
+    // iglu `lbgi`, `hbgi`: 22.77 x the mean squared low (high) risk.
+    lbgi: (22.77 * low) / n,
+    hbgi: (22.77 * high) / n,
+    adrr: adrrDays === 0 ? Number.NaN : adrrSum / adrrDays,
+    mValue: mCount === 0 ? Number.NaN : m / mCount,
+    hypoIndex,
+    hyperIndex,
+    // iglu `igc`: index of glycemic control = hyper index + hypo index.
+    igc: hyperIndex + hypoIndex,
+    grade: {
+      grade: graded === 0 ? Number.NaN : grade / graded,
+      euglycemia: (gradeEugly / grade) * 100,
+      hyperglycemia: (gradeHyper / grade) * 100,
+      hypoglycemia: (gradeHypo / grade) * 100,
+    },
+    cogi: cogi((inRange / n) * 100, (below / n) * 100, sd),
+    // iglu `ea1c`: estimated A1C (%) from the ADAG relation (46.7 + mean) / 28.7 (Nathan 2008).
+    eA1c: (46.7 + mean) / 28.7,
   };
 }
 
@@ -132,13 +144,21 @@ export function grade(values: readonly number[], bounds = { euglycemia: [70, 140
  * iglu `cogi(targets = c(70, 180), weights = c(.5, .35, .15))`: continuous glucose monitoring index,
  * 0-100, from time in range, time below and SD, each scaled to its range and weighted.
  */
-export function cogi(values: readonly number[], targets: readonly [number, number] = [70, 180], weights: readonly [number, number, number] = [0.5, 0.35, 0.15]): number {
-  const [lo, hi] = [...targets].sort((a, b) => a - b) as [number, number];
-  const n = values.length;
-  const inRange = (values.filter((g) => g >= lo && g <= hi).length / n) * 100;
-  const below = (values.filter((g) => g < lo).length / n) * 100;
-  const sd = sdPresent(values);
+function cogi(inRange: number, below: number, sd: number): number {
   const rising = (x: number, min: number, max: number) => Math.min((x > min ? 1 : 0) * ((x - min) / (max - min)), 1);
   const falling = (x: number, min: number, max: number) => Math.min((x < max ? 1 : 0) * ((x - max) / (min - max)), 1);
-  return (rising(inRange, 0, 100) * weights[0] + falling(below, 0, 15) * weights[1] + falling(sd, 18, 108) * weights[2]) * 100;
+  return (rising(inRange, 0, 100) * 0.5 + falling(below, 0, 15) * 0.35 + falling(sd, 18, 108) * 0.15) * 100;
+}
+
+/** iglu `iqr_glu`: interquartile range (type-7 quantiles) of the values ascending. */
+export function iqr(sorted: Values): number {
+  return quantileSorted(sorted, 0.75) - quantileSorted(sorted, 0.25);
+}
+
+/** iglu `mad_glu(constant = 1.4826)`: scaled median absolute deviation, of the values ascending. */
+export function mad(sorted: Values, constant = 1.4826): number {
+  const m = quantileSorted(sorted, 0.5);
+  const deviations = new Float64Array(sorted.length);
+  for (let i = 0; i < deviations.length; i++) deviations[i] = Math.abs((sorted[i] as number) - m);
+  return constant * median(deviations);
 }

@@ -2,6 +2,7 @@
 // Diabetes Care 2019;42:1593, Table 2 and Figure 1). Each goal names the band it is measured on, so
 // the pregnancy targets (63-140 mg/dL) are checked on their own bands, not on 70-180.
 import type { GlucoseSample } from "./localTime.js";
+import { column } from "./stats.js";
 
 export type Population = "type1type2" | "olderHighRisk" | "pregnancyType1" | "pregnancyGestationalType2";
 
@@ -86,17 +87,23 @@ export function inBand(g: number, band: Band): boolean {
   return (band.atLeast === undefined || g >= band.atLeast) && (band.atMost === undefined || g <= band.atMost) && (band.below === undefined || g < band.below) && (band.above === undefined || g > band.above);
 }
 
-/** % of readings in the band (count-based, as iglu's `in_range_percent`). */
-export function percentInBand(samples: readonly GlucoseSample[], band: Band): number {
-  const inside = samples.filter((s) => inBand(s.mgdl, band)).length;
-  return (inside / samples.length) * 100;
+/** % of readings (mg/dL values) in the band (count-based, as iglu's `in_range_percent`). */
+export function percentInBand(values: ArrayLike<number>, band: Band): number {
+  let inside = 0;
+  for (let i = 0; i < values.length; i++) if (inBand(values[i] as number, band)) inside++;
+  return (inside / values.length) * 100;
 }
 
 /** Every goal of the population's target set, measured and checked. */
 export function assessTargets(samples: readonly GlucoseSample[], population: Population): { targets: TargetSet; goals: GoalResult[] } {
+  return targetsOf(column(samples, (s) => s.mgdl), population);
+}
+
+/** As `assessTargets`, on the readings' mg/dL values. */
+export function targetsOf(values: ArrayLike<number>, population: Population): { targets: TargetSet; goals: GoalResult[] } {
   const targets = TARGETS[population];
   const goals = targets.goals.map((goal) => {
-    const measured = percentInBand(samples, goal.band);
+    const measured = percentInBand(values, goal.band);
     return { ...goal, measured, met: goal.direction === "more" ? measured > goal.percent : measured < goal.percent };
   });
   return { targets, goals };

@@ -1,11 +1,13 @@
 // Variability metrics computed on iglu's day-by-day grid (`CGMS2DayByDay`), each ported from the
 // iglu 4.3.0 function named in its comment. NaN means "not computable" (iglu's NA).
-import { type DayGrid, gridColumn, gridRow } from "./dayGrid.js";
-import { lagDiff, meanPresent, present, roundHalfEven, sdPresent } from "./stats.js";
+import type { DayGrid } from "./dayGrid.js";
+import { column, lagDiff, meanPresent, roundHalfEven, sdPresent } from "./stats.js";
 
 /** iglu `modd(lag = 1)`: mean |difference| between the same time of day `lagDays` apart. */
 export function modd(grid: DayGrid, lagDays = 1): number {
-  return meanPresent(lagDiff(grid.values, lagDays * grid.perDay).map(Math.abs));
+  const diffs = lagDiff(grid.values, lagDays * grid.perDay);
+  for (let i = 0; i < diffs.length; i++) diffs[i] = Math.abs(diffs[i] as number);
+  return meanPresent(diffs);
 }
 
 /** iglu `conga(n)`: SD of the differences between readings `hours` apart. */
@@ -17,7 +19,9 @@ export function conga(grid: DayGrid, hours: number): number {
 export function gvp(grid: DayGrid): number {
   let added = 0;
   let steps = 0;
-  for (const d of lagDiff(grid.values, 1)) {
+  const g = grid.values;
+  for (let i = 0; i + 1 < g.length; i++) {
+    const d = (g[i + 1] as number) - (g[i] as number);
     if (Number.isNaN(d)) continue;
     added += Math.sqrt(grid.dt0 ** 2 + d ** 2);
     steps++;
@@ -34,10 +38,15 @@ export function mag(grid: DayGrid, n?: number): number {
   if (minutes < grid.dt0) minutes = grid.dt0;
   else if (minutes % grid.dt0 !== 0) minutes = roundHalfEven(minutes / grid.dt0) * grid.dt0;
   const step = minutes / grid.dt0;
-  const picked: number[] = [];
-  for (let i = 0; i < grid.values.length; i += step) picked.push(grid.values[i] as number);
-  const diffs = present(lagDiff(picked, 1));
-  return diffs.reduce((s, d) => s + Math.abs(d), 0) / (diffs.length * (minutes / 60));
+  let sum = 0;
+  let count = 0;
+  for (let i = step; i < grid.values.length; i += step) {
+    const d = (grid.values[i] as number) - (grid.values[i - step] as number);
+    if (Number.isNaN(d)) continue;
+    sum += Math.abs(d);
+    count++;
+  }
+  return sum / (count * (minutes / 60));
 }
 
 /**
@@ -79,27 +88,39 @@ export interface SdMeasures {
 
 /** iglu `sd_measures` (SdW, SdHHMM, SdWSH, SdDM, SdB, SdBDM), Rodbard 2009. */
 export function sdMeasures(grid: DayGrid): SdMeasures {
-  const days = grid.dates.map((_, d) => gridRow(grid, d));
-  const columns = Array.from({ length: grid.perDay }, (_, k) => gridColumn(grid, k));
-  const dayMeans = days.map(meanPresent);
+  const { values, perDay } = grid;
+  const ndays = grid.dates.length;
+  const dayMeans = new Float64Array(ndays);
+  const daySds = new Float64Array(ndays);
+  for (let d = 0; d < ndays; d++) {
+    dayMeans[d] = meanPresent(values, d * perDay, perDay);
+    daySds[d] = sdPresent(values, d * perDay, perDay);
+  }
+  const columnMeans = new Float64Array(perDay);
+  const columnSds = new Float64Array(perDay);
+  const correctedSds = new Float64Array(perDay);
+  const corrected = new Float64Array(ndays);
+  for (let k = 0; k < perDay; k++) {
+    columnMeans[k] = meanPresent(values, k, ndays, perDay);
+    columnSds[k] = sdPresent(values, k, ndays, perDay);
+    for (let d = 0; d < ndays; d++) corrected[d] = (values[d * perDay + k] as number) - (dayMeans[d] as number);
+    correctedSds[k] = sdPresent(corrected);
+  }
   const win = roundHalfEven(60 / grid.dt0);
-  const windows: number[] = [];
-  for (let i = 0; i + win <= grid.values.length; i++) windows.push(sdPresent(grid.values.slice(i, i + win)));
+  const windows = new Float64Array(Math.max(0, values.length - win + 1));
+  for (let i = 0; i < windows.length; i++) windows[i] = sdPresent(values, i, win);
   return {
-    sdWithinDays: meanPresent(days.map(sdPresent)),
-    sdBetweenTimePoints: sdPresent(columns.map(meanPresent)),
+    sdWithinDays: meanPresent(daySds),
+    sdBetweenTimePoints: sdPresent(columnMeans),
     sdWithinSeries1h: meanPresent(windows),
     sdDailyMeans: sdPresent(dayMeans),
-    sdBetweenDays: meanPresent(columns.map(sdPresent)),
-    sdBetweenDaysDailyMeanCorrected: meanPresent(columns.map((col) => sdPresent(col.map((v, d) => v - (dayMeans[d] as number))))),
+    sdBetweenDays: meanPresent(columnSds),
+    sdBetweenDaysDailyMeanCorrected: meanPresent(correctedSds),
   };
 }
 
 /** iglu `cv_measures`: mean and SD of the daily CVs (%). */
 export function cvMeasures(grid: DayGrid): { cvMean: number; cvSd: number } {
-  const cvs = grid.dates.map((_, d) => {
-    const row = gridRow(grid, d);
-    return (sdPresent(row) / meanPresent(row)) * 100;
-  });
+  const cvs = column(grid.dates, (_, d) => (sdPresent(grid.values, d * grid.perDay, grid.perDay) / meanPresent(grid.values, d * grid.perDay, grid.perDay)) * 100);
   return { cvMean: meanPresent(cvs), cvSd: sdPresent(cvs) };
 }
