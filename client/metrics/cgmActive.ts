@@ -1,5 +1,5 @@
 // % time CGM active and days of data, with iglu's gap rule (iglu `active_percent`, 4.3.0).
-import { median, roundHalfEven } from "./stats.js";
+import { medianInPlace, roundHalfEven } from "./stats.js";
 
 const MINUTE = 60_000;
 
@@ -25,14 +25,19 @@ export interface CgmActive {
 export function cgmActive(times: ArrayLike<number>, intervalMinutes?: number): CgmActive {
   const first = times[0] ?? 0;
   const last = times[times.length - 1] ?? first;
-  const diffs = new Float64Array(Math.max(0, times.length - 1));
-  for (let i = 1; i < times.length; i++) diffs[i - 1] = ((times[i] as number) - (times[i - 1] as number)) / MINUTE;
-  const dt0 = intervalMinutes ?? (diffs.length > 0 ? roundHalfEven(median(diffs)) : 5);
+  const spacing = (i: number) => ((times[i] as number) - (times[i - 1] as number)) / MINUTE;
+  let dt0 = intervalMinutes ?? 5;
+  if (intervalMinutes === undefined && times.length > 1) {
+    const diffs = new Float64Array(times.length - 1);
+    for (let i = 1; i < times.length; i++) diffs[i - 1] = spacing(i);
+    dt0 = roundHalfEven(medianInPlace(diffs));
+  }
   const spanMinutes = (last - first) / MINUTE;
   const expected = roundHalfEven(roundHalfEven(spanMinutes) / dt0) + 1;
   let gapMinutes = 0;
   let gaps = 0;
-  for (const d of diffs) {
+  for (let i = 1; i < times.length; i++) {
+    const d = spacing(i);
     if (roundHalfEven(d) > dt0) {
       gapMinutes += d;
       gaps++;

@@ -81,22 +81,12 @@ export function consensusOfReadings(readings: TimeOrdered, options: MetricsOptio
   const n = times.length;
   if (n === 0) return null;
   const active = cgmActive(times, options.intervalMinutes);
-  const weights = options.weighting === "count" ? new Float64Array(n).fill(1) : timeWeights(times, active.intervalMinutes, options.maxWeightMinutes);
+  // Count weighting gives every reading weight 1 (no array needed).
+  const weights = options.weighting === "count" ? null : timeWeights(times, active.intervalMinutes, options.maxWeightMinutes);
 
   let total = 0;
   let sum = 0;
-  for (let i = 0; i < n; i++) {
-    total += weights[i] as number;
-    sum += (weights[i] as number) * (mgdl[i] as number);
-  }
-  const mean = sum / total;
-  let squares = 0;
-  for (let i = 0; i < n; i++) squares += (weights[i] as number) * ((mgdl[i] as number) - mean) ** 2;
-  // Bessel's correction on the weighted variance uses the reading count, so both weightings agree on regular data.
-  const variance = (squares / total) * (options.sd === "sample" ? (n > 1 ? n / (n - 1) : Number.NaN) : 1);
-  const sd = Math.sqrt(variance);
-
-  // One pass for every band; the bands nest, so each reading adds to the shares it falls in.
+  // The bands nest, so each reading adds to the shares it falls in.
   let w54 = 0;
   let w70 = 0;
   let w140 = 0;
@@ -105,7 +95,9 @@ export function consensusOfReadings(readings: TimeOrdered, options: MetricsOptio
   let w250 = 0;
   for (let i = 0; i < n; i++) {
     const g = mgdl[i] as number;
-    const w = weights[i] as number;
+    const w = weights === null ? 1 : (weights[i] as number);
+    total += w;
+    sum += w * g;
     if (g < 54) w54 += w;
     if (g < 70) w70 += w;
     else if (g <= 140) w140 += w;
@@ -113,6 +105,13 @@ export function consensusOfReadings(readings: TimeOrdered, options: MetricsOptio
     if (g > 180) wAbove180 += w;
     if (g > 250) w250 += w;
   }
+  const mean = sum / total;
+  let squares = 0;
+  for (let i = 0; i < n; i++) squares += (weights === null ? 1 : (weights[i] as number)) * ((mgdl[i] as number) - mean) ** 2;
+  // Bessel's correction on the weighted variance uses the reading count, so both weightings agree on regular data.
+  const variance = (squares / total) * (options.sd === "sample" ? (n > 1 ? n / (n - 1) : Number.NaN) : 1);
+  const sd = Math.sqrt(variance);
+
   const pct = (w: number) => (w / total) * 100;
   const below54 = pct(w54);
   const below70 = pct(w70);

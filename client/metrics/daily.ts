@@ -34,7 +34,7 @@ export function profilesOf(series: LocalSeries, options: MetricsOptions = DEFAUL
     while (end < local.length && (local[end] as number) < midnight + DAY) end++;
     const readings: DailyReading[] = [];
     for (let k = i; k < end; k++) readings.push({ time: utc[k] as number, minuteOfDay: ((local[k] as number) - midnight) / MINUTE, mgdl: mgdl[k] as number });
-    const metrics = consensusOfReadings(byTime(utc.slice(i, end), mgdl.slice(i, end)), options) as ConsensusMetrics;
+    const metrics = consensusOfReadings(byTime(utc.subarray(i, end), mgdl.subarray(i, end)), options) as ConsensusMetrics;
     out.push({ date: localDate(local[i] as number), readings, metrics });
     i = end;
   }
@@ -71,8 +71,10 @@ function splitSeries(series: LocalSeries, nightEndHour = 6): DayNight<TimeOrdere
   const { utc, local, mgdl } = series;
   const night = new Uint8Array(local.length);
   let nights = 0;
+  // The local hour is below nightEndHour exactly when the time of day is below its whole hour.
+  const nightEnd = Math.ceil(nightEndHour) * 3_600_000;
   for (let i = 0; i < local.length; i++) {
-    if (Math.floor(timeOfDay(local[i] as number) / 3_600_000) < nightEndHour) {
+    if (timeOfDay(local[i] as number) < nightEnd) {
       night[i] = 1;
       nights++;
     }

@@ -2,7 +2,7 @@
 // patient's local midnight of the first day (first point 00:00 + dt0), one row per local day. Most
 // variability metrics, the AGP and the episodes are computed on it.
 import { DAY, localDate, MINUTE, type LocalSeries } from "./localTime.js";
-import { median, roundHalfEven } from "./stats.js";
+import { medianInPlace, roundHalfEven } from "./stats.js";
 
 export interface GridOptions {
   /** Grid step in minutes; by default the median spacing rounded (iglu `dt0`). */
@@ -45,7 +45,7 @@ export function dayGrid(readings: LocalSeries, options: GridOptions = {}): DayGr
   const diffs = new Float64Array(points - 1);
   for (let i = 1; i < points; i++) diffs[i - 1] = ((x[i] as number) - (x[i - 1] as number)) / MINUTE;
 
-  let dt0 = options.dt0 ?? roundHalfEven(median(diffs));
+  let dt0 = options.dt0 ?? roundHalfEven(medianInPlace(diffs));
   if (dt0 > interGap) return null;
   if (1440 % dt0 !== 0) {
     if (dt0 > 20) dt0 = 20;

@@ -61,17 +61,21 @@ export function episodeCalculation(grid: DayGrid, options: Partial<EpisodeOption
     }
     let stop = i;
     while (stop < g.length && !Number.isNaN(g[stop] as number)) stop++;
-    const lv1Hypo = classify(g, i, stop, (v) => v < o.lv1Hypo, dur, end);
-    const lv2Hypo = classify(g, i, stop, (v) => v < o.lv2Hypo, dur, end);
-    const lv1Hyper = classify(g, i, stop, (v) => v > o.lv1Hyper, dur, end);
-    const lv2Hyper = classify(g, i, stop, (v) => v > o.lv2Hyper, dur, end);
-    found.hypoLv1.push(...lv1Hypo);
-    found.hypoLv2.push(...lv2Hypo);
-    found.hyperLv1.push(...lv1Hyper);
-    found.hyperLv2.push(...lv2Hyper);
-    found.hypoExtended.push(...classify(g, i, stop, (v) => v < o.lv1Hypo, 120 / grid.dt0 + 1, end));
-    found.hypoLv1Exclusive.push(...exclusive(lv1Hypo, lv2Hypo));
-    found.hyperLv1Exclusive.push(...exclusive(lv1Hyper, lv2Hyper));
+    const hypo1 = runs(g, i, stop, o.lv1Hypo, true);
+    const lv1Hypo = classify(hypo1, dur, end);
+    const lv2Hypo = classify(runs(g, i, stop, o.lv2Hypo, true), dur, end);
+    const lv1Hyper = classify(runs(g, i, stop, o.lv1Hyper, false), dur, end);
+    const lv2Hyper = classify(runs(g, i, stop, o.lv2Hyper, false), dur, end);
+    const add = (kind: EpisodeKind, spans: readonly Span[]) => {
+      for (const span of spans) found[kind].push(span);
+    };
+    add("hypoLv1", lv1Hypo);
+    add("hypoLv2", lv2Hypo);
+    add("hyperLv1", lv1Hyper);
+    add("hyperLv2", lv2Hyper);
+    add("hypoExtended", classify(hypo1, 120 / grid.dt0 + 1, end));
+    add("hypoLv1Exclusive", exclusive(lv1Hypo, lv2Hypo));
+    add("hyperLv1Exclusive", exclusive(lv1Hyper, lv2Hyper));
     recorded += stop - i;
     i = stop;
   }
@@ -84,27 +88,48 @@ interface Span {
   last: number;
 }
 
+/** A segment cut where it crosses a threshold: `starts` of every run on one side or the other, then the segment's end. */
+interface Runs {
+  starts: number[];
+  /** Whether the first run is beyond the threshold (runs alternate). */
+  firstBeyond: boolean;
+}
+
+/** The runs of `g[from..to)` below (or above) `threshold`, and the runs between them. */
+function runs(g: Float64Array, from: number, to: number, threshold: number, below: boolean): Runs {
+  const beyond = (v: number) => (below ? v < threshold : v > threshold);
+  const starts = [from];
+  let level = beyond(g[from] as number);
+  const firstBeyond = level;
+  for (let k = from + 1; k < to; k++) {
+    if (beyond(g[k] as number) === level) continue;
+    level = !level;
+    starts.push(k);
+  }
+  starts.push(to);
+  return { starts, firstBeyond };
+}
+
 /**
- * iglu `event_class` on one segment `g[from..to)`: an episode starts at a run of at least `dur`
- * points beyond the threshold and lasts until the first run of at least `end` points back
- * (exclusive), or the segment's end; starts inside an episode are absorbed. Spans in time order.
+ * iglu `event_class` on one segment: an episode starts at a run of at least `dur` points beyond the
+ * threshold and lasts until the first run of at least `end` points back (exclusive), or the
+ * segment's end; starts inside an episode are absorbed. Spans in time order.
  */
-function classify(g: Float64Array, from: number, to: number, beyond: (v: number) => boolean, dur: number, end: number): Span[] {
+function classify({ starts, firstBeyond }: Runs, dur: number, end: number): Span[] {
   const spans: Span[] = [];
   // The start waiting for its end: the first run back in range long enough, after it.
   let open = -1;
-  for (let r = from; r < to; ) {
-    const level = beyond(g[r] as number);
-    let stop = r;
-    while (stop < to && beyond(g[stop] as number) === level) stop++;
-    if (level && stop - r >= dur && open < 0) open = r;
-    if (!level && stop - r >= end && open >= 0) {
+  for (let k = 0; k + 1 < starts.length; k++) {
+    const r = starts[k] as number;
+    const length = (starts[k + 1] as number) - r;
+    const beyond = k % 2 === 0 ? firstBeyond : !firstBeyond;
+    if (beyond && length >= dur && open < 0) open = r;
+    if (!beyond && length >= end && open >= 0) {
       spans.push({ first: open, last: r - 1 });
       open = -1;
     }
-    r = stop;
   }
-  if (open >= 0) spans.push({ first: open, last: to - 1 });
+  if (open >= 0) spans.push({ first: open, last: (starts[starts.length - 1] as number) - 1 });
   return spans;
 }
 

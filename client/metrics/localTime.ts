@@ -27,6 +27,7 @@ export interface LocalSeries {
 }
 
 export const MINUTE = 60_000;
+export const HOUR = 3_600_000;
 export const DAY = 86_400_000;
 
 /** Readings on the patient's wall clock, ascending by local time (stable: ties keep input order). */
@@ -40,11 +41,24 @@ export function onPatientClock(samples: readonly GlucoseSample[], clock: Patient
   const utc = new Float64Array(n);
   const local = new Float64Array(n);
   const mgdl = new Float64Array(n);
+  // The zone's offset for the UTC hour last asked about, when it holds all hour long (NaN if not).
+  let hour = Number.NaN;
+  let hourOffset = Number.NaN;
   for (let i = 0; i < n; i++) {
     const s = samples[i] as GlucoseSample;
     utc[i] = s.time;
-    local[i] = s.timezoneOffset === undefined ? wallClockMs(s.time, clock.timeZone) : s.time + s.timezoneOffset * MINUTE;
     mgdl[i] = s.mgdl;
+    if (s.timezoneOffset !== undefined) {
+      local[i] = s.time + s.timezoneOffset * MINUTE;
+      continue;
+    }
+    const h = Math.floor(s.time / HOUR);
+    if (h !== hour) {
+      hour = h;
+      const start = wallClockMs(h * HOUR, clock.timeZone) - h * HOUR;
+      hourOffset = start === wallClockMs(h * HOUR + HOUR - 1000, clock.timeZone) - (h * HOUR + HOUR - 1000) ? start : Number.NaN;
+    }
+    local[i] = Number.isNaN(hourOffset) ? wallClockMs(s.time, clock.timeZone) : s.time + hourOffset;
   }
   return { utc, local, mgdl };
 }
@@ -56,18 +70,41 @@ export function byLocalTime(series: LocalSeries): LocalSeries {
 }
 
 /**
- * The indices that sort `keys` ascending, ties in index order; null when already sorted (records
- * usually arrive in time order, so the common case costs one pass).
+ * The indices that sort `keys` ascending, ties in index order; null when already sorted. Readings
+ * arrive nearly sorted (a clock change or a second import leaves a few ascending runs), so the
+ * runs are found and merged pairwise: linear for a handful of runs, n log n at worst.
  */
-export function stableOrder(keys: Float64Array): number[] | null {
-  let sorted = true;
-  for (let i = 1; i < keys.length && sorted; i++) sorted = (keys[i - 1] as number) <= (keys[i] as number);
-  if (sorted) return null;
-  // Array#sort is a stable merge sort that runs in near-linear time on nearly sorted input.
-  return Array.from(keys, (_, i) => i).sort((a, b) => (keys[a] as number) - (keys[b] as number));
+export function stableOrder(keys: Float64Array): Uint32Array | null {
+  const n = keys.length;
+  let runs = [0];
+  for (let i = 1; i < n; i++) if ((keys[i] as number) < (keys[i - 1] as number)) runs.push(i);
+  if (runs.length === 1) return null;
+  runs.push(n);
+  let order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  let spare = new Uint32Array(n);
+  while (runs.length > 2) {
+    const merged = [0];
+    for (let r = 0; r + 1 < runs.length; r += 2) {
+      const lo = runs[r] as number;
+      const mid = runs[r + 1] as number;
+      const hi = r + 2 < runs.length ? (runs[r + 2] as number) : mid;
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      // On equal keys the left run goes first, which keeps the sort stable.
+      while (i < mid && j < hi) spare[k++] = (keys[order[j] as number] as number) < (keys[order[i] as number] as number) ? (order[j++] as number) : (order[i++] as number);
+      while (i < mid) spare[k++] = order[i++] as number;
+      while (j < hi) spare[k++] = order[j++] as number;
+      merged.push(hi);
+    }
+    [order, spare] = [spare, order];
+    runs = merged;
+  }
+  return order;
 }
 
-export function permute(values: Float64Array, order: readonly number[]): Float64Array {
+export function permute(values: Float64Array, order: ArrayLike<number>): Float64Array {
   const out = new Float64Array(order.length);
   for (let i = 0; i < order.length; i++) out[i] = values[order[i] as number] as number;
   return out;

@@ -1,7 +1,7 @@
 // Risk metrics computed on the readings themselves (no grid), each ported from the iglu 4.3.0
 // function named beside it. They share one pass over the readings (plus one for the SD); each sum
 // still runs in reading order, as iglu's does, so fusing them changes no digit.
-import { quantileSorted, median, remembered } from "./stats.js";
+import { medianInPlace, quantileSorted, remembered } from "./stats.js";
 
 type Values = ArrayLike<number>;
 
@@ -160,5 +160,5 @@ export function mad(sorted: Values, constant = 1.4826): number {
   const m = quantileSorted(sorted, 0.5);
   const deviations = new Float64Array(sorted.length);
   for (let i = 0; i < deviations.length; i++) deviations[i] = Math.abs((sorted[i] as number) - m);
-  return constant * median(deviations);
+  return constant * medianInPlace(deviations);
 }

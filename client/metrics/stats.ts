@@ -73,10 +73,15 @@ export function sortedCopy(values: Values): Float64Array {
 
 /** R's `median` (type-7 quantile at 0.5), found by selection rather than a full sort. */
 export function median(values: Values): number {
-  const n = values.length;
+  const work = new Float64Array(values.length);
+  for (let i = 0; i < work.length; i++) work[i] = values[i] as number;
+  return medianInPlace(work);
+}
+
+/** As `median`, reordering `work` (a scratch array the caller owns) instead of copying it. */
+export function medianInPlace(work: Float64Array): number {
+  const n = work.length;
   if (n === 0) return Number.NaN;
-  const work = new Float64Array(n);
-  for (let i = 0; i < n; i++) work[i] = values[i] as number;
   const lo = (n - 1) >> 1;
   const a = select(work, lo);
   if (n % 2 === 1) return a;

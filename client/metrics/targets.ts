@@ -83,14 +83,14 @@ export interface GoalResult extends Goal {
   met: boolean;
 }
 
-export function inBand(g: number, band: Band): boolean {
-  return (band.atLeast === undefined || g >= band.atLeast) && (band.atMost === undefined || g <= band.atMost) && (band.below === undefined || g < band.below) && (band.above === undefined || g > band.above);
-}
-
 /** % of readings (mg/dL values) in the band (count-based, as iglu's `in_range_percent`). */
 export function percentInBand(values: ArrayLike<number>, band: Band): number {
   let inside = 0;
-  for (let i = 0; i < values.length; i++) if (inBand(values[i] as number, band)) inside++;
+  const { atLeast = -Infinity, atMost = Infinity, below = Infinity, above = -Infinity } = band;
+  for (let i = 0; i < values.length; i++) {
+    const g = values[i] as number;
+    if (g >= atLeast && g <= atMost && g < below && g > above) inside++;
+  }
   return (inside / values.length) * 100;
 }
 
