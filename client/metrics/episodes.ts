@@ -19,8 +19,8 @@ export interface EpisodeOptions {
 }
 export const EPISODE_DEFAULTS: EpisodeOptions = { lv1Hypo: 70, lv2Hypo: 54, lv1Hyper: 180, lv2Hyper: 250, durLength: 15, endLength: 15 };
 
-export type EpisodeKind = "hypoLv1" | "hypoLv2" | "hypoExtended" | "hyperLv1" | "hyperLv2" | "hypoLv1Exclusive" | "hyperLv1Exclusive";
-export const EPISODE_KINDS: readonly EpisodeKind[] = ["hypoLv1", "hypoLv2", "hypoExtended", "hyperLv1", "hyperLv2", "hypoLv1Exclusive", "hyperLv1Exclusive"];
+export type EpisodeKind = "hypoLv1" | "hypoLv2" | "hypoExtended" | "hyperLv1" | "hyperLv2" | "hyperExtended" | "hypoLv1Exclusive" | "hyperLv1Exclusive";
+export const EPISODE_KINDS: readonly EpisodeKind[] = ["hypoLv1", "hypoLv2", "hypoExtended", "hyperLv1", "hyperLv2", "hyperExtended", "hypoLv1Exclusive", "hyperLv1Exclusive"];
 
 export interface Episode {
   /** Patient-local wall clock (ms, read as UTC) of the first and last grid point of the episode. */
@@ -44,7 +44,12 @@ export interface EpisodeSummary {
   episodes: Episode[];
 }
 
-/** Every episode kind: level 1 and 2, extended hypoglycaemia (> 120 min below lv1), and level 1 episodes that never reach level 2 ("exclusive"). */
+/**
+ * Every episode kind: level 1 and 2; extended hypoglycaemia (more than 120 min below lv1, iglu
+ * `episode_calculation`'s "extended"); extended hyperglycaemia (at least 120 min above lv2, as
+ * iglu `all_metrics` counts it: level 2 episodes with `dur_length = 120`); and level 1 episodes
+ * that never reach level 2 ("exclusive").
+ */
 export function episodeCalculation(grid: DayGrid, options: Partial<EpisodeOptions> = {}): Record<EpisodeKind, EpisodeSummary> {
   const o = { ...EPISODE_DEFAULTS, ...options };
   const dur = Math.ceil(o.durLength / grid.dt0);
@@ -65,7 +70,8 @@ export function episodeCalculation(grid: DayGrid, options: Partial<EpisodeOption
     const lv1Hypo = classify(hypo1, dur, end);
     const lv2Hypo = classify(runs(g, i, stop, o.lv2Hypo, true), dur, end);
     const lv1Hyper = classify(runs(g, i, stop, o.lv1Hyper, false), dur, end);
-    const lv2Hyper = classify(runs(g, i, stop, o.lv2Hyper, false), dur, end);
+    const hyper2 = runs(g, i, stop, o.lv2Hyper, false);
+    const lv2Hyper = classify(hyper2, dur, end);
     const add = (kind: EpisodeKind, spans: readonly Span[]) => {
       for (const span of spans) found[kind].push(span);
     };
@@ -74,6 +80,7 @@ export function episodeCalculation(grid: DayGrid, options: Partial<EpisodeOption
     add("hyperLv1", lv1Hyper);
     add("hyperLv2", lv2Hyper);
     add("hypoExtended", classify(hypo1, 120 / grid.dt0 + 1, end));
+    add("hyperExtended", classify(hyper2, Math.ceil(120 / grid.dt0), end));
     add("hypoLv1Exclusive", exclusive(lv1Hypo, lv2Hypo));
     add("hyperLv1Exclusive", exclusive(lv1Hyper, lv2Hyper));
     recorded += stop - i;

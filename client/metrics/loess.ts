@@ -27,14 +27,19 @@ export function loess(x: readonly number[], y: readonly number[], span: number, 
   const margin = 0.005 * Math.max(hi - lo, 1e-10 * Math.max(Math.abs(lo), Math.abs(hi)) + 1e-30);
   const cuts = [lo - margin, hi + margin];
   const fc = Math.floor(n * span * cell);
-  const split = (l: number, u: number) => {
+  // Cells [l, u] of points (1-based) between the vertices `lower` and `upper`.
+  const split = (l: number, u: number, lower: number, upper: number) => {
     if (u - l + 1 <= fc) return;
     const m = Math.floor((l + u) / 2);
-    cuts.push(pts[m - 1]?.x as number);
-    split(l, m);
-    split(m + 1, u);
+    const at = pts[m - 1]?.x as number;
+    // A median on the cell's own edge makes it a leaf, as in R (ehg124); with fewer than 17 points
+    // (fc = 0) that is what ends the splitting, at one point per cell.
+    if (at === lower || at === upper) return;
+    cuts.push(at);
+    split(l, m, lower, at);
+    split(m + 1, u, at, upper);
   };
-  split(1, n);
+  split(1, n, lo - margin, hi + margin);
   const vertices = [...new Set(cuts)].sort((a, b) => a - b);
   const fits = vertices.map((v) => localFit(pts, q, span, v));
   return x.map((x0) => {

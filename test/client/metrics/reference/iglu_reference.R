@@ -76,6 +76,22 @@ s <- make_set(6, 15, 0)
 day3 <- s$time_utc >= base_utc + 3 * 1440 * MIN & s$time_utc < base_utc + 4 * 1440 * MIN
 keep <- !day3 | (seq_len(nrow(s)) %% 16 == 0)
 sets$sparseday <- s[keep, ]
+# Long highs for extended hyperglycaemia (> 250 mg/dL for at least 2 h, iglu all_metrics): 3 h,
+# 110 min (too short), exactly 2 h, and 4 h with a 10-minute dip to 240 and a 30-minute gap.
+h <- make_set(5, 5, 0)
+minute <- as.numeric(difftime(h$time_utc, base_utc, units = "mins"))
+high <- function(day, from, length) minute >= day * 1440 + from & minute < day * 1440 + from + length
+for (stretch in list(c(0, 1200, 180), c(1, 1140, 110), c(2, 1140, 120), c(3, 1080, 240))) {
+  at <- high(stretch[1], stretch[2], stretch[3])
+  h$gl[at] <- pmax(262, round(290 + rnorm(sum(at), 0, 8)))
+}
+h$gl[high(3, 1140, 10)] <- 240
+sets$sustainedhigh <- h[!high(3, 1200, 30), ]
+# A sensor's first 75 minutes (16 readings, not on the minute grid): an AGP of 15 points, where
+# loess builds its k-d tree down to single points.
+f <- make_set(1, 5, 60)[85:100, ]
+f$time_utc <- f$time_utc + 137
+sets$firsthour <- f
 
 for (name in names(sets)) {
   out <- sets[[name]]
@@ -85,6 +101,7 @@ for (name in names(sets)) {
 
 # ---- metrics ----------------------------------------------------------------------------------
 num <- function(x) as.numeric(unlist(x))[length(unlist(x))]
+episode_row <- function(r) list(avg_ep_per_day = r$avg_ep_per_day, avg_ep_duration = r$avg_ep_duration, avg_ep_gl = r$avg_ep_gl, total_episodes = r$total_episodes)
 metrics <- function(utc, local) {
   data <- data.frame(id = "s", time = local$time, gl = local$gl)
   one <- function(f, ...) num(f(data, ...)[, -1, drop = FALSE])
@@ -97,7 +114,11 @@ metrics <- function(utc, local) {
   ip <- CGMS2DayByDay(data)
   q <- apply(ip$gd2d, 2, quantile, probs = c(0.05, 0.25, 0.5, 0.75, 0.95), na.rm = TRUE)
   x <- seq(ip$dt0 * 60, 86400, by = ip$dt0 * 60)
-  smooth <- function(surface) apply(q, 1, function(row) loess(row ~ x, span = 0.3, surface = surface)$fitted)
+  # na.exclude keeps the fitted values aligned with x where a time of day has no data.
+  smooth <- function(surface) apply(q, 1, function(row) fitted(loess(row ~ x, span = 0.3, surface = surface, na.action = na.exclude)))
+  # Extended hyperglycaemia as all_metrics computes it: level 2 hyper episodes with dur_length = 120.
+  ext <- suppressWarnings(episode_calculation(data, dur_length = 120))
+  ext <- ext[ext$type == "hyper" & ext$level == "lv2", ]
   list(
     n = nrow(data),
     mean = one(mean_glu), sd = one(sd_glu), cv = one(cv_glu), gmi = one(gmi),
@@ -121,7 +142,11 @@ metrics <- function(utc, local) {
     cogi = one(cogi), auc = one(auc),
     sd_measures = as.list(sdm[, c("SDw", "SDhhmm", "SDwsh", "SDdm", "SDb", "SDbdm")]),
     cv_measures = list(CVmean = cvm$CVmean, CVsd = cvm$CVsd),
-    episodes = lapply(split(ep, paste(ep$type, ep$level)), function(r) list(avg_ep_per_day = r$avg_ep_per_day, avg_ep_duration = r$avg_ep_duration, avg_ep_gl = r$avg_ep_gl, total_episodes = r$total_episodes)),
+    episodes = c(
+      lapply(split(ep, paste(ep$type, ep$level)), episode_row),
+      list("hyper extended" = episode_row(ext))
+    ),
+    all_metrics_extended_hyper = num(all_metrics(data, metrics_to_include = "consensus_only")$total_extended_hyper_episodes),
     sleep_wake = as.list(night[1, -1]),
     agp = list(minutes = x / 60, p5 = q[1, ], p25 = q[2, ], p50 = q[3, ], p75 = q[4, ], p95 = q[5, ]),
     agp_loess_direct = as.list(as.data.frame(smooth("direct"))),
