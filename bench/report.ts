@@ -1,5 +1,6 @@
 // Turns a run's results into the printed table (Markdown, so README can show it as is) and the
 // plain-language verdicts on each target, with the measured reason when one is missed.
+import { analysisRows, analysisVerdicts } from "./analysis.js";
 import { bytes, count, ms, rate, ratio } from "./format.js";
 import type { Results } from "./results.js";
 
@@ -100,6 +101,7 @@ export function rows(r: Results): Row[] {
     out.push({ measure: `**Bytes of one hour** (${b.readings} readings): Yjs update / padded / envelope (peer: Nightscout JSON)`, steward: `${bytes(b.updateBytes)} / ${bytes(b.paddedBytes)} / ${bytes(b.envelopeBytes)}`, peer: bytes(b.nightscoutBytes), ratio: ratio(b.envelopeBytes, b.nightscoutBytes), target: "" });
     out.push({ measure: "… same readings packed as columns: update / envelope; smallest possible envelope", steward: `${bytes(b.packedUpdateBytes)} / ${bytes(b.packedEnvelopeBytes)}; ${bytes(b.minEnvelopeBytes)}`, peer: bytes(b.nightscoutBytes), ratio: `${ratio(b.packedEnvelopeBytes, b.nightscoutBytes)}; ${ratio(b.minEnvelopeBytes, b.nightscoutBytes)}`, target: "" });
   }
+  out.push(...analysisRows(r.analysis));
   const c = r.crypto;
   if (c) {
     out.push({ measure: "**Crypto floor**: XChaCha20-Poly1305 decrypt, 64 KiB messages", steward: `${c.aeadMBps.toFixed(0)} MB/s`, peer: "", ratio: "", target: "" });
@@ -182,6 +184,7 @@ export function verdicts(r: Results): Verdict[] {
   }
   const big = r.grants?.find((g) => g.scopes === 6 && g.range === "10 years");
   if (big) out.push({ target: "10-year 6-scope grant under 10 KB and 50 ms", met: big.wireBytes < 10_000 && big.issueMs < 50, why: `${bytes(big.wireBytes)} with ${big.coverKeys} cover keys, issued in ${ms(big.issueMs)}, opened in ${ms(big.openMs)}.` });
+  out.push(...analysisVerdicts(r.analysis));
   const hundred = r.fanOut?.find((f) => f.steward.caregivers === 100);
   if (hundred) {
     out.push({

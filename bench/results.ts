@@ -1,5 +1,6 @@
 // The shape of a benchmark run as written to bench/results/*.json, and the machine it ran on.
 import { cpus, loadavg, totalmem, platform, release } from "node:os";
+import type { AnalysisBench } from "./analysis.js";
 import type { BrowserStorage } from "./browserStorage.js";
 import type { ByteAnatomy } from "./byteAnatomy.js";
 import type { CryptoFloor } from "./cryptoFloor.js";
@@ -55,6 +56,7 @@ export interface Results {
   /** The storage patterns again in Chromium's IndexedDB; absent without Chromium. */
   browserStorage?: BrowserStorage;
   bytes?: ByteAnatomy;
+  analysis?: AnalysisBench;
   readonly errors: { scenario: string; message: string }[];
   /** The table as printed. */
   table?: string;

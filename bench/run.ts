@@ -9,6 +9,7 @@ import { MAX_PULL_ENVELOPES } from "../shared/api.js";
 import { loadSodium } from "../shared/sodium.js";
 import { toNightscoutEntries } from "../client/export/nightscoutEntries.js";
 import { startWorker } from "../test/e2e/localWorker.js";
+import { analysisBench } from "./analysis.js";
 import { peerClinicianOpen, stewardClinicianOpen } from "./clinicianOpen.js";
 import { browserStorage } from "./browserStorage.js";
 import { byteAnatomy, hourEnvelope } from "./byteAnatomy.js";
@@ -101,6 +102,7 @@ try {
     results.fanOut = [];
     for (const n of size.fanOut) results.fanOut.push({ steward: await fanOut(worker.url, n, size.readings, Date.now()), peer: await peerFanOut(yjs, n, size.readings, Date.now()) });
   });
+  await scenario(results, "clinical analysis", async () => void (results.analysis = await analysisBench(quick, end)));
   await scenario(results, "crypto floor and byte anatomy", async () => {
     const sample = await hourEnvelope(data.glucose);
     results.bytes = byteAnatomy(sample);
