@@ -25,20 +25,21 @@ export interface CgmActive {
 export function cgmActive(times: ArrayLike<number>, intervalMinutes?: number): CgmActive {
   const first = times[0] ?? 0;
   const last = times[times.length - 1] ?? first;
-  const spacing = (i: number) => ((times[i] as number) - (times[i - 1] as number)) / MINUTE;
   let dt0 = intervalMinutes ?? 5;
   if (intervalMinutes === undefined && times.length > 1) {
     const diffs = new Float64Array(times.length - 1);
-    for (let i = 1; i < times.length; i++) diffs[i - 1] = spacing(i);
+    for (let i = 1; i < times.length; i++) diffs[i - 1] = ((times[i] as number) - (times[i - 1] as number)) / MINUTE;
     dt0 = roundHalfEven(medianInPlace(diffs));
   }
   const spanMinutes = (last - first) / MINUTE;
   const expected = roundHalfEven(roundHalfEven(spanMinutes) / dt0) + 1;
   let gapMinutes = 0;
   let gaps = 0;
+  // With a whole dt0, a spacing below dt0 + 0.5 never rounds above it: only the others need R's rounding.
+  const maybeGap = Number.isInteger(dt0) ? dt0 + 0.5 : Number.NEGATIVE_INFINITY;
   for (let i = 1; i < times.length; i++) {
-    const d = spacing(i);
-    if (roundHalfEven(d) > dt0) {
+    const d = ((times[i] as number) - (times[i - 1] as number)) / MINUTE;
+    if (d >= maybeGap && roundHalfEven(d) > dt0) {
       gapMinutes += d;
       gaps++;
     }

@@ -29,23 +29,24 @@ export interface DayGrid {
  */
 export function dayGrid(readings: LocalSeries, options: GridOptions = {}): DayGrid | null {
   const interGap = options.interGap ?? 45;
-  // Readings at exactly the same time: iglu keeps the last one.
   const { local, mgdl } = readings;
-  const kept = (i: number) => i + 1 === local.length || local[i + 1] !== local[i];
+  const x = new Float64Array(local.length);
+  const y = new Float64Array(local.length);
   let points = 0;
-  for (let i = 0; i < local.length; i++) if (kept(i)) points++;
-  if (points < 2) return null;
-  const x = new Float64Array(points);
-  const y = new Float64Array(points);
-  for (let i = 0, k = 0; i < local.length; i++) {
-    if (!kept(i)) continue;
-    x[k] = local[i] as number;
-    y[k++] = mgdl[i] as number;
+  for (let i = 0; i < local.length; i++) {
+    // Readings at exactly the same time: iglu keeps the last one.
+    if (i + 1 < local.length && local[i + 1] === local[i]) continue;
+    x[points] = local[i] as number;
+    y[points++] = mgdl[i] as number;
   }
-  const diffs = new Float64Array(points - 1);
-  for (let i = 1; i < points; i++) diffs[i - 1] = ((x[i] as number) - (x[i - 1] as number)) / MINUTE;
+  if (points < 2) return null;
 
-  let dt0 = options.dt0 ?? roundHalfEven(medianInPlace(diffs));
+  let dt0 = options.dt0;
+  if (dt0 === undefined) {
+    const diffs = new Float64Array(points - 1);
+    for (let i = 1; i < points; i++) diffs[i - 1] = ((x[i] as number) - (x[i - 1] as number)) / MINUTE;
+    dt0 = roundHalfEven(medianInPlace(diffs));
+  }
   if (dt0 > interGap) return null;
   if (1440 % dt0 !== 0) {
     if (dt0 > 20) dt0 = 20;

@@ -1,7 +1,7 @@
 // Risk metrics computed on the readings themselves (no grid), each ported from the iglu 4.3.0
 // function named beside it. They share one pass over the readings (plus one for the SD); each sum
 // still runs in reading order, as iglu's does, so fusing them changes no digit.
-import { medianInPlace, quantileSorted, remembered } from "./stats.js";
+import { quantileSorted, remembered } from "./stats.js";
 
 type Values = ArrayLike<number>;
 
@@ -157,8 +157,29 @@ export function iqr(sorted: Values): number {
 
 /** iglu `mad_glu(constant = 1.4826)`: scaled median absolute deviation, of the values ascending. */
 export function mad(sorted: Values, constant = 1.4826): number {
+  const n = sorted.length;
+  if (n === 0) return Number.NaN;
   const m = quantileSorted(sorted, 0.5);
-  const deviations = new Float64Array(sorted.length);
-  for (let i = 0; i < deviations.length; i++) deviations[i] = Math.abs((sorted[i] as number) - m);
-  return constant * medianInPlace(deviations);
+  // The deviations |g - m| in ascending order interleave two runs walking outwards from m (below
+  // it, then above it): merge them as far as the middle, R's median of the deviations.
+  let right = 0;
+  for (let hi = n; right < hi; ) {
+    const mid = (right + hi) >> 1;
+    if ((sorted[mid] as number) <= m) right = mid + 1;
+    else hi = mid;
+  }
+  let left = right - 1;
+  const lo = (n - 1) >> 1;
+  let a = Number.NaN;
+  let b = Number.NaN;
+  for (let k = 0; k <= lo + 1 && k < n; k++) {
+    const below = left >= 0 ? Math.abs((sorted[left] as number) - m) : Number.POSITIVE_INFINITY;
+    const above = right < n ? Math.abs((sorted[right] as number) - m) : Number.POSITIVE_INFINITY;
+    const d = below <= above ? below : above;
+    if (below <= above) left--;
+    else right++;
+    if (k === lo) a = d;
+    else if (k === lo + 1) b = d;
+  }
+  return constant * (n % 2 === 1 ? a : a + 0.5 * (b - a));
 }

@@ -3,6 +3,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { stableOrder } from "../../../client/metrics/localTime.js";
+import { mad } from "../../../client/metrics/risk.js";
 import { median, quantileSorted, sortedCopy } from "../../../client/metrics/stats.js";
 
 const plainSort = (values: readonly number[]) => [...values].sort((a, b) => a - b);
@@ -23,6 +24,18 @@ describe("selection and sorting helpers", () => {
       );
     }
     expect(median([])).toBeNaN();
+  });
+
+  it("MAD by merging the deviations either side of the median equals R's median of them", () => {
+    for (const values of [doubles, wholes]) {
+      fc.assert(
+        fc.property(values, (xs) => {
+          const sorted = plainSort(xs);
+          const m = quantileSorted(sorted, 0.5);
+          expect(mad(sorted) + 0).toBe(1.4826 * quantileSorted(plainSort(xs.map((g) => Math.abs(g - m))), 0.5) + 0);
+        }),
+      );
+    }
   });
 
   it("sorts by counting or by comparison to the same order", () => {
