@@ -139,22 +139,16 @@ export function meanPresent(values: Values, start = 0, count = values.length - s
 
 /** R's `sd(x, na.rm = TRUE)`: the sample SD (n - 1), NaN below two values. */
 export function sdPresent(values: Values, start = 0, count = values.length - start, stride = 1): number {
-  let sum = 0;
+  const m = meanPresent(values, start, count, stride);
+  let squares = 0;
   let n = 0;
   for (let k = 0, i = start; k < count; k++, i += stride) {
     const v = values[i] as number;
     if (Number.isNaN(v)) continue;
-    sum += v;
+    squares += (v - m) ** 2;
     n++;
   }
-  if (n < 2) return Number.NaN;
-  const m = sum / n;
-  let squares = 0;
-  for (let k = 0, i = start; k < count; k++, i += stride) {
-    const v = values[i] as number;
-    if (!Number.isNaN(v)) squares += (v - m) ** 2;
-  }
-  return Math.sqrt(squares / (n - 1));
+  return n < 2 ? Number.NaN : Math.sqrt(squares / (n - 1));
 }
 
 /** R's `diff(x, lag)`: x[i + lag] - x[i]; NaN in, NaN out. */
