@@ -166,9 +166,18 @@ export function analysisVerdicts(a: AnalysisBench | undefined): { target: string
         "analyzeGlucose puts the readings into columns on the patient's clock once (one zone lookup per UTC hour, a merge of the ascending runs when a clock change breaks the order), sorts the values once (by counting, for whole mg/dL), " +
         "builds one interpolated grid that the AGP, MAGE, MODD, CONGA, GVP, MAG, AUC, the SD measures and the episodes share, and computes the risk metrics in one pass; medians are found by selection and loess fits only the nearest points. " +
         (first
-          ? `A report runs it once, in a page that has compiled none of it: that first analysis took ${first} in Chromium, most of it V8 running the code in its interpreter and baseline tiers (boxing every intermediate number) before the optimising compiler has finished; only less arithmetic per reading shortens it.`
+          ? `That is the analysis once V8 has optimised it; a report's first analysis took ${first} in Chromium (next verdict).`
           : ""),
     },
+    ...(a.chromium ?? [])
+      .filter((t) => t.days === 90)
+      .map((t) => ({
+        target: `the first analysis of 90 days in a fresh Chromium page under ${TARGET_MS} ms (what a report pays)`,
+        met: t.firstMs < TARGET_MS,
+        why:
+          `${ms(t.firstMs)}, ${ratio(t.firstMs, t.ms)} the same analysis once optimised (${ms(t.ms)}). ` +
+          "The page has compiled none of it: V8 runs every pass in its interpreter and baseline tiers, boxing intermediate numbers, until its optimising compiler has caught up; the time is spread over all the passes, none dominates.",
+      })),
     {
       target: `clinical analysis growing linearly with the readings (time per reading on a year within ${LINEAR}× that on 90 days)`,
       met: places(a).every(([, list]) => growth(list) < LINEAR),
