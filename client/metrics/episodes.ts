@@ -2,7 +2,7 @@
 // Diabetes Endocrinol 2023), computed as iglu 4.3.0's `episode_calculation` does: on the day-by-day
 // grid, split at missing stretches, an episode starts with at least `durLength` minutes beyond the
 // threshold and ends with the first `endLength` minutes back on the other side.
-import { type DayGrid } from "./dayGrid.js";
+import type { DayGrid } from "./dayGrid.js";
 import { localDate } from "./localTime.js";
 import { meanPresent } from "./stats.js";
 

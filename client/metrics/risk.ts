@@ -175,7 +175,7 @@ export function mad(sorted: Values, constant = 1.4826): number {
   for (let k = 0; k <= lo + 1 && k < n; k++) {
     const below = left >= 0 ? Math.abs((sorted[left] as number) - m) : Number.POSITIVE_INFINITY;
     const above = right < n ? Math.abs((sorted[right] as number) - m) : Number.POSITIVE_INFINITY;
-    const d = below <= above ? below : above;
+    const d = Math.min(below, above);
     if (below <= above) left--;
     else right++;
     if (k === lo) a = d;
