@@ -13,7 +13,7 @@ import { createKeyRing } from "../client/keyRing.js";
 import { ownKeySource, type KeySource } from "../client/keySource.js";
 import { StewardDatabase } from "../client/store/database.js";
 import { RecordStore } from "../client/store/recordStore.js";
-import { ShardStore } from "../client/store/shards.js";
+import { LocalLog } from "../client/store/localLog.js";
 import { HOUR } from "./data.js";
 
 export interface HourEnvelope {
@@ -27,11 +27,12 @@ export interface HourEnvelope {
 export async function hourEnvelope(glucose: readonly StewardRecord[]): Promise<HourEnvelope> {
   const ring = createKeyRing(true, "test").ring;
   const keys = ownKeySource(ring.account.signKey, ring.data!);
-  const shards = new ShardStore(new StewardDatabase(`bench-hour-${Date.now()}`), keys, { signKey: ring.account.signKey, signSecretKey: ring.account.signSecretKey, deviceId: sodium().randombytes_buf(16) });
+  const log = new LocalLog(new StewardDatabase(`bench-hour-${Date.now()}`), keys, { signKey: ring.account.signKey, signSecretKey: ring.account.signSecretKey, deviceId: sodium().randombytes_buf(16) });
   const hour = Math.floor(glucose[0]!.time / HOUR);
   const readings = glucose.filter((r) => Math.floor(r.time / HOUR) === hour);
-  await new RecordStore(shards).put(readings);
-  const [stored] = await shards.pending();
+  await new RecordStore(log).put(readings);
+  await log.sealWrites();
+  const [stored] = await log.outgoing(1);
   return { bytes: stored!.bytes, keys, hour, readings };
 }
 

@@ -11,13 +11,13 @@ import { createKeyRing, scopeTags, type KeyRing } from "../client/keyRing.js";
 import { ownKeySource, type KeySource } from "../client/keySource.js";
 import { StewardDatabase } from "../client/store/database.js";
 import { RecordStore } from "../client/store/recordStore.js";
-import { ShardStore } from "../client/store/shards.js";
+import { LocalLog } from "../client/store/localLog.js";
 import { HttpTransport } from "../client/sync/httpTransport.js";
 import { SyncEngine } from "../client/sync/syncEngine.js";
 
 export interface Device {
   readonly db: StewardDatabase;
-  readonly shards: ShardStore;
+  readonly log: LocalLog;
   readonly records: RecordStore;
   readonly sync: SyncEngine;
 }
@@ -33,8 +33,8 @@ export function handle(role: string): string {
 /** One device: its own empty IndexedDB database, reading and writing with `keys`. */
 export function device(keys: KeySource, account: AccountKeys, api: ServerApi, webSocket?: typeof WebSocket): Device {
   const db = new StewardDatabase(`bench-${databases++}`);
-  const shards = new ShardStore(db, keys, { signKey: account.signKey, signSecretKey: account.signSecretKey, deviceId: crypto.getRandomValues(new Uint8Array(16)) });
-  return { db, shards, records: new RecordStore(shards), sync: new SyncEngine(shards, new HttpTransport(api, webSocket ? { WebSocket: webSocket } : {}), { baseMs: 100, maxMs: 1_000 }) };
+  const log = new LocalLog(db, keys, { signKey: account.signKey, signSecretKey: account.signSecretKey, deviceId: crypto.getRandomValues(new Uint8Array(16)) });
+  return { db, log, records: new RecordStore(log), sync: new SyncEngine(log, new HttpTransport(api, webSocket ? { WebSocket: webSocket } : {}), { baseMs: 100, maxMs: 1_000 }) };
 }
 
 export interface PatientAccount {

@@ -12,7 +12,7 @@ import { grantKeySource } from "./keySource.js";
 import { ReceiptWriter } from "./readReceipts.js";
 import { revokedGrantId, verifiedRevocation } from "./revocations.js";
 import { RecordStore } from "./store/recordStore.js";
-import { ShardStore } from "./store/shards.js";
+import { LocalLog } from "./store/localLog.js";
 import { HttpTransport } from "./sync/httpTransport.js";
 import { SyncEngine } from "./sync/syncEngine.js";
 
@@ -203,7 +203,7 @@ export class SharedView {
   /** This device's signed receipts of what the view read, for the patient's access log. */
   readonly receipts: ReceiptWriter;
   private grant: OpenedGrant;
-  private readonly shards: ShardStore;
+  private readonly log: LocalLog;
   private expiryTimer?: ReturnType<typeof setTimeout>;
   private refreshing?: Promise<void>;
 
@@ -219,15 +219,19 @@ export class SharedView {
     private readonly onClose: () => void,
   ) {
     this.grant = grant;
-    this.shards = new ShardStore(db, grantKeySource(() => this.grant, account.signKey), { signKey: account.signKey, signSecretKey: account.signSecretKey, deviceId }, share.grantId);
-    this.records = new RecordStore(this.shards);
+    this.log = new LocalLog(db, grantKeySource(() => this.grant, account.signKey), { signKey: account.signKey, signSecretKey: account.signSecretKey, deviceId }, share.grantId);
+    this.records = new RecordStore(this.log);
     // Data under a key generation this revision lacks, or a write refused as stale: the patient
     // rotated and re-issued the grant; the engine fetches the new revision and retries.
-    this.sync = new SyncEngine(this.shards, new HttpTransport(api, options.WebSocket ? { WebSocket: options.WebSocket } : {}), undefined, () => this.followRevision());
+    this.sync = new SyncEngine(this.log, new HttpTransport(api, options.WebSocket ? { WebSocket: options.WebSocket } : {}), undefined, () => this.followRevision());
     const patient = share.patient.accountId;
     this.receipts = new ReceiptWriter(db, api, account, deviceId, patient, share.grantId, {
-      cursor: async () => (await this.shards.cursor()).after,
-      count: (after, cursor) => db.envelopes.where("[patient+seq]").between([patient, after + 1], [patient, cursor], true, true).count(),
+      cursor: () => this.log.cursor(),
+      count: async (after, cursor) => {
+        const range = [[patient, after + 1], [patient, cursor]] as const;
+        const counts = await Promise.all([db.envelopes, db.blocks].map((table) => table.where("[patient+seq]").between(range[0], range[1], true, true).count()));
+        return counts[0]! + counts[1]!;
+      },
     });
     let synced = this.sync.status.lastSyncedAt;
     this.sync.onStatus((status) => {
@@ -240,7 +244,7 @@ export class SharedView {
 
   /** Envelopes written by the patient's other write grantees, which this view cannot verify and does not show. */
   get unverifiable(): number {
-    return this.shards.unverifiableAuthors;
+    return this.log.unverifiableAuthors;
   }
 
   /** Milliseconds until the grant ends (0 once it has). */

@@ -5,7 +5,7 @@ import { bytesEqual, toHex } from "../shared/bytes.js";
 import { OutsideGrant } from "../shared/errors.js";
 import type { OpenedGrant } from "../shared/grant.js";
 import { accountIdOf } from "../shared/keyBundle.js";
-import type { KeyTreeReader } from "../shared/keyTree.js";
+import type { KeyTreeReader, TreeNode } from "../shared/keyTree.js";
 import type { Scope } from "../shared/records.js";
 import { ownTreeReader, scopeTags, type DataKeys } from "./keyRing.js";
 
@@ -18,10 +18,14 @@ export interface KeySource {
   scopeOfTag(tag: Uint8Array): Scope | undefined;
   tagOf(scope: Scope): Uint8Array;
   leaf(scope: Scope, generation: number, hour: number): Uint8Array;
+  /** Key of a node (a block's) in the tree of (scope, generation); OutsideGrant past what this holder reaches. */
+  nodeKey(scope: Scope, generation: number, node: TreeNode): Uint8Array;
   /** Generation a new write in `scope` uses; OutsideGrant when this holder may not write there. */
   writeGeneration(scope: Scope, hour: number): number;
   /** Whether an envelope signed by `authorKey` in (scope, hour, generation) is authentic data of this log. */
   authorAllowed(authorKey: Uint8Array, scope: Scope, hour: number, generation: number): boolean;
+  /** Whether `authorKey` signs for one of the patient's own devices (who alone seal blocks). */
+  patientDevice(authorKey: Uint8Array): boolean;
 }
 
 /** Writers besides the patient: keys of write grants the patient issued. */
@@ -48,15 +52,19 @@ export function ownKeySource(patientKey: Uint8Array, data: DataKeys, writers: ()
     scopeOfTag: (tag) => [...tags].find(([, t]) => bytesEqual(t, tag))?.[0],
     tagOf: (scope) => tags.get(scope)!,
     leaf(scope, generation, hour) {
+      return this.nodeKey(scope, generation, { height: 0, index: hour });
+    },
+    nodeKey(scope, generation, node) {
       const id = `${scope}:${generation}`;
       let reader = readers.get(id);
       if (!reader) {
         reader = ownTreeReader(data, scope, generation);
         readers.set(id, reader);
       }
-      return reader.leaf(hour);
+      return reader.nodeKey(node);
     },
     writeGeneration: (scope) => data.scopes[scope].current,
+    patientDevice: (authorKey) => bytesEqual(authorKey, patientKey),
     authorAllowed: (authorKey, scope, hour, generation) =>
       bytesEqual(authorKey, patientKey) ||
       writers().some(
@@ -84,6 +92,7 @@ export function grantKeySource(current: OpenedGrant | (() => OpenedGrant), mySig
       return granted.scopeTag;
     },
     leaf: (scope, generation, hour) => latest().leaf(scope, generation, hour),
+    nodeKey: (scope, generation, node) => latest().nodeKey(scope, generation, node),
     writeGeneration(scope, hour) {
       const grant = latest();
       const granted = grant.scopes.find((s) => s.scope === scope);
@@ -91,6 +100,7 @@ export function grantKeySource(current: OpenedGrant | (() => OpenedGrant), mySig
       if (hour < granted.fromHour || hour > granted.toHour) throw new OutsideGrant(`hour ${hour} is outside what this grant lets you write`);
       return Math.max(...granted.generations.keys());
     },
+    patientDevice: (authorKey) => bytesEqual(authorKey, policy.patientKey),
     authorAllowed(authorKey, scope, hour, generation) {
       if (bytesEqual(authorKey, policy.patientKey)) return true;
       // Other grantees' writes cannot be checked from here; only our own are accepted.

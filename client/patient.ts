@@ -18,7 +18,7 @@ import { revokedGrantId, signRevocation } from "./revocations.js";
 import { ownKeySource, type DelegatedWriter } from "./keySource.js";
 import { checkReceipts, type CheckedReceipt, type ReceiptChains } from "./readReceipts.js";
 import { RecordStore } from "./store/recordStore.js";
-import { ShardStore } from "./store/shards.js";
+import { LocalLog } from "./store/localLog.js";
 import { HttpTransport } from "./sync/httpTransport.js";
 import { chainsOf, deviceKey } from "./sync/chain.js";
 import { SyncEngine } from "./sync/syncEngine.js";
@@ -77,18 +77,18 @@ export class Patient extends AccountDevice {
 
   private constructor(state: DeviceState) {
     super(state);
-    const shards = new ShardStore(this.db, ownKeySource(this.ring.account.signKey, this.ring.data!, () => this.writers), {
+    const log = new LocalLog(this.db, ownKeySource(this.ring.account.signKey, this.ring.data!, () => this.writers), {
       signKey: this.ring.account.signKey,
       signSecretKey: this.ring.account.signSecretKey,
       deviceId: this.deviceId,
     });
-    this.records = new RecordStore(shards);
+    this.records = new RecordStore(log);
     // Keys rotated on another device, or a write grant issued there: fetch both, then retry.
     const refresh = async () => {
       await this.refreshKeyRing();
       await this.listGrants();
     };
-    this.sync = new SyncEngine(shards, new HttpTransport(this.api, state.options.WebSocket ? { WebSocket: state.options.WebSocket } : {}), undefined, refresh);
+    this.sync = new SyncEngine(log, new HttpTransport(this.api, state.options.WebSocket ? { WebSocket: state.options.WebSocket } : {}), undefined, refresh);
   }
 
   /** Builds the patient from stored state, with the write grantees known when it last looked. */
@@ -264,7 +264,7 @@ export class Patient extends AccountDevice {
     await endOnServer();
     // A pull that fails only makes a cut-off earlier: nothing the grantee wrote after it counts.
     await this.sync.pull().catch(() => undefined);
-    const heads = (await this.records.shards.cursor()).heads;
+    const heads = await this.records.log.chainHeads();
     let revocations: Uint8Array[] = [];
     await this.updateRing((ring) => {
       rotateScopes(ring.data!, scopes);
@@ -310,7 +310,7 @@ export class Patient extends AccountDevice {
   /** Syncs first, so the cut-off is the last envelope of the device that the server holds. */
   protected override async lastSeqOf(signKey: Uint8Array, deviceId: Uint8Array): Promise<number> {
     await this.sync.sync();
-    return (await this.records.shards.cursor()).heads[deviceKey({ authorKey: signKey, deviceId })]?.seq ?? 0;
+    return (await this.records.log.chainHeads())[deviceKey({ authorKey: signKey, deviceId })]?.seq ?? 0;
   }
 
   protected override onDeviceRemoved(ring: KeyRing): void {
@@ -442,15 +442,6 @@ export class Patient extends AccountDevice {
       ring.invites = ring.invites.filter((i) => i.id !== inviteId);
       if (!ring.closedInvites.includes(inviteId)) ring.closedInvites.push(inviteId);
     });
-  }
-
-  /**
-   * Compacts every shard of the patient's log older than `closedBeforeHours` that holds at least
-   * two acknowledged envelopes of its current generation; returns how many. Each compaction waits in
-   * the outbox like any write and goes out with the next sync.
-   */
-  compact({ closedBeforeHours = 48 }: { closedBeforeHours?: number } = {}): Promise<number> {
-    return this.records.shards.compactBefore(Math.floor(Date.now() / MS_PER_HOUR) - closedBeforeHours);
   }
 
   /**

@@ -1,6 +1,8 @@
-// Envelope rows, device chains and declared generations of one patient log. Synchronous SQL only,
-// so callers can run a whole batch inside one transactionSync.
+// The rows of one patient log: hour envelopes and blocks in one numbered sequence, device chains and
+// declared generations. Synchronous SQL only, so callers can run a whole upload inside one
+// transactionSync.
 import { bytesEqual, toHex } from "../shared/bytes.js";
+import { BLOCK_PREFIX_BYTES, blockSpan, type Block } from "../shared/blockCodec.js";
 import { PREFIX_BYTES, envelopeLink, type Envelope } from "../shared/envelopeCodec.js";
 import type { PageEntry } from "../shared/syncFrames.js";
 import type { Shard } from "./grantRules.js";
@@ -10,12 +12,27 @@ import { blob, bytesOf } from "./sql.js";
 export interface ScannedRow extends Shard {
   readonly seq: number;
   readonly size: number;
+  readonly kind: string;
+  readonly version: number;
+  /** Blocks: level and last hour of the span (hour is the first). */
+  readonly level: number | null;
+  readonly lastHour: number | null;
+  readonly basis: number | null;
+  /** Envelopes whose body a level-0 block replaced: that block's seq. */
+  readonly replacedBy: number | null;
 }
 
 /** Bound parameters per statement: the Durable Object SQLite limit. */
-const MAX_PARAMS = 100;
-const ROW_COLUMNS = ["seq", "envelope_id", "kind", "scope_tag", "generation", "hour", "prefix", "body", "size"];
+export const MAX_PARAMS = 100;
+const ROW_COLUMNS = ["seq", "envelope_id", "kind", "scope_tag", "generation", "hour", "prefix", "body", "size", "version", "link", "level", "last_hour", "basis"];
 const ROWS_PER_INSERT = Math.floor(MAX_PARAMS / ROW_COLUMNS.length);
+export const SCAN_COLUMNS = "seq, kind, scope_tag, generation, hour, size, version, level, last_hour, basis, replaced_by";
+
+export type ScanRow = { seq: number; kind: string; scope_tag: ArrayBuffer; generation: number; hour: number; size: number; version: number; level: number | null; last_hour: number | null; basis: number | null; replaced_by: number | null };
+
+export function scanned(r: ScanRow): ScannedRow {
+  return { seq: r.seq, kind: r.kind, scopeTag: bytesOf(r.scope_tag), generation: r.generation, hour: r.hour, size: r.size, version: r.version, level: r.level, lastHour: r.last_hour, basis: r.basis, replacedBy: r.replaced_by };
+}
 
 interface ChainHead {
   readonly authorKey: Uint8Array;
@@ -25,7 +42,7 @@ interface ChainHead {
   moved: boolean;
 }
 
-/** What one batch of appends has read and queued; dropped when the batch ends, whether it wrote or not. */
+/** What one upload has read and queued; dropped when it ends, whether it wrote or not. */
 interface Appending {
   readonly stored: Map<string, { seq: number; prefix: Uint8Array }>;
   readonly chains: Map<string, ChainHead>;
@@ -40,13 +57,12 @@ export class EnvelopeStore {
   constructor(private readonly sql: SqlStorage) {}
 
   /**
-   * Runs `fn`, which checks and appends the envelopes of one batch, inside the caller's
-   * transactionSync. Stored ids, chain heads and generations are read once per batch and the rows
-   * are written many to a statement when `fn` returns, instead of five statements per envelope; if
-   * `fn` throws, nothing is written.
+   * Runs `fn`, which checks and appends the objects of one upload, inside the caller's
+   * transactionSync. Stored ids, chain heads and generations are read once per upload and rows are
+   * written many to a statement when `fn` returns; if `fn` throws, nothing is written.
    */
-  appendBatch<T>(envelopes: readonly Envelope[], fn: () => T): T {
-    this.appending = { stored: this.storedIds(envelopes.map((e) => e.header.envelopeId)), chains: new Map(), generations: new Map(), rows: [], nextSeq: this.lastSeq() + 1 };
+  appendBatch<T>(ids: readonly Uint8Array[], fn: () => T): T {
+    this.appending = { stored: this.storedIds(ids), chains: new Map(), generations: new Map(), rows: [], nextSeq: this.lastSeq() + 1 };
     try {
       const result = fn();
       this.writeQueued(this.appending);
@@ -56,13 +72,11 @@ export class EnvelopeStore {
     }
   }
 
-  /** The seq of an already stored envelope with this id: a retry when the bytes are identical. */
-  existingSeq(envelope: Envelope, bytes: Uint8Array): number | null {
-    const row = this.batch().stored.get(mapKey(envelope.header.envelopeId));
+  /** The seq of an already stored object with this id: a retry when its prefix is identical. */
+  existingSeq(id: Uint8Array, bytes: Uint8Array, prefixBytes: number): number | null {
+    const row = this.batch().stored.get(mapKey(id));
     if (!row) return null;
-    if (!bytesEqual(row.prefix, bytes.subarray(0, PREFIX_BYTES))) {
-      throw new Refusal("conflict", `envelope id ${toHex(envelope.header.envelopeId)} is already stored with different content`);
-    }
+    if (!bytesEqual(row.prefix, bytes.subarray(0, prefixBytes))) throw new Refusal("conflict", `id ${toHex(id)} is already stored with different content`);
     return row.seq;
   }
 
@@ -101,43 +115,41 @@ export class EnvelopeStore {
     const h = envelope.header;
     const seq = batch.nextSeq++;
     const prefix = bytes.slice(0, PREFIX_BYTES);
-    batch.rows.push([seq, blob(h.envelopeId), h.kind, blob(h.scopeTag), h.generation, h.hour, prefix.buffer, blob(envelope.body), bytes.length]);
-    // A later copy of the same envelope in this batch is then a retry, as it would be in the next one.
+    const link = envelopeLink(envelope.headerBytes, envelope.body.length, envelope.bodyHash);
+    batch.rows.push([seq, blob(h.envelopeId), h.kind, blob(h.scopeTag), h.generation, h.hour, prefix.buffer, blob(envelope.body), bytes.length, h.version, blob(link), null, null, null]);
+    // A later copy of the same envelope in this upload is then a retry, as it would be in the next one.
     batch.stored.set(mapKey(h.envelopeId), { seq, prefix });
     const head = this.chainHead(envelope);
     head.lastSeq = h.seq;
-    head.lastLink = envelopeLink(envelope.headerBytes, envelope.body.length, envelope.bodyHash);
+    head.lastLink = link;
     head.moved = true;
     return seq;
   }
 
-  /** Drops the body of each listed envelope of `shard`; refuses ids that are unknown, elsewhere or already compacted. */
-  dropBodies(ids: readonly Uint8Array[], shard: Shard): void {
-    for (const id of ids) {
-      const row = this.sql
-        .exec<{ scope_tag: ArrayBuffer; generation: number; hour: number; compacted: number }>("SELECT scope_tag, generation, hour, body IS NULL AS compacted FROM envelopes WHERE envelope_id = ?", blob(id))
-        .toArray()[0];
-      if (!row) throw new Refusal("not_found", `envelope ${toHex(id)} to compact is not stored`);
-      if (!bytesEqual(bytesOf(row.scope_tag), shard.scopeTag) || row.generation !== shard.generation || row.hour !== shard.hour) {
-        throw new Refusal("conflict", `envelope ${toHex(id)} is not in the compacted shard (same scope tag, generation and hour)`);
-      }
-      if (row.compacted) throw new Refusal("conflict", `envelope ${toHex(id)} is already compacted`);
-      this.sql.exec("UPDATE envelopes SET body = NULL, size = ? WHERE envelope_id = ?", PREFIX_BYTES, blob(id));
-    }
+  /** Queues a block the caller checked; returns its seq. */
+  appendBlock(block: Block, bytes: Uint8Array): number {
+    const batch = this.batch();
+    const h = block.header;
+    const seq = batch.nextSeq++;
+    const prefix = bytes.slice(0, BLOCK_PREFIX_BYTES);
+    const { first, last } = blockSpan(h);
+    batch.rows.push([seq, blob(h.blockId), "block", blob(h.scopeTag), h.generation, first, prefix.buffer, blob(block.body), bytes.length, h.version, null, h.level, last, h.basis]);
+    batch.stored.set(mapKey(h.blockId), { seq, prefix });
+    return seq;
+  }
+
+  /** The seq the next append of this upload takes. */
+  nextSeq(): number {
+    return this.batch().nextSeq;
   }
 
   /** Metadata of up to `limit` rows after `after`, in seq order, read lazily and without any body. */
   *scan(after: number, limit: number): Generator<ScannedRow> {
-    const rows = this.sql.exec<{ seq: number; scope_tag: ArrayBuffer; generation: number; hour: number; size: number }>(
-      "SELECT seq, scope_tag, generation, hour, size FROM envelopes WHERE seq > ? ORDER BY seq LIMIT ?",
-      after,
-      limit,
-    );
-    for (const r of rows) yield { seq: r.seq, scopeTag: bytesOf(r.scope_tag), generation: r.generation, hour: r.hour, size: r.size };
+    for (const r of this.sql.exec<ScanRow>(`SELECT ${SCAN_COLUMNS} FROM envelopes WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)) yield scanned(r);
   }
 
   private batch(): Appending {
-    if (!this.appending) throw new Error("envelopes are checked and appended inside appendBatch");
+    if (!this.appending) throw new Error("objects are checked and appended inside appendBatch");
     return this.appending;
   }
 
@@ -145,10 +157,7 @@ export class EnvelopeStore {
     const stored: Appending["stored"] = new Map();
     for (let i = 0; i < ids.length; i += MAX_PARAMS) {
       const chunk = ids.slice(i, i + MAX_PARAMS);
-      const rows = this.sql.exec<{ envelope_id: ArrayBuffer; seq: number; prefix: ArrayBuffer }>(
-        `SELECT envelope_id, seq, prefix FROM envelopes WHERE envelope_id IN (${placeholders(chunk.length)})`,
-        ...chunk.map(blob),
-      );
+      const rows = this.sql.exec<{ envelope_id: ArrayBuffer; seq: number; prefix: ArrayBuffer }>(`SELECT envelope_id, seq, prefix FROM envelopes WHERE envelope_id IN (${placeholders(chunk.length)})`, ...chunk.map(blob));
       for (const row of rows) stored.set(mapKey(bytesOf(row.envelope_id)), { seq: row.seq, prefix: bytesOf(row.prefix) });
     }
     return stored;
@@ -188,11 +197,12 @@ export class EnvelopeStore {
     return this.sql.exec<{ s: number | null }>("SELECT max(seq) AS s FROM envelopes").one().s ?? 0;
   }
 
-  /** The page entries of these rows, in the order of `seqs` (ascending): whole envelopes, or only the prefix once compacted. */
+  /** The page entries of these rows, in seq order: whole objects, or only the prefix of a replaced envelope. */
   entries(seqs: readonly number[]): PageEntry[] {
     const out: PageEntry[] = [];
-    for (let i = 0; i < seqs.length; i += MAX_PARAMS) {
-      const chunk = seqs.slice(i, i + MAX_PARAMS);
+    const sorted = [...seqs].sort((a, b) => a - b);
+    for (let i = 0; i < sorted.length; i += MAX_PARAMS) {
+      const chunk = sorted.slice(i, i + MAX_PARAMS);
       const rows = this.sql.exec<{ seq: number; prefix: ArrayBuffer; body: ArrayBuffer | null }>(`SELECT seq, prefix, body FROM envelopes WHERE seq IN (${placeholders(chunk.length)}) ORDER BY seq`, ...chunk);
       for (const row of rows) out.push(pageEntry(row.seq, bytesOf(row.prefix), row.body === null ? null : bytesOf(row.body)));
     }
@@ -200,12 +210,12 @@ export class EnvelopeStore {
   }
 }
 
-/** A Map key for fixed-length ids and keys: one char per byte, cheaper than hex for thousands of envelopes. */
-function mapKey(bytes: Uint8Array): string {
+/** A Map key for fixed-length ids and keys: one char per byte, cheaper than hex for thousands of rows. */
+export function mapKey(bytes: Uint8Array): string {
   return String.fromCharCode(...bytes);
 }
 
-function placeholders(n: number): string {
+export function placeholders(n: number): string {
   return Array.from({ length: n }, () => "?").join(", ");
 }
 

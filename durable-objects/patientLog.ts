@@ -8,20 +8,24 @@ import { DurableObject } from "cloudflare:workers";
 import type { AccessAction, AccessLogEntry } from "../shared/accessLog.js";
 import { CLOSE_GRANT_ENDED, ERROR_CODES, type GrantSummary } from "../shared/api.js";
 import { fromBase64Url, fromHex, toHex } from "../shared/bytes.js";
-import { decodeEnvelope, envelopeSignedBytes, type Envelope } from "../shared/envelopeCodec.js";
+import { BLOCK_PREFIX_BYTES, blockSignedBytes, decodeBlock, type Block } from "../shared/blockCodec.js";
+import { PREFIX_BYTES, decodeEnvelope, envelopeSignedBytes, type Envelope } from "../shared/envelopeCodec.js";
 import { decodeGrantWire, grantPolicySignedBytes } from "../shared/grantCodec.js";
 import { accountIdHex, decodeKeyBundle } from "../shared/keyBundle.js";
 import { decodeReadReceipt, readReceiptSignedBytes } from "../shared/readReceipt.js";
 import { decodeRevocation, revocationSignedBytes } from "../shared/revocation.js";
-import { decodeCompaction, decodeEnvelopeBatch, encodePage } from "../shared/syncFrames.js";
+import { decodeUpload, encodePage, objectKind } from "../shared/syncFrames.js";
 import { AccessLogStore } from "./accessLogStore.js";
+import { checkAuthor, type Writer } from "./authorPolicy.js";
+import { BlockStore } from "./blockStore.js";
 import { DeviceStore } from "./deviceStore.js";
 import { ReceiptStore } from "./receiptStore.js";
 import { EnvelopeStore } from "./envelopeStore.js";
-import { anyCovers, filterMatches, outsideGrants, type ReadFilter, type Shard } from "./grantRules.js";
+import { anyCovers, outsideGrants, type ReadFilter, type Shard } from "./grantRules.js";
 import { GrantStore, summarize, type StoredGrant } from "./grantStore.js";
 import { asFailure, ok, Refusal, type Outcome } from "./outcome.js";
-import { PATIENT_LOG_SCHEMA } from "./patientLogSchema.js";
+import { migrateSchema } from "./patientLogSchema.js";
+import { granteePlan, patientPlan } from "./pullPlan.js";
 import { Ed25519KeyCache, verifyEd25519 } from "./webcrypto.js";
 
 /** Who is asking: `actor` is the account proven by the session, `patientId` the log addressed. */
@@ -48,13 +52,12 @@ interface SocketAttachment {
   readonly grantIds: readonly string[];
 }
 
-/** Rows examined per pull before answering with a cursor, so a sparse grantee view stays bounded. */
-const SCAN_ROWS = 50_000;
 /** workerd refuses alarms after 2189; a far expiry is re-armed by the alarm itself when it fires. */
 const MAX_ALARM_AHEAD_MS = 50 * 365 * 24 * 3_600_000;
 
 export class PatientLog extends DurableObject<Env> {
   private readonly envelopes: EnvelopeStore;
+  private readonly blocks: BlockStore;
   private readonly grants: GrantStore;
   private readonly log: AccessLogStore;
   private readonly keys = new Ed25519KeyCache();
@@ -63,34 +66,40 @@ export class PatientLog extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    ctx.storage.sql.exec(PATIENT_LOG_SCHEMA);
+    migrateSchema(ctx.storage.sql);
     this.envelopes = new EnvelopeStore(ctx.storage.sql);
+    this.blocks = new BlockStore(ctx.storage.sql, this.envelopes);
     this.grants = new GrantStore(ctx.storage.sql);
     this.log = new AccessLogStore(ctx.storage.sql);
     this.devices = new DeviceStore(ctx.storage.sql, this.keys);
     this.receipts = new ReceiptStore(ctx.storage.sql);
   }
 
-  /** Appends a batch atomically: every envelope is checked, then all are stored in one transaction or none. */
-  push(caller: Caller, batch: Uint8Array): Promise<Outcome<{ seqs: number[] }>> {
+  /**
+   * Stores an upload of hour envelopes and blocks atomically: every object is checked, then all are
+   * stored in one transaction, in order, or none.
+   */
+  push(caller: Caller, upload: Uint8Array): Promise<Outcome<{ seqs: number[] }>> {
     return this.guarded(caller, "push", async () => {
       const access = this.access(caller);
-      const items = decodeEnvelopeBatch(batch).map((bytes, i) => ({ bytes, envelope: decodeAt(bytes, i) }));
-      // Verified all at once, then checked in batch order: the first envelope that fails names the refusal.
-      const signed = await Promise.all(items.map(({ envelope }) => this.signatureValid(envelope)));
-      for (const [i, { envelope }] of items.entries()) {
-        if (envelope.header.kind !== "update") throw new Refusal("malformed", "compaction envelopes are sent to /compactions, not pushed");
-        this.checkAuthor(caller, access, envelope);
-        if (!signed[i]) throw unsigned(envelope);
+      const items = decodeUpload(upload).objects.map((bytes, i) => decodeObject(bytes, i));
+      const writer: Writer = access.role === "patient" ? caller : { ...caller, grants: access.grants.map((g) => g.policy) };
+      // Verified all at once, then checked in upload order: the first object that fails names the refusal.
+      const signed = await Promise.all(items.map((item) => this.signatureValid(item)));
+      for (const [i, item] of items.entries()) {
+        checkAuthor(writer, item.kind === "envelope" ? { kind: "envelope", header: item.envelope.header } : { kind: "block", header: item.block.header });
+        if (!signed[i]) throw unsigned(item);
       }
       const fresh: number[] = [];
-      // The grantee's log entry commits with the batch: a restart cannot keep one without the other.
+      // The grantee's log entry commits with the upload: a restart cannot keep one without the other.
       const seqs = this.ctx.storage.transactionSync(() => {
         const seqs = this.envelopes.appendBatch(
-          items.map((i) => i.envelope),
+          items.map((item) => (item.kind === "envelope" ? item.envelope.header.envelopeId : item.block.header.blockId)),
           () =>
-            items.map(({ bytes, envelope }) => {
-              const existing = this.envelopes.existingSeq(envelope, bytes);
+            items.map((item) => {
+              if (item.kind === "block") return this.envelopes.existingSeq(item.block.header.blockId, item.bytes, BLOCK_PREFIX_BYTES) ?? this.blocks.accept(item.block, item.bytes);
+              const { envelope, bytes } = item;
+              const existing = this.envelopes.existingSeq(envelope.header.envelopeId, bytes, PREFIX_BYTES);
               if (existing !== null) return existing;
               this.checkGeneration(envelope);
               this.envelopes.checkChain(envelope);
@@ -107,7 +116,7 @@ export class PatientLog extends DurableObject<Env> {
     });
   }
 
-  /** One page after `after`, filtered for a grantee to what its live grants cover. */
+  /** One page after `after`: the patient's devices get every row, a grantee what its live grants cover (pullPlan.ts). */
   pull(caller: Caller, query: PullQuery): Promise<Outcome<Uint8Array>> {
     return this.guarded(caller, "pull", () => {
       const access = this.access(caller);
@@ -116,27 +125,18 @@ export class PatientLog extends DurableObject<Env> {
         ...(query.fromHour !== undefined ? { fromHour: query.fromHour } : {}),
         ...(query.toHour !== undefined ? { toHour: query.toHour } : {}),
       };
-      const policies = access.role === "grantee" ? access.grants.map((g) => g.policy) : null;
-      if (policies) {
+      const limits = { after: query.after, limit: query.limit, maxBytes: query.maxBytes };
+      let plan;
+      if (access.role === "grantee") {
+        const policies = access.grants.map((g) => g.policy);
         const outside = outsideGrants(filter, policies);
         if (outside) throw new Refusal("outside_grant", outside);
-      }
-      const seqs: number[] = [];
-      let bytes = 0;
-      let cursor = query.after;
-      for (const row of this.envelopes.scan(query.after, SCAN_ROWS)) {
-        if (filterMatches(filter, row) && (!policies || anyCovers(policies, row))) {
-          if (seqs.length >= query.limit || (seqs.length > 0 && bytes + row.size > query.maxBytes)) break;
-          seqs.push(row.seq);
-          bytes += row.size;
-        }
-        cursor = row.seq;
-      }
-      if (access.role === "grantee") {
-        const { after, limit: _limit, maxBytes: _maxBytes, ...filter } = query;
-        this.log.coalesce(caller.actor, "pull", { grants: access.grants.map((g) => g.grantId), ...filter }, { after, cursor, count: seqs.length });
-      }
-      return encodePage({ entries: this.envelopes.entries(seqs), cursor, more: cursor < this.envelopes.lastSeq() });
+        plan = granteePlan(this.ctx.storage.sql, this.envelopes, this.blocks, policies, filter, limits);
+        const { after, limit: _limit, maxBytes: _maxBytes, ...narrowed } = query;
+        this.log.coalesce(caller.actor, "pull", { grants: access.grants.map((g) => g.grantId), ...narrowed }, { after, cursor: plan.cursor, count: plan.seqs.length });
+      } else plan = patientPlan(this.envelopes, this.blocks, filter, limits);
+      const entries = this.envelopes.entries(plan.seqs).map((e) => (plan.manifests.has(e.seq) ? { ...e, manifest: this.blocks.encodedManifest(e.seq) } : e));
+      return encodePage({ entries, cursor: plan.cursor, more: plan.more });
     });
   }
 
@@ -312,35 +312,6 @@ export class PatientLog extends DurableObject<Env> {
     });
   }
 
-  /**
-   * Replaces envelopes of one shard by one compaction envelope, atomically. Replaced rows keep their
-   * prefix (header, seal, signature) and lose their body, so device chains stay verifiable.
-   */
-  compact(caller: Caller, request: Uint8Array): Promise<Outcome<{ seq: number }>> {
-    return this.guarded(caller, "compaction", async () => {
-      this.requirePatient(caller, "compact the log");
-      const { replaces, envelope: bytes } = decodeCompaction(request);
-      const envelope = decodeAt(bytes, 0);
-      if (envelope.header.kind !== "compaction") throw new Refusal("malformed", "a compaction needs an envelope of kind compaction");
-      this.checkAuthor(caller, { role: "patient" }, envelope);
-      if (!(await this.signatureValid(envelope))) throw unsigned(envelope);
-      let fresh = false;
-      const seq = this.ctx.storage.transactionSync(() =>
-        this.envelopes.appendBatch([envelope], () => {
-          const existing = this.envelopes.existingSeq(envelope, bytes);
-          if (existing !== null) return existing;
-          this.checkGeneration(envelope);
-          this.envelopes.checkChain(envelope);
-          this.envelopes.dropBodies(replaces, envelope.header);
-          fresh = true;
-          return this.envelopes.append(envelope, bytes);
-        }),
-      );
-      if (fresh) this.fanOut([seq]);
-      return { seq };
-    });
-  }
-
   /** The patient's devices publish the account's signed device list (shared/deviceList.ts) after every change. */
   publishDevices(caller: Caller, list: Uint8Array): Promise<Outcome<{ changes: number }>> {
     return this.guarded(caller, "devices.publish", async () => {
@@ -393,17 +364,12 @@ export class PatientLog extends DurableObject<Env> {
     if (caller.actor !== caller.patientId) throw new Refusal("forbidden", `only the patient can ${what}`);
   }
 
-  /** The author must be the session's own identity: the patient's key, or a grantee's under a live write grant. */
-  private checkAuthor(caller: Caller, access: Access, envelope: Envelope): void {
-    const h = envelope.header;
-    if (toHex(h.patientId) !== caller.patientId) throw new Refusal("forbidden", "an envelope names another patient");
-    if (accountIdHex(h.authorKey) !== caller.actor) throw new Refusal("forbidden", "an envelope's author key is not your identity key");
-    if (access.role === "grantee" && !anyCovers(access.grants.filter((g) => g.policy.write).map((g) => g.policy), h)) {
-      throw new Refusal("outside_grant", `no live write grant covers scope tag ${toHex(h.scopeTag)}, generation ${h.generation}, hour ${h.hour}`);
+  private signatureValid(item: Item): Promise<boolean> {
+    if (item.kind === "block") {
+      const { block } = item;
+      return verifyEd25519(block.header.authorKey, block.signature, blockSignedBytes(block.headerBytes, block.body.length, block.bodyHash), this.keys);
     }
-  }
-
-  private signatureValid(envelope: Envelope): Promise<boolean> {
+    const { envelope } = item;
     return verifyEd25519(envelope.header.authorKey, envelope.signature, envelopeSignedBytes(envelope.headerBytes, envelope.body.length, envelope.bodyHash), this.keys);
   }
 
@@ -444,7 +410,8 @@ export class PatientLog extends DurableObject<Env> {
   }
 
   /**
-   * Sends newly stored envelopes to every socket allowed to see them, as one page each. Rows, live
+   * Sends newly stored hour envelopes to every socket allowed to see them, as one page each: a
+   * reading reaches a caregiver at once, never waiting for a block. Rows, live
    * grants and encoded pages are read once per push, not once per socket: one patient may have
    * hundreds of caregiver sockets.
    */
@@ -452,8 +419,9 @@ export class PatientLog extends DurableObject<Env> {
     if (seqs.length === 0) return;
     const sockets = this.ctx.getWebSockets();
     if (sockets.length === 0) return;
-    // Fresh seqs of one transaction are consecutive, so one range scan reads exactly their rows.
-    const rows = [...this.envelopes.scan(seqs[0]! - 1, seqs.length)];
+    // Fresh envelopes of one upload are numbered in one run (blocks of the upload between them are not sent live).
+    const fresh = new Set(seqs);
+    const rows = [...this.envelopes.scan(seqs[0]! - 1, seqs.at(-1)! - seqs[0]! + 1)].filter((r) => fresh.has(r.seq));
     const live = new Map(this.grants.live(Date.now()).map((g) => [g.grantId, g.policy]));
     const pages = new Map<string, Uint8Array>();
     for (const ws of sockets) {
@@ -502,14 +470,17 @@ export class PatientLog extends DurableObject<Env> {
   }
 }
 
-function decodeAt(bytes: Uint8Array, index: number): Envelope {
+type Item = { readonly kind: "envelope"; readonly bytes: Uint8Array; readonly envelope: Envelope } | { readonly kind: "block"; readonly bytes: Uint8Array; readonly block: Block };
+
+function decodeObject(bytes: Uint8Array, index: number): Item {
   try {
-    return decodeEnvelope(bytes);
+    return objectKind(bytes) === "block" ? { kind: "block", bytes, block: decodeBlock(bytes) } : { kind: "envelope", bytes, envelope: decodeEnvelope(bytes) };
   } catch (error) {
-    throw new Refusal("malformed", `envelope ${index}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Refusal("malformed", `object ${index}: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
-function unsigned(envelope: Envelope): Refusal {
-  return new Refusal("forbidden", `envelope ${toHex(envelope.header.envelopeId)} is not signed by its author key`);
+function unsigned(item: Item): Refusal {
+  const id = item.kind === "block" ? item.block.header.blockId : item.envelope.header.envelopeId;
+  return new Refusal("forbidden", `${item.kind} ${toHex(id)} is not signed by its author key`);
 }

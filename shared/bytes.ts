@@ -169,6 +169,30 @@ export class ByteWriter {
     return this;
   }
 
+  /** Unsigned LEB128, up to 2^53 − 1 (the packed formats' integers). */
+  varint(value: number): this {
+    checkUint(value, Number.MAX_SAFE_INTEGER, "varint");
+    let v = value;
+    while (v >= 0x80) {
+      const at = this.reserve(1);
+      this.buffer[at] = (v % 0x80) | 0x80;
+      v = Math.floor(v / 0x80);
+    }
+    const at = this.reserve(1);
+    this.buffer[at] = v;
+    return this;
+  }
+
+  /** Variable bytes with a varint length prefix. */
+  varBytes(bytes: Uint8Array): this {
+    this.varint(bytes.length);
+    return this.raw(bytes);
+  }
+
+  get size(): number {
+    return this.length;
+  }
+
   finish(): Uint8Array {
     return this.buffer.slice(0, this.length);
   }
@@ -232,6 +256,38 @@ export class ByteReader {
     const length = this.u32(field);
     if (length > max) throw new MalformedInput(`${this.what}: ${field} is ${length} bytes, more than the ${max} allowed`);
     return this.fixed(length, field);
+  }
+
+  /** Unsigned LEB128 as ByteWriter.varint writes it: at most 8 bytes, below 2^53, no overlong form. */
+  varint(field: string): number {
+    let value = 0;
+    let scale = 1;
+    for (let i = 0; i < 8; i++) {
+      const byte = this.view.getUint8(this.take(1, field));
+      value += (byte & 0x7f) * scale;
+      if (byte < 0x80) {
+        if (byte === 0 && i > 0) throw new MalformedInput(`${this.what}: ${field} is not in its shortest form`);
+        if (value > Number.MAX_SAFE_INTEGER) throw new MalformedInput(`${this.what}: ${field} is too large`);
+        return value;
+      }
+      scale *= 0x80;
+    }
+    throw new MalformedInput(`${this.what}: ${field} is too large`);
+  }
+
+  /** A varint-length-prefixed field, refused when longer than `max` before anything is copied. */
+  varBytes(field: string, max: number): Uint8Array {
+    const length = this.varint(field);
+    if (length > max) throw new MalformedInput(`${this.what}: ${field} is ${length} bytes, more than the ${max} allowed`);
+    return this.fixed(length, field);
+  }
+
+  /** Like varBytes, without copying: a view into the input (for decoders that only read it). */
+  varView(field: string, max: number): Uint8Array {
+    const length = this.varint(field);
+    if (length > max) throw new MalformedInput(`${this.what}: ${field} is ${length} bytes, more than the ${max} allowed`);
+    const at = this.take(length, field);
+    return this.input.subarray(at, at + length);
   }
 
   rest(): Uint8Array {

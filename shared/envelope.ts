@@ -1,20 +1,9 @@
-// Sealing and opening envelopes (clients only: libsodium). See envelopeCodec.ts for the layout.
-import { bytesEqual, concat } from "./bytes.js";
-import {
-  COMMIT_BYTES,
-  ENVELOPE_VERSION,
-  MAX_BODY_BYTES,
-  NONCE_BYTES,
-  TAG_BYTES,
-  encodeHeader,
-  envelopeSignedBytes,
-  type Envelope,
-  type EnvelopeHeader,
-} from "./envelopeCodec.js";
-import { InvalidSignature, MalformedInput, TamperedEnvelope } from "./errors.js";
+// Sealing and opening hour envelopes (clients only: libsodium). See envelopeCodec.ts for the layout.
+import { ENVELOPE_VERSION, LEGACY_ENVELOPE_VERSION, MAX_BODY_BYTES, encodeHeader, envelopeSignedBytes, type Envelope, type EnvelopeHeader } from "./envelopeCodec.js";
+import { InvalidSignature } from "./errors.js";
 import { sha256 } from "./hash.js";
 import { epochKeys } from "./keyTree.js";
-import { pad, unpad } from "./padding.js";
+import { openBody, sealBody, wipeKeys } from "./sealedBody.js";
 import { sodium } from "./sodium.js";
 
 export interface SealInput {
@@ -26,32 +15,18 @@ export interface SealInput {
   readonly authorSecretKey: Uint8Array;
 }
 
-function commitment(commitKey: Uint8Array, nonce: Uint8Array, tag: Uint8Array, headerBytes: Uint8Array): Uint8Array {
-  return sodium().crypto_generichash(COMMIT_BYTES, concat(nonce, tag, headerBytes), commitKey);
-}
-
 export function sealEnvelope(input: SealInput): Envelope {
-  const s = sodium();
   const header: EnvelopeHeader = { ...input.header, version: ENVELOPE_VERSION };
   const headerBytes = encodeHeader(header);
   const keys = epochKeys(input.leaf);
-  const padded = pad(input.plaintext);
-  // Refuse here what decodeEnvelope would refuse later: a body over MAX_BODY_BYTES never syncs.
-  if (NONCE_BYTES + COMMIT_BYTES + padded.length + TAG_BYTES > MAX_BODY_BYTES) {
-    s.memzero(keys.aead);
-    s.memzero(keys.commit);
-    throw new MalformedInput(`envelope plaintext of ${input.plaintext.length} bytes is too large: split the update`);
+  try {
+    const body = sealBody(keys, headerBytes, input.plaintext, MAX_BODY_BYTES, "envelope");
+    const bodyHash = sha256(body);
+    const signature = sodium().crypto_sign_detached(envelopeSignedBytes(headerBytes, body.length, bodyHash), input.authorSecretKey);
+    return { header, headerBytes, body, bodyHash, signature };
+  } finally {
+    wipeKeys(keys);
   }
-  // Random nonces: several offline devices write under the same leaf, so counters could collide.
-  const nonce = s.randombytes_buf(NONCE_BYTES);
-  const ciphertext = s.crypto_aead_xchacha20poly1305_ietf_encrypt(padded, headerBytes, null, nonce, keys.aead);
-  const commit = commitment(keys.commit, nonce, ciphertext.subarray(ciphertext.length - TAG_BYTES), headerBytes);
-  const body = concat(nonce, commit, ciphertext);
-  const bodyHash = sha256(body);
-  const signature = s.crypto_sign_detached(envelopeSignedBytes(headerBytes, body.length, bodyHash), input.authorSecretKey);
-  s.memzero(keys.aead);
-  s.memzero(keys.commit);
-  return { header, headerBytes, body, bodyHash, signature };
 }
 
 /** Checks the author's signature over header and body; who may author is the caller's policy. */
@@ -68,25 +43,10 @@ export function verifyEnvelopeSignature(envelope: Envelope): void {
  */
 export function openEnvelope(envelope: Envelope, leaf: Uint8Array): Uint8Array {
   verifyEnvelopeSignature(envelope);
-  const s = sodium();
-  const { body, headerBytes } = envelope;
-  const nonce = body.subarray(0, NONCE_BYTES);
-  const commit = body.subarray(NONCE_BYTES, NONCE_BYTES + COMMIT_BYTES);
-  const ciphertext = body.subarray(NONCE_BYTES + COMMIT_BYTES);
   const keys = epochKeys(leaf);
   try {
-    if (!bytesEqual(commitment(keys.commit, nonce, ciphertext.subarray(ciphertext.length - TAG_BYTES), headerBytes), commit)) {
-      throw new TamperedEnvelope("envelope key commitment does not match: wrong key or altered envelope");
-    }
-    let padded: Uint8Array;
-    try {
-      padded = s.crypto_aead_xchacha20poly1305_ietf_decrypt(null, ciphertext, headerBytes, nonce, keys.aead);
-    } catch {
-      throw new TamperedEnvelope("envelope does not decrypt: altered header or ciphertext");
-    }
-    return unpad(padded);
+    return openBody(keys, envelope.headerBytes, envelope.body, envelope.header.version === LEGACY_ENVELOPE_VERSION ? "v1" : "v2", "envelope");
   } finally {
-    s.memzero(keys.aead);
-    s.memzero(keys.commit);
+    wipeKeys(keys);
   }
 }

@@ -1,36 +1,39 @@
-// The envelope wire format, pure so the server can decode and check it without libsodium.
+// The hour envelope's wire format, pure so the server can decode and check it without libsodium.
 //
 //   header (150 bytes, the AEAD's associated data)
-//     0  magic "STWE"        4  version u8          5  kind u8 (1 update, 2 compaction)
+//     0  magic "STWE"        4  version u8 (2)      5  kind u8 (1 update)
 //     6  patientId 16        22 scopeTag 16         38 generation u32    42 hour u32
-//     46 envelopeId 16       62 authorKey 32 (Ed25519)                   94 deviceId 16
+//     46 envelopeId 16       62 authorKey 32 (Ed25519 device key)        94 deviceId 16
 //     110 seq u64 (per author device, from 1)       118 prevHash 32 (link of the device's previous envelope)
 //   seal: bodyLength u32, bodyHash 32 (SHA-256 of the body)
 //   signature 64: Ed25519 by authorKey over context "steward/envelope/v1" ‖ header ‖ seal
 //   body: nonce 24 ‖ commitment 32 ‖ XChaCha20-Poly1305 ciphertext of the padded plaintext
 //
-// The signature covers the body through bodyHash, so a header alone is verifiable; a compacted
-// envelope keeps its header and signature and the device chains stay checkable after compaction.
+// The signature covers the body through bodyHash, so a header alone is verifiable: an envelope
+// whose body a block replaced keeps its prefix, and the device chains stay checkable. Version 1
+// (the same layout, with kind 2 for v1 compactions) is read only to migrate v1 logs.
 import { ByteReader, ByteWriter, bytesEqual, expectMagic, utf8 } from "./bytes.js";
 import { MalformedInput, UnsupportedVersion } from "./errors.js";
 import { labelledHash, sha256 } from "./hash.js";
+import { COMMIT_BYTES, NONCE_BYTES, TAG_BYTES } from "./sealedBody.js";
 import { signedMessage } from "./signing.js";
 
+export { COMMIT_BYTES, NONCE_BYTES, TAG_BYTES } from "./sealedBody.js";
 export const ENVELOPE_MAGIC = "STWE";
-export const ENVELOPE_VERSION = 1;
+export const ENVELOPE_VERSION = 2;
+/** The version v1 clients wrote; readable only by the migration. */
+export const LEGACY_ENVELOPE_VERSION = 1;
 export const HEADER_BYTES = 150;
 export const SEAL_BYTES = 36;
 export const SIGNATURE_BYTES = 64;
 export const PREFIX_BYTES = HEADER_BYTES + SEAL_BYTES + SIGNATURE_BYTES;
-export const NONCE_BYTES = 24;
-export const COMMIT_BYTES = 32;
-export const TAG_BYTES = 16;
 export const MIN_BODY_BYTES = NONCE_BYTES + COMMIT_BYTES + 256 + TAG_BYTES;
 /** One hour of one scope stays far below this; anything larger is refused before decryption. */
 export const MAX_BODY_BYTES = 1 << 20;
 export const ID_BYTES = 16;
 export const ZERO_HASH = new Uint8Array(32);
 
+/** `compaction` exists only in version 1 (v2 replaces v1 compactions by blocks). */
 export const ENVELOPE_KINDS = { update: 1, compaction: 2 } as const;
 export type EnvelopeKind = keyof typeof ENVELOPE_KINDS;
 
@@ -57,6 +60,11 @@ export interface Envelope {
   readonly headerBytes: Uint8Array;
 }
 
+export interface DecodeOptions {
+  /** Accept version 1 (only the migration of a v1 log does). */
+  readonly legacy?: boolean;
+}
+
 export function encodeHeader(h: EnvelopeHeader): Uint8Array {
   const kind = ENVELOPE_KINDS[h.kind];
   if (kind === undefined) throw new MalformedInput(`unknown envelope kind ${String(h.kind)}`);
@@ -77,13 +85,15 @@ export function encodeHeader(h: EnvelopeHeader): Uint8Array {
     .finish();
 }
 
-function decodeHeader(reader: ByteReader): EnvelopeHeader {
+function decodeHeader(reader: ByteReader, options: DecodeOptions): EnvelopeHeader {
   expectMagic(reader, ENVELOPE_MAGIC, "envelope");
   const version = reader.u8("version");
-  if (version !== ENVELOPE_VERSION) throw new UnsupportedVersion(`envelope version ${version} is not supported (this build reads version ${ENVELOPE_VERSION})`);
+  if (version !== ENVELOPE_VERSION && !(options.legacy && version === LEGACY_ENVELOPE_VERSION)) {
+    throw new UnsupportedVersion(`envelope version ${version} is not supported (this build reads version ${ENVELOPE_VERSION})`);
+  }
   const kindCode = reader.u8("kind");
   const kind = (Object.keys(ENVELOPE_KINDS) as EnvelopeKind[]).find((k) => ENVELOPE_KINDS[k] === kindCode);
-  if (!kind) throw new MalformedInput(`envelope kind ${kindCode} is unknown`);
+  if (!kind || (kind === "compaction" && version !== LEGACY_ENVELOPE_VERSION)) throw new MalformedInput(`envelope kind ${kindCode} is unknown`);
   const header: EnvelopeHeader = {
     version,
     kind,
@@ -101,10 +111,10 @@ function decodeHeader(reader: ByteReader): EnvelopeHeader {
   return header;
 }
 
-/** Decodes a header on its own (the server keeps only the prefix of a compacted envelope). */
-export function decodeEnvelopeHeader(headerBytes: Uint8Array): EnvelopeHeader {
+/** Decodes a header on its own (a replaced envelope is served as its prefix). */
+export function decodeEnvelopeHeader(headerBytes: Uint8Array, options: DecodeOptions = {}): EnvelopeHeader {
   const reader = new ByteReader(headerBytes, "envelope header");
-  const header = decodeHeader(reader);
+  const header = decodeHeader(reader, options);
   reader.end();
   return header;
 }
@@ -133,10 +143,10 @@ export function encodeEnvelope(envelope: Omit<Envelope, "headerBytes"> & { heade
  * signed body hash. Signature and decryption are checked by the caller (server: WebCrypto;
  * clients: libsodium, along with the key commitment).
  */
-export function decodeEnvelope(bytes: Uint8Array): Envelope {
+export function decodeEnvelope(bytes: Uint8Array, options: DecodeOptions = {}): Envelope {
   if (bytes.length > PREFIX_BYTES + MAX_BODY_BYTES) throw new MalformedInput(`envelope is ${bytes.length} bytes, more than the ${PREFIX_BYTES + MAX_BODY_BYTES} allowed`);
   const reader = new ByteReader(bytes, "envelope");
-  const header = decodeHeader(reader);
+  const header = decodeHeader(reader, options);
   const bodyLength = reader.u32("bodyLength");
   if (bodyLength < MIN_BODY_BYTES || bodyLength > MAX_BODY_BYTES) throw new MalformedInput(`envelope body length ${bodyLength} is out of bounds`);
   const bodyHash = reader.fixed(32, "bodyHash");

@@ -22,7 +22,7 @@ import {
 } from "./grantCodec.js";
 import { sha256 } from "./hash.js";
 import { accountIdOf, type KeyBundle } from "./keyBundle.js";
-import { KEY_BYTES, KeyTreeReader, coverKeys, coverRange, type CoverKey } from "./keyTree.js";
+import { KEY_BYTES, KeyTreeReader, coverKeys, coverRange, nodeFirstHour, nodeLastHour, type CoverKey, type TreeNode } from "./keyTree.js";
 import { SCOPES, type Scope } from "./records.js";
 import { sodium } from "./sodium.js";
 
@@ -132,6 +132,8 @@ export interface OpenedGrant {
   readonly scopes: readonly GrantedScope[];
   /** Leaf key of (scope, generation, hour); OutsideGrant for anything the grant does not cover. */
   leaf(scope: Scope, generation: number, hour: number): Uint8Array;
+  /** Key of a node of the tree of (scope, generation) that lies inside the grant (a block's node). */
+  nodeKey(scope: Scope, generation: number, node: TreeNode): Uint8Array;
   scopeOfTag(tag: Uint8Array): GrantedScope | undefined;
 }
 
@@ -200,12 +202,15 @@ function readInner(inner: Uint8Array, policy: GrantPolicy, policyBytes: Uint8Arr
     scopes,
     scopeOfTag: (tag) => scopes.find((s) => bytesEqual(s.scopeTag, tag)),
     leaf(scope, generation, hour) {
+      return this.nodeKey(scope, generation, { height: 0, index: hour });
+    },
+    nodeKey(scope, generation, node) {
       const granted = scopes.find((s) => s.scope === scope);
       if (!granted) throw new OutsideGrant(`this grant does not include ${scope}`);
       const reader = granted.generations.get(generation);
       if (!reader) throw new OutsideGrant(`this grant does not include key generation ${generation} of ${scope}`);
-      if (hour < granted.fromHour || hour > granted.toHour) throw new OutsideGrant(`hour ${hour} is outside this grant's range for ${scope}`);
-      return reader.leaf(hour);
+      if (nodeFirstHour(node) < granted.fromHour || nodeLastHour(node) > granted.toHour) throw new OutsideGrant(`hours ${nodeFirstHour(node)}–${nodeLastHour(node)} are outside this grant's range for ${scope}`);
+      return reader.nodeKey(node);
     },
   };
 }

@@ -13,6 +13,7 @@ export const KEY_BYTES = 32;
 
 const NODE_CONTEXT = "STWggm01";
 const EPOCH_CONTEXT = "STWepoch";
+const BLOCK_CONTEXT = "STWblock";
 
 /** A node at `height` with `index` covers hours [index·2^height, (index+1)·2^height − 1]. */
 export interface TreeNode {
@@ -122,18 +123,26 @@ export class KeyTreeReader {
   }
 }
 
+/** The XChaCha20-Poly1305 key and the commitment key of one object (sealedBody.ts). */
 export interface EpochKeys {
-  /** XChaCha20-Poly1305 key for the hour's envelopes. */
   readonly aead: Uint8Array;
-  /** Key of the commitment checked before any decryption (XChaCha20-Poly1305 does not commit to its key). */
   readonly commit: Uint8Array;
 }
 
-/** Usage keys of one hour; the leaf itself is never used directly. */
-export function epochKeys(leaf: Uint8Array): EpochKeys {
+function usageKeys(context: string, key: Uint8Array): EpochKeys {
   const s = sodium();
-  return {
-    aead: s.crypto_kdf_derive_from_key(KEY_BYTES, 1, EPOCH_CONTEXT, leaf),
-    commit: s.crypto_kdf_derive_from_key(KEY_BYTES, 2, EPOCH_CONTEXT, leaf),
-  };
+  return { aead: s.crypto_kdf_derive_from_key(KEY_BYTES, 1, context, key), commit: s.crypto_kdf_derive_from_key(KEY_BYTES, 2, context, key) };
+}
+
+/** Usage keys of one hour's envelopes; the leaf itself is never used directly. */
+export function epochKeys(leaf: Uint8Array): EpochKeys {
+  return usageKeys(EPOCH_CONTEXT, leaf);
+}
+
+/**
+ * Usage keys of the block sealed for a node (any height, the leaf included), under their own
+ * context: a block key is never an envelope key or a child node key, whatever the height.
+ */
+export function blockKeys(nodeKey: Uint8Array): EpochKeys {
+  return usageKeys(BLOCK_CONTEXT, nodeKey);
 }

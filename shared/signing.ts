@@ -6,6 +6,7 @@ import { concat, utf8 } from "./bytes.js";
 
 export const SIGNATURE_CONTEXTS = {
   envelope: "steward/envelope/v1",
+  block: "steward/block/v1",
   grant: "steward/grant/v1",
   grantPolicy: "steward/grant-policy/v1",
   grantRevocation: "steward/grant-revocation/v1",

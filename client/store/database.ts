@@ -1,6 +1,7 @@
-// The device's IndexedDB through Dexie. Only ciphertext and the wrapped key ring are stored:
-// envelopes (the encrypted log, exactly as the server holds it), the outbox of envelopes not yet
-// acknowledged, sync cursors and high-water marks, and small device settings.
+// The device's IndexedDB through Dexie. Only ciphertext and the wrapped key ring are stored: hour
+// envelopes and blocks exactly as the server holds them, local writes sealed at rest until they are
+// pushed, the outbox of objects not yet acknowledged, sync cursors and high-water marks, and small
+// device settings.
 import Dexie, { type Table } from "dexie";
 
 export interface StoredEnvelope {
@@ -14,22 +15,52 @@ export interface StoredEnvelope {
   generation: number;
   /** Server sequence once acknowledged; 0 while only local. */
   seq: number;
-  /** The whole envelope, or only its 250-byte prefix once `compacted`. */
+  /** The whole envelope, or only its 250-byte prefix once a block replaced it (`whole` 0). */
   bytes: Uint8Array;
   /**
-   * Set when a compaction envelope replaced this one: its body is gone (as on the server) and the
-   * prefix stays, so the row still names its seq and device chain link.
+   * 1 while the body is here. Rows of a v1 log (read only by the migration) have none, so no read of
+   * the v2 store meets them.
    */
-  compacted?: true;
+  whole?: 0 | 1;
+  /** hex chain link (envelopeLink): what a block's manifest lists. */
+  link?: string;
+}
+
+export interface StoredBlock {
+  /** hex block id. */
+  id: string;
+  patient: string;
+  tag: string;
+  generation: number;
+  level: number;
+  node: number;
+  /** First and last hour of the block's span. */
+  first: number;
+  last: number;
+  /** The block holds every envelope of its span the server numbered at or below this. */
+  basis: number;
+  /** Server sequence once acknowledged; 0 while only local. */
+  seq: number;
+  bytes: Uint8Array;
+}
+
+/** A local change not yet sealed into an envelope: content sealed at rest, unsigned (client/store/outbox.ts). */
+export interface PendingWrite {
+  order?: number;
+  patient: string;
+  tag: string;
+  hour: number;
+  generation: number;
+  bytes: Uint8Array;
 }
 
 export interface OutboxEntry {
+  /** Order of sealing on this device; pushes keep it. */
+  order?: number;
   id: string;
   patient: string;
-  /** Order of writing on this device; pushes keep it. */
-  order?: number;
-  /** For a compaction envelope: the hex ids of the envelopes it replaces (sent with it, not pushed). */
-  replaces?: string[];
+  /** Absent on entries a v1 client left (client/store/migration.ts takes those). */
+  kind?: "envelope" | "block";
 }
 
 export interface Cursor {
@@ -54,6 +85,8 @@ export interface StorageOptions {
 
 export class StewardDatabase extends Dexie {
   envelopes!: Table<StoredEnvelope, string>;
+  blocks!: Table<StoredBlock, string>;
+  writes!: Table<PendingWrite, number>;
   outbox!: Table<OutboxEntry, number>;
   cursors!: Table<Cursor, string>;
   settings!: Table<unknown, string>;
@@ -64,6 +97,16 @@ export class StewardDatabase extends Dexie {
     if (storage.wrappingKey) this.wrappingKey = storage.wrappingKey;
     this.version(1).stores({
       envelopes: "id, [patient+tag+hour], [patient+seq]",
+      outbox: "++order, &id, patient",
+      cursors: "patient",
+      settings: "",
+    });
+    // v2: blocks and local writes; v1 rows stay where they are until client/store/migration.ts has
+    // re-sealed them, and v1 outbox entries (which have no kind) are the migration's to take.
+    this.version(2).stores({
+      envelopes: "id, [patient+tag+hour], [patient+seq], [patient+whole+tag+hour]",
+      blocks: "id, [patient+tag+last], [patient+seq]",
+      writes: "++order, patient, [patient+tag+hour]",
       outbox: "++order, &id, patient",
       cursors: "patient",
       settings: "",

@@ -1,12 +1,15 @@
-// The record API over the shard store: typed records in, typed records out. A record lives in the
-// shard of its data time (scope × hour) for its whole life; its fields sit in a Y.Map entry, and a
-// note's text in a Y.Text so two devices editing the same note offline merge instead of clobbering.
-import * as Y from "yjs";
+// The record API over the local log: typed records in, typed records out. A record lives in the
+// hour of its data time for its whole life. Device readings are packed the first time they are
+// written; everything a person edits, and any change to a reading, goes into the hour's Yjs document
+// (client/store/hourDoc.ts), where it overrides the packed reading by id.
 import { MalformedInput } from "../../shared/errors.js";
-import { MS_PER_HOUR, SCOPE_OF, hourOf, parseRecord, type Scope, type StewardRecord } from "../../shared/records.js";
-import type { ShardChange, ShardStore } from "./shards.js";
+import { PACKED_TYPES } from "../../shared/recordColumns.js";
+import { SCOPE_OF, hourOf, parseRecord, type Scope, type StewardRecord } from "../../shared/records.js";
+import { deleteEntry, putEntry, recordsOf, sameValue } from "./hourDoc.js";
+import type { HourEditor, LocalLog, ShardChange } from "./localLog.js";
+import type { InvalidRecord } from "./materialise.js";
 
-const RECORDS = "records";
+export type { InvalidRecord } from "./materialise.js";
 
 export interface RecordQuery {
   readonly scope: Scope;
@@ -15,163 +18,86 @@ export interface RecordQuery {
   readonly to: number;
 }
 
-/** Records of a `put` encrypted (sealed into their hour's envelope) or stored on this device so far. */
+/** Records of a `put` encrypted (sealed at rest as its hour's write) or stored on this device so far. */
 export interface PutProgress {
   readonly phase: "encrypt" | "store";
-  /** Records in the shard just handled. */
+  /** Records in the hour just handled. */
   readonly records: number;
 }
 
-export interface InvalidRecord {
-  readonly scope: Scope;
-  readonly hour: number;
-  readonly id: string;
-  readonly reason: string;
-}
-
-type Entry = Y.Map<unknown>;
-
-function recordsOf(doc: Y.Doc): Y.Map<Entry> {
-  return doc.getMap<Entry>(RECORDS);
-}
-
-/** Replaces the differing middle of a Y.Text, so concurrent edits elsewhere in it survive. */
-function editText(text: Y.Text, next: string): void {
-  const current = text.toString();
-  if (current === next) return;
-  let start = 0;
-  while (start < current.length && start < next.length && current[start] === next[start]) start++;
-  let end = 0;
-  while (end < current.length - start && end < next.length - start && current[current.length - 1 - end] === next[next.length - 1 - end]) end++;
-  text.delete(start, current.length - start - end);
-  text.insert(start, next.slice(start, next.length - end));
-}
-
-function stored(record: StewardRecord): Record<string, unknown> {
-  if (record.type !== "note") return record as unknown as Record<string, unknown>;
-  const { text: _text, ...body } = record.body;
-  return { ...record, body };
-}
-
-function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+function putInto(editor: HourEditor, record: StewardRecord, added: Set<string>): void {
+  const current = editor.current(record.id);
+  if (current && current.type !== record.type) throw new MalformedInput(`record ${record.id} cannot change its type or move to another hour; delete it and add a new one`);
+  if (PACKED_TYPES.has(record.type)) {
+    if (current && sameValue(current, record)) return;
+    if (added.has(record.id)) return;
+    // A reading written for the first time is packed; a change to one (or one deleted before) is an edit.
+    if (!current && !recordsOf(editor.doc).has(record.id)) {
+      editor.addReading(record);
+      added.add(record.id);
+      return;
+    }
+  }
+  putEntry(editor.doc, record);
 }
 
 export class RecordStore {
-  /** Records in the log that failed validation on read (written by a buggy or hostile writer). */
-  readonly invalid: InvalidRecord[] = [];
+  constructor(readonly log: LocalLog) {}
 
-  constructor(readonly shards: ShardStore) {}
+  /** Records in the log that failed validation on read (written by a buggy or hostile writer). */
+  get invalid(): readonly InvalidRecord[] {
+    return this.log.invalid;
+  }
 
   /**
-   * Adds or replaces records (upsert by id). Records are grouped per shard, one envelope per shard;
-   * a record identical to what is stored writes nothing, so re-importing a file adds no duplicates
-   * and sends nothing. `onProgress` hears each shard's records once encrypted and once stored.
+   * Adds or replaces records (upsert by id). A record identical to what is stored writes nothing, so
+   * re-importing a file adds no duplicates and sends nothing. Returns how many hours changed.
+   * `onProgress` hears each hour's records once encrypted and once stored.
    */
   async put(records: readonly StewardRecord[], onProgress?: (progress: PutProgress) => void): Promise<number> {
-    const byShard = new Map<string, { scope: Scope; hour: number; records: StewardRecord[] }>();
+    const byScope = new Map<Scope, Map<number, StewardRecord[]>>();
     for (const input of records) {
       const record = parseRecord(input);
       const scope = SCOPE_OF[record.type];
+      let hours = byScope.get(scope);
+      if (!hours) byScope.set(scope, (hours = new Map()));
       const hour = hourOf(record);
-      const id = `${scope}:${hour}`;
-      let group = byShard.get(id);
-      if (!group) byShard.set(id, (group = { scope, hour, records: [] }));
-      group.records.push(record);
+      const list = hours.get(hour);
+      if (list) list.push(record);
+      else hours.set(hour, [record]);
     }
     let written = 0;
-    for (const group of byShard.values()) {
-      const count = group.records.length;
-      const changed = await this.shards.write(
-        group.scope,
-        group.hour,
-        (doc) => {
-          const map = recordsOf(doc);
-          for (const record of group.records) this.putInto(map, record);
-        },
-        () => onProgress?.({ phase: "encrypt", records: count }),
-      );
-      if (!changed) onProgress?.({ phase: "encrypt", records: count });
-      onProgress?.({ phase: "store", records: count });
-      if (changed) written++;
+    for (const [scope, hours] of byScope) {
+      const edits = new Map([...hours].map(([hour, list]) => [hour, (editor: HourEditor) => {
+        const added = new Set<string>();
+        for (const record of list) putInto(editor, record, added);
+      }] as const));
+      const counts = new Map([...hours].map(([hour, list]) => [hour, list.length]));
+      written += await this.log.edit(scope, edits, onProgress && ((phase, hour) => onProgress({ phase, records: counts.get(hour) ?? 0 })));
     }
     return written;
   }
 
-  private putInto(map: Y.Map<Entry>, record: StewardRecord): void {
-    let entry = map.get(record.id);
-    if (entry && entry.get("deleted") !== true) {
-      const existing = entry.get("record") as { type?: string; time?: number } | undefined;
-      if (existing && (existing.type !== record.type || Math.floor((existing.time ?? 0) / MS_PER_HOUR) !== Math.floor(record.time / MS_PER_HOUR))) {
-        throw new MalformedInput(`record ${record.id} cannot change its type or move to another hour; delete it and add a new one`);
-      }
-    }
-    if (!entry) {
-      entry = new Y.Map<unknown>();
-      map.set(record.id, entry);
-    }
-    const value = stored(record);
-    if (!sameJson(entry.get("record"), value)) entry.set("record", value);
-    if (entry.get("deleted") === true) entry.delete("deleted");
-    if (record.type === "note") {
-      let text = entry.get("text") as Y.Text | undefined;
-      if (!(text instanceof Y.Text)) {
-        text = new Y.Text();
-        entry.set("text", text);
-      }
-      editText(text, record.body.text);
-    }
-  }
-
   /** Deletes by tombstone: the entry stays so a concurrent edit elsewhere cannot resurrect it silently. */
   async delete(record: Pick<StewardRecord, "id" | "type" | "time">): Promise<boolean> {
-    const scope = SCOPE_OF[record.type];
-    return this.shards.write(scope, hourOf(record), (doc) => {
-      const entry = recordsOf(doc).get(record.id);
-      if (entry && entry.get("deleted") !== true) entry.set("deleted", true);
-    });
+    const edits = new Map([[hourOf(record), (editor: HourEditor) => {
+      if (editor.current(record.id) || recordsOf(editor.doc).has(record.id)) deleteEntry(editor.doc, record.id);
+    }] as const]);
+    return (await this.log.edit(SCOPE_OF[record.type], edits)) > 0;
   }
 
   /** Live (not deleted) records of a scope whose data time lies in [from, to], oldest first. */
-  async query(query: RecordQuery): Promise<StewardRecord[]> {
-    const identity = query.scope === "identity";
-    const fromHour = identity ? 0 : Math.floor(query.from / MS_PER_HOUR);
-    const toHour = identity ? 0 : Math.floor(query.to / MS_PER_HOUR);
-    const out: StewardRecord[] = [];
-    for (const [hour, doc] of await this.shards.docsBetween(query.scope, fromHour, toHour)) {
-      for (const record of this.readShard(query.scope, hour, doc)) {
-        if (identity || (record.time >= query.from && record.time <= query.to)) out.push(record);
-      }
-    }
-    return out.sort((a, b) => a.time - b.time || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  }
-
-  private readShard(scope: Scope, hour: number, doc: Y.Doc): StewardRecord[] {
-    const out: StewardRecord[] = [];
-    recordsOf(doc).forEach((entry, id) => {
-      if (!(entry instanceof Y.Map) || entry.get("deleted") === true) return;
-      const raw = entry.get("record") as Record<string, unknown> | undefined;
-      const text = entry.get("text");
-      const candidate = raw && raw.type === "note" ? { ...raw, body: { ...(raw.body as object), text: text instanceof Y.Text ? text.toString() : "" } } : raw;
-      try {
-        const record = parseRecord(candidate);
-        if (record.id !== id || SCOPE_OF[record.type] !== scope || hourOf(record) !== hour) throw new MalformedInput("record is filed under the wrong id, scope or hour");
-        out.push(record);
-      } catch (error) {
-        if (!this.invalid.some((i) => i.id === id && i.hour === hour)) this.invalid.push({ scope, hour, id, reason: (error as Error).message });
-      }
-    });
-    return out;
+  query(query: RecordQuery): Promise<StewardRecord[]> {
+    return this.log.read(query.scope, query.from, query.to);
   }
 
   /** The first and last hour of `scope` holding data on this device, or undefined when none does. */
-  async extent(scope: Scope): Promise<{ fromHour: number; toHour: number } | undefined> {
-    const hours = await this.shards.hoursWithData(scope, 0, 2 ** 21 - 1);
-    return hours.length === 0 ? undefined : { fromHour: hours[0]!, toHour: hours[hours.length - 1]! };
+  extent(scope: Scope): Promise<{ fromHour: number; toHour: number } | undefined> {
+    return this.log.extent(scope);
   }
 
-  /** Calls `listener` with the shards that changed, locally or from sync. */
+  /** Calls `listener` with the hours that changed, locally or from sync. */
   subscribe(listener: (changes: ShardChange[]) => void): () => void {
-    return this.shards.onChange(listener);
+    return this.log.onChange(listener);
   }
 }

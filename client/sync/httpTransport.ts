@@ -1,14 +1,13 @@
-// The SyncTransport over the worker's /v1 API: binary push, compaction and pull, and a WebSocket for live
+// The SyncTransport over the worker's /v1 API: binary upload and pull, and a WebSocket for live
 // pages (the browser cannot set headers on a WebSocket, so the session token rides in the query).
 import { z } from "zod";
 import { MAX_PULL_BYTES, MAX_PULL_ENVELOPES, pushResponse } from "../../shared/api.js";
-import { decodePage, encodeCompaction, encodeEnvelopeBatch, type CompactionRequest, type Page } from "../../shared/syncFrames.js";
+import { decodePage, encodeUpload, type Extra, type Page } from "../../shared/syncFrames.js";
 import { MalformedInput, ServerUnreachable } from "../../shared/errors.js";
 import type { ServerApi } from "../api/serverApi.js";
 import type { LiveConnection, LiveHandlers, SyncTransport } from "./transport.js";
 
 const endedNotice = z.object({ type: z.literal("ended"), code: z.number().int(), reason: z.string() });
-const compactionResponse = z.object({ seq: z.number().int().positive() });
 
 export interface HttpTransportOptions {
   /** The WebSocket class to use (a test's proxy, or `ws` in Node versions without one). */
@@ -21,12 +20,8 @@ export class HttpTransport implements SyncTransport {
     private readonly options: HttpTransportOptions = {},
   ) {}
 
-  async push(patient: string, envelopes: readonly Uint8Array[]): Promise<number[]> {
-    return (await this.api.json(pushResponse, "POST", `/v1/patients/${patient}/envelopes`, { body: encodeEnvelopeBatch(envelopes), auth: true })).seqs;
-  }
-
-  async compact(patient: string, request: CompactionRequest): Promise<number> {
-    return (await this.api.json(compactionResponse, "POST", `/v1/patients/${patient}/compactions`, { body: encodeCompaction(request), auth: true })).seq;
+  async push(patient: string, objects: readonly Uint8Array[], extras: readonly Extra[] = []): Promise<number[]> {
+    return (await this.api.json(pushResponse, "POST", `/v1/patients/${patient}/envelopes`, { body: encodeUpload(objects, extras), auth: true })).seqs;
   }
 
   async pull(patient: string, after: number): Promise<Page> {

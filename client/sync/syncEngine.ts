@@ -1,9 +1,11 @@
-// Moves envelopes between the local log and the server: push the outbox, pull by cursor, follow
-// live updates, reconnect with backoff. Local writes never wait for it; it only carries them.
-import { fromHex } from "../../shared/bytes.js";
+// Moves objects between the local log and the server: push the outbox, pull by cursor, seal the
+// blocks of closed spans (the patient's devices), follow live updates, reconnect with backoff. Local
+// writes never wait for it; it only carries them. It talks to a SyncLog (client/store/localLog.ts)
+// the way it talks to a SyncTransport.
 import { MalformedInput, OutsideGrant, RequestRefused, RollbackDetected, UnknownAuthor, ServerUnreachable, StewardError } from "../../shared/errors.js";
+import { MS_PER_HOUR } from "../../shared/records.js";
 import { MAX_BATCH_BYTES, MAX_BATCH_ENVELOPES, type Page } from "../../shared/syncFrames.js";
-import type { PendingEnvelope, ShardStore } from "../store/shards.js";
+import type { Outgoing, SyncLog } from "../store/localLog.js";
 import { CLOSE_GRANT_ENDED } from "../../shared/api.js";
 import type { LiveConnection, SyncTransport } from "./transport.js";
 
@@ -47,7 +49,7 @@ export class SyncEngine {
   private readonly listeners = new Set<(status: SyncStatus) => void>();
 
   constructor(
-    private readonly shards: ShardStore,
+    private readonly log: SyncLog,
     private readonly transport: SyncTransport,
     private readonly backoff: BackoffOptions = { baseMs: 500, maxMs: 30_000 },
     /** Fetches newer keys: another device rotated them, or the patient re-issued the grant. */
@@ -64,12 +66,12 @@ export class SyncEngine {
   }
 
   private async update(patch: Partial<SyncStatus>): Promise<void> {
-    const pending = await this.shards.pendingCount();
+    const pending = await this.log.pendingCount();
     this.state = { ...this.state, pending, ...patch };
     for (const listener of this.listeners) listener(this.state);
   }
 
-  /** Pushes everything pending, then pulls everything new. Concurrent calls share one run. */
+  /** Pushes everything pending, pulls everything new, then seals closed spans. Concurrent calls share one run. */
   sync(): Promise<void> {
     this.running ??= this.syncOnce().finally(() => (this.running = undefined));
     return this.running;
@@ -79,6 +81,8 @@ export class SyncEngine {
     try {
       await this.push();
       await this.pull();
+      // Blocks hold acknowledged envelopes up to the cursor: sealed after the pull, then sent.
+      if ((await this.log.sealClosed(Math.floor(Date.now() / MS_PER_HOUR))) > 0) await this.push();
       await this.update({ online: true, lastSyncedAt: Date.now(), error: undefined });
     } catch (error) {
       await this.update({ online: !isTransient(error), error: error as Error });
@@ -87,7 +91,7 @@ export class SyncEngine {
   }
 
   /**
-   * Sends the outbox in order: runs of updates in batches, each compaction alone. A crash between
+   * Seals waiting writes into envelopes, then sends the outbox in order, in batches. A crash between
    * send and ack resends: the server stores each id once.
    */
   push(): Promise<void> {
@@ -98,13 +102,18 @@ export class SyncEngine {
   }
 
   private async pushNow(): Promise<void> {
+    await this.log.sealWrites();
     let recovered = false;
     for (;;) {
-      const pending = await this.shards.pending(MAX_BATCH_ENVELOPES);
+      const pending = await this.log.outgoing(MAX_BATCH_ENVELOPES);
       if (pending.length === 0) return;
       try {
-        await this.sendNext(pending);
+        await this.send(batchOf(pending));
       } catch (error) {
+        if (error instanceof RequestRefused && (error.reason === "conflict" || error.reason === "not_found") && pending[0]!.kind === "block") {
+          await this.sendBlocksAlone(batchOf(pending));
+          continue;
+        }
         if (recovered || !this.refreshKeys || !(error instanceof RequestRefused && error.reason === "stale_generation")) throw error;
         recovered = true;
         await this.recoverFromRotation();
@@ -112,41 +121,26 @@ export class SyncEngine {
     }
   }
 
-  /** Sends the first outbox entry: a compaction alone, or updates as one batch up to the next compaction. */
-  private async sendNext(pending: readonly PendingEnvelope[]): Promise<void> {
-    const first = pending[0]!;
-    if (first.replaces) return this.sendCompaction(first, first.replaces);
-    const batch = [];
-    let bytes = 4;
-    for (const p of pending) {
-      if (p.replaces || (batch.length > 0 && bytes + 4 + p.bytes.length > MAX_BATCH_BYTES)) break;
-      batch.push(p);
-      bytes += 4 + p.bytes.length;
-    }
-    await this.send(batch);
+  private async send(batch: readonly Outgoing[]): Promise<void> {
+    const seqs = await this.transport.push(this.log.patient, batch.map((p) => p.bytes));
+    if (seqs.length !== batch.length) throw new MalformedInput(`the server acknowledged ${seqs.length} of ${batch.length} objects`);
+    await this.log.acknowledge(batch.map((p, i) => ({ id: p.id, seq: seqs[i]! })));
   }
 
   /**
-   * A compaction the server refuses because a source is gone or already compacted (by another of
-   * the patient's devices) will never be accepted: it is dropped and what follows it re-chained,
-   * rather than blocking the outbox. Nothing is lost: its sources are still on the server.
+   * A batch of blocks the server refused: one whose span changed since it was sealed (another device
+   * sealed it first, or an envelope arrived) will never be accepted, so each is tried alone and a
+   * refused one dropped. Nothing is lost: its sources are still here and on the server.
    */
-  private async sendCompaction(entry: PendingEnvelope, replaces: readonly string[]): Promise<void> {
-    let seq: number;
-    try {
-      seq = await this.transport.compact(this.shards.patient, { replaces: replaces.map((id) => fromHex(id, 16)), envelope: entry.bytes });
-    } catch (error) {
-      if (!(error instanceof RequestRefused && (error.reason === "not_found" || error.reason === "conflict"))) throw error;
-      await this.shards.discardCompaction(entry.id);
-      return;
+  private async sendBlocksAlone(batch: readonly Outgoing[]): Promise<void> {
+    for (const block of batch) {
+      try {
+        await this.send([block]);
+      } catch (error) {
+        if (!(error instanceof RequestRefused && (error.reason === "conflict" || error.reason === "not_found"))) throw error;
+        await this.log.refuse(block.id);
+      }
     }
-    await this.shards.acknowledge([{ id: entry.id, seq }]);
-  }
-
-  private async send(batch: readonly { id: string; bytes: Uint8Array }[]): Promise<void> {
-    const seqs = await this.transport.push(this.shards.patient, batch.map((p) => p.bytes));
-    if (seqs.length !== batch.length) throw new MalformedInput(`the server acknowledged ${seqs.length} of ${batch.length} envelopes`);
-    await this.shards.acknowledge(batch.map((p, i) => ({ id: p.id, seq: seqs[i]! })));
   }
 
   /**
@@ -156,13 +150,12 @@ export class SyncEngine {
    */
   private async recoverFromRotation(): Promise<void> {
     await this.refreshKeys!();
-    // One entry at a time, read afresh: a refused compaction re-chains (renames) those after it.
-    for (let pending = await this.shards.pending(1); pending.length > 0; pending = await this.shards.pending(1)) {
+    for (let pending = await this.log.outgoing(1); pending.length > 0; pending = await this.log.outgoing(1)) {
       try {
-        await this.sendNext(pending);
+        await this.send(pending);
       } catch (error) {
         if (!(error instanceof RequestRefused && error.reason === "stale_generation")) throw error;
-        await this.shards.resealPending();
+        await this.log.reseal();
         return;
       }
     }
@@ -181,8 +174,8 @@ export class SyncEngine {
 
   private async pullNow(): Promise<void> {
     for (;;) {
-      const after = (await this.shards.cursor()).after;
-      const page = await this.transport.pull(this.shards.patient, after);
+      const after = await this.log.cursor();
+      const page = await this.transport.pull(this.log.patient, after);
       await this.accept(page, after);
       if (!page.more) return;
     }
@@ -197,17 +190,16 @@ export class SyncEngine {
     }
     if (page.cursor < after) throw new RollbackDetected(`the server's log ends at ${page.cursor}, before seq ${after} this device already saw`);
     try {
-      await this.shards.ingest(page.entries);
+      await this.log.ingest(page.entries, page.cursor);
     } catch (error) {
       // Data under a key generation this device lacks (another device rotated, or the patient
       // re-issued the grant), or by a write grantee it has not heard of: fetch the keys once and
       // ingest again; what was stored is skipped.
       if (!(error instanceof OutsideGrant || error instanceof UnknownAuthor) || !this.refreshKeys) throw error;
       await this.refreshKeys();
-      await this.shards.ingest(page.entries);
+      await this.log.ingest(page.entries, page.cursor);
     }
-    const cursor = await this.shards.cursor();
-    if (page.cursor > cursor.after) await this.shards.advanceCursorTo(page.cursor);
+    if (page.cursor > (await this.log.cursor())) await this.log.advanceCursorTo(page.cursor);
   }
 
   /** Follows live updates, reconnecting with backoff until stopped or the grant ends. */
@@ -220,8 +212,8 @@ export class SyncEngine {
     if (!this.following) return;
     try {
       await this.sync();
-      const after = (await this.shards.cursor()).after;
-      this.live = await this.transport.live(this.shards.patient, after, {
+      const after = await this.log.cursor();
+      this.live = await this.transport.live(this.log.patient, after, {
         onPage: (page) => {
           if (this.following) void this.onLivePage(page);
         },
@@ -268,7 +260,7 @@ export class SyncEngine {
    * a hint to pull: applying it would move the cursor past entries this device never received.
    */
   private async acceptLive(page: Page): Promise<void> {
-    const after = (await this.shards.cursor()).after;
+    const after = await this.log.cursor();
     const fresh = page.entries.filter((e) => e.seq > after);
     if (fresh.length === 0) return;
     if (fresh[0]!.seq !== after + 1) return this.pullNow();
@@ -293,4 +285,16 @@ export class SyncEngine {
     await this.ingesting;
     if (options.ended) await this.update({ online: false, ended: true });
   }
+}
+
+/** The outbox's head as one upload: objects of one kind, in order, up to the batch's size in bytes. */
+function batchOf(pending: readonly Outgoing[]): Outgoing[] {
+  const batch: Outgoing[] = [];
+  let bytes = 13;
+  for (const p of pending) {
+    if (batch.length > 0 && (p.kind !== batch[0]!.kind || bytes + 4 + p.bytes.length > MAX_BATCH_BYTES)) break;
+    batch.push(p);
+    bytes += 4 + p.bytes.length;
+  }
+  return batch;
 }

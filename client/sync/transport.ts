@@ -1,6 +1,6 @@
 // What the sync engine needs from a server, as an interface: the HTTP/WebSocket client implements
 // it for the real worker, and the adversarial suites wrap it to tamper, drop, replay or withhold.
-import type { CompactionRequest, Page } from "../../shared/syncFrames.js";
+import type { Extra, Page } from "../../shared/syncFrames.js";
 
 export interface LiveHandlers {
   onPage(page: Page): void;
@@ -13,14 +13,11 @@ export interface LiveConnection {
 }
 
 export interface SyncTransport {
-  /** Stores envelopes (idempotent by envelope id); returns their server seqs in order. */
-  push(patient: string, envelopes: readonly Uint8Array[]): Promise<number[]>;
   /**
-   * Replaces envelopes of one shard by one compaction envelope, atomically; returns its server seq
-   * (the same seq again for a retry). RequestRefused 404/409 when a source is unknown, elsewhere or
-   * already compacted: then nothing changed.
+   * Stores hour envelopes and blocks, in order, atomically (idempotent by id); returns their server
+   * seqs in order. `extras` ride along (#10: signed heads).
    */
-  compact(patient: string, request: CompactionRequest): Promise<number>;
+  push(patient: string, objects: readonly Uint8Array[], extras?: readonly Extra[]): Promise<number[]>;
   /** The next page after `after`. */
   pull(patient: string, after: number): Promise<Page>;
   /** Live pages of envelopes pushed after `after`, until closed. */

@@ -16,12 +16,15 @@ import { accountIdOf } from "../../shared/keyBundle.js";
 import { isBucketSize } from "../../shared/padding.js";
 import { MS_PER_HOUR, type Scope, type StewardRecord } from "../../shared/records.js";
 import { loadSodium, sodium } from "../../shared/sodium.js";
-import type { Page, PageEntry } from "../../shared/syncFrames.js";
+import { EMPTY_CONTENT, encodeContent } from "../../shared/shardContent.js";
+import { objectKind, type Page, type PageEntry } from "../../shared/syncFrames.js";
 import { createKeyRing, rotateScopes, scopeTags, type KeyRing } from "../../client/keyRing.js";
 import { MemoryServer } from "../helpers/memoryServer.js";
-import { grantFromRing, granteeDevice, patientDevice, type Device } from "../helpers/patientDevice.js";
+import { grantFromRing, granteeDevice, patientDevice, unsent, type Device } from "../helpers/patientDevice.js";
 
-const H = 491_000;
+// The current hour: these hours are open, so the devices seal no blocks and every object here is an hour envelope
+// (blocks have their own suite, blocks.test.ts).
+const H = Math.floor(Date.now() / MS_PER_HOUR);
 const reading = (hour: number, mgdl: number, id = `cgm-${hour}`): StewardRecord => ({ id, type: "cgm", time: hour * MS_PER_HOUR + 120_000, body: { mgdl } });
 const range = { scope: "glucose" as Scope, from: (H - 48) * MS_PER_HOUR, to: (H + 48) * MS_PER_HOUR };
 const honest = [reading(H, 101), reading(H + 1, 102), reading(H + 2, 103), reading(H + 3, 104)];
@@ -60,7 +63,7 @@ async function glucose(d: Device): Promise<string[]> {
 }
 
 async function stored(d: Device): Promise<{ envelopes: number; after: number }> {
-  return { envelopes: await d.db.envelopes.count(), after: (await d.shards.cursor()).after };
+  return { envelopes: await d.db.envelopes.count(), after: await d.log.cursor() };
 }
 
 function grantTo(ring: KeyRing, grantee: AccountKeys, scopes: Scope[], fromHour: number, toHour: number, write = false): OpenedGrant {
@@ -83,7 +86,7 @@ function forged(ring: KeyRing, leaf: Uint8Array, signer: AccountKeys, hour: numb
         seq,
         prevHash: ZERO_HASH,
       },
-      plaintext: new Uint8Array([0, 0]),
+      plaintext: encodeContent(EMPTY_CONTENT, { scope, first: hour, last: hour }),
       leaf,
       authorSecretKey: signer.signSecretKey,
     }),
@@ -111,7 +114,7 @@ describe("a lying server, seen by the real client stack", () => {
   async function refusedThenHonest(expected: new (...args: never[]) => StewardError): Promise<void> {
     await expect(laptop.sync.sync()).rejects.toBeInstanceOf(expected);
     expect(laptop.sync.status.error).toBeInstanceOf(expected);
-    const genuine = new Set(server.log(phone.shards.patient).map((r) => toHex(r.bytes)));
+    const genuine = new Set(server.log(phone.log.patient).map((r) => toHex(r.bytes)));
     for (const row of await laptop.db.envelopes.toArray()) expect(genuine.has(toHex(row.bytes))).toBe(true);
     server.servePage = undefined;
     await laptop.sync.sync();
@@ -124,7 +127,7 @@ describe("a lying server, seen by the real client stack", () => {
 
   it("T5 every altered byte of nonce, commitment, ciphertext and tag, and truncated or extended bodies, are refused", async () => {
     await setUp();
-    const sample = server.log(phone.shards.patient)[0]!.bytes;
+    const sample = server.log(phone.log.patient)[0]!.bytes;
     const offsets = [PREFIX_BYTES, PREFIX_BYTES + NONCE_BYTES - 1, PREFIX_BYTES + NONCE_BYTES, PREFIX_BYTES + NONCE_BYTES + COMMIT_BYTES - 1, PREFIX_BYTES + NONCE_BYTES + COMMIT_BYTES + 5, sample.length - TAG_BYTES, sample.length - 1];
     for (const at of offsets) {
       for (const fix of [false, true]) {
@@ -149,7 +152,6 @@ describe("a lying server, seen by the real client stack", () => {
       { seq: 9 },
       { prevHash: new Uint8Array(32).fill(1) },
       { authorKey: other.signKey },
-      { kind: "compaction" },
     ];
     for (const change of changes) {
       rewriteEntries(server, (e) => ({ ...e, bytes: withHeader(e.bytes, change) }));
@@ -168,10 +170,10 @@ describe("a lying server, seen by the real client stack", () => {
     const other = createKeyRing(true, "test").ring;
     const elsewhere = track(patientDevice(other, server.transport("other"), "other"));
     await elsewhere.records.put([reading(H, 250)]);
-    const [foreign] = await elsewhere.shards.pending();
-    server.inject(phone.shards.patient, foreign!.bytes, "laptop");
+    const [foreign] = await unsent(elsewhere.log);
+    server.inject(phone.log.patient, foreign!.bytes, "laptop");
     await expect(laptop.sync.sync()).rejects.toBeInstanceOf(InvalidSignature);
-    server.restore(new Map([[phone.shards.patient, server.log(phone.shards.patient).filter((r) => r.bytes !== foreign!.bytes)]]));
+    server.restore(new Map([[phone.log.patient, server.log(phone.log.patient).filter((r) => r.bytes !== foreign!.bytes)]]));
 
     // A write-grantee (it can sign) moves its own envelope to the next hour and to insulin: the header is in the commitment and the AD.
     const nurse = createAccountKeys();
@@ -186,9 +188,9 @@ describe("a lying server, seen by the real client stack", () => {
       const header = { ...envelope.header, ...move };
       const headerBytes = encodeHeader(header);
       const resigned = encodeEnvelope({ ...envelope, header, headerBytes, signature: sign("envelope", nurse.signSecretKey, headerBytes, encodeSeal(envelope.body.length, envelope.bodyHash)) });
-      const seq = server.inject(phone.shards.patient, resigned);
+      const seq = server.inject(phone.log.patient, resigned);
       await expect(reader.sync.sync()).rejects.toBeInstanceOf(TamperedEnvelope);
-      server.restore(new Map([[phone.shards.patient, server.log(phone.shards.patient).filter((r) => r.seq !== seq)]]));
+      server.restore(new Map([[phone.log.patient, server.log(phone.log.patient).filter((r) => r.seq !== seq)]]));
     }
   });
 
@@ -207,14 +209,14 @@ describe("a lying server, seen by the real client stack", () => {
     ];
     for (const bytes of injections) {
       const reader = track(patientDevice(ring, server.transport("reader"), "reader", writers));
-      const seq = server.inject(phone.shards.patient, bytes);
+      const seq = server.inject(phone.log.patient, bytes);
       await expect(reader.sync.sync()).rejects.toBeInstanceOf(InvalidSignature);
       expect(await glucose(reader)).toEqual(await glucose(phone));
-      server.restore(new Map([[phone.shards.patient, server.log(phone.shards.patient).filter((r) => r.seq !== seq)]]));
+      server.restore(new Map([[phone.log.patient, server.log(phone.log.patient).filter((r) => r.seq !== seq)]]));
     }
     // The same writer inside its hours is accepted: the check is authorization, not a blanket refusal.
     const reader = track(patientDevice(ring, server.transport("reader"), "reader", writers));
-    server.inject(phone.shards.patient, forged(ring, nurseGrant.leaf("glucose", 1, H + 1), nurse, H + 1));
+    server.inject(phone.log.patient, forged(ring, nurseGrant.leaf("glucose", 1, H + 1), nurse, H + 1));
     await reader.sync.sync();
     expect(await glucose(reader)).toEqual(await glucose(phone));
   });
@@ -237,8 +239,8 @@ describe("a lying server, seen by the real client stack", () => {
     await setUp();
     await laptop.sync.sync();
     const before = await glucose(laptop);
-    const old = server.log(phone.shards.patient)[0]!;
-    server.inject(phone.shards.patient, old.bytes);
+    const old = server.log(phone.log.patient)[0]!;
+    server.inject(phone.log.patient, old.bytes);
     await laptop.sync.sync();
     expect(await glucose(laptop)).toEqual(before);
     expect(await laptop.db.envelopes.count()).toBe(honest.length);
@@ -269,13 +271,13 @@ describe("a lying server, seen by the real client stack", () => {
     await phone.records.put([reading(H + 7, 170)]);
     await phone.sync.sync(); // number 5 in the phone's history is another envelope
     // The server now serves the laptop the phone's history.
-    server.servePage = (page, request) => (request.client === "laptop" ? { ...page, entries: server.log(phone.shards.patient).filter((r) => r.seq > request.after).map((r) => ({ seq: r.seq, compacted: false, bytes: r.bytes })) } : page);
+    server.servePage = (page, request) => (request.client === "laptop" ? { ...page, entries: server.log(phone.log.patient).filter((r) => r.seq > request.after).map((r) => ({ seq: r.seq, compacted: false, bytes: r.bytes })) } : page);
     await expect(laptop.sync.pull()).rejects.toBeInstanceOf(ForkDetected);
     // The phone, shown the laptop's fork later, sees the laptop's chain start past the envelope it was never given.
     server.servePage = undefined;
     await laptop.records.put([reading(H + 8, 180)]);
     await laptop.sync.push();
-    const forked = server.log(phone.shards.patient, "laptop");
+    const forked = server.log(phone.log.patient, "laptop");
     server.servePage = (page, request) => (request.client === "phone" ? { ...page, entries: forked.filter((r) => r.seq > request.after).map((r) => ({ seq: r.seq, compacted: false, bytes: r.bytes })) } : page);
     await expect(phone.sync.pull()).rejects.toBeInstanceOf(GapDetected);
   });
@@ -289,16 +291,36 @@ describe("a lying server, seen by the real client stack", () => {
 
   it("T15 an envelope served as an older or newer format version is refused", async () => {
     await setUp();
-    for (const version of [0, 2]) {
+    const relabelled = (version: number) =>
       rewriteEntries(server, (e) => {
         const bytes = e.bytes.slice();
         bytes[4] = version;
         return { ...e, bytes };
       });
+    for (const version of [0, 3, 255]) {
+      relabelled(version);
       const before = await stored(laptop);
       await expect(laptop.sync.sync()).rejects.toBeInstanceOf(UnsupportedVersion);
       expect(await stored(laptop)).toEqual(before);
     }
+    // Version 1 is what a v1 log holds: only the patient's devices read it, to migrate it, and a v2
+    // envelope relabelled as v1 no longer verifies; a grantee refuses version 1 outright.
+    relabelled(1);
+    const before = await stored(laptop);
+    await expect(laptop.sync.sync()).rejects.toBeInstanceOf(InvalidSignature);
+    expect(await stored(laptop)).toEqual(before);
+    const clinician = createAccountKeys();
+    const view = track(granteeDevice(grantTo(ring, clinician, ["glucose"], H - 24, H + 24), clinician, server.transport("clinic"), "clinic"));
+    await expect(view.sync.sync()).rejects.toBeInstanceOf(UnsupportedVersion);
+    // A v2 kind that does not exist (v1's compaction) is refused before any signature check.
+    relabelled(2);
+    rewriteEntries(server, (e) => {
+      const bytes = e.bytes.slice();
+      bytes[5] = 2;
+      return { ...e, bytes };
+    });
+    await expect(laptop.sync.sync()).rejects.toBeInstanceOf(MalformedInput);
+    expect(await stored(laptop)).toEqual(before);
   });
 
   it("T20 a genuine patient signature from another protocol (login, grant policy) presented as an envelope signature is refused", async () => {
@@ -319,7 +341,7 @@ describe("a lying server, seen by the real client stack", () => {
     await phone.sync.sync();
     const clinician = createAccountKeys();
     const grant = grantTo(ring, clinician, ["glucose"], H, H + 3);
-    const log = server.log(phone.shards.patient);
+    const log = server.log(phone.log.patient);
     const glucoseTag = toHex(scopeTags(ring.data!).get("glucose")!);
     const inRange = (bytes: Uint8Array) => {
       const h = decodeEnvelope(bytes).header;
@@ -340,13 +362,14 @@ describe("a lying server, seen by the real client stack", () => {
     await setUp();
     const caregiver = createAccountKeys();
     const revoked = grantTo(ring, caregiver, ["glucose"], H - 24, H + 24);
-    const before = server.log(phone.shards.patient).length;
+    const before = server.log(phone.log.patient).length;
     rotateScopes(ring.data!, ["glucose"]);
     const rotated = track(patientDevice(ring, server.transport("phone"), "phone-rotated"));
     await rotated.sync.sync();
     await rotated.records.put([reading(H + 10, 200), reading(H - 5, 60)]);
     await rotated.sync.sync();
-    const later = server.log(phone.shards.patient).slice(before);
+    // Two hour envelopes (and the blocks sealed for the closed hour H − 5 under generation 2).
+    const later = server.log(phone.log.patient).slice(before).filter((r) => objectKind(r.bytes) === "envelope");
     expect(later.length).toBe(2);
     for (const row of later) {
       const { header } = decodeEnvelope(row.bytes);
@@ -358,7 +381,7 @@ describe("a lying server, seen by the real client stack", () => {
     const clinician = createAccountKeys();
     const remaining = track(granteeDevice(grantTo(ring, clinician, ["glucose"], H - 24, H + 24), clinician, server.transport("clinic"), "clinic"));
     await remaining.sync.sync();
-    expect(await glucose(remaining)).toContain("cgm-491010=200");
+    expect(await glucose(remaining)).toContain(`cgm-${H + 10}=200`);
   });
 
   it("T24 a writer's envelope whose commitment was made under another hour's key is refused before any decryption", async () => {
@@ -368,7 +391,7 @@ describe("a lying server, seen by the real client stack", () => {
     const writers = () => [{ signKey: nurse.signKey, scopes: ["glucose"] as Scope[], fromHour: H, toHour: H + 10 }];
     const reader = track(patientDevice(ring, server.transport("reader"), "reader", writers));
     await reader.sync.sync();
-    server.inject(phone.shards.patient, forged(ring, grant.leaf("glucose", 1, H + 3), nurse, H + 4));
+    server.inject(phone.log.patient, forged(ring, grant.leaf("glucose", 1, H + 3), nurse, H + 4));
     const aead = vi.spyOn(sodium(), "crypto_aead_xchacha20poly1305_ietf_decrypt");
     try {
       await expect(reader.sync.sync()).rejects.toBeInstanceOf(TamperedEnvelope);
@@ -383,7 +406,7 @@ describe("a lying server, seen by the real client stack", () => {
     const texts = Array.from({ length: 120 }, (_, i) => "x".repeat(i * 7));
     for (const [i, text] of texts.entries()) await phone.records.put([{ id: `note-${i}`, type: "note", time: (H + i) * MS_PER_HOUR, body: { text } }]);
     await phone.sync.sync();
-    const bodies = server.log(phone.shards.patient).map((r) => decodeEnvelope(r.bytes).body);
+    const bodies = server.log(phone.log.patient).map((r) => decodeEnvelope(r.bytes).body);
     const nonces = new Set(bodies.map((b) => toHex(b.subarray(0, NONCE_BYTES))));
     expect(nonces.size).toBe(bodies.length);
     const padded = bodies.map((b) => b.length - NONCE_BYTES - COMMIT_BYTES - TAG_BYTES);

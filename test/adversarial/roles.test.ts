@@ -24,6 +24,7 @@ import { parseInviteUrl } from "../../client/invite.js";
 import { createKeyRing } from "../../client/keyRing.js";
 import { sealKeyRing } from "../../client/keyRingSync.js";
 import { startWorker, type LocalWorker } from "../e2e/localWorker.js";
+import { unsent } from "../helpers/patientDevice.js";
 import { EvilServer, jsonOf, jsonReply, type Reply, type SeenRequest } from "../helpers/evilServer.js";
 
 const HOUR = 3_600_000;
@@ -71,7 +72,7 @@ describe("the evil server against the Patient and Grantee devices", () => {
     evil.behave();
 
     await patient.records.put([{ id: "after-attack", type: "cgm", time: Date.now(), body: { mgdl: 120 } }]);
-    const [written] = await patient.records.shards.pending();
+    const [written] = await unsent(patient.records.log);
     const envelope = decodeEnvelope(written!.bytes);
     expect(envelope.header.generation).toBe(1);
     const attackerLeaf = new KeyTreeReader([{ node: ROOT, key: attacker.ring.data!.scopes.glucose.roots.get(1)! }]).leaf(envelope.header.hour);

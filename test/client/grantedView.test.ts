@@ -9,7 +9,7 @@ import { loadSodium } from "../../shared/sodium.js";
 import type { StewardRecord } from "../../shared/records.js";
 import { createKeyRing, rotateScopes, scopeTags, type KeyRing } from "../../client/keyRing.js";
 import { MemoryServer } from "../helpers/memoryServer.js";
-import { grantFromRing, granteeDevice, patientDevice } from "../helpers/patientDevice.js";
+import { grantFromRing, granteeDevice, patientDevice, unsent } from "../helpers/patientDevice.js";
 
 
 const H = 480_000;
@@ -32,17 +32,17 @@ describe("a grantee's view of a patient log", () => {
     await patient.records.put([cgm(H, 100), cgm(H + 1, 110), cgm(H + 2, 120), bolus(H + 1)]);
     const grant = openGrant(grantFromRing(ring, clinician, ["glucose"], H, H + 1).wire, clinician, ring.account.signKey);
     const view = granteeDevice(grant, clinician, new MemoryServer().transport(), "granted-view");
-    const all = await patient.shards.pending();
+    const all = await unsent(patient.log);
     const glucoseTag = toHex(scopeTags(ring.data!).get("glucose")!);
     // What an honest server sends: the granted tag and hours only.
     const allowed = all.filter((e) => e.tag === glucoseTag && e.hour >= H && e.hour <= H + 1);
-    await view.shards.ingest(allowed.map((e, i) => ({ seq: i + 1, compacted: false, bytes: e.bytes })));
+    await view.log.ingest(allowed.map((e, i) => ({ seq: i + 1, compacted: false, bytes: e.bytes })));
     expect((await view.records.query({ scope: "glucose", from: hourMs(H - 5), to: hourMs(H + 5) })).map((r) => r.id)).toEqual(["cgm-480000", "cgm-480001"]);
     // A server that also sends hour H+2 or insulin gets a typed refusal, and nothing is stored.
     const extra = all.find((e) => e.tag === glucoseTag && e.hour === H + 2)!;
-    await expect(view.shards.ingest([{ seq: 10, compacted: false, bytes: extra.bytes }])).rejects.toBeInstanceOf(OutsideGrant);
+    await expect(view.log.ingest([{ seq: 10, compacted: false, bytes: extra.bytes }])).rejects.toBeInstanceOf(OutsideGrant);
     const insulin = all.find((e) => e.tag !== glucoseTag)!;
-    await expect(view.shards.ingest([{ seq: 11, compacted: false, bytes: insulin.bytes }])).rejects.toBeInstanceOf(OutsideGrant);
+    await expect(view.log.ingest([{ seq: 11, compacted: false, bytes: insulin.bytes }])).rejects.toBeInstanceOf(OutsideGrant);
     await expect(view.records.query({ scope: "insulin", from: 0, to: hourMs(H + 5) })).rejects.toBeInstanceOf(OutsideGrant);
   });
 
@@ -51,11 +51,11 @@ describe("a grantee's view of a patient log", () => {
     rotateScopes(ring.data!, ["glucose"]);
     const patient = patientDevice(ring, new MemoryServer().transport(), "granted-view");
     await patient.records.put([cgm(H + 3, 140)]);
-    const [written] = await patient.shards.pending();
+    const [written] = await unsent(patient.log);
     const envelope = decodeEnvelope(written!.bytes);
     expect(envelope.header.generation).toBe(2);
     const view = granteeDevice(caregiverGrant, clinician, new MemoryServer().transport(), "granted-view");
-    await expect(view.shards.ingest([{ seq: 1, compacted: false, bytes: written!.bytes }])).rejects.toBeInstanceOf(StewardError);
+    await expect(view.log.ingest([{ seq: 1, compacted: false, bytes: written!.bytes }])).rejects.toBeInstanceOf(StewardError);
     // Even trying the old generation's leaf on it fails: the commitment binds the key.
     expect(() => caregiverGrant.leaf("glucose", 2, H + 3)).toThrow(OutsideGrant);
   });

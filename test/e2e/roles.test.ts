@@ -6,6 +6,7 @@ import { Grantee, Patient, roleOnDevice, type StewardRecord } from "../../client
 import { scopeTags } from "../../client/keyRing.js";
 import { MalformedInput, OutsideGrant, RequestRefused, ServerUnreachable, UnverifiedRecipient, WrongSecret } from "../../shared/errors.js";
 import { toHex } from "../../shared/bytes.js";
+import { unsent } from "../helpers/patientDevice.js";
 import { startWorker, type LocalWorker } from "./localWorker.js";
 
 const HOUR = 3_600_000;
@@ -236,11 +237,10 @@ describe("sharing", () => {
     await ended;
     expect((await patient.grants()).find((g) => g.grantId === share!.grantId)?.status).toBe("revoked");
     await patient.records.put([cgm("after-revoke", Date.now() + 1, 181)]);
-    const [written] = await (patient.sync as unknown as { shards: import("../../client/store/shards.js").ShardStore }).shards.pending();
+    const [written] = await unsent(patient.records.log);
     await patient.sync.sync();
     // Even handed the envelope directly, the caregiver's kept keys do not open it: the keys rotated.
-    const shards = (view.sync as unknown as { shards: import("../../client/store/shards.js").ShardStore }).shards;
-    await expect(shards.ingest([{ seq: 1_000_000, compacted: false, bytes: written!.bytes }])).rejects.toBeInstanceOf(OutsideGrant);
+    await expect(view.records.log.ingest([{ seq: 1_000_000, compacted: false, bytes: written!.bytes }])).rejects.toBeInstanceOf(OutsideGrant);
     expect(await caregiver.shares()).toEqual([]);
     await expect(caregiver.open(share!.grantId)).rejects.toThrow(/revoked|expired/);
     await view.close();

@@ -1,20 +1,24 @@
-// An in-memory stand-in for a PatientLog's sync semantics (idempotent push by envelope id, atomic
-// compaction, pull by cursor in pages, live fan-out), with hooks a test uses to break the network or to play a lying
-// server: lose acks, fail pushes, hold, repeat or drop live pages, rewrite pages, roll the log back,
-// or give one client its own fork. The real object is tested in workerd; this lets client suites run
-// fast and misbehave on purpose.
+// An in-memory stand-in for a PatientLog's sync semantics (uploads stored idempotently by id, hour
+// envelopes and blocks in one sequence, a level-0 block replacing the bodies of the envelopes it
+// holds, pull by cursor in pages with the block and manifest that vouch for a replaced envelope, live
+// fan-out of hour envelopes), with hooks a test uses to break the network or to play a lying server:
+// lose acks, fail pushes, hold, repeat or drop live pages, rewrite pages, roll the log back, or give
+// one client its own fork. Every reader is served the whole log: what a grantee may see is the real
+// object's job (tested in workerd); here the client's own checks are what is under test.
 import { bytesEqual, toHex } from "../../shared/bytes.js";
-import { PREFIX_BYTES, decodeEnvelope } from "../../shared/envelopeCodec.js";
-import { RequestRefused } from "../../shared/errors.js";
-import type { CompactionRequest, Page, PageEntry } from "../../shared/syncFrames.js";
+import { BLOCK_PREFIX_BYTES, blockSpan, decodeBlock } from "../../shared/blockCodec.js";
+import { PREFIX_BYTES, decodeEnvelope, envelopeLink } from "../../shared/envelopeCodec.js";
+import { encodeManifest } from "../../shared/manifest.js";
+import { objectKind, type Page, type PageEntry } from "../../shared/syncFrames.js";
 import type { LiveHandlers, SyncTransport } from "../../client/sync/transport.js";
 
 export interface Row {
   seq: number;
   id: string;
   bytes: Uint8Array;
-  /** Replaced by a compaction: pulls serve only the prefix. */
+  /** Replaced by a level-0 block: pulls serve only the prefix, beside that block. */
   compacted?: boolean;
+  replacedBy?: number;
 }
 
 type Logs = Map<string, Row[]>;
@@ -33,7 +37,7 @@ export class MemoryServer {
   private readonly forks = new Map<string, Logs>();
   private sockets = new Set<{ patient: string; client: string; handlers: LiveHandlers }>();
   pageSize = 100;
-  /** When set, the next push or compaction is stored but its acknowledgement is lost (a crash between send and ack). */
+  /** When set, the next push is stored but its acknowledgement is lost (a crash between send and ack). */
   loseNextAck = false;
   /** When set, the next push fails before anything is stored (the connection dropped on the way). */
   failNextPush = false;
@@ -69,9 +73,10 @@ export class MemoryServer {
   /** Appends raw bytes as if someone had pushed them (no checks: the server is the attacker here). */
   inject(patient: string, bytes: Uint8Array, client = HONEST): number {
     const rows = this.log(patient, client);
-    const row = { seq: (rows.at(-1)?.seq ?? 0) + 1, id: toHex(decodeEnvelope(bytes).header.envelopeId), bytes };
+    const id = objectKind(bytes) === "block" ? toHex(decodeBlock(bytes).header.blockId) : toHex(decodeEnvelope(bytes, { legacy: true }).header.envelopeId);
+    const row = { seq: (rows.at(-1)?.seq ?? 0) + 1, id, bytes };
     rows.push(row);
-    this.fanOut(patient, client, row);
+    if (objectKind(bytes) === "envelope") this.fanOut(patient, client, row);
     return row.seq;
   }
 
@@ -83,44 +88,51 @@ export class MemoryServer {
     }
   }
 
-  /**
-   * The server's compaction rule: every source must be stored, in the compaction envelope's shard and
-   * not compacted yet (404/409 otherwise, nothing changes); a retry returns the stored seq.
-   */
-  private storeCompaction(rows: Row[], patient: string, client: string, { replaces, envelope }: CompactionRequest): number {
-    const { header } = decodeEnvelope(envelope);
-    const existing = rows.find((r) => r.id === toHex(header.envelopeId));
-    if (existing) return existing.seq;
-    const indexes = replaces.map((id) => {
-      const index = rows.findIndex((r) => r.id === toHex(id));
-      if (index < 0) throw new RequestRefused(404, "not_found", `envelope ${toHex(id)} to compact is not stored`);
-      const row = rows[index]!;
-      const source = decodeEnvelope(row.bytes).header;
-      if (!bytesEqual(source.scopeTag, header.scopeTag) || source.generation !== header.generation || source.hour !== header.hour) {
-        throw new RequestRefused(409, "conflict", `envelope ${row.id} is not in the compacted shard`);
-      }
-      if (row.compacted) throw new RequestRefused(409, "conflict", `envelope ${row.id} is already compacted`);
-      return index;
+  /** The server's rule for a level-0 block: the envelopes of its hour up to its basis lose their bodies. */
+  private store(rows: Row[], patient: string, client: string, bytes: Uint8Array): number {
+    const seq = this.inject(patient, bytes, client);
+    if (objectKind(bytes) !== "block") return seq;
+    const { header } = decodeBlock(bytes);
+    if (header.level !== 0) return seq;
+    for (const [i, row] of rows.entries()) {
+      if (row.seq > header.basis || objectKind(row.bytes) !== "envelope") continue;
+      const h = decodeEnvelope(row.bytes, { legacy: true }).header;
+      // New row objects: snapshots and forks share the old ones.
+      if (bytesEqual(h.scopeTag, header.scopeTag) && h.generation === header.generation && h.hour === header.node) rows[i] = { ...row, compacted: true, replacedBy: seq };
+    }
+    return seq;
+  }
+
+  /** The manifest of a stored level-0 block, from the rows it holds. */
+  manifestOf(rows: readonly Row[], block: Row): Uint8Array {
+    const { header } = decodeBlock(block.bytes);
+    const { first, last } = blockSpan(header);
+    const held = rows.filter((r) => {
+      if (r.seq > header.basis || objectKind(r.bytes) !== "envelope") return false;
+      const h = decodeEnvelope(r.bytes, { legacy: true }).header;
+      return bytesEqual(h.scopeTag, header.scopeTag) && h.generation === header.generation && h.hour >= first && h.hour <= last;
     });
-    // New row objects: snapshots and forks share the old ones.
-    for (const index of indexes) rows[index] = { ...rows[index]!, compacted: true };
-    return this.inject(patient, envelope, client);
+    return encodeManifest(
+      held.map((r) => {
+        const e = decodeEnvelope(r.bytes, { legacy: true });
+        return { envelopeId: e.header.envelopeId, link: envelopeLink(e.headerBytes, e.body.length, e.bodyHash) };
+      }),
+    );
   }
 
   /** The transport one client uses; `client` names it for forks and hooks. */
   transport(client = HONEST): SyncTransport {
     return {
-      push: async (patient, envelopes) => {
+      push: async (patient, objects) => {
         if (this.failNextPush) {
           this.failNextPush = false;
           throw new TypeError("network error: connection reset before the request arrived");
         }
         const rows = this.log(patient, client);
-        const seqs = envelopes.map((bytes) => {
-          const id = toHex(decodeEnvelope(bytes).header.envelopeId);
+        const seqs = objects.map((bytes) => {
+          const id = objectKind(bytes) === "block" ? toHex(decodeBlock(bytes).header.blockId) : toHex(decodeEnvelope(bytes).header.envelopeId);
           const existing = rows.find((r) => r.id === id);
-          if (existing) return existing.seq;
-          return this.inject(patient, bytes, client);
+          return existing ? existing.seq : this.store(rows, patient, client, bytes);
         });
         if (this.loseNextAck) {
           this.loseNextAck = false;
@@ -128,20 +140,17 @@ export class MemoryServer {
         }
         return seqs;
       },
-      compact: async (patient, request) => {
-        const seq = this.storeCompaction(this.log(patient, client), patient, client, request);
-        if (this.loseNextAck) {
-          this.loseNextAck = false;
-          throw new TypeError("network error: connection reset");
-        }
-        return seq;
-      },
       pull: async (patient, after): Promise<Page> => {
         const all = this.log(patient, client);
         const rows = all.filter((r) => r.seq > after);
         const slice = rows.slice(0, this.pageSize);
         const head = all.at(-1)?.seq ?? 0;
-        const page: Page = { entries: slice.map(entryOf), cursor: slice.at(-1)?.seq ?? head, more: rows.length > slice.length };
+        const cursor = slice.at(-1)?.seq ?? head;
+        // A replaced envelope comes with the block that holds it (and that block's manifest), even past the cursor.
+        const vouchers = new Set(slice.flatMap((r) => (r.replacedBy ? [r.replacedBy] : [])));
+        const served = [...slice, ...all.filter((r) => vouchers.has(r.seq) && r.seq > cursor)];
+        const entries = served.map((r) => (vouchers.has(r.seq) ? { ...entryOf(r), manifest: this.manifestOf(all, r) } : entryOf(r)));
+        const page: Page = { entries, cursor, more: rows.length > slice.length };
         return this.servePage ? this.servePage(page, { patient, after, client }) : page;
       },
       live: async (patient, _after, handlers) => {
@@ -153,9 +162,10 @@ export class MemoryServer {
   }
 }
 
-/** What a pull serves of a row: the envelope, or only its prefix once compacted. */
+/** What a pull serves of a row: the object, or only its prefix once replaced. */
 function entryOf(row: Row): PageEntry {
-  return row.compacted ? { seq: row.seq, compacted: true, bytes: row.bytes.subarray(0, PREFIX_BYTES) } : { seq: row.seq, compacted: false, bytes: row.bytes };
+  if (!row.compacted) return { seq: row.seq, compacted: false, bytes: row.bytes };
+  return { seq: row.seq, compacted: true, bytes: row.bytes.subarray(0, objectKind(row.bytes) === "block" ? BLOCK_PREFIX_BYTES : PREFIX_BYTES) };
 }
 
 function copy(logs: Logs): Logs {

@@ -1,13 +1,16 @@
-// Real client stacks (own IndexedDB, shard store, record store, sync engine) for the adversarial
+// Real client stacks (own IndexedDB, local log, record store, sync engine) for the adversarial
 // suites: one patient device over its own roots, or a grantee's view over an opened grant.
 import type { AccountKeys } from "../../shared/accountKeys.js";
+import { decodeBlockPrefix } from "../../shared/blockCodec.js";
+import { toHex } from "../../shared/bytes.js";
+import { decodeEnvelope } from "../../shared/envelopeCodec.js";
 import { issueGrant, type IssuedGrant, type OpenedGrant } from "../../shared/grant.js";
 import type { Scope } from "../../shared/records.js";
 import { scopeTags, type KeyRing } from "../../client/keyRing.js";
 import { grantKeySource, ownKeySource, type DelegatedWriter, type KeySource } from "../../client/keySource.js";
 import { StewardDatabase } from "../../client/store/database.js";
+import { LocalLog, type Outgoing } from "../../client/store/localLog.js";
 import { RecordStore } from "../../client/store/recordStore.js";
-import { ShardStore } from "../../client/store/shards.js";
 import { SyncEngine } from "../../client/sync/syncEngine.js";
 import type { SyncTransport } from "../../client/sync/transport.js";
 
@@ -15,7 +18,7 @@ let databases = 0;
 
 export interface Device {
   readonly db: StewardDatabase;
-  readonly shards: ShardStore;
+  readonly log: LocalLog;
   readonly records: RecordStore;
   readonly sync: SyncEngine;
   close(): Promise<void>;
@@ -23,16 +26,16 @@ export interface Device {
 
 function device(keys: KeySource, author: AccountKeys, transport: SyncTransport, name: string): Device {
   const db = new StewardDatabase(`${name}-${databases++}`);
-  const shards = new ShardStore(db, keys, { signKey: author.signKey, signSecretKey: author.signSecretKey, deviceId: crypto.getRandomValues(new Uint8Array(16)) });
-  const sync = new SyncEngine(shards, transport, { baseMs: 5, maxMs: 20 });
+  const log = new LocalLog(db, keys, { signKey: author.signKey, signSecretKey: author.signSecretKey, deviceId: crypto.getRandomValues(new Uint8Array(16)) });
+  const sync = new SyncEngine(log, transport, { baseMs: 5, maxMs: 20 });
   return {
     db,
-    shards,
-    records: new RecordStore(shards),
+    log,
+    records: new RecordStore(log),
     sync,
     async close() {
       await sync.stop();
-      shards.evict();
+      log.evict();
       db.close();
     },
   };
@@ -59,5 +62,14 @@ export function grantFromRing(ring: KeyRing, grantee: AccountKeys, scopes: Scope
     toHour,
     expiresAt: Date.now() + 86_400_000,
     write,
+  });
+}
+
+/** What a device would push now: its writes sealed into envelopes, and its outbox, in order, with where each belongs. */
+export async function unsent(log: LocalLog): Promise<(Outgoing & { tag: string; hour: number })[]> {
+  await log.sealWrites();
+  return (await log.outgoing(Infinity)).map((o) => {
+    const header = o.kind === "envelope" ? decodeEnvelope(o.bytes).header : decodeBlockPrefix(o.bytes).header;
+    return { ...o, tag: toHex(header.scopeTag), hour: "hour" in header ? header.hour : header.node * 2 ** header.level };
   });
 }

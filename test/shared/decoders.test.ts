@@ -11,18 +11,12 @@ import { issueGrant } from "../../shared/grant.js";
 import { decodeGrantPolicy, decodeGrantWire, encodeGrantPolicy, encodeGrantWire } from "../../shared/grantCodec.js";
 import { decodeKeyBundle, encodeKeyBundle } from "../../shared/keyBundle.js";
 import { ACCESS_LOG_ZERO_HASH, accessLogEntryHash, accessLogEntrySchema, verifyAccessLogChain, type AccessLogEntry } from "../../shared/accessLog.js";
-import {
-  MAX_BATCH_BYTES,
-  MAX_BATCH_ENVELOPES,
-  MAX_COMPACTION_SOURCES,
-  decodeCompaction,
-  decodeEnvelopeBatch,
-  decodePage,
-  encodeCompaction,
-  encodeEnvelopeBatch,
-  encodePage,
-  splitEnvelopePrefix,
-} from "../../shared/syncFrames.js";
+import { MAX_BATCH_BYTES, MAX_BATCH_ENVELOPES, decodePage, decodeUpload, encodePage, encodeUpload, splitEnvelopePrefix } from "../../shared/syncFrames.js";
+import { sealBlock } from "../../shared/block.js";
+import { BLOCK_PREFIX_BYTES, decodeBlock, encodeBlock } from "../../shared/blockCodec.js";
+import { encodeManifest, manifestHash } from "../../shared/manifest.js";
+import { decodeContent, encodeContent } from "../../shared/shardContent.js";
+import { decodeRecords, encodeRecords } from "../../shared/packedColumns.js";
 import { KeyTreeReader, ROOT } from "../../shared/keyTree.js";
 import { parseRecord } from "../../shared/records.js";
 import { newRecoverySecret, parseRecoverySecret, unwrapWithRecoverySecret } from "../../shared/recoveryKit.js";
@@ -36,7 +30,7 @@ interface Codec {
   decode: (bytes: Uint8Array) => unknown;
   /** Re-encodes an accepted value: must give back the input exactly. */
   reencode?: (value: never) => Uint8Array;
-  /** Offset of the version byte; the sync frames have none (their framing is versioned by the route). */
+  /** Offset of the version byte. */
   versionAt?: number;
 }
 
@@ -65,19 +59,48 @@ beforeAll(async () => {
     now: 1_900_000_000_000,
   }).wire;
   const grant = decodeGrantWire(grantWire);
+  const entries = [{ envelopeId: bytesOf(16, 3), link: bytesOf(32, 9) }];
+  const block = encodeBlock(
+    sealBlock({
+      header: { level: 3, patientId: bytesOf(16, 1), scopeTag: bytesOf(16, 2), generation: 1, node: 125, blockId: bytesOf(16, 6), authorKey: patient.signKey, deviceId: bytesOf(16, 4), basis: 7, count: 1, manifestHash: manifestHash(entries) },
+      plaintext: utf8("x"),
+      nodeKey: seed(6),
+      authorSecretKey: patient.signSecretKey,
+    }),
+  );
+  const records = [
+    { id: "cgm-1", type: "cgm", time: 1000 * 3_600_000 + 60_000, deviceId: "DexG7", body: { mgdl: 112, trend: "flat" } },
+    { id: "cgm-2", type: "cgm", time: 1000 * 3_600_000 + 360_000, deviceTime: "2024-01-01T00:06:00", body: { mgdl: 118, backfilled: true } },
+    { id: "bolus-1", type: "bolus", time: 1000 * 3_600_000 + 900_000, body: { subType: "normal", normal: 2.35, expectedNormal: 1 / 3 } },
+  ].map(parseRecord);
+  const span = { scope: "glucose" as const, first: 1000, last: 1001 };
+  const content = encodeContent({ readings: records.filter((r) => r.type === "cgm"), view: [], deleted: [], yjs: [] }, span);
   codecs = [
     { name: "envelope", valid: () => envelope, decode: decodeEnvelope, reencode: (e: never) => encodeEnvelope(e), versionAt: 4 },
+    { name: "block", valid: () => block, decode: decodeBlock, reencode: (b: never) => encodeBlock(b), versionAt: 4 },
     { name: "grant wire", valid: () => grantWire, decode: decodeGrantWire, reencode: (g: ReturnType<typeof decodeGrantWire>) => encodeGrantWire(g.policyBytes, g.policySignature, g.sealed), versionAt: 8 },
     { name: "grant policy", valid: () => grant.policyBytes, decode: decodeGrantPolicy, reencode: (p: never) => encodeGrantPolicy(p), versionAt: 4 },
     { name: "key bundle", valid: () => encodeKeyBundle(patient.bundle), decode: decodeKeyBundle, reencode: (b: never) => encodeKeyBundle(b), versionAt: 4 },
-    { name: "envelope batch", valid: () => encodeEnvelopeBatch([envelope, envelope]), decode: decodeEnvelopeBatch, reencode: (b: never) => encodeEnvelopeBatch(b) },
+    { name: "upload", valid: () => encodeUpload([envelope, block], [{ kind: 1, bytes: utf8("head") }]), decode: decodeUpload, reencode: (u: ReturnType<typeof decodeUpload>) => encodeUpload(u.objects, u.extras), versionAt: 4 },
     {
       name: "sync page",
-      valid: () => encodePage({ entries: [{ seq: 1, compacted: false, bytes: envelope }, { seq: 9, compacted: true, bytes: envelope.slice(0, PREFIX_BYTES) }], cursor: 9, more: true }),
+      valid: () =>
+        encodePage({
+          entries: [
+            { seq: 1, compacted: false, bytes: envelope },
+            { seq: 9, compacted: true, bytes: envelope.slice(0, PREFIX_BYTES) },
+            { seq: 12, compacted: true, bytes: block.slice(0, BLOCK_PREFIX_BYTES), manifest: encodeManifest(entries) },
+          ],
+          cursor: 9,
+          more: true,
+          extras: [{ kind: 2, bytes: utf8("receipt") }],
+        }),
       decode: decodePage,
       reencode: (p: never) => encodePage(p),
+      versionAt: 4,
     },
-    { name: "compaction request", valid: () => encodeCompaction({ replaces: [bytesOf(16, 7), bytesOf(16, 8)], envelope }), decode: decodeCompaction, reencode: (c: never) => encodeCompaction(c) },
+    { name: "packed records", valid: () => encodeRecords(records), decode: decodeRecords, reencode: (r: never) => encodeRecords(r) },
+    { name: "content", valid: () => content, decode: (bytes) => decodeContent(bytes, span), reencode: (c: never) => encodeContent(c, span), versionAt: 0 },
   ];
 });
 
@@ -116,7 +139,8 @@ describe("binary decoders", () => {
   it("refuse other versions, older and newer (UnsupportedVersion)", () => {
     for (const codec of codecs) {
       if (codec.versionAt === undefined) continue;
-      for (const version of [0, 2, 255]) {
+      const current = codec.valid()[codec.versionAt]!;
+      for (const version of [0, current - 1, current + 1, 255].filter((v) => v !== current && v >= 0)) {
         const bytes = codec.valid().slice();
         bytes[codec.versionAt] = version;
         expectTyped(() => codec.decode(bytes), UnsupportedVersion);
@@ -128,7 +152,7 @@ describe("binary decoders", () => {
     expectTyped(() => decodeEnvelope(new Uint8Array(PREFIX_BYTES + MAX_BODY_BYTES + 1)), MalformedInput);
     // Length prefixes claiming 4 GiB: refused without allocating.
     expectTyped(() => decodeGrantWire(new ByteWriter().u32(0xffffffff).finish()), MalformedInput);
-    const g = codecs[1]!.valid();
+    const g = codecs.find((c) => c.name === "grant wire")!.valid();
     const policyLength = new DataView(g.buffer).getUint32(0);
     const hugeSealed = g.slice();
     new DataView(hugeSealed.buffer).setUint32(4 + policyLength + 64, 0xffffffff);
@@ -136,17 +160,15 @@ describe("binary decoders", () => {
   });
 
   it("refuse sync frames whose counts or lengths claim more than they hold (MalformedInput, no allocation)", () => {
-    const huge = [
-      new ByteWriter().u32(0xffffffff).finish(),
-      new ByteWriter().u32(1).u32(0xffffffff).finish(),
-      new ByteWriter().u32(MAX_BATCH_ENVELOPES).u32(0).finish(),
-      new ByteWriter().u32(MAX_COMPACTION_SOURCES).finish(),
-      new ByteWriter().u32(1).fixed(bytesOf(16, 1), 16, "id").u32(0xfffffff0).finish(),
-    ];
-    for (const frame of huge) for (const decode of [decodeEnvelopeBatch, decodeCompaction]) expectTyped(() => decode(frame), MalformedInput);
-    expectTyped(() => decodePage(new ByteWriter().u8(0).u64(0).u32(0xffffffff).finish()), MalformedInput);
-    expectTyped(() => decodePage(new ByteWriter().u8(0).u64(0).u32(1).u64(1).u8(0).u32(0xffffffff).finish()), MalformedInput);
-    expectTyped(() => decodeEnvelopeBatch(new Uint8Array(MAX_BATCH_BYTES + 1)), MalformedInput);
+    const head = (magic: string) => new ByteWriter().raw(utf8(magic)).u8(2);
+    const huge = [head("STWU").u32(0xffffffff), head("STWU").u32(1).u32(0xffffffff), head("STWU").u32(MAX_BATCH_ENVELOPES).u32(0), head("STWU").u32(0).u32(0xffffffff)];
+    for (const frame of huge) expectTyped(() => decodeUpload(frame.finish()), MalformedInput);
+    expectTyped(() => decodePage(head("STWP").u8(0).u64(0).u32(0xffffffff).finish()), MalformedInput);
+    expectTyped(() => decodePage(head("STWP").u8(0).u64(0).u32(1).u64(1).u8(0).u32(0xffffffff).finish()), MalformedInput);
+    expectTyped(() => decodeUpload(new Uint8Array(MAX_BATCH_BYTES + 1)), MalformedInput);
+    // An empty upload, and extras of a kind nobody defined.
+    expectTyped(() => decodeUpload(head("STWU").u32(0).u32(0).finish()), MalformedInput);
+    expectTyped(() => decodeUpload(head("STWU").u32(0).u32(1).u8(7).u32(0).finish()), MalformedInput);
   });
 
   it("splitEnvelopePrefix refuses anything shorter than a prefix and reads only the prefix of longer input", () => {

@@ -65,8 +65,6 @@ patients.get("/:patientId/ws", async (c) => {
   return patientLog(c.env, patientId).fetch(forwarded);
 });
 
-patients.post("/:patientId/compactions", limitBody(MAX_BATCH_BYTES), async (c) => reply(c, await patientLog(c.env, caller(c).patientId).compact(caller(c), await binaryBody(c))));
-
 patients.get("/:patientId/generations", async (c) => {
   const outcome = await patientLog(c.env, caller(c).patientId).listGenerations(caller(c));
   return outcome.ok ? c.json({ generations: outcome.value }) : reply(c, outcome);

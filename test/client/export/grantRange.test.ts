@@ -6,7 +6,7 @@ import { createKeyRing } from "../../../client/keyRing.js";
 import { ownKeySource } from "../../../client/keySource.js";
 import { StewardDatabase } from "../../../client/store/database.js";
 import { RecordStore } from "../../../client/store/recordStore.js";
-import { ShardStore } from "../../../client/store/shards.js";
+import { LocalLog } from "../../../client/store/localLog.js";
 import { createAccountKeys } from "../../../shared/accountKeys.js";
 import { OutsideGrant } from "../../../shared/errors.js";
 import { parseRecord } from "../../../shared/records.js";
@@ -23,7 +23,7 @@ describe("recordsInGrant", () => {
   beforeAll(async () => {
     await loadSodium();
     const ring = createKeyRing(true, "test").ring;
-    store = new RecordStore(new ShardStore(new StewardDatabase("grant-range"), ownKeySource(ring.account.signKey, ring.data!), { signKey: ring.account.signKey, signSecretKey: ring.account.signSecretKey, deviceId: new Uint8Array(16) }));
+    store = new RecordStore(new LocalLog(new StewardDatabase("grant-range"), ownKeySource(ring.account.signKey, ring.data!), { signKey: ring.account.signKey, signSecretKey: ring.account.signSecretKey, deviceId: new Uint8Array(16) }));
     await store.put([cgm(0), cgm(1), cgm(2), cgm(3), bolus(1), bolus(2), profile]);
   });
 

@@ -13,7 +13,7 @@ import { importFile, IMPORTERS, type ImportFile, type ImportFileProgress } from 
 import type { ImportEvent } from "../../../client/import/types.js";
 import { StewardDatabase } from "../../../client/store/database.js";
 import { RecordStore } from "../../../client/store/recordStore.js";
-import { ShardStore } from "../../../client/store/shards.js";
+import { LocalLog } from "../../../client/store/localLog.js";
 import { createAccountKeys } from "../../../shared/accountKeys.js";
 import { MalformedInput } from "../../../shared/errors.js";
 import { hourOf, SCOPE_OF, SCOPES, type StewardRecord } from "../../../shared/records.js";
@@ -48,12 +48,12 @@ function cases(): Case[] {
 let ring: KeyRing;
 let n = 0;
 function newStore() {
-  const shards = new ShardStore(new StewardDatabase(`import-file-${n++}`), ownKeySource(ring.account.signKey, ring.data!), {
+  const log = new LocalLog(new StewardDatabase(`import-file-${n++}`), ownKeySource(ring.account.signKey, ring.data!), {
     signKey: ring.account.signKey,
     signSecretKey: ring.account.signSecretKey,
     deviceId: crypto.getRandomValues(new Uint8Array(16)),
   });
-  return { shards, records: new RecordStore(shards) };
+  return { log, records: new RecordStore(log) };
 }
 
 /** A File-like object over bytes, streamed in small chunks as a browser would. */
@@ -108,7 +108,7 @@ beforeAll(async () => {
 
 describe.each(cases())("importFile($path)", ({ path, format, timeZone }) => {
   it("detects the format, writes every record into the store, and accounts for every row", async () => {
-    const { records, shards } = newStore();
+    const { records, log } = newStore();
     const progress: ImportFileProgress[] = [];
     const summary = await importFile(records, fileOf(path), { timeZone, onProgress: (p) => progress.push(p) });
     expect(summary.format).toBe(format);
@@ -130,29 +130,32 @@ describe.each(cases())("importFile($path)", ({ path, format, timeZone }) => {
     expect(sourceRows(path).filter((line) => !accounted.has(line))).toEqual([]);
 
     // Re-import: nothing written, nothing queued for sync.
-    const queued = (await shards.pending()).length;
+    const queued = await log.pendingCount();
     const again = await importFile(records, fileOf(path), { timeZone });
     expect(again).toMatchObject({ recordsWritten: 0, duplicates: summary.recordsRead, recordsRead: summary.recordsRead });
-    expect((await shards.pending()).length).toBe(queued);
+    expect(await log.pendingCount()).toBe(queued);
   }, 60_000);
 });
 
 describe("importFile with the Clarity file", () => {
   const clarity = sharedFixture("dexcom-clarity-cgmquantify/test_file.csv");
 
-  it.skipIf(!clarity.exists)("writes one envelope per shard per batch", async () => {
+  it.skipIf(!clarity.exists)("keeps one write per shard per batch, and pushes one envelope per shard", async () => {
     const whole = newStore();
     const summary = await importFile(whole.records, fileOf(clarity.path), { timeZone: "UTC", batchSize: 100_000 });
     const all = await everything(whole.records);
     const shardsTouched = new Set(all.map((r) => `${SCOPE_OF[r.type]}:${hourOf(r)}`)).size;
-    expect((await whole.shards.pending()).length).toBe(shardsTouched);
+    expect(await whole.log.pendingCount()).toBe(shardsTouched);
 
     const batched = newStore();
     await importFile(batched.records, fileOf(clarity.path), { timeZone: "UTC", batchSize: 500 });
     const batches = Math.ceil(summary.recordsRead / 500);
-    const envelopes = (await batched.shards.pending()).length;
-    expect(envelopes).toBeGreaterThan(shardsTouched);
-    expect(envelopes).toBeLessThan(shardsTouched + batches);
+    const writes = await batched.log.pendingCount();
+    expect(writes).toBeGreaterThan(shardsTouched);
+    expect(writes).toBeLessThan(shardsTouched + batches);
+    // Sealed for the push: one envelope per shard, however many batches wrote it.
+    expect(await batched.log.sealWrites()).toBe(shardsTouched);
+    expect(await batched.log.pendingCount()).toBe(shardsTouched);
   }, 60_000);
 
   it.skipIf(!clarity.exists)("reports progress along the way, from a plain text() file too", async () => {
@@ -217,16 +220,16 @@ describe("importFile of a 14-day CareLink export", () => {
 
 describe("re-import under another time zone", () => {
   it("is refused before writing, instead of leaving each record in two hours", async () => {
-    const { records, shards } = newStore();
+    const { records, log } = newStore();
     const path = own("carelink_clock_change.csv");
     const first = await importFile(records, fileOf(path), { timeZone: "Europe/Berlin" });
     const before = await everything(records);
-    const queued = (await shards.pending()).length;
+    const queued = await log.pendingCount();
     const error = await importFile(records, fileOf(path), { timeZone: "America/New_York" }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MalformedInput);
     expect((error as Error).message).toMatch(/carelink_clock_change\.csv was imported before with another time zone/);
     expect(await everything(records)).toEqual(before);
-    expect((await shards.pending()).length).toBe(queued);
+    expect(await log.pendingCount()).toBe(queued);
     expect(before).toHaveLength(first.recordsWritten);
   });
 });

@@ -10,12 +10,13 @@ import { patientDevice } from "../../helpers/patientDevice.js";
 
 const device = (ring: KeyRing) => patientDevice(ring, new MemoryServer().transport(), "record-store-test");
 
-/** What a server would hand the other device: this device's unsent envelopes, in order. */
+/** What a server would hand the other device: this device's writes, sealed into envelopes, in order. */
 async function deliver(from: ReturnType<typeof device>, to: ReturnType<typeof device>, firstSeq: number) {
-  const pending = await from.shards.pending();
+  await from.log.sealWrites();
+  const pending = await from.log.outgoing(Infinity);
   const items = pending.map((p, i) => ({ seq: firstSeq + i, compacted: false, bytes: p.bytes }));
-  await from.shards.acknowledge(pending.map((p, i) => ({ id: p.id, seq: firstSeq + i })));
-  await to.shards.ingest(items);
+  await from.log.acknowledge(pending.map((p, i) => ({ id: p.id, seq: firstSeq + i })));
+  await to.log.ingest(items, firstSeq + items.length - 1);
   return items;
 }
 
@@ -35,7 +36,7 @@ describe("record store", () => {
     const readings = Array.from({ length: 36 }, (_, i) => cgm(i, 100 + i));
     expect(await phone.records.put(readings)).toBe(3);
     expect(await phone.records.put(readings)).toBe(0);
-    expect((await phone.shards.pending()).length).toBe(3);
+    expect(await phone.log.sealWrites()).toBe(3);
     const got = await phone.records.query({ scope: "glucose", from: t0, to: t0 + 3 * 3_600_000 });
     expect(got.map((r) => r.id)).toEqual(readings.map((r) => r.id));
     expect(await phone.records.query({ scope: "insulin", from: t0, to: t0 + 3 * 3_600_000 })).toEqual([]);
@@ -44,7 +45,8 @@ describe("record store", () => {
   it("stores only ciphertext: no reading value appears in IndexedDB", async () => {
     const phone = device(ring);
     await phone.records.put([{ id: "note-secret", type: "note", time: t0, body: { text: "hypo after running 987654" } }]);
-    const rows = await phone.db.envelopes.toArray();
+    const rows = [...(await phone.db.writes.toArray()), ...(await phone.db.envelopes.toArray())];
+    expect(rows.length).toBeGreaterThan(0);
     const all = rows.map((r) => Buffer.from(r.bytes).toString("latin1")).join("");
     expect(all).not.toContain("987654");
     expect(all).not.toContain("hypo");
@@ -82,16 +84,17 @@ describe("record store", () => {
     await phone.records.put([cgm(1, 150)]);
     await phone.records.put([cgm(30, 151)]);
     await phone.records.put([cgm(60, 152)]);
-    const pending = await phone.shards.pending();
+    await phone.log.sealWrites();
+    const pending = await phone.log.outgoing(Infinity);
     const tampered = pending[0]!.bytes.slice();
     tampered[tampered.length - 1]! ^= 1;
-    await expect(laptop.shards.ingest([{ seq: 1, compacted: false, bytes: tampered }])).rejects.toBeInstanceOf(StewardError);
-    await expect(laptop.shards.ingest([{ seq: 1, compacted: false, bytes: pending[1]!.bytes }])).rejects.toBeInstanceOf(GapDetected);
+    await expect(laptop.log.ingest([{ seq: 1, compacted: false, bytes: tampered }], 1)).rejects.toBeInstanceOf(StewardError);
+    await expect(laptop.log.ingest([{ seq: 1, compacted: false, bytes: pending[1]!.bytes }], 1)).rejects.toBeInstanceOf(GapDetected);
     expect(await laptop.db.envelopes.count()).toBe(0);
-    await laptop.shards.ingest([{ seq: 1, compacted: false, bytes: pending[0]!.bytes }]);
+    await laptop.log.ingest([{ seq: 1, compacted: false, bytes: pending[0]!.bytes }], 1);
     // Envelope 1 again under a new server seq is a duplicate, ignored; envelope 3 without 2 is a gap.
-    await laptop.shards.ingest([{ seq: 4, compacted: false, bytes: pending[0]!.bytes }]);
-    await expect(laptop.shards.ingest([{ seq: 5, compacted: false, bytes: pending[2]!.bytes }])).rejects.toBeInstanceOf(GapDetected);
+    await laptop.log.ingest([{ seq: 4, compacted: false, bytes: pending[0]!.bytes }], 4);
+    await expect(laptop.log.ingest([{ seq: 5, compacted: false, bytes: pending[2]!.bytes }], 5)).rejects.toBeInstanceOf(GapDetected);
     expect((await laptop.records.query({ scope: "glucose", from: t0, to: t0 + 10 * 3_600_000 })).map((r) => r.id)).toEqual(["cgm-1"]);
   });
 });

@@ -1,0 +1,71 @@
+// Opening hour envelopes and blocks with a device's keys, into their content. What arrives from the
+// network is checked in full (signature, author, commitment, decryption, content); what this device
+// stored after checking it is opened without the signature again (the commitment and the AEAD still
+// authenticate it under its key), which is most of what a stored object costs to open.
+import { bytesEqual } from "../../shared/bytes.js";
+import { openBlock, verifyBlockSignature } from "../../shared/block.js";
+import { blockSpan, type Block } from "../../shared/blockCodec.js";
+import { openEnvelope, verifyEnvelopeSignature } from "../../shared/envelope.js";
+import type { Envelope } from "../../shared/envelopeCodec.js";
+import { InvalidSignature, UnknownAuthor } from "../../shared/errors.js";
+import { blockKeys, epochKeys } from "../../shared/keyTree.js";
+import type { Scope } from "../../shared/records.js";
+import { openBody, wipeKeys } from "../../shared/sealedBody.js";
+import { decodeContent, type ShardContent } from "../../shared/shardContent.js";
+import type { KeySource } from "../keySource.js";
+import { mayAuthor } from "../sync/authorPolicy.js";
+
+/** How much to check: everything (from the network), or only what the AEAD checks (stored here after a full check). */
+export type Trust = "network" | "stored";
+
+function withKey<T>(key: () => Uint8Array, verify: () => void): Uint8Array {
+  try {
+    return key();
+  } catch (error) {
+    // A header the server altered is reported as tampering, not as a missing key.
+    verify();
+    throw error;
+  }
+}
+
+export function openEnvelopeContent(keys: KeySource, envelope: Envelope, scope: Scope, trust: Trust): ShardContent {
+  const { header } = envelope;
+  if (!bytesEqual(header.patientId, keys.patientId)) throw new InvalidSignature("the server sent an envelope of another patient");
+  if (trust === "network" && !mayAuthor(keys, { kind: "envelope", scope, header })) {
+    verifyEnvelopeSignature(envelope);
+    throw new UnknownAuthor(`an envelope in ${scope} is signed by a key that may not write there`);
+  }
+  const leaf = withKey(() => keys.leaf(scope, header.generation, header.hour), () => verifyEnvelopeSignature(envelope));
+  let plaintext: Uint8Array;
+  if (trust === "network") plaintext = openEnvelope(envelope, leaf);
+  else {
+    const usage = epochKeys(leaf);
+    try {
+      plaintext = openBody(usage, envelope.headerBytes, envelope.body, "v2", "envelope");
+    } finally {
+      wipeKeys(usage);
+    }
+  }
+  return decodeContent(plaintext, { scope, first: header.hour, last: header.hour });
+}
+
+export function openBlockContent(keys: KeySource, block: Block, scope: Scope, trust: Trust): ShardContent {
+  const { header } = block;
+  if (!bytesEqual(header.patientId, keys.patientId)) throw new InvalidSignature("the server sent a block of another patient");
+  if (trust === "network" && !mayAuthor(keys, { kind: "block", header })) {
+    verifyBlockSignature(block);
+    throw new UnknownAuthor(`a block of ${scope} is sealed by a key that is not one of the patient's devices`);
+  }
+  const nodeKey = withKey(() => keys.nodeKey(scope, header.generation, { height: header.level, index: header.node }), () => verifyBlockSignature(block));
+  let plaintext: Uint8Array;
+  if (trust === "network") plaintext = openBlock(block, nodeKey);
+  else {
+    const usage = blockKeys(nodeKey);
+    try {
+      plaintext = openBody(usage, block.headerBytes, block.body, "v2", "block");
+    } finally {
+      wipeKeys(usage);
+    }
+  }
+  return decodeContent(plaintext, { scope, ...blockSpan(header) });
+}
