@@ -18,7 +18,7 @@ import type { Author } from "./outbox.js";
 
 /** A node is closed once its last hour ended this many hours ago: late backfill stays an envelope. */
 export const CLOSE_AFTER_HOURS = 2;
-/** A block is sealed again once this many envelopes arrived after its basis (or an eighth of its size). */
+/** A block is sealed again once this many envelopes arrived after its basis, or an eighth of those it holds. */
 export const RESEAL_LATE_ENVELOPES = 8;
 
 interface SealingState {
@@ -145,10 +145,14 @@ export class Compaction {
     return { envelopes, blocks };
   }
 
-  /** The block with the highest basis among node `n`'s own and its ancestors': it holds all of `n` up to that basis. */
+  /**
+   * The block with the highest basis among node `n`'s own and its ancestors': it holds all of `n` up
+   * to that basis. A level-0 block has a job of its own (it replaces its hour's envelopes), so only
+   * its own counts for an hour.
+   */
   private covering(span: Span, n: { tag: string; generation: number; level: number; node: number }): StoredBlock | undefined {
     let best: StoredBlock | undefined;
-    for (let level = n.level; level <= MAX_BLOCK_LEVEL; level++) {
+    for (let level = n.level; level <= (n.level === 0 ? 0 : MAX_BLOCK_LEVEL); level++) {
       const b = span.blocks.get(nodeId(n.tag, n.generation, level, Math.floor(n.node / 2 ** (level - n.level))));
       if (b && (!best || b.basis > best.basis)) best = b;
     }
@@ -166,7 +170,8 @@ export class Compaction {
     const legacy = inSpan.some(isLegacy);
     // One envelope already is an hour's smallest form; a v1 hour is re-sealed whatever it holds.
     if (n.level === 0 && !cover && !legacy && inSpan.filter((r) => r.whole === 1).length < 2) return undefined;
-    if (cover && !legacy && late.length < RESEAL_LATE_ENVELOPES && late.reduce((sum, r) => sum + r.bytes.length, 0) * 8 < cover.bytes.length) return "keep";
+    // A small span is sealed again at once (it is cheap); a large one once enough has come late.
+    if (cover && !legacy && late.length < RESEAL_LATE_ENVELOPES && late.length * 8 < inSpan.length - late.length) return "keep";
     const content = mergeForBlock(scope, this.sourcesOf(scope, span, n, first, last, cover));
     const plaintext = encodeContent(content, { scope, first, last });
     if (plaintext.length > MAX_BLOCK_BODY_BYTES - 512) return undefined;
@@ -196,29 +201,30 @@ export class Compaction {
 
   /**
    * A node's whole content from what this device holds: the block that covers it (its own or an
-   * ancestor's, cut to the node), its children's blocks if newer (a run seals bottom-up), the
-   * level-0 blocks that replaced the bodies of envelopes after the cover, and the envelopes none of
-   * those hold. Holding something twice costs nothing: merging is idempotent.
+   * ancestor's, cut to the node), every newer block inside it that no other such block holds, and
+   * the envelopes none of those hold. Holding something twice costs nothing: merging is idempotent.
    */
-  private sourcesOf(scope: Scope, span: Span, n: { tag: string; generation: number; level: number; node: number }, first: number, last: number, cover: StoredBlock | undefined): BlockSource[] {
+  private sourcesOf(scope: Scope, span: Span, n: { level: number }, first: number, last: number, cover: StoredBlock | undefined): BlockSource[] {
     const after = cover?.basis ?? 0;
-    const rows = span.envelopes.filter((r) => r.hour >= first && r.hour <= last && r.seq > after);
-    const inner = new Map<string, StoredBlock>();
-    const add = (level: number, node: number) => {
-      const b = span.blocks.get(nodeId(n.tag, n.generation, level, node));
-      if (b && b.basis > after) inner.set(b.id, b);
-    };
-    if (n.level > 0) for (const child of [2 * n.node, 2 * n.node + 1]) add(n.level - 1, child);
-    for (const r of rows) if (r.whole === 0) add(0, r.hour);
-    const held = (r: StoredEnvelope) => [...inner.values()].some((b) => r.hour >= b.first && r.hour <= b.last && r.seq <= b.basis);
-    const loose = rows.filter((r) => !held(r));
+    const inside = [...span.blocks.values()].filter((b) => b.level < n.level && b.first >= first && b.last <= last && b.basis > after).sort((a, b) => b.level - a.level || b.basis - a.basis);
+    const inner: StoredBlock[] = [];
+    for (const b of inside) if (!inner.some((k) => k.first <= b.first && k.last >= b.last && k.basis >= b.basis)) inner.push(b);
+    const held = (r: StoredEnvelope) => inner.some((b) => r.hour >= b.first && r.hour <= b.last && r.seq <= b.basis);
+    const loose = span.envelopes.filter((r) => r.hour >= first && r.hour <= last && r.seq > after && !held(r));
     const legacy = loose.filter((r) => isLegacy(r) && r.bytes.length > PREFIX_BYTES);
     return [
       ...(cover ? [{ content: restrict(this.contents.blockContent(cover, scope), first, last), block: true }] : []),
-      ...[...inner.values()].map((b) => ({ content: this.contents.blockContent(b, scope), block: true })),
+      ...inner.map((b) => ({ content: this.contents.blockContent(b, scope), block: true })),
       ...(legacy.length > 0 ? [{ content: this.contents.legacyContent(legacy, scope), block: false }] : []),
       ...loose.filter((r) => r.whole === 1).map((r) => ({ content: this.contents.envelopeContent(r, scope), block: false })),
     ];
+  }
+
+  /** A block the server refused (its span changed since): its node is looked at again on the next run. */
+  async refused(block: StoredBlock): Promise<void> {
+    const state = ((await this.db.settings.get(this.stateKey)) as SealingState | undefined) ?? { after: 0, dirty: [] };
+    const id = nodeId(block.tag, block.generation, block.level, block.node);
+    if (!state.dirty.includes(id)) await this.db.settings.put({ ...state, dirty: [...state.dirty, id] } satisfies SealingState, this.stateKey);
   }
 
   /**

@@ -284,7 +284,11 @@ export class LocalLog implements SyncLog {
   }
 
   refuse(id: string): Promise<void> {
-    return this.outbox.refuse(id);
+    return this.serial(async () => {
+      const block = await this.db.blocks.get(id);
+      await this.outbox.refuse(id);
+      if (block) await this.compaction.refused(block);
+    });
   }
 
   reseal(): Promise<number> {

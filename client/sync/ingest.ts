@@ -73,7 +73,7 @@ export class Ingest {
     let legacy = 0;
     let passedOver = 0;
     let failure: { error: unknown } | undefined;
-    await this.db.transaction("rw", [this.db.envelopes, this.db.blocks, this.db.cursors], async () => {
+    await this.db.transaction("rw", [this.db.envelopes, this.db.blocks, this.db.outbox, this.db.cursors], async () => {
       const cursor: Cursor = (await this.db.cursors.get(this.cursorKey)) ?? { patient: this.cursorKey, after: 0, heads: {} };
       const decoded: Decoded[] = [];
       try {
@@ -173,6 +173,8 @@ export class Ingest {
       const blockAcks = acks.filter((a) => a.kind === "block");
       if (envelopeAcks.length > 0) await this.db.envelopes.bulkUpdate(envelopeAcks.map((a) => ({ key: a.id, changes: { seq: a.seq } })));
       if (blockAcks.length > 0) await this.db.blocks.bulkUpdate(blockAcks.map((a) => ({ key: a.id, changes: { seq: a.seq } })));
+      // Taken in by the server though its answer was lost: nothing of it is to be sent again.
+      if (acks.length > 0) await this.db.outbox.where("id").anyOf(acks.map((a) => a.id)).delete();
       await this.db.cursors.put(cursor);
     });
     if (failure) throw failure.error;

@@ -5,8 +5,9 @@
 // lose acks, fail pushes, hold, repeat or drop live pages, rewrite pages, roll the log back, or give
 // one client its own fork. Every reader is served the whole log: what a grantee may see is the real
 // object's job (tested in workerd); here the client's own checks are what is under test.
-import { bytesEqual, toHex } from "../../shared/bytes.js";
-import { BLOCK_PREFIX_BYTES, blockSpan, decodeBlock } from "../../shared/blockCodec.js";
+import { fromHex, toHex } from "../../shared/bytes.js";
+import { BLOCK_PREFIX_BYTES, blockSpan, decodeBlock, decodeBlockPrefix, type BlockHeader } from "../../shared/blockCodec.js";
+import { RequestRefused } from "../../shared/errors.js";
 import { PREFIX_BYTES, decodeEnvelope, envelopeLink } from "../../shared/envelopeCodec.js";
 import { encodeManifest } from "../../shared/manifest.js";
 import { objectKind, type Page, type PageEntry } from "../../shared/syncFrames.js";
@@ -16,6 +17,8 @@ export interface Row {
   seq: number;
   id: string;
   bytes: Uint8Array;
+  /** Where the object belongs, read once when stored. */
+  readonly at?: { tag: string; generation: number; first: number; last: number; level: number | null; basis: number; link?: Uint8Array };
   /** Replaced by a level-0 block: pulls serve only the prefix, beside that block. */
   compacted?: boolean;
   replacedBy?: number;
@@ -45,6 +48,8 @@ export class MemoryServer {
   deliverLive: (deliver: () => void, page: Page, client: string) => void = (deliver) => deliver();
   /** Rewrites what a pull returns (drop, reorder, replay, inject, mutate). */
   servePage?: (page: Page, request: PullRequest) => Page;
+  /** Refuses a block as the real object does when its manifest no longer matches (409 conflict). */
+  refuseBlock?: (header: BlockHeader) => boolean;
 
   private logsOf(client: string): Logs {
     return this.forks.get(client) ?? this.logs;
@@ -73,8 +78,7 @@ export class MemoryServer {
   /** Appends raw bytes as if someone had pushed them (no checks: the server is the attacker here). */
   inject(patient: string, bytes: Uint8Array, client = HONEST): number {
     const rows = this.log(patient, client);
-    const id = objectKind(bytes) === "block" ? toHex(decodeBlock(bytes).header.blockId) : toHex(decodeEnvelope(bytes, { legacy: true }).header.envelopeId);
-    const row = { seq: (rows.at(-1)?.seq ?? 0) + 1, id, bytes };
+    const row = { seq: (rows.at(-1)?.seq ?? 0) + 1, ...placeOf(bytes), bytes };
     rows.push(row);
     if (objectKind(bytes) === "envelope") this.fanOut(patient, client, row);
     return row.seq;
@@ -88,17 +92,25 @@ export class MemoryServer {
     }
   }
 
-  /** The server's rule for a level-0 block: the envelopes of its hour up to its basis lose their bodies. */
+  /**
+   * The server's rules for a block: it supersedes an older block of its node, and a level-0 block
+   * takes the bodies of the envelopes of its hour up to its basis.
+   */
   private store(rows: Row[], patient: string, client: string, bytes: Uint8Array): number {
     const seq = this.inject(patient, bytes, client);
     if (objectKind(bytes) !== "block") return seq;
     const { header } = decodeBlock(bytes);
+    const tag = toHex(header.scopeTag);
+    const { first } = blockSpan(header);
+    const older = rows.filter((r) => r.seq !== seq && r.at?.level === header.level && r.at.tag === tag && r.at.generation === header.generation && r.at.first === first && r.at.basis <= header.basis);
+    for (const old of older) {
+      rows.splice(rows.indexOf(old), 1);
+      for (const [i, row] of rows.entries()) if (row.replacedBy === old.seq) rows[i] = { ...row, replacedBy: seq };
+    }
     if (header.level !== 0) return seq;
     for (const [i, row] of rows.entries()) {
-      if (row.seq > header.basis || objectKind(row.bytes) !== "envelope") continue;
-      const h = decodeEnvelope(row.bytes, { legacy: true }).header;
       // New row objects: snapshots and forks share the old ones.
-      if (bytesEqual(h.scopeTag, header.scopeTag) && h.generation === header.generation && h.hour === header.node) rows[i] = { ...row, compacted: true, replacedBy: seq };
+      if (row.seq <= header.basis && row.at?.level === null && row.at.tag === tag && row.at.generation === header.generation && row.at.first === first) rows[i] = { ...row, compacted: true, replacedBy: seq };
     }
     return seq;
   }
@@ -107,17 +119,9 @@ export class MemoryServer {
   manifestOf(rows: readonly Row[], block: Row): Uint8Array {
     const { header } = decodeBlock(block.bytes);
     const { first, last } = blockSpan(header);
-    const held = rows.filter((r) => {
-      if (r.seq > header.basis || objectKind(r.bytes) !== "envelope") return false;
-      const h = decodeEnvelope(r.bytes, { legacy: true }).header;
-      return bytesEqual(h.scopeTag, header.scopeTag) && h.generation === header.generation && h.hour >= first && h.hour <= last;
-    });
-    return encodeManifest(
-      held.map((r) => {
-        const e = decodeEnvelope(r.bytes, { legacy: true });
-        return { envelopeId: e.header.envelopeId, link: envelopeLink(e.headerBytes, e.body.length, e.bodyHash) };
-      }),
-    );
+    const tag = toHex(header.scopeTag);
+    const held = rows.filter((r) => r.seq <= header.basis && r.at?.level === null && r.at.tag === tag && r.at.generation === header.generation && r.at.first >= first && r.at.first <= last);
+    return encodeManifest(held.map((r) => ({ envelopeId: fromHex(r.id, 16), link: r.at!.link! })));
   }
 
   /** The transport one client uses; `client` names it for forks and hooks. */
@@ -129,8 +133,11 @@ export class MemoryServer {
           throw new TypeError("network error: connection reset before the request arrived");
         }
         const rows = this.log(patient, client);
+        for (const bytes of objects) {
+          if (objectKind(bytes) === "block" && this.refuseBlock?.(decodeBlock(bytes).header)) throw new RequestRefused(409, "conflict", "the block does not hold exactly the envelopes stored for its span");
+        }
         const seqs = objects.map((bytes) => {
-          const id = objectKind(bytes) === "block" ? toHex(decodeBlock(bytes).header.blockId) : toHex(decodeEnvelope(bytes).header.envelopeId);
+          const id = placeOf(bytes).id;
           const existing = rows.find((r) => r.id === id);
           return existing ? existing.seq : this.store(rows, patient, client, bytes);
         });
@@ -160,6 +167,17 @@ export class MemoryServer {
       },
     };
   }
+}
+
+/** A row's id and place, from its bytes (an injected object may be anything the attacker likes). */
+function placeOf(bytes: Uint8Array): Pick<Row, "id" | "at"> {
+  if (objectKind(bytes) === "block") {
+    const { header } = decodeBlockPrefix(bytes);
+    return { id: toHex(header.blockId), at: { tag: toHex(header.scopeTag), generation: header.generation, ...blockSpan(header), level: header.level, basis: header.basis } };
+  }
+  const e = decodeEnvelope(bytes, { legacy: true });
+  const h = e.header;
+  return { id: toHex(h.envelopeId), at: { tag: toHex(h.scopeTag), generation: h.generation, first: h.hour, last: h.hour, level: null, basis: 0, link: envelopeLink(e.headerBytes, e.body.length, e.bodyHash) } };
 }
 
 /** What a pull serves of a row: the object, or only its prefix once replaced. */
