@@ -7,7 +7,7 @@
 import { MAX_BLOCK_LEVEL } from "../shared/blockCodec.js";
 import { ENVELOPE_VERSION } from "../shared/envelopeCodec.js";
 import type { GrantPolicy } from "../shared/grantCodec.js";
-import { coverRange, nodeFirstHour, nodeLastHour, type TreeNode } from "../shared/keyTree.js";
+import { coverRange, nodeFirstHour, nodeLastHour, type TreeNode } from "../shared/hours.js";
 import type { BlockStore } from "./blockStore.js";
 import { SCAN_COLUMNS, mapKey, scanned, type EnvelopeStore, type ScanRow, type ScannedRow } from "./envelopeStore.js";
 import type { ReadFilter } from "./grantRules.js";

@@ -17,9 +17,8 @@ import { ByteReader, ByteWriter, bytesEqual, expectMagic, utf8 } from "./bytes.j
 import { MalformedInput, UnsupportedVersion } from "./errors.js";
 import { sha256 } from "./hash.js";
 import { TREE_DEPTH } from "./hours.js";
-import { COMMIT_BYTES, NONCE_BYTES, TAG_BYTES } from "./sealedBody.js";
 import { signedMessage } from "./signing.js";
-import { ID_BYTES, SEAL_BYTES, SIGNATURE_BYTES, encodeSeal } from "./envelopeCodec.js";
+import { COMMIT_BYTES, ID_BYTES, NONCE_BYTES, SEAL_BYTES, SIGNATURE_BYTES, TAG_BYTES, encodeSeal } from "./envelopeCodec.js";
 
 export const BLOCK_MAGIC = "STWB";
 export const BLOCK_VERSION = 2;

@@ -15,10 +15,12 @@
 import { ByteReader, ByteWriter, bytesEqual, expectMagic, utf8 } from "./bytes.js";
 import { MalformedInput, UnsupportedVersion } from "./errors.js";
 import { labelledHash, sha256 } from "./hash.js";
-import { COMMIT_BYTES, NONCE_BYTES, TAG_BYTES } from "./sealedBody.js";
 import { signedMessage } from "./signing.js";
 
-export { COMMIT_BYTES, NONCE_BYTES, TAG_BYTES } from "./sealedBody.js";
+/** The body shared with blocks (sealedBody.ts): nonce ‖ commitment ‖ ciphertext with its tag. */
+export const NONCE_BYTES = 24;
+export const COMMIT_BYTES = 32;
+export const TAG_BYTES = 16;
 export const ENVELOPE_MAGIC = "STWE";
 export const ENVELOPE_VERSION = 2;
 /** The version v1 clients wrote; readable only by the migration. */

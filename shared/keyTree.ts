@@ -3,55 +3,22 @@
 // key of one hour. A grant for hours [a, b] hands out the minimal dyadic cover of [a, b]: node keys
 // whose subtrees lie entirely inside the range, so no combination of grants reaches past their union.
 import { OutsideGrant } from "./errors.js";
-import { HOUR_LIMIT, TREE_DEPTH, checkHourRange } from "./hours.js";
+import { HOUR_LIMIT, TREE_DEPTH, coverRange, nodeContains, nodeFirstHour, nodeLastHour, type TreeNode } from "./hours.js";
 import { sodium } from "./sodium.js";
 
-export { HOUR_LIMIT, TREE_DEPTH, checkHourRange } from "./hours.js";
+export { HOUR_LIMIT, TREE_DEPTH, checkHourRange, coverRange, nodeContains, nodeFirstHour, nodeLastHour, type TreeNode } from "./hours.js";
 /** Worst case of the greedy dyadic cover: 2·D − 2 nodes. */
 export const MAX_COVER_NODES = 2 * TREE_DEPTH - 2;
 export const KEY_BYTES = 32;
-
-const NODE_CONTEXT = "STWggm01";
-const EPOCH_CONTEXT = "STWepoch";
-const BLOCK_CONTEXT = "STWblock";
-
-/** A node at `height` with `index` covers hours [index·2^height, (index+1)·2^height − 1]. */
-export interface TreeNode {
-  readonly height: number;
-  readonly index: number;
-}
 
 export interface CoverKey {
   readonly node: TreeNode;
   readonly key: Uint8Array;
 }
 
-/** Minimal dyadic cover of [from, to], both inclusive, left to right. */
-export function coverRange(from: number, to: number): TreeNode[] {
-  checkHourRange(from, to);
-  const nodes: TreeNode[] = [];
-  let start = from;
-  while (start <= to) {
-    let height = 0;
-    // Grow the block while it stays aligned at `start` and inside the range.
-    while (height < TREE_DEPTH && start % 2 ** (height + 1) === 0 && start + 2 ** (height + 1) - 1 <= to) height++;
-    nodes.push({ height, index: start / 2 ** height });
-    start += 2 ** height;
-  }
-  return nodes;
-}
-
-export function nodeFirstHour(node: TreeNode): number {
-  return node.index * 2 ** node.height;
-}
-
-export function nodeLastHour(node: TreeNode): number {
-  return (node.index + 1) * 2 ** node.height - 1;
-}
-
-export function nodeContains(node: TreeNode, hour: number): boolean {
-  return Math.floor(hour / 2 ** node.height) === node.index;
-}
+const NODE_CONTEXT = "STWggm01";
+const EPOCH_CONTEXT = "STWepoch";
+const BLOCK_CONTEXT = "STWblock";
 
 function child(parent: Uint8Array, bit: number): Uint8Array {
   return sodium().crypto_kdf_derive_from_key(KEY_BYTES, bit, NODE_CONTEXT, parent);

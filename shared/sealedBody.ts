@@ -3,13 +3,11 @@
 // binds the body to one key and one header, and is checked before anything is decrypted
 // (XChaCha20-Poly1305 alone does not commit to its key). Clients only: libsodium.
 import { bytesEqual, concat } from "./bytes.js";
+import { COMMIT_BYTES, NONCE_BYTES, TAG_BYTES } from "./envelopeCodec.js";
 import { MalformedInput, TamperedEnvelope } from "./errors.js";
 import { pad, unpad, type PaddingScheme } from "./padding.js";
 import { sodium } from "./sodium.js";
 
-export const NONCE_BYTES = 24;
-export const COMMIT_BYTES = 32;
-export const TAG_BYTES = 16;
 
 export interface BodyKeys {
   /** XChaCha20-Poly1305 key. */

@@ -1,4 +1,4 @@
-// Server faults: the PatientLog restarted in the middle of a push or a compaction, a storage error
+// Server faults: the PatientLog restarted in the middle of a push or a block's replacement, a storage error
 // inside the transaction, a restart after the commit but before the answer, and live sockets dropped
 // mid-stream. The oracle: no partial batch, no acknowledged envelope lost, nothing stored twice, and a
 // client that retries (same batch) or reconnects (pull from its cursor) ends with every envelope.
@@ -7,11 +7,10 @@ import { describe, expect, it } from "vitest";
 import type { AccessLogEntry } from "../../shared/accessLog.js";
 import { CLOSE_GRANT_ENDED } from "../../shared/api.js";
 import { toHex } from "../../shared/bytes.js";
-import { encodeCompaction } from "../../shared/syncFrames.js";
 import type { EnvelopeStore } from "../../durable-objects/envelopeStore.js";
 import type { PatientLog } from "../../durable-objects/patientLog.js";
 import { call, grantCreate, openSocket, pull, push, signedUp, type LiveSocket, type Session } from "../helpers/api.js";
-import { DeviceChain, makeGrant, scopeTag, type MadeEnvelope } from "../helpers/webcryptoFixtures.js";
+import { DeviceChain, makeBlock, makeGrant, scopeTag, type MadeEnvelope } from "../helpers/webcryptoFixtures.js";
 
 const H = 499_000;
 
@@ -40,7 +39,7 @@ function storedIds(stub: DurableObjectStub<PatientLog>): Promise<string[]> {
  * Makes the object's envelope store misbehave on the `nth` call of `method` (counted from now):
  * `fault` runs instead of the call, with the object's state to abort it or an error to throw.
  */
-function injectFault(stub: DurableObjectStub<PatientLog>, method: "append" | "dropBodies", nth: number, fault: (state: DurableObjectState) => never): Promise<void> {
+function injectFault(stub: DurableObjectStub<PatientLog>, method: "append" | "appendBlock", nth: number, fault: (state: DurableObjectState) => never): Promise<void> {
   return runInDurableObject(stub, (instance, state) => {
     const store = (instance as unknown as { envelopes: EnvelopeStore }).envelopes;
     const original = store[method].bind(store) as (...args: unknown[]) => unknown;
@@ -81,29 +80,21 @@ describe("restarts mid-request", () => {
     expect((await pull(s.patient, s.pid)).page!.entries.map((e) => e.seq)).toEqual([1, 2, 3]);
   });
 
-  it("a compaction interrupted after dropping one body leaves every body and no compaction envelope", async () => {
+  it("a level-0 block interrupted after replacing its envelopes' bodies leaves every body and no block", async () => {
     const s = await setup();
-    const shard = await batch(s.chain, s.tag, 3);
-    await push(s.patient, s.pid, shard.map((e) => e.bytes));
-    const compaction = await s.chain.next({ scopeTag: s.tag, hour: H, kind: "compaction" });
-    const request = encodeCompaction({ replaces: shard.map((e) => e.envelopeId), envelope: compaction.bytes });
-    await runInDurableObject(s.stub(), (instance, state) => {
-      const store = (instance as unknown as { envelopes: EnvelopeStore }).envelopes;
-      const dropBodies = store.dropBodies.bind(store);
-      store.dropBodies = (ids, into) => {
-        dropBodies(ids.slice(0, 1), into);
-        restart(state);
-      };
-    });
-    const compact = () => call(`/v1/patients/${s.pid}/compactions`, { method: "POST", body: request, token: s.patient.token });
-    expect((await compact()).status).toBeGreaterThanOrEqual(500);
+    const hour = await batch(s.chain, s.tag, 3);
+    await push(s.patient, s.pid, hour.map((e) => e.bytes));
+    const block = await makeBlock(s.patient.identity, s.pid, { scopeTag: s.tag, level: 0, node: H, basis: 3, holds: hour });
+    // The bodies are replaced first, then the block is queued: stop the object in between.
+    await injectFault(s.stub(), "appendBlock", 1, restart);
+    expect((await push(s.patient, s.pid, [block.bytes])).status).toBeGreaterThanOrEqual(500);
     const page = (await pull(s.patient, s.pid)).page!;
     expect(page.entries.map((e) => [e.seq, e.compacted])).toEqual([
       [1, false],
       [2, false],
       [3, false],
     ]);
-    expect(await (await compact()).json()).toEqual({ seq: 4 });
+    expect(await (await push(s.patient, s.pid, [block.bytes])).json()).toEqual({ seqs: [4] });
     expect((await pull(s.patient, s.pid)).page!.entries.map((e) => e.compacted)).toEqual([true, true, true, false]);
   });
 });

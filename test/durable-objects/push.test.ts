@@ -1,7 +1,7 @@
 import { abortAllDurableObjects, env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { toHex } from "../../shared/bytes.js";
-import { encodeEnvelopeBatch, MAX_BATCH_BYTES, MAX_BATCH_ENVELOPES } from "../../shared/syncFrames.js";
+import { encodeUpload, MAX_BATCH_BYTES, MAX_BATCH_ENVELOPES } from "../../shared/syncFrames.js";
 import { call, errorOf, pull, push, signedUp, type Session } from "../helpers/api.js";
 import { DeviceChain, randomBytes, scopeTag, type MadeEnvelope } from "../helpers/webcryptoFixtures.js";
 
@@ -181,7 +181,7 @@ describe("push", () => {
     const garbage = await call(`/v1/patients/${id}/envelopes`, { method: "POST", body: randomBytes(300), token: p.token });
     expect(garbage.status).toBe(400);
     expect((await errorOf(garbage)).code).toBe("malformed");
-    const truncated = encodeEnvelopeBatch([(await chain.peek({ scopeTag: tag, hour: HOUR })).bytes]).slice(0, -10);
+    const truncated = encodeUpload([(await chain.peek({ scopeTag: tag, hour: HOUR })).bytes]).slice(0, -10);
     expect((await call(`/v1/patients/${id}/envelopes`, { method: "POST", body: truncated, token: p.token })).status).toBe(400);
     const tooBig = await call(`/v1/patients/${id}/envelopes`, { method: "POST", body: new Uint8Array(MAX_BATCH_BYTES + 1), token: p.token });
     expect(tooBig.status).toBe(413);
@@ -201,7 +201,7 @@ describe("push", () => {
     // Another account's envelope replayed into p's log by p.
     const foreign = await push(p, id, [(await new DeviceChain(other.p.identity, id).next({ scopeTag: tag, hour: HOUR })).bytes]);
     expect(foreign.status).toBe(403);
-    expect((await call(`/v1/patients/${id}/envelopes`, { method: "POST", body: encodeEnvelopeBatch([(await chain.peek({ scopeTag: tag, hour: HOUR })).bytes]) })).status).toBe(401);
+    expect((await call(`/v1/patients/${id}/envelopes`, { method: "POST", body: encodeUpload([(await chain.peek({ scopeTag: tag, hour: HOUR })).bytes]) })).status).toBe(401);
     expect(await storedCount(id)).toBe(0);
     expect(await storedCount(other.id)).toBe(0);
   });

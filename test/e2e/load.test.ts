@@ -4,7 +4,7 @@
 // a socket are printed, never asserted; what is asserted is that no message is lost or doubled.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fromBase64Url, toBase64Url } from "../../shared/bytes.js";
-import { decodePage, encodeEnvelopeBatch } from "../../shared/syncFrames.js";
+import { decodePage, encodeUpload } from "../../shared/syncFrames.js";
 import { DeviceChain, loginSignature, makeGrant, newIdentity, scopeTag, type Identity } from "../helpers/webcryptoFixtures.js";
 import { startWorker, type LocalWorker } from "./localWorker.js";
 
@@ -170,7 +170,7 @@ function listen(client: Client, patientId: string): Promise<Listener> {
 async function pushReading(client: Client, chain: DeviceChain, tag: Uint8Array): Promise<{ seq: number; sentAt: number }> {
   const made = await chain.next({ scopeTag: tag, hour: nowHour });
   const sentAt = performance.now();
-  const body = await api(`/v1/patients/${client.identity.accountId}/envelopes`, { method: "POST", body: new Uint8Array(encodeEnvelopeBatch([made.bytes])), headers: { "content-type": "application/octet-stream" }, token: client.token });
+  const body = await api(`/v1/patients/${client.identity.accountId}/envelopes`, { method: "POST", body: new Uint8Array(encodeUpload([made.bytes])), headers: { "content-type": "application/octet-stream" }, token: client.token });
   const { seqs } = JSON.parse(new TextDecoder().decode(body)) as { seqs: number[] };
   return { seq: seqs[0]!, sentAt };
 }

@@ -1,7 +1,7 @@
 // Thin HTTP helpers over the worker (SELF) for workers tests.
 import { SELF } from "cloudflare:test";
 import { fromBase64Url, toBase64Url } from "../../shared/bytes.js";
-import { decodePage, encodeEnvelopeBatch, type Page } from "../../shared/syncFrames.js";
+import { decodePage, encodeUpload, type Page } from "../../shared/syncFrames.js";
 import { loginSignature, newIdentity, type Identity } from "./webcryptoFixtures.js";
 
 export const BASE = "https://steward.test";
@@ -45,8 +45,9 @@ export async function signedUp(prefix = "user"): Promise<Session> {
   return { identity, token: await login(identity) };
 }
 
-export function push(session: Session, patientId: string, envelopes: Uint8Array[]): Promise<Response> {
-  return call(`/v1/patients/${patientId}/envelopes`, { method: "POST", body: encodeEnvelopeBatch(envelopes), token: session.token });
+/** Uploads hour envelopes and blocks, in order. */
+export function push(session: Session, patientId: string, objects: Uint8Array[]): Promise<Response> {
+  return call(`/v1/patients/${patientId}/envelopes`, { method: "POST", body: encodeUpload(objects), token: session.token });
 }
 
 export async function pull(session: Session, patientId: string, query = ""): Promise<{ status: number; page?: Page; error?: { code: string; message: string } }> {

@@ -1,9 +1,11 @@
 // Real signed key bundles, envelopes and grants for workerd tests, made with WebCrypto Ed25519 and the
 // shared pure encoders (libsodium cannot run in workerd). Envelope bodies are opaque to the server:
 // random bytes of a valid length with the right SHA-256 body hash.
+import { BLOCK_VERSION, MIN_BLOCK_BODY_BYTES, blockSignedBytes, encodeBlock, encodeBlockHeader } from "../../shared/blockCodec.js";
 import { fromHex, toHex } from "../../shared/bytes.js";
 import { deviceCertificateSignedBytes } from "../../shared/deviceCertificate.js";
 import { assembleLink, encodeDeviceList, encodeLinkBody, linkSignedBytes, type DeviceListAuthor, type DeviceListChange } from "../../shared/deviceList.js";
+import { manifestHash } from "../../shared/manifest.js";
 import { ENVELOPE_VERSION, MIN_BODY_BYTES, ZERO_HASH, encodeEnvelope, encodeHeader, envelopeLink, envelopeSignedBytes, type EnvelopeKind } from "../../shared/envelopeCodec.js";
 import { encodeGrantPolicy, encodeGrantWire, grantPolicySignedBytes, type GrantEntry } from "../../shared/grantCodec.js";
 import { sha256 } from "../../shared/hash.js";
@@ -94,6 +96,40 @@ export class DeviceChain {
     const signature = await signWith(this.author.privateKey, envelopeSignedBytes(headerBytes, body.length, bodyHash));
     return { bytes: encodeEnvelope({ header, headerBytes, bodyHash, signature, body }), envelopeId: header.envelopeId, link: envelopeLink(headerBytes, body.length, bodyHash) };
   }
+}
+
+export interface BlockSpec {
+  readonly scopeTag: Uint8Array;
+  readonly level: number;
+  readonly node: number;
+  readonly basis: number;
+  /** The envelopes it says it holds, in server order (their ids and links make its manifest). */
+  readonly holds: readonly MadeEnvelope[];
+  readonly generation?: number;
+  readonly bodyLength?: number;
+}
+
+/** A block signed by `author`, its body random bytes (opaque to the server) of a valid length. */
+export async function makeBlock(author: Identity, patientId: string, spec: BlockSpec): Promise<{ bytes: Uint8Array; blockId: Uint8Array }> {
+  const header = {
+    version: BLOCK_VERSION,
+    level: spec.level,
+    patientId: fromHex(patientId, 16),
+    scopeTag: spec.scopeTag,
+    generation: spec.generation ?? 1,
+    node: spec.node,
+    blockId: randomBytes(16),
+    authorKey: author.signKey,
+    deviceId: randomBytes(16),
+    basis: spec.basis,
+    count: spec.holds.length,
+    manifestHash: manifestHash(spec.holds.map((e) => ({ envelopeId: e.envelopeId, link: e.link }))),
+  };
+  const headerBytes = encodeBlockHeader(header);
+  const body = randomBytes(spec.bodyLength ?? MIN_BLOCK_BODY_BYTES);
+  const bodyHash = sha256(body);
+  const signature = await signWith(author.privateKey, blockSignedBytes(headerBytes, body.length, bodyHash));
+  return { bytes: encodeBlock({ header, headerBytes, bodyHash, signature, body }), blockId: header.blockId };
 }
 
 export interface GrantSpec {

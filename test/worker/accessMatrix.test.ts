@@ -7,11 +7,11 @@ import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import { describe, expect, it, beforeAll } from "vitest";
 import type { AccessAction, AccessLogEntry } from "../../shared/accessLog.js";
 import { toBase64Url, toHex } from "../../shared/bytes.js";
-import { decodeEnvelope } from "../../shared/envelopeCodec.js";
-import { encodeCompaction, encodeEnvelopeBatch } from "../../shared/syncFrames.js";
+import { encodeUpload, objectKind, splitEnvelopePrefix } from "../../shared/syncFrames.js";
+import { decodeEnvelopeHeader, envelopeLink } from "../../shared/envelopeCodec.js";
 import type { PatientLog } from "../../durable-objects/patientLog.js";
 import { call, grantCreate, openSocket, pull, push, signedUp, type Session } from "../helpers/api.js";
-import { DeviceChain, makeGrant, scopeTag } from "../helpers/webcryptoFixtures.js";
+import { DeviceChain, makeBlock, makeGrant, scopeTag } from "../helpers/webcryptoFixtures.js";
 
 const H = 498_000;
 
@@ -23,7 +23,7 @@ type RouteName =
   | "GET envelopes"
   | "POST envelopes"
   | "GET ws"
-  | "POST compactions"
+  | "POST envelopes (a block)"
   | "GET generations"
   | "PUT generations"
   | "GET grants"
@@ -37,8 +37,8 @@ type RouteName =
 
 const CELLS: Cell[] = ["granted", "other scope", "other hour"];
 /** Routes that change grants come last, so they cannot change the earlier cells of their group. */
-const ROUTES: RouteName[] = ["GET envelopes", "POST envelopes", "GET ws", "POST compactions", "GET generations", "PUT generations", "GET grants", "GET access-log", "GET inbox", "PUT key-ring", "GET key-ring", "POST grants", "DELETE grants/:id", "POST grants/revoke-all"];
-const PATIENT_ONLY = new Set<RouteName>(["POST compactions", "GET generations", "PUT generations", "GET grants", "POST grants", "DELETE grants/:id", "POST grants/revoke-all", "GET access-log"]);
+const ROUTES: RouteName[] = ["GET envelopes", "POST envelopes", "GET ws", "POST envelopes (a block)", "GET generations", "PUT generations", "GET grants", "GET access-log", "GET inbox", "PUT key-ring", "GET key-ring", "POST grants", "DELETE grants/:id", "POST grants/revoke-all"];
+const PATIENT_ONLY = new Set<RouteName>(["POST envelopes (a block)", "GET generations", "PUT generations", "GET grants", "POST grants", "DELETE grants/:id", "POST grants/revoke-all", "GET access-log"]);
 const GRANTEES = new Set<Role>(["clinician", "caregiver", "writer"]);
 
 interface Expectation {
@@ -156,7 +156,7 @@ async function send(w: World, role: Role, log: Log, route: RouteName, cell: Cell
       break;
     case "POST envelopes":
       // A fresh device each time, so its chain starts at 1 whatever was refused before.
-      res = await call(`${base}/envelopes`, { method: "POST", body: encodeEnvelopeBatch([(await new DeviceChain(author, log.id).next(shard)).bytes]), ...(token ? { token } : {}) });
+      res = await call(`${base}/envelopes`, { method: "POST", body: encodeUpload([(await new DeviceChain(author, log.id).next(shard)).bytes]), ...(token ? { token } : {}) });
       break;
     case "GET ws": {
       const opened = session ? await openSocket(session, log.id) : await call(`${base}/ws`, { headers: { upgrade: "websocket" } });
@@ -167,11 +167,16 @@ async function send(w: World, role: Role, log: Log, route: RouteName, cell: Cell
       res = opened;
       break;
     }
-    case "POST compactions": {
-      const stored = (await pull(log.session, log.id, `tags=${toHex(shard.scopeTag)}&fromHour=${shard.hour}&toHour=${shard.hour}`)).page!.entries.filter((e) => !e.compacted);
-      const compaction = await new DeviceChain(author, log.id).next({ ...shard, kind: "compaction" });
-      const replaces = stored.map((e) => decodeEnvelope(e.bytes).header.envelopeId);
-      res = await call(`${base}/compactions`, { method: "POST", body: encodeCompaction({ replaces: replaces.length ? replaces : [crypto.getRandomValues(new Uint8Array(16))], envelope: compaction.bytes }), ...(token ? { token } : {}) });
+    case "POST envelopes (a block)": {
+      // A block of the cell's hour holding every envelope stored there, sealed by whoever asks.
+      const { page } = await pull(log.session, log.id, `tags=${toHex(shard.scopeTag)}&fromHour=${shard.hour}&toHour=${shard.hour}`);
+      const holds = page!.entries.flatMap((e) => {
+        if (objectKind(e.bytes) !== "envelope") return [];
+        const prefix = splitEnvelopePrefix(e.bytes);
+        return [{ bytes: e.bytes, envelopeId: decodeEnvelopeHeader(prefix.headerBytes).envelopeId, link: envelopeLink(prefix.headerBytes, prefix.bodyLength, prefix.bodyHash) }];
+      });
+      const block = await makeBlock(author, log.id, { scopeTag: shard.scopeTag, level: 0, node: shard.hour, basis: page!.cursor, holds });
+      res = await call(`${base}/envelopes`, { method: "POST", body: encodeUpload([block.bytes]), ...(token ? { token } : {}) });
       break;
     }
     case "GET generations":
@@ -227,7 +232,7 @@ describe.each(GROUPS)("$role, grant $state, $target patient", ({ role, state, ta
     const log = target === "own" ? w.own : w.other;
     const actor = role === "patient" ? w.own.id : role === "anonymous" ? null : w.sessions[role].identity.accountId;
     // Routes that do not name a scope or hour are exercised once.
-    const cells = ["GET envelopes", "POST envelopes", "POST compactions", "PUT generations"].includes(route) ? CELLS : (["granted"] as Cell[]);
+    const cells = ["GET envelopes", "POST envelopes", "POST envelopes (a block)", "PUT generations"].includes(route) ? CELLS : (["granted"] as Cell[]);
     for (const cell of cells) {
       const where = `${role} (${state} grant) → ${route} on the ${target} patient, ${cell} cell`;
       const want = expected(role, state, target, route, cell);

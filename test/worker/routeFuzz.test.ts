@@ -7,11 +7,11 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ERROR_CODES } from "../../shared/api.js";
 import { toBase64Url, toHex } from "../../shared/bytes.js";
-import { encodeCompaction, encodeEnvelopeBatch } from "../../shared/syncFrames.js";
+import { encodeUpload } from "../../shared/syncFrames.js";
 import app from "../../worker/index.js";
 import { issueToken } from "../../worker/session.js";
 import { BASE, grantCreate, login, pull, push, register, signedUp, type Session } from "../helpers/api.js";
-import { DeviceChain, makeGrant, newIdentity, scopeTag } from "../helpers/webcryptoFixtures.js";
+import { DeviceChain, makeBlock, makeGrant, newIdentity, scopeTag } from "../helpers/webcryptoFixtures.js";
 import { FIXED_SEEDS, randomSeeds, runsPerSeed } from "./budget.js";
 import { fixedCases, requestArbitrary, routeBody, type Auth, type HostileRequest, type Route, type ValidBody } from "./hostileInput.js";
 import { expectUnchanged, readState, type ObjectState } from "./objectState.js";
@@ -62,10 +62,9 @@ async function world(): Promise<World> {
 async function validBody(route: Route, w: World): Promise<ValidBody> {
   const pid = w.patient.identity.accountId;
   const key = `${route.method} ${route.path}`;
-  if (key.endsWith("/envelopes") && route.method === "POST") return encodeEnvelopeBatch([(await w.chain.peek({ scopeTag: w.tag, hour: H })).bytes]);
-  if (key.endsWith("/compactions")) {
-    const stored = await w.chain.peek({ scopeTag: w.tag, hour: H, kind: "compaction" });
-    return encodeCompaction({ replaces: [stored.envelopeId], envelope: stored.bytes });
+  if (key.endsWith("/envelopes") && route.method === "POST") {
+    const envelope = await w.chain.peek({ scopeTag: w.tag, hour: H });
+    return encodeUpload([envelope.bytes, (await makeBlock(w.patient.identity, pid, { scopeTag: w.tag, level: 0, node: H, basis: 1, holds: [] })).bytes]);
   }
   if (key === "POST /v1/patients/:patientId/grants") {
     return { grant: toBase64Url((await makeGrant(w.patient.identity, w.stranger.identity, { entries: [{ scopeTag: w.tag, fromHour: H, toHour: H, generations: [1] }] })).wire) };
