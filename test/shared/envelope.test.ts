@@ -10,6 +10,7 @@ import {
   NONCE_BYTES,
   PREFIX_BYTES,
   SEAL_BYTES,
+  TAG_BYTES,
   decodeEnvelope,
   encodeEnvelope,
   encodeHeader,
@@ -22,7 +23,7 @@ import { openEnvelope, sealEnvelope, verifyEnvelopeSignature } from "../../share
 import { InvalidSignature, MalformedInput, TamperedEnvelope, UnsupportedVersion } from "../../shared/errors.js";
 import { sha256 } from "../../shared/hash.js";
 import { KeyTreeReader, ROOT } from "../../shared/keyTree.js";
-import { isBucketSize } from "../../shared/padding.js";
+import { isBucketSize, paddedLength } from "../../shared/padding.js";
 import { loadSodium, sodium } from "../../shared/sodium.js";
 import { bytesOf, expectTyped, fixedAccount, flipBit, seed } from "./helpers.js";
 
@@ -83,7 +84,7 @@ describe("envelope round trip", () => {
     const bytes = encodeEnvelope(seal());
     expect(bytes.length).toBeGreaterThan(PREFIX_BYTES);
     expect(new TextDecoder().decode(bytes.subarray(0, 4))).toBe("STWE");
-    expect(bytes[4]).toBe(1);
+    expect(bytes[4]).toBe(2);
     expect(bytes[5]).toBe(1);
     const view = new DataView(bytes.buffer, bytes.byteOffset);
     expect(toHex(bytes.subarray(6, 22))).toBe("01".repeat(16));
@@ -165,7 +166,6 @@ describe("tampering (T5, T6): every single-bit flip is refused with a typed erro
   it("binds every header field: changed and re-signed, the old body does not open under the named leaf (T6, T7)", () => {
     const sealed = seal();
     const fields: [string, Partial<EnvelopeHeader>][] = [
-      ["kind", { kind: "compaction" }],
       ["patientId (another patient)", { patientId: bytesOf(16, 0x99) }],
       ["scopeTag (insulin → glucose)", { scopeTag: bytesOf(16, 0x98) }],
       ["generation g → g+1", { generation: 4 }],
@@ -247,7 +247,10 @@ describe("sizes and nonces (T25, T26)", () => {
   });
 
   it("refuses at seal time a plaintext whose envelope the decoder would refuse (body over 1 MiB)", () => {
-    const largest = MAX_BODY_BYTES / 2 - 1; // pads to 512 KiB
+    // The largest plaintext whose padded body still fits (Padmé buckets are 16 KiB apart below 1 MiB).
+    let largest = MAX_BODY_BYTES;
+    while (NONCE_BYTES + COMMIT_BYTES + paddedLength(largest) + TAG_BYTES > MAX_BODY_BYTES) largest -= 1024;
+    while (NONCE_BYTES + COMMIT_BYTES + paddedLength(largest + 1) + TAG_BYTES <= MAX_BODY_BYTES) largest++;
     const ok = seal(new Uint8Array(largest));
     expect(decodeEnvelope(encodeEnvelope(ok)).body.length).toBe(ok.body.length);
     expectTyped(() => seal(new Uint8Array(largest + 1)), MalformedInput);

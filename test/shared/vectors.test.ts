@@ -9,12 +9,19 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { fromHex, toHex, utf8 } from "../../shared/bytes.js";
 import { openEnvelope, sealEnvelope } from "../../shared/envelope.js";
-import { decodeEnvelope, encodeEnvelope, envelopeLink, envelopeSignedBytes } from "../../shared/envelopeCodec.js";
+import { PREFIX_BYTES, decodeEnvelope, encodeEnvelope, envelopeLink, envelopeSignedBytes } from "../../shared/envelopeCodec.js";
+import { openBlock, sealBlock } from "../../shared/block.js";
+import { blockSignedBytes, decodeBlock, encodeBlock } from "../../shared/blockCodec.js";
+import { UnsupportedVersion } from "../../shared/errors.js";
+import { encodeManifest, manifestHash } from "../../shared/manifest.js";
+import { decodeRecords, encodeRecords } from "../../shared/packedColumns.js";
+import { encodeContent } from "../../shared/shardContent.js";
+import { EXTRA_KINDS, encodePage, encodeUpload } from "../../shared/syncFrames.js";
 import { sign } from "../../shared/accountKeys.js";
 import { encodeGrantPolicy, grantPolicySignedBytes, type GrantPolicy } from "../../shared/grantCodec.js";
 import { accountIdOf, decodeKeyBundle, encodeKeyBundle, keyBundleSignedBytes } from "../../shared/keyBundle.js";
-import { HOUR_LIMIT, KeyTreeReader, ROOT, coverKeys, epochKeys } from "../../shared/keyTree.js";
-import { SCOPES } from "../../shared/records.js";
+import { HOUR_LIMIT, KeyTreeReader, ROOT, blockKeys, coverKeys, epochKeys } from "../../shared/keyTree.js";
+import { SCOPES, type StewardRecord } from "../../shared/records.js";
 import { safetyNumber } from "../../shared/safetyNumber.js";
 import { scopeTag } from "../../shared/scopeTag.js";
 import { loadSodium, sodium } from "../../shared/sodium.js";
@@ -77,33 +84,107 @@ function scopeTags(): Json {
 
 const ENVELOPE_NONCE = bytesOf(24, 0x6e);
 
+/** Fixes randombytes_buf (the nonce) for the call, making the sealed object reproducible. */
+function withNonce<T>(make: () => T): T {
+  const spy = vi.spyOn(sodium(), "randombytes_buf").mockReturnValue(ENVELOPE_NONCE.slice() as never);
+  try {
+    return make();
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+const HOUR_MS = 3_600_000;
+const READINGS: StewardRecord[] = [
+  { id: `cgm-${491_234 * HOUR_MS + 120_000}`, type: "cgm", time: 491_234 * HOUR_MS + 120_000, deviceTime: "2026-01-15T03:02:00", timezoneOffset: 60, deviceId: "DexG7-0001", source: "clarity", body: { mgdl: 112, trend: "flat", intervalMs: 300_000 } },
+  { id: `cgm-${491_234 * HOUR_MS + 420_000}`, type: "cgm", time: 491_234 * HOUR_MS + 420_000, deviceTime: "2026-01-15T03:07:00", timezoneOffset: 60, deviceId: "DexG7-0001", source: "clarity", body: { mgdl: 109, trend: "fortyFiveDown", intervalMs: 300_000 } },
+  { id: "bolus-1", type: "bolus", time: 491_234 * HOUR_MS + 900_000, deviceId: "MedT-780G", body: { subType: "normal", normal: 2.35, expectedNormal: 3 } },
+];
+
+function packed(): Json {
+  const segment = encodeRecords(READINGS);
+  return {
+    description: "packed records (docs/protocol.md §6B): two CGM readings and a bolus; records as parseRecord returns them",
+    records: READINGS,
+    segment: toHex(segment),
+    content: toHex(encodeContent({ readings: READINGS.filter((r) => r.type === "cgm"), view: [], deleted: [], yjs: [] }, { scope: "glucose", first: 491_234, last: 491_234 })),
+  };
+}
+
 function envelope(): Json {
   const author = fixedAccount(0xa1, 0xa2);
   const hour = 491_234;
   const leaf = new KeyTreeReader([{ node: ROOT, key: seed(0x11) }]).leaf(hour);
-  const plaintext = utf8('{"id":"cgm-1","type":"cgm","time":1768443240000,"body":{"mgdl":112,"trend":"flat"}}');
-  // sealEnvelope draws its nonce from randombytes_buf; fixing it makes the whole envelope reproducible.
-  const spy = vi.spyOn(sodium(), "randombytes_buf").mockReturnValue(ENVELOPE_NONCE.slice() as never);
-  try {
-    const sealed = sealEnvelope({
+  const plaintext = encodeContent({ readings: READINGS.filter((r) => r.type === "cgm"), view: [], deleted: [], yjs: [] }, { scope: "glucose", first: hour, last: hour });
+  const sealed = withNonce(() =>
+    sealEnvelope({
       header: { kind: "update", patientId: bytesOf(16, 1), scopeTag: bytesOf(16, 2), generation: 3, hour, envelopeId: bytesOf(16, 3), authorKey: author.signKey, deviceId: bytesOf(16, 4), seq: 7, prevHash: bytesOf(32, 5) },
       plaintext,
       leaf,
       authorSecretKey: author.signSecretKey,
-    });
-    return {
-      description: "envelope v1 with a fixed nonce; author = crypto_sign_seed_keypair(0xa1 × 32); leaf = GGM vector root, hour 491234",
-      authorSeed: toHex(seed(0xa1)),
-      authorKey: toHex(author.signKey),
-      leaf: toHex(leaf),
-      nonce: toHex(ENVELOPE_NONCE),
-      plaintext: toHex(plaintext),
-      envelope: toHex(encodeEnvelope(sealed)),
-      link: toHex(envelopeLink(sealed.headerBytes, sealed.body.length, sealed.bodyHash)),
-    };
-  } finally {
-    spy.mockRestore();
-  }
+    }),
+  );
+  return {
+    description: "hour envelope v2 with a fixed nonce; author = crypto_sign_seed_keypair(0xa1 × 32); leaf = GGM vector root, hour 491234; plaintext = packed.json's content",
+    authorSeed: toHex(seed(0xa1)),
+    authorKey: toHex(author.signKey),
+    leaf: toHex(leaf),
+    nonce: toHex(ENVELOPE_NONCE),
+    plaintext: toHex(plaintext),
+    envelope: toHex(encodeEnvelope(sealed)),
+    link: toHex(envelopeLink(sealed.headerBytes, sealed.body.length, sealed.bodyHash)),
+  };
+}
+
+function block(): Json {
+  const author = fixedAccount(0xa1, 0xa2);
+  const node = { height: 5, index: Math.floor(491_234 / 32) };
+  const nodeKey = new KeyTreeReader([{ node: ROOT, key: seed(0x11) }]).nodeKey(node);
+  const keys = blockKeys(nodeKey);
+  const manifest = [
+    { envelopeId: bytesOf(16, 3), link: bytesOf(32, 8) },
+    { envelopeId: bytesOf(16, 9), link: bytesOf(32, 10) },
+  ];
+  const first = node.index * 32;
+  const plaintext = encodeContent({ readings: READINGS.filter((r) => r.type === "cgm"), view: [], deleted: [], yjs: [] }, { scope: "glucose", first, last: first + 31 });
+  const sealed = withNonce(() =>
+    sealBlock({
+      header: { level: 5, patientId: bytesOf(16, 1), scopeTag: bytesOf(16, 2), generation: 3, node: node.index, blockId: bytesOf(16, 6), authorKey: author.signKey, deviceId: bytesOf(16, 4), basis: 40, count: manifest.length, manifestHash: manifestHash(manifest) },
+      plaintext,
+      nodeKey,
+      authorSecretKey: author.signSecretKey,
+    }),
+  );
+  return {
+    description: "block v2 of level 5 (32 hours) with a fixed nonce; node key from the GGM vector root; K_aead / K_commit = crypto_kdf_derive_from_key(32, 1 | 2, \"STWblock\", nodeKey); manifest of two (id, link) entries",
+    node,
+    nodeKey: toHex(nodeKey),
+    aead: toHex(keys.aead),
+    commit: toHex(keys.commit),
+    manifest: toHex(encodeManifest(manifest)),
+    manifestHash: toHex(manifestHash(manifest)),
+    plaintext: toHex(plaintext),
+    block: toHex(encodeBlock(sealed)),
+  };
+}
+
+function frames(): Json {
+  const e = fromHex((JSON.parse(readFileSync(join(DIR, "envelope.json"), "utf8")) as Record<string, string>).envelope!);
+  const b = fromHex((JSON.parse(readFileSync(join(DIR, "block.json"), "utf8")) as Record<string, string>).block!);
+  return {
+    description: "sync frames v2 (docs/protocol.md §6C) over envelope.json and block.json: an upload with a head extra, and a page with a prefix-only entry and a block with its manifest",
+    upload: toHex(encodeUpload([e, b], [{ kind: EXTRA_KINDS.head, bytes: utf8("head") }])),
+    page: toHex(
+      encodePage({
+        entries: [
+          { seq: 7, compacted: true, bytes: e.slice(0, PREFIX_BYTES) },
+          { seq: 9, compacted: false, bytes: b, manifest: encodeManifest([{ envelopeId: bytesOf(16, 3), link: bytesOf(32, 8) }]) },
+        ],
+        cursor: 8,
+        more: false,
+      }),
+    ),
+  };
 }
 
 function accounts(): Json {
@@ -137,7 +218,8 @@ function accounts(): Json {
   };
 }
 
-const VECTORS: Record<string, () => Json> = { ggm, covers, scopeTags, envelope, accounts };
+// In this order: frames reads what envelope and block wrote.
+const VECTORS: Record<string, () => Json> = { ggm, covers, scopeTags, packed, envelope, block, frames, accounts };
 
 describe("fixed vectors", () => {
   for (const [name, compute] of Object.entries(VECTORS)) {
@@ -150,12 +232,24 @@ describe("fixed vectors", () => {
     });
   }
 
-  it("the stored envelope still decodes and opens to the stored plaintext", () => {
+  it("the stored envelope and block decode and open to their stored plaintext, and that to the stored records", () => {
     const v = JSON.parse(readFileSync(join(DIR, "envelope.json"), "utf8")) as Record<string, string>;
     const decoded = decodeEnvelope(fromHex(v.envelope!));
     expect(toHex(decoded.header.authorKey)).toBe(v.authorKey);
     expect(toHex(decoded.body.subarray(0, 24))).toBe(v.nonce);
     expect(toHex(openEnvelope(decoded, fromHex(v.leaf!)))).toBe(v.plaintext);
+    const b = JSON.parse(readFileSync(join(DIR, "block.json"), "utf8")) as Record<string, string>;
+    expect(toHex(openBlock(decodeBlock(fromHex(b.block!)), fromHex(b.nodeKey!)))).toBe(b.plaintext);
+    const p = JSON.parse(readFileSync(join(DIR, "packed.json"), "utf8")) as { segment: string; records: StewardRecord[] };
+    expect(decodeRecords(fromHex(p.segment))).toEqual(p.records);
+  });
+
+  it("the stored v1 envelope still decodes and opens, for the migration of v1 logs only", () => {
+    const v = JSON.parse(readFileSync(join(DIR, "envelope-v1.json"), "utf8")) as Record<string, string>;
+    expect(() => decodeEnvelope(fromHex(v.envelope!))).toThrow(UnsupportedVersion);
+    const decoded = decodeEnvelope(fromHex(v.envelope!), { legacy: true });
+    expect(toHex(openEnvelope(decoded, fromHex(v.leaf!)))).toBe(v.plaintext);
+    expect(toHex(envelopeLink(decoded.headerBytes, decoded.body.length, decoded.bodyHash))).toBe(v.link);
   });
 
   it("the stored signatures verify with WebCrypto over the bytes the server rebuilds (envelope, grant policy, key bundle)", async () => {
@@ -164,6 +258,8 @@ describe("fixed vectors", () => {
     const e = JSON.parse(readFileSync(join(DIR, "envelope.json"), "utf8")) as Record<string, string>;
     const env = decodeEnvelope(fromHex(e.envelope!));
     expect(await web(e.authorKey!, env.signature, envelopeSignedBytes(env.headerBytes, env.body.length, env.bodyHash))).toBe(true);
+    const blk = decodeBlock(fromHex((JSON.parse(readFileSync(join(DIR, "block.json"), "utf8")) as Record<string, string>).block!));
+    expect(await web(e.authorKey!, blk.signature, blockSignedBytes(blk.headerBytes, blk.body.length, blk.bodyHash))).toBe(true);
     const a = JSON.parse(readFileSync(join(DIR, "accounts.json"), "utf8")) as { patient: Record<string, string>; grantPolicy: Record<string, string> };
     expect(await web(a.patient.signKey!, fromHex(a.grantPolicy.signature!), grantPolicySignedBytes(fromHex(a.grantPolicy.bytes!)))).toBe(true);
     const bundle = decodeKeyBundle(fromHex(a.patient.bundle!));
