@@ -1,7 +1,7 @@
 // Starts the real worker (wrangler dev, workerd) on a free loopback port with its own storage
 // folder, for suites that drive real clients against it across processes.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,9 +24,11 @@ export interface LocalWorker {
   stop(): Promise<void>;
 }
 
-export async function startWorker(): Promise<LocalWorker> {
+/** `from`: a persisted state folder to start from (copied: the worker never writes to it). */
+export async function startWorker(options: { from?: string } = {}): Promise<LocalWorker> {
   const port = await freePort();
   const state = mkdtempSync(join(tmpdir(), "steward-e2e-"));
+  if (options.from) cpSync(options.from, state, { recursive: true });
   const child: ChildProcess = spawn(join(root, "node_modules/.bin/wrangler"), ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state, "--inspector-port", "0", "--show-interactive-dev-session=false"], {
     cwd: root,
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },

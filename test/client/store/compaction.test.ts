@@ -70,13 +70,18 @@ describe("blocks sealed on the patient's devices", () => {
     const server = new MemoryServer();
     const phone = patientDevice(ring, server.transport("phone"), "phone");
     const now = Math.floor(Date.now() / MS_PER_HOUR);
-    await phone.records.put([{ ...reading(0), time: now * MS_PER_HOUR }, { ...reading(1), time: now * MS_PER_HOUR + 60_000 }]);
+    await phone.records.put([{ ...reading(0), time: now * MS_PER_HOUR }]);
+    await phone.sync.push();
+    await phone.records.put([{ ...reading(1), time: now * MS_PER_HOUR + 60_000 }]);
     await phone.sync.sync();
     expect(blocksOn(server, phone.log.patient)).toEqual([]);
-    // Three hours on, hour `now` and the level-1 node holding it (if it ends there) are closed.
+    // Two hours after it ended, the hour is still open; three hours after, it is closed.
+    expect(await phone.log.sealClosed(now + 2)).toBe(0);
     expect(await phone.log.sealClosed(now + 3)).toBeGreaterThan(0);
     await phone.sync.push();
-    expect(blocksOn(server, phone.log.patient).every((b) => (b.node + 1) * 2 ** b.level - 1 + 3 <= now + 3)).toBe(true);
+    const sealed = blocksOn(server, phone.log.patient);
+    expect(sealed.some((b) => b.level === 0 && b.node === now)).toBe(true);
+    expect(sealed.every((b) => (b.node + 1) * 2 ** b.level - 1 + 3 <= now + 3)).toBe(true);
   });
 
   it("exist for every level of the key tree above data, so each closed node has its own block", async () => {
