@@ -20,6 +20,11 @@ export interface KeySource {
   leaf(scope: Scope, generation: number, hour: number): Uint8Array;
   /** Key of a node (a block's) in the tree of (scope, generation); OutsideGrant past what this holder reaches. */
   nodeKey(scope: Scope, generation: number, node: TreeNode): Uint8Array;
+  /**
+   * Whether this holder's keys open hours [first, last] of (scope, generation). A grantee's views of
+   * one patient share a store, so what one grant received may lie past another's reach.
+   */
+  reaches(scope: Scope, generation: number, first: number, last: number): boolean;
   /** Generation a new write in `scope` uses; OutsideGrant when this holder may not write there. */
   writeGeneration(scope: Scope, hour: number): number;
   /** Whether an envelope signed by `authorKey` in (scope, hour, generation) is authentic data of this log. */
@@ -63,6 +68,7 @@ export function ownKeySource(patientKey: Uint8Array, data: DataKeys, writers: ()
       }
       return reader.nodeKey(node);
     },
+    reaches: (scope, generation) => data.scopes[scope].roots.has(generation),
     writeGeneration: (scope) => data.scopes[scope].current,
     patientDevice: (authorKey) => bytesEqual(authorKey, patientKey),
     authorAllowed: (authorKey, scope, hour, generation) =>
@@ -93,6 +99,10 @@ export function grantKeySource(current: OpenedGrant | (() => OpenedGrant), mySig
     },
     leaf: (scope, generation, hour) => latest().leaf(scope, generation, hour),
     nodeKey: (scope, generation, node) => latest().nodeKey(scope, generation, node),
+    reaches(scope, generation, first, last) {
+      const granted = latest().scopes.find((s) => s.scope === scope);
+      return !!granted && granted.generations.has(generation) && first >= granted.fromHour && last <= granted.toHour;
+    },
     writeGeneration(scope, hour) {
       const grant = latest();
       const granted = grant.scopes.find((s) => s.scope === scope);

@@ -157,13 +157,14 @@ export class LocalLog implements SyncLog {
       this.outbox.writesBetween(tag, fromHour, toHour),
     ]);
     const kept: StoredBlock[] = [];
-    for (const b of blocks.filter((x) => x.first <= toHour).sort((x, y) => y.level - x.level || y.basis - x.basis)) {
+    const reached = (generation: number, first: number, last: number) => this.keys.reaches(scope, generation, first, last);
+    for (const b of blocks.filter((x) => x.first <= toHour && reached(x.generation, x.first, x.last)).sort((x, y) => y.level - x.level || y.basis - x.basis)) {
       if (!kept.some((k) => k.generation === b.generation && k.first <= b.first && k.last >= b.last && k.basis >= b.basis)) kept.push(b);
     }
     const covered = (e: StoredEnvelope) => e.seq > 0 && kept.some((k) => k.generation === e.generation && e.hour >= k.first && e.hour <= k.last && e.seq <= k.basis);
     return [
       ...kept.map((b): Source => ({ kind: "block", first: b.first, last: b.last, content: this.blockContent(b, scope) })),
-      ...envelopes.filter((e) => !covered(e)).map((e): Source => ({ kind: "envelope", first: e.hour, last: e.hour, content: this.envelopeContent(e, scope) })),
+      ...envelopes.filter((e) => !covered(e) && reached(e.generation, e.hour, e.hour)).map((e): Source => ({ kind: "envelope", first: e.hour, last: e.hour, content: this.envelopeContent(e, scope) })),
       ...writes.map((w): Source => ({ kind: "write", first: w.hour, last: w.hour, content: this.writeContent(w, scope) })),
     ];
   }

@@ -4,7 +4,7 @@
 // raises its typed error, nothing of that object is stored, and the objects before it are.
 import { bytesEqual, toHex } from "../../shared/bytes.js";
 import { verifyBlockSignature } from "../../shared/block.js";
-import { blockSpan, decodeBlock, decodeBlockPrefix, type BlockHeader } from "../../shared/blockCodec.js";
+import { blockSpan, decodeBlock, decodeBlockPrefix, type BlockHeader, type BlockPrefix } from "../../shared/blockCodec.js";
 import { verify } from "../../shared/accountKeys.js";
 import { LEGACY_ENVELOPE_VERSION, decodeEnvelope, decodeEnvelopeHeader, encodeSeal, envelopeLink, type EnvelopeHeader } from "../../shared/envelopeCodec.js";
 import { ForkDetected, InvalidSignature, OutsideGrant, TamperedEnvelope, UnknownAuthor } from "../../shared/errors.js";
@@ -43,16 +43,22 @@ export interface Ingested {
 
 type Decoded =
   | { readonly kind: "envelope"; readonly prefix: EnvelopePrefix; readonly header: EnvelopeHeader; readonly id: string }
-  | { readonly kind: "block"; readonly header: BlockHeader; readonly id: string };
+  | { readonly kind: "block"; readonly prefix: BlockPrefix; readonly header: BlockHeader; readonly id: string };
 
 function decodeEntry(entry: PageEntry, legacy: boolean): Decoded {
   if (objectKind(entry.bytes) === "block") {
     const prefix = decodeBlockPrefix(entry.bytes);
-    return { kind: "block", header: prefix.header, id: toHex(prefix.header.blockId) };
+    return { kind: "block", prefix, header: prefix.header, id: toHex(prefix.header.blockId) };
   }
   const prefix = splitEnvelopePrefix(entry.bytes);
   const header = decodeEnvelopeHeader(prefix.headerBytes, { legacy });
   return { kind: "envelope", prefix, header, id: toHex(header.envelopeId) };
+}
+
+/** The author's signature over the object's signed part: a header the server altered is reported as that. */
+function verifySigned(d: Decoded): void {
+  if (d.kind === "block") verifyBlockSignature(d.prefix);
+  else verify("envelope", d.prefix.signature, d.header.authorKey, "envelope", d.prefix.headerBytes, encodeSeal(d.prefix.bodyLength, d.prefix.bodyHash));
 }
 
 export class Ingest {
@@ -105,7 +111,10 @@ export class Ingest {
           if (heldSeqs.has(entry.seq)) throw new ForkDetected(`the server already gave number ${entry.seq} to another object this device holds: it is showing different histories to different devices`);
           if (!bytesEqual(d.header.patientId, this.keys.patientId)) throw new InvalidSignature("the server sent an object of another patient");
           const scope = this.keys.scopeOfTag(d.header.scopeTag);
-          if (!scope) throw new OutsideGrant("the server sent an object of a scope this device has no key for");
+          if (!scope) {
+            verifySigned(d);
+            throw new OutsideGrant("the server sent an object of a scope this device has no key for");
+          }
           if (d.kind === "block") {
             if (entry.compacted) {
               // A block's signed part, served beside prefix-only envelopes it holds (checked in vouchedByBlocks).
@@ -122,7 +131,7 @@ export class Ingest {
             const { prefix, header } = d;
             const link = envelopeLink(prefix.headerBytes, prefix.bodyLength, prefix.bodyHash);
             const row: StoredEnvelope = { id: d.id, patient: this.patient, tag: toHex(header.scopeTag), hour: header.hour, generation: header.generation, seq: entry.seq, bytes: entry.bytes, link: toHex(link) };
-            const checkSignature = () => verify("envelope", prefix.signature, header.authorKey, "envelope", prefix.headerBytes, encodeSeal(prefix.bodyLength, prefix.bodyHash));
+            const checkSignature = () => verifySigned(d);
             if (!mayAuthor(this.keys, { kind: "envelope", scope, header })) {
               if (complete) {
                 checkSignature();

@@ -81,8 +81,10 @@ export class SyncEngine {
     try {
       await this.push();
       await this.pull();
-      // Blocks hold acknowledged envelopes up to the cursor: sealed after the pull, then sent.
-      if ((await this.log.sealClosed(Math.floor(Date.now() / MS_PER_HOUR))) > 0) await this.push();
+      // Blocks hold acknowledged envelopes up to the cursor: sealed after the pull (a pull of a v1
+      // log seals its hours too), then sent.
+      await this.log.sealClosed(Math.floor(Date.now() / MS_PER_HOUR));
+      if ((await this.log.pendingCount()) > 0) await this.push();
       await this.update({ online: true, lastSyncedAt: Date.now(), error: undefined });
     } catch (error) {
       await this.update({ online: !isTransient(error), error: error as Error });

@@ -157,7 +157,8 @@ describe("v1 data under this code", () => {
       expect(await everything(fresh.records)).toEqual(onServer);
       const { view } = await clinicianView(worker.url, ring.account.signKey);
       await view.sync.sync();
-      expect(await everything(view.records, ["glucose", "insulin", "events"])).toEqual(fixture.clinicExpected);
+      const seen = await everything(view.records, ["glucose", "insulin", "events"]);
+      expect(seen).toEqual(fixture.clinicExpected);
       for (const d of [fresh, view]) await d.close();
     }, 180_000);
   });
