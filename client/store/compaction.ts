@@ -150,9 +150,9 @@ export class Compaction {
    * to that basis. A level-0 block has a job of its own (it replaces its hour's envelopes), so only
    * its own counts for an hour.
    */
-  private covering(span: Span, n: { tag: string; generation: number; level: number; node: number }): StoredBlock | undefined {
+  private covering(span: Span, n: { tag: string; generation: number; level: number; node: number }, levels: readonly [number, number] = [n.level, n.level === 0 ? 0 : MAX_BLOCK_LEVEL]): StoredBlock | undefined {
     let best: StoredBlock | undefined;
-    for (let level = n.level; level <= (n.level === 0 ? 0 : MAX_BLOCK_LEVEL); level++) {
+    for (let level = levels[0]; level <= levels[1]; level++) {
       const b = span.blocks.get(nodeId(n.tag, n.generation, level, Math.floor(n.node / 2 ** (level - n.level))));
       if (b && (!best || b.basis > best.basis)) best = b;
     }
@@ -172,7 +172,13 @@ export class Compaction {
     if (n.level === 0 && !cover && !legacy && inSpan.filter((r) => r.whole === 1).length < 2) return undefined;
     // A small span is sealed again at once (it is cheap); a large one once enough has come late.
     if (cover && !legacy && late.length < RESEAL_LATE_ENVELOPES && late.length * 8 < inSpan.length - late.length) return "keep";
-    const content = mergeForBlock(scope, this.sourcesOf(scope, span, n, first, last, cover));
+    // An hour's own block decides when it is sealed again; its content also comes from the ancestor
+    // that replaced an older level-0 block here (settle drops it), which holds the envelopes it emptied.
+    const ancestor = n.level === 0 ? this.covering(span, n, [1, MAX_BLOCK_LEVEL]) : undefined;
+    const sources = this.sourcesOf(scope, span, n, first, last, [cover, ancestor]);
+    // The manifest lists every envelope of the span: each one's content must be in what is merged.
+    if (inSpan.some((r) => r.whole !== 1 && !isLegacy(r) && !sources.holds(r))) return undefined;
+    const content = mergeForBlock(scope, sources.list);
     const plaintext = encodeContent(content, { scope, first, last });
     if (plaintext.length > MAX_BLOCK_BODY_BYTES - 512) return undefined;
     const manifest = inSpan.sort((a, b) => a.seq - b.seq).map((r) => ({ envelopeId: fromHex(r.id, 16), link: fromHex(r.link!, 32) }));
@@ -204,20 +210,23 @@ export class Compaction {
    * ancestor's, cut to the node), every newer block inside it that no other such block holds, and
    * the envelopes none of those hold. Holding something twice costs nothing: merging is idempotent.
    */
-  private sourcesOf(scope: Scope, span: Span, n: { level: number }, first: number, last: number, cover: StoredBlock | undefined): BlockSource[] {
-    const after = cover?.basis ?? 0;
+  private sourcesOf(scope: Scope, span: Span, n: { level: number }, first: number, last: number, covers: readonly (StoredBlock | undefined)[]): { list: BlockSource[]; holds: (r: StoredEnvelope) => boolean } {
+    const outer = covers.filter((b): b is StoredBlock => b !== undefined);
+    const after = covers[0]?.basis ?? 0;
     const inside = [...span.blocks.values()].filter((b) => b.level < n.level && b.first >= first && b.last <= last && b.basis > after).sort((a, b) => b.level - a.level || b.basis - a.basis);
     const inner: StoredBlock[] = [];
     for (const b of inside) if (!inner.some((k) => k.first <= b.first && k.last >= b.last && k.basis >= b.basis)) inner.push(b);
-    const held = (r: StoredEnvelope) => inner.some((b) => r.hour >= b.first && r.hour <= b.last && r.seq <= b.basis);
+    const heldBy = (blocks: readonly StoredBlock[]) => (r: StoredEnvelope) => blocks.some((b) => r.hour >= b.first && r.hour <= b.last && r.seq <= b.basis);
+    const held = heldBy(inner);
     const loose = span.envelopes.filter((r) => r.hour >= first && r.hour <= last && r.seq > after && !held(r));
     const legacy = loose.filter((r) => isLegacy(r) && r.bytes.length > PREFIX_BYTES);
-    return [
-      ...(cover ? [{ content: restrict(this.contents.blockContent(cover, scope), first, last), block: true }] : []),
+    const list = [
+      ...outer.map((b) => ({ content: restrict(this.contents.blockContent(b, scope), first, last), block: true })),
       ...inner.map((b) => ({ content: this.contents.blockContent(b, scope), block: true })),
       ...(legacy.length > 0 ? [{ content: this.contents.legacyContent(legacy, scope), block: false }] : []),
       ...loose.filter((r) => r.whole === 1).map((r) => ({ content: this.contents.envelopeContent(r, scope), block: false })),
     ];
+    return { list, holds: heldBy([...outer, ...inner]) };
   }
 
   /** A block the server refused (its span changed since): its node is looked at again on the next run. */

@@ -13,8 +13,8 @@ import { startWorker, type LocalWorker } from "./localWorker.js";
 
 const HOUR = 3_600_000;
 const LONG = process.env.STEWARD_LONG === "1";
-const RUNS = LONG ? 3 : 1;
-const GRANTS = LONG ? 12 : 4;
+const RUNS = LONG ? 6 : 1;
+const GRANTS = LONG ? 20 : 4;
 const SCOPES: Scope[] = ["glucose", "insulin", "events"];
 let worker: LocalWorker;
 let n = 0;
@@ -38,6 +38,8 @@ function record(rand: () => number, scope: Scope, id: string, time: number): Ste
   return { id, type: "note", time, body: { text: `note ${Math.floor(rand() * 1e6)}` } };
 }
 
+const scopeOf = (r: StewardRecord): Scope => (r.type === "cgm" ? "glucose" : r.type === "bolus" ? "insulin" : "events");
+
 beforeAll(async () => {
   worker = await startWorker();
 }, 120_000);
@@ -54,6 +56,8 @@ describe("a grantee reads exactly its cover", () => {
       const first = nowHour - 21 * 24;
       const { patient: phone } = await Patient.create({ server: worker.url, handle: `cov${unique()}`, database: `cov-phone-${unique()}` });
       const written: StewardRecord[] = [];
+      /** Hours that took late writes: short grants around them read their newest level-0 blocks. */
+      const hot: { hour: number; record: StewardRecord }[] = [];
       const rounds = 3 + pick(3);
       for (let round = 0; round < rounds; round++) {
         const batch: StewardRecord[] = [];
@@ -69,10 +73,24 @@ describe("a grantee reads exactly its cover", () => {
         // Edits of earlier records (late writes into sealed hours).
         for (let e = 0; e < 5 && written.length > 0; e++) {
           const old = written[pick(written.length)]!;
-          batch.push(record(rand, SCOPES.find((s) => (s === "glucose" ? old.type === "cgm" : s === "insulin" ? old.type === "bolus" : old.type === "note"))!, old.id, old.time));
+          batch.push(record(rand, scopeOf(old), old.id, old.time));
         }
         await phone.records.put(batch);
         written.push(...batch);
+        // Late writes, each its own envelope, into hours sealed in earlier rounds.
+        for (let k = 0; k < 3 && round > 0; k++) {
+          // Half of them into an hour that took late writes before (its level-0 block is sealed again).
+          const again = hot.length > 0 && rand() < 0.5 ? hot[pick(hot.length)]! : undefined;
+          const old = again ? again.record : written[pick(written.length)]!;
+          const scope = scopeOf(old);
+          for (let i = 0; i < 2; i++) {
+            const late = record(rand, scope, `${old.id}-late-${round}-${k}-${i}`, Math.floor(old.time / HOUR) * HOUR + pick(HOUR));
+            await phone.records.put([late]);
+            written.push(late);
+            await phone.sync.push();
+          }
+          hot.push({ hour: Math.floor(old.time / HOUR), record: old });
+        }
         for (let d = 0; d < 3 && written.length > 0; d++) await phone.records.delete(written[pick(written.length)]!);
         await phone.sync.sync();
       }
@@ -90,8 +108,9 @@ describe("a grantee reads exactly its cover", () => {
       for (let g = 0; g < GRANTS; g++) {
         const scopes = SCOPES.filter(() => rand() < 0.5);
         if (scopes.length === 0) scopes.push(SCOPES[pick(SCOPES.length)]!);
-        const fromHour = first - 2 + pick(nowHour - first + 3);
-        const toHour = Math.min(nowHour + 1, fromHour + pick(nowHour - fromHour + 2));
+        const short = hot.length > 0 && rand() < 0.5;
+        const fromHour = short ? hot[pick(hot.length)]!.hour - pick(2) : first - 2 + pick(nowHour - first + 3);
+        const toHour = Math.min(nowHour + 1, fromHour + (short ? pick(3) : pick(nowHour - fromHour + 2)));
         const what = `seed ${seed}, grant ${g}: ${scopes.join("+")} hours ${fromHour - first}..${toHour - first}`;
         const range = { from: fromHour * HOUR, to: (toHour + 1) * HOUR - 1 };
         const fresh = await clinician();

@@ -3,11 +3,15 @@
 // server, late writes stay envelopes until there are enough to re-seal, and nothing is ever lost.
 import "fake-indexeddb/auto";
 import { beforeAll, describe, expect, it } from "vitest";
+import { openBlock } from "../../../shared/block.js";
 import { decodeBlock } from "../../../shared/blockCodec.js";
+import { toHex } from "../../../shared/bytes.js";
+import { decodeContent } from "../../../shared/shardContent.js";
 import { loadSodium } from "../../../shared/sodium.js";
 import { hourOf, MS_PER_HOUR, type StewardRecord } from "../../../shared/records.js";
 import { objectKind } from "../../../shared/syncFrames.js";
 import { createKeyRing, rotateScopes, type KeyRing } from "../../../client/keyRing.js";
+import { ownKeySource } from "../../../client/keySource.js";
 import { RESEAL_LATE_ENVELOPES } from "../../../client/store/compaction.js";
 import { MemoryServer } from "../../helpers/memoryServer.js";
 import { patientDevice, type Device } from "../../helpers/patientDevice.js";
@@ -124,6 +128,22 @@ describe("blocks sealed on the patient's devices", () => {
     phone.log.evict();
     expect((await phone.records.query(all)).length).toBe(hours * 12 + RESEAL_LATE_ENVELOPES);
   }, 120_000);
+
+  it("sealed for an hour again after a larger block replaced its first one hold the whole hour, as one-hour grants read it", async () => {
+    const server = new MemoryServer();
+    const phone = patientDevice(ring, server.transport("phone"), "phone");
+    // The level-0 block of these five goes on settling (the level-1..13 blocks hold as much), and
+    // its envelopes keep only their prefixes: their content is in those larger blocks now.
+    await fiveUpdates(phone);
+    expect(await phone.db.blocks.filter((b) => b.level === 0).count()).toBe(0);
+    await fiveUpdates(phone, 5);
+    const newest = blocksOn(server, phone.log.patient).filter((b) => b.level === 0).sort((a, b) => b.basis - a.basis)[0]!;
+    expect(newest.count).toBe(10);
+    const row = server.log(phone.log.patient).find((r) => objectKind(r.bytes) === "block" && toHex(decodeBlock(r.bytes).header.blockId) === toHex(newest.blockId))!;
+    const keys = ownKeySource(ring.account.signKey, ring.data!);
+    const content = decodeContent(openBlock(decodeBlock(row.bytes), keys.nodeKey("glucose", newest.generation, { height: 0, index: hour })), { scope: "glucose", first: hour, last: hour });
+    expect(mgdls([...content.readings]).sort()).toEqual([100, 101, 102, 103, 104, 105, 106, 107, 108, 109]);
+  });
 
   it("that the server refuses are dropped and sealed again later; nothing is lost meanwhile", async () => {
     const server = new MemoryServer();
