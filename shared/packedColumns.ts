@@ -477,7 +477,8 @@ export function decodeRecords(bytes: Uint8Array): StewardRecord[] {
     if (type <= lastType || type >= RECORD_TYPES.length) throw new MalformedInput("packed records: groups out of order or of an unknown type");
     lastType = type;
     const count = r.varint("count");
-    if (count === 0 || count > MAX_SEGMENT_RECORDS || count > r.remaining) throw new MalformedInput("packed records: group size out of range");
+    // No bound per byte: runs let a regular stream cost less than a byte a reading.
+    if (count === 0 || out.length + count > MAX_SEGMENT_RECORDS) throw new MalformedInput("packed records: group size out of range");
     for (const record of readGroup(r, LAYOUTS.get(RECORD_TYPES[type]!)!, count)) out.push(record);
   }
   r.end();

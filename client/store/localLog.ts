@@ -235,11 +235,13 @@ export class LocalLog implements SyncLog {
         }
         if (readings.length > 0 || updates.length > 0) changes.push({ scope, hour, content: { readings, view: [], deleted: [], yjs: updates.length > 0 ? [{ hour, update: updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates) }] : [] } });
       }
-      await this.outbox.addWrites(changes, (hour) => onProgress?.("encrypt", hour));
+      const changed = new Set(changes.map((c) => c.hour));
       for (const hour of hours.keys()) {
-        if (!changes.some((c) => c.hour === hour)) onProgress?.("encrypt", hour);
+        if (changed.has(hour)) continue;
+        onProgress?.("encrypt", hour);
         onProgress?.("store", hour);
       }
+      await this.outbox.addWrites(changes, (hour) => onProgress?.("encrypt", hour), (hour) => onProgress?.("store", hour));
       this.emit(changes.map(({ hour }) => ({ scope, hour })));
       return changes.length;
     });

@@ -36,6 +36,7 @@ export interface LocalChange {
 }
 
 const NONCE_BYTES = 24;
+const STORE_SLICE = 32;
 
 /** A key for writes at rest only: subkey 3 of the hour's leaf, never used on the wire. */
 function writeKey(leaf: Uint8Array): Uint8Array {
@@ -60,8 +61,12 @@ export class Outbox {
     return (await this.db.cursors.get(this.cursorKey)) ?? { patient: this.cursorKey, after: 0, heads: {} };
   }
 
-  /** Keeps changes as pending writes, in one transaction; `onSealed` hears each hour once sealed at rest. */
-  async addWrites(changes: readonly LocalChange[], onSealed?: (hour: number) => void): Promise<void> {
+  /**
+   * Keeps changes as pending writes, in one transaction; `onSealed` hears each hour once sealed at
+   * rest, `onStored` once stored. Rows are added a slice at a time so a large import shows storing
+   * as it goes.
+   */
+  async addWrites(changes: readonly LocalChange[], onSealed?: (hour: number) => void, onStored?: (hour: number) => void): Promise<void> {
     const rows: PendingWrite[] = changes.map(({ scope, hour, content }) => {
       const generation = this.keys.writeGeneration(scope, hour);
       const tag = toHex(this.keys.tagOf(scope));
@@ -72,7 +77,13 @@ export class Outbox {
       onSealed?.(hour);
       return { patient: this.patient, tag, hour, generation, bytes: concat(nonce, sealed) };
     });
-    await this.db.writes.bulkAdd(rows);
+    await this.db.transaction("rw", this.db.writes, async () => {
+      for (let i = 0; i < rows.length; i += STORE_SLICE) {
+        const slice = rows.slice(i, i + STORE_SLICE);
+        await this.db.writes.bulkAdd(slice);
+        for (const row of slice) onStored?.(row.hour);
+      }
+    });
   }
 
   /** A pending write's content. */

@@ -101,6 +101,13 @@ describe("packed records", () => {
     expect(decodeRecords(bytes)).toEqual(readings);
   });
 
+  it("give back a stream so regular that it packs to less than a byte a reading", () => {
+    const readings: StewardRecord[] = Array.from({ length: 2_000 }, (_, i) => ({ id: `cgm-${T0 + i * 300_000}`, type: "cgm", time: T0 + i * 300_000, body: { mgdl: 110 } }));
+    const bytes = encodeRecords(readings);
+    expect(bytes.length).toBeLessThan(readings.length);
+    expect(decodeRecords(bytes)).toEqual(readings);
+  });
+
   it("decode only to records that the record schema accepts, or refuse with MalformedInput", () => {
     const valid = encodeRecords([
       { id: "cgm-1", type: "cgm", time: T0, body: { mgdl: 100, trend: "flat" } },
