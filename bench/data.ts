@@ -8,8 +8,8 @@ export const HOUR = 3_600_000;
 export const DAY = 86_400_000;
 const TRENDS = ["flat", "fortyFiveUp", "fortyFiveDown", "singleUp", "singleDown"] as const;
 
-/** Mulberry32: a small seeded generator, so every run writes the same records. */
-function random(seed: number): () => number {
+/** Mulberry32: a small seeded generator, so every run writes the same records (and a failing test seed can be run again). */
+export function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

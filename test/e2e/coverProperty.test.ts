@@ -5,6 +5,7 @@
 // quick run tries a few grants; STEWARD_LONG=1 tries many more data sets and grants.
 import "fake-indexeddb/auto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { random } from "../../bench/data.js";
 import { Grantee, Patient, type StewardRecord } from "../../client/index.js";
 import { scopeTags } from "../../client/keyRing.js";
 import { toHex } from "../../shared/bytes.js";
@@ -19,18 +20,6 @@ const SCOPES: Scope[] = ["glucose", "insulin", "events"];
 let worker: LocalWorker;
 let n = 0;
 const unique = () => `${Date.now().toString(36)}${n++}`;
-
-/** mulberry32: a seeded generator, so a failing seed can be run again. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function record(rand: () => number, scope: Scope, id: string, time: number): StewardRecord {
   if (scope === "glucose") return { id, type: "cgm", time, body: { mgdl: 40 + Math.floor(rand() * 300) } };
