@@ -1,6 +1,8 @@
 // The SDK's public surface: the two kinds of device, the record model, the errors to catch, and
 // the clinical helpers (imports, metrics, exports) that work on a device's records.
 export { Patient, type AccessEvent, type InviteOptions, type ShareOptions } from "./patient.js";
+export type { KeepEntry } from "./grantOptions.js";
+export { PLACEMENTS, type Placement } from "../shared/placement.js";
 export { Grantee, SharedView, type Share } from "./grantee.js";
 export { roleOnDevice, type DeviceInfo, type LinkRequest, type OpenOptions, type Role } from "./accountDevice.js";
 export type { StorageOptions } from "./store/database.js";

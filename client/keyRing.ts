@@ -5,6 +5,7 @@
 // kit, device linking).
 import { z } from "zod";
 import { accountKeysFrom, createAccountKeys, type AccountKeys } from "../shared/accountKeys.js";
+import type { Placement } from "../shared/placement.js";
 import { decodeKeyBundle, encodeKeyBundle } from "../shared/keyBundle.js";
 import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from "../shared/bytes.js";
 import { MalformedInput, OutsideGrant } from "../shared/errors.js";
@@ -122,8 +123,8 @@ export function newKeyRing(account: AccountKeys, patient: boolean, devices: Uint
  * Everything a new account starts with: its keys and ring, this first device's own keys, and the
  * recovery key pairs (for the recovery kit only).
  */
-export function createKeyRing(patient: boolean, deviceName: string): { ring: KeyRing; device: DeviceKeys; recovery: RecoveryKeys } {
-  const account = createAccountKeys();
+export function createKeyRing(patient: boolean, deviceName: string, placement: Placement = "default"): { ring: KeyRing; device: DeviceKeys; recovery: RecoveryKeys } {
+  const account = createAccountKeys(Date.now(), placement);
   const device = newDeviceKeys(deviceName);
   const recovery = newRecoveryKeys();
   return { ring: newKeyRing(account, patient, genesisDeviceList(account, device, recovery)), device, recovery };

@@ -22,6 +22,7 @@ import { anyCovers, filterMatches, outsideGrants, type ReadFilter, type Shard } 
 import { GrantStore, summarize, type StoredGrant } from "./grantStore.js";
 import { asFailure, ok, Refusal, type Outcome } from "./outcome.js";
 import { PATIENT_LOG_SCHEMA } from "./patientLogSchema.js";
+import { accountStub } from "./stubs.js";
 import { Ed25519KeyCache, verifyEd25519 } from "./webcrypto.js";
 
 /** Who is asking: `actor` is the account proven by the session, `patientId` the log addressed. */
@@ -181,7 +182,7 @@ export class PatientLog extends DurableObject<Env> {
         if (p.revision < existing.revision) throw new Refusal("conflict", `grant ${grantId} is already at revision ${existing.revision}`);
         if (p.revision === existing.revision && toHex(existing.wire) !== toHex(wire)) throw new Refusal("conflict", `revision ${p.revision} of grant ${grantId} was stored with other content`);
       }
-      const grantee = this.env.ACCOUNT.get(this.env.ACCOUNT.idFromName(granteeId));
+      const grantee = accountStub(this.env, granteeId);
       if (!(await grantee.profile())) throw new Refusal("not_found", "the grantee has no registered account");
       if (!existing || p.revision > existing.revision) {
         this.grants.put({ grantId, revision: p.revision, granteeId, expiresAt: p.expiresAt, policyBytes: grant.policyBytes, wire });
@@ -242,7 +243,7 @@ export class PatientLog extends DurableObject<Env> {
       if (!grant || grant.granteeId !== toHex(revocation.granteeId)) throw new Refusal("not_found", `no grant ${grantId} to that grantee on this patient`);
       if (revocation.revision < grant.revision) throw new Refusal("conflict", `grant ${grantId} is at revision ${grant.revision}, after the one revoked`);
       if (grant.status === "active") await this.endGrants([grant], "revoked", caller.actor, "grant.revoke");
-      await this.env.ACCOUNT.get(this.env.ACCOUNT.idFromName(grant.granteeId)).inboxRevoke({ grantId, patientId: caller.patientId, wire: bytes });
+      await accountStub(this.env, grant.granteeId).inboxRevoke({ grantId, patientId: caller.patientId, wire: bytes });
       return null;
     });
   }
@@ -364,7 +365,7 @@ export class PatientLog extends DurableObject<Env> {
   private async patientKey(patientId: string): Promise<Uint8Array> {
     const kept = this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'patientKey'").toArray()[0];
     if (kept) return fromHex(kept.value, 32);
-    const profile = await this.env.ACCOUNT.get(this.env.ACCOUNT.idFromName(patientId)).profile();
+    const profile = await accountStub(this.env, patientId).profile();
     if (!profile) throw new Refusal("not_found", "the patient has no registered account");
     const key = decodeKeyBundle(fromBase64Url(profile.bundle, "bundle")).signKey;
     if (accountIdHex(key) !== patientId) throw new Refusal("internal", "the patient's account holds another identity key");
@@ -384,8 +385,8 @@ export class PatientLog extends DurableObject<Env> {
     const grants = this.grants.liveFor(caller.actor, Date.now());
     if (grants.length > 0) return { role: "grantee", grants };
     const latest = this.grants.latestFor(caller.actor);
-    if (latest?.status === "revoked") throw new Refusal("forbidden", "your grant on this patient was revoked");
-    if (latest) throw new Refusal("forbidden", "your grant on this patient has expired");
+    if (latest?.status === "revoked") throw new Refusal("revoked_grant", "the patient revoked your access to their data; ask them to share again if you still need it");
+    if (latest) throw new Refusal("expired_grant", "your access to this patient's data has expired; ask them to share again");
     throw new Refusal("forbidden", "you are not this patient and hold no grant from them");
   }
 
@@ -434,7 +435,7 @@ export class PatientLog extends DurableObject<Env> {
       }
     }
     await this.scheduleExpiry();
-    for (const g of ended) await this.env.ACCOUNT.get(this.env.ACCOUNT.idFromName(g.granteeId)).inboxRemove(g.grantId);
+    for (const g of ended) await accountStub(this.env, g.granteeId).inboxEnd(toHex(g.policy.patientId), g.grantId, status);
   }
 
   private async scheduleExpiry(): Promise<void> {

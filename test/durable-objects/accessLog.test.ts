@@ -94,7 +94,7 @@ describe("access log coalescing", () => {
       ["grant.revoke", s.patient.identity.accountId],
       ["refused", s.grantee.identity.accountId],
     ]);
-    expect(JSON.parse(log[2]!.details)).toMatchObject({ route: "pull", code: "forbidden", times: 25 });
+    expect(JSON.parse(log[2]!.details)).toMatchObject({ route: "pull", code: "revoked_grant", times: 25 });
     verifyAccessLogChain(log);
   });
 

@@ -18,8 +18,8 @@ import { expectUnchanged, readState, type ObjectState } from "./objectState.js";
 
 const H = 495_000;
 
-/** Every method and path the app serves (middleware entries are "ALL"), once each. */
-const ROUTES: Route[] = [...new Map(app.routes.filter((r) => r.method !== "ALL").map((r) => [`${r.method} ${r.path}`, r])).values()].map((r) => ({
+/** Every method and path of the API (middleware entries are "ALL"; "/*" serves the web app's files), once each. */
+const ROUTES: Route[] = [...new Map(app.routes.filter((r) => r.method !== "ALL" && r.path !== "/*").map((r) => [`${r.method} ${r.path}`, r])).values()].map((r) => ({
   method: r.method,
   path: r.path,
   params: [...r.path.matchAll(/:(\w+)/g)].map((m) => m[1]!),

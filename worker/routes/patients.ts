@@ -4,8 +4,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { MAX_PULL_BYTES, MAX_PULL_ENVELOPES, deviceListRequest, generationRequest, grantRequest, hexId, receiptRequest, revocationRequest } from "../../shared/api.js";
-import { fromBase64Url, toBase64Url } from "../../shared/bytes.js";
-import { StewardError } from "../../shared/errors.js";
+import { toBase64Url } from "../../shared/bytes.js";
 import { MAX_BATCH_BYTES } from "../../shared/syncFrames.js";
 import type { Caller } from "../../durable-objects/patientLog.js";
 import type { AppEnv } from "../env.js";
@@ -90,13 +89,8 @@ patients.get("/:patientId/devices", async (c) => {
 });
 
 patients.post("/:patientId/grants", limitBody(JSON_BODY_LIMIT), validate("json", grantRequest), async (c) => {
-  let wire: Uint8Array;
-  try {
-    wire = fromBase64Url(c.req.valid("json").grant, "grant");
-  } catch (error) {
-    if (error instanceof StewardError) return errorJson(c, "malformed", error.message);
-    throw error;
-  }
+  const wire = decodeField(c, c.req.valid("json").grant, "grant");
+  if (wire instanceof Response) return wire;
   return reply(c, await patientLog(c.env, caller(c).patientId).createGrant(caller(c), wire), 201);
 });
 
