@@ -22,6 +22,7 @@ import { anyCovers, filterMatches, outsideGrants, type ReadFilter, type Shard } 
 import { GrantStore, summarize, type StoredGrant } from "./grantStore.js";
 import { asFailure, ok, Refusal, type Outcome } from "./outcome.js";
 import { PATIENT_LOG_SCHEMA } from "./patientLogSchema.js";
+import { RefusalTally } from "./refusalTally.js";
 import { accountStub } from "./stubs.js";
 import { Ed25519KeyCache, verifyEd25519 } from "./webcrypto.js";
 
@@ -58,6 +59,7 @@ export class PatientLog extends DurableObject<Env> {
   private readonly envelopes: EnvelopeStore;
   private readonly grants: GrantStore;
   private readonly log: AccessLogStore;
+  private readonly refusals: RefusalTally;
   private readonly keys = new Ed25519KeyCache();
   private readonly devices: DeviceStore;
   private readonly receipts: ReceiptStore;
@@ -68,6 +70,7 @@ export class PatientLog extends DurableObject<Env> {
     this.envelopes = new EnvelopeStore(ctx.storage.sql);
     this.grants = new GrantStore(ctx.storage.sql);
     this.log = new AccessLogStore(ctx.storage.sql);
+    this.refusals = new RefusalTally(ctx.storage.sql, this.log);
     this.devices = new DeviceStore(ctx.storage.sql, this.keys);
     this.receipts = new ReceiptStore(ctx.storage.sql);
   }
@@ -261,6 +264,7 @@ export class PatientLog extends DurableObject<Env> {
   readAccessLog(caller: Caller, after: number, limit: number): Promise<Outcome<AccessLogEntry[]>> {
     return this.guarded(caller, "accessLog.read", () => {
       this.requirePatient(caller, "read the access log");
+      this.refusals.flush();
       return this.log.read(after, limit);
     });
   }
@@ -486,18 +490,17 @@ export class PatientLog extends DurableObject<Env> {
   }
 
   /**
-   * Runs a request; a refusal is returned as data and written to the access log (repeats of the same
-   * refusal by the same caller coalesced into one entry, see accessLogStore.ts). Refusals are only
-   * logged once the log is in use (it has grants or envelopes), so probing unknown patient ids does
-   * not create storage.
+   * Runs a request; a refusal is returned as data and tallied for the access log (per hour, caller
+   * and kind, bounded: refusalTally.ts). Refusals are only counted once the log is in use (it has
+   * grants or envelopes), so probing unknown patient ids does not create storage.
    */
   private async guarded<T>(caller: Caller, route: string, run: () => T | Promise<T>): Promise<Outcome<T>> {
     try {
       return ok(await run());
     } catch (error) {
       const failure = asFailure(error);
-      // Coalesced like reads: an app that keeps polling after its grant ended must not grow the log.
-      if (this.inUse()) this.log.coalesce(caller.actor || null, "refused", { route, code: failure.code, reason: failure.message }, {});
+      // Tallied, not appended: neither an app polling after its grant ended nor a stranger probing grows the log.
+      if (this.inUse()) this.refusals.count(caller.actor || null, route, failure.code, failure.message);
       return failure;
     }
   }
