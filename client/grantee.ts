@@ -4,6 +4,7 @@ import { fromBase64Url, toHex } from "../shared/bytes.js";
 import { ExpiredGrant, KeyChanged, MalformedInput, RequestRefused, RevokedGrant, RollbackDetected, ServerUnreachable, StewardError } from "../shared/errors.js";
 import { decodeRevocation } from "../shared/revocation.js";
 import { openGrant, type OpenedGrant } from "../shared/grant.js";
+import { decodeGrantWire, type GrantPolicy } from "../shared/grantCodec.js";
 import type { Placement } from "../shared/placement.js";
 import { AccountDevice, createDevice, openDevice, recoverDevice, requestDeviceLink, type DeviceState, type LinkRequest, type OpenOptions } from "./accountDevice.js";
 import type { Inbox, InboxEntry } from "../shared/api.js";
@@ -12,6 +13,7 @@ import { inviteAnswer, parseInviteUrl } from "./invite.js";
 import { grantKeySource } from "./keySource.js";
 import { ReceiptWriter } from "./readReceipts.js";
 import { revokedShare, shareKey, verifiedRevocation } from "./revocations.js";
+import { purgeShare } from "./store/purge.js";
 import { RecordStore } from "./store/recordStore.js";
 import { ShardStore } from "./store/shards.js";
 import { HttpTransport } from "./sync/httpTransport.js";
@@ -196,6 +198,19 @@ export class Grantee extends AccountDevice {
     return view;
   }
 
+  /**
+   * Drops an ended share from this device's listings (so it is not offered offline either) and
+   * returns the coverage of the patient's other running shares, whose data the device keeps.
+   */
+  async endShare(patientId: string, grantId: string): Promise<GrantPolicy[]> {
+    const ended = (e: InboxEntry) => e.patientId === patientId && e.grantId === grantId;
+    this.listed = this.listed.filter((e) => !ended(e));
+    const cached = (await this.db.settings.get(INBOX_CACHE)) as { at: number; inbox: Inbox } | undefined;
+    const grants = cached?.inbox.grants ?? [];
+    if (cached) await this.db.settings.put({ ...cached, inbox: { ...cached.inbox, grants: grants.filter((e) => !ended(e)) } }, INBOX_CACHE);
+    return grants.filter((e) => e.patientId === patientId && !ended(e)).map((e) => decodeGrantWire(fromBase64Url(e.grant, "grant")).policy);
+  }
+
   /** The latest revision of a grant (after the patient rotated keys and re-issued it). */
   async reopen(grantId: string, patientId: string): Promise<{ share: Share; grant: OpenedGrant }> {
     const opened = await this.openEntry(await this.latestEntry(grantId, patientId));
@@ -242,7 +257,8 @@ export class SharedView {
     this.records = new RecordStore(this.shards);
     // Data under a key generation this revision lacks, or a write refused as stale: the patient
     // rotated and re-issued the grant; the engine fetches the new revision and retries.
-    this.sync = new SyncEngine(this.shards, new HttpTransport(api, options.WebSocket ? { WebSocket: options.WebSocket } : {}), undefined, () => this.followRevision());
+    const transport = new HttpTransport(api, { ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}), grantId: share.grantId });
+    this.sync = new SyncEngine(this.shards, transport, undefined, () => this.followRevision(), () => this.forget(db));
     const patient = share.patient.accountId;
     this.receipts = new ReceiptWriter(db, api, account, deviceId, patient, share.grantId, {
       cursor: async () => (await this.shards.cursor()).after,
@@ -255,6 +271,17 @@ export class SharedView {
       this.receipts.received();
     });
     this.scheduleExpiry();
+  }
+
+  /**
+   * The share ended: its decrypted shards leave memory and its envelopes leave IndexedDB, except
+   * what another running share from the same patient covers. Then `sync.status.ended` says how.
+   */
+  private async forget(db: DeviceState["db"]): Promise<void> {
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.shards.evict();
+    const running = await this.owner.endShare(this.share.patient.accountId, this.share.grantId);
+    await purgeShare(db, this.share.patient.accountId, this.shards.cursorKey, this.grant.policy, running);
   }
 
   /** Envelopes written by the patient's other write grantees, which this view cannot verify and does not show. */
@@ -273,7 +300,7 @@ export class SharedView {
     const wait = Math.min(this.endsIn(), 2 ** 31 - 1);
     this.expiryTimer = setTimeout(() => {
       if (this.endsIn() > 0) return this.scheduleExpiry();
-      void this.sync.stop({ ended: true });
+      void this.sync.stop({ ended: "expired" });
     }, wait);
   }
 

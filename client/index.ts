@@ -9,7 +9,7 @@ export type { StorageOptions } from "./store/database.js";
 export type { Contact } from "./contacts.js";
 export type { GrantInfo, GrantStatus } from "./grantInfo.js";
 export type { RecordQuery } from "./store/recordStore.js";
-export type { SyncStatus } from "./sync/syncEngine.js";
+export type { GrantEnd, SyncStatus } from "./sync/syncEngine.js";
 export { parseRecord, SCOPES, SCOPE_LABELS, type Scope, type StewardRecord } from "../shared/records.js";
 export * from "../shared/errors.js";
 export { importFile, type ImportSummary } from "./import/importFile.js";

@@ -58,7 +58,7 @@ export interface KeyRing {
    * refused), on a grantee's those it was shown (that grant never shows as active again).
    */
   revocations: Uint8Array[];
-  /** A grantee's highest revision seen of each grant, by grant id: an older one is a replay. */
+  /** A grantee's highest revision seen of each share, by "patient/grant" (shareKey): an older one is a replay. */
   grantRevisions: Record<string, number>;
 }
 
@@ -109,7 +109,8 @@ const keyRingSchema = z.object({
   invites: z.array(inviteSchema).default([]),
   closedInvites: z.array(z.string()).default([]),
   revocations: z.array(b64).default([]),
-  grantRevisions: z.record(z.string().regex(/^[0-9a-f]{32}$/), z.number().int().nonnegative()).default({}),
+  // Keyed "patient/grant" (client/revocations.ts shareKey); a bare grant id is an earlier ring's.
+  grantRevisions: z.record(z.string().regex(/^([0-9a-f]{32}\/)?[0-9a-f]{32}$/), z.number().int().nonnegative()).default({}),
 });
 
 /** A new account's ring; `devices` is its first device list (client/devices.ts genesisDeviceList). */

@@ -36,6 +36,8 @@ export interface PullQuery {
   readonly after: number;
   readonly limit: number;
   readonly maxBytes: number;
+  /** The one grant a grantee's view reads under; without it, all of the caller's live grants. */
+  readonly grant?: string;
   readonly tags?: readonly string[];
   readonly fromHour?: number;
   readonly toHour?: number;
@@ -114,7 +116,7 @@ export class PatientLog extends DurableObject<Env> {
   /** One page after `after`, filtered for a grantee to what its live grants cover. */
   pull(caller: Caller, query: PullQuery): Promise<Outcome<Uint8Array>> {
     return this.guarded(caller, "pull", () => {
-      const access = this.access(caller);
+      const access = this.access(caller, query.grant);
       const filter: ReadFilter = {
         ...(query.tags ? { tags: query.tags.map((t) => fromHex(t, 16, "scope tag")) } : {}),
         ...(query.fromHour !== undefined ? { fromHour: query.fromHour } : {}),
@@ -127,20 +129,27 @@ export class PatientLog extends DurableObject<Env> {
       }
       const seqs: number[] = [];
       let bytes = 0;
-      let cursor = query.after;
+      let scanned = query.after;
+      let rows = 0;
+      let full = false;
       for (const row of this.envelopes.scan(query.after, SCAN_ROWS)) {
+        rows += 1;
         if (filterMatches(filter, row) && (!policies || anyCovers(policies, row))) {
-          if (seqs.length >= query.limit || (seqs.length > 0 && bytes + row.size > query.maxBytes)) break;
+          if (seqs.length >= query.limit || (seqs.length > 0 && bytes + row.size > query.maxBytes)) {
+            full = true;
+            break;
+          }
           seqs.push(row.seq);
           bytes += row.size;
         }
-        cursor = row.seq;
+        scanned = row.seq;
       }
+      const page = policies ? readerPage(query.after, seqs, scanned, full || rows === SCAN_ROWS) : { cursor: scanned, more: scanned < this.envelopes.lastSeq() };
       if (access.role === "grantee") {
         const { after, limit: _limit, maxBytes: _maxBytes, ...filter } = query;
-        this.log.coalesce(caller.actor, "pull", { grants: access.grants.map((g) => g.grantId), ...filter }, { after, cursor, count: seqs.length });
+        this.log.coalesce(caller.actor, "pull", { grants: access.grants.map((g) => g.grantId), ...filter }, { after, cursor: page.cursor, count: seqs.length });
       }
-      return encodePage({ entries: this.envelopes.entries(seqs), cursor, more: cursor < this.envelopes.lastSeq() });
+      return encodePage({ entries: this.envelopes.entries(seqs), ...page });
     });
   }
 
@@ -149,7 +158,7 @@ export class PatientLog extends DurableObject<Env> {
     const caller: Caller = { patientId: request.headers.get("x-steward-patient") ?? "", actor: request.headers.get("x-steward-actor") ?? "" };
     const outcome = await this.guarded(caller, "ws", () => {
       if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") throw new Refusal("malformed", "this route only accepts a WebSocket upgrade");
-      const access = this.access(caller);
+      const access = this.access(caller, request.headers.get("x-steward-grant") ?? undefined);
       const attachment: SocketAttachment =
         access.role === "patient" ? { actor: caller.actor, role: "patient", grantIds: [] } : { actor: caller.actor, role: "grantee", grantIds: access.grants.map((g) => g.grantId) };
       if (access.role === "grantee") this.log.coalesce(caller.actor, "socket.open", { grants: attachment.grantIds }, {});
@@ -384,13 +393,20 @@ export class PatientLog extends DurableObject<Env> {
 
   // --- access --------------------------------------------------------------------------------
 
-  private access(caller: Caller): Access {
+  /**
+   * The patient, or a grantee with its live grants: all of them, or only `grantId` (a view reads
+   * under its own grant, so one that ended is told so even while another grant of theirs runs).
+   */
+  private access(caller: Caller, grantId?: string): Access {
     if (caller.actor === caller.patientId) return { role: "patient" };
-    const grants = this.grants.liveFor(caller.actor, Date.now());
+    const live = this.grants.liveFor(caller.actor, Date.now());
+    const grants = grantId === undefined ? live : live.filter((g) => g.grantId === grantId);
     if (grants.length > 0) return { role: "grantee", grants };
-    const latest = this.grants.latestFor(caller.actor);
-    if (latest?.status === "revoked") throw new Refusal("revoked_grant", "the patient revoked your access to their data; ask them to share again if you still need it");
-    if (latest) throw new Refusal("expired_grant", "your access to this patient's data has expired; ask them to share again");
+    const ended = grantId === undefined ? this.grants.latestFor(caller.actor) : this.grants.get(grantId);
+    if (ended?.granteeId === caller.actor) {
+      if (ended.status === "revoked") throw new Refusal("revoked_grant", "the patient revoked your access to their data; ask them to share again if you still need it");
+      throw new Refusal("expired_grant", "your access to this patient's data has expired; ask them to share again");
+    }
     throw new Refusal("forbidden", "you are not this patient and hold no grant from them");
   }
 
@@ -516,4 +532,14 @@ function decodeAt(bytes: Uint8Array, index: number): Envelope {
 
 function unsigned(envelope: Envelope): Refusal {
   return new Refusal("forbidden", `envelope ${toHex(envelope.header.envelopeId)} is not signed by its author key`);
+}
+
+/**
+ * A grantee's page: its cursor moves only up to the last envelope it may see, so a reader cannot
+ * learn when the patient writes in scopes or hours it was not granted. Only when a whole scan found
+ * nothing it may see does the cursor pass the rows scanned (or every later pull would scan them again).
+ */
+function readerPage(after: number, seqs: readonly number[], scanned: number, stoppedShort: boolean): { cursor: number; more: boolean } {
+  if (seqs.length > 0) return { cursor: seqs[seqs.length - 1]!, more: stoppedShort };
+  return stoppedShort ? { cursor: scanned, more: true } : { cursor: after, more: false };
 }

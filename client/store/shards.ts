@@ -45,7 +45,7 @@ export class ShardStore {
   readonly patient: string;
 
   /** Where this reader's cursor is kept: per patient, or per grant for a grantee's view. */
-  private readonly cursorKey: string;
+  readonly cursorKey: string;
 
   constructor(
     private readonly db: StewardDatabase,

@@ -26,8 +26,9 @@ function forgedToken(secret: string): string {
 }
 
 /**
- * Every quoted string without spaces and every long word of the repository's tracked files (the lock
- * file's hashes aside): each is a value someone could copy into SESSION_SECRET, or forge a token with.
+ * Every quoted string without spaces and every word of the repository's tracked files (the lock
+ * file's hashes aside) long enough for a production SESSION_SECRET (shorter ones are refused at
+ * start, see below), and the development secret: each a value someone could forge a token with.
  */
 async function committedValues(): Promise<string[]> {
   const { stdout } = await run("git", ["ls-files"], { cwd: root, maxBuffer: 16 << 20 });
@@ -39,8 +40,9 @@ async function committedValues(): Promise<string[]> {
     } catch {
       continue;
     }
-    for (const m of text.matchAll(/"([^"\s]{8,200})"|'([^'\s]{8,200})'|`([^`\s]{8,200})`/g)) values.add(m[1] ?? m[2] ?? m[3]!);
-    for (const word of text.split(/[\s"'`,;()[\]{}<>=]+/)) if (word.length >= 16 && word.length <= 200) values.add(word);
+    for (const m of text.matchAll(/"([^"\s]{43,400})"|'([^'\s]{43,400})'|`([^`\s]{43,400})`/g)) values.add(m[1] ?? m[2] ?? m[3]!);
+    for (const word of text.split(/[\s"'`,;()[\]{}<>=]+/)) if (word.length >= 43 && word.length <= 400) values.add(word);
+    for (const m of text.matchAll(/DEVELOPMENT_SECRET = "([^"]+)"/g)) values.add(m[1]!);
   }
   return [...values];
 }
