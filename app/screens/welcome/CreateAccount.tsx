@@ -2,21 +2,23 @@
 // clinician or caregiver opened from an invite link answers the invite right after (its secret
 // stays in the URL fragment, which the browser never sends to the server).
 import { useState } from "preact/hooks";
-import { Grantee, Patient } from "../../../client/index.js";
+import { Grantee, Patient, type Placement } from "../../../client/index.js";
 import { ErrorText } from "../../components/ErrorText.js";
 import { useAction } from "../../components/useAsync.js";
 import { openOptions, type Device } from "../../device.js";
 import { go } from "../../router.js";
 import { invitedBy } from "../../invitedBy.js";
 import { HandleField } from "./HandleField.js";
+import { PlacementField } from "./PlacementField.js";
 import { RecoveryKit } from "./RecoveryKit.js";
 import type { Role } from "./RoleChoice.js";
 
 export function CreateAccount({ server, role, invite, onReady }: { server: string; role: Role; invite?: string; onReady: (device: Device) => void }) {
   const [handle, setHandle] = useState("");
+  const [placement, setPlacement] = useState<Placement>("default");
   const [created, setCreated] = useState<{ device: Device; handle: string; recoveryCode: string } | undefined>(undefined);
   const create = useAction(async () => {
-    const options = { ...openOptions(server), handle };
+    const options = { ...openOptions(server), handle, placement };
     if (role === "patient") {
       const { patient, recoveryCode } = await Patient.create(options);
       return setCreated({ device: { role, patient }, handle: patient.handle, recoveryCode });
@@ -54,6 +56,7 @@ export function CreateAccount({ server, role, invite, onReady }: { server: strin
         }}
       >
         <HandleField value={handle} onInput={setHandle} />
+        {role === "patient" && <PlacementField value={placement} onChange={setPlacement} />}
         {role === "patient" && <p class="hint">Your keys are made on this device. Creating the account needs a network connection once; after that Steward works offline.</p>}
         <ErrorText error={create.error} />
         <div class="actions">
