@@ -156,6 +156,8 @@ export class Grantee extends AccountDevice {
   private async inbox(): Promise<Inbox> {
     try {
       const inbox = await this.api.inbox();
+      const previous = (await this.db.settings.get(INBOX_CACHE)) as { inbox: Inbox } | undefined;
+      await this.purgeGone(previous?.inbox.grants ?? [], inbox.grants);
       await this.db.settings.put({ at: Date.now(), inbox }, INBOX_CACHE);
       this.sharesAsOf = undefined;
       return inbox;
@@ -208,7 +210,20 @@ export class Grantee extends AccountDevice {
     const cached = (await this.db.settings.get(INBOX_CACHE)) as { at: number; inbox: Inbox } | undefined;
     const grants = cached?.inbox.grants ?? [];
     if (cached) await this.db.settings.put({ ...cached, inbox: { ...cached.inbox, grants: grants.filter((e) => !ended(e)) } }, INBOX_CACHE);
-    return grants.filter((e) => e.patientId === patientId && !ended(e)).map((e) => decodeGrantWire(fromBase64Url(e.grant, "grant")).policy);
+    return coverage(grants.filter((e) => e.patientId === patientId && !ended(e)));
+  }
+
+  /**
+   * A share that ended while no view had it open leaves the device on the next listing: what it
+   * covered is deleted as an open view's would be (see `SharedView.forget`).
+   */
+  private async purgeGone(before: readonly InboxEntry[], now: readonly InboxEntry[]): Promise<void> {
+    const key = (e: InboxEntry) => shareKey(e.patientId, e.grantId);
+    const live = new Set(now.map(key));
+    for (const gone of before.filter((e) => !live.has(key(e)))) {
+      const [ended] = coverage([gone]);
+      if (ended) await purgeShare(this.db, gone.patientId, `${gone.patientId}/${gone.grantId}`, ended, coverage(now.filter((e) => e.patientId === gone.patientId)));
+    }
   }
 
   /** The latest revision of a grant (after the patient rotated keys and re-issued it). */
@@ -221,6 +236,18 @@ export class Grantee extends AccountDevice {
   protected async stopSyncing(): Promise<void> {
     await Promise.all([...this.views].map((view) => view.close()));
   }
+}
+
+/** What the entries' grants cover; one that does not decode (anyone can fill an inbox) covers nothing. */
+function coverage(entries: readonly InboxEntry[]): GrantPolicy[] {
+  return entries.flatMap((e) => {
+    try {
+      return [decodeGrantWire(fromBase64Url(e.grant, "grant")).policy];
+    } catch (error) {
+      if (error instanceof StewardError) return [];
+      throw error;
+    }
+  });
 }
 
 /** The entry for `grantId` (and `patientId`, if given); two patients under one id must be told apart. */

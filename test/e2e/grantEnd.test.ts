@@ -118,6 +118,24 @@ describe("a share ending, as the grantee's device sees it", () => {
     await Promise.all([patient.close(), grantee.close()]);
   });
 
+  it("a share revoked while no view had it open leaves the device on the next listing", async () => {
+    const { patient, grantee, database } = await pair("closed");
+    const now = Date.now();
+    await patient.records.put(readings("c", 4, now - HOUR));
+    await patient.sync.sync();
+    const share = await patient.share({ with: grantee.accountId, scopes: ["glucose"], from: now - HOUR, to: now, expiresAt: now + 24 * HOUR });
+    await grantee.shares();
+    const view = await grantee.open(share.grantId);
+    await view.sync.sync();
+    await view.close();
+    expect(await storedEnvelopes(database, patient.accountId)).toBeGreaterThan(0);
+
+    await patient.revoke(share.grantId);
+    expect(await grantee.shares()).toEqual([]);
+    expect(await storedEnvelopes(database, patient.accountId)).toBe(0);
+    await Promise.all([patient.close(), grantee.close()]);
+  });
+
   it("an expired share: the view ends with \"expired\", and opening or pulling it again raises ExpiredGrant", async () => {
     const { patient, grantee } = await pair("exp");
     const now = Date.now();

@@ -63,7 +63,7 @@ export function Patients({ grantee }: { grantee: Grantee }) {
             {ended.map((e) => (
               <li key={e.grantId} class="card ended" data-testid="ended-share">
                 <p>
-                  <strong>{e.patient}</strong> stopped sharing {scopeNames(e.scopes as Scope[])} (noticed {dateTime(e.endedAt)}). It is no longer shown here; what was already seen cannot be taken back.
+                  <strong>{e.patient}</strong> stopped sharing {scopeNames(e.scopes as Scope[])} (noticed {dateTime(e.endedAt)}). Its data was deleted from this device and is no longer shown here; what was already seen cannot be taken back.
                 </p>
                 <button
                   type="button"
