@@ -124,7 +124,7 @@ async function send(route: Route, req: HostileRequest, w: World): Promise<{ stat
     res.webSocket.accept();
     res.webSocket.close(1000, "fuzz done");
   }
-  return { status: res.status, text: await res.text(), contentType: res.headers.get("content-type") ?? "", what: describeRequest(route, req, url) };
+  return { status: res.status, text: new TextDecoder().decode(await res.arrayBuffer()), contentType: res.headers.get("content-type") ?? "", what: describeRequest(route, req, url) };
 }
 
 async function states(w: World): Promise<ObjectState[]> {
