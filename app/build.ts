@@ -5,10 +5,11 @@
 // release and compare the hash with the one its About screen shows and README publishes.
 // Run by `npm start`, `npm test` and `npm run build`; every output keeps its name, so files are
 // overwritten in place and a worker already serving public/ never sees it empty.
-import { build } from "esbuild";
+
 import { createHash } from "node:crypto";
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const publicDir = fileURLToPath(new URL("../public/", import.meta.url));
@@ -43,7 +44,8 @@ export function buildHash(files: Readonly<Record<string, string>>): string {
 
 export async function buildApp(options: BuildOptions = {}): Promise<BuildInfo> {
   const out = options.outDir ?? publicDir;
-  const version = options.version ?? (JSON.parse(readFileSync(`${here}../package.json`, "utf8")) as { version: string }).version;
+  const version =
+    options.version ?? (JSON.parse(readFileSync(`${here}../package.json`, "utf8")) as { version: string }).version;
   mkdirSync(out, { recursive: true });
   await build({
     entryPoints: { app: `${here}main.tsx` },
@@ -63,7 +65,8 @@ export async function buildApp(options: BuildOptions = {}): Promise<BuildInfo> {
     loader: { ".css": "css" },
     logLevel: "warning",
   });
-  for (const file of ["index.html", "manifest.webmanifest", "icon.svg"]) copyFileSync(`${here}${file}`, `${out}/${file}`);
+  for (const file of ["index.html", "manifest.webmanifest", "icon.svg"])
+    copyFileSync(`${here}${file}`, `${out}/${file}`);
   const files = Object.fromEntries(SHELL.map((name) => [name, sha256(readFileSync(`${out}/${name}`))]));
   const info: BuildInfo = { version, hash: buildHash(files), files };
   writeFileSync(`${out}/build.json`, `${JSON.stringify(info, null, 2)}\n`);

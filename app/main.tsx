@@ -1,7 +1,7 @@
 // Entry point: libsodium first (every screen needs it), the service worker for offline start-up,
 // then the app.
 import { render } from "preact";
-import { loadSodium } from "../shared/sodium.js";
+import { loadSodium } from "../client/index.js";
 import { App } from "./App.js";
 import { registerAppShell } from "./appUpdate.js";
 import "./styles.css";

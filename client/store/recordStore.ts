@@ -4,6 +4,7 @@
 import * as Y from "yjs";
 import { MalformedInput } from "../../shared/errors.js";
 import { MS_PER_HOUR, SCOPE_OF, hourOf, parseRecord, type Scope, type StewardRecord } from "../../shared/records.js";
+import { liveQuery, type LiveResult } from "./liveQuery.js";
 import type { ShardChange, ShardStore } from "./shards.js";
 
 const RECORDS = "records";
@@ -173,5 +174,10 @@ export class RecordStore {
   /** Calls `listener` with the shards that changed, locally or from sync. */
   subscribe(listener: (changes: ShardChange[]) => void): () => void {
     return this.shards.onChange(listener);
+  }
+
+  /** Reads `query` now and again whenever the store changes in its scope and hours (liveQuery.ts). */
+  live(query: RecordQuery, listener: (result: LiveResult) => void): () => void {
+    return liveQuery(this, query, listener);
   }
 }
