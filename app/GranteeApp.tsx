@@ -5,7 +5,7 @@ import { Header, type Tab } from "./components/Header.js";
 import { isInviteRoute } from "./router.js";
 import { AcceptInvite } from "./screens/grantee/AcceptInvite.js";
 import { Patients } from "./screens/grantee/Patients.js";
-import { PatientView, type Mode } from "./screens/grantee/PatientView.js";
+import { type Mode, PatientView } from "./screens/grantee/PatientView.js";
 import { OpenReportFile } from "./screens/OpenReportFile.js";
 
 const TABS: Tab[] = [

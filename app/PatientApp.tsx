@@ -7,9 +7,9 @@ import { Header, type Tab } from "./components/Header.js";
 import { SyncStatusBar } from "./components/SyncStatusBar.js";
 import { keepSynced } from "./keepSynced.js";
 import { isInviteRoute } from "./router.js";
-import { startFollowing } from "./syncActivity.js";
-import { AccessLog } from "./screens/patient/AccessLog.js";
 import { AddEntry } from "./screens/AddEntry.js";
+import { OpenReportFile } from "./screens/OpenReportFile.js";
+import { AccessLog } from "./screens/patient/AccessLog.js";
 import { Dashboard } from "./screens/patient/Dashboard.js";
 import { Devices } from "./screens/patient/Devices.js";
 import { Grants } from "./screens/patient/Grants.js";
@@ -17,7 +17,7 @@ import { ImportFile, ImportRunning } from "./screens/patient/ImportFile.js";
 import { OwnReport } from "./screens/patient/OwnReport.js";
 import { SendReport } from "./screens/patient/SendReport.js";
 import { Share } from "./screens/patient/Share.js";
-import { OpenReportFile } from "./screens/OpenReportFile.js";
+import { startFollowing } from "./syncActivity.js";
 
 const TABS: Tab[] = [
   { route: "/", label: "Glucose" },
@@ -63,7 +63,8 @@ function screen(patient: Patient, route: string) {
   if (isInviteRoute(route))
     return (
       <p class="banner warn" role="alert">
-        This is an invite link for a clinician or caregiver. This device holds your own patient account: open the link on their device instead.
+        This is an invite link for a clinician or caregiver. This device holds your own patient account: open the link
+        on their device instead.
       </p>
     );
   switch (route) {

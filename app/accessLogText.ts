@@ -27,6 +27,22 @@ function pieces(count: unknown): string {
   return typeof count === "number" ? `${count.toLocaleString("en-GB")} encrypted piece${count === 1 ? "" : "s"} of data` : "encrypted data";
 }
 
+/** Why a request was refused, by the server's code (its message names ids a person cannot use). */
+const REFUSED_BECAUSE: Record<string, string> = {
+  malformed: "the request was not well formed",
+  too_large: "the request was too large",
+  unauthenticated: "not signed in",
+  forbidden: "no access to this data",
+  outside_grant: "it asked for data outside the access it was given",
+  expired_grant: "the access had expired",
+  revoked_grant: "the access had been ended",
+  not_found: "what it asked for does not exist",
+  conflict: "it repeated a change already made differently",
+  stale_generation: "it used keys replaced since",
+  chain_broken: "it did not continue the device's earlier writes",
+  rate_limited: "too many requests",
+};
+
 /** The entry as one sentence: "You shared glucose readings, 17 Nov – 1 Dec with @dr-okafor until 31 Dec." */
 export function describeEvent(event: AccessEvent, ctx: LogContext): string {
   const d = event.details;
@@ -56,8 +72,11 @@ export function describeEvent(event: AccessEvent, ctx: LogContext): string {
     }
     case "push":
       return `${actor} added ${pieces(d.count)}.`;
-    case "refused":
-      return `${actor} was refused${typeof d.reason === "string" ? `: ${d.reason}` : ""}.`;
+    case "refused": {
+      const because = REFUSED_BECAUSE[String(d.code)] ?? "the server did not allow the request";
+      if (typeof d.callers === "number") return `${d.callers.toLocaleString("en-GB")} more callers were refused${d.code === "*" ? "" : `: ${because}`}.`;
+      return `${actor} ${actor === "You" ? "were" : "was"} refused: ${because}.`;
+    }
     case "open":
       return `${actor} opened ${what(grant)}.`;
     case "read":

@@ -1,6 +1,6 @@
 // Which account lives on this device. A device holds one: a patient's, or a clinician's or
 // caregiver's (the same Grantee class serves both; the grant decides what they see).
-import { Grantee, Patient, roleOnDevice, type OpenOptions } from "../client/index.js";
+import { Grantee, type OpenOptions, Patient, roleOnDevice } from "../client/index.js";
 
 export type Device = { role: "none" } | { role: "patient"; patient: Patient } | { role: "grantee"; grantee: Grantee };
 

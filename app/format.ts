@@ -1,5 +1,6 @@
 // How times, durations, categories and glucose read on screen.
-import { SCOPE_LABELS, type Scope } from "../shared/records.js";
+import { SCOPE_LABELS, type Scope } from "../client/index.js";
+
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
@@ -23,7 +24,11 @@ export function ago(time: number, now = Date.now()): string {
 
 /** Date and time on this device's clock, or in `timeZone` (a report shows the patient's). */
 export function dateTime(time: number, timeZone?: string): string {
-  return new Date(time).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short", ...(timeZone ? { timeZone } : {}) });
+  return new Date(time).toLocaleString(undefined, {
+    dateStyle: "medium",
+    timeStyle: "short",
+    ...(timeZone ? { timeZone } : {}),
+  });
 }
 
 export function date(time: number, timeZone?: string): string {
@@ -32,7 +37,12 @@ export function date(time: number, timeZone?: string): string {
 
 /** "Mon 17 Nov" for a calendar day "YYYY-MM-DD". */
 export function dayLabel(day: string): string {
-  return new Date(`${day}T12:00:00Z`).toLocaleDateString(undefined, { weekday: "short", day: "numeric", month: "short", timeZone: "UTC" });
+  return new Date(`${day}T12:00:00Z`).toLocaleDateString(undefined, {
+    weekday: "short",
+    day: "numeric",
+    month: "short",
+    timeZone: "UTC",
+  });
 }
 
 /** "16 h 48 min" of a day for a share of it in percent (how the AGP states goals). */

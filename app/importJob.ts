@@ -2,8 +2,7 @@
 // nor hides it (the top bar shows its progress), and it runs at the same speed wherever the person
 // is. One import at a time per device.
 import { useEffect, useState } from "preact/hooks";
-import type { Patient } from "../client/index.js";
-import { importFile, type ImportFileProgress, type ImportSummary } from "../client/import/importFile.js";
+import { importFile, type ImportFileProgress, type ImportSummary, type Patient } from "../client/index.js";
 import { syncNow } from "./syncActivity.js";
 
 export interface ImportState {

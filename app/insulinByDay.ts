@@ -2,7 +2,7 @@
 // as the pump's own daily total when the export has one (a 780G's auto basal included), otherwise
 // summed from the basal deliveries (rate × duration; a rate without a duration runs until the next
 // basal record, at most a day), and the total the pump reported or else basal plus bolus.
-import type { StewardRecord } from "../shared/records.js";
+import type { StewardRecord } from "../client/index.js";
 
 const DAY_MS = 86_400_000;
 
@@ -16,7 +16,15 @@ export interface InsulinDay {
 }
 
 export function insulinByDay(records: readonly StewardRecord[], dayOf: (time: number) => string): InsulinDay[] {
-  const days = new Map<string, { bolus: number; boluses: number; delivered?: number; totals: Partial<Record<"autoBasal" | "basal" | "bolus" | "total", number>> }>();
+  const days = new Map<
+    string,
+    {
+      bolus: number;
+      boluses: number;
+      delivered?: number;
+      totals: Partial<Record<"autoBasal" | "basal" | "bolus" | "total", number>>;
+    }
+  >();
   const day = (key: string) => {
     let d = days.get(key);
     if (!d) days.set(key, (d = { bolus: 0, boluses: 0, totals: {} }));
@@ -39,10 +47,19 @@ export function insulinByDay(records: readonly StewardRecord[], dayOf: (time: nu
   return [...days.entries()]
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([key, d]) => {
-      const pumpBasal = d.totals.basal !== undefined || d.totals.autoBasal !== undefined ? (d.totals.basal ?? 0) + (d.totals.autoBasal ?? 0) : undefined;
+      const pumpBasal =
+        d.totals.basal !== undefined || d.totals.autoBasal !== undefined
+          ? (d.totals.basal ?? 0) + (d.totals.autoBasal ?? 0)
+          : undefined;
       const basal = pumpBasal ?? d.delivered;
       const bolus = d.totals.bolus ?? d.bolus;
       const total = d.totals.total ?? (basal !== undefined ? basal + bolus : undefined);
-      return { day: key, bolus, boluses: d.boluses, ...(basal !== undefined ? { basal } : {}), ...(total !== undefined ? { total } : {}) };
+      return {
+        day: key,
+        bolus,
+        boluses: d.boluses,
+        ...(basal !== undefined ? { basal } : {}),
+        ...(total !== undefined ? { total } : {}),
+      };
     });
 }

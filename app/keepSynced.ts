@@ -1,7 +1,7 @@
 // Gets local writes to the server as soon as the network allows: a sync when the browser says it is
 // back online, retried with growing pauses if the network is not quite there yet, and a periodic
 // check for changes still waiting (a live socket can outlive an offline spell without noticing it).
-import type { SyncEngine } from "../client/sync/syncEngine.js";
+import type { SyncEngine } from "../client/index.js";
 import { syncNow } from "./syncActivity.js";
 
 const CHECK_MS = 15_000;

@@ -2,8 +2,7 @@
 // range of dates, or the days up to the latest data. Kept while the app is open, so the dashboard
 // and the report show the same period.
 import { useEffect, useState } from "preact/hooks";
-import type { RecordStore } from "../client/store/recordStore.js";
-import { MS_PER_HOUR } from "../shared/records.js";
+import { MS_PER_HOUR, type RecordStore } from "../client/index.js";
 import { TIME } from "./format.js";
 
 export type Period = { kind: "last"; days: number } | { kind: "all" } | { kind: "dates"; from: number; to: number };
@@ -32,10 +31,15 @@ export function usePeriod(): [Period, (p: Period) => void] {
 }
 
 /** The period's bounds, ms UTC; "now" is the next full hour so the range stays put while the screen is open. */
-export function periodRange(period: Period, extent: DataExtent | undefined, now = Date.now()): { from: number; to: number } {
+export function periodRange(
+  period: Period,
+  extent: DataExtent | undefined,
+  now = Date.now(),
+): { from: number; to: number } {
   const end = Math.ceil(now / TIME.HOUR) * TIME.HOUR;
   if (period.kind === "last") return { from: end - period.days * TIME.DAY, to: end };
-  if (period.kind === "all") return extent ? { from: extent.from, to: extent.to } : { from: end - 14 * TIME.DAY, to: end };
+  if (period.kind === "all")
+    return extent ? { from: extent.from, to: extent.to } : { from: end - 14 * TIME.DAY, to: end };
   return { from: period.from, to: period.to };
 }
 

@@ -2,9 +2,7 @@
 // online it sends the write; offline it fails fast and leaves the status bar showing the change
 // waiting, and keepSynced sends it when the browser is back online. The target is the patient's
 // own store, or a grantee's view under a write grant.
-import type { RecordStore } from "../client/store/recordStore.js";
-import type { SyncEngine } from "../client/sync/syncEngine.js";
-import type { StewardRecord } from "../shared/records.js";
+import type { RecordStore, StewardRecord, SyncEngine } from "../client/index.js";
 import { syncNow } from "./syncActivity.js";
 
 export interface Writable {

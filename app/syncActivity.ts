@@ -2,7 +2,7 @@
 // pull when a view opens, a sync on reconnect), so the status bar can show progress while it runs.
 // Failures are left to the engine's status; callers here only start work.
 import { useEffect, useState } from "preact/hooks";
-import type { SyncEngine } from "../client/sync/syncEngine.js";
+import type { SyncEngine } from "../client/index.js";
 
 const running = new WeakMap<SyncEngine, number>();
 const listeners = new Set<() => void>();

@@ -1,5 +1,5 @@
 // Trend arrows as CGM apps draw them, with words for screen readers.
-import type { TRENDS } from "../shared/records.js";
+import type { TRENDS } from "../client/index.js";
 
 type Trend = (typeof TRENDS)[number];
 

@@ -1,7 +1,7 @@
 // Glucose as each person reads it: mg/dL or mmol/L (one decimal), chosen per device and kept in
 // localStorage (a display preference, not health data). Values stay mg/dL everywhere else.
 import { useEffect, useState } from "preact/hooks";
-import { MGDL_PER_MMOLL } from "../shared/records.js";
+import { MGDL_PER_MMOLL } from "../client/index.js";
 
 export type GlucoseUnit = "mg/dL" | "mmol/L";
 export const GLUCOSE_UNITS: readonly GlucoseUnit[] = ["mg/dL", "mmol/L"];

@@ -5,7 +5,8 @@
 import { verifyKeyBundle } from "../shared/accountKeys.js";
 import { bytesEqual, fromBase64Url, toHex } from "../shared/bytes.js";
 import { DeviceNotReady, InvalidSignature, KeyChanged, MalformedInput, RequestRefused, RollbackDetected, ServerUnreachable, TamperedEnvelope } from "../shared/errors.js";
-import { accountIdHex, decodeKeyBundle } from "../shared/keyBundle.js";
+import { accountIdHex, bundlePlacement, decodeKeyBundle } from "../shared/keyBundle.js";
+import { checkPlacement, type Placement } from "../shared/placement.js";
 import { newRecoverySecret, parseRecoverySecret, unwrapWithRecoverySecret, wrapWithRecoverySecret } from "../shared/recoveryKit.js";
 import { loadSodium } from "../shared/sodium.js";
 import { ServerApi, type LoginSigner } from "./api/serverApi.js";
@@ -158,14 +159,15 @@ async function storeNextRing(api: ServerApi, ring: KeyRing, device: DeviceKeys, 
  * are kept on the device first: an attempt cut short (no network, a closed tab) resumes with the
  * same keys on the next call, so the handle it claimed is not lost.
  */
-export async function createDevice(options: OpenOptions, handle: string, role: Role): Promise<{ state: DeviceState; recoveryCode: string }> {
+export async function createDevice(options: OpenOptions, handle: string, role: Role, placement: Placement = "default"): Promise<{ state: DeviceState; recoveryCode: string }> {
+  checkPlacement(placement);
   await loadSodium();
   const db = databaseOf(options);
   if (await holdsReadyAccount(db)) throw new DeviceNotReady(`this device already holds an account in "${db.name}"; open it, or use another database name`);
   const unfinished = await loadSecret(db, "wrappedRecoveryPayload");
   const started = unfinished
     ? { ...decodeRecoveryPayload(unfinished), device: decodeDeviceKeys((await loadSecret(db, "wrappedDeviceKeys"))!) }
-    : createKeyRing(role === "patient", options.deviceName ?? "First device");
+    : createKeyRing(role === "patient", options.deviceName ?? "First device", placement);
   const { ring, device, recovery } = started;
   checkRole(ring, role);
   // The recovery key pairs stay on this device only until the kit holding them is stored.
@@ -329,6 +331,11 @@ export abstract class AccountDevice {
 
   get accountId(): string {
     return accountIdHex(this.ring.account.signKey);
+  }
+
+  /** Where this account's data lives, chosen at sign-up and fixed by its signed record. */
+  get placement(): Placement {
+    return bundlePlacement(this.ring.account.bundle);
   }
 
   contacts(): Contact[] {

@@ -1,16 +1,19 @@
 // A clinician's or caregiver's device: the patients who shared with them, each opened as a view of
 // exactly what the grant covers, live when the grant is, ending when it expires or is revoked.
 import { fromBase64Url, toHex } from "../shared/bytes.js";
-import { ExpiredGrant, KeyChanged, RequestRefused, RevokedGrant, RollbackDetected, ServerUnreachable, StewardError } from "../shared/errors.js";
+import { ExpiredGrant, KeyChanged, MalformedInput, RequestRefused, RevokedGrant, RollbackDetected, ServerUnreachable, StewardError } from "../shared/errors.js";
 import { decodeRevocation } from "../shared/revocation.js";
 import { openGrant, type OpenedGrant } from "../shared/grant.js";
+import { decodeGrantWire, type GrantPolicy } from "../shared/grantCodec.js";
+import type { Placement } from "../shared/placement.js";
 import { AccountDevice, createDevice, openDevice, recoverDevice, requestDeviceLink, type DeviceState, type LinkRequest, type OpenOptions } from "./accountDevice.js";
 import type { Inbox, InboxEntry } from "../shared/api.js";
 import { grantInfo, type GrantInfo } from "./grantInfo.js";
 import { inviteAnswer, parseInviteUrl } from "./invite.js";
 import { grantKeySource } from "./keySource.js";
 import { ReceiptWriter } from "./readReceipts.js";
-import { revokedGrantId, verifiedRevocation } from "./revocations.js";
+import { revokedShare, shareKey, verifiedRevocation } from "./revocations.js";
+import { purgeShare } from "./store/purge.js";
 import { RecordStore } from "./store/recordStore.js";
 import { LocalLog } from "./store/localLog.js";
 import { HttpTransport } from "./sync/httpTransport.js";
@@ -28,8 +31,8 @@ export interface Share extends GrantInfo {
 
 export class Grantee extends AccountDevice {
   private readonly views = new Set<SharedView>();
-  /** The inbox entries the last `shares()` listed, by grant id, and when. */
-  private readonly listed = new Map<string, InboxEntry>();
+  /** The inbox entries the last `shares()` listed, and when. */
+  private listed: InboxEntry[] = [];
   private listedAt = 0;
   /** Inbox entries the last `shares()` left out because they did not verify, with the reason. */
   rejected: { grantId: string; reason: string }[] = [];
@@ -44,8 +47,8 @@ export class Grantee extends AccountDevice {
     super(state);
   }
 
-  static async create(options: OpenOptions & { handle: string }): Promise<{ grantee: Grantee; recoveryCode: string }> {
-    const { state, recoveryCode } = await createDevice(options, options.handle, "grantee");
+  static async create(options: OpenOptions & { handle: string; placement?: Placement }): Promise<{ grantee: Grantee; recoveryCode: string }> {
+    const { state, recoveryCode } = await createDevice(options, options.handle, "grantee", options.placement);
     return { grantee: new Grantee(state), recoveryCode };
   }
 
@@ -84,12 +87,12 @@ export class Grantee extends AccountDevice {
     await this.learnRevocations(inbox);
     const shares: Share[] = [];
     this.rejected = [];
-    this.listed.clear();
+    this.listed = [];
     this.listedAt = Date.now();
     for (const entry of inbox.grants) {
       try {
         shares.push((await this.openEntry(entry)).share);
-        this.listed.set(entry.grantId, entry);
+        this.listed.push(entry);
       } catch (error) {
         // A grant that expired between listing and opening is simply not shown.
         if (error instanceof ExpiredGrant) continue;
@@ -106,30 +109,31 @@ export class Grantee extends AccountDevice {
    * this account's devices never show that grant as active, whatever the server serves later.
    */
   private async learnRevocations(inbox: Inbox): Promise<void> {
-    const known = new Set(this.ring.revocations.map(revokedGrantId));
+    const known = new Set(this.ring.revocations.map(revokedShare));
     const fresh: Uint8Array[] = [];
     for (const entry of inbox.revocations) {
       const patient = this.book.get(entry.patientId);
-      if (!patient || known.has(entry.grantId)) continue;
+      if (!patient || known.has(shareKey(entry.patientId, entry.grantId))) continue;
       try {
         const bytes = fromBase64Url(entry.revocation, "revocation");
         const revocation = verifiedRevocation(bytes, patient.bundle.signKey);
-        if (toHex(revocation.grantId) !== entry.grantId || toHex(revocation.granteeId) !== this.accountId) continue;
+        if (toHex(revocation.grantId) !== entry.grantId || toHex(revocation.patientId) !== entry.patientId || toHex(revocation.granteeId) !== this.accountId) continue;
         fresh.push(bytes);
-        known.add(entry.grantId);
+        known.add(shareKey(entry.patientId, entry.grantId));
       } catch (error) {
         if (!(error instanceof StewardError)) throw error;
       }
     }
-    if (fresh.length > 0) await this.updateRing((ring) => ring.revocations.push(...fresh.filter((r) => !ring.revocations.some((k) => revokedGrantId(k) === revokedGrantId(r)))), "keep-offline");
+    if (fresh.length > 0) await this.updateRing((ring) => ring.revocations.push(...fresh.filter((r) => !ring.revocations.some((k) => revokedShare(k) === revokedShare(r)))), "keep-offline");
   }
 
   /** Remembers the highest revision seen of each share, so an older one served later is refused. */
   private async keepRevisions(shares: readonly Share[]): Promise<void> {
-    const newer = shares.filter((s) => s.revision > (this.ring.grantRevisions[s.grantId] ?? 0));
+    const key = (s: Share) => shareKey(s.patient.accountId, s.grantId);
+    const newer = shares.filter((s) => s.revision > (this.ring.grantRevisions[key(s)] ?? 0));
     if (newer.length === 0) return;
     await this.updateRing((ring) => {
-      for (const s of newer) ring.grantRevisions[s.grantId] = Math.max(s.revision, ring.grantRevisions[s.grantId] ?? 0);
+      for (const s of newer) ring.grantRevisions[key(s)] = Math.max(s.revision, ring.grantRevisions[key(s)] ?? 0);
     }, "keep-offline");
   }
 
@@ -137,11 +141,11 @@ export class Grantee extends AccountDevice {
     // The patient is pinned only once their grant verifies, so strangers never enter the key ring.
     const patient = this.book.get(entry.patientId) ?? (await this.publishedContact(entry.patientId));
     const grant = openGrant(fromBase64Url(entry.grant, "grant"), this.ring.account, patient.bundle.signKey);
-    const revoked = this.ring.revocations.map((r) => decodeRevocation(r)).find((r) => toHex(r.grantId) === entry.grantId);
+    const revoked = this.ring.revocations.map((r) => decodeRevocation(r)).find((r) => toHex(r.grantId) === entry.grantId && toHex(r.patientId) === entry.patientId);
     if (revoked && revoked.revision >= grant.policy.revision) {
       throw new RevokedGrant(`the patient revoked this share on ${new Date(revoked.revokedAt).toISOString()}; the server offered it again`);
     }
-    const seen = this.ring.grantRevisions[entry.grantId] ?? 0;
+    const seen = this.ring.grantRevisions[shareKey(entry.patientId, entry.grantId)] ?? 0;
     if (grant.policy.revision < seen) throw new RollbackDetected(`the server offered revision ${grant.policy.revision} of this share, older than revision ${seen} this account already saw`);
     if (!this.book.get(patient.accountId)) this.pinInBackground(patient);
     const info = grantInfo(grant.policy, (tag) => grant.scopeOfTag(tag)?.scope, "active", (id) => this.book.get(id)?.handle ?? (id === this.accountId ? this.handle : undefined));
@@ -152,6 +156,8 @@ export class Grantee extends AccountDevice {
   private async inbox(): Promise<Inbox> {
     try {
       const inbox = await this.api.inbox();
+      const previous = (await this.db.settings.get(INBOX_CACHE)) as { inbox: Inbox } | undefined;
+      await this.purgeGone(previous?.inbox.grants ?? [], inbox.grants);
       await this.db.settings.put({ at: Date.now(), inbox }, INBOX_CACHE);
       this.sharesAsOf = undefined;
       return inbox;
@@ -159,24 +165,34 @@ export class Grantee extends AccountDevice {
       const cached = (await this.db.settings.get(INBOX_CACHE)) as { at: number; inbox: Inbox } | undefined;
       if (!(error instanceof ServerUnreachable) || !cached?.inbox) throw error;
       this.sharesAsOf = cached.at;
-      return cached.inbox;
+      return { ...cached.inbox, ended: cached.inbox.ended ?? [] };
     }
   }
 
-  private async latestEntry(grantId: string): Promise<InboxEntry> {
-    const entry = (await this.inbox()).grants.find((e) => e.grantId === grantId);
-    if (!entry) throw new RevokedGrant("this share was revoked or has expired; ask the patient to share again");
-    return entry;
+  /**
+   * The running share `grantId` (of `patientId`, when two patients used one id), or the typed error
+   * saying why there is none: ExpiredGrant, RevokedGrant, or MalformedInput for an id never shared.
+   */
+  private async latestEntry(grantId: string, patientId?: string): Promise<InboxEntry> {
+    const { grants, ended } = await this.inbox();
+    const entry = only(grants, grantId, patientId);
+    if (entry) return entry;
+    const end = ended.find((e) => e.grantId === grantId && (patientId === undefined || e.patientId === patientId));
+    if (end?.status === "expired") throw new ExpiredGrant("this share has expired; ask the patient to share again");
+    if (end) throw new RevokedGrant("the patient revoked this share; ask them to share again if you still need it");
+    throw new MalformedInput(`no share ${grantId} is addressed to this account`);
   }
 
   /**
    * Opens a share: a record store that decrypts exactly what the grant covers (anything else raises
-   * OutsideGrant) and a sync engine to pull it, or follow it live for a live grant.
+   * OutsideGrant) and a sync engine to pull it, or follow it live for a live grant. A share that
+   * ended raises ExpiredGrant or RevokedGrant; `patientId` is needed only if two patients shared
+   * under one grant id.
    */
-  async open(grantId: string): Promise<SharedView> {
+  async open(grantId: string, patientId?: string): Promise<SharedView> {
     // What `shares()` listed a moment ago needs no second request (the pull refuses a grant ended since).
-    const recent = Date.now() - this.listedAt < LISTING_FRESH_MS ? this.listed.get(grantId) : undefined;
-    const opened = await this.openEntry(recent ?? (await this.latestEntry(grantId)));
+    const recent = Date.now() - this.listedAt < LISTING_FRESH_MS ? only(this.listed, grantId, patientId) : undefined;
+    const opened = await this.openEntry(recent ?? (await this.latestEntry(grantId, patientId)));
     const view = new SharedView(this, opened.share, opened.grant, this.db, this.ring.account, this.deviceId, this.api, this.options, () => this.views.delete(view));
     this.views.add(view);
     // Opening stays one round trip: the receipt goes out beside it, or waits for the next time.
@@ -184,9 +200,35 @@ export class Grantee extends AccountDevice {
     return view;
   }
 
+  /**
+   * Drops an ended share from this device's listings (so it is not offered offline either) and
+   * returns the coverage of the patient's other running shares, whose data the device keeps.
+   */
+  async endShare(patientId: string, grantId: string): Promise<GrantPolicy[]> {
+    const ended = (e: InboxEntry) => e.patientId === patientId && e.grantId === grantId;
+    this.listed = this.listed.filter((e) => !ended(e));
+    const cached = (await this.db.settings.get(INBOX_CACHE)) as { at: number; inbox: Inbox } | undefined;
+    const grants = cached?.inbox.grants ?? [];
+    if (cached) await this.db.settings.put({ ...cached, inbox: { ...cached.inbox, grants: grants.filter((e) => !ended(e)) } }, INBOX_CACHE);
+    return coverage(grants.filter((e) => e.patientId === patientId && !ended(e)));
+  }
+
+  /**
+   * A share that ended while no view had it open leaves the device on the next listing: what it
+   * covered is deleted as an open view's would be (see `SharedView.forget`).
+   */
+  private async purgeGone(before: readonly InboxEntry[], now: readonly InboxEntry[]): Promise<void> {
+    const key = (e: InboxEntry) => shareKey(e.patientId, e.grantId);
+    const live = new Set(now.map(key));
+    for (const gone of before.filter((e) => !live.has(key(e)))) {
+      const [ended] = coverage([gone]);
+      if (ended) await purgeShare(this.db, gone.patientId, `${gone.patientId}/${gone.grantId}`, ended, coverage(now.filter((e) => e.patientId === gone.patientId)));
+    }
+  }
+
   /** The latest revision of a grant (after the patient rotated keys and re-issued it). */
   async reopen(grantId: string, patientId: string): Promise<{ share: Share; grant: OpenedGrant }> {
-    const opened = await this.openEntry(await this.latestEntry(grantId));
+    const opened = await this.openEntry(await this.latestEntry(grantId, patientId));
     if (opened.share.patient.accountId !== patientId) throw new KeyChanged("the re-issued grant names another patient");
     return opened;
   }
@@ -194,6 +236,25 @@ export class Grantee extends AccountDevice {
   protected async stopSyncing(): Promise<void> {
     await Promise.all([...this.views].map((view) => view.close()));
   }
+}
+
+/** What the entries' grants cover; one that does not decode (anyone can fill an inbox) covers nothing. */
+function coverage(entries: readonly InboxEntry[]): GrantPolicy[] {
+  return entries.flatMap((e) => {
+    try {
+      return [decodeGrantWire(fromBase64Url(e.grant, "grant")).policy];
+    } catch (error) {
+      if (error instanceof StewardError) return [];
+      throw error;
+    }
+  });
+}
+
+/** The entry for `grantId` (and `patientId`, if given); two patients under one id must be told apart. */
+function only(entries: readonly InboxEntry[], grantId: string, patientId?: string): InboxEntry | undefined {
+  const matches = entries.filter((e) => e.grantId === grantId && (patientId === undefined || e.patientId === patientId));
+  if (matches.length > 1) throw new MalformedInput(`two patients shared under the id ${grantId}; open it with the patient's account id as well`);
+  return matches[0];
 }
 
 /** One open share: records (read, and write for a write grant) and sync, until the grant ends. */
@@ -223,7 +284,8 @@ export class SharedView {
     this.records = new RecordStore(this.log);
     // Data under a key generation this revision lacks, or a write refused as stale: the patient
     // rotated and re-issued the grant; the engine fetches the new revision and retries.
-    this.sync = new SyncEngine(this.log, new HttpTransport(api, options.WebSocket ? { WebSocket: options.WebSocket } : {}), undefined, () => this.followRevision());
+    const transport = new HttpTransport(api, { ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}), grantId: share.grantId });
+    this.sync = new SyncEngine(this.log, transport, undefined, () => this.followRevision(), () => this.forget(db));
     const patient = share.patient.accountId;
     this.receipts = new ReceiptWriter(db, api, account, deviceId, patient, share.grantId, {
       cursor: () => this.log.cursor(),
@@ -242,6 +304,17 @@ export class SharedView {
     this.scheduleExpiry();
   }
 
+  /**
+   * The share ended: its decrypted shards leave memory and its envelopes leave IndexedDB, except
+   * what another running share from the same patient covers. Then `sync.status.ended` says how.
+   */
+  private async forget(db: DeviceState["db"]): Promise<void> {
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.log.evict();
+    const running = await this.owner.endShare(this.share.patient.accountId, this.share.grantId);
+    await purgeShare(db, this.share.patient.accountId, this.log.cursorKey, this.grant.policy, running);
+  }
+
   /** Envelopes written by the patient's other write grantees, which this view cannot verify and does not show. */
   get unverifiable(): number {
     return this.log.unverifiableAuthors;
@@ -258,7 +331,7 @@ export class SharedView {
     const wait = Math.min(this.endsIn(), 2 ** 31 - 1);
     this.expiryTimer = setTimeout(() => {
       if (this.endsIn() > 0) return this.scheduleExpiry();
-      void this.sync.stop({ ended: true });
+      void this.sync.stop({ ended: "expired" });
     }, wait);
   }
 

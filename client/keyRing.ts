@@ -5,6 +5,7 @@
 // kit, device linking).
 import { z } from "zod";
 import { accountKeysFrom, createAccountKeys, type AccountKeys } from "../shared/accountKeys.js";
+import type { Placement } from "../shared/placement.js";
 import { decodeKeyBundle, encodeKeyBundle } from "../shared/keyBundle.js";
 import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from "../shared/bytes.js";
 import { MalformedInput, OutsideGrant } from "../shared/errors.js";
@@ -57,7 +58,7 @@ export interface KeyRing {
    * refused), on a grantee's those it was shown (that grant never shows as active again).
    */
   revocations: Uint8Array[];
-  /** A grantee's highest revision seen of each grant, by grant id: an older one is a replay. */
+  /** A grantee's highest revision seen of each share, by "patient/grant" (shareKey): an older one is a replay. */
   grantRevisions: Record<string, number>;
 }
 
@@ -108,7 +109,8 @@ const keyRingSchema = z.object({
   invites: z.array(inviteSchema).default([]),
   closedInvites: z.array(z.string()).default([]),
   revocations: z.array(b64).default([]),
-  grantRevisions: z.record(z.string().regex(/^[0-9a-f]{32}$/), z.number().int().nonnegative()).default({}),
+  // Keyed "patient/grant" (client/revocations.ts shareKey); a bare grant id is an earlier ring's.
+  grantRevisions: z.record(z.string().regex(/^([0-9a-f]{32}\/)?[0-9a-f]{32}$/), z.number().int().nonnegative()).default({}),
 });
 
 /** A new account's ring; `devices` is its first device list (client/devices.ts genesisDeviceList). */
@@ -122,8 +124,8 @@ export function newKeyRing(account: AccountKeys, patient: boolean, devices: Uint
  * Everything a new account starts with: its keys and ring, this first device's own keys, and the
  * recovery key pairs (for the recovery kit only).
  */
-export function createKeyRing(patient: boolean, deviceName: string): { ring: KeyRing; device: DeviceKeys; recovery: RecoveryKeys } {
-  const account = createAccountKeys();
+export function createKeyRing(patient: boolean, deviceName: string, placement: Placement = "default"): { ring: KeyRing; device: DeviceKeys; recovery: RecoveryKeys } {
+  const account = createAccountKeys(Date.now(), placement);
   const device = newDeviceKeys(deviceName);
   const recovery = newRecoveryKeys();
   return { ring: newKeyRing(account, patient, genesisDeviceList(account, device, recovery)), device, recovery };

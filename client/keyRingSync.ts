@@ -20,7 +20,7 @@ import { sodium } from "../shared/sodium.js";
 import type { Contact } from "./contacts.js";
 import { longerDeviceList, RECOVERY_RECIPIENT, verifiedDeviceList, type DeviceKeys } from "./devices.js";
 import { decodeKeyRing, encodeKeyRing, type KeyRing } from "./keyRing.js";
-import { revokedGrantId } from "./revocations.js";
+import { revokedShare } from "./revocations.js";
 
 const MAGIC = "STKR";
 const FORMAT = 2;
@@ -161,7 +161,7 @@ export function mergeKeyRings(stored: KeyRing, local: KeyRing): KeyRing {
   }
   const closedInvites = [...new Set([...stored.closedInvites, ...local.closedInvites])];
   const invites = [...new Map([...local.invites, ...stored.invites].map((i) => [i.id, i])).values()].filter((i) => !closedInvites.includes(i.id));
-  const revocations = [...new Map([...local.revocations, ...stored.revocations].map((r) => [revokedGrantId(r), r])).values()];
+  const revocations = [...new Map([...local.revocations, ...stored.revocations].map((r) => [revokedShare(r), r])).values()];
   const grantRevisions = { ...stored.grantRevisions };
   for (const [grantId, revision] of Object.entries(local.grantRevisions)) grantRevisions[grantId] = Math.max(revision, grantRevisions[grantId] ?? 0);
   const devices = longerDeviceList(stored.devices, local.devices, stored.account.signKey);

@@ -10,8 +10,10 @@ import { decodeGrantWire, MAX_GENERATIONS_PER_ENTRY, type GrantPolicy } from "..
 import { accountIdOf } from "../shared/keyBundle.js";
 import type { ReceiptKind } from "../shared/readReceipt.js";
 import { MS_PER_HOUR, SCOPES, type Scope } from "../shared/records.js";
+import type { Placement } from "../shared/placement.js";
 import { AccountDevice, createDevice, openDevice, recoverDevice, requestDeviceLink, type DeviceState, type LinkRequest, type OpenOptions } from "./accountDevice.js";
 import { grantInfo, type GrantInfo, type GrantStatus } from "./grantInfo.js";
+import { checkGrantTerms, grantsToKeep, type KeepEntry } from "./grantOptions.js";
 import { inviteUrl, newInvite, openInviteAnswer } from "./invite.js";
 import { rotateScopes, scopeTags, type KeyRing } from "./keyRing.js";
 import { revokedGrantId, signRevocation } from "./revocations.js";
@@ -99,9 +101,12 @@ export class Patient extends AccountDevice {
     return patient;
   }
 
-  /** Creates the account (needs the server once). Show `recoveryCode` to the person to keep safe. */
-  static async create(options: OpenOptions & { handle: string }): Promise<{ patient: Patient; recoveryCode: string }> {
-    const { state, recoveryCode } = await createDevice(options, options.handle, "patient");
+  /**
+   * Creates the account (needs the server once). Show `recoveryCode` to the person to keep safe.
+   * `placement: "eu"` keeps the account's data in the EU jurisdiction, for good (see `placement`).
+   */
+  static async create(options: OpenOptions & { handle: string; placement?: Placement }): Promise<{ patient: Patient; recoveryCode: string }> {
+    const { state, recoveryCode } = await createDevice(options, options.handle, "patient", options.placement);
     const patient = await Patient.from(state);
     await patient.devicesChanged();
     return { patient, recoveryCode };
@@ -154,6 +159,7 @@ export class Patient extends AccountDevice {
    * grantee decrypts exactly that; a live grant also reaches new data until it expires.
    */
   async share(options: ShareOptions): Promise<GrantInfo> {
+    checkGrantTerms(options);
     const recipient = this.book.recipient(options.with);
     // Another device may have rotated: a grant must carry the current generation.
     await this.refreshKeyRing();
@@ -163,8 +169,7 @@ export class Patient extends AccountDevice {
   }
 
   private async issue(recipient: Recipient, options: Omit<ShareOptions, "with">, grantId?: Uint8Array, revision?: number): Promise<GrantInfo> {
-    if (options.scopes.length === 0) throw new MalformedInput("choose at least one category to share");
-    if (options.to < options.from) throw new MalformedInput("the end of the shared range is before its start");
+    checkGrantTerms(options);
     const fromHour = Math.floor(options.from / MS_PER_HOUR);
     const toHour = Math.max(Math.floor(options.to / MS_PER_HOUR), options.live ? Math.floor(options.expiresAt / MS_PER_HOUR) : 0);
     const issued = issueGrant({
@@ -239,16 +244,19 @@ export class Patient extends AccountDevice {
 
   /**
    * After a suspected breach: revokes every grant, gives every category fresh keys, and issues new
-   * grants to the ones in `keep` only. Returns how many grants ended and how many were re-issued.
+   * grants to the ones in `keep` only: grants, contacts, account ids or handles (MalformedInput,
+   * before anything is revoked, for an entry that names no active grant). Returns how many grants
+   * ended and how many were re-issued.
    */
-  async revokeEverything(options: { keep?: readonly string[] } = {}): Promise<{ revoked: number; reissued: number }> {
+  async revokeEverything(options: { keep?: readonly KeepEntry[] } = {}): Promise<{ revoked: number; reissued: number }> {
     await this.refreshKeyRing();
-    // A leaked link (or a stolen device holding the invite secrets) must not win a grant afterwards.
-    for (const invite of [...this.ring.invites]) await this.closeInvite(invite.id);
     const listed = await this.listGrants();
     const active = listed.filter((g) => g.info.status === "active");
+    const keep = new Set(grantsToKeep(active.map((g) => g.info), options.keep ?? []));
+    // A leaked link (or a stolen device holding the invite secrets) must not win a grant afterwards.
+    for (const invite of [...this.ring.invites]) await this.closeInvite(invite.id);
     await this.endGrants(active, SCOPES, () => this.api.revokeAllGrants(this.accountId));
-    const kept = active.filter((g) => options.keep?.includes(g.info.grantId));
+    const kept = active.filter((g) => keep.has(g.info));
     for (const grant of kept) await this.reissue(grant);
     return { revoked: active.length, reissued: kept.length };
   }
@@ -341,9 +349,7 @@ export class Patient extends AccountDevice {
    * person answers and this patient's device runs `completeInvites()`.
    */
   async createInvite(options: InviteOptions): Promise<{ url: string; inviteId: string; expiresAt: number }> {
-    if (options.scopes.length === 0) throw new MalformedInput("choose at least one category to share");
-    if (options.to < options.from) throw new MalformedInput("the end of the shared range is before its start");
-    if (options.expiresAt <= Date.now()) throw new MalformedInput("the access must end in the future");
+    checkGrantTerms(options);
     const invite = newInvite(this.accountId);
     const expiresAt = Math.min(options.linkExpiresAt ?? Date.now() + DEFAULT_LINK_LIFETIME_MS, options.expiresAt);
     await this.api.openSlot("invite", invite.id, { expiresAt });

@@ -20,3 +20,16 @@ export function verifiedRevocation(bytes: Uint8Array, patientKey: Uint8Array): R
 export function revokedGrantId(bytes: Uint8Array): string {
   return toHex(decodeRevocation(bytes).grantId);
 }
+
+/**
+ * What names a share on a grantee's device: the patient and the grant id together, since another
+ * patient may issue a grant under the same id (its revocations and revisions must not touch this one).
+ */
+export function shareKey(patientId: string, grantId: string): string {
+  return `${patientId}/${grantId}`;
+}
+
+export function revokedShare(bytes: Uint8Array): string {
+  const revocation = decodeRevocation(bytes);
+  return shareKey(toHex(revocation.patientId), toHex(revocation.grantId));
+}

@@ -1,11 +1,11 @@
 // One object per account (named by the hex account id): the public key bundle, the handle, the
-// inbox of grants addressed to the account, login challenges and the login rate limit, and two
+// inbox of grants addressed to the account, spent login nonces and failed proofs, and two
 // opaque blobs only the account's devices can open: the synced key ring (versioned, so devices
 // never overwrite each other) and the recovery kit.
 // The same class also serves as the handle index: the instance named "handle:<lowercased handle>"
 // holds only the owner of that handle, so claiming a handle is atomic without a global table.
 import { DurableObject } from "cloudflare:workers";
-import type { AccountResponse, Inbox } from "../shared/api.js";
+import type { AccountResponse, EndedShare, Inbox } from "../shared/api.js";
 import { bytesEqual, fromHex, toBase64Url, toHex } from "../shared/bytes.js";
 import { signerKey } from "../shared/deviceList.js";
 import { decodeKeyBundle, accountIdHex, keyBundleSignedBytes } from "../shared/keyBundle.js";
@@ -16,11 +16,14 @@ import { asFailure, ok, Refusal, type Outcome } from "./outcome.js";
 import { blob, bytesOf } from "./sql.js";
 import { Ed25519KeyCache, verifyEd25519 } from "./webcrypto.js";
 
-export const NONCE_BYTES = 32;
-export const NONCE_TTL_MS = 2 * 60_000;
-/** Challenges and failed logins together, per account and minute: slows guessing and nonce flooding. */
-export const LOGIN_ATTEMPTS_PER_MINUTE = 20;
-export const KIT_FETCHES_PER_MINUTE = 10;
+/**
+ * Failed proofs per account and minute that are checked and logged; past it they are answered 429
+ * unchecked against storage. A valid proof is never refused by it, so nobody can lock an account out.
+ */
+export const FAILED_LOGINS_PER_MINUTE = 20;
+
+/** How long a grantee's inbox remembers how a share ended. */
+export const ENDED_KEPT_MS = 90 * 24 * 3_600_000;
 
 export function handleObjectName(handle: string): string {
   return `handle:${handle.toLowerCase()}`;
@@ -38,14 +41,18 @@ export class Account extends DurableObject<Env> {
     this.sql.exec(`
       CREATE TABLE IF NOT EXISTS account (id TEXT PRIMARY KEY, handle TEXT NOT NULL, bundle BLOB NOT NULL, sign_key BLOB NOT NULL);
       CREATE TABLE IF NOT EXISTS handle_owner (handle TEXT PRIMARY KEY, account_id TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS nonces (nonce BLOB PRIMARY KEY, expires_at INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS attempts (at INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS inbox (grant_id TEXT PRIMARY KEY, patient_id TEXT NOT NULL, revision INTEGER NOT NULL, expires_at INTEGER NOT NULL, wire BLOB NOT NULL);
-      CREATE TABLE IF NOT EXISTS revocations (grant_id TEXT PRIMARY KEY, patient_id TEXT NOT NULL, wire BLOB NOT NULL);
+      CREATE TABLE IF NOT EXISTS spent_nonces (nonce BLOB PRIMARY KEY, expires_at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS failed_logins (at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS grant_inbox (patient_id TEXT NOT NULL, grant_id TEXT NOT NULL, revision INTEGER NOT NULL, expires_at INTEGER NOT NULL, wire BLOB NOT NULL, ended TEXT, ended_at INTEGER, PRIMARY KEY (patient_id, grant_id));
+      CREATE TABLE IF NOT EXISTS grant_revocations (patient_id TEXT NOT NULL, grant_id TEXT NOT NULL, wire BLOB NOT NULL, PRIMARY KEY (patient_id, grant_id));
       CREATE TABLE IF NOT EXISTS key_ring (version INTEGER NOT NULL, blob BLOB NOT NULL);
       CREATE TABLE IF NOT EXISTS recovery_kit (blob BLOB NOT NULL);
-      CREATE TABLE IF NOT EXISTS kit_fetches (at INTEGER NOT NULL);
+      -- Earlier versions' stored challenges and per-account counters, replaced by stateless nonces.
+      DROP TABLE IF EXISTS nonces;
+      DROP TABLE IF EXISTS attempts;
+      DROP TABLE IF EXISTS kit_fetches;
     `);
+    migrateInbox(this.sql);
   }
 
   /**
@@ -100,34 +107,20 @@ export class Account extends DurableObject<Env> {
     return row ? { accountId: row.id, handle: row.handle, bundle: toBase64Url(new Uint8Array(row.bundle)) } : null;
   }
 
-  /** A fresh single-use nonce for challenge-response login. */
-  challenge(now = Date.now()): Outcome<{ nonce: Uint8Array; expiresAt: number }> {
-    try {
-      this.requireAccount();
-      this.countAttempt(now);
-      this.sql.exec("DELETE FROM nonces WHERE expires_at <= ?", now);
-      const nonce = crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
-      const expiresAt = now + NONCE_TTL_MS;
-      this.sql.exec("INSERT INTO nonces (nonce, expires_at) VALUES (?, ?)", blob(nonce), expiresAt);
-      return ok({ nonce, expiresAt });
-    } catch (error) {
-      return asFailure(error);
-    }
-  }
-
   /**
-   * Checks the signature over signedMessage("login", nonce ‖ accountId ‖ signer); the nonce is spent
-   * either way. An account with a device list logs in only with the key of a device that list holds
+   * Checks the signature over signedMessage("login", nonce ‖ accountId ‖ signer). The worker has
+   * already checked that it issued the nonce for this account (worker/loginChallenge.ts); here it is
+   * spent, once. An account with a device list logs in only with the key of a device that list holds
    * as active (or the recovery key): a removed device cannot, although it still holds the identity
    * key. An account registered without one signs with its identity key (`signer` absent).
    */
-  async login(nonce: Uint8Array, signature: Uint8Array, signer?: Uint8Array, now = Date.now()): Promise<Outcome<string>> {
+  async login(nonce: Uint8Array, expiresAt: number, signature: Uint8Array, signer?: Uint8Array, now = Date.now()): Promise<Outcome<string>> {
     try {
       const { accountId, signKey } = this.requireAccount();
-      this.countAttempt(now);
-      const row = this.sql.exec<{ expires_at: number }>("SELECT expires_at FROM nonces WHERE nonce = ?", blob(nonce)).toArray()[0];
-      this.sql.exec("DELETE FROM nonces WHERE nonce = ?", blob(nonce));
-      if (!row || row.expires_at <= now) throw new Refusal("unauthenticated", "this login challenge is unknown, used or expired; ask for a new one");
+      this.sql.exec("DELETE FROM spent_nonces WHERE expires_at <= ?", now);
+      if (this.sql.exec("SELECT 1 FROM spent_nonces WHERE nonce = ?", blob(nonce)).toArray().length > 0) {
+        throw new Refusal("unauthenticated", "this login challenge was already used; ask for a new one");
+      }
       const list = this.devices.list(signKey);
       let key = signKey;
       if (list) {
@@ -139,8 +132,17 @@ export class Account extends DurableObject<Env> {
         throw new Refusal("unauthenticated", "this account has no device list: log in with its identity key");
       }
       const message = signedMessage("login", nonce, fromHex(accountId, 16, "account id"), ...(signer ? [signer] : []));
-      if (!(await verifyEd25519(key, signature, message))) throw new Refusal("unauthenticated", "the login signature does not verify under this device's key");
-      return ok(accountId);
+      if (await verifyEd25519(key, signature, message)) {
+        this.sql.exec("INSERT INTO spent_nonces (nonce, expires_at) VALUES (?, ?)", blob(nonce), expiresAt);
+        return ok(accountId);
+      }
+      this.sql.exec("DELETE FROM failed_logins WHERE at <= ?", now - 60_000);
+      if (this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM failed_logins").one().n >= FAILED_LOGINS_PER_MINUTE) {
+        throw new Refusal("rate_limited", "too many failed sign-ins for this account; wait a minute (a device holding the account's key still signs in)");
+      }
+      this.sql.exec("INSERT INTO failed_logins (at) VALUES (?)", now);
+      this.sql.exec("INSERT INTO spent_nonces (nonce, expires_at) VALUES (?, ?)", blob(nonce), expiresAt);
+      throw new Refusal("unauthenticated", "the login signature does not verify under this device's key");
     } catch (error) {
       return asFailure(error);
     }
@@ -156,38 +158,57 @@ export class Account extends DurableObject<Env> {
     }
   }
 
+  /**
+   * Files a grant under (patient, grant): a patient's log can only write its own patient id here, so
+   * another patient who learns a grant id cannot overwrite or end that share. An ended entry stays ended.
+   */
   inboxPut(entry: { grantId: string; patientId: string; revision: number; expiresAt: number; wire: Uint8Array }): void {
     this.sql.exec(
-      "INSERT INTO inbox (grant_id, patient_id, revision, expires_at, wire) VALUES (?, ?, ?, ?, ?) ON CONFLICT (grant_id) DO UPDATE SET revision = excluded.revision, expires_at = excluded.expires_at, wire = excluded.wire WHERE excluded.revision >= inbox.revision",
-      entry.grantId,
+      "INSERT INTO grant_inbox (patient_id, grant_id, revision, expires_at, wire) VALUES (?, ?, ?, ?, ?) ON CONFLICT (patient_id, grant_id) DO UPDATE SET revision = excluded.revision, expires_at = excluded.expires_at, wire = excluded.wire WHERE excluded.revision >= grant_inbox.revision AND grant_inbox.ended IS NULL",
       entry.patientId,
+      entry.grantId,
       entry.revision,
       entry.expiresAt,
       blob(entry.wire),
     );
   }
 
-  inboxRemove(grantId: string): void {
-    this.sql.exec("DELETE FROM inbox WHERE grant_id = ?", grantId);
+  /** Marks a share ended (its keys dropped), so the grantee's device learns how it ended. */
+  inboxEnd(patientId: string, grantId: string, status: EndedShare["status"], now = Date.now()): void {
+    this.sql.exec("UPDATE grant_inbox SET ended = ?, ended_at = ?, wire = x'' WHERE patient_id = ? AND grant_id = ? AND ended IS NULL", status, now, patientId, grantId);
   }
 
   /** A patient's signed revocation of a grant to this account: kept, so the grantee's devices learn of it. */
   inboxRevoke(entry: { grantId: string; patientId: string; wire: Uint8Array }): void {
-    this.sql.exec("DELETE FROM inbox WHERE grant_id = ?", entry.grantId);
-    this.sql.exec("INSERT INTO revocations (grant_id, patient_id, wire) VALUES (?, ?, ?) ON CONFLICT (grant_id) DO UPDATE SET wire = excluded.wire", entry.grantId, entry.patientId, blob(entry.wire));
+    this.inboxEnd(entry.patientId, entry.grantId, "revoked");
+    this.sql.exec(
+      "INSERT INTO grant_revocations (patient_id, grant_id, wire) VALUES (?, ?, ?) ON CONFLICT (patient_id, grant_id) DO UPDATE SET wire = excluded.wire",
+      entry.patientId,
+      entry.grantId,
+      blob(entry.wire),
+    );
   }
 
-  /** Grants addressed to this account that have not expired (revoked ones were removed), and the revocations received. */
+  /**
+   * Running grants addressed to this account, the revocations received, and the shares that ended in
+   * the last ENDED_KEPT_MS with how they ended.
+   */
   inbox(now = Date.now()): Inbox {
-    const grants = this.sql
-      .exec<{ grant_id: string; patient_id: string; revision: number; expires_at: number; wire: ArrayBuffer }>("SELECT * FROM inbox WHERE expires_at > ? ORDER BY grant_id", now)
-      .toArray()
-      .map((r) => ({ grantId: r.grant_id, patientId: r.patient_id, revision: r.revision, expiresAt: r.expires_at, grant: toBase64Url(new Uint8Array(r.wire)) }));
+    this.sql.exec("DELETE FROM grant_inbox WHERE coalesce(ended_at, expires_at) <= ?", now - ENDED_KEPT_MS);
+    type Row = { grant_id: string; patient_id: string; revision: number; expires_at: number; wire: ArrayBuffer; ended: string | null; ended_at: number | null };
+    const rows = this.sql.exec<Row>("SELECT * FROM grant_inbox ORDER BY patient_id, grant_id").toArray();
+    const running = rows.filter((r) => r.ended === null && r.expires_at > now);
     const revocations = this.sql
-      .exec<{ grant_id: string; patient_id: string; wire: ArrayBuffer }>("SELECT * FROM revocations ORDER BY grant_id")
+      .exec<{ grant_id: string; patient_id: string; wire: ArrayBuffer }>("SELECT * FROM grant_revocations ORDER BY patient_id, grant_id")
       .toArray()
       .map((r) => ({ grantId: r.grant_id, patientId: r.patient_id, revocation: toBase64Url(new Uint8Array(r.wire)) }));
-    return { grants, revocations };
+    return {
+      grants: running.map((r) => ({ grantId: r.grant_id, patientId: r.patient_id, revision: r.revision, expiresAt: r.expires_at, grant: toBase64Url(new Uint8Array(r.wire)) })),
+      revocations,
+      ended: rows
+        .filter((r) => !running.includes(r))
+        .map((r) => ({ grantId: r.grant_id, patientId: r.patient_id, status: r.ended === "revoked" ? "revoked" : "expired", endedAt: r.ended_at ?? r.expires_at })),
+    };
   }
 
   /**
@@ -227,17 +248,12 @@ export class Account extends DurableObject<Env> {
 
   /**
    * The recovery kit, to anyone who names the account: it is Argon2id-wrapped under a generated
-   * 160-bit secret, so fetching it gains nothing. Fetches have their own limit, apart from logins,
-   * so fetching it repeatedly cannot lock the account's devices out.
+   * 160-bit secret, so fetching it gains nothing. It has no limit of its own (one would let a
+   * stranger keep the person from recovering); the worker limits requests per client address.
    */
-  getRecoveryKit(now = Date.now()): Outcome<{ accountId: string; blob: Uint8Array }> {
+  getRecoveryKit(): Outcome<{ accountId: string; blob: Uint8Array }> {
     try {
       const { accountId } = this.requireAccount();
-      this.sql.exec("DELETE FROM kit_fetches WHERE at <= ?", now - 60_000);
-      if (this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM kit_fetches").one().n >= KIT_FETCHES_PER_MINUTE) {
-        throw new Refusal("rate_limited", "this recovery kit was fetched too often; wait a minute and try again");
-      }
-      this.sql.exec("INSERT INTO kit_fetches (at) VALUES (?)", now);
       const row = this.sql.exec<{ blob: ArrayBuffer }>("SELECT blob FROM recovery_kit").toArray()[0];
       if (!row) throw new Refusal("not_found", "this account has no recovery kit stored; recover from another linked device instead");
       return ok({ accountId, blob: bytesOf(row.blob) });
@@ -251,11 +267,17 @@ export class Account extends DurableObject<Env> {
     if (!row) throw new Refusal("not_found", "no account is registered under this id");
     return { accountId: row.id, signKey: bytesOf(row.sign_key) };
   }
+}
 
-  private countAttempt(now: number): void {
-    this.sql.exec("DELETE FROM attempts WHERE at <= ?", now - 60_000);
-    const count = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM attempts").one().n;
-    if (count >= LOGIN_ATTEMPTS_PER_MINUTE) throw new Refusal("rate_limited", "too many login attempts for this account; wait a minute and try again");
-    this.sql.exec("INSERT INTO attempts (at) VALUES (?)", now);
+/** Earlier versions keyed the inbox and its revocations by grant id alone; their rows move to (patient, grant). */
+function migrateInbox(sql: SqlStorage): void {
+  const has = (table: string) => sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", table).toArray().length > 0;
+  if (has("inbox")) {
+    sql.exec("INSERT OR IGNORE INTO grant_inbox (patient_id, grant_id, revision, expires_at, wire) SELECT patient_id, grant_id, revision, expires_at, wire FROM inbox");
+    sql.exec("DROP TABLE inbox");
+  }
+  if (has("revocations")) {
+    sql.exec("INSERT OR IGNORE INTO grant_revocations (patient_id, grant_id, wire) SELECT patient_id, grant_id, wire FROM revocations");
+    sql.exec("DROP TABLE revocations");
   }
 }

@@ -4,21 +4,9 @@
 import { bytesEqual, toHex } from "../shared/bytes.js";
 import type { GrantPolicy } from "../shared/grantCodec.js";
 
-export interface Shard {
-  readonly scopeTag: Uint8Array;
-  readonly generation: number;
-  readonly hour: number;
-}
+import type { Shard } from "../shared/grantCoverage.js";
 
-export function policyCovers(policy: GrantPolicy, shard: Shard): boolean {
-  return policy.entries.some(
-    (e) => bytesEqual(e.scopeTag, shard.scopeTag) && shard.hour >= e.fromHour && shard.hour <= e.toHour && e.generations.includes(shard.generation),
-  );
-}
-
-export function anyCovers(policies: readonly GrantPolicy[], shard: Shard): boolean {
-  return policies.some((p) => policyCovers(p, shard));
-}
+export { anyCovers, policyCovers, type Shard } from "../shared/grantCoverage.js";
 
 /** A reader's own narrowing of a pull: only these tags and this hour range. */
 export interface ReadFilter {

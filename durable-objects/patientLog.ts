@@ -26,6 +26,8 @@ import { GrantStore, summarize, type StoredGrant } from "./grantStore.js";
 import { asFailure, ok, Refusal, type Outcome } from "./outcome.js";
 import { migrateSchema } from "./patientLogSchema.js";
 import { granteePlan, patientPlan } from "./pullPlan.js";
+import { RefusalTally } from "./refusalTally.js";
+import { accountStub } from "./stubs.js";
 import { Ed25519KeyCache, verifyEd25519 } from "./webcrypto.js";
 
 /** Who is asking: `actor` is the account proven by the session, `patientId` the log addressed. */
@@ -38,6 +40,8 @@ export interface PullQuery {
   readonly after: number;
   readonly limit: number;
   readonly maxBytes: number;
+  /** The one grant a grantee's view reads under; without it, all of the caller's live grants. */
+  readonly grant?: string;
   readonly tags?: readonly string[];
   readonly fromHour?: number;
   readonly toHour?: number;
@@ -60,6 +64,7 @@ export class PatientLog extends DurableObject<Env> {
   private readonly blocks: BlockStore;
   private readonly grants: GrantStore;
   private readonly log: AccessLogStore;
+  private readonly refusals: RefusalTally;
   private readonly keys = new Ed25519KeyCache();
   private readonly devices: DeviceStore;
   private readonly receipts: ReceiptStore;
@@ -71,6 +76,7 @@ export class PatientLog extends DurableObject<Env> {
     this.blocks = new BlockStore(ctx.storage.sql, this.envelopes);
     this.grants = new GrantStore(ctx.storage.sql);
     this.log = new AccessLogStore(ctx.storage.sql);
+    this.refusals = new RefusalTally(ctx.storage.sql, this.log);
     this.devices = new DeviceStore(ctx.storage.sql, this.keys);
     this.receipts = new ReceiptStore(ctx.storage.sql);
   }
@@ -119,7 +125,7 @@ export class PatientLog extends DurableObject<Env> {
   /** One page after `after`: the patient's devices get every row, a grantee what its live grants cover (pullPlan.ts). */
   pull(caller: Caller, query: PullQuery): Promise<Outcome<Uint8Array>> {
     return this.guarded(caller, "pull", () => {
-      const access = this.access(caller);
+      const access = this.access(caller, query.grant);
       const filter: ReadFilter = {
         ...(query.tags ? { tags: query.tags.map((t) => fromHex(t, 16, "scope tag")) } : {}),
         ...(query.fromHour !== undefined ? { fromHour: query.fromHour } : {}),
@@ -131,7 +137,7 @@ export class PatientLog extends DurableObject<Env> {
         const policies = access.grants.map((g) => g.policy);
         const outside = outsideGrants(filter, policies);
         if (outside) throw new Refusal("outside_grant", outside);
-        plan = granteePlan(this.ctx.storage.sql, this.envelopes, this.blocks, policies, filter, limits);
+        plan = granteePlan(this.ctx.storage.sql, this.blocks, policies, filter, limits);
         const { after, limit: _limit, maxBytes: _maxBytes, ...narrowed } = query;
         this.log.coalesce(caller.actor, "pull", { grants: access.grants.map((g) => g.grantId), ...narrowed }, { after, cursor: plan.cursor, count: plan.seqs.length });
       } else plan = patientPlan(this.envelopes, this.blocks, filter, limits);
@@ -145,7 +151,7 @@ export class PatientLog extends DurableObject<Env> {
     const caller: Caller = { patientId: request.headers.get("x-steward-patient") ?? "", actor: request.headers.get("x-steward-actor") ?? "" };
     const outcome = await this.guarded(caller, "ws", () => {
       if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") throw new Refusal("malformed", "this route only accepts a WebSocket upgrade");
-      const access = this.access(caller);
+      const access = this.access(caller, request.headers.get("x-steward-grant") ?? undefined);
       const attachment: SocketAttachment =
         access.role === "patient" ? { actor: caller.actor, role: "patient", grantIds: [] } : { actor: caller.actor, role: "grantee", grantIds: access.grants.map((g) => g.grantId) };
       if (access.role === "grantee") this.log.coalesce(caller.actor, "socket.open", { grants: attachment.grantIds }, {});
@@ -181,7 +187,7 @@ export class PatientLog extends DurableObject<Env> {
         if (p.revision < existing.revision) throw new Refusal("conflict", `grant ${grantId} is already at revision ${existing.revision}`);
         if (p.revision === existing.revision && toHex(existing.wire) !== toHex(wire)) throw new Refusal("conflict", `revision ${p.revision} of grant ${grantId} was stored with other content`);
       }
-      const grantee = this.env.ACCOUNT.get(this.env.ACCOUNT.idFromName(granteeId));
+      const grantee = accountStub(this.env, granteeId);
       if (!(await grantee.profile())) throw new Refusal("not_found", "the grantee has no registered account");
       if (!existing || p.revision > existing.revision) {
         this.grants.put({ grantId, revision: p.revision, granteeId, expiresAt: p.expiresAt, policyBytes: grant.policyBytes, wire });
@@ -242,7 +248,7 @@ export class PatientLog extends DurableObject<Env> {
       if (!grant || grant.granteeId !== toHex(revocation.granteeId)) throw new Refusal("not_found", `no grant ${grantId} to that grantee on this patient`);
       if (revocation.revision < grant.revision) throw new Refusal("conflict", `grant ${grantId} is at revision ${grant.revision}, after the one revoked`);
       if (grant.status === "active") await this.endGrants([grant], "revoked", caller.actor, "grant.revoke");
-      await this.env.ACCOUNT.get(this.env.ACCOUNT.idFromName(grant.granteeId)).inboxRevoke({ grantId, patientId: caller.patientId, wire: bytes });
+      await accountStub(this.env, grant.granteeId).inboxRevoke({ grantId, patientId: caller.patientId, wire: bytes });
       return null;
     });
   }
@@ -260,6 +266,7 @@ export class PatientLog extends DurableObject<Env> {
   readAccessLog(caller: Caller, after: number, limit: number): Promise<Outcome<AccessLogEntry[]>> {
     return this.guarded(caller, "accessLog.read", () => {
       this.requirePatient(caller, "read the access log");
+      this.refusals.flush();
       return this.log.read(after, limit);
     });
   }
@@ -335,7 +342,7 @@ export class PatientLog extends DurableObject<Env> {
   private async patientKey(patientId: string): Promise<Uint8Array> {
     const kept = this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'patientKey'").toArray()[0];
     if (kept) return fromHex(kept.value, 32);
-    const profile = await this.env.ACCOUNT.get(this.env.ACCOUNT.idFromName(patientId)).profile();
+    const profile = await accountStub(this.env, patientId).profile();
     if (!profile) throw new Refusal("not_found", "the patient has no registered account");
     const key = decodeKeyBundle(fromBase64Url(profile.bundle, "bundle")).signKey;
     if (accountIdHex(key) !== patientId) throw new Refusal("internal", "the patient's account holds another identity key");
@@ -350,13 +357,20 @@ export class PatientLog extends DurableObject<Env> {
 
   // --- access --------------------------------------------------------------------------------
 
-  private access(caller: Caller): Access {
+  /**
+   * The patient, or a grantee with its live grants: all of them, or only `grantId` (a view reads
+   * under its own grant, so one that ended is told so even while another grant of theirs runs).
+   */
+  private access(caller: Caller, grantId?: string): Access {
     if (caller.actor === caller.patientId) return { role: "patient" };
-    const grants = this.grants.liveFor(caller.actor, Date.now());
+    const live = this.grants.liveFor(caller.actor, Date.now());
+    const grants = grantId === undefined ? live : live.filter((g) => g.grantId === grantId);
     if (grants.length > 0) return { role: "grantee", grants };
-    const latest = this.grants.latestFor(caller.actor);
-    if (latest?.status === "revoked") throw new Refusal("forbidden", "your grant on this patient was revoked");
-    if (latest) throw new Refusal("forbidden", "your grant on this patient has expired");
+    const ended = grantId === undefined ? this.grants.latestFor(caller.actor) : this.grants.get(grantId);
+    if (ended?.granteeId === caller.actor) {
+      if (ended.status === "revoked") throw new Refusal("revoked_grant", "the patient revoked your access to their data; ask them to share again if you still need it");
+      throw new Refusal("expired_grant", "your access to this patient's data has expired; ask them to share again");
+    }
     throw new Refusal("forbidden", "you are not this patient and hold no grant from them");
   }
 
@@ -400,7 +414,7 @@ export class PatientLog extends DurableObject<Env> {
       }
     }
     await this.scheduleExpiry();
-    for (const g of ended) await this.env.ACCOUNT.get(this.env.ACCOUNT.idFromName(g.granteeId)).inboxRemove(g.grantId);
+    for (const g of ended) await accountStub(this.env, g.granteeId).inboxEnd(toHex(g.policy.patientId), g.grantId, status);
   }
 
   private async scheduleExpiry(): Promise<void> {
@@ -453,18 +467,17 @@ export class PatientLog extends DurableObject<Env> {
   }
 
   /**
-   * Runs a request; a refusal is returned as data and written to the access log (repeats of the same
-   * refusal by the same caller coalesced into one entry, see accessLogStore.ts). Refusals are only
-   * logged once the log is in use (it has grants or envelopes), so probing unknown patient ids does
-   * not create storage.
+   * Runs a request; a refusal is returned as data and tallied for the access log (per hour, caller
+   * and kind, bounded: refusalTally.ts). Refusals are only counted once the log is in use (it has
+   * grants or envelopes), so probing unknown patient ids does not create storage.
    */
   private async guarded<T>(caller: Caller, route: string, run: () => T | Promise<T>): Promise<Outcome<T>> {
     try {
       return ok(await run());
     } catch (error) {
       const failure = asFailure(error);
-      // Coalesced like reads: an app that keeps polling after its grant ended must not grow the log.
-      if (this.inUse()) this.log.coalesce(caller.actor || null, "refused", { route, code: failure.code, reason: failure.message }, {});
+      // Tallied, not appended: neither an app polling after its grant ended nor a stranger probing grows the log.
+      if (this.inUse()) this.refusals.count(caller.actor || null, route, failure.code, failure.message);
       return failure;
     }
   }

@@ -73,7 +73,7 @@ function nodeKey(tag: Uint8Array, generation: number, level: number, first: numb
 }
 
 /** A grantee: blocks along its covers and the envelopes around them (module comment). */
-export function granteePlan(sql: SqlStorage, store: EnvelopeStore, blocks: BlockStore, policies: readonly GrantPolicy[], filter: ReadFilter, limits: PullLimits): Plan {
+export function granteePlan(sql: SqlStorage, blocks: BlockStore, policies: readonly GrantPolicy[], filter: ReadFilter, limits: PullLimits): Plan {
   const served = new Map<number, number>();
   const rowAt = (seq: number) => scanned(sql.exec<ScanRow>(`SELECT ${SCAN_COLUMNS} FROM envelopes WHERE seq = ?`, seq).one());
   const emitEnvelopes = (rows: readonly ScannedRow[]) => {
@@ -120,7 +120,8 @@ export function granteePlan(sql: SqlStorage, store: EnvelopeStore, blocks: Block
     seqs.push(seq);
     bytes += size;
   }
-  const last = store.lastSeq();
-  const cursor = seqs.length === ordered.length ? Math.max(last, limits.after) : seqs.at(-1)!;
-  return { seqs, manifests: new Set(), cursor, more: cursor < last };
+  // The cursor moves only with what the grantee may see: it cannot learn when the patient writes in
+  // scopes or hours it was not granted.
+  const whole = seqs.length === ordered.length;
+  return { seqs, manifests: new Set(), cursor: seqs.at(-1) ?? limits.after, more: !whole };
 }

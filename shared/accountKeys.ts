@@ -1,6 +1,7 @@
 // An account's secret keys and the signed public bundle made from them (clients only).
 import { InvalidSignature } from "./errors.js";
-import { keyBundleSignedBytes, type KeyBundle } from "./keyBundle.js";
+import { accountIdOf, keyBundleSignedBytes, type KeyBundle } from "./keyBundle.js";
+import { placementOfId, type Placement } from "./placement.js";
 import { signedMessage, type SignatureContext } from "./signing.js";
 import { sodium } from "./sodium.js";
 
@@ -12,10 +13,14 @@ export interface AccountKeys {
   readonly bundle: KeyBundle;
 }
 
-/** Fresh, independent key pairs for signing and for encryption. */
-export function createAccountKeys(now = Date.now()): AccountKeys {
+/**
+ * Fresh, independent key pairs for signing and for encryption. The identity key is drawn until its
+ * account id carries `placement` (shared/placement.ts): about 256 draws for "eu", one for "default".
+ */
+export function createAccountKeys(now = Date.now(), placement: Placement = "default"): AccountKeys {
   const s = sodium();
-  const sign = s.crypto_sign_keypair();
+  let sign = s.crypto_sign_keypair();
+  while (placementOfId(accountIdOf(sign.publicKey)) !== placement) sign = s.crypto_sign_keypair();
   const box = s.crypto_box_keypair();
   return accountKeysFrom(sign.publicKey, sign.privateKey, box.publicKey, box.privateKey, now);
 }

@@ -61,7 +61,10 @@ export type InboxEntry = z.infer<typeof inboxEntry>;
 /** A signed revocation (shared/revocation.ts) of a grant addressed to this account. */
 export const inboxRevocation = z.object({ grantId: hexId, patientId: hexId, revocation: base64url });
 export type InboxRevocation = z.infer<typeof inboxRevocation>;
-export const inboxResponse = z.object({ grants: z.array(inboxEntry), revocations: z.array(inboxRevocation) });
+/** A share that ended (revoked, or past its expiry), kept a while so the grantee's device can say how. */
+export const endedShare = z.object({ grantId: hexId, patientId: hexId, status: z.enum(["revoked", "expired"]), endedAt: z.number().int() });
+export type EndedShare = z.infer<typeof endedShare>;
+export const inboxResponse = z.object({ grants: z.array(inboxEntry), revocations: z.array(inboxRevocation), ended: z.array(endedShare) });
 export type Inbox = z.infer<typeof inboxResponse>;
 export const revocationRequest = z.object({ revocation: base64url });
 
@@ -99,6 +102,8 @@ export const ERROR_CODES = {
   unauthenticated: 401,
   forbidden: 403,
   outside_grant: 403,
+  expired_grant: 403,
+  revoked_grant: 403,
   not_found: 404,
   conflict: 409,
   stale_generation: 409,
@@ -106,6 +111,7 @@ export const ERROR_CODES = {
   too_large: 413,
   rate_limited: 429,
   internal: 500,
+  misconfigured: 503,
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 

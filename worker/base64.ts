@@ -4,10 +4,10 @@ import { fromBase64Url } from "../shared/bytes.js";
 import { StewardError } from "../shared/errors.js";
 import { errorJson } from "./http.js";
 
-/** The bytes, or the 400 response to return. */
-export function decodeField(c: Context, text: string, what: string): Uint8Array | Response {
+/** The bytes (exactly `length` of them when given), or the 400 response to return. */
+export function decodeField(c: Context, text: string, what: string, length?: number): Uint8Array | Response {
   try {
-    return fromBase64Url(text, what);
+    return fromBase64Url(text, what, length);
   } catch (error) {
     if (error instanceof StewardError) return errorJson(c, "malformed", error.message);
     throw error;

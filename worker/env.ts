@@ -11,8 +11,11 @@ declare global {
       PATIENT_LOG: DurableObjectNamespace<PatientLog>;
       RENDEZVOUS: DurableObjectNamespace<Rendezvous>;
       ASSETS: Fetcher;
+      ANONYMOUS_LIMIT: RateLimit;
+      LOOKUP_LIMIT: RateLimit;
+      /** "production" (wrangler.toml) or "development" (`npm start` and the tests, by --var). */
       ENVIRONMENT: string;
-      /** HMAC key for session tokens; required unless ENVIRONMENT is "local". */
+      /** HMAC key for session tokens and login challenges (worker/secrets.ts); a secret, never a var. */
       SESSION_SECRET?: string;
     }
   }

@@ -2,24 +2,10 @@
 // over "steward/session/v1" ‖ 0 ‖ payload. Stateless, so any worker instance can check them.
 import { bufferSource } from "../durable-objects/webcrypto.js";
 import { ByteReader, ByteWriter, concat, fromBase64Url, fromHex, toBase64Url, toHex, utf8 } from "../shared/bytes.js";
+import { hmacKey, Misconfigured } from "./secrets.js";
 
 export const SESSION_TTL_MS = 60 * 60_000;
-/** Only for `wrangler dev` and tests (ENVIRONMENT = "local"); deployments must set SESSION_SECRET. */
-const LOCAL_DEV_SECRET = "steward-local-development-only-secret";
 const LABEL = utf8("steward/session/v1\0");
-
-export class MissingSessionSecret extends Error {
-  constructor() {
-    super("SESSION_SECRET is not set: run `wrangler secret put SESSION_SECRET` for this deployment");
-    this.name = "MissingSessionSecret";
-  }
-}
-
-async function hmacKey(env: Env): Promise<CryptoKey> {
-  const secret = env.SESSION_SECRET ?? (env.ENVIRONMENT === "local" ? LOCAL_DEV_SECRET : undefined);
-  if (!secret) throw new MissingSessionSecret();
-  return crypto.subtle.importKey("raw", bufferSource(utf8(secret)), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
-}
 
 export async function issueToken(env: Env, accountId: string, now = Date.now()): Promise<{ token: string; expiresAt: number }> {
   const expiresAt = now + SESSION_TTL_MS;
@@ -40,7 +26,7 @@ export async function verifyToken(env: Env, token: string, now = Date.now()): Pr
     const accountId = toHex(reader.fixed(16, "account id"));
     return reader.u64("expiresAt") > now ? accountId : null;
   } catch (error) {
-    if (error instanceof MissingSessionSecret) throw error;
+    if (error instanceof Misconfigured) throw error;
     return null;
   }
 }

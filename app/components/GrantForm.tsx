@@ -1,7 +1,7 @@
 // What to share, from when to when, for how long: the choices behind a grant or an invite, with
 // the categories in plain language.
 import { useState } from "preact/hooks";
-import { SCOPES, SCOPE_LABELS, type Scope } from "../../shared/records.js";
+import { SCOPE_LABELS, SCOPES, type Scope } from "../../client/index.js";
 import { localDate, TIME } from "../format.js";
 
 export interface GrantChoice {
@@ -45,35 +45,66 @@ export function GrantForm({ idPrefix, submitLabel, busy, defaults, onSubmit }: P
   const [expiresIn, setExpiresIn] = useState<number>(defaults?.expiresInMs ?? 30 * TIME.DAY);
   const [live, setLive] = useState(defaults?.live ?? false);
   const [write, setWrite] = useState(false);
-  const toggle = (scope: Scope, on: boolean) => setScopes((current) => (on ? [...current, scope] : current.filter((s) => s !== scope)));
+  const toggle = (scope: Scope, on: boolean) =>
+    setScopes((current) => (on ? [...current, scope] : current.filter((s) => s !== scope)));
   const id = (name: string) => `${idPrefix}-${name}`;
   return (
     <form
       onSubmit={(e) => {
         e.preventDefault();
-        onSubmit({ scopes: SCOPES.filter((s) => scopes.includes(s)), from: localDay(from, false), to: localDay(to, true), expiresAt: Date.now() + expiresIn, live, write: write && scopes.includes("events") });
+        onSubmit({
+          scopes: SCOPES.filter((s) => scopes.includes(s)),
+          from: localDay(from, false),
+          to: localDay(to, true),
+          expiresAt: Date.now() + expiresIn,
+          live,
+          write: write && scopes.includes("events"),
+        });
       }}
     >
       <fieldset>
         <legend>What to share</legend>
         {SCOPES.map((scope) => (
           <label key={scope}>
-            <input type="checkbox" name="scope" value={scope} checked={scopes.includes(scope)} onChange={(e) => toggle(scope, (e.target as HTMLInputElement).checked)} /> {SCOPE_LABELS[scope]}
+            <input
+              type="checkbox"
+              name="scope"
+              value={scope}
+              checked={scopes.includes(scope)}
+              onChange={(e) => toggle(scope, (e.target as HTMLInputElement).checked)}
+            />{" "}
+            {SCOPE_LABELS[scope]}
           </label>
         ))}
       </fieldset>
       <div class="grid two">
         <div>
           <label for={id("from")}>Data from</label>
-          <input id={id("from")} type="date" required value={from} onInput={(e) => setFrom((e.target as HTMLInputElement).value)} />
+          <input
+            id={id("from")}
+            type="date"
+            required
+            value={from}
+            onInput={(e) => setFrom((e.target as HTMLInputElement).value)}
+          />
         </div>
         <div>
           <label for={id("to")}>Data until</label>
-          <input id={id("to")} type="date" required value={to} onInput={(e) => setTo((e.target as HTMLInputElement).value)} />
+          <input
+            id={id("to")}
+            type="date"
+            required
+            value={to}
+            onInput={(e) => setTo((e.target as HTMLInputElement).value)}
+          />
         </div>
       </div>
       <label for={id("expiry")}>Access ends after</label>
-      <select id={id("expiry")} value={String(expiresIn)} onChange={(e) => setExpiresIn(Number((e.target as HTMLSelectElement).value))}>
+      <select
+        id={id("expiry")}
+        value={String(expiresIn)}
+        onChange={(e) => setExpiresIn(Number((e.target as HTMLSelectElement).value))}
+      >
         {EXPIRIES.map((x) => (
           <option key={x.ms} value={String(x.ms)}>
             {x.label}
@@ -81,11 +112,13 @@ export function GrantForm({ idPrefix, submitLabel, busy, defaults, onSubmit }: P
         ))}
       </select>
       <label>
-        <input type="checkbox" checked={live} onChange={(e) => setLive((e.target as HTMLInputElement).checked)} /> Live: also share new data as it arrives, until access ends
+        <input type="checkbox" checked={live} onChange={(e) => setLive((e.target as HTMLInputElement).checked)} /> Live:
+        also share new data as it arrives, until access ends
       </label>
       {scopes.includes("events") && (
         <label>
-          <input type="checkbox" checked={write} onChange={(e) => setWrite((e.target as HTMLInputElement).checked)} /> They may also add meals, exercise and notes
+          <input type="checkbox" checked={write} onChange={(e) => setWrite((e.target as HTMLInputElement).checked)} />{" "}
+          They may also add meals, exercise and notes
         </label>
       )}
       {scopes.length === 0 && <p class="hint">Choose at least one category.</p>}

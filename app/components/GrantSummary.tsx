@@ -1,5 +1,5 @@
 // One grant in words: the categories, the dates, live or not, and when access ends.
-import { SCOPE_LABELS, type Scope } from "../../shared/records.js";
+import { SCOPE_LABELS, type Scope } from "../../client/index.js";
 import { date } from "../format.js";
 import { Countdown } from "./Countdown.js";
 

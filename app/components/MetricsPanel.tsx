@@ -1,9 +1,9 @@
 // The dashboard's summary of a period: mean glucose, GMI, variability and CGM time, with the time
 // in ranges bar; the full AGP report is a tab away.
-import type { ConsensusMetrics } from "../../client/metrics/consensus.js";
-import { TimeInRangeBar } from "../report/TimeInRangeBar.js";
+import type { ConsensusMetrics } from "../../client/index.js";
 import { date, percent } from "../format.js";
-import { glucose, type GlucoseUnit } from "../units.js";
+import { TimeInRangeBar } from "../report/TimeInRangeBar.js";
+import { type GlucoseUnit, glucose } from "../units.js";
 
 export function MetricsPanel({ metrics, unit }: { metrics: ConsensusMetrics | null; unit: GlucoseUnit }) {
   if (!metrics) return null;

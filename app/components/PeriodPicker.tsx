@@ -2,7 +2,7 @@
 // day with data, or dates of one's own. When the period holds no readings but the device has some,
 // it says where they are and offers to jump there.
 import { date, localDate } from "../format.js";
-import { latestFortnight, type DataExtent, type Period } from "../period.js";
+import { type DataExtent, latestFortnight, type Period } from "../period.js";
 
 const LAST = [1, 7, 14, 30, 90] as const;
 
@@ -42,17 +42,37 @@ export function PeriodPicker({ period, range, extent, onChange }: Props) {
               {days === 1 ? "Last 24 hours" : `Last ${days} days`}
             </option>
           ))}
-          <option value="all">{extent ? `All my data (${date(extent.from)} – ${date(extent.to)})` : "All my data"}</option>
+          <option value="all">
+            {extent ? `All my data (${date(extent.from)} – ${date(extent.to)})` : "All my data"}
+          </option>
           <option value="dates">Choose dates…</option>
         </select>
       </label>
       {period.kind === "dates" && (
         <>
           <label class="inline">
-            From <input type="date" required value={localDate(period.from)} onChange={(e) => (e.target as HTMLInputElement).value && onChange({ ...period, from: localDay((e.target as HTMLInputElement).value, false) })} />
+            From{" "}
+            <input
+              type="date"
+              required
+              value={localDate(period.from)}
+              onChange={(e) =>
+                (e.target as HTMLInputElement).value &&
+                onChange({ ...period, from: localDay((e.target as HTMLInputElement).value, false) })
+              }
+            />
           </label>
           <label class="inline">
-            to <input type="date" required value={localDate(period.to)} onChange={(e) => (e.target as HTMLInputElement).value && onChange({ ...period, to: localDay((e.target as HTMLInputElement).value, true) })} />
+            to{" "}
+            <input
+              type="date"
+              required
+              value={localDate(period.to)}
+              onChange={(e) =>
+                (e.target as HTMLInputElement).value &&
+                onChange({ ...period, to: localDay((e.target as HTMLInputElement).value, true) })
+              }
+            />
           </label>
         </>
       )}
@@ -70,7 +90,8 @@ export function DataElsewhere({ extent, onChange }: { extent: DataExtent; onChan
   return (
     <div class="banner" role="status" data-testid="data-elsewhere">
       <p>
-        No readings in this period. Your data runs from <strong>{date(extent.from)}</strong> to <strong>{date(extent.to)}</strong>.
+        No readings in this period. Your data runs from <strong>{date(extent.from)}</strong> to{" "}
+        <strong>{date(extent.to)}</strong>.
       </p>
       <div class="actions">
         <button type="button" onClick={() => onChange(latestFortnight(extent))}>

@@ -1,8 +1,7 @@
 // Always on screen: online or not, how many changes wait to be sent, when this device last synced,
 // and the last error in words. (Syncing on return is keepSynced's job; this only shows it.)
 import { useEffect, useState } from "preact/hooks";
-import type { SyncEngine, SyncStatus } from "../../client/sync/syncEngine.js";
-import { ServerUnreachable } from "../../client/index.js";
+import { ServerUnreachable, type SyncEngine, type SyncStatus } from "../../client/index.js";
 import { logError, personMessage } from "../errorText.js";
 import { ago } from "../format.js";
 import { syncNow, useSyncing } from "../syncActivity.js";
@@ -33,10 +32,21 @@ export function SyncStatusBar({ sync }: { sync: SyncEngine }) {
   const connected = browserOnline && status.online;
   const state = status.ended ? "ended" : connected ? "online" : "offline";
   return (
-    <div class={`sync-status ${state}`} role="status" aria-live="polite" data-testid="sync-status" data-state={state} data-pending={status.pending}>
+    <div
+      class={`sync-status ${state}`}
+      role="status"
+      aria-live="polite"
+      data-testid="sync-status"
+      data-state={state}
+      data-pending={status.pending}
+    >
       <span class="dot" aria-hidden="true" />
       <span data-testid="sync-state">{status.ended ? "Access ended" : connected ? "Online" : "Offline"}</span>
-      <span data-testid="sync-pending">{status.pending === 0 ? "all changes sent" : `${status.pending} change${status.pending === 1 ? "" : "s"} waiting to sync`}</span>
+      <span data-testid="sync-pending">
+        {status.pending === 0
+          ? "all changes sent"
+          : `${status.pending} change${status.pending === 1 ? "" : "s"} waiting to sync`}
+      </span>
       {syncing ? (
         <span>
           <progress class="syncing" aria-label="Syncing" /> syncing…
@@ -44,9 +54,15 @@ export function SyncStatusBar({ sync }: { sync: SyncEngine }) {
       ) : (
         <span>{status.lastSyncedAt ? `synced ${ago(status.lastSyncedAt, now)}` : "not synced yet"}</span>
       )}
-      {status.error && !status.ended && !(status.error instanceof ServerUnreachable) && <span class="error">{shortError(status.error)}</span>}
+      {status.error && !status.ended && !(status.error instanceof ServerUnreachable) && (
+        <span class="error">{shortError(status.error)}</span>
+      )}
       {!status.ended && (
-        <button type="button" onClick={() => void syncNow(sync).catch(() => undefined)} disabled={!browserOnline || syncing}>
+        <button
+          type="button"
+          onClick={() => void syncNow(sync).catch(() => undefined)}
+          disabled={!browserOnline || syncing}
+        >
           Sync now
         </button>
       )}

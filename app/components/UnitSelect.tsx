@@ -1,5 +1,5 @@
 // The glucose unit this person reads, changeable wherever glucose is shown.
-import { GLUCOSE_UNITS, setGlucoseUnit, type GlucoseUnit } from "../units.js";
+import { GLUCOSE_UNITS, type GlucoseUnit, setGlucoseUnit } from "../units.js";
 
 export function UnitSelect({ unit }: { unit: GlucoseUnit }) {
   return (

@@ -1,7 +1,7 @@
 // The glucose axis every chart shares, in the reader's unit: at least 40-300 mg/dL (2.2-16.7
 // mmol/L) with the 70-180 target range shaded. Series carry values already in that unit.
 import type uPlot from "uplot";
-import { toUnit, type GlucoseUnit } from "../units.js";
+import { type GlucoseUnit, toUnit } from "../units.js";
 
 export const TARGET = { low: 70, high: 180 } as const;
 

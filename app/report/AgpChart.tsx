@@ -4,20 +4,32 @@
 // a table beneath, hour by hour.
 import { useMemo, useState } from "preact/hooks";
 import type uPlot from "uplot";
-import type { AgpPoint } from "../../client/metrics/agp.js";
+import type { AgpPoint } from "../../client/index.js";
 import { Chart } from "../components/Chart.js";
 import { glucoseAxis, glucoseScale, targetBand } from "../components/glucoseScale.js";
 import { timeOfDayAxis, timeOfDayScale } from "../components/timeOfDayAxis.js";
 import { clockTime } from "../format.js";
-import { glucose, glucoseValue, toUnit, type GlucoseUnit } from "../units.js";
+import { type GlucoseUnit, glucose, glucoseValue, toUnit } from "../units.js";
 
 const PERCENTILES = ["p5", "p25", "p50", "p75", "p95"] as const;
-const edge = (label: string): uPlot.Series => ({ label, scale: "glucose", stroke: "rgba(31, 95, 139, 0.6)", width: 1, dash: [4, 4], spanGaps: false, points: { show: false } });
+const edge = (label: string): uPlot.Series => ({
+  label,
+  scale: "glucose",
+  stroke: "rgba(31, 95, 139, 0.6)",
+  width: 1,
+  dash: [4, 4],
+  spanGaps: false,
+  points: { show: false },
+});
 
 /** The profile on its full grid, null where no day had a value at that time. */
 function onGrid(profile: readonly AgpPoint[], unit: GlucoseUnit): uPlot.AlignedData {
   const minutes = profile.map((p) => p.minuteOfDay).sort((a, b) => a - b);
-  const steps = minutes.slice(1).map((m, i) => m - minutes[i]!).filter((d) => d > 0).sort((a, b) => a - b);
+  const steps = minutes
+    .slice(1)
+    .map((m, i) => m - minutes[i]!)
+    .filter((d) => d > 0)
+    .sort((a, b) => a - b);
   const step = steps[0] ?? 5;
   const byMinute = new Map(profile.map((p) => [p.minuteOfDay === 0 ? 1440 : p.minuteOfDay, p]));
   const xs: number[] = [];
@@ -41,7 +53,10 @@ function hourly(profile: readonly AgpPoint[]): AgpPoint[] {
   for (let h = 0; h < 24; h++) {
     const near = profile.reduce<AgpPoint | undefined>((best, p) => {
       const d = Math.min(Math.abs(p.minuteOfDay - h * 60), 1440 - Math.abs(p.minuteOfDay - h * 60));
-      return d <= 30 && (!best || d < Math.min(Math.abs(best.minuteOfDay - h * 60), 1440 - Math.abs(best.minuteOfDay - h * 60))) ? p : best;
+      return d <= 30 &&
+        (!best || d < Math.min(Math.abs(best.minuteOfDay - h * 60), 1440 - Math.abs(best.minuteOfDay - h * 60)))
+        ? p
+        : best;
     }, undefined);
     if (near) out.push({ ...near, minuteOfDay: h * 60 });
   }
@@ -83,10 +98,17 @@ export function AgpChart({ profile, smoothed, unit }: Props) {
   const hours = useMemo(() => hourly(profile), [profile]);
   return (
     <>
-      <Chart label={`Ambulatory glucose profile: 5th, 25th, median, 75th and 95th percentiles by time of day${smoothed && !raw ? ", smoothed" : ""}`} summary={summary(shown, unit)} options={options} data={data} testId="agp-chart" />
+      <Chart
+        label={`Ambulatory glucose profile: 5th, 25th, median, 75th and 95th percentiles by time of day${smoothed && !raw ? ", smoothed" : ""}`}
+        summary={summary(shown, unit)}
+        options={options}
+        data={data}
+        testId="agp-chart"
+      />
       {smoothed && (
         <label class="screen-only">
-          <input type="checkbox" checked={raw} onChange={(e) => setRaw((e.target as HTMLInputElement).checked)} /> Show the unsmoothed curves
+          <input type="checkbox" checked={raw} onChange={(e) => setRaw((e.target as HTMLInputElement).checked)} /> Show
+          the unsmoothed curves
         </label>
       )}
       <details class="screen-only">

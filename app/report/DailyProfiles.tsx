@@ -2,7 +2,7 @@
 // seven to a row so two weeks read as two rows. A pause longer than twice the sensor's spacing is
 // left as a gap, never bridged; each panel says its day in words for screen readers.
 import { dayLabel, percent } from "../format.js";
-import { glucoseValue, type GlucoseUnit } from "../units.js";
+import { type GlucoseUnit, glucoseValue } from "../units.js";
 import type { DayProfile } from "./reportData.js";
 
 const W = 140;
@@ -48,7 +48,15 @@ function Panel({ day, unit, gapMinutes }: { day: DayProfile; unit: GlucoseUnit; 
   );
 }
 
-export function DailyProfiles({ days, unit, intervalMinutes }: { days: readonly DayProfile[]; unit: GlucoseUnit; intervalMinutes: number }) {
+export function DailyProfiles({
+  days,
+  unit,
+  intervalMinutes,
+}: {
+  days: readonly DayProfile[];
+  unit: GlucoseUnit;
+  intervalMinutes: number;
+}) {
   const gap = Math.max(2 * intervalMinutes, 10);
   // Rows of seven, ending with the last day of the period; the print shows the last two weeks.
   const rows: DayProfile[][] = [];
@@ -56,13 +64,20 @@ export function DailyProfiles({ days, unit, intervalMinutes }: { days: readonly 
   return (
     <div class="daily-profiles" data-testid="daily-profiles">
       {rows.map((row, i) => (
-        <ol key={row[0]!.day} class={`week${rows.length - i > 2 ? " earlier" : ""}`} aria-label={`${dayLabel(row[0]!.day)} to ${dayLabel(row.at(-1)!.day)}`}>
+        <ol
+          key={row[0]!.day}
+          class={`week${rows.length - i > 2 ? " earlier" : ""}`}
+          aria-label={`${dayLabel(row[0]!.day)} to ${dayLabel(row.at(-1)!.day)}`}
+        >
           {row.map((day) => (
             <Panel key={day.day} day={day} unit={unit} gapMinutes={gap} />
           ))}
         </ol>
       ))}
-      <p class="hint">Each panel is one day from midnight to midnight (patient's time), noon marked; the band is the target range, the lines 54 and 250 mg/dL ({glucoseValue(54, unit)} and {glucoseValue(250, unit)} {unit}).</p>
+      <p class="hint">
+        Each panel is one day from midnight to midnight (patient's time), noon marked; the band is the target range, the
+        lines 54 and 250 mg/dL ({glucoseValue(54, unit)} and {glucoseValue(250, unit)} {unit}).
+      </p>
     </div>
   );
 }

@@ -1,6 +1,6 @@
 // Device alerts and alarms of the period (occlusions, low reservoir, suspends, sensor changes...):
 // how many of each kind, then each one with its time on the patient's clock.
-import type { RecordOf, StewardRecord } from "../../shared/records.js";
+import type { RecordOf, StewardRecord } from "../../client/index.js";
 import { dateTime } from "../format.js";
 
 const KIND: Record<RecordOf<"deviceEvent">["body"]["subType"], string> = {
@@ -16,17 +16,30 @@ const KIND: Record<RecordOf<"deviceEvent">["body"]["subType"], string> = {
 };
 
 /** "low_insulin" or "lowInsulin" → "low insulin". */
-const words = (code: string) => code.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/_/g, " ").toLowerCase();
+const words = (code: string) =>
+  code
+    .replace(/([a-z])([A-Z])/g, "$1 $2")
+    .replace(/_/g, " ")
+    .toLowerCase();
 
 /** What kind of event, as counted in the summary: "low insulin alarm", "sensor change". */
 function kindOf(r: RecordOf<"deviceEvent">): string {
-  return r.body.alarmType ? `${words(r.body.alarmType)} ${r.body.subType === "alarm" ? "alarm" : "alert"}` : KIND[r.body.subType].toLowerCase();
+  return r.body.alarmType
+    ? `${words(r.body.alarmType)} ${r.body.subType === "alarm" ? "alarm" : "alert"}`
+    : KIND[r.body.subType].toLowerCase();
 }
 
 function what(r: RecordOf<"deviceEvent">): string {
   const b = r.body;
   const head = b.alarmType ? `${KIND[b.subType]}: ${words(b.alarmType)}` : KIND[b.subType];
-  const detail = [b.status, b.reason, b.text && b.text.toLowerCase() !== words(b.alarmType ?? "") ? b.text : undefined, b.subType === "timeChange" && b.from && b.to ? `${b.from} → ${b.to}` : undefined].filter(Boolean).join(", ");
+  const detail = [
+    b.status,
+    b.reason,
+    b.text && b.text.toLowerCase() !== words(b.alarmType ?? "") ? b.text : undefined,
+    b.subType === "timeChange" && b.from && b.to ? `${b.from} → ${b.to}` : undefined,
+  ]
+    .filter(Boolean)
+    .join(", ");
   return detail ? `${head} (${detail})` : head;
 }
 

@@ -1,13 +1,25 @@
 // Meals, exercise and notes of a period, newest first, as plain sentences.
-import type { StewardRecord } from "../../shared/records.js";
+import type { StewardRecord } from "../../client/index.js";
 import { dateTime } from "../format.js";
 
 function describe(record: StewardRecord): string {
   switch (record.type) {
     case "food":
-      return [`Meal${record.body.meal ? ` (${record.body.meal})` : ""}`, record.body.name, record.body.carbsG !== undefined ? `${record.body.carbsG} g carbs` : undefined].filter(Boolean).join(": ");
+      return [
+        `Meal${record.body.meal ? ` (${record.body.meal})` : ""}`,
+        record.body.name,
+        record.body.carbsG !== undefined ? `${record.body.carbsG} g carbs` : undefined,
+      ]
+        .filter(Boolean)
+        .join(": ");
     case "activity":
-      return [`Exercise${record.body.activityType ? `: ${record.body.activityType}` : ""}`, record.body.durationMin !== undefined ? `${record.body.durationMin} min` : undefined, record.body.intensity ? `${record.body.intensity} intensity` : undefined].filter(Boolean).join(", ");
+      return [
+        `Exercise${record.body.activityType ? `: ${record.body.activityType}` : ""}`,
+        record.body.durationMin !== undefined ? `${record.body.durationMin} min` : undefined,
+        record.body.intensity ? `${record.body.intensity} intensity` : undefined,
+      ]
+        .filter(Boolean)
+        .join(", ");
     case "note":
       return `Note: ${record.body.text}`;
     default:

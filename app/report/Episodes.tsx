@@ -3,7 +3,7 @@
 // metrics a clinician may look for (MAGE, MODD, CONGA, LBGI, HBGI, ADRR...).
 import type { EpisodeKind, GlucoseAnalysis } from "../../client/index.js";
 import { percent } from "../format.js";
-import { glucose, type GlucoseUnit } from "../units.js";
+import { type GlucoseUnit, glucose } from "../units.js";
 
 const ROWS: { kind: EpisodeKind; name: string }[] = [
   { kind: "hypoLv2", name: "Very low (below 54 mg/dL)" },
@@ -59,7 +59,9 @@ export function Episodes({ analysis, unit }: { analysis: GlucoseAnalysis; unit: 
                 <th scope="row">{name}</th>
                 <td class="num">{episodes[kind].total}</td>
                 <td class="num">{num(episodes[kind].perDay)}</td>
-                <td class="num">{episodes[kind].total > 0 ? `${Math.round(episodes[kind].meanDurationMinutes)} min` : "–"}</td>
+                <td class="num">
+                  {episodes[kind].total > 0 ? `${Math.round(episodes[kind].meanDurationMinutes)} min` : "–"}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -3,7 +3,7 @@
 // (2019 consensus) measured and checked, then mean glucose, GMI and variability with their goals.
 import type { ConsensusMetrics, GlucoseAnalysis } from "../../client/index.js";
 import { percent, perDay } from "../format.js";
-import { glucose, type GlucoseUnit } from "../units.js";
+import { type GlucoseUnit, glucose } from "../units.js";
 import { rangeLabel } from "./ranges.js";
 
 interface Props {
@@ -49,7 +49,8 @@ export function GlucoseStatistics({ analysis, unit, days, daysWithData, period }
         <p class="banner warn" role="note" data-testid="sufficiency-warning">
           {short ? `Only ${daysWithData} day${daysWithData === 1 ? "" : "s"} with data` : ""}
           {short && sparse ? " and " : ""}
-          {sparse ? `CGM active ${percent(metrics.activePercent)} of the time` : ""}: the consensus asks for at least 14 days and 70 % active time before these figures describe usual glucose.
+          {sparse ? `CGM active ${percent(metrics.activePercent)} of the time` : ""}: the consensus asks for at least 14
+          days and 70 % active time before these figures describe usual glucose.
         </p>
       )}
       <table class="targets" data-testid="targets">
@@ -66,7 +67,11 @@ export function GlucoseStatistics({ analysis, unit, days, daysWithData, period }
         <tbody>
           {goals.length === 0 && (
             <tr>
-              <td colSpan={3}>The consensus sets a target range ({rangeLabel({ atLeast: targets.range.low, atMost: targets.range.high }, unit)}) but no percentages for this group.</td>
+              <td colSpan={3}>
+                The consensus sets a target range (
+                {rangeLabel({ atLeast: targets.range.low, atMost: targets.range.high }, unit)}) but no percentages for
+                this group.
+              </td>
             </tr>
           )}
           {goals.map((g) => (

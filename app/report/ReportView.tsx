@@ -4,8 +4,7 @@
 // printed page, and insulin, pump settings, meals and device alerts when they are included.
 import type { ComponentChildren } from "preact";
 import { useMemo, useState } from "preact/hooks";
-import { TARGETS, type Population } from "../../client/index.js";
-import type { Scope, StewardRecord } from "../../shared/records.js";
+import { type Population, type Scope, type StewardRecord, TARGETS } from "../../client/index.js";
 import { date, dateTime, localTimeZone } from "../format.js";
 import type { GlucoseUnit } from "../units.js";
 import { AgpChart } from "./AgpChart.js";
@@ -35,7 +34,17 @@ interface Props {
   createdAt?: number;
 }
 
-function Section({ id, title, children, className }: { id: string; title: string; children: ComponentChildren; className?: string }) {
+function Section({
+  id,
+  title,
+  children,
+  className,
+}: {
+  id: string;
+  title: string;
+  children: ComponentChildren;
+  className?: string;
+}) {
   return (
     <section class={`report-section ${className ?? ""}`} aria-labelledby={`report-${id}`} data-testid={`section-${id}`}>
       <h2 id={`report-${id}`}>{title}</h2>
@@ -49,10 +58,18 @@ export function ReportView({ patient, scopes, records, range, unit, loading, not
   const [population, setPopulation] = useState<Population>("type1type2");
   const glucose = records.glucose ?? [];
   const clock = useMemo(() => {
-    const any = glucose.length > 0 ? glucose : Object.values(records).flatMap((r) => r ?? []).sort((a, b) => a.time - b.time);
+    const any =
+      glucose.length > 0
+        ? glucose
+        : Object.values(records)
+            .flatMap((r) => r ?? [])
+            .sort((a, b) => a.time - b.time);
     return reportClock(any, viewerZone);
   }, [records, viewerZone]);
-  const report = useMemo(() => glucoseReport(glucose, range, clock, population), [glucose, range.from, range.to, clock, population]);
+  const report = useMemo(
+    () => glucoseReport(glucose, range, clock, population),
+    [glucose, range.from, range.to, clock, population],
+  );
   const { analysis } = report;
   const metrics = analysis?.consensus;
   const dayOf = (time: number) => patientDay(time, clock).day;
@@ -63,13 +80,17 @@ export function ReportView({ patient, scopes, records, range, unit, loading, not
       <header class="report-header">
         <h2 class="report-title">AGP report: continuous glucose monitoring</h2>
         <p>
-          <strong data-testid="report-patient">{patient}</strong> · <span data-testid="report-period">{period}</span> · times are the patient's local time (<span data-testid="report-zone">{clock.label}</span>)
+          <strong data-testid="report-patient">{patient}</strong> · <span data-testid="report-period">{period}</span> ·
+          times are the patient's local time (<span data-testid="report-zone">{clock.label}</span>)
           {createdAt ? ` · made ${dateTime(createdAt)}` : ""}
         </p>
         {note}
         <label class="inline screen-only">
           Targets for{" "}
-          <select value={population} onChange={(e) => setPopulation((e.target as HTMLSelectElement).value as Population)}>
+          <select
+            value={population}
+            onChange={(e) => setPopulation((e.target as HTMLSelectElement).value as Population)}
+          >
             {(Object.keys(TARGETS) as Population[]).map((p) => (
               <option key={p} value={p}>
                 {TARGETS[p].label}
@@ -88,14 +109,23 @@ export function ReportView({ patient, scopes, records, range, unit, loading, not
         <div class="report-page-one">
           <div class="report-top">
             <Section id="statistics" title="Glucose statistics and targets">
-              <GlucoseStatistics analysis={analysis} unit={unit} days={report.days.length} daysWithData={report.daysWithData} period={period} />
+              <GlucoseStatistics
+                analysis={analysis}
+                unit={unit}
+                days={report.days.length}
+                daysWithData={report.daysWithData}
+                period={period}
+              />
             </Section>
             <Section id="time-in-ranges" title="Time in ranges">
               <TimeInRangeBar metrics={metrics} unit={unit} goals={population === "type1type2"} />
             </Section>
           </div>
           <Section id="agp" title="Ambulatory glucose profile (AGP)">
-            <p class="hint">The period's readings by time of day, as if they had all happened on one day: the median, the middle half (25–75 %) and 90 % of readings (5–95 %).</p>
+            <p class="hint">
+              The period's readings by time of day, as if they had all happened on one day: the median, the middle half
+              (25–75 %) and 90 % of readings (5–95 %).
+            </p>
             <AgpChart profile={analysis.agp.unsmoothed} smoothed={analysis.agp.smoothed} unit={unit} />
           </Section>
           <Section id="gri" title="Glycemia risk index (GRI)">

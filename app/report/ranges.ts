@@ -1,7 +1,7 @@
 // The consensus ranges and goals (Battelino 2019, the AGP report's "Type 1 and Type 2" column),
 // each with its AGP colour, in the order the report stacks them (very high on top).
 import type { Band, ConsensusMetrics } from "../../client/index.js";
-import { glucoseValue, type GlucoseUnit } from "../units.js";
+import { type GlucoseUnit, glucoseValue } from "../units.js";
 
 export type RangeKind = "very-high" | "high" | "in-range" | "low" | "very-low";
 
@@ -32,10 +32,45 @@ export function rangeRows(m: ConsensusMetrics): RangeRow[] {
   const high = m.above180 - m.above250;
   const low = m.below70 - m.below54;
   return [
-    { kind: "very-high", name: "Very high", bounds: { above: 250 }, value: m.above250, goal: "under 5 %", met: m.above250 < 5 },
-    { kind: "high", name: "High", bounds: { above: 180, atMost: 250 }, value: high, goal: "with very high, under 25 %", met: m.above180 < 25 },
-    { kind: "in-range", name: "In range", bounds: { atLeast: 70, atMost: 180 }, value: m.inRange70to180, goal: "over 70 %", met: m.inRange70to180 > 70 },
-    { kind: "low", name: "Low", bounds: { atLeast: 54, below: 70 }, value: low, goal: "with very low, under 4 %", met: m.below70 < 4 },
-    { kind: "very-low", name: "Very low", bounds: { below: 54 }, value: m.below54, goal: "under 1 %", met: m.below54 < 1 },
+    {
+      kind: "very-high",
+      name: "Very high",
+      bounds: { above: 250 },
+      value: m.above250,
+      goal: "under 5 %",
+      met: m.above250 < 5,
+    },
+    {
+      kind: "high",
+      name: "High",
+      bounds: { above: 180, atMost: 250 },
+      value: high,
+      goal: "with very high, under 25 %",
+      met: m.above180 < 25,
+    },
+    {
+      kind: "in-range",
+      name: "In range",
+      bounds: { atLeast: 70, atMost: 180 },
+      value: m.inRange70to180,
+      goal: "over 70 %",
+      met: m.inRange70to180 > 70,
+    },
+    {
+      kind: "low",
+      name: "Low",
+      bounds: { atLeast: 54, below: 70 },
+      value: low,
+      goal: "with very low, under 4 %",
+      met: m.below70 < 4,
+    },
+    {
+      kind: "very-low",
+      name: "Very low",
+      bounds: { below: 54 },
+      value: m.below54,
+      goal: "under 1 %",
+      met: m.below54 < 1,
+    },
   ];
 }

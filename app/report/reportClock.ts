@@ -2,8 +2,8 @@
 // (a clinician in New York reads a Berlin patient's 07:00 as 07:00). The metrics fold each reading by
 // its own stored offset; dates and times the report prints use the offset of the latest record, and
 // the report says which it is.
-import { wallClockMs } from "../../client/import/timezone.js";
-import type { StewardRecord } from "../../shared/records.js";
+
+import { type StewardRecord, wallClockMs } from "../../client/index.js";
 
 export interface ReportClock {
   /** An IANA zone that reads like the patient's clock over the report. */
@@ -27,7 +27,11 @@ export function reportClock(records: readonly StewardRecord[], viewerZone: strin
     return { timeZone: viewerZone, label: `${offsetLabel(here)}, this device's zone: the records do not say theirs` };
   }
   // Etc/GMT zones are whole hours with the sign reversed (Etc/GMT-1 is UTC+01:00).
-  if (offset % 60 === 0) return { timeZone: offset === 0 ? "UTC" : `Etc/GMT${offset > 0 ? "-" : "+"}${Math.abs(offset / 60)}`, label: offsetLabel(offset) };
+  if (offset % 60 === 0)
+    return {
+      timeZone: offset === 0 ? "UTC" : `Etc/GMT${offset > 0 ? "-" : "+"}${Math.abs(offset / 60)}`,
+      label: offsetLabel(offset),
+    };
   return { timeZone: viewerZone, label: `${offsetLabel(offset)} (shown in this device's zone)` };
 }
 

@@ -1,9 +1,14 @@
 // Everything the AGP report draws about glucose, from the records of its period: the one place the
 // report calls the metrics module (client/metrics, `analyzeGlucose`), so the screens only lay it out.
 // Days and times of day are the patient's (each reading's own UTC offset), whoever reads it.
-import { analyzeGlucose, type GlucoseAnalysis, type Population } from "../../client/index.js";
-import { cgmActive } from "../../client/metrics/cgmActive.js";
-import type { StewardRecord } from "../../shared/records.js";
+
+import {
+  analyzeGlucose,
+  cgmActive,
+  type GlucoseAnalysis,
+  type Population,
+  type StewardRecord,
+} from "../../client/index.js";
 import { cgmSamples } from "../components/useRecords.js";
 import { patientDay, type ReportClock } from "./reportClock.js";
 
@@ -41,13 +46,22 @@ function dayRange(range: Range, clock: ReportClock): string[] {
   return days;
 }
 
-export function glucoseReport(glucose: readonly StewardRecord[], range: Range, clock: ReportClock, population: Population): GlucoseReport {
+export function glucoseReport(
+  glucose: readonly StewardRecord[],
+  range: Range,
+  clock: ReportClock,
+  population: Population,
+): GlucoseReport {
   const samples = cgmSamples(glucose);
   const analysis = analyzeGlucose(samples, { timeZone: clock.timeZone, population });
-  const byDay = new Map((analysis?.days ?? []).map((d) => [d.date, d.readings.map((r) => ({ minute: r.minuteOfDay, mgdl: r.mgdl }))]));
+  const byDay = new Map(
+    (analysis?.days ?? []).map((d) => [d.date, d.readings.map((r) => ({ minute: r.minuteOfDay, mgdl: r.mgdl }))]),
+  );
   const calendar = dayRange(range, clock);
   // A reading whose own offset puts it on a day the report's clock does not list still gets its panel.
-  const days = [...new Set([...calendar, ...byDay.keys()])].sort().map((day) => ({ day, points: byDay.get(day) ?? [] }));
+  const days = [...new Set([...calendar, ...byDay.keys()])]
+    .sort()
+    .map((day) => ({ day, points: byDay.get(day) ?? [] }));
   return {
     analysis,
     days,

@@ -2,9 +2,7 @@
 // without an account): the file and its passphrase, then the same AGP report as in the app.
 // Nothing is stored or sent: the report lives in this page until it is closed.
 import { useState } from "preact/hooks";
-import { openReport } from "../../client/export/reportFile.js";
-import type { Report } from "../../client/export/report.js";
-import { SCOPE_OF, type Scope, type StewardRecord } from "../../shared/records.js";
+import { openReport, type Report, type Scope, SCOPE_OF, type StewardRecord } from "../../client/index.js";
 import { ErrorText } from "../components/ErrorText.js";
 import { FormActions } from "../components/FormActions.js";
 import { UnitSelect } from "../components/UnitSelect.js";
@@ -27,7 +25,9 @@ export function OpenReportFile() {
   if (report) {
     const records = byScope(report.records);
     // Older files do not list their categories: those with records, and glucose, are shown.
-    const scopes = (report.scopes ?? [...new Set<Scope>(["glucose", ...(Object.keys(records) as Scope[])])]).filter((s) => s !== "identity");
+    const scopes = (report.scopes ?? [...new Set<Scope>(["glucose", ...(Object.keys(records) as Scope[])])]).filter(
+      (s) => s !== "identity",
+    );
     return (
       <>
         <div class="toolbar screen-only">
@@ -39,7 +39,16 @@ export function OpenReportFile() {
             Close the report
           </button>
         </div>
-        <ReportView patient={report.patientName ?? "Patient (name not included)"} scopes={scopes} records={records} range={report.range} unit={unit} loading={false} createdAt={report.createdAt} note={<p class="hint screen-only">Opened from a report file: this device keeps no copy.</p>} />
+        <ReportView
+          patient={report.patientName ?? "Patient (name not included)"}
+          scopes={scopes}
+          records={records}
+          range={report.range}
+          unit={unit}
+          loading={false}
+          createdAt={report.createdAt}
+          note={<p class="hint screen-only">Opened from a report file: this device keeps no copy.</p>}
+        />
       </>
     );
   }
@@ -57,7 +66,16 @@ export function OpenReportFile() {
         <label for="report-file">Report file (.steward-report)</label>
         <input id="report-file" type="file" onChange={(e) => setFile((e.target as HTMLInputElement).files?.[0])} />
         <label for="report-passphrase">Passphrase</label>
-        <input id="report-passphrase" type="text" autocapitalize="characters" spellcheck={false} autocomplete="off" required value={passphrase} onInput={(e) => setPassphrase((e.target as HTMLInputElement).value)} />
+        <input
+          id="report-passphrase"
+          type="text"
+          autocapitalize="characters"
+          spellcheck={false}
+          autocomplete="off"
+          required
+          value={passphrase}
+          onInput={(e) => setPassphrase((e.target as HTMLInputElement).value)}
+        />
         <ErrorText error={open.error} />
         <FormActions label="Open the report" busyLabel="Opening…" busy={open.busy} disabled={!file} />
       </form>

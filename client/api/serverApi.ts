@@ -27,6 +27,7 @@ import { bytesEqual, concat, fromBase64Url, fromHex, toBase64Url, toHex } from "
 import { RECOVERY_ID } from "../../shared/deviceList.js";
 import { MalformedInput, RequestRefused, ServerUnreachable } from "../../shared/errors.js";
 import { accountIdHex, encodeKeyBundle } from "../../shared/keyBundle.js";
+import { refusalError } from "./refusals.js";
 
 /** Long enough for a 90-day pull on a slow phone link; a swallowed request fails after it. */
 const REQUEST_TIMEOUT_MS = 60_000;
@@ -64,7 +65,10 @@ export class ServerApi {
     return this.account;
   }
 
-  /** Raw request; throws ServerUnreachable on network failure and RequestRefused on an error status. */
+  /**
+   * Raw request; throws ServerUnreachable on network failure, and on an error status the typed error
+   * the refusal names (client/api/refusals.ts), RequestRefused for the others.
+   */
   async request(method: string, path: string, init: { json?: unknown; body?: Uint8Array; auth?: boolean; query?: Record<string, string>; retried?: boolean } = {}): Promise<Response> {
     const url = new URL(path, this.baseUrl);
     for (const [k, v] of Object.entries(init.query ?? {})) url.searchParams.set(k, v);
@@ -94,7 +98,7 @@ export class ServerApi {
       const parsed = errorResponse.safeParse(await response.json().catch(() => null));
       const reason = parsed.success ? parsed.data.error.code : "unknown";
       const message = parsed.success ? parsed.data.error.message : `HTTP ${response.status}`;
-      throw new RequestRefused(response.status, reason, `${method} ${url.pathname}: ${message}`);
+      throw refusalError(response.status, reason, message);
     }
     return response;
   }
@@ -117,7 +121,7 @@ export class ServerApi {
   }
 
   async lookupHandle(handle: string): Promise<AccountResponse> {
-    return this.json(accountResponse, "GET", `/v1/accounts/by-handle/${encodeURIComponent(handle)}`);
+    return this.json(accountResponse, "GET", `/v1/accounts/by-handle/${encodeURIComponent(handle)}`, { auth: true });
   }
 
   async lookupAccount(accountId: string): Promise<AccountResponse> {
@@ -138,7 +142,7 @@ export class ServerApi {
     return session;
   }
 
-  /** Grants addressed to this account, and the patients' signed revocations of grants to it. */
+  /** Grants addressed to this account, the patients' signed revocations of grants to it, and the shares that ended lately. */
   async inbox(): Promise<Inbox> {
     return this.json(inboxResponse, "GET", "/v1/inbox", { auth: true });
   }

@@ -68,7 +68,8 @@ export class LocalLog implements SyncLog {
   readonly invalid: InvalidRecord[] = [];
   /** Envelopes passed over because their author could not be verified from this device (a grantee's view). */
   unverifiableAuthors = 0;
-  private readonly cursorKey: string;
+  /** Where this reader's cursor is kept: per patient, or per grant for a grantee's view. */
+  readonly cursorKey: string;
   private readonly outbox: Outbox;
   private readonly ingester: Ingest;
   private readonly compaction: Compaction;

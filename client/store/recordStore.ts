@@ -6,6 +6,7 @@ import { MalformedInput } from "../../shared/errors.js";
 import { PACKED_TYPES } from "../../shared/recordColumns.js";
 import { SCOPE_OF, hourOf, parseRecord, type Scope, type StewardRecord } from "../../shared/records.js";
 import { deleteEntry, putEntry, recordsOf, sameValue } from "./hourDoc.js";
+import { liveQuery, type LiveResult } from "./liveQuery.js";
 import type { HourEditor, LocalLog, ShardChange } from "./localLog.js";
 import type { InvalidRecord } from "./materialise.js";
 
@@ -99,5 +100,10 @@ export class RecordStore {
   /** Calls `listener` with the hours that changed, locally or from sync. */
   subscribe(listener: (changes: ShardChange[]) => void): () => void {
     return this.log.onChange(listener);
+  }
+
+  /** Reads `query` now and again whenever the store changes in its scope and hours (liveQuery.ts). */
+  live(query: RecordQuery, listener: (result: LiveResult) => void): () => void {
+    return liveQuery(this, query, listener);
   }
 }

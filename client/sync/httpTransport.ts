@@ -12,6 +12,8 @@ const endedNotice = z.object({ type: z.literal("ended"), code: z.number().int(),
 export interface HttpTransportOptions {
   /** The WebSocket class to use (a test's proxy, or `ws` in Node versions without one). */
   readonly WebSocket?: typeof WebSocket;
+  /** A grantee's view reads under its own grant only (the server then says when that grant ended). */
+  readonly grantId?: string;
 }
 
 export class HttpTransport implements SyncTransport {
@@ -25,7 +27,8 @@ export class HttpTransport implements SyncTransport {
   }
 
   async pull(patient: string, after: number): Promise<Page> {
-    const response = await this.api.request("GET", `/v1/patients/${patient}/envelopes`, { auth: true, query: { after: String(after), limit: String(MAX_PULL_ENVELOPES), maxBytes: String(MAX_PULL_BYTES) } });
+    const query = { after: String(after), limit: String(MAX_PULL_ENVELOPES), maxBytes: String(MAX_PULL_BYTES), ...(this.options.grantId ? { grant: this.options.grantId } : {}) };
+    const response = await this.api.request("GET", `/v1/patients/${patient}/envelopes`, { auth: true, query });
     return decodePage(new Uint8Array(await response.arrayBuffer()));
   }
 
@@ -34,6 +37,7 @@ export class HttpTransport implements SyncTransport {
     const url = new URL(`/v1/patients/${patient}/ws`, this.api.baseUrl);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     url.searchParams.set("token", token);
+    if (this.options.grantId) url.searchParams.set("grant", this.options.grantId);
     const socket = new (this.options.WebSocket ?? WebSocket)(url);
     socket.binaryType = "arraybuffer";
     await new Promise<void>((resolve, reject) => {

@@ -2,7 +2,7 @@
 // blocks of closed spans (the patient's devices), follow live updates, reconnect with backoff. Local
 // writes never wait for it; it only carries them. It talks to a SyncLog (client/store/localLog.ts)
 // the way it talks to a SyncTransport.
-import { MalformedInput, OutsideGrant, RequestRefused, RollbackDetected, UnknownAuthor, ServerUnreachable, StewardError } from "../../shared/errors.js";
+import { ExpiredGrant, MalformedInput, OutsideGrant, RequestRefused, RevokedGrant, RollbackDetected, UnknownAuthor, ServerUnreachable, StewardError } from "../../shared/errors.js";
 import { MS_PER_HOUR } from "../../shared/records.js";
 import { MAX_BATCH_BYTES, MAX_BATCH_ENVELOPES, type Page } from "../../shared/syncFrames.js";
 import type { Outgoing, SyncLog } from "../store/localLog.js";
@@ -15,8 +15,20 @@ export interface SyncStatus {
   readonly lastSyncedAt?: number;
   /** The last failure, kept until a sync succeeds. Security errors (rollback, tampering) stay visible. */
   readonly error?: StewardError | Error;
-  /** Set when the server ended this reader's access (grant revoked or expired). */
-  readonly ended?: boolean;
+  /** Set when this reader's access ended (its grant revoked or expired), saying which. */
+  readonly ended?: GrantEnd;
+}
+
+/** How a grantee's access ended. */
+export type GrantEnd = "revoked" | "expired";
+
+/** The end a refusal reports, if it is one. */
+function endOf(error: unknown): GrantEnd | undefined {
+  return error instanceof RevokedGrant ? "revoked" : error instanceof ExpiredGrant ? "expired" : undefined;
+}
+
+function endedError(end: GrantEnd): StewardError {
+  return end === "revoked" ? new RevokedGrant("the patient revoked this share; ask them to share again if you still need it") : new ExpiredGrant("this share has expired; ask the patient to share again");
 }
 
 export interface BackoffOptions {
@@ -43,6 +55,7 @@ export class SyncEngine {
   private retryTimer?: ReturnType<typeof setTimeout>;
   private pushing: Promise<unknown> = Promise.resolve();
   private running?: Promise<void>;
+  private ending?: Promise<void>;
   /** Pulls and live pages ingest one at a time, so two of them never race on the same cursor. */
   private ingesting: Promise<unknown> = Promise.resolve();
   private state: SyncStatus = { online: false, pending: 0 };
@@ -54,6 +67,8 @@ export class SyncEngine {
     private readonly backoff: BackoffOptions = { baseMs: 500, maxMs: 30_000 },
     /** Fetches newer keys: another device rotated them, or the patient re-issued the grant. */
     private readonly refreshKeys?: () => Promise<void>,
+    /** Runs once when a reader's access ends, before the status says so (a view deletes its data). */
+    private readonly onEnded?: (end: GrantEnd) => Promise<void>,
   ) {}
 
   get status(): SyncStatus {
@@ -71,8 +86,12 @@ export class SyncEngine {
     for (const listener of this.listeners) listener(this.state);
   }
 
-  /** Pushes everything pending, pulls everything new, then seals closed spans. Concurrent calls share one run. */
+  /**
+   * Pushes everything pending, pulls everything new, then seals closed spans. Concurrent calls share
+   * one run. Once the reader's access ended it raises RevokedGrant or ExpiredGrant without asking the server.
+   */
   sync(): Promise<void> {
+    if (this.state.ended) return Promise.reject(endedError(this.state.ended));
     this.running ??= this.syncOnce().finally(() => (this.running = undefined));
     return this.running;
   }
@@ -87,9 +106,28 @@ export class SyncEngine {
       if ((await this.log.pendingCount()) > 0) await this.push();
       await this.update({ online: true, lastSyncedAt: Date.now(), error: undefined });
     } catch (error) {
-      await this.update({ online: !isTransient(error), error: error as Error });
+      const end = endOf(error);
+      if (end) await this.end(end, error as StewardError);
+      else await this.update({ online: !isTransient(error), error: error as Error });
       throw error;
     }
+  }
+
+  /** The reader's access ended: stop following, let the owner clean up, then say so. Once. */
+  private async end(end: GrantEnd, error: StewardError = endedError(end)): Promise<void> {
+    if (this.state.ended || this.ending) return this.ending;
+    this.following = false;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.live?.close();
+    this.live = undefined;
+    this.ending = (async () => {
+      try {
+        await this.onEnded?.(end);
+      } finally {
+        await this.update({ online: false, ended: end, error });
+      }
+    })();
+    return this.ending;
   }
 
   /**
@@ -219,13 +257,12 @@ export class SyncEngine {
         onPage: (page) => {
           if (this.following) void this.onLivePage(page);
         },
-        onClose: (code) => {
+        onClose: (code, reason) => {
           this.live = undefined;
           // Closed by stop(): nothing to report, and the store may already be closed.
           if (!this.following) return;
           if (code === CLOSE_GRANT_ENDED) {
-            this.following = false;
-            void this.update({ online: false, ended: true });
+            void this.end(/expired/.test(reason) ? "expired" : "revoked");
             return;
           }
           void this.update({ online: false });
@@ -279,13 +316,13 @@ export class SyncEngine {
    * Stops following; resolves once the pull or live page being ingested has finished. `ended` marks
    * the reader's access as over (the grantee's own expiry check).
    */
-  async stop(options: { ended?: boolean } = {}): Promise<void> {
+  async stop(options: { ended?: GrantEnd } = {}): Promise<void> {
     this.following = false;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.live?.close();
     this.live = undefined;
     await this.ingesting;
-    if (options.ended) await this.update({ online: false, ended: true });
+    if (options.ended) await this.end(options.ended);
   }
 }
 

@@ -138,7 +138,7 @@ describe("the evil server: directory, grants and access log", () => {
     evil.rewrite((request, reply) => {
       if (request.url.pathname !== "/v1/inbox") return reply;
       const entry = { ...honest!, patientId: patientApi.accountId };
-      return jsonReply(200, { grants: [entry, { ...entry, grant: toBase64Url(madeUp) }, { ...entry, grant: toBase64Url(widened) }], revocations: [] });
+      return jsonReply(200, { grants: [entry, { ...entry, grant: toBase64Url(madeUp) }, { ...entry, grant: toBase64Url(widened) }], revocations: [], ended: [] });
     });
     const results = (await dave.api.inbox()).grants.map((e) => {
       try {

@@ -15,7 +15,7 @@ const allowed: Record<Layer, readonly Layer[]> = {
   client: ["client", "shared"],
   "durable-objects": ["durable-objects", "shared"],
   worker: ["worker", "durable-objects", "shared"],
-  app: ["app", "client", "shared"],
+  app: ["app", "client"],
   bridge: ["bridge", "client", "shared"],
 };
 const serverForbiddenPackages = /^(libsodium-wrappers(-sumo)?|dexie|fake-indexeddb)$/;
@@ -82,6 +82,15 @@ describe("layers", () => {
       expect(wrong).toEqual([]);
     });
   }
+
+  it("the web app uses the SDK through its public surface (client/index.ts) alone", () => {
+    const around = sources("app").flatMap((file) =>
+      importsOf(file)
+        .files.filter((f) => layerOf(f) !== "app" && f !== "client/index.ts")
+        .map((f) => `${file} imports ${f}`),
+    );
+    expect(around).toEqual([]);
+  });
 
   it("the server never reaches libsodium, Dexie or the client, however indirectly", () => {
     const leaks: string[] = [];

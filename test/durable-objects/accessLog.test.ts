@@ -62,7 +62,7 @@ describe("access log coalescing", () => {
     verifyAccessLogChain(added, head);
   });
 
-  it("keeps reads apart when the filter differs, another event comes between, or the window has passed", async () => {
+  it("keeps reads apart when the filter differs or the window has passed; a refusal between them is tallied apart", async () => {
     const s = await setup();
     await poll(s.grantee, s.pid, 2);
     await poll(s.grantee, s.pid, 2, `&tags=${toHex(s.glucose)}`);
@@ -75,10 +75,9 @@ describe("access log coalescing", () => {
     expect(log.map((e) => [e.action, JSON.parse(e.details).times ?? null])).toEqual([
       ["grant.create", null],
       ["pull", 2],
+      ["pull", 4],
       ["pull", 2],
       ["refused", 1],
-      ["pull", 2],
-      ["pull", 2],
     ]);
     verifyAccessLogChain(log);
   });
@@ -94,7 +93,7 @@ describe("access log coalescing", () => {
       ["grant.revoke", s.patient.identity.accountId],
       ["refused", s.grantee.identity.accountId],
     ]);
-    expect(JSON.parse(log[2]!.details)).toMatchObject({ route: "pull", code: "forbidden", times: 25 });
+    expect(JSON.parse(log[2]!.details)).toMatchObject({ route: "pull", code: "revoked_grant", times: 25 });
     verifyAccessLogChain(log);
   });
 

@@ -3,7 +3,7 @@
 // mid-stream. The oracle: no partial batch, no acknowledged envelope lost, nothing stored twice, and a
 // client that retries (same batch) or reconnects (pull from its cursor) ends with every envelope.
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import type { AccessLogEntry } from "../../shared/accessLog.js";
 import { CLOSE_GRANT_ENDED } from "../../shared/api.js";
 import { toHex } from "../../shared/bytes.js";
@@ -48,12 +48,30 @@ function injectFault(stub: DurableObjectStub<PatientLog>, method: "append" | "ap
   });
 }
 
+const RESTART = "test: restart mid-request";
+
 function restart(state: DurableObjectState): never {
-  state.abort("test: restart mid-request");
+  state.abort(RESTART);
   throw new Error("abort() returned");
 }
 
+let serverLog: MockInstance<typeof console.error>;
+
+/**
+ * The worker logs a failure it did not expect before answering 500 (worker/index.ts). Here those are
+ * the faults injected: each test checks that the log names exactly them, kept off the test output.
+ */
+function catchServerLog(): void {
+  beforeEach(() => {
+    serverLog = vi.spyOn(console, "error").mockImplementation(() => undefined);
+  });
+  afterEach(() => serverLog.mockRestore());
+}
+
+const loggedErrors = () => serverLog.mock.calls.map(([error]) => (error instanceof Error ? error.message : String(error)));
+
 describe("restarts mid-request", () => {
+  catchServerLog();
   it("a push interrupted inside its transaction stores nothing; the retried batch is stored whole", async () => {
     const s = await setup();
     const acknowledged = await batch(s.chain, s.tag, 2);
@@ -62,6 +80,7 @@ describe("restarts mid-request", () => {
     await injectFault(s.stub(), "append", 2, restart);
     const interrupted = await push(s.patient, s.pid, next.map((e) => e.bytes));
     expect(interrupted.status).toBeGreaterThanOrEqual(500);
+    expect(loggedErrors()).toEqual([RESTART]);
     expect(await storedIds(s.stub())).toEqual(acknowledged.map((e) => toHex(e.envelopeId)));
     // The client saw no ack and retries the same batch against the restarted object.
     expect(await (await push(s.patient, s.pid, next.map((e) => e.bytes))).json()).toEqual({ seqs: [3, 4, 5] });
@@ -76,6 +95,7 @@ describe("restarts mid-request", () => {
       (instance as unknown as { fanOut: () => never }).fanOut = () => restart(state);
     });
     expect((await push(s.patient, s.pid, envelopes.map((e) => e.bytes))).status).toBeGreaterThanOrEqual(500);
+    expect(loggedErrors()).toEqual([RESTART]);
     expect(await (await push(s.patient, s.pid, envelopes.map((e) => e.bytes))).json()).toEqual({ seqs: [1, 2, 3] });
     expect((await pull(s.patient, s.pid)).page!.entries.map((e) => e.seq)).toEqual([1, 2, 3]);
   });
@@ -88,6 +108,7 @@ describe("restarts mid-request", () => {
     // The bodies are replaced first, then the block is queued: stop the object in between.
     await injectFault(s.stub(), "appendBlock", 1, restart);
     expect((await push(s.patient, s.pid, [block.bytes])).status).toBeGreaterThanOrEqual(500);
+    expect(loggedErrors()).toEqual([RESTART]);
     const page = (await pull(s.patient, s.pid)).page!;
     expect(page.entries.map((e) => [e.seq, e.compacted])).toEqual([
       [1, false],
@@ -118,6 +139,7 @@ describe("alarms across restarts", () => {
 });
 
 describe("storage errors", () => {
+  catchServerLog();
   it("an error thrown by storage inside the transaction stores nothing of the batch and logs nothing; the object keeps serving", async () => {
     const s = await setup();
     const writer = await signedUp("care");
@@ -131,6 +153,7 @@ describe("storage errors", () => {
     const failed = await push(writer, s.pid, envelopes.map((e) => e.bytes));
     expect(failed.status).toBe(500);
     expect((await failed.json<{ error: { code: string } }>()).error.code).toBe("internal");
+    expect(loggedErrors()).toEqual(["SQLITE_FULL: database or disk is full"]);
     expect(await storedIds(s.stub())).toEqual([]);
     const log = await (await call(`/v1/patients/${s.pid}/access-log`, { token: s.patient.token })).json<{ entries: AccessLogEntry[] }>();
     expect(log.entries.map((e) => e.action)).toEqual(["grant.create"]);

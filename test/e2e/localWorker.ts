@@ -24,14 +24,26 @@ export interface LocalWorker {
   stop(): Promise<void>;
 }
 
-/** `from`: a persisted state folder to start from (copied: the worker never writes to it). */
-export async function startWorker(options: { from?: string } = {}): Promise<LocalWorker> {
+export interface WorkerOptions {
+  /** `--var` pairs; the default runs as a development deployment, with its built-in session secret. */
+  readonly vars?: Readonly<Record<string, string>>;
+  /** The web app's files to serve instead of public/. */
+  readonly assets?: string;
+  /** A persisted state folder to start from (copied: the worker never writes to it). */
+  readonly from?: string;
+}
+
+export async function startWorker(options: WorkerOptions = {}): Promise<LocalWorker> {
   const port = await freePort();
   const state = mkdtempSync(join(tmpdir(), "steward-e2e-"));
   if (options.from) cpSync(options.from, state, { recursive: true });
-  const child: ChildProcess = spawn(join(root, "node_modules/.bin/wrangler"), ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state, "--inspector-port", "0", "--show-interactive-dev-session=false"], {
+  const vars = Object.entries(options.vars ?? { ENVIRONMENT: "development" }).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+  const assets = options.assets ? ["--assets", options.assets] : [];
+  const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state, "--inspector-port", "0", "--show-interactive-dev-session=false", ...vars, ...assets];
+  const child: ChildProcess = spawn(join(root, "node_modules/.bin/wrangler"), args, {
     cwd: root,
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
+    // No Request.cf download: these machines (and CI) may have no route to workers.cloudflare.com.
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -42,7 +54,9 @@ export async function startWorker(options: { from?: string } = {}): Promise<Loca
   for (;;) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited early:\n${output}`);
     try {
-      if ((await fetch(`${url}/health`)).ok) break;
+      // The worker's own answer: healthy, or (a deployment without its secret) misconfigured.
+      const body = (await (await fetch(`${url}/health`)).json().catch(() => null)) as { service?: string; error?: { code?: string } } | null;
+      if (body?.service === "steward" || body?.error?.code === "misconfigured") break;
     } catch {
       // not listening yet
     }

@@ -68,8 +68,10 @@ export interface LiveSocket {
   waitFor(count: number): Promise<Page[]>;
 }
 
-export async function openSocket(session: Session, patientId: string): Promise<LiveSocket | Response> {
-  const res = await SELF.fetch(`${BASE}/v1/patients/${patientId}/ws?token=${encodeURIComponent(session.token)}`, { headers: { upgrade: "websocket" } });
+/** A live socket on a patient's log, under one grant when `grantId` is given. */
+export async function openSocket(session: Session, patientId: string, grantId?: string): Promise<LiveSocket | Response> {
+  const grant = grantId ? `&grant=${grantId}` : "";
+  const res = await SELF.fetch(`${BASE}/v1/patients/${patientId}/ws?token=${encodeURIComponent(session.token)}${grant}`, { headers: { upgrade: "websocket" } });
   const ws = res.webSocket;
   if (!ws) return res;
   ws.accept();

@@ -10,6 +10,7 @@ import { ENVELOPE_VERSION, MIN_BODY_BYTES, ZERO_HASH, encodeEnvelope, encodeHead
 import { encodeGrantPolicy, encodeGrantWire, grantPolicySignedBytes, type GrantEntry } from "../../shared/grantCodec.js";
 import { sha256 } from "../../shared/hash.js";
 import { accountIdOf, encodeKeyBundle, keyBundleSignedBytes } from "../../shared/keyBundle.js";
+import { placementOfId, type Placement } from "../../shared/placement.js";
 import { signedMessage } from "../../shared/signing.js";
 
 export interface Identity {
@@ -28,9 +29,14 @@ export async function signWith(privateKey: CryptoKey, message: Uint8Array): Prom
   return new Uint8Array(await crypto.subtle.sign("Ed25519", privateKey, new Uint8Array(message)));
 }
 
-export async function newIdentity(): Promise<Identity> {
-  const pair = (await crypto.subtle.generateKey("Ed25519", true, ["sign", "verify"])) as CryptoKeyPair;
-  const signKey = new Uint8Array((await crypto.subtle.exportKey("raw", pair.publicKey)) as ArrayBuffer);
+/** An account's identity, its id drawn (like the clients' keys) to carry `placement`. */
+export async function newIdentity(placement: Placement = "default"): Promise<Identity> {
+  let pair: CryptoKeyPair;
+  let signKey: Uint8Array;
+  do {
+    pair = (await crypto.subtle.generateKey("Ed25519", true, ["sign", "verify"])) as CryptoKeyPair;
+    signKey = new Uint8Array((await crypto.subtle.exportKey("raw", pair.publicKey)) as ArrayBuffer);
+  } while (placementOfId(accountIdOf(signKey)) !== placement);
   // The server never uses the X25519 key, only checks that the identity key signs it.
   const boxKey = randomBytes(32);
   const unsigned = { signKey, boxKey, createdAt: Date.now() };

@@ -59,7 +59,11 @@ function expected(role: Role, state: GrantState, target: Target, route: RouteNam
     return { status: route === "GET ws" ? 101 : route === "POST grants" ? 201 : 200, logged: logged[route] ?? null };
   }
   const liveGrantee = GRANTEES.has(role) && state === "valid" && target === "own";
-  if (!liveGrantee || PATIENT_ONLY.has(route)) return { status: 403, code: "forbidden", logged: "refused" };
+  if (!liveGrantee || PATIENT_ONLY.has(route)) {
+    // A grantee whose grant ended is told how it ended, on every route a grantee may use.
+    const ended = GRANTEES.has(role) && state !== "valid" && target === "own" && !PATIENT_ONLY.has(route);
+    return { status: 403, code: ended ? `${state}_grant` : "forbidden", logged: "refused" };
+  }
   if (route === "GET ws") return { status: 101, logged: "socket.open" };
   if (route === "GET envelopes") return cell === "granted" ? { status: 200, logged: "pull" } : { status: 403, code: "outside_grant", logged: "refused" };
   // POST envelopes: only a write grant, and only inside it.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { toBase64Url } from "../../shared/bytes.js";
-import { call, errorOf, postJson, register } from "../helpers/api.js";
+import { call, errorOf, postJson, register, signedUp } from "../helpers/api.js";
 import { newIdentity, randomBytes } from "../helpers/webcryptoFixtures.js";
 
 describe("accounts", () => {
@@ -10,7 +10,8 @@ describe("accounts", () => {
     expect(res.status).toBe(201);
     const body = await res.json<{ accountId: string; handle: string; bundle: string }>();
     expect(body).toEqual({ accountId: alice.accountId, handle: "alice.t", bundle: toBase64Url(alice.bundle) });
-    expect(await (await call("/v1/accounts/by-handle/ALICE.t")).json()).toEqual(body);
+    const { token } = await signedUp("finder");
+    expect(await (await call("/v1/accounts/by-handle/ALICE.t", { token })).json()).toEqual(body);
     expect(await (await call(`/v1/accounts/${alice.accountId}`)).json()).toEqual(body);
   });
 
@@ -50,7 +51,8 @@ describe("accounts", () => {
   });
 
   it("answers 404 for unknown handles, ids and routes, and 413 for oversized bodies", async () => {
-    expect((await call("/v1/accounts/by-handle/nobody-here")).status).toBe(404);
+    const { token } = await signedUp("finder");
+    expect((await call("/v1/accounts/by-handle/nobody-here", { token })).status).toBe(404);
     expect((await call(`/v1/accounts/${"0".repeat(32)}`)).status).toBe(404);
     const unknown = await call("/v1/nothing");
     expect(unknown.status).toBe(404);

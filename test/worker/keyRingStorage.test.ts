@@ -43,14 +43,12 @@ describe("key ring and recovery kit storage", () => {
     expect(await (await call(`/v1/accounts/by-handle/${handle.toUpperCase()}/recovery-kit`)).json()).toEqual({ accountId: alice.identity.accountId, blob: kit });
   });
 
-  it("rate-limits recovery kit fetches on their own, so they cannot lock the account's devices out", async () => {
+  it("keeps serving the recovery kit however often strangers fetch it, so nobody can block a recovery", async () => {
     const alice = await signedUp("kit");
     const handle = (await (await call(`/v1/accounts/${alice.identity.accountId}`)).json<{ handle: string }>()).handle;
     await putJson(`/v1/accounts/${alice.identity.accountId}/recovery-kit`, { blob: "AAAA" }, alice.token);
-    const statuses: number[] = [];
-    for (let i = 0; i < 15; i++) statuses.push((await call(`/v1/accounts/by-handle/${handle}/recovery-kit`)).status);
-    expect(statuses.slice(0, 10).every((s) => s === 200)).toBe(true);
-    expect(statuses.slice(10).every((s) => s === 429)).toBe(true);
+    for (let i = 0; i < 40; i++) await call(`/v1/accounts/by-handle/${handle}/recovery-kit`, { headers: { "cf-connecting-ip": `198.51.100.${i}` } });
+    expect((await call(`/v1/accounts/by-handle/${handle}/recovery-kit`, { headers: { "cf-connecting-ip": "192.0.2.77" } })).status).toBe(200);
     await expect(login(alice.identity)).resolves.toMatch(/^v1\./);
   });
 });

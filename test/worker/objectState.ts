@@ -8,10 +8,10 @@ import { verifyAccessLogChain } from "../../shared/accessLog.js";
 import { toHex } from "../../shared/bytes.js";
 
 /**
- * Tables a refused request may legitimately touch: the access log, spent login nonces and the
- * rate-limit counters (login attempts, recovery-kit fetches). A new counter table belongs here.
+ * Tables a refused request may legitimately touch: the access log and the refusals tallied for it,
+ * spent login nonces and the count of failed proofs. A new counter table belongs here.
  */
-const VOLATILE = new Set(["access_log", "access_log_pending", "nonces", "attempts", "kit_fetches"]);
+const VOLATILE = new Set(["access_log", "access_log_pending", "refusal_tally", "spent_nonces", "failed_logins"]);
 
 export interface ObjectState {
   readonly tables: string;

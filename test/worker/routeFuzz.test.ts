@@ -18,8 +18,8 @@ import { expectUnchanged, readState, type ObjectState } from "./objectState.js";
 
 const H = 495_000;
 
-/** Every method and path the app serves (middleware entries are "ALL"), once each. */
-const ROUTES: Route[] = [...new Map(app.routes.filter((r) => r.method !== "ALL").map((r) => [`${r.method} ${r.path}`, r])).values()].map((r) => ({
+/** Every method and path of the API (middleware entries are "ALL"; "/*" serves the web app's files), once each. */
+const ROUTES: Route[] = [...new Map(app.routes.filter((r) => r.method !== "ALL" && r.path !== "/*").map((r) => [`${r.method} ${r.path}`, r])).values()].map((r) => ({
   method: r.method,
   path: r.path,
   params: [...r.path.matchAll(/:(\w+)/g)].map((m) => m[1]!),
@@ -123,7 +123,7 @@ async function send(route: Route, req: HostileRequest, w: World): Promise<{ stat
     res.webSocket.accept();
     res.webSocket.close(1000, "fuzz done");
   }
-  return { status: res.status, text: await res.text(), contentType: res.headers.get("content-type") ?? "", what: describeRequest(route, req, url) };
+  return { status: res.status, text: new TextDecoder().decode(await res.arrayBuffer()), contentType: res.headers.get("content-type") ?? "", what: describeRequest(route, req, url) };
 }
 
 async function states(w: World): Promise<ObjectState[]> {

@@ -1,29 +1,34 @@
-// /v1/accounts: register a key bundle with a handle; look accounts up by handle or id (public data);
-// store and fetch the account's sealed key ring (its own devices only) and recovery kit.
+// /v1/accounts: register a key bundle with a handle; look accounts up by id (public data) or, signed
+// in and rate-limited, by handle; store and fetch the account's sealed key ring (its own devices
+// only) and recovery kit.
 import { Hono } from "hono";
 import { z } from "zod";
 import { deviceListRequest, handleSchema, hexId, keyRingRequest, recoveryKitRequest, registerRequest } from "../../shared/api.js";
-import { fromBase64Url, toBase64Url } from "../../shared/bytes.js";
+import { toBase64Url } from "../../shared/bytes.js";
 import { StewardError } from "../../shared/errors.js";
 import { accountIdHex, decodeKeyBundle } from "../../shared/keyBundle.js";
 import type { Context } from "hono";
 import type { AppEnv } from "../env.js";
 import { errorJson, reply, validate } from "../http.js";
 import { decodeField } from "../base64.js";
-import { JSON_BODY_LIMIT, limitBody, requireSession } from "../middleware.js";
+import { JSON_BODY_LIMIT, limitBody, limitLookups, requireSession } from "../middleware.js";
 import { accountObject, handleIndex } from "../objects.js";
 
 export const accounts = new Hono<AppEnv>();
 
 accounts.post("/", limitBody(JSON_BODY_LIMIT), validate("json", registerRequest), async (c) => {
   const { bundle, handle, devices } = c.req.valid("json");
-  let bytes: Uint8Array;
-  let accountId: string;
+  const bytes = decodeField(c, bundle, "bundle");
+  if (bytes instanceof Response) return bytes;
   let list: Uint8Array | undefined;
+  if (devices !== undefined) {
+    const decoded = decodeField(c, devices, "device list");
+    if (decoded instanceof Response) return decoded;
+    list = decoded;
+  }
+  let accountId: string;
   try {
-    bytes = fromBase64Url(bundle, "bundle");
     accountId = accountIdHex(decodeKeyBundle(bytes).signKey);
-    if (devices !== undefined) list = fromBase64Url(devices, "device list");
   } catch (error) {
     if (error instanceof StewardError) return errorJson(c, "malformed", error.message);
     throw error;
@@ -31,7 +36,8 @@ accounts.post("/", limitBody(JSON_BODY_LIMIT), validate("json", registerRequest)
   return reply(c, await accountObject(c.env, accountId).register(bytes, handle, list), 201);
 });
 
-accounts.get("/by-handle/:handle", validate("param", z.object({ handle: handleSchema })), async (c) => {
+/** Whether a handle has an account is for signed-in people finding a contact, at a person's pace. */
+accounts.get("/by-handle/:handle", requireSession, limitLookups, validate("param", z.object({ handle: handleSchema })), async (c) => {
   const handle = c.req.valid("param").handle.toLowerCase();
   const owner = await handleIndex(c.env, handle).handleOwner(handle);
   const profile = owner ? await accountObject(c.env, owner).profile() : null;

@@ -4,8 +4,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { MAX_PULL_BYTES, MAX_PULL_ENVELOPES, deviceListRequest, generationRequest, grantRequest, hexId, receiptRequest, revocationRequest } from "../../shared/api.js";
-import { fromBase64Url, toBase64Url } from "../../shared/bytes.js";
-import { StewardError } from "../../shared/errors.js";
+import { toBase64Url } from "../../shared/bytes.js";
 import { MAX_BATCH_BYTES } from "../../shared/syncFrames.js";
 import type { Caller } from "../../durable-objects/patientLog.js";
 import type { AppEnv } from "../env.js";
@@ -30,6 +29,8 @@ const pullQuery = z.object({
     .optional(),
   fromHour: z.coerce.number().int().min(0).optional(),
   toHour: z.coerce.number().int().min(0).optional(),
+  /** The one grant a grantee's view reads under. */
+  grant: hexId.optional(),
 });
 
 const accessLogQuery = z.object({
@@ -51,17 +52,27 @@ patients.post("/:patientId/envelopes", limitBody(MAX_BATCH_BYTES), async (c) => 
 
 patients.get("/:patientId/envelopes", validate("query", pullQuery), async (c) => {
   const q = c.req.valid("query");
-  const query = { after: q.after, limit: q.limit, maxBytes: q.maxBytes, ...(q.tags ? { tags: q.tags } : {}), ...(q.fromHour !== undefined ? { fromHour: q.fromHour } : {}), ...(q.toHour !== undefined ? { toHour: q.toHour } : {}) };
+  const query = {
+    after: q.after,
+    limit: q.limit,
+    maxBytes: q.maxBytes,
+    ...(q.tags ? { tags: q.tags } : {}),
+    ...(q.fromHour !== undefined ? { fromHour: q.fromHour } : {}),
+    ...(q.toHour !== undefined ? { toHour: q.toHour } : {}),
+    ...(q.grant ? { grant: q.grant } : {}),
+  };
   const outcome = await patientLog(c.env, caller(c).patientId).pull(caller(c), query);
   if (!outcome.ok) return reply(c, outcome);
   return c.body(outcome.value as Uint8Array<ArrayBuffer>, 200, { "content-type": "application/octet-stream" });
 });
 
-patients.get("/:patientId/ws", async (c) => {
+patients.get("/:patientId/ws", validate("query", z.object({ grant: hexId.optional() }).loose()), async (c) => {
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return errorJson(c, "malformed", "open this route as a WebSocket");
   const { patientId, actor } = caller(c);
-  // A fresh request, so nothing the client sent besides the upgrade reaches the object.
-  const forwarded = new Request(c.req.url, { headers: { upgrade: "websocket", "x-steward-patient": patientId, "x-steward-actor": actor } });
+  // A fresh request, so nothing the client sent besides the upgrade and the grant it reads under reaches the object.
+  const grant = c.req.valid("query").grant;
+  const headers: Record<string, string> = { upgrade: "websocket", "x-steward-patient": patientId, "x-steward-actor": actor, ...(grant ? { "x-steward-grant": grant } : {}) };
+  const forwarded = new Request(c.req.url, { headers });
   return patientLog(c.env, patientId).fetch(forwarded);
 });
 
@@ -88,13 +99,8 @@ patients.get("/:patientId/devices", async (c) => {
 });
 
 patients.post("/:patientId/grants", limitBody(JSON_BODY_LIMIT), validate("json", grantRequest), async (c) => {
-  let wire: Uint8Array;
-  try {
-    wire = fromBase64Url(c.req.valid("json").grant, "grant");
-  } catch (error) {
-    if (error instanceof StewardError) return errorJson(c, "malformed", error.message);
-    throw error;
-  }
+  const wire = decodeField(c, c.req.valid("json").grant, "grant");
+  if (wire instanceof Response) return wire;
   return reply(c, await patientLog(c.env, caller(c).patientId).createGrant(caller(c), wire), 201);
 });
 

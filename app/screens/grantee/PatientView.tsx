@@ -2,7 +2,7 @@
 // banner, the sync status and either the live screen, the report or the entry form. When the
 // grant ends (revoked, expired) every one of them gives way to the notice that it ended.
 import { useEffect, useState } from "preact/hooks";
-import { ExpiredGrant, RevokedGrant, type Grantee, type SharedView, type SyncStatus } from "../../../client/index.js";
+import { ExpiredGrant, type Grantee, RevokedGrant, type SharedView, type SyncStatus } from "../../../client/index.js";
 import { AccessEnded } from "../../components/AccessEnded.js";
 import { ErrorText } from "../../components/ErrorText.js";
 import { GrantBanner } from "../../components/GrantBanner.js";
@@ -18,7 +18,11 @@ export type Mode = "live" | "report" | "add";
 
 function ModeLink({ grantId, mode, shown, label }: { grantId: string; mode: Mode; shown: Mode; label: string }) {
   return (
-    <a class={mode === shown ? "button" : "button secondary"} href={`#/patients/${grantId}/${mode}`} aria-current={mode === shown ? "page" : undefined}>
+    <a
+      class={mode === shown ? "button" : "button secondary"}
+      href={`#/patients/${grantId}/${mode}`}
+      aria-current={mode === shown ? "page" : undefined}
+    >
       {label}
     </a>
   );
@@ -91,13 +95,26 @@ export function PatientView({ grantee, grantId, mode }: { grantee: Grantee; gran
         </>
       ) : (
         <>
-          <GrantBanner patient={who} scopes={share.scopes} from={share.from} to={share.to} expiresAt={share.expiresAt} live={share.live} />
+          <GrantBanner
+            patient={who}
+            scopes={share.scopes}
+            from={share.from}
+            to={share.to}
+            expiresAt={share.expiresAt}
+            live={share.live}
+          />
           <nav class="actions screen-only" aria-label="Views of this patient">
             <ModeLink grantId={grantId} mode="live" shown={shown} label="Latest readings" />
             <ModeLink grantId={grantId} mode="report" shown={shown} label="Report" />
             {canWrite && <ModeLink grantId={grantId} mode="add" shown={shown} label="Add entry" />}
           </nav>
-          {shown === "live" ? <LiveGlucose view={view} /> : shown === "add" ? <AddEntry target={view} heading={`Add an entry for ${who}`} /> : <Report view={view} />}
+          {shown === "live" ? (
+            <LiveGlucose view={view} />
+          ) : shown === "add" ? (
+            <AddEntry target={view} heading={`Add an entry for ${who}`} />
+          ) : (
+            <Report view={view} />
+          )}
         </>
       )}
     </>

@@ -2,9 +2,7 @@
 // covers (the view cannot decrypt anything else), with printing and a FHIR export while the grant
 // lasts. Once it ends the report is taken off the screen (PatientView shows why).
 import { useMemo } from "preact/hooks";
-import type { SharedView } from "../../../client/index.js";
-import { toFhirBundle } from "../../../client/export/fhir.js";
-import { SCOPES } from "../../../shared/records.js";
+import { SCOPES, type SharedView, toFhirBundle } from "../../../client/index.js";
 import { ErrorText } from "../../components/ErrorText.js";
 import { UnitSelect } from "../../components/UnitSelect.js";
 import { useAction } from "../../components/useAsync.js";
@@ -26,8 +24,13 @@ export function Report({ view }: { view: SharedView }) {
   const state = useRecordsOf(view.records, scopes, range.from, range.to);
   const patient = `@${view.share.patient.handle ?? view.share.patient.accountId}`;
   const exportFhir = useAction(async () => {
-    const identity = view.share.scopes.includes("identity") ? await view.records.query({ scope: "identity", from: 0, to: 0 }) : [];
-    const bundle = toFhirBundle({ records: [...(state.byScope.glucose ?? []), ...identity], range }, { timeZone: localTimeZone() });
+    const identity = view.share.scopes.includes("identity")
+      ? await view.records.query({ scope: "identity", from: 0, to: 0 })
+      : [];
+    const bundle = toFhirBundle(
+      { records: [...(state.byScope.glucose ?? []), ...identity], range },
+      { timeZone: localTimeZone() },
+    );
     const url = URL.createObjectURL(new Blob([JSON.stringify(bundle, null, 2)], { type: "application/fhir+json" }));
     const name = `steward-cgm-${view.share.patient.handle ?? view.share.patient.accountId}.fhir.json`;
     Object.assign(document.createElement("a"), { href: url, download: name }).click();
@@ -42,13 +45,25 @@ export function Report({ view }: { view: SharedView }) {
           Print / save as PDF
         </button>
         {view.share.scopes.includes("glucose") && (
-          <button type="button" class="secondary" onClick={() => void exportFhir.run()} disabled={exportFhir.busy || readings === 0}>
+          <button
+            type="button"
+            class="secondary"
+            onClick={() => void exportFhir.run()}
+            disabled={exportFhir.busy || readings === 0}
+          >
             Export as FHIR (HL7 CGM)
           </button>
         )}
       </div>
       <ErrorText error={state.error ?? exportFhir.error} />
-      <ReportView patient={patient} scopes={scopes} records={state.byScope} range={range} unit={unit} loading={state.loading} />
+      <ReportView
+        patient={patient}
+        scopes={scopes}
+        records={state.byScope}
+        range={range}
+        unit={unit}
+        loading={state.loading}
+      />
     </>
   );
 }

@@ -2,8 +2,7 @@
 // exercise and notes of the same period, all read from this device. The period can be any span of
 // the data; when it holds nothing, the screen says where the data is.
 import { useMemo } from "preact/hooks";
-import type { Patient } from "../../../client/index.js";
-import { consensusMetrics } from "../../../client/metrics/consensus.js";
+import { consensusMetrics, type Patient } from "../../../client/index.js";
 import { ErrorText } from "../../components/ErrorText.js";
 import { GlucoseChart } from "../../components/GlucoseChart.js";
 import { MetricsPanel } from "../../components/MetricsPanel.js";
@@ -45,7 +44,8 @@ export function Dashboard({ patient }: { patient: Patient }) {
           <GlucoseChart samples={samples} unit={unit} />
           <MetricsPanel metrics={metrics} unit={unit} />
           <p>
-            <a href="#/report">Open the full report</a> (AGP, daily profiles, insulin, pump settings and device alerts) to print or send.
+            <a href="#/report">Open the full report</a> (AGP, daily profiles, insulin, pump settings and device alerts)
+            to print or send.
           </p>
         </>
       )}

@@ -3,8 +3,7 @@
 // device, and only ciphertext is ever sent. The import itself runs app-wide (importJob), so this
 // screen can be left and come back to.
 import { useState } from "preact/hooks";
-import type { Patient } from "../../../client/index.js";
-import type { ImportFileProgress, ImportPhase, ImportSummary } from "../../../client/import/importFile.js";
+import type { ImportFileProgress, ImportPhase, ImportSummary, Patient } from "../../../client/index.js";
 import { ErrorText } from "../../components/ErrorText.js";
 import { TimeZoneSelect } from "../../components/TimeZoneSelect.js";
 import { localTimeZone } from "../../format.js";
@@ -25,12 +24,18 @@ export const PHASE_TEXT: Record<ImportPhase, string> = {
 };
 
 function describe(summary: ImportSummary, name: string): string {
-  const parts = [`Imported ${summary.recordsWritten} new record${summary.recordsWritten === 1 ? "" : "s"} from ${name} (${FORMAT_NAMES[summary.format]})`];
+  const parts = [
+    `Imported ${summary.recordsWritten} new record${summary.recordsWritten === 1 ? "" : "s"} from ${name} (${FORMAT_NAMES[summary.format]})`,
+  ];
   if (summary.duplicates > 0) parts.push(`${summary.duplicates} were already here`);
   const skipped = summary.skipped.filter((s) => s.reason !== "header").length;
   if (skipped > 0) parts.push(`${skipped} rows skipped`);
-  for (const m of summary.merged) parts.push(`${m.readings} ${m.type === "cgm" ? "sensor" : "finger-stick"} readings were also in your ${m.dropped} data and are kept once, from ${m.kept}`);
-  if (summary.timeZone.assumed) parts.push(`the file has no time zone, so its times were read as ${summary.timeZone.zone}`);
+  for (const m of summary.merged)
+    parts.push(
+      `${m.readings} ${m.type === "cgm" ? "sensor" : "finger-stick"} readings were also in your ${m.dropped} data and are kept once, from ${m.kept}`,
+    );
+  if (summary.timeZone.assumed)
+    parts.push(`the file has no time zone, so its times were read as ${summary.timeZone.zone}`);
   return `${parts.join("; ")}.`;
 }
 
@@ -39,15 +44,31 @@ const count = (n: number) => n.toLocaleString("en-GB");
 function Steps({ progress, done }: { progress: ImportFileProgress; done: boolean }) {
   const of = count(progress.recordsTotal ?? progress.recordsRead);
   const steps: { phase: ImportPhase; text: string }[] = [
-    { phase: "read", text: progress.bytesFraction >= 1 || done ? "whole file read" : `${Math.round(progress.bytesFraction * 100)} % of the file` },
-    { phase: "parse", text: progress.recordsTotal === undefined ? `${count(progress.recordsRead)} records found` : `${count(progress.recordsRead)} of ${of} records` },
+    {
+      phase: "read",
+      text:
+        progress.bytesFraction >= 1 || done
+          ? "whole file read"
+          : `${Math.round(progress.bytesFraction * 100)} % of the file`,
+    },
+    {
+      phase: "parse",
+      text:
+        progress.recordsTotal === undefined
+          ? `${count(progress.recordsRead)} records found`
+          : `${count(progress.recordsRead)} of ${of} records`,
+    },
     { phase: "encrypt", text: `${count(progress.recordsEncrypted)} of ${of} encrypted` },
     { phase: "store", text: `${count(progress.recordsStored)} of ${of} stored` },
   ];
   return (
     <ol class="import-steps" data-testid="import-steps">
       {steps.map((s) => (
-        <li key={s.phase} class={!done && s.phase === progress.phase ? "now" : undefined} aria-current={!done && s.phase === progress.phase ? "step" : undefined}>
+        <li
+          key={s.phase}
+          class={!done && s.phase === progress.phase ? "now" : undefined}
+          aria-current={!done && s.phase === progress.phase ? "step" : undefined}
+        >
           {PHASE_TEXT[s.phase]}: {s.text}
         </li>
       ))}
@@ -72,9 +93,17 @@ export function ImportFile({ patient }: { patient: Patient }) {
           if (file) void job.start(file, timeZone);
         }}
       >
-        <p class="hint">A Medtronic CareLink CSV, a Dexcom Clarity CSV, or a Nightscout entries or treatments JSON file. Importing the same file again adds nothing twice. You can leave this screen while it runs.</p>
+        <p class="hint">
+          A Medtronic CareLink CSV, a Dexcom Clarity CSV, or a Nightscout entries or treatments JSON file. Importing the
+          same file again adds nothing twice. You can leave this screen while it runs.
+        </p>
         <label for="import-file">Export file</label>
-        <input id="import-file" type="file" accept=".csv,.json,.txt,text/csv,application/json" onChange={(e) => setFile((e.target as HTMLInputElement).files?.[0])} />
+        <input
+          id="import-file"
+          type="file"
+          accept=".csv,.json,.txt,text/csv,application/json"
+          onChange={(e) => setFile((e.target as HTMLInputElement).files?.[0])}
+        />
         <label for="import-zone">Time zone the device clock was set to</label>
         <TimeZoneSelect id="import-zone" value={timeZone} onChange={setTimeZone} />
         {state && (running || progress) && (
@@ -82,7 +111,13 @@ export function ImportFile({ patient }: { patient: Patient }) {
             <label for="import-progress">
               {state.fileName}: {running ? PHASE_TEXT[progress?.phase ?? "read"] : "done"}
             </label>
-            <progress id="import-progress" max={1} value={state.summary ? 1 : (progress?.fraction ?? 0)} data-testid="import-progress" data-phase={running ? (progress?.phase ?? "read") : "done"}>
+            <progress
+              id="import-progress"
+              max={1}
+              value={state.summary ? 1 : (progress?.fraction ?? 0)}
+              data-testid="import-progress"
+              data-phase={running ? (progress?.phase ?? "read") : "done"}
+            >
               {Math.round((progress?.fraction ?? 0) * 100)} %
             </progress>
             {progress && <Steps progress={progress} done={!running} />}
@@ -116,7 +151,8 @@ export function ImportRunning({ patient, route }: { patient: Patient; route: str
   const progress = state.progress;
   return (
     <a class="import-running" href="#/import" data-testid="import-running">
-      Importing {state.fileName}: {PHASE_TEXT[progress?.phase ?? "read"].toLowerCase()}, {Math.round((progress?.fraction ?? 0) * 100)} %
+      Importing {state.fileName}: {PHASE_TEXT[progress?.phase ?? "read"].toLowerCase()},{" "}
+      {Math.round((progress?.fraction ?? 0) * 100)} %
     </a>
   );
 }

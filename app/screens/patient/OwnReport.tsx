@@ -1,7 +1,7 @@
 // The patient's own report: the same AGP layout a clinician sees, over any period of their data
 // and every category (insulin, pump settings, meals, device alerts), to read, print, or send.
 import { useMemo } from "preact/hooks";
-import type { Patient } from "../../../client/index.js";
+import { type Patient, SCOPES } from "../../../client/index.js";
 import { ErrorText } from "../../components/ErrorText.js";
 import { PeriodPicker } from "../../components/PeriodPicker.js";
 import { UnitSelect } from "../../components/UnitSelect.js";
@@ -9,7 +9,6 @@ import { useRecordsOf } from "../../components/useRecords.js";
 import { periodRange, useDataExtent, usePeriod } from "../../period.js";
 import { ReportView } from "../../report/ReportView.js";
 import { useGlucoseUnit } from "../../units.js";
-import { SCOPES } from "../../../shared/records.js";
 
 export function OwnReport({ patient }: { patient: Patient }) {
   const [period, setPeriod] = usePeriod();
@@ -32,7 +31,14 @@ export function OwnReport({ patient }: { patient: Patient }) {
         </a>
       </div>
       <ErrorText error={state.error} />
-      <ReportView patient={`@${patient.handle}`} scopes={scopes} records={state.byScope} range={range} unit={unit} loading={state.loading} />
+      <ReportView
+        patient={`@${patient.handle}`}
+        scopes={scopes}
+        records={state.byScope}
+        range={range}
+        unit={unit}
+        loading={state.loading}
+      />
     </>
   );
 }

@@ -3,11 +3,15 @@
 // way than the file (read out on the phone, say). Whoever has both opens it under "Open a report
 // file", on any device, without an account.
 import { useState } from "preact/hooks";
-import type { Patient } from "../../../client/index.js";
-import { buildReport } from "../../../client/export/report.js";
-import { recordsInGrant } from "../../../client/export/grantRange.js";
-import { sealReport } from "../../../client/export/reportFile.js";
-import { SCOPES, SCOPE_LABELS, type Scope } from "../../../shared/records.js";
+import {
+  buildReport,
+  type Patient,
+  recordsInGrant,
+  type Scope,
+  SCOPE_LABELS,
+  SCOPES,
+  sealReport,
+} from "../../../client/index.js";
 import { ErrorText } from "../../components/ErrorText.js";
 import { PeriodPicker } from "../../components/PeriodPicker.js";
 import { useAction } from "../../components/useAsync.js";
@@ -25,25 +29,35 @@ export function SendReport({ patient }: { patient: Patient }) {
     const report = buildReport({ records, range, scopes, timeZone: localTimeZone() });
     const sealed = sealReport(report);
     const name = `steward-report-${patient.handle}-${new Date(range.to).toISOString().slice(0, 10)}.steward-report`;
-    const url = URL.createObjectURL(new Blob([sealed.file as Uint8Array<ArrayBuffer>], { type: "application/octet-stream" }));
+    const url = URL.createObjectURL(
+      new Blob([sealed.file as Uint8Array<ArrayBuffer>], { type: "application/octet-stream" }),
+    );
     Object.assign(document.createElement("a"), { href: url, download: name }).click();
     setTimeout(() => URL.revokeObjectURL(url), 1_000);
     setSent({ passphrase: sealed.passphrase, name, records: records.length });
   });
-  const toggle = (scope: Scope, on: boolean) => setScopes((current) => (on ? [...current, scope] : current.filter((s) => s !== scope)));
+  const toggle = (scope: Scope, on: boolean) =>
+    setScopes((current) => (on ? [...current, scope] : current.filter((s) => s !== scope)));
   if (sent)
     return (
       <>
         <h1>Your report file is ready</h1>
         <section class="card">
           <p>
-            <strong>{sent.name}</strong> was saved to your downloads ({sent.records.toLocaleString("en-GB")} records, encrypted). Send it to your provider, by e-mail or on a USB stick.
+            <strong>{sent.name}</strong> was saved to your downloads ({sent.records.toLocaleString("en-GB")} records,
+            encrypted). Send it to your provider, by e-mail or on a USB stick.
           </p>
-          <p>They need this passphrase to open it. Give it to them another way than the file (read it out on the phone, or write it down for them). It is shown only now: Steward does not keep it.</p>
+          <p>
+            They need this passphrase to open it. Give it to them another way than the file (read it out on the phone,
+            or write it down for them). It is shown only now: Steward does not keep it.
+          </p>
           <p class="code" data-testid="report-passphrase">
             {sent.passphrase}
           </p>
-          <p class="hint">They open the file in Steward under "Open a report file" on the welcome screen; they need no account. Anyone with both the file and the passphrase can read the report.</p>
+          <p class="hint">
+            They open the file in Steward under "Open a report file" on the welcome screen; they need no account. Anyone
+            with both the file and the passphrase can read the report.
+          </p>
           <div class="actions">
             <button type="button" onClick={() => setSent(undefined)}>
               I have passed on the passphrase
@@ -55,7 +69,10 @@ export function SendReport({ patient }: { patient: Patient }) {
   return (
     <>
       <h1>Send a report</h1>
-      <p>For a provider without Steward: an encrypted file of the categories and period you choose, and a passphrase to open it.</p>
+      <p>
+        For a provider without Steward: an encrypted file of the categories and period you choose, and a passphrase to
+        open it.
+      </p>
       <form
         class="card"
         onSubmit={(e) => {
@@ -71,7 +88,12 @@ export function SendReport({ patient }: { patient: Patient }) {
           <legend>What the report includes</legend>
           {SCOPES.map((scope) => (
             <label key={scope}>
-              <input type="checkbox" checked={scopes.includes(scope)} onChange={(e) => toggle(scope, (e.target as HTMLInputElement).checked)} /> {SCOPE_LABELS[scope]}
+              <input
+                type="checkbox"
+                checked={scopes.includes(scope)}
+                onChange={(e) => toggle(scope, (e.target as HTMLInputElement).checked)}
+              />{" "}
+              {SCOPE_LABELS[scope]}
             </label>
           ))}
         </fieldset>

@@ -3,7 +3,7 @@
 import { useState } from "preact/hooks";
 import type { Patient } from "../../../client/index.js";
 import { ErrorText } from "../../components/ErrorText.js";
-import { GrantForm, type GrantChoice } from "../../components/GrantForm.js";
+import { type GrantChoice, GrantForm } from "../../components/GrantForm.js";
 import { QrCode } from "../../components/QrCode.js";
 import { SafetyCheck } from "../../components/SafetyCheck.js";
 import { useAction } from "../../components/useAsync.js";
@@ -16,7 +16,9 @@ export function Share({ patient }: { patient: Patient }) {
   return (
     <>
       <h1>Share your data</h1>
-      <p>You choose the categories, the dates and when access ends. You can revoke it at any time under "Who has access".</p>
+      <p>
+        You choose the categories, the dates and when access ends. You can revoke it at any time under "Who has access".
+      </p>
       <ShareWithContact patient={patient} />
       <InviteByLink patient={patient} />
     </>
@@ -47,7 +49,15 @@ function ShareWithContact({ patient }: { patient: Patient }) {
         }}
       >
         <label for="contact-handle">Their handle</label>
-        <input id="contact-handle" type="text" autocapitalize="none" spellcheck={false} required value={handle} onInput={(e) => setHandle((e.target as HTMLInputElement).value.trim().toLowerCase().replace(/^@/, ""))} />
+        <input
+          id="contact-handle"
+          type="text"
+          autocapitalize="none"
+          spellcheck={false}
+          required
+          value={handle}
+          onInput={(e) => setHandle((e.target as HTMLInputElement).value.trim().toLowerCase().replace(/^@/, ""))}
+        />
         <ErrorText error={find.error} />
         <div class="actions">
           <button type="submit" disabled={find.busy}>
@@ -67,7 +77,12 @@ function ShareWithContact({ patient }: { patient: Patient }) {
       {contact && verified && (
         <>
           <p class="ok-text">@{contact.handle} is verified.</p>
-          <GrantForm idPrefix="share" submitLabel={`Share with @${contact.handle}`} busy={share.busy} onSubmit={(choice) => void share.run(choice)} />
+          <GrantForm
+            idPrefix="share"
+            submitLabel={`Share with @${contact.handle}`}
+            busy={share.busy}
+            onSubmit={(choice) => void share.run(choice)}
+          />
           <ErrorText error={share.error} />
         </>
       )}
@@ -89,16 +104,35 @@ function InviteByLink({ patient }: { patient: Patient }) {
   return (
     <section class="card" aria-labelledby="share-invite">
       <h2 id="share-invite">With an invite link (for example a family member)</h2>
-      <p class="hint">Send the link privately. Whoever opens it first gets the access below, once this device confirms it (it does so by itself while Steward is open).</p>
-      <GrantForm idPrefix="invite" submitLabel="Create invite link" busy={invite.busy} defaults={{ scopes: ["glucose", "alerts"], days: 1, expiresInMs: 48 * TIME.HOUR, live: true }} onSubmit={(choice) => void invite.run(choice)} />
+      <p class="hint">
+        Send the link privately. Whoever opens it first gets the access below, once this device confirms it (it does so
+        by itself while Steward is open).
+      </p>
+      <GrantForm
+        idPrefix="invite"
+        submitLabel="Create invite link"
+        busy={invite.busy}
+        defaults={{ scopes: ["glucose", "alerts"], days: 1, expiresInMs: 48 * TIME.HOUR, live: true }}
+        onSubmit={(choice) => void invite.run(choice)}
+      />
       <ErrorText error={invite.error} />
       {url && (
         <div class="banner">
           <label for="invite-url">Invite link</label>
-          <input id="invite-url" type="text" readOnly value={url} onFocus={(e) => (e.target as HTMLInputElement).select()} data-testid="invite-url" />
+          <input
+            id="invite-url"
+            type="text"
+            readOnly
+            value={url}
+            onFocus={(e) => (e.target as HTMLInputElement).select()}
+            data-testid="invite-url"
+          />
           <div class="qr-beside">
             <QrCode text={url} label="The invite link as a QR code: scan it with the invited person's phone camera" />
-            <p class="hint">Or let them scan this code with their phone's camera. Only show it to the person you are inviting: whoever opens the link first gets the access.</p>
+            <p class="hint">
+              Or let them scan this code with their phone's camera. Only show it to the person you are inviting: whoever
+              opens the link first gets the access.
+            </p>
           </div>
           <div class="actions">
             <button type="button" onClick={() => void navigator.clipboard.writeText(url).then(() => setCopied(true))}>

@@ -5,9 +5,9 @@ import { useEffect, useState } from "preact/hooks";
 import { Grantee, Patient } from "../../../client/index.js";
 import { ErrorText } from "../../components/ErrorText.js";
 import { QrCode } from "../../components/QrCode.js";
-import { openOptions, type Device } from "../../device.js";
+import { type Device, openOptions } from "../../device.js";
 import { go } from "../../router.js";
-import { RoleChoice, type Role } from "./RoleChoice.js";
+import { type Role, RoleChoice } from "./RoleChoice.js";
 
 /** Opens the Devices screen of a signed-in device with the code filled in. */
 const linkUrl = (code: string) => `${location.origin}${location.pathname}#/devices/link/${encodeURIComponent(code)}`;
@@ -27,7 +27,10 @@ export function LinkThisDevice({ server, onReady }: { server: string; onReady: (
     setSas(undefined);
     setConfirmMatch(undefined);
     (async () => {
-      const link = role === "patient" ? await Patient.requestLink(openOptions(server)) : await Grantee.requestLink(openOptions(server));
+      const link =
+        role === "patient"
+          ? await Patient.requestLink(openOptions(server))
+          : await Grantee.requestLink(openOptions(server));
       cancel = () => link.cancel();
       if (!current) return link.cancel();
       setCode(link.code);
@@ -38,7 +41,9 @@ export function LinkThisDevice({ server, onReady }: { server: string; onReady: (
       const account = await link.complete();
       if (!current) return;
       go("/");
-      onReady(account instanceof Patient ? { role: "patient", patient: account } : { role: "grantee", grantee: account });
+      onReady(
+        account instanceof Patient ? { role: "patient", patient: account } : { role: "grantee", grantee: account },
+      );
     })().catch((e: unknown) => current && setError(e));
     return () => {
       current = false;
@@ -60,13 +65,18 @@ export function LinkThisDevice({ server, onReady }: { server: string; onReady: (
         <div class="qr-beside">
           <QrCode text={linkUrl(code)} label="The code as a QR code: scan it with the camera of your signed-in phone" />
           <p class="hint">
-            Or scan this with the camera of your signed-in phone: it opens Steward there with the code filled in (<a href={linkUrl(code)} data-testid="link-url">the same as a link</a>).
+            Or scan this with the camera of your signed-in phone: it opens Steward there with the code filled in (
+            <a href={linkUrl(code)} data-testid="link-url">
+              the same as a link
+            </a>
+            ).
           </p>
         </div>
       )}
       {sas && (
         <p class="banner" aria-live="polite">
-          Both devices now show: <strong data-testid="link-sas">{sas}</strong>. If they match, confirm here and on your other device. If they do not, cancel on both: someone may be trying to intercept.
+          Both devices now show: <strong data-testid="link-sas">{sas}</strong>. If they match, confirm here and on your
+          other device. If they do not, cancel on both: someone may be trying to intercept.
         </p>
       )}
       {sas && confirmMatch && (

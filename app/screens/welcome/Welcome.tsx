@@ -2,10 +2,10 @@
 // account from its recovery kit, or link this device to an account on another device.
 import type { Device } from "../../device.js";
 import { go, isInviteRoute } from "../../router.js";
+import { OpenReportFile } from "../OpenReportFile.js";
 import { CreateAccount } from "./CreateAccount.js";
 import { LinkThisDevice } from "./LinkThisDevice.js";
 import { Recover } from "./Recover.js";
-import { OpenReportFile } from "../OpenReportFile.js";
 
 interface Props {
   server: string;
@@ -14,7 +14,8 @@ interface Props {
 }
 
 export function Welcome({ server, route, onReady }: Props) {
-  if (isInviteRoute(route)) return <CreateAccount server={server} role="grantee" invite={location.href} onReady={onReady} />;
+  if (isInviteRoute(route))
+    return <CreateAccount server={server} role="grantee" invite={location.href} onReady={onReady} />;
   if (route === "/start/patient") return <CreateAccount server={server} role="patient" onReady={onReady} />;
   if (route === "/start/grantee") return <CreateAccount server={server} role="grantee" onReady={onReady} />;
   if (route === "/start/recover") return <Recover server={server} onReady={onReady} />;
@@ -28,7 +29,10 @@ export function Welcome({ server, route, onReady }: Props) {
   return (
     <main>
       <h1>Welcome to Steward</h1>
-      <p>Your diabetes data, encrypted on your own devices. The server stores only ciphertext: nobody, not even Steward, can read it unless you share it.</p>
+      <p>
+        Your diabetes data, encrypted on your own devices. The server stores only ciphertext: nobody, not even Steward,
+        can read it unless you share it.
+      </p>
       <section class="card">
         <h2>I live with diabetes</h2>
         <p>Keep your CGM, pump and logbook data here and decide who sees what, for how long.</p>
