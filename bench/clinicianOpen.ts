@@ -1,74 +1,100 @@
-// Scenario 1: a patient writes 90 days and syncs; a clinician with a 90-day
-// glucose + insulin + events grant opens it from an empty device: log in, find the grant in the
-// inbox, pull, verify and decrypt, materialise the records, compute the screen. The peer opens the
-// same records from y-websocket's server, unencrypted.
+// Scenario 1: a patient writes a year and syncs (its phone seals the closed spans into blocks); a
+// clinician with a glucose + insulin + events grant of the last 7, 30, 90 or 365 days opens it from
+// an empty device: log in, find the grant in the inbox, pull, verify and decrypt, materialise the
+// records, compute the screen. The peer opens the same records from y-websocket's server,
+// unencrypted, in a room that holds exactly the range.
 import { performance } from "node:perf_hooks";
 import * as Y from "yjs";
 import type { AccountKeys } from "../shared/accountKeys.js";
 import { fromBase64Url, toHex } from "../shared/bytes.js";
 import { openGrant } from "../shared/grant.js";
 import { decodeKeyBundle } from "../shared/keyBundle.js";
+import type { StewardRecord } from "../shared/records.js";
 import { Grantee } from "../client/index.js";
 import { ServerApi } from "../client/api/serverApi.js";
 import { grantKeySource } from "../client/keySource.js";
 import { scopeTags } from "../client/keyRing.js";
-import type { StoredEnvelope } from "../client/store/database.js";
-import { HOUR, type PatientData } from "./data.js";
+import { DAY, HOUR, type PatientData } from "./data.js";
 import { device, grantFor, handle, postGrant, registerGrantee, registerPatient, type PatientAccount } from "./steward.js";
 import { since } from "./stats.js";
-import { storageFloor, type StorageFloor } from "./storageFloor.js";
 import { clinicianView, type ClinicianView } from "./view.js";
 import { afterLogin, recordingFetch, startCountingRelay, type RequestRecord } from "./wire.js";
 import { connectYjs, readRecords, serverHolds, synced, writeRecords, type SyncRequests, type YjsServer } from "./yjsServer.js";
 
+const SCOPES = ["glucose", "insulin", "events"] as const;
+
+/** The patient's year, written on one phone and synced: what every open below reads from. */
+export interface PatientSetup {
+  readonly patient: PatientAccount;
+  readonly days: number;
+  readonly records: number;
+  readonly writeMs: number;
+  /** The first sync: push the envelopes, pull, seal the closed spans into blocks, push those. */
+  readonly syncMs: number;
+  readonly blocks: number;
+  /** What the blocks of every level weigh together, against the hour envelopes they were sealed from. */
+  readonly blockBytes: number;
+  readonly envelopeBytes: number;
+}
+
+export async function writePatient(server: string, data: PatientData, days: number): Promise<PatientSetup> {
+  const patient = await registerPatient(server);
+  const phone = patient.device();
+  const records = [...data.glucose, ...data.insulin, ...data.events];
+  let start = performance.now();
+  await phone.records.put(records);
+  const writeMs = since(start);
+  start = performance.now();
+  await phone.sync.sync();
+  const syncMs = since(start);
+  const blocks = await phone.db.blocks.toArray();
+  const envelopes = await phone.db.envelopes.toArray();
+  phone.db.close();
+  const weight = (list: readonly { bytes: Uint8Array }[]) => list.reduce((sum, o) => sum + o.bytes.length, 0);
+  return { patient, days, records: records.length, writeMs, syncMs, blocks: blocks.length, blockBytes: weight(blocks), envelopeBytes: weight(envelopes) };
+}
+
+/** The records of the last `days` days before `end`. */
+export function lastDays(data: PatientData, end: number, days: number): PatientData {
+  const from = end - days * DAY;
+  const keep = (list: StewardRecord[]) => list.filter((r) => r.time >= from && r.time < end);
+  return { glucose: keep(data.glucose), insulin: keep(data.insulin), events: keep(data.events) };
+}
+
 export interface StewardOpen {
+  readonly days: number;
   readonly view: ClinicianView;
-  readonly envelopes: number;
+  /** What the clinician's device holds after the open: hour envelopes and blocks. */
+  readonly objects: { readonly envelopes: number; readonly blocks: number };
   readonly ms: { total: number; login: number; inboxAndGrant: number; pullNetwork: number; ingest: number; materialise: number; compute: number };
   readonly wire: { up: number; down: number };
   /** Requests after the session exists (inbox and pulls). */
   readonly requestsAfterLogin: number;
   readonly pulls: number;
-  /** Bytes of the glucose envelopes alone, as stored (what a glucose-only view would fetch). */
-  readonly glucoseEnvelopeBytes: number;
+  /** Bytes of the glucose objects alone, as stored (what a glucose-only view would fetch). */
+  readonly glucoseBytes: number;
   /** Total time of every cold open run; the figures above are from the median one. */
   readonly runsMs: number[];
-  readonly sdk: SdkOpen;
-  /** The same rows in IndexedDB alone, one transaction each against batched. */
-  readonly storage: StorageFloor;
-  /** Patient side, for context: writing the 90 days locally and pushing them. */
-  readonly setup: { writeMs: number; pushMs: number };
 }
 
-type ColdOpen = Omit<StewardOpen, "runsMs" | "sdk" | "storage" | "setup">;
+type ColdOpen = Omit<StewardOpen, "runsMs" | "days">;
 
 /** The run whose total time is the median of the runs. */
 function medianRun<T extends { ms: { total: number } }>(runs: readonly T[]): T {
   return [...runs].sort((a, b) => a.ms.total - b.ms.total)[Math.floor((runs.length - 1) / 2)]!;
 }
 
-export async function stewardClinicianOpen(server: string, data: PatientData, end: number, runs: number): Promise<StewardOpen> {
-  const patient = await registerPatient(server);
-  const phone = patient.device();
-  let start = performance.now();
-  await phone.records.put([...data.glucose, ...data.insulin, ...data.events]);
-  const writeMs = since(start);
-  start = performance.now();
-  await phone.sync.sync();
-  const pushMs = since(start);
-
-  const clinician = await registerGrantee(server, "clinic");
+function grantRange(end: number, days: number) {
   const toHour = Math.floor(end / HOUR);
-  await postGrant(patient, grantFor(patient, clinician.keys.bundle, { scopes: ["glucose", "insulin", "events"], fromHour: toHour - 90 * 24, toHour, expiresAt: end + 30 * 24 * HOUR }));
+  return { fromHour: toHour - days * 24, toHour, expiresAt: end + 30 * DAY };
+}
 
+export async function stewardClinicianOpen(server: string, setup: PatientSetup, end: number, days: number, runs: number): Promise<StewardOpen> {
+  const clinician = await registerGrantee(server, "clinic");
+  await postGrant(setup.patient, grantFor(setup.patient, clinician.keys.bundle, { scopes: SCOPES, ...grantRange(end, days) }));
   const opens: ColdOpen[] = [];
-  let stored: StoredEnvelope[] = [];
-  for (let i = 0; i < runs; i++) {
-    const run = await coldOpen(server, patient, clinician, end);
-    opens.push(run.open);
-    stored = run.stored;
-  }
-  return { ...medianRun(opens), runsMs: opens.map((o) => o.ms.total), sdk: await sdkOpen(server, patient, end), storage: await storageFloor(stored), setup: { writeMs, pushMs } };
+  for (let i = 0; i < runs; i++) opens.push(await coldOpen(server, setup.patient, clinician, end, days));
+  return { ...medianRun(opens), days, runsMs: opens.map((o) => o.ms.total) };
 }
 
 export interface SdkOpen {
@@ -83,14 +109,13 @@ export interface SdkOpen {
  * The same open through the role-level SDK, as an app does it: a clinician's device (already signed
  * in) that has never opened this patient lists its shares, opens the new one, syncs and queries.
  */
-async function sdkOpen(server: string, patient: PatientAccount, end: number): Promise<SdkOpen> {
+export async function sdkOpen(server: string, patient: PatientAccount, end: number, days: number): Promise<SdkOpen> {
   const relay = await startCountingRelay(server);
   const requests: RequestRecord[] = [];
   const { grantee } = await Grantee.create({ server: relay.url, handle: handle("clinic"), database: handle("db"), fetch: recordingFetch(requests) });
   try {
     const profile = await patient.api.lookupAccount(grantee.accountId);
-    const toHour = Math.floor(end / HOUR);
-    await postGrant(patient, grantFor(patient, decodeKeyBundle(fromBase64Url(profile.bundle)), { scopes: ["glucose", "insulin", "events"], fromHour: toHour - 90 * 24, toHour, expiresAt: end + 30 * 24 * HOUR }));
+    await postGrant(patient, grantFor(patient, decodeKeyBundle(fromBase64Url(profile.bundle)), { scopes: SCOPES, ...grantRange(end, days) }));
     relay.reset();
     requests.length = 0;
     const t0 = performance.now();
@@ -98,7 +123,7 @@ async function sdkOpen(server: string, patient: PatientAccount, end: number): Pr
     if (!share) throw new Error("the clinician's SDK does not list the patient's share");
     const view = await grantee.open(share.grantId);
     await view.sync.sync();
-    const range = { from: end - 90 * 24 * HOUR, to: end };
+    const range = { from: end - days * DAY, to: end };
     const screen = clinicianView(await view.records.query({ scope: "glucose", ...range }), await view.records.query({ scope: "insulin", ...range }), await view.records.query({ scope: "events", ...range }));
     const ms = since(t0);
     return { view: screen, ms, requests: requests.map((r) => `${r.method} ${r.path.replace(/[0-9a-f]{32}/g, ":id")}`), wire: { ...relay.count } };
@@ -109,7 +134,7 @@ async function sdkOpen(server: string, patient: PatientAccount, end: number): Pr
 }
 
 /** One cold client of the clinician: a new database, no session, nothing cached; its traffic goes through a counting relay. */
-async function coldOpen(server: string, patient: PatientAccount, clinician: { keys: AccountKeys }, end: number): Promise<{ open: ColdOpen; stored: StoredEnvelope[] }> {
+async function coldOpen(server: string, patient: PatientAccount, clinician: { keys: AccountKeys }, end: number, days: number): Promise<ColdOpen> {
   const relay = await startCountingRelay(server);
   const requests: RequestRecord[] = [];
   try {
@@ -124,7 +149,7 @@ async function coldOpen(server: string, patient: PatientAccount, clinician: { ke
     const tGrant = performance.now();
     await view.sync.pull();
     const tPulled = performance.now();
-    const range = { from: end - 90 * 24 * HOUR, to: end };
+    const range = { from: end - days * DAY, to: end };
     const [glucose, insulin, events] = [await view.records.query({ scope: "glucose", ...range }), await view.records.query({ scope: "insulin", ...range }), await view.records.query({ scope: "events", ...range })];
     const tMaterialised = performance.now();
     const screen = clinicianView(glucose, insulin, events);
@@ -133,19 +158,17 @@ async function coldOpen(server: string, patient: PatientAccount, clinician: { ke
     const pulls = requests.filter((r) => r.path.endsWith("/envelopes"));
     const pullNetwork = pulls.reduce((sum, r) => sum + r.ms, 0);
     const glucoseTag = toHex(scopeTags(patient.ring.data!).get("glucose")!);
-    const stored = await view.db.envelopes.toArray();
+    const [envelopes, blocks] = [await view.db.envelopes.toArray(), await view.db.blocks.toArray()];
     view.db.close();
+    const glucoseBytes = [...envelopes, ...blocks].filter((o) => o.tag === glucoseTag).reduce((sum, o) => sum + o.bytes.length, 0);
     return {
-      stored,
-      open: {
-        view: screen,
-        envelopes: stored.length,
-        ms: { total: tEnd - t0, login: tLogin - t0, inboxAndGrant: tGrant - tLogin, pullNetwork, ingest: tPulled - tGrant - pullNetwork, materialise: tMaterialised - tPulled, compute: tEnd - tMaterialised },
-        wire: { ...relay.count },
-        requestsAfterLogin: afterLogin(requests).length,
-        pulls: pulls.length,
-        glucoseEnvelopeBytes: stored.filter((e) => e.tag === glucoseTag).reduce((sum, e) => sum + e.bytes.length, 0),
-      },
+      view: screen,
+      objects: { envelopes: envelopes.length, blocks: blocks.length },
+      ms: { total: tEnd - t0, login: tLogin - t0, inboxAndGrant: tGrant - tLogin, pullNetwork, ingest: tPulled - tGrant - pullNetwork, materialise: tMaterialised - tPulled, compute: tEnd - tMaterialised },
+      wire: { ...relay.count },
+      requestsAfterLogin: afterLogin(requests).length,
+      pulls: pulls.length,
+      glucoseBytes,
     };
   } finally {
     await relay.stop();
@@ -162,21 +185,21 @@ export interface PeerOpen {
   readonly runsMs?: number[];
 }
 
-/** The same 90 days in an unencrypted Y.Doc on y-websocket's server, opened by a fresh client. */
-export async function peerClinicianOpen(server: YjsServer, data: PatientData, end: number, runs: number): Promise<PeerOpen> {
+/** The same records in an unencrypted Y.Doc on y-websocket's server, opened by a fresh client. */
+export async function peerClinicianOpen(server: YjsServer, data: PatientData, end: number, days: number, runs: number): Promise<PeerOpen> {
   const room = `clinic-${end}-${Math.random().toString(36).slice(2)}`;
   const writer = new Y.Doc();
   writeRecords(writer, [...data.glucose, ...data.insulin, ...data.events]);
   const upload = connectYjs(server.url, room, writer);
-  await serverHolds(server, room, ["glucose", "insulin", "events"], data.glucose.length + data.insulin.length + data.events.length);
+  await serverHolds(server, room, [...SCOPES], data.glucose.length + data.insulin.length + data.events.length);
   upload.destroy();
   writer.destroy();
   const opens: PeerOpen[] = [];
-  for (let i = 0; i < runs; i++) opens.push(await peerColdOpen(server, room, end));
+  for (let i = 0; i < runs; i++) opens.push(await peerColdOpen(server, room, end, days));
   return { ...medianRun(opens), runsMs: opens.map((o) => o.ms.total) };
 }
 
-async function peerColdOpen(server: YjsServer, room: string, end: number): Promise<PeerOpen> {
+async function peerColdOpen(server: YjsServer, room: string, end: number, days: number): Promise<PeerOpen> {
   const relay = await startCountingRelay(server.url);
   const requests: SyncRequests = { count: 0 };
   try {
@@ -185,7 +208,7 @@ async function peerColdOpen(server: YjsServer, room: string, end: number): Promi
     const provider = connectYjs(relay.url, room, doc, requests);
     await synced(provider);
     const tSynced = performance.now();
-    const range = [end - 90 * 24 * HOUR, end] as const;
+    const range = [end - days * DAY, end] as const;
     const [glucose, insulin, events] = [readRecords(doc, "glucose", ...range), readRecords(doc, "insulin", ...range), readRecords(doc, "events", ...range)];
     const tMaterialised = performance.now();
     const screen = clinicianView(glucose, insulin, events);

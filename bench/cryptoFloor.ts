@@ -21,7 +21,7 @@ export interface CryptoFloor {
   readonly sha256MBps: number;
   /** Bytes of the real glucose envelope opened below (an hour of readings). */
   readonly envelopeBytes: number;
-  /** One envelope opened in full, as ShardStore does it, in microseconds. */
+  /** One envelope opened in full, as ingest does it, in microseconds. */
   readonly envelopeOpenUs: number;
 }
 

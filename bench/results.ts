@@ -1,10 +1,10 @@
 // The shape of a benchmark run as written to bench/results/*.json, and the machine it ran on.
 import { cpus, loadavg, totalmem, platform, release } from "node:os";
 import type { AnalysisBench } from "./analysis.js";
-import type { BrowserStorage } from "./browserStorage.js";
 import type { ByteAnatomy } from "./byteAnatomy.js";
 import type { CryptoFloor } from "./cryptoFloor.js";
-import type { PeerOpen, StewardOpen } from "./clinicianOpen.js";
+import type { ChromiumReport } from "./chromiumReport.js";
+import type { PatientSetup, PeerOpen, SdkOpen, StewardOpen } from "./clinicianOpen.js";
 import type { FanOut } from "./fanOut.js";
 import type { GrantCost, RevokeEverything } from "./grants.js";
 import type { PeerWeek, StewardWeek } from "./weekOffline.js";
@@ -29,6 +29,8 @@ export interface ClinicianOpenResult {
   readonly records: { readonly glucose: number; readonly insulin: number; readonly events: number };
   readonly steward: StewardOpen;
   readonly peer: PeerOpen;
+  /** The same open through the role-level SDK, at the report's range only. */
+  readonly sdk?: SdkOpen;
   /** The readings as Nightscout `entries` JSON (client/export/nightscoutEntries.ts), plain and gzipped. */
   readonly nightscout: { readonly jsonBytes: number; readonly gzipBytes: number };
   /** Page size the client asks for and the server allows (shared/api.ts). */
@@ -43,18 +45,21 @@ export interface WeekOfflineResult {
 }
 
 export interface Results {
-  readonly version: 1;
+  readonly version: 2;
   readonly ranAt: string;
   readonly quick: boolean;
   readonly machine: Machine;
-  clinicianOpen?: ClinicianOpenResult;
+  /** The patient's phone writing the whole history and syncing it once. */
+  setup?: Omit<PatientSetup, "patient">;
+  /** One per range, shortest first. */
+  clinicianOpens?: ClinicianOpenResult[];
+  /** Absent without Chromium. */
+  chromiumReport?: ChromiumReport;
   weekOffline?: WeekOfflineResult;
   grants?: GrantCost[];
   revokeEverything?: RevokeEverything;
   fanOut?: { readonly steward: FanOut; readonly peer: FanOut }[];
   crypto?: CryptoFloor;
-  /** The storage patterns again in Chromium's IndexedDB; absent without Chromium. */
-  browserStorage?: BrowserStorage;
   bytes?: ByteAnatomy;
   analysis?: AnalysisBench;
   readonly errors: { scenario: string; message: string }[];

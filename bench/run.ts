@@ -10,8 +10,8 @@ import { loadSodium } from "../shared/sodium.js";
 import { toNightscoutEntries } from "../client/export/nightscoutEntries.js";
 import { startWorker } from "../test/e2e/localWorker.js";
 import { analysisBench } from "./analysis.js";
-import { peerClinicianOpen, stewardClinicianOpen } from "./clinicianOpen.js";
-import { browserStorage } from "./browserStorage.js";
+import { chromiumReport } from "./chromiumReport.js";
+import { lastDays, peerClinicianOpen, sdkOpen, stewardClinicianOpen, writePatient, type PatientSetup } from "./clinicianOpen.js";
 import { byteAnatomy, hourEnvelope } from "./byteAnatomy.js";
 import { cryptoFloor } from "./cryptoFloor.js";
 import { HOUR, patientData } from "./data.js";
@@ -26,8 +26,8 @@ import { startYjsServer } from "./yjsServer.js";
 
 const quick = process.argv.includes("--quick");
 const size = quick
-  ? { days: 7, scenarioLimitS: 120, openRuns: 1, grantRuns: 3, grantees: 3, fanOut: [1, 10], readings: 3, cryptoIterations: 200 }
-  : { days: 90, scenarioLimitS: 300, openRuns: 3, grantRuns: 15, grantees: 10, fanOut: [1, 10, 100], readings: 10, cryptoIterations: 2_000 };
+  ? { days: 30, ranges: [7, 30], reportDays: 30, scenarioLimitS: 300, openRuns: 1, reportRuns: 1, grantRuns: 3, grantees: 3, fanOut: [1, 10], readings: 3, cryptoIterations: 200 }
+  : { days: 365, ranges: [7, 30, 90, 365], reportDays: 90, scenarioLimitS: 900, openRuns: 3, reportRuns: 3, grantRuns: 15, grantees: 10, fanOut: [1, 10, 100], readings: 10, cryptoIterations: 2_000 };
 
 function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
@@ -61,34 +61,45 @@ async function scenario(results: Results, name: string, fn: () => Promise<void>)
 // Every y-websocket client registers a process exit listener; the fan-out peer runs 100 at once.
 process.setMaxListeners(Math.max(...size.fanOut) + 20);
 await loadSodium();
-const results: Results = { version: 1, ranAt: new Date().toISOString(), quick, machine: machine(), errors: [] };
+const results: Results = { version: 2, ranAt: new Date().toISOString(), quick, machine: machine(), errors: [] };
 const end = Math.floor(Date.now() / HOUR) * HOUR;
 log("starting the worker (wrangler dev) and the y-websocket server on 127.0.0.1");
 const worker = await startWorker();
 const yjs = await startYjsServer();
 try {
   const data = patientData(size.days, end);
-  await scenario(results, `clinician opens ${size.days} days`, async () => {
-    const peer = await peerClinicianOpen(yjs, data, end, size.openRuns);
-    const steward = await stewardClinicianOpen(worker.url, data, end, size.openRuns);
-    assertSameView(steward.view, peer.view, "clinician open");
-    assertSameView(steward.sdk.view, peer.view, "clinician open through the SDK");
-    const json = new TextEncoder().encode(JSON.stringify(toNightscoutEntries(data.glucose)));
-    results.clinicianOpen = {
-      days: size.days,
-      records: { glucose: data.glucose.length, insulin: data.insulin.length, events: data.events.length },
-      steward,
-      peer,
-      nightscout: { jsonBytes: json.length, gzipBytes: gzipSync(json).length },
-      pageLimit: MAX_PULL_ENVELOPES,
-    };
+  let setup: PatientSetup | undefined;
+  await scenario(results, `the patient writes ${size.days} days and syncs`, async () => {
+    setup = await writePatient(worker.url, data, size.days);
+    const { patient: _, ...figures } = setup;
+    results.setup = figures;
   });
-  await scenario(results, "IndexedDB in Chromium", async () => {
-    const open = results.clinicianOpen?.steward;
-    const rows = open?.envelopes ?? size.days * 24 * 3;
-    const shape = { rows, scopes: 3, bytesPerRow: open ? Math.round(open.wire.down / rows) : 2_000 };
-    results.browserStorage = await browserStorage(shape);
-    if (!results.browserStorage) log("skipped: /usr/bin/chromium is absent (apt-get install -y chromium)");
+  results.clinicianOpens = [];
+  for (const days of size.ranges) {
+    await scenario(results, `clinician opens ${days} days`, async () => {
+      if (!setup) throw new Error("the patient's data was not written");
+      const range = lastDays(data, end, days);
+      const peer = await peerClinicianOpen(yjs, range, end, days, size.openRuns);
+      const steward = await stewardClinicianOpen(worker.url, setup, end, days, size.openRuns);
+      assertSameView(steward.view, peer.view, `clinician open of ${days} days`);
+      const sdk = days === size.reportDays ? await sdkOpen(worker.url, setup.patient, end, days) : undefined;
+      if (sdk) assertSameView(sdk.view, peer.view, "clinician open through the SDK");
+      const json = new TextEncoder().encode(JSON.stringify(toNightscoutEntries(range.glucose)));
+      results.clinicianOpens!.push({
+        days,
+        records: { glucose: range.glucose.length, insulin: range.insulin.length, events: range.events.length },
+        steward,
+        peer,
+        ...(sdk ? { sdk } : {}),
+        nightscout: { jsonBytes: json.length, gzipBytes: gzipSync(json).length },
+        pageLimit: MAX_PULL_ENVELOPES,
+      });
+    });
+  }
+  await scenario(results, `the ${size.reportDays}-day report in Chromium`, async () => {
+    if (!setup) throw new Error("the patient's data was not written");
+    results.chromiumReport = await chromiumReport(worker.url, setup.patient, end, size.reportDays, size.reportRuns);
+    if (!results.chromiumReport) log("skipped: /usr/bin/chromium is absent (apt-get install -y chromium)");
   });
   await scenario(results, "week offline", async () => {
     const week = offlineWeek(end);
