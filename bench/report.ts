@@ -174,11 +174,12 @@ export function verdicts(r: Results): Verdict[] {
     const first = opens[0]!;
     const last = opens[opens.length - 1]!;
     const objects = (o: (typeof opens)[number]) => o.steward.objects.blocks + o.steward.objects.envelopes;
-    // Linear growth would multiply the objects by the ratio of the ranges; logarithmic adds a few per doubling.
+    // Linear growth would multiply the objects by the ratio of the ranges; logarithmic adds a few per
+    // doubling. The line between them: growing by less than the square root of that ratio.
     const growth = objects(last) / Math.max(1, objects(first));
     out.push({
       target: "objects per open grow O(log range) per scope, not linearly",
-      met: growth < last.days / first.days / 4,
+      met: growth < Math.sqrt(last.days / first.days),
       why: `${opens.map((o) => `${o.days} days: ${count(objects(o))} objects (${count(o.steward.objects.blocks)} blocks + ${count(o.steward.objects.envelopes)} hour envelopes), ${ms(o.steward.ms.total)}, ${ratio(o.steward.ms.total, o.peer.ms.total)} the peer`).join("; ")}. A range ${Math.round(last.days / first.days)}× longer opens ${growth.toFixed(1)}× the objects: the blocks of the cover's nodes plus the open and edge hours as envelopes.`,
     });
   }

@@ -76,6 +76,11 @@ export class LocalLog implements SyncLog {
   private readonly migration: Migration;
   private readonly contents = new ContentCache();
   private readonly docs = new Map<Scope, HourDocs>();
+  /**
+   * What one hour holds, kept between local writes to it so a write one record at a time reads
+   * nothing back: every other change to the store (a pull, a seal, an ack, a block) drops it.
+   */
+  private readonly hourSources = new Map<string, Source[]>();
   private readonly listeners = new Set<(changes: ShardChange[]) => void>();
   private queue: Promise<unknown> = Promise.resolve();
   private migrated?: Promise<void>;
@@ -110,8 +115,11 @@ export class LocalLog implements SyncLog {
   }
 
   /** Runs store changes one at a time: a write, a seal and an ingest never interleave. */
-  private serial<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(task);
+  private serial<T>(task: () => Promise<T>, localWrite = false): Promise<T> {
+    const run = this.queue.then(() => {
+      if (!localWrite) this.hourSources.clear();
+      return task();
+    });
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -212,7 +220,8 @@ export class LocalLog implements SyncLog {
     return this.serial(async () => {
       const list = [...hours.keys()];
       if (list.length === 0) return 0;
-      const sources = await this.sourcesFor(scope, Math.min(...list), Math.max(...list));
+      const one = list.length === 1 ? shardKey(scope, list[0]!) : undefined;
+      const sources = (one && this.hourSources.get(one)) || (await this.sourcesFor(scope, Math.min(...list), Math.max(...list)));
       const docs = this.docsOf(scope);
       const changes: { scope: Scope; hour: number; content: ShardContent }[] = [];
       for (const [hour, mutate] of hours) {
@@ -243,9 +252,10 @@ export class LocalLog implements SyncLog {
         onProgress?.("store", hour);
       }
       await this.outbox.addWrites(changes, (hour) => onProgress?.("encrypt", hour), (hour) => onProgress?.("store", hour));
+      if (one) this.hourSources.set(one, [...sources, ...changes.map((c): Source => ({ kind: "write", first: c.hour, last: c.hour, content: c.content }))]);
       this.emit(changes.map(({ hour }) => ({ scope, hour })));
       return changes.length;
-    });
+    }, true);
   }
 
   // --- SyncLog -------------------------------------------------------------------------------
@@ -282,7 +292,7 @@ export class LocalLog implements SyncLog {
   }
 
   async acknowledge(acks: readonly { id: string; seq: number }[]): Promise<void> {
-    await this.outbox.acknowledge(acks);
+    await this.serial(() => this.outbox.acknowledge(acks));
     const blocks = (await this.db.blocks.bulkGet(acks.map((a) => a.id))).filter((b): b is StoredBlock => b !== undefined);
     if (blocks.length > 0) await this.serial(() => this.compaction.settle(blocks));
   }
@@ -345,6 +355,7 @@ export class LocalLog implements SyncLog {
     for (const docs of this.docs.values()) for (const doc of docs.values()) doc.destroy();
     this.docs.clear();
     this.contents.clear();
+    this.hourSources.clear();
   }
 }
 
