@@ -60,8 +60,9 @@ function expected(role: Role, state: GrantState, target: Target, route: RouteNam
   }
   const liveGrantee = GRANTEES.has(role) && state === "valid" && target === "own";
   if (!liveGrantee || PATIENT_ONLY.has(route)) {
-    // A grantee whose grant ended is told how it ended, on every route a grantee may use.
-    const ended = GRANTEES.has(role) && state !== "valid" && target === "own" && !PATIENT_ONLY.has(route);
+    // A grantee whose grant ended is told how it ended, on every route a grantee may use (a block
+    // travels by the envelopes route, which answers before it reads what the upload holds).
+    const ended = GRANTEES.has(role) && state !== "valid" && target === "own" && (!PATIENT_ONLY.has(route) || route === "POST envelopes (a block)");
     return { status: 403, code: ended ? `${state}_grant` : "forbidden", logged: "refused" };
   }
   if (route === "GET ws") return { status: 101, logged: "socket.open" };
