@@ -47,8 +47,8 @@ export function rows(r: Results): Row[] {
   const out: Row[] = [];
   if (r.setup) {
     const s = r.setup;
-    out.push({ measure: `Patient's phone writes ${s.days} days (${count(s.records)} records) / first sync, sealing ${count(s.blocks)} blocks of every level`, steward: `${ms(s.writeMs)} / ${ms(s.syncMs)}`, peer: "", ratio: "", target: "" });
-    out.push({ measure: "… the blocks of all levels together / the hour envelopes they hold (as stored on the phone: level-0 blocks emptied them)", steward: `${bytes(s.blockBytes)} / ${bytes(s.envelopeBytes)}`, peer: "", ratio: "", target: "" });
+    out.push({ measure: `Patient's phone writes ${s.days} days (${count(s.records)} records) / first sync (push the hour envelopes, pull, seal the closed spans into blocks at every level, push those)`, steward: `${ms(s.writeMs)} / ${ms(s.syncMs)}`, peer: "", ratio: "", target: "" });
+    out.push({ measure: `… the ${count(s.blocks)} blocks the phone keeps (the largest of each span; the server keeps every level) / the hour envelopes they hold`, steward: `${bytes(s.blockBytes)} / ${bytes(s.envelopeBytes)}`, peer: "", ratio: "", target: "" });
   }
   for (const open of r.clinicianOpens ?? []) {
     const s = open.steward;

@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick]`: runs every scenario against the real worker (wrangler dev on
+// `npm run bench [-- --quick] [-- --days N]`: runs every scenario against the real worker (wrangler dev on
 // loopback) and its peers started here, prints the table and the target verdicts, and writes the
 // results as JSON (bench/results/latest.json; a --quick smoke run writes quick.json instead).
 import "fake-indexeddb/auto";
@@ -25,9 +25,13 @@ import { assertSameView } from "./view.js";
 import { startYjsServer } from "./yjsServer.js";
 
 const quick = process.argv.includes("--quick");
+// `--days N`: a shorter history for the patient (the opens longer than it are left out).
+const daysArg = process.argv.indexOf("--days");
+const history = daysArg > 0 ? Number(process.argv[daysArg + 1]) : quick ? 30 : 365;
+const ranges = [7, 30, 90, 365].filter((d) => d <= history);
 const size = quick
-  ? { days: 30, ranges: [7, 30], reportDays: 30, scenarioLimitS: 300, openRuns: 1, reportRuns: 1, grantRuns: 3, grantees: 3, fanOut: [1, 10], readings: 3, cryptoIterations: 200 }
-  : { days: 365, ranges: [7, 30, 90, 365], reportDays: 90, scenarioLimitS: 900, openRuns: 3, reportRuns: 3, grantRuns: 15, grantees: 10, fanOut: [1, 10, 100], readings: 10, cryptoIterations: 2_000 };
+  ? { days: history, ranges, reportDays: Math.min(30, history), scenarioLimitS: 300, openRuns: 1, reportRuns: 1, grantRuns: 3, grantees: 3, fanOut: [1, 10], readings: 3, cryptoIterations: 200 }
+  : { days: history, ranges, reportDays: Math.min(90, history), scenarioLimitS: 900, openRuns: 3, reportRuns: 3, grantRuns: 15, grantees: 10, fanOut: [1, 10, 100], readings: 10, cryptoIterations: 2_000 };
 
 function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
