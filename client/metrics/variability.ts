@@ -89,7 +89,8 @@ export interface SdMeasures {
 
 /**
  * iglu `sd_measures` (SdW, SdHHMM, SdWSH, SdDM, SdB, SdBDM), Rodbard 2009. Each measure is computed
- * when first read: a report shows two, and the one-hour windows alone cost as much as the rest.
+ * when first read: a report shows two, and the one-hour windows (an SD at every grid point) are
+ * most of the work.
  */
 export function sdMeasures(grid: DayGrid): SdMeasures {
   const { values, perDay, dates } = grid;
