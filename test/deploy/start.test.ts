@@ -3,24 +3,14 @@
 // README says), answers on loopback and prints no getaddrinfo stacks or other errors on the way.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { freePort } from "../e2e/localWorker.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const state = mkdtempSync(join(tmpdir(), "steward-start-"));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 /** The start script after its build step (the tests build once), keeping its own state out of the checkout. */
 function startCommand(): string {
