@@ -7,6 +7,7 @@ import type { GrantInfo } from "./grantInfo.js";
 
 export interface GrantTerms {
   readonly scopes: readonly Scope[];
+  /** Data time range, ms UTC. A live grant also covers new data up to its expiry. */
   readonly from: number;
   readonly to: number;
   readonly expiresAt: number;

@@ -13,7 +13,7 @@ import { MS_PER_HOUR, SCOPES, type Scope } from "../shared/records.js";
 import type { Placement } from "../shared/placement.js";
 import { AccountDevice, createDevice, openDevice, recoverDevice, requestDeviceLink, type DeviceState, type LinkRequest, type OpenOptions } from "./accountDevice.js";
 import { grantInfo, type GrantInfo, type GrantStatus } from "./grantInfo.js";
-import { checkGrantTerms, grantsToKeep, type KeepEntry } from "./grantOptions.js";
+import { checkGrantTerms, grantsToKeep, type GrantTerms, type KeepEntry } from "./grantOptions.js";
 import { inviteUrl, newInvite, openInviteAnswer } from "./invite.js";
 import { rotateScopes, scopeTags, type KeyRing } from "./keyRing.js";
 import { revokedGrantId, signRevocation } from "./revocations.js";
@@ -25,16 +25,9 @@ import { HttpTransport } from "./sync/httpTransport.js";
 import { chainsOf, deviceKey } from "./sync/chain.js";
 import { SyncEngine } from "./sync/syncEngine.js";
 
-export interface ShareOptions {
+export interface ShareOptions extends GrantTerms {
   /** Account id of a verified contact. */
   readonly with: string;
-  readonly scopes: readonly Scope[];
-  /** Data time range, ms UTC. A live grant also covers new data up to its expiry. */
-  readonly from: number;
-  readonly to: number;
-  readonly expiresAt: number;
-  readonly live?: boolean;
-  readonly write?: boolean;
 }
 
 export interface InviteOptions extends Omit<ShareOptions, "with"> {

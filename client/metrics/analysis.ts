@@ -8,6 +8,7 @@ import { dayNightOf, profilesOf, type DailyProfile, type DayNight } from "./dail
 import { dayGrid, type DayGrid } from "./dayGrid.js";
 import { episodeCalculation, type EpisodeKind, type EpisodeOptions, type EpisodeSummary } from "./episodes.js";
 import { griOfReadings, griZone, type Gri, type GriZone } from "./gri.js";
+import { lazy } from "./lazy.js";
 import { byLocalTime, dayNumber, onPatientClock, permute, type GlucoseSample, type LocalSeries, type PatientClock } from "./localTime.js";
 import { MAGE_DEFAULTS, MAGE_GRID_MINUTES, mageOfGrid, type MageOptions } from "./mage.js";
 import { iqr, mad, riskMetrics, type Risk } from "./risk.js";
@@ -100,31 +101,35 @@ export function analyzeGlucose(samples: readonly GlucoseSample[], options: Analy
   const onGrid = <T>(g: DayGrid | null, f: (g: DayGrid) => T, empty: T) => (g ? f(g) : empty);
   const congaHours = options.congaHours ?? 1;
   const unsmoothed = onGrid(grid, agpFromGrid, []);
-  const cv = onGrid(grid, cvMeasures, { cvMean: Number.NaN, cvSd: Number.NaN });
-  return {
+  // What a report's first screen does not show is computed when first read.
+  let cv: { cvMean: number; cvSd: number } | undefined;
+  const cvOf = () => (cv ??= onGrid(grid, cvMeasures, { cvMean: Number.NaN, cvSd: Number.NaN }));
+  const variability = {
+    mage: mageOfGrid(mageGrid, options.mage),
+    modd: onGrid(grid, (g) => modd(g, options.moddLagDays ?? 1), Number.NaN),
+    conga: onGrid(grid, (g) => conga(g, congaHours), Number.NaN),
+    congaHours,
+    iqr: iqr(sorted),
+    sd: onGrid(sdGrid, sdMeasures, NO_SD),
+  } as Variability;
+  lazy(variability, "gvp", () => onGrid(grid, gvp, Number.NaN));
+  lazy(variability, "mag", () => onGrid(grid, (g) => mag(g, options.magMinutes), Number.NaN));
+  lazy(variability, "auc", () => onGrid(grid, auc, Number.NaN));
+  lazy(variability, "mad", () => mad(sorted));
+  lazy(variability, "cvMean", () => cvOf().cvMean);
+  lazy(variability, "cvSd", () => cvOf().cvSd);
+  const analysis = {
     consensus,
     gri: { ...gri, zone: griZone(gri.gri) },
-    variability: {
-      mage: mageOfGrid(mageGrid, options.mage),
-      modd: onGrid(grid, (g) => modd(g, options.moddLagDays ?? 1), Number.NaN),
-      conga: onGrid(grid, (g) => conga(g, congaHours), Number.NaN),
-      congaHours,
-      gvp: onGrid(grid, gvp, Number.NaN),
-      mag: onGrid(grid, (g) => mag(g, options.magMinutes), Number.NaN),
-      auc: onGrid(grid, auc, Number.NaN),
-      iqr: iqr(sorted),
-      mad: mad(sorted),
-      sd: onGrid(sdGrid, sdMeasures, NO_SD),
-      ...cv,
-    },
+    variability,
     risk: riskMetrics(values, column(local.local, dayNumber)),
     ranges: (options.ranges ?? []).map((band) => ({ band, percent: percentInBand(values, band) })),
     episodes: onGrid(grid, (g) => episodeCalculation(g, options.episodes), null),
     agp: { unsmoothed, smoothed: smoothAgp(unsmoothed, options.agpSpan) },
     days: profilesOf(local, metricsOptions),
-    dayNight: dayNightOf(local, metricsOptions),
     targets: targetsOf(values, options.population ?? "type1type2"),
-  };
+  } as GlucoseAnalysis;
+  return lazy(analysis, "dayNight", () => dayNightOf(local, metricsOptions));
 }
 
 const NO_SD: SdMeasures = {

@@ -2,6 +2,7 @@
 // AGP report's daily profiles) and the day/night split (06:00-24:00 / 00:00-06:00, iglu
 // `calculate_sleep_wake(sleep_start = 0, sleep_end = 6)`).
 import { byTime, consensusOfReadings, DEFAULT_OPTIONS, type ConsensusMetrics, type MetricsOptions, type TimeOrdered } from "./consensus.js";
+import { lazy } from "./lazy.js";
 import { DAY, dayNumber, localDate, MINUTE, timeOfDay, toLocal, type GlucoseSample, type LocalSeries, type PatientClock } from "./localTime.js";
 
 export interface DailyReading {
@@ -34,8 +35,10 @@ export function profilesOf(series: LocalSeries, options: MetricsOptions = DEFAUL
     while (end < local.length && (local[end] as number) < midnight + DAY) end++;
     const readings: DailyReading[] = [];
     for (let k = i; k < end; k++) readings.push({ time: utc[k] as number, minuteOfDay: ((local[k] as number) - midnight) / MINUTE, mgdl: mgdl[k] as number });
-    const metrics = consensusOfReadings(byTime(utc.subarray(i, end), mgdl.subarray(i, end)), options) as ConsensusMetrics;
-    out.push({ date: localDate(local[i] as number), readings, metrics });
+    const from = i;
+    // Computed when read: a report draws the day's readings and rarely shows its metrics.
+    const day = { date: localDate(local[i] as number), readings } as DailyProfile;
+    out.push(lazy(day, "metrics", () => consensusOfReadings(byTime(utc.subarray(from, end), mgdl.subarray(from, end)), options) as ConsensusMetrics));
     i = end;
   }
   return out;

@@ -41,15 +41,26 @@ export function loess(x: readonly number[], y: readonly number[], span: number, 
   };
   split(1, n, lo - margin, hi + margin);
   const vertices = [...new Set(cuts)].sort((a, b) => a - b);
-  const fits = vertices.map((v) => localFit(pts, q, span, v));
+  const values = new Float64Array(vertices.length);
+  const slopes = new Float64Array(vertices.length);
+  for (let k = 0; k < vertices.length; k++) {
+    const fit = localFit(pts, q, span, vertices[k] as number);
+    values[k] = fit[0];
+    slopes[k] = fit[1];
+  }
+  let k = 0;
   return x.map((x0) => {
-    // The cell holding x0 (a point on a cut belongs to the cell below it, as R descends).
-    let k = vertices.findIndex((v) => x0 <= v);
-    k = Math.max(1, k < 0 ? vertices.length - 1 : k);
-    const v0 = vertices[k - 1] as number;
-    const v1 = vertices[k] as number;
-    const [g0, s0] = fits[k - 1] as [number, number];
-    const [g1, s1] = fits[k] as [number, number];
+    // The cell holding x0 (a point on a cut belongs to the cell below it, as R descends); the x
+    // usually ascend, so the search goes on from the last cell.
+    if (k > 0 && x0 <= (vertices[k - 1] as number)) k = 0;
+    while (k < vertices.length && x0 > (vertices[k] as number)) k++;
+    const cell = Math.max(1, k === vertices.length ? vertices.length - 1 : k);
+    const v0 = vertices[cell - 1] as number;
+    const v1 = vertices[cell] as number;
+    const g0 = values[cell - 1] as number;
+    const s0 = slopes[cell - 1] as number;
+    const g1 = values[cell] as number;
+    const s1 = slopes[cell] as number;
     const h = (x0 - v0) / (v1 - v0);
     const phi0 = (1 - h) ** 2 * (1 + 2 * h);
     const phi1 = h ** 2 * (3 - 2 * h);
@@ -58,8 +69,6 @@ export function loess(x: readonly number[], y: readonly number[], span: number, 
     return phi0 * g0 + phi1 * g1 + (psi0 * s0 + psi1 * s1) * (v1 - v0);
   });
 }
-
-type Row = [number, number, number];
 
 /**
  * The q points nearest x0 (indices `first..last`) and the distance to the farthest of them: the
@@ -96,10 +105,18 @@ function localFit(pts: readonly Point[], q: number, span: number, x0: number): [
   // Beyond all points (span > 1) the neighbourhood widens with span, as R does in one dimension.
   const h = near.distance * Math.max(1, span);
   // Only points closer than h weigh anything: with span <= 1 those are among the q nearest.
-  const [first, last] = span <= 1 ? [near.first, near.last] : [0, pts.length - 1];
-  // Weighted normal equations of a + b t + c t^2 with t = (x - x0) / h.
-  const s = [0, 0, 0, 0, 0];
-  const r: Row = [0, 0, 0];
+  const first = span <= 1 ? near.first : 0;
+  const last = span <= 1 ? near.last : pts.length - 1;
+  // Weighted normal equations of a + b t + c t^2 with t = (x - x0) / h, in scalars: a report runs
+  // this once, before V8 has optimised it, and arrays and destructuring cost most there.
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let s4 = 0;
+  let r0 = 0;
+  let r1 = 0;
+  let r2 = 0;
   for (let i = first; i <= last; i++) {
     const p = pts[i] as Point;
     const t = (p.x - x0) / h;
@@ -108,19 +125,26 @@ function localFit(pts: readonly Point[], q: number, span: number, x0: number): [
     // Tricube weight; cubes multiplied out (`**` with exponent 3 costs a hundred times more in V8).
     const c = 1 - u * u * u;
     const w = c * c * c;
-    let tk = w;
-    for (let k = 0; k < 5; k++) {
-      s[k] = (s[k] as number) + tk;
-      if (k < 3) r[k] = (r[k] as number) + tk * p.y;
-      tk *= t;
-    }
+    const wt = w * t;
+    const wt2 = wt * t;
+    const wt3 = wt2 * t;
+    s0 += w;
+    r0 += w * p.y;
+    s1 += wt;
+    r1 += wt * p.y;
+    s2 += wt2;
+    r2 += wt2 * p.y;
+    s3 += wt3;
+    s4 += wt3 * t;
   }
-  const [s0, s1, s2, s3, s4] = s as [number, number, number, number, number];
-  const m: [Row, Row, Row] = [[s0, s1, s2], [s1, s2, s3], [s2, s3, s4]];
-  const det = ([[a, b, c], [d, e, f], [g, i, j]]: [Row, Row, Row]) => a * (e * j - f * i) - b * (d * j - f * g) + c * (d * i - e * g);
-  const d = det(m);
+  const d = det(s0, s1, s2, s1, s2, s3, s2, s3, s4);
   // Cramer's rule: the systems are 3x3 and well scaled (t is within [-1, 1]).
-  const value = det([[r[0], s1, s2], [r[1], s2, s3], [r[2], s3, s4]]) / d;
-  const slope = det([[s0, r[0], s2], [s1, r[1], s3], [s2, r[2], s4]]) / d / h;
+  const value = det(r0, s1, s2, r1, s2, s3, r2, s3, s4) / d;
+  const slope = det(s0, r0, s2, s1, r1, s3, s2, r2, s4) / d / h;
   return [value, slope];
+}
+
+/** The determinant of the 3x3 matrix with rows (a, b, c), (d, e, f), (g, i, j). */
+function det(a: number, b: number, c: number, d: number, e: number, f: number, g: number, i: number, j: number): number {
+  return a * (e * j - f * i) - b * (d * j - f * g) + c * (d * i - e * g);
 }

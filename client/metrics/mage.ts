@@ -50,10 +50,11 @@ export function mageOfGrid(grid: DayGrid | null, options: Partial<MageOptions> =
   let longMa = roundHalfEven((o.longMa * 5) / grid.dt0);
   if (shortMa >= longMa) [shortMa, longMa] = [longMa, shortMa];
 
-  const firstValue = grid.values.findIndex((v) => !Number.isNaN(v));
+  let firstValue = 0;
+  while (firstValue < grid.values.length && Number.isNaN(grid.values[firstValue] as number)) firstValue++;
   let lastValue = grid.values.length - 1;
   while (lastValue >= 0 && Number.isNaN(grid.values[lastValue] as number)) lastValue--;
-  if (firstValue < 0) return Number.NaN;
+  if (firstValue === grid.values.length) return Number.NaN;
   const gl = grid.values.subarray(firstValue, lastValue + 1);
   if (gl.length < 7 || gl.length < longMa) return Number.NaN;
 
@@ -94,10 +95,15 @@ function movingAverage(gl: Float64Array, width: number): Float64Array {
 
 const isNa = (x: number | undefined) => x === undefined || Number.isNaN(x);
 
+function allMissing(gl: Float64Array): boolean {
+  for (let i = 0; i < gl.length; i++) if (!Number.isNaN(gl[i] as number)) return false;
+  return true;
+}
+
 function segmentMage(gl: Float64Array, shortMa: number, longMa: number): SegmentMage {
   const none = { length: gl.length - 1, plus: Number.NaN, minus: Number.NaN, plusFirst: false, none: true };
   const n = gl.length;
-  if (n < 7 || n < longMa || gl.every((v) => Number.isNaN(v))) return none;
+  if (n < 7 || n < longMa || allMissing(gl)) return none;
   const sd = sdPresent(gl);
   if (sd < 1) return none;
   const short = movingAverage(gl, shortMa);

@@ -1,6 +1,7 @@
 // Variability metrics computed on iglu's day-by-day grid (`CGMS2DayByDay`), each ported from the
 // iglu 4.3.0 function named in its comment. NaN means "not computable" (iglu's NA).
 import type { DayGrid } from "./dayGrid.js";
+import { lazy } from "./lazy.js";
 import { column, lagDiff, meanPresent, roundHalfEven, sdPresent } from "./stats.js";
 
 /** iglu `modd(lag = 1)`: mean |difference| between the same time of day `lagDays` apart. */
@@ -86,37 +87,41 @@ export interface SdMeasures {
   sdBetweenDaysDailyMeanCorrected: number;
 }
 
-/** iglu `sd_measures` (SdW, SdHHMM, SdWSH, SdDM, SdB, SdBDM), Rodbard 2009. */
+/**
+ * iglu `sd_measures` (SdW, SdHHMM, SdWSH, SdDM, SdB, SdBDM), Rodbard 2009. Each measure is computed
+ * when first read: a report shows two, and the one-hour windows (an SD at every grid point) are
+ * most of the work.
+ */
 export function sdMeasures(grid: DayGrid): SdMeasures {
-  const { values, perDay } = grid;
-  const ndays = grid.dates.length;
-  const dayMeans = new Float64Array(ndays);
-  const daySds = new Float64Array(ndays);
-  for (let d = 0; d < ndays; d++) {
-    dayMeans[d] = meanPresent(values, d * perDay, perDay);
-    daySds[d] = sdPresent(values, d * perDay, perDay);
-  }
-  const columnMeans = new Float64Array(perDay);
-  const columnSds = new Float64Array(perDay);
-  const correctedSds = new Float64Array(perDay);
-  const corrected = new Float64Array(ndays);
-  for (let k = 0; k < perDay; k++) {
-    columnMeans[k] = meanPresent(values, k, ndays, perDay);
-    columnSds[k] = sdPresent(values, k, ndays, perDay);
-    for (let d = 0; d < ndays; d++) corrected[d] = (values[d * perDay + k] as number) - (dayMeans[d] as number);
-    correctedSds[k] = sdPresent(corrected);
-  }
-  const win = roundHalfEven(60 / grid.dt0);
-  const windows = new Float64Array(Math.max(0, values.length - win + 1));
-  for (let i = 0; i < windows.length; i++) windows[i] = sdPresent(values, i, win);
-  return {
-    sdWithinDays: meanPresent(daySds),
-    sdBetweenTimePoints: sdPresent(columnMeans),
-    sdWithinSeries1h: meanPresent(windows),
-    sdDailyMeans: sdPresent(dayMeans),
-    sdBetweenDays: meanPresent(columnSds),
-    sdBetweenDaysDailyMeanCorrected: meanPresent(correctedSds),
-  };
+  const { values, perDay, dates } = grid;
+  const ndays = dates.length;
+  const times = new Float64Array(perDay);
+  const ofDays = (f: typeof meanPresent) => column(dates, (_, d) => f(values, d * perDay, perDay));
+  const ofTimes = (f: (k: number) => number) => column(times, (_, k) => f(k));
+  let dayMeans: Float64Array | undefined;
+  const meansOfDays = () => (dayMeans ??= ofDays(meanPresent));
+  const sd = {} as SdMeasures;
+  lazy(sd, "sdWithinDays", () => meanPresent(ofDays(sdPresent)));
+  lazy(sd, "sdBetweenTimePoints", () => sdPresent(ofTimes((k) => meanPresent(values, k, ndays, perDay))));
+  lazy(sd, "sdWithinSeries1h", () => {
+    const win = roundHalfEven(60 / grid.dt0);
+    const windows = new Float64Array(Math.max(0, values.length - win + 1));
+    for (let i = 0; i < windows.length; i++) windows[i] = sdPresent(values, i, win);
+    return meanPresent(windows);
+  });
+  lazy(sd, "sdDailyMeans", () => sdPresent(meansOfDays()));
+  lazy(sd, "sdBetweenDays", () => meanPresent(ofTimes((k) => sdPresent(values, k, ndays, perDay))));
+  lazy(sd, "sdBetweenDaysDailyMeanCorrected", () => {
+    const means = meansOfDays();
+    const corrected = new Float64Array(ndays);
+    return meanPresent(
+      ofTimes((k) => {
+        for (let d = 0; d < ndays; d++) corrected[d] = (values[d * perDay + k] as number) - (means[d] as number);
+        return sdPresent(corrected);
+      }),
+    );
+  });
+  return sd;
 }
 
 /** iglu `cv_measures`: mean and SD of the daily CVs (%). */

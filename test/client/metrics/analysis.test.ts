@@ -38,3 +38,30 @@ describe("the analysis whatever order the readings come in", () => {
     );
   });
 });
+
+describe("the parts of the analysis computed when first read", () => {
+  const metrics = (a: ReturnType<typeof analyzeGlucose>) => ({
+    dayNight: a?.dayNight,
+    firstDay: a?.days[0]?.metrics,
+    variability: { ...a?.variability, sd: { ...a?.variability.sd } },
+  });
+
+  it("are there when the analysis is copied, cloned or sent as JSON, with the values read directly", () => {
+    const read = metrics(analyzeGlucose(week, { timeZone: "Europe/Berlin" }));
+    expect(read.dayNight?.night?.mean).toBeGreaterThan(0);
+    expect(read.firstDay?.mean).toBeGreaterThan(0);
+    expect(Number.isFinite(read.variability.gvp) && Number.isFinite(read.variability.sd.sdWithinSeries1h)).toBe(true);
+    const sent = JSON.parse(JSON.stringify(analyzeGlucose(week, { timeZone: "Europe/Berlin" })));
+    expect(sent.dayNight).toEqual(JSON.parse(JSON.stringify(read.dayNight)));
+    expect(sent.days[0].metrics).toEqual(JSON.parse(JSON.stringify(read.firstDay)));
+    expect(sent.variability).toEqual(JSON.parse(JSON.stringify(read.variability)));
+    expect(metrics(structuredClone(analyzeGlucose(week, { timeZone: "Europe/Berlin" })))).toEqual(read);
+  });
+
+  it("can be set like any other property", () => {
+    const a = analyzeGlucose(week, { timeZone: "Europe/Berlin" });
+    if (!a) throw new Error("no analysis");
+    a.variability.gvp = 1;
+    expect(a.variability.gvp).toBe(1);
+  });
+});
