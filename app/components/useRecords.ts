@@ -34,7 +34,7 @@ export function useRecordsOf(store: Readable, scopes: readonly Scope[], from: nu
         }
         const [error] = errors.values();
         const loading = scopes.some((s) => byScope[s] === undefined && !errors.has(s));
-        setState(error ? { byScope: {}, loading: false, error } : { byScope: { ...byScope }, loading });
+        setState({ byScope: { ...byScope }, loading, ...(error ? { error } : {}) });
       }),
     );
     return () => {

@@ -14,6 +14,18 @@ export interface LiveSource {
   subscribe(listener: (changes: readonly { scope: Scope; hour: number }[]) => void): () => void;
 }
 
+/**
+ * Live reads of one store run one at a time, as a screen's queries of several scopes would one
+ * after another: a sync's burst of changes then costs one read at a time, not one per screen part.
+ */
+const queues = new WeakMap<LiveSource, Promise<unknown>>();
+
+function inTurn<T>(source: LiveSource, task: () => Promise<T>): Promise<T> {
+  const run = (queues.get(source) ?? Promise.resolve()).then(task);
+  queues.set(source, run.catch(() => undefined));
+  return run;
+}
+
 /** Least time between two re-reads while changes keep coming, and how many read-times a pause lasts. */
 const REREAD_MS = 1_000;
 const REREAD_FACTOR = 5;
@@ -30,14 +42,15 @@ export function liveQuery(source: LiveSource, query: RecordQuery, listener: (res
     const started = performance.now();
     let result: LiveResult;
     try {
-      result = { records: await source.query(query) };
+      result = { records: await inTurn(source, () => source.query(query)) };
     } catch (error) {
       result = { error: error instanceof Error ? error : new Error(String(error)) };
     }
     if (current) listener(result);
     reading = false;
     readyAt = performance.now() + Math.max(REREAD_MS, REREAD_FACTOR * (performance.now() - started));
-    if (again) {
+    // A failed read (the store busy closing, a sync half applied) is tried again after the pause.
+    if (again || result.error) {
       again = false;
       changed();
     }

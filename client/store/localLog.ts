@@ -319,27 +319,35 @@ export class LocalLog implements SyncLog {
     const result = await this.serial(() => this.ingester.ingest(entries, pageCursor));
     this.unverifiableAuthors += result.passedOver;
     if (result.legacy > 0) await this.migration.arrived();
-    this.take(result.received);
+    const changes = this.take(result.received);
     const blocks = result.received.filter((r) => r.kind === "block");
     if (blocks.length > 0) await this.serial(async () => this.compaction.settle((await this.db.blocks.bulkGet(blocks.map((b) => b.id))).filter((b): b is StoredBlock => b !== undefined)));
     if (result.legacy > 0) {
       this.migrated = undefined;
       await this.ready();
     }
+    // Told once the pull is settled (blocks in place of the envelopes they hold), so a reader
+    // re-reading on the news sees the whole of it.
+    this.emit(changes);
   }
 
-  /** Keeps what a pull brought in memory: contents, and edits of hours whose document is loaded. */
-  private take(received: readonly Received[]): void {
+  /**
+   * Keeps what a pull brought in memory (contents, and edits of hours whose document is loaded);
+   * returns the scope × hours it touched.
+   */
+  private take(received: readonly Received[]): ShardChange[] {
     const changes = new Map<string, ShardChange>();
     for (const r of received) {
       this.contents.put(r.id, r.content);
       const docs = this.docsOf(r.scope);
       for (const { hour, update } of r.content.yjs) docs.get(hour) && Y.applyUpdate(docs.get(hour)!, update);
-      const hours = new Set([...r.content.readings.map((x) => Math.floor(x.time / MS_PER_HOUR)), ...r.content.yjs.map((u) => u.hour)]);
+      const { readings, view, deleted, yjs } = r.content;
+      const hourOf = (x: { time: number }) => Math.floor(x.time / MS_PER_HOUR);
+      const hours = new Set([...readings.map(hourOf), ...view.map(hourOf), ...deleted.map((d) => d.hour), ...yjs.map((u) => u.hour)]);
       if (r.scope === "identity") hours.add(0);
       for (const hour of hours) changes.set(shardKey(r.scope, hour), { scope: r.scope, hour });
     }
-    this.emit([...changes.values()]);
+    return [...changes.values()];
   }
 
   sealClosed(nowHour: number): Promise<number> {

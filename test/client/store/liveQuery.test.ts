@@ -97,4 +97,18 @@ describe("records.live", () => {
     expect(r.heard).toEqual([{ error: new Error("the database was closed") }]);
     stop();
   });
+
+  it("tries a failed read again by itself, so a screen is not left empty until the next change", async () => {
+    let calls = 0;
+    const source = {
+      query: () => (++calls === 1 ? Promise.reject(new Error("a sync was half applied")) : Promise.resolve([cgm(0)])),
+      subscribe: () => () => {},
+    };
+    const r = recorder();
+    const stop = liveQuery(source, { scope: "glucose", from: t0, to: t0 + HOUR }, r.listener);
+    await r.next();
+    await r.next();
+    expect(r.heard.map((h) => h.error?.message ?? h.records?.length)).toEqual(["a sync was half applied", 1]);
+    stop();
+  });
 });
