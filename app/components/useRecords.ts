@@ -22,24 +22,16 @@ export function useRecordsOf(store: Readable, scopes: readonly Scope[], from: nu
   const [state, setState] = useState<ScopesState>({ byScope: {}, loading: true });
   const key = scopes.join(",");
   useEffect(() => {
-    const byScope: ScopesState["byScope"] = {};
-    const errors = new Map<Scope, Error>();
     setState((s) => ({ ...s, loading: true }));
-    const stops = scopes.map((scope) =>
-      store.live({ scope, from, to }, (result) => {
-        if (result.error) errors.set(scope, result.error);
-        else {
-          errors.delete(scope);
-          byScope[scope] = result.records;
-        }
-        const [error] = errors.values();
-        const loading = scopes.some((s) => byScope[s] === undefined && !errors.has(s));
-        setState({ byScope: { ...byScope }, loading, ...(error ? { error } : {}) });
-      }),
+    return store.live(
+      scopes.map((scope) => ({ scope, from, to })),
+      (result) => {
+        if (result.error) return setState((s) => ({ ...s, loading: false, error: result.error }));
+        const byScope: ScopesState["byScope"] = {};
+        for (const [i, scope] of scopes.entries()) byScope[scope] = result.records[i];
+        setState({ byScope, loading: false });
+      },
     );
-    return () => {
-      for (const stop of stops) stop();
-    };
   }, [store, key, from, to]);
   return state;
 }

@@ -102,8 +102,19 @@ export class RecordStore {
     return this.log.onChange(listener);
   }
 
-  /** Reads `query` now and again whenever the store changes in its scope and hours (liveQuery.ts). */
-  live(query: RecordQuery, listener: (result: LiveResult) => void): () => void {
-    return liveQuery(this, query, listener);
+  /**
+   * Reads `query` now and again whenever the store changes in its scope and hours (liveQuery.ts).
+   * Given several queries, it reads them together (one list each, in order) and again whenever a
+   * change touches any of them.
+   */
+  live(query: RecordQuery, listener: (result: LiveResult) => void): () => void;
+  live(queries: readonly RecordQuery[], listener: (result: LiveResult<StewardRecord[][]>) => void): () => void;
+  live(
+    query: RecordQuery | readonly RecordQuery[],
+    listener: ((result: LiveResult) => void) | ((result: LiveResult<StewardRecord[][]>) => void),
+  ): () => void {
+    if (Array.isArray(query)) return liveQuery(this, query, listener as (result: LiveResult<StewardRecord[][]>) => void);
+    const one = listener as (result: LiveResult) => void;
+    return liveQuery(this, [query as RecordQuery], (r) => one(r.error ? r : { records: r.records[0]! }));
   }
 }

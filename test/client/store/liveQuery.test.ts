@@ -22,12 +22,12 @@ const meal = (time: number): StewardRecord => ({ id: `meal-${time}`, type: "food
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Collects what a live query hears, and resolves `next` on the next answer. */
-function recorder() {
-  const heard: LiveResult[] = [];
+function recorder<T = StewardRecord[]>() {
+  const heard: LiveResult<T>[] = [];
   let wake: (() => void) | undefined;
   return {
     heard,
-    listener: (result: LiveResult) => {
+    listener: (result: LiveResult<T>) => {
       heard.push(result);
       wake?.();
     },
@@ -88,11 +88,28 @@ describe("records.live", () => {
     await phone.close();
   });
 
+  it("watches several queries as one: a change to any reads them all, together", async () => {
+    const phone = patientDevice(ring, new MemoryServer().transport(), "live-query");
+    await phone.records.put([cgm(0, 90)]);
+    const r = recorder<StewardRecord[][]>();
+    const first = r.next();
+    const period = { from: t0, to: t0 + 2 * HOUR - 1 };
+    const stop = phone.records.live([{ scope: "glucose", ...period }, { scope: "events", ...period }], r.listener);
+    await first;
+    expect(r.heard[0]?.records?.map((list) => list.length)).toEqual([1, 0]);
+    const second = r.next();
+    await phone.records.put([meal(t0 + 600_000)]);
+    await second;
+    expect(r.heard.at(-1)?.records?.map((list) => list.length)).toEqual([1, 1]);
+    stop();
+    await phone.close();
+  });
+
   it("hands a failed read to the listener as an error, not an unhandled rejection", async () => {
-    const r = recorder();
+    const r = recorder<StewardRecord[][]>();
     const first = r.next();
     const source = { query: () => Promise.reject(new Error("the database was closed")), subscribe: () => () => {} };
-    const stop = liveQuery(source, { scope: "glucose", from: 0, to: HOUR }, r.listener);
+    const stop = liveQuery(source, [{ scope: "glucose", from: 0, to: HOUR }], r.listener);
     await first;
     expect(r.heard).toEqual([{ error: new Error("the database was closed") }]);
     stop();
@@ -104,11 +121,11 @@ describe("records.live", () => {
       query: () => (++calls === 1 ? Promise.reject(new Error("a sync was half applied")) : Promise.resolve([cgm(0)])),
       subscribe: () => () => {},
     };
-    const r = recorder();
-    const stop = liveQuery(source, { scope: "glucose", from: t0, to: t0 + HOUR }, r.listener);
+    const r = recorder<StewardRecord[][]>();
+    const stop = liveQuery(source, [{ scope: "glucose", from: t0, to: t0 + HOUR }], r.listener);
     await r.next();
     await r.next();
-    expect(r.heard.map((h) => h.error?.message ?? h.records?.length)).toEqual(["a sync was half applied", 1]);
+    expect(r.heard.map((h) => h.error?.message ?? h.records?.[0]?.length)).toEqual(["a sync was half applied", 1]);
     stop();
   });
 });
