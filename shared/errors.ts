@@ -31,7 +31,15 @@ export class InvalidSignature extends StewardError {
 
 /** A genuine signature by a key this device does not know may write there (yet). */
 export class UnknownAuthor extends InvalidSignature {
-  override readonly code = "unknown_author";
+  override readonly code: string = "unknown_author";
+}
+
+/**
+ * A genuine signature by a device removed from the account, or a write grantee whose grant was
+ * revoked, on something signed after that: refused, whatever the server relays.
+ */
+export class RevokedAuthor extends UnknownAuthor {
+  override readonly code = "revoked_author";
 }
 
 /** A key bundle or contact whose keys have not been verified out of band (or changed since). */
@@ -82,6 +90,11 @@ export class RollbackDetected extends StewardError {
 /** A device's envelope chain has a hole: something was dropped or withheld. */
 export class GapDetected extends StewardError {
   readonly code = "gap_detected";
+}
+
+/** A writer's signed head names data the server did not serve: it is withholding it. */
+export class WithheldData extends StewardError {
+  readonly code = "withheld_data";
 }
 
 /** A device's envelope chain does not link: reordered, replaced or forked. */

@@ -1,0 +1,159 @@
+// Checking the writers' signed heads (shared/signedHead.ts) a pull or the live socket brings against
+// what this reader holds. A head beyond what the reader was served means the server withholds data
+// (WithheldData); a head that disagrees with the chain the reader holds, or with another head of
+// the same writer, is a fork (ForkDetected); a head older than one already seen is a rollback. A
+// patient device whose newest head is older than the heartbeat bound makes the data "possibly
+// incomplete since" that time: nothing new, or withheld, cannot be told apart past the bound.
+import { verifyMessage } from "../shared/accountKeys.js";
+import { bytesEqual, fromHex, toHex } from "../shared/bytes.js";
+import { ForkDetected, InvalidSignature, RollbackDetected, UnknownAuthor, WithheldData } from "../shared/errors.js";
+import { decodeHead, encodeHead, headSignedBytes, STALE_AFTER_MS, writerKey, type HeadScope, type SignedHead, type UnsignedHead } from "../shared/signedHead.js";
+import { sodium } from "../shared/sodium.js";
+import type { HeadSeen } from "../shared/readReceipt.js";
+import type { StewardDatabase } from "./store/database.js";
+
+/** A device silent for longer than this is taken as switched off, not as withheld. */
+export const IDLE_AFTER_MS = 24 * 3_600_000;
+
+/** Who signed a head, as this reader can tell. */
+export type HeadAuthor = "patient-device" | "writer" | "unknown";
+
+export interface HeadContext {
+  readonly patientId: Uint8Array;
+  /** Whether this reader is served the whole log (a patient device) or a grant's part of it. */
+  readonly seesWholeLog: boolean;
+  /** What the head's signer is: one of the patient's active devices, another writer, or unknown. */
+  author(head: SignedHead): HeadAuthor;
+  /** Where this reader's copy of the writer's chain ends, if it holds any of it. */
+  chain(writer: string): { readonly seq: number; readonly link: string } | undefined;
+  /** For a grant's reader: whether the grant reaches this envelope (scope tag, hour, generation). */
+  covers(scopeTag: Uint8Array, hour: number, generation: number): boolean;
+  /** For a grant's reader: whether it holds this envelope, or a block holding its hour. */
+  holds(scopeTag: Uint8Array, newest: NonNullable<HeadScope["newest"]>): Promise<boolean>;
+  /** This device's own chain, whose heads need no checking against itself. */
+  readonly self?: string;
+}
+
+export interface KnownHead {
+  readonly seq: number;
+  readonly link: string;
+  readonly time: number;
+  readonly authorKey: string;
+  readonly deviceId: string;
+  readonly keyRingVersion: number;
+  /** The generation the writer writes under, per scope tag (hex). */
+  readonly generations: Record<string, number>;
+  readonly patientDevice: boolean;
+}
+
+export interface Freshness {
+  readonly checkedAt: number;
+  /**
+   * Set when what this reader holds may be incomplete: the time of the newest sign of life of the
+   * patient's devices that is older than the heartbeat bound (0 when none was ever seen).
+   */
+  readonly incompleteSince?: number;
+}
+
+/** A writer's head, signed with its own key (a device key, or a write grantee's identity key). */
+export function signHead(secretKey: Uint8Array, unsigned: UnsignedHead): Uint8Array {
+  return encodeHead({ ...unsigned, signature: sodium().crypto_sign_detached(headSignedBytes(unsigned), secretKey) });
+}
+
+/** The heads one reader has seen (per patient log, or per grant view), kept across restarts. */
+export class HeadTracker {
+  private known: Record<string, KnownHead> | undefined;
+  freshness: Freshness | undefined;
+
+  constructor(
+    private readonly db: StewardDatabase,
+    private readonly key: string,
+  ) {}
+
+  /** The newest head seen of each writer. */
+  async heads(): Promise<Record<string, KnownHead>> {
+    this.known ??= ((await this.db.settings.get(this.key)) as Record<string, KnownHead> | undefined) ?? {};
+    return this.known;
+  }
+
+  /** The heads to echo in a read receipt. */
+  async seen(): Promise<HeadSeen[]> {
+    return Object.values(await this.heads()).map((h) => ({ authorKey: fromHex(h.authorKey, 32), deviceId: fromHex(h.deviceId, 16), seq: h.seq, link: fromHex(h.link, 32), time: h.time }));
+  }
+
+  /**
+   * Checks `encoded` (every writer's head, served with a pull that reached the end of what this
+   * reader may see, or on the live socket) and keeps them. Throws the first security error;
+   * returns how fresh the data is. Heads of authors this reader cannot place are left out, unless
+   * `strict` (then UnknownAuthor, so the caller can fetch the device list and try again).
+   */
+  async check(encoded: readonly Uint8Array[], ctx: HeadContext, now = Date.now(), strict = true): Promise<Freshness> {
+    const known = { ...(await this.heads()) };
+    for (const bytes of encoded) {
+      const head = decodeHead(bytes);
+      if (!bytesEqual(head.patientId, ctx.patientId)) throw new InvalidSignature("the server served a head of another patient's log");
+      verifyMessage(head.signature, headSignedBytes(head), head.authorKey, "signed head");
+      const author = ctx.author(head);
+      if (author === "unknown") {
+        if (strict && ctx.seesWholeLog) throw new UnknownAuthor("a head is signed by a device this device does not know yet");
+        continue;
+      }
+      const writer = writerKey(head);
+      const before = known[writer];
+      if (before && (head.time < before.time || head.seq < before.seq)) {
+        throw new RollbackDetected(`the server served an older head of a device (seq ${head.seq}) than this device already saw (seq ${before.seq}): it rolled back`);
+      }
+      if (before && head.seq === before.seq && toHex(head.link) !== before.link) throw new ForkDetected("two heads of one device name different envelopes under one sequence number: the server shows different histories");
+      if (writer !== ctx.self) await this.compare(head, writer, ctx);
+      known[writer] = {
+        seq: head.seq,
+        link: toHex(head.link),
+        time: head.time,
+        authorKey: toHex(head.authorKey),
+        deviceId: toHex(head.deviceId),
+        keyRingVersion: head.keyRingVersion,
+        generations: Object.fromEntries(head.scopes.map((s) => [toHex(s.scopeTag), s.generation])),
+        patientDevice: author === "patient-device",
+      };
+    }
+    this.known = known;
+    await this.db.settings.put(known, this.key);
+    this.freshness = freshnessOf(Object.values(known), now);
+    return this.freshness;
+  }
+
+  /** One head against the reader's own copy of that writer's chain. */
+  private async compare(head: SignedHead, writer: string, ctx: HeadContext): Promise<void> {
+    const chain = ctx.chain(writer);
+    if (chain && head.seq === chain.seq && toHex(head.link) !== chain.link) {
+      throw new ForkDetected(`device ${toHex(head.deviceId).slice(0, 8)}… signed another envelope ${head.seq} than the one this device holds: the server shows different histories`);
+    }
+    if (ctx.seesWholeLog) {
+      if (head.seq > (chain?.seq ?? 0)) {
+        throw new WithheldData(`a device of this account signed envelopes up to ${head.seq}, but the server served only up to ${chain?.seq ?? 0}: it is withholding data`);
+      }
+      return;
+    }
+    for (const scope of head.scopes) {
+      const newest = scope.newest;
+      if (!newest || !ctx.covers(scope.scopeTag, newest.hour, newest.generation)) continue;
+      if (!(await ctx.holds(scope.scopeTag, newest))) {
+        throw new WithheldData(`the patient's device wrote data in hour ${newest.hour} that this share covers, but the server did not serve it: it is withholding data`);
+      }
+    }
+  }
+}
+
+/**
+ * How fresh a reader's data is, from the patient devices' newest heads: fresh when every device
+ * heard from in the last day signed a head within the heartbeat bound; otherwise incomplete since the
+ * oldest such head, or, when all are silent, since the newest sign of life.
+ */
+export function freshnessOf(heads: readonly Pick<KnownHead, "time" | "patientDevice">[], now: number): Freshness {
+  const times = heads.filter((h) => h.patientDevice).map((h) => h.time);
+  const awake = times.filter((t) => now - t <= IDLE_AFTER_MS);
+  const stale = awake.filter((t) => now - t > STALE_AFTER_MS);
+  if (awake.length > 0 && stale.length === 0) return { checkedAt: now };
+  if (stale.length > 0) return { checkedAt: now, incompleteSince: Math.min(...stale) };
+  return { checkedAt: now, incompleteSince: times.length > 0 ? Math.max(...times) : 0 };
+}

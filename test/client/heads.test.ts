@@ -1,0 +1,90 @@
+// The head checks on their own: what a reader concludes from the writers' signed heads against what
+// it holds (the adversarial suites run the same checks inside the real sync).
+import "fake-indexeddb/auto";
+import { beforeAll, describe, expect, it } from "vitest";
+import { toHex } from "../../shared/bytes.js";
+import { ForkDetected, InvalidSignature, RollbackDetected, UnknownAuthor, WithheldData } from "../../shared/errors.js";
+import { HEARTBEAT_MS, STALE_AFTER_MS, type UnsignedHead } from "../../shared/signedHead.js";
+import { loadSodium } from "../../shared/sodium.js";
+import { freshnessOf, HeadTracker, IDLE_AFTER_MS, signHead, type HeadContext } from "../../client/heads.js";
+import { newDeviceKeys, type DeviceKeys } from "../../client/devices.js";
+import { StewardDatabase } from "../../client/store/database.js";
+
+const patientId = new Uint8Array(16).fill(7);
+const tag = new Uint8Array(16).fill(3);
+const now = 1_800_000_000_000;
+let n = 0;
+
+beforeAll(loadSodium);
+
+function head(device: DeviceKeys, seq: number, time: number, link = seq === 0 ? new Uint8Array(32) : new Uint8Array(32).fill(seq), newest?: { hour: number; envelopeId: Uint8Array }): Uint8Array {
+  const unsigned: UnsignedHead = {
+    patientId,
+    authorKey: device.signKey,
+    deviceId: device.deviceId,
+    seq,
+    link,
+    keyRingVersion: 3,
+    time,
+    scopes: [{ scopeTag: tag, generation: 1, ...(newest ? { newest: { ...newest, generation: 1 } } : {}) }],
+  };
+  return signHead(device.signSecretKey, unsigned);
+}
+
+function context(devices: DeviceKeys[], chains: Record<string, { seq: number; link: string }>, overrides: Partial<HeadContext> = {}): HeadContext {
+  return {
+    patientId,
+    seesWholeLog: true,
+    author: (h) => (devices.some((d) => toHex(d.signKey) === toHex(h.authorKey)) ? "patient-device" : "unknown"),
+    chain: (writer) => chains[writer],
+    covers: () => true,
+    holds: async () => true,
+    ...overrides,
+  };
+}
+
+const writer = (d: DeviceKeys) => `${toHex(d.signKey)}:${toHex(d.deviceId)}`;
+
+describe("signed heads", () => {
+  it("a patient device's head beyond what the server served is withholding; one that names another envelope is a fork", async () => {
+    const phone = newDeviceKeys("Phone");
+    const tracker = new HeadTracker(new StewardDatabase(`heads-${n++}`), "heads");
+    const served = { [writer(phone)]: { seq: 4, link: toHex(new Uint8Array(32).fill(4)) } };
+    await expect(tracker.check([head(phone, 4, now)], context([phone], served), now)).resolves.toEqual({ checkedAt: now });
+    await expect(tracker.check([head(phone, 6, now + 1)], context([phone], served), now)).rejects.toBeInstanceOf(WithheldData);
+    await expect(tracker.check([head(phone, 4, now + 2, new Uint8Array(32).fill(9))], context([phone], served), now)).rejects.toBeInstanceOf(ForkDetected);
+    // An older head than one seen is a rollback.
+    await expect(tracker.check([head(phone, 3, now - 10)], context([phone], { [writer(phone)]: { seq: 3, link: toHex(new Uint8Array(32).fill(3)) } }), now)).rejects.toBeInstanceOf(RollbackDetected);
+  });
+
+  it("a grant's reader must hold each writer's newest envelope its grant reaches", async () => {
+    const phone = newDeviceKeys("Phone");
+    const id = new Uint8Array(16).fill(1);
+    const tracker = new HeadTracker(new StewardDatabase(`heads-${n++}`), "heads");
+    const reader = (holds: boolean, covers: boolean) => context([phone], {}, { seesWholeLog: false, holds: async () => holds, covers: () => covers });
+    await expect(tracker.check([head(phone, 9, now, undefined, { hour: 500, envelopeId: id })], reader(false, true), now)).rejects.toBeInstanceOf(WithheldData);
+    await tracker.check([head(phone, 9, now, undefined, { hour: 500, envelopeId: id })], reader(false, false), now);
+    await tracker.check([head(phone, 10, now + 1, undefined, { hour: 501, envelopeId: id })], reader(true, true), now);
+  });
+
+  it("refuses heads the server made up or changed, and heads of devices it does not know", async () => {
+    const phone = newDeviceKeys("Phone");
+    const tracker = new HeadTracker(new StewardDatabase(`heads-${n++}`), "heads");
+    const altered = head(phone, 0, now);
+    altered[115]! ^= 1; // a byte of its time
+    await expect(tracker.check([altered], context([phone], {}), now)).rejects.toBeInstanceOf(InvalidSignature);
+    await expect(tracker.check([head(newDeviceKeys("Stranger"), 0, now)], context([phone], {}), now)).rejects.toBeInstanceOf(UnknownAuthor);
+  });
+
+  it("freshness: every device heard from today within the heartbeat bound, or incomplete since the oldest that is not", () => {
+    const device = (ago: number) => ({ time: now - ago, patientDevice: true });
+    expect(freshnessOf([device(HEARTBEAT_MS)], now)).toEqual({ checkedAt: now });
+    expect(freshnessOf([device(HEARTBEAT_MS), device(STALE_AFTER_MS + 1)], now)).toEqual({ checkedAt: now, incompleteSince: now - STALE_AFTER_MS - 1 });
+    // A laptop silent for days does not hide a phone that went quiet an hour ago, nor raise the alarm itself.
+    expect(freshnessOf([device(3_600_000), device(3 * IDLE_AFTER_MS)], now)).toEqual({ checkedAt: now, incompleteSince: now - 3_600_000 });
+    expect(freshnessOf([device(HEARTBEAT_MS), device(3 * IDLE_AFTER_MS)], now)).toEqual({ checkedAt: now });
+    // Everyone silent for days: incomplete since the last sign of life; none ever seen: since always.
+    expect(freshnessOf([device(2 * IDLE_AFTER_MS), device(3 * IDLE_AFTER_MS)], now)).toEqual({ checkedAt: now, incompleteSince: now - 2 * IDLE_AFTER_MS });
+    expect(freshnessOf([], now)).toEqual({ checkedAt: now, incompleteSince: 0 });
+  });
+});
