@@ -438,7 +438,7 @@ export abstract class AccountDevice {
     await this.adopt(stored.ring, stored.version, false);
   }
 
-  private async seenRingVersion(): Promise<number> {
+  protected async seenRingVersion(): Promise<number> {
     return ((await this.db.settings.get(SETTINGS.ringVersion)) as number | undefined) ?? 0;
   }
 
@@ -552,17 +552,20 @@ export abstract class AccountDevice {
     const target = this.deviceList().devices.find((d) => toHex(d.certificate.deviceId) === deviceId);
     if (!target || target.removed) throw new MalformedInput(`there is no device ${deviceId} on this account`);
     if (bytesEqual(target.certificate.deviceId, this.device.deviceId)) throw new MalformedInput("remove this device from another of your devices (or recover your account elsewhere)");
-    const lastSeq = await this.lastSeqOf(target.certificate.signKey, target.certificate.deviceId);
+    const { lastSeq, lastServerSeq } = await this.lastSeqOf(target.certificate.signKey, target.certificate.deviceId);
     await this.updateRing((ring) => {
-      ring.devices = appendDeviceChange(ring.devices, ring.account, { kind: "device", device: this.device }, { op: "remove", deviceId: target.certificate.deviceId, lastSeq });
+      ring.devices = appendDeviceChange(ring.devices, ring.account, { kind: "device", device: this.device }, { op: "remove", deviceId: target.certificate.deviceId, lastSeq, lastServerSeq });
       this.onDeviceRemoved(ring);
     });
     await this.devicesChanged();
   }
 
-  /** The last envelope sequence of a device's chain that counts once it is removed (0: it wrote nothing). */
-  protected async lastSeqOf(_signKey: Uint8Array, _deviceId: Uint8Array): Promise<number> {
-    return 0;
+  /**
+   * What a device wrote that still counts once it is removed: its chain up to `lastSeq` (0: it wrote
+   * nothing), the blocks it sealed up to server number `lastServerSeq`.
+   */
+  protected async lastSeqOf(_signKey: Uint8Array, _deviceId: Uint8Array): Promise<{ lastSeq: number; lastServerSeq: number }> {
+    return { lastSeq: 0, lastServerSeq: 0 };
   }
 
   /** The role's part of a removal, inside the same key-ring change. */

@@ -2,7 +2,9 @@
 // exactly what the grant covers, live when the grant is, ending when it expires or is revoked.
 import { fromBase64Url, toHex } from "../shared/bytes.js";
 import { ExpiredGrant, KeyChanged, MalformedInput, RequestRefused, RevokedGrant, RollbackDetected, ServerUnreachable, StewardError } from "../shared/errors.js";
+import { checkExtends } from "../shared/deviceList.js";
 import { decodeRevocation } from "../shared/revocation.js";
+import { EXTRA_KINDS } from "../shared/syncFrames.js";
 import { openGrant, type OpenedGrant } from "../shared/grant.js";
 import { decodeGrantWire, type GrantPolicy } from "../shared/grantCodec.js";
 import type { Placement } from "../shared/placement.js";
@@ -11,9 +13,11 @@ import type { Inbox, InboxEntry } from "../shared/api.js";
 import { grantInfo, type GrantInfo } from "./grantInfo.js";
 import { inviteAnswer, parseInviteUrl } from "./invite.js";
 import { grantKeySource } from "./keySource.js";
+import { chainPoint, verifiedDeviceList } from "./devices.js";
 import { ReceiptWriter } from "./readReceipts.js";
 import { revokedShare, shareKey, verifiedRevocation } from "./revocations.js";
 import { purgeShare } from "./store/purge.js";
+import { Witness } from "./witness.js";
 import { RecordStore } from "./store/recordStore.js";
 import { LocalLog } from "./store/localLog.js";
 import { HttpTransport } from "./sync/httpTransport.js";
@@ -193,7 +197,8 @@ export class Grantee extends AccountDevice {
     // What `shares()` listed a moment ago needs no second request (the pull refuses a grant ended since).
     const recent = Date.now() - this.listedAt < LISTING_FRESH_MS ? only(this.listed, grantId, patientId) : undefined;
     const opened = await this.openEntry(recent ?? (await this.latestEntry(grantId, patientId)));
-    const view = new SharedView(this, opened.share, opened.grant, this.db, this.ring.account, this.deviceId, this.api, this.options, () => this.views.delete(view));
+    const devices = await this.patientDevices(opened.share.patient.accountId, false);
+    const view = new SharedView(this, opened.share, opened.grant, this.db, this.ring.account, this.deviceId, this.api, this.options, devices, () => this.views.delete(view));
     this.views.add(view);
     // Opening stays one round trip: the receipt goes out beside it, or waits for the next time.
     void view.receipts.opened().catch(() => undefined);
@@ -224,6 +229,30 @@ export class Grantee extends AccountDevice {
       const [ended] = coverage([gone]);
       if (ended) await purgeShare(this.db, gone.patientId, `${gone.patientId}/${gone.grantId}`, ended, coverage(now.filter((e) => e.patientId === gone.patientId)));
     }
+  }
+
+  /**
+   * The patient's signed device list: fetched from the patient log (or, without `fresh`, as last
+   * kept), verified under the pinned patient key, and refused if it does not continue the one kept
+   * (a server rolling back the list to hide a removal, or showing another history).
+   */
+  async patientDevices(patientId: string, fresh: boolean): Promise<Uint8Array | undefined> {
+    const key = `patientDevices/${patientId}`;
+    const kept = (await this.db.settings.get(key)) as Uint8Array | undefined;
+    if (kept && !fresh) return kept;
+    const patient = this.book.get(patientId) ?? (await this.publishedContact(patientId));
+    let served: Uint8Array | undefined;
+    try {
+      served = await this.api.patientDevices(patientId);
+    } catch (error) {
+      if (error instanceof ServerUnreachable || (error instanceof RequestRefused && error.status === 403)) return kept;
+      throw error;
+    }
+    if (!served) return kept;
+    const list = verifiedDeviceList(served, patient.bundle.signKey);
+    if (kept) checkExtends(chainPoint(verifiedDeviceList(kept, patient.bundle.signKey)), list);
+    await this.db.settings.put(served, key);
+    return served;
   }
 
   /** The latest revision of a grant (after the patient rotated keys and re-issued it). */
@@ -265,6 +294,7 @@ export class SharedView {
   readonly receipts: ReceiptWriter;
   private grant: OpenedGrant;
   private readonly log: LocalLog;
+  private readonly witness: Witness;
   private expiryTimer?: ReturnType<typeof setTimeout>;
   private refreshing?: Promise<void>;
 
@@ -277,24 +307,32 @@ export class SharedView {
     deviceId: Uint8Array,
     api: DeviceState["api"],
     options: OpenOptions,
+    /** The patient's signed device list as this account last fetched it (whose keys sign the patient's data). */
+    private devices: Uint8Array | undefined,
     private readonly onClose: () => void,
   ) {
     this.grant = grant;
-    this.log = new LocalLog(db, grantKeySource(() => this.grant, account.signKey), { signKey: account.signKey, signSecretKey: account.signSecretKey, deviceId }, share.grantId);
+    const keys = grantKeySource(() => this.grant, account.signKey, () => this.devices);
+    const author = { signKey: account.signKey, signSecretKey: account.signSecretKey, deviceId };
+    this.log = new LocalLog(db, keys, author, share.grantId);
     this.records = new RecordStore(this.log);
-    // Data under a key generation this revision lacks, or a write refused as stale: the patient
-    // rotated and re-issued the grant; the engine fetches the new revision and retries.
-    const transport = new HttpTransport(api, { ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}), grantId: share.grantId });
-    this.sync = new SyncEngine(this.log, transport, undefined, () => this.followRevision(), () => this.forget(db));
     const patient = share.patient.accountId;
-    this.receipts = new ReceiptWriter(db, api, account, deviceId, patient, share.grantId, {
+    const transport = new HttpTransport(api, { ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}), grantId: share.grantId });
+    this.witness = new Witness({ log: this.log, keys, author, key: `heads/${patient}/${share.grantId}`, ringVersion: async () => 0, heartbeat: false, writes: share.write });
+    // Data under a key generation this revision lacks, a write refused as stale, or a signer this
+    // view cannot place: the patient rotated and re-issued the grant, or linked a device; the engine
+    // fetches the new revision and the device list, and retries.
+    this.sync = new SyncEngine(this.log, transport, undefined, () => this.followRevision(), () => this.forget(db), this.witness);
+    const deliver = (receipt: Uint8Array) => transport.push(patient, [], [{ kind: EXTRA_KINDS.receipt, bytes: receipt }]);
+    const progress = {
       cursor: () => this.log.cursor(),
-      count: async (after, cursor) => {
+      count: async (after: number, cursor: number) => {
         const range = [[patient, after + 1], [patient, cursor]] as const;
         const counts = await Promise.all([db.envelopes, db.blocks].map((table) => table.where("[patient+seq]").between(range[0], range[1], true, true).count()));
         return counts[0]! + counts[1]!;
       },
-    });
+    };
+    this.receipts = new ReceiptWriter(db, deliver, account, deviceId, patient, share.grantId, progress, () => this.witness.tracker.seen());
     let synced = this.sync.status.lastSyncedAt;
     this.sync.onStatus((status) => {
       if (status.lastSyncedAt === synced) return;
@@ -335,9 +373,15 @@ export class SharedView {
     }, wait);
   }
 
+  /** Since when what this view shows may be incomplete (the patient's devices went quiet past the heartbeat bound), if so. */
+  get incompleteSince(): number | undefined {
+    return this.sync.status.incompleteSince;
+  }
+
   private followRevision(): Promise<void> {
     this.refreshing ??= (async () => {
       try {
+        this.devices = (await this.owner.patientDevices(this.share.patient.accountId, true)) ?? this.devices;
         const latest = await this.owner.reopen(this.share.grantId, this.share.patient.accountId);
         if (latest.share.revision <= this.share.revision) return;
         this.grant = latest.grant;

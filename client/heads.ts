@@ -15,8 +15,8 @@ import type { StewardDatabase } from "./store/database.js";
 /** A device silent for longer than this is taken as switched off, not as withheld. */
 export const IDLE_AFTER_MS = 24 * 3_600_000;
 
-/** Who signed a head, as this reader can tell. */
-export type HeadAuthor = "patient-device" | "writer" | "unknown";
+/** Who signed a head, as this reader can tell ("revoked": a removed device or revoked writer, whose later word counts for nothing). */
+export type HeadAuthor = "patient-device" | "writer" | "revoked" | "unknown";
 
 export interface HeadContext {
   readonly patientId: Uint8Array;
@@ -32,6 +32,8 @@ export interface HeadContext {
   holds(scopeTag: Uint8Array, newest: NonNullable<HeadScope["newest"]>): Promise<boolean>;
   /** This device's own chain, whose heads need no checking against itself. */
   readonly self?: string;
+  /** The patient's devices active in the device list (hex ids), whose heads tell how fresh the data is. */
+  readonly expected: readonly string[];
 }
 
 export interface KnownHead {
@@ -94,6 +96,7 @@ export class HeadTracker {
       if (!bytesEqual(head.patientId, ctx.patientId)) throw new InvalidSignature("the server served a head of another patient's log");
       verifyMessage(head.signature, headSignedBytes(head), head.authorKey, "signed head");
       const author = ctx.author(head);
+      if (author === "revoked") continue;
       if (author === "unknown") {
         if (strict && ctx.seesWholeLog) throw new UnknownAuthor("a head is signed by a device this device does not know yet");
         continue;
@@ -118,7 +121,9 @@ export class HeadTracker {
     }
     this.known = known;
     await this.db.settings.put(known, this.key);
-    this.freshness = freshnessOf(Object.values(known), now);
+    const own = ctx.self?.split(":")[1];
+    const times = ctx.expected.filter((d) => d !== own).map((d) => latestOf(Object.values(known), d));
+    this.freshness = freshnessOf(times, now);
     return this.freshness;
   }
 
@@ -144,16 +149,24 @@ export class HeadTracker {
   }
 }
 
+/** The newest head time of one of the patient's devices (hex id), if any head of it was seen. */
+function latestOf(heads: readonly KnownHead[], deviceId: string): number | undefined {
+  const times = heads.filter((h) => h.patientDevice && h.deviceId === deviceId).map((h) => h.time);
+  return times.length > 0 ? Math.max(...times) : undefined;
+}
+
 /**
- * How fresh a reader's data is, from the patient devices' newest heads: fresh when every device
- * heard from in the last day signed a head within the heartbeat bound; otherwise incomplete since the
- * oldest such head, or, when all are silent, since the newest sign of life.
+ * How fresh a reader's data is, from the newest head of each of the patient's other devices
+ * (undefined: none seen yet): fresh when every device heard from in the last day signed a head
+ * within the heartbeat bound; otherwise incomplete since the oldest such head, or, when every device
+ * is silent, since the newest sign of life (0: never).
  */
-export function freshnessOf(heads: readonly Pick<KnownHead, "time" | "patientDevice">[], now: number): Freshness {
-  const times = heads.filter((h) => h.patientDevice).map((h) => h.time);
-  const awake = times.filter((t) => now - t <= IDLE_AFTER_MS);
+export function freshnessOf(times: readonly (number | undefined)[], now: number): Freshness {
+  if (times.length === 0) return { checkedAt: now };
+  const seen = times.filter((t): t is number => t !== undefined);
+  const awake = seen.filter((t) => now - t <= IDLE_AFTER_MS);
   const stale = awake.filter((t) => now - t > STALE_AFTER_MS);
-  if (awake.length > 0 && stale.length === 0) return { checkedAt: now };
   if (stale.length > 0) return { checkedAt: now, incompleteSince: Math.min(...stale) };
-  return { checkedAt: now, incompleteSince: times.length > 0 ? Math.max(...times) : 0 };
+  if (awake.length > 0) return { checkedAt: now };
+  return { checkedAt: now, incompleteSince: seen.length > 0 ? Math.max(...seen) : 0 };
 }

@@ -2,12 +2,14 @@
 // store and the sync engine see only this interface, so a patient's phone, a clinician and a
 // caregiver run the same code and differ only in what their keys reach.
 import { bytesEqual, toHex } from "../shared/bytes.js";
+import type { DeviceList } from "../shared/deviceList.js";
 import { OutsideGrant } from "../shared/errors.js";
 import type { OpenedGrant } from "../shared/grant.js";
 import { accountIdOf } from "../shared/keyBundle.js";
 import type { KeyTreeReader, TreeNode } from "../shared/keyTree.js";
 import type { Scope } from "../shared/records.js";
-import { ownTreeReader, scopeTags, type DataKeys } from "./keyRing.js";
+import { verifiedDeviceList } from "./devices.js";
+import { ownTreeReader, scopeTags, type KeyRing } from "./keyRing.js";
 
 export interface KeySource {
   readonly patientId: Uint8Array;
@@ -27,10 +29,13 @@ export interface KeySource {
   reaches(scope: Scope, generation: number, first: number, last: number): boolean;
   /** Generation a new write in `scope` uses; OutsideGrant when this holder may not write there. */
   writeGeneration(scope: Scope, hour: number): number;
-  /** Whether an envelope signed by `authorKey` in (scope, hour, generation) is authentic data of this log. */
-  authorAllowed(authorKey: Uint8Array, scope: Scope, hour: number, generation: number): boolean;
-  /** Whether `authorKey` signs for one of the patient's own devices (who alone seal blocks). */
-  patientDevice(authorKey: Uint8Array): boolean;
+  /**
+   * The patient's signed device list as this holder knows it (undefined while unknown): whose
+   * device keys sign the patient's envelopes and blocks (client/sync/authorPolicy.ts).
+   */
+  patientDevices(): DeviceList | undefined;
+  /** Writers besides the patient's devices whose envelopes this holder can check. */
+  writers(): readonly DelegatedWriter[];
 }
 
 /** Writers besides the patient: keys of write grants the patient issued. */
@@ -44,10 +49,30 @@ export interface DelegatedWriter {
    * have written under those, so a revoked writer's old writes stay authentic and nothing newer is.
    */
   readonly generations?: Partial<Record<Scope, readonly number[]>>;
+  /**
+   * Set once the patient revoked the grant (its signed revocation): per device chain of the writer
+   * (hex device id), the last sequence number that still counts. Other chains count for nothing.
+   */
+  readonly cutoffs?: readonly { readonly deviceId: string; readonly lastSeq: number }[];
 }
 
-export function ownKeySource(patientKey: Uint8Array, data: DataKeys, writers: () => readonly DelegatedWriter[] = () => []): KeySource {
+/** The verified device list behind `encoded`, checked again only when the bytes change. */
+function deviceListOf(encoded: () => Uint8Array | undefined, identityKey: Uint8Array): () => DeviceList | undefined {
+  let last: { bytes: Uint8Array; list: DeviceList } | undefined;
+  return () => {
+    const bytes = encoded();
+    if (!bytes) return undefined;
+    if (last?.bytes !== bytes) last = { bytes, list: verifiedDeviceList(bytes, identityKey) };
+    return last.list;
+  };
+}
+
+/** The patient's own keys, from the key ring (read live: a rotation or a new device shows at once). */
+export function ownKeySource(ring: KeyRing, writers: () => readonly DelegatedWriter[] = () => []): KeySource {
+  const patientKey = ring.account.signKey;
+  const data = ring.data!;
   const tags = scopeTags(data);
+  const devices = deviceListOf(() => ring.devices, patientKey);
   const readers = new Map<string, KeyTreeReader>();
   return {
     patientId: accountIdOf(patientKey),
@@ -70,22 +95,20 @@ export function ownKeySource(patientKey: Uint8Array, data: DataKeys, writers: ()
     },
     reaches: (scope, generation) => data.scopes[scope].roots.has(generation),
     writeGeneration: (scope) => data.scopes[scope].current,
-    patientDevice: (authorKey) => bytesEqual(authorKey, patientKey),
-    authorAllowed: (authorKey, scope, hour, generation) =>
-      bytesEqual(authorKey, patientKey) ||
-      writers().some(
-        (w) => bytesEqual(w.signKey, authorKey) && w.scopes.includes(scope) && hour >= w.fromHour && hour <= w.toHour && (!w.generations || (w.generations[scope] ?? []).includes(generation)),
-      ),
+    patientDevices: devices,
+    writers,
   };
 }
 
 /**
  * Keys from a grant. `current` may be a function returning the latest revision, so a view follows a
  * re-issued grant (new key generation after a revocation elsewhere) without being rebuilt.
+ * `patientDevices` is the patient's device list as this grantee fetched it from the patient log.
  */
-export function grantKeySource(current: OpenedGrant | (() => OpenedGrant), mySignKey: Uint8Array): KeySource {
+export function grantKeySource(current: OpenedGrant | (() => OpenedGrant), mySignKey: Uint8Array, patientDevices: () => Uint8Array | undefined): KeySource {
   const latest = typeof current === "function" ? current : () => current;
   const { policy } = latest();
+  const devices = deviceListOf(patientDevices, policy.patientKey);
   return {
     patientId: policy.patientId,
     patientKey: policy.patientKey,
@@ -110,13 +133,12 @@ export function grantKeySource(current: OpenedGrant | (() => OpenedGrant), mySig
       if (hour < granted.fromHour || hour > granted.toHour) throw new OutsideGrant(`hour ${hour} is outside what this grant lets you write`);
       return Math.max(...granted.generations.keys());
     },
-    patientDevice: (authorKey) => bytesEqual(authorKey, policy.patientKey),
-    authorAllowed(authorKey, scope, hour, generation) {
-      if (bytesEqual(authorKey, policy.patientKey)) return true;
-      // Other grantees' writes cannot be checked from here; only our own are accepted.
+    patientDevices: devices,
+    // Other grantees' writes cannot be checked from here; only our own are accepted.
+    writers() {
       const grant = latest();
-      const granted = grant.scopes.find((s) => s.scope === scope);
-      return grant.policy.write && bytesEqual(authorKey, mySignKey) && !!granted && hour >= granted.fromHour && hour <= granted.toHour && granted.generations.has(generation);
+      if (!grant.policy.write) return [];
+      return grant.scopes.map((s) => ({ signKey: mySignKey, scopes: [s.scope], fromHour: s.fromHour, toHour: s.toHour, generations: { [s.scope]: [...s.generations.keys()] } }));
     },
   };
 }

@@ -309,9 +309,10 @@ export class Patient extends AccountDevice {
   }
 
   /** Syncs first, so the cut-off is the last envelope of the device that the server holds. */
-  protected override async lastSeqOf(signKey: Uint8Array, deviceId: Uint8Array): Promise<number> {
+  protected override async lastSeqOf(signKey: Uint8Array, deviceId: Uint8Array): Promise<{ lastSeq: number; lastServerSeq: number }> {
     await this.sync.sync();
-    return (await this.records.log.chainHeads())[deviceKey({ authorKey: signKey, deviceId })]?.seq ?? 0;
+    const log = this.records.log;
+    return { lastSeq: (await log.chainHeads())[deviceKey({ authorKey: signKey, deviceId })]?.seq ?? 0, lastServerSeq: await log.cursor() };
   }
 
   protected override onDeviceRemoved(ring: KeyRing): void {

@@ -1,13 +1,12 @@
 // Signed read receipts (shared/readReceipt.ts). A grantee's view writes one when it opens and
-// whenever what it received grows (live pages coalesced), chained per device and grant, kept in
-// the outbox until the patient's log stored it. The patient's devices check every chain: a receipt
+// whenever what it received grows (live pages coalesced), chained per device and grant, kept until
+// the patient's log stored it (it travels as an upload's extra). The patient's devices check every chain: a receipt
 // that does not verify is refused, one missing from a chain is reported as a hole.
 import { verifyMessage, type AccountKeys } from "../shared/accountKeys.js";
 import { bytesEqual, fromBase64Url, fromHex, toBase64Url, toHex } from "../shared/bytes.js";
 import { RequestRefused, RollbackDetected, ServerUnreachable } from "../shared/errors.js";
 import { decodeReadReceipt, encodeReadReceipt, readReceiptLink, readReceiptSignedBytes, type HeadSeen, type ReadReceipt, type ReceiptKind } from "../shared/readReceipt.js";
 import { sodium } from "../shared/sodium.js";
-import type { ServerApi } from "./api/serverApi.js";
 import type { StewardDatabase } from "./store/database.js";
 
 /** Live pages arriving within this long of each other share one receipt. */
@@ -29,15 +28,16 @@ export class ReceiptWriter {
 
   constructor(
     private readonly db: StewardDatabase,
-    private readonly api: ServerApi,
+    /** Sends one receipt to the patient's log (an upload of extras alone). */
+    private readonly deliver: (receipt: Uint8Array) => Promise<unknown>,
     private readonly reader: AccountKeys,
     private readonly deviceId: Uint8Array,
     private readonly patientId: string,
     private readonly grantId: string,
     /** How far this view has received (its cursor), and how many envelopes it holds in a range. */
     private readonly progress: { cursor(): Promise<number>; count(after: number, cursor: number): Promise<number> },
-    /** The writers' heads this view was last shown (empty until heads are known). */
-    private readonly headsSeen: () => readonly HeadSeen[] = () => [],
+    /** The writers' heads this view was last shown. */
+    private readonly headsSeen: () => Promise<readonly HeadSeen[]>,
   ) {
     this.key = `receipts/${patientId}/${grantId}`;
   }
@@ -100,7 +100,7 @@ export class ReceiptWriter {
       after,
       cursor,
       count: kind === "read" ? await this.progress.count(after, cursor) : 0,
-      heads: this.headsSeen(),
+      heads: await this.headsSeen(),
     };
     const bytes = encodeReadReceipt({ ...unsigned, signature: sodium().crypto_sign_detached(readReceiptSignedBytes(unsigned), this.reader.signSecretKey) });
     const next: WriterState = { seq: unsigned.seq, link: toHex(readReceiptLink(bytes)), cursor, pending: [...state.pending, toBase64Url(bytes)] };
@@ -115,7 +115,7 @@ export class ReceiptWriter {
       const first = state.pending[0];
       if (!first) return;
       try {
-        await this.api.pushReceipt(this.patientId, fromBase64Url(first, "receipt"));
+        await this.deliver(fromBase64Url(first, "receipt"));
       } catch (error) {
         if (error instanceof ServerUnreachable || (error instanceof RequestRefused && (error.transient || error.reason === "chain_broken"))) return;
         // The grant ended: nobody will store it any more.

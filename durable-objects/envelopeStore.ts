@@ -193,6 +193,12 @@ export class EnvelopeStore {
     }
   }
 
+  /** Where a device's chain ends in the stored log (seq 0 and a zero link before its first envelope). */
+  chainOf(authorKey: Uint8Array, deviceId: Uint8Array): { seq: number; link: Uint8Array } {
+    const row = this.sql.exec<{ last_seq: number; last_link: ArrayBuffer }>("SELECT last_seq, last_link FROM chains WHERE author_key = ? AND device_id = ?", blob(authorKey), blob(deviceId)).toArray()[0];
+    return row ? { seq: row.last_seq, link: bytesOf(row.last_link) } : { seq: 0, link: new Uint8Array(32) };
+  }
+
   lastSeq(): number {
     return this.sql.exec<{ s: number | null }>("SELECT max(seq) AS s FROM envelopes").one().s ?? 0;
   }

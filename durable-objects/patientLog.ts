@@ -12,13 +12,13 @@ import { BLOCK_PREFIX_BYTES, blockSignedBytes, decodeBlock, type Block } from ".
 import { PREFIX_BYTES, decodeEnvelope, envelopeSignedBytes, type Envelope } from "../shared/envelopeCodec.js";
 import { decodeGrantWire, grantPolicySignedBytes } from "../shared/grantCodec.js";
 import { accountIdHex, decodeKeyBundle } from "../shared/keyBundle.js";
-import { decodeReadReceipt, readReceiptSignedBytes } from "../shared/readReceipt.js";
 import { decodeRevocation, revocationSignedBytes } from "../shared/revocation.js";
-import { decodeUpload, encodePage, objectKind } from "../shared/syncFrames.js";
+import { EXTRA_KINDS, decodeUpload, encodePage, objectKind, type Extra } from "../shared/syncFrames.js";
 import { AccessLogStore } from "./accessLogStore.js";
 import { checkAuthor, type Writer } from "./authorPolicy.js";
 import { BlockStore } from "./blockStore.js";
 import { DeviceStore } from "./deviceStore.js";
+import { HeadStore } from "./headStore.js";
 import { ReceiptStore } from "./receiptStore.js";
 import { EnvelopeStore } from "./envelopeStore.js";
 import { anyCovers, outsideGrants, type ReadFilter, type Shard } from "./grantRules.js";
@@ -29,6 +29,7 @@ import { granteePlan, patientPlan } from "./pullPlan.js";
 import { RefusalTally } from "./refusalTally.js";
 import { accountStub } from "./stubs.js";
 import { Ed25519KeyCache, verifyEd25519 } from "./webcrypto.js";
+import { checkExtras } from "./witness.js";
 
 /** Who is asking: `actor` is the account proven by the session, `patientId` the log addressed. */
 export interface Caller {
@@ -68,6 +69,7 @@ export class PatientLog extends DurableObject<Env> {
   private readonly keys = new Ed25519KeyCache();
   private readonly devices: DeviceStore;
   private readonly receipts: ReceiptStore;
+  private readonly heads: HeadStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -79,16 +81,19 @@ export class PatientLog extends DurableObject<Env> {
     this.refusals = new RefusalTally(ctx.storage.sql, this.log);
     this.devices = new DeviceStore(ctx.storage.sql, this.keys);
     this.receipts = new ReceiptStore(ctx.storage.sql);
+    this.heads = new HeadStore(ctx.storage.sql);
   }
 
   /**
    * Stores an upload of hour envelopes and blocks atomically: every object is checked, then all are
-   * stored in one transaction, in order, or none.
+   * stored in one transaction, in order, or none. Its extras are kept in the same transaction: each
+   * writer's signed head (naming where its chain now ends) and grantees' read receipts.
    */
   push(caller: Caller, upload: Uint8Array): Promise<Outcome<{ seqs: number[] }>> {
     return this.guarded(caller, "push", async () => {
       const access = this.access(caller);
-      const items = decodeUpload(upload).objects.map((bytes, i) => decodeObject(bytes, i));
+      const decodedUpload = decodeUpload(upload);
+      const items = decodedUpload.objects.map((bytes, i) => decodeObject(bytes, i));
       const writer: Writer = access.role === "patient" ? caller : { ...caller, grants: access.grants.map((g) => g.policy) };
       // Verified all at once, then checked in upload order: the first object that fails names the refusal.
       const signed = await Promise.all(items.map((item) => this.signatureValid(item)));
@@ -96,6 +101,7 @@ export class PatientLog extends DurableObject<Env> {
         checkAuthor(writer, item.kind === "envelope" ? { kind: "envelope", header: item.envelope.header } : { kind: "block", header: item.block.header });
         if (!signed[i]) throw unsigned(item);
       }
+      const witnessed = await checkExtras(decodedUpload.extras, writer, this.keys);
       const fresh: number[] = [];
       // The grantee's log entry commits with the upload: a restart cannot keep one without the other.
       const seqs = this.ctx.storage.transactionSync(() => {
@@ -114,10 +120,12 @@ export class PatientLog extends DurableObject<Env> {
               return seq;
             }),
         );
-        if (access.role === "grantee") this.record(caller.actor, "push", { count: items.length, stored: fresh.length });
+        for (const { head, bytes } of witnessed.heads) this.heads.put(head, bytes, this.envelopes.chainOf(head.authorKey, head.deviceId));
+        for (const { receipt, bytes } of witnessed.receipts) this.receipts.append(receipt, bytes);
+        if (access.role === "grantee" && items.length > 0) this.record(caller.actor, "push", { count: items.length, stored: fresh.length });
         return seqs;
       });
-      this.fanOut(fresh);
+      this.fanOut(fresh, witnessed.heads.length > 0);
       return { seqs };
     });
   }
@@ -142,7 +150,7 @@ export class PatientLog extends DurableObject<Env> {
         this.log.coalesce(caller.actor, "pull", { grants: access.grants.map((g) => g.grantId), ...narrowed }, { after, cursor: plan.cursor, count: plan.seqs.length });
       } else plan = patientPlan(this.envelopes, this.blocks, filter, limits);
       const entries = this.envelopes.entries(plan.seqs).map((e) => (plan.manifests.has(e.seq) ? { ...e, manifest: this.blocks.encodedManifest(e.seq) } : e));
-      return encodePage({ entries, cursor: plan.cursor, more: plan.more });
+      return encodePage({ entries, cursor: plan.cursor, more: plan.more, extras: this.headExtras() });
     });
   }
 
@@ -268,30 +276,6 @@ export class PatientLog extends DurableObject<Env> {
       this.requirePatient(caller, "read the access log");
       this.refusals.flush();
       return this.log.read(after, limit);
-    });
-  }
-
-  /**
-   * A grantee's device pushes its signed receipt of what it read (shared/readReceipt.ts): for one of
-   * its live grants, signed by its own identity key, continuing its chain.
-   */
-  pushReceipt(caller: Caller, bytes: Uint8Array): Promise<Outcome<{ n: number }>> {
-    return this.guarded(caller, "receipt.push", async () => {
-      const access = this.access(caller);
-      if (access.role !== "grantee") throw new Refusal("forbidden", "only a grantee's devices send read receipts");
-      let receipt;
-      try {
-        receipt = decodeReadReceipt(bytes);
-      } catch (error) {
-        throw new Refusal("malformed", `the receipt does not decode: ${error instanceof Error ? error.message : String(error)}`);
-      }
-      if (toHex(receipt.patientId) !== caller.patientId) throw new Refusal("forbidden", "this receipt is for another patient");
-      if (accountIdHex(receipt.readerKey) !== caller.actor) throw new Refusal("forbidden", "a receipt's reader key is not your identity key");
-      if (!access.grants.some((g) => g.grantId === toHex(receipt.grantId))) throw new Refusal("forbidden", "this receipt names a grant you do not hold");
-      if (!(await verifyEd25519(receipt.readerKey, receipt.signature, readReceiptSignedBytes(receipt), this.keys))) {
-        throw new Refusal("malformed", "the receipt is not signed by its reader key");
-      }
-      return { n: this.receipts.append(receipt, bytes) };
     });
   }
 
@@ -423,16 +407,28 @@ export class PatientLog extends DurableObject<Env> {
     else await this.ctx.storage.setAlarm(Math.min(next, Date.now() + MAX_ALARM_AHEAD_MS));
   }
 
+  /** Every writer's latest signed head, as page extras: served with every pull and live page. */
+  private headExtras(): Extra[] {
+    return this.heads.all().map((bytes) => ({ kind: EXTRA_KINDS.head, bytes }));
+  }
+
   /**
    * Sends newly stored hour envelopes to every socket allowed to see them, as one page each: a
    * reading reaches a caregiver at once, never waiting for a block. Rows, live
    * grants and encoded pages are read once per push, not once per socket: one patient may have
    * hundreds of caregiver sockets.
    */
-  private fanOut(seqs: readonly number[]): void {
-    if (seqs.length === 0) return;
+  private fanOut(seqs: readonly number[], headsChanged = false): void {
+    if (seqs.length === 0 && !headsChanged) return;
     const sockets = this.ctx.getWebSockets();
     if (sockets.length === 0) return;
+    const extras = this.headExtras();
+    if (seqs.length === 0) {
+      // A heartbeat: the heads alone, to every socket (no entries, so cursor 0: it carries no seq).
+      const page = encodePage({ entries: [], cursor: 0, more: false, extras });
+      for (const ws of sockets) send(ws, page);
+      return;
+    }
     // Fresh envelopes of one upload are numbered in one run (blocks of the upload between them are not sent live).
     const fresh = new Set(seqs);
     const rows = [...this.envelopes.scan(seqs[0]! - 1, seqs.at(-1)! - seqs[0]! + 1)].filter((r) => fresh.has(r.seq));
@@ -446,15 +442,10 @@ export class PatientLog extends DurableObject<Env> {
       const key = visible.map((r) => r.seq).join(",");
       let page = pages.get(key);
       if (!page) {
-        page = encodePage({ entries: this.envelopes.entries(visible.map((r) => r.seq)), cursor: visible[visible.length - 1]!.seq, more: false });
+        page = encodePage({ entries: this.envelopes.entries(visible.map((r) => r.seq)), cursor: visible[visible.length - 1]!.seq, more: false, extras });
         pages.set(key, page);
       }
-      try {
-        ws.send(page);
-      } catch {
-        // The peer closed between getWebSockets() and send(); the envelopes are stored and its client
-        // catches up by pulling from its cursor, so the push must not fail for it.
-      }
+      send(ws, page);
     }
   }
 
@@ -490,6 +481,15 @@ function decodeObject(bytes: Uint8Array, index: number): Item {
     return objectKind(bytes) === "block" ? { kind: "block", bytes, block: decodeBlock(bytes) } : { kind: "envelope", bytes, envelope: decodeEnvelope(bytes) };
   } catch (error) {
     throw new Refusal("malformed", `object ${index}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function send(ws: WebSocket, page: Uint8Array): void {
+  try {
+    ws.send(page);
+  } catch {
+    // The peer closed between getWebSockets() and send(); the envelopes are stored and its client
+    // catches up by pulling from its cursor, so the push must not fail for it.
   }
 }
 

@@ -68,8 +68,7 @@ export const inboxResponse = z.object({ grants: z.array(inboxEntry), revocations
 export type Inbox = z.infer<typeof inboxResponse>;
 export const revocationRequest = z.object({ revocation: base64url });
 
-/** Signed read receipts (shared/readReceipt.ts); `n` is a receipt's position in the patient log. */
-export const receiptRequest = z.object({ receipt: base64url });
+/** Signed read receipts (shared/readReceipt.ts), pushed as upload extras; `n` is a receipt's position in the patient log. */
 export const receiptsResponse = z.object({ receipts: z.array(z.object({ n: z.number().int().positive(), receipt: base64url })) });
 
 export const accessLogResponse = z.object({ entries: z.array(accessLogEntrySchema) });

@@ -13,6 +13,7 @@
 //              recoverySignKey 32 ‖ recoveryBoxKey 32 ‖ u32 len ‖ device certificate
 //     op 2 add:    u32 len ‖ device certificate
 //     op 3 remove: deviceId 16 ‖ lastSeq u64 (its last envelope that still counts; later ones are refused)
+//                  ‖ lastServerSeq u64 (blocks it sealed count if the log numbered them at or below this)
 //   link: body ‖ identitySignature 64 ‖ authorSignature 64, both over "steward/device-list/v1" ‖ 0 ‖ body
 //   prevHash of link n+1 = labelledHash("steward/device-list-link/v1", link n); zeros for link 1
 //   list: magic "STDS" ‖ version u8 ‖ u16 count ‖ count × (u32 len ‖ link)
@@ -41,7 +42,7 @@ export type DeviceListAuthor = { readonly kind: "device"; readonly deviceId: Uin
 export type DeviceListChange =
   | { readonly op: "genesis"; readonly recoverySignKey: Uint8Array; readonly recoveryBoxKey: Uint8Array; readonly certificate: DeviceCertificate }
   | { readonly op: "add"; readonly certificate: DeviceCertificate }
-  | { readonly op: "remove"; readonly deviceId: Uint8Array; readonly lastSeq: number };
+  | { readonly op: "remove"; readonly deviceId: Uint8Array; readonly lastSeq: number; readonly lastServerSeq: number };
 
 export interface DeviceListLinkBody {
   readonly accountId: Uint8Array;
@@ -55,8 +56,11 @@ export interface DeviceListLinkBody {
 export interface DeviceRecord {
   readonly certificate: DeviceCertificate;
   readonly addedAt: number;
-  /** Set once removed: envelopes it signs with a sequence number above `lastSeq` are refused. */
-  readonly removed?: { readonly at: number; readonly lastSeq: number; readonly by: DeviceListAuthor };
+  /**
+   * Set once removed: envelopes it signs with a sequence number above `lastSeq` are refused, and
+   * blocks it sealed that the log numbered above `lastServerSeq` (blocks are in no device chain).
+   */
+  readonly removed?: { readonly at: number; readonly lastSeq: number; readonly lastServerSeq: number; readonly by: DeviceListAuthor };
 }
 
 export interface ChainPoint {
@@ -94,7 +98,7 @@ export function encodeLinkBody(link: DeviceListLinkBody): Uint8Array {
     .u8(OPS[link.change.op]);
   const change = link.change;
   if (change.op === "genesis") w.fixed(change.recoverySignKey, 32, "recoverySignKey").fixed(change.recoveryBoxKey, 32, "recoveryBoxKey");
-  if (change.op === "remove") w.fixed(change.deviceId, 16, "deviceId").u64(change.lastSeq);
+  if (change.op === "remove") w.fixed(change.deviceId, 16, "deviceId").u64(change.lastSeq).u64(change.lastServerSeq);
   else w.bytes(encodeDeviceCertificate(change.certificate));
   return w.finish();
 }
@@ -137,7 +141,7 @@ function decodeLink(bytes: Uint8Array): DecodedLink {
   let change: DeviceListChange;
   if (op === OPS.genesis) change = { op: "genesis", recoverySignKey: r.fixed(32, "recoverySignKey"), recoveryBoxKey: r.fixed(32, "recoveryBoxKey"), certificate: certificate() };
   else if (op === OPS.add) change = { op: "add", certificate: certificate() };
-  else if (op === OPS.remove) change = { op: "remove", deviceId: r.fixed(16, "deviceId"), lastSeq: r.u64("lastSeq") };
+  else if (op === OPS.remove) change = { op: "remove", deviceId: r.fixed(16, "deviceId"), lastSeq: r.u64("lastSeq"), lastServerSeq: r.u64("lastServerSeq") };
   else throw new MalformedInput(`device list link ${index} has an unknown operation ${op}`);
   const bodyEnd = r.position;
   const identitySignature = r.fixed(64, "identitySignature");
@@ -205,7 +209,7 @@ export function readDeviceList(encoded: Uint8Array, identityKey: Uint8Array): { 
     if (change.op === "remove") {
       const target = devices.get(toHex(change.deviceId));
       if (!target || target.removed) throw new MalformedInput(`${at} removes a device that is not in the list`);
-      devices.set(toHex(change.deviceId), { ...target, removed: { at: link.time, lastSeq: change.lastSeq, by: link.author } });
+      devices.set(toHex(change.deviceId), { ...target, removed: { at: link.time, lastSeq: change.lastSeq, lastServerSeq: change.lastServerSeq, by: link.author } });
     } else {
       devices.set(toHex(change.certificate.deviceId), { certificate: change.certificate, addedAt: link.time });
       keys.add(toHex(change.certificate.signKey));

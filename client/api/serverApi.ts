@@ -207,11 +207,6 @@ export class ServerApi {
     }
   }
 
-  /** Pushes this grantee device's signed read receipt to the patient's log. */
-  async pushReceipt(patientId: string, receipt: Uint8Array): Promise<void> {
-    await this.request("POST", `/v1/patients/${patientId}/receipts`, { auth: true, json: { receipt: toBase64Url(receipt) } });
-  }
-
   /** The grantees' signed receipts stored after position `after`. */
   async receipts(patientId: string, after: number, limit = 1000): Promise<{ n: number; receipt: Uint8Array }[]> {
     const { receipts } = await this.json(receiptsResponse, "GET", `/v1/patients/${patientId}/receipts`, { auth: true, query: { after: String(after), limit: String(limit) } });

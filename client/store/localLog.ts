@@ -70,6 +70,8 @@ export class LocalLog implements SyncLog {
   unverifiableAuthors = 0;
   /** Where this reader's cursor is kept: per patient, or per grant for a grantee's view. */
   readonly cursorKey: string;
+  /** Envelopes and blocks refused because their author's access had ended when it signed them (a removed device, a revoked writer). */
+  refusedAuthors = 0;
   private readonly outbox: Outbox;
   private readonly ingester: Ingest;
   private readonly compaction: Compaction;
@@ -318,6 +320,7 @@ export class LocalLog implements SyncLog {
     await this.ready();
     const result = await this.serial(() => this.ingester.ingest(entries, pageCursor));
     this.unverifiableAuthors += result.passedOver;
+    this.refusedAuthors += result.refused;
     if (result.legacy > 0) await this.migration.arrived();
     const changes = this.take(result.received);
     const blocks = result.received.filter((r) => r.kind === "block");

@@ -39,6 +39,8 @@ export interface Ingested {
   readonly legacy: number;
   /** Envelopes passed over because their author could not be verified from this device (a grantee's view). */
   readonly passedOver: number;
+  /** Genuine envelopes and blocks refused because their author's access had ended when it signed them. */
+  readonly refused: number;
 }
 
 type Decoded =
@@ -78,6 +80,7 @@ export class Ingest {
     const received: Received[] = [];
     let legacy = 0;
     let passedOver = 0;
+    let refused = 0;
     let failure: { error: unknown } | undefined;
     await this.db.transaction("rw", [this.db.envelopes, this.db.blocks, this.db.outbox, this.db.cursors], async () => {
       const cursor: Cursor = (await this.db.cursors.get(this.cursorKey)) ?? { patient: this.cursorKey, after: 0, heads: {} };
@@ -122,7 +125,14 @@ export class Ingest {
               continue;
             }
             const block = decodeBlock(entry.bytes);
-            const content = openBlockContent(this.keys, block, scope, "network");
+            if (mayAuthor(this.keys, { kind: "block", header: block.header, seq: entry.seq }) === "revoked") {
+              // Sealed by a device after it was removed: refused, counted, and the pull goes on.
+              verifySigned(d);
+              cursor.after = Math.max(cursor.after, counted);
+              refused++;
+              continue;
+            }
+            const content = openBlockContent(this.keys, block, scope, "network", entry.seq);
             const span = blockSpan(block.header);
             const h = block.header;
             blocks.push({ id: d.id, patient: this.patient, tag: toHex(h.scopeTag), generation: h.generation, level: h.level, node: h.node, ...span, basis: h.basis, seq: entry.seq, bytes: entry.bytes });
@@ -132,7 +142,17 @@ export class Ingest {
             const link = envelopeLink(prefix.headerBytes, prefix.bodyLength, prefix.bodyHash);
             const row: StoredEnvelope = { id: d.id, patient: this.patient, tag: toHex(header.scopeTag), hour: header.hour, generation: header.generation, seq: entry.seq, bytes: entry.bytes, link: toHex(link) };
             const checkSignature = () => verifySigned(d);
-            if (!mayAuthor(this.keys, { kind: "envelope", scope, header })) {
+            const standing = mayAuthor(this.keys, { kind: "envelope", scope, header });
+            if (standing === "revoked") {
+              // Signed after its author's access ended (a removed device, a revoked writer): refused
+              // on every device, counted, never shown; the chain moves past it and the pull goes on.
+              checkSignature();
+              advanceChain(cursor.heads, header, link, complete);
+              cursor.after = Math.max(cursor.after, counted);
+              refused++;
+              continue;
+            }
+            if (standing === "unknown") {
               if (complete) {
                 checkSignature();
                 throw new UnknownAuthor(`an envelope in ${scope} is signed by a key that may not write there`);
@@ -187,7 +207,7 @@ export class Ingest {
       await this.db.cursors.put(cursor);
     });
     if (failure) throw failure.error;
-    return { received, legacy, passedOver };
+    return { received, legacy, passedOver, refused };
   }
 
   /**
@@ -201,7 +221,7 @@ export class Ingest {
       const entry = entries[i]!;
       if (d.kind !== "block" || !entry.manifest) continue;
       const prefix = decodeBlockPrefix(entry.bytes);
-      if (!mayAuthor(this.keys, { kind: "block", header: prefix.header })) continue;
+      if (mayAuthor(this.keys, { kind: "block", header: prefix.header, seq: entry.seq }) !== "allowed") continue;
       verifyBlockSignature(prefix);
       for (const e of decodeManifest(entry.manifest, prefix.header.count, prefix.header.manifestHash)) out.add(`${toHex(e.envelopeId)}:${toHex(e.link)}`);
     }

@@ -4,7 +4,7 @@
 // the way it talks to a SyncTransport.
 import { ExpiredGrant, MalformedInput, OutsideGrant, RequestRefused, RevokedGrant, RollbackDetected, UnknownAuthor, ServerUnreachable, StewardError } from "../../shared/errors.js";
 import { MS_PER_HOUR } from "../../shared/records.js";
-import { MAX_BATCH_BYTES, MAX_BATCH_ENVELOPES, type Page } from "../../shared/syncFrames.js";
+import { MAX_BATCH_BYTES, MAX_BATCH_ENVELOPES, type Extra, type Page } from "../../shared/syncFrames.js";
 import type { Outgoing, SyncLog } from "../store/localLog.js";
 import { CLOSE_GRANT_ENDED } from "../../shared/api.js";
 import type { LiveConnection, SyncTransport } from "./transport.js";
@@ -17,6 +17,12 @@ export interface SyncStatus {
   readonly error?: StewardError | Error;
   /** Set when this reader's access ended (its grant revoked or expired), saying which. */
   readonly ended?: GrantEnd;
+  /**
+   * Set when what this device holds may be incomplete since that time (ms; 0: since always): the
+   * patient's devices signed no head within the heartbeat bound, so "nothing new" and "withheld"
+   * cannot be told apart (client/heads.ts).
+   */
+  readonly incompleteSince?: number;
 }
 
 /** How a grantee's access ended. */
@@ -30,6 +36,28 @@ function endOf(error: unknown): GrantEnd | undefined {
 function endedError(end: GrantEnd): StewardError {
   return end === "revoked" ? new RevokedGrant("the patient revoked this share; ask them to share again if you still need it") : new ExpiredGrant("this share has expired; ask the patient to share again");
 }
+
+/**
+ * What a device adds to sync beside the objects (client/witness.ts): the signed head it sends with
+ * every upload and as a heartbeat, and the checks of every writer's head a page brings.
+ */
+export interface SyncWitness {
+  /** Extras for an upload of `batch` (empty: a heartbeat). */
+  extras(batch: readonly Outgoing[]): Promise<Extra[]>;
+  /** Whether a heartbeat head is due now. */
+  heartbeatDue(): boolean;
+  /** Checks a page's heads once this reader holds everything up to it; returns since when data may be incomplete. */
+  check(extras: readonly Extra[]): Promise<number | undefined>;
+  /**
+   * Before anything is sealed or sent: fetches the key ring when another device's head says it
+   * moved on (RollbackDetected if the server still serves the old one). True when unsent envelopes
+   * may be under retired keys and must be sealed again.
+   */
+  beforePush(): Promise<boolean>;
+}
+
+/** While following, how often the engine asks whether a heartbeat is due. */
+const HEARTBEAT_CHECK_MS = 60_000;
 
 export interface BackoffOptions {
   readonly baseMs: number;
@@ -69,7 +97,10 @@ export class SyncEngine {
     private readonly refreshKeys?: () => Promise<void>,
     /** Runs once when a reader's access ends, before the status says so (a view deletes its data). */
     private readonly onEnded?: (end: GrantEnd) => Promise<void>,
+    private readonly witness?: SyncWitness,
   ) {}
+
+  private heartbeat?: ReturnType<typeof setInterval>;
 
   get status(): SyncStatus {
     return this.state;
@@ -142,11 +173,19 @@ export class SyncEngine {
   }
 
   private async pushNow(): Promise<void> {
+    if (await this.witness?.beforePush()) {
+      // Lost acks come back as this device's own objects first; the rest was never stored.
+      await this.pull();
+      await this.log.reseal();
+    }
     await this.log.sealWrites();
     let recovered = false;
     for (;;) {
       const pending = await this.log.outgoing(MAX_BATCH_ENVELOPES);
-      if (pending.length === 0) return;
+      if (pending.length === 0) {
+        if (this.witness?.heartbeatDue()) await this.transport.push(this.log.patient, [], await this.witness.extras([]));
+        return;
+      }
       try {
         await this.send(batchOf(pending));
       } catch (error) {
@@ -162,7 +201,7 @@ export class SyncEngine {
   }
 
   private async send(batch: readonly Outgoing[]): Promise<void> {
-    const seqs = await this.transport.push(this.log.patient, batch.map((p) => p.bytes));
+    const seqs = await this.transport.push(this.log.patient, batch.map((p) => p.bytes), (await this.witness?.extras(batch)) ?? []);
     if (seqs.length !== batch.length) throw new MalformedInput(`the server acknowledged ${seqs.length} of ${batch.length} objects`);
     await this.log.acknowledge(batch.map((p, i) => ({ id: p.id, seq: seqs[i]! })));
   }
@@ -240,11 +279,29 @@ export class SyncEngine {
       await this.log.ingest(page.entries, page.cursor);
     }
     if (page.cursor > (await this.log.cursor())) await this.log.advanceCursorTo(page.cursor);
+    if (!page.more) await this.checkHeads(page.extras ?? []);
+  }
+
+  /** The heads of a page that left nothing newer to pull; an unknown signer is looked up once. */
+  private async checkHeads(extras: readonly Extra[]): Promise<void> {
+    if (!this.witness) return;
+    let incompleteSince: number | undefined;
+    try {
+      incompleteSince = await this.witness.check(extras);
+    } catch (error) {
+      if (!(error instanceof UnknownAuthor) || !this.refreshKeys) throw error;
+      await this.refreshKeys();
+      incompleteSince = await this.witness.check(extras);
+    }
+    await this.update({ incompleteSince });
   }
 
   /** Follows live updates, reconnecting with backoff until stopped or the grant ends. */
   async follow(): Promise<void> {
     this.following = true;
+    this.heartbeat ??= setInterval(() => {
+      if (this.following && this.witness?.heartbeatDue()) void this.push().catch(() => undefined);
+    }, HEARTBEAT_CHECK_MS);
     await this.connect();
   }
 
@@ -299,6 +356,8 @@ export class SyncEngine {
    * a hint to pull: applying it would move the cursor past entries this device never received.
    */
   private async acceptLive(page: Page): Promise<void> {
+    // Heads alone (a writer's heartbeat): checked at the end of a pull, against all that came before.
+    if (page.entries.length === 0) return this.pullNow();
     const after = await this.log.cursor();
     const fresh = page.entries.filter((e) => e.seq > after);
     if (fresh.length === 0) return;
@@ -319,6 +378,8 @@ export class SyncEngine {
   async stop(options: { ended?: GrantEnd } = {}): Promise<void> {
     this.following = false;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
     this.live?.close();
     this.live = undefined;
     await this.ingesting;

@@ -39,6 +39,7 @@ function context(devices: DeviceKeys[], chains: Record<string, { seq: number; li
     chain: (writer) => chains[writer],
     covers: () => true,
     holds: async () => true,
+    expected: devices.map((d) => toHex(d.deviceId)),
     ...overrides,
   };
 }
@@ -77,14 +78,16 @@ describe("signed heads", () => {
   });
 
   it("freshness: every device heard from today within the heartbeat bound, or incomplete since the oldest that is not", () => {
-    const device = (ago: number) => ({ time: now - ago, patientDevice: true });
-    expect(freshnessOf([device(HEARTBEAT_MS)], now)).toEqual({ checkedAt: now });
-    expect(freshnessOf([device(HEARTBEAT_MS), device(STALE_AFTER_MS + 1)], now)).toEqual({ checkedAt: now, incompleteSince: now - STALE_AFTER_MS - 1 });
+    const ago = (ms: number) => now - ms;
+    expect(freshnessOf([ago(HEARTBEAT_MS)], now)).toEqual({ checkedAt: now });
+    expect(freshnessOf([ago(HEARTBEAT_MS), ago(STALE_AFTER_MS + 1)], now)).toEqual({ checkedAt: now, incompleteSince: ago(STALE_AFTER_MS + 1) });
     // A laptop silent for days does not hide a phone that went quiet an hour ago, nor raise the alarm itself.
-    expect(freshnessOf([device(3_600_000), device(3 * IDLE_AFTER_MS)], now)).toEqual({ checkedAt: now, incompleteSince: now - 3_600_000 });
-    expect(freshnessOf([device(HEARTBEAT_MS), device(3 * IDLE_AFTER_MS)], now)).toEqual({ checkedAt: now });
+    expect(freshnessOf([ago(3_600_000), ago(3 * IDLE_AFTER_MS)], now)).toEqual({ checkedAt: now, incompleteSince: ago(3_600_000) });
+    expect(freshnessOf([ago(HEARTBEAT_MS), ago(3 * IDLE_AFTER_MS), undefined], now)).toEqual({ checkedAt: now });
     // Everyone silent for days: incomplete since the last sign of life; none ever seen: since always.
-    expect(freshnessOf([device(2 * IDLE_AFTER_MS), device(3 * IDLE_AFTER_MS)], now)).toEqual({ checkedAt: now, incompleteSince: now - 2 * IDLE_AFTER_MS });
-    expect(freshnessOf([], now)).toEqual({ checkedAt: now, incompleteSince: 0 });
+    expect(freshnessOf([ago(2 * IDLE_AFTER_MS), ago(3 * IDLE_AFTER_MS)], now)).toEqual({ checkedAt: now, incompleteSince: ago(2 * IDLE_AFTER_MS) });
+    expect(freshnessOf([undefined], now)).toEqual({ checkedAt: now, incompleteSince: 0 });
+    // No other device of the patient: nothing anyone else wrote can be missing.
+    expect(freshnessOf([], now)).toEqual({ checkedAt: now });
   });
 });

@@ -29,7 +29,7 @@ describe("the stored key ring and the device list", () => {
     expect(openKeyRing(v2, { ...opener(ring, phone, 2), reader: { recipient: RECOVERY_RECIPIENT, boxKey: recovery.boxKey, boxSecretKey: recovery.boxSecretKey } }).data).toBeDefined();
 
     const three = copy(two);
-    three.devices = appendDeviceChange(two.devices, ring.account, { kind: "device", device: phone }, { op: "remove", deviceId: laptop.deviceId, lastSeq: 0 });
+    three.devices = appendDeviceChange(two.devices, ring.account, { kind: "device", device: phone }, { op: "remove", deviceId: laptop.deviceId, lastSeq: 0, lastServerSeq: 0 });
     const v3 = sealKeyRing(three, 3, phone);
     expectTyped(() => openKeyRing(v3, opener(two, laptop, 3, 2)), TamperedEnvelope);
     expect(openKeyRing(v3, opener(two, phone, 3, 2)).devices).toEqual(three.devices);
@@ -41,7 +41,7 @@ describe("the stored key ring and the device list", () => {
     const two = copy(ring);
     two.devices = appendDeviceChange(ring.devices, ring.account, { kind: "device", device: phone }, { op: "add", certificate: certify(ring.account, stolen) });
     const three = copy(two);
-    three.devices = appendDeviceChange(two.devices, ring.account, { kind: "device", device: phone }, { op: "remove", deviceId: stolen.deviceId, lastSeq: 0 });
+    three.devices = appendDeviceChange(two.devices, ring.account, { kind: "device", device: phone }, { op: "remove", deviceId: stolen.deviceId, lastSeq: 0, lastServerSeq: 0 });
     // The thief still holds version 2 and the account keys: it stores a version 4 signed with its own device key.
     const forged = copy(three);
     forged.contacts = [];

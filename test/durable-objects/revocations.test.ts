@@ -76,7 +76,7 @@ describe("the published device list", () => {
     expect((await putDevices(patient, pid, encodeDeviceList([genesis, added]))).status).toBe(200);
     // Going back to the shorter list is a rollback; a different second link is a fork.
     expect((await putDevices(patient, pid, encodeDeviceList([genesis]))).status).toBe(409);
-    const other = await link(patient.identity, phone, phoneId, 2, linkHash(genesis), { op: "remove", deviceId: phoneId, lastSeq: 0 });
+    const other = await link(patient.identity, phone, phoneId, 2, linkHash(genesis), { op: "remove", deviceId: phoneId, lastSeq: 0, lastServerSeq: 0 });
     expect((await putDevices(patient, pid, encodeDeviceList([genesis, other]))).status).toBe(409);
     const stored = await (await call(`/v1/patients/${pid}/devices`, { token: patient.token })).json<{ devices: string }>();
     expect(stored.devices).toBe(toBase64Url(encodeDeviceList([genesis, added])));

@@ -34,7 +34,7 @@ describe("device certificates and the device list", () => {
     const { keys, phone, list } = account();
     const laptop = newDeviceKeys("Laptop");
     const added = appendDeviceChange(list, keys, { kind: "device", device: phone }, { op: "add", certificate: certify(keys, laptop) });
-    const removed = appendDeviceChange(added, keys, { kind: "device", device: phone }, { op: "remove", deviceId: laptop.deviceId, lastSeq: 7 });
+    const removed = appendDeviceChange(added, keys, { kind: "device", device: phone }, { op: "remove", deviceId: laptop.deviceId, lastSeq: 7, lastServerSeq: 20 });
     const state = verifiedDeviceList(removed, keys.signKey);
     expect(state.devices.map((d) => [d.certificate.name, !!d.removed])).toEqual([
       ["Phone", false],
@@ -52,7 +52,7 @@ describe("device certificates and the device list", () => {
     const { keys, phone, list } = account();
     const stolen = newDeviceKeys("Stolen phone");
     const withStolen = appendDeviceChange(list, keys, { kind: "device", device: phone }, { op: "add", certificate: certify(keys, stolen) });
-    const removed = appendDeviceChange(withStolen, keys, { kind: "device", device: phone }, { op: "remove", deviceId: stolen.deviceId, lastSeq: 0 });
+    const removed = appendDeviceChange(withStolen, keys, { kind: "device", device: phone }, { op: "remove", deviceId: stolen.deviceId, lastSeq: 0, lastServerSeq: 0 });
     // The thief certifies a fresh device with the identity key and signs the link with its removed device key.
     const fresh = newDeviceKeys("Thief's tablet");
     expectTyped(() => appendDeviceChange(removed, keys, { kind: "device", device: stolen }, { op: "add", certificate: certify(keys, fresh) }), MalformedInput);
@@ -64,7 +64,7 @@ describe("device certificates and the device list", () => {
     const { keys, phone, recovery, list } = account();
     const recovered = newDeviceKeys("Recovered");
     const next = appendDeviceChange(list, keys, { kind: "recovery", keys: recovery }, { op: "add", certificate: certify(keys, recovered) });
-    const without = appendDeviceChange(next, keys, { kind: "recovery", keys: recovery }, { op: "remove", deviceId: phone.deviceId, lastSeq: 3 });
+    const without = appendDeviceChange(next, keys, { kind: "recovery", keys: recovery }, { op: "remove", deviceId: phone.deviceId, lastSeq: 3, lastServerSeq: 9 });
     expect(verifiedDeviceList(without, keys.signKey).devices.map((d) => !!d.removed)).toEqual([true, false]);
     // Another recovery key (one the genesis does not name) is refused.
     expectTyped(() => appendDeviceChange(list, keys, { kind: "recovery", keys: newRecoveryKeys() }, { op: "add", certificate: certify(keys, recovered) }), InvalidSignature);

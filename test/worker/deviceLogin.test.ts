@@ -38,7 +38,7 @@ describe("device-key logins", () => {
     const put = (devices: Uint8Array, bearer: string) => call(`/v1/accounts/${account.accountId}/devices`, { method: "PUT", token: bearer, headers: { "content-type": "application/json" }, body: JSON.stringify({ devices: toBase64Url(devices) }) });
     expect((await put(encodeDeviceList([genesis, added]), token)).status).toBe(200);
     expect((await loginAs(account, laptop, laptopId)).status).toBe(200);
-    const removed = await deviceListLink(account, laptop, laptopId, 3, linkHash(added), { op: "remove", deviceId: phoneId, lastSeq: 0 });
+    const removed = await deviceListLink(account, laptop, laptopId, 3, linkHash(added), { op: "remove", deviceId: phoneId, lastSeq: 0, lastServerSeq: 0 });
     expect((await put(encodeDeviceList([genesis, added, removed]), token)).status).toBe(200);
     const refused = await loginAs(account, phone, phoneId);
     expect(refused.status).toBe(401);

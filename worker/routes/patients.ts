@@ -3,7 +3,7 @@
 // live grant, since only it knows the grants. Binary bodies use shared/syncFrames.ts.
 import { Hono } from "hono";
 import { z } from "zod";
-import { MAX_PULL_BYTES, MAX_PULL_ENVELOPES, deviceListRequest, generationRequest, grantRequest, hexId, receiptRequest, revocationRequest } from "../../shared/api.js";
+import { MAX_PULL_BYTES, MAX_PULL_ENVELOPES, deviceListRequest, generationRequest, grantRequest, hexId, revocationRequest } from "../../shared/api.js";
 import { toBase64Url } from "../../shared/bytes.js";
 import { MAX_BATCH_BYTES } from "../../shared/syncFrames.js";
 import type { Caller } from "../../durable-objects/patientLog.js";
@@ -120,12 +120,6 @@ patients.put("/:patientId/revocations", limitBody(JSON_BODY_LIMIT), validate("js
   if (bytes instanceof Response) return bytes;
   const outcome = await patientLog(c.env, caller(c).patientId).storeRevocation(caller(c), bytes);
   return outcome.ok ? c.body(null, 204) : reply(c, outcome);
-});
-
-patients.post("/:patientId/receipts", limitBody(JSON_BODY_LIMIT), validate("json", receiptRequest), async (c) => {
-  const bytes = decodeField(c, c.req.valid("json").receipt, "receipt");
-  if (bytes instanceof Response) return bytes;
-  return reply(c, await patientLog(c.env, caller(c).patientId).pushReceipt(caller(c), bytes), 201);
 });
 
 patients.get("/:patientId/receipts", validate("query", accessLogQuery), async (c) => {
