@@ -26,7 +26,7 @@ export interface HourEnvelope {
 /** The first hour of `glucose` written through the record store of a fresh patient device. */
 export async function hourEnvelope(glucose: readonly StewardRecord[]): Promise<HourEnvelope> {
   const ring = createKeyRing(true, "test").ring;
-  const keys = ownKeySource(ring.account.signKey, ring.data!);
+  const keys = ownKeySource(ring);
   const log = new LocalLog(new StewardDatabase(`bench-hour-${Date.now()}`), keys, { signKey: ring.account.signKey, signSecretKey: ring.account.signSecretKey, deviceId: sodium().randombytes_buf(16) });
   const hour = Math.floor(glucose[0]!.time / HOUR);
   const readings = glucose.filter((r) => Math.floor(r.time / HOUR) === hour);

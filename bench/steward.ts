@@ -48,7 +48,7 @@ export async function registerPatient(server: string, fetcher?: typeof fetch): P
   const ring = createKeyRing(true, "test").ring;
   const api = new ServerApi(server, ring.account, fetcher);
   await api.register(handle("patient"));
-  return { ring, api, device: () => device(ownKeySource(ring.account.signKey, ring.data!), ring.account, api) };
+  return { ring, api, device: () => device(ownKeySource(ring), ring.account, api) };
 }
 
 export async function registerGrantee(server: string, role: string): Promise<{ keys: AccountKeys; api: ServerApi }> {

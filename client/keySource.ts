@@ -68,7 +68,7 @@ function deviceListOf(encoded: () => Uint8Array | undefined, identityKey: Uint8A
 }
 
 /** The patient's own keys, from the key ring (read live: a rotation or a new device shows at once). */
-export function ownKeySource(ring: KeyRing, writers: () => readonly DelegatedWriter[] = () => []): KeySource {
+export function ownKeySource(ring: Pick<KeyRing, "account" | "data"> & { readonly devices?: Uint8Array }, writers: () => readonly DelegatedWriter[] = () => []): KeySource {
   const patientKey = ring.account.signKey;
   const data = ring.data!;
   const tags = scopeTags(data);
@@ -105,7 +105,7 @@ export function ownKeySource(ring: KeyRing, writers: () => readonly DelegatedWri
  * re-issued grant (new key generation after a revocation elsewhere) without being rebuilt.
  * `patientDevices` is the patient's device list as this grantee fetched it from the patient log.
  */
-export function grantKeySource(current: OpenedGrant | (() => OpenedGrant), mySignKey: Uint8Array, patientDevices: () => Uint8Array | undefined): KeySource {
+export function grantKeySource(current: OpenedGrant | (() => OpenedGrant), mySignKey: Uint8Array, patientDevices: () => Uint8Array | undefined = () => undefined): KeySource {
   const latest = typeof current === "function" ? current : () => current;
   const { policy } = latest();
   const devices = deviceListOf(patientDevices, policy.patientKey);

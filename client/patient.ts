@@ -72,11 +72,9 @@ export class Patient extends AccountDevice {
 
   private constructor(state: DeviceState) {
     super(state);
-    const log = new LocalLog(this.db, ownKeySource(this.ring.account.signKey, this.ring.data!, () => this.writers), {
-      signKey: this.ring.account.signKey,
-      signSecretKey: this.ring.account.signSecretKey,
-      deviceId: this.deviceId,
-    });
+    // This device signs with its own key, certified in the device list: removing it cuts it off.
+    const author = { signKey: this.device.signKey, signSecretKey: this.device.signSecretKey, deviceId: this.device.deviceId };
+    const log = new LocalLog(this.db, ownKeySource(this.ring, () => this.writers), author);
     this.records = new RecordStore(log);
     // Keys rotated on another device, or a write grant issued there: fetch both, then retry.
     const refresh = async () => {

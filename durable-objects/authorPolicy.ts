@@ -1,11 +1,15 @@
-// Who may store what in a patient log: the one place the server decides it, so #10 extends it (device
-// keys certified by the patient's signed device list, revocations) without touching the rest of the
-// upload. Today an hour envelope must be signed by the session's own identity: the patient's key, or
-// a grantee's under a live write grant covering its scope tag, generation and hour. A block may be
-// stored by the patient alone: a grantee, even one that may write, never seals a block. A signed
-// head (shared/signedHead.ts) comes from the same writers: the patient, or a write grantee.
+// Who may store what in a patient log: the one place the server decides it. The patient's objects
+// are signed by one of its devices' own keys, certified in the account's signed device list (a
+// removed device is refused; the identity key, which signed v1 envelopes, is taken too: the session
+// already proved the account, and the patient's devices and grantees refuse v2 envelopes it signs).
+// A grantee's hour envelope must be signed by its own identity key under a live write grant covering
+// its scope tag, generation and hour. A block may be stored by the patient alone: a grantee, even
+// one that may write, never seals a block. A signed head (shared/signedHead.ts) comes from the same
+// writers: the patient's devices, or a write grantee.
 import { toHex } from "../shared/bytes.js";
 import type { BlockHeader } from "../shared/blockCodec.js";
+import { bytesEqual } from "../shared/bytes.js";
+import { findDevice, type DeviceList } from "../shared/deviceList.js";
 import type { EnvelopeHeader } from "../shared/envelopeCodec.js";
 import type { SignedHead } from "../shared/signedHead.js";
 import type { GrantPolicy } from "../shared/grantCodec.js";
@@ -19,6 +23,8 @@ export interface Writer {
   readonly actor: string;
   /** For a grantee: the policies of its live grants. */
   readonly grants?: readonly GrantPolicy[];
+  /** For the patient: the account's device list as the log holds it (null before it is published). */
+  readonly devices?: DeviceList | null;
 }
 
 export type Stored = { readonly kind: "envelope"; readonly header: EnvelopeHeader } | { readonly kind: "block"; readonly header: BlockHeader } | { readonly kind: "head"; readonly header: SignedHead };
@@ -27,7 +33,9 @@ export type Stored = { readonly kind: "envelope"; readonly header: EnvelopeHeade
 export function checkAuthor(writer: Writer, object: Stored): void {
   const h = object.header;
   if (toHex(h.patientId) !== writer.patientId) throw new Refusal("forbidden", "an object names another patient");
-  if (accountIdHex(h.authorKey) !== writer.actor) throw new Refusal("forbidden", "an object's author key is not your identity key");
+  if (accountIdHex(h.authorKey) !== writer.actor && !activeDeviceKey(writer, h.authorKey, h.deviceId)) {
+    throw new Refusal("forbidden", writer.grants ? "an object's author key is not your identity key" : "an object is signed by no active device of this account");
+  }
   if (object.kind === "block") {
     if (writer.grants) throw new Refusal("forbidden", "only the patient's devices seal blocks");
     return;
@@ -40,4 +48,11 @@ export function checkAuthor(writer: Writer, object: Stored): void {
   if (writer.grants && !anyCovers(writer.grants.filter((g) => g.write), object.header)) {
     throw new Refusal("outside_grant", `no live write grant covers scope tag ${toHex(object.header.scopeTag)}, generation ${object.header.generation}, hour ${object.header.hour}`);
   }
+}
+
+/** Whether `authorKey` is the key the patient's device list certifies for device `deviceId`, not removed. */
+function activeDeviceKey(writer: Writer, authorKey: Uint8Array, deviceId: Uint8Array): boolean {
+  if (writer.grants || !writer.devices) return false;
+  const device = findDevice(writer.devices, deviceId);
+  return !!device && !device.removed && bytesEqual(device.certificate.signKey, authorKey);
 }

@@ -12,6 +12,7 @@ import { BLOCK_PREFIX_BYTES, blockSignedBytes, decodeBlock, type Block } from ".
 import { PREFIX_BYTES, decodeEnvelope, envelopeSignedBytes, type Envelope } from "../shared/envelopeCodec.js";
 import { decodeGrantWire, grantPolicySignedBytes } from "../shared/grantCodec.js";
 import { accountIdHex, decodeKeyBundle } from "../shared/keyBundle.js";
+import type { DeviceList } from "../shared/deviceList.js";
 import { decodeRevocation, revocationSignedBytes } from "../shared/revocation.js";
 import { EXTRA_KINDS, decodeUpload, encodePage, objectKind, type Extra } from "../shared/syncFrames.js";
 import { AccessLogStore } from "./accessLogStore.js";
@@ -94,7 +95,7 @@ export class PatientLog extends DurableObject<Env> {
       const access = this.access(caller);
       const decodedUpload = decodeUpload(upload);
       const items = decodedUpload.objects.map((bytes, i) => decodeObject(bytes, i));
-      const writer: Writer = access.role === "patient" ? caller : { ...caller, grants: access.grants.map((g) => g.policy) };
+      const writer: Writer = access.role === "patient" ? { ...caller, devices: await this.storedDeviceList(caller.patientId) } : { ...caller, grants: access.grants.map((g) => g.policy) };
       // Verified all at once, then checked in upload order: the first object that fails names the refusal.
       const signed = await Promise.all(items.map((item) => this.signatureValid(item)));
       for (const [i, item] of items.entries()) {
@@ -320,6 +321,11 @@ export class PatientLog extends DurableObject<Env> {
       if (!list) throw new Refusal("not_found", "the patient's devices have not published their device list yet");
       return list;
     });
+  }
+
+  /** The patient's device list as stored (null before its devices published it). */
+  private async storedDeviceList(patientId: string): Promise<DeviceList | null> {
+    return this.devices.encoded() ? this.devices.list(await this.patientKey(patientId)) : null;
   }
 
   /** The patient's identity key, from the patient's account (kept once read: an account id names one key for good). */

@@ -124,13 +124,13 @@ describe("blocks from a lying server", () => {
   });
 
   it("sealed under another node's key, signed by a patient's device, fail the commitment before any decryption", async () => {
-    const keys = ownKeySource(ring.account.signKey, ring.data!);
+    const keys = ownKeySource(ring);
     rewriteBlocks(server, (e) => {
       const { header } = decodeBlock(e.bytes);
       // The right header, the key of the neighbouring node: genuine signature, wrong key.
       const wrongKey = keys.nodeKey("glucose", header.generation, { height: header.level, index: header.node ^ 1 });
       const plaintext = encodeContent({ readings: [], view: [], deleted: [], yjs: [] }, { scope: "glucose", first: header.node * 2 ** header.level, last: (header.node + 1) * 2 ** header.level - 1 });
-      return { ...e, bytes: encodeBlock(sealBlock({ header: { ...header, blockId: crypto.getRandomValues(new Uint8Array(16)) }, plaintext, nodeKey: wrongKey, authorSecretKey: ring.account.signSecretKey })) };
+      return { ...e, bytes: encodeBlock(sealBlock({ header: { ...header, blockId: crypto.getRandomValues(new Uint8Array(16)) }, plaintext, nodeKey: wrongKey, authorSecretKey: phone.author.signSecretKey })) };
     }, clinicCover);
     await refusedThenHonest(clinic, TamperedEnvelope, clinicCover);
   });

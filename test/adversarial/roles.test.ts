@@ -15,6 +15,7 @@ import { encodeKeyBundle } from "../../shared/keyBundle.js";
 import { ROOT, KeyTreeReader } from "../../shared/keyTree.js";
 import { encodeKdfParams, type KdfParams } from "../../shared/secretKdf.js";
 import { SIGNATURE_CONTEXTS } from "../../shared/signing.js";
+import { EXTRA_KINDS, decodeUpload } from "../../shared/syncFrames.js";
 import { loadSodium, sodium } from "../../shared/sodium.js";
 import { Grantee, Patient, SCOPES } from "../../client/index.js";
 import { ServerApi } from "../../client/api/serverApi.js";
@@ -162,7 +163,10 @@ describe("the evil server against the Patient and Grantee devices", () => {
     };
     await read(clinic);
     await read(carer);
-    const hidden = new Set(evil.seen.slice(hiddenFrom).filter((r) => r.method === "POST" && r.url.pathname.endsWith("/receipts")).map((r) => jsonOf<{ receipt: string }>(r).receipt));
+    // Receipts travel as extras of an upload to the log.
+    const uploads = evil.seen.slice(hiddenFrom).filter((r) => r.method === "POST" && r.url.pathname.endsWith("/envelopes"));
+    const pushed = uploads.flatMap((r) => decodeUpload(r.body).extras.filter((e) => e.kind === EXTRA_KINDS.receipt));
+    const hidden = new Set(pushed.map((e) => toBase64Url(e.bytes)));
     expect(hidden.size).toBe(4); // an open and a read from each
     const shown = before.length;
     evil.rewrite((request, reply) => {

@@ -118,7 +118,7 @@ describe("v1 data under this code", () => {
     it("upgrade on first open with nothing lost, offline writes included; the clinician then reads its grant from blocks", async () => {
       const name = `v1-phone-${Date.now()}`;
       const deviceId = await restorePhone(name);
-      const phone = device(name, ownKeySource(ring.account.signKey, ring.data!), ring.account, deviceId, worker.url);
+      const phone = device(name, ownKeySource(ring), ring.account, deviceId, worker.url);
       // Offline, before any sync: every v1 record is there to read.
       expect(await everything(phone.records)).toEqual(fixture.expected);
       await phone.sync.sync();
@@ -136,7 +136,7 @@ describe("v1 data under this code", () => {
       expect((await view.db.envelopes.toArray()).some((r) => r.bytes[4] === 1)).toBe(false);
 
       // A device that holds nothing, recovered later, reads all of it from the migrated log.
-      const fresh = device(`v1-fresh-${Date.now()}`, ownKeySource(ring.account.signKey, ring.data!), ring.account, crypto.getRandomValues(new Uint8Array(16)), worker.url);
+      const fresh = device(`v1-fresh-${Date.now()}`, ownKeySource(ring), ring.account, crypto.getRandomValues(new Uint8Array(16)), worker.url);
       await fresh.sync.sync();
       expect(await everything(fresh.records)).toEqual(fixture.expected);
       for (const d of [phone, view, fresh]) await d.close();
@@ -151,7 +151,7 @@ describe("v1 data under this code", () => {
     afterAll(async () => worker?.stop());
 
     it("is re-sealed by the first device that opens it, and nothing the server held is lost", async () => {
-      const fresh = device(`v1-server-${Date.now()}`, ownKeySource(ring.account.signKey, ring.data!), ring.account, crypto.getRandomValues(new Uint8Array(16)), worker.url);
+      const fresh = device(`v1-server-${Date.now()}`, ownKeySource(ring), ring.account, crypto.getRandomValues(new Uint8Array(16)), worker.url);
       await fresh.sync.sync();
       const onServer = without(fixture.expected, fixture.offlineIds);
       expect(await everything(fresh.records)).toEqual(onServer);

@@ -11,6 +11,7 @@ import { createAccountKeys } from "../../../shared/accountKeys.js";
 import { OutsideGrant } from "../../../shared/errors.js";
 import { parseRecord } from "../../../shared/records.js";
 import { loadSodium } from "../../../shared/sodium.js";
+import { deviceAuthor } from "../../helpers/patientDevice.js";
 
 const hour = 3_600_000;
 const t0 = 490_000 * hour;
@@ -23,7 +24,7 @@ describe("recordsInGrant", () => {
   beforeAll(async () => {
     await loadSodium();
     const ring = createKeyRing(true, "test").ring;
-    store = new RecordStore(new LocalLog(new StewardDatabase("grant-range"), ownKeySource(ring.account.signKey, ring.data!), { signKey: ring.account.signKey, signSecretKey: ring.account.signSecretKey, deviceId: new Uint8Array(16) }));
+    store = new RecordStore(new LocalLog(new StewardDatabase("grant-range"), ownKeySource(ring), deviceAuthor(ring)));
     await store.put([cgm(0), cgm(1), cgm(2), cgm(3), bolus(1), bolus(2), profile]);
   });
 

@@ -19,6 +19,7 @@ import { MalformedInput } from "../../../shared/errors.js";
 import { hourOf, SCOPE_OF, SCOPES, type StewardRecord } from "../../../shared/records.js";
 import { loadSodium } from "../../../shared/sodium.js";
 import { sharedFixture } from "../../helpers/sharedFixtures.js";
+import { deviceAuthor } from "../../helpers/patientDevice.js";
 
 const own = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
 
@@ -48,11 +49,7 @@ function cases(): Case[] {
 let ring: KeyRing;
 let n = 0;
 function newStore() {
-  const log = new LocalLog(new StewardDatabase(`import-file-${n++}`), ownKeySource(ring.account.signKey, ring.data!), {
-    signKey: ring.account.signKey,
-    signSecretKey: ring.account.signSecretKey,
-    deviceId: crypto.getRandomValues(new Uint8Array(16)),
-  });
+  const log = new LocalLog(new StewardDatabase(`import-file-${n++}`), ownKeySource(ring), deviceAuthor(ring));
   return { log, records: new RecordStore(log) };
 }
 

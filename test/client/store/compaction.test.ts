@@ -140,7 +140,7 @@ describe("blocks sealed on the patient's devices", () => {
     const newest = blocksOn(server, phone.log.patient).filter((b) => b.level === 0).sort((a, b) => b.basis - a.basis)[0]!;
     expect(newest.count).toBe(10);
     const row = server.log(phone.log.patient).find((r) => objectKind(r.bytes) === "block" && toHex(decodeBlock(r.bytes).header.blockId) === toHex(newest.blockId))!;
-    const keys = ownKeySource(ring.account.signKey, ring.data!);
+    const keys = ownKeySource(ring);
     const content = decodeContent(openBlock(decodeBlock(row.bytes), keys.nodeKey("glucose", newest.generation, { height: 0, index: hour })), { scope: "glucose", first: hour, last: hour });
     expect(mgdls([...content.readings]).sort()).toEqual([100, 101, 102, 103, 104, 105, 106, 107, 108, 109]);
   });

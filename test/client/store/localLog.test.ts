@@ -11,12 +11,13 @@ import { LocalLog } from "../../../client/store/localLog.js";
 import { RecordStore } from "../../../client/store/recordStore.js";
 import { SyncEngine } from "../../../client/sync/syncEngine.js";
 import { MemoryServer } from "../../helpers/memoryServer.js";
+import { deviceAuthor } from "../../helpers/patientDevice.js";
 
 let n = 0;
 /** A device of the patient whose key source counts how many keys it derives (one per object opened). */
 function device(ring: KeyRing, server: MemoryServer) {
   const db = new StewardDatabase(`local-log-test-${n++}`);
-  const own = ownKeySource(ring.account.signKey, ring.data!);
+  const own = ownKeySource(ring);
   const opened = { count: 0 };
   const keys: KeySource = {
     ...own,
@@ -29,7 +30,7 @@ function device(ring: KeyRing, server: MemoryServer) {
       return own.nodeKey(scope, generation, node);
     },
   };
-  const log = new LocalLog(db, keys, { signKey: ring.account.signKey, signSecretKey: ring.account.signSecretKey, deviceId: crypto.getRandomValues(new Uint8Array(16)) });
+  const log = new LocalLog(db, keys, deviceAuthor(ring));
   return { db, log, opened, records: new RecordStore(log), sync: new SyncEngine(log, server.transport(`device-${n}`)) };
 }
 
