@@ -531,15 +531,26 @@ export abstract class AccountDevice {
 
   /** Every device the account has had, newest first; removed ones say when. */
   async devices(): Promise<DeviceInfo[]> {
+    const seen = await this.lastSeen();
     return this.deviceList()
-      .devices.map((d) => ({
-        deviceId: toHex(d.certificate.deviceId),
-        name: d.certificate.name,
-        addedAt: d.addedAt,
-        ...(d.removed ? { removedAt: d.removed.at } : {}),
-        thisDevice: bytesEqual(d.certificate.deviceId, this.device.deviceId),
-      }))
+      .devices.map((d) => {
+        const deviceId = toHex(d.certificate.deviceId);
+        const lastSeenAt = seen[deviceId];
+        return {
+          deviceId,
+          name: d.certificate.name,
+          addedAt: d.addedAt,
+          ...(d.removed ? { removedAt: d.removed.at } : {}),
+          ...(lastSeenAt !== undefined ? { lastSeenAt } : {}),
+          thisDevice: bytesEqual(d.certificate.deviceId, this.device.deviceId),
+        };
+      })
       .reverse();
+  }
+
+  /** When each device (hex id) last signed something this device has seen, where known. */
+  protected async lastSeen(): Promise<Record<string, number>> {
+    return {};
   }
 
   /**

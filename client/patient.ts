@@ -24,6 +24,7 @@ import { LocalLog } from "./store/localLog.js";
 import { HttpTransport } from "./sync/httpTransport.js";
 import { chainsOf, deviceKey } from "./sync/chain.js";
 import { SyncEngine } from "./sync/syncEngine.js";
+import { Witness } from "./witness.js";
 
 export interface ShareOptions extends GrantTerms {
   /** Account id of a verified contact. */
@@ -68,20 +69,26 @@ export class Patient extends AccountDevice {
   readonly records: RecordStore;
   readonly sync: SyncEngine;
   private writers: DelegatedWriter[] = [];
+  private readonly witness: Witness;
   private completing: Promise<unknown> = Promise.resolve();
 
   private constructor(state: DeviceState) {
     super(state);
     // This device signs with its own key, certified in the device list: removing it cuts it off.
     const author = { signKey: this.device.signKey, signSecretKey: this.device.signSecretKey, deviceId: this.device.deviceId };
-    const log = new LocalLog(this.db, ownKeySource(this.ring, () => this.writers), author);
+    const keys = ownKeySource(this.ring, () => this.writers);
+    const log = new LocalLog(this.db, keys, author);
     this.records = new RecordStore(log);
     // Keys rotated on another device, or a write grant issued there: fetch both, then retry.
     const refresh = async () => {
       await this.refreshKeyRing();
       await this.listGrants();
     };
-    this.sync = new SyncEngine(log, new HttpTransport(this.api, state.options.WebSocket ? { WebSocket: state.options.WebSocket } : {}), undefined, refresh);
+    // Every push carries this device's signed head, and a heartbeat goes out while it follows the
+    // log; every writer's head a pull brings is checked (withheld data, forks, an old key ring).
+    this.witness = new Witness({ log, keys, author, key: "heads", ringVersion: () => this.seenRingVersion(), heartbeat: true, writes: true, refreshRing: () => this.refreshKeyRing() });
+    const transport = new HttpTransport(this.api, state.options.WebSocket ? { WebSocket: state.options.WebSocket } : {});
+    this.sync = new SyncEngine(log, transport, undefined, refresh, this.witness);
   }
 
   /** Builds the patient from stored state, with the write grantees known when it last looked. */
@@ -311,6 +318,21 @@ export class Patient extends AccountDevice {
     await this.sync.sync();
     const log = this.records.log;
     return { lastSeq: (await log.chainHeads())[deviceKey({ authorKey: signKey, deviceId })]?.seq ?? 0, lastServerSeq: await log.cursor() };
+  }
+
+  /** From the signed heads: each device's newest one this device has seen (its own: now, as it runs). */
+  protected override async lastSeen(): Promise<Record<string, number>> {
+    const seen: Record<string, number> = {};
+    for (const head of Object.values(await this.witness.tracker.heads())) {
+      if (head.patientDevice) seen[head.deviceId] = Math.max(seen[head.deviceId] ?? 0, head.time);
+    }
+    seen[toHex(this.device.deviceId)] = Date.now();
+    return seen;
+  }
+
+  /** Since when the data this device shows may be incomplete (another of the patient's devices went quiet past the heartbeat bound), if so. */
+  get incompleteSince(): number | undefined {
+    return this.sync.status.incompleteSince;
   }
 
   protected override onDeviceRemoved(ring: KeyRing): void {
