@@ -40,6 +40,8 @@ export interface KeySource {
 
 /** Writers besides the patient: keys of write grants the patient issued. */
 export interface DelegatedWriter {
+  /** The grant it writes under (hex), to match the patient's revocation of it. */
+  readonly grantId?: string;
   readonly signKey: Uint8Array;
   readonly scopes: readonly Scope[];
   readonly fromHour: number;

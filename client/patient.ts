@@ -9,6 +9,7 @@ import { issueGrant, type GrantScopeInput, type Recipient } from "../shared/gran
 import { decodeGrantWire, MAX_GENERATIONS_PER_ENTRY, type GrantPolicy } from "../shared/grantCodec.js";
 import { accountIdOf } from "../shared/keyBundle.js";
 import type { ReceiptKind } from "../shared/readReceipt.js";
+import { decodeRevocation } from "../shared/revocation.js";
 import { MS_PER_HOUR, SCOPES, type Scope } from "../shared/records.js";
 import type { Placement } from "../shared/placement.js";
 import { AccountDevice, createDevice, openDevice, recoverDevice, requestDeviceLink, type DeviceState, type LinkRequest, type OpenOptions } from "./accountDevice.js";
@@ -70,13 +71,14 @@ export class Patient extends AccountDevice {
   readonly sync: SyncEngine;
   private writers: DelegatedWriter[] = [];
   private readonly witness: Witness;
+  private cutoffs?: { from: readonly Uint8Array[]; count: number; byGrant: Map<string, NonNullable<DelegatedWriter["cutoffs"]>> };
   private completing: Promise<unknown> = Promise.resolve();
 
   private constructor(state: DeviceState) {
     super(state);
     // This device signs with its own key, certified in the device list: removing it cuts it off.
     const author = { signKey: this.device.signKey, signSecretKey: this.device.signSecretKey, deviceId: this.device.deviceId };
-    const keys = ownKeySource(this.ring, () => this.writers);
+    const keys = ownKeySource(this.ring, () => this.writersNow());
     const log = new LocalLog(this.db, keys, author);
     this.records = new RecordStore(log);
     // Keys rotated on another device, or a write grant issued there: fetch both, then retry.
@@ -89,6 +91,20 @@ export class Patient extends AccountDevice {
     this.witness = new Witness({ log, keys, author, key: "heads", ringVersion: () => this.seenRingVersion(), heartbeat: true, writes: true, refreshRing: () => this.refreshKeyRing() });
     const transport = new HttpTransport(this.api, state.options.WebSocket ? { WebSocket: state.options.WebSocket } : {});
     this.sync = new SyncEngine(log, transport, undefined, refresh, this.witness);
+  }
+
+  /**
+   * The write grantees, each revoked one cut at its signed revocation's cut-off of each of its
+   * chains (read from the key ring as it is now, so a revocation made on another device counts as
+   * soon as the ring arrives): what it signs later, even under its old keys, is refused.
+   */
+  private writersNow(): DelegatedWriter[] {
+    if (this.cutoffs?.from !== this.ring.revocations || this.cutoffs.count !== this.ring.revocations.length) {
+      const byGrant = new Map(this.ring.revocations.map(decodeRevocation).map((r) => [toHex(r.grantId), r.cutoffs.map((c) => ({ deviceId: toHex(c.deviceId), lastSeq: c.lastSeq }))]));
+      this.cutoffs = { from: this.ring.revocations, count: this.ring.revocations.length, byGrant };
+    }
+    const { byGrant } = this.cutoffs;
+    return this.writers.map((w) => (w.grantId && byGrant.has(w.grantId) ? { ...w, cutoffs: byGrant.get(w.grantId)! } : w));
   }
 
   /** Builds the patient from stored state, with the write grantees known when it last looked. */
@@ -212,6 +228,7 @@ export class Patient extends AccountDevice {
     this.writers = listed
       .filter((g) => g.info.write)
       .map((g) => ({
+        grantId: g.info.grantId,
         signKey: g.policy.granteeSignKey,
         scopes: g.info.scopes,
         fromHour: Math.floor(g.info.from / MS_PER_HOUR),

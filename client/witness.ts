@@ -7,7 +7,8 @@ import { bytesEqual, fromHex, toHex } from "../shared/bytes.js";
 import { activeDevices, authorStanding } from "../shared/deviceList.js";
 import { decodeEnvelopeHeader, envelopeLink } from "../shared/envelopeCodec.js";
 import { OutsideGrant, RollbackDetected } from "../shared/errors.js";
-import { HEARTBEAT_MS, type HeadScope, type SignedHead } from "../shared/signedHead.js";
+import { verifyMessage } from "../shared/accountKeys.js";
+import { HEARTBEAT_MS, decodeHead, headSignedBytes, type HeadScope, type SignedHead } from "../shared/signedHead.js";
 import { EXTRA_KINDS, splitEnvelopePrefix, type Extra } from "../shared/syncFrames.js";
 import { HeadTracker, signHead, type HeadAuthor, type HeadContext } from "./heads.js";
 import type { KeySource } from "./keySource.js";
@@ -38,6 +39,7 @@ export interface WitnessOptions {
 export class Witness implements SyncWitness {
   readonly tracker: HeadTracker;
   private lastSent = 0;
+  private lastRing = 0;
 
   constructor(private readonly o: WitnessOptions) {
     this.tracker = new HeadTracker(o.log.db, o.key);
@@ -47,8 +49,26 @@ export class Witness implements SyncWitness {
     return deviceKey({ authorKey: this.o.author.signKey, deviceId: this.o.author.deviceId });
   }
 
-  heartbeatDue(now = Date.now()): boolean {
-    return this.o.heartbeat && now - this.lastSent >= HEARTBEAT_MS;
+  get writes(): boolean {
+    return this.o.writes;
+  }
+
+  async keysMissing(extras: readonly Extra[]): Promise<void> {
+    if (!this.o.refreshRing) return;
+    let newest = 0;
+    for (const extra of extras) {
+      if (extra.kind !== EXTRA_KINDS.head) continue;
+      const head = decodeHead(extra.bytes);
+      verifyMessage(head.signature, headSignedBytes(head), head.authorKey, "signed head");
+      if (this.authorOf(head) === "patient-device") newest = Math.max(newest, head.keyRingVersion);
+    }
+    const held = await this.o.ringVersion();
+    if (newest > held) throw oldRing(newest, held);
+  }
+
+  /** Every few minutes, and at once when this device moved to a newer key ring (a revocation the others must learn of). */
+  async heartbeatDue(now = Date.now()): Promise<boolean> {
+    return this.o.heartbeat && (now - this.lastSent >= HEARTBEAT_MS || (await this.o.ringVersion()) !== this.lastRing);
   }
 
   /** This device's signed head for an upload of `batch` (none for a reader that writes nothing). */
@@ -63,17 +83,19 @@ export class Witness implements SyncWitness {
     const chain = last ? { seq: last.header.seq, link: envelopeLink(last.prefix.headerBytes, last.prefix.bodyLength, last.prefix.bodyHash) } : await this.acknowledgedChain();
     const inBatch = new Set(mine.map((o) => o.id));
     const time = Date.now();
+    const ring = await this.o.ringVersion();
     const bytes = signHead(this.o.author.signSecretKey, {
       patientId: this.o.keys.patientId,
       authorKey: this.o.author.signKey,
       deviceId: this.o.author.deviceId,
       seq: chain.seq,
       link: chain.link,
-      keyRingVersion: await this.o.ringVersion(),
+      keyRingVersion: ring,
       time,
       scopes: await this.scopes(inBatch),
     });
     this.lastSent = time;
+    this.lastRing = ring;
     return [{ kind: EXTRA_KINDS.head, bytes }];
   }
 
@@ -165,7 +187,7 @@ export class Witness implements SyncWitness {
     if (newest <= (await this.o.ringVersion()) && !others.some(([, h]) => this.behind(h.generations))) return false;
     await refresh();
     const held = await this.o.ringVersion();
-    if (held < newest) throw new RollbackDetected(`another of your devices writes under key ring version ${newest}, but the server serves version ${held}: it is serving an old key ring, so nothing is sent`);
+    if (held < newest) throw oldRing(newest, held);
     if (others.some(([, h]) => this.behind(h.generations))) {
       throw new RollbackDetected("another of your devices writes under newer keys than the key ring the server serves: nothing is sent under the retired ones");
     }
@@ -176,4 +198,8 @@ export class Witness implements SyncWitness {
   private behind(generations: Record<string, number>): boolean {
     return this.o.keys.scopes().some((scope) => (generations[toHex(this.o.keys.tagOf(scope))] ?? 0) > this.o.keys.writeGeneration(scope, 0));
   }
+}
+
+function oldRing(newest: number, held: number): RollbackDetected {
+  return new RollbackDetected(`another of your devices writes under key ring version ${newest}, but the server serves version ${held}: it is serving an old key ring, so nothing is sent`);
 }

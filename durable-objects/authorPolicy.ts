@@ -34,7 +34,7 @@ export function checkAuthor(writer: Writer, object: Stored): void {
   const h = object.header;
   if (toHex(h.patientId) !== writer.patientId) throw new Refusal("forbidden", "an object names another patient");
   if (accountIdHex(h.authorKey) !== writer.actor && !activeDeviceKey(writer, h.authorKey, h.deviceId)) {
-    throw new Refusal("forbidden", writer.grants ? "an object's author key is not your identity key" : "an object is signed by no active device of this account");
+    throw new Refusal("forbidden", `an object's author key is not your identity key${writer.grants ? "" : " nor an active device key of this account"}`);
   }
   if (object.kind === "block") {
     if (writer.grants) throw new Refusal("forbidden", "only the patient's devices seal blocks");

@@ -45,7 +45,7 @@ export interface SyncWitness {
   /** Extras for an upload of `batch` (empty: a heartbeat). */
   extras(batch: readonly Outgoing[]): Promise<Extra[]>;
   /** Whether a heartbeat head is due now. */
-  heartbeatDue(): boolean;
+  heartbeatDue(): Promise<boolean>;
   /** Checks a page's heads once this reader holds everything up to it; returns since when data may be incomplete. */
   check(extras: readonly Extra[]): Promise<number | undefined>;
   /**
@@ -54,6 +54,13 @@ export interface SyncWitness {
    * may be under retired keys and must be sealed again.
    */
   beforePush(): Promise<boolean>;
+  /** Whether this device writes (then it reads every writer's head before it sends anything). */
+  readonly writes: boolean;
+  /**
+   * A page holds data this device cannot open even with the keys fetched again: RollbackDetected
+   * when a head on it says another of the patient's devices writes under a newer key ring.
+   */
+  keysMissing(extras: readonly Extra[]): Promise<void>;
 }
 
 /** While following, how often the engine asks whether a heartbeat is due. */
@@ -129,6 +136,9 @@ export class SyncEngine {
 
   private async syncOnce(): Promise<void> {
     try {
+      // A writer reads every writer's head first: another device may have moved to newer keys
+      // (a revocation), and nothing may go out under the retired ones.
+      if (this.witness?.writes && (await this.log.pendingCount()) > 0) await this.pull();
       await this.push();
       await this.pull();
       // Blocks hold acknowledged envelopes up to the cursor: sealed after the pull (a pull of a v1
@@ -183,7 +193,7 @@ export class SyncEngine {
     for (;;) {
       const pending = await this.log.outgoing(MAX_BATCH_ENVELOPES);
       if (pending.length === 0) {
-        if (this.witness?.heartbeatDue()) await this.transport.push(this.log.patient, [], await this.witness.extras([]));
+        if (this.witness && (await this.witness.heartbeatDue())) await this.transport.push(this.log.patient, [], await this.witness.extras([]));
         return;
       }
       try {
@@ -276,7 +286,12 @@ export class SyncEngine {
       // ingest again; what was stored is skipped.
       if (!(error instanceof OutsideGrant || error instanceof UnknownAuthor) || !this.refreshKeys) throw error;
       await this.refreshKeys();
-      await this.log.ingest(page.entries, page.cursor);
+      try {
+        await this.log.ingest(page.entries, page.cursor);
+      } catch (again) {
+        if (again instanceof OutsideGrant) await this.witness?.keysMissing(page.extras ?? []);
+        throw again;
+      }
     }
     if (page.cursor > (await this.log.cursor())) await this.log.advanceCursorTo(page.cursor);
     if (!page.more) await this.checkHeads(page.extras ?? []);
@@ -300,7 +315,7 @@ export class SyncEngine {
   async follow(): Promise<void> {
     this.following = true;
     this.heartbeat ??= setInterval(() => {
-      if (this.following && this.witness?.heartbeatDue()) void this.push().catch(() => undefined);
+      if (this.following) void this.witness?.heartbeatDue().then((due) => (due ? this.push() : undefined)).catch(() => undefined);
     }, HEARTBEAT_CHECK_MS);
     await this.connect();
   }

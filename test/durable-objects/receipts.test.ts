@@ -2,7 +2,8 @@
 // a grantee with a live grant stores receipts, signed by its own key, for that grant, in chain order;
 // only the patient reads them.
 import { describe, expect, it } from "vitest";
-import { fromBase64Url, fromHex, toBase64Url } from "../../shared/bytes.js";
+import { fromBase64Url, fromHex } from "../../shared/bytes.js";
+import { EXTRA_KINDS, encodeUpload } from "../../shared/syncFrames.js";
 import { encodeReadReceipt, readReceiptLink, readReceiptSignedBytes, type UnsignedReadReceipt } from "../../shared/readReceipt.js";
 import { call, grantCreate, signedUp, type Session } from "../helpers/api.js";
 import { makeGrant, newIdentity, scopeTag, signWith, type Identity } from "../helpers/webcryptoFixtures.js";
@@ -13,8 +14,9 @@ async function receipt(signer: Identity, r: UnsignedReadReceipt): Promise<Uint8A
   return encodeReadReceipt({ ...r, signature: await signWith(signer.privateKey, readReceiptSignedBytes(r)) });
 }
 
+/** A receipt travels as an extra of an upload holding no objects. */
 function post(session: Session, patientId: string, bytes: Uint8Array): Promise<Response> {
-  return call(`/v1/patients/${patientId}/receipts`, { method: "POST", token: session.token, headers: { "content-type": "application/json" }, body: JSON.stringify({ receipt: toBase64Url(bytes) }) });
+  return call(`/v1/patients/${patientId}/envelopes`, { method: "POST", token: session.token, headers: { "content-type": "application/octet-stream" }, body: encodeUpload([], [{ kind: EXTRA_KINDS.receipt, bytes }]) });
 }
 
 describe("read receipts", () => {
@@ -43,10 +45,10 @@ describe("read receipts", () => {
     expect((await post(grantee, pid, await receipt(grantee.identity, { ...first, grantId: new Uint8Array(16) }))).status).toBe(403);
     expect((await post(patient, pid, one)).status).toBe(403);
     expect((await post(grantee, pid, await receipt(grantee.identity, { ...first, seq: 2 }))).status).toBe(409);
-    expect((await post(grantee, pid, one)).status).toBe(201);
-    expect((await post(grantee, pid, one)).status).toBe(201); // a retry
+    expect((await post(grantee, pid, one)).status).toBe(200);
+    expect((await post(grantee, pid, one)).status).toBe(200); // a retry
     const two = await receipt(grantee.identity, { ...first, seq: 2, prevHash: readReceiptLink(one), kind: "read", cursor: 5, count: 3 });
-    expect((await post(grantee, pid, two)).status).toBe(201);
+    expect((await post(grantee, pid, two)).status).toBe(200);
 
     const listed = await (await call(`/v1/patients/${pid}/receipts`, { token: patient.token })).json<{ receipts: { n: number; receipt: string }[] }>();
     expect(listed.receipts.map((r) => fromBase64Url(r.receipt))).toEqual([one, two]);

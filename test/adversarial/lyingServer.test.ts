@@ -1,0 +1,244 @@
+// A server that lies by what it leaves out (#10): it hides a device's newest data from another
+// device or from a clinician, keeps two of the patient's devices on separate histories, serves a
+// device the key ring it already has after a revocation and acknowledges its writes under the
+// retired keys, or relays what a revoked writer signs afterwards. The real Patient and Grantee
+// devices talk to the real worker through the evil proxy; each attack ends in a typed error or in
+// "possibly incomplete since", and nothing the device held is lost.
+import "fake-indexeddb/auto";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { bytesEqual } from "../../shared/bytes.js";
+import { decodeEnvelope } from "../../shared/envelopeCodec.js";
+import { RollbackDetected, WithheldData } from "../../shared/errors.js";
+import { decodeHead, STALE_AFTER_MS } from "../../shared/signedHead.js";
+import { loadSodium } from "../../shared/sodium.js";
+import { decodePage, decodeUpload, encodePage, objectKind, type Page } from "../../shared/syncFrames.js";
+import { Grantee, Patient, type SharedView } from "../../client/index.js";
+import type { DeviceKeys } from "../../client/devices.js";
+import { grantKeySource } from "../../client/keySource.js";
+import { LocalLog } from "../../client/store/localLog.js";
+import { StewardDatabase } from "../../client/store/database.js";
+import { RecordStore } from "../../client/store/recordStore.js";
+import type { AccountKeys } from "../../shared/accountKeys.js";
+import type { OpenedGrant } from "../../shared/grant.js";
+import { startWorker, type LocalWorker } from "../e2e/localWorker.js";
+import { EvilServer, jsonReply, type Reply, type SeenRequest } from "../helpers/evilServer.js";
+
+const HOUR = 3_600_000;
+let worker: LocalWorker;
+let evil: EvilServer;
+let unique = 0;
+const name = (prefix: string) => `${prefix}${Date.now() % 1_000_000}x${unique++}`;
+const options = (prefix: string) => ({ server: evil.url, database: name(`lying-${prefix}`) });
+const reading = (id: string, mgdl: number, time = Date.now()) => ({ id, type: "cgm" as const, time, body: { mgdl } });
+const ids = async (records: { query: RecordStore["query"] }) => (await records.query({ scope: "glucose", from: Date.now() - 3 * HOUR, to: Date.now() + HOUR })).map((r) => r.id).sort();
+
+const isPull = (r: SeenRequest) => r.method === "GET" && r.url.pathname.endsWith("/envelopes");
+const isPush = (r: SeenRequest) => r.method === "POST" && r.url.pathname.endsWith("/envelopes");
+
+/** The session token `act` uses (its requests are the only ones while it runs). */
+async function tokenOf(act: () => Promise<unknown>): Promise<string> {
+  const from = evil.seen.length;
+  await act();
+  const token = evil.seen.slice(from).find(isPull)?.headers.authorization;
+  if (!token) throw new Error("no pull seen");
+  return token;
+}
+
+/** Rewrites the pages the session `token` pulls. */
+function rewritePages(token: string, edit: (page: Page) => Page): () => void {
+  return evil.rewrite((request, reply) => {
+    if (!isPull(request) || request.headers.authorization !== token || reply.status !== 200) return reply;
+    return { ...reply, body: encodePage(edit(decodePage(reply.body))) };
+  });
+}
+
+/** Whether a page entry was signed by this device key. */
+const signedBy = (bytes: Uint8Array, key: Uint8Array) => objectKind(bytes) === "envelope" && bytesEqual(decodeEnvelope(bytes).header.authorKey, key);
+const deviceOf = (p: Patient) => (p as unknown as { device: DeviceKeys }).device;
+
+async function linkedPair(prefix: string): Promise<{ phone: Patient; tablet: Patient }> {
+  const { patient: phone } = await Patient.create({ ...options(`${prefix}phone`), handle: name(prefix), deviceName: "Phone" });
+  const request = await Patient.requestLink({ ...options(`${prefix}tablet`), deviceName: "Tablet" });
+  const approval = await phone.approveLink(request.code);
+  await request.sas();
+  await approval.confirm();
+  return { phone, tablet: await request.complete() };
+}
+
+describe("a server that lies by leaving things out", () => {
+  beforeAll(async () => {
+    await loadSodium();
+    worker = await startWorker();
+    evil = await EvilServer.start(worker.url);
+  }, 120_000);
+
+  afterEach(() => {
+    evil.behave();
+    vi.useRealTimers();
+  });
+  afterAll(async () => {
+    await evil?.close();
+    await worker?.stop();
+  });
+
+  it("T13 a fork kept up between two of the patient's devices: the tablet is told data is withheld, and once the phone's heads stop reaching it, that it may be incomplete", async () => {
+    const { phone, tablet } = await linkedPair("t13");
+    await phone.records.put([reading("r1", 120, Date.now() - HOUR)]);
+    await phone.sync.sync();
+    let servedHeads: Page["extras"];
+    const token = await tokenOf(() => tablet.sync.sync());
+    const record = rewritePages(token, (page) => ((servedHeads = page.extras), page));
+    await tablet.sync.sync();
+    record();
+    expect(await ids(tablet.records)).toEqual(["r1"]);
+
+    // The tablet's history stops where it is: the phone's new reading is never served to it.
+    const phoneKey = deviceOf(phone).signKey;
+    const fork = rewritePages(token, (page) => ({ ...page, entries: page.entries.filter((e) => !signedBy(e.bytes, phoneKey)) }));
+    await phone.records.put([reading("r2", 45)]);
+    await phone.sync.sync();
+    await expect(tablet.sync.sync()).rejects.toBeInstanceOf(WithheldData);
+    expect(await ids(tablet.records)).toEqual(["r1"]);
+
+    // The server also keeps serving the phone's old head: nothing to see within the heartbeat bound,
+    // "possibly incomplete since" the phone's last head once it has passed.
+    fork();
+    rewritePages(token, (page) => ({ ...page, entries: page.entries.filter((e) => !signedBy(e.bytes, phoneKey)), ...(servedHeads ? { extras: servedHeads } : {}) }));
+    await tablet.sync.sync();
+    expect(tablet.incompleteSince).toBeUndefined();
+    const phoneHead = servedHeads!.map((e) => decodeHead(e.bytes)).find((h) => bytesEqual(h.authorKey, phoneKey))!;
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + STALE_AFTER_MS + 60_000 });
+    await tablet.sync.sync();
+    expect(tablet.incompleteSince).toBe(phoneHead.time);
+    vi.useRealTimers();
+
+    // Served honestly again, the tablet catches up and is complete.
+    evil.behave();
+    await phone.sync.push();
+    await tablet.sync.sync();
+    expect(await ids(tablet.records)).toEqual(["r1", "r2"]);
+    expect(tablet.incompleteSince).toBeUndefined();
+    await phone.close();
+    await tablet.close();
+  });
+
+  it("T14 the newest readings withheld from a clinician are reported, not synced as success; with the heads hidden too, the view is possibly incomplete once the bound passes", async () => {
+    const { patient } = await Patient.create({ ...options("t14"), handle: name("wh") });
+    const { grantee: clinic } = await Grantee.create({ ...options("t14clinic"), handle: name("clinic") });
+    await patient.verifyContact((await patient.findContact(clinic.handle)).accountId);
+    await patient.share({ with: clinic.accountId, scopes: ["glucose"], from: Date.now() - 2 * HOUR, to: Date.now() + HOUR, expiresAt: Date.now() + 24 * HOUR });
+    await patient.records.put([reading("r1", 120, Date.now() - HOUR)]);
+    await patient.sync.sync();
+    let view: SharedView | undefined;
+    let heads: Page["extras"];
+    const token = await tokenOf(async () => {
+      view = await clinic.open((await clinic.shares())[0]!.grantId);
+      await view.sync.sync();
+    });
+    const record = rewritePages(token, (page) => ((heads = page.extras), page));
+    await view!.sync.sync();
+    record();
+    expect(await ids(view!.records)).toEqual(["r1"]);
+
+    await patient.records.put([reading("r2", 45)]);
+    await patient.sync.sync();
+    const withhold = rewritePages(token, (page) => ({ ...page, entries: [] }));
+    await expect(view!.sync.sync()).rejects.toBeInstanceOf(WithheldData);
+    withhold();
+    rewritePages(token, (page) => ({ ...page, entries: [], ...(heads ? { extras: heads } : {}) }));
+    await view!.sync.sync();
+    expect(view!.incompleteSince).toBeUndefined();
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + STALE_AFTER_MS + 60_000 });
+    await view!.sync.sync();
+    expect(view!.incompleteSince).toBeGreaterThan(0);
+    expect(await ids(view!.records)).toEqual(["r1"]);
+    vi.useRealTimers();
+
+    evil.behave();
+    await patient.sync.push();
+    await view!.sync.sync();
+    expect(await ids(view!.records)).toEqual(["r1", "r2"]);
+    expect(view!.incompleteSince).toBeUndefined();
+    await view!.close();
+    await patient.close();
+    await clinic.close();
+  });
+
+  it("T8(c) after the phone revokes a caregiver, a tablet served its old key ring, its writes acknowledged by the server, sends nothing under the retired keys (RollbackDetected) and keeps the reading", async () => {
+    const { phone, tablet } = await linkedPair("t8c");
+    const { grantee: carer } = await Grantee.create({ ...options("t8ccarer"), handle: name("carer") });
+    await phone.verifyContact((await phone.findContact(carer.handle)).accountId);
+    const grant = await phone.share({ with: carer.accountId, scopes: ["glucose"], from: Date.now() - 2 * HOUR, to: Date.now() + HOUR, expiresAt: Date.now() + 24 * HOUR });
+    const tabletToken = await tokenOf(() => tablet.sync.sync());
+    // The ring the tablet holds now, as the server would serve it again.
+    let oldRing: Reply | undefined;
+    const keep = evil.rewrite((request, reply) => {
+      if (request.method === "GET" && request.url.pathname.endsWith("/key-ring")) oldRing = reply;
+      return reply;
+    });
+    await tablet.refreshKeyRing();
+    keep();
+    expect(oldRing).toBeDefined();
+
+    // The phone revokes; its head under the new key ring goes out at once (no reading needed).
+    await phone.revoke(grant.grantId);
+    await phone.sync.push();
+
+    // The server serves the tablet its old ring, and acknowledges whatever the tablet pushes.
+    const pushed: Uint8Array[] = [];
+    let seq = 1_000_000;
+    evil.answer((request) => {
+      if (request.headers.authorization !== tabletToken) return undefined;
+      if (request.method === "GET" && request.url.pathname.endsWith("/key-ring")) return oldRing;
+      if (!isPush(request)) return undefined;
+      const upload = decodeUpload(request.body);
+      pushed.push(...upload.objects);
+      return jsonReply(200, { seqs: upload.objects.map(() => seq++) });
+    });
+    await tablet.records.put([reading("t1", 45)]);
+    await expect(tablet.sync.sync()).rejects.toBeInstanceOf(RollbackDetected);
+    expect(pushed).toEqual([]);
+    expect(await ids(tablet.records)).toContain("t1");
+
+    // Served honestly, the tablet fetches the new ring and writes under the new keys only.
+    evil.behave();
+    await tablet.sync.sync();
+    const uploads = evil.seen.filter((r) => isPush(r) && r.headers.authorization === tabletToken).flatMap((r) => decodeUpload(r.body).objects);
+    const generations = uploads.filter((b) => objectKind(b) === "envelope").map((b) => decodeEnvelope(b).header.generation);
+    expect(generations.length).toBeGreaterThan(0);
+    expect(generations.every((g) => g === 2)).toBe(true);
+    await phone.close();
+    await tablet.close();
+    await carer.close();
+  });
+
+  it("a revoked write grantee's new envelope under its old keys, dated inside its former range and relayed by the server, is refused by the patient's devices", async () => {
+    const { patient } = await Patient.create({ ...options("rw"), handle: name("rw") });
+    const { grantee: nurse } = await Grantee.create({ ...options("rwnurse"), handle: name("nurse") });
+    await patient.verifyContact((await patient.findContact(nurse.handle)).accountId);
+    const grant = await patient.share({ with: nurse.accountId, scopes: ["glucose"], from: Date.now() - 2 * HOUR, to: Date.now() + HOUR, expiresAt: Date.now() + 24 * HOUR, write: true });
+    const view = await nurse.open(grant.grantId);
+    await view.records.put([reading("n1", 130, Date.now() - HOUR)]);
+    await view.sync.sync();
+    await patient.sync.sync();
+    expect(await ids(patient.records)).toEqual(["n1"]);
+    const opened = (view as unknown as { grant: OpenedGrant }).grant;
+    await view.close();
+    await patient.revoke(grant.grantId);
+
+    // What the nurse signs afterwards with the grant it kept: the honest server would refuse it.
+    const account = (nurse as unknown as { ring: { account: AccountKeys } }).ring.account;
+    const forged = new LocalLog(new StewardDatabase(name("forger")), grantKeySource(opened, account.signKey), { signKey: account.signKey, signSecretKey: account.signSecretKey, deviceId: crypto.getRandomValues(new Uint8Array(16)) });
+    await new RecordStore(forged).put([reading("n2", 45, Date.now() - HOUR)]);
+    await forged.sealWrites();
+    const [late] = await forged.outgoing(1);
+    const patientToken = await tokenOf(() => patient.sync.sync());
+    rewritePages(patientToken, (page) => ({ ...page, entries: [...page.entries, { seq: page.cursor + 1, compacted: false, bytes: late!.bytes }], cursor: page.cursor + 1 }));
+    await patient.sync.sync();
+    expect(await ids(patient.records)).toEqual(["n1"]);
+    expect(patient.records.log.refusedAuthors).toBe(1);
+    await patient.close();
+    await nurse.close();
+  });
+});
+
