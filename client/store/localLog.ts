@@ -35,6 +35,8 @@ export interface SyncLog {
   /** Highest server sequence this reader took in. */
   cursor(): Promise<number>;
   advanceCursorTo(seq: number): Promise<void>;
+  /** Pulls from the start next time (what is stored is skipped): the server was caught withholding. */
+  rewindCursor(): Promise<void>;
   /** Seals waiting local writes into envelopes (before a push). */
   sealWrites(): Promise<number>;
   outgoing(limit: number): Promise<Outgoing[]>;
@@ -281,6 +283,12 @@ export class LocalLog implements SyncLog {
     return this.db.transaction("rw", this.db.cursors, async () => {
       const cursor = await this.outbox.cursor();
       if (seq > cursor.after) await this.db.cursors.put({ ...cursor, after: seq });
+    });
+  }
+
+  rewindCursor(): Promise<void> {
+    return this.db.transaction("rw", this.db.cursors, async () => {
+      await this.db.cursors.put({ ...(await this.outbox.cursor()), after: 0 });
     });
   }
 

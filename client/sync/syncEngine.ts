@@ -2,7 +2,7 @@
 // blocks of closed spans (the patient's devices), follow live updates, reconnect with backoff. Local
 // writes never wait for it; it only carries them. It talks to a SyncLog (client/store/localLog.ts)
 // the way it talks to a SyncTransport.
-import { ExpiredGrant, MalformedInput, OutsideGrant, RequestRefused, RevokedGrant, RollbackDetected, UnknownAuthor, ServerUnreachable, StewardError } from "../../shared/errors.js";
+import { ExpiredGrant, MalformedInput, OutsideGrant, RequestRefused, RevokedGrant, RollbackDetected, UnknownAuthor, ServerUnreachable, StewardError, WithheldData } from "../../shared/errors.js";
 import { MS_PER_HOUR } from "../../shared/records.js";
 import { MAX_BATCH_BYTES, MAX_BATCH_ENVELOPES, type Extra, type Page } from "../../shared/syncFrames.js";
 import type { Outgoing, SyncLog } from "../store/localLog.js";
@@ -258,7 +258,16 @@ export class SyncEngine {
 
   /** Pulls pages until the server has nothing newer. */
   pull(): Promise<void> {
-    return this.serial(() => this.pullNow());
+    return this.serial(async () => {
+      try {
+        await this.pullNow();
+      } catch (error) {
+        // Caught withholding: the cursor went back to the start; one pull again brings what the
+        // server serves now (a server that behaves again), or the same error.
+        if (!(error instanceof WithheldData)) throw error;
+        await this.pullNow();
+      }
+    });
   }
 
   private async pullNow(): Promise<void> {
@@ -304,6 +313,9 @@ export class SyncEngine {
     try {
       incompleteSince = await this.witness.check(extras);
     } catch (error) {
+      // What was held back may lie behind the cursor (pages served without it): pulled again from
+      // the start next time, so it arrives once the server serves it.
+      if (error instanceof WithheldData) await this.log.rewindCursor();
       if (!(error instanceof UnknownAuthor) || !this.refreshKeys) throw error;
       await this.refreshKeys();
       incompleteSince = await this.witness.check(extras);
