@@ -1,9 +1,10 @@
 // Always on screen: online or not, how many changes wait to be sent, when this device last synced,
-// and the last error in words. (Syncing on return is keepSynced's job; this only shows it.)
+// whether what it shows may be incomplete (the patient's devices went quiet past the heartbeat
+// bound: nothing new, or withheld by the server, cannot be told apart), and the last error in words. (Syncing on return is keepSynced's job; this only shows it.)
 import { useEffect, useState } from "preact/hooks";
 import { ServerUnreachable, type SyncEngine, type SyncStatus } from "../../client/index.js";
 import { logError, personMessage } from "../errorText.js";
-import { ago } from "../format.js";
+import { ago, dateTime } from "../format.js";
 import { syncNow, useSyncing } from "../syncActivity.js";
 import { useNow } from "./useNow.js";
 
@@ -53,6 +54,11 @@ export function SyncStatusBar({ sync }: { sync: SyncEngine }) {
         </span>
       ) : (
         <span>{status.lastSyncedAt ? `synced ${ago(status.lastSyncedAt, now)}` : "not synced yet"}</span>
+      )}
+      {status.incompleteSince !== undefined && !status.ended && (
+        <span class="error" data-testid="sync-incomplete">
+          {status.incompleteSince > 0 ? `possibly incomplete since ${dateTime(status.incompleteSince)}` : "possibly incomplete: no word yet from the patient's devices"}
+        </span>
       )}
       {status.error && !status.ended && !(status.error instanceof ServerUnreachable) && (
         <span class="error">{shortError(status.error)}</span>
