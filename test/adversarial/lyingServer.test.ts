@@ -6,7 +6,7 @@
 // "possibly incomplete since", and nothing the device held is lost.
 import "fake-indexeddb/auto";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { bytesEqual } from "../../shared/bytes.js";
+import { bytesEqual, toHex } from "../../shared/bytes.js";
 import { decodeEnvelope } from "../../shared/envelopeCodec.js";
 import { RollbackDetected, WithheldData } from "../../shared/errors.js";
 import { decodeHead, STALE_AFTER_MS } from "../../shared/signedHead.js";
@@ -210,6 +210,27 @@ describe("a server that lies by leaving things out", () => {
     await phone.close();
     await tablet.close();
     await carer.close();
+  });
+
+  it("T8(c) T19 what a removed phone signs after its removal, relayed by the server, is refused by the patient's other devices; what it wrote before still counts", async () => {
+    const { phone, tablet } = await linkedPair("t8rm");
+    await phone.records.put([reading("p1", 120, Date.now() - HOUR)]);
+    await phone.sync.sync();
+    await tablet.sync.sync();
+    expect(await ids(tablet.records)).toEqual(["p1"]);
+    await tablet.removeDevice(toHex(deviceOf(phone).deviceId));
+
+    // The thief writes on the phone with its own device key and the keys it still holds.
+    await phone.records.put([reading("p2", 45, Date.now() - HOUR)]);
+    await phone.records.log.sealWrites();
+    const [late] = await phone.records.log.outgoing(1);
+    const tabletToken = await tokenOf(() => tablet.sync.sync());
+    rewritePages(tabletToken, (page) => ({ ...page, entries: [...page.entries, { seq: page.cursor + 1, compacted: false, bytes: late!.bytes }], cursor: page.cursor + 1 }));
+    await tablet.sync.sync();
+    expect(await ids(tablet.records)).toEqual(["p1"]);
+    expect(tablet.records.log.refusedAuthors).toBe(1);
+    await phone.close();
+    await tablet.close();
   });
 
   it("a revoked write grantee's new envelope under its old keys, dated inside its former range and relayed by the server, is refused by the patient's devices", async () => {
