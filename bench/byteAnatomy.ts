@@ -7,7 +7,6 @@ import { openEnvelope } from "../shared/envelope.js";
 import { COMMIT_BYTES, NONCE_BYTES, PREFIX_BYTES, TAG_BYTES, decodeEnvelope } from "../shared/envelopeCodec.js";
 import { paddedLength } from "../shared/padding.js";
 import { TRENDS, type StewardRecord } from "../shared/records.js";
-import { sodium } from "../shared/sodium.js";
 import { toNightscoutEntries } from "../client/export/nightscoutEntries.js";
 import { createKeyRing } from "../client/keyRing.js";
 import { ownKeySource, type KeySource } from "../client/keySource.js";
@@ -25,9 +24,9 @@ export interface HourEnvelope {
 
 /** The first hour of `glucose` written through the record store of a fresh patient device. */
 export async function hourEnvelope(glucose: readonly StewardRecord[]): Promise<HourEnvelope> {
-  const ring = createKeyRing(true, "test").ring;
+  const { ring, device } = createKeyRing(true, "test");
   const keys = ownKeySource(ring);
-  const log = new LocalLog(new StewardDatabase(`bench-hour-${Date.now()}`), keys, { signKey: ring.account.signKey, signSecretKey: ring.account.signSecretKey, deviceId: sodium().randombytes_buf(16) });
+  const log = new LocalLog(new StewardDatabase(`bench-hour-${Date.now()}`), keys, device);
   const hour = Math.floor(glucose[0]!.time / HOUR);
   const readings = glucose.filter((r) => Math.floor(r.time / HOUR) === hour);
   await new RecordStore(log).put(readings);

@@ -145,7 +145,7 @@ async function coldOpen(server: string, patient: PatientAccount, clinician: { ke
     const entry = (await api.inbox()).grants.find((e) => e.patientId === patient.api.accountId);
     if (!entry) throw new Error("the clinician's inbox does not hold the patient's grant");
     const opened = openGrant(fromBase64Url(entry.grant), clinician.keys, patient.ring.account.signKey);
-    const view = device(grantKeySource(opened, clinician.keys.signKey), clinician.keys, api);
+    const view = device(grantKeySource(opened, clinician.keys.signKey, () => patient.ring.devices), clinician.keys, api);
     const tGrant = performance.now();
     await view.sync.pull();
     const tPulled = performance.now();

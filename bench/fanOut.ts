@@ -58,7 +58,7 @@ export async function fanOut(server: string, caregivers: number, readings: numbe
     const grant = grantFor(patient, carer.keys.bundle, { scopes: ["glucose"], fromHour: nowHour - 1, toHour: nowHour + 48, expiresAt: now + 48 * HOUR, live: true });
     await postGrant(patient, grant);
     const arrivals: number[] = [];
-    const view = device(grantKeySource(openGrant(grant.wire, carer.keys, patient.ring.account.signKey), carer.keys.signKey), carer.keys, carer.api, timedWebSocket(arrivals));
+    const view = device(grantKeySource(openGrant(grant.wire, carer.keys, patient.ring.account.signKey), carer.keys.signKey, () => patient.ring.devices), carer.keys, carer.api, timedWebSocket(arrivals));
     await view.sync.follow();
     return { view, arrivals };
   });

@@ -30,25 +30,30 @@ export function handle(role: string): string {
   return `${role}-${run}-${databases++}`;
 }
 
-/** One device: its own empty IndexedDB database, reading and writing with `keys`. */
-export function device(keys: KeySource, account: AccountKeys, api: ServerApi, webSocket?: typeof WebSocket): Device {
+/**
+ * One device: its own empty IndexedDB database, reading and writing with `keys`, signing as
+ * `signer` (a patient's device key, or a grantee's identity key on a device of its own).
+ */
+export function device(keys: KeySource, signer: Pick<AccountKeys, "signKey" | "signSecretKey"> & { deviceId?: Uint8Array }, api: ServerApi, webSocket?: typeof WebSocket): Device {
   const db = new StewardDatabase(`bench-${databases++}`);
-  const log = new LocalLog(db, keys, { signKey: account.signKey, signSecretKey: account.signSecretKey, deviceId: crypto.getRandomValues(new Uint8Array(16)) });
+  const log = new LocalLog(db, keys, { signKey: signer.signKey, signSecretKey: signer.signSecretKey, deviceId: signer.deviceId ?? crypto.getRandomValues(new Uint8Array(16)) });
   return { db, log, records: new RecordStore(log), sync: new SyncEngine(log, new HttpTransport(api, webSocket ? { WebSocket: webSocket } : {}), { baseMs: 100, maxMs: 1_000 }) };
 }
 
 export interface PatientAccount {
   readonly ring: KeyRing;
   readonly api: ServerApi;
-  /** A fresh device of this patient (a new database, the same keys). */
+  /** The patient's device (a new database, the account's first device key). */
   device(): Device;
 }
 
+/** A patient account whose one device signs with its own key, in the device list the patient log holds. */
 export async function registerPatient(server: string, fetcher?: typeof fetch): Promise<PatientAccount> {
-  const ring = createKeyRing(true, "test").ring;
+  const { ring, device: first } = createKeyRing(true, "bench");
   const api = new ServerApi(server, ring.account, fetcher);
   await api.register(handle("patient"));
-  return { ring, api, device: () => device(ownKeySource(ring), ring.account, api) };
+  await api.publishDevices(api.accountId, ring.devices);
+  return { ring, api, device: () => device(ownKeySource(ring), first, api) };
 }
 
 export async function registerGrantee(server: string, role: string): Promise<{ keys: AccountKeys; api: ServerApi }> {
