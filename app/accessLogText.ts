@@ -97,6 +97,12 @@ export function missingText(event: AccessEvent): string | undefined {
   return `${count} earlier receipt${count === 1 ? "" : "s"} from this device ${count === 1 ? "is" : "are"} missing: the server did not show ${count === 1 ? "it" : "them"}.`;
 }
 
+/** When the server showed this reader older data than your devices had written, if it did. */
+export function olderText(event: AccessEvent): string | undefined {
+  if (event.shownOlderThan === undefined) return undefined;
+  return `Their device was shown older data than your devices had written by ${new Date(event.shownOlderThan).toLocaleString()}: the server was keeping newer data from them.`;
+}
+
 /** How often and until when, for entries that stand for repeated requests. */
 export function repeatText(event: AccessEvent): string | undefined {
   const d = event.details;

@@ -127,6 +127,27 @@ export class HeadTracker {
     return this.freshness;
   }
 
+  /**
+   * A grantee's echo (the heads its device was shown, in a receipt it signed at `at`) against the
+   * heads this device saw. A head of the same writer and sequence with another link is a fork the
+   * server kept up between them (ForkDetected). One behind a head this device saw signed longer than
+   * the heartbeat bound before `at` means the server was showing that reader older data: returns
+   * the time of the newest such head (undefined when the echo is current).
+   */
+  async echoed(heads: readonly HeadSeen[], at: number): Promise<number | undefined> {
+    const known = await this.heads();
+    let olderThan: number | undefined;
+    for (const echo of heads) {
+      const mine = known[writerKey(echo)];
+      if (!mine) continue;
+      if (echo.seq === mine.seq && toHex(echo.link) !== mine.link) {
+        throw new ForkDetected(`a reader's device was shown another envelope ${echo.seq} of device ${toHex(echo.deviceId).slice(0, 8)}… than this device holds: the server shows you and that reader different histories`);
+      }
+      if (echo.seq < mine.seq && mine.time + STALE_AFTER_MS < at) olderThan = Math.max(olderThan ?? 0, mine.time);
+    }
+    return olderThan;
+  }
+
   /** One head against the reader's own copy of that writer's chain. */
   private async compare(head: SignedHead, writer: string, ctx: HeadContext): Promise<void> {
     const chain = ctx.chain(writer);

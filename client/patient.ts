@@ -52,6 +52,11 @@ export interface AccessEvent {
   readonly witness: "server" | "reader";
   /** Receipts of the same reader device that the server did not serve, before this one: a hole it left. */
   readonly missingReceipts?: { readonly from: number; readonly to: number };
+  /**
+   * The heads this reader's device echoed were behind what your devices had written by this time,
+   * by more than the heartbeat bound: the server was showing that reader older data.
+   */
+  readonly shownOlderThan?: number;
 }
 
 interface ListedGrant {
@@ -514,15 +519,21 @@ export class Patient extends AccountDevice {
       }
       return { seq: e.seq, at: e.time, actor: actor(e.actor), action: e.action, details, witness: "server" };
     });
-    const read = receipts.map(({ receipt: r, missingBefore }): AccessEvent => ({
-      seq: r.seq,
-      at: r.time,
-      actor: actor(toHex(accountIdOf(r.readerKey))),
-      action: r.kind,
-      details: { grantId: toHex(r.grantId), device: toHex(r.readerDeviceId), after: r.after, cursor: r.cursor, count: r.count },
-      witness: "reader",
-      ...(missingBefore ? { missingReceipts: missingBefore } : {}),
-    }));
+    const read: AccessEvent[] = [];
+    for (const { receipt: r, missingBefore } of receipts) {
+      // What the reader was shown, against what this device saw: a fork, or data kept from it.
+      const shownOlderThan = await this.witness.tracker.echoed(r.heads, r.time);
+      read.push({
+        seq: r.seq,
+        at: r.time,
+        actor: actor(toHex(accountIdOf(r.readerKey))),
+        action: r.kind,
+        details: { grantId: toHex(r.grantId), device: toHex(r.readerDeviceId), after: r.after, cursor: r.cursor, count: r.count },
+        witness: "reader",
+        ...(missingBefore ? { missingReceipts: missingBefore } : {}),
+        ...(shownOlderThan !== undefined ? { shownOlderThan } : {}),
+      });
+    }
     return [...logged, ...read].sort((a, b) => a.at - b.at);
   }
 

@@ -164,6 +164,44 @@ describe("a server that lies by leaving things out", () => {
     await clinic.close();
   });
 
+  it("T13 a clinician kept on old data is seen by the patient's device in the heads the clinician's receipts echo", async () => {
+    const { patient } = await Patient.create({ ...options("echo"), handle: name("echo") });
+    const { grantee: clinic } = await Grantee.create({ ...options("echoclinic"), handle: name("clinic") });
+    await patient.verifyContact((await patient.findContact(clinic.handle)).accountId);
+    const grant = await patient.share({ with: clinic.accountId, scopes: ["glucose"], from: Date.now() - 2 * HOUR, to: Date.now() + HOUR, expiresAt: Date.now() + 24 * HOUR });
+    await patient.records.put([reading("r1", 120, Date.now() - HOUR)]);
+    await patient.sync.sync();
+    let view: SharedView | undefined;
+    let heads: Page["extras"];
+    const token = await tokenOf(async () => {
+      view = await clinic.open(grant.grantId);
+      await view.sync.sync();
+    });
+    const record = rewritePages(token, (page) => ((heads = page.extras), page));
+    await view!.sync.sync();
+    await view!.receipts.flush();
+    await view!.close();
+    record();
+    expect((await patient.accessLog()).filter((e) => e.shownOlderThan !== undefined)).toEqual([]);
+
+    // From now on the clinician is served nothing new, under the heads it already saw.
+    rewritePages(token, (page) => ({ ...page, entries: [], ...(heads ? { extras: heads } : {}) }));
+    await patient.records.put([reading("r2", 45)]);
+    await patient.sync.sync();
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + STALE_AFTER_MS + 60_000 });
+    const again = await clinic.open(grant.grantId);
+    await again.sync.sync();
+    await again.receipts.flush();
+    await again.close();
+    vi.useRealTimers();
+    const flagged = (await patient.accessLog()).filter((e) => e.shownOlderThan !== undefined);
+    expect(flagged.length).toBeGreaterThan(0);
+    expect(new Set(flagged.map((e) => e.actor.accountId))).toEqual(new Set([clinic.accountId]));
+    expect(flagged.every((e) => e.shownOlderThan! > 0 && e.at > e.shownOlderThan! + STALE_AFTER_MS)).toBe(true);
+    await patient.close();
+    await clinic.close();
+  });
+
   it("T8(c) after the phone revokes a caregiver, a tablet served its old key ring, its writes acknowledged by the server, sends nothing under the retired keys (RollbackDetected) and keeps the reading", async () => {
     const { phone, tablet } = await linkedPair("t8c");
     const { grantee: carer } = await Grantee.create({ ...options("t8ccarer"), handle: name("carer") });

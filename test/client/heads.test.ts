@@ -47,6 +47,19 @@ function context(devices: DeviceKeys[], chains: Record<string, { seq: number; li
 const writer = (d: DeviceKeys) => `${toHex(d.signKey)}:${toHex(d.deviceId)}`;
 
 describe("signed heads", () => {
+  it("a reader's echoed heads: another link under a sequence this device saw is a fork; heads behind what was signed long before the receipt mean the reader was kept on older data", async () => {
+    const phone = newDeviceKeys("Phone");
+    const tracker = new HeadTracker(new StewardDatabase(`heads-${n++}`), "heads");
+    const served = { [writer(phone)]: { seq: 4, link: toHex(new Uint8Array(32).fill(4)) } };
+    await tracker.check([head(phone, 4, now)], context([phone], served), now);
+    const echo = (seq: number, fill = seq) => ({ authorKey: phone.signKey, deviceId: phone.deviceId, seq, link: new Uint8Array(32).fill(fill), time: now - 1 });
+    await expect(tracker.echoed([echo(4)], now + 1)).resolves.toBeUndefined();
+    await expect(tracker.echoed([echo(4, 9)], now + 1)).rejects.toBeInstanceOf(ForkDetected);
+    // Behind, but within the heartbeat bound of the head this device saw: the reader may just not have pulled yet.
+    await expect(tracker.echoed([echo(3)], now + STALE_AFTER_MS)).resolves.toBeUndefined();
+    await expect(tracker.echoed([echo(3)], now + STALE_AFTER_MS + 1)).resolves.toBe(now);
+  });
+
   it("a patient device's head beyond what the server served is withholding; one that names another envelope is a fork", async () => {
     const phone = newDeviceKeys("Phone");
     const tracker = new HeadTracker(new StewardDatabase(`heads-${n++}`), "heads");

@@ -3,7 +3,7 @@
 // dates, and whose word it is. Receipts the server left out show as a warning. A list, not a
 // table, so nothing is cut off on a phone.
 import type { Patient } from "../../../client/index.js";
-import { describeEvent, missingText, repeatText, witnessText } from "../../accessLogText.js";
+import { describeEvent, missingText, olderText, repeatText, witnessText } from "../../accessLogText.js";
 import { ErrorText } from "../../components/ErrorText.js";
 import { useLoad } from "../../components/useAsync.js";
 import { dateTime } from "../../format.js";
@@ -37,11 +37,12 @@ export function AccessLog({ patient }: { patient: Patient }) {
       {entries.length > 0 && (
         <ol class="access-log" data-testid="access-log">
           {entries.map((e) => (
-            <li key={`${e.witness}:${String(e.details.device ?? "")}:${e.seq}`} data-action={e.action} data-witness={e.witness} class={e.missingReceipts ? "warn" : undefined}>
+            <li key={`${e.witness}:${String(e.details.device ?? "")}:${e.seq}`} data-action={e.action} data-witness={e.witness} class={e.missingReceipts || e.shownOlderThan !== undefined ? "warn" : undefined}>
               <time dateTime={new Date(e.at).toISOString()}>{dateTime(e.at)}</time>
               <p>{describeEvent(e, ctx)}</p>
               {repeatText(e) && <p class="hint">{repeatText(e)}</p>}
               {missingText(e) && <p class="error-text">{missingText(e)}</p>}
+              {olderText(e) && <p class="error-text" data-testid="shown-older">{olderText(e)}</p>}
               <p class="hint">{witnessText(e)}</p>
             </li>
           ))}
