@@ -91,10 +91,11 @@ export class Migration {
         return [{ scope, hour: envelope.header.hour, content: this.legacyContent([row], scope) }];
       });
       await this.outbox.addWrites(changes);
-      // The device's own chain continues from the last envelope the server stored.
+      // The device's own chain continues from the last envelope the server stored (a chain is its
+      // author key and device id: a device now signing with its own key starts a new one).
       const cursor: Cursor = (await this.db.cursors.get(this.cursorKey)) ?? { patient: this.cursorKey, after: 0, heads: {} };
       const own = deviceKey({ authorKey: this.author.signKey, deviceId: this.author.deviceId });
-      const firstUnsent = unsent.map((r) => decodeEnvelope(r.bytes, { legacy: true }).header).filter((h) => toHex(h.deviceId) === toHex(this.author.deviceId)).sort((a, b) => a.seq - b.seq)[0];
+      const firstUnsent = unsent.map((r) => decodeEnvelope(r.bytes, { legacy: true }).header).filter((h) => deviceKey(h) === own).sort((a, b) => a.seq - b.seq)[0];
       if (firstUnsent) {
         if (firstUnsent.seq === 1) delete cursor.heads[own];
         else cursor.heads[own] = { seq: firstUnsent.seq - 1, link: toHex(firstUnsent.prevHash) };

@@ -29,18 +29,19 @@ export interface Device {
 }
 
 /** The first device certified in each ring here (it signs the list's later changes), and the rings by patient id. */
-const firstDevice = new WeakMap<KeyRing, DeviceKeys>();
-const rings = new Map<string, KeyRing>();
+type Certifying = Pick<KeyRing, "account"> & { devices?: Uint8Array };
+const firstDevice = new WeakMap<Certifying, DeviceKeys>();
+const rings = new Map<string, Certifying>();
 
 /**
  * A new device of the patient's, certified in `ring`'s device list (the first call gives the ring
  * a list of its own): what a linked device signs envelopes with. Grantee views in these suites read
  * the list from the same ring, as a grantee's device fetches it from the patient log.
  */
-export function deviceAuthor(ring: KeyRing, name = "device"): Author {
-  const keys = newDeviceKeys(name);
+export function deviceAuthor(ring: Certifying, name = "device", deviceId?: Uint8Array): Author {
+  const keys = { ...newDeviceKeys(name), ...(deviceId ? { deviceId } : {}) };
   const first = firstDevice.get(ring);
-  if (first) ring.devices = appendDeviceChange(ring.devices, ring.account, { kind: "device", device: first }, { op: "add", certificate: certify(ring.account, keys) });
+  if (first) ring.devices = appendDeviceChange(ring.devices!, ring.account, { kind: "device", device: first }, { op: "add", certificate: certify(ring.account, keys) });
   else {
     ring.devices = genesisDeviceList(ring.account, keys, newRecoveryKeys());
     firstDevice.set(ring, keys);
