@@ -65,6 +65,17 @@ async function linkedPair(prefix: string): Promise<{ phone: Patient; tablet: Pat
   return { phone, tablet: await request.complete() };
 }
 
+/** A patient with one reading, and a clinician it shares glucose with (the last two hours and the next). */
+async function patientAndClinic(prefix: string): Promise<{ patient: Patient; clinic: Grantee; grantId: string }> {
+  const { patient } = await Patient.create({ ...options(prefix), handle: name(prefix) });
+  const { grantee: clinic } = await Grantee.create({ ...options(`${prefix}clinic`), handle: name("clinic") });
+  await patient.verifyContact((await patient.findContact(clinic.handle)).accountId);
+  const grant = await patient.share({ with: clinic.accountId, scopes: ["glucose"], from: Date.now() - 2 * HOUR, to: Date.now() + HOUR, expiresAt: Date.now() + 24 * HOUR });
+  await patient.records.put([reading("r1", 120, Date.now() - HOUR)]);
+  await patient.sync.sync();
+  return { patient, clinic, grantId: grant.grantId };
+}
+
 describe("a server that lies by leaving things out", () => {
   beforeAll(async () => {
     await loadSodium();
@@ -123,12 +134,7 @@ describe("a server that lies by leaving things out", () => {
   });
 
   it("T14 the newest readings withheld from a clinician are reported, not synced as success; with the heads hidden too, the view is possibly incomplete once the bound passes", async () => {
-    const { patient } = await Patient.create({ ...options("t14"), handle: name("wh") });
-    const { grantee: clinic } = await Grantee.create({ ...options("t14clinic"), handle: name("clinic") });
-    await patient.verifyContact((await patient.findContact(clinic.handle)).accountId);
-    await patient.share({ with: clinic.accountId, scopes: ["glucose"], from: Date.now() - 2 * HOUR, to: Date.now() + HOUR, expiresAt: Date.now() + 24 * HOUR });
-    await patient.records.put([reading("r1", 120, Date.now() - HOUR)]);
-    await patient.sync.sync();
+    const { patient, clinic } = await patientAndClinic("t14");
     let view: SharedView | undefined;
     let heads: Page["extras"];
     const token = await tokenOf(async () => {
@@ -165,16 +171,11 @@ describe("a server that lies by leaving things out", () => {
   });
 
   it("T13 a clinician kept on old data is seen by the patient's device in the heads the clinician's receipts echo", async () => {
-    const { patient } = await Patient.create({ ...options("echo"), handle: name("echo") });
-    const { grantee: clinic } = await Grantee.create({ ...options("echoclinic"), handle: name("clinic") });
-    await patient.verifyContact((await patient.findContact(clinic.handle)).accountId);
-    const grant = await patient.share({ with: clinic.accountId, scopes: ["glucose"], from: Date.now() - 2 * HOUR, to: Date.now() + HOUR, expiresAt: Date.now() + 24 * HOUR });
-    await patient.records.put([reading("r1", 120, Date.now() - HOUR)]);
-    await patient.sync.sync();
+    const { patient, clinic, grantId } = await patientAndClinic("echo");
     let view: SharedView | undefined;
     let heads: Page["extras"];
     const token = await tokenOf(async () => {
-      view = await clinic.open(grant.grantId);
+      view = await clinic.open(grantId);
       await view.sync.sync();
     });
     const record = rewritePages(token, (page) => ((heads = page.extras), page));
@@ -189,7 +190,7 @@ describe("a server that lies by leaving things out", () => {
     await patient.records.put([reading("r2", 45)]);
     await patient.sync.sync();
     vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + STALE_AFTER_MS + 60_000 });
-    const again = await clinic.open(grant.grantId);
+    const again = await clinic.open(grantId);
     await again.sync.sync();
     await again.receipts.flush();
     await again.close();
