@@ -197,7 +197,11 @@ export class Grantee extends AccountDevice {
     // What `shares()` listed a moment ago needs no second request (the pull refuses a grant ended since).
     const recent = Date.now() - this.listedAt < LISTING_FRESH_MS ? only(this.listed, grantId, patientId) : undefined;
     const opened = await this.openEntry(recent ?? (await this.latestEntry(grantId, patientId)));
-    const devices = await this.patientDevices(opened.share.patient.accountId, false);
+    // A removed device re-issues every grant: a newer revision than the list was fetched for fetches it again.
+    const fetchedFor = `patientDevicesRevision/${opened.share.patient.accountId}/${grantId}`;
+    const stale = (((await this.db.settings.get(fetchedFor)) as number | undefined) ?? 0) < opened.share.revision;
+    const devices = await this.patientDevices(opened.share.patient.accountId, stale);
+    if (stale && devices) await this.db.settings.put(opened.share.revision, fetchedFor);
     const view = new SharedView(this, opened.share, opened.grant, this.db, this.ring.account, this.deviceId, this.api, this.options, devices, () => this.views.delete(view));
     this.views.add(view);
     // Opening stays one round trip: the receipt goes out beside it, or waits for the next time.

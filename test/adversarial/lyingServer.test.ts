@@ -253,10 +253,16 @@ describe("a server that lies by leaving things out", () => {
 
   it("T8(c) T19 what a removed phone signs after its removal, relayed by the server, is refused by the patient's other devices; what it wrote before still counts", async () => {
     const { phone, tablet } = await linkedPair("t8rm");
+    const { grantee: clinic } = await Grantee.create({ ...options("t8rmclinic"), handle: name("clinic") });
+    await tablet.verifyContact((await tablet.findContact(clinic.handle)).accountId);
+    const grant = await tablet.share({ with: clinic.accountId, scopes: ["glucose"], from: Date.now() - 2 * HOUR, to: Date.now() + HOUR, expiresAt: Date.now() + 24 * HOUR });
     await phone.records.put([reading("p1", 120, Date.now() - HOUR)]);
     await phone.sync.sync();
     await tablet.sync.sync();
     expect(await ids(tablet.records)).toEqual(["p1"]);
+    const before = await clinic.open(grant.grantId);
+    await before.sync.sync();
+    await before.close();
     await tablet.removeDevice(toHex(deviceOf(phone).deviceId));
 
     // The thief writes on the phone with its own device key and the keys it still holds.
@@ -268,8 +274,18 @@ describe("a server that lies by leaving things out", () => {
     await tablet.sync.sync();
     expect(await ids(tablet.records)).toEqual(["p1"]);
     expect(tablet.records.log.refusedAuthors).toBe(1);
+
+    // The clinician's device, opening the re-issued share, reads the device list again and refuses it too.
+    const view = await clinic.open(grant.grantId);
+    const clinicToken = await tokenOf(() => view.sync.sync());
+    rewritePages(clinicToken, (page) => ({ ...page, entries: [...page.entries, { seq: page.cursor + 1, compacted: false, bytes: late!.bytes }], cursor: page.cursor + 1 }));
+    await view.sync.sync();
+    expect(await ids(view.records)).toEqual(["p1"]);
+    expect((view as unknown as { log: LocalLog }).log.refusedAuthors).toBe(1);
+    await view.close();
     await phone.close();
     await tablet.close();
+    await clinic.close();
   });
 
   it("a revoked write grantee's new envelope under its old keys, dated inside its former range and relayed by the server, is refused by the patient's devices", async () => {
