@@ -95,7 +95,7 @@ export class Patient extends AccountDevice {
     // log; every writer's head a pull brings is checked (withheld data, forks, an old key ring).
     this.witness = new Witness({ log, keys, author, key: "heads", ringVersion: () => this.seenRingVersion(), heartbeat: true, writes: true, refreshRing: () => this.refreshKeyRing() });
     const transport = new HttpTransport(this.api, state.options.WebSocket ? { WebSocket: state.options.WebSocket } : {});
-    this.sync = new SyncEngine(log, transport, undefined, refresh, this.witness);
+    this.sync = new SyncEngine(log, transport, undefined, refresh, undefined, this.witness);
   }
 
   /**
