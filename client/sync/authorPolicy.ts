@@ -4,8 +4,9 @@
 // or a write grantee inside its grant (a revoked one only up to its signed revocation's cut-off);
 // a block only when one of the patient's devices sealed it (a removed one: only blocks the log
 // numbered before its removal). A v1 envelope, read only to migrate a v1 log, was signed with the
-// account's identity key. "revoked" is a genuine signer whose later writes are refused, "unknown" a
-// key this device cannot place (it may fetch the device list or the grants and ask again).
+// account's identity key, as is everything of an account without a device list. "revoked" is a
+// genuine signer whose later writes are refused, "unknown" a key this device cannot place (it may
+// fetch the device list or the grants and ask again).
 import { bytesEqual, toHex } from "../../shared/bytes.js";
 import type { BlockHeader } from "../../shared/blockCodec.js";
 import { authorStanding, findDevice } from "../../shared/deviceList.js";
@@ -19,13 +20,17 @@ export type Standing = "allowed" | "revoked" | "unknown";
 
 export function mayAuthor(keys: KeySource, object: Authored): Standing {
   const list = keys.patientDevices();
+  // Without a device list (a v1 account whose devices have not certified keys of their own yet, or
+  // a grantee never served the patient's list) the identity key signs for the patient, as in v1.
+  const identity = (authorKey: Uint8Array) => !list && bytesEqual(authorKey, keys.patientKey);
   if (object.kind === "block") {
+    if (identity(object.header.authorKey)) return "allowed";
     const device = list && findDevice(list, object.header.deviceId);
     if (!device || !bytesEqual(device.certificate.signKey, object.header.authorKey)) return "unknown";
     return device.removed && object.seq > device.removed.lastServerSeq ? "revoked" : "allowed";
   }
   const { authorKey, deviceId, seq, hour, generation, version } = object.header;
-  if (version === LEGACY_ENVELOPE_VERSION && bytesEqual(authorKey, keys.patientKey)) return "allowed";
+  if ((version === LEGACY_ENVELOPE_VERSION && bytesEqual(authorKey, keys.patientKey)) || identity(authorKey)) return "allowed";
   const device = list ? authorStanding(list, authorKey, deviceId, seq) : "unknown";
   if (device === "allowed") return "allowed";
   if (device === "removed") return "revoked";

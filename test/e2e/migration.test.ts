@@ -24,8 +24,6 @@ import { RecordStore } from "../../client/store/recordStore.js";
 import { HttpTransport } from "../../client/sync/httpTransport.js";
 import { SyncEngine } from "../../client/sync/syncEngine.js";
 import { startWorker, type LocalWorker } from "./localWorker.js";
-import type { Author } from "../../client/store/outbox.js";
-import { deviceAuthor } from "../helpers/patientDevice.js";
 
 const FIXTURES = fileURLToPath(new URL("../fixtures/v1/", import.meta.url));
 const fixture = JSON.parse(readFileSync(`${FIXTURES}fixture.json`, "utf8")) as {
@@ -73,10 +71,9 @@ async function restorePhone(name: string): Promise<Uint8Array> {
   return deviceId;
 }
 
-/** `author`: a patient's device key (certified in the ring's device list), or a grantee's identity key. */
-function device(name: string, keys: KeySource, account: AccountKeys, author: Author, server: string, reader?: string) {
+function device(name: string, keys: KeySource, account: AccountKeys, deviceId: Uint8Array, server: string, reader?: string) {
   const db = new StewardDatabase(name);
-  const log = new LocalLog(db, keys, author, reader);
+  const log = new LocalLog(db, keys, { signKey: account.signKey, signSecretKey: account.signSecretKey, deviceId }, reader);
   const records = new RecordStore(log);
   const sync = new SyncEngine(log, new HttpTransport(new ServerApi(server, account)), { baseMs: 50, maxMs: 500 });
   return { db, log, records, sync, close: async () => (await sync.stop(), db.close()) };
@@ -93,30 +90,18 @@ function without(records: Record<string, StewardRecord[]>, ids: readonly string[
 }
 
 /** The clinician of the fixture, from its v1 recovery kit, reading its v1 grant with this code. */
-async function clinicianView(server: string, patientKey: Uint8Array, patientDevices: () => Uint8Array | undefined) {
+async function clinicianView(server: string, patientKey: Uint8Array) {
   const kit = await new ServerApi(server, undefined).recoveryKit(fixture.clinician.handle);
   const { account } = v1Ring(unwrapWithRecoverySecret(kit.blob, parseRecoverySecret(fixture.clinician.recoveryCode)));
   const api = new ServerApi(server, account);
   const entry = (await api.inbox()).grants.find((g) => g.patientId === fixture.patient.accountId)!;
   const grant = openGrant(fromBase64Url(entry.grant), account, patientKey);
-  const author = { signKey: account.signKey, signSecretKey: account.signSecretKey, deviceId: crypto.getRandomValues(new Uint8Array(16)) };
-  const view = device(`v1-clinic-${Date.now()}`, grantKeySource(grant, account.signKey, patientDevices), account, author, server, entry.grantId);
+  const view = device(`v1-clinic-${Date.now()}`, grantKeySource(grant, account.signKey), account, crypto.getRandomValues(new Uint8Array(16)), server, entry.grantId);
   return { view, grant };
 }
 
 describe("v1 data under this code", () => {
-  let ring: { account: AccountKeys; data?: DataKeys; devices?: Uint8Array };
-
-  /**
-   * A device of the fixture's account under this code, which signs with device keys: certified in
-   * the account's device list (the first one with the phone's own v1 device id), published to the
-   * patient log so it stores what the device signs.
-   */
-  async function certified(server: string, name: string, deviceId?: Uint8Array): Promise<Author> {
-    const author = deviceAuthor(ring, name, deviceId);
-    await new ServerApi(server, ring.account).publishDevices(fixture.patient.accountId, ring.devices!);
-    return author;
-  }
+  let ring: { account: AccountKeys; data?: DataKeys };
 
   beforeAll(async () => {
     await loadSodium();
@@ -133,7 +118,7 @@ describe("v1 data under this code", () => {
     it("upgrade on first open with nothing lost, offline writes included; the clinician then reads its grant from blocks", async () => {
       const name = `v1-phone-${Date.now()}`;
       const deviceId = await restorePhone(name);
-      const phone = device(name, ownKeySource(ring), ring.account, await certified(worker.url, "Phone", deviceId), worker.url);
+      const phone = device(name, ownKeySource(ring), ring.account, deviceId, worker.url);
       // Offline, before any sync: every v1 record is there to read.
       expect(await everything(phone.records)).toEqual(fixture.expected);
       await phone.sync.sync();
@@ -142,7 +127,7 @@ describe("v1 data under this code", () => {
       // Nothing whole of v1 is left here, nor served by the server: each v1 hour is held by a block.
       expect((await phone.db.envelopes.toArray()).filter((r) => r.whole === undefined)).toEqual([]);
 
-      const { view, grant } = await clinicianView(worker.url, ring.account.signKey, () => ring.devices);
+      const { view, grant } = await clinicianView(worker.url, ring.account.signKey);
       await view.sync.sync();
       const granted = grant.scopes.map((s) => s.scope);
       const inRange = (r: StewardRecord) => Math.floor(r.time / 3_600_000) >= grant.scopes[0]!.fromHour && Math.floor(r.time / 3_600_000) <= grant.scopes[0]!.toHour;
@@ -151,7 +136,7 @@ describe("v1 data under this code", () => {
       expect((await view.db.envelopes.toArray()).some((r) => r.bytes[4] === 1)).toBe(false);
 
       // A device that holds nothing, recovered later, reads all of it from the migrated log.
-      const fresh = device(`v1-fresh-${Date.now()}`, ownKeySource(ring), ring.account, await certified(worker.url, "Laptop"), worker.url);
+      const fresh = device(`v1-fresh-${Date.now()}`, ownKeySource(ring), ring.account, crypto.getRandomValues(new Uint8Array(16)), worker.url);
       await fresh.sync.sync();
       expect(await everything(fresh.records)).toEqual(fixture.expected);
       for (const d of [phone, view, fresh]) await d.close();
@@ -166,11 +151,11 @@ describe("v1 data under this code", () => {
     afterAll(async () => worker?.stop());
 
     it("is re-sealed by the first device that opens it, and nothing the server held is lost", async () => {
-      const fresh = device(`v1-server-${Date.now()}`, ownKeySource(ring), ring.account, await certified(worker.url, "Laptop"), worker.url);
+      const fresh = device(`v1-server-${Date.now()}`, ownKeySource(ring), ring.account, crypto.getRandomValues(new Uint8Array(16)), worker.url);
       await fresh.sync.sync();
       const onServer = without(fixture.expected, fixture.offlineIds);
       expect(await everything(fresh.records)).toEqual(onServer);
-      const { view } = await clinicianView(worker.url, ring.account.signKey, () => ring.devices);
+      const { view } = await clinicianView(worker.url, ring.account.signKey);
       await view.sync.sync();
       const seen = await everything(view.records, ["glucose", "insulin", "events"]);
       expect(seen).toEqual(fixture.clinicExpected);

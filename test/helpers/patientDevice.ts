@@ -38,8 +38,8 @@ const rings = new Map<string, Certifying>();
  * a list of its own): what a linked device signs envelopes with. Grantee views in these suites read
  * the list from the same ring, as a grantee's device fetches it from the patient log.
  */
-export function deviceAuthor(ring: Certifying, name = "device", deviceId?: Uint8Array): Author {
-  const keys = { ...newDeviceKeys(name), ...(deviceId ? { deviceId } : {}) };
+export function deviceAuthor(ring: Certifying, name = "device"): Author {
+  const keys = newDeviceKeys(name);
   const first = firstDevice.get(ring);
   if (first) ring.devices = appendDeviceChange(ring.devices!, ring.account, { kind: "device", device: first }, { op: "add", certificate: certify(ring.account, keys) });
   else {
