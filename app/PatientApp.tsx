@@ -5,7 +5,6 @@ import { useEffect } from "preact/hooks";
 import type { Patient } from "../client/index.js";
 import { Header, type Tab } from "./components/Header.js";
 import { SyncStatusBar } from "./components/SyncStatusBar.js";
-import { keepSynced } from "./keepSynced.js";
 import { isInviteRoute } from "./router.js";
 import { AddEntry } from "./screens/AddEntry.js";
 import { OpenReportFile } from "./screens/OpenReportFile.js";
@@ -17,7 +16,6 @@ import { ImportFile, ImportRunning } from "./screens/patient/ImportFile.js";
 import { OwnReport } from "./screens/patient/OwnReport.js";
 import { SendReport } from "./screens/patient/SendReport.js";
 import { Share } from "./screens/patient/Share.js";
-import { startFollowing } from "./syncActivity.js";
 
 const TABS: Tab[] = [
   { route: "/", label: "Glucose" },
@@ -35,14 +33,13 @@ const INVITE_CHECK_MS = 5_000;
 
 export function PatientApp({ patient, route }: { patient: Patient; route: string }) {
   useEffect(() => {
-    startFollowing(patient.sync);
-    const stopSyncing = keepSynced(patient.sync);
+    // The engine retries and reconnects by itself; failures show in its status.
+    void patient.sync.follow().catch(() => undefined);
     const timer = setInterval(() => {
       if (navigator.onLine) void patient.completeInvites().catch(() => undefined);
     }, INVITE_CHECK_MS);
     return () => {
       clearInterval(timer);
-      stopSyncing();
       void patient.sync.stop();
     };
   }, [patient]);

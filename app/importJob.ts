@@ -3,7 +3,6 @@
 // is. One import at a time per device.
 import { useEffect, useState } from "preact/hooks";
 import { importFile, type ImportFileProgress, type ImportSummary, type Patient } from "../client/index.js";
-import { syncNow } from "./syncActivity.js";
 
 export interface ImportState {
   readonly fileName: string;
@@ -49,8 +48,8 @@ class ImportJob {
         onProgress: (progress) => this.set({ fileName: file.name, running: true, progress }),
       });
       this.set({ fileName: file.name, running: false, progress: this.state?.progress, summary } as ImportState, true);
-      // Offline this fails fast and the status bar shows what waits; keepSynced sends it later.
-      void syncNow(this.patient.sync).catch(() => undefined);
+      // Offline this fails fast and the status bar shows what waits; the engine sends it later.
+      void this.patient.sync.sync().catch(() => undefined);
     } catch (error) {
       this.set({ fileName: file.name, running: false, error } as ImportState, true);
     }

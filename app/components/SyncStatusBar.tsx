@@ -1,11 +1,10 @@
 // Always on screen: online or not, how many changes wait to be sent, when this device last synced,
 // whether what it shows may be incomplete (the patient's devices went quiet past the heartbeat
-// bound: nothing new, or withheld by the server, cannot be told apart), and the last error in words. (Syncing on return is keepSynced's job; this only shows it.)
+// bound: nothing new, or withheld by the server, cannot be told apart), and the last error in words. (The engine syncs on return by itself; this only shows it.)
 import { useEffect, useState } from "preact/hooks";
 import { ServerUnreachable, type SyncEngine, type SyncStatus } from "../../client/index.js";
 import { logError, personMessage } from "../errorText.js";
 import { ago, dateTime } from "../format.js";
-import { syncNow, useSyncing } from "../syncActivity.js";
 import { useNow } from "./useNow.js";
 
 /** Offline is already said by the state; anything else in a sentence, details in the console. */
@@ -18,7 +17,6 @@ export function SyncStatusBar({ sync }: { sync: SyncEngine }) {
   const [status, setStatus] = useState<SyncStatus>(sync.status);
   const [browserOnline, setBrowserOnline] = useState(navigator.onLine);
   const now = useNow(15_000);
-  const syncing = useSyncing(sync);
   useEffect(() => sync.onStatus(setStatus), [sync]);
   useEffect(() => {
     const online = () => setBrowserOnline(true);
@@ -48,7 +46,7 @@ export function SyncStatusBar({ sync }: { sync: SyncEngine }) {
           ? "all changes sent"
           : `${status.pending} change${status.pending === 1 ? "" : "s"} waiting to sync`}
       </span>
-      {syncing ? (
+      {status.syncing ? (
         <span>
           <progress class="syncing" aria-label="Syncing" /> syncing…
         </span>
@@ -66,8 +64,8 @@ export function SyncStatusBar({ sync }: { sync: SyncEngine }) {
       {!status.ended && (
         <button
           type="button"
-          onClick={() => void syncNow(sync).catch(() => undefined)}
-          disabled={!browserOnline || syncing}
+          onClick={() => void sync.sync().catch(() => undefined)}
+          disabled={!browserOnline || status.syncing}
         >
           Sync now
         </button>

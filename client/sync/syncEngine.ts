@@ -23,6 +23,8 @@ export interface SyncStatus {
    * cannot be told apart (client/heads.ts).
    */
   readonly incompleteSince?: number;
+  /** True while a sync, push or pull is under way. */
+  readonly syncing: boolean;
 }
 
 /** How a grantee's access ended. */
@@ -78,6 +80,9 @@ export function backoffDelay(attempt: number, options: BackoffOptions): number {
   return Math.floor((options.random ?? Math.random)() * cap);
 }
 
+/** While following, how often the engine checks for local writes still waiting (a push that failed). */
+const PENDING_CHECK_MS = 15_000;
+
 /** Network failures, rate limits and server faults are retried; anything else (a security error) stops. */
 function isTransient(error: unknown): boolean {
   return error instanceof ServerUnreachable || error instanceof TypeError || (error instanceof RequestRefused && error.transient);
@@ -88,12 +93,15 @@ export class SyncEngine {
   private following = false;
   private attempt = 0;
   private retryTimer?: ReturnType<typeof setTimeout>;
+  private pendingCheck?: ReturnType<typeof setInterval>;
+  /** Syncs, pushes and pulls under way, for `status.syncing`. */
+  private active = 0;
   private pushing: Promise<unknown> = Promise.resolve();
   private running?: Promise<void>;
   private ending?: Promise<void>;
   /** Pulls and live pages ingest one at a time, so two of them never race on the same cursor. */
   private ingesting: Promise<unknown> = Promise.resolve();
-  private state: SyncStatus = { online: false, pending: 0 };
+  private state: SyncStatus = { online: false, pending: 0, syncing: false };
   private readonly listeners = new Set<(status: SyncStatus) => void>();
 
   constructor(
@@ -120,8 +128,19 @@ export class SyncEngine {
 
   private async update(patch: Partial<SyncStatus>): Promise<void> {
     const pending = await this.log.pendingCount();
-    this.state = { ...this.state, pending, ...patch };
+    this.state = { ...this.state, pending, ...patch, syncing: this.active > 0 };
     for (const listener of this.listeners) listener(this.state);
+  }
+
+  /** Counts `work` in `status.syncing` while it runs. */
+  private track(work: () => Promise<void>): Promise<void> {
+    this.active++;
+    const say = () => void this.update({}).catch(() => undefined);
+    say();
+    return work().finally(() => {
+      this.active--;
+      say();
+    });
   }
 
   /**
@@ -130,7 +149,7 @@ export class SyncEngine {
    */
   sync(): Promise<void> {
     if (this.state.ended) return Promise.reject(endedError(this.state.ended));
-    this.running ??= this.syncOnce().finally(() => (this.running = undefined));
+    this.running ??= this.track(() => this.syncOnce()).finally(() => (this.running = undefined));
     return this.running;
   }
 
@@ -145,11 +164,15 @@ export class SyncEngine {
       // log seals its hours too), then sent.
       await this.log.sealClosed(Math.floor(Date.now() / MS_PER_HOUR));
       if ((await this.log.pendingCount()) > 0) await this.push();
+      this.attempt = 0;
       await this.update({ online: true, lastSyncedAt: Date.now(), error: undefined });
     } catch (error) {
       const end = endOf(error);
       if (end) await this.end(end, error as StewardError);
-      else await this.update({ online: !isTransient(error), error: error as Error });
+      else {
+        await this.update({ online: !isTransient(error), error: error as Error });
+        if (isTransient(error)) this.scheduleRetry();
+      }
       throw error;
     }
   }
@@ -157,10 +180,7 @@ export class SyncEngine {
   /** The reader's access ended: stop following, let the owner clean up, then say so. Once. */
   private async end(end: GrantEnd, error: StewardError = endedError(end)): Promise<void> {
     if (this.state.ended || this.ending) return this.ending;
-    this.following = false;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.live?.close();
-    this.live = undefined;
+    this.unfollow();
     this.ending = (async () => {
       try {
         await this.onEnded?.(end);
@@ -177,7 +197,7 @@ export class SyncEngine {
    */
   push(): Promise<void> {
     // One push at a time: a re-seal renames outbox entries another push could be sending.
-    const run = this.pushing.then(() => this.pushNow());
+    const run = this.pushing.then(() => this.track(() => this.pushNow()));
     this.pushing = run.catch(() => undefined);
     return run;
   }
@@ -258,16 +278,18 @@ export class SyncEngine {
 
   /** Pulls pages until the server has nothing newer. */
   pull(): Promise<void> {
-    return this.serial(async () => {
-      try {
-        await this.pullNow();
-      } catch (error) {
-        // Caught withholding: the cursor went back to the start; one pull again brings what the
-        // server serves now (a server that behaves again), or the same error.
-        if (!(error instanceof WithheldData)) throw error;
-        await this.pullNow();
-      }
-    });
+    return this.track(() =>
+      this.serial(async () => {
+        try {
+          await this.pullNow();
+        } catch (error) {
+          // Caught withholding: the cursor went back to the start; one pull again brings what the
+          // server serves now (a server that behaves again), or the same error.
+          if (!(error instanceof WithheldData)) throw error;
+          await this.pullNow();
+        }
+      }),
+    );
   }
 
   private async pullNow(): Promise<void> {
@@ -323,13 +345,48 @@ export class SyncEngine {
     await this.update({ incompleteSince });
   }
 
-  /** Follows live updates, reconnecting with backoff until stopped or the grant ends. */
+  /**
+   * Follows live updates until stopped or the grant ends, and keeps this device in sync meanwhile:
+   * a failed sync or a dropped socket is retried with backoff, at once when the browser says it is
+   * back online, and writes still waiting are sent on a periodic check.
+   */
   async follow(): Promise<void> {
+    if (this.following) return;
     this.following = true;
     this.heartbeat ??= setInterval(() => {
       if (this.following) void this.witness?.heartbeatDue().then((due) => (due ? this.push() : undefined)).catch(() => undefined);
     }, HEARTBEAT_CHECK_MS);
+    globalThis.addEventListener?.("online", this.retryNow);
+    this.pendingCheck = setInterval(() => {
+      if (this.state.pending > 0 && !this.retryTimer && !this.running) void this.sync().catch(() => undefined);
+    }, PENDING_CHECK_MS);
+    // In Node (the bridge, scripts) the check alone must not keep the process running.
+    (this.pendingCheck as { unref?: () => void }).unref?.();
     await this.connect();
+  }
+
+  private readonly retryNow = () => {
+    if (!this.following) return;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.attempt = 0;
+    void this.reconnectOrSync();
+  };
+
+  private reconnectOrSync(): Promise<void> {
+    return this.live ? this.sync().catch(() => undefined) : this.connect();
+  }
+
+  private unfollow(): void {
+    this.following = false;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+    globalThis.removeEventListener?.("online", this.retryNow);
+    if (this.pendingCheck) clearInterval(this.pendingCheck);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.live?.close();
+    this.live = undefined;
   }
 
   private async connect(): Promise<void> {
@@ -349,22 +406,17 @@ export class SyncEngine {
             void this.end(/expired/.test(reason) ? "expired" : "revoked");
             return;
           }
-          void this.update({ online: false });
-          this.scheduleReconnect();
+          void this.update({ online: false }).catch(() => undefined);
+          this.scheduleRetry();
         },
       });
       // Catch up on anything pushed between the first pull and the socket opening.
       await this.pull();
       this.attempt = 0;
     } catch (error) {
-      if (!isTransient(error)) {
-        // A security failure is not a network blip: stop and show it.
-        this.following = false;
-        this.live?.close();
-        this.live = undefined;
-        return;
-      }
-      this.scheduleReconnect();
+      // A security failure is not a network blip: stop and show it.
+      if (!isTransient(error)) this.unfollow();
+      else this.scheduleRetry();
     }
   }
 
@@ -392,10 +444,14 @@ export class SyncEngine {
     await this.accept({ ...page, entries: fresh, cursor: Math.max(page.cursor, after) }, after);
   }
 
-  private scheduleReconnect(): void {
-    if (!this.following) return;
+  /** One retry at a time, later each time it fails: a sync if the socket is up, else a reconnect. */
+  private scheduleRetry(): void {
+    if (!this.following || this.retryTimer) return;
     const delay = backoffDelay(this.attempt++, this.backoff);
-    this.retryTimer = setTimeout(() => void this.connect(), delay);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.reconnectOrSync();
+    }, delay);
   }
 
   /**
@@ -403,12 +459,7 @@ export class SyncEngine {
    * the reader's access as over (the grantee's own expiry check).
    */
   async stop(options: { ended?: GrantEnd } = {}): Promise<void> {
-    this.following = false;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    if (this.heartbeat) clearInterval(this.heartbeat);
-    this.heartbeat = undefined;
-    this.live?.close();
-    this.live = undefined;
+    this.unfollow();
     await this.ingesting;
     if (options.ended) await this.end(options.ended);
   }

@@ -8,8 +8,6 @@ import { ErrorText } from "../../components/ErrorText.js";
 import { GrantBanner } from "../../components/GrantBanner.js";
 import { SyncStatusBar } from "../../components/SyncStatusBar.js";
 import { noteEnded } from "../../endedShares.js";
-import { keepSynced } from "../../keepSynced.js";
-import { startFollowing } from "../../syncActivity.js";
 import { AddEntry } from "../AddEntry.js";
 import { LiveGlucose } from "./LiveGlucose.js";
 import { Report } from "./Report.js";
@@ -49,15 +47,13 @@ export function PatientView({ grantee, grantId, mode }: { grantee: Grantee; gran
   const status = useStatus(view);
   useEffect(() => {
     let opened: SharedView | undefined;
-    let stopSyncing: (() => void) | undefined;
     grantee.open(grantId).then((v) => {
       opened = v;
       setView(v);
-      startFollowing(v.sync);
-      stopSyncing = keepSynced(v.sync);
+      // The engine retries and reconnects by itself; failures show in its status.
+      void v.sync.follow().catch(() => undefined);
     }, setError);
     return () => {
-      stopSyncing?.();
       void opened?.close();
     };
   }, [grantee, grantId]);

@@ -88,6 +88,40 @@ describe("sync engine", () => {
     laptop.sync.stop();
   });
 
+  it("says it is syncing while a sync runs, and not once it is done", async () => {
+    const phone = device(ring, new MemoryServer());
+    await phone.records.put(week.slice(0, 12));
+    const seen: boolean[] = [];
+    const stop = phone.sync.onStatus((s) => seen.push(s.syncing));
+    const run = phone.sync.sync();
+    await run;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    stop();
+    expect(seen).toContain(true);
+    expect(phone.sync.status.syncing).toBe(false);
+    expect(phone.sync.status.pending).toBe(0);
+  });
+
+  it("a write whose push failed while following is sent by the engine itself, with nobody asking again", async () => {
+    const server = new MemoryServer();
+    const phone = device(ring, server);
+    await phone.sync.follow();
+    await phone.records.put(week.slice(0, 1));
+    server.failNextPush = true;
+    await expect(phone.sync.sync()).rejects.toThrow();
+    expect(phone.sync.status.pending).toBeGreaterThan(0);
+    await new Promise<void>((resolve) => {
+      const stop = phone.sync.onStatus((s) => {
+        if (s.pending === 0 && !s.syncing && !s.error) {
+          stop();
+          resolve();
+        }
+      });
+    });
+    expect(server.log(phone.log.patient).length).toBeGreaterThan(0);
+    await phone.sync.stop();
+  });
+
   it("backs off exponentially with full jitter, capped", () => {
     const opts = { baseMs: 100, maxMs: 5_000, random: () => 0.999 };
     expect(backoffDelay(0, opts)).toBe(99);
