@@ -2,7 +2,6 @@
 // padded size, the sealed envelope, the smallest envelope the format allows, the same readings as
 // packed columns in a Y.Doc, and as Nightscout `entries` JSON.
 import * as Y from "yjs";
-import { createAccountKeys } from "../shared/accountKeys.js";
 import { openEnvelope } from "../shared/envelope.js";
 import { COMMIT_BYTES, NONCE_BYTES, PREFIX_BYTES, TAG_BYTES, decodeEnvelope } from "../shared/envelopeCodec.js";
 import { paddedLength } from "../shared/padding.js";

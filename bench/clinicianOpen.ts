@@ -158,9 +158,11 @@ async function coldOpen(server: string, patient: PatientAccount, clinician: { ke
     const pulls = requests.filter((r) => r.path.endsWith("/envelopes"));
     const pullNetwork = pulls.reduce((sum, r) => sum + r.ms, 0);
     const glucoseTag = toHex(scopeTags(patient.ring.data!).get("glucose")!);
-    const [envelopes, blocks] = [await view.db.envelopes.toArray(), await view.db.blocks.toArray()];
+    const envelopes = await view.db.envelopes.toArray();
+    const blocks = await view.db.blocks.toArray();
     view.db.close();
-    const glucoseBytes = [...envelopes, ...blocks].filter((o) => o.tag === glucoseTag).reduce((sum, o) => sum + o.bytes.length, 0);
+    let glucoseBytes = 0;
+    for (const o of [...envelopes, ...blocks]) if (o.tag === glucoseTag) glucoseBytes += o.bytes.length;
     return {
       view: screen,
       objects: { envelopes: envelopes.length, blocks: blocks.length },

@@ -423,7 +423,7 @@ export abstract class AccountDevice {
 
   private async updateRingNow(change: (ring: KeyRing) => void, offline: "keep-offline" | "require-stored"): Promise<void> {
     const seen = await this.seenRingVersion();
-    let stored;
+    let stored: Awaited<ReturnType<typeof storeNextRing>>;
     try {
       stored = await storeNextRing(this.api, this.ring, this.device, deviceReader(this.device), seen, change);
     } catch (error) {

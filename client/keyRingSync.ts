@@ -103,7 +103,7 @@ export function openKeyRing(blob: Uint8Array, open: OpenRing): KeyRing {
   }
   const ring = decodeKeyRing(plain);
   if (!bytesEqual(ring.account.signKey, open.identityKey)) throw new TamperedEnvelope("the stored key ring belongs to another account");
-  let list;
+  let list: ReturnType<typeof verifiedDeviceList>;
   try {
     list = verifiedDeviceList(ring.devices, open.identityKey);
   } catch (error) {

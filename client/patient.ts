@@ -432,7 +432,7 @@ export class Patient extends AccountDevice {
         await this.closeInvite(invite.id);
         continue;
       }
-      let slot;
+      let slot: Awaited<ReturnType<typeof this.api.readSlot>>;
       try {
         slot = await this.api.readSlot("invite", invite.id);
       } catch (error) {
@@ -444,7 +444,7 @@ export class Patient extends AccountDevice {
       }
       const answer = slot.messages[1];
       if (!answer) continue;
-      let contact;
+      let contact: Awaited<ReturnType<typeof this.contactById>>;
       try {
         const bundle = openInviteAnswer(invite.secret, fromBase64Url(answer.body, "invite answer"), answer.from);
         contact = await this.contactById(toHex(accountIdOf(bundle.signKey)));

@@ -141,7 +141,7 @@ export class PatientLog extends DurableObject<Env> {
         ...(query.toHour !== undefined ? { toHour: query.toHour } : {}),
       };
       const limits = { after: query.after, limit: query.limit, maxBytes: query.maxBytes };
-      let plan;
+      let plan: ReturnType<typeof patientPlan>;
       if (access.role === "grantee") {
         const policies = access.grants.map((g) => g.policy);
         const outside = outsideGrants(filter, policies);
@@ -242,7 +242,7 @@ export class PatientLog extends DurableObject<Env> {
   storeRevocation(caller: Caller, bytes: Uint8Array): Promise<Outcome<null>> {
     return this.guarded(caller, "grant.revocation", async () => {
       this.requirePatient(caller, "revoke grants");
-      let revocation;
+      let revocation: ReturnType<typeof decodeRevocation>;
       try {
         revocation = decodeRevocation(bytes);
       } catch (error) {

@@ -16,7 +16,6 @@ import {
   decodeGrantWire,
   encodeGrantPolicy,
   encodeGrantWire,
-  grantPolicySignedBytes,
   type GrantEntry,
   type GrantPolicy,
 } from "./grantCodec.js";

@@ -26,6 +26,7 @@ const MODE_RUNS = 1;
 const MAX_SCALE = 6;
 const TIME_MARK = "\u0001";
 const DEVICE_TIME_MARK = "\u0002";
+const MARKS = new RegExp(`(${TIME_MARK}|${DEVICE_TIME_MARK})`);
 const WALL_CLOCK = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/;
 const MAX_STRING_BYTES = 1 << 20;
 /** More records than a block of the highest level could hold is a malformed segment. */
@@ -144,7 +145,10 @@ function decimal(v: number): { scale: number; mantissa: number } | undefined {
 
 function writeField(w: ByteWriter, field: Field, values: readonly unknown[]): void {
   const present = values.filter((v) => v !== undefined);
-  if (field.kind === "num") return writeNumbers(w, values, present as number[]);
+  if (field.kind === "num") {
+    writeNumbers(w, values, present as number[]);
+    return;
+  }
   writeInts(w, values.map((v) => (v === undefined ? STATE_ABSENT : STATE_PRESENT)));
   switch (field.kind) {
     case "int": {
@@ -349,7 +353,7 @@ function idFrom(template: string, record: Rec): string {
 /** A template cut at its marks once, then joined per record (a segment repeats one template). */
 function idBuilder(template: string): (record: Rec) => string {
   if (!template.includes(TIME_MARK) && !template.includes(DEVICE_TIME_MARK)) return () => template;
-  const parts = template.split(/(\u0001|\u0002)/);
+  const parts = template.split(MARKS);
   return (record) => {
     let id = "";
     for (const part of parts) id += part === TIME_MARK ? String(record.time) : part === DEVICE_TIME_MARK ? ((record.deviceTime as string | undefined) ?? DEVICE_TIME_MARK) : part;

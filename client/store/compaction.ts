@@ -195,7 +195,7 @@ export class Compaction {
       count: manifest.length,
       manifestHash: manifestHash(manifest),
     };
-    let block;
+    let block: ReturnType<typeof sealBlock>;
     try {
       block = sealBlock({ header, plaintext, nodeKey: this.keys.nodeKey(scope, n.generation, { height: n.level, index: n.node }), authorSecretKey: this.author.signSecretKey });
     } catch (error) {

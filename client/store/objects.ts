@@ -18,7 +18,7 @@ import { mayAuthor } from "../sync/authorPolicy.js";
 /** How much to check: everything (from the network), or only what the AEAD checks (stored here after a full check). */
 export type Trust = "network" | "stored";
 
-function withKey<T>(key: () => Uint8Array, verify: () => void): Uint8Array {
+function withKey(key: () => Uint8Array, verify: () => void): Uint8Array {
   try {
     return key();
   } catch (error) {

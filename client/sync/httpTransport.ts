@@ -53,7 +53,7 @@ export class HttpTransport implements SyncTransport {
     socket.addEventListener("message", (event) => {
       if (typeof event.data === "string") {
         // The server's notice that the grant behind this socket ended; the close frame follows.
-        let notice;
+        let notice: ReturnType<typeof endedNotice.safeParse>;
         try {
           notice = endedNotice.safeParse(JSON.parse(event.data));
         } catch {

@@ -179,7 +179,8 @@ export class SyncEngine {
 
   /** The reader's access ended: stop following, let the owner clean up, then say so. Once. */
   private async end(end: GrantEnd, error: StewardError = endedError(end)): Promise<void> {
-    if (this.state.ended || this.ending) return this.ending;
+    if (this.ending !== undefined) return this.ending;
+    if (this.state.ended) return;
     this.unfollow();
     this.ending = (async () => {
       try {

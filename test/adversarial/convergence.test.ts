@@ -7,7 +7,6 @@
 import "fake-indexeddb/auto";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAccountKeys } from "../../shared/accountKeys.js";
 import { RequestRefused, ServerUnreachable } from "../../shared/errors.js";
 import { loadSodium } from "../../shared/sodium.js";
 import { MS_PER_HOUR, type Scope, type StewardRecord } from "../../shared/records.js";

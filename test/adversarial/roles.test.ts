@@ -79,8 +79,8 @@ describe("the evil server against the Patient and Grantee devices", () => {
     const attackerLeaf = new KeyTreeReader([{ node: ROOT, key: attacker.ring.data!.scopes.glucose.roots.get(1)! }]).leaf(envelope.header.hour);
     expect(() => openEnvelope(envelope, attackerLeaf)).toThrow(TamperedEnvelope);
     expect(patient.contacts().map((c) => c.handle)).toEqual([bob.handle]);
-    patient.close();
-    bob.close();
+    await patient.close();
+    await bob.close();
   });
 
   it("T10 a revocation the server undoes (the grant listed as active again) is detected, not believed", async () => {
@@ -207,7 +207,7 @@ describe("the evil server against the Patient and Grantee devices", () => {
   it("T16 a recovery kit served with weakened Argon2id parameters is refused before any derivation", async () => {
     const handle = name("kdf");
     const { patient, recoveryCode } = await Patient.create({ ...options("t16"), handle });
-    patient.close();
+    await patient.close();
     evil.rewrite((request, reply) => {
       if (!request.url.pathname.endsWith("/recovery-kit") || request.method !== "GET" || reply.status !== 200) return reply;
       const kit = jsonOf<{ accountId: string; blob: string }>(reply);
@@ -240,8 +240,8 @@ describe("the evil server against the Patient and Grantee devices", () => {
     const traffic = evil.seen.slice(from);
     expect(traffic.length).toBeGreaterThan(5);
     for (const request of traffic) for (const needle of needles) expect(text(request)).not.toContain(needle);
-    patient.close();
-    carer.close();
+    await patient.close();
+    await carer.close();
   });
 
   it("T18 an invite answer whose keys the server swaps issues no grant; a used invite cannot be answered again", async () => {
@@ -276,9 +276,9 @@ describe("the evil server against the Patient and Grantee devices", () => {
     expect(await patient.completeInvites()).toEqual([]);
     // The attacker, holding its own keys, opens none of the grants that were uploaded.
     for (const wire of uploadedGrants()) expect(() => openGrant(wire, attacker, decodeGrantWire(wire).policy.patientKey)).toThrow(ForgedGrant);
-    patient.close();
-    carer.close();
-    late.close();
+    await patient.close();
+    await carer.close();
+    await late.close();
   });
 
   it("T19 a stolen phone removed from the account opens no key ring stored after, cannot put itself back, and every category has new keys", async () => {
@@ -343,6 +343,6 @@ describe("the evil server against the Patient and Grantee devices", () => {
     });
     await expect(patient.approveLink(link.code)).rejects.toBeInstanceOf(InvalidSignature);
     expect(evil.seen.slice(from).filter((r) => r.method === "POST" && r.url.pathname.startsWith("/v1/links/"))).toEqual([]);
-    patient.close();
+    await patient.close();
   });
 });

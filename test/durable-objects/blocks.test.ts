@@ -10,7 +10,7 @@ import { PREFIX_BYTES, decodeEnvelope, envelopeLink } from "../../shared/envelop
 import { decodeManifest } from "../../shared/manifest.js";
 import { objectKind, splitEnvelopePrefix } from "../../shared/syncFrames.js";
 import { call, errorOf, grantCreate, pull, push, signedUp, type Session } from "../helpers/api.js";
-import { DeviceChain, makeBlock, makeGrant, randomBytes, scopeTag, type MadeEnvelope } from "../helpers/webcryptoFixtures.js";
+import { DeviceChain, makeBlock, makeGrant, randomBytes, scopeTag, } from "../helpers/webcryptoFixtures.js";
 
 // Aligned to 64 hours, so the nodes below are easy to name.
 const H = 492_032;

@@ -220,7 +220,7 @@ describe(`load on loopback (${LONG ? "long" : "short"} variant)`, () => {
     );
     await settle(listeners, (i) => sent[i]!.map((s) => s.seq), 30_000);
     const elapsed = performance.now() - started;
-    listeners.forEach((l) => l.close());
+    for (const l of listeners) l.close();
     report(`${SIZE.patients} patient sockets`, listeners, (i) => sent[i]!, elapsed);
     for (const [i, l] of listeners.entries()) {
       expect([...l.arrivals.keys()].sort((a, b) => a - b), `patient ${i}: readings received (socket drops: ${l.drops.join(", ") || "none"})`).toEqual(sent[i]!.map((s) => s.seq));
@@ -245,7 +245,7 @@ describe(`load on loopback (${LONG ? "long" : "short"} variant)`, () => {
     const seqs = sent.map((s) => s.seq);
     await settle(listeners, () => seqs, 30_000);
     const elapsed = performance.now() - started;
-    listeners.forEach((l) => l.close());
+    for (const l of listeners) l.close();
     report(`1 patient → ${SIZE.caregivers} caregivers`, listeners, () => sent, elapsed);
     for (const [i, l] of listeners.entries()) {
       expect([...l.arrivals.keys()].sort((a, b) => a - b), `caregiver ${i}: readings received (socket drops: ${l.drops.join(", ") || "none"})`).toEqual(seqs);

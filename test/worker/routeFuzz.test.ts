@@ -141,7 +141,7 @@ async function exercise(route: Route, req: HostileRequest, w: World): Promise<vo
   expect(ERROR_CODES[error.code], `${res.what}: unknown error code ${error.code}`).toBe(res.status);
   expect(error.message.length, res.what).toBeGreaterThan(10);
   const after = await states(w);
-  before.forEach((b, i) => expectUnchanged(b, after[i]!, res.what));
+  for (const [i, b] of before.entries()) expectUnchanged(b, after[i]!, res.what);
 }
 
 /** The objects still answer normally: the patient reads their log, the grantee its granted part. */

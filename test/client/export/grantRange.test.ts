@@ -7,7 +7,6 @@ import { ownKeySource } from "../../../client/keySource.js";
 import { StewardDatabase } from "../../../client/store/database.js";
 import { RecordStore } from "../../../client/store/recordStore.js";
 import { LocalLog } from "../../../client/store/localLog.js";
-import { createAccountKeys } from "../../../shared/accountKeys.js";
 import { OutsideGrant } from "../../../shared/errors.js";
 import { parseRecord } from "../../../shared/records.js";
 import { loadSodium } from "../../../shared/sodium.js";

@@ -14,7 +14,6 @@ import type { ImportEvent } from "../../../client/import/types.js";
 import { StewardDatabase } from "../../../client/store/database.js";
 import { RecordStore } from "../../../client/store/recordStore.js";
 import { LocalLog } from "../../../client/store/localLog.js";
-import { createAccountKeys } from "../../../shared/accountKeys.js";
 import { MalformedInput } from "../../../shared/errors.js";
 import { hourOf, SCOPE_OF, SCOPES, type StewardRecord } from "../../../shared/records.js";
 import { loadSodium } from "../../../shared/sodium.js";

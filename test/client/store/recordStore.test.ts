@@ -1,6 +1,5 @@
 import "fake-indexeddb/auto";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createAccountKeys } from "../../../shared/accountKeys.js";
 import { GapDetected, StewardError } from "../../../shared/errors.js";
 import { loadSodium } from "../../../shared/sodium.js";
 import type { StewardRecord } from "../../../shared/records.js";

@@ -1,6 +1,5 @@
 import "fake-indexeddb/auto";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createAccountKeys } from "../../../shared/accountKeys.js";
 import { RollbackDetected } from "../../../shared/errors.js";
 import { loadSodium } from "../../../shared/sodium.js";
 import type { StewardRecord } from "../../../shared/records.js";
@@ -85,7 +84,7 @@ describe("sync engine", () => {
     await phone.sync.sync();
     await seen;
     expect((await laptop.records.query({ scope: "glucose", from: t0, to: t0 })).length).toBe(1);
-    laptop.sync.stop();
+    await laptop.sync.stop();
   });
 
   it("says it is syncing while a sync runs, and not once it is done", async () => {
