@@ -12,7 +12,7 @@ import { decodeKeyBundle, accountIdHex, keyBundleSignedBytes } from "../shared/k
 import { signedMessage } from "../shared/signing.js";
 import { hasSmallOrder } from "../shared/smallOrder.js";
 import { DeviceStore } from "./deviceStore.js";
-import { asFailure, ok, Refusal, type Outcome } from "./outcome.js";
+import { ok, Refusal, refusing, unwrap, type Outcome } from "./outcome.js";
 import { blob, bytesOf } from "./sql.js";
 import { Ed25519KeyCache, verifyEd25519 } from "./webcrypto.js";
 
@@ -60,7 +60,7 @@ export class Account extends DurableObject<Env> {
    * device list when given; repeating it is harmless.
    */
   async register(bundleBytes: Uint8Array, handle: string, devices?: Uint8Array): Promise<Outcome<AccountResponse>> {
-    try {
+    return refusing(async () => {
       const bundle = decodeKeyBundle(bundleBytes);
       if (hasSmallOrder(bundle.signKey)) throw new Refusal("malformed", "this identity key is a weak (small-order) point that would accept forged signatures; generate new keys");
       if (!(await verifyEd25519(bundle.signKey, bundle.signature, keyBundleSignedBytes(bundle)))) {
@@ -72,21 +72,19 @@ export class Account extends DurableObject<Env> {
         const same = bytesEqual(bundleBytes, bytesOf(existing.bundle)) && existing.handle === handle.toLowerCase();
         if (!same) throw new Refusal("conflict", "this identity key is already registered with another bundle or handle");
         if (devices) await this.devices.publish(devices, bundle.signKey);
-        return ok(this.profile()!);
+        return this.profile()!;
       }
       // Checked before the handle is claimed: a list that does not verify registers nothing.
       if (devices) await this.devices.check(devices, bundle.signKey);
       const index = this.env.ACCOUNT.get(this.env.ACCOUNT.idFromName(handleObjectName(handle)));
       const claim = await index.claimHandle(handle.toLowerCase(), accountId);
-      if (!claim.ok) return claim;
+      unwrap(claim);
       // Another registration of this key may have finished while the claim was awaited.
       if (this.sql.exec("SELECT 1 FROM account").toArray().length > 0) throw new Refusal("conflict", "this identity key was registered concurrently; look the account up instead");
       this.sql.exec("INSERT INTO account (id, handle, bundle, sign_key) VALUES (?, ?, ?, ?)", accountId, handle.toLowerCase(), blob(bundleBytes), blob(bundle.signKey));
       if (devices) await this.devices.publish(devices, bundle.signKey);
-      return ok(this.profile()!);
-    } catch (error) {
-      return asFailure(error);
-    }
+      return this.profile()!;
+    });
   }
 
   /** Handle-index role: first claim wins; the same account claiming again is a retry. */
@@ -115,7 +113,7 @@ export class Account extends DurableObject<Env> {
    * key. An account registered without one signs with its identity key (`signer` absent).
    */
   async login(nonce: Uint8Array, expiresAt: number, signature: Uint8Array, signer?: Uint8Array, now = Date.now()): Promise<Outcome<string>> {
-    try {
+    return refusing(async () => {
       const { accountId, signKey } = this.requireAccount();
       this.sql.exec("DELETE FROM spent_nonces WHERE expires_at <= ?", now);
       if (this.sql.exec("SELECT 1 FROM spent_nonces WHERE nonce = ?", blob(nonce)).toArray().length > 0) {
@@ -134,7 +132,7 @@ export class Account extends DurableObject<Env> {
       const message = signedMessage("login", nonce, fromHex(accountId, 16, "account id"), ...(signer ? [signer] : []));
       if (await verifyEd25519(key, signature, message)) {
         this.sql.exec("INSERT INTO spent_nonces (nonce, expires_at) VALUES (?, ?)", blob(nonce), expiresAt);
-        return ok(accountId);
+        return accountId;
       }
       this.sql.exec("DELETE FROM failed_logins WHERE at <= ?", now - 60_000);
       if (this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM failed_logins").one().n >= FAILED_LOGINS_PER_MINUTE) {
@@ -143,19 +141,15 @@ export class Account extends DurableObject<Env> {
       this.sql.exec("INSERT INTO failed_logins (at) VALUES (?)", now);
       this.sql.exec("INSERT INTO spent_nonces (nonce, expires_at) VALUES (?, ?)", blob(nonce), expiresAt);
       throw new Refusal("unauthenticated", "the login signature does not verify under this device's key");
-    } catch (error) {
-      return asFailure(error);
-    }
+    });
   }
 
   /** Stores the account's device list after a change (linking, removal): it must continue the stored one. */
   async publishDevices(list: Uint8Array): Promise<Outcome<{ changes: number }>> {
-    try {
+    return refusing(async () => {
       const { signKey } = this.requireAccount();
-      return ok({ changes: (await this.devices.publish(list, signKey)).head.index });
-    } catch (error) {
-      return asFailure(error);
-    }
+      return { changes: (await this.devices.publish(list, signKey)).head.index };
+    });
   }
 
   /**
@@ -216,18 +210,16 @@ export class Account extends DurableObject<Env> {
    * rotated keys from a stale copy gets a conflict and merges, instead of erasing another's roots.
    */
   putKeyRing(version: number, sealed: Uint8Array): Outcome<{ version: number }> {
-    try {
+    return refusing(() => {
       this.requireAccount();
       return this.ctx.storage.transactionSync(() => {
         const current = this.sql.exec<{ version: number }>("SELECT version FROM key_ring").toArray()[0]?.version ?? 0;
         if (version !== current + 1) throw new Refusal("conflict", `the key ring is at version ${current}; fetch it, merge and store version ${current + 1}`);
         this.sql.exec("DELETE FROM key_ring");
         this.sql.exec("INSERT INTO key_ring (version, blob) VALUES (?, ?)", version, blob(sealed));
-        return ok({ version });
+        return { version };
       });
-    } catch (error) {
-      return asFailure(error);
-    }
+    });
   }
 
   getKeyRing(): Outcome<{ version: number; blob: Uint8Array }> {
@@ -236,14 +228,12 @@ export class Account extends DurableObject<Env> {
   }
 
   putRecoveryKit(kit: Uint8Array): Outcome<null> {
-    try {
+    return refusing(() => {
       this.requireAccount();
       this.sql.exec("DELETE FROM recovery_kit");
       this.sql.exec("INSERT INTO recovery_kit (blob) VALUES (?)", blob(kit));
-      return ok(null);
-    } catch (error) {
-      return asFailure(error);
-    }
+      return null;
+    });
   }
 
   /**
@@ -252,14 +242,12 @@ export class Account extends DurableObject<Env> {
    * stranger keep the person from recovering); the worker limits requests per client address.
    */
   getRecoveryKit(): Outcome<{ accountId: string; blob: Uint8Array }> {
-    try {
+    return refusing(() => {
       const { accountId } = this.requireAccount();
       const row = this.sql.exec<{ blob: ArrayBuffer }>("SELECT blob FROM recovery_kit").toArray()[0];
       if (!row) throw new Refusal("not_found", "this account has no recovery kit stored; recover from another linked device instead");
-      return ok({ accountId, blob: bytesOf(row.blob) });
-    } catch (error) {
-      return asFailure(error);
-    }
+      return { accountId, blob: bytesOf(row.blob) };
+    });
   }
 
   private requireAccount(): { accountId: string; signKey: Uint8Array } {

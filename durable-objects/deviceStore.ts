@@ -4,8 +4,8 @@
 // signed by a device of the patient's that is not removed.
 import { toHex } from "../shared/bytes.js";
 import { checkExtends, readDeviceList, type DeviceList } from "../shared/deviceList.js";
-import { ForkDetected, RollbackDetected, StewardError } from "../shared/errors.js";
-import { Refusal } from "./outcome.js";
+import { ForkDetected, RollbackDetected } from "../shared/errors.js";
+import { decoded, Refusal } from "./outcome.js";
 import { blob, bytesOf } from "./sql.js";
 import { verifyEd25519, type Ed25519KeyCache } from "./webcrypto.js";
 
@@ -52,13 +52,7 @@ export class DeviceStore {
 
   /** Verifies a list (every signature) and that it continues the stored one, without storing it. */
   async check(bytes: Uint8Array, accountKey: Uint8Array): Promise<DeviceList> {
-    let read: ReturnType<typeof readDeviceList>;
-    try {
-      read = readDeviceList(bytes, accountKey);
-    } catch (error) {
-      if (error instanceof StewardError) throw new Refusal("malformed", `the device list does not decode: ${error.message}`);
-      throw error;
-    }
+    const read = decoded("device list", () => readDeviceList(bytes, accountKey));
     const verified = await Promise.all(read.checks.map((c) => verifyEd25519(c.key, c.signature, c.message, this.keys)));
     const failed = read.checks.find((_, i) => !verified[i]);
     if (failed) throw new Refusal("malformed", `the device list does not verify: ${failed.what}`);

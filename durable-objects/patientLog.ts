@@ -24,7 +24,7 @@ import { ReceiptStore } from "./receiptStore.js";
 import { EnvelopeStore } from "./envelopeStore.js";
 import { anyCovers, outsideGrants, type ReadFilter, type Shard } from "./grantRules.js";
 import { GrantStore, summarize, type StoredGrant } from "./grantStore.js";
-import { asFailure, ok, Refusal, type Outcome } from "./outcome.js";
+import { decoded, Refusal, refusing, type Outcome } from "./outcome.js";
 import { migrateSchema } from "./patientLogSchema.js";
 import { granteePlan, patientPlan } from "./pullPlan.js";
 import { RefusalTally } from "./refusalTally.js";
@@ -242,12 +242,7 @@ export class PatientLog extends DurableObject<Env> {
   storeRevocation(caller: Caller, bytes: Uint8Array): Promise<Outcome<null>> {
     return this.guarded(caller, "grant.revocation", async () => {
       this.requirePatient(caller, "revoke grants");
-      let revocation: ReturnType<typeof decodeRevocation>;
-      try {
-        revocation = decodeRevocation(bytes);
-      } catch (error) {
-        throw new Refusal("malformed", `the revocation does not decode: ${error instanceof Error ? error.message : String(error)}`);
-      }
+      const revocation = decoded("revocation", () => decodeRevocation(bytes));
       if (toHex(revocation.patientId) !== caller.patientId) throw new Refusal("forbidden", "this revocation is for another patient");
       if (!(await verifyEd25519(await this.patientKey(caller.patientId), revocation.signature, revocationSignedBytes(revocation), this.keys))) {
         throw new Refusal("malformed", "the revocation is not signed by the patient's identity key");
@@ -469,25 +464,17 @@ export class PatientLog extends DurableObject<Env> {
    * grants or envelopes), so probing unknown patient ids does not create storage.
    */
   private async guarded<T>(caller: Caller, route: string, run: () => T | Promise<T>): Promise<Outcome<T>> {
-    try {
-      return ok(await run());
-    } catch (error) {
-      const failure = asFailure(error);
-      // Tallied, not appended: neither an app polling after its grant ended nor a stranger probing grows the log.
-      if (this.inUse()) this.refusals.count(caller.actor || null, route, failure.code, failure.message);
-      return failure;
-    }
+    const outcome = await refusing(async () => run());
+    // Tallied, not appended: neither an app polling after its grant ended nor a stranger probing grows the log.
+    if (!outcome.ok && this.inUse()) this.refusals.count(caller.actor || null, route, outcome.code, outcome.message);
+    return outcome;
   }
 }
 
 type Item = { readonly kind: "envelope"; readonly bytes: Uint8Array; readonly envelope: Envelope } | { readonly kind: "block"; readonly bytes: Uint8Array; readonly block: Block };
 
 function decodeObject(bytes: Uint8Array, index: number): Item {
-  try {
-    return objectKind(bytes) === "block" ? { kind: "block", bytes, block: decodeBlock(bytes) } : { kind: "envelope", bytes, envelope: decodeEnvelope(bytes) };
-  } catch (error) {
-    throw new Refusal("malformed", `object ${index}: ${error instanceof Error ? error.message : String(error)}`);
-  }
+  return decoded(`object ${index}`, () => (objectKind(bytes) === "block" ? { kind: "block", bytes, block: decodeBlock(bytes) } : { kind: "envelope", bytes, envelope: decodeEnvelope(bytes) }));
 }
 
 function send(ws: WebSocket, page: Uint8Array): void {

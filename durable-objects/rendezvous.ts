@@ -4,7 +4,7 @@
 // is authenticated end to end (key commitment + short authentication string for linking, a MAC keyed
 // by the secret in the link's fragment for invites), so a relay that alters one is caught.
 import { DurableObject } from "cloudflare:workers";
-import { asFailure, ok, Refusal, type Outcome } from "./outcome.js";
+import { Refusal, refusing, type Outcome } from "./outcome.js";
 import { bytesEqual } from "../shared/bytes.js";
 import { blob, bytesOf } from "./sql.js";
 
@@ -40,7 +40,7 @@ export class Rendezvous extends DurableObject<Env> {
    * allowed to read an owned slot; opening again with the same owner and message is a retry.
    */
   open(owner: string | null, expiresAt: number, first: Uint8Array, now = Date.now()): Outcome<{ expiresAt: number }> {
-    try {
+    return refusing(() => {
       checkSize(first);
       this.dropIfExpired(now);
       const existing = this.sql.exec<{ owner: string | null; expires_at: number }>("SELECT owner, expires_at FROM slot").toArray()[0];
@@ -48,22 +48,20 @@ export class Rendezvous extends DurableObject<Env> {
         const firstStored = this.sql.exec<{ body: ArrayBuffer }>("SELECT body FROM messages WHERE n = 0").toArray()[0];
         const same = existing.owner === owner && !!firstStored && bytesEqual(bytesOf(firstStored.body), first);
         if (!same) throw new Refusal("conflict", "this link or invite id is already in use; create a new one");
-        return ok({ expiresAt: existing.expires_at });
+        return { expiresAt: existing.expires_at };
       }
       this.ctx.storage.transactionSync(() => {
         this.sql.exec("INSERT INTO slot (owner, expires_at) VALUES (?, ?)", owner, expiresAt);
         this.sql.exec("INSERT INTO messages (n, sender, body) VALUES (0, ?, ?)", owner, blob(first));
       });
       void this.ctx.storage.setAlarm(expiresAt);
-      return ok({ expiresAt });
-    } catch (error) {
-      return asFailure(error);
-    }
+      return { expiresAt };
+    });
   }
 
   /** Appends a message as message number `n` (write-once, so two answers cannot both land). */
   post(sender: string | null, n: number, body: Uint8Array, now = Date.now()): Outcome<{ n: number }> {
-    try {
+    return refusing(() => {
       checkSize(body);
       this.requireSlot(now);
       if (n < 1 || n >= MAX_RENDEZVOUS_MESSAGES) throw new Refusal("malformed", `a message number is 1 to ${MAX_RENDEZVOUS_MESSAGES - 1}`);
@@ -71,41 +69,35 @@ export class Rendezvous extends DurableObject<Env> {
       if (n !== count) {
         const stored = this.sql.exec<{ sender: string | null; body: ArrayBuffer }>("SELECT sender, body FROM messages WHERE n = ?", n).toArray()[0];
         // The same message again is a retry after a lost answer.
-        if (stored && stored.sender === sender && bytesEqual(bytesOf(stored.body), body)) return ok({ n });
+        if (stored && stored.sender === sender && bytesEqual(bytesOf(stored.body), body)) return { n };
         throw new Refusal("conflict", n < count ? "someone already answered this link or invite" : `message ${count} must come first`);
       }
       this.sql.exec("INSERT INTO messages (n, sender, body) VALUES (?, ?, ?)", n, sender, blob(body));
-      return ok({ n });
-    } catch (error) {
-      return asFailure(error);
-    }
+      return { n };
+    });
   }
 
   /** The slot's messages; an owned slot answers its owner only. */
   read(reader: string | null, now = Date.now()): Outcome<RendezvousSlot> {
-    try {
+    return refusing(() => {
       const slot = this.requireSlot(now);
       if (slot.owner !== null && slot.owner !== reader) throw new Refusal("forbidden", "only the account that created this invite can read its answers");
       const messages = this.sql
         .exec<{ sender: string | null; body: ArrayBuffer }>("SELECT sender, body FROM messages ORDER BY n")
         .toArray()
         .map((m) => ({ from: m.sender, body: bytesOf(m.body) }));
-      return ok({ owner: slot.owner, expiresAt: slot.expires_at, messages });
-    } catch (error) {
-      return asFailure(error);
-    }
+      return { owner: slot.owner, expiresAt: slot.expires_at, messages };
+    });
   }
 
   /** Closes the slot early (owner only for owned slots): a used or withdrawn invite. */
   close(requester: string | null, now = Date.now()): Outcome<null> {
-    try {
+    return refusing(() => {
       const slot = this.requireSlot(now);
       if (slot.owner !== null && slot.owner !== requester) throw new Refusal("forbidden", "only the account that created this invite can withdraw it");
       this.clear();
-      return ok(null);
-    } catch (error) {
-      return asFailure(error);
-    }
+      return null;
+    });
   }
 
   override async alarm(): Promise<void> {

@@ -8,7 +8,7 @@ import { decodeHead, headSignedBytes, type SignedHead } from "../shared/signedHe
 import { EXTRA_KINDS, type Extra } from "../shared/syncFrames.js";
 import { accountIdHex } from "../shared/keyBundle.js";
 import { checkAuthor, type Writer } from "./authorPolicy.js";
-import { Refusal } from "./outcome.js";
+import { decoded, Refusal } from "./outcome.js";
 import { verifyEd25519, type Ed25519KeyCache } from "./webcrypto.js";
 
 export interface Witnessed {
@@ -16,13 +16,6 @@ export interface Witnessed {
   readonly receipts: readonly { readonly receipt: ReadReceipt; readonly bytes: Uint8Array }[];
 }
 
-function decoded<T>(what: string, decode: () => T): T {
-  try {
-    return decode();
-  } catch (error) {
-    throw new Refusal("malformed", `the ${what} does not decode: ${error instanceof Error ? error.message : String(error)}`);
-  }
-}
 
 /** Checks every extra of an upload by `writer`; refuses the whole upload at the first that fails. */
 export async function checkExtras(extras: readonly Extra[], writer: Writer, keys: Ed25519KeyCache): Promise<Witnessed> {

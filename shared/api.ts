@@ -3,10 +3,23 @@
 // keys, bundles and grants travel as unpadded base64url, ids as lowercase hex.
 import { z } from "zod";
 import { accessLogEntrySchema } from "./accessLog.js";
+import { fromBase64Url } from "./bytes.js";
 
 export const hexId = z.string().regex(/^[0-9a-f]{32}$/, "must be 32 lowercase hex characters (a 16-byte id)");
 export const hex32 = z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex characters");
 export const base64url = z.string().regex(/^[A-Za-z0-9_-]*$/, "must be unpadded base64url").max(400_000);
+
+/** base64url text a request sends, read as bytes (exactly `length` of them when given). */
+export function base64urlBytes(what: string, length?: number) {
+  return base64url.transform((text, ctx) => {
+    try {
+      return fromBase64Url(text, what, length);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: error instanceof Error ? error.message : String(error) });
+      return z.NEVER;
+    }
+  });
+}
 
 /** 3 to 32 characters, letters, digits, dot, dash, underscore; compared case-insensitively. */
 export const handleSchema = z
@@ -14,8 +27,8 @@ export const handleSchema = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{2,31}$/, "a handle is 3 to 32 letters, digits, '.', '-' or '_', starting with a letter or digit");
 
 /** `devices`: the account's first device list (shared/deviceList.ts); from then on its devices log in with their own keys. */
-export const registerRequest = z.object({ bundle: base64url, handle: handleSchema, devices: base64url.optional() });
-export type RegisterRequest = z.infer<typeof registerRequest>;
+export const registerRequest = z.object({ bundle: base64urlBytes("bundle"), handle: handleSchema, devices: base64urlBytes("device list").optional() });
+export type RegisterRequest = z.input<typeof registerRequest>;
 
 export const accountResponse = z.object({ accountId: hexId, handle: z.string(), bundle: base64url });
 export type AccountResponse = z.infer<typeof accountResponse>;
@@ -28,8 +41,10 @@ export const challengeResponse = z.object({ nonce: base64url, expiresAt: z.numbe
  * `signer`: a device id of the account's device list (its device key) or "recovery" (the recovery
  * key). An account registered without a device list signs with its identity key and names no signer.
  */
+/** The login challenge's random bytes. */
+export const LOGIN_NONCE_BYTES = 32;
 export const loginSigner = z.union([hexId, z.literal("recovery")]);
-export const loginRequest = z.object({ accountId: hexId, nonce: base64url, signature: base64url, signer: loginSigner.optional() });
+export const loginRequest = z.object({ accountId: hexId, nonce: base64urlBytes("nonce", LOGIN_NONCE_BYTES), signature: base64urlBytes("signature", 64), signer: loginSigner.optional() });
 export const loginResponse = z.object({ token: z.string(), accountId: hexId, expiresAt: z.number().int() });
 
 /** A pull page's ceilings: large enough that a 90-day clinician view is one round trip. */
@@ -41,7 +56,7 @@ export const pushResponse = z.object({ seqs: z.array(z.number().int()) });
 export const generationRequest = z.object({ scopeTag: hexId, generation: z.number().int().min(0).max(0xffffffff) });
 export const generationsResponse = z.object({ generations: z.array(generationRequest) });
 
-export const grantRequest = z.object({ grant: base64url });
+export const grantRequest = z.object({ grant: base64urlBytes("grant") });
 export const grantSummary = z.object({
   grantId: hexId,
   revision: z.number().int(),
@@ -66,7 +81,7 @@ export const endedShare = z.object({ grantId: hexId, patientId: hexId, status: z
 export type EndedShare = z.infer<typeof endedShare>;
 export const inboxResponse = z.object({ grants: z.array(inboxEntry), revocations: z.array(inboxRevocation), ended: z.array(endedShare) });
 export type Inbox = z.infer<typeof inboxResponse>;
-export const revocationRequest = z.object({ revocation: base64url });
+export const revocationRequest = z.object({ revocation: base64urlBytes("revocation") });
 
 /** Signed read receipts (shared/readReceipt.ts), pushed as upload extras; `n` is a receipt's position in the patient log. */
 export const receiptsResponse = z.object({ receipts: z.array(z.object({ n: z.number().int().positive(), receipt: base64url })) });
@@ -74,22 +89,23 @@ export const receiptsResponse = z.object({ receipts: z.array(z.object({ n: z.num
 export const accessLogResponse = z.object({ entries: z.array(accessLogEntrySchema) });
 
 /** The patient's signed device list (shared/deviceList.ts), as published to the patient log. */
-export const deviceListRequest = z.object({ devices: base64url });
-export const deviceListResponse = deviceListRequest;
+export const deviceListRequest = z.object({ devices: base64urlBytes("device list") });
+export const deviceListResponse = z.object({ devices: base64url });
 export const deviceListPublished = z.object({ changes: z.number().int().positive() });
 
 /** A sealed key ring (client/keyRingSync.ts) and its version; each store must be version + 1. */
-export const keyRingRequest = z.object({ version: z.number().int().min(1).max(2 ** 31), blob: base64url });
-export const keyRingResponse = keyRingRequest;
-export const recoveryKitRequest = z.object({ blob: base64url });
+const keyRingVersion = z.number().int().min(1).max(2 ** 31);
+export const keyRingRequest = z.object({ version: keyRingVersion, blob: base64urlBytes("key ring") });
+export const keyRingResponse = z.object({ version: keyRingVersion, blob: base64url });
+export const recoveryKitRequest = z.object({ blob: base64urlBytes("recovery kit") });
 export const recoveryKitResponse = z.object({ accountId: hexId, blob: base64url });
 
 /** Rendezvous slots for device linking and invites: message 0 opens the slot, 1.. answer it. */
 export const MAX_INVITE_LIFETIME_MS = 30 * 24 * 3_600_000;
 export const LINK_LIFETIME_MS = 15 * 60_000;
-export const linkOpenRequest = z.object({ body: base64url });
+export const linkOpenRequest = z.object({ body: base64urlBytes("link offer") });
 export const inviteOpenRequest = z.object({ expiresAt: z.number().int().min(0) });
-export const rendezvousPost = z.object({ n: z.number().int().min(1).max(3), body: base64url });
+export const rendezvousPost = z.object({ n: z.number().int().min(1).max(3), body: base64urlBytes("message") });
 export const rendezvousResponse = z.object({
   expiresAt: z.number().int(),
   messages: z.array(z.object({ from: hexId.nullable(), body: base64url })),

@@ -3,6 +3,7 @@
 // the web app's files are served from here too, with the same headers as the API.
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { StewardError } from "../shared/errors.js";
 import type { AppEnv } from "./env.js";
 import { errorJson } from "./http.js";
 import { corsForWebApp, limitAnonymousByAddress, requireConfiguration } from "./middleware.js";
@@ -43,6 +44,8 @@ app.notFound((c) => errorJson(c, "not_found", `no route ${c.req.method} ${c.req.
 app.onError((error, c) => {
   // Hono's own refusals (e.g. a JSON body that does not parse) keep their status, in our error shape.
   if (error instanceof HTTPException && error.status === 400) return errorJson(c, "malformed", error.message);
+  // What a route decodes itself (past its schema) throws the shared decoders' typed errors.
+  if (error instanceof StewardError) return errorJson(c, "malformed", error.message);
   // The details stay in the log: a storage or runtime message is no business of the client's.
   console.error(error);
   return errorJson(c, "internal", "the server failed on this request; try again later (every write is safe to repeat)");

@@ -4,9 +4,9 @@
 // crowd out its own devices' logins; the Account spends each nonce once when a login uses it.
 import { bufferSource } from "../durable-objects/webcrypto.js";
 import { ByteReader, ByteWriter, bytesEqual, concat, fromHex, utf8 } from "../shared/bytes.js";
+import { LOGIN_NONCE_BYTES } from "../shared/api.js";
 import { hmacKey } from "./secrets.js";
 
-export const NONCE_BYTES = 32;
 export const NONCE_TTL_MS = 2 * 60_000;
 const LABEL = utf8("steward/login-nonce/v1\0");
 
@@ -24,7 +24,7 @@ export async function issueNonce(env: Env, accountId: string, now = Date.now()):
 
 /** The nonce's expiry when this server issued it for this account and it is still fresh, else null. */
 export async function checkNonce(env: Env, accountId: string, nonce: Uint8Array, now = Date.now()): Promise<number | null> {
-  if (nonce.length !== NONCE_BYTES) return null;
+  if (nonce.length !== LOGIN_NONCE_BYTES) return null;
   const random = nonce.subarray(0, 16);
   const expiry = nonce.subarray(16, 24);
   if (!bytesEqual(await tag(env, accountId, random, expiry), nonce.subarray(24))) return null;

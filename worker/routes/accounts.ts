@@ -5,12 +5,10 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { deviceListRequest, handleSchema, hexId, keyRingRequest, recoveryKitRequest, registerRequest } from "../../shared/api.js";
 import { toBase64Url } from "../../shared/bytes.js";
-import { StewardError } from "../../shared/errors.js";
 import { accountIdHex, decodeKeyBundle } from "../../shared/keyBundle.js";
 import type { Context } from "hono";
 import type { AppEnv } from "../env.js";
 import { errorJson, reply, validate } from "../http.js";
-import { decodeField } from "../base64.js";
 import { JSON_BODY_LIMIT, limitBody, limitLookups, requireSession } from "../middleware.js";
 import { accountObject, handleIndex } from "../objects.js";
 
@@ -18,22 +16,9 @@ export const accounts = new Hono<AppEnv>();
 
 accounts.post("/", limitBody(JSON_BODY_LIMIT), validate("json", registerRequest), async (c) => {
   const { bundle, handle, devices } = c.req.valid("json");
-  const bytes = decodeField(c, bundle, "bundle");
-  if (bytes instanceof Response) return bytes;
-  let list: Uint8Array | undefined;
-  if (devices !== undefined) {
-    const decoded = decodeField(c, devices, "device list");
-    if (decoded instanceof Response) return decoded;
-    list = decoded;
-  }
-  let accountId: string;
-  try {
-    accountId = accountIdHex(decodeKeyBundle(bytes).signKey);
-  } catch (error) {
-    if (error instanceof StewardError) return errorJson(c, "malformed", error.message);
-    throw error;
-  }
-  return reply(c, await accountObject(c.env, accountId).register(bytes, handle, list), 201);
+  // A bundle that does not decode throws a StewardError, which onError answers as malformed.
+  const accountId = accountIdHex(decodeKeyBundle(bundle).signKey);
+  return reply(c, await accountObject(c.env, accountId).register(bundle, handle, devices), 201);
 });
 
 /** Whether a handle has an account is for signed-in people finding a contact, at a person's pace. */
@@ -74,22 +59,16 @@ accounts.get("/:accountId/key-ring", ...self, async (c) => {
 accounts.put("/:accountId/key-ring", ...self, limitBody(JSON_BODY_LIMIT), validate("json", keyRingRequest), async (c) => {
   if (!isSelf(c)) return errorJson(c, "forbidden", "only the account's own devices can store its key ring");
   const { version, blob } = c.req.valid("json");
-  const bytes = decodeField(c, blob, "key ring");
-  if (bytes instanceof Response) return bytes;
-  return reply(c, await accountObject(c.env, c.get("accountId")).putKeyRing(version, bytes));
+  return reply(c, await accountObject(c.env, c.get("accountId")).putKeyRing(version, blob));
 });
 
 accounts.put("/:accountId/devices", ...self, limitBody(JSON_BODY_LIMIT), validate("json", deviceListRequest), async (c) => {
   if (!isSelf(c)) return errorJson(c, "forbidden", "only the account's own devices can change its device list");
-  const bytes = decodeField(c, c.req.valid("json").devices, "device list");
-  if (bytes instanceof Response) return bytes;
-  return reply(c, await accountObject(c.env, c.get("accountId")).publishDevices(bytes));
+  return reply(c, await accountObject(c.env, c.get("accountId")).publishDevices(c.req.valid("json").devices));
 });
 
 accounts.put("/:accountId/recovery-kit", ...self, limitBody(JSON_BODY_LIMIT), validate("json", recoveryKitRequest), async (c) => {
   if (!isSelf(c)) return errorJson(c, "forbidden", "only the account's own devices can store its recovery kit");
-  const bytes = decodeField(c, c.req.valid("json").blob, "recovery kit");
-  if (bytes instanceof Response) return bytes;
-  const outcome = await accountObject(c.env, c.get("accountId")).putRecoveryKit(bytes);
+  const outcome = await accountObject(c.env, c.get("accountId")).putRecoveryKit(c.req.valid("json").blob);
   return outcome.ok ? c.body(null, 204) : reply(c, outcome);
 });

@@ -7,9 +7,8 @@ import { challengeRequest, loginRequest } from "../../shared/api.js";
 import { fromHex, toBase64Url } from "../../shared/bytes.js";
 import { RECOVERY_ID } from "../../shared/deviceList.js";
 import type { AppEnv } from "../env.js";
-import { decodeField } from "../base64.js";
 import { errorJson, reply, validate } from "../http.js";
-import { checkNonce, issueNonce, NONCE_BYTES } from "../loginChallenge.js";
+import { checkNonce, issueNonce } from "../loginChallenge.js";
 import { JSON_BODY_LIMIT, limitBody } from "../middleware.js";
 import { accountObject } from "../objects.js";
 import { issueToken } from "../session.js";
@@ -23,14 +22,10 @@ auth.post("/challenge", limitBody(JSON_BODY_LIMIT), validate("json", challengeRe
 
 auth.post("/login", limitBody(JSON_BODY_LIMIT), validate("json", loginRequest), async (c) => {
   const { accountId, nonce, signature, signer } = c.req.valid("json");
-  const nonceBytes = decodeField(c, nonce, "nonce", NONCE_BYTES);
-  if (nonceBytes instanceof Response) return nonceBytes;
-  const signatureBytes = decodeField(c, signature, "signature", 64);
-  if (signatureBytes instanceof Response) return signatureBytes;
-  const expiresAt = await checkNonce(c.env, accountId, nonceBytes);
+  const expiresAt = await checkNonce(c.env, accountId, nonce);
   if (expiresAt === null) return errorJson(c, "unauthenticated", "this login challenge was not issued for this account or has expired; ask for a new one");
   const signerBytes = signer === undefined ? undefined : signer === "recovery" ? RECOVERY_ID : fromHex(signer, 16);
-  const outcome = await accountObject(c.env, accountId).login(nonceBytes, expiresAt, signatureBytes, signerBytes);
+  const outcome = await accountObject(c.env, accountId).login(nonce, expiresAt, signature, signerBytes);
   if (!outcome.ok) return reply(c, outcome);
   return c.json({ accountId: outcome.value, ...(await issueToken(c.env, outcome.value)) });
 });

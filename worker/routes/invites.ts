@@ -5,7 +5,6 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { MAX_INVITE_LIFETIME_MS, hexId, inviteOpenRequest, rendezvousPost } from "../../shared/api.js";
 import type { AppEnv } from "../env.js";
-import { decodeField } from "../base64.js";
 import { errorJson, reply, validate } from "../http.js";
 import { JSON_BODY_LIMIT, limitBody, requireSession } from "../middleware.js";
 import { rendezvous } from "../objects.js";
@@ -26,9 +25,7 @@ invites.put("/:id", validate("param", slotParam), limitBody(JSON_BODY_LIMIT), va
 
 invites.post("/:id/messages", validate("param", slotParam), limitBody(JSON_BODY_LIMIT), validate("json", rendezvousPost), async (c) => {
   const { n, body } = c.req.valid("json");
-  const bytes = decodeField(c, body, "invite answer");
-  if (bytes instanceof Response) return bytes;
-  return reply(c, await rendezvous(c.env, "invite", c.req.valid("param").id).post(c.get("accountId"), n, bytes));
+  return reply(c, await rendezvous(c.env, "invite", c.req.valid("param").id).post(c.get("accountId"), n, body));
 });
 
 invites.get("/:id", validate("param", slotParam), async (c) => slotReply(c, await rendezvous(c.env, "invite", c.req.valid("param").id).read(c.get("accountId"))));

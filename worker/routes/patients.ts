@@ -8,7 +8,6 @@ import { toBase64Url } from "../../shared/bytes.js";
 import { MAX_BATCH_BYTES } from "../../shared/syncFrames.js";
 import type { Caller } from "../../durable-objects/patientLog.js";
 import type { AppEnv } from "../env.js";
-import { decodeField } from "../base64.js";
 import { errorJson, reply, validate } from "../http.js";
 import { JSON_BODY_LIMIT, limitBody, requireSession } from "../middleware.js";
 import { patientLog } from "../objects.js";
@@ -88,9 +87,7 @@ patients.put("/:patientId/generations", limitBody(JSON_BODY_LIMIT), validate("js
 });
 
 patients.put("/:patientId/devices", limitBody(JSON_BODY_LIMIT), validate("json", deviceListRequest), async (c) => {
-  const bytes = decodeField(c, c.req.valid("json").devices, "device list");
-  if (bytes instanceof Response) return bytes;
-  return reply(c, await patientLog(c.env, caller(c).patientId).publishDevices(caller(c), bytes));
+  return reply(c, await patientLog(c.env, caller(c).patientId).publishDevices(caller(c), c.req.valid("json").devices));
 });
 
 patients.get("/:patientId/devices", async (c) => {
@@ -99,9 +96,7 @@ patients.get("/:patientId/devices", async (c) => {
 });
 
 patients.post("/:patientId/grants", limitBody(JSON_BODY_LIMIT), validate("json", grantRequest), async (c) => {
-  const wire = decodeField(c, c.req.valid("json").grant, "grant");
-  if (wire instanceof Response) return wire;
-  return reply(c, await patientLog(c.env, caller(c).patientId).createGrant(caller(c), wire), 201);
+  return reply(c, await patientLog(c.env, caller(c).patientId).createGrant(caller(c), c.req.valid("json").grant), 201);
 });
 
 patients.get("/:patientId/grants", async (c) => {
@@ -116,9 +111,7 @@ patients.delete("/:patientId/grants/:grantId", validate("param", z.object({ pati
 );
 
 patients.put("/:patientId/revocations", limitBody(JSON_BODY_LIMIT), validate("json", revocationRequest), async (c) => {
-  const bytes = decodeField(c, c.req.valid("json").revocation, "revocation");
-  if (bytes instanceof Response) return bytes;
-  const outcome = await patientLog(c.env, caller(c).patientId).storeRevocation(caller(c), bytes);
+  const outcome = await patientLog(c.env, caller(c).patientId).storeRevocation(caller(c), c.req.valid("json").revocation);
   return outcome.ok ? c.body(null, 204) : reply(c, outcome);
 });
 
