@@ -46,8 +46,12 @@ export interface SyncLog {
   /** After a key rotation elsewhere: re-seal unsent envelopes under the current generation. */
   reseal(): Promise<number>;
   pendingCount(): Promise<number>;
-  /** Takes a page's entries; blocks numbered past `pageCursor` only vouch for its prefix-only entries. */
-  ingest(entries: readonly PageEntry[], pageCursor?: number): Promise<void>;
+  /**
+   * Takes a page's entries; blocks numbered past `pageCursor` only vouch for its prefix-only entries.
+   * Returns how many it refused because their author's access had ended when it signed them (a
+   * removed device, a revoked writer): nothing of those is kept, everything else is.
+   */
+  ingest(entries: readonly PageEntry[], pageCursor?: number): Promise<{ refused: number }>;
   /** Seals blocks for closed nodes (the patient's devices); returns how many. */
   sealClosed(nowHour: number): Promise<number>;
 }
@@ -72,8 +76,6 @@ export class LocalLog implements SyncLog {
   unverifiableAuthors = 0;
   /** Where this reader's cursor is kept: per patient, or per grant for a grantee's view. */
   readonly cursorKey: string;
-  /** Envelopes and blocks refused because their author's access had ended when it signed them (a removed device, a revoked writer). */
-  refusedAuthors = 0;
   private readonly outbox: Outbox;
   private readonly ingester: Ingest;
   private readonly compaction: Compaction;
@@ -323,12 +325,11 @@ export class LocalLog implements SyncLog {
     return this.outbox.count();
   }
 
-  async ingest(entries: readonly PageEntry[], pageCursor = Infinity): Promise<void> {
-    if (entries.length === 0) return;
+  async ingest(entries: readonly PageEntry[], pageCursor = Infinity): Promise<{ refused: number }> {
+    if (entries.length === 0) return { refused: 0 };
     await this.ready();
     const result = await this.serial(() => this.ingester.ingest(entries, pageCursor));
     this.unverifiableAuthors += result.passedOver;
-    this.refusedAuthors += result.refused;
     if (result.legacy > 0) await this.migration.arrived();
     const changes = this.take(result.received);
     const blocks = result.received.filter((r) => r.kind === "block");
@@ -340,6 +341,7 @@ export class LocalLog implements SyncLog {
     // Told once the pull is settled (blocks in place of the envelopes they hold), so a reader
     // re-reading on the news sees the whole of it.
     this.emit(changes);
+    return { refused: result.refused };
   }
 
   /**

@@ -145,9 +145,10 @@ export class Ingest {
             const standing = mayAuthor(this.keys, { kind: "envelope", scope, header });
             if (standing === "revoked") {
               // Signed after its author's access ended (a removed device, a revoked writer): refused
-              // on every device, counted, never shown; the chain moves past it and the pull goes on.
+              // on every device, counted, never shown, and the pull goes on. Its chain stays where
+              // the author's access ended (nothing later of it counts), so served again it is
+              // refused again, not taken for a replay.
               checkSignature();
-              advanceChain(cursor.heads, header, link, complete);
               cursor.after = Math.max(cursor.after, counted);
               refused++;
               continue;

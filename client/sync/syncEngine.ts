@@ -2,7 +2,7 @@
 // blocks of closed spans (the patient's devices), follow live updates, reconnect with backoff. Local
 // writes never wait for it; it only carries them. It talks to a SyncLog (client/store/localLog.ts)
 // the way it talks to a SyncTransport.
-import { ExpiredGrant, MalformedInput, OutsideGrant, RequestRefused, RevokedGrant, RollbackDetected, UnknownAuthor, ServerUnreachable, StewardError, WithheldData } from "../../shared/errors.js";
+import { ExpiredGrant, MalformedInput, OutsideGrant, RequestRefused, RevokedAuthor, RevokedGrant, RollbackDetected, UnknownAuthor, ServerUnreachable, StewardError, WithheldData } from "../../shared/errors.js";
 import { MS_PER_HOUR } from "../../shared/records.js";
 import { MAX_BATCH_BYTES, MAX_BATCH_ENVELOPES, type Extra, type Page } from "../../shared/syncFrames.js";
 import type { Outgoing, SyncLog } from "../store/localLog.js";
@@ -83,6 +83,14 @@ export function backoffDelay(attempt: number, options: BackoffOptions): number {
 /** While following, how often the engine checks for local writes still waiting (a push that failed). */
 const PENDING_CHECK_MS = 15_000;
 
+/** What the server relayed that its author signed after its access ended: refused, and said once. */
+function refusedError(count: number): RevokedAuthor {
+  const what = count === 1 ? "an object" : `${count} objects`;
+  return new RevokedAuthor(
+    `the server relayed ${what} signed after its author's access ended (a device you removed, or a writer whose share you revoked): refused and not shown, and everything else was taken in. If it happens again, report it: the server is passing on what it should refuse`,
+  );
+}
+
 /** Network failures, rate limits and server faults are retried; anything else (a security error) stops. */
 function isTransient(error: unknown): boolean {
   return error instanceof ServerUnreachable || error instanceof TypeError || (error instanceof RequestRefused && error.transient);
@@ -101,6 +109,8 @@ export class SyncEngine {
   private ending?: Promise<void>;
   /** Pulls and live pages ingest one at a time, so two of them never race on the same cursor. */
   private ingesting: Promise<unknown> = Promise.resolve();
+  /** Objects refused for their author (a removed device, a revoked writer) not yet reported. */
+  private refused = 0;
   private state: SyncStatus = { online: false, pending: 0, syncing: false };
   private readonly listeners = new Set<(status: SyncStatus) => void>();
 
@@ -145,7 +155,8 @@ export class SyncEngine {
 
   /**
    * Pushes everything pending, pulls everything new, then seals closed spans. Concurrent calls share
-   * one run. Once the reader's access ended it raises RevokedGrant or ExpiredGrant without asking the server.
+   * one run. Once the reader's access ended it raises RevokedGrant or ExpiredGrant without asking the
+   * server. Objects refused for their author raise RevokedAuthor once the rest is done and kept.
    */
   sync(): Promise<void> {
     if (this.state.ended) return Promise.reject(endedError(this.state.ended));
@@ -154,18 +165,20 @@ export class SyncEngine {
   }
 
   private async syncOnce(): Promise<void> {
+    let refused: RevokedAuthor | undefined;
     try {
       // A writer reads every writer's head first: another device may have moved to newer keys
       // (a revocation), and nothing may go out under the retired ones.
-      if (this.witness?.writes && (await this.log.pendingCount()) > 0) await this.pull();
+      if (this.witness?.writes && (await this.log.pendingCount()) > 0) await this.pullAll();
       await this.push();
-      await this.pull();
+      await this.pullAll();
       // Blocks hold acknowledged envelopes up to the cursor: sealed after the pull (a pull of a v1
       // log seals its hours too), then sent.
       await this.log.sealClosed(Math.floor(Date.now() / MS_PER_HOUR));
       if ((await this.log.pendingCount()) > 0) await this.push();
       this.attempt = 0;
-      await this.update({ online: true, lastSyncedAt: Date.now(), error: undefined });
+      refused = this.takeRefused();
+      await this.update({ online: true, lastSyncedAt: Date.now(), error: refused });
     } catch (error) {
       const end = endOf(error);
       if (end) await this.end(end, error as StewardError);
@@ -175,6 +188,7 @@ export class SyncEngine {
       }
       throw error;
     }
+    if (refused) throw refused;
   }
 
   /** The reader's access ended: stop following, let the owner clean up, then say so. Once. */
@@ -206,7 +220,7 @@ export class SyncEngine {
   private async pushNow(): Promise<void> {
     if (await this.witness?.beforePush()) {
       // Lost acks come back as this device's own objects first; the rest was never stored.
-      await this.pull();
+      await this.pullAll();
       await this.log.reseal();
     }
     await this.log.sealWrites();
@@ -277,8 +291,21 @@ export class SyncEngine {
     return run;
   }
 
-  /** Pulls pages until the server has nothing newer. */
-  pull(): Promise<void> {
+  /** Pulls pages until the server has nothing newer; objects refused for their author raise RevokedAuthor at the end. */
+  async pull(): Promise<void> {
+    await this.pullAll();
+    const refused = this.takeRefused();
+    if (refused) throw refused;
+  }
+
+  /** Objects refused since they were last reported, as the error to report (once). */
+  private takeRefused(): RevokedAuthor | undefined {
+    const count = this.refused;
+    this.refused = 0;
+    return count > 0 ? refusedError(count) : undefined;
+  }
+
+  private pullAll(): Promise<void> {
     return this.track(() =>
       this.serial(async () => {
         try {
@@ -311,7 +338,7 @@ export class SyncEngine {
     }
     if (page.cursor < after) throw new RollbackDetected(`the server's log ends at ${page.cursor}, before seq ${after} this device already saw`);
     try {
-      await this.log.ingest(page.entries, page.cursor);
+      this.refused += (await this.log.ingest(page.entries, page.cursor)).refused;
     } catch (error) {
       // Data under a key generation this device lacks (another device rotated, or the patient
       // re-issued the grant), or by a write grantee it has not heard of: fetch the keys once and
@@ -319,7 +346,7 @@ export class SyncEngine {
       if (!(error instanceof OutsideGrant || error instanceof UnknownAuthor) || !this.refreshKeys) throw error;
       await this.refreshKeys();
       try {
-        await this.log.ingest(page.entries, page.cursor);
+        this.refused += (await this.log.ingest(page.entries, page.cursor)).refused;
       } catch (again) {
         if (again instanceof OutsideGrant) await this.witness?.keysMissing(page.extras ?? []);
         throw again;
@@ -393,7 +420,10 @@ export class SyncEngine {
   private async connect(): Promise<void> {
     if (!this.following) return;
     try {
-      await this.sync();
+      // Refused objects are in the status already; the rest was taken in, so following goes on.
+      await this.sync().catch((error: unknown) => {
+        if (!(error instanceof RevokedAuthor)) throw error;
+      });
       const after = await this.log.cursor();
       this.live = await this.transport.live(this.log.patient, after, {
         onPage: (page) => {
@@ -412,7 +442,9 @@ export class SyncEngine {
         },
       });
       // Catch up on anything pushed between the first pull and the socket opening.
-      await this.pull();
+      await this.pullAll();
+      const refused = this.takeRefused();
+      if (refused) await this.update({ error: refused });
       this.attempt = 0;
     } catch (error) {
       // A security failure is not a network blip: stop and show it.
@@ -424,7 +456,7 @@ export class SyncEngine {
   private async onLivePage(page: Page): Promise<void> {
     try {
       await this.serial(() => this.acceptLive(page));
-      await this.update({ online: true, lastSyncedAt: Date.now(), error: undefined });
+      await this.update({ online: true, lastSyncedAt: Date.now(), error: this.takeRefused() });
     } catch (error) {
       await this.update({ error: error as Error });
     }

@@ -8,7 +8,7 @@ import "fake-indexeddb/auto";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { bytesEqual, toHex } from "../../shared/bytes.js";
 import { decodeEnvelope } from "../../shared/envelopeCodec.js";
-import { RollbackDetected, WithheldData } from "../../shared/errors.js";
+import { RevokedAuthor, RollbackDetected, WithheldData } from "../../shared/errors.js";
 import { decodeHead, STALE_AFTER_MS } from "../../shared/signedHead.js";
 import { loadSodium } from "../../shared/sodium.js";
 import { decodePage, decodeUpload, encodePage, objectKind, type Page } from "../../shared/syncFrames.js";
@@ -269,19 +269,25 @@ describe("a server that lies by leaving things out", () => {
     await phone.records.put([reading("p2", 45, Date.now() - HOUR)]);
     await phone.records.log.sealWrites();
     const [late] = await phone.records.log.outgoing(1);
-    const tabletToken = await tokenOf(() => tablet.sync.sync());
-    rewritePages(tabletToken, (page) => ({ ...page, entries: [...page.entries, { seq: page.cursor + 1, compacted: false, bytes: late!.bytes }], cursor: page.cursor + 1 }));
-    await tablet.sync.sync();
-    expect(await ids(tablet.records)).toEqual(["p1"]);
-    expect(tablet.records.log.refusedAuthors).toBe(1);
-
-    // The clinician's device, opening the re-issued share, reads the device list again and refuses it too.
+    const relay = (token: string) => rewritePages(token, (page) => ({ ...page, entries: [...page.entries, { seq: page.cursor + 1, compacted: false, bytes: late!.bytes }], cursor: page.cursor + 1 }));
     const view = await clinic.open(grant.grantId);
     const clinicToken = await tokenOf(() => view.sync.sync());
-    rewritePages(clinicToken, (page) => ({ ...page, entries: [...page.entries, { seq: page.cursor + 1, compacted: false, bytes: late!.bytes }], cursor: page.cursor + 1 }));
-    await view.sync.sync();
-    expect(await ids(view.records)).toEqual(["p1"]);
-    expect((view as unknown as { log: LocalLog }).log.refusedAuthors).toBe(1);
+    const tabletToken = await tokenOf(() => tablet.sync.sync());
+    const stopRelay = relay(tabletToken);
+    await tablet.records.put([reading("t1", 110, Date.now() - HOUR)]);
+    await expect(tablet.sync.sync()).rejects.toBeInstanceOf(RevokedAuthor);
+    expect(tablet.sync.status.error).toBeInstanceOf(RevokedAuthor);
+    expect(await ids(tablet.records)).toEqual(["p1", "t1"]);
+    stopRelay();
+    await tablet.sync.sync();
+    expect(tablet.sync.status.error).toBeUndefined();
+
+    // The clinician's device, having opened the re-issued share, read the device list again: it
+    // refuses the phone's envelope too, and takes in the tablet's honest reading in the same page.
+    relay(clinicToken);
+    await expect(view.sync.sync()).rejects.toBeInstanceOf(RevokedAuthor);
+    expect(view.sync.status.error).toBeInstanceOf(RevokedAuthor);
+    expect(await ids(view.records)).toEqual(["p1", "t1"]);
     await view.close();
     await phone.close();
     await tablet.close();
@@ -310,9 +316,10 @@ describe("a server that lies by leaving things out", () => {
     const [late] = await forged.outgoing(1);
     const patientToken = await tokenOf(() => patient.sync.sync());
     rewritePages(patientToken, (page) => ({ ...page, entries: [...page.entries, { seq: page.cursor + 1, compacted: false, bytes: late!.bytes }], cursor: page.cursor + 1 }));
-    await patient.sync.sync();
-    expect(await ids(patient.records)).toEqual(["n1"]);
-    expect(patient.records.log.refusedAuthors).toBe(1);
+    await patient.records.put([reading("p1", 100, Date.now() - HOUR)]);
+    await expect(patient.sync.sync()).rejects.toBeInstanceOf(RevokedAuthor);
+    expect(patient.sync.status.error).toBeInstanceOf(RevokedAuthor);
+    expect(await ids(patient.records)).toEqual(["n1", "p1"]);
     await patient.close();
     await nurse.close();
   });
