@@ -4,7 +4,8 @@
 // again, together. Changes elsewhere are ignored, and a burst of them (an import writes hundreds of
 // hours a second) costs one re-read at a time: the pause between two reads grows with how long a
 // read takes, so a screen open during an import takes a small share of the work and the import
-// keeps its speed.
+// keeps its speed. The first read is not a re-read: the first change after it (a screen opened on
+// an empty store, then the first sync) answers as soon as that read's share of the work allows.
 import { MS_PER_HOUR, type Scope, type StewardRecord } from "../../shared/records.js";
 import type { RecordQuery } from "./recordStore.js";
 
@@ -33,7 +34,7 @@ export function liveQuery(
   let again = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let readyAt = 0;
-  const read = async () => {
+  const read = async (rereading: boolean) => {
     reading = true;
     const started = performance.now();
     let result: LiveResult<StewardRecord[][]>;
@@ -46,7 +47,8 @@ export function liveQuery(
     }
     if (current) listener(result);
     reading = false;
-    readyAt = performance.now() + Math.max(REREAD_MS, REREAD_FACTOR * (performance.now() - started));
+    const cost = REREAD_FACTOR * (performance.now() - started);
+    readyAt = performance.now() + (rereading ? Math.max(REREAD_MS, cost) : cost);
     // A failed read (the store busy closing, a sync half applied) is tried again after the pause.
     if (again || result.error) {
       again = false;
@@ -60,7 +62,7 @@ export function liveQuery(
       () => {
         timer = undefined;
         if (reading) again = true;
-        else void read();
+        else void read(true);
       },
       Math.max(0, readyAt - performance.now()),
     );
@@ -76,7 +78,7 @@ export function liveQuery(
   const unsubscribe = source.subscribe((changes) => {
     if (changes.some(touches)) changed();
   });
-  void read();
+  void read(false);
   return () => {
     current = false;
     if (timer) clearTimeout(timer);

@@ -1,5 +1,6 @@
 // records.live: a screen's query answers at once, again when data lands in its scope and hours (and
-// only then), at most once a pause while an import writes, and never after it is stopped.
+// only then: the first change at once), at most once a pause while an import writes, and never after
+// it is stopped.
 import "fake-indexeddb/auto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createKeyRing, type KeyRing } from "../../../client/keyRing.js";
@@ -103,6 +104,28 @@ describe("records.live", () => {
     expect(r.heard.at(-1)?.records?.map((list) => list.length)).toEqual([1, 1]);
     stop();
     await phone.close();
+  });
+
+  it("answers the first change after opening at once: a report opened before the first sync is not left empty", async () => {
+    let stored: StewardRecord[] = [];
+    let notify: ((changes: readonly { scope: "glucose"; hour: number }[]) => void) | undefined;
+    const source = {
+      query: () => Promise.resolve(stored),
+      subscribe: (listener: typeof notify) => {
+        notify = listener;
+        return () => {};
+      },
+    };
+    const r = recorder<StewardRecord[][]>();
+    const stop = liveQuery(source, [{ scope: "glucose", from: t0, to: t0 + HOUR }], r.listener);
+    await r.next();
+    stored = [cgm(0)];
+    const second = r.next();
+    notify?.([{ scope: "glucose", hour: t0 / HOUR }]);
+    // The pause between re-reads is a second; this answer must not wait for it.
+    await Promise.race([second, settle(300).then(() => Promise.reject(new Error("the first change waited for the pause")))]);
+    expect(r.heard.map((h) => h.records?.[0]?.length)).toEqual([0, 1]);
+    stop();
   });
 
   it("hands a failed read to the listener as an error, not an unhandled rejection", async () => {
