@@ -22,27 +22,35 @@ export function ago(time: number, now = Date.now()): string {
   return ms < MINUTE ? "just now" : `${duration(ms)} ago`;
 }
 
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * `time` in the browser's words for these options, with a formatter made once: toLocaleString
+ * builds a new one on every call (tens of microseconds), and a report formats one per day and
+ * per entry. A time that is no date reads "Invalid Date", as toLocaleString says it. Without a
+ * `timeZone` it is the device's zone when first asked.
+ */
+function formatted(name: string, options: Intl.DateTimeFormatOptions, time: number, timeZone?: string): string {
+  if (Number.isNaN(new Date(time).getTime())) return "Invalid Date";
+  const key = `${name} ${timeZone ?? ""}`;
+  let format = formats.get(key);
+  if (!format) formats.set(key, (format = new Intl.DateTimeFormat(undefined, timeZone ? { ...options, timeZone } : options)));
+  return format.format(time);
+}
+
 /** Date and time on this device's clock, or in `timeZone` (a report shows the patient's). */
 export function dateTime(time: number, timeZone?: string): string {
-  return new Date(time).toLocaleString(undefined, {
-    dateStyle: "medium",
-    timeStyle: "short",
-    ...(timeZone ? { timeZone } : {}),
-  });
+  return formatted("dateTime", { dateStyle: "medium", timeStyle: "short" }, time, timeZone);
 }
 
 export function date(time: number, timeZone?: string): string {
-  return new Date(time).toLocaleDateString(undefined, { dateStyle: "medium", ...(timeZone ? { timeZone } : {}) });
+  return formatted("date", { dateStyle: "medium" }, time, timeZone);
 }
 
 /** "Mon 17 Nov" for a calendar day "YYYY-MM-DD". */
 export function dayLabel(day: string): string {
-  return new Date(`${day}T12:00:00Z`).toLocaleDateString(undefined, {
-    weekday: "short",
-    day: "numeric",
-    month: "short",
-    timeZone: "UTC",
-  });
+  const noon = Date.parse(`${day}T12:00:00Z`);
+  return formatted("dayLabel", { weekday: "short", day: "numeric", month: "short" }, noon, "UTC");
 }
 
 /** "16 h 48 min" of a day for a share of it in percent (how the AGP states goals). */
