@@ -3,7 +3,7 @@
 // `summary` says in words what it shows, on screen and for screen readers.
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
-import { useEffect, useId, useRef } from "preact/hooks";
+import { useEffect, useId, useLayoutEffect, useRef } from "preact/hooks";
 
 
 interface Props {
@@ -22,7 +22,8 @@ export function Chart({ label, summary, options, data, testId }: Props) {
   useEffect(() => {
     if (plotRef.current && plotRef.current.data !== data) plotRef.current.setData(data);
   }, [data]);
-  useEffect(() => {
+  // Drawn before the browser paints, so the chart comes on screen with the page that holds it.
+  useLayoutEffect(() => {
     const element = box.current;
     if (!element) return;
     const width = () => Math.max(240, element.clientWidth);

@@ -3,8 +3,10 @@
 // statistics and targets, time in ranges, the AGP, the GRI, then daily profiles on the second
 // printed page, and insulin, pump settings, meals and device alerts when they are included.
 import type { ComponentChildren } from "preact";
+import { memo } from "preact/compat";
 import { useMemo, useState } from "preact/hooks";
 import { type Population, type Scope, type StewardRecord, TARGETS } from "../../client/index.js";
+import { usePainted } from "../components/usePainted.js";
 import { date, dateTime, localTimeZone } from "../format.js";
 import type { GlucoseUnit } from "../units.js";
 import { AgpChart } from "./AgpChart.js";
@@ -53,7 +55,17 @@ function Section({
   );
 }
 
-export function ReportView({ patient, scopes, records, range, unit, loading, note, createdAt }: Props) {
+// Memoised: a screen around it re-renders on every sync status, and the report's props stay the same.
+export const ReportView = memo(function ReportView({
+  patient,
+  scopes,
+  records,
+  range,
+  unit,
+  loading,
+  note,
+  createdAt,
+}: Props) {
   const viewerZone = localTimeZone();
   const [population, setPopulation] = useState<Population>("type1type2");
   const glucose = records.glucose ?? [];
@@ -75,8 +87,12 @@ export function ReportView({ patient, scopes, records, range, unit, loading, not
   const dayOf = (time: number) => patientDay(time, clock).day;
   const period = `${date(range.from, clock.timeZone)} – ${date(range.to, clock.timeZone)}`;
   const has = (scope: Scope) => scopes.includes(scope);
+  // The first page (statistics, time in ranges, AGP, GRI) is drawn first, the sections after it
+  // once that is on screen; aria-busy says the report is still coming.
+  const waiting = loading && glucose.length === 0;
+  const rest = usePainted(waiting ? null : analysis ? "analysis" : "none");
   return (
-    <article class="report" data-testid="report">
+    <article class="report" data-testid="report" aria-busy={rest ? undefined : "true"}>
       <header class="report-header">
         <h2 class="report-title">AGP report: continuous glucose monitoring</h2>
         <p>
@@ -101,7 +117,7 @@ export function ReportView({ patient, scopes, records, range, unit, loading, not
       </header>
       {!has("glucose") ? (
         <p class="empty">Glucose is not part of this grant.</p>
-      ) : loading && glucose.length === 0 ? (
+      ) : waiting ? (
         <p class="loading">Reading the glucose data on this device…</p>
       ) : !analysis || !metrics ? (
         <p class="empty">No glucose readings in this period.</p>
@@ -133,7 +149,7 @@ export function ReportView({ patient, scopes, records, range, unit, loading, not
           </Section>
         </div>
       )}
-      {has("glucose") && analysis && (
+      {rest && has("glucose") && analysis && (
         <>
           <Section id="daily" title="Daily glucose profiles" className="page-two">
             <DailyProfiles days={report.days} unit={unit} intervalMinutes={report.intervalMinutes} />
@@ -143,26 +159,26 @@ export function ReportView({ patient, scopes, records, range, unit, loading, not
           </Section>
         </>
       )}
-      {has("insulin") && (
+      {rest && has("insulin") && (
         <Section id="insulin" title="Insulin">
           <InsulinSection records={records.insulin ?? []} dayOf={dayOf} />
         </Section>
       )}
-      {has("settings") && (
+      {rest && has("settings") && (
         <Section id="settings" title="Pump settings in force">
           <SettingsInForce records={records.settings ?? []} unit={unit} timeZone={clock.timeZone} />
         </Section>
       )}
-      {has("events") && (
+      {rest && has("events") && (
         <Section id="events" title="Meals, exercise and notes">
           <EntryList records={records.events ?? []} timeZone={clock.timeZone} />
         </Section>
       )}
-      {has("alerts") && (
+      {rest && has("alerts") && (
         <Section id="alerts" title="Device alerts">
           <DeviceAlerts records={records.alerts ?? []} timeZone={clock.timeZone} />
         </Section>
       )}
     </article>
   );
-}
+});

@@ -60,8 +60,9 @@ export async function importExport(page: Page, name: string, content: string, ti
   return (await page.getByTestId("import-summary").textContent()) ?? "";
 }
 
-/** The report's section headings in the order a reader meets them. */
+/** The report's section headings in the order a reader meets them, once all of it is drawn. */
 export async function reportSections(page: Page): Promise<string[]> {
+  await page.locator('[data-testid="report"]:not([aria-busy])').waitFor();
   return page.getByTestId("report").locator("section.report-section > h2").allTextContents();
 }
 
