@@ -104,14 +104,14 @@ export function analyzeGlucose(samples: readonly GlucoseSample[], options: Analy
   // What a report's first screen does not show is computed when first read.
   let cv: { cvMean: number; cvSd: number } | undefined;
   const cvOf = () => (cv ??= onGrid(grid, cvMeasures, { cvMean: Number.NaN, cvSd: Number.NaN }));
-  const variability = {
-    mage: mageOfGrid(mageGrid, options.mage),
-    modd: onGrid(grid, (g) => modd(g, options.moddLagDays ?? 1), Number.NaN),
-    conga: onGrid(grid, (g) => conga(g, congaHours), Number.NaN),
-    congaHours,
-    iqr: iqr(sorted),
-    sd: onGrid(sdGrid, sdMeasures, NO_SD),
-  } as Variability;
+  // The first screen shows the consensus metrics, targets, GRI and AGP; variability, risk and
+  // episodes are read further down, once that screen is drawn.
+  const variability = { congaHours } as Variability;
+  lazy(variability, "mage", () => mageOfGrid(mageGrid, options.mage));
+  lazy(variability, "modd", () => onGrid(grid, (g) => modd(g, options.moddLagDays ?? 1), Number.NaN));
+  lazy(variability, "conga", () => onGrid(grid, (g) => conga(g, congaHours), Number.NaN));
+  lazy(variability, "iqr", () => iqr(sorted));
+  lazy(variability, "sd", () => onGrid(sdGrid, sdMeasures, NO_SD));
   lazy(variability, "gvp", () => onGrid(grid, gvp, Number.NaN));
   lazy(variability, "mag", () => onGrid(grid, (g) => mag(g, options.magMinutes), Number.NaN));
   lazy(variability, "auc", () => onGrid(grid, auc, Number.NaN));
@@ -122,13 +122,13 @@ export function analyzeGlucose(samples: readonly GlucoseSample[], options: Analy
     consensus,
     gri: { ...gri, zone: griZone(gri.gri) },
     variability,
-    risk: riskMetrics(values, column(local.local, dayNumber)),
     ranges: (options.ranges ?? []).map((band) => ({ band, percent: percentInBand(values, band) })),
-    episodes: onGrid(grid, (g) => episodeCalculation(g, options.episodes), null),
     agp: { unsmoothed, smoothed: smoothAgp(unsmoothed, options.agpSpan) },
     days: profilesOf(local, metricsOptions),
     targets: targetsOf(values, options.population ?? "type1type2"),
   } as GlucoseAnalysis;
+  lazy(analysis, "risk", () => riskMetrics(values, column(local.local, dayNumber)));
+  lazy(analysis, "episodes", () => onGrid(grid, (g) => episodeCalculation(g, options.episodes), null));
   return lazy(analysis, "dayNight", () => dayNightOf(local, metricsOptions));
 }
 
