@@ -1,8 +1,8 @@
 // The clinician's report of one grant, laid out as the AGP report, limited to what the grant
 // covers (the view cannot decrypt anything else), with printing and a FHIR export while the grant
 // lasts. Once it ends the report is taken off the screen (PatientView shows why).
-import { useMemo } from "preact/hooks";
-import { SCOPES, type SharedView, toFhirBundle } from "../../../client/index.js";
+import { useEffect, useMemo, useState } from "preact/hooks";
+import { SCOPES, type SharedView, type SyncStatus, toFhirBundle } from "../../../client/index.js";
 import { ErrorText } from "../../components/ErrorText.js";
 import { UnitSelect } from "../../components/UnitSelect.js";
 import { useAction } from "../../components/useAsync.js";
@@ -17,11 +17,24 @@ function rangeOf(view: SharedView) {
   return { from: share.from, to: share.live ? Math.max(share.to, Math.min(Date.now(), share.expiresAt)) : share.to };
 }
 
+/** Before the view's first sync an empty device means the data is on its way, not that there is none. */
+const firstSyncPending = (status: SyncStatus) => status.lastSyncedAt === undefined && !status.error && !status.ended;
+
+function useFirstSyncPending(view: SharedView): boolean {
+  const [pending, setPending] = useState(() => firstSyncPending(view.sync.status));
+  useEffect(() => {
+    setPending(firstSyncPending(view.sync.status));
+    return view.sync.onStatus((status) => setPending(firstSyncPending(status)));
+  }, [view]);
+  return pending;
+}
+
 export function Report({ view }: { view: SharedView }) {
   const range = useMemo(() => rangeOf(view), [view]);
   const unit = useGlucoseUnit();
   const scopes = useMemo(() => SCOPES.filter((s) => s !== "identity" && view.share.scopes.includes(s)), [view]);
   const state = useRecordsOf(view.records, scopes, range.from, range.to);
+  const syncing = useFirstSyncPending(view);
   const patient = `@${view.share.patient.handle ?? view.share.patient.accountId}`;
   const exportFhir = useAction(async () => {
     const identity = view.share.scopes.includes("identity")
@@ -62,7 +75,7 @@ export function Report({ view }: { view: SharedView }) {
         records={state.byScope}
         range={range}
         unit={unit}
-        loading={state.loading}
+        loading={state.loading || syncing}
       />
     </>
   );
