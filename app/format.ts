@@ -34,7 +34,8 @@ function formatted(name: string, options: Intl.DateTimeFormatOptions, time: numb
   if (Number.isNaN(new Date(time).getTime())) return "Invalid Date";
   const key = `${name} ${timeZone ?? ""}`;
   let format = formats.get(key);
-  if (!format) formats.set(key, (format = new Intl.DateTimeFormat(undefined, timeZone ? { ...options, timeZone } : options)));
+  if (!format)
+    formats.set(key, (format = new Intl.DateTimeFormat(undefined, timeZone ? { ...options, timeZone } : options)));
   return format.format(time);
 }
 

@@ -7,7 +7,18 @@ const NOT_YET = Symbol("not painted");
 
 export function usePainted(key: string | null): boolean {
   const [painted, setPainted] = useState<string | null | typeof NOT_YET>(NOT_YET);
-  // Effects run after the browser painted the render they belong to.
-  useEffect(() => setPainted(key), [key]);
+  useEffect(() => {
+    if (key === null) return;
+    // Preact runs effects after the next frame or 35 ms, whichever comes first: a long render can
+    // still be unpainted here. A timer set in the next frame's callback runs once it is painted.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const frame = requestAnimationFrame(() => {
+      timer = setTimeout(() => setPainted(key));
+    });
+    return () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+    };
+  }, [key]);
   return key !== null && painted === key;
 }

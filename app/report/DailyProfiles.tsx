@@ -1,6 +1,7 @@
 // "Daily glucose profiles": one small panel per day, midnight to midnight on the patient's clock,
 // seven to a row so two weeks read as two rows. A pause longer than twice the sensor's spacing is
 // left as a gap, never bridged; each panel says its day in words for screen readers.
+import { memo } from "preact/compat";
 import { dayLabel, percent } from "../format.js";
 import { type GlucoseUnit, glucoseValue } from "../units.js";
 import type { DayProfile } from "./reportData.js";
@@ -48,7 +49,8 @@ function Panel({ day, unit, gapMinutes }: { day: DayProfile; unit: GlucoseUnit; 
   );
 }
 
-export function DailyProfiles({
+// Memoised: the report re-renders on every sync status and unit change, and this part is long.
+export const DailyProfiles = memo(function DailyProfiles({
   days,
   unit,
   intervalMinutes,
@@ -80,4 +82,4 @@ export function DailyProfiles({
       </p>
     </div>
   );
-}
+});

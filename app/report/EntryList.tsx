@@ -1,4 +1,5 @@
 // Meals, exercise and notes of a period, newest first, as plain sentences.
+import { memo } from "preact/compat";
 import type { StewardRecord } from "../../client/index.js";
 import { dateTime } from "../format.js";
 
@@ -27,7 +28,14 @@ function describe(record: StewardRecord): string {
   }
 }
 
-export function EntryList({ records, timeZone }: { records: readonly StewardRecord[]; timeZone?: string }) {
+// Memoised: the report re-renders on every sync status and unit change, and this part is long.
+export const EntryList = memo(function EntryList({
+  records,
+  timeZone,
+}: {
+  records: readonly StewardRecord[];
+  timeZone?: string;
+}) {
   if (records.length === 0) return <p class="empty">No meals, exercise or notes in this period.</p>;
   return (
     <ul class="entries" data-testid="entries">
@@ -38,4 +46,4 @@ export function EntryList({ records, timeZone }: { records: readonly StewardReco
       ))}
     </ul>
   );
-}
+});

@@ -1,6 +1,7 @@
 // Low and high episodes (2023 consensus, as iglu's episode_calculation counts them: 15 minutes at
 // or past the threshold to start, 15 back to end), and on screen the further variability and risk
 // metrics a clinician may look for (MAGE, MODD, CONGA, LBGI, HBGI, ADRR...).
+import { memo } from "preact/compat";
 import type { EpisodeKind, GlucoseAnalysis } from "../../client/index.js";
 import { percent } from "../format.js";
 import { type GlucoseUnit, glucose } from "../units.js";
@@ -15,7 +16,8 @@ const ROWS: { kind: EpisodeKind; name: string }[] = [
 
 const num = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : "–");
 
-export function Episodes({ analysis, unit }: { analysis: GlucoseAnalysis; unit: GlucoseUnit }) {
+// Memoised: the report re-renders on every sync status and unit change, and this part is long.
+export const Episodes = memo(function Episodes({ analysis, unit }: { analysis: GlucoseAnalysis; unit: GlucoseUnit }) {
   const episodes = analysis.episodes;
   const v = analysis.variability;
   const r = analysis.risk;
@@ -80,4 +82,4 @@ export function Episodes({ analysis, unit }: { analysis: GlucoseAnalysis; unit: 
       </details>
     </div>
   );
-}
+});

@@ -1,4 +1,5 @@
 // Insulin per day (basal, bolus, total, number of boluses) with the averages a clinician reads first.
+import { memo } from "preact/compat";
 import type { StewardRecord } from "../../client/index.js";
 import { dayLabel } from "../format.js";
 import { insulinByDay } from "../insulinByDay.js";
@@ -7,7 +8,8 @@ const units = (u: number | undefined) => (u === undefined ? "–" : `${u.toFixed
 const mean = (values: number[]) =>
   values.length === 0 ? undefined : values.reduce((s, v) => s + v, 0) / values.length;
 
-export function InsulinSection({
+// Memoised: the report re-renders on every sync status and unit change, and this part is long.
+export const InsulinSection = memo(function InsulinSection({
   records,
   dayOf,
 }: {
@@ -60,4 +62,4 @@ export function InsulinSection({
       </div>
     </div>
   );
-}
+});

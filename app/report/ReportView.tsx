@@ -4,7 +4,7 @@
 // printed page, and insulin, pump settings, meals and device alerts when they are included.
 import type { ComponentChildren } from "preact";
 import { memo } from "preact/compat";
-import { useMemo, useState } from "preact/hooks";
+import { useCallback, useMemo, useState } from "preact/hooks";
 import { type Population, type Scope, type StewardRecord, TARGETS } from "../../client/index.js";
 import { usePainted } from "../components/usePainted.js";
 import { date, dateTime, localTimeZone } from "../format.js";
@@ -84,7 +84,7 @@ export const ReportView = memo(function ReportView({
   );
   const { analysis } = report;
   const metrics = analysis?.consensus;
-  const dayOf = (time: number) => patientDay(time, clock).day;
+  const dayOf = useCallback((time: number) => patientDay(time, clock).day, [clock]);
   const period = `${date(range.from, clock.timeZone)} – ${date(range.to, clock.timeZone)}`;
   const has = (scope: Scope) => scopes.includes(scope);
   // The first page (statistics, time in ranges, AGP, GRI) is drawn first, the sections after it
