@@ -68,7 +68,7 @@ await loadSodium();
 const results: Results = { version: 2, ranAt: new Date().toISOString(), quick, machine: machine(), errors: [] };
 const end = Math.floor(Date.now() / HOUR) * HOUR;
 log("starting the worker (wrangler dev) and the y-websocket server on 127.0.0.1");
-const worker = await startWorker();
+const worker = await startWorker({ frozen: true });
 const yjs = await startYjsServer();
 try {
   const data = patientData(size.days, end);

@@ -1,7 +1,7 @@
 // Starts the real worker (wrangler dev, workerd) on a free loopback port with its own storage
 // folder, for suites that drive real clients against it across processes.
-import { spawn, type ChildProcess } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,15 +32,38 @@ export interface WorkerOptions {
   readonly assets?: string;
   /** A persisted state folder to start from (copied: the worker never writes to it). */
   readonly from?: string;
+  /**
+   * Runs a copy of the worker bundle and its assets made at start. `wrangler dev` otherwise watches
+   * the checkout and restarts the worker when a source file or public/ changes (a build, a test run
+   * in the same checkout); a request in flight then fails with its proxy's 503 "Your worker
+   * restarted mid-request". A long run (the benchmarks) must not depend on nobody saving a file.
+   */
+  readonly frozen?: boolean;
+}
+
+/**
+ * Bundles the worker as a deploy would into `dir`, with a copy of the assets and of wrangler.toml
+ * naming them; returns wrangler dev's arguments to run that copy.
+ */
+function freeze(dir: string, assets: string): string[] {
+  execFileSync(join(root, "node_modules/.bin/wrangler"), ["deploy", "--dry-run", "--outdir", join(dir, "worker")], { cwd: root, stdio: "ignore", env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" } });
+  cpSync(assets, join(dir, "public"), { recursive: true });
+  const config = readFileSync(join(root, "wrangler.toml"), "utf8");
+  const main = 'main = "worker/index.ts"';
+  if (!config.includes(main)) throw new Error(`wrangler.toml no longer says ${main}: update freeze() in test/e2e/localWorker.ts`);
+  writeFileSync(join(dir, "wrangler.toml"), config.replace(main, 'main = "worker/index.js"\nno_bundle = true'));
+  return ["--config", join(dir, "wrangler.toml")];
 }
 
 export async function startWorker(options: WorkerOptions = {}): Promise<LocalWorker> {
   const port = await freePort();
   const state = mkdtempSync(join(tmpdir(), "steward-e2e-"));
   if (options.from) cpSync(options.from, state, { recursive: true });
+  const frozen = options.frozen ? mkdtempSync(join(tmpdir(), "steward-worker-")) : undefined;
+  const script = frozen ? freeze(frozen, options.assets ?? join(root, "public")) : [];
   const vars = Object.entries(options.vars ?? { ENVIRONMENT: "development" }).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
-  const assets = options.assets ? ["--assets", options.assets] : [];
-  const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state, "--inspector-port", "0", "--show-interactive-dev-session=false", ...vars, ...assets];
+  const assets = frozen ? [] : options.assets ? ["--assets", options.assets] : [];
+  const args = ["dev", ...script, "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state, "--inspector-port", "0", "--show-interactive-dev-session=false", ...vars, ...assets];
   const child: ChildProcess = spawn(join(root, "node_modules/.bin/wrangler"), args, {
     cwd: root,
     // No Request.cf download: these machines (and CI) may have no route to workers.cloudflare.com.
@@ -75,6 +98,7 @@ export async function startWorker(options: WorkerOptions = {}): Promise<LocalWor
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
       if (child.exitCode === null) child.kill("SIGKILL");
       rmSync(state, { recursive: true, force: true });
+      if (frozen) rmSync(frozen, { recursive: true, force: true });
     },
   };
 }
