@@ -47,9 +47,38 @@ function nodeId(tag: string, generation: number, level: number, node: number): s
 
 /** Envelopes and blocks of one (tag, generation), read once per run. */
 interface Span {
+  /** Sorted by hour, then seq. */
   readonly envelopes: StoredEnvelope[];
   /** The newest block of each node this device holds. */
   readonly blocks: Map<string, StoredBlock>;
+}
+
+/** The envelopes of hours [first, last]: found by binary search, so a run costs its spans' sizes, not nodes × rows. */
+function envelopesIn(span: Span, first: number, last: number): StoredEnvelope[] {
+  const start = (hour: number) => {
+    let low = 0;
+    let high = span.envelopes.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (span.envelopes[mid]!.hour < hour) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  };
+  return span.envelopes.slice(start(first), start(last + 1));
+}
+
+/** The blocks this device holds of the nodes below `n` (levels under it, inside its span). */
+function blocksBelow(span: Span, n: { tag: string; generation: number; level: number; node: number }): StoredBlock[] {
+  const out: StoredBlock[] = [];
+  for (let level = n.level - 1; level >= 0; level--) {
+    const width = 2 ** (n.level - level);
+    for (let node = n.node * width; node < (n.node + 1) * width; node++) {
+      const b = span.blocks.get(nodeId(n.tag, n.generation, level, node));
+      if (b) out.push(b);
+    }
+  }
+  return out;
 }
 
 /** The part of a content that lies in hours [first, last]. */
@@ -96,7 +125,20 @@ export class Compaction {
     nodes.sort((a, b) => a.level - b.level || (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0) || a.generation - b.generation || a.node - b.node);
     const spans = new Map<string, Span>();
     let sealed = 0;
+    // Blocks are stored a level at a time, each level in one transaction: the level above reads
+    // them from memory. A run cut short keeps whole levels; the next one finds them and goes on.
+    let level: StoredBlock[] = [];
+    const store = async () => {
+      if (level.length === 0) return;
+      const rows = level;
+      level = [];
+      await this.db.transaction("rw", [this.db.blocks, this.db.outbox], async () => {
+        await this.db.blocks.bulkAdd(rows);
+        await this.db.outbox.bulkAdd(rows.map((b) => ({ id: b.id, patient: this.patient, kind: "block" as const })));
+      });
+    };
     for (const n of nodes) {
+      if (level.length > 0 && level[0]!.level !== n.level) await store();
       const { first, last } = blockSpan(n);
       const scope = this.keys.scopeOfTag(fromHex(n.tag, 16));
       if (!scope) {
@@ -106,20 +148,18 @@ export class Compaction {
       let span = spans.get(`${n.tag}:${n.generation}`);
       if (!span) spans.set(`${n.tag}:${n.generation}`, (span = await this.readSpan(n.tag, n.generation, nodes)));
       // A v1 hour is re-sealed at once, closed or not: until then no grantee can read it.
-      const migrating = n.level === 0 && span.envelopes.some((r) => r.hour === first && isLegacy(r));
+      const migrating = n.level === 0 && envelopesIn(span, first, first).some(isLegacy);
       if (last + 1 + CLOSE_AFTER_HOURS > nowHour && !migrating) continue;
       const outcome = this.sealIfNeeded(scope, n, first, last, basis, span);
       if (outcome === "keep") continue;
       dirty.delete(n.id);
       if (outcome) {
-        await this.db.transaction("rw", [this.db.blocks, this.db.outbox], async () => {
-          await this.db.blocks.add(outcome);
-          await this.db.outbox.add({ id: outcome.id, patient: this.patient, kind: "block" });
-        });
+        level.push(outcome);
         span.blocks.set(nodeId(n.tag, n.generation, n.level, n.node), outcome);
         sealed++;
       }
     }
+    await store();
     await this.db.settings.put({ after: Math.max(state.after, basis), dirty: [...dirty] } satisfies SealingState, this.stateKey);
     return sealed;
   }
@@ -161,7 +201,7 @@ export class Compaction {
 
   /** The new block for node `n`, undefined when none is needed, or "keep" to look again later. */
   private sealIfNeeded(scope: Scope, n: { tag: string; generation: number; level: number; node: number }, first: number, last: number, basis: number, span: Span): StoredBlock | undefined | "keep" {
-    const inSpan = span.envelopes.filter((r) => r.hour >= first && r.hour <= last && r.seq > 0 && r.seq <= basis);
+    const inSpan = envelopesIn(span, first, last).filter((r) => r.seq > 0 && r.seq <= basis);
     if (inSpan.length === 0) return undefined;
     const cover = this.covering(span, n);
     const after = cover?.basis ?? 0;
@@ -210,15 +250,15 @@ export class Compaction {
    * ancestor's, cut to the node), every newer block inside it that no other such block holds, and
    * the envelopes none of those hold. Holding something twice costs nothing: merging is idempotent.
    */
-  private sourcesOf(scope: Scope, span: Span, n: { level: number }, first: number, last: number, covers: readonly (StoredBlock | undefined)[]): { list: BlockSource[]; holds: (r: StoredEnvelope) => boolean } {
+  private sourcesOf(scope: Scope, span: Span, n: { tag: string; generation: number; level: number; node: number }, first: number, last: number, covers: readonly (StoredBlock | undefined)[]): { list: BlockSource[]; holds: (r: StoredEnvelope) => boolean } {
     const outer = covers.filter((b): b is StoredBlock => b !== undefined);
     const after = covers[0]?.basis ?? 0;
-    const inside = [...span.blocks.values()].filter((b) => b.level < n.level && b.first >= first && b.last <= last && b.basis > after).sort((a, b) => b.level - a.level || b.basis - a.basis);
+    const inside = blocksBelow(span, n).filter((b) => b.basis > after).sort((a, b) => b.level - a.level || b.basis - a.basis);
     const inner: StoredBlock[] = [];
     for (const b of inside) if (!inner.some((k) => k.first <= b.first && k.last >= b.last && k.basis >= b.basis)) inner.push(b);
     const heldBy = (blocks: readonly StoredBlock[]) => (r: StoredEnvelope) => blocks.some((b) => r.hour >= b.first && r.hour <= b.last && r.seq <= b.basis);
     const held = heldBy(inner);
-    const loose = span.envelopes.filter((r) => r.hour >= first && r.hour <= last && r.seq > after && !held(r));
+    const loose = envelopesIn(span, first, last).filter((r) => r.seq > after && !held(r));
     const legacy = loose.filter((r) => isLegacy(r) && r.bytes.length > PREFIX_BYTES);
     const list = [
       ...outer.map((b) => ({ content: restrict(this.contents.blockContent(b, scope), first, last), block: true })),
