@@ -1,148 +1,135 @@
-// Linking a new device to an account. The new device shows a one-time link code (typed or scanned
-// on a device already signed in) and both talk through a relay slot derived from it:
-//
-//   code:    a generated 160-bit secret s (shared/generatedSecret.ts), shown as 36 characters
-//   slot id: first 16 bytes of labelledHash("steward/link-slot/v1", s)
-//   P (new device): N 32 ‖ deviceId 16 ‖ device signKey 32 ‖ device boxKey 32 ‖ createdAt u64 ‖ u32 len ‖ name
-//   message 0 (new device):      C = labelledHash("steward/link-commit/v1", P) ‖ MAC_new(C)
-//   message 1 (existing device): E ‖ MAC_existing(E)
-//   message 2 (new device):      P ‖ MAC_new(P), which must hash to C
-//   both screens show a 6-digit short authentication string of (P, E); the people compare them
-//   message 3 (existing device, after the person confirms): nonce 24 ‖ crypto_box(key ring, N, E);
-//              the ring's device list then holds P's device, certified by the account identity key
-//   N, E: ephemeral X25519 keys; MAC_role = crypto_auth under labelledHash("steward/device-link/v1/<role>", s)
-//
-// The MACs stop a relay that does not know the code. The commitment fixes P (the new device's own
-// keys included) before E is known and E before P is revealed, so even a relay that knows the code
-// cannot search for keys that make the two screens agree: its chance is one in a million per
-// attempt, and the person sees the mismatch.
-import { ByteReader, ByteWriter, bytesEqual, concat, fromUtf8, toHex, utf8 } from "../shared/bytes.js";
-import { checkDeviceName, MAX_DEVICE_NAME_BYTES } from "../shared/deviceCertificate.js";
-import { InvalidSignature, MalformedInput, TamperedEnvelope } from "../shared/errors.js";
-import { newGeneratedSecret, parseGeneratedSecret, type SecretKind } from "../shared/generatedSecret.js";
-import { labelledHash } from "../shared/hash.js";
-import { SIGNATURE_CONTEXTS } from "../shared/signing.js";
-import { sodium } from "../shared/sodium.js";
-import type { DevicePublicKeys } from "./devices.js";
+// Linking a new device to an account, both sides of it: the new device shows a one-time code and
+// waits; a device already signed in reads the code, and once the people saw the same six digits on
+// both screens it certifies the new device and sends it the key ring. The messages they exchange
+// through the relay, and why a relay cannot get between them, are in client/linkMessages.ts.
+import { fromBase64Url } from "../shared/bytes.js";
+import { DeviceNotReady, InvalidSignature, MalformedInput, RequestRefused } from "../shared/errors.js";
+import { loadSodium } from "../shared/sodium.js";
+import type { ServerApi } from "./api/serverApi.js";
+import { apiOf, storeLinkedAccount, type DeviceState, type OpenOptions, type Role } from "./accountSetup.js";
+import { newDeviceKeys, ownEntry, verifiedDeviceList, type DevicePublicKeys } from "./devices.js";
+import { decodeKeyRing, encodeKeyRing, type KeyRing } from "./keyRing.js";
+import {
+  checkCommitment,
+  commitMessage,
+  ephemeralKeys,
+  keyMessage,
+  newDevicePayload,
+  newLinkChannel,
+  openCommitMessage,
+  openFromExistingDevice,
+  openKeyMessage,
+  parseLinkCode,
+  readNewDevicePayload,
+  sealForNewDevice,
+  shortAuthenticationString,
+} from "./linkMessages.js";
 
-const LINK_CODE: SecretKind = { checkLabel: "steward/link-check/v1", name: "link code" };
-const KEY_BYTES = 32;
-const MAC_BYTES = 32;
-const MAX_PAYLOAD_BYTES = KEY_BYTES + 16 + 32 + 32 + 8 + 4 + MAX_DEVICE_NAME_BYTES;
+const POLL_MS = 400;
 
-export interface LinkChannel {
-  /** The code the new device shows. */
+/** A new device waiting to be linked: show `code`, then compare `sas()` with the other screen. */
+export interface LinkRequest<T> {
   readonly code: string;
-  readonly slotId: string;
-  readonly secret: Uint8Array;
+  /** Resolves once the existing device answered: the six digits both screens must show. */
+  sas(): Promise<string>;
+  /** After the person confirmed the digits match: waits for the key ring and opens the account. */
+  complete(): Promise<T>;
+  /** Stops waiting (the person gave up, or left the screen). */
+  cancel(): void;
 }
 
-export interface EphemeralKeys {
-  readonly publicKey: Uint8Array;
-  readonly privateKey: Uint8Array;
+
+/** A link code read on a device already signed in: show `sas`, and `confirm()` only if both screens agree. */
+export interface LinkApproval {
+  readonly sas: string;
+  /** The name the new device gave itself. */
+  readonly name: string;
+  confirm(): Promise<void>;
 }
 
-export function newLinkChannel(): LinkChannel {
-  const secret = newGeneratedSecret(LINK_CODE);
-  return channelOf(secret.text, secret.bytes);
+async function sleep(ms: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-export function parseLinkCode(code: string): LinkChannel {
-  const secret = parseGeneratedSecret(code, LINK_CODE);
-  return channelOf(secret.text, secret.bytes);
-}
-
-function channelOf(code: string, secret: Uint8Array): LinkChannel {
-  return { code, secret, slotId: toHex(labelledHash("steward/link-slot/v1", secret).slice(0, 16)) };
-}
-
-export function ephemeralKeys(): EphemeralKeys {
-  return sodium().crypto_box_keypair();
-}
-
-export type LinkRole = "new" | "existing";
-
-function macKey(channel: LinkChannel, role: LinkRole): Uint8Array {
-  return labelledHash(`${SIGNATURE_CONTEXTS.deviceLink}/${role}`, channel.secret);
-}
-
-function macked(channel: LinkChannel, role: LinkRole, value: Uint8Array): Uint8Array {
-  return concat(value, sodium().crypto_auth(value, macKey(channel, role)));
-}
-
-function openMacked(channel: LinkChannel, role: LinkRole, message: Uint8Array, length: (n: number) => boolean = (n) => n === KEY_BYTES): Uint8Array {
-  if (!length(message.length - MAC_BYTES)) throw new MalformedInput("the linking message is malformed");
-  const value = message.slice(0, message.length - MAC_BYTES);
-  if (!sodium().crypto_auth_verify(message.subarray(value.length), value, macKey(channel, role))) {
-    throw new InvalidSignature("the other device's message was not sent with this link code: start linking again");
+/** Polls a link slot until it holds `count` messages (or the slot expires: RequestRefused 404). */
+async function linkMessages(relay: ServerApi, slotId: string, count: number, cancelled: () => boolean = () => false): Promise<Uint8Array[]> {
+  for (;;) {
+    if (cancelled()) throw new DeviceNotReady("linking was cancelled");
+    const slot = await relay.readSlot("link", slotId);
+    if (slot.messages.length >= count) return slot.messages.map((m) => fromBase64Url(m.body, "link message"));
+    await sleep(POLL_MS);
   }
-  return value;
 }
 
-function commitmentOf(payload: Uint8Array): Uint8Array {
-  return labelledHash("steward/link-commit/v1", payload);
+/** The new device's side: publishes its commitment, then waits for the existing device. */
+export async function requestDeviceLink<T>(options: OpenOptions, role: Role, open: (state: DeviceState) => T | Promise<T>): Promise<LinkRequest<T>> {
+  await loadSodium();
+  const channel = newLinkChannel();
+  const mine = ephemeralKeys();
+  const device = newDeviceKeys(options.deviceName ?? "New device");
+  const payload = newDevicePayload(mine.publicKey, device);
+  const relay = apiOf(options);
+  await relay.openSlot("link", channel.slotId, { body: commitMessage(channel, payload) });
+  let cancelled = false;
+  let shown = false;
+  // Reveal our keys as soon as the existing device answered, so both screens can show the digits.
+  const answered = (async () => {
+    const theirs = openKeyMessage(channel, "existing", (await linkMessages(relay, channel.slotId, 2, () => cancelled))[1]!);
+    await relay.postToSlot("link", channel.slotId, 2, keyMessage(channel, "new", payload));
+    return theirs;
+  })();
+  answered.catch(() => undefined); // surfaced by sas() and complete()
+  return {
+    code: channel.code,
+    async sas() {
+      const digits = shortAuthenticationString(payload, await answered);
+      shown = true;
+      return digits;
+    },
+    async complete() {
+      if (!shown) throw new DeviceNotReady("compare the six digits on both screens (sas()) before completing the link");
+      const theirs = await answered;
+      const sealed = (await linkMessages(relay, channel.slotId, 4, () => cancelled))[3]!;
+      const ring = decodeKeyRing(openFromExistingDevice(sealed, theirs, mine));
+      const entry = ownEntry(verifiedDeviceList(ring.devices, ring.account.signKey), device);
+      if (!entry || entry.removed) throw new InvalidSignature("the key ring from the other device does not list this device: start linking again");
+      return open(await storeLinkedAccount(options, ring, device, role));
+    },
+    cancel() {
+      cancelled = true;
+    },
+  };
 }
 
-/** What the new device reveals in message 2: its ephemeral key and its own device keys and name. */
-export function newDevicePayload(ephemeralKey: Uint8Array, device: DevicePublicKeys): Uint8Array {
-  return new ByteWriter(MAX_PAYLOAD_BYTES)
-    .fixed(ephemeralKey, KEY_BYTES, "ephemeral key")
-    .fixed(device.deviceId, 16, "deviceId")
-    .fixed(device.signKey, 32, "signKey")
-    .fixed(device.boxKey, 32, "boxKey")
-    .u64(device.createdAt)
-    .bytes(utf8(checkDeviceName(device.name)))
-    .finish();
-}
-
-export function readNewDevicePayload(payload: Uint8Array): { ephemeralKey: Uint8Array; device: DevicePublicKeys } {
-  const r = new ByteReader(payload, "new device's linking message");
-  const ephemeralKey = r.fixed(KEY_BYTES, "ephemeral key");
-  const device = { deviceId: r.fixed(16, "deviceId"), signKey: r.fixed(32, "signKey"), boxKey: r.fixed(32, "boxKey"), createdAt: r.u64("createdAt"), name: fromUtf8(r.bytes("name", MAX_DEVICE_NAME_BYTES), "device name") };
-  r.end();
-  return { ephemeralKey, device: { ...device, name: checkDeviceName(device.name) } };
-}
-
-/** Message 0: the new device's commitment to what it will reveal. */
-export function commitMessage(channel: LinkChannel, payload: Uint8Array): Uint8Array {
-  return macked(channel, "new", commitmentOf(payload));
-}
-
-export function openCommitMessage(channel: LinkChannel, message: Uint8Array): Uint8Array {
-  return openMacked(channel, "new", message);
-}
-
-/** Message 1 (existing device's key) or 2 (new device's payload, revealed). */
-export function keyMessage(channel: LinkChannel, role: LinkRole, value: Uint8Array): Uint8Array {
-  return macked(channel, role, value);
-}
-
-export function openKeyMessage(channel: LinkChannel, role: LinkRole, message: Uint8Array): Uint8Array {
-  return role === "new" ? openMacked(channel, role, message, (n) => n > KEY_BYTES && n <= MAX_PAYLOAD_BYTES) : openMacked(channel, role, message);
-}
-
-/** The revealed payload must be the one committed to in message 0. */
-export function checkCommitment(commitment: Uint8Array, payload: Uint8Array): void {
-  if (!bytesEqual(commitmentOf(payload), commitment)) throw new InvalidSignature("the new device revealed other keys than the ones it committed to: start linking again");
-}
-
-/** Six digits both screens show; equal only when both devices hold the same new-device payload and key. */
-export function shortAuthenticationString(newDevice: Uint8Array, existingDeviceKey: Uint8Array): string {
-  const digest = labelledHash("steward/link-sas/v1", newDevice, existingDeviceKey);
-  const value = ((digest[0]! << 24) | (digest[1]! << 16) | (digest[2]! << 8) | digest[3]!) >>> 0;
-  return String(value % 1_000_000).padStart(6, "0");
-}
-
-export function sealForNewDevice(payload: Uint8Array, newDeviceKey: Uint8Array, existing: EphemeralKeys): Uint8Array {
-  const nonce = sodium().randombytes_buf(24);
-  return concat(nonce, sodium().crypto_box_easy(payload, nonce, newDeviceKey, existing.privateKey));
-}
-
-export function openFromExistingDevice(message: Uint8Array, existingDeviceKey: Uint8Array, mine: EphemeralKeys): Uint8Array {
-  if (message.length < 24 + 16) throw new MalformedInput("the key ring message is truncated");
+/**
+ * The existing device's side: checks the new device's commitment against the code, answers with
+ * its own key, receives the revealed keys and returns the six digits to compare. `confirm()` (only
+ * after the person saw the same digits on both screens) runs `add` (which certifies the new device
+ * in the device list and stores the key ring sealed to it too) and sends the new device the ring.
+ */
+export async function approveLink(api: ServerApi, code: string, add: (device: DevicePublicKeys) => Promise<KeyRing>): Promise<LinkApproval> {
+  const channel = parseLinkCode(code);
+  const slot = await api.readSlot("link", channel.slotId);
+  const first = slot.messages[0];
+  if (!first) throw new MalformedInput("the new device has not published its key yet; try again");
+  const commitment = openCommitMessage(channel, fromBase64Url(first.body, "link message"));
+  const taken = new InvalidSignature("another device already answered this link code: confirm nothing, and start linking again on the new device");
+  if (slot.messages.length > 1) throw taken;
+  const mine = ephemeralKeys();
   try {
-    return sodium().crypto_box_open_easy(message.subarray(24), message.subarray(0, 24), existingDeviceKey, mine.privateKey);
-  } catch {
-    throw new TamperedEnvelope("the key ring from the other device does not open: it was altered on the way; start linking again");
+    await api.postToSlot("link", channel.slotId, 1, keyMessage(channel, "existing", mine.publicKey));
+  } catch (error) {
+    throw error instanceof RequestRefused && error.status === 409 ? taken : error;
   }
+  const payload = openKeyMessage(channel, "new", (await linkMessages(api, channel.slotId, 3))[2]!);
+  checkCommitment(commitment, payload);
+  const revealed = readNewDevicePayload(payload);
+  return {
+    sas: shortAuthenticationString(payload, mine.publicKey),
+    name: revealed.device.name,
+    confirm: async () => {
+      const ring = await add(revealed.device);
+      await api.postToSlot("link", channel.slotId, 3, sealForNewDevice(encodeKeyRing(ring), revealed.ephemeralKey, mine));
+    },
+  };
 }

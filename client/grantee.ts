@@ -8,14 +8,20 @@ import { EXTRA_KINDS } from "../shared/syncFrames.js";
 import { openGrant, type OpenedGrant } from "../shared/grant.js";
 import { decodeGrantWire, type GrantPolicy } from "../shared/grantCodec.js";
 import type { Placement } from "../shared/placement.js";
-import { AccountDevice, createDevice, openDevice, recoverDevice, requestDeviceLink, type DeviceState, type LinkRequest, type OpenOptions } from "./accountDevice.js";
+import type { AccountKeys } from "../shared/accountKeys.js";
+import { AccountDevice } from "./accountDevice.js";
+import { createDevice, openDevice, recoverDevice, type DeviceState, type OpenOptions } from "./accountSetup.js";
+import type { ServerApi } from "./api/serverApi.js";
+import { requestDeviceLink, type LinkRequest } from "./deviceLink.js";
 import type { Inbox, InboxEntry } from "../shared/api.js";
 import { grantInfo, type GrantInfo } from "./grantInfo.js";
-import { inviteAnswer, parseInviteUrl } from "./invite.js";
+import { acceptInvite } from "./invites.js";
 import { grantKeySource } from "./keySource.js";
 import { chainPoint, verifiedDeviceList } from "./devices.js";
 import { ReceiptWriter } from "./readReceipts.js";
 import { revokedShare, shareKey, verifiedRevocation } from "./revocations.js";
+import { DeviceSettings } from "./settings.js";
+import type { StewardDatabase } from "./store/database.js";
 import { purgeShare } from "./store/purge.js";
 import { Witness } from "./witness.js";
 import { RecordStore } from "./store/recordStore.js";
@@ -25,8 +31,6 @@ import { SyncEngine } from "./sync/syncEngine.js";
 
 /** How long a listing from `shares()` is used by `open()` instead of asking the server again. */
 const LISTING_FRESH_MS = 60_000;
-/** The settings key of the last inbox listing, kept so the app reopens offline. */
-const INBOX_CACHE = "inboxListing";
 
 /** A grant received, as the grantee sees it. `patientVerified` is false until keys were compared. */
 export interface Share extends GrantInfo {
@@ -74,12 +78,16 @@ export class Grantee extends AccountDevice {
    * sends this account's keys, authenticated by the link's secret. The share appears in `shares()`
    * once the patient's device has issued the grant.
    */
-  async acceptInvite(url: string): Promise<{ patient: { accountId: string; handle: string } }> {
-    const invite = parseInviteUrl(url);
-    const patient = await this.contactById(invite.patientId);
-    await this.verifyContact(patient.accountId, "invite");
-    await this.api.postToSlot("invite", invite.id, 1, inviteAnswer(invite.secret, this.ring.account.bundle));
-    return { patient: { accountId: patient.accountId, handle: patient.handle } };
+  acceptInvite(url: string): Promise<{ patient: { accountId: string; handle: string } }> {
+    return acceptInvite(
+      {
+        api: this.api,
+        bundle: this.ring.account.bundle,
+        contactById: (accountId) => this.contactById(accountId),
+        verifyContact: (accountId, via) => this.verifyContact(accountId, via),
+      },
+      url,
+    );
   }
 
   /**
@@ -160,13 +168,13 @@ export class Grantee extends AccountDevice {
   private async inbox(): Promise<Inbox> {
     try {
       const inbox = await this.api.inbox();
-      const previous = (await this.db.settings.get(INBOX_CACHE)) as { inbox: Inbox } | undefined;
+      const previous = await this.settings.get("inboxListing");
       await this.purgeGone(previous?.inbox.grants ?? [], inbox.grants);
-      await this.db.settings.put({ at: Date.now(), inbox }, INBOX_CACHE);
+      await this.settings.put("inboxListing", { at: Date.now(), inbox });
       this.sharesAsOf = undefined;
       return inbox;
     } catch (error) {
-      const cached = (await this.db.settings.get(INBOX_CACHE)) as { at: number; inbox: Inbox } | undefined;
+      const cached = await this.settings.get("inboxListing");
       if (!(error instanceof ServerUnreachable) || !cached?.inbox) throw error;
       this.sharesAsOf = cached.at;
       return { ...cached.inbox, ended: cached.inbox.ended ?? [] };
@@ -198,11 +206,22 @@ export class Grantee extends AccountDevice {
     const recent = Date.now() - this.listedAt < LISTING_FRESH_MS ? only(this.listed, grantId, patientId) : undefined;
     const opened = await this.openEntry(recent ?? (await this.latestEntry(grantId, patientId)));
     // A removed device re-issues every grant: a newer revision than the list was fetched for fetches it again.
-    const fetchedFor = `patientDevicesRevision/${opened.share.patient.accountId}/${grantId}`;
-    const stale = (((await this.db.settings.get(fetchedFor)) as number | undefined) ?? 0) < opened.share.revision;
+    const fetchedFor = `patientDevicesRevision/${opened.share.patient.accountId}/${grantId}` as const;
+    const stale = ((await this.settings.get(fetchedFor)) ?? 0) < opened.share.revision;
     const devices = await this.patientDevices(opened.share.patient.accountId, stale);
-    if (stale && devices) await this.db.settings.put(opened.share.revision, fetchedFor);
-    const view = new SharedView(this, opened.share, opened.grant, this.db, this.ring.account, this.deviceId, this.api, this.options, devices, () => this.views.delete(view));
+    if (stale && devices) await this.settings.put(fetchedFor, opened.share.revision);
+    const view = new SharedView({
+      owner: this,
+      share: opened.share,
+      grant: opened.grant,
+      db: this.db,
+      account: this.ring.account,
+      deviceId: this.deviceId,
+      api: this.api,
+      ...(this.options.WebSocket ? { WebSocket: this.options.WebSocket } : {}),
+      devices,
+      onClose: () => this.views.delete(view),
+    });
     this.views.add(view);
     // Opening stays one round trip: the receipt goes out beside it, or waits for the next time.
     void view.receipts.opened().catch(() => undefined);
@@ -216,9 +235,9 @@ export class Grantee extends AccountDevice {
   async endShare(patientId: string, grantId: string): Promise<GrantPolicy[]> {
     const ended = (e: InboxEntry) => e.patientId === patientId && e.grantId === grantId;
     this.listed = this.listed.filter((e) => !ended(e));
-    const cached = (await this.db.settings.get(INBOX_CACHE)) as { at: number; inbox: Inbox } | undefined;
+    const cached = await this.settings.get("inboxListing");
     const grants = cached?.inbox.grants ?? [];
-    if (cached) await this.db.settings.put({ ...cached, inbox: { ...cached.inbox, grants: grants.filter((e) => !ended(e)) } }, INBOX_CACHE);
+    if (cached) await this.settings.put("inboxListing", { ...cached, inbox: { ...cached.inbox, grants: grants.filter((e) => !ended(e)) } });
     return coverage(grants.filter((e) => e.patientId === patientId && !ended(e)));
   }
 
@@ -241,8 +260,8 @@ export class Grantee extends AccountDevice {
    * (a server rolling back the list to hide a removal, or showing another history).
    */
   async patientDevices(patientId: string, fresh: boolean): Promise<Uint8Array | undefined> {
-    const key = `patientDevices/${patientId}`;
-    const kept = (await this.db.settings.get(key)) as Uint8Array | undefined;
+    const key = `patientDevices/${patientId}` as const;
+    const kept = await this.settings.get(key);
     if (kept && !fresh) return kept;
     const patient = this.book.get(patientId) ?? (await this.publishedContact(patientId));
     let served: Uint8Array | undefined;
@@ -255,7 +274,7 @@ export class Grantee extends AccountDevice {
     if (!served) return kept;
     const list = verifiedDeviceList(served, patient.bundle.signKey);
     if (kept) checkExtends(chainPoint(verifiedDeviceList(kept, patient.bundle.signKey)), list);
-    await this.db.settings.put(served, key);
+    await this.settings.put(key, served);
     return served;
   }
 
@@ -290,6 +309,21 @@ function only(entries: readonly InboxEntry[], grantId: string, patientId?: strin
   return matches[0];
 }
 
+/** What a view is opened with: the grant, and the grantee device it runs on. */
+export interface SharedViewOptions {
+  readonly owner: Grantee;
+  readonly share: Share;
+  readonly grant: OpenedGrant;
+  readonly db: StewardDatabase;
+  readonly account: AccountKeys;
+  readonly deviceId: Uint8Array;
+  readonly api: ServerApi;
+  readonly WebSocket?: typeof WebSocket;
+  /** The patient's signed device list as this account last fetched it (whose keys sign the patient's data). */
+  readonly devices: Uint8Array | undefined;
+  readonly onClose: () => void;
+}
+
 /** One open share: records (read, and write for a write grant) and sync, until the grant ends. */
 export class SharedView {
   readonly records: RecordStore;
@@ -301,28 +335,26 @@ export class SharedView {
   private readonly witness: Witness;
   private expiryTimer?: ReturnType<typeof setTimeout>;
   private refreshing?: Promise<void>;
+  share: Share;
+  private readonly owner: Grantee;
+  private devices: Uint8Array | undefined;
+  private readonly onClose: () => void;
 
-  constructor(
-    private readonly owner: Grantee,
-    public share: Share,
-    grant: OpenedGrant,
-    db: DeviceState["db"],
-    account: DeviceState["ring"]["account"],
-    deviceId: Uint8Array,
-    api: DeviceState["api"],
-    options: OpenOptions,
-    /** The patient's signed device list as this account last fetched it (whose keys sign the patient's data). */
-    private devices: Uint8Array | undefined,
-    private readonly onClose: () => void,
-  ) {
-    this.grant = grant;
+  constructor(o: SharedViewOptions) {
+    const { share, db, account, deviceId } = o;
+    this.owner = o.owner;
+    this.share = share;
+    this.grant = o.grant;
+    this.devices = o.devices;
+    this.onClose = o.onClose;
     const keys = grantKeySource(() => this.grant, account.signKey, () => this.devices);
     const author = { signKey: account.signKey, signSecretKey: account.signSecretKey, deviceId };
     this.log = new LocalLog(db, keys, author, share.grantId);
     this.records = new RecordStore(this.log);
     const patient = share.patient.accountId;
-    const transport = new HttpTransport(api, { ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}), grantId: share.grantId });
-    this.witness = new Witness({ log: this.log, keys, author, key: `heads/${patient}/${share.grantId}`, ringVersion: async () => 0, heartbeat: false, writes: share.write });
+    const transport = new HttpTransport(o.api, { ...(o.WebSocket ? { WebSocket: o.WebSocket } : {}), grantId: share.grantId });
+    const witness = { log: this.log, keys, author, key: `heads/${patient}/${share.grantId}` as const, ringVersion: async () => 0 };
+    this.witness = new Witness({ ...witness, heartbeat: false, writes: share.write });
     // Data under a key generation this revision lacks, a write refused as stale, or a signer this
     // view cannot place: the patient rotated and re-issued the grant, or linked a device; the engine
     // fetches the new revision and the device list, and retries.
@@ -336,7 +368,8 @@ export class SharedView {
         return counts[0]! + counts[1]!;
       },
     };
-    this.receipts = new ReceiptWriter(db, deliver, account, deviceId, patient, share.grantId, progress, () => this.witness.tracker.seen());
+    const heads = () => this.witness.tracker.seen();
+    this.receipts = new ReceiptWriter(new DeviceSettings(db), deliver, account, deviceId, patient, share.grantId, progress, heads);
     let synced = this.sync.status.lastSyncedAt;
     this.sync.onStatus((status) => {
       if (status.lastSyncedAt === synced) return;
@@ -350,7 +383,7 @@ export class SharedView {
    * The share ended: its decrypted shards leave memory and its envelopes leave IndexedDB, except
    * what another running share from the same patient covers. Then `sync.status.ended` says how.
    */
-  private async forget(db: DeviceState["db"]): Promise<void> {
+  private async forget(db: StewardDatabase): Promise<void> {
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
     this.log.evict();
     const running = await this.owner.endShare(this.share.patient.accountId, this.share.grantId);

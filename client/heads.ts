@@ -10,7 +10,7 @@ import { ForkDetected, InvalidSignature, RollbackDetected, UnknownAuthor, Withhe
 import { decodeHead, encodeHead, headSignedBytes, STALE_AFTER_MS, writerKey, type HeadScope, type SignedHead, type UnsignedHead } from "../shared/signedHead.js";
 import { sodium } from "../shared/sodium.js";
 import type { HeadSeen } from "../shared/readReceipt.js";
-import type { StewardDatabase } from "./store/database.js";
+import type { DeviceSettings } from "./settings.js";
 
 /** A device silent for longer than this is taken as switched off, not as withheld. */
 export const IDLE_AFTER_MS = 24 * 3_600_000;
@@ -68,13 +68,13 @@ export class HeadTracker {
   freshness: Freshness | undefined;
 
   constructor(
-    private readonly db: StewardDatabase,
-    private readonly key: string,
+    private readonly settings: DeviceSettings,
+    private readonly key: `heads${string}`,
   ) {}
 
   /** The newest head seen of each writer. */
   async heads(): Promise<Record<string, KnownHead>> {
-    this.known ??= ((await this.db.settings.get(this.key)) as Record<string, KnownHead> | undefined) ?? {};
+    this.known ??= (await this.settings.get(this.key)) ?? {};
     return this.known;
   }
 
@@ -120,7 +120,7 @@ export class HeadTracker {
       };
     }
     this.known = known;
-    await this.db.settings.put(known, this.key);
+    await this.settings.put(this.key, known);
     const own = ctx.self?.split(":")[1];
     const times = ctx.expected.filter((d) => d !== own).map((d) => latestOf(Object.values(known), d));
     this.freshness = freshnessOf(times, now);

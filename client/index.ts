@@ -1,13 +1,17 @@
 // The SDK's public surface: the two kinds of device, the record model, the errors to catch, and
 // the clinical helpers (imports, metrics, exports) that work on a device's records.
-export { Patient, type AccessEvent, type InviteOptions, type ShareOptions } from "./patient.js";
+export { Patient, type ShareOptions } from "./patient.js";
+export type { AccessEvent } from "./accessLog.js";
+export type { InviteOptions, OpenInvite } from "./invites.js";
 export type { KeepEntry } from "./grantOptions.js";
 export { PLACEMENTS, type Placement } from "../shared/placement.js";
-export { Grantee, SharedView, type Share } from "./grantee.js";
-export { roleOnDevice, type DeviceInfo, type LinkRequest, type OpenOptions, type Role } from "./accountDevice.js";
+export { Grantee, SharedView, type Share, type SharedViewOptions } from "./grantee.js";
+export { roleOnDevice, type OpenOptions, type Role } from "./accountSetup.js";
+export type { DeviceInfo } from "./accountDevice.js";
+export type { LinkApproval, LinkRequest } from "./deviceLink.js";
 export type { StorageOptions } from "./store/database.js";
 export type { Contact } from "./contacts.js";
-export { parseInviteUrl, type InviteLink } from "./invite.js";
+export { parseInviteUrl, type InviteLink } from "./inviteLink.js";
 export type { GrantInfo, GrantStatus } from "./grantInfo.js";
 export type { RecordQuery, RecordStore } from "./store/recordStore.js";
 export type { LiveResult } from "./store/liveQuery.js";

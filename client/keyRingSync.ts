@@ -1,127 +1,22 @@
-// The key ring as the server stores it for an account's devices: sealed to the devices in its own
-// device list (and to the recovery key), signed by the device that stored it, versioned. Two
-// devices that change the ring (a rotation on one, a new contact on the other) merge instead of
-// overwriting each other. Each stored version has a fresh random key, sealed to each active
-// device's X25519 key: a removed device cannot open any version stored after its removal, even
-// though it still holds the account keys.
-//
-//   blob: magic "STKR" ‖ format u8 (2) ‖ version u32 ‖ count u8 ‖ count × (recipient 16 ‖ sealed 80)
-//         ‖ nonce 24 ‖ XChaCha20-Poly1305(encodeKeyRing) ‖ signer deviceId 16 ‖ signature 64
-//   recipient: a device id, or 16 × 0xff for the recovery key; sealed = crypto_box_seal(ring key)
-//   associated data: everything before the ciphertext ‖ account id; signature (context
-//   steward/key-ring/v1, the signer's device key) over everything before it ‖ account id.
-import { sign, verify } from "../shared/accountKeys.js";
-import { ByteReader, ByteWriter, bytesEqual, concat, expectMagic, utf8 } from "../shared/bytes.js";
-import { activeDevices, checkExtends, findDevice, type ChainPoint } from "../shared/deviceList.js";
-import { ForkDetected, InvalidSignature, MalformedInput, RollbackDetected, TamperedEnvelope, UnsupportedVersion } from "../shared/errors.js";
-import { accountIdOf } from "../shared/keyBundle.js";
+// This device's replica of the account's key ring. The server holds the ring sealed
+// (client/sealedKeyRing.ts) under a version number it stores only as the next one after what it
+// holds, so a change is a compare-and-swap: fetch, merge, apply, store, and only then adopt here.
+// Two devices that change the ring (a rotation on one, a new contact on the other) merge instead
+// of overwriting each other.
+import { bytesEqual } from "../shared/bytes.js";
+import { ForkDetected, MalformedInput, RequestRefused, RollbackDetected, ServerUnreachable } from "../shared/errors.js";
 import { SCOPES } from "../shared/records.js";
-import { sodium } from "../shared/sodium.js";
+import type { ServerApi } from "./api/serverApi.js";
 import type { Contact } from "./contacts.js";
-import { longerDeviceList, RECOVERY_RECIPIENT, verifiedDeviceList, type DeviceKeys } from "./devices.js";
+import { chainPoint, longerDeviceList, verifiedDeviceList, type DeviceKeys } from "./devices.js";
 import { decodeKeyRing, encodeKeyRing, type KeyRing } from "./keyRing.js";
 import { revokedShare } from "./revocations.js";
+import { deviceReader, openKeyRing, sealKeyRing, type RingReader } from "./sealedKeyRing.js";
+import type { DeviceSettings } from "./settings.js";
+import type { StewardDatabase } from "./store/database.js";
+import { saveKeyRing } from "./store/keyStore.js";
 
-const MAGIC = "STKR";
-const FORMAT = 2;
-const SEALED_KEY_BYTES = 32 + 48;
-
-/** Who opens a stored ring: a device (its id and box keys) or the recovery key (RECOVERY_RECIPIENT). */
-export interface RingReader {
-  readonly recipient: Uint8Array;
-  readonly boxKey: Uint8Array;
-  readonly boxSecretKey: Uint8Array;
-}
-
-export function deviceReader(device: DeviceKeys): RingReader {
-  return { recipient: device.deviceId, boxKey: device.boxKey, boxSecretKey: device.boxSecretKey };
-}
-
-export function sealKeyRing(ring: KeyRing, version: number, signer: DeviceKeys): Uint8Array {
-  const s = sodium();
-  const list = verifiedDeviceList(ring.devices, ring.account.signKey);
-  const recipients = [...activeDevices(list).map((d) => ({ id: d.certificate.deviceId, boxKey: d.certificate.boxKey })), { id: RECOVERY_RECIPIENT, boxKey: list.recovery.boxKey }];
-  const ringKey = s.randombytes_buf(32);
-  const nonce = s.randombytes_buf(24);
-  const header = new ByteWriter(34 + recipients.length * (16 + SEALED_KEY_BYTES)).raw(utf8(MAGIC)).u8(FORMAT).u32(version).u8(recipients.length);
-  for (const r of recipients) header.fixed(r.id, 16, "recipient").fixed(s.crypto_box_seal(ringKey, r.boxKey), SEALED_KEY_BYTES, "sealed key");
-  const head = header.fixed(nonce, 24, "nonce").finish();
-  const accountId = accountIdOf(ring.account.signKey);
-  const ciphertext = s.crypto_aead_xchacha20poly1305_ietf_encrypt(encodeKeyRing(ring), concat(head, accountId), null, nonce, ringKey);
-  s.memzero(ringKey);
-  const body = concat(head, ciphertext, signer.deviceId);
-  return concat(body, sign("keyRing", signer.signSecretKey, body, accountId));
-}
-
-export interface OpenRing {
-  /** The account identity key the ring must belong to. */
-  readonly identityKey: Uint8Array;
-  readonly reader: RingReader;
-  /** The version the server announced, and the newest this device has seen. */
-  readonly announcedVersion: number;
-  readonly seenVersion: number;
-  /** The device list this device holds: the ring's must continue it. */
-  readonly knownDevices?: ChainPoint;
-}
-
-/**
- * Opens a stored ring. It must be sealed to this reader, belong to this account, carry a device
- * list that continues the one this device holds, be signed by a device active in that list, be the
- * version the server announced and not older than one this device has seen (a server replaying an
- * old ring would otherwise bring back revoked roots as current).
- */
-export function openKeyRing(blob: Uint8Array, open: OpenRing): KeyRing {
-  const s = sodium();
-  const reader = new ByteReader(blob, "stored key ring");
-  expectMagic(reader, MAGIC, "stored key ring");
-  const format = reader.u8("format");
-  if (format !== FORMAT) throw new UnsupportedVersion(`stored key ring format ${format} is not supported`);
-  const version = reader.u32("version");
-  const count = reader.u8("count");
-  let sealedKey: Uint8Array | undefined;
-  for (let i = 0; i < count; i++) {
-    const recipient = reader.fixed(16, "recipient");
-    const sealed = reader.fixed(SEALED_KEY_BYTES, "sealed key");
-    if (bytesEqual(recipient, open.reader.recipient)) sealedKey = sealed;
-  }
-  const nonce = reader.fixed(24, "nonce");
-  const headEnd = reader.position;
-  if (blob.length < headEnd + 16 + 16 + 64) throw new MalformedInput("stored key ring is truncated");
-  if (!sealedKey) throw new TamperedEnvelope("the key ring stored on the server is not sealed to this device: this device was removed from the account, or the ring was replaced");
-  const accountId = accountIdOf(open.identityKey);
-  const head = blob.subarray(0, headEnd);
-  const signed = blob.subarray(0, blob.length - 64);
-  let plain: Uint8Array;
-  let ringKey: Uint8Array | undefined;
-  try {
-    ringKey = s.crypto_box_seal_open(sealedKey, open.reader.boxKey, open.reader.boxSecretKey);
-    plain = s.crypto_aead_xchacha20poly1305_ietf_decrypt(null, blob.subarray(headEnd, blob.length - 80), concat(head, accountId), nonce, ringKey);
-  } catch {
-    throw new TamperedEnvelope("the stored key ring does not decrypt with this device's keys: it was altered");
-  } finally {
-    if (ringKey) s.memzero(ringKey);
-  }
-  const ring = decodeKeyRing(plain);
-  if (!bytesEqual(ring.account.signKey, open.identityKey)) throw new TamperedEnvelope("the stored key ring belongs to another account");
-  let list: ReturnType<typeof verifiedDeviceList>;
-  try {
-    list = verifiedDeviceList(ring.devices, open.identityKey);
-  } catch (error) {
-    if (error instanceof InvalidSignature || error instanceof MalformedInput) throw new TamperedEnvelope(`the stored key ring's device list does not verify: ${error.message}`);
-    throw error;
-  }
-  checkExtends(open.knownDevices, list);
-  const signer = findDevice(list, blob.subarray(blob.length - 80, blob.length - 64));
-  if (!signer || signer.removed) throw new TamperedEnvelope("the stored key ring was signed by a device that is not active in the account's device list");
-  try {
-    verify("keyRing", blob.subarray(blob.length - 64), signer.certificate.signKey, "stored key ring", signed, accountId);
-  } catch {
-    throw new TamperedEnvelope("the key ring stored on the server is not signed by the device it names: it was altered");
-  }
-  if (version !== open.announcedVersion) throw new TamperedEnvelope(`the server announced key ring version ${open.announcedVersion} but served version ${version}`);
-  if (version < open.seenVersion) throw new RollbackDetected(`the server served key ring version ${version}, older than version ${open.seenVersion} this device already saw`);
-  return ring;
-}
+const RING_RETRIES = 5;
 
 /** Of two records of one contact, the verified one, or the later verified. */
 export function newerContact(a: Contact, b: Contact): Contact {
@@ -166,4 +61,146 @@ export function mergeKeyRings(stored: KeyRing, local: KeyRing): KeyRing {
   for (const [grantId, revision] of Object.entries(local.grantRevisions)) grantRevisions[grantId] = Math.max(revision, grantRevisions[grantId] ?? 0);
   const devices = longerDeviceList(stored.devices, local.devices, stored.account.signKey);
   return { account: stored.account, devices, ...(data ? { data } : {}), contacts: [...contacts.values()], invites, closedInvites, revocations, grantRevisions };
+}
+
+/**
+ * Stores `ring` as the next version after what the server holds: `change` is applied to the
+ * server's copy merged with `ring`; a device that lost the race merges again and retries.
+ */
+export async function storeNextRing(
+  api: ServerApi,
+  ring: KeyRing,
+  device: DeviceKeys,
+  reader: RingReader,
+  seen: number,
+  change: (ring: KeyRing) => void = () => undefined,
+): Promise<{ ring: KeyRing; version: number }> {
+  for (let attempt = 0; ; attempt++) {
+    const stored = await api.keyRing();
+    const known = chainPoint(verifiedDeviceList(ring.devices, ring.account.signKey));
+    const open = { identityKey: ring.account.signKey, reader, announcedVersion: stored?.version ?? 0, seenVersion: seen, knownDevices: known };
+    const base = stored ? mergeKeyRings(openKeyRing(stored.blob, open), ring) : decodeKeyRing(encodeKeyRing(ring));
+    change(base);
+    const version = (stored?.version ?? 0) + 1;
+    try {
+      await api.storeKeyRing(version, sealKeyRing(base, version, device));
+      return { ring: base, version };
+    } catch (error) {
+      if (error instanceof RequestRefused && error.status === 409 && attempt < RING_RETRIES) continue;
+      throw error;
+    }
+  }
+}
+
+/** Whether a change made offline may stay on this device until the next refresh. */
+export type OfflineChange = "keep-offline" | "require-stored";
+
+/**
+ * The live key ring of one device and its copy on the server. Work runs one task at a time, so two
+ * changes never adopt each other's stale copies; `ring` is changed in place, so key sources
+ * holding it see new roots at once.
+ */
+export class KeyRingReplica {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly ring: KeyRing,
+    private readonly db: StewardDatabase,
+    private readonly settings: DeviceSettings,
+    private readonly api: ServerApi,
+    private readonly device: DeviceKeys,
+    /** Told after every adoption (the contact book is rebuilt from the ring). */
+    private readonly adopted: (ring: KeyRing) => void,
+  ) {}
+
+  /**
+   * Changes the key ring everywhere: merges the server's copy, applies `change` to a copy, stores it
+   * as the next version, and only then adopts it here. With "keep-offline" (contacts), a change
+   * made offline stays on this device and is stored by the next `refresh`; key rotations and
+   * revocations are never adopted unless the server stored them.
+   */
+  update(change: (ring: KeyRing) => void, offline: OfflineChange = "require-stored"): Promise<void> {
+    return this.task(() => this.updateNow(change, offline));
+  }
+
+  /** Brings in what other devices stored (new roots, contacts, invites) and stores local-only changes. */
+  refresh(): Promise<void> {
+    return this.task(async () => {
+      if ((await this.settings.get("keyRingDirty")) === true) return this.updateNow(() => undefined, "require-stored");
+      const seen = await this.seenVersion();
+      const stored = await this.stored(seen);
+      if (!stored || stored.version === seen) return;
+      await this.adopt(mergeKeyRings(stored.ring, this.ring), stored.version, false);
+    });
+  }
+
+  /** The newest version this device has seen (0 before the first). */
+  async seenVersion(): Promise<number> {
+    return (await this.settings.get("keyRingVersion")) ?? 0;
+  }
+
+  /** Resolves once the work queued so far has run. */
+  async idle(): Promise<void> {
+    await this.queue;
+  }
+
+  private task<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async updateNow(change: (ring: KeyRing) => void, offline: OfflineChange): Promise<void> {
+    const seen = await this.seenVersion();
+    let stored: Awaited<ReturnType<typeof storeNextRing>>;
+    try {
+      stored = await storeNextRing(this.api, this.ring, this.device, deviceReader(this.device), seen, change);
+    } catch (error) {
+      const unreachable = error instanceof ServerUnreachable || (error instanceof RequestRefused && error.transient);
+      if (offline !== "keep-offline" || !unreachable) throw error;
+      const next = decodeKeyRing(encodeKeyRing(this.ring));
+      change(next);
+      await this.adopt(next, seen, true);
+      return;
+    }
+    await this.adopt(stored.ring, stored.version, false);
+  }
+
+  /** The server's key ring, checked; a ring gone after this device saw one is a rollback. */
+  private async stored(seen: number): Promise<{ ring: KeyRing; version: number } | undefined> {
+    const stored = await this.api.keyRing();
+    if (!stored) {
+      if (seen > 0) throw new RollbackDetected(`the server no longer has this account's key ring, of which this device saw version ${seen}`);
+      return undefined;
+    }
+    const open = {
+      identityKey: this.ring.account.signKey,
+      reader: deviceReader(this.device),
+      announcedVersion: stored.version,
+      seenVersion: seen,
+      knownDevices: chainPoint(verifiedDeviceList(this.ring.devices, this.ring.account.signKey)),
+    };
+    return { ring: openKeyRing(stored.blob, open), version: stored.version };
+  }
+
+  /** Copies `next` into the live ring in place, then keeps it and its version. */
+  private async adopt(next: KeyRing, version: number, dirty: boolean): Promise<void> {
+    if (next.data && this.ring.data) {
+      for (const scope of SCOPES) {
+        const keys = next.data.scopes[scope];
+        const live = this.ring.data.scopes[scope];
+        for (const [generation, root] of keys.roots) live.roots.set(generation, root);
+        live.current = keys.current;
+      }
+    }
+    this.ring.devices = next.devices;
+    this.ring.contacts = next.contacts;
+    this.ring.invites = next.invites;
+    this.ring.closedInvites = next.closedInvites;
+    this.ring.revocations = next.revocations;
+    this.ring.grantRevisions = next.grantRevisions;
+    this.adopted(this.ring);
+    await saveKeyRing(this.db, encodeKeyRing(this.ring));
+    await this.settings.putAll({ keyRingVersion: version, keyRingDirty: dirty });
+  }
 }

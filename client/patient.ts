@@ -1,25 +1,25 @@
 // The patient's device: their own encrypted log (records, sync), and everything about sharing it:
-// grants to verified contacts, invites, revocation with key rotation, and the access log.
-import { type AccessLogEntry, verifyAccessLogChain } from "../shared/accessLog.js";
+// grants to verified contacts, revocation with key rotation; invites (client/invites.ts) and the
+// access log (client/accessLog.ts) are delegated.
 import { verify } from "../shared/accountKeys.js";
 import { bytesEqual, fromBase64Url, fromHex, toHex } from "../shared/bytes.js";
-import { InvalidSignature, KeyChanged, MalformedInput, RequestRefused, RollbackDetected, UnverifiedRecipient } from "../shared/errors.js";
-import { labelledHash } from "../shared/hash.js";
+import { MalformedInput, RollbackDetected, UnverifiedRecipient } from "../shared/errors.js";
 import { issueGrant, type GrantScopeInput, type Recipient } from "../shared/grant.js";
 import { decodeGrantWire, MAX_GENERATIONS_PER_ENTRY, type GrantPolicy } from "../shared/grantCodec.js";
-import { accountIdOf } from "../shared/keyBundle.js";
-import type { ReceiptKind } from "../shared/readReceipt.js";
 import { decodeRevocation } from "../shared/revocation.js";
 import { MS_PER_HOUR, SCOPES, type Scope } from "../shared/records.js";
 import type { Placement } from "../shared/placement.js";
-import { AccountDevice, createDevice, openDevice, recoverDevice, requestDeviceLink, type DeviceState, type LinkRequest, type OpenOptions } from "./accountDevice.js";
+import { accessEvents, type AccessEvent } from "./accessLog.js";
+import { AccountDevice } from "./accountDevice.js";
+import { createDevice, openDevice, recoverDevice, type DeviceState, type OpenOptions } from "./accountSetup.js";
+import { requestDeviceLink, type LinkRequest } from "./deviceLink.js";
 import { grantInfo, type GrantInfo, type GrantStatus } from "./grantInfo.js";
 import { checkGrantTerms, grantsToKeep, type GrantTerms, type KeepEntry } from "./grantOptions.js";
-import { inviteUrl, newInvite, openInviteAnswer } from "./invite.js";
+import { Invites, type InviteOptions, type OpenInvite } from "./invites.js";
 import { rotateScopes, scopeTags, type KeyRing } from "./keyRing.js";
 import { revokedGrantId, signRevocation } from "./revocations.js";
 import { ownKeySource, type DelegatedWriter } from "./keySource.js";
-import { checkReceipts, type CheckedReceipt, type ReceiptChains } from "./readReceipts.js";
+import type { StoredWriter } from "./settings.js";
 import { RecordStore } from "./store/recordStore.js";
 import { LocalLog } from "./store/localLog.js";
 import { HttpTransport } from "./sync/httpTransport.js";
@@ -32,44 +32,10 @@ export interface ShareOptions extends GrantTerms {
   readonly with: string;
 }
 
-export interface InviteOptions extends Omit<ShareOptions, "with"> {
-  /** When the link stops working; default 7 days, never after the grant would end. */
-  readonly linkExpiresAt?: number;
-}
-
-export interface AccessEvent {
-  /** Its place in the server's log, or in its reader device's chain of receipts. */
-  readonly seq: number;
-  readonly at: number;
-  readonly actor: { readonly accountId: string | null; readonly handle?: string };
-  /** What the server logged, or "open" / "read" from a grantee device's signed receipt. */
-  readonly action: AccessLogEntry["action"] | ReceiptKind;
-  readonly details: Record<string, unknown>;
-  /**
-   * Who vouches for it: "server" for what the server logged (its word only: it could leave entries
-   * out), "reader" for a receipt the grantee's own device signed.
-   */
-  readonly witness: "server" | "reader";
-  /** Receipts of the same reader device that the server did not serve, before this one: a hole it left. */
-  readonly missingReceipts?: { readonly from: number; readonly to: number };
-  /**
-   * The heads this reader's device echoed were behind what your devices had written by this time,
-   * by more than the heartbeat bound: the server was showing that reader older data.
-   */
-  readonly shownOlderThan?: number;
-}
-
 interface ListedGrant {
   readonly info: GrantInfo;
   readonly policy: GrantPolicy;
 }
-
-const ACCESS_LOG_HEAD = "accessLogHead";
-const RECEIPT_CHAINS = "receiptChains";
-const WRITERS = "writeGrantees";
-
-type StoredWriter = Omit<DelegatedWriter, "signKey"> & { signKey: string };
-const DEFAULT_LINK_LIFETIME_MS = 7 * 24 * MS_PER_HOUR;
 
 export class Patient extends AccountDevice {
   readonly records: RecordStore;
@@ -77,7 +43,7 @@ export class Patient extends AccountDevice {
   private writers: DelegatedWriter[] = [];
   private readonly witness: Witness;
   private cutoffs?: { from: readonly Uint8Array[]; count: number; byGrant: Map<string, NonNullable<DelegatedWriter["cutoffs"]>> };
-  private completing: Promise<unknown> = Promise.resolve();
+  private readonly invites: Invites;
 
   private constructor(state: DeviceState) {
     super(state);
@@ -96,6 +62,18 @@ export class Patient extends AccountDevice {
     this.witness = new Witness({ log, keys, author, key: "heads", ringVersion: () => this.seenRingVersion(), heartbeat: true, writes: true, refreshRing: () => this.refreshKeyRing() });
     const transport = new HttpTransport(this.api, state.options.WebSocket ? { WebSocket: state.options.WebSocket } : {});
     this.sync = new SyncEngine(log, transport, undefined, refresh, undefined, this.witness);
+    this.invites = new Invites({
+      api: this.api,
+      ring: this.ring,
+      patientId: this.accountId,
+      handle: this.handle,
+      appUrl: this.options.appUrl ?? this.options.server,
+      updateRing: (change) => this.updateRing(change),
+      refreshKeyRing: () => this.refreshKeyRing(),
+      contactById: (accountId) => this.contactById(accountId),
+      verifyContact: (accountId, via) => this.verifyContact(accountId, via),
+      issue: (recipient, terms, grantId) => this.issue(recipient, terms, grantId),
+    });
   }
 
   /**
@@ -115,7 +93,7 @@ export class Patient extends AccountDevice {
   /** Builds the patient from stored state, with the write grantees known when it last looked. */
   private static async from(state: DeviceState): Promise<Patient> {
     const patient = new Patient(state);
-    const writers = (await state.db.settings.get(WRITERS)) as StoredWriter[] | undefined;
+    const writers = await patient.settings.get("writeGrantees");
     patient.writers = (writers ?? []).map((w) => ({ ...w, signKey: fromHex(w.signKey, 32) }));
     return patient;
   }
@@ -240,9 +218,9 @@ export class Patient extends AccountDevice {
         toHour: Math.floor(g.info.to / MS_PER_HOUR),
         generations: Object.fromEntries(g.policy.entries.flatMap((e) => (this.scopeOf(e.scopeTag) ? [[this.scopeOf(e.scopeTag)!, e.generations]] : []))),
       }));
-    await this.db.settings.put(
+    await this.settings.put(
+      "writeGrantees",
       this.writers.map((w): StoredWriter => ({ ...w, signKey: toHex(w.signKey) })),
-      WRITERS,
     );
     return listed.sort((a, b) => b.info.issuedAt - a.info.issuedAt);
   }
@@ -274,7 +252,7 @@ export class Patient extends AccountDevice {
     const active = listed.filter((g) => g.info.status === "active");
     const keep = new Set(grantsToKeep(active.map((g) => g.info), options.keep ?? []));
     // A leaked link (or a stolen device holding the invite secrets) must not win a grant afterwards.
-    for (const invite of [...this.ring.invites]) await this.closeInvite(invite.id);
+    await this.invites.closeAll();
     await this.endGrants(active, SCOPES, () => this.api.revokeAllGrants(this.accountId));
     const kept = active.filter((g) => keep.has(g.info));
     for (const grant of kept) await this.reissue(grant);
@@ -328,7 +306,7 @@ export class Patient extends AccountDevice {
    */
   override async removeDevice(deviceId: string): Promise<void> {
     await this.refreshKeyRing();
-    for (const invite of [...this.ring.invites]) await this.closeInvite(invite.id);
+    await this.invites.closeAll();
     const active = (await this.listGrants()).filter((g) => g.info.status === "active");
     await super.removeDevice(deviceId);
     await this.declareCurrent(SCOPES);
@@ -384,106 +362,26 @@ export class Patient extends AccountDevice {
    * the URL's fragment, which browsers never send to a server; the grant is issued when the invited
    * person answers and this patient's device runs `completeInvites()`.
    */
-  async createInvite(options: InviteOptions): Promise<{ url: string; inviteId: string; expiresAt: number }> {
-    checkGrantTerms(options);
-    const invite = newInvite(this.accountId);
-    const expiresAt = Math.min(options.linkExpiresAt ?? Date.now() + DEFAULT_LINK_LIFETIME_MS, options.expiresAt);
-    await this.api.openSlot("invite", invite.id, { expiresAt });
-    await this.updateRing((ring) => {
-      ring.invites.push({
-        id: invite.id,
-        secret: invite.secret,
-        scopes: [...options.scopes],
-        fromHour: Math.floor(options.from / MS_PER_HOUR),
-        toHour: Math.floor(options.to / MS_PER_HOUR),
-        grantExpiresAt: options.expiresAt,
-        expiresAt,
-        live: options.live ?? false,
-        write: options.write ?? false,
-      });
-    });
-    return { url: inviteUrl(this.options.appUrl ?? this.options.server, { ...invite, from: this.handle }), inviteId: invite.id, expiresAt };
+  createInvite(options: InviteOptions): Promise<{ url: string; inviteId: string; expiresAt: number }> {
+    return this.invites.create(options);
   }
 
   /** Open invites (not yet answered), for the sharing screen. */
-  openInvites(): { inviteId: string; scopes: readonly Scope[]; expiresAt: number }[] {
-    return this.ring.invites.map((i) => ({ inviteId: i.id, scopes: i.scopes, expiresAt: i.expiresAt }));
+  openInvites(): OpenInvite[] {
+    return this.invites.open();
   }
 
   /**
-   * Issues the grants of invites that were answered: the answer's MAC proves it was made with the
-   * link, so the answering account's keys are pinned as verified. Expired invites are withdrawn. An
-   * answer that does not verify withdraws its invite (the link may have leaked) and, once every
-   * other invite was handled, raises InvalidSignature saying so. Runs one at a time.
+   * Issues the grants of invites that were answered, and withdraws expired ones and ones answered
+   * by someone who could not prove they hold the link (then InvalidSignature says so).
    */
   completeInvites(): Promise<GrantInfo[]> {
-    const run = this.completing.then(() => this.completeInvitesNow());
-    this.completing = run.catch(() => undefined);
-    return run;
-  }
-
-  private async completeInvitesNow(): Promise<GrantInfo[]> {
-    // Invites made on another of the patient's devices arrive with the key ring.
-    await this.refreshKeyRing();
-    const issued: GrantInfo[] = [];
-    const refused: string[] = [];
-    for (const invite of [...this.ring.invites]) {
-      if (invite.expiresAt <= Date.now()) {
-        await this.closeInvite(invite.id);
-        continue;
-      }
-      let slot: Awaited<ReturnType<typeof this.api.readSlot>>;
-      try {
-        slot = await this.api.readSlot("invite", invite.id);
-      } catch (error) {
-        if (error instanceof RequestRefused && error.status === 404) {
-          await this.closeInvite(invite.id);
-          continue;
-        }
-        throw error;
-      }
-      const answer = slot.messages[1];
-      if (!answer) continue;
-      let contact: Awaited<ReturnType<typeof this.contactById>>;
-      try {
-        const bundle = openInviteAnswer(invite.secret, fromBase64Url(answer.body, "invite answer"), answer.from);
-        contact = await this.contactById(toHex(accountIdOf(bundle.signKey)));
-        if (!bytesEqual(contact.bundle.signKey, bundle.signKey) || !bytesEqual(contact.bundle.boxKey, bundle.boxKey)) {
-          throw new UnverifiedRecipient(`the keys that answered differ from ${contact.handle}'s published keys`);
-        }
-      } catch (error) {
-        // Only a bad answer withdraws the invite; a network failure leaves it for the next run.
-        if (!(error instanceof InvalidSignature || error instanceof MalformedInput || error instanceof UnverifiedRecipient || error instanceof KeyChanged)) throw error;
-        refused.push(error.message);
-        await this.closeInvite(invite.id);
-        continue;
-      }
-      await this.verifyContact(contact.accountId, "invite");
-      const options = { scopes: invite.scopes, from: invite.fromHour * MS_PER_HOUR, to: (invite.toHour + 1) * MS_PER_HOUR - 1, expiresAt: invite.grantExpiresAt, live: invite.live, write: invite.write };
-      // The grant id comes from the invite, so a retry after a lost answer cannot issue a second grant.
-      const grantId = labelledHash("steward/invite-grant/v1", invite.secret).slice(0, 16);
-      try {
-        issued.push(await this.issue({ bundle: contact.bundle, verified: true }, options, grantId));
-      } catch (error) {
-        if (!(error instanceof RequestRefused && error.status === 409)) throw error;
-      }
-      await this.closeInvite(invite.id);
-    }
-    if (refused.length > 0) {
-      throw new InvalidSignature(`an invite was answered by someone who could not prove they hold the link (${refused.join("; ")}); it has been withdrawn, so create a new one`);
-    }
-    return issued;
+    return this.invites.complete();
   }
 
   /** Withdraws an invite: its link stops working. */
-  async closeInvite(inviteId: string): Promise<void> {
-    await this.api.closeInvite(inviteId).catch((error) => {
-      if (!(error instanceof RequestRefused && error.status === 404)) throw error;
-    });
-    await this.updateRing((ring) => {
-      ring.invites = ring.invites.filter((i) => i.id !== inviteId);
-      if (!ring.closedInvites.includes(inviteId)) ring.closedInvites.push(inviteId);
-    });
+  closeInvite(inviteId: string): Promise<void> {
+    return this.invites.close(inviteId);
   }
 
   /**
@@ -491,65 +389,14 @@ export class Patient extends AccountDevice {
    * what this device saw last time) and the grantees' signed read receipts, in time order. A
    * server that drops or edits entries raises a security error; receipts it hid show as holes.
    */
-  async accessLog(): Promise<AccessEvent[]> {
-    const entries: AccessLogEntry[] = [];
-    for (;;) {
-      const page = await this.api.accessLog(this.accountId, entries.at(-1)?.seq ?? 0);
-      entries.push(...page);
-      if (page.length < 1000) break;
-    }
-    const head = verifyAccessLogChain(entries);
-    const seen = (await this.db.settings.get(ACCESS_LOG_HEAD)) as { seq: number; hash: string } | undefined;
-    if (seen) {
-      const same = entries.find((e) => e.seq === seen.seq);
-      if (!same || same.hash !== seen.hash) throw new RollbackDetected(`the access log no longer contains entry ${seen.seq} as this device saw it: it was cut short or rewritten`);
-    }
-    const receipts = await this.readReceipts();
-    await this.db.settings.put(head, ACCESS_LOG_HEAD);
-    const actor = (accountId: string | null) => {
-      const handle = accountId === null ? undefined : accountId === this.accountId ? this.handle : this.book.get(accountId)?.handle;
-      return handle === undefined ? { accountId } : { accountId, handle };
-    };
-    const logged = entries.map((e): AccessEvent => {
-      let details: Record<string, unknown> = {};
-      try {
-        details = JSON.parse(e.details) as Record<string, unknown>;
-      } catch {
-        details = { text: e.details };
-      }
-      return { seq: e.seq, at: e.time, actor: actor(e.actor), action: e.action, details, witness: "server" };
+  accessLog(): Promise<AccessEvent[]> {
+    return accessEvents({
+      api: this.api,
+      patientId: this.accountId,
+      settings: this.settings,
+      heads: this.witness.tracker,
+      handleOf: (accountId) => (accountId === this.accountId ? this.handle : this.book.get(accountId)?.handle),
+      granteeKeys: async () => new Map((await this.listGrants()).map((g) => [g.info.grantId, g.policy.granteeSignKey])),
     });
-    const read: AccessEvent[] = [];
-    for (const { receipt: r, missingBefore } of receipts) {
-      // What the reader was shown, against what this device saw: a fork, or data kept from it.
-      const shownOlderThan = await this.witness.tracker.echoed(r.heads, r.time);
-      read.push({
-        seq: r.seq,
-        at: r.time,
-        actor: actor(toHex(accountIdOf(r.readerKey))),
-        action: r.kind,
-        details: { grantId: toHex(r.grantId), device: toHex(r.readerDeviceId), after: r.after, cursor: r.cursor, count: r.count },
-        witness: "reader",
-        ...(missingBefore ? { missingReceipts: missingBefore } : {}),
-        ...(shownOlderThan !== undefined ? { shownOlderThan } : {}),
-      });
-    }
-    return [...logged, ...read].sort((a, b) => a.at - b.at);
-  }
-
-  /** Every receipt the log holds, checked against the grants' grantee keys and the chains seen before. */
-  private async readReceipts(): Promise<CheckedReceipt[]> {
-    const encoded: Uint8Array[] = [];
-    for (let after = 0; ; ) {
-      const page = await this.api.receipts(this.accountId, after);
-      encoded.push(...page.map((p) => p.receipt));
-      if (page.length < 1000) break;
-      after = page.at(-1)!.n;
-    }
-    const keys = new Map((await this.listGrants()).map((g) => [g.info.grantId, g.policy.granteeSignKey]));
-    const seen = ((await this.db.settings.get(RECEIPT_CHAINS)) as ReceiptChains | undefined) ?? {};
-    const { receipts, chains } = checkReceipts(encoded, this.accountId, (grantId) => keys.get(grantId), seen);
-    await this.db.settings.put(chains, RECEIPT_CHAINS);
-    return receipts;
   }
 }

@@ -1,18 +1,18 @@
-// Signed read receipts (shared/readReceipt.ts). A grantee's view writes one when it opens and
-// whenever what it received grows (live pages coalesced), chained per device and grant, kept until
-// the patient's log stored it (it travels as an upload's extra). The patient's devices check every chain: a receipt
-// that does not verify is refused, one missing from a chain is reported as a hole.
-import { verifyMessage, type AccountKeys } from "../shared/accountKeys.js";
-import { bytesEqual, fromBase64Url, fromHex, toBase64Url, toHex } from "../shared/bytes.js";
-import { RequestRefused, RollbackDetected, ServerUnreachable } from "../shared/errors.js";
-import { decodeReadReceipt, encodeReadReceipt, readReceiptLink, readReceiptSignedBytes, type HeadSeen, type ReadReceipt, type ReceiptKind } from "../shared/readReceipt.js";
+// Signed read receipts (shared/readReceipt.ts), as a grantee's device writes them. A view writes
+// one when it opens and whenever what it received grows (live pages coalesced), chained per device
+// and grant, kept until the patient's log stored it (it travels as an upload's extra). The
+// patient's devices check the chains in client/accessLog.ts.
+import type { AccountKeys } from "../shared/accountKeys.js";
+import { fromBase64Url, fromHex, toBase64Url, toHex } from "../shared/bytes.js";
+import { RequestRefused, ServerUnreachable } from "../shared/errors.js";
+import { encodeReadReceipt, readReceiptLink, readReceiptSignedBytes, type HeadSeen, type ReceiptKind } from "../shared/readReceipt.js";
 import { sodium } from "../shared/sodium.js";
-import type { StewardDatabase } from "./store/database.js";
+import type { DeviceSettings } from "./settings.js";
 
 /** Live pages arriving within this long of each other share one receipt. */
 export const RECEIPT_COALESCE_MS = 30_000;
 
-interface WriterState {
+export interface ReceiptWriterState {
   seq: number;
   link: string;
   cursor: number;
@@ -22,12 +22,12 @@ interface WriterState {
 
 /** A grantee's receipts for one view (one grant of one patient) on this device. */
 export class ReceiptWriter {
-  private readonly key: string;
+  private readonly key: `receipts/${string}`;
   private timer?: ReturnType<typeof setTimeout>;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly db: StewardDatabase,
+    private readonly settings: DeviceSettings,
     /** Sends one receipt to the patient's log (an upload of extras alone). */
     private readonly deliver: (receipt: Uint8Array) => Promise<unknown>,
     private readonly reader: AccountKeys,
@@ -83,11 +83,11 @@ export class ReceiptWriter {
     return run;
   }
 
-  private async state(): Promise<WriterState> {
-    return ((await this.db.settings.get(this.key)) as WriterState | undefined) ?? { seq: 0, link: toHex(new Uint8Array(32)), cursor: 0, pending: [] };
+  private async state(): Promise<ReceiptWriterState> {
+    return (await this.settings.get(this.key)) ?? { seq: 0, link: toHex(new Uint8Array(32)), cursor: 0, pending: [] };
   }
 
-  private async sign(state: WriterState, kind: ReceiptKind, after: number, cursor: number): Promise<WriterState> {
+  private async sign(state: ReceiptWriterState, kind: ReceiptKind, after: number, cursor: number): Promise<ReceiptWriterState> {
     const unsigned = {
       patientId: fromHex(this.patientId, 16),
       grantId: fromHex(this.grantId, 16),
@@ -103,8 +103,8 @@ export class ReceiptWriter {
       heads: await this.headsSeen(),
     };
     const bytes = encodeReadReceipt({ ...unsigned, signature: sodium().crypto_sign_detached(readReceiptSignedBytes(unsigned), this.reader.signSecretKey) });
-    const next: WriterState = { seq: unsigned.seq, link: toHex(readReceiptLink(bytes)), cursor, pending: [...state.pending, toBase64Url(bytes)] };
-    await this.db.settings.put(next, this.key);
+    const next: ReceiptWriterState = { seq: unsigned.seq, link: toHex(readReceiptLink(bytes)), cursor, pending: [...state.pending, toBase64Url(bytes)] };
+    await this.settings.put(this.key, next);
     return next;
   }
 
@@ -121,64 +121,7 @@ export class ReceiptWriter {
         // The grant ended: nobody will store it any more.
         if (!(error instanceof RequestRefused && error.status === 403)) throw error;
       }
-      await this.db.settings.put({ ...state, pending: state.pending.slice(1) }, this.key);
+      await this.settings.put(this.key, { ...state, pending: state.pending.slice(1) });
     }
   }
-}
-
-/** A verified receipt, with the holes found before it in its chain. */
-export interface CheckedReceipt {
-  readonly receipt: ReadReceipt;
-  /** Receipts of this chain the server did not serve before this one: seqs from..to. */
-  readonly missingBefore?: { readonly from: number; readonly to: number };
-}
-
-export interface ChainHead {
-  readonly seq: number;
-  readonly link: string;
-}
-
-export type ReceiptChains = Record<string, ChainHead>;
-
-export function receiptChain(r: Pick<ReadReceipt, "readerKey" | "readerDeviceId" | "grantId">): string {
-  return `${toHex(r.readerKey)}:${toHex(r.readerDeviceId)}:${toHex(r.grantId)}`;
-}
-
-/**
- * Checks every receipt the patient's log served, in its order: each must be signed by the grantee
- * key of the grant it names (`granteeKey`; others are refused and counted), and the chains must
- * contain every receipt this device saw before (`seen`), or the server rolled them back. A chain that
- * jumps has a hole: the server hid receipts, reported with the receipt after it. Returns the
- * receipts and the chain heads to keep.
- */
-export function checkReceipts(encoded: readonly Uint8Array[], patientId: string, granteeKey: (grantId: string) => Uint8Array | undefined, seen: ReceiptChains): { receipts: CheckedReceipt[]; chains: ReceiptChains; refused: number } {
-  const links = new Map<string, Map<number, string>>();
-  const chains: ReceiptChains = {};
-  const receipts: CheckedReceipt[] = [];
-  let refused = 0;
-  for (const bytes of encoded) {
-    let receipt: ReadReceipt;
-    try {
-      receipt = decodeReadReceipt(bytes);
-      const key = granteeKey(toHex(receipt.grantId));
-      if (toHex(receipt.patientId) !== patientId || !key || !bytesEqual(key, receipt.readerKey)) throw new Error("not a receipt of this patient's grantee");
-      verifyMessage(receipt.signature, readReceiptSignedBytes(receipt), receipt.readerKey, "read receipt");
-    } catch {
-      refused++;
-      continue;
-    }
-    const chain = receiptChain(receipt);
-    const head = chains[chain] ?? { seq: 0, link: toHex(new Uint8Array(32)) };
-    if (receipt.seq <= head.seq) throw new RollbackDetected(`a read receipt was served again or out of order (receipt ${receipt.seq} after ${head.seq}): the server replayed or reordered the receipts`);
-    if (receipt.seq === head.seq + 1 && toHex(receipt.prevHash) !== head.link) throw new RollbackDetected(`read receipt ${receipt.seq} does not continue the one before it: the server changed the receipts`);
-    receipts.push(receipt.seq > head.seq + 1 ? { receipt, missingBefore: { from: head.seq + 1, to: receipt.seq - 1 } } : { receipt });
-    const link = toHex(readReceiptLink(bytes));
-    chains[chain] = { seq: receipt.seq, link };
-    if (!links.has(chain)) links.set(chain, new Map());
-    links.get(chain)!.set(receipt.seq, link);
-  }
-  for (const [chain, head] of Object.entries(seen)) {
-    if (links.get(chain)?.get(head.seq) !== head.link) throw new RollbackDetected(`the receipts no longer hold read receipt ${head.seq} of a grantee's device as this device saw it: the server removed or rewrote it`);
-  }
-  return { receipts, chains, refused };
 }

@@ -12,6 +12,7 @@ import { HEARTBEAT_MS, decodeHead, headSignedBytes, type HeadScope, type SignedH
 import { EXTRA_KINDS, splitEnvelopePrefix, type Extra } from "../shared/syncFrames.js";
 import { HeadTracker, signHead, type HeadAuthor, type HeadContext } from "./heads.js";
 import type { KeySource } from "./keySource.js";
+import { DeviceSettings } from "./settings.js";
 import type { LocalLog, Outgoing } from "./store/localLog.js";
 import type { Author } from "./store/outbox.js";
 import { deviceKey } from "./sync/chain.js";
@@ -25,7 +26,7 @@ export interface WitnessOptions {
   readonly keys: KeySource;
   readonly author: Author;
   /** Where the heads this reader saw are kept. */
-  readonly key: string;
+  readonly key: `heads${string}`;
   /** The key-ring version this device holds (0 for a grantee). */
   readonly ringVersion: () => Promise<number>;
   /** Whether this device signs a heartbeat head while it follows the log (a patient's devices). */
@@ -42,7 +43,7 @@ export class Witness implements SyncWitness {
   private lastRing = 0;
 
   constructor(private readonly o: WitnessOptions) {
-    this.tracker = new HeadTracker(o.log.db, o.key);
+    this.tracker = new HeadTracker(new DeviceSettings(o.log.db), o.key);
   }
 
   private get self(): string {

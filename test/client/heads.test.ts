@@ -9,6 +9,7 @@ import { loadSodium } from "../../shared/sodium.js";
 import { freshnessOf, HeadTracker, IDLE_AFTER_MS, signHead, type HeadContext } from "../../client/heads.js";
 import { newDeviceKeys, type DeviceKeys } from "../../client/devices.js";
 import { StewardDatabase } from "../../client/store/database.js";
+import { DeviceSettings } from "../../client/settings.js";
 
 const patientId = new Uint8Array(16).fill(7);
 const tag = new Uint8Array(16).fill(3);
@@ -49,7 +50,7 @@ const writer = (d: DeviceKeys) => `${toHex(d.signKey)}:${toHex(d.deviceId)}`;
 describe("signed heads", () => {
   it("a reader's echoed heads: another link under a sequence this device saw is a fork; heads behind what was signed long before the receipt mean the reader was kept on older data", async () => {
     const phone = newDeviceKeys("Phone");
-    const tracker = new HeadTracker(new StewardDatabase(`heads-${n++}`), "heads");
+    const tracker = new HeadTracker(new DeviceSettings(new StewardDatabase(`heads-${n++}`)), "heads");
     const served = { [writer(phone)]: { seq: 4, link: toHex(new Uint8Array(32).fill(4)) } };
     await tracker.check([head(phone, 4, now)], context([phone], served), now);
     const echo = (seq: number, fill = seq) => ({ authorKey: phone.signKey, deviceId: phone.deviceId, seq, link: new Uint8Array(32).fill(fill), time: now - 1 });
@@ -62,7 +63,7 @@ describe("signed heads", () => {
 
   it("a patient device's head beyond what the server served is withholding; one that names another envelope is a fork", async () => {
     const phone = newDeviceKeys("Phone");
-    const tracker = new HeadTracker(new StewardDatabase(`heads-${n++}`), "heads");
+    const tracker = new HeadTracker(new DeviceSettings(new StewardDatabase(`heads-${n++}`)), "heads");
     const served = { [writer(phone)]: { seq: 4, link: toHex(new Uint8Array(32).fill(4)) } };
     await expect(tracker.check([head(phone, 4, now)], context([phone], served), now)).resolves.toEqual({ checkedAt: now });
     await expect(tracker.check([head(phone, 6, now + 1)], context([phone], served), now)).rejects.toBeInstanceOf(WithheldData);
@@ -74,7 +75,7 @@ describe("signed heads", () => {
   it("a grant's reader must hold each writer's newest envelope its grant reaches", async () => {
     const phone = newDeviceKeys("Phone");
     const id = new Uint8Array(16).fill(1);
-    const tracker = new HeadTracker(new StewardDatabase(`heads-${n++}`), "heads");
+    const tracker = new HeadTracker(new DeviceSettings(new StewardDatabase(`heads-${n++}`)), "heads");
     const reader = (holds: boolean, covers: boolean) => context([phone], {}, { seesWholeLog: false, holds: async () => holds, covers: () => covers });
     await expect(tracker.check([head(phone, 9, now, undefined, { hour: 500, envelopeId: id })], reader(false, true), now)).rejects.toBeInstanceOf(WithheldData);
     await tracker.check([head(phone, 9, now, undefined, { hour: 500, envelopeId: id })], reader(false, false), now);
@@ -83,7 +84,7 @@ describe("signed heads", () => {
 
   it("refuses heads the server made up or changed, and heads of devices it does not know", async () => {
     const phone = newDeviceKeys("Phone");
-    const tracker = new HeadTracker(new StewardDatabase(`heads-${n++}`), "heads");
+    const tracker = new HeadTracker(new DeviceSettings(new StewardDatabase(`heads-${n++}`)), "heads");
     const altered = head(phone, 0, now);
     altered[115]! ^= 1; // a byte of its time
     await expect(tracker.check([altered], context([phone], {}), now)).rejects.toBeInstanceOf(InvalidSignature);

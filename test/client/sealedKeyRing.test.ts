@@ -5,7 +5,8 @@ import { ForkDetected, RollbackDetected, TamperedEnvelope } from "../../shared/e
 import { loadSodium } from "../../shared/sodium.js";
 import { appendDeviceChange, certify, chainPoint, newDeviceKeys, RECOVERY_RECIPIENT, verifiedDeviceList, type DeviceKeys } from "../../client/devices.js";
 import { createKeyRing, decodeKeyRing, encodeKeyRing, type KeyRing } from "../../client/keyRing.js";
-import { deviceReader, mergeKeyRings, openKeyRing, sealKeyRing } from "../../client/keyRingSync.js";
+import { mergeKeyRings } from "../../client/keyRingSync.js";
+import { deviceReader, openKeyRing, sealKeyRing } from "../../client/sealedKeyRing.js";
 import { expectTyped } from "../shared/helpers.js";
 
 beforeAll(loadSodium);
