@@ -22,6 +22,7 @@ import type { AccountKeys } from "../../shared/accountKeys.js";
 import type { OpenedGrant } from "../../shared/grant.js";
 import { startWorker, type LocalWorker } from "../e2e/localWorker.js";
 import { EvilServer, jsonReply, type Reply, type SeenRequest } from "../helpers/evilServer.js";
+import { linkDevice, shareWith } from "../helpers/accounts.js";
 
 const HOUR = 3_600_000;
 let worker: LocalWorker;
@@ -58,19 +59,14 @@ const deviceOf = (p: Patient) => (p as unknown as { device: DeviceKeys }).device
 
 async function linkedPair(prefix: string): Promise<{ phone: Patient; tablet: Patient }> {
   const { patient: phone } = await Patient.create({ ...options(`${prefix}phone`), handle: name(prefix), deviceName: "Phone" });
-  const request = await Patient.requestLink({ ...options(`${prefix}tablet`), deviceName: "Tablet" });
-  const approval = await phone.approveLink(request.code);
-  await request.sas();
-  await approval.confirm();
-  return { phone, tablet: await request.complete() };
+  return { phone, tablet: await linkDevice(phone, { ...options(`${prefix}tablet`), deviceName: "Tablet" }) };
 }
 
 /** A patient with one reading, and a clinician it shares glucose with (the last two hours and the next). */
 async function patientAndClinic(prefix: string): Promise<{ patient: Patient; clinic: Grantee; grantId: string }> {
   const { patient } = await Patient.create({ ...options(prefix), handle: name(prefix) });
   const { grantee: clinic } = await Grantee.create({ ...options(`${prefix}clinic`), handle: name("clinic") });
-  await patient.verifyContact((await patient.findContact(clinic.handle)).accountId);
-  const grant = await patient.share({ with: clinic.accountId, scopes: ["glucose"], from: Date.now() - 2 * HOUR, to: Date.now() + HOUR, expiresAt: Date.now() + 24 * HOUR });
+  const grant = await shareWith(patient, clinic, { scopes: ["glucose"], from: Date.now() - 2 * HOUR, to: Date.now() + HOUR, expiresAt: Date.now() + 24 * HOUR });
   await patient.records.put([reading("r1", 120, Date.now() - HOUR)]);
   await patient.sync.sync();
   return { patient, clinic, grantId: grant.grantId };
@@ -206,8 +202,7 @@ describe("a server that lies by leaving things out", () => {
   it("T8(c) after the phone revokes a caregiver, a tablet served its old key ring, its writes acknowledged by the server, sends nothing under the retired keys (RollbackDetected) and keeps the reading", async () => {
     const { phone, tablet } = await linkedPair("t8c");
     const { grantee: carer } = await Grantee.create({ ...options("t8ccarer"), handle: name("carer") });
-    await phone.verifyContact((await phone.findContact(carer.handle)).accountId);
-    const grant = await phone.share({ with: carer.accountId, scopes: ["glucose"], from: Date.now() - 2 * HOUR, to: Date.now() + HOUR, expiresAt: Date.now() + 24 * HOUR });
+    const grant = await shareWith(phone, carer, { scopes: ["glucose"], from: Date.now() - 2 * HOUR, to: Date.now() + HOUR, expiresAt: Date.now() + 24 * HOUR });
     const tabletToken = await tokenOf(() => tablet.sync.sync());
     // The ring the tablet holds now, as the server would serve it again.
     let oldRing: Reply | undefined;
@@ -254,8 +249,7 @@ describe("a server that lies by leaving things out", () => {
   it("T8(c) T19 what a removed phone signs after its removal, relayed by the server, is refused by the patient's other devices; what it wrote before still counts", async () => {
     const { phone, tablet } = await linkedPair("t8rm");
     const { grantee: clinic } = await Grantee.create({ ...options("t8rmclinic"), handle: name("clinic") });
-    await tablet.verifyContact((await tablet.findContact(clinic.handle)).accountId);
-    const grant = await tablet.share({ with: clinic.accountId, scopes: ["glucose"], from: Date.now() - 2 * HOUR, to: Date.now() + HOUR, expiresAt: Date.now() + 24 * HOUR });
+    const grant = await shareWith(tablet, clinic, { scopes: ["glucose"], from: Date.now() - 2 * HOUR, to: Date.now() + HOUR, expiresAt: Date.now() + 24 * HOUR });
     await phone.records.put([reading("p1", 120, Date.now() - HOUR)]);
     await phone.sync.sync();
     await tablet.sync.sync();
@@ -297,8 +291,7 @@ describe("a server that lies by leaving things out", () => {
   it("a revoked write grantee's new envelope under its old keys, dated inside its former range and relayed by the server, is refused by the patient's devices", async () => {
     const { patient } = await Patient.create({ ...options("rw"), handle: name("rw") });
     const { grantee: nurse } = await Grantee.create({ ...options("rwnurse"), handle: name("nurse") });
-    await patient.verifyContact((await patient.findContact(nurse.handle)).accountId);
-    const grant = await patient.share({ with: nurse.accountId, scopes: ["glucose"], from: Date.now() - 2 * HOUR, to: Date.now() + HOUR, expiresAt: Date.now() + 24 * HOUR, write: true });
+    const grant = await shareWith(patient, nurse, { scopes: ["glucose"], from: Date.now() - 2 * HOUR, to: Date.now() + HOUR, expiresAt: Date.now() + 24 * HOUR, write: true });
     const view = await nurse.open(grant.grantId);
     await view.records.put([reading("n1", 130, Date.now() - HOUR)]);
     await view.sync.sync();

@@ -27,6 +27,7 @@ import { sealKeyRing } from "../../client/sealedKeyRing.js";
 import { startWorker, type LocalWorker } from "../e2e/localWorker.js";
 import { unsent } from "../helpers/patientDevice.js";
 import { EvilServer, jsonOf, jsonReply, type Reply, type SeenRequest } from "../helpers/evilServer.js";
+import { shareWith, verifyContact } from "../helpers/accounts.js";
 
 const HOUR = 3_600_000;
 let worker: LocalWorker;
@@ -86,9 +87,7 @@ describe("the evil server against the Patient and Grantee devices", () => {
   it("T10 a revocation the server undoes (the grant listed as active again) is detected, not believed", async () => {
     const { patient } = await Patient.create({ ...options("t10"), handle: name("rv") });
     const { grantee: bob } = await Grantee.create({ ...options("t10bob"), handle: name("bob") });
-    const contact = await patient.findContact(bob.handle);
-    await patient.verifyContact(contact.accountId);
-    const grant = await patient.share({ with: contact.accountId, scopes: ["glucose"], from: Date.now() - HOUR, to: Date.now(), expiresAt: Date.now() + HOUR });
+    const grant = await shareWith(patient, bob, { scopes: ["glucose"], from: Date.now() - HOUR, to: Date.now(), expiresAt: Date.now() + HOUR });
     await patient.revoke(grant.grantId);
     expect((await patient.grants())[0]!.status).toBe("revoked");
     evil.rewrite((request, reply) => {
@@ -105,7 +104,7 @@ describe("the evil server against the Patient and Grantee devices", () => {
     const { patient } = await Patient.create({ ...options("t11"), handle: name("rp") });
     const { grantee: carer } = await Grantee.create({ ...options("t11carer"), handle: name("carer") });
     const { grantee: nurse } = await Grantee.create({ ...options("t11nurse"), handle: name("nurse") });
-    for (const g of [carer, nurse]) await patient.verifyContact((await patient.findContact(g.handle)).accountId);
+    for (const g of [carer, nurse]) await verifyContact(patient, g);
     const window = { scopes: ["glucose" as const], from: Date.now() - HOUR, to: Date.now(), expiresAt: Date.now() + 24 * HOUR };
     const revoked = await patient.share({ with: carer.accountId, ...window });
     const kept = await patient.share({ with: nurse.accountId, ...window });
@@ -146,8 +145,7 @@ describe("the evil server against the Patient and Grantee devices", () => {
     const { grantee: carer } = await Grantee.create({ ...options("t30carer"), handle: name("carer") });
     const window = { scopes: ["glucose" as const], from: Date.now() - 2 * HOUR, to: Date.now(), expiresAt: Date.now() + 24 * HOUR };
     for (const g of [clinic, carer]) {
-      await patient.verifyContact((await patient.findContact(g.handle)).accountId);
-      await patient.share({ with: g.accountId, ...window });
+      await shareWith(patient, g, window);
     }
     await patient.records.put([{ id: "r1", type: "cgm", time: Date.now() - HOUR, body: { mgdl: 45 } }]);
     await patient.sync.sync();

@@ -7,19 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Grantee, Patient, type StewardRecord } from "../../client/index.js";
 import { StewardDatabase } from "../../client/store/database.js";
 import { startWorker, type LocalWorker } from "./localWorker.js";
+import { linkDevice, shareWith, unique } from "../helpers/accounts.js";
 
 const HOUR = 3_600_000;
 let worker: LocalWorker;
-let n = 0;
-const unique = () => `${Date.now().toString(36)}${n++}`;
 
 async function link(phone: Patient): Promise<{ device: Patient; database: string }> {
   const database = `blocks-${unique()}`;
-  const request = await Patient.requestLink({ server: worker.url, database });
-  const approval = await phone.approveLink(request.code);
-  await request.sas();
-  await approval.confirm();
-  return { device: await request.complete(), database };
+  return { device: await linkDevice(phone, { server: worker.url, database }), database };
 }
 
 beforeAll(async () => {
@@ -60,8 +55,7 @@ describe("blocks against the real worker", () => {
     laptopDb.close();
 
     const { grantee: clinician } = await Grantee.create({ server: worker.url, handle: `drblk${unique()}`, database: `blocks-clinic-${unique()}` });
-    await phone.verifyContact((await phone.findContact(clinician.handle)).accountId);
-    await phone.share({ with: clinician.accountId, scopes: ["glucose"], from: start, to: start + 2 * HOUR - 1, expiresAt: Date.now() + 24 * HOUR });
+    await shareWith(phone, clinician, { scopes: ["glucose"], from: start, to: start + 2 * HOUR - 1, expiresAt: Date.now() + 24 * HOUR });
     const view = await clinician.open((await clinician.shares())[0]!.grantId);
     await view.sync.sync();
     expect(await view.records.query({ scope: "glucose", from: start, to: start + 2 * HOUR - 1 })).toEqual(expected.slice(0, 24));

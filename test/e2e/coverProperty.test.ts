@@ -11,6 +11,7 @@ import { scopeTags } from "../../client/keyRing.js";
 import { toHex } from "../../shared/bytes.js";
 import type { Scope } from "../../shared/records.js";
 import { startWorker, type LocalWorker } from "./localWorker.js";
+import { unique, verifyContact } from "../helpers/accounts.js";
 
 const HOUR = 3_600_000;
 const LONG = process.env.STEWARD_LONG === "1";
@@ -18,8 +19,6 @@ const RUNS = LONG ? 6 : 1;
 const GRANTS = LONG ? 20 : 4;
 const SCOPES: Scope[] = ["glucose", "insulin", "events"];
 let worker: LocalWorker;
-let n = 0;
-const unique = () => `${Date.now().toString(36)}${n++}`;
 
 function record(rand: () => number, scope: Scope, id: string, time: number): StewardRecord {
   if (scope === "glucose") return { id, type: "cgm", time, body: { mgdl: 40 + Math.floor(rand() * 300) } };
@@ -89,7 +88,7 @@ describe("a grantee reads exactly its cover", () => {
       // another's reach); a fresh one per grant shows what the server served for that grant alone.
       const clinician = async () => {
         const { grantee } = await Grantee.create({ server: worker.url, handle: `drcov${unique()}`, database: `cov-clinic-${unique()}` });
-        await phone.verifyContact((await phone.findContact(grantee.handle)).accountId);
+        await verifyContact(phone, grantee);
         return grantee;
       };
       const regular = await clinician();

@@ -8,11 +8,10 @@ import { Grantee, Patient, type GrantEnd, type SharedView, type StewardRecord } 
 import { StewardDatabase } from "../../client/store/database.js";
 import { ExpiredGrant, MalformedInput, OutsideGrant, RevokedGrant } from "../../shared/errors.js";
 import { startWorker, type LocalWorker } from "./localWorker.js";
+import { unique, verifyContact } from "../helpers/accounts.js";
 
 const HOUR = 3_600_000;
 let worker: LocalWorker;
-let n = 0;
-const unique = () => `${Date.now().toString(36)}${n++}`;
 
 function options(prefix: string) {
   return { server: worker.url, database: `${prefix}-${unique()}` };
@@ -44,7 +43,7 @@ async function pair(prefix: string) {
   const { patient } = await Patient.create({ ...options(`${prefix}p`), handle: `p${unique()}` });
   const granteeOptions = options(`${prefix}g`);
   const { grantee } = await Grantee.create({ ...granteeOptions, handle: `g${unique()}` });
-  await patient.verifyContact((await patient.findContact(grantee.handle)).accountId);
+  await verifyContact(patient, grantee);
   return { patient, grantee, database: granteeOptions.database };
 }
 

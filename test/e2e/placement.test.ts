@@ -5,11 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Grantee, MalformedInput, Patient } from "../../client/index.js";
 import { bundlePlacement } from "../../shared/keyBundle.js";
 import { startWorker, type LocalWorker } from "./localWorker.js";
+import { shareWith, unique } from "../helpers/accounts.js";
 
 const HOUR = 3_600_000;
 let worker: LocalWorker;
-let n = 0;
-const unique = () => `${Date.now().toString(36)}${n++}`;
 
 beforeAll(async () => {
   worker = await startWorker();
@@ -29,8 +28,7 @@ describe("EU placement", () => {
     const now = Date.now();
     await patient.records.put([{ id: "eu-1", type: "cgm", time: now - HOUR / 2, deviceId: "g7", body: { mgdl: 123 } }]);
     await patient.sync.sync();
-    await patient.verifyContact((await patient.findContact(clinician.handle)).accountId);
-    const share = await patient.share({ with: clinician.accountId, scopes: ["glucose"], from: now - HOUR, to: now, expiresAt: now + HOUR });
+    const share = await shareWith(patient, clinician, { scopes: ["glucose"], from: now - HOUR, to: now, expiresAt: now + HOUR });
     await clinician.shares();
     const view = await clinician.open(share.grantId);
     await view.sync.sync();

@@ -8,12 +8,11 @@ import { MalformedInput, OutsideGrant, ServerUnreachable, UnverifiedRecipient, W
 import { toHex } from "../../shared/bytes.js";
 import { unsent } from "../helpers/patientDevice.js";
 import { startWorker, type LocalWorker } from "./localWorker.js";
+import { linkDevice, shareWith, unique, verifyContact } from "../helpers/accounts.js";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 let worker: LocalWorker;
-let n = 0;
-const unique = () => `${Date.now().toString(36)}${n++}`;
 
 /** A fetch with an offline switch, as a phone in a tunnel. */
 function network() {
@@ -24,15 +23,6 @@ function network() {
 
 function cgm(id: string, time: number, mgdl: number): StewardRecord {
   return { id, type: "cgm", time, deviceId: "g7-test", body: { mgdl } };
-}
-
-/** Links a new device to `existing`'s account, both screens agreeing on the six digits. */
-async function linkDevice(existing: Patient, options: { database: string; fetch?: typeof fetch }): Promise<Patient> {
-  const request = await Patient.requestLink({ server: worker.url, ...options });
-  const approval = await existing.approveLink(request.code);
-  expect(await request.sas()).toBe(approval.sas);
-  await approval.confirm();
-  return request.complete();
 }
 
 async function until(check: () => Promise<boolean> | boolean, what: string, ms = 10_000): Promise<void> {
@@ -56,7 +46,7 @@ describe("patient devices", () => {
 
     // Link the laptop: both screens show the same six digits before the key ring moves.
     const laptopNet = network();
-    const laptop = await linkDevice(phone, { database: `laptop-${unique()}`, fetch: laptopNet.fetch });
+    const laptop = await linkDevice(phone, { server: worker.url, database: `laptop-${unique()}`, fetch: laptopNet.fetch });
     expect(laptop.accountId).toBe(phone.accountId);
 
     const start = Math.floor(Date.now() / HOUR) * HOUR - 7 * DAY;
@@ -95,8 +85,8 @@ describe("patient devices", () => {
   it("a device that wrote offline while another rotated the keys re-seals its writes under the new keys and loses none (T23)", async () => {
     const { patient: phone } = await Patient.create({ server: worker.url, handle: `rot${unique()}`, database: `rot-phone-${unique()}` });
     const laptopNet = network();
-    const laptop = await linkDevice(phone, { database: `rot-laptop-${unique()}`, fetch: laptopNet.fetch });
-    const tablet = await linkDevice(phone, { database: `rot-tablet-${unique()}` });
+    const laptop = await linkDevice(phone, { server: worker.url, database: `rot-laptop-${unique()}`, fetch: laptopNet.fetch });
+    const tablet = await linkDevice(phone, { server: worker.url, database: `rot-tablet-${unique()}` });
     const t = Date.now() - HOUR;
     await laptop.records.put([cgm("before", t, 100)]);
     await laptop.sync.sync();
@@ -259,9 +249,7 @@ describe("sharing", () => {
     expect((await view.records.query({ scope: "glucose", from: now - 3 * HOUR, to: now })).map((r) => r.id)).toContain("after-rotation");
 
     const extra = await Grantee.create({ server: worker.url, handle: `dan${unique()}`, database: `dan-${unique()}` });
-    const dan = await patient.findContact(extra.grantee.handle);
-    await patient.verifyContact(dan.accountId);
-    await patient.share({ with: dan.accountId, scopes: ["glucose", "insulin"], from: now - DAY, to: now, expiresAt: now + DAY });
+    await shareWith(patient, extra.grantee, { scopes: ["glucose", "insulin"], from: now - DAY, to: now, expiresAt: now + DAY });
     const result = await patient.revokeEverything({ keep: [share!.grantId] });
     expect(result).toEqual({ revoked: 2, reissued: 1 });
     expect(await extra.grantee.shares()).toEqual([]);
@@ -279,9 +267,7 @@ describe("sharing", () => {
 
   it("a parent with a write grant logs a meal into events; every patient device accepts it, and writing glucose is refused", async () => {
     const { grantee: parent } = await Grantee.create({ server: worker.url, handle: `dad${unique()}`, database: `dad-${unique()}` });
-    const contact = await patient.findContact(parent.handle);
-    await patient.verifyContact(contact.accountId);
-    const grant = await patient.share({ with: contact.accountId, scopes: ["events"], from: now - DAY, to: now + DAY, expiresAt: now + DAY, write: true });
+    const grant = await shareWith(patient, parent, { scopes: ["events"], from: now - DAY, to: now + DAY, expiresAt: now + DAY, write: true });
     const view = await parent.open(grant.grantId);
     await view.records.put([{ id: "meal-dad", type: "food", time: now - HOUR, body: { carbsG: 45 } }]);
     await expect(view.records.put([cgm("forged", now - HOUR, 300)])).rejects.toBeInstanceOf(OutsideGrant);
@@ -297,9 +283,7 @@ describe("sharing", () => {
     // Another reader of events cannot verify the parent's writes (it does not know the patient's
     // write grants): they are passed over and counted, and its sync is not stuck.
     const { grantee: nana } = await Grantee.create({ server: worker.url, handle: `nana${unique()}`, database: `nana-${unique()}` });
-    const nanaContact = await patient.findContact(nana.handle);
-    await patient.verifyContact(nanaContact.accountId);
-    const nanaGrant = await patient.share({ with: nanaContact.accountId, scopes: ["events"], from: now - DAY, to: now, expiresAt: now + DAY });
+    const nanaGrant = await shareWith(patient, nana, { scopes: ["events"], from: now - DAY, to: now, expiresAt: now + DAY });
     const nanaView = await nana.open(nanaGrant.grantId);
     await nanaView.sync.sync();
     expect(nanaView.unverifiable).toBeGreaterThanOrEqual(1);
@@ -322,8 +306,7 @@ describe("sharing", () => {
     const net = network();
     const database = `dana-${unique()}`;
     const { grantee: dana } = await Grantee.create({ server: worker.url, handle: `dana${unique()}`, database, fetch: net.fetch });
-    const contact = await patient.findContact(dana.handle);
-    await patient.verifyContact(contact.accountId);
+    const contact = await verifyContact(patient, dana);
     await patient.records.put([cgm("dana-1", now - HOUR, 123)]);
     await patient.sync.sync();
     const grant = await patient.share({ with: contact.accountId, scopes: ["glucose"], from: now - DAY, to: now, expiresAt: now + DAY });
@@ -350,9 +333,7 @@ describe("sharing", () => {
 
   it("a grant that expired ends by itself on the grantee's device", async () => {
     const { grantee: erin } = await Grantee.create({ server: worker.url, handle: `erin${unique()}`, database: `erin-${unique()}` });
-    const contact = await patient.findContact(erin.handle);
-    await patient.verifyContact(contact.accountId);
-    const grant = await patient.share({ with: contact.accountId, scopes: ["glucose"], from: now - DAY, to: now, expiresAt: Date.now() + 1_500 });
+    const grant = await shareWith(patient, erin, { scopes: ["glucose"], from: now - DAY, to: now, expiresAt: Date.now() + 1_500 });
     const view = await erin.open(grant.grantId);
     await view.sync.follow();
     const ended = new Promise<void>((resolve) => view.sync.onStatus((s) => s.ended && resolve()));
