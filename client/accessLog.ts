@@ -138,7 +138,7 @@ function receiptChain(r: Pick<ReadReceipt, "readerKey" | "readerDeviceId" | "gra
  * jumps has a hole: the server hid receipts, reported with the receipt after it. Returns the
  * receipts and the chain heads to keep.
  */
-function checkReceipts(encoded: readonly Uint8Array[], patientId: string, granteeKey: (grantId: string) => Uint8Array | undefined, seen: ReceiptChains): { receipts: CheckedReceipt[]; chains: ReceiptChains; refused: number } {
+export function checkReceipts(encoded: readonly Uint8Array[], patientId: string, granteeKey: (grantId: string) => Uint8Array | undefined, seen: ReceiptChains): { receipts: CheckedReceipt[]; chains: ReceiptChains; refused: number } {
   const links = new Map<string, Map<number, string>>();
   const chains: ReceiptChains = {};
   const receipts: CheckedReceipt[] = [];
