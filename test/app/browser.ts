@@ -4,6 +4,8 @@
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { existsSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll } from "vitest";
+import { startWorker, type LocalWorker } from "../e2e/localWorker.js";
 
 export const CHROMIUM = "/usr/bin/chromium";
 export const chromiumMissing = !existsSync(CHROMIUM);
@@ -14,6 +16,22 @@ const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "
 /** Playwright gives every launch a fresh temporary profile (user-data-dir) and deletes it on close. */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+}
+
+/**
+ * The real worker and one Chromium for a suite: started before its own hooks and tests (call it
+ * first in the describe block), stopped after them. Read `worker` and `browser` inside hooks and tests.
+ */
+export function workerAndBrowser(): { readonly worker: LocalWorker; readonly browser: Browser } {
+  const env = {} as { worker: LocalWorker; browser: Browser };
+  beforeAll(async () => {
+    [env.worker, env.browser] = await Promise.all([startWorker(), launchChromium()]);
+  });
+  afterAll(async () => {
+    await env.browser?.close();
+    await env.worker?.stop();
+  });
+  return env;
 }
 
 export const SCREENSHOTS = fileURLToPath(new URL("../../test-results/app/", import.meta.url));

@@ -4,10 +4,9 @@
 // until the patient revokes. Every request, response and WebSocket frame of all three is recorded,
 // and none may carry a glucose value, the patient's name or a note's text.
 import { readFileSync } from "node:fs";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startWorker, type LocalWorker } from "../e2e/localWorker.js";
-import { chromiumMissing, launchChromium, leaks, person, screenshot, yjsIntegerField, type Person } from "./browser.js";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { chromiumMissing, workerAndBrowser, leaks, person, screenshot, yjsIntegerField, type Person } from "./browser.js";
 import { clarityExport, DISTINCT_MGDL, PATIENT_NAME } from "./fixtures/clarityExport.js";
 import { createGrantee, nav, qrPath, saveRecoveryKit, shareWith } from "./steps.js";
 
@@ -20,8 +19,7 @@ const suffix = Date.now().toString(36).slice(-5);
 const handles = { patient: `wilma-${suffix}`, clinician: `dr-okafor-${suffix}`, colleague: `dr-lindqvist-${suffix}`, caregiver: `grandpa-${suffix}` };
 
 describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browser", () => {
-  let worker: LocalWorker;
-  let browser: Browser;
+  const env = workerAndBrowser();
   let patient: Person;
   let clinician: Person;
   let caregiver: Person;
@@ -31,10 +29,9 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
   const end = Date.now() - 2 * 60_000;
 
   beforeAll(async () => {
-    [worker, browser] = await Promise.all([startWorker(), launchChromium()]);
-    patient = await person(browser, { phone: true, timeZone: ZONE });
-    clinician = await person(browser, { timeZone: ZONE });
-    caregiver = await person(browser, { phone: true, timeZone: ZONE });
+    patient = await person(env.browser, { phone: true, timeZone: ZONE });
+    clinician = await person(env.browser, { timeZone: ZONE });
+    caregiver = await person(env.browser, { phone: true, timeZone: ZONE });
     // Notifications allowed; the page's Notification records titles instead of showing them.
     await caregiver.context.grantPermissions(["notifications"]);
     await caregiver.context.addInitScript(() => {
@@ -51,24 +48,20 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
       Object.assign(window, { notified, Notification: RecordingNotification });
     });
   });
-  afterAll(async () => {
-    await browser?.close();
-    await worker?.stop();
-  });
 
   const pending = (p: Person) => p.page.getByTestId("sync-pending");
   /** Nothing sticks out sideways at phone width (wide tables scroll inside their own box). */
   const fitsPhone = async (page: Page) => expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   /** A new browser profile linked to the patient's account from the Devices screen. */
   const linkNewDevice = async (shot: string): Promise<Person> => {
-    const device = await person(browser, { timeZone: ZONE });
+    const device = await person(env.browser, { timeZone: ZONE });
     const l = device.page;
-    await l.goto(`${worker.url}/#/start/link`);
+    await l.goto(`${env.worker.url}/#/start/link`);
     await expect.poll(async () => (await l.getByTestId("link-code").textContent())?.trim(), { timeout: 30_000 }).not.toMatch(/Asking/);
     const code = (await l.getByTestId("link-code").textContent())!.trim();
     // The QR code beside the code opens the signed-in device's Devices screen with the code filled in.
     const qrTarget = (await l.getByTestId("link-url").getAttribute("href"))!;
-    expect(qrTarget).toBe(`${worker.url}/#/devices/link/${encodeURIComponent(code)}`);
+    expect(qrTarget).toBe(`${env.worker.url}/#/devices/link/${encodeURIComponent(code)}`);
     expect(await l.getByTestId("qr-code").locator("path").getAttribute("d")).toBe(qrPath(qrTarget));
     await screenshot(l, "new-device-link-code");
     const { page } = patient;
@@ -95,7 +88,7 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
 
   it("a patient creates an account and saves the recovery kit", async () => {
     const { page } = patient;
-    await page.goto(`${worker.url}/#/start/patient`);
+    await page.goto(`${env.worker.url}/#/start/patient`);
     await page.getByLabel("Choose a handle").fill(handles.patient);
     await page.getByRole("button", { name: "Create account" }).click();
     await page.getByTestId("recovery-code").waitFor();
@@ -141,7 +134,7 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     await expect.poll(() => pending(patient).textContent()).toMatch(/^[1-9]\d* changes? waiting to sync$/);
     await screenshot(page, "patient-offline-entry");
     // Still offline: the app starts from the service worker's cache and the data from IndexedDB.
-    await page.goto(`${worker.url}/#/`);
+    await page.goto(`${env.worker.url}/#/`);
     await page.getByText(MEAL).waitFor();
     await expect.poll(() => pending(patient).textContent()).toMatch(/^[1-9]\d* changes? waiting to sync$/);
     await screenshot(page, "patient-offline-reload");
@@ -161,7 +154,7 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
   });
 
   it("shares 14 days of glucose with a clinician, who sees the metrics and charts and no insulin", async () => {
-    await createGrantee(clinician.page, worker.url, handles.clinician);
+    await createGrantee(clinician.page, env.worker.url, handles.clinician);
 
     const { page } = patient;
     await nav(page, "Share").click();
@@ -210,8 +203,8 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
   });
 
   it("a colleague granted insulin and pump settings sees the insulin summary and no glucose", async () => {
-    colleague = await person(browser, { timeZone: ZONE });
-    await createGrantee(colleague.page, worker.url, handles.colleague);
+    colleague = await person(env.browser, { timeZone: ZONE });
+    await createGrantee(colleague.page, env.worker.url, handles.colleague);
     await shareWith(patient.page, handles.colleague, ["Insulin (basal, boluses, bolus calculator)", "Pump settings"]);
     await expectInsulinReport(colleague.page, 60_000);
     await screenshot(colleague.page, "clinician-insulin-report");

@@ -1,10 +1,8 @@
 // A 90-day CareLink export imported in the browser: the progress bar moves through every phase
 // (reading the file, reading its records, encrypting, storing), the page keeps answering, and the
 // import keeps going, and keeps showing its progress, while the patient looks at another screen.
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startWorker, type LocalWorker } from "../e2e/localWorker.js";
-import { chromiumMissing, launchChromium, person, screenshot } from "./browser.js";
+import { describe, expect, it } from "vitest";
+import { chromiumMissing, workerAndBrowser, person, screenshot } from "./browser.js";
 import { carelinkExport } from "./fixtures/carelinkExport.js";
 import { createPatient, nav } from "./steps.js";
 
@@ -12,20 +10,12 @@ const ZONE = "Europe/Berlin";
 const DAYS = 90;
 
 describe.skipIf(chromiumMissing)("a 90-day CareLink import in the browser", () => {
-  let worker: LocalWorker;
-  let browser: Browser;
+  const env = workerAndBrowser();
 
-  beforeAll(async () => {
-    [worker, browser] = await Promise.all([startWorker(), launchChromium()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await worker?.stop();
-  });
 
   it("moves through every phase, keeps the page responsive, and goes on visibly from the dashboard until all 25,920 readings are in", async () => {
-    const { page } = await person(browser, { timeZone: ZONE });
-    await createPatient(page, worker.url, `ninety-${Date.now().toString(36).slice(-5)}`);
+    const { page } = await person(env.browser, { timeZone: ZONE });
+    await createPatient(page, env.worker.url, `ninety-${Date.now().toString(36).slice(-5)}`);
     await nav(page, "Import").click();
     const csv = carelinkExport({ days: DAYS, newest: Date.now() - 10 * 60_000 });
     await page.getByLabel("Export file").setInputFiles({ name: "carelink-90-days.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });

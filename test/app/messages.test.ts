@@ -1,12 +1,11 @@
 // What a person reads when something goes wrong or is not where expected, in Debian's Chromium
 // against the real worker: a taken handle and being offline are said in words with what to do (no
 // routes, addresses or "Failed to fetch"); data older than the chosen period is found, not hidden.
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
 import { wallClockMs } from "../../client/import/timezone.js";
-import { startWorker, type LocalWorker } from "../e2e/localWorker.js";
 import { axeViolations, rawFractions } from "./a11y.js";
-import { chromiumMissing, launchChromium, overflowing, person, screenshot, type Person } from "./browser.js";
+import { chromiumMissing, workerAndBrowser, overflowing, person, screenshot, type Person } from "./browser.js";
 import { carelinkExport } from "./fixtures/carelinkExport.js";
 import { createPatient, importExport, nav } from "./steps.js";
 
@@ -17,25 +16,19 @@ const handle = `ruth-${Date.now().toString(36).slice(-5)}`;
 const INTERNALS = /\/v1\/|https?:\/\/|127\.0\.0\.1|Failed to fetch|POST |GET /;
 
 describe.skipIf(chromiumMissing)("messages a person can act on", () => {
-  let worker: LocalWorker;
-  let browser: Browser;
+  const env = workerAndBrowser();
   let patient: Person;
 
   beforeAll(async () => {
-    [worker, browser] = await Promise.all([startWorker(), launchChromium()]);
-    patient = await person(browser, { phone: true, timeZone: ZONE });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await worker?.stop();
+    patient = await person(env.browser, { phone: true, timeZone: ZONE });
   });
 
   const alertText = async (page: Page) => (await page.getByRole("alert").first().textContent()) ?? "";
 
   it("a taken handle says so and what to do, without the request behind it", async () => {
-    await createPatient(patient.page, worker.url, handle);
-    const other = await person(browser, { phone: true, timeZone: ZONE });
-    await other.page.goto(`${worker.url}/#/start/patient`);
+    await createPatient(patient.page, env.worker.url, handle);
+    const other = await person(env.browser, { phone: true, timeZone: ZONE });
+    await other.page.goto(`${env.worker.url}/#/start/patient`);
     await other.page.getByLabel("Choose a handle").fill(handle);
     await other.page.getByRole("button", { name: "Create account" }).click();
     await expect.poll(() => alertText(other.page), { timeout: 30_000 }).toMatch(/^The handle "[^"]+" is taken; choose another\.$/);

@@ -1,10 +1,9 @@
 // Every role reopens its app: a patient, a clinician and a caregiver each reload the page online
 // and then offline (the service worker's shell, the data from IndexedDB) and land on their own
 // home screen, not on an error or the welcome screen.
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startWorker, type LocalWorker } from "../e2e/localWorker.js";
-import { chromiumMissing, launchChromium, person, screenshot, type Person } from "./browser.js";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { chromiumMissing, workerAndBrowser, person, screenshot, type Person } from "./browser.js";
 import { clarityExport } from "./fixtures/clarityExport.js";
 import { createGrantee, createPatient, nav, saveRecoveryKit, shareWith } from "./steps.js";
 
@@ -13,26 +12,20 @@ const suffix = Date.now().toString(36).slice(-5);
 const handles = { patient: `rosa-${suffix}`, clinician: `dr-haas-${suffix}`, caregiver: `opa-${suffix}` };
 
 describe.skipIf(chromiumMissing)("reopening the app", () => {
-  let worker: LocalWorker;
-  let browser: Browser;
+  const env = workerAndBrowser();
   let patient: Person;
   let clinician: Person;
   let caregiver: Person;
 
   beforeAll(async () => {
-    [worker, browser] = await Promise.all([startWorker(), launchChromium()]);
-    [patient, clinician, caregiver] = await Promise.all([person(browser, { phone: true, timeZone: ZONE }), person(browser, { timeZone: "America/New_York" }), person(browser, { phone: true, timeZone: ZONE })]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await worker?.stop();
+    [patient, clinician, caregiver] = await Promise.all([person(env.browser, { phone: true, timeZone: ZONE }), person(env.browser, { timeZone: "America/New_York" }), person(env.browser, { phone: true, timeZone: ZONE })]);
   });
 
   /** Reloads at `/`, then again with the network off; `home` must be on screen both times. */
   const reloadTwice = async (who: Person, name: string, home: (page: Page) => Promise<void>) => {
     const { page, context } = who;
     await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
-    await page.goto(`${worker.url}/#/`);
+    await page.goto(`${env.worker.url}/#/`);
     await page.reload();
     await home(page);
     await screenshot(page, `${name}-reloaded`);
@@ -45,7 +38,7 @@ describe.skipIf(chromiumMissing)("reopening the app", () => {
 
   it("sets up a patient with data, a clinician with a report and a caregiver with a live view", async () => {
     const p = patient.page;
-    await createPatient(p, worker.url, handles.patient);
+    await createPatient(p, env.worker.url, handles.patient);
     await nav(p, "Import").click();
     const csv = clarityExport({ end: Date.now() - 60_000, days: 2, intervalMinutes: 15, timeZone: ZONE });
     await p.getByLabel("Export file").setInputFiles({ name: "clarity.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
@@ -53,7 +46,7 @@ describe.skipIf(chromiumMissing)("reopening the app", () => {
     await p.getByRole("button", { name: "Import" }).click();
     await expect.poll(() => p.getByTestId("import-summary").textContent(), { timeout: 60_000 }).toMatch(/Imported \d+ new records/);
 
-    await createGrantee(clinician.page, worker.url, handles.clinician);
+    await createGrantee(clinician.page, env.worker.url, handles.clinician);
     await shareWith(p, handles.clinician, ["Glucose readings (CGM and finger-stick)"]);
     const c = clinician.page;
     await c.getByTestId("share").filter({ hasText: handles.patient }).getByRole("link", { name: "Open report" }).click({ timeout: 30_000 });
@@ -103,7 +96,7 @@ describe.skipIf(chromiumMissing)("reopening the app", () => {
   it("back online, the grantees' lists are fresh from the server again", async () => {
     const c = clinician.page;
     await clinician.context.setOffline(false);
-    await c.goto(`${worker.url}/#/`);
+    await c.goto(`${env.worker.url}/#/`);
     await c.getByTestId("share").filter({ hasText: handles.patient }).waitFor({ timeout: 30_000 });
     await expect.poll(() => c.getByTestId("shares-offline").count(), { timeout: 15_000 }).toBe(0);
   });

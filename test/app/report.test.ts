@@ -5,13 +5,12 @@
 // caregiver invited by a QR-coded link who sees an old reading dimmed with its age; the patient's
 // own report and "Send a report" file, opened by a provider without an account.
 import { readFileSync } from "node:fs";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { extractText, getDocumentProxy } from "unpdf";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { wallClockMs } from "../../client/import/timezone.js";
-import { startWorker, type LocalWorker } from "../e2e/localWorker.js";
 import { axeViolations, rawFractions } from "./a11y.js";
-import { chromiumMissing, launchChromium, overflowing, person, screenshot, SCREENSHOTS, type Person } from "./browser.js";
+import { chromiumMissing, workerAndBrowser, overflowing, person, screenshot, SCREENSHOTS, type Person } from "./browser.js";
 import { carelinkExport } from "./fixtures/carelinkExport.js";
 import { createGrantee, createPatient, importExport, nav, qrPath, reportSections, saveRecoveryKit } from "./steps.js";
 
@@ -24,26 +23,20 @@ const GLUCOSE = [...SECTIONS, "Low and high episodes"];
 
 
 describe.skipIf(chromiumMissing)("the AGP report", () => {
-  let worker: LocalWorker;
-  let browser: Browser;
+  const env = workerAndBrowser();
   let patient: Person;
   let clinician: Person;
 
   beforeAll(async () => {
-    [worker, browser] = await Promise.all([startWorker(), launchChromium()]);
-    [patient, clinician] = await Promise.all([person(browser, { phone: true, timeZone: BERLIN }), person(browser, { timeZone: NEW_YORK })]);
+    [patient, clinician] = await Promise.all([person(env.browser, { phone: true, timeZone: BERLIN }), person(env.browser, { timeZone: NEW_YORK })]);
     await clinician.page.setViewportSize({ width: 1280, height: 800 });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await worker?.stop();
   });
 
   const violations = async (page: Page) => (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
 
   it("the patient imports 16 days of CGM and pump data and reads their own report: AGP, insulin, pump settings, device alerts", async () => {
     const p = patient.page;
-    await createPatient(p, worker.url, handles.patient);
+    await createPatient(p, env.worker.url, handles.patient);
     // The device clock reads Berlin time; the last reading is 20 minutes old (a caregiver sees it as stale).
     const csv = carelinkExport({ days: 16, newest: wallClockMs(Date.now() - 20 * 60_000, BERLIN), pump: true, dipHour: 7 });
     await importExport(p, "carelink-16-days.csv", csv, BERLIN);
@@ -79,7 +72,7 @@ describe.skipIf(chromiumMissing)("the AGP report", () => {
   });
 
   it("either side can show the safety number for a handle before anything is shared, and both see the same digits", async () => {
-    await createGrantee(clinician.page, worker.url, handles.clinician);
+    await createGrantee(clinician.page, env.worker.url, handles.clinician);
     const c = clinician.page;
     await c.getByLabel("Patient's handle").fill(handles.patient);
     await c.getByRole("button", { name: "Show the safety number" }).click();
@@ -160,7 +153,7 @@ describe.skipIf(chromiumMissing)("the AGP report", () => {
     const url = await p.getByTestId("invite-url").inputValue();
     expect(await p.getByTestId("qr-code").locator("path").getAttribute("d")).toBe(qrPath(url));
     await screenshot(p, "patient-invite-qr");
-    const caregiver = await person(browser, { phone: true, timeZone: BERLIN });
+    const caregiver = await person(env.browser, { phone: true, timeZone: BERLIN });
     const g = caregiver.page;
     await g.goto(url);
     await g.getByRole("heading", { name: `@${handles.patient} invited you to see their diabetes data` }).waitFor();
@@ -211,9 +204,9 @@ describe.skipIf(chromiumMissing)("the AGP report", () => {
     await p.getByRole("button", { name: "I have passed on the passphrase" }).click();
     expect(await p.getByText(passphrase).count()).toBe(0);
 
-    const provider = await person(browser, { timeZone: NEW_YORK });
+    const provider = await person(env.browser, { timeZone: NEW_YORK });
     const r = provider.page;
-    await r.goto(worker.url);
+    await r.goto(env.worker.url);
     await r.getByRole("link", { name: "Open a report file" }).click();
     await r.getByLabel("Report file (.steward-report)").setInputFiles({ name: "report.steward-report", mimeType: "application/octet-stream", buffer: file });
     await r.getByLabel("Passphrase").fill(passphrase);

@@ -1,26 +1,16 @@
 // The app shell in a real browser: the welcome screen renders from the worker's static assets,
 // and after one visit the service worker brings it back with the network switched off.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startWorker, type LocalWorker } from "../e2e/localWorker.js";
+import { describe, expect, it } from "vitest";
 import { axeViolations } from "./a11y.js";
-import { chromiumMissing, launchChromium, overflowing, person, screenshot } from "./browser.js";
-import type { Browser } from "playwright-core";
+import { chromiumMissing, workerAndBrowser, overflowing, person, screenshot } from "./browser.js";
 
 describe.skipIf(chromiumMissing)("app shell", () => {
-  let worker: LocalWorker;
-  let browser: Browser;
+  const env = workerAndBrowser();
 
-  beforeAll(async () => {
-    [worker, browser] = await Promise.all([startWorker(), launchChromium()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await worker?.stop();
-  });
 
   it("shows the welcome screen, and loads again offline after the first visit", async () => {
-    const { context, page } = await person(browser, { phone: true });
-    await page.goto(worker.url);
+    const { context, page } = await person(env.browser, { phone: true });
+    await page.goto(env.worker.url);
     await page.getByRole("heading", { name: "Welcome to Steward" }).waitFor();
     await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
     await screenshot(page, "welcome");
@@ -32,13 +22,13 @@ describe.skipIf(chromiumMissing)("app shell", () => {
       ["start/link", "Link this device", "welcome-link"],
       ["open-report", "Open a report file", "welcome-open-report"],
     ] as const) {
-      await page.goto(`${worker.url}/#/${route}`);
+      await page.goto(`${env.worker.url}/#/${route}`);
       await page.getByRole("heading", { name: heading }).waitFor();
       expect((await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical"), route).toEqual([]);
       expect(await overflowing(page), route).toEqual([]);
       await screenshot(page, name);
     }
-    await page.goto(worker.url);
+    await page.goto(env.worker.url);
     await page.getByRole("heading", { name: "Welcome to Steward" }).waitFor();
 
     await context.setOffline(true);
