@@ -308,55 +308,63 @@ function byTimeThenId(a: StewardRecord, b: StewardRecord): number {
 }
 
 /** The wall clock the device showed, as an offset from the UTC time shifted by timezoneOffset. */
-function wallClockBase(record: Rec): number {
-  return Math.floor(((record.time as number) + ((record.timezoneOffset as number | undefined) ?? 0) * 60_000) / 1000) * 1000;
+function wallClockBase(time: number, timezoneOffset: number | undefined): number {
+  return Math.floor((time + (timezoneOffset ?? 0) * 60_000) / 1000) * 1000;
 }
 
 function wallClockDelta(record: Rec, text: string): number | undefined {
   if (!WALL_CLOCK.test(text)) return undefined;
   const ms = Date.parse(`${text}Z`);
   if (!Number.isFinite(ms) || new Date(ms).toISOString().slice(0, 19) !== text) return undefined;
-  return (ms - wallClockBase(record)) / 1000;
+  return (ms - wallClockBase(record.time as number, record.timezoneOffset as number | undefined)) / 1000;
 }
 
-function wallClockText(record: Rec, delta: number): string {
-  const ms = wallClockBase(record) + delta * 1000;
+function wallClockText(time: number, timezoneOffset: number | undefined, delta: number): string {
+  const ms = wallClockBase(time, timezoneOffset) + delta * 1000;
   const text = Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString().slice(0, 19) : "";
   if (!WALL_CLOCK.test(text)) throw new MalformedInput("packed deviceTime is out of range");
   return text;
 }
 
-function idTemplate(record: Rec): string | undefined {
-  const id = record.id as string;
+/**
+ * The template a writer stores for this id before checking that it rebuilds the id: the time and
+ * deviceTime in it replaced by their marks, or the id itself; undefined when the id holds a mark.
+ */
+function templateCandidate(id: string, timeText: string, deviceTime: string | undefined): string | undefined {
   if (id.includes(TIME_MARK) || id.includes(DEVICE_TIME_MARK)) return undefined;
-  const time = String(record.time);
-  const deviceTime = record.deviceTime as string | undefined;
-  const hasTime = id.includes(time);
+  const hasTime = id.includes(timeText);
   const hasDeviceTime = deviceTime !== undefined && deviceTime !== "" && id.includes(deviceTime);
   if (!hasTime && !hasDeviceTime) return id;
-  let template = hasTime ? id.replaceAll(time, TIME_MARK) : id;
-  if (hasDeviceTime) template = template.replaceAll(deviceTime, DEVICE_TIME_MARK);
-  return idFrom(template, record) === id ? template : undefined;
+  const template = hasTime ? id.replaceAll(timeText, TIME_MARK) : id;
+  return hasDeviceTime ? template.replaceAll(deviceTime, DEVICE_TIME_MARK) : template;
 }
 
-const builders = new Map<string, (record: Rec) => string>();
+function idTemplate(record: Rec): string | undefined {
+  const id = record.id as string;
+  const timeText = String(record.time);
+  const deviceTime = record.deviceTime as string | undefined;
+  const template = templateCandidate(id, timeText, deviceTime);
+  return template !== undefined && cachedBuilder(template)(timeText, deviceTime) === id ? template : undefined;
+}
 
-function idFrom(template: string, record: Rec): string {
+const builders = new Map<string, ReturnType<typeof idBuilder>>();
+
+function cachedBuilder(template: string): ReturnType<typeof idBuilder> {
   let build = builders.get(template);
   if (!build) {
     if (builders.size > 1024) builders.clear();
     builders.set(template, (build = idBuilder(template)));
   }
-  return build(record);
+  return build;
 }
 
 /** A template cut at its marks once, then joined per record (a segment repeats one template). */
-function idBuilder(template: string): (record: Rec) => string {
+function idBuilder(template: string): (timeText: string, deviceTime: string | undefined) => string {
   if (!template.includes(TIME_MARK) && !template.includes(DEVICE_TIME_MARK)) return () => template;
   const parts = template.split(MARKS);
-  return (record) => {
+  return (timeText, deviceTime) => {
     let id = "";
-    for (const part of parts) id += part === TIME_MARK ? String(record.time) : part === DEVICE_TIME_MARK ? ((record.deviceTime as string | undefined) ?? DEVICE_TIME_MARK) : part;
+    for (const part of parts) id += part === TIME_MARK ? timeText : part === DEVICE_TIME_MARK ? (deviceTime ?? DEVICE_TIME_MARK) : part;
     return id;
   };
 }
@@ -393,65 +401,117 @@ function writeGroup(w: ByteWriter, layout: TypeLayout, group: readonly Rec[]): v
   for (const field of layout.body) writeField(w, field, group.map((r) => (r.body as Rec)[field.key]));
 }
 
-function readGroup(r: ByteReader, layout: TypeLayout, count: number): StewardRecord[] {
-  const what = layout.type;
-  const columns = readInts(r, count, `${what} times`);
-  const times = new Array<number>(count);
+function readTimes(r: ByteReader, count: number, what: string): number[] {
+  const times = readInts(r, count, `${what} times`);
   let delta = 0;
   for (let i = 0; i < count; i++) {
-    if (i === 0) times[0] = columns[0]!;
-    else {
-      delta = checkSafe(delta + unzigzag(columns[i]!), `${what} time`);
+    if (i > 0) {
+      delta = checkSafe(delta + unzigzag(times[i]!), `${what} time`);
       times[i] = checkSafe(times[i - 1]! + delta, `${what} time`);
       if (delta < 0) throw new MalformedInput(`${what} records are not in time order`);
     }
     if (times[i]! > TIME_MAX) throw new MalformedInput(`${what} time ${times[i]} is out of range`);
   }
-  const records: Rec[] = times.map((time) => ({ id: "", type: layout.type, time }));
-  for (const field of layout.base) {
-    readField(r, field, count, what).forEach((v, i) => {
-      if (v !== undefined) records[i]![field.key] = v;
-    });
-  }
+  return times;
+}
+
+function readDeviceTimes(r: ByteReader, count: number, what: string, layout: TypeLayout, times: readonly number[], offsets: readonly unknown[] | undefined): (string | undefined)[] {
   const states = readInts(r, count, `${what}.deviceTime states`);
-  const escaped = states.filter((s) => s === STATE_ESCAPED).length;
-  const offsets = readInts(r, states.filter((s) => s === STATE_PRESENT).length, `${what}.deviceTime`);
-  const texts = readDictionary(r, escaped, `${what}.deviceTime`, (text) => parsed(layout.deviceTime, text, `${what}.deviceTime`));
+  let escaped = 0;
+  let present = 0;
+  for (const s of states) {
+    if (s === STATE_ESCAPED) escaped++;
+    else if (s === STATE_PRESENT) present++;
+  }
+  const deltas = readInts(r, present, `${what}.deviceTime`);
+  const texts = readDictionary(r, escaped, `${what}.deviceTime`, (text) => parsed(layout.deviceTime, text, `${what}.deviceTime`)) as string[];
+  const out = new Array<string | undefined>(count);
   for (let i = 0, o = 0, t = 0; i < count; i++) {
     const state = states[i]!;
-    if (state === STATE_PRESENT) records[i]!.deviceTime = wallClockText(records[i]!, unzigzag(offsets[o++]!));
+    const timezoneOffset = offsets?.[i] as number | undefined;
+    if (state === STATE_PRESENT) out[i] = wallClockText(times[i]!, timezoneOffset, unzigzag(deltas[o++]!));
     else if (state === STATE_ESCAPED) {
-      records[i]!.deviceTime = texts[t++];
-      if (wallClockDelta(records[i]!, texts[t - 1] as string) !== undefined) throw new MalformedInput(`${what}.deviceTime: a wall clock stored as text`);
-    }
-    else if (state !== STATE_ABSENT) throw new MalformedInput(`${what}.deviceTime: unknown state ${state}`);
+      const text = texts[t++]!;
+      if (wallClockDelta({ time: times[i], timezoneOffset }, text) !== undefined) throw new MalformedInput(`${what}.deviceTime: a wall clock stored as text`);
+      out[i] = text;
+    } else if (state !== STATE_ABSENT) throw new MalformedInput(`${what}.deviceTime: unknown state ${state}`);
   }
-  const idStates = readInts(r, count, `${what}.id states`);
-  const ids = readDictionary(r, count, `${what}.id`, (text) => ({ text, build: idBuilder(text) })) as { text: string; build: (record: Rec) => string }[];
+  return out;
+}
+
+interface IdTemplate {
+  readonly text: string;
+  readonly build: ReturnType<typeof idBuilder>;
+  /** Marks only the time, and no digit stands beside it: the time is then found only where it was put. */
+  readonly timeOnly: boolean;
+}
+
+function timeOnly(template: string): boolean {
+  return template.includes(TIME_MARK) && !template.includes(DEVICE_TIME_MARK) && !/[0-9]/.test(template);
+}
+
+/**
+ * Whether the writer would store `template` for `id` (which it builds). A time is digits: in a
+ * template whose other characters are no digits, replacing every occurrence of the time gives the
+ * template back, so only a deviceTime the id holds could make the writer choose another.
+ */
+function isTemplateOf(template: IdTemplate, id: string, timeText: string, deviceTime: string | undefined): boolean {
+  if (template.timeOnly) return deviceTime === undefined || deviceTime === "" || !id.includes(deviceTime);
+  return templateCandidate(id, timeText, deviceTime) === template.text;
+}
+
+/** String(n) for a safe integer ≥ 0, from two small integers (which convert fast) for a millisecond time. */
+function digits(n: number): string {
+  if (n < 1e9) return String(n);
+  const high = Math.floor(n / 1e6);
+  const low = String(n - high * 1e6);
+  return `${high}${"000000".slice(low.length)}${low}`;
+}
+
+function readIds(r: ByteReader, count: number, what: string, times: readonly number[], deviceTimes: readonly (string | undefined)[]): string[] {
+  const states = readInts(r, count, `${what}.id states`);
+  const templates = readDictionary(r, count, `${what}.id`, (text) => ({ text, build: idBuilder(text), timeOnly: timeOnly(text) })) as IdTemplate[];
+  const ids = new Array<string>(count);
   for (let i = 0; i < count; i++) {
-    const record = records[i]!;
-    const state = idStates[i];
+    const state = states[i];
     if (state !== STATE_PRESENT && state !== STATE_ESCAPED) throw new MalformedInput(`${what}.id: unknown state ${state}`);
-    const id = state === STATE_PRESENT ? ids[i]!.build(record) : ids[i]!.text;
+    const timeText = digits(times[i]!);
+    const deviceTime = deviceTimes[i];
+    const template = templates[i]!;
+    const id = state === STATE_PRESENT ? template.build(timeText, deviceTime) : template.text;
     if (id.length < 1 || id.length > ID_MAX) throw new MalformedInput(`${what} id is empty or longer than ${ID_MAX} characters`);
-    record.id = id;
-    if (idTemplate(record) !== (state === STATE_PRESENT ? ids[i]!.text : undefined)) throw new MalformedInput(`${what}.id: not the template its writer would use`);
-    if (i > 0 && byTimeThenId(records[i - 1] as StewardRecord, record as StewardRecord) >= 0) throw new MalformedInput(`${what} records are not in (time, id) order`);
+    if (!(state === STATE_PRESENT ? isTemplateOf(template, id, timeText, deviceTime) : idTemplate({ id, time: times[i], deviceTime }) === undefined)) {
+      throw new MalformedInput(`${what}.id: not the template its writer would use`);
+    }
+    if (i > 0 && times[i - 1] === times[i] && ids[i - 1]! >= id) throw new MalformedInput(`${what} records are not in (time, id) order`);
+    ids[i] = id;
   }
-  const bodies: Rec[] = records.map(() => ({}));
-  for (const field of layout.body) {
-    readField(r, field, count, `${what}.body`).forEach((v, i) => {
-      if (v !== undefined) bodies[i]![field.key] = v;
-    });
+  return ids;
+}
+
+function readGroup(r: ByteReader, layout: TypeLayout, count: number): StewardRecord[] {
+  const what = layout.type;
+  const times = readTimes(r, count, what);
+  const columns = new Map<string, readonly unknown[]>();
+  for (const field of layout.base) columns.set(field.key, readField(r, field, count, what));
+  const deviceTimes = readDeviceTimes(r, count, what, layout, times, columns.get("timezoneOffset"));
+  columns.set("deviceTime", deviceTimes);
+  const ids = readIds(r, count, what, times, deviceTimes);
+  const body = layout.body.map((field) => ({ key: field.key, values: readField(r, field, count, `${what}.body`) }));
+  const order = layout.keyOrder.map((key) => ({ key, values: columns.get(key)! }));
+  // Each record is built once, its keys in the record schema's order as parseRecord gives them: a
+  // record reads the same from any source.
+  const records = new Array<StewardRecord>(count);
+  for (let i = 0; i < count; i++) {
+    const record: Rec = { id: ids[i], time: times[i] };
+    for (const { key, values } of order) if (values[i] !== undefined) record[key] = values[i];
+    record.type = what;
+    const fields: Rec = {};
+    for (const { key, values } of body) if (values[i] !== undefined) fields[key] = values[i];
+    record.body = fields;
+    records[i] = record as StewardRecord;
   }
-  // Keys in the record schema's order, as parseRecord gives them: a record reads the same from any source.
-  return records.map((record, i) => {
-    const out: Rec = { id: record.id, time: record.time };
-    for (const key of layout.keyOrder) if (record[key] !== undefined) out[key] = record[key];
-    out.type = layout.type;
-    out.body = bodies[i];
-    return out as StewardRecord;
-  });
+  return records;
 }
 
 /** Records as one segment, grouped by type and sorted by (time, id): the same set always encodes the same. */

@@ -124,6 +124,55 @@ describe("packed records", () => {
     );
   });
 
+  it("give back ids that hold their time or deviceTime, beside digits or twice, and refuse any other template for them", () => {
+    const piece = fc.constantFrom("cgm-", "1", "7", "-", "x9", "time", "0");
+    const idOf = fc.array(fc.oneof(piece, fc.constant("T"), fc.constant("D")), { minLength: 1, maxLength: 5 });
+    const stream = fc.array(fc.record({ parts: idOf, offset: fc.nat({ max: 3_000 }), wall: fc.boolean() }), { minLength: 1, maxLength: 6 }).map((list) =>
+      unique(
+        list.map(({ parts, offset, wall }): StewardRecord => {
+          const time = T0 + offset * 60_000;
+          const deviceTime = wall ? new Date(time).toISOString().slice(0, 19) : undefined;
+          const id = parts.map((p) => (p === "T" ? String(time) : p === "D" ? (deviceTime ?? "d") : p)).join("");
+          return { id, type: "cgm", time, ...(deviceTime ? { deviceTime } : {}), body: { mgdl: 100 } };
+        }),
+      ),
+    );
+    fc.assert(
+      fc.property(stream, byteEdits(2), (records, ops) => {
+        const bytes = encodeRecords(records);
+        expect(decodeRecords(bytes)).toEqual(canonical(records));
+        // Whatever else decodes is the one encoding of what it decodes to.
+        const r = typedOrValue(() => decodeRecords(applyEdits(bytes, ops)));
+        if (r.ok) expect(encodeRecords(r.value)).toEqual(applyEdits(bytes, ops));
+        else expect(r.error).toBeInstanceOf(MalformedInput);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("refuse an id template other than the one its writer would choose", () => {
+    const swap = (bytes: Uint8Array, from: Uint8Array, to: Uint8Array) => {
+      const at = bytes.findIndex((_, i) => from.every((b, j) => bytes[i + j] === b));
+      expect(at).toBeGreaterThanOrEqual(0);
+      const out = bytes.slice();
+      out.set(to, at);
+      return out;
+    };
+    const varint = (n: number) => {
+      const out: number[] = [];
+      for (; n >= 0x80; n = Math.floor(n / 0x80)) out.push((n % 0x80) | 0x80);
+      return Uint8Array.of(...out, n);
+    };
+    // At time 2222222222222 the id "12222222222222" is "1" then the time; moved to 1111111111111 the
+    // same template builds "11111111111111", whose writer puts the time first.
+    const digitBeside = encodeRecords([{ id: "12222222222222", type: "cgm", time: 2_222_222_222_222, body: { mgdl: 100 } }]);
+    expectTyped(() => decodeRecords(swap(digitBeside, varint(2_222_222_222_222), varint(1_111_111_111_111))), MalformedInput);
+    // An id holding its (text) deviceTime is written with the deviceTime's mark.
+    const text = encodeRecords([{ id: `cgm-${T0}`, type: "cgm", time: T0, deviceTime: "cgz", body: { mgdl: 100 } }]);
+    expectTyped(() => decodeRecords(swap(text, new TextEncoder().encode("cgz"), new TextEncoder().encode("cgm"))), MalformedInput);
+    expect(decodeRecords(encodeRecords([{ id: `cgm-${T0}`, type: "cgm", time: T0, deviceTime: "cgm", body: { mgdl: 100 } }]))[0]!.id).toBe(`cgm-${T0}`);
+  });
+
   it("refuse values out of their schema's bounds and a second encoding of the same records", () => {
     const encode = (mgdl: number) => encodeRecords([{ id: "c", type: "cgm", time: T0, body: { mgdl } } as StewardRecord]);
     const ok = encode(1000);
