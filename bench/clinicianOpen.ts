@@ -66,7 +66,10 @@ export interface StewardOpen {
   readonly view: ClinicianView;
   /** What the clinician's device holds after the open: hour envelopes and blocks. */
   readonly objects: { readonly envelopes: number; readonly blocks: number };
-  readonly ms: { total: number; login: number; inboxAndGrant: number; pullNetwork: number; ingest: number; materialise: number; compute: number };
+  /** `inboxAndGrant`: the inbox request, which carries the login proof and brings the session, and opening the grant. */
+  readonly ms: { total: number; inboxAndGrant: number; pullNetwork: number; ingest: number; materialise: number; compute: number };
+  /** Requests made only to log in (none: the proof rides on the inbox request). */
+  readonly loginRequests: number;
   readonly wire: { up: number; down: number };
   /** Requests after the session exists (inbox and pulls). */
   readonly requestsAfterLogin: number;
@@ -133,15 +136,16 @@ export async function sdkOpen(server: string, patient: PatientAccount, end: numb
   }
 }
 
-/** One cold client of the clinician: a new database, no session, nothing cached; its traffic goes through a counting relay. */
+/**
+ * One cold client of the clinician: a new database, no session, nothing cached; its traffic goes
+ * through a counting relay. Its first request (the inbox) carries the login proof.
+ */
 async function coldOpen(server: string, patient: PatientAccount, clinician: { keys: AccountKeys }, end: number, days: number): Promise<ColdOpen> {
   const relay = await startCountingRelay(server);
   const requests: RequestRecord[] = [];
   try {
     const api = new ServerApi(relay.url, clinician.keys, recordingFetch(requests));
     const t0 = performance.now();
-    await api.ensureSession();
-    const tLogin = performance.now();
     const entry = (await api.inbox()).grants.find((e) => e.patientId === patient.api.accountId);
     if (!entry) throw new Error("the clinician's inbox does not hold the patient's grant");
     const opened = openGrant(fromBase64Url(entry.grant), clinician.keys, patient.ring.account.signKey);
@@ -166,8 +170,9 @@ async function coldOpen(server: string, patient: PatientAccount, clinician: { ke
     return {
       view: screen,
       objects: { envelopes: envelopes.length, blocks: blocks.length },
-      ms: { total: tEnd - t0, login: tLogin - t0, inboxAndGrant: tGrant - tLogin, pullNetwork, ingest: tPulled - tGrant - pullNetwork, materialise: tMaterialised - tPulled, compute: tEnd - tMaterialised },
+      ms: { total: tEnd - t0, inboxAndGrant: tGrant - t0, pullNetwork, ingest: tPulled - tGrant - pullNetwork, materialise: tMaterialised - tPulled, compute: tEnd - tMaterialised },
       wire: { ...relay.count },
+      loginRequests: requests.length - afterLogin(requests).length,
       requestsAfterLogin: afterLogin(requests).length,
       pulls: pulls.length,
       glucoseBytes,

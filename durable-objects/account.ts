@@ -6,9 +6,10 @@
 // holds only the owner of that handle, so claiming a handle is atomic without a global table.
 import { DurableObject } from "cloudflare:workers";
 import type { AccountResponse, EndedShare, Inbox } from "../shared/api.js";
-import { bytesEqual, fromHex, toBase64Url, toHex } from "../shared/bytes.js";
+import { bytesEqual, toBase64Url, toHex } from "../shared/bytes.js";
 import { signerKey } from "../shared/deviceList.js";
 import { decodeKeyBundle, accountIdHex, keyBundleSignedBytes } from "../shared/keyBundle.js";
+import { loginProofPayload, PROOF_WINDOW_MS, type LoginProof } from "../shared/loginProof.js";
 import { signedMessage } from "../shared/signing.js";
 import { hasSmallOrder } from "../shared/smallOrder.js";
 import { DeviceStore } from "./deviceStore.js";
@@ -47,7 +48,7 @@ export class Account extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS grant_revocations (patient_id TEXT NOT NULL, grant_id TEXT NOT NULL, wire BLOB NOT NULL, PRIMARY KEY (patient_id, grant_id));
       CREATE TABLE IF NOT EXISTS key_ring (version INTEGER NOT NULL, blob BLOB NOT NULL);
       CREATE TABLE IF NOT EXISTS recovery_kit (blob BLOB NOT NULL);
-      -- Earlier versions' stored challenges and per-account counters, replaced by stateless nonces.
+      -- Earlier versions' stored challenges and per-account counters, replaced by login proofs.
       DROP TABLE IF EXISTS nonces;
       DROP TABLE IF EXISTS attempts;
       DROP TABLE IF EXISTS kit_fetches;
@@ -106,19 +107,21 @@ export class Account extends DurableObject<Env> {
   }
 
   /**
-   * Checks the signature over signedMessage("login", nonce ‖ accountId ‖ signer). The worker has
-   * already checked that it issued the nonce for this account (worker/loginChallenge.ts); here it is
-   * spent, once. An account with a device list logs in only with the key of a device that list holds
-   * as active (or the recovery key): a removed device cannot, although it still holds the identity
-   * key. An account registered without one signs with its identity key (`signer` absent).
+   * Checks a login proof (shared/loginProof.ts), whose time the worker has checked
+   * against its clock, and spends its nonce, once. An account with a device list logs in only with
+   * the key of a device that list holds as active (or the recovery key): a removed device cannot,
+   * although it still holds the identity key. An account registered without one signs with its
+   * identity key (no signer).
    */
-  async login(nonce: Uint8Array, expiresAt: number, signature: Uint8Array, signer?: Uint8Array, now = Date.now()): Promise<Outcome<string>> {
+  async login(proof: LoginProof, now = Date.now()): Promise<Outcome<string>> {
     return refusing(async () => {
       const { accountId, signKey } = this.requireAccount();
+      if (toHex(proof.accountId) !== accountId) throw new Refusal("unauthenticated", "this login proof is for another account");
       this.sql.exec("DELETE FROM spent_nonces WHERE expires_at <= ?", now);
-      if (this.sql.exec("SELECT 1 FROM spent_nonces WHERE nonce = ?", blob(nonce)).toArray().length > 0) {
-        throw new Refusal("unauthenticated", "this login challenge was already used; ask for a new one");
+      if (this.sql.exec("SELECT 1 FROM spent_nonces WHERE nonce = ?", blob(proof.nonce)).toArray().length > 0) {
+        throw new Refusal("unauthenticated", "this login proof was already used; sign a new one");
       }
+      const { signer } = proof;
       const list = this.devices.list(signKey);
       let key = signKey;
       if (list) {
@@ -129,9 +132,10 @@ export class Account extends DurableObject<Env> {
       } else if (signer) {
         throw new Refusal("unauthenticated", "this account has no device list: log in with its identity key");
       }
-      const message = signedMessage("login", nonce, fromHex(accountId, 16, "account id"), ...(signer ? [signer] : []));
-      if (await verifyEd25519(key, signature, message)) {
-        this.sql.exec("INSERT INTO spent_nonces (nonce, expires_at) VALUES (?, ?)", blob(nonce), expiresAt);
+      // Kept until the proof's time is out of the window: after that the worker refuses it anyway.
+      const spentUntil = proof.time + PROOF_WINDOW_MS;
+      if (await verifyEd25519(key, proof.signature, signedMessage("login", loginProofPayload(proof)))) {
+        this.sql.exec("INSERT INTO spent_nonces (nonce, expires_at) VALUES (?, ?)", blob(proof.nonce), spentUntil);
         return accountId;
       }
       this.sql.exec("DELETE FROM failed_logins WHERE at <= ?", now - 60_000);
@@ -139,7 +143,6 @@ export class Account extends DurableObject<Env> {
         throw new Refusal("rate_limited", "too many failed sign-ins for this account; wait a minute (a device holding the account's key still signs in)");
       }
       this.sql.exec("INSERT INTO failed_logins (at) VALUES (?)", now);
-      this.sql.exec("INSERT INTO spent_nonces (nonce, expires_at) VALUES (?, ?)", blob(nonce), expiresAt);
       throw new Refusal("unauthenticated", "the login signature does not verify under this device's key");
     });
   }

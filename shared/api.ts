@@ -33,18 +33,7 @@ export type RegisterRequest = z.input<typeof registerRequest>;
 export const accountResponse = z.object({ accountId: hexId, handle: z.string(), bundle: base64url });
 export type AccountResponse = z.infer<typeof accountResponse>;
 
-export const challengeRequest = z.object({ accountId: hexId });
-export const challengeResponse = z.object({ nonce: base64url, expiresAt: z.number().int() });
-
-/**
- * The signature is over signedMessage("login", nonce ‖ accountId bytes ‖ signer), by the key of the
- * `signer`: a device id of the account's device list (its device key) or "recovery" (the recovery
- * key). An account registered without a device list signs with its identity key and names no signer.
- */
-/** The login challenge's random bytes. */
-export const LOGIN_NONCE_BYTES = 32;
-export const loginSigner = z.union([hexId, z.literal("recovery")]);
-export const loginRequest = z.object({ accountId: hexId, nonce: base64urlBytes("nonce", LOGIN_NONCE_BYTES), signature: base64urlBytes("signature", 64), signer: loginSigner.optional() });
+/** The answer to `POST /v1/auth/login`, whose proof (shared/loginProof.ts) rides in the Authorization header. */
 export const loginResponse = z.object({ token: z.string(), accountId: hexId, expiresAt: z.number().int() });
 
 /** A pull page's ceilings: large enough that a 90-day clinician view is one round trip. */
@@ -115,6 +104,8 @@ export type RendezvousResponse = z.infer<typeof rendezvousResponse>;
 export const ERROR_CODES = {
   malformed: 400,
   unauthenticated: 401,
+  /** A login proof's time lies outside the window around the server's clock; the error says the server's time. */
+  clock_skew: 401,
   forbidden: 403,
   outside_grant: 403,
   expired_grant: 403,
@@ -130,7 +121,7 @@ export const ERROR_CODES = {
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 
-export const errorResponse = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+export const errorResponse = z.object({ error: z.object({ code: z.string(), message: z.string(), serverTime: z.number().int().optional() }) });
 export type ErrorResponse = z.infer<typeof errorResponse>;
 
 /** WebSocket close code when the grant behind a socket ends (revoked or expired). */

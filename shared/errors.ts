@@ -117,6 +117,11 @@ export class ServerUnreachable extends StewardError {
   readonly code = "server_unreachable";
 }
 
+/** This device's clock is too far from the server's for a login proof to be taken, even at the time the server said. */
+export class ClockSkew extends StewardError {
+  readonly code = "clock_skew";
+}
+
 /** The server refused a request; `status` and `reason` are what it said. */
 export class RequestRefused extends StewardError {
   readonly code = "request_refused";

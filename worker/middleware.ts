@@ -8,6 +8,7 @@ import type { AppEnv } from "./env.js";
 import { errorJson } from "./http.js";
 import { overLimit } from "./rateLimits.js";
 import { configurationProblem } from "./secrets.js";
+import { proofOf, proveLogin, SESSION_HEADER } from "./loginProof.js";
 import { verifyToken } from "./session.js";
 
 /**
@@ -25,6 +26,7 @@ export const corsForWebApp = cors({
   origin: "*",
   allowHeaders: ["Authorization", "Content-Type"],
   allowMethods: ["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+  exposeHeaders: ["Steward-Session"],
   maxAge: 600,
 });
 
@@ -40,8 +42,23 @@ function sessionToken(c: Context<AppEnv>): string | undefined {
   return header?.startsWith("Bearer ") ? header.slice(7) : c.req.path.endsWith("/ws") ? c.req.query("token") : undefined;
 }
 
-/** Requires a valid session and sets the proven account id. */
+/**
+ * Requires a valid session, or a login proof in its place (the answer then carries the session it
+ * opened, in the steward-session header), and sets the proven account id.
+ */
 export const requireSession = createMiddleware<AppEnv>(async (c, next) => {
+  // A route under two patterns (an invite slot and its messages) runs this twice: a proof is spent once.
+  if (c.get("accountId")) return next();
+  const proof = proofOf(c);
+  if (proof) {
+    const proven = await proveLogin(c, proof);
+    if (proven instanceof Response) return proven;
+    c.set("accountId", proven.accountId);
+    // Set before the route answers, so every answer it builds carries it (a WebSocket's 101 is not rebuilt).
+    c.header(SESSION_HEADER, `${proven.token} ${proven.expiresAt}`);
+    await next();
+    return;
+  }
   const token = sessionToken(c);
   if (!token) return errorJson(c, "unauthenticated", "sign in first: this route needs an Authorization: Bearer <token> header");
   const accountId = await verifyToken(c.env, token);

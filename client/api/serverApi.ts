@@ -1,11 +1,11 @@
-// The HTTP side of the worker's /v1 API for clients: JSON requests with typed errors, session
-// handling by challenge-response (the device signs a server nonce; no password exists anywhere).
+// The HTTP side of the worker's /v1 API for clients: JSON requests with typed errors, and sessions
+// opened by a login proof (shared/loginProof.ts) that rides on the first request needing one: the
+// device signs its clock's time and a fresh nonce with its own key; no password exists anywhere.
 import { z } from "zod";
 import { sign, type AccountKeys } from "../../shared/accountKeys.js";
 import {
   accessLogResponse,
   accountResponse,
-  challengeResponse,
   deviceListPublished,
   deviceListResponse,
   errorResponse,
@@ -23,10 +23,10 @@ import {
   type RendezvousResponse,
 } from "../../shared/api.js";
 import type { AccessLogEntry } from "../../shared/accessLog.js";
-import { bytesEqual, concat, fromBase64Url, fromHex, toBase64Url, toHex } from "../../shared/bytes.js";
-import { RECOVERY_ID } from "../../shared/deviceList.js";
-import { MalformedInput, RequestRefused, ServerUnreachable } from "../../shared/errors.js";
+import { fromBase64Url, fromHex, toBase64Url } from "../../shared/bytes.js";
+import { ClockSkew, MalformedInput, RequestRefused, ServerUnreachable } from "../../shared/errors.js";
 import { accountIdHex, encodeKeyBundle } from "../../shared/keyBundle.js";
+import { encodeLoginProof, loginProofPayload, PROOF_SCHEME } from "../../shared/loginProof.js";
 import { refusalError } from "./refusals.js";
 
 /** Long enough for a 90-day pull on a slow phone link; a swallowed request fails after it. */
@@ -44,8 +44,13 @@ export interface Session {
   readonly expiresAt: number;
 }
 
+/** The answer header that carries the session a login proof opened: "<token> <expiresAt>". */
+const SESSION_HEADER = "steward-session";
+
 export class ServerApi {
   private session?: Session;
+  /** The server's clock minus this device's, once a clock_skew refusal said it. */
+  private clockOffset = 0;
 
   constructor(
     readonly baseUrl: string,
@@ -65,9 +70,22 @@ export class ServerApi {
     return this.account;
   }
 
+  private fresh(): Session | undefined {
+    return this.session && this.session.expiresAt > Date.now() + this.clockOffset + 30_000 ? this.session : undefined;
+  }
+
+  /** "Proof <base64url>": a login proof, signed now (shared/loginProof.ts). */
+  private proof(): string {
+    const signer = this.signer;
+    const unsigned = { accountId: fromHex(this.accountId, 16), time: Date.now() + this.clockOffset, nonce: crypto.getRandomValues(new Uint8Array(16)), ...(signer ? { signer: signer.id } : {}) };
+    const signature = sign("login", signer ? signer.secretKey : this.keys().signSecretKey, loginProofPayload(unsigned));
+    return `${PROOF_SCHEME} ${toBase64Url(encodeLoginProof({ ...unsigned, signature }))}`;
+  }
+
   /**
    * Raw request; throws ServerUnreachable on network failure, and on an error status the typed error
-   * the refusal names (client/api/refusals.ts), RequestRefused for the others.
+   * the refusal names (client/api/refusals.ts), RequestRefused for the others. Without a session, an
+   * authenticated request carries a login proof and its answer the session.
    */
   async request(method: string, path: string, init: { json?: unknown; body?: Uint8Array; auth?: boolean; query?: Record<string, string>; retried?: boolean } = {}): Promise<Response> {
     const url = new URL(path, this.baseUrl);
@@ -81,7 +99,8 @@ export class ServerApi {
       headers["content-type"] = "application/octet-stream";
       body = init.body as unknown as BodyInit;
     }
-    if (init.auth) headers.authorization = `Bearer ${(await this.ensureSession()).token}`;
+    const session = init.auth ? this.fresh() : undefined;
+    if (init.auth) headers.authorization = session ? `Bearer ${session.token}` : this.proof();
     let response: Response;
     try {
       // A request the network swallowed would otherwise hold up every later push.
@@ -89,18 +108,30 @@ export class ServerApi {
     } catch (error) {
       throw new ServerUnreachable(`cannot reach ${url.origin}: ${(error as Error).message}; your data stays on this device and syncs later`);
     }
-    if (response.status === 401 && init.auth && this.session && !init.retried) {
-      // The token expired between check and use: log in once more and retry, once.
-      this.session = undefined;
-      return this.request(method, path, { ...init, retried: true });
-    }
+    this.keepSession(response);
     if (!response.ok) {
       const parsed = errorResponse.safeParse(await response.json().catch(() => null));
       const reason = parsed.success ? parsed.data.error.code : "unknown";
       const message = parsed.success ? parsed.data.error.message : `HTTP ${response.status}`;
+      const serverTime = parsed.success ? parsed.data.error.serverTime : undefined;
+      if (init.auth && !init.retried && (reason === "clock_skew" || (response.status === 401 && session))) {
+        // The token expired between check and use, or this device's clock is off: once more, with a
+        // new proof (at the server's time, when it said it).
+        if (reason === "clock_skew" && serverTime !== undefined) this.clockOffset = serverTime - Date.now();
+        if (session === this.session) this.session = undefined;
+        return this.request(method, path, { ...init, retried: true });
+      }
+      if (reason === "clock_skew") throw new ClockSkew(message);
       throw refusalError(response.status, reason, message);
     }
     return response;
+  }
+
+  /** Keeps the session a proven request opened. */
+  private keepSession(response: Response): void {
+    const [token, expiresAt] = (response.headers.get(SESSION_HEADER) ?? "").split(" ");
+    const until = Number(expiresAt);
+    if (token && Number.isSafeInteger(until) && until > (this.session?.expiresAt ?? 0)) this.session = { token, accountId: this.accountId, expiresAt: until };
   }
 
   async json<S extends z.ZodType>(schema: S, method: string, path: string, init: Parameters<ServerApi["request"]>[2] = {}): Promise<z.infer<S>> {
@@ -128,18 +159,12 @@ export class ServerApi {
     return this.json(accountResponse, "GET", `/v1/accounts/${accountId}`);
   }
 
-  /** A valid session, logging in by signing a fresh server nonce when needed. */
+  /** A valid session, logging in with a proof when there is none (only a WebSocket needs one before its first request). */
   async ensureSession(): Promise<Session> {
-    if (this.session && this.session.expiresAt > Date.now() + 30_000) return this.session;
-    const { nonce } = await this.json(challengeResponse, "POST", "/v1/auth/challenge", { json: { accountId: this.accountId } });
-    const nonceBytes = fromBase64Url(nonce, "nonce");
-    const account = fromHex(this.accountId, 16);
-    const signer = this.signer;
-    const signature = signer ? sign("login", signer.secretKey, concat(nonceBytes, account, signer.id)) : sign("login", this.keys().signSecretKey, concat(nonceBytes, account));
-    const named = signer ? { signer: bytesEqual(signer.id, RECOVERY_ID) ? "recovery" : toHex(signer.id) } : {};
-    const session = await this.json(loginResponse, "POST", "/v1/auth/login", { json: { accountId: this.accountId, nonce, signature: toBase64Url(signature), ...named } });
-    this.session = session;
-    return session;
+    const session = this.fresh();
+    if (session) return session;
+    this.session = await this.json(loginResponse, "POST", "/v1/auth/login", { auth: true });
+    return this.session;
   }
 
   /** Grants addressed to this account, the patients' signed revocations of grants to it, and the shares that ended lately. */

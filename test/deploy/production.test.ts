@@ -69,7 +69,7 @@ describe("the production build", () => {
     afterAll(() => worker?.stop());
 
     it("serves nothing and says why, whatever the token", async () => {
-      for (const path of ["/health", "/", "/v1/inbox", "/v1/auth/challenge"]) {
+      for (const path of ["/health", "/", "/v1/inbox", "/v1/auth/login"]) {
         const res = await fetch(`${worker.url}${path}`, { headers: { authorization: `Bearer ${forgedToken("steward-local-development-only-secret")}` } });
         expect(res.status, path).toBe(503);
         const { error } = (await res.json()) as { error: { code: string; message: string } };

@@ -3,9 +3,9 @@
 // STEWARD_LONG=1 runs the long variant. Throughput and the p50/p99 latency of a live reading reaching
 // a socket are printed, never asserted; what is asserted is that no message is lost or doubled.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fromBase64Url, toBase64Url } from "../../shared/bytes.js";
+import { toBase64Url } from "../../shared/bytes.js";
 import { decodePage, encodeUpload } from "../../shared/syncFrames.js";
-import { DeviceChain, loginSignature, makeGrant, newIdentity, scopeTag, type Identity } from "../helpers/webcryptoFixtures.js";
+import { DeviceChain, loginProof, makeGrant, newIdentity, scopeTag, type Identity } from "../helpers/webcryptoFixtures.js";
 import { startWorker, type LocalWorker } from "./localWorker.js";
 
 const LONG = process.env.STEWARD_LONG === "1";
@@ -55,12 +55,11 @@ let handles = 0;
 async function signUp(prefix: string): Promise<Client> {
   const identity = await newIdentity();
   await postJson("/v1/accounts", { bundle: toBase64Url(identity.bundle), handle: `${prefix}${++handles}x${identity.accountId.slice(0, 8)}` });
-  // A login whose answer was lost has spent its nonce: start again from a fresh challenge.
+  // A login whose answer was lost has spent its nonce: start again with a new proof.
   for (let attempt = 1; ; attempt++) {
     try {
-      const { nonce } = await postJson<{ nonce: string }>("/v1/auth/challenge", { accountId: identity.accountId });
-      const signature = await loginSignature(identity, fromBase64Url(nonce));
-      const { token } = await postJson<{ token: string }>("/v1/auth/login", { accountId: identity.accountId, nonce, signature: toBase64Url(signature) });
+      const authorization = await loginProof(identity);
+      const { token } = JSON.parse(new TextDecoder().decode(await api("/v1/auth/login", { method: "POST", headers: { authorization } }))) as { token: string };
       return { identity, token };
     } catch (error) {
       if (attempt === 3) throw error;

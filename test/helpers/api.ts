@@ -1,8 +1,8 @@
 // Thin HTTP helpers over the worker (SELF) for workers tests.
 import { SELF } from "cloudflare:test";
-import { fromBase64Url, toBase64Url } from "../../shared/bytes.js";
+import { toBase64Url } from "../../shared/bytes.js";
 import { decodePage, encodeUpload, type Page } from "../../shared/syncFrames.js";
-import { loginSignature, newIdentity, type Identity } from "./webcryptoFixtures.js";
+import { loginProof, newIdentity, type Identity, type ProofOptions } from "./webcryptoFixtures.js";
 
 export const BASE = "https://steward.test";
 
@@ -26,12 +26,9 @@ export async function register(identity: Identity, handle: string): Promise<Resp
   return postJson("/v1/accounts", { bundle: toBase64Url(identity.bundle), handle });
 }
 
-export async function login(identity: Identity): Promise<string> {
-  const challenge = await postJson("/v1/auth/challenge", { accountId: identity.accountId });
-  if (challenge.status !== 200) throw new Error(`challenge failed: ${challenge.status} ${await challenge.text()}`);
-  const { nonce } = await challenge.json<{ nonce: string }>();
-  const signature = await loginSignature(identity, fromBase64Url(nonce));
-  const res = await postJson("/v1/auth/login", { accountId: identity.accountId, nonce, signature: toBase64Url(signature) });
+/** A session token, from a login proof on its own (POST /v1/auth/login). */
+export async function login(identity: Identity, options: ProofOptions = {}): Promise<string> {
+  const res = await call("/v1/auth/login", { method: "POST", headers: { authorization: await loginProof(identity, options) } });
   if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
   return (await res.json<{ token: string }>()).token;
 }

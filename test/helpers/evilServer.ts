@@ -122,9 +122,10 @@ export class EvilServer {
       headers,
       ...(hasBody ? { body: request.body as unknown as BodyInit } : {}),
     });
+    // The answer's headers as the worker sent them (the session a login proof opened included), but
+    // those of the connection and of an encoding fetch already undid.
     const replyHeaders: Record<string, string> = {};
-    const type = response.headers.get("content-type");
-    if (type) replyHeaders["content-type"] = type;
+    for (const [k, v] of response.headers) if (!["connection", "content-length", "transfer-encoding", "content-encoding", "keep-alive"].includes(k)) replyHeaders[k] = v;
     return { status: response.status, headers: replyHeaders, body: new Uint8Array(await response.arrayBuffer()) };
   }
 

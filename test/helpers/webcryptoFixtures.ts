@@ -2,9 +2,10 @@
 // shared pure encoders (libsodium cannot run in workerd). Envelope bodies are opaque to the server:
 // random bytes of a valid length with the right SHA-256 body hash.
 import { BLOCK_VERSION, MIN_BLOCK_BODY_BYTES, blockSignedBytes, encodeBlock, encodeBlockHeader } from "../../shared/blockCodec.js";
-import { fromHex, toHex } from "../../shared/bytes.js";
+import { fromHex, toBase64Url, toHex } from "../../shared/bytes.js";
 import { deviceCertificateSignedBytes } from "../../shared/deviceCertificate.js";
 import { assembleLink, encodeDeviceList, encodeLinkBody, linkSignedBytes, type DeviceListAuthor, type DeviceListChange } from "../../shared/deviceList.js";
+import { encodeLoginProof, loginProofPayload, PROOF_SCHEME } from "../../shared/loginProof.js";
 import { manifestHash } from "../../shared/manifest.js";
 import { ENVELOPE_VERSION, MIN_BODY_BYTES, ZERO_HASH, encodeEnvelope, encodeHeader, envelopeLink, envelopeSignedBytes, type EnvelopeKind } from "../../shared/envelopeCodec.js";
 import { encodeGrantPolicy, encodeGrantWire, grantPolicySignedBytes, type GrantEntry } from "../../shared/grantCodec.js";
@@ -44,8 +45,20 @@ export async function newIdentity(placement: Placement = "default"): Promise<Ide
   return { signKey, privateKey: pair.privateKey, boxKey, accountId: toHex(accountIdOf(signKey)), bundle: encodeKeyBundle({ ...unsigned, signature }) };
 }
 
-export async function loginSignature(identity: Identity, nonce: Uint8Array): Promise<Uint8Array> {
-  return signWith(identity.privateKey, signedMessage("login", nonce, fromHex(identity.accountId, 16)));
+export interface ProofOptions {
+  /** The key that signs; the account's identity key when absent. */
+  readonly key?: CryptoKey;
+  /** The device id (or RECOVERY_ID) the proof names. */
+  readonly signer?: Uint8Array;
+  readonly time?: number;
+  readonly nonce?: Uint8Array;
+}
+
+/** An "Authorization: Proof …" value signing in `account` (shared/loginProof.ts). */
+export async function loginProof(account: Identity, options: ProofOptions = {}): Promise<string> {
+  const unsigned = { accountId: fromHex(account.accountId, 16), time: options.time ?? Date.now(), nonce: options.nonce ?? randomBytes(16), ...(options.signer ? { signer: options.signer } : {}) };
+  const signature = await signWith(options.key ?? account.privateKey, signedMessage("login", loginProofPayload(unsigned)));
+  return `${PROOF_SCHEME} ${toBase64Url(encodeLoginProof({ ...unsigned, signature }))}`;
 }
 
 export interface EnvelopeSpec {

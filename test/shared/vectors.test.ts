@@ -20,10 +20,12 @@ import { EXTRA_KINDS, encodePage, encodeUpload } from "../../shared/syncFrames.j
 import { sign } from "../../shared/accountKeys.js";
 import { encodeGrantPolicy, grantPolicySignedBytes, type GrantPolicy } from "../../shared/grantCodec.js";
 import { accountIdOf, decodeKeyBundle, encodeKeyBundle, keyBundleSignedBytes } from "../../shared/keyBundle.js";
+import { decodeLoginProof, encodeLoginProof, loginProofPayload } from "../../shared/loginProof.js";
 import { HOUR_LIMIT, KeyTreeReader, ROOT, blockKeys, coverKeys, epochKeys } from "../../shared/keyTree.js";
 import { SCOPES, type StewardRecord } from "../../shared/records.js";
 import { safetyNumber } from "../../shared/safetyNumber.js";
 import { scopeTag } from "../../shared/scopeTag.js";
+import { signedMessage } from "../../shared/signing.js";
 import { loadSodium, sodium } from "../../shared/sodium.js";
 import { bytesOf, fixedAccount, seed } from "./helpers.js";
 
@@ -209,12 +211,15 @@ function accounts(): Json {
     ],
   };
   const policyBytes = encodeGrantPolicy(policy);
+  const unsignedProof = { accountId: accountIdOf(clinician.signKey), time: createdAt + 60_000, nonce: bytesOf(16, 0x4e), signer: bytesOf(16, 0xd1) };
+  const proofSignature = sign("login", clinician.signSecretKey, loginProofPayload(unsignedProof));
   return {
     description: "accounts from seeds (sign seed, box seed) via crypto_sign_seed_keypair / crypto_box_seed_keypair, createdAt ms",
     patient: { signSeed: toHex(seed(0x10)), boxSeed: toHex(seed(0x11)), signKey: toHex(patient.signKey), boxKey: toHex(patient.boxKey), accountId: toHex(accountIdOf(patient.signKey)), bundle: toHex(encodeKeyBundle(patient.bundle)) },
     clinician: { signSeed: toHex(seed(0x20)), boxSeed: toHex(seed(0x21)), signKey: toHex(clinician.signKey), boxKey: toHex(clinician.boxKey), accountId: toHex(accountIdOf(clinician.signKey)), bundle: toHex(encodeKeyBundle(clinician.bundle)) },
     safetyNumber: safetyNumber(patient.signKey, clinician.signKey),
     grantPolicy: { bytes: toHex(policyBytes), signature: toHex(sign("grantPolicy", patient.signSecretKey, policyBytes)) },
+    loginProof: { proof: toHex(encodeLoginProof({ ...unsignedProof, signature: proofSignature })), signedBy: "clinician" },
   };
 }
 
@@ -252,7 +257,7 @@ describe("fixed vectors", () => {
     expect(toHex(envelopeLink(decoded.headerBytes, decoded.body.length, decoded.bodyHash))).toBe(v.link);
   });
 
-  it("the stored signatures verify with WebCrypto over the bytes the server rebuilds (envelope, grant policy, key bundle)", async () => {
+  it("the stored signatures verify with WebCrypto over the bytes the server rebuilds (envelope, grant policy, key bundle, login proof)", async () => {
     const web = async (key: string, sig: Uint8Array, message: Uint8Array) =>
       crypto.subtle.verify("Ed25519", await crypto.subtle.importKey("raw", new Uint8Array(fromHex(key)), "Ed25519", false, ["verify"]), new Uint8Array(sig), new Uint8Array(message));
     const e = JSON.parse(readFileSync(join(DIR, "envelope.json"), "utf8")) as Record<string, string>;
@@ -260,10 +265,12 @@ describe("fixed vectors", () => {
     expect(await web(e.authorKey!, env.signature, envelopeSignedBytes(env.headerBytes, env.body.length, env.bodyHash))).toBe(true);
     const blk = decodeBlock(fromHex((JSON.parse(readFileSync(join(DIR, "block.json"), "utf8")) as Record<string, string>).block!));
     expect(await web(e.authorKey!, blk.signature, blockSignedBytes(blk.headerBytes, blk.body.length, blk.bodyHash))).toBe(true);
-    const a = JSON.parse(readFileSync(join(DIR, "accounts.json"), "utf8")) as { patient: Record<string, string>; grantPolicy: Record<string, string> };
+    const a = JSON.parse(readFileSync(join(DIR, "accounts.json"), "utf8")) as { patient: Record<string, string>; clinician: Record<string, string>; grantPolicy: Record<string, string>; loginProof: Record<string, string> };
     expect(await web(a.patient.signKey!, fromHex(a.grantPolicy.signature!), grantPolicySignedBytes(fromHex(a.grantPolicy.bytes!)))).toBe(true);
     const bundle = decodeKeyBundle(fromHex(a.patient.bundle!));
     expect(await web(a.patient.signKey!, bundle.signature, keyBundleSignedBytes(bundle))).toBe(true);
+    const proof = decodeLoginProof(fromHex(a.loginProof.proof!));
+    expect(await web(a.clinician.signKey!, proof.signature, signedMessage("login", loginProofPayload(proof)))).toBe(true);
   });
 
   it("the worked example's cover is in the stored covers", () => {

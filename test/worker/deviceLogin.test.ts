@@ -2,19 +2,15 @@
 // as active (or the recovery key) logs in. A removed device cannot, although it still holds the
 // account's identity key.
 import { describe, expect, it } from "vitest";
-import { fromBase64Url, fromHex, toBase64Url, toHex } from "../../shared/bytes.js";
+import { toBase64Url } from "../../shared/bytes.js";
 import { encodeDeviceList, linkHash, RECOVERY_ID } from "../../shared/deviceList.js";
-import { signedMessage } from "../../shared/signing.js";
 import { call, postJson } from "../helpers/api.js";
-import { deviceCertificate, deviceListLink, genesisList, newIdentity, signWith, type Identity } from "../helpers/webcryptoFixtures.js";
+import { deviceCertificate, deviceListLink, genesisList, loginProof, newIdentity, type Identity } from "../helpers/webcryptoFixtures.js";
 
 let handles = 0;
 
-async function loginAs(account: Identity, signer: Identity, id: Uint8Array | undefined): Promise<Response> {
-  const { nonce } = await (await postJson("/v1/auth/challenge", { accountId: account.accountId })).json<{ nonce: string }>();
-  const named = id === undefined ? {} : { signer: id === RECOVERY_ID ? "recovery" : toHex(id) };
-  const message = signedMessage("login", fromBase64Url(nonce), fromHex(account.accountId, 16), ...(id ? [id] : []));
-  return postJson("/v1/auth/login", { accountId: account.accountId, nonce, signature: toBase64Url(await signWith(signer.privateKey, message)), ...named });
+function loginAs(account: Identity, signer: Identity, id: Uint8Array | undefined): Promise<Response> {
+  return loginProof(account, { key: signer.privateKey, ...(id ? { signer: id } : {}) }).then((authorization) => call("/v1/auth/login", { method: "POST", headers: { authorization } }));
 }
 
 describe("device-key logins", () => {

@@ -74,8 +74,6 @@ async function validBody(route: Route, w: World): Promise<ValidBody> {
     const identity = await newIdentity();
     return { bundle: toBase64Url(identity.bundle), handle: `fz${identity.accountId.slice(0, 12)}` };
   }
-  if (key === "POST /v1/auth/challenge") return { accountId: pid };
-  if (key === "POST /v1/auth/login") return { accountId: pid, nonce: toBase64Url(new Uint8Array(32)), signature: toBase64Url(new Uint8Array(64)) };
   return route.body === "json" ? {} : null;
 }
 
