@@ -355,8 +355,11 @@ export class LocalLog implements SyncLog {
       const docs = this.docsOf(r.scope);
       for (const { hour, update } of r.content.yjs) docs.get(hour) && Y.applyUpdate(docs.get(hour)!, update);
       const { readings, view, deleted, yjs } = r.content;
-      const hourOf = (x: { time: number }) => Math.floor(x.time / MS_PER_HOUR);
-      const hours = new Set([...readings.map(hourOf), ...view.map(hourOf), ...deleted.map((d) => d.hour), ...yjs.map((u) => u.hour)]);
+      const hours = new Set<number>();
+      for (const x of readings) hours.add(Math.floor(x.time / MS_PER_HOUR));
+      for (const x of view) hours.add(Math.floor(x.time / MS_PER_HOUR));
+      for (const d of deleted) hours.add(d.hour);
+      for (const u of yjs) hours.add(u.hour);
       if (r.scope === "identity") hours.add(0);
       for (const hour of hours) changes.set(shardKey(r.scope, hour), { scope: r.scope, hour });
     }
