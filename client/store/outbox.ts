@@ -38,16 +38,17 @@ export interface LocalChange {
 const NONCE_BYTES = 24;
 const STORE_SLICE = 32;
 
-/** A key for writes at rest only: subkey 3 of the hour's leaf, never used on the wire. */
-function writeKey(leaf: Uint8Array): Uint8Array {
-  return sodium().crypto_kdf_derive_from_key(32, 3, "STWepoch", leaf);
-}
+/** Write keys kept while the keys are unlocked: a week of both scopes' hours, written one record at a time. */
+const WRITE_KEYS = 512;
 
 function writeAd(patient: string, tag: string, generation: number, hour: number): Uint8Array {
   return concat(utf8("steward/local-write/v1"), new Uint8Array([0]), fromHex(patient, 16), fromHex(tag, 16), new ByteWriter(8).u32(generation).u32(hour).finish());
 }
 
 export class Outbox {
+  /** Write keys by scope, generation and hour, oldest first: deriving one walks the key tree. */
+  private readonly writeKeys = new Map<string, Uint8Array>();
+
   constructor(
     private readonly db: StewardDatabase,
     private readonly keys: KeySource,
@@ -70,33 +71,54 @@ export class Outbox {
     const rows: PendingWrite[] = changes.map(({ scope, hour, content }) => {
       const generation = this.keys.writeGeneration(scope, hour);
       const tag = toHex(this.keys.tagOf(scope));
-      const key = writeKey(this.keys.leaf(scope, generation, hour));
       const nonce = crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
-      const sealed = sodium().crypto_aead_xchacha20poly1305_ietf_encrypt(encodeContent(content, { scope, first: hour, last: hour }), writeAd(this.patient, tag, generation, hour), null, nonce, key);
-      sodium().memzero(key);
+      const sealed = sodium().crypto_aead_xchacha20poly1305_ietf_encrypt(encodeContent(content, { scope, first: hour, last: hour }), writeAd(this.patient, tag, generation, hour), null, nonce, this.writeKey(scope, generation, hour));
       onSealed?.(hour);
       return { patient: this.patient, tag, hour, generation, bytes: concat(nonce, sealed) };
     });
-    await this.db.transaction("rw", this.db.writes, async () => {
+    const store = async () => {
       for (let i = 0; i < rows.length; i += STORE_SLICE) {
-        const slice = rows.slice(i, i + STORE_SLICE);
+        const slice = rows.length <= STORE_SLICE ? rows : rows.slice(i, i + STORE_SLICE);
         await this.db.writes.bulkAdd(slice);
         for (const row of slice) onStored?.(row.hour);
       }
-    });
+    };
+    // One slice is one request in Dexie's own transaction, which it resolves once committed; an
+    // explicit transaction around it costs as much again as the write.
+    await (rows.length <= STORE_SLICE ? store() : this.db.transaction("rw", this.db.writes, store));
+  }
+
+  /** A key for writes at rest only: subkey 3 of the hour's leaf, never used on the wire. */
+  private writeKey(scope: Scope, generation: number, hour: number): Uint8Array {
+    const id = `${scope}:${generation}:${hour}`;
+    let key = this.writeKeys.get(id);
+    if (!key) {
+      key = sodium().crypto_kdf_derive_from_key(32, 3, "STWepoch", this.keys.leaf(scope, generation, hour));
+      if (this.writeKeys.size >= WRITE_KEYS) {
+        const [oldest, old] = this.writeKeys.entries().next().value!;
+        sodium().memzero(old);
+        this.writeKeys.delete(oldest);
+      }
+      this.writeKeys.set(id, key);
+    }
+    return key;
+  }
+
+  /** Forgets the write keys (on lock or sign-out). */
+  evict(): void {
+    for (const key of this.writeKeys.values()) sodium().memzero(key);
+    this.writeKeys.clear();
   }
 
   /** A pending write's content. */
   openWrite(row: PendingWrite, scope: Scope): ShardContent {
-    const key = writeKey(this.keys.leaf(scope, row.generation, row.hour));
+    const key = this.writeKey(scope, row.generation, row.hour);
     try {
       const plaintext = sodium().crypto_aead_xchacha20poly1305_ietf_decrypt(null, row.bytes.subarray(NONCE_BYTES), writeAd(row.patient, row.tag, row.generation, row.hour), row.bytes.subarray(0, NONCE_BYTES), key);
       return decodeContent(plaintext, { scope, first: row.hour, last: row.hour });
     } catch (error) {
       if (error instanceof Error && /decrypt|ciphertext/i.test(error.message)) throw new TamperedEnvelope("a write kept on this device does not decrypt: the store was altered");
       throw error;
-    } finally {
-      sodium().memzero(key);
     }
   }
 

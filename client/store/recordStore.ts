@@ -5,7 +5,7 @@
 import { MalformedInput } from "../../shared/errors.js";
 import { PACKED_TYPES } from "../../shared/recordColumns.js";
 import { SCOPE_OF, hourOf, parseRecord, type Scope, type StewardRecord } from "../../shared/records.js";
-import { deleteEntry, putEntry, recordsOf, sameValue } from "./hourDoc.js";
+import { deleteEntry, putEntry, sameValue } from "./hourDoc.js";
 import { liveQuery, type LiveResult } from "./liveQuery.js";
 import type { HourEditor, LocalLog, ShardChange } from "./localLog.js";
 import type { InvalidRecord } from "./materialise.js";
@@ -26,20 +26,29 @@ export interface PutProgress {
   readonly records: number;
 }
 
-function putInto(editor: HourEditor, record: StewardRecord, added: Set<string>): void {
-  const current = editor.current(record.id);
-  if (current && current.type !== record.type) throw new MalformedInput(`record ${record.id} cannot change its type or move to another hour; delete it and add a new one`);
-  if (PACKED_TYPES.has(record.type)) {
-    if (current && sameValue(current, record)) return;
-    if (added.has(record.id)) return;
-    // A reading written for the first time is packed; a change to one (or one deleted before) is an edit.
-    if (!current && !recordsOf(editor.doc).has(record.id)) {
-      editor.addReading(record);
-      added.add(record.id);
-      return;
+/**
+ * Puts `records` into one hour: a reading written for the first time is packed; everything else
+ * (an edit, a change to a reading, one deleted before) goes into the hour's document in one change.
+ */
+function putInto(editor: HourEditor, records: readonly StewardRecord[]): void {
+  const added = new Set<string>();
+  const edits: StewardRecord[] = [];
+  for (const record of records) {
+    const current = editor.current(record.id);
+    if (current && current.type !== record.type) throw new MalformedInput(`record ${record.id} cannot change its type or move to another hour; delete it and add a new one`);
+    if (PACKED_TYPES.has(record.type)) {
+      if ((current && sameValue(current, record)) || added.has(record.id)) continue;
+      if (!current && !editor.inDoc(record.id)) {
+        editor.addReading(record);
+        added.add(record.id);
+        continue;
+      }
     }
+    edits.push(record);
   }
-  putEntry(editor.doc, record);
+  if (edits.length > 0) editor.change((doc) => {
+    for (const record of edits) putEntry(doc, record);
+  });
 }
 
 export class RecordStore {
@@ -69,10 +78,7 @@ export class RecordStore {
     }
     let written = 0;
     for (const [scope, hours] of byScope) {
-      const edits = new Map([...hours].map(([hour, list]) => [hour, (editor: HourEditor) => {
-        const added = new Set<string>();
-        for (const record of list) putInto(editor, record, added);
-      }] as const));
+      const edits = new Map([...hours].map(([hour, list]) => [hour, (editor: HourEditor) => putInto(editor, list)] as const));
       const counts = new Map([...hours].map(([hour, list]) => [hour, list.length]));
       written += await this.log.edit(scope, edits, onProgress && ((phase, hour) => onProgress({ phase, records: counts.get(hour) ?? 0 })));
     }
@@ -82,7 +88,7 @@ export class RecordStore {
   /** Deletes by tombstone: the entry stays so a concurrent edit elsewhere cannot resurrect it silently. */
   async delete(record: Pick<StewardRecord, "id" | "type" | "time">): Promise<boolean> {
     const edits = new Map([[hourOf(record), (editor: HourEditor) => {
-      if (editor.current(record.id) || recordsOf(editor.doc).has(record.id)) deleteEntry(editor.doc, record.id);
+      if (editor.current(record.id) || editor.inDoc(record.id)) editor.change((doc) => deleteEntry(doc, record.id));
     }] as const]);
     return (await this.log.edit(SCOPE_OF[record.type], edits)) > 0;
   }
