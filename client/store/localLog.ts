@@ -70,6 +70,10 @@ export interface HourEditor {
 }
 
 const LOCAL = Symbol("local");
+/** Hours a local write reads at once when it finds its hour not in memory: a day. */
+const HOURS_READ = 24;
+/** Hours of sources kept in memory between local writes: about a month of both scopes. */
+const HOURS_KEPT = 1536;
 
 export class LocalLog implements SyncLog {
   readonly patient: string;
@@ -86,8 +90,9 @@ export class LocalLog implements SyncLog {
   private readonly contents = new ContentCache();
   private readonly docs = new Map<Scope, HourDocs>();
   /**
-   * What one hour holds, kept between local writes to it so a write one record at a time reads
-   * nothing back: every other change to the store (a pull, a seal, an ack, a block) drops it.
+   * What each hour holds, by shardKey, kept between local writes so a write one record at a time
+   * reads nothing back: read a day at a time, a local write adds itself, and every other change to
+   * the store (a pull, a seal, an ack, a block) drops it all.
    */
   private readonly hourSources = new Map<string, Source[]>();
   private readonly listeners = new Set<(changes: ShardChange[]) => void>();
@@ -187,6 +192,27 @@ export class LocalLog implements SyncLog {
     ];
   }
 
+  /**
+   * What each of `hours` holds, from hourSources or else read for the whole days around them (a
+   * device writing as it goes writes the next hour next). The lists are hourSources' own.
+   */
+  private async heldIn(scope: Scope, hours: readonly number[]): Promise<Map<number, Source[]>> {
+    if (hours.some((h) => !this.hourSources.has(shardKey(scope, h)))) {
+      const from = Math.floor(Math.min(...hours) / HOURS_READ) * HOURS_READ;
+      const to = Math.floor(Math.max(...hours) / HOURS_READ) * HOURS_READ + HOURS_READ - 1;
+      const byHour = new Map<number, Source[]>();
+      for (const day of new Set(hours.map((h) => Math.floor(h / HOURS_READ)))) {
+        for (let h = day * HOURS_READ; h < (day + 1) * HOURS_READ; h++) byHour.set(h, []);
+      }
+      for (const s of await this.sourcesFor(scope, from, to)) {
+        for (let h = Math.max(s.first, from); h <= Math.min(s.last, to); h++) byHour.get(h)?.push(s);
+      }
+      if (this.hourSources.size + byHour.size > HOURS_KEPT) this.hourSources.clear();
+      for (const [h, list] of byHour) this.hourSources.set(shardKey(scope, h), list);
+    }
+    return new Map(hours.map((h) => [h, this.hourSources.get(shardKey(scope, h))!]));
+  }
+
   /** The first and last hour of `scope` holding data here, or undefined when none does. */
   async extent(scope: Scope): Promise<{ fromHour: number; toHour: number } | undefined> {
     await this.ready();
@@ -227,14 +253,12 @@ export class LocalLog implements SyncLog {
   async edit(scope: Scope, hours: ReadonlyMap<number, (editor: HourEditor) => void>, onProgress?: (phase: "encrypt" | "store", hour: number) => void): Promise<number> {
     await this.ready();
     return this.serial(async () => {
-      const list = [...hours.keys()];
-      if (list.length === 0) return 0;
-      const one = list.length === 1 ? shardKey(scope, list[0]!) : undefined;
-      const sources = (one && this.hourSources.get(one)) || (await this.sourcesFor(scope, Math.min(...list), Math.max(...list)));
+      if (hours.size === 0) return 0;
+      const held = await this.heldIn(scope, [...hours.keys()]);
       const docs = this.docsOf(scope);
       const changes: { scope: Scope; hour: number; content: ShardContent }[] = [];
       for (const [hour, mutate] of hours) {
-        const inHour = sources.filter((s) => s.first <= hour && s.last >= hour);
+        const inHour = held.get(hour)!;
         const records = new Map(materialise(scope, inHour, { fromHour: hour, toHour: hour, from: -Infinity, to: Infinity }, docs, this.invalid).map((r) => [r.id, r]));
         const updates = inHour.flatMap((s) => s.content.yjs.filter((u) => u.hour === hour).map((u) => u.update));
         const docOf = () => {
@@ -268,7 +292,7 @@ export class LocalLog implements SyncLog {
         onProgress?.("store", hour);
       }
       await this.outbox.addWrites(changes, (hour) => onProgress?.("encrypt", hour), (hour) => onProgress?.("store", hour));
-      if (one) this.hourSources.set(one, [...sources, ...changes.map((c): Source => ({ kind: "write", first: c.hour, last: c.hour, content: c.content }))]);
+      for (const c of changes) held.get(c.hour)!.push({ kind: "write", first: c.hour, last: c.hour, content: c.content });
       this.emit(changes.map(({ hour }) => ({ scope, hour })));
       return changes.length;
     }, true);
