@@ -83,6 +83,9 @@ export interface StorageOptions {
   readonly wrappingKey?: CryptoKey;
 }
 
+/** Dexie's own DBCore middleware this store has no use for, by name (Dexie 4). */
+const UNUSED_MIDDLEWARE = ["Cache", "Observability", "HooksMiddleware"];
+
 export class StewardDatabase extends Dexie {
   envelopes!: Table<StoredEnvelope, string>;
   blocks!: Table<StoredBlock, string>;
@@ -95,6 +98,10 @@ export class StewardDatabase extends Dexie {
   constructor(name: string, storage: StorageOptions = {}) {
     super(name, storage.indexedDB ? { indexedDB: storage.indexedDB.factory, IDBKeyRange: storage.indexedDB.keyRange } : undefined);
     if (storage.wrappingKey) this.wrappingKey = storage.wrappingKey;
+    // Dexie's liveQuery cache, its change tracking for liveQuery and other tabs, and its table hooks
+    // cost every request CPU (per write, an AbortController and a BroadcastChannel message) and this
+    // store uses none of them: the log tells its own readers what changed (liveQuery.ts).
+    for (const name of UNUSED_MIDDLEWARE) this.unuse({ stack: "dbcore", name });
     this.version(1).stores({
       envelopes: "id, [patient+tag+hour], [patient+seq]",
       outbox: "++order, &id, patient",
