@@ -41,6 +41,18 @@ describe("record store", () => {
     expect(await phone.records.query({ scope: "insulin", from: t0, to: t0 + 3 * 3_600_000 })).toEqual([]);
   });
 
+  it("writing one record at a time sees every write before it, also one over several hours", async () => {
+    const phone = device(ring);
+    expect(await phone.records.put([cgm(1, 150)])).toBe(1);
+    // cgm-13 lies in the next hour: one put, two hours.
+    expect(await phone.records.put([cgm(2, 151), cgm(13, 152)])).toBe(2);
+    expect(await phone.records.put([cgm(2, 151)])).toBe(0);
+    expect(await phone.records.put([cgm(13, 160)])).toBe(1);
+    expect(await phone.log.pendingCount()).toBe(4);
+    const got = await phone.records.query({ scope: "glucose", from: t0, to: t0 + 2 * 3_600_000 });
+    expect(got.map((r) => [r.id, r.type === "cgm" && r.body.mgdl])).toEqual([["cgm-1", 150], ["cgm-2", 151], ["cgm-13", 160]]);
+  });
+
   it("stores only ciphertext: no reading value appears in IndexedDB", async () => {
     const phone = device(ring);
     await phone.records.put([{ id: "note-secret", type: "note", time: t0, body: { text: "hypo after running 987654" } }]);
