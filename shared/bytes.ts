@@ -96,12 +96,17 @@ export function fromBase64Url(text: string, what = "base64url value", expectedLe
 
 export class ByteWriter {
   private buffer: Uint8Array;
-  private view: DataView;
+  /** Made when first needed: most writers only write bytes and varints. */
+  private dataView?: DataView;
   private length = 0;
 
   constructor(initialCapacity = 256) {
     this.buffer = new Uint8Array(initialCapacity);
-    this.view = new DataView(this.buffer.buffer);
+  }
+
+  private get view(): DataView {
+    this.dataView ??= new DataView(this.buffer.buffer);
+    return this.dataView;
   }
 
   // Callers must take the offset before touching this.buffer/this.view: reserve() may replace them
@@ -112,7 +117,7 @@ export class ByteWriter {
       const next = new Uint8Array(Math.max(this.buffer.length * 2, at + n));
       next.set(this.buffer.subarray(0, at));
       this.buffer = next;
-      this.view = new DataView(next.buffer);
+      this.dataView = undefined;
     }
     this.length += n;
     return at;
@@ -121,7 +126,7 @@ export class ByteWriter {
   u8(value: number): this {
     checkUint(value, 0xff, "u8");
     const at = this.reserve(1);
-    this.view.setUint8(at, value);
+    this.buffer[at] = value;
     return this;
   }
 

@@ -516,13 +516,16 @@ function readGroup(r: ByteReader, layout: TypeLayout, count: number): StewardRec
 
 /** Records as one segment, grouped by type and sorted by (time, id): the same set always encodes the same. */
 export function encodeRecords(records: readonly StewardRecord[]): Uint8Array {
+  // No groups: most contents have no readings or no view.
+  if (records.length === 0) return new Uint8Array(1);
   const byType = new Map<string, StewardRecord[]>();
   for (const record of records) {
     const group = byType.get(record.type);
     if (group) group.push(record);
     else byType.set(record.type, [record]);
   }
-  const w = new ByteWriter(16 + records.length * 4);
+  // Room for one record's columns at once; a regular stream then costs a few bytes a reading.
+  const w = new ByteWriter(96 + records.length * 4);
   const types = RECORD_TYPES.filter((t) => byType.has(t));
   w.varint(types.length);
   for (const type of types) writeGroup(w, LAYOUTS.get(type)!, byType.get(type)!.sort(byTimeThenId) as unknown as Rec[]);

@@ -54,10 +54,15 @@ function offsetOf(hour: number, span: ContentSpan, what: string): number {
 }
 
 export function encodeContent(content: ShardContent, span: ContentSpan): Uint8Array {
-  const w = new ByteWriter(64);
+  const readings = encodeRecords(content.readings);
+  const view = encodeRecords(content.view);
+  let size = 32 + readings.length + view.length;
+  for (const d of content.deleted) size += 8 + 3 * d.id.length;
+  for (const u of content.yjs) size += 8 + u.update.length;
+  const w = new ByteWriter(size);
   w.u8(CONTENT_FORMAT);
-  w.varBytes(encodeRecords(content.readings));
-  w.varBytes(encodeRecords(content.view));
+  w.varBytes(readings);
+  w.varBytes(view);
   w.varint(content.deleted.length);
   for (const d of content.deleted) w.varint(offsetOf(d.hour, span, "a deletion")).varBytes(utf8(d.id));
   w.varint(content.yjs.length);

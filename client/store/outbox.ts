@@ -41,13 +41,13 @@ const STORE_SLICE = 32;
 /** Write keys kept while the keys are unlocked: a week of both scopes' hours, written one record at a time. */
 const WRITE_KEYS = 512;
 
-function writeAd(patient: string, tag: string, generation: number, hour: number): Uint8Array {
-  return concat(utf8("steward/local-write/v1"), new Uint8Array([0]), fromHex(patient, 16), fromHex(tag, 16), new ByteWriter(8).u32(generation).u32(hour).finish());
-}
+const WRITE_AD_DOMAIN = concat(utf8("steward/local-write/v1"), new Uint8Array([0]));
 
 export class Outbox {
   /** Write keys by scope, generation and hour, oldest first: deriving one walks the key tree. */
   private readonly writeKeys = new Map<string, Uint8Array>();
+  /** The start of a write's associated data, the same for every write of a patient's scope, by patient and tag. */
+  private readonly adPrefixes = new Map<string, Uint8Array>();
 
   constructor(
     private readonly db: StewardDatabase,
@@ -72,7 +72,7 @@ export class Outbox {
       const generation = this.keys.writeGeneration(scope, hour);
       const tag = toHex(this.keys.tagOf(scope));
       const nonce = crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
-      const sealed = sodium().crypto_aead_xchacha20poly1305_ietf_encrypt(encodeContent(content, { scope, first: hour, last: hour }), writeAd(this.patient, tag, generation, hour), null, nonce, this.writeKey(scope, generation, hour));
+      const sealed = sodium().crypto_aead_xchacha20poly1305_ietf_encrypt(encodeContent(content, { scope, first: hour, last: hour }), this.writeAd(this.patient, tag, generation, hour), null, nonce, this.writeKey(scope, generation, hour));
       onSealed?.(hour);
       return { patient: this.patient, tag, hour, generation, bytes: concat(nonce, sealed) };
     });
@@ -104,6 +104,13 @@ export class Outbox {
     return key;
   }
 
+  private writeAd(patient: string, tag: string, generation: number, hour: number): Uint8Array {
+    const id = `${patient}:${tag}`;
+    let prefix = this.adPrefixes.get(id);
+    if (!prefix) this.adPrefixes.set(id, (prefix = concat(WRITE_AD_DOMAIN, fromHex(patient, 16), fromHex(tag, 16))));
+    return new ByteWriter(prefix.length + 8).raw(prefix).u32(generation).u32(hour).finish();
+  }
+
   /** Forgets the write keys (on lock or sign-out). */
   evict(): void {
     for (const key of this.writeKeys.values()) sodium().memzero(key);
@@ -114,7 +121,7 @@ export class Outbox {
   openWrite(row: PendingWrite, scope: Scope): ShardContent {
     const key = this.writeKey(scope, row.generation, row.hour);
     try {
-      const plaintext = sodium().crypto_aead_xchacha20poly1305_ietf_decrypt(null, row.bytes.subarray(NONCE_BYTES), writeAd(row.patient, row.tag, row.generation, row.hour), row.bytes.subarray(0, NONCE_BYTES), key);
+      const plaintext = sodium().crypto_aead_xchacha20poly1305_ietf_decrypt(null, row.bytes.subarray(NONCE_BYTES), this.writeAd(row.patient, row.tag, row.generation, row.hour), row.bytes.subarray(0, NONCE_BYTES), key);
       return decodeContent(plaintext, { scope, first: row.hour, last: row.hour });
     } catch (error) {
       if (error instanceof Error && /decrypt|ciphertext/i.test(error.message)) throw new TamperedEnvelope("a write kept on this device does not decrypt: the store was altered");
