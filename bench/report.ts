@@ -221,7 +221,9 @@ export function verdicts(r: Results): Verdict[] {
     out.push({
       target: `local writes at least ${WRITES_TARGET}× plaintext JSON rows in Dexie`,
       met: stewardRate >= WRITES_TARGET * dexieRate,
-      why: `${rate(stewardRate, "rec")} against ${rate(dexieRate, "rec")}: a write is one IndexedDB request (its content sealed at rest under a key of its hour, unsigned); signing and chaining wait for the push.`,
+      why:
+        `${rate(stewardRate, "rec")} against ${rate(dexieRate, "rec")}: a write is one IndexedDB request in Dexie's own transaction (its content sealed at rest under a key of its hour, unsigned; Dexie's liveQuery middleware, which the store does not use, left out); signing and chaining wait for the push. ` +
+        `What an hour holds is read a day at a time and kept between writes, with the hour's write key; a new reading builds no Yjs document.`,
     });
   }
   const big = r.grants?.find((g) => g.scopes === 6 && g.range === "10 years");

@@ -67,6 +67,15 @@ describe("the local log", () => {
     expect(laptop.opened.count).toBe(afterIngest + 4);
   });
 
+  it("derives an hour's write key once for writes one record at a time, and again once evicted", async () => {
+    const phone = device(ring, new MemoryServer());
+    for (let i = 0; i < 5; i++) await phone.records.put([reading(i)]);
+    expect(phone.opened.count).toBe(1);
+    phone.log.evict();
+    expect(mgdls(await phone.records.query(day))).toEqual([100, 101, 102, 103, 104]);
+    expect(phone.opened.count).toBe(2);
+  });
+
   it("keeps a local write made on top of pulled data, and sends it whole; a correction overrides the reading everywhere", async () => {
     const server = new MemoryServer();
     const phone = device(ring, server);
