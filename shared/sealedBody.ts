@@ -31,8 +31,9 @@ export function sealBody(keys: BodyKeys, headerBytes: Uint8Array, plaintext: Uin
   const padded = pad(plaintext);
   // Refuse here what the decoder would refuse later: such an object never syncs.
   if (NONCE_BYTES + COMMIT_BYTES + padded.length + TAG_BYTES > maxBody) throw new MalformedInput(`${what} plaintext of ${plaintext.length} bytes is too large: split it`);
-  // Random nonces: several offline devices write under the same key, so counters could collide.
-  const nonce = s.randombytes_buf(NONCE_BYTES);
+  // Random nonces: several offline devices write under the same key, so counters could collide. One
+  // platform call: libsodium's randombytes_buf asks the platform for 32 bits at a time, through wasm.
+  const nonce = crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
   const ciphertext = s.crypto_aead_xchacha20poly1305_ietf_encrypt(padded, headerBytes, null, nonce, keys.aead);
   const commit = commitment(keys.commit, nonce, ciphertext.subarray(ciphertext.length - TAG_BYTES), headerBytes);
   return concat(nonce, commit, ciphertext);

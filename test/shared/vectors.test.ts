@@ -26,7 +26,7 @@ import { SCOPES, type StewardRecord } from "../../shared/records.js";
 import { safetyNumber } from "../../shared/safetyNumber.js";
 import { scopeTag } from "../../shared/scopeTag.js";
 import { signedMessage } from "../../shared/signing.js";
-import { loadSodium, sodium } from "../../shared/sodium.js";
+import { loadSodium } from "../../shared/sodium.js";
 import { bytesOf, fixedAccount, seed } from "./helpers.js";
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), "vectors");
@@ -86,9 +86,12 @@ function scopeTags(): Json {
 
 const ENVELOPE_NONCE = bytesOf(24, 0x6e);
 
-/** Fixes randombytes_buf (the nonce) for the call, making the sealed object reproducible. */
+/** Fixes the platform's random bytes (the nonce) for the call, making the sealed object reproducible. */
 function withNonce<T>(make: () => T): T {
-  const spy = vi.spyOn(sodium(), "randombytes_buf").mockReturnValue(ENVELOPE_NONCE.slice() as never);
+  const spy = vi.spyOn(crypto, "getRandomValues").mockImplementation((array: ArrayBufferView) => {
+    new Uint8Array(array.buffer, array.byteOffset, array.byteLength).set(ENVELOPE_NONCE);
+    return array;
+  });
   try {
     return make();
   } finally {
