@@ -20,7 +20,7 @@ import { MANIFEST_ENTRY_BYTES } from "./manifest.js";
 
 export const FRAMES_VERSION = 2;
 export const MAX_OBJECT_BYTES = BLOCK_PREFIX_BYTES + MAX_BLOCK_BODY_BYTES;
-export const MAX_BATCH_ENVELOPES = 256;
+export const MAX_BATCH_ENVELOPES = 1024;
 /** Upper bound of an upload; the worker refuses larger bodies with 413. */
 export const MAX_BATCH_BYTES = 8 * 1024 * 1024;
 /** A manifest travels only with a block of one hour (level 0), whose envelopes it lists. */
@@ -85,7 +85,7 @@ export function decodeUpload(bytes: Uint8Array): { objects: Uint8Array[]; extras
   for (let i = 0; i < count; i++) objects.push(r.bytes(`object ${i}`, MAX_OBJECT_BYTES));
   const extras = readExtras(r);
   r.end();
-  if (objects.length === 0 && extras.length === 0) throw new MalformedInput("an upload holds 1 to 256 objects");
+  if (objects.length === 0 && extras.length === 0) throw new MalformedInput(`an upload holds 1 to ${MAX_BATCH_ENVELOPES} objects`);
   return { objects, extras };
 }
 
