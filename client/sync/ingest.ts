@@ -94,7 +94,11 @@ export class Ingest {
       const known = new Map<string, { seq: number; kind: "envelope" | "block" }>();
       for (const row of await this.db.envelopes.bulkGet(ids)) if (row) known.set(row.id, { seq: row.seq, kind: "envelope" });
       for (const row of await this.db.blocks.bulkGet(ids)) if (row) known.set(row.id, { seq: row.seq, kind: "block" });
-      const heldSeqs = await this.seqsHeld(entries);
+      // The numbers of objects held here, read only once an entry is new to this device: a pull of
+      // what it just pushed brings none, and a key cursor over the page's whole range is slow.
+      const noted: number[] = [];
+      let heldSeqs: Set<number> | undefined;
+      const note = (seq: number) => (heldSeqs ? heldSeqs.add(seq) : noted.push(seq));
       const vouched = complete ? this.vouchedByBlocks(entries, decoded) : new Set<string>();
       const envelopes: StoredEnvelope[] = [];
       const blocks: StoredBlock[] = [];
@@ -107,10 +111,11 @@ export class Ingest {
           if (held) {
             // Our own object coming back (the ack was lost) takes its number; anything else seen again changes nothing.
             if (held.seq === 0) acks.push({ id: d.id, seq: entry.seq, kind: held.kind });
-            heldSeqs.add(entry.seq);
+            note(entry.seq);
             cursor.after = Math.max(cursor.after, counted);
             continue;
           }
+          heldSeqs ??= new Set([...(await this.seqsHeld(entries)), ...noted]);
           if (heldSeqs.has(entry.seq)) throw new ForkDetected(`the server already gave number ${entry.seq} to another object this device holds: it is showing different histories to different devices`);
           if (!bytesEqual(d.header.patientId, this.keys.patientId)) throw new InvalidSignature("the server sent an object of another patient");
           const scope = this.keys.scopeOfTag(d.header.scopeTag);
@@ -190,7 +195,7 @@ export class Ingest {
             if (content) received.push({ kind: "envelope", id: d.id, scope, generation: header.generation, first: header.hour, last: header.hour, seq: entry.seq, basis: 0, level: 0, content });
           }
           known.set(d.id, { seq: entry.seq, kind: d.kind });
-          heldSeqs.add(entry.seq);
+          note(entry.seq);
           cursor.after = Math.max(cursor.after, counted);
         }
       } catch (error) {
