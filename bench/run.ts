@@ -39,16 +39,16 @@ function log(message: string): void {
 
 let timedOut = false;
 
-/** Runs one scenario, recording its failure instead of stopping the run; a scenario that hangs (wrangler dev reloading under it, say) is abandoned. */
-async function scenario(results: Results, name: string, fn: () => Promise<void>): Promise<void> {
+/** Runs one scenario, recording its failure instead of stopping the run; a scenario that hangs is abandoned after `limitS`. */
+async function scenario(results: Results, name: string, fn: () => Promise<void>, limitS = size.scenarioLimitS): Promise<void> {
   log(`${name}…`);
   const start = performance.now();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const limit = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       timedOut = true;
-      reject(new Error(`${name} did not finish within ${size.scenarioLimitS} s; its figures are missing from this run`));
-    }, size.scenarioLimitS * 1000);
+      reject(new Error(`${name} did not finish within ${limitS} s; its figures are missing from this run`));
+    }, limitS * 1000);
   });
   try {
     await Promise.race([fn(), limit]);
@@ -73,11 +73,12 @@ const yjs = await startYjsServer();
 try {
   const data = patientData(size.days, end);
   let setup: PatientSetup | undefined;
+  // Every scenario after it needs this one: it is given time in proportion to the history.
   await scenario(results, `the patient writes ${size.days} days and syncs`, async () => {
     setup = await writePatient(worker.url, data, size.days);
     const { patient: _, ...figures } = setup;
     results.setup = figures;
-  });
+  }, size.scenarioLimitS * Math.max(1, size.days / 90));
   results.clinicianOpens = [];
   for (const days of size.ranges) {
     await scenario(results, `clinician opens ${days} days`, async () => {
