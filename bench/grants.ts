@@ -7,6 +7,7 @@ import { issueGrant, openGrant } from "../shared/grant.js";
 import { coverRange } from "../shared/keyTree.js";
 import { SCOPES, type Scope } from "../shared/records.js";
 import { Grantee, Patient } from "../client/index.js";
+import { chainPoint, verifiedDeviceList } from "../client/devices.js";
 import { createKeyRing, scopeTags } from "../client/keyRing.js";
 import { DAY, HOUR } from "./data.js";
 import { medianTime, since } from "./stats.js";
@@ -44,6 +45,7 @@ export async function grantCosts(runs: number, end: number): Promise<GrantCost[]
         issueGrant({
           patient: patient.account,
           recipient: { bundle: grantee.bundle, verified: true },
+          devices: chainPoint(verifiedDeviceList(patient.devices, patient.account.signKey)),
           scopes: scopes.map((scope) => ({ scope, scopeTag: tags.get(scope)!, generations: [{ generation: 1, root: patient.data!.scopes[scope].roots.get(1)! }] })),
           fromHour,
           toHour,

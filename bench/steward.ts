@@ -7,6 +7,7 @@ import { issueGrant, type IssuedGrant } from "../shared/grant.js";
 import type { KeyBundle } from "../shared/keyBundle.js";
 import type { Scope } from "../shared/records.js";
 import { ServerApi } from "../client/api/serverApi.js";
+import { chainPoint, verifiedDeviceList } from "../client/devices.js";
 import { createKeyRing, scopeTags, type KeyRing } from "../client/keyRing.js";
 import { ownKeySource, type KeySource } from "../client/keySource.js";
 import { StewardDatabase } from "../client/store/database.js";
@@ -78,6 +79,7 @@ export function grantFor(patient: PatientAccount, grantee: KeyBundle, options: S
   return issueGrant({
     patient: patient.ring.account,
     recipient: { bundle: grantee, verified: true },
+    devices: chainPoint(verifiedDeviceList(patient.ring.devices, patient.ring.account.signKey)),
     scopes: options.scopes.map((scope) => ({ scope, scopeTag: tags.get(scope)!, generations: [...data.scopes[scope].roots].map(([generation, root]) => ({ generation, root })) })),
     fromHour: options.fromHour,
     toHour: options.toHour,

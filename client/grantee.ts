@@ -418,8 +418,9 @@ export class SharedView {
   private followRevision(): Promise<void> {
     this.refreshing ??= (async () => {
       try {
-        this.devices = (await this.owner.patientDevices(this.share.patient.accountId, true)) ?? this.devices;
         const latest = await this.owner.reopen(this.share.grantId, this.share.patient.accountId);
+        // Fetched after the grant: a re-issued one names the list with the change that caused it.
+        this.devices = (await this.owner.patientDevices(this.share.patient.accountId, true)) ?? this.devices;
         if (latest.share.revision <= this.share.revision) return;
         this.grant = latest.grant;
         this.share = latest.share;

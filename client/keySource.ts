@@ -2,9 +2,10 @@
 // store and the sync engine see only this interface, so a patient's phone, a clinician and a
 // caregiver run the same code and differ only in what their keys reach.
 import { bytesEqual, toHex } from "../shared/bytes.js";
-import type { DeviceList } from "../shared/deviceList.js";
-import { OutsideGrant } from "../shared/errors.js";
+import { checkExtends, type DeviceList } from "../shared/deviceList.js";
+import { OutsideGrant, RollbackDetected } from "../shared/errors.js";
 import type { OpenedGrant } from "../shared/grant.js";
+import type { GrantPolicy } from "../shared/grantCodec.js";
 import { accountIdOf } from "../shared/keyBundle.js";
 import type { KeyTreeReader, TreeNode } from "../shared/keyTree.js";
 import type { Scope } from "../shared/records.js";
@@ -105,12 +106,25 @@ export function ownKeySource(ring: Pick<KeyRing, "account" | "data"> & { readonl
 /**
  * Keys from a grant. `current` may be a function returning the latest revision, so a view follows a
  * re-issued grant (new key generation after a revocation elsewhere) without being rebuilt.
- * `patientDevices` is the patient's device list as this grantee fetched it from the patient log.
+ * `patientDevices` is the patient's device list as this grantee fetched it from the patient log:
+ * trusted only if it reaches the list the grant names (RollbackDetected, or ForkDetected, if not),
+ * so a server serving an older list cannot pass off what a removed device signs afterwards. (A
+ * grant issued before grants named the list is checked against whatever list was served.)
  */
 export function grantKeySource(current: OpenedGrant | (() => OpenedGrant), mySignKey: Uint8Array, patientDevices: () => Uint8Array | undefined = () => undefined): KeySource {
   const latest = typeof current === "function" ? current : () => current;
   const { policy } = latest();
-  const devices = deviceListOf(patientDevices, policy.patientKey);
+  const served = deviceListOf(patientDevices, policy.patientKey);
+  let checked: { list: DeviceList; named: GrantPolicy["devices"] } | undefined;
+  const devices = () => {
+    const list = served();
+    const named = latest().policy.devices;
+    if (!named || (list && checked && checked.list === list && checked.named === named)) return list;
+    if (!list) throw new RollbackDetected("the server did not serve the patient's list of devices that this share names, so whose devices signed the data cannot be checked: sync again later; if it stays, report it");
+    checkExtends(named, list);
+    checked = { list, named };
+    return list;
+  };
   return {
     patientId: policy.patientId,
     patientKey: policy.patientKey,

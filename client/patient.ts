@@ -15,6 +15,7 @@ import { createDevice, openDevice, recoverDevice, type DeviceState, type OpenOpt
 import { requestDeviceLink, type LinkRequest } from "./deviceLink.js";
 import { grantInfo, type GrantInfo, type GrantStatus } from "./grantInfo.js";
 import { checkGrantTerms, grantsToKeep, type GrantTerms, type KeepEntry } from "./grantOptions.js";
+import { chainPoint } from "./devices.js";
 import { Invites, type InviteOptions, type OpenInvite } from "./invites.js";
 import { rotateScopes, scopeTags, type KeyRing } from "./keyRing.js";
 import { revokedGrantId, signRevocation } from "./revocations.js";
@@ -172,6 +173,8 @@ export class Patient extends AccountDevice {
     const issued = issueGrant({
       patient: this.ring.account,
       recipient,
+      // The grantee trusts only a device list that reaches this one: a removal cannot be hidden from it.
+      devices: chainPoint(this.deviceList()),
       scopes: this.coverInputs(options.scopes),
       fromHour,
       toHour,

@@ -20,6 +20,7 @@ import {
   type GrantPolicy,
 } from "./grantCodec.js";
 import { sha256 } from "./hash.js";
+import type { ChainPoint } from "./deviceList.js";
 import { accountIdOf, type KeyBundle } from "./keyBundle.js";
 import { KEY_BYTES, KeyTreeReader, coverKeys, coverRange, nodeFirstHour, nodeLastHour, type CoverKey, type TreeNode } from "./keyTree.js";
 import { SCOPES, type Scope } from "./records.js";
@@ -47,6 +48,8 @@ export interface IssueGrantInput {
   readonly fromHour: number;
   readonly toHour: number;
   readonly expiresAt: number;
+  /** The patient's device list as the issuing device holds it (shared/deviceList.ts). */
+  readonly devices: ChainPoint;
   readonly write?: boolean;
   readonly live?: boolean;
   readonly grantId?: Uint8Array;
@@ -90,6 +93,7 @@ export function issueGrant(input: IssueGrantInput): IssuedGrant {
     live: input.live ?? false,
     issuedAt: now,
     expiresAt: input.expiresAt,
+    devices: input.devices,
     entries,
   };
   const policyBytes = encodeGrantPolicy(policy);

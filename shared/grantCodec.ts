@@ -5,11 +5,16 @@
 //     ‖ granteeId 16 ‖ granteeSignKey 32 ‖ granteeBoxKey 32 ‖ flags u8 (1 write, 2 live)
 //     ‖ issuedAt u64 ‖ expiresAt u64 ‖ entryCount u8
 //     ‖ entries: scopeTag 16 ‖ fromHour u32 ‖ toHour u32 ‖ generationCount u8 ‖ generation u32 …
+//     ‖ devicesIndex u32 ‖ devicesHash 32      (absent in grants issued before grants named it)
 //   wire: u32 len ‖ policy ‖ policySignature 64 ‖ u32 len ‖ sealed
 //
+// devicesIndex and devicesHash name the patient's device list as it stood when the grant was issued
+// (its length and the hash of its last change, shared/deviceList.ts): a grantee trusts only a list
+// that reaches it, so a server serving an older one cannot hide a removed device.
 // The sealed part (see grant.ts) repeats the policy, names the scope of each entry and carries the
 // node keys; only the grantee can open it. Scope names never appear in the clear copy.
 import { ByteReader, ByteWriter, expectMagic, utf8 } from "./bytes.js";
+import type { ChainPoint } from "./deviceList.js";
 import { MalformedInput, UnsupportedVersion } from "./errors.js";
 import { checkHourRange } from "./hours.js";
 import { signedMessage } from "./signing.js";
@@ -40,6 +45,8 @@ export interface GrantPolicy {
   readonly live: boolean;
   readonly issuedAt: number;
   readonly expiresAt: number;
+  /** The patient's device list when the grant was issued: its number of changes and the last one's hash. */
+  readonly devices?: ChainPoint;
   readonly entries: readonly GrantEntry[];
 }
 
@@ -72,6 +79,10 @@ export function encodeGrantPolicy(p: GrantPolicy): Uint8Array {
     if (e.generations.length === 0 || e.generations.length > MAX_GENERATIONS_PER_ENTRY) throw new MalformedInput(`a grant entry names 1 to ${MAX_GENERATIONS_PER_ENTRY} generations`);
     w.fixed(e.scopeTag, 16, "scopeTag").u32(e.fromHour).u32(e.toHour).u8(e.generations.length);
     for (const g of e.generations) w.u32(g);
+  }
+  if (p.devices) {
+    if (p.devices.index === 0) throw new MalformedInput("a grant names the patient's device list by a change it has");
+    w.u32(p.devices.index).fixed(p.devices.hash, 32, "devicesHash");
   }
   return w.finish();
 }
@@ -106,9 +117,11 @@ export function decodeGrantPolicy(bytes: Uint8Array): GrantPolicy {
     for (let g = 0; g < genCount; g++) generations.push(r.u32("generation"));
     entries.push({ scopeTag, fromHour, toHour, generations });
   }
+  const devices = r.remaining > 0 ? { index: r.u32("devicesIndex"), hash: r.fixed(32, "devicesHash") } : undefined;
+  if (devices?.index === 0) throw new MalformedInput("grant policy names change 0 of the patient's device list");
   r.end();
   if (expiresAt <= issuedAt) throw new MalformedInput("grant policy expires before it is issued");
-  return { grantId, revision, patientId, patientKey, granteeId, granteeSignKey, granteeBoxKey, write: (flags & 1) !== 0, live: (flags & 2) !== 0, issuedAt, expiresAt, entries };
+  return { grantId, revision, patientId, patientKey, granteeId, granteeSignKey, granteeBoxKey, write: (flags & 1) !== 0, live: (flags & 2) !== 0, issuedAt, expiresAt, ...(devices ? { devices } : {}), entries };
 }
 
 export function grantPolicySignedBytes(policyBytes: Uint8Array): Uint8Array {

@@ -20,8 +20,9 @@ export type Standing = "allowed" | "revoked" | "unknown";
 
 export function mayAuthor(keys: KeySource, object: Authored): Standing {
   const list = keys.patientDevices();
-  // Without a device list (a v1 account whose devices have not certified keys of their own yet, or
-  // a grantee never served the patient's list) the identity key signs for the patient, as in v1.
+  // Without a device list (a v1 account whose devices have not certified keys of their own yet)
+  // the identity key signs for the patient, as in v1. A grantee's grant names the list it must be
+  // served (client/keySource.ts), unless it was issued before grants named one.
   const identity = (authorKey: Uint8Array) => !list && bytesEqual(authorKey, keys.patientKey);
   if (object.kind === "block") {
     if (identity(object.header.authorKey)) return "allowed";

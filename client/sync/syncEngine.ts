@@ -341,9 +341,9 @@ export class SyncEngine {
       this.refused += (await this.log.ingest(page.entries, page.cursor)).refused;
     } catch (error) {
       // Data under a key generation this device lacks (another device rotated, or the patient
-      // re-issued the grant), or by a write grantee it has not heard of: fetch the keys once and
-      // ingest again; what was stored is skipped.
-      if (!(error instanceof OutsideGrant || error instanceof UnknownAuthor) || !this.refreshKeys) throw error;
+      // re-issued the grant), by a write grantee it has not heard of, or checked against an older
+      // device list than the grant names: fetch the keys once and ingest again; what was stored is skipped.
+      if (!(error instanceof OutsideGrant || error instanceof UnknownAuthor || error instanceof RollbackDetected) || !this.refreshKeys) throw error;
       await this.refreshKeys();
       try {
         this.refused += (await this.log.ingest(page.entries, page.cursor)).refused;
@@ -356,7 +356,7 @@ export class SyncEngine {
     if (!page.more) await this.checkHeads(page.extras ?? []);
   }
 
-  /** The heads of a page that left nothing newer to pull; an unknown signer is looked up once. */
+  /** The heads of a page that left nothing newer to pull; an unknown signer (or an old device list) is looked up once. */
   private async checkHeads(extras: readonly Extra[]): Promise<void> {
     if (!this.witness) return;
     let incompleteSince: number | undefined;
@@ -366,7 +366,7 @@ export class SyncEngine {
       // What was held back may lie behind the cursor (pages served without it): pulled again from
       // the start next time, so it arrives once the server serves it.
       if (error instanceof WithheldData) await this.log.rewindCursor();
-      if (!(error instanceof UnknownAuthor) || !this.refreshKeys) throw error;
+      if (!(error instanceof UnknownAuthor || error instanceof RollbackDetected) || !this.refreshKeys) throw error;
       await this.refreshKeys();
       incompleteSince = await this.witness.check(extras);
     }

@@ -14,6 +14,7 @@ import { accountIdHex, decodeKeyBundle, encodeKeyBundle, type KeyBundle } from "
 import { loadSodium } from "../../shared/sodium.js";
 import { ServerApi } from "../../client/api/serverApi.js";
 import { ContactBook } from "../../client/contacts.js";
+import { chainPoint, verifiedDeviceList } from "../../client/devices.js";
 import { createKeyRing, scopeTags, type KeyRing } from "../../client/keyRing.js";
 import { startWorker, type LocalWorker } from "../e2e/localWorker.js";
 import { EvilServer, jsonOf, jsonReply, type SeenRequest } from "../helpers/evilServer.js";
@@ -52,6 +53,7 @@ function glucoseGrant(ring: KeyRing, to: KeyBundle, verified: boolean): IssuedGr
   return issueGrant({
     patient: ring.account,
     recipient: { bundle: to, verified },
+    devices: chainPoint(verifiedDeviceList(ring.devices, ring.account.signKey)),
     scopes: [{ scope: "glucose", scopeTag: scopeTags(ring.data!).get("glucose")!, generations: [{ generation: 1, root: ring.data!.scopes.glucose.roots.get(1)! }] }],
     fromHour: nowHour - 24,
     toHour: nowHour,

@@ -288,6 +288,50 @@ describe("a server that lies by leaving things out", () => {
     await clinic.close();
   });
 
+  it("T8(c) T19 a clinician served the patient's device list from before a removal refuses the removed phone's later envelope (RollbackDetected, nothing of the page kept); served the list its re-issued share names, it takes the honest reading in and raises RevokedAuthor", async () => {
+    const { phone, tablet } = await linkedPair("t8old");
+    const { grantee: clinic } = await Grantee.create({ ...options("t8oldclinic"), handle: name("clinic") });
+    await tablet.verifyContact((await tablet.findContact(clinic.handle)).accountId);
+    const grant = await tablet.share({ with: clinic.accountId, scopes: ["glucose"], from: Date.now() - 2 * HOUR, to: Date.now() + HOUR, expiresAt: Date.now() + 24 * HOUR });
+    await phone.records.put([reading("p1", 120, Date.now() - HOUR)]);
+    await phone.sync.sync();
+    const isDeviceList = (r: SeenRequest) => r.method === "GET" && r.url.pathname.endsWith("/devices");
+    let oldList: Reply | undefined;
+    const keep = evil.rewrite((request, reply) => {
+      if (isDeviceList(request)) oldList = reply;
+      return reply;
+    });
+    const first = await clinic.open(grant.grantId);
+    const clinicToken = await tokenOf(() => first.sync.sync());
+    await first.close();
+    keep();
+    expect(oldList?.status).toBe(200);
+    expect(await ids(first.records)).toEqual(["p1"]);
+    await tablet.removeDevice(toHex(deviceOf(phone).deviceId));
+
+    // The server keeps serving the clinician the list in which the phone is still active, and
+    // relays what the phone signs after its removal beside the tablet's honest reading.
+    await phone.records.put([reading("p2", 45, Date.now() - HOUR)]);
+    await phone.records.log.sealWrites();
+    const [late] = await phone.records.log.outgoing(1);
+    await tablet.records.put([reading("t1", 110, Date.now() - HOUR)]);
+    await tablet.sync.sync();
+    const stale = evil.answer((request) => (request.headers.authorization === clinicToken && isDeviceList(request) ? oldList : undefined));
+    rewritePages(clinicToken, (page) => ({ ...page, entries: [...page.entries, { seq: page.cursor + 1, compacted: false, bytes: late!.bytes }], cursor: page.cursor + 1 }));
+    const view = await clinic.open(grant.grantId);
+    await expect(view.sync.sync()).rejects.toBeInstanceOf(RollbackDetected);
+    expect(await ids(view.records)).toEqual(["p1"]);
+
+    // The list the re-issued share names is served: the phone's envelope is refused, the rest kept.
+    stale();
+    await expect(view.sync.sync()).rejects.toBeInstanceOf(RevokedAuthor);
+    expect(await ids(view.records)).toEqual(["p1", "t1"]);
+    await view.close();
+    await phone.close();
+    await tablet.close();
+    await clinic.close();
+  });
+
   it("a revoked write grantee's new envelope under its old keys, dated inside its former range and relayed by the server, is refused by the patient's devices", async () => {
     const { patient } = await Patient.create({ ...options("rw"), handle: name("rw") });
     const { grantee: nurse } = await Grantee.create({ ...options("rwnurse"), handle: name("nurse") });

@@ -15,7 +15,7 @@ function policy(...entries: GrantEntry[]): GrantPolicy {
   return {
     grantId: id, revision: 1, patientId: id, patientKey: key, granteeId: id,
     granteeSignKey: key, granteeBoxKey: key, write: false, live: false,
-    issuedAt: 0, expiresAt: 1, entries,
+    issuedAt: 0, expiresAt: 1, devices: { index: 1, hash: key }, entries,
   };
 }
 

@@ -6,7 +6,7 @@ import { toHex } from "../../shared/bytes.js";
 import { decodeEnvelope } from "../../shared/envelopeCodec.js";
 import { issueGrant, type IssuedGrant, type OpenedGrant } from "../../shared/grant.js";
 import type { Scope } from "../../shared/records.js";
-import { appendDeviceChange, certify, genesisDeviceList, newDeviceKeys, newRecoveryKeys, type DeviceKeys } from "../../client/devices.js";
+import { appendDeviceChange, certify, chainPoint, genesisDeviceList, newDeviceKeys, newRecoveryKeys, verifiedDeviceList, type DeviceKeys } from "../../client/devices.js";
 import { scopeTags, type KeyRing } from "../../client/keyRing.js";
 import { grantKeySource, ownKeySource, type DelegatedWriter, type KeySource } from "../../client/keySource.js";
 import { StewardDatabase } from "../../client/store/database.js";
@@ -86,6 +86,7 @@ export function grantFromRing(ring: KeyRing, grantee: AccountKeys, scopes: Scope
   return issueGrant({
     patient: ring.account,
     recipient: { bundle: grantee.bundle, verified: true },
+    devices: chainPoint(verifiedDeviceList(ring.devices, ring.account.signKey)),
     scopes: scopes.map((scope) => ({ scope, scopeTag: tags.get(scope)!, generations: [...ring.data!.scopes[scope].roots].map(([generation, root]) => ({ generation, root })) })),
     fromHour,
     toHour,

@@ -178,6 +178,8 @@ export async function makeGrant(patient: Identity, grantee: Identity, spec: Gran
     live: spec.live ?? false,
     issuedAt: now - 1000,
     expiresAt: spec.expiresAt ?? now + 48 * 3_600_000,
+    // The server keeps the patient's device list itself; what the grant names is for the grantee.
+    devices: { index: 1, hash: randomBytes(32) },
     entries: spec.entries,
   });
   const signature = await signWith((spec.signer ?? patient).privateKey, grantPolicySignedBytes(policyBytes));

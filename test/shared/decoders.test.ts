@@ -55,6 +55,7 @@ beforeAll(async () => {
     patient,
     recipient: { bundle: clinician.bundle, verified: true },
     scopes: [{ scope: "glucose", scopeTag: bytesOf(16, 2), generations: [{ generation: 1, root: seed(5) }] }],
+    devices: { index: 1, hash: bytesOf(32, 6) },
     fromHour: 1000,
     toHour: 1100,
     expiresAt: 2_000_000_000_000,

@@ -5,7 +5,7 @@ import { sign, type AccountKeys } from "../../shared/accountKeys.js";
 import { ByteWriter, toHex, utf8 } from "../../shared/bytes.js";
 import { ExpiredGrant, ForgedGrant, MalformedInput, OutsideGrant, UnsupportedVersion, UnverifiedRecipient } from "../../shared/errors.js";
 import { issueGrant, openGrant, type GrantScopeInput, type IssueGrantInput } from "../../shared/grant.js";
-import { decodeGrantWire, encodeGrantPolicy, encodeGrantWire, type GrantPolicy } from "../../shared/grantCodec.js";
+import { decodeGrantPolicy, decodeGrantWire, encodeGrantPolicy, encodeGrantWire, type GrantPolicy } from "../../shared/grantCodec.js";
 import { sha256 } from "../../shared/hash.js";
 import { accountIdOf } from "../../shared/keyBundle.js";
 import { HOUR_LIMIT, KeyTreeReader, ROOT, coverRange } from "../../shared/keyTree.js";
@@ -29,6 +29,9 @@ beforeAll(async () => {
   mallory = fixedAccount(0x30, 0x31);
 });
 
+/** The patient's device list the grants name: its third change. */
+const DEVICES = { index: 3, hash: seed(0x44) };
+
 /** Root of (scope, generation): fixed so tests can derive what the grantee should get. */
 const rootOf = (scope: Scope, generation: number) => sodium().crypto_generichash(32, utf8(`${scope}/${generation}`), seed(0x0f));
 
@@ -44,6 +47,7 @@ function grant(overrides: Partial<IssueGrantInput> = {}) {
     fromHour: H2026,
     toHour: H2026 + 24 * 90 - 1,
     expiresAt: NOW + 30 * DAY,
+    devices: DEVICES,
     now: NOW,
     ...overrides,
   });
@@ -88,9 +92,18 @@ describe("issue and open", () => {
     expectTyped(() => opened.leaf("identity", 1, H2026), OutsideGrant);
   });
 
-  it("keeps write and live flags and the expiry as signed", () => {
+  it("keeps write and live flags, the expiry and the patient's device list as signed", () => {
     const { policy } = open(grant({ write: true, live: true, expiresAt: NOW + 2 * DAY }).wire);
     expect([policy.write, policy.live, policy.expiresAt, policy.issuedAt]).toEqual([true, true, NOW + 2 * DAY, NOW]);
+    expect(policy.devices).toEqual(DEVICES);
+  });
+
+  it("reads a policy issued before grants named the device list (no devices), and refuses one naming change 0", () => {
+    const { devices: _, ...older } = grant().policy;
+    expect(decodeGrantPolicy(encodeGrantPolicy(older)).devices).toBeUndefined();
+    const bytes = encodeGrantPolicy(grant().policy);
+    bytes.fill(0, bytes.length - 36, bytes.length - 32);
+    expectTyped(() => decodeGrantPolicy(bytes), MalformedInput);
   });
 
   it("refuses a grant naming a scope twice", () => {
@@ -114,7 +127,7 @@ describe("who may share with whom (T1, T4)", () => {
 
   it("rejects a grant issued by anyone but the verified patient (ForgedGrant)", () => {
     // Mallory (or the server) issues a grant under her own identity.
-    const own = issueGrant({ patient: mallory, recipient: { bundle: clinician.bundle, verified: true }, scopes: [scopeInput("glucose")], fromHour: H2026, toHour: H2026 + 9, expiresAt: NOW + DAY * 30, now: NOW });
+    const own = issueGrant({ patient: mallory, recipient: { bundle: clinician.bundle, verified: true }, scopes: [scopeInput("glucose")], fromHour: H2026, toHour: H2026 + 9, expiresAt: NOW + DAY * 30, devices: DEVICES, now: NOW });
     expectTyped(() => open(own.wire), ForgedGrant);
     // She claims the patient's key in the policy but can only sign with hers.
     const claimed: GrantPolicy = { ...own.policy, patientId: accountIdOf(patient.signKey), patientKey: patient.signKey };

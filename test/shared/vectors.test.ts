@@ -208,6 +208,7 @@ function accounts(): Json {
     live: true,
     issuedAt: createdAt,
     expiresAt: createdAt + 90 * 86_400_000,
+    devices: { index: 3, hash: bytesOf(32, 0x44) },
     entries: [
       { scopeTag: bytesOf(16, 2), fromHour: 491_234, toHour: 491_234 + 24 * 90 - 1, generations: [1, 2] },
       { scopeTag: bytesOf(16, 6), fromHour: 0, toHour: 0, generations: [1] },
