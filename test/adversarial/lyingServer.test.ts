@@ -283,6 +283,19 @@ describe("a server that lies by leaving things out", () => {
     expect(view.sync.status.error).toBeInstanceOf(RevokedAuthor);
     expect(await ids(view.records)).toEqual(["p1", "t1"]);
     await view.close();
+
+    // Relayed on the live socket, it is refused the same way: the status says so, and following goes on.
+    evil.behave();
+    await tablet.sync.follow();
+    evil.onSocketMessage((message) => {
+      const page = decodePage(message);
+      return page.entries.length === 0 ? [message] : [encodePage({ ...page, entries: [...page.entries, { seq: page.cursor + 1, compacted: false, bytes: late!.bytes }], cursor: page.cursor + 1 })];
+    });
+    await tablet.records.put([reading("t2", 105, Date.now() - HOUR)]);
+    await tablet.sync.push();
+    await vi.waitFor(() => expect(tablet.sync.status.error).toBeInstanceOf(RevokedAuthor), { timeout: 10_000 });
+    expect(await ids(tablet.records)).toEqual(["p1", "t1", "t2"]);
+    expect(tablet.sync.status.online).toBe(true);
     await phone.close();
     await tablet.close();
     await clinic.close();
