@@ -87,7 +87,7 @@ const PENDING_CHECK_MS = 15_000;
 function refusedError(count: number): RevokedAuthor {
   const what = count === 1 ? "an object" : `${count} objects`;
   return new RevokedAuthor(
-    `the server relayed ${what} signed after its author's access ended (a device you removed, or a writer whose share you revoked): refused and not shown, and everything else was taken in. If it happens again, report it: the server is passing on what it should refuse`,
+    `the server relayed ${what} signed after its author's access ended (a device removed from the account, or a writer whose share was revoked): refused and not shown, and everything else was taken in. If it happens again, report it: the server passes on what it should refuse`,
   );
 }
 
