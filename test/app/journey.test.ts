@@ -304,6 +304,30 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     await tablet.page.getByText(SNACK).waitFor({ timeout: 30_000 });
   });
 
+  it("lists the patient's devices by browser name and when each was last seen, and removes the tablet", async () => {
+    const { page } = patient;
+    const rows = page.getByTestId("device");
+    // The screen reads the device list and the heads seen when it opens: opened again until every device was heard from.
+    await expect
+      .poll(
+        async () => {
+          await nav(page, "Glucose").click();
+          await nav(page, "Devices").click();
+          await expect.poll(() => rows.count()).toBe(3);
+          return (await rows.allTextContents()).filter((text) => /^Chrome on Linux.*added .*, last seen /.test(text)).length;
+        },
+        { timeout: 90_000, intervals: [2_000] },
+      )
+      .toBe(3);
+    await screenshot(page, "patient-devices");
+    // Newest first: the tablet.
+    await rows.nth(0).getByRole("button", { name: "Remove this device" }).click();
+    await rows.nth(0).getByRole("button", { name: "Remove Chrome on Linux: it loses access" }).click();
+    await page.getByRole("heading", { name: "Removed" }).waitFor({ timeout: 60_000 });
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(await page.locator("ul.devices.removed li").count()).toBe(1);
+  });
+
   it("sent no glucose value, name or note text over the network, in any encoding", async () => {
     const all = [patient, clinician, colleague, caregiver, laptop, ...(tablet ? [tablet] : [])];
     await Promise.all(all.map((p) => p.network.settle()));
