@@ -316,7 +316,7 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
           await expect.poll(() => rows.count()).toBe(3);
           return (await rows.allTextContents()).filter((text) => /^Chrome on Linux.*added .*, last seen /.test(text)).length;
         },
-        { timeout: 90_000, intervals: [2_000] },
+        { timeout: 90_000, interval: 2_000 },
       )
       .toBe(3);
     await screenshot(page, "patient-devices");
