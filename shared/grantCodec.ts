@@ -81,7 +81,7 @@ export function encodeGrantPolicy(p: GrantPolicy): Uint8Array {
     for (const g of e.generations) w.u32(g);
   }
   if (p.devices) {
-    if (p.devices.index === 0) throw new MalformedInput("a grant names the patient's device list by a change it has");
+    if (p.devices.index === 0) throw new MalformedInput("a grant names the patient's device list by its number of changes, which is at least 1");
     w.u32(p.devices.index).fixed(p.devices.hash, 32, "devicesHash");
   }
   return w.finish();
