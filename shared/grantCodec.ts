@@ -2,10 +2,10 @@
 //
 //   policy (clear; the server enforces it):
 //     magic "STWG" ‖ version u8 ‖ grantId 16 ‖ revision u32 ‖ patientId 16 ‖ patientKey 32
-//     ‖ granteeId 16 ‖ granteeSignKey 32 ‖ granteeBoxKey 32 ‖ flags u8 (1 write, 2 live)
+//     ‖ granteeId 16 ‖ granteeSignKey 32 ‖ granteeBoxKey 32 ‖ flags u8 (1 write, 2 live, 4 devices)
 //     ‖ issuedAt u64 ‖ expiresAt u64 ‖ entryCount u8
 //     ‖ entries: scopeTag 16 ‖ fromHour u32 ‖ toHour u32 ‖ generationCount u8 ‖ generation u32 …
-//     ‖ devicesIndex u32 ‖ devicesHash 32      (absent in grants issued before grants named it)
+//     ‖ devicesIndex u32 ‖ devicesHash 32      (with flag 4 only: older grants have neither)
 //   wire: u32 len ‖ policy ‖ policySignature 64 ‖ u32 len ‖ sealed
 //
 // devicesIndex and devicesHash name the patient's device list as it stood when the grant was issued
@@ -70,7 +70,7 @@ export function encodeGrantPolicy(p: GrantPolicy): Uint8Array {
     .fixed(p.granteeId, 16, "granteeId")
     .fixed(p.granteeSignKey, 32, "granteeSignKey")
     .fixed(p.granteeBoxKey, 32, "granteeBoxKey")
-    .u8((p.write ? 1 : 0) | (p.live ? 2 : 0))
+    .u8((p.write ? 1 : 0) | (p.live ? 2 : 0) | (p.devices ? 4 : 0))
     .u64(p.issuedAt)
     .u64(p.expiresAt)
     .u8(p.entries.length);
@@ -100,7 +100,7 @@ export function decodeGrantPolicy(bytes: Uint8Array): GrantPolicy {
   const granteeSignKey = r.fixed(32, "granteeSignKey");
   const granteeBoxKey = r.fixed(32, "granteeBoxKey");
   const flags = r.u8("flags");
-  if (flags > 3) throw new MalformedInput("grant policy has unknown flags");
+  if (flags > 7) throw new MalformedInput("grant policy has unknown flags");
   const issuedAt = r.u64("issuedAt");
   const expiresAt = r.u64("expiresAt");
   const count = r.u8("entryCount");
@@ -117,7 +117,7 @@ export function decodeGrantPolicy(bytes: Uint8Array): GrantPolicy {
     for (let g = 0; g < genCount; g++) generations.push(r.u32("generation"));
     entries.push({ scopeTag, fromHour, toHour, generations });
   }
-  const devices = r.remaining > 0 ? { index: r.u32("devicesIndex"), hash: r.fixed(32, "devicesHash") } : undefined;
+  const devices = flags & 4 ? { index: r.u32("devicesIndex"), hash: r.fixed(32, "devicesHash") } : undefined;
   if (devices?.index === 0) throw new MalformedInput("grant policy names change 0 of the patient's device list");
   r.end();
   if (expiresAt <= issuedAt) throw new MalformedInput("grant policy expires before it is issued");
