@@ -304,8 +304,7 @@ describe("a server that lies by leaving things out", () => {
   it("T8(c) T19 a clinician served the patient's device list from before a removal refuses the removed phone's later envelope (RollbackDetected, nothing of the page kept); served the list its re-issued share names, it takes the honest reading in and raises RevokedAuthor", async () => {
     const { phone, tablet } = await linkedPair("t8old");
     const { grantee: clinic } = await Grantee.create({ ...options("t8oldclinic"), handle: name("clinic") });
-    await tablet.verifyContact((await tablet.findContact(clinic.handle)).accountId);
-    const grant = await tablet.share({ with: clinic.accountId, scopes: ["glucose"], from: Date.now() - 2 * HOUR, to: Date.now() + HOUR, expiresAt: Date.now() + 24 * HOUR });
+    const grant = await shareWith(tablet, clinic, { scopes: ["glucose"], from: Date.now() - 2 * HOUR, to: Date.now() + HOUR, expiresAt: Date.now() + 24 * HOUR });
     await phone.records.put([reading("p1", 120, Date.now() - HOUR)]);
     await phone.sync.sync();
     const isDeviceList = (r: SeenRequest) => r.method === "GET" && r.url.pathname.endsWith("/devices");
