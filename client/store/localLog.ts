@@ -15,7 +15,7 @@ import type { Heads } from "../sync/chain.js";
 import { Ingest, type Received } from "../sync/ingest.js";
 import { Compaction } from "./compaction.js";
 import type { PendingWrite, StewardDatabase, StoredBlock, StoredEnvelope } from "./database.js";
-import { docFrom, recordsOf } from "./hourDoc.js";
+import { HourWrite, type HourEditor } from "./hourWrite.js";
 import { materialise, shardKey, type HourDocs, type InvalidRecord, type Source } from "./materialise.js";
 import { Migration } from "./migration.js";
 import { openBlockContent, openEnvelopeContent } from "./objects.js";
@@ -56,20 +56,6 @@ export interface SyncLog {
   sealClosed(nowHour: number): Promise<number>;
 }
 
-/** Changes a write makes to one hour: new readings, and edits of its Yjs document. */
-export interface HourEditor {
-  readonly scope: Scope;
-  readonly hour: number;
-  /** The record of this id as the hour shows it now, if any. */
-  current(id: string): StewardRecord | undefined;
-  /** Whether the hour's document has an entry for this id, a tombstone included. */
-  inDoc(id: string): boolean;
-  addReading(record: StewardRecord): void;
-  /** Edits the hour's document (built only when a write edits it or asks about it). */
-  change(edit: (doc: Y.Doc) => void): void;
-}
-
-const LOCAL = Symbol("local");
 /** Hours a local write reads at once when it finds its hour not in memory: a day. */
 const HOURS_READ = 24;
 /** Hours of sources kept in memory between local writes: about a month of both scopes. */
@@ -260,30 +246,10 @@ export class LocalLog implements SyncLog {
       for (const [hour, mutate] of hours) {
         const inHour = held.get(hour)!;
         const records = new Map(materialise(scope, inHour, { fromHour: hour, toHour: hour, from: -Infinity, to: Infinity }, docs, this.invalid).map((r) => [r.id, r]));
-        const updates = inHour.flatMap((s) => s.content.yjs.filter((u) => u.hour === hour).map((u) => u.update));
-        const docOf = () => {
-          let doc = docs.get(hour);
-          if (!doc) docs.set(hour, (doc = docFrom(updates, shardKey(scope, hour))));
-          return doc;
-        };
-        const readings: StewardRecord[] = [];
-        const edits: Uint8Array[] = [];
-        const change = (edit: (doc: Y.Doc) => void) => {
-          const doc = docOf();
-          const collect = (update: Uint8Array, origin: unknown) => {
-            if (origin === LOCAL) edits.push(update);
-          };
-          doc.on("update", collect);
-          try {
-            doc.transact(() => edit(doc), LOCAL);
-          } finally {
-            doc.off("update", collect);
-          }
-        };
-        // An hour of readings alone has no document: none is built for it.
-        const inDoc = (id: string) => (docs.has(hour) || updates.length > 0) && recordsOf(docOf()).has(id);
-        mutate({ scope, hour, current: (id) => records.get(id), inDoc, addReading: (r) => readings.push(r), change });
-        if (readings.length > 0 || edits.length > 0) changes.push({ scope, hour, content: { readings, view: [], deleted: [], yjs: edits.length > 0 ? [{ hour, update: edits.length === 1 ? edits[0]! : Y.mergeUpdates(edits) }] : [] } });
+        const write = new HourWrite(scope, hour, inHour, records, docs);
+        mutate(write);
+        const content = write.content();
+        if (content) changes.push({ scope, hour, content });
       }
       const changed = new Set(changes.map((c) => c.hour));
       for (const hour of hours.keys()) {

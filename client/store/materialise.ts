@@ -56,6 +56,10 @@ export function shardKey(scope: Scope, hour: number): string {
   return `${scope}:${hour}`;
 }
 
+function inRange(hour: number, range: { fromHour: number; toHour: number }): boolean {
+  return hour >= range.fromHour && hour <= range.toHour;
+}
+
 function byTimeThenId(a: StewardRecord, b: StewardRecord): number {
   return a.time - b.time || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
@@ -66,7 +70,6 @@ function byTimeThenId(a: StewardRecord, b: StewardRecord): number {
  * for hours that more than one source edits.
  */
 export function materialise(scope: Scope, sources: readonly Source[], range: { fromHour: number; toHour: number; from: number; to: number }, docs: HourDocs, invalid: InvalidRecord[]): StewardRecord[] {
-  const inRange = (h: number) => h >= range.fromHour && h <= range.toHour;
   const isMerged = overlaps(sources);
   const readings: StewardRecord[] = [];
   const byKey = new Map<string, StewardRecord>();
@@ -74,7 +77,7 @@ export function materialise(scope: Scope, sources: readonly Source[], range: { f
   for (const s of sources) {
     for (const r of s.content.readings) {
       const hour = hourOf(r);
-      if (!inRange(hour)) continue;
+      if (!inRange(hour, range)) continue;
       if (!isMerged(hour)) readings.push(r);
       else {
         const key = `${hour}\u0000${r.id}`;
@@ -82,7 +85,7 @@ export function materialise(scope: Scope, sources: readonly Source[], range: { f
       }
     }
     for (const { hour, update } of s.content.yjs) {
-      if (!inRange(hour)) continue;
+      if (!inRange(hour, range)) continue;
       let entry = yjs.get(hour);
       if (!entry) yjs.set(hour, (entry = { updates: [], views: [] }));
       entry.updates.push(update);
@@ -90,7 +93,7 @@ export function materialise(scope: Scope, sources: readonly Source[], range: { f
     }
   }
   for (const r of byKey.values()) readings.push(r);
-  for (const hour of docs.keys()) if (inRange(hour) && !yjs.has(hour)) yjs.set(hour, { updates: [], views: [] });
+  for (const hour of docs.keys()) if (inRange(hour, range) && !yjs.has(hour)) yjs.set(hour, { updates: [], views: [] });
 
   // Every hour with an editable state: its view, from the document or from the one block that holds it.
   const views = new Map<number, HourView | { records: StewardRecord[]; deleted: DeletedRecord[] }>();

@@ -76,16 +76,18 @@ export class Outbox {
       onSealed?.(hour);
       return { patient: this.patient, tag, hour, generation, bytes: concat(nonce, sealed) };
     });
-    const store = async () => {
-      for (let i = 0; i < rows.length; i += STORE_SLICE) {
-        const slice = rows.length <= STORE_SLICE ? rows : rows.slice(i, i + STORE_SLICE);
-        await this.db.writes.bulkAdd(slice);
-        for (const row of slice) onStored?.(row.hour);
-      }
-    };
     // One slice is one request in Dexie's own transaction, which it resolves once committed; an
     // explicit transaction around it costs as much again as the write.
-    await (rows.length <= STORE_SLICE ? store() : this.db.transaction("rw", this.db.writes, store));
+    await (rows.length <= STORE_SLICE ? this.store(rows, onStored) : this.db.transaction("rw", this.db.writes, () => this.store(rows, onStored)));
+  }
+
+  /** Adds rows a slice at a time, so a large import shows storing as it goes. */
+  private async store(rows: readonly PendingWrite[], onStored?: (hour: number) => void): Promise<void> {
+    for (let i = 0; i < rows.length; i += STORE_SLICE) {
+      const slice = rows.length <= STORE_SLICE ? rows : rows.slice(i, i + STORE_SLICE);
+      await this.db.writes.bulkAdd(slice);
+      for (const row of slice) onStored?.(row.hour);
+    }
   }
 
   /** A key for writes at rest only: subkey 3 of the hour's leaf, never used on the wire. */

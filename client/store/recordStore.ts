@@ -7,7 +7,8 @@ import { PACKED_TYPES } from "../../shared/recordColumns.js";
 import { SCOPE_OF, hourOf, parseRecord, type Scope, type StewardRecord } from "../../shared/records.js";
 import { deleteEntry, putEntry, sameValue } from "./hourDoc.js";
 import { liveQuery, type LiveResult } from "./liveQuery.js";
-import type { HourEditor, LocalLog, ShardChange } from "./localLog.js";
+import type { HourEditor } from "./hourWrite.js";
+import type { LocalLog, ShardChange } from "./localLog.js";
 import type { InvalidRecord } from "./materialise.js";
 
 export type { InvalidRecord } from "./materialise.js";
