@@ -106,12 +106,17 @@ export abstract class AccountDevice {
   }
 
   /**
-   * Pins keys already checked (a patient whose grant just verified under them) without waiting for
-   * the key ring to be stored: opening a share stays one round trip. `close()` waits for the save.
+   * Pins keys already checked (a patient whose grant just verified under them) here at once, and
+   * stores them with `change` as one key-ring version without waiting for it: opening a share does
+   * not wait on the key ring. `close()` waits for the save.
    */
-  protected pinInBackground(contact: Contact): void {
-    const pinned = this.book.see(contact.handle, contact.bundle);
-    this.saveContact(pinned).catch(() => undefined); // stored by the next key-ring change or refresh otherwise
+  protected saveInBackground(contacts: readonly Contact[], change: (ring: KeyRing) => void = () => undefined): void {
+    const pinned = contacts.map((c) => this.book.see(c.handle, c.bundle));
+    // Stored by the next key-ring change or refresh if this one fails.
+    this.updateRing((ring) => {
+      for (const contact of pinned) keepContact(ring, contact);
+      change(ring);
+    }, "keep-offline").catch(() => undefined);
   }
 
   private async pin(handle: string, accountId: string, bundleBytes: Uint8Array): Promise<Contact> {
@@ -136,10 +141,7 @@ export abstract class AccountDevice {
 
   /** Pins or verifies one contact in the ring, keeping what other devices know about the others. */
   private async saveContact(contact: Contact): Promise<void> {
-    await this.updateRing((ring) => {
-      const known = ring.contacts.find((c) => c.accountId === contact.accountId);
-      ring.contacts = [...ring.contacts.filter((c) => c.accountId !== contact.accountId), known ? newerContact(known, contact) : contact];
-    }, "keep-offline");
+    await this.updateRing((ring) => keepContact(ring, contact), "keep-offline");
   }
 
   /**
@@ -251,4 +253,10 @@ export abstract class AccountDevice {
   }
 
   protected abstract stopSyncing(): Promise<void>;
+}
+
+/** Puts `contact` in the ring, keeping what other devices know about it. */
+function keepContact(ring: KeyRing, contact: Contact): void {
+  const known = ring.contacts.find((c) => c.accountId === contact.accountId);
+  ring.contacts = [...ring.contacts.filter((c) => c.accountId !== contact.accountId), known ? newerContact(known, contact) : contact];
 }

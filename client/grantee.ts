@@ -14,6 +14,7 @@ import { createDevice, openDevice, recoverDevice, type DeviceState, type OpenOpt
 import type { ServerApi } from "./api/serverApi.js";
 import { requestDeviceLink, type LinkRequest } from "./deviceLink.js";
 import type { Inbox, InboxEntry } from "../shared/api.js";
+import type { Contact } from "./contacts.js";
 import { grantInfo, type GrantInfo } from "./grantInfo.js";
 import { acceptInvite } from "./invites.js";
 import { grantKeySource } from "./keySource.js";
@@ -42,6 +43,8 @@ export class Grantee extends AccountDevice {
   /** The inbox entries the last `shares()` listed, and when. */
   private listed: InboxEntry[] = [];
   private listedAt = 0;
+  /** The revisions this device listed, kept here until the key ring stores them (`keepInBackground`). */
+  private readonly listedRevisions = new Map<string, number>();
   /** Inbox entries the last `shares()` left out because they did not verify, with the reason. */
   rejected: { grantId: string; reason: string }[] = [];
   /**
@@ -98,12 +101,14 @@ export class Grantee extends AccountDevice {
     const inbox = await this.inbox();
     await this.learnRevocations(inbox);
     const shares: Share[] = [];
+    const patients: Contact[] = [];
     this.rejected = [];
     this.listed = [];
     this.listedAt = Date.now();
     for (const entry of inbox.grants) {
       try {
-        shares.push((await this.openEntry(entry)).share);
+        const opened = await this.openEntry(entry, patients);
+        shares.push(opened.share);
         this.listed.push(entry);
       } catch (error) {
         // A grant that expired between listing and opening is simply not shown.
@@ -112,7 +117,7 @@ export class Grantee extends AccountDevice {
         this.rejected.push({ grantId: entry.grantId, reason: error.message });
       }
     }
-    await this.keepRevisions(shares);
+    this.keepInBackground(patients, shares);
     return shares.sort((a, b) => b.issuedAt - a.issuedAt);
   }
 
@@ -139,17 +144,24 @@ export class Grantee extends AccountDevice {
     if (fresh.length > 0) await this.updateRing((ring) => ring.revocations.push(...fresh.filter((r) => !ring.revocations.some((k) => revokedShare(k) === revokedShare(r)))), "keep-offline");
   }
 
-  /** Remembers the highest revision seen of each share, so an older one served later is refused. */
-  private async keepRevisions(shares: readonly Share[]): Promise<void> {
+  /**
+   * Pins the patients whose grants just verified and remembers the highest revision seen of each
+   * share (so an older one served later is refused), in one key-ring version stored in the
+   * background: listing and opening do not wait on the key ring. Until it is stored this device
+   * already refuses older revisions, from `listedRevisions`.
+   */
+  private keepInBackground(patients: readonly Contact[], shares: readonly Share[]): void {
     const key = (s: Share) => shareKey(s.patient.accountId, s.grantId);
+    for (const s of shares) this.listedRevisions.set(key(s), Math.max(s.revision, this.listedRevisions.get(key(s)) ?? 0));
     const newer = shares.filter((s) => s.revision > (this.ring.grantRevisions[key(s)] ?? 0));
-    if (newer.length === 0) return;
-    await this.updateRing((ring) => {
+    if (patients.length === 0 && newer.length === 0) return;
+    this.saveInBackground(patients, (ring) => {
       for (const s of newer) ring.grantRevisions[key(s)] = Math.max(s.revision, ring.grantRevisions[key(s)] ?? 0);
-    }, "keep-offline");
+    });
   }
 
-  private async openEntry(entry: InboxEntry): Promise<{ share: Share; grant: OpenedGrant }> {
+  /** `unpinned`: where to leave a patient seen for the first time, pinned with the listing's key-ring save. */
+  private async openEntry(entry: InboxEntry, unpinned?: Contact[]): Promise<{ share: Share; grant: OpenedGrant }> {
     // The patient is pinned only once their grant verifies, so strangers never enter the key ring.
     const patient = this.book.get(entry.patientId) ?? (await this.publishedContact(entry.patientId));
     const grant = openGrant(fromBase64Url(entry.grant, "grant"), this.ring.account, patient.bundle.signKey);
@@ -157,9 +169,13 @@ export class Grantee extends AccountDevice {
     if (revoked && revoked.revision >= grant.policy.revision) {
       throw new RevokedGrant(`the patient revoked this share on ${new Date(revoked.revokedAt).toISOString()}; the server offered it again`);
     }
-    const seen = this.ring.grantRevisions[shareKey(entry.patientId, entry.grantId)] ?? 0;
+    const key = shareKey(entry.patientId, entry.grantId);
+    const seen = Math.max(this.ring.grantRevisions[key] ?? 0, this.listedRevisions.get(key) ?? 0);
     if (grant.policy.revision < seen) throw new RollbackDetected(`the server offered revision ${grant.policy.revision} of this share, older than revision ${seen} this account already saw`);
-    if (!this.book.get(patient.accountId)) this.pinInBackground(patient);
+    if (!this.book.get(patient.accountId)) {
+      if (unpinned) unpinned.push(this.book.see(patient.handle, patient.bundle));
+      else this.saveInBackground([patient]);
+    }
     const info = grantInfo(grant.policy, (tag) => grant.scopeOfTag(tag)?.scope, "active", (id) => this.book.get(id)?.handle ?? (id === this.accountId ? this.handle : undefined));
     return { grant, share: { ...info, patientVerified: patient.verifiedAt !== undefined } };
   }
