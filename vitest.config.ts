@@ -7,7 +7,7 @@ export default defineConfig({
       {
         test: {
           name: "node",
-          include: ["test/shared/**/*.test.ts", "test/client/**/*.test.ts", "test/e2e/**/*.test.ts", "test/examples/**/*.test.ts", "test/adversarial/**/*.test.ts", "test/bridge/**/*.test.ts", "test/architecture/**/*.test.ts", "test/deploy/**/*.test.ts"],
+          include: ["test/shared/**/*.test.ts", "test/crypto/**/*.test.ts", "test/client/**/*.test.ts", "test/e2e/**/*.test.ts", "test/examples/**/*.test.ts", "test/adversarial/**/*.test.ts", "test/bridge/**/*.test.ts", "test/architecture/**/*.test.ts", "test/deploy/**/*.test.ts"],
           environment: "node",
           testTimeout: 60_000,
           hookTimeout: 120_000,

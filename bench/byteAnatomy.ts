@@ -2,9 +2,9 @@
 // padded size, the sealed envelope, the smallest envelope the format allows, the same readings as
 // packed columns in a Y.Doc, and as Nightscout `entries` JSON.
 import * as Y from "yjs";
-import { openEnvelope } from "../shared/envelope.js";
+import { openEnvelope } from "../crypto/envelope.js";
 import { COMMIT_BYTES, NONCE_BYTES, PREFIX_BYTES, TAG_BYTES, decodeEnvelope } from "../shared/envelopeCodec.js";
-import { paddedLength } from "../shared/padding.js";
+import { paddedLength } from "../crypto/padding.js";
 import { TRENDS, type StewardRecord } from "../shared/records.js";
 import { toNightscoutEntries } from "../client/export/nightscoutEntries.js";
 import { createKeyRing } from "../client/keyRing.js";

@@ -5,9 +5,9 @@
 // unencrypted, in a room that holds exactly the range.
 import { performance } from "node:perf_hooks";
 import * as Y from "yjs";
-import type { AccountKeys } from "../shared/accountKeys.js";
+import type { AccountKeys } from "../crypto/accountKeys.js";
 import { fromBase64Url, toHex } from "../shared/bytes.js";
-import { openGrant } from "../shared/grant.js";
+import { openGrant } from "../crypto/grant.js";
 import { decodeKeyBundle } from "../shared/keyBundle.js";
 import type { StewardRecord } from "../shared/records.js";
 import { Grantee } from "../client/index.js";

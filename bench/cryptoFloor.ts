@@ -1,11 +1,11 @@
 // Scenario 5: how fast libsodium's primitives run here, and what one envelope costs to open in
 // full (hash the body, verify the signature, derive the leaf key, check the commitment, decrypt),
 // so the 90-day open can be compared with the crypto it cannot avoid.
-import { createAccountKeys } from "../shared/accountKeys.js";
-import { openEnvelope } from "../shared/envelope.js";
+import { createAccountKeys } from "../crypto/accountKeys.js";
+import { openEnvelope } from "../crypto/envelope.js";
 import { decodeEnvelope } from "../shared/envelopeCodec.js";
 import { sha256 } from "../shared/hash.js";
-import { sodium } from "../shared/sodium.js";
+import { sodium } from "../crypto/sodium.js";
 import type { HourEnvelope } from "./byteAnatomy.js";
 import { medianTime } from "./stats.js";
 

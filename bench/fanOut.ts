@@ -5,7 +5,7 @@
 // stand-in for separate devices. The peer: y-websocket clients following an unencrypted Y.Doc.
 import { performance } from "node:perf_hooks";
 import * as Y from "yjs";
-import { openGrant } from "../shared/grant.js";
+import { openGrant } from "../crypto/grant.js";
 import { grantKeySource } from "../client/keySource.js";
 import { HOUR, MINUTE } from "./data.js";
 import { quantile } from "./stats.js";

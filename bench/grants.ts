@@ -2,9 +2,9 @@
 // for one and six scopes, against the naive alternative of one key per hour; and how long "revoke
 // everything" takes through the SDK when ten grantees keep their access.
 import { performance } from "node:perf_hooks";
-import { createAccountKeys } from "../shared/accountKeys.js";
-import { issueGrant, openGrant } from "../shared/grant.js";
-import { coverRange } from "../shared/keyTree.js";
+import { createAccountKeys } from "../crypto/accountKeys.js";
+import { issueGrant, openGrant } from "../crypto/grant.js";
+import { coverRange } from "../crypto/keyTree.js";
 import { SCOPES, type Scope } from "../shared/records.js";
 import { Grantee, Patient } from "../client/index.js";
 import { chainPoint, verifiedDeviceList } from "../client/devices.js";

@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { gzipSync } from "node:zlib";
 import { MAX_PULL_ENVELOPES } from "../shared/api.js";
-import { loadSodium } from "../shared/sodium.js";
+import { loadSodium } from "../crypto/sodium.js";
 import { toNightscoutEntries } from "../client/export/nightscoutEntries.js";
 import { startWorker } from "../test/e2e/localWorker.js";
 import { analysisBench } from "./analysis.js";

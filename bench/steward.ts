@@ -1,9 +1,9 @@
 // Steward clients for the benchmarks, built the way the SDK's README shows: a key ring, a Dexie
 // database of its own (fake-indexeddb in Node), the shard and record stores, and the sync engine
 // over HTTP to the real worker.
-import { createAccountKeys, type AccountKeys } from "../shared/accountKeys.js";
+import { createAccountKeys, type AccountKeys } from "../crypto/accountKeys.js";
 import { toBase64Url } from "../shared/bytes.js";
-import { issueGrant, type IssuedGrant } from "../shared/grant.js";
+import { issueGrant, type IssuedGrant } from "../crypto/grant.js";
 import type { KeyBundle } from "../shared/keyBundle.js";
 import type { Scope } from "../shared/records.js";
 import { ServerApi } from "../client/api/serverApi.js";

@@ -7,8 +7,8 @@ import { join } from "node:path";
 import Dexie, { type Table } from "dexie";
 import { fromHex, toHex, utf8 } from "../shared/bytes.js";
 import { DeviceNotReady, MalformedInput } from "../shared/errors.js";
-import { deriveKey, newKdfParams, KDF_ARGON2ID13 } from "../shared/secretKdf.js";
-import { loadSodium, sodium } from "../shared/sodium.js";
+import { deriveKey, newKdfParams, KDF_ARGON2ID13 } from "../crypto/secretKdf.js";
+import { loadSodium, sodium } from "../crypto/sodium.js";
 import type { StorageOptions } from "../client/index.js";
 import { openDurableIndexedDB, type DurableIndexedDB } from "./store/durableIndexedDB.js";
 

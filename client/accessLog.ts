@@ -3,7 +3,7 @@
 // receipts (client/readReceipts.ts writes them), whose chains are checked per reader device and
 // grant. A server that drops or edits entries raises a security error; receipts it hid show as holes.
 import { type AccessLogEntry, verifyAccessLogChain } from "../shared/accessLog.js";
-import { verifyMessage } from "../shared/accountKeys.js";
+import { verifyMessage } from "../crypto/accountKeys.js";
 import { bytesEqual, toHex } from "../shared/bytes.js";
 import { RollbackDetected } from "../shared/errors.js";
 import { accountIdOf } from "../shared/keyBundle.js";

@@ -2,7 +2,7 @@
 // replica of the one synced sealed through the server), this device's own keys, certified in the
 // account's device list, the pinned contacts and a session with the server. How a device comes to
 // hold an account is client/accountSetup.ts; linking another device is client/deviceLink.ts.
-import { verifyKeyBundle } from "../shared/accountKeys.js";
+import { verifyKeyBundle } from "../crypto/accountKeys.js";
 import { bytesEqual, fromBase64Url, toHex } from "../shared/bytes.js";
 import { KeyChanged, MalformedInput } from "../shared/errors.js";
 import { accountIdHex, bundlePlacement, decodeKeyBundle } from "../shared/keyBundle.js";

@@ -4,8 +4,8 @@
 import { accountIdHex } from "../shared/keyBundle.js";
 import { DeviceNotReady, TamperedEnvelope } from "../shared/errors.js";
 import { checkPlacement, type Placement } from "../shared/placement.js";
-import { newRecoverySecret, parseRecoverySecret, unwrapWithRecoverySecret, wrapWithRecoverySecret } from "../shared/recoveryKit.js";
-import { loadSodium } from "../shared/sodium.js";
+import { newRecoverySecret, parseRecoverySecret, unwrapWithRecoverySecret, wrapWithRecoverySecret } from "../crypto/recoveryKit.js";
+import { loadSodium } from "../crypto/sodium.js";
 import { ServerApi, type LoginSigner } from "./api/serverApi.js";
 import { appendDeviceChange, certify, decodeDeviceKeys, encodeDeviceKeys, newDeviceKeys, RECOVERY_RECIPIENT, type DeviceKeys, type LinkSigner } from "./devices.js";
 import { createKeyRing, decodeKeyRing, decodeRecoveryPayload, encodeKeyRing, encodeRecoveryPayload, type KeyRing } from "./keyRing.js";

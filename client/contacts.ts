@@ -1,10 +1,10 @@
 // Pinned contacts: the people a patient shares with (or a grantee receives from), with the keys
 // verified out of band. Sharing needs a verified contact; a contact whose keys change is blocked
 // until verified again (a server that substitutes keys gets a KeyChanged, never a grant).
-import { verifyKeyBundle } from "../shared/accountKeys.js";
+import { verifyKeyBundle } from "../crypto/accountKeys.js";
 import { bytesEqual, toHex } from "../shared/bytes.js";
 import { InvalidSignature, KeyChanged, UnverifiedRecipient } from "../shared/errors.js";
-import type { Recipient } from "../shared/grant.js";
+import type { Recipient } from "../crypto/grant.js";
 import { accountIdOf, type KeyBundle } from "../shared/keyBundle.js";
 import { safetyNumber } from "../shared/safetyNumber.js";
 

@@ -4,7 +4,7 @@
 // through the relay, and why a relay cannot get between them, are in client/linkMessages.ts.
 import { fromBase64Url } from "../shared/bytes.js";
 import { DeviceNotReady, InvalidSignature, MalformedInput, RequestRefused } from "../shared/errors.js";
-import { loadSodium } from "../shared/sodium.js";
+import { loadSodium } from "../crypto/sodium.js";
 import type { ServerApi } from "./api/serverApi.js";
 import { apiOf, storeLinkedAccount, type DeviceState, type OpenOptions, type Role } from "./accountSetup.js";
 import { newDeviceKeys, ownEntry, verifiedDeviceList, type DevicePublicKeys } from "./devices.js";

@@ -2,7 +2,7 @@
 // signed by the account identity key, links of the signed chain (shared/deviceList.ts), and the
 // recovery keys whose secret halves live only in the recovery kit.
 import { z } from "zod";
-import { verifyMessage, type AccountKeys } from "../shared/accountKeys.js";
+import { verifyMessage, type AccountKeys } from "../crypto/accountKeys.js";
 import { bytesEqual, fromBase64Url, fromUtf8, toBase64Url, utf8 } from "../shared/bytes.js";
 import { checkDeviceName, deviceCertificateSignedBytes, type DeviceCertificate } from "../shared/deviceCertificate.js";
 import {
@@ -19,7 +19,7 @@ import {
 } from "../shared/deviceList.js";
 import { MalformedInput } from "../shared/errors.js";
 import { accountIdOf } from "../shared/keyBundle.js";
-import { sodium } from "../shared/sodium.js";
+import { sodium } from "../crypto/sodium.js";
 
 /** One device's own key pairs (never synced: each device has its own). */
 export interface DeviceKeys {

@@ -5,10 +5,10 @@ import { ExpiredGrant, KeyChanged, MalformedInput, RequestRefused, RevokedGrant,
 import { checkExtends } from "../shared/deviceList.js";
 import { decodeRevocation } from "../shared/revocation.js";
 import { EXTRA_KINDS } from "../shared/syncFrames.js";
-import { openGrant, type OpenedGrant } from "../shared/grant.js";
+import { openGrant, type OpenedGrant } from "../crypto/grant.js";
 import { decodeGrantWire, type GrantPolicy } from "../shared/grantCodec.js";
 import type { Placement } from "../shared/placement.js";
-import type { AccountKeys } from "../shared/accountKeys.js";
+import type { AccountKeys } from "../crypto/accountKeys.js";
 import { AccountDevice } from "./accountDevice.js";
 import { createDevice, openDevice, recoverDevice, type DeviceState, type OpenOptions } from "./accountSetup.js";
 import type { ServerApi } from "./api/serverApi.js";

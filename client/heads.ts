@@ -4,11 +4,11 @@
 // the same writer, is a fork (ForkDetected); a head older than one already seen is a rollback. A
 // patient device whose newest head is older than the heartbeat bound makes the data "possibly
 // incomplete since" that time: nothing new, or withheld, cannot be told apart past the bound.
-import { verifyMessage } from "../shared/accountKeys.js";
+import { verifyMessage } from "../crypto/accountKeys.js";
 import { bytesEqual, fromHex, toHex } from "../shared/bytes.js";
 import { ForkDetected, InvalidSignature, RollbackDetected, UnknownAuthor, WithheldData } from "../shared/errors.js";
 import { decodeHead, encodeHead, headSignedBytes, STALE_AFTER_MS, writerKey, type HeadScope, type SignedHead, type UnsignedHead } from "../shared/signedHead.js";
-import { sodium } from "../shared/sodium.js";
+import { sodium } from "../crypto/sodium.js";
 import type { HeadSeen } from "../shared/readReceipt.js";
 import type { DeviceSettings } from "./settings.js";
 

@@ -28,7 +28,7 @@ export {
   type Scope,
   type StewardRecord,
 } from "../shared/records.js";
-export { loadSodium } from "../shared/sodium.js";
+export { loadSodium } from "../crypto/sodium.js";
 export * from "../shared/errors.js";
 export { importFile, type ImportFileProgress, type ImportPhase, type ImportSummary } from "./import/importFile.js";
 export { wallClockMs } from "./import/timezone.js";

@@ -7,13 +7,13 @@
 //   (the handle only lets the invite page say who invited; the account id is what is trusted)
 //   slot id:  first 16 bytes of labelledHash("steward/invite-id/v1", secret)
 //   answer:   encodeKeyBundle(bundle) ‖ crypto_auth(bundle, key = labelledHash("steward/invite/v1", secret))
-import { verifyKeyBundle } from "../shared/accountKeys.js";
+import { verifyKeyBundle } from "../crypto/accountKeys.js";
 import { concat, fromBase64Url, fromHex, toBase64Url, toHex } from "../shared/bytes.js";
 import { InvalidSignature, MalformedInput } from "../shared/errors.js";
 import { labelledHash } from "../shared/hash.js";
 import { accountIdHex, decodeKeyBundle, encodeKeyBundle, KEY_BUNDLE_BYTES, type KeyBundle } from "../shared/keyBundle.js";
 import { SIGNATURE_CONTEXTS } from "../shared/signing.js";
-import { sodium } from "../shared/sodium.js";
+import { sodium } from "../crypto/sodium.js";
 
 const SECRET_BYTES = 32;
 const MAC_BYTES = 32;

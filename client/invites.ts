@@ -6,7 +6,7 @@
 import type { KeyBundle } from "../shared/keyBundle.js";
 import { fromBase64Url, bytesEqual, toHex } from "../shared/bytes.js";
 import { InvalidSignature, KeyChanged, MalformedInput, RequestRefused, UnverifiedRecipient } from "../shared/errors.js";
-import type { Recipient } from "../shared/grant.js";
+import type { Recipient } from "../crypto/grant.js";
 import { labelledHash } from "../shared/hash.js";
 import { accountIdOf } from "../shared/keyBundle.js";
 import { MS_PER_HOUR, type Scope } from "../shared/records.js";

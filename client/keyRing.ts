@@ -4,15 +4,15 @@
 // validated on the way in; it only ever leaves memory sealed (keyStore.ts, keyRingSync.ts, recovery
 // kit, device linking).
 import { z } from "zod";
-import { accountKeysFrom, createAccountKeys, type AccountKeys } from "../shared/accountKeys.js";
+import { accountKeysFrom, createAccountKeys, type AccountKeys } from "../crypto/accountKeys.js";
 import type { Placement } from "../shared/placement.js";
 import { decodeKeyBundle, encodeKeyBundle } from "../shared/keyBundle.js";
 import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from "../shared/bytes.js";
 import { MalformedInput, OutsideGrant } from "../shared/errors.js";
-import { KeyTreeReader, ROOT, newRoot } from "../shared/keyTree.js";
+import { KeyTreeReader, ROOT, newRoot } from "../crypto/keyTree.js";
 import { SCOPES, type Scope } from "../shared/records.js";
-import { scopeTag } from "../shared/scopeTag.js";
-import { sodium } from "../shared/sodium.js";
+import { scopeTag } from "../crypto/scopeTag.js";
+import { sodium } from "../crypto/sodium.js";
 import type { Contact } from "./contacts.js";
 import { genesisDeviceList, newDeviceKeys, newRecoveryKeys, type DeviceKeys, type RecoveryKeys } from "./devices.js";
 

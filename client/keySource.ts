@@ -4,10 +4,10 @@
 import { bytesEqual, toHex } from "../shared/bytes.js";
 import { checkExtends, type DeviceList } from "../shared/deviceList.js";
 import { OutsideGrant, RollbackDetected } from "../shared/errors.js";
-import type { OpenedGrant } from "../shared/grant.js";
+import type { OpenedGrant } from "../crypto/grant.js";
 import type { GrantPolicy } from "../shared/grantCodec.js";
 import { accountIdOf } from "../shared/keyBundle.js";
-import type { KeyTreeReader, TreeNode } from "../shared/keyTree.js";
+import type { KeyTreeReader, TreeNode } from "../crypto/keyTree.js";
 import type { Scope } from "../shared/records.js";
 import { verifiedDeviceList } from "./devices.js";
 import { ownTreeReader, scopeTags, type KeyRing } from "./keyRing.js";

@@ -2,7 +2,7 @@
 // a one-time link code (typed or scanned on a device already signed in) and both talk through a
 // relay slot derived from it:
 //
-//   code:    a generated 160-bit secret s (shared/generatedSecret.ts), shown as 36 characters
+//   code:    a generated 160-bit secret s (crypto/generatedSecret.ts), shown as 36 characters
 //   slot id: first 16 bytes of labelledHash("steward/link-slot/v1", s)
 //   P (new device): N 32 ‖ deviceId 16 ‖ device signKey 32 ‖ device boxKey 32 ‖ createdAt u64 ‖ u32 len ‖ name
 //   message 0 (new device):      C = labelledHash("steward/link-commit/v1", P) ‖ MAC_new(C)
@@ -20,10 +20,10 @@
 import { ByteReader, ByteWriter, bytesEqual, concat, fromUtf8, toHex, utf8 } from "../shared/bytes.js";
 import { checkDeviceName, MAX_DEVICE_NAME_BYTES } from "../shared/deviceCertificate.js";
 import { InvalidSignature, MalformedInput, TamperedEnvelope } from "../shared/errors.js";
-import { newGeneratedSecret, parseGeneratedSecret, type SecretKind } from "../shared/generatedSecret.js";
+import { newGeneratedSecret, parseGeneratedSecret, type SecretKind } from "../crypto/generatedSecret.js";
 import { labelledHash } from "../shared/hash.js";
 import { SIGNATURE_CONTEXTS } from "../shared/signing.js";
-import { sodium } from "../shared/sodium.js";
+import { sodium } from "../crypto/sodium.js";
 import type { DevicePublicKeys } from "./devices.js";
 
 const LINK_CODE: SecretKind = { checkLabel: "steward/link-check/v1", name: "link code" };

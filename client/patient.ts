@@ -1,10 +1,10 @@
 // The patient's device: their own encrypted log (records, sync), and everything about sharing it:
 // grants to verified contacts, revocation with key rotation; invites (client/invites.ts) and the
 // access log (client/accessLog.ts) are delegated.
-import { verify } from "../shared/accountKeys.js";
+import { verify } from "../crypto/accountKeys.js";
 import { bytesEqual, fromBase64Url, fromHex, toHex } from "../shared/bytes.js";
 import { MalformedInput, RollbackDetected, UnverifiedRecipient } from "../shared/errors.js";
-import { issueGrant, type GrantScopeInput, type Recipient } from "../shared/grant.js";
+import { issueGrant, type GrantScopeInput, type Recipient } from "../crypto/grant.js";
 import { decodeGrantWire, MAX_GENERATIONS_PER_ENTRY, type GrantPolicy } from "../shared/grantCodec.js";
 import { decodeRevocation } from "../shared/revocation.js";
 import { MS_PER_HOUR, SCOPES, type Scope } from "../shared/records.js";

@@ -2,11 +2,11 @@
 // one when it opens and whenever what it received grows (live pages coalesced), chained per device
 // and grant, kept until the patient's log stored it (it travels as an upload's extra). The
 // patient's devices check the chains in client/accessLog.ts.
-import type { AccountKeys } from "../shared/accountKeys.js";
+import type { AccountKeys } from "../crypto/accountKeys.js";
 import { fromBase64Url, fromHex, toBase64Url, toHex } from "../shared/bytes.js";
 import { RequestRefused, ServerUnreachable } from "../shared/errors.js";
 import { encodeReadReceipt, readReceiptLink, readReceiptSignedBytes, type HeadSeen, type ReceiptKind } from "../shared/readReceipt.js";
-import { sodium } from "../shared/sodium.js";
+import { sodium } from "../crypto/sodium.js";
 import type { DeviceSettings } from "./settings.js";
 
 /** Live pages arriving within this long of each other share one receipt. */

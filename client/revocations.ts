@@ -1,10 +1,10 @@
 // Signed revocations (shared/revocation.ts) as clients make and check them: the patient signs one
 // for every grant it ends; a grantee's device keeps those it has seen, and the highest revision of
 // each grant, so a server replaying an old grant cannot make it show as active again.
-import { verifyMessage, type AccountKeys } from "../shared/accountKeys.js";
+import { verifyMessage, type AccountKeys } from "../crypto/accountKeys.js";
 import { toHex } from "../shared/bytes.js";
 import { decodeRevocation, encodeRevocation, revocationSignedBytes, type Revocation, type UnsignedRevocation } from "../shared/revocation.js";
-import { sodium } from "../shared/sodium.js";
+import { sodium } from "../crypto/sodium.js";
 
 export function signRevocation(patient: AccountKeys, unsigned: UnsignedRevocation): Uint8Array {
   return encodeRevocation({ ...unsigned, signature: sodium().crypto_sign_detached(revocationSignedBytes(unsigned), patient.signSecretKey) });

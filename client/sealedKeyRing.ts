@@ -9,12 +9,12 @@
 //   recipient: a device id, or 16 × 0xff for the recovery key; sealed = crypto_box_seal(ring key)
 //   associated data: everything before the ciphertext ‖ account id; signature (context
 //   steward/key-ring/v1, the signer's device key) over everything before it ‖ account id.
-import { sign, verify } from "../shared/accountKeys.js";
+import { sign, verify } from "../crypto/accountKeys.js";
 import { ByteReader, ByteWriter, bytesEqual, concat, expectMagic, utf8 } from "../shared/bytes.js";
 import { activeDevices, checkExtends, findDevice, type ChainPoint } from "../shared/deviceList.js";
 import { InvalidSignature, MalformedInput, RollbackDetected, TamperedEnvelope, UnsupportedVersion } from "../shared/errors.js";
 import { accountIdOf } from "../shared/keyBundle.js";
-import { sodium } from "../shared/sodium.js";
+import { sodium } from "../crypto/sodium.js";
 import { RECOVERY_RECIPIENT, verifiedDeviceList, type DeviceKeys } from "./devices.js";
 import { decodeKeyRing, encodeKeyRing, type KeyRing } from "./keyRing.js";
 

@@ -7,7 +7,7 @@ import { bytesEqual, fromHex, toHex } from "../shared/bytes.js";
 import { activeDevices, authorStanding } from "../shared/deviceList.js";
 import { decodeEnvelopeHeader, envelopeLink } from "../shared/envelopeCodec.js";
 import { OutsideGrant, RollbackDetected } from "../shared/errors.js";
-import { verifyMessage } from "../shared/accountKeys.js";
+import { verifyMessage } from "../crypto/accountKeys.js";
 import { HEARTBEAT_MS, decodeHead, headSignedBytes, type HeadScope, type SignedHead } from "../shared/signedHead.js";
 import { EXTRA_KINDS, splitEnvelopePrefix, type Extra } from "../shared/syncFrames.js";
 import { HeadTracker, signHead, type HeadAuthor, type HeadContext } from "./heads.js";

@@ -1,25 +1,4 @@
-// The worker's bindings (wrangler.toml), declared on the global Cloudflare.Env so the objects,
-// the worker and the tests (cloudflare:test `env`) all see the same types.
-import type { Account } from "../durable-objects/account.js";
-import type { PatientLog } from "../durable-objects/patientLog.js";
-import type { Rendezvous } from "../durable-objects/rendezvous.js";
-
-declare global {
-  namespace Cloudflare {
-    interface Env {
-      ACCOUNT: DurableObjectNamespace<Account>;
-      PATIENT_LOG: DurableObjectNamespace<PatientLog>;
-      RENDEZVOUS: DurableObjectNamespace<Rendezvous>;
-      ASSETS: Fetcher;
-      ANONYMOUS_LIMIT: RateLimit;
-      LOOKUP_LIMIT: RateLimit;
-      /** "production" (wrangler.toml) or "development" (`npm start` and the tests, by --var). */
-      ENVIRONMENT: string;
-      /** HMAC key for session tokens and login challenges (worker/secrets.ts); a secret, never a var. */
-      SESSION_SECRET?: string;
-    }
-  }
-  interface Env extends Cloudflare.Env {}
-}
+// The worker's Hono environment; the bindings themselves are declared in durable-objects/bindings.ts.
+import type {} from "../durable-objects/bindings.js";
 
 export type AppEnv = { Bindings: Env; Variables: { accountId: string } };

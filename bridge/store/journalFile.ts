@@ -6,7 +6,7 @@ import { closeSync, existsSync, fdatasyncSync, fsyncSync, openSync, readFileSync
 import { dirname } from "node:path";
 import { concat, utf8 } from "../../shared/bytes.js";
 import { MalformedInput, WrongSecret } from "../../shared/errors.js";
-import { sodium } from "../../shared/sodium.js";
+import { sodium } from "../../crypto/sodium.js";
 
 const MAGIC = utf8("STEWARD-BRIDGE-JOURNAL-1\n");
 const FILE_ID_BYTES = 16;

@@ -2,7 +2,7 @@
 // opened by a login proof (shared/loginProof.ts) that rides on the first request needing one: the
 // device signs its clock's time and a fresh nonce with its own key; no password exists anywhere.
 import { z } from "zod";
-import { sign, type AccountKeys } from "../../shared/accountKeys.js";
+import { sign, type AccountKeys } from "../../crypto/accountKeys.js";
 import {
   accessLogResponse,
   accountResponse,

@@ -7,9 +7,9 @@
 //   every chunk's associated data = the 70 header bytes
 import { ByteReader, ByteWriter, bytesEqual, concat, expectMagic, fromUtf8, utf8 } from "../../shared/bytes.js";
 import { TamperedEnvelope, UnsupportedVersion, WrongSecret } from "../../shared/errors.js";
-import { newGeneratedSecret, parseGeneratedSecret, type SecretKind } from "../../shared/generatedSecret.js";
-import { deriveKey, encodeKdfParams, newKdfParams, readKdfParams, type KdfParams } from "../../shared/secretKdf.js";
-import { sodium, type Sodium } from "../../shared/sodium.js";
+import { newGeneratedSecret, parseGeneratedSecret, type SecretKind } from "../../crypto/generatedSecret.js";
+import { deriveKey, encodeKdfParams, newKdfParams, readKdfParams, type KdfParams } from "../../crypto/secretKdf.js";
+import { sodium, type Sodium } from "../../crypto/sodium.js";
 import { decodeReport, encodeReport, type Report } from "./report.js";
 
 const MAGIC = "STRP";

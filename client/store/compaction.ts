@@ -4,7 +4,7 @@
 // then open one block instead of its hours. A level-0 block replaces the envelopes it lists (their
 // bodies go, their prefixes stay); higher levels replace nothing, they only stand for their span.
 import { fromHex, toHex } from "../../shared/bytes.js";
-import { sealBlock } from "../../shared/block.js";
+import { sealBlock } from "../../crypto/block.js";
 import { MAX_BLOCK_BODY_BYTES, MAX_BLOCK_LEVEL, blockSpan, decodeBlockPrefix, encodeBlock, type BlockHeader } from "../../shared/blockCodec.js";
 import { PREFIX_BYTES } from "../../shared/envelopeCodec.js";
 import { MalformedInput } from "../../shared/errors.js";

@@ -8,9 +8,9 @@
 import * as Y from "yjs";
 import { toHex } from "../../shared/bytes.js";
 import { decodeEnvelope, envelopeLink } from "../../shared/envelopeCodec.js";
-import { epochKeys } from "../../shared/keyTree.js";
+import { epochKeys } from "../../crypto/keyTree.js";
 import type { Scope } from "../../shared/records.js";
-import { openBody, wipeKeys } from "../../shared/sealedBody.js";
+import { openBody, wipeKeys } from "../../crypto/sealedBody.js";
 import type { ShardContent } from "../../shared/shardContent.js";
 import { splitEnvelopePrefix } from "../../shared/syncFrames.js";
 import type { KeySource } from "../keySource.js";

@@ -3,14 +3,14 @@
 // stored after checking it is opened without the signature again (the commitment and the AEAD still
 // authenticate it under its key), which is most of what a stored object costs to open.
 import { bytesEqual } from "../../shared/bytes.js";
-import { openBlock, verifyBlockSignature } from "../../shared/block.js";
+import { openBlock, verifyBlockSignature } from "../../crypto/block.js";
 import { blockSpan, type Block } from "../../shared/blockCodec.js";
-import { openEnvelope, verifyEnvelopeSignature } from "../../shared/envelope.js";
+import { openEnvelope, verifyEnvelopeSignature } from "../../crypto/envelope.js";
 import type { Envelope } from "../../shared/envelopeCodec.js";
 import { InvalidSignature, RevokedAuthor, UnknownAuthor } from "../../shared/errors.js";
-import { blockKeys, epochKeys } from "../../shared/keyTree.js";
+import { blockKeys, epochKeys } from "../../crypto/keyTree.js";
 import type { Scope } from "../../shared/records.js";
-import { openBody, wipeKeys } from "../../shared/sealedBody.js";
+import { openBody, wipeKeys } from "../../crypto/sealedBody.js";
 import { decodeContent, type ShardContent } from "../../shared/shardContent.js";
 import type { KeySource } from "../keySource.js";
 import { mayAuthor } from "../sync/authorPolicy.js";

@@ -4,12 +4,12 @@
 // chained in one transaction (`seal`); those, and blocks this device sealed, wait in the outbox in
 // order until the server numbers them (`acknowledge`).
 import { ByteWriter, concat, fromHex, toHex, utf8 } from "../../shared/bytes.js";
-import { sealEnvelope } from "../../shared/envelope.js";
+import { sealEnvelope } from "../../crypto/envelope.js";
 import { ZERO_HASH, decodeEnvelope, decodeEnvelopeHeader, encodeEnvelope, envelopeLink } from "../../shared/envelopeCodec.js";
 import { OutsideGrant, TamperedEnvelope } from "../../shared/errors.js";
 import type { Scope } from "../../shared/records.js";
 import { decodeContent, encodeContent, type ShardContent } from "../../shared/shardContent.js";
-import { sodium } from "../../shared/sodium.js";
+import { sodium } from "../../crypto/sodium.js";
 import { splitEnvelopePrefix } from "../../shared/syncFrames.js";
 import type { KeySource } from "../keySource.js";
 import { advanceChain, deviceKey } from "../sync/chain.js";

@@ -3,9 +3,9 @@
 // commitment, decryption, content, device chain) before anything of it is kept; the first failure
 // raises its typed error, nothing of that object is stored, and the objects before it are.
 import { bytesEqual, toHex } from "../../shared/bytes.js";
-import { verifyBlockSignature } from "../../shared/block.js";
+import { verifyBlockSignature } from "../../crypto/block.js";
 import { blockSpan, decodeBlock, decodeBlockPrefix, type BlockHeader, type BlockPrefix } from "../../shared/blockCodec.js";
-import { verify } from "../../shared/accountKeys.js";
+import { verify } from "../../crypto/accountKeys.js";
 import { LEGACY_ENVELOPE_VERSION, decodeEnvelope, decodeEnvelopeHeader, encodeSeal, envelopeLink, type EnvelopeHeader } from "../../shared/envelopeCodec.js";
 import { ForkDetected, InvalidSignature, OutsideGrant, TamperedEnvelope, UnknownAuthor } from "../../shared/errors.js";
 import { decodeManifest } from "../../shared/manifest.js";

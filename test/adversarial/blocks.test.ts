@@ -5,8 +5,8 @@
 // or altered is refused; a prefix-only envelope is taken only beside a block that lists it.
 import "fake-indexeddb/auto";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createAccountKeys } from "../../shared/accountKeys.js";
-import { sealBlock } from "../../shared/block.js";
+import { createAccountKeys } from "../../crypto/accountKeys.js";
+import { sealBlock } from "../../crypto/block.js";
 import { BLOCK_PREFIX_BYTES, decodeBlock, decodeBlockPrefix, encodeBlock, encodeBlockHeader, type BlockHeader } from "../../shared/blockCodec.js";
 import { PREFIX_BYTES } from "../../shared/envelopeCodec.js";
 import { InvalidSignature, MalformedInput, OutsideGrant, StewardError, TamperedEnvelope, UnknownAuthor } from "../../shared/errors.js";
@@ -14,9 +14,9 @@ import { sha256 } from "../../shared/hash.js";
 import { encodeManifest } from "../../shared/manifest.js";
 import { MS_PER_HOUR, type Scope, type StewardRecord } from "../../shared/records.js";
 import { encodeContent } from "../../shared/shardContent.js";
-import { loadSodium } from "../../shared/sodium.js";
+import { loadSodium } from "../../crypto/sodium.js";
 import { objectKind, type Page, type PageEntry } from "../../shared/syncFrames.js";
-import { openGrant } from "../../shared/grant.js";
+import { openGrant } from "../../crypto/grant.js";
 import { createKeyRing, scopeTags, type KeyRing } from "../../client/keyRing.js";
 import { ownKeySource } from "../../client/keySource.js";
 import { MemoryServer } from "../helpers/memoryServer.js";

@@ -8,7 +8,7 @@ import "fake-indexeddb/auto";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RequestRefused, ServerUnreachable } from "../../shared/errors.js";
-import { loadSodium } from "../../shared/sodium.js";
+import { loadSodium } from "../../crypto/sodium.js";
 import { MS_PER_HOUR, type Scope, type StewardRecord } from "../../shared/records.js";
 import { createKeyRing, type KeyRing } from "../../client/keyRing.js";
 import { objectKind } from "../../shared/syncFrames.js";

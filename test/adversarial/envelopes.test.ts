@@ -5,17 +5,17 @@
 // shows the honest records again once the server behaves.
 import "fake-indexeddb/auto";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { createAccountKeys, sign, type AccountKeys } from "../../shared/accountKeys.js";
+import { createAccountKeys, sign, type AccountKeys } from "../../crypto/accountKeys.js";
 import { toHex } from "../../shared/bytes.js";
-import { sealEnvelope } from "../../shared/envelope.js";
+import { sealEnvelope } from "../../crypto/envelope.js";
 import { COMMIT_BYTES, HEADER_BYTES, NONCE_BYTES, PREFIX_BYTES, TAG_BYTES, ZERO_HASH, decodeEnvelope, encodeEnvelope, encodeHeader, encodeSeal, type EnvelopeHeader } from "../../shared/envelopeCodec.js";
 import { ForkDetected, GapDetected, InvalidSignature, MalformedInput, OutsideGrant, RollbackDetected, StewardError, TamperedEnvelope, UnsupportedVersion } from "../../shared/errors.js";
-import { openGrant, type OpenedGrant } from "../../shared/grant.js";
+import { openGrant, type OpenedGrant } from "../../crypto/grant.js";
 import { sha256 } from "../../shared/hash.js";
 import { accountIdOf } from "../../shared/keyBundle.js";
-import { isBucketSize } from "../../shared/padding.js";
+import { isBucketSize } from "../../crypto/padding.js";
 import { MS_PER_HOUR, type Scope, type StewardRecord } from "../../shared/records.js";
-import { loadSodium, sodium } from "../../shared/sodium.js";
+import { loadSodium, sodium } from "../../crypto/sodium.js";
 import { EMPTY_CONTENT, encodeContent } from "../../shared/shardContent.js";
 import { objectKind, type Page, type PageEntry } from "../../shared/syncFrames.js";
 import { createKeyRing, rotateScopes, scopeTags, type KeyRing } from "../../client/keyRing.js";

@@ -4,14 +4,14 @@
 // keys nobody verified, and the attacker's own keys open nothing that was uploaded.
 import "fake-indexeddb/auto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createAccountKeys, sign, type AccountKeys } from "../../shared/accountKeys.js";
+import { createAccountKeys, sign, type AccountKeys } from "../../crypto/accountKeys.js";
 import { verifyAccessLogChain, type AccessLogEntry } from "../../shared/accessLog.js";
 import { fromBase64Url, fromHex, toBase64Url } from "../../shared/bytes.js";
 import { ChainBroken, ForgedGrant, GapDetected, InvalidSignature, KeyChanged, RollbackDetected, UnverifiedRecipient } from "../../shared/errors.js";
-import { issueGrant, openGrant, type IssuedGrant } from "../../shared/grant.js";
+import { issueGrant, openGrant, type IssuedGrant } from "../../crypto/grant.js";
 import { decodeGrantWire, encodeGrantPolicy, encodeGrantWire } from "../../shared/grantCodec.js";
 import { accountIdHex, decodeKeyBundle, encodeKeyBundle, type KeyBundle } from "../../shared/keyBundle.js";
-import { loadSodium } from "../../shared/sodium.js";
+import { loadSodium } from "../../crypto/sodium.js";
 import { ServerApi } from "../../client/api/serverApi.js";
 import { ContactBook } from "../../client/contacts.js";
 import { chainPoint, verifiedDeviceList } from "../../client/devices.js";

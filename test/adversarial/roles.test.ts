@@ -3,20 +3,20 @@
 // replaces, downgrades, records or swaps what passes through it.
 import "fake-indexeddb/auto";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { createAccountKeys } from "../../shared/accountKeys.js";
+import { createAccountKeys } from "../../crypto/accountKeys.js";
 import { fromBase64Url, toBase64Url, toHex } from "../../shared/bytes.js";
 import { decodeEnvelope } from "../../shared/envelopeCodec.js";
-import { openEnvelope } from "../../shared/envelope.js";
+import { openEnvelope } from "../../crypto/envelope.js";
 import { ForgedGrant, ForkDetected, InvalidSignature, RequestRefused, RevokedGrant, RollbackDetected, TamperedEnvelope, WeakKdfParameters } from "../../shared/errors.js";
-import { openGrant } from "../../shared/grant.js";
+import { openGrant } from "../../crypto/grant.js";
 import { labelledHash } from "../../shared/hash.js";
 import { decodeGrantWire } from "../../shared/grantCodec.js";
 import { encodeKeyBundle } from "../../shared/keyBundle.js";
-import { ROOT, KeyTreeReader } from "../../shared/keyTree.js";
-import { encodeKdfParams, type KdfParams } from "../../shared/secretKdf.js";
+import { ROOT, KeyTreeReader } from "../../crypto/keyTree.js";
+import { encodeKdfParams, type KdfParams } from "../../crypto/secretKdf.js";
 import { SIGNATURE_CONTEXTS } from "../../shared/signing.js";
 import { EXTRA_KINDS, decodeUpload } from "../../shared/syncFrames.js";
-import { loadSodium, sodium } from "../../shared/sodium.js";
+import { loadSodium, sodium } from "../../crypto/sodium.js";
 import { Grantee, Patient, SCOPES } from "../../client/index.js";
 import { ServerApi } from "../../client/api/serverApi.js";
 import { appendDeviceChange, certify, newDeviceKeys, type DeviceKeys } from "../../client/devices.js";

@@ -1,22 +1,24 @@
-// The layering is a rule, not a habit: the server (worker/ and durable-objects/) never reaches
-// libsodium or the client, even through shared/, and each folder imports only the layers beneath it
-// (docs/architecture.md draws them).
+// The layering is a rule, not a habit: shared/ is pure code both sides load, crypto/ holds the
+// libsodium-backed constructions only clients use, the server (worker/ and durable-objects/) never
+// reaches libsodium or the client however indirectly, and each folder imports only the layers beneath
+// it (docs/architecture.md draws them; each layer's tsconfig.json references the same ones).
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
 
 const root = resolve(import.meta.dirname, "../..");
-type Layer = "shared" | "client" | "durable-objects" | "worker" | "app" | "bridge";
+type Layer = "shared" | "crypto" | "client" | "durable-objects" | "worker" | "app" | "bridge";
 
 /** What each layer may import from the project (npm packages are judged separately). */
 const allowed: Record<Layer, readonly Layer[]> = {
   shared: ["shared"],
-  client: ["client", "shared"],
+  crypto: ["crypto", "shared"],
+  client: ["client", "crypto", "shared"],
   "durable-objects": ["durable-objects", "shared"],
   worker: ["worker", "durable-objects", "shared"],
   app: ["app", "client"],
-  bridge: ["bridge", "client", "shared"],
+  bridge: ["bridge", "client", "crypto", "shared"],
 };
 const serverForbiddenPackages = /^(libsodium-wrappers(-sumo)?|dexie|fake-indexeddb)$/;
 
@@ -83,6 +85,14 @@ describe("layers", () => {
     });
   }
 
+  it("each layer's tsconfig.json references exactly the layers it may import (tsc -b checks them apart)", () => {
+    for (const layer of ["shared", "crypto", "client", "durable-objects", "worker", "app"] as const) {
+      const config = JSON.parse(readFileSync(join(root, layer, "tsconfig.json"), "utf8")) as { references?: { path: string }[] };
+      const referenced = (config.references ?? []).map((r) => relative(root, resolve(root, layer, r.path)));
+      expect(referenced.sort(), layer).toEqual(allowed[layer].filter((l) => l !== layer).sort());
+    }
+  });
+
   it("the web app uses the SDK through its public surface (client/index.ts) alone", () => {
     const around = sources("app").flatMap((file) =>
       importsOf(file)
@@ -103,9 +113,16 @@ describe("layers", () => {
     expect(leaks).toEqual([]);
   });
 
-  it("catches a server file that reaches libsodium through shared/", () => {
-    const shared = sources("shared").find((f) => importsOf(f).packages.some((p) => serverForbiddenPackages.test(p)));
-    expect(shared, "some shared module wraps libsodium").toBeDefined();
-    expect([...reach(shared!).keys()].some((t) => serverForbiddenPackages.test(t.slice(4)))).toBe(true);
+  it("shared/ loads no libsodium: the server may import any of it", () => {
+    const wrapped = sources("shared").filter((f) => importsOf(f).packages.some((p) => serverForbiddenPackages.test(p)));
+    expect(wrapped).toEqual([]);
+  });
+
+  it("catches a file that reaches libsodium through crypto/", () => {
+    const crypto = sources("crypto").find((f) => importsOf(f).packages.some((p) => serverForbiddenPackages.test(p)));
+    expect(crypto, "some crypto module wraps libsodium").toBeDefined();
+    const user = sources("client").find((f) => importsOf(f).files.includes(crypto!));
+    expect(user, "some client module uses it").toBeDefined();
+    expect([...reach(user!).keys()].some((t) => serverForbiddenPackages.test(t.slice(4)))).toBe(true);
   });
 });

@@ -7,7 +7,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import Dexie, { type Table } from "dexie";
 import { openDurableIndexedDB, type DurableIndexedDB } from "../../bridge/store/durableIndexedDB.js";
 import { MalformedInput, WrongSecret } from "../../shared/errors.js";
-import { loadSodium, sodium } from "../../shared/sodium.js";
+import { loadSodium, sodium } from "../../crypto/sodium.js";
 
 interface Row {
   id: string;

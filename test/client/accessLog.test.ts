@@ -2,11 +2,11 @@
 // signed by the grantee of the grant it names, each reader device's chain must hold together, and
 // a receipt this device saw before must still be there. A hidden receipt shows as a hole.
 import { beforeAll, describe, expect, it } from "vitest";
-import { createAccountKeys, type AccountKeys } from "../../shared/accountKeys.js";
+import { createAccountKeys, type AccountKeys } from "../../crypto/accountKeys.js";
 import { toHex } from "../../shared/bytes.js";
 import { RollbackDetected } from "../../shared/errors.js";
 import { encodeReadReceipt, readReceiptLink, readReceiptSignedBytes } from "../../shared/readReceipt.js";
-import { loadSodium, sodium } from "../../shared/sodium.js";
+import { loadSodium, sodium } from "../../crypto/sodium.js";
 import { checkReceipts } from "../../client/accessLog.js";
 import { expectTyped } from "../shared/helpers.js";
 

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { createAccountKeys } from "../../shared/accountKeys.js";
+import { createAccountKeys } from "../../crypto/accountKeys.js";
 import { InvalidSignature, KeyChanged, UnverifiedRecipient } from "../../shared/errors.js";
-import { issueGrant } from "../../shared/grant.js";
-import { loadSodium } from "../../shared/sodium.js";
+import { issueGrant } from "../../crypto/grant.js";
+import { loadSodium } from "../../crypto/sodium.js";
 import { ContactBook } from "../../client/contacts.js";
 
 describe("contact book", () => {

@@ -1,11 +1,11 @@
 import "fake-indexeddb/auto";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createAccountKeys, type AccountKeys } from "../../shared/accountKeys.js";
+import { createAccountKeys, type AccountKeys } from "../../crypto/accountKeys.js";
 import { toHex } from "../../shared/bytes.js";
 import { decodeEnvelope } from "../../shared/envelopeCodec.js";
 import { OutsideGrant, StewardError } from "../../shared/errors.js";
-import { openGrant } from "../../shared/grant.js";
-import { loadSodium } from "../../shared/sodium.js";
+import { openGrant } from "../../crypto/grant.js";
+import { loadSodium } from "../../crypto/sodium.js";
 import type { StewardRecord } from "../../shared/records.js";
 import { createKeyRing, rotateScopes, scopeTags, type KeyRing } from "../../client/keyRing.js";
 import { MemoryServer } from "../helpers/memoryServer.js";

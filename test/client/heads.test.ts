@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { toHex } from "../../shared/bytes.js";
 import { ForkDetected, InvalidSignature, RollbackDetected, UnknownAuthor, WithheldData } from "../../shared/errors.js";
 import { HEARTBEAT_MS, STALE_AFTER_MS, type UnsignedHead } from "../../shared/signedHead.js";
-import { loadSodium } from "../../shared/sodium.js";
+import { loadSodium } from "../../crypto/sodium.js";
 import { freshnessOf, HeadTracker, IDLE_AFTER_MS, signHead, type HeadContext } from "../../client/heads.js";
 import { newDeviceKeys, type DeviceKeys } from "../../client/devices.js";
 import { StewardDatabase } from "../../client/store/database.js";

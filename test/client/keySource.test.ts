@@ -2,10 +2,10 @@
 // grant names, so a server serving an older list (from before a removal), none, or another history
 // cannot get a removed device's later envelopes taken.
 import { beforeAll, describe, expect, it } from "vitest";
-import { createAccountKeys } from "../../shared/accountKeys.js";
+import { createAccountKeys } from "../../crypto/accountKeys.js";
 import { ForkDetected, RollbackDetected } from "../../shared/errors.js";
-import { openGrant } from "../../shared/grant.js";
-import { loadSodium } from "../../shared/sodium.js";
+import { openGrant } from "../../crypto/grant.js";
+import { loadSodium } from "../../crypto/sodium.js";
 import { appendDeviceChange, certify, newDeviceKeys } from "../../client/devices.js";
 import { createKeyRing } from "../../client/keyRing.js";
 import { grantKeySource } from "../../client/keySource.js";

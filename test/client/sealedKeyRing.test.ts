@@ -2,7 +2,7 @@
 // version stored after its removal, and a ring stored by a removed device is refused.
 import { beforeAll, describe, expect, it } from "vitest";
 import { ForkDetected, RollbackDetected, TamperedEnvelope } from "../../shared/errors.js";
-import { loadSodium } from "../../shared/sodium.js";
+import { loadSodium } from "../../crypto/sodium.js";
 import { appendDeviceChange, certify, chainPoint, newDeviceKeys, RECOVERY_RECIPIENT, verifiedDeviceList, type DeviceKeys } from "../../client/devices.js";
 import { createKeyRing, decodeKeyRing, encodeKeyRing, type KeyRing } from "../../client/keyRing.js";
 import { mergeKeyRings } from "../../client/keyRingSync.js";

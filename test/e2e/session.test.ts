@@ -3,8 +3,8 @@
 // is off is told the server's time and signs at it; requests in flight at once each sign their own.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ServerApi } from "../../client/api/serverApi.js";
-import { createAccountKeys } from "../../shared/accountKeys.js";
-import { loadSodium } from "../../shared/sodium.js";
+import { createAccountKeys } from "../../crypto/accountKeys.js";
+import { loadSodium } from "../../crypto/sodium.js";
 import { startWorker, type LocalWorker } from "./localWorker.js";
 
 let worker: LocalWorker;

@@ -1,10 +1,10 @@
 // Real client stacks (own IndexedDB, local log, record store, sync engine) for the adversarial
 // suites: one patient device over its own roots, or a grantee's view over an opened grant.
-import type { AccountKeys } from "../../shared/accountKeys.js";
+import type { AccountKeys } from "../../crypto/accountKeys.js";
 import { decodeBlockPrefix } from "../../shared/blockCodec.js";
 import { toHex } from "../../shared/bytes.js";
 import { decodeEnvelope } from "../../shared/envelopeCodec.js";
-import { issueGrant, type IssuedGrant, type OpenedGrant } from "../../shared/grant.js";
+import { issueGrant, type IssuedGrant, type OpenedGrant } from "../../crypto/grant.js";
 import type { Scope } from "../../shared/records.js";
 import { appendDeviceChange, certify, chainPoint, genesisDeviceList, newDeviceKeys, newRecoveryKeys, verifiedDeviceList, type DeviceKeys } from "../../client/devices.js";
 import { scopeTags, type KeyRing } from "../../client/keyRing.js";

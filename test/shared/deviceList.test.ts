@@ -1,12 +1,12 @@
 // The device list chain: who may change it, what a removal means for later envelopes, and how a
 // reader tells a rolled-back or forked list from the one it holds.
 import { beforeAll, describe, expect, it } from "vitest";
-import { createAccountKeys } from "../../shared/accountKeys.js";
+import { createAccountKeys } from "../../crypto/accountKeys.js";
 import { decodeDeviceCertificate, encodeDeviceCertificate } from "../../shared/deviceCertificate.js";
 import { assembleLink, authorStanding, checkExtends, decodeDeviceListLinks, encodeDeviceList, encodeLinkBody, linkHash, linkSignedBytes, readDeviceList } from "../../shared/deviceList.js";
 import { ForkDetected, InvalidSignature, MalformedInput, RollbackDetected, UnsupportedVersion } from "../../shared/errors.js";
 import { accountIdOf } from "../../shared/keyBundle.js";
-import { loadSodium, sodium } from "../../shared/sodium.js";
+import { loadSodium, sodium } from "../../crypto/sodium.js";
 import { appendDeviceChange, certify, chainPoint, genesisDeviceList, newDeviceKeys, newRecoveryKeys, verifiedDeviceList } from "../../client/devices.js";
 import { expectTyped } from "./helpers.js";
 

@@ -3,16 +3,16 @@
 // be parsed as another's.
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { sign, verify } from "../../shared/accountKeys.js";
+import { sign, verify } from "../../crypto/accountKeys.js";
 import { concat, utf8 } from "../../shared/bytes.js";
 import { encodeEnvelope } from "../../shared/envelopeCodec.js";
-import { sealEnvelope } from "../../shared/envelope.js";
+import { sealEnvelope } from "../../crypto/envelope.js";
 import { InvalidSignature } from "../../shared/errors.js";
 import { grantPolicySignedBytes } from "../../shared/grantCodec.js";
 import { keyBundleSignedBytes } from "../../shared/keyBundle.js";
-import { KeyTreeReader, ROOT } from "../../shared/keyTree.js";
+import { KeyTreeReader, ROOT } from "../../crypto/keyTree.js";
 import { SIGNATURE_CONTEXTS, signedMessage, type SignatureContext } from "../../shared/signing.js";
-import { loadSodium, sodium } from "../../shared/sodium.js";
+import { loadSodium, sodium } from "../../crypto/sodium.js";
 import { bytesOf, expectTyped, fixedAccount, seed } from "./helpers.js";
 
 beforeAll(async () => {

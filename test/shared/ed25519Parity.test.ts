@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { concat, fromHex, toHex, utf8 } from "../../shared/bytes.js";
 import { envelopeSignedBytes } from "../../shared/envelopeCodec.js";
 import { sha256 } from "../../shared/hash.js";
-import { loadSodium, sodium } from "../../shared/sodium.js";
+import { loadSodium, sodium } from "../../crypto/sodium.js";
 import { bytesOf, seed } from "./helpers.js";
 
 beforeAll(async () => {

@@ -4,8 +4,8 @@
 import { expect, vi } from "vitest";
 import { fromHex } from "../../shared/bytes.js";
 import { StewardError } from "../../shared/errors.js";
-import { accountKeysFrom, type AccountKeys } from "../../shared/accountKeys.js";
-import { sodium } from "../../shared/sodium.js";
+import { accountKeysFrom, type AccountKeys } from "../../crypto/accountKeys.js";
+import { sodium } from "../../crypto/sodium.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type ErrorClass = abstract new (...args: any[]) => StewardError;

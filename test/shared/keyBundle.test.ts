@@ -2,11 +2,11 @@
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createAccountKeys, sign, verify, verifyKeyBundle } from "../../shared/accountKeys.js";
+import { createAccountKeys, sign, verify, verifyKeyBundle } from "../../crypto/accountKeys.js";
 import { concat, toHex, utf8 } from "../../shared/bytes.js";
 import { InvalidSignature, MalformedInput, UnsupportedVersion } from "../../shared/errors.js";
 import { KEY_BUNDLE_BYTES, accountIdHex, accountIdOf, decodeKeyBundle, encodeKeyBundle } from "../../shared/keyBundle.js";
-import { loadSodium, sodium } from "../../shared/sodium.js";
+import { loadSodium, sodium } from "../../crypto/sodium.js";
 import { expectTyped, fixedAccount, flipBit } from "./helpers.js";
 
 beforeAll(async () => {

@@ -1,12 +1,12 @@
 // Placement: an EU account's id carries the marker byte 0xE5 and its signed bundle (v2) says "eu";
 // a default account's never does. Anyone holding only the id knows where the data lives.
 import { beforeAll, describe, expect, it } from "vitest";
-import { createAccountKeys, verifyKeyBundle } from "../../shared/accountKeys.js";
+import { createAccountKeys, verifyKeyBundle } from "../../crypto/accountKeys.js";
 import { concat, utf8 } from "../../shared/bytes.js";
 import { MalformedInput } from "../../shared/errors.js";
 import { accountIdHex, accountIdOf, bundlePlacement, decodeKeyBundle, encodeKeyBundle, KEY_BUNDLE_BYTES } from "../../shared/keyBundle.js";
 import { checkPlacement, placementOfHexId, placementOfId } from "../../shared/placement.js";
-import { loadSodium, sodium } from "../../shared/sodium.js";
+import { loadSodium, sodium } from "../../crypto/sodium.js";
 import { expectTyped } from "./helpers.js";
 
 beforeAll(async () => {

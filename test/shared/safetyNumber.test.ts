@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { accountIdOf } from "../../shared/keyBundle.js";
 import { safetyNumber } from "../../shared/safetyNumber.js";
-import { loadSodium } from "../../shared/sodium.js";
+import { loadSodium } from "../../crypto/sodium.js";
 import { fixedAccount, flipBit } from "./helpers.js";
 
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { fromHex } from "../../shared/bytes.js";
 import { hasSmallOrder } from "../../shared/smallOrder.js";
-import { loadSodium, sodium } from "../../shared/sodium.js";
+import { loadSodium, sodium } from "../../crypto/sodium.js";
 
 describe("small-order Ed25519 keys", () => {
   beforeAll(loadSodium);

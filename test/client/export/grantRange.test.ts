@@ -9,7 +9,7 @@ import { RecordStore } from "../../../client/store/recordStore.js";
 import { LocalLog } from "../../../client/store/localLog.js";
 import { OutsideGrant } from "../../../shared/errors.js";
 import { parseRecord } from "../../../shared/records.js";
-import { loadSodium } from "../../../shared/sodium.js";
+import { loadSodium } from "../../../crypto/sodium.js";
 import { deviceAuthor } from "../../helpers/patientDevice.js";
 
 const hour = 3_600_000;

@@ -5,8 +5,8 @@ import { openReport, REPORT_CHUNK_BYTES, sealReport, type SealedReport } from ".
 import { concat } from "../../../shared/bytes.js";
 import { MalformedInput, OutsideGrant, TamperedEnvelope, UnsupportedVersion, WeakKdfParameters, WrongSecret } from "../../../shared/errors.js";
 import { parseRecord, type StewardRecord } from "../../../shared/records.js";
-import { newRecoverySecret } from "../../../shared/recoveryKit.js";
-import { loadSodium } from "../../../shared/sodium.js";
+import { newRecoverySecret } from "../../../crypto/recoveryKit.js";
+import { loadSodium } from "../../../crypto/sodium.js";
 import { derivationsDuring, expectTyped, withU32 } from "../../shared/helpers.js";
 
 // Layout: magic 4 ‖ version 1 ‖ alg 1 ‖ ops u32 ‖ mem u32 ‖ salt 16 ‖ key check 16 ‖ stream header 24 ‖ chunks.

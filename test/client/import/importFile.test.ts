@@ -16,7 +16,7 @@ import { RecordStore } from "../../../client/store/recordStore.js";
 import { LocalLog } from "../../../client/store/localLog.js";
 import { MalformedInput } from "../../../shared/errors.js";
 import { hourOf, SCOPE_OF, SCOPES, type StewardRecord } from "../../../shared/records.js";
-import { loadSodium } from "../../../shared/sodium.js";
+import { loadSodium } from "../../../crypto/sodium.js";
 import { sharedFixture } from "../../helpers/sharedFixtures.js";
 import { deviceAuthor } from "../../helpers/patientDevice.js";
 

@@ -3,11 +3,11 @@
 // server, late writes stay envelopes until there are enough to re-seal, and nothing is ever lost.
 import "fake-indexeddb/auto";
 import { beforeAll, describe, expect, it } from "vitest";
-import { openBlock } from "../../../shared/block.js";
+import { openBlock } from "../../../crypto/block.js";
 import { decodeBlock } from "../../../shared/blockCodec.js";
 import { toHex } from "../../../shared/bytes.js";
 import { decodeContent } from "../../../shared/shardContent.js";
-import { loadSodium } from "../../../shared/sodium.js";
+import { loadSodium } from "../../../crypto/sodium.js";
 import { hourOf, MS_PER_HOUR, type StewardRecord } from "../../../shared/records.js";
 import { objectKind } from "../../../shared/syncFrames.js";
 import { createKeyRing, rotateScopes, type KeyRing } from "../../../client/keyRing.js";

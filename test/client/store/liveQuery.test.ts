@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createKeyRing, type KeyRing } from "../../../client/keyRing.js";
 import { liveQuery, type LiveResult } from "../../../client/store/liveQuery.js";
 import type { StewardRecord } from "../../../shared/records.js";
-import { loadSodium } from "../../../shared/sodium.js";
+import { loadSodium } from "../../../crypto/sodium.js";
 import { MemoryServer } from "../../helpers/memoryServer.js";
 import { patientDevice } from "../../helpers/patientDevice.js";
 

@@ -2,7 +2,7 @@
 // for the reads that follow, until the store is evicted; local writes land on top of pulled data.
 import "fake-indexeddb/auto";
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadSodium } from "../../../shared/sodium.js";
+import { loadSodium } from "../../../crypto/sodium.js";
 import type { StewardRecord } from "../../../shared/records.js";
 import { createKeyRing, type KeyRing } from "../../../client/keyRing.js";
 import { ownKeySource, type KeySource } from "../../../client/keySource.js";

@@ -1,7 +1,7 @@
 import "fake-indexeddb/auto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { RollbackDetected } from "../../../shared/errors.js";
-import { loadSodium } from "../../../shared/sodium.js";
+import { loadSodium } from "../../../crypto/sodium.js";
 import type { StewardRecord } from "../../../shared/records.js";
 import { createKeyRing, type KeyRing } from "../../../client/keyRing.js";
 import { backoffDelay } from "../../../client/sync/syncEngine.js";

@@ -1,18 +1,18 @@
 // Grants: sign-then-seal delivery of cover keys (T1, T4, T21, surreptitious forwarding, expiry).
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { sign, type AccountKeys } from "../../shared/accountKeys.js";
+import { sign, type AccountKeys } from "../../crypto/accountKeys.js";
 import { ByteWriter, toHex, utf8 } from "../../shared/bytes.js";
 import { ExpiredGrant, ForgedGrant, MalformedInput, OutsideGrant, UnsupportedVersion, UnverifiedRecipient } from "../../shared/errors.js";
-import { issueGrant, openGrant, type GrantScopeInput, type IssueGrantInput } from "../../shared/grant.js";
+import { issueGrant, openGrant, type GrantScopeInput, type IssueGrantInput } from "../../crypto/grant.js";
 import { decodeGrantPolicy, decodeGrantWire, encodeGrantPolicy, encodeGrantWire, type GrantPolicy } from "../../shared/grantCodec.js";
 import { sha256 } from "../../shared/hash.js";
 import { accountIdOf } from "../../shared/keyBundle.js";
-import { HOUR_LIMIT, KeyTreeReader, ROOT, coverRange } from "../../shared/keyTree.js";
+import { HOUR_LIMIT, KeyTreeReader, ROOT, coverRange } from "../../crypto/keyTree.js";
 import { SCOPES, type Scope } from "../../shared/records.js";
-import { scopeTag } from "../../shared/scopeTag.js";
-import { loadSodium, sodium } from "../../shared/sodium.js";
-import { expectTyped, fixedAccount, flipBit, seed } from "./helpers.js";
+import { scopeTag } from "../../crypto/scopeTag.js";
+import { loadSodium, sodium } from "../../crypto/sodium.js";
+import { expectTyped, fixedAccount, flipBit, seed } from "../shared/helpers.js";
 
 let patient: AccountKeys;
 let clinician: AccountKeys;

@@ -4,9 +4,9 @@
 //
 //   blob: magic "STWR" ‖ version u8 ‖ kdf params (alg u8, ops u32, mem u32, salt 16) ‖ nonce 24
 //         ‖ XChaCha20-Poly1305(keyRing), associated data = everything before the ciphertext
-//   secret text: a generated secret (shared/generatedSecret.ts) with its own check label
-import { ByteReader, ByteWriter, concat, expectMagic, utf8 } from "./bytes.js";
-import { MalformedInput, UnsupportedVersion, WrongSecret } from "./errors.js";
+//   secret text: a generated secret (crypto/generatedSecret.ts) with its own check label
+import { ByteReader, ByteWriter, concat, expectMagic, utf8 } from "../shared/bytes.js";
+import { MalformedInput, UnsupportedVersion, WrongSecret } from "../shared/errors.js";
 import { newGeneratedSecret, parseGeneratedSecret, type GeneratedSecret, type SecretKind } from "./generatedSecret.js";
 import { deriveKey, encodeKdfParams, newKdfParams, readKdfParams, type KdfParams } from "./secretKdf.js";
 import { sodium } from "./sodium.js";

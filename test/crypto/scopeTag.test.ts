@@ -3,9 +3,9 @@ import { blake2b } from "@noble/hashes/blake2.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { toHex, utf8 } from "../../shared/bytes.js";
 import { SCOPES } from "../../shared/records.js";
-import { scopeTag } from "../../shared/scopeTag.js";
-import { loadSodium } from "../../shared/sodium.js";
-import { seed } from "./helpers.js";
+import { scopeTag } from "../../crypto/scopeTag.js";
+import { loadSodium } from "../../crypto/sodium.js";
+import { seed } from "../shared/helpers.js";
 
 beforeAll(async () => {
   await loadSodium();

@@ -2,10 +2,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { concat, toHex, utf8 } from "../../shared/bytes.js";
 import { MalformedInput, UnsupportedVersion, WeakKdfParameters, WrongSecret } from "../../shared/errors.js";
-import { newRecoverySecret, parseRecoverySecret, unwrapWithRecoverySecret, wrapWithRecoverySecret, type RecoverySecret } from "../../shared/recoveryKit.js";
-import { KDF_FLOOR, checkKdfParams, deriveKey, newKdfParams } from "../../shared/secretKdf.js";
-import { loadSodium } from "../../shared/sodium.js";
-import { derivationsDuring, expectTyped, typedOrValue, withU32 } from "./helpers.js";
+import { newRecoverySecret, parseRecoverySecret, unwrapWithRecoverySecret, wrapWithRecoverySecret, type RecoverySecret } from "../../crypto/recoveryKit.js";
+import { KDF_FLOOR, checkKdfParams, deriveKey, newKdfParams } from "../../crypto/secretKdf.js";
+import { loadSodium } from "../../crypto/sodium.js";
+import { derivationsDuring, expectTyped, typedOrValue, withU32 } from "../shared/helpers.js";
 
 const KEY_RING = utf8("key ring: roots, generations, pinned contacts");
 // Blob layout: magic 4 ‖ version 1 ‖ alg 1 ‖ ops u32 ‖ mem u32 ‖ salt 16 ‖ nonce 24 ‖ ciphertext.

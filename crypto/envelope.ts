@@ -1,7 +1,7 @@
 // Sealing and opening hour envelopes (clients only: libsodium). See envelopeCodec.ts for the layout.
-import { ENVELOPE_VERSION, LEGACY_ENVELOPE_VERSION, MAX_BODY_BYTES, encodeHeader, envelopeSignedBytes, type Envelope, type EnvelopeHeader } from "./envelopeCodec.js";
-import { InvalidSignature } from "./errors.js";
-import { sha256 } from "./hash.js";
+import { ENVELOPE_VERSION, LEGACY_ENVELOPE_VERSION, MAX_BODY_BYTES, encodeHeader, envelopeSignedBytes, type Envelope, type EnvelopeHeader } from "../shared/envelopeCodec.js";
+import { InvalidSignature } from "../shared/errors.js";
+import { sha256 } from "../shared/hash.js";
 import { epochKeys } from "./keyTree.js";
 import { openBody, sealBody, wipeKeys } from "./sealedBody.js";
 import { sodium } from "./sodium.js";

@@ -8,9 +8,9 @@
 // A bare sealed box authenticates nobody (anyone knowing the grantee's public key, the server
 // included, can make one), hence the patient's signature inside. The policy names the grantee's
 // keys, so a grant cannot be forwarded to someone else (Davis, "Defective Sign & Encrypt").
-import { ByteReader, ByteWriter, bytesEqual, expectMagic, utf8 } from "./bytes.js";
+import { ByteReader, ByteWriter, bytesEqual, expectMagic, utf8 } from "../shared/bytes.js";
 import { verify, sign, verifyKeyBundle, type AccountKeys } from "./accountKeys.js";
-import { ExpiredGrant, ForgedGrant, MalformedInput, OutsideGrant, StewardError, UnsupportedVersion, UnverifiedRecipient } from "./errors.js";
+import { ExpiredGrant, ForgedGrant, MalformedInput, OutsideGrant, StewardError, UnsupportedVersion, UnverifiedRecipient } from "../shared/errors.js";
 import {
   GRANT_VERSION,
   decodeGrantWire,
@@ -18,12 +18,12 @@ import {
   encodeGrantWire,
   type GrantEntry,
   type GrantPolicy,
-} from "./grantCodec.js";
-import { sha256 } from "./hash.js";
-import type { ChainPoint } from "./deviceList.js";
-import { accountIdOf, type KeyBundle } from "./keyBundle.js";
+} from "../shared/grantCodec.js";
+import { sha256 } from "../shared/hash.js";
+import type { ChainPoint } from "../shared/deviceList.js";
+import { accountIdOf, type KeyBundle } from "../shared/keyBundle.js";
 import { KEY_BYTES, KeyTreeReader, coverKeys, coverRange, nodeFirstHour, nodeLastHour, type CoverKey, type TreeNode } from "./keyTree.js";
-import { SCOPES, type Scope } from "./records.js";
+import { SCOPES, type Scope } from "../shared/records.js";
 import { sodium } from "./sodium.js";
 
 const SEALED_MAGIC = "STWS";

@@ -1,8 +1,8 @@
 // Argon2id key derivation from a human-held secret (recovery kit, report passphrase). Parameters
 // travel with the ciphertext and are bound into its associated data; a client floor refuses weak
 // parameters a server (or a doctored file) offers, so they cannot be downgraded (Seafile's flaw).
-import { ByteReader, ByteWriter } from "./bytes.js";
-import { MalformedInput, WeakKdfParameters } from "./errors.js";
+import { ByteReader, ByteWriter } from "../shared/bytes.js";
+import { MalformedInput, WeakKdfParameters } from "../shared/errors.js";
 import { sodium } from "./sodium.js";
 
 export const KDF_ARGON2ID13 = 2;

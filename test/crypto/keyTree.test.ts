@@ -18,9 +18,9 @@ import {
   nodeLastHour,
   type CoverKey,
   type TreeNode,
-} from "../../shared/keyTree.js";
-import { loadSodium, sodium } from "../../shared/sodium.js";
-import { expectTyped, seed } from "./helpers.js";
+} from "../../crypto/keyTree.js";
+import { loadSodium, sodium } from "../../crypto/sodium.js";
+import { expectTyped, seed } from "../shared/helpers.js";
 
 beforeAll(async () => {
   await loadSodium();

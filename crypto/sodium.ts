@@ -1,7 +1,7 @@
 // The one place libsodium is loaded. Clients only: libsodium cannot run inside workerd (it compiles
 // wasm from bytes), so nothing under durable-objects/ or worker/ may import this module.
 import sodiumModule from "libsodium-wrappers-sumo";
-import { CryptoUnavailable } from "./errors.js";
+import { CryptoUnavailable } from "../shared/errors.js";
 
 export type Sodium = typeof sodiumModule;
 

@@ -1,7 +1,7 @@
 // Opaque per-patient scope tags: the server routes and filters by tag without learning which
 // tag is "insulin". A keyed BLAKE2b of the scope name under the patient's metadata key.
-import { utf8 } from "./bytes.js";
-import type { Scope } from "./records.js";
+import { utf8 } from "../shared/bytes.js";
+import type { Scope } from "../shared/records.js";
 import { sodium } from "./sodium.js";
 
 export const SCOPE_TAG_BYTES = 16;

@@ -4,7 +4,7 @@
 // Metadata Leakage from Encrypted Files and Communication with PURBs", 2019): at most 12 % overhead
 // and O(log log n) bits of leakage, where v1's powers of two cost up to 100 % (a block of a few
 // weeks would have doubled). v1's buckets are kept for reading v1 envelopes during migration.
-import { MalformedInput, TamperedEnvelope } from "./errors.js";
+import { MalformedInput, TamperedEnvelope } from "../shared/errors.js";
 import { sodium } from "./sodium.js";
 
 const STEP = 256;

@@ -2,18 +2,18 @@
 // key, span, scope tag, generation, author or contents were swapped or altered is refused with a
 // typed error before anything of it is used.
 import { beforeAll, describe, expect, it } from "vitest";
-import { sign } from "../../shared/accountKeys.js";
-import { openBlock, sealBlock, verifyBlockSignature } from "../../shared/block.js";
+import { sign } from "../../crypto/accountKeys.js";
+import { openBlock, sealBlock, verifyBlockSignature } from "../../crypto/block.js";
 import { BLOCK_PREFIX_BYTES, decodeBlock, encodeBlock, encodeBlockHeader, type Block, type BlockHeader } from "../../shared/blockCodec.js";
 import { encodeSeal } from "../../shared/envelopeCodec.js";
 import { utf8 } from "../../shared/bytes.js";
 import { InvalidSignature, MalformedInput, OutsideGrant, TamperedEnvelope } from "../../shared/errors.js";
 import { sha256 } from "../../shared/hash.js";
-import { KeyTreeReader, ROOT, blockKeys, coverKeys, epochKeys } from "../../shared/keyTree.js";
+import { KeyTreeReader, ROOT, blockKeys, coverKeys, epochKeys } from "../../crypto/keyTree.js";
 import { decodeManifest, encodeManifest, manifestHash } from "../../shared/manifest.js";
 import { decodeContent, encodeContent } from "../../shared/shardContent.js";
-import { loadSodium } from "../../shared/sodium.js";
-import { bytesOf, expectTyped, fixedAccount, seed } from "./helpers.js";
+import { loadSodium } from "../../crypto/sodium.js";
+import { bytesOf, expectTyped, fixedAccount, seed } from "../shared/helpers.js";
 
 const root = seed(0x11);
 let tree: KeyTreeReader;

@@ -2,8 +2,8 @@
 // 20 random bytes (160 bits) plus 2 check bytes, as 36 characters of Crockford base32 in groups of
 // four. The check bytes are a labelled BLAKE2b, so a code of one kind never parses as the other and a
 // typo is caught before any slow key derivation.
-import { bytesEqual, concat, utf8 } from "./bytes.js";
-import { MalformedInput } from "./errors.js";
+import { bytesEqual, concat, utf8 } from "../shared/bytes.js";
+import { MalformedInput } from "../shared/errors.js";
 import { sodium } from "./sodium.js";
 
 const SECRET_BYTES = 20;

@@ -2,9 +2,9 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { MalformedInput, TamperedEnvelope } from "../../shared/errors.js";
-import { isBucketSize, pad, paddedLength, unpad } from "../../shared/padding.js";
-import { loadSodium } from "../../shared/sodium.js";
-import { expectTyped, typedOrValue } from "./helpers.js";
+import { isBucketSize, pad, paddedLength, unpad } from "../../crypto/padding.js";
+import { loadSodium } from "../../crypto/sodium.js";
+import { expectTyped, typedOrValue } from "../shared/helpers.js";
 
 beforeAll(async () => {
   await loadSodium();

@@ -1,8 +1,8 @@
 // An account's secret keys and the signed public bundle made from them (clients only).
-import { InvalidSignature } from "./errors.js";
-import { accountIdOf, keyBundleSignedBytes, type KeyBundle } from "./keyBundle.js";
-import { placementOfId, type Placement } from "./placement.js";
-import { signedMessage, type SignatureContext } from "./signing.js";
+import { InvalidSignature } from "../shared/errors.js";
+import { accountIdOf, keyBundleSignedBytes, type KeyBundle } from "../shared/keyBundle.js";
+import { placementOfId, type Placement } from "../shared/placement.js";
+import { signedMessage, type SignatureContext } from "../shared/signing.js";
 import { sodium } from "./sodium.js";
 
 export interface AccountKeys {

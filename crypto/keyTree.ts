@@ -2,11 +2,11 @@
 // a child key is crypto_kdf_derive_from_key(32, bit, "STWggm01", parent); the leaf at height 0 is the
 // key of one hour. A grant for hours [a, b] hands out the minimal dyadic cover of [a, b]: node keys
 // whose subtrees lie entirely inside the range, so no combination of grants reaches past their union.
-import { OutsideGrant } from "./errors.js";
-import { HOUR_LIMIT, TREE_DEPTH, coverRange, nodeContains, nodeFirstHour, nodeLastHour, type TreeNode } from "./hours.js";
+import { OutsideGrant } from "../shared/errors.js";
+import { HOUR_LIMIT, TREE_DEPTH, coverRange, nodeContains, nodeFirstHour, nodeLastHour, type TreeNode } from "../shared/hours.js";
 import { sodium } from "./sodium.js";
 
-export { HOUR_LIMIT, TREE_DEPTH, checkHourRange, coverRange, nodeContains, nodeFirstHour, nodeLastHour, type TreeNode } from "./hours.js";
+export { HOUR_LIMIT, TREE_DEPTH, checkHourRange, coverRange, nodeContains, nodeFirstHour, nodeLastHour, type TreeNode } from "../shared/hours.js";
 /** Worst case of the greedy dyadic cover: 2·D − 2 nodes. */
 export const MAX_COVER_NODES = 2 * TREE_DEPTH - 2;
 export const KEY_BYTES = 32;

@@ -2,9 +2,9 @@
 // ciphertext of the padded plaintext, with the object's header as associated data. The commitment
 // binds the body to one key and one header, and is checked before anything is decrypted
 // (XChaCha20-Poly1305 alone does not commit to its key). Clients only: libsodium.
-import { bytesEqual, concat } from "./bytes.js";
-import { COMMIT_BYTES, NONCE_BYTES, TAG_BYTES } from "./envelopeCodec.js";
-import { MalformedInput, TamperedEnvelope } from "./errors.js";
+import { bytesEqual, concat } from "../shared/bytes.js";
+import { COMMIT_BYTES, NONCE_BYTES, TAG_BYTES } from "../shared/envelopeCodec.js";
+import { MalformedInput, TamperedEnvelope } from "../shared/errors.js";
 import { pad, unpad, type PaddingScheme } from "./padding.js";
 import { sodium } from "./sodium.js";
 

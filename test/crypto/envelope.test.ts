@@ -19,13 +19,13 @@ import {
   type Envelope,
   type EnvelopeHeader,
 } from "../../shared/envelopeCodec.js";
-import { openEnvelope, sealEnvelope, verifyEnvelopeSignature } from "../../shared/envelope.js";
+import { openEnvelope, sealEnvelope, verifyEnvelopeSignature } from "../../crypto/envelope.js";
 import { InvalidSignature, MalformedInput, TamperedEnvelope, UnsupportedVersion } from "../../shared/errors.js";
 import { sha256 } from "../../shared/hash.js";
-import { KeyTreeReader, ROOT } from "../../shared/keyTree.js";
-import { isBucketSize, paddedLength } from "../../shared/padding.js";
-import { loadSodium, sodium } from "../../shared/sodium.js";
-import { bytesOf, expectTyped, fixedAccount, flipBit, seed } from "./helpers.js";
+import { KeyTreeReader, ROOT } from "../../crypto/keyTree.js";
+import { isBucketSize, paddedLength } from "../../crypto/padding.js";
+import { loadSodium, sodium } from "../../crypto/sodium.js";
+import { bytesOf, expectTyped, fixedAccount, flipBit, seed } from "../shared/helpers.js";
 
 let author: ReturnType<typeof fixedAccount>;
 let tree: KeyTreeReader;

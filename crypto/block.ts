@@ -1,9 +1,9 @@
 // Sealing and opening blocks (clients only: libsodium). See blockCodec.ts for the layout. The key is
 // derived from the node's key of the key tree (keyTree.ts blockKeys), so exactly the readers whose
 // cover holds the node, or an ancestor, can open it.
-import { BLOCK_VERSION, MAX_BLOCK_BODY_BYTES, blockSignedBytes, encodeBlockHeader, type Block, type BlockHeader, type BlockPrefix } from "./blockCodec.js";
-import { InvalidSignature } from "./errors.js";
-import { sha256 } from "./hash.js";
+import { BLOCK_VERSION, MAX_BLOCK_BODY_BYTES, blockSignedBytes, encodeBlockHeader, type Block, type BlockHeader, type BlockPrefix } from "../shared/blockCodec.js";
+import { InvalidSignature } from "../shared/errors.js";
+import { sha256 } from "../shared/hash.js";
 import { blockKeys } from "./keyTree.js";
 import { openBody, sealBody, wipeKeys } from "./sealedBody.js";
 import { sodium } from "./sodium.js";
