@@ -23,8 +23,8 @@ function tempDir(): string {
 /** The sources the app is built from, copied to another path, with the same installed packages. */
 function copyOfSources(): string {
   const copy = tempDir();
-  for (const dir of ["app", "client", "shared"]) cpSync(join(root, dir), join(copy, dir), { recursive: true });
-  for (const file of ["package.json", "tsconfig.json"]) cpSync(join(root, file), join(copy, file));
+  for (const dir of ["app", "client", "crypto", "shared"]) cpSync(join(root, dir), join(copy, dir), { recursive: true });
+  for (const file of ["package.json", "tsconfig.json", "tsconfig.base.json"]) cpSync(join(root, file), join(copy, file));
   symlinkSync(join(root, "node_modules"), join(copy, "node_modules"));
   return copy;
 }
