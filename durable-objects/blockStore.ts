@@ -14,6 +14,8 @@ import { blob, bytesOf } from "./sql.js";
 export interface BlockRow {
   readonly seq: number;
   readonly basis: number;
+  /** Bytes the row takes in a page. */
+  readonly size: number;
 }
 
 export class BlockStore {
@@ -47,7 +49,7 @@ export class BlockStore {
   newest(scopeTag: Uint8Array, generation: number, level: number, firstHour: number): BlockRow | null {
     return (
       this.sql
-        .exec<{ seq: number; basis: number }>("SELECT seq, basis FROM envelopes WHERE kind = 'block' AND scope_tag = ? AND generation = ? AND level = ? AND hour = ? ORDER BY basis DESC LIMIT 1", blob(scopeTag), generation, level, firstHour)
+        .exec<BlockRow>("SELECT seq, basis, size FROM envelopes WHERE kind = 'block' AND scope_tag = ? AND generation = ? AND level = ? AND hour = ? ORDER BY basis DESC LIMIT 1", blob(scopeTag), generation, level, firstHour)
         .toArray()[0] ?? null
     );
   }

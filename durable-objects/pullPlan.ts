@@ -97,7 +97,7 @@ export function granteePlan(sql: SqlStorage, blocks: BlockStore, policies: reado
     if ((filter.fromHour !== undefined && last < filter.fromHour) || (filter.toHour !== undefined && first > filter.toHour)) return;
     const block = node.height <= MAX_BLOCK_LEVEL ? blocks.newest(tag, generation, node.height, first) : null;
     if (block) {
-      if (block.seq > limits.after) served.set(block.seq, rowAt(block.seq).size);
+      if (block.seq > limits.after) served.set(block.seq, block.size);
       emitEnvelopes(envelopesOf(tag, generation, first, last, Math.max(limits.after, block.basis)));
       return;
     }
@@ -109,7 +109,11 @@ export function granteePlan(sql: SqlStorage, blocks: BlockStore, policies: reado
   for (const policy of policies) {
     for (const entry of policy.entries) {
       if (filter.tags && !filter.tags.some((t) => mapKey(t) === mapKey(entry.scopeTag))) continue;
-      for (const generation of entry.generations) for (const node of coverRange(entry.fromHour, entry.toHour)) serve(entry.scopeTag, generation, node);
+      for (const generation of entry.generations) {
+        // Nothing new in the range (a scope without data, a returning grantee): no node to look up.
+        if (!hasRows(entry.scopeTag, generation, entry.fromHour, entry.toHour)) continue;
+        for (const node of coverRange(entry.fromHour, entry.toHour)) serve(entry.scopeTag, generation, node);
+      }
     }
   }
   const ordered = [...served].sort(([a], [b]) => a - b);

@@ -123,11 +123,13 @@ function readDictionary(r: ByteReader, count: number, what: string, check: (text
   }
   // Entries are numbered in order of first use, and each is used: one encoding per column.
   let next = 0;
-  const values = readInts(r, count, what).map((i) => {
+  const values: unknown[] = readInts(r, count, what);
+  for (let k = 0; k < count; k++) {
+    const i = values[k] as number;
     if (i > next || i >= size) throw new MalformedInput(`${what}: dictionary index out of order or range`);
     if (i === next) next++;
-    return entries[i];
-  });
+    values[k] = entries[i];
+  }
   if (next !== size) throw new MalformedInput(`${what}: dictionary entry never used`);
   return values;
 }
@@ -216,6 +218,7 @@ function readField(r: ByteReader, field: Field, count: number, what: string): un
     else throw new MalformedInput(`${name}: unknown state ${s}`);
   }
   const values = readPresent(r, field, states, present, name);
+  if (present === count) return values;
   const out = new Array<unknown>(count);
   for (let i = 0, j = 0; i < count; i++) out[i] = states[i] === STATE_ABSENT ? undefined : values[j++];
   return out;
@@ -224,26 +227,34 @@ function readField(r: ByteReader, field: Field, count: number, what: string): un
 function readPresent(r: ByteReader, field: Field, states: readonly number[], present: number, name: string): unknown[] {
   switch (field.kind) {
     case "int": {
+      const values = readInts(r, present, name);
       let last = 0;
-      return readInts(r, present, name).map((d) => {
-        last = checkSafe(last + unzigzag(d), name);
+      for (let i = 0; i < present; i++) {
+        last = checkSafe(last + unzigzag(values[i]!), name);
         if (last < field.min || last > field.max) throw new MalformedInput(`${name} ${last} is outside ${field.min}…${field.max}`);
-        return last;
-      });
+        values[i] = last;
+      }
+      return values;
     }
     case "num":
       return readNumbers(r, field, states, present, name);
-    case "enum":
-      return readInts(r, present, name).map((i) => {
-        const option = field.options[i];
-        if (option === undefined) throw new MalformedInput(`${name}: option ${i} is unknown`);
-        return option;
-      });
-    case "bool":
-      return readInts(r, present, name).map((b) => {
-        if (b > 1) throw new MalformedInput(`${name} is not a boolean`);
-        return b === 1;
-      });
+    case "enum": {
+      const values: unknown[] = readInts(r, present, name);
+      for (let k = 0; k < present; k++) {
+        const option = field.options[values[k] as number];
+        if (option === undefined) throw new MalformedInput(`${name}: option ${values[k]} is unknown`);
+        values[k] = option;
+      }
+      return values;
+    }
+    case "bool": {
+      const values: unknown[] = readInts(r, present, name);
+      for (let k = 0; k < present; k++) {
+        if ((values[k] as number) > 1) throw new MalformedInput(`${name} is not a boolean`);
+        values[k] = values[k] === 1;
+      }
+      return values;
+    }
     case "str":
       return readDictionary(r, present, name, (text) => parsed(field.schema, text, name));
     case "json":
@@ -280,11 +291,11 @@ function readNumbers(r: ByteReader, field: Extract<Field, { kind: "num" }>, stat
   const escaped = states.filter((s) => s === STATE_ESCAPED).length;
   const decimals = present - escaped;
   const scales = readInts(r, decimals, `${name} scales`);
-  let last = 0;
-  const mantissas = readInts(r, decimals, name).map((d) => (last = checkSafe(last + unzigzag(d), name)));
+  const mantissas = readInts(r, decimals, name);
+  for (let i = 0, last = 0; i < decimals; i++) mantissas[i] = last = checkSafe(last + unzigzag(mantissas[i]!), name);
   const floats = Array.from({ length: escaped }, () => new DataView(r.fixed(8, name).buffer).getFloat64(0));
-  const out: number[] = [];
-  for (let i = 0, d = 0, f = 0; i < states.length; i++) {
+  const out = new Array<number>(present);
+  for (let i = 0, d = 0, f = 0, o = 0; i < states.length; i++) {
     if (states[i] === STATE_ABSENT) continue;
     let v: number;
     if (states[i] === STATE_ESCAPED) {
@@ -296,7 +307,7 @@ function readNumbers(r: ByteReader, field: Extract<Field, { kind: "num" }>, stat
       if (decimal(v)?.scale !== scale) throw new MalformedInput(`${name}: scale ${scale} is not the shortest`);
     }
     if (!Number.isFinite(v) || v < field.min || v > field.max) throw new MalformedInput(`${name} ${v} is outside ${field.min}…${field.max}`);
-    out.push(v);
+    out[o++] = v;
   }
   return out;
 }
@@ -497,17 +508,25 @@ function readGroup(r: ByteReader, layout: TypeLayout, count: number): StewardRec
   const deviceTimes = readDeviceTimes(r, count, what, layout, times, columns.get("timezoneOffset"));
   columns.set("deviceTime", deviceTimes);
   const ids = readIds(r, count, what, times, deviceTimes);
-  const body = layout.body.map((field) => ({ key: field.key, values: readField(r, field, count, `${what}.body`) }));
-  const order = layout.keyOrder.map((key) => ({ key, values: columns.get(key)! }));
+  const bodyKeys = layout.body.map((field) => field.key);
+  const bodyValues = layout.body.map((field) => readField(r, field, count, `${what}.body`));
+  const baseKeys = layout.keyOrder;
+  const baseValues = baseKeys.map((key) => columns.get(key)!);
   // Each record is built once, its keys in the record schema's order as parseRecord gives them: a
   // record reads the same from any source.
   const records = new Array<StewardRecord>(count);
   for (let i = 0; i < count; i++) {
     const record: Rec = { id: ids[i], time: times[i] };
-    for (const { key, values } of order) if (values[i] !== undefined) record[key] = values[i];
+    for (let k = 0; k < baseKeys.length; k++) {
+      const v = baseValues[k]![i];
+      if (v !== undefined) record[baseKeys[k]!] = v;
+    }
     record.type = what;
     const fields: Rec = {};
-    for (const { key, values } of body) if (values[i] !== undefined) fields[key] = values[i];
+    for (let k = 0; k < bodyKeys.length; k++) {
+      const v = bodyValues[k]![i];
+      if (v !== undefined) fields[bodyKeys[k]!] = v;
+    }
     record.body = fields;
     records[i] = record as StewardRecord;
   }
@@ -537,7 +556,7 @@ export function decodeRecords(bytes: Uint8Array): StewardRecord[] {
   const r = new ByteReader(bytes, "packed records");
   const groups = r.varint("groups");
   if (groups > RECORD_TYPES.length) throw new MalformedInput("packed records: more groups than record types");
-  const out: StewardRecord[] = [];
+  let out: StewardRecord[] = [];
   let lastType = -1;
   for (let g = 0; g < groups; g++) {
     const type = r.u8("type");
@@ -546,7 +565,8 @@ export function decodeRecords(bytes: Uint8Array): StewardRecord[] {
     const count = r.varint("count");
     // No bound per byte: runs let a regular stream cost less than a byte a reading.
     if (count === 0 || out.length + count > MAX_SEGMENT_RECORDS) throw new MalformedInput("packed records: group size out of range");
-    for (const record of readGroup(r, LAYOUTS.get(RECORD_TYPES[type]!)!, count)) out.push(record);
+    const group = readGroup(r, LAYOUTS.get(RECORD_TYPES[type]!)!, count);
+    out = out.length === 0 ? group : out.concat(group);
   }
   r.end();
   return out;

@@ -16,7 +16,7 @@ import { ByteReader, ByteWriter, fromUtf8, utf8 } from "./bytes.js";
 import { MalformedInput, UnsupportedVersion } from "./errors.js";
 import { decodeRecords, encodeRecords } from "./packedColumns.js";
 import { PACKED_TYPES } from "./recordColumns.js";
-import { SCOPE_OF, hourOf, type Scope, type StewardRecord } from "./records.js";
+import { MS_PER_HOUR, SCOPE_OF, hourOf, type Scope, type StewardRecord } from "./records.js";
 
 export const CONTENT_FORMAT = 1;
 const MAX_ID_BYTES = 800;
@@ -76,10 +76,17 @@ export function encodeContent(content: ShardContent, span: ContentSpan): Uint8Ar
 }
 
 function checkRecords(records: readonly StewardRecord[], span: ContentSpan, packed: boolean | undefined, what: string): void {
+  // Records come grouped by type: each type is checked once, each time against the span's bounds.
+  const from = span.first * MS_PER_HOUR;
+  const to = (span.last + 1) * MS_PER_HOUR;
+  let checked: string | undefined;
   for (const r of records) {
-    if (SCOPE_OF[r.type] !== span.scope) throw new MalformedInput(`${what} holds a ${r.type} record, which is not ${span.scope}`);
-    if (packed !== undefined && PACKED_TYPES.has(r.type) !== packed) throw new MalformedInput(`${what} holds a ${r.type} record, which belongs ${packed ? "in Yjs" : "with the readings"}`);
-    offsetOf(hourOf(r), span, what);
+    if (r.type !== checked) {
+      if (SCOPE_OF[r.type] !== span.scope) throw new MalformedInput(`${what} holds a ${r.type} record, which is not ${span.scope}`);
+      if (packed !== undefined && PACKED_TYPES.has(r.type) !== packed) throw new MalformedInput(`${what} holds a ${r.type} record, which belongs ${packed ? "in Yjs" : "with the readings"}`);
+      checked = r.type;
+    }
+    if (!(r.time >= from && r.time < to) || span.scope === "identity") offsetOf(hourOf(r), span, what);
   }
 }
 
