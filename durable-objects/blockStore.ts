@@ -49,7 +49,7 @@ export class BlockStore {
   newest(scopeTag: Uint8Array, generation: number, level: number, firstHour: number): BlockRow | null {
     return (
       this.sql
-        .exec<BlockRow>("SELECT seq, basis, size FROM envelopes WHERE kind = 'block' AND scope_tag = ? AND generation = ? AND level = ? AND hour = ? ORDER BY basis DESC LIMIT 1", blob(scopeTag), generation, level, firstHour)
+        .exec<{ seq: number; basis: number; size: number }>("SELECT seq, basis, size FROM envelopes WHERE kind = 'block' AND scope_tag = ? AND generation = ? AND level = ? AND hour = ? ORDER BY basis DESC LIMIT 1", blob(scopeTag), generation, level, firstHour)
         .toArray()[0] ?? null
     );
   }
