@@ -10,9 +10,17 @@ export interface LogContext {
   grants: ReadonlyMap<string, GrantInfo>;
 }
 
-const who = (event: AccessEvent, ctx: LogContext) => (event.actor.accountId === ctx.me ? "You" : event.actor.handle ? `@${event.actor.handle}` : event.actor.accountId ? `Account ${event.actor.accountId.slice(0, 8)}…` : "The server");
+const who = (event: AccessEvent, ctx: LogContext) =>
+  event.actor.accountId === ctx.me
+    ? "You"
+    : event.actor.handle
+      ? `@${event.actor.handle}`
+      : event.actor.accountId
+        ? `Account ${event.actor.accountId.slice(0, 8)}…`
+        : "The server";
 
-const handleOf = (grant: GrantInfo | undefined) => (grant ? `@${grant.grantee.handle ?? `${grant.grantee.accountId.slice(0, 8)}…`}` : "someone");
+const handleOf = (grant: GrantInfo | undefined) =>
+  grant ? `@${grant.grantee.handle ?? `${grant.grantee.accountId.slice(0, 8)}…`}` : "someone";
 
 /** "glucose readings and insulin, 17 Nov 2026 – 1 Dec 2026" */
 function what(grant: GrantInfo | undefined): string {
@@ -24,7 +32,9 @@ const grantOf = (id: unknown, ctx: LogContext) => (typeof id === "string" ? ctx.
 const grantsOf = (ids: unknown, ctx: LogContext) => (Array.isArray(ids) ? ids.map((id) => grantOf(id, ctx)) : []);
 
 function pieces(count: unknown): string {
-  return typeof count === "number" ? `${count.toLocaleString("en-GB")} encrypted piece${count === 1 ? "" : "s"} of data` : "encrypted data";
+  return typeof count === "number"
+    ? `${count.toLocaleString("en-GB")} encrypted piece${count === 1 ? "" : "s"} of data`
+    : "encrypted data";
 }
 
 /** Why a request was refused, by the server's code (its message names ids a person cannot use). */
@@ -64,7 +74,9 @@ export function describeEvent(event: AccessEvent, ctx: LogContext): string {
     case "pull": {
       const shared = grantsOf(d.grants, ctx);
       const of = shared.length > 0 ? ` of ${shared.map(what).join("; ")}` : "";
-      return d.count === 0 ? `${actor} checked for new data${of}: there was none.` : `${actor} downloaded ${pieces(d.count)}${of}.`;
+      return d.count === 0
+        ? `${actor} checked for new data${of}: there was none.`
+        : `${actor} downloaded ${pieces(d.count)}${of}.`;
     }
     case "socket.open": {
       const shared = grantsOf(d.grants, ctx);
@@ -74,7 +86,8 @@ export function describeEvent(event: AccessEvent, ctx: LogContext): string {
       return `${actor} added ${pieces(d.count)}.`;
     case "refused": {
       const because = REFUSED_BECAUSE[String(d.code)] ?? "the server did not allow the request";
-      if (typeof d.callers === "number") return `${d.callers.toLocaleString("en-GB")} more callers were refused${d.code === "*" ? "" : `: ${because}`}.`;
+      if (typeof d.callers === "number")
+        return `${d.callers.toLocaleString("en-GB")} more callers were refused${d.code === "*" ? "" : `: ${because}`}.`;
       return `${actor} ${actor === "You" ? "were" : "was"} refused: ${because}.`;
     }
     case "open":

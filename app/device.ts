@@ -7,7 +7,11 @@ export type Device = { role: "none" } | { role: "patient"; patient: Patient } | 
 
 /** The server is this page's origin; invite links point back at this page; a new device is named for this browser. */
 export function openOptions(server: string): OpenOptions {
-  return { server, appUrl: `${location.origin}${location.pathname}`, deviceName: browserDeviceName(navigator.userAgent) };
+  return {
+    server,
+    appUrl: `${location.origin}${location.pathname}`,
+    deviceName: browserDeviceName(navigator.userAgent),
+  };
 }
 
 /** Opens the account this device holds as what it is; works offline. */

@@ -46,7 +46,8 @@ export function noteShares(accountId: string, current: readonly Share[], now = D
       delete stored.seen[grantId];
     }
   }
-  for (const s of current) stored.seen[s.grantId] = { patient: `@${s.patient.handle ?? s.patient.accountId}`, scopes: s.scopes };
+  for (const s of current)
+    stored.seen[s.grantId] = { patient: `@${s.patient.handle ?? s.patient.accountId}`, scopes: s.scopes };
   stored.ended = stored.ended.filter((e) => !live.has(e.grantId));
   save(accountId, stored);
   return stored.ended;
@@ -56,7 +57,13 @@ export function noteShares(accountId: string, current: readonly Share[], now = D
 export function noteEnded(accountId: string, share: Share, now = Date.now()): void {
   const stored = load(accountId);
   delete stored.seen[share.grantId];
-  if (!stored.ended.some((e) => e.grantId === share.grantId)) stored.ended.unshift({ grantId: share.grantId, patient: `@${share.patient.handle ?? share.patient.accountId}`, scopes: share.scopes, endedAt: now });
+  if (!stored.ended.some((e) => e.grantId === share.grantId))
+    stored.ended.unshift({
+      grantId: share.grantId,
+      patient: `@${share.patient.handle ?? share.patient.accountId}`,
+      scopes: share.scopes,
+      endedAt: now,
+    });
   save(accountId, stored);
 }
 

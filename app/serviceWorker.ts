@@ -4,7 +4,11 @@
 // build is not believed, and a new build waits until the page has told the person its version and
 // hash and they chose to update (app/appUpdate.ts). The API is never cached: /v1 and /health
 // always go to the network, and the data itself lives encrypted in IndexedDB, not here.
-declare const BUILD: { readonly version: string; readonly hash: string; readonly files: Readonly<Record<string, string>> };
+declare const BUILD: {
+  readonly version: string;
+  readonly hash: string;
+  readonly files: Readonly<Record<string, string>>;
+};
 
 const sw = self as unknown as ServiceWorkerGlobalScope;
 const CACHE = `steward-shell-${BUILD.hash}`;
@@ -39,7 +43,11 @@ sw.addEventListener("activate", (event) => {
   event.waitUntil(
     caches
       .keys()
-      .then((keys) => Promise.all(keys.filter((key) => key.startsWith("steward-shell-") && key !== CACHE).map((key) => caches.delete(key))))
+      .then((keys) =>
+        Promise.all(
+          keys.filter((key) => key.startsWith("steward-shell-") && key !== CACHE).map((key) => caches.delete(key)),
+        ),
+      )
       .then(() => sw.clients.claim()),
   );
 });
@@ -59,7 +67,13 @@ function shellFile(url: URL): string | undefined {
 
 sw.addEventListener("fetch", (event) => {
   const url = new URL(event.request.url);
-  if (event.request.method !== "GET" || url.origin !== sw.location.origin || url.pathname.startsWith("/v1/") || url.pathname === "/health") return;
+  if (
+    event.request.method !== "GET" ||
+    url.origin !== sw.location.origin ||
+    url.pathname.startsWith("/v1/") ||
+    url.pathname === "/health"
+  )
+    return;
   // Navigations (any path, any hash) get the one page; the shell's files come from this build.
   const name = event.request.mode === "navigate" ? PAGE : shellFile(url);
   if (!name) return;

@@ -102,7 +102,10 @@ function threadCpuMs(pid: number, tid = pid): number | undefined {
 }
 
 /** The CPU ms `f` costs the thread `cpu` reads, with f's result. */
-async function onCpu<T>(cpu: () => Map<number, number>, f: () => Promise<T> | T): Promise<{ value: T; cpuMs?: number }> {
+async function onCpu<T>(
+  cpu: () => Map<number, number>,
+  f: () => Promise<T> | T,
+): Promise<{ value: T; cpuMs?: number }> {
   const before = cpu();
   const value = await f();
   let cpuMs: number | undefined;
@@ -156,8 +159,21 @@ async function sequence<T, U>(items: readonly T[], f: (item: T) => Promise<U>): 
   return out;
 }
 
-function timing(days: number, readings: number, runs: number, first: { value: number; cpuMs?: number }, rest: { ms: number; floorMs: number }): AnalysisTiming {
-  return { days, readings, firstMs: first.value, ...(first.cpuMs === undefined ? {} : { firstCpuMs: first.cpuMs }), ...rest, runs };
+function timing(
+  days: number,
+  readings: number,
+  runs: number,
+  first: { value: number; cpuMs?: number },
+  rest: { ms: number; floorMs: number },
+): AnalysisTiming {
+  return {
+    days,
+    readings,
+    firstMs: first.value,
+    ...(first.cpuMs === undefined ? {} : { firstCpuMs: first.cpuMs }),
+    ...rest,
+    runs,
+  };
 }
 
 interface Plan {
@@ -170,7 +186,8 @@ async function inChromium(plan: Plan): Promise<AnalysisTiming[] | undefined> {
   // The same modules bundled and minified as the web app's are.
   const bundle = await build({
     stdin: {
-      contents: 'export { analyzeGlucose } from "./client/metrics/analysis.ts"; export { glucoseSamples } from "./client/metrics/samples.ts"; export { patientData } from "./bench/data.ts";',
+      contents:
+        'export { analyzeGlucose } from "./client/metrics/analysis.ts"; export { glucoseSamples } from "./client/metrics/samples.ts"; export { patientData } from "./bench/data.ts";',
       resolveDir: new URL("..", import.meta.url).pathname,
       loader: "ts",
     },
@@ -183,7 +200,11 @@ async function inChromium(plan: Plan): Promise<AnalysisTiming[] | undefined> {
     write: false,
     logLevel: "warning",
   });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu"], headless: true });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu"],
+    headless: true,
+  });
   try {
     // Each size in a fresh context, so that its first analysis is a report's first: nothing compiled yet.
     return await sequence(plan.sizes, async ({ days, runs }) => {
@@ -192,7 +213,9 @@ async function inChromium(plan: Plan): Promise<AnalysisTiming[] | undefined> {
       await page.addScriptTag({ content: bundle.outputFiles[0]?.text ?? "" });
       // tsx compiles these functions keeping their names through an `__name` helper the page lacks.
       const call = <T>(f: (...args: never[]) => unknown, ...args: unknown[]) =>
-        page.evaluate<T>(`globalThis.__name = (fn) => fn; (${f.toString()})(globalThis.stewardAnalysis, ${args.map((a) => JSON.stringify(a)).join(", ")})`);
+        page.evaluate<T>(
+          `globalThis.__name = (fn) => fn; (${f.toString()})(globalThis.stewardAnalysis, ${args.map((a) => JSON.stringify(a)).join(", ")})`,
+        );
       const readings = await call<number>(prepare, days, plan.end);
       const first = await onCpu(rendererThreads, () => call<number>(firstAnalysis, CLOCK));
       const rest = await call<{ ms: number; floorMs: number }>(repeated, CLOCK, runs);
@@ -205,7 +228,18 @@ async function inChromium(plan: Plan): Promise<AnalysisTiming[] | undefined> {
 }
 
 export async function analysisBench(quick: boolean, end: number): Promise<AnalysisBench> {
-  const plan: Plan = { sizes: quick ? [{ days: 7, runs: 3 }, { days: 28, runs: 3 }] : [{ days: 90, runs: 9 }, { days: 365, runs: 5 }], end };
+  const plan: Plan = {
+    sizes: quick
+      ? [
+          { days: 7, runs: 3 },
+          { days: 28, runs: 3 },
+        ]
+      : [
+          { days: 90, runs: 9 },
+          { days: 365, runs: 5 },
+        ],
+    end,
+  };
   const node = await inNode(plan);
   const inPage = await inChromium(plan);
   return inPage ? { node, chromium: inPage } : { node };
@@ -230,7 +264,9 @@ function growth(list: readonly AnalysisTiming[]): number {
   return small && large ? large.ms / large.readings / (small.ms / small.readings) : Number.NaN;
 }
 
-export function analysisRows(a: AnalysisBench | undefined): { measure: string; steward: string; peer: string; ratio: string; target: string }[] {
+export function analysisRows(
+  a: AnalysisBench | undefined,
+): { measure: string; steward: string; peer: string; ratio: string; target: string }[] {
   if (!a) return [];
   const rows = places(a).flatMap(([place, list]) =>
     list.map((t, i) => ({
@@ -238,11 +274,20 @@ export function analysisRows(a: AnalysisBench | undefined): { measure: string; s
       steward: ms(t.ms),
       peer: ms(t.floorMs),
       ratio: ratio(t.ms, t.floorMs),
-      target: i === 0 ? `< ${TARGET_MS} ms at 90 days: ${t.days === 90 ? (t.ms < TARGET_MS ? "met" : "MISSED") : "—"}` : `linear, time per reading × ${growth(list).toFixed(2)} (< ${LINEAR}): ${growth(list) < LINEAR ? "met" : "MISSED"}`,
+      target:
+        i === 0
+          ? `< ${TARGET_MS} ms at 90 days: ${t.days === 90 ? (t.ms < TARGET_MS ? "met" : "MISSED") : "—"}`
+          : `linear, time per reading × ${growth(list).toFixed(2)} (< ${LINEAR}): ${growth(list) < LINEAR ? "met" : "MISSED"}`,
     })),
   );
   for (const t of a.chromium ?? []) {
-    rows.push({ measure: `… the first analysis of ${t.days} days in a fresh Chromium page (nothing compiled yet, as a report's is)${t.firstCpuMs === undefined ? "" : "; in brackets the page's CPU time"}`, steward: `${ms(t.firstMs)}${onThread(t)}`, peer: ms(t.floorMs), ratio: ratio(t.firstMs, t.floorMs), target: "" });
+    rows.push({
+      measure: `… the first analysis of ${t.days} days in a fresh Chromium page (nothing compiled yet, as a report's is)${t.firstCpuMs === undefined ? "" : "; in brackets the page's CPU time"}`,
+      steward: `${ms(t.firstMs)}${onThread(t)}`,
+      peer: ms(t.floorMs),
+      ratio: ratio(t.firstMs, t.floorMs),
+      target: "",
+    });
   }
   return rows;
 }
@@ -278,7 +323,11 @@ export function analysisVerdicts(a: AnalysisBench | undefined): { target: string
     {
       target: `clinical analysis growing linearly with the readings (time per reading on a year within ${LINEAR}× that on 90 days)`,
       met: places(a).every(([, list]) => growth(list) < LINEAR),
-      why: `Time per reading, a year against 90 days: ${places(a).map(([place, list]) => `${place} ${growth(list).toFixed(2)}×`).join(", ")}. Every step is one or a few passes over the readings or the grid; the only n log n parts are sorts of values that are not whole mg/dL and of each AGP column across days.`,
+      why: `Time per reading, a year against 90 days: ${places(a)
+        .map(([place, list]) => `${place} ${growth(list).toFixed(2)}×`)
+        .join(
+          ", ",
+        )}. Every step is one or a few passes over the readings or the grid; the only n log n parts are sorts of values that are not whole mg/dL and of each AGP column across days.`,
     },
   ];
 }

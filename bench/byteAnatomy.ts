@@ -51,7 +51,11 @@ export interface ByteAnatomy {
 
 function packedUpdate(readings: readonly StewardRecord[], hour: number): Uint8Array {
   const doc = new Y.Doc();
-  const flat = readings.flatMap((r) => (r.type === "cgm" ? [Math.round((r.time - hour * HOUR) / 1000), r.body.mgdl, r.body.trend ? TRENDS.indexOf(r.body.trend) : -1] : []));
+  const flat = readings.flatMap((r) =>
+    r.type === "cgm"
+      ? [Math.round((r.time - hour * HOUR) / 1000), r.body.mgdl, r.body.trend ? TRENDS.indexOf(r.body.trend) : -1]
+      : [],
+  );
   doc.getArray<number>("cgm").push(flat);
   const update = Y.encodeStateAsUpdate(doc);
   doc.destroy();

@@ -13,7 +13,15 @@ import { since } from "./stats.js";
 import { grantFor, handle, postGrant, type PatientAccount } from "./steward.js";
 
 const CHROMIUM = "/usr/bin/chromium";
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 export interface ChromiumReport {
   readonly days: number;
@@ -22,14 +30,24 @@ export interface ChromiumReport {
   readonly ms: number;
 }
 
-export async function chromiumReport(server: string, patient: PatientAccount, end: number, days: number, runs: number): Promise<ChromiumReport | undefined> {
+export async function chromiumReport(
+  server: string,
+  patient: PatientAccount,
+  end: number,
+  days: number,
+  runs: number,
+): Promise<ChromiumReport | undefined> {
   if (!existsSync(CHROMIUM)) return undefined;
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
   try {
     const runsMs: number[] = [];
     for (let i = 0; i < runs; i++) {
       // A new profile each run: a cold open, nothing of the patient cached.
-      const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: "Europe/Paris", locale: "en-GB" });
+      const context = await browser.newContext({
+        viewport: { width: 1280, height: 900 },
+        timezoneId: "Europe/Paris",
+        locale: "en-GB",
+      });
       const page = await context.newPage();
       const name = handle("dr");
       await page.goto(`${server}/#/start/grantee`);
@@ -41,7 +59,15 @@ export async function chromiumReport(server: string, patient: PatientAccount, en
       await page.getByRole("heading", { name: "Patients who shared with you" }).waitFor();
       const profile = await patient.api.lookupHandle(name);
       const toHour = Math.floor(end / HOUR);
-      await postGrant(patient, grantFor(patient, decodeKeyBundle(fromBase64Url(profile.bundle)), { scopes: ["glucose", "insulin", "events"], fromHour: toHour - days * 24, toHour, expiresAt: end + 30 * DAY }));
+      await postGrant(
+        patient,
+        grantFor(patient, decodeKeyBundle(fromBase64Url(profile.bundle)), {
+          scopes: ["glucose", "insulin", "events"],
+          fromHour: toHour - days * 24,
+          toHour,
+          expiresAt: end + 30 * DAY,
+        }),
+      );
       await page.reload();
       const open = page.getByTestId("share").getByRole("link", { name: "Open report" });
       await open.waitFor({ timeout: 30_000 });

@@ -15,11 +15,27 @@ import { ServerApi } from "../client/api/serverApi.js";
 import { grantKeySource } from "../client/keySource.js";
 import { scopeTags } from "../client/keyRing.js";
 import { DAY, HOUR, type PatientData } from "./data.js";
-import { device, grantFor, handle, postGrant, registerGrantee, registerPatient, type PatientAccount } from "./steward.js";
+import {
+  device,
+  grantFor,
+  handle,
+  postGrant,
+  registerGrantee,
+  registerPatient,
+  type PatientAccount,
+} from "./steward.js";
 import { since } from "./stats.js";
 import { clinicianView, type ClinicianView } from "./view.js";
 import { afterLogin, recordingFetch, startCountingRelay, type RequestRecord } from "./wire.js";
-import { connectYjs, readRecords, serverHolds, synced, writeRecords, type SyncRequests, type YjsServer } from "./yjsServer.js";
+import {
+  connectYjs,
+  readRecords,
+  serverHolds,
+  synced,
+  writeRecords,
+  type SyncRequests,
+  type YjsServer,
+} from "./yjsServer.js";
 
 const SCOPES = ["glucose", "insulin", "events"] as const;
 
@@ -51,7 +67,16 @@ export async function writePatient(server: string, data: PatientData, days: numb
   const envelopes = await phone.db.envelopes.toArray();
   phone.db.close();
   const weight = (list: readonly { bytes: Uint8Array }[]) => list.reduce((sum, o) => sum + o.bytes.length, 0);
-  return { patient, days, records: records.length, writeMs, syncMs, blocks: blocks.length, blockBytes: weight(blocks), envelopeBytes: weight(envelopes) };
+  return {
+    patient,
+    days,
+    records: records.length,
+    writeMs,
+    syncMs,
+    blocks: blocks.length,
+    blockBytes: weight(blocks),
+    envelopeBytes: weight(envelopes),
+  };
 }
 
 /** The records of the last `days` days before `end`. */
@@ -67,7 +92,14 @@ export interface StewardOpen {
   /** What the clinician's device holds after the open: hour envelopes and blocks. */
   readonly objects: { readonly envelopes: number; readonly blocks: number };
   /** `inboxAndGrant`: the inbox request, which carries the login proof and brings the session, and opening the grant. */
-  readonly ms: { total: number; inboxAndGrant: number; pullNetwork: number; ingest: number; materialise: number; compute: number };
+  readonly ms: {
+    total: number;
+    inboxAndGrant: number;
+    pullNetwork: number;
+    ingest: number;
+    materialise: number;
+    compute: number;
+  };
   /** Requests made only to log in (none: the proof rides on the inbox request). */
   readonly loginRequests: number;
   readonly wire: { up: number; down: number };
@@ -92,9 +124,18 @@ function grantRange(end: number, days: number) {
   return { fromHour: toHour - days * 24, toHour, expiresAt: end + 30 * DAY };
 }
 
-export async function stewardClinicianOpen(server: string, setup: PatientSetup, end: number, days: number, runs: number): Promise<StewardOpen> {
+export async function stewardClinicianOpen(
+  server: string,
+  setup: PatientSetup,
+  end: number,
+  days: number,
+  runs: number,
+): Promise<StewardOpen> {
   const clinician = await registerGrantee(server, "clinic");
-  await postGrant(setup.patient, grantFor(setup.patient, clinician.keys.bundle, { scopes: SCOPES, ...grantRange(end, days) }));
+  await postGrant(
+    setup.patient,
+    grantFor(setup.patient, clinician.keys.bundle, { scopes: SCOPES, ...grantRange(end, days) }),
+  );
   const opens: ColdOpen[] = [];
   for (let i = 0; i < runs; i++) opens.push(await coldOpen(server, setup.patient, clinician, end, days));
   return { ...medianRun(opens), days, runsMs: opens.map((o) => o.ms.total) };
@@ -115,10 +156,18 @@ export interface SdkOpen {
 export async function sdkOpen(server: string, patient: PatientAccount, end: number, days: number): Promise<SdkOpen> {
   const relay = await startCountingRelay(server);
   const requests: RequestRecord[] = [];
-  const { grantee } = await Grantee.create({ server: relay.url, handle: handle("clinic"), database: handle("db"), fetch: recordingFetch(requests) });
+  const { grantee } = await Grantee.create({
+    server: relay.url,
+    handle: handle("clinic"),
+    database: handle("db"),
+    fetch: recordingFetch(requests),
+  });
   try {
     const profile = await patient.api.lookupAccount(grantee.accountId);
-    await postGrant(patient, grantFor(patient, decodeKeyBundle(fromBase64Url(profile.bundle)), { scopes: SCOPES, ...grantRange(end, days) }));
+    await postGrant(
+      patient,
+      grantFor(patient, decodeKeyBundle(fromBase64Url(profile.bundle)), { scopes: SCOPES, ...grantRange(end, days) }),
+    );
     relay.reset();
     requests.length = 0;
     const t0 = performance.now();
@@ -127,9 +176,18 @@ export async function sdkOpen(server: string, patient: PatientAccount, end: numb
     const view = await grantee.open(share.grantId);
     await view.sync.sync();
     const range = { from: end - days * DAY, to: end };
-    const screen = clinicianView(await view.records.query({ scope: "glucose", ...range }), await view.records.query({ scope: "insulin", ...range }), await view.records.query({ scope: "events", ...range }));
+    const screen = clinicianView(
+      await view.records.query({ scope: "glucose", ...range }),
+      await view.records.query({ scope: "insulin", ...range }),
+      await view.records.query({ scope: "events", ...range }),
+    );
     const ms = since(t0);
-    return { view: screen, ms, requests: requests.map((r) => `${r.method} ${r.path.replace(/[0-9a-f]{32}/g, ":id")}`), wire: { ...relay.count } };
+    return {
+      view: screen,
+      ms,
+      requests: requests.map((r) => `${r.method} ${r.path.replace(/[0-9a-f]{32}/g, ":id")}`),
+      wire: { ...relay.count },
+    };
   } finally {
     await grantee.close();
     await relay.stop();
@@ -140,7 +198,13 @@ export async function sdkOpen(server: string, patient: PatientAccount, end: numb
  * One cold client of the clinician: a new database, no session, nothing cached; its traffic goes
  * through a counting relay. Its first request (the inbox) carries the login proof.
  */
-async function coldOpen(server: string, patient: PatientAccount, clinician: { keys: AccountKeys }, end: number, days: number): Promise<ColdOpen> {
+async function coldOpen(
+  server: string,
+  patient: PatientAccount,
+  clinician: { keys: AccountKeys },
+  end: number,
+  days: number,
+): Promise<ColdOpen> {
   const relay = await startCountingRelay(server);
   const requests: RequestRecord[] = [];
   try {
@@ -149,12 +213,20 @@ async function coldOpen(server: string, patient: PatientAccount, clinician: { ke
     const entry = (await api.inbox()).grants.find((e) => e.patientId === patient.api.accountId);
     if (!entry) throw new Error("the clinician's inbox does not hold the patient's grant");
     const opened = openGrant(fromBase64Url(entry.grant), clinician.keys, patient.ring.account.signKey);
-    const view = device(grantKeySource(opened, clinician.keys.signKey, () => patient.ring.devices), clinician.keys, api);
+    const view = device(
+      grantKeySource(opened, clinician.keys.signKey, () => patient.ring.devices),
+      clinician.keys,
+      api,
+    );
     const tGrant = performance.now();
     await view.sync.pull();
     const tPulled = performance.now();
     const range = { from: end - days * DAY, to: end };
-    const [glucose, insulin, events] = [await view.records.query({ scope: "glucose", ...range }), await view.records.query({ scope: "insulin", ...range }), await view.records.query({ scope: "events", ...range })];
+    const [glucose, insulin, events] = [
+      await view.records.query({ scope: "glucose", ...range }),
+      await view.records.query({ scope: "insulin", ...range }),
+      await view.records.query({ scope: "events", ...range }),
+    ];
     const tMaterialised = performance.now();
     const screen = clinicianView(glucose, insulin, events);
     const tEnd = performance.now();
@@ -170,7 +242,14 @@ async function coldOpen(server: string, patient: PatientAccount, clinician: { ke
     return {
       view: screen,
       objects: { envelopes: envelopes.length, blocks: blocks.length },
-      ms: { total: tEnd - t0, inboxAndGrant: tGrant - t0, pullNetwork, ingest: tPulled - tGrant - pullNetwork, materialise: tMaterialised - tPulled, compute: tEnd - tMaterialised },
+      ms: {
+        total: tEnd - t0,
+        inboxAndGrant: tGrant - t0,
+        pullNetwork,
+        ingest: tPulled - tGrant - pullNetwork,
+        materialise: tMaterialised - tPulled,
+        compute: tEnd - tMaterialised,
+      },
       wire: { ...relay.count },
       loginRequests: requests.length - afterLogin(requests).length,
       requestsAfterLogin: afterLogin(requests).length,
@@ -193,7 +272,13 @@ export interface PeerOpen {
 }
 
 /** The same records in an unencrypted Y.Doc on y-websocket's server, opened by a fresh client. */
-export async function peerClinicianOpen(server: YjsServer, data: PatientData, end: number, days: number, runs: number): Promise<PeerOpen> {
+export async function peerClinicianOpen(
+  server: YjsServer,
+  data: PatientData,
+  end: number,
+  days: number,
+  runs: number,
+): Promise<PeerOpen> {
   const room = `clinic-${end}-${Math.random().toString(36).slice(2)}`;
   const writer = new Y.Doc();
   writeRecords(writer, [...data.glucose, ...data.insulin, ...data.events]);
@@ -216,13 +301,22 @@ async function peerColdOpen(server: YjsServer, room: string, end: number, days: 
     await synced(provider);
     const tSynced = performance.now();
     const range = [end - days * DAY, end] as const;
-    const [glucose, insulin, events] = [readRecords(doc, "glucose", ...range), readRecords(doc, "insulin", ...range), readRecords(doc, "events", ...range)];
+    const [glucose, insulin, events] = [
+      readRecords(doc, "glucose", ...range),
+      readRecords(doc, "insulin", ...range),
+      readRecords(doc, "events", ...range),
+    ];
     const tMaterialised = performance.now();
     const screen = clinicianView(glucose, insulin, events);
     const tEnd = performance.now();
     provider.destroy();
     doc.destroy();
-    return { view: screen, ms: { total: tEnd - t0, sync: tSynced - t0, materialise: tMaterialised - tSynced, compute: tEnd - tMaterialised }, wire: { ...relay.count }, syncRequests: requests.count };
+    return {
+      view: screen,
+      ms: { total: tEnd - t0, sync: tSynced - t0, materialise: tMaterialised - tSynced, compute: tEnd - tMaterialised },
+      wire: { ...relay.count },
+      syncRequests: requests.count,
+    };
   } finally {
     await relay.stop();
   }

@@ -49,7 +49,11 @@ export async function cryptoFloor(sample: HourEnvelope, iterations: number): Pro
     for (let i = 0; i < iterations; i++) s.crypto_sign_verify_detached(signature, message, signer.signKey);
   });
 
-  const [publicKey, webSignature, webMessage] = [signer.signKey, signature, message].map((b) => new Uint8Array(b)) as [Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>];
+  const [publicKey, webSignature, webMessage] = [signer.signKey, signature, message].map((b) => new Uint8Array(b)) as [
+    Uint8Array<ArrayBuffer>,
+    Uint8Array<ArrayBuffer>,
+    Uint8Array<ArrayBuffer>,
+  ];
   const webCryptoMs = await medianTime(5, async () => {
     for (let i = 0; i < iterations / 10; i++) {
       const key = await crypto.subtle.importKey("raw", publicKey, { name: "Ed25519" }, false, ["verify"]);

@@ -36,22 +36,53 @@ export function patientData(days: number, end: number, seed = 1): PatientData {
   const common = { deviceId: "DexG7-bench-0001", timezoneOffset: 60, source: "clarity" as const };
   for (let time = start; time < end; time += 5 * MINUTE) {
     const dayPhase = ((time % DAY) / DAY) * 2 * Math.PI;
-    const mgdl = Math.max(40, Math.min(400, Math.round(140 + 45 * Math.sin(dayPhase) + 30 * Math.sin(dayPhase * 3) + (next() - 0.5) * 40)));
-    glucose.push({ id: `cgm-${time}`, type: "cgm", time, ...common, body: { mgdl, trend: TRENDS[Math.floor(next() * TRENDS.length)]!, intervalMs: 5 * MINUTE } });
+    const mgdl = Math.max(
+      40,
+      Math.min(400, Math.round(140 + 45 * Math.sin(dayPhase) + 30 * Math.sin(dayPhase * 3) + (next() - 0.5) * 40)),
+    );
+    glucose.push({
+      id: `cgm-${time}`,
+      type: "cgm",
+      time,
+      ...common,
+      body: { mgdl, trend: TRENDS[Math.floor(next() * TRENDS.length)]!, intervalMs: 5 * MINUTE },
+    });
   }
   for (let day = start; day < end; day += DAY) {
     for (let h = 0; h < 24; h++) {
       const time = day + h * HOUR + 2 * MINUTE;
-      insulin.push({ id: `basal-${time}`, type: "basal", time, deviceId: "MedT-780G-bench", body: { deliveryType: "automated", rate: Math.round((0.6 + next() * 0.8) * 100) / 100, durationMs: HOUR } });
+      insulin.push({
+        id: `basal-${time}`,
+        type: "basal",
+        time,
+        deviceId: "MedT-780G-bench",
+        body: { deliveryType: "automated", rate: Math.round((0.6 + next() * 0.8) * 100) / 100, durationMs: HOUR },
+      });
     }
-    for (const [h, meal] of [[7, "breakfast"], [12, "lunch"], [19, "dinner"]] as const) {
+    for (const [h, meal] of [
+      [7, "breakfast"],
+      [12, "lunch"],
+      [19, "dinner"],
+    ] as const) {
       const time = day + h * HOUR + Math.floor(next() * 50) * MINUTE;
       const carbsG = 20 + Math.floor(next() * 60);
       events.push({ id: `food-${time}`, type: "food", time, source: "manual", body: { carbsG, meal } });
-      insulin.push({ id: `bolus-${time}`, type: "bolus", time: time + MINUTE, deviceId: "MedT-780G-bench", body: { subType: "normal", normal: Math.round(carbsG / 10) } });
+      insulin.push({
+        id: `bolus-${time}`,
+        type: "bolus",
+        time: time + MINUTE,
+        deviceId: "MedT-780G-bench",
+        body: { subType: "normal", normal: Math.round(carbsG / 10) },
+      });
     }
     const time = day + 17 * HOUR + Math.floor(next() * 60) * MINUTE;
-    events.push({ id: `activity-${time}`, type: "activity", time, source: "manual", body: { activityType: "walk", durationMin: 30 + Math.floor(next() * 30), intensity: "medium" } });
+    events.push({
+      id: `activity-${time}`,
+      type: "activity",
+      time,
+      source: "manual",
+      body: { activityType: "walk", durationMin: 30 + Math.floor(next() * 30), intensity: "medium" },
+    });
   }
   return { glucose, insulin, events };
 }
@@ -61,8 +92,28 @@ export function spreadEvents(count: number, start: number, end: number): Steward
   const step = (end - start) / count;
   return Array.from({ length: count }, (_, i): StewardRecord => {
     const time = Math.floor(start + i * step);
-    if (i % 3 === 0) return { id: `food-${time}`, type: "food", time, source: "manual", body: { carbsG: 30 + (i % 50), meal: "snack" } };
-    if (i % 3 === 1) return { id: `activity-${time}`, type: "activity", time, source: "manual", body: { activityType: "walk", durationMin: 20 } };
-    return { id: `note-${time}`, type: "note", time, source: "manual", body: { text: `felt low before the walk (${i})` } };
+    if (i % 3 === 0)
+      return {
+        id: `food-${time}`,
+        type: "food",
+        time,
+        source: "manual",
+        body: { carbsG: 30 + (i % 50), meal: "snack" },
+      };
+    if (i % 3 === 1)
+      return {
+        id: `activity-${time}`,
+        type: "activity",
+        time,
+        source: "manual",
+        body: { activityType: "walk", durationMin: 20 },
+      };
+    return {
+      id: `note-${time}`,
+      type: "note",
+      time,
+      source: "manual",
+      body: { text: `felt low before the walk (${i})` },
+    };
   });
 }

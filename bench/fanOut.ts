@@ -53,22 +53,46 @@ export async function fanOut(server: string, caregivers: number, readings: numbe
   const patient = await registerPatient(server);
   const phone = patient.device();
   const nowHour = Math.floor(now / HOUR);
-  const followers: { view: Device; arrivals: number[] }[] = await inBatches(Array.from({ length: caregivers }, (_, i) => i), 10, async () => {
-    const carer = await registerGrantee(server, "carer");
-    const grant = grantFor(patient, carer.keys.bundle, { scopes: ["glucose"], fromHour: nowHour - 1, toHour: nowHour + 48, expiresAt: now + 48 * HOUR, live: true });
-    await postGrant(patient, grant);
-    const arrivals: number[] = [];
-    const view = device(grantKeySource(openGrant(grant.wire, carer.keys, patient.ring.account.signKey), carer.keys.signKey, () => patient.ring.devices), carer.keys, carer.api, timedWebSocket(arrivals));
-    await view.sync.follow();
-    return { view, arrivals };
-  });
+  const followers: { view: Device; arrivals: number[] }[] = await inBatches(
+    Array.from({ length: caregivers }, (_, i) => i),
+    10,
+    async () => {
+      const carer = await registerGrantee(server, "carer");
+      const grant = grantFor(patient, carer.keys.bundle, {
+        scopes: ["glucose"],
+        fromHour: nowHour - 1,
+        toHour: nowHour + 48,
+        expiresAt: now + 48 * HOUR,
+        live: true,
+      });
+      await postGrant(patient, grant);
+      const arrivals: number[] = [];
+      const view = device(
+        grantKeySource(
+          openGrant(grant.wire, carer.keys, patient.ring.account.signKey),
+          carer.keys.signKey,
+          () => patient.ring.devices,
+        ),
+        carer.keys,
+        carer.api,
+        timedWebSocket(arrivals),
+      );
+      await view.sync.follow();
+      return { view, arrivals };
+    },
+  );
   const views = followers.map((f) => f.view);
   const latencies: number[] = [];
   const arrivals: number[] = [];
   let missed = 0;
   try {
     for (let i = 0; i < readings; i++) {
-      const reading = { id: `live-${now}-${i}`, type: "cgm" as const, time: now + i * 5 * MINUTE, body: { mgdl: 100 + i } };
+      const reading = {
+        id: `live-${now}-${i}`,
+        type: "cgm" as const,
+        time: now + i * 5 * MINUTE,
+        body: { mgdl: 100 + i },
+      };
       const hour = Math.floor(reading.time / HOUR);
       const seen: Promise<number>[] = views.map(
         (view) =>
@@ -104,11 +128,23 @@ export async function fanOut(server: string, caregivers: number, readings: numbe
     for (const view of views) await view.sync.stop();
   }
   const arrival = summary(arrivals);
-  return { caregivers, readings, samples: latencies.length, missed, ...summary(latencies), arrival: { p50: arrival.p50, p99: arrival.p99 } };
+  return {
+    caregivers,
+    readings,
+    samples: latencies.length,
+    missed,
+    ...summary(latencies),
+    arrival: { p50: arrival.p50, p99: arrival.p99 },
+  };
 }
 
 /** The peer: the same readings written into a Y.Doc that `caregivers` y-websocket clients follow. */
-export async function peerFanOut(server: YjsServer, caregivers: number, readings: number, now: number): Promise<FanOut> {
+export async function peerFanOut(
+  server: YjsServer,
+  caregivers: number,
+  readings: number,
+  now: number,
+): Promise<FanOut> {
   const room = `fan-${Math.random().toString(36).slice(2)}`;
   const writer = new Y.Doc();
   const providers = [connectYjs(server.url, room, writer)];
@@ -119,7 +155,12 @@ export async function peerFanOut(server: YjsServer, caregivers: number, readings
   let missed = 0;
   try {
     for (let i = 0; i < readings; i++) {
-      const reading = { id: `live-${now}-${i}`, type: "cgm" as const, time: now + i * 5 * MINUTE, body: { mgdl: 100 + i } };
+      const reading = {
+        id: `live-${now}-${i}`,
+        type: "cgm" as const,
+        time: now + i * 5 * MINUTE,
+        body: { mgdl: 100 + i },
+      };
       const seen = docs.map(
         (doc) =>
           new Promise<number>((resolve) => {

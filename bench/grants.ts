@@ -46,7 +46,11 @@ export async function grantCosts(runs: number, end: number): Promise<GrantCost[]
           patient: patient.account,
           recipient: { bundle: grantee.bundle, verified: true },
           devices: chainPoint(verifiedDeviceList(patient.devices, patient.account.signKey)),
-          scopes: scopes.map((scope) => ({ scope, scopeTag: tags.get(scope)!, generations: [{ generation: 1, root: patient.data!.scopes[scope].roots.get(1)! }] })),
+          scopes: scopes.map((scope) => ({
+            scope,
+            scopeTag: tags.get(scope)!,
+            generations: [{ generation: 1, root: patient.data!.scopes[scope].roots.get(1)! }],
+          })),
           fromHour,
           toHour,
           expiresAt: end + 30 * DAY,
@@ -80,12 +84,24 @@ export interface RevokeEverything {
 /** A patient (SDK) shares 90 days of three scopes with `count` verified grantees, then revokes everything, keeping them all. */
 export async function revokeEverything(server: string, count: number, end: number): Promise<RevokeEverything> {
   const { patient } = await Patient.create({ server, handle: handle("patient"), database: handle("db") });
-  const grantees = await Promise.all(Array.from({ length: count }, async () => (await Grantee.create({ server, handle: handle("carer"), database: handle("db") })).grantee));
+  const grantees = await Promise.all(
+    Array.from(
+      { length: count },
+      async () => (await Grantee.create({ server, handle: handle("carer"), database: handle("db") })).grantee,
+    ),
+  );
   for (const g of grantees) {
     await patient.findContact(g.handle);
     await patient.verifyContact(g.accountId);
   }
-  const share = (g: Grantee) => patient.share({ with: g.accountId, scopes: ["glucose", "insulin", "events"], from: end - 90 * DAY, to: end, expiresAt: end + 30 * DAY });
+  const share = (g: Grantee) =>
+    patient.share({
+      with: g.accountId,
+      scopes: ["glucose", "insulin", "events"],
+      from: end - 90 * DAY,
+      to: end,
+      expiresAt: end + 30 * DAY,
+    });
   try {
     let start = performance.now();
     const grants = [];

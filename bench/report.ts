@@ -47,8 +47,20 @@ export function rows(r: Results): Row[] {
   const out: Row[] = [];
   if (r.setup) {
     const s = r.setup;
-    out.push({ measure: `Patient's phone writes ${s.days} days (${count(s.records)} records) / first sync (push the hour envelopes, pull, seal the closed spans into blocks at every level, push those)`, steward: `${ms(s.writeMs)} / ${ms(s.syncMs)}`, peer: "", ratio: "", target: "" });
-    out.push({ measure: `… the ${count(s.blocks)} blocks the phone keeps (the largest of each span; the server keeps every level) / the hour envelopes they hold`, steward: `${bytes(s.blockBytes)} / ${bytes(s.envelopeBytes)}`, peer: "", ratio: "", target: "" });
+    out.push({
+      measure: `Patient's phone writes ${s.days} days (${count(s.records)} records) / first sync (push the hour envelopes, pull, seal the closed spans into blocks at every level, push those)`,
+      steward: `${ms(s.writeMs)} / ${ms(s.syncMs)}`,
+      peer: "",
+      ratio: "",
+      target: "",
+    });
+    out.push({
+      measure: `… the ${count(s.blocks)} blocks the phone keeps (the largest of each span; the server keeps every level) / the hour envelopes they hold`,
+      steward: `${bytes(s.blockBytes)} / ${bytes(s.envelopeBytes)}`,
+      peer: "",
+      ratio: "",
+      target: "",
+    });
   }
   for (const open of r.clinicianOpens ?? []) {
     const s = open.steward;
@@ -68,35 +80,127 @@ export function rows(r: Results): Row[] {
   if (open) {
     const s = open.steward;
     const p = open.peer;
-    out.push({ measure: `… ${open.days} days: requests only to log in (the signed proof rides on the inbox request)`, steward: count(s.loginRequests), peer: "none (no auth)", ratio: "", target: "" });
-    out.push({ measure: "… fetch (inbox with the login proof + grant, then the pull page / y-websocket sync)", steward: ms(s.ms.inboxAndGrant + s.ms.pullNetwork), peer: ms(p.ms.sync), ratio: ratio(s.ms.inboxAndGrant + s.ms.pullNetwork, p.ms.sync), target: "" });
-    out.push({ measure: `… verify, decrypt, store ${count(s.objects.blocks + s.objects.envelopes)} objects`, steward: ms(s.ms.ingest), peer: "—", ratio: "", target: "" });
-    out.push({ measure: "… materialise records", steward: ms(s.ms.materialise), peer: ms(p.ms.materialise), ratio: ratio(s.ms.materialise, p.ms.materialise), target: "" });
-    out.push({ measure: "… compute metrics, AGP, totals", steward: ms(s.ms.compute), peer: ms(p.ms.compute), ratio: ratio(s.ms.compute, p.ms.compute), target: "" });
+    out.push({
+      measure: `… ${open.days} days: requests only to log in (the signed proof rides on the inbox request)`,
+      steward: count(s.loginRequests),
+      peer: "none (no auth)",
+      ratio: "",
+      target: "",
+    });
+    out.push({
+      measure: "… fetch (inbox with the login proof + grant, then the pull page / y-websocket sync)",
+      steward: ms(s.ms.inboxAndGrant + s.ms.pullNetwork),
+      peer: ms(p.ms.sync),
+      ratio: ratio(s.ms.inboxAndGrant + s.ms.pullNetwork, p.ms.sync),
+      target: "",
+    });
+    out.push({
+      measure: `… verify, decrypt, store ${count(s.objects.blocks + s.objects.envelopes)} objects`,
+      steward: ms(s.ms.ingest),
+      peer: "—",
+      ratio: "",
+      target: "",
+    });
+    out.push({
+      measure: "… materialise records",
+      steward: ms(s.ms.materialise),
+      peer: ms(p.ms.materialise),
+      ratio: ratio(s.ms.materialise, p.ms.materialise),
+      target: "",
+    });
+    out.push({
+      measure: "… compute metrics, AGP, totals",
+      steward: ms(s.ms.compute),
+      peer: ms(p.ms.compute),
+      ratio: ratio(s.ms.compute, p.ms.compute),
+      target: "",
+    });
     if (open.sdk) {
-      const sdkRequests = Object.entries(open.sdk.requests.reduce<Record<string, number>>((n, q) => ({ ...n, [q]: (n[q] ?? 0) + 1 }), {}))
+      const sdkRequests = Object.entries(
+        open.sdk.requests.reduce<Record<string, number>>((n, q) => ({ ...n, [q]: (n[q] ?? 0) + 1 }), {}),
+      )
         .map(([q, k]) => (k > 1 ? `${q} ×${k}` : q))
         .join(", ");
-      out.push({ measure: `… the same through the SDK on a signed-in clinician device (Grantee.shares, open, sync, query): ${sdkRequests}`, steward: ms(open.sdk.ms), peer: ms(p.ms.total), ratio: ratio(open.sdk.ms, p.ms.total), target: "" });
+      out.push({
+        measure: `… the same through the SDK on a signed-in clinician device (Grantee.shares, open, sync, query): ${sdkRequests}`,
+        steward: ms(open.sdk.ms),
+        peer: ms(p.ms.total),
+        ratio: ratio(open.sdk.ms, p.ms.total),
+        target: "",
+      });
     }
-    out.push({ measure: "Round trips after login (data requests)", steward: `${s.pulls} pull + ${s.requestsAfterLogin - s.pulls} inbox`, peer: `${p.syncRequests} sync request`, ratio: "", target: `${ONE_TRIP}: ${check(s.pulls === 1)}` });
-    out.push({ measure: "Bytes on the wire (down + up)", steward: bytes(s.wire.down + s.wire.up), peer: bytes(p.wire.down + p.wire.up), ratio: ratio(s.wire.down + s.wire.up, p.wire.down + p.wire.up), target: "" });
-    out.push({ measure: `Glucose bytes vs Nightscout entries JSON, ${open.days} days (gzip'd JSON: ${bytes(open.nightscout.gzipBytes)}, ${ratio(s.glucoseBytes, open.nightscout.gzipBytes)})`, steward: bytes(s.glucoseBytes), peer: bytes(open.nightscout.jsonBytes), ratio: ratio(s.glucoseBytes, open.nightscout.jsonBytes), target: `≤ ${GLUCOSE_TARGET}×: ${check(s.glucoseBytes <= open.nightscout.jsonBytes * GLUCOSE_TARGET)}` });
+    out.push({
+      measure: "Round trips after login (data requests)",
+      steward: `${s.pulls} pull + ${s.requestsAfterLogin - s.pulls} inbox`,
+      peer: `${p.syncRequests} sync request`,
+      ratio: "",
+      target: `${ONE_TRIP}: ${check(s.pulls === 1)}`,
+    });
+    out.push({
+      measure: "Bytes on the wire (down + up)",
+      steward: bytes(s.wire.down + s.wire.up),
+      peer: bytes(p.wire.down + p.wire.up),
+      ratio: ratio(s.wire.down + s.wire.up, p.wire.down + p.wire.up),
+      target: "",
+    });
+    out.push({
+      measure: `Glucose bytes vs Nightscout entries JSON, ${open.days} days (gzip'd JSON: ${bytes(open.nightscout.gzipBytes)}, ${ratio(s.glucoseBytes, open.nightscout.gzipBytes)})`,
+      steward: bytes(s.glucoseBytes),
+      peer: bytes(open.nightscout.jsonBytes),
+      ratio: ratio(s.glucoseBytes, open.nightscout.jsonBytes),
+      target: `≤ ${GLUCOSE_TARGET}×: ${check(s.glucoseBytes <= open.nightscout.jsonBytes * GLUCOSE_TARGET)}`,
+    });
   }
   const report = r.chromiumReport;
   if (report) {
-    out.push({ measure: `**Chromium**: the ${report.days}-day clinician report, from "Open report" to the time in range and AGP on screen (web app, median of ${report.runsMs.length})`, steward: ms(report.ms), peer: "", ratio: "", target: `< 1 s: ${check(report.ms < REPORT_TARGET_MS)}` });
+    out.push({
+      measure: `**Chromium**: the ${report.days}-day clinician report, from "Open report" to the time in range and AGP on screen (web app, median of ${report.runsMs.length})`,
+      steward: ms(report.ms),
+      peer: "",
+      ratio: "",
+      target: `< 1 s: ${check(report.ms < REPORT_TARGET_MS)}`,
+    });
   }
   const week = r.weekOffline;
   if (week) {
     const s = week.steward;
-    out.push({ measure: `**Week offline**: push ${count(s.records)} records (${count(s.envelopes)} envelopes) until acknowledged (peer: until the server holds them)`, steward: ms(s.sync.ackMs), peer: ms(week.peer.sync.ms), ratio: ratio(s.sync.ackMs, week.peer.sync.ms), target: `≤ 0.3 s: ${check(s.sync.ackMs <= WEEK_TARGET_MS)}` });
-    out.push({ measure: "… the whole sync() (push, then the pull that follows it)", steward: ms(s.sync.ms), peer: ms(week.peer.sync.ms), ratio: ratio(s.sync.ms, week.peer.sync.ms), target: "" });
-    out.push({ measure: `… bytes up / down (${s.sync.pushes} pushes, ${s.sync.pulls} pull)`, steward: `${bytes(s.sync.up)} / ${bytes(s.sync.down)}`, peer: `${bytes(week.peer.sync.up)} / ${bytes(week.peer.sync.down)}`, ratio: ratio(s.sync.up + s.sync.down, week.peer.sync.up + week.peer.sync.down), target: "" });
+    out.push({
+      measure: `**Week offline**: push ${count(s.records)} records (${count(s.envelopes)} envelopes) until acknowledged (peer: until the server holds them)`,
+      steward: ms(s.sync.ackMs),
+      peer: ms(week.peer.sync.ms),
+      ratio: ratio(s.sync.ackMs, week.peer.sync.ms),
+      target: `≤ 0.3 s: ${check(s.sync.ackMs <= WEEK_TARGET_MS)}`,
+    });
+    out.push({
+      measure: "… the whole sync() (push, then the pull that follows it)",
+      steward: ms(s.sync.ms),
+      peer: ms(week.peer.sync.ms),
+      ratio: ratio(s.sync.ms, week.peer.sync.ms),
+      target: "",
+    });
+    out.push({
+      measure: `… bytes up / down (${s.sync.pushes} pushes, ${s.sync.pulls} pull)`,
+      steward: `${bytes(s.sync.up)} / ${bytes(s.sync.down)}`,
+      peer: `${bytes(week.peer.sync.up)} / ${bytes(week.peer.sync.down)}`,
+      ratio: ratio(s.sync.up + s.sync.down, week.peer.sync.up + week.peer.sync.down),
+      target: "",
+    });
     const stewardRate = (s.records * 1000) / s.writeMs;
     const dexieRate = (s.records * 1000) / week.dexiePlainWriteMs;
-    out.push({ measure: "Local writes, one record at a time (peer: plaintext JSON rows in Dexie)", steward: rate(stewardRate, "rec"), peer: rate(dexieRate, "rec"), ratio: ratio(stewardRate, dexieRate), target: `≥ ${WRITES_TARGET}×: ${check(stewardRate >= WRITES_TARGET * dexieRate)}` });
-    out.push({ measure: "… for context: plain Yjs writes into an in-memory Y.Doc", steward: "", peer: rate((s.records * 1000) / week.peer.writeMs, "rec"), ratio: "", target: "" });
+    out.push({
+      measure: "Local writes, one record at a time (peer: plaintext JSON rows in Dexie)",
+      steward: rate(stewardRate, "rec"),
+      peer: rate(dexieRate, "rec"),
+      ratio: ratio(stewardRate, dexieRate),
+      target: `≥ ${WRITES_TARGET}×: ${check(stewardRate >= WRITES_TARGET * dexieRate)}`,
+    });
+    out.push({
+      measure: "… for context: plain Yjs writes into an in-memory Y.Doc",
+      steward: "",
+      peer: rate((s.records * 1000) / week.peer.writeMs, "rec"),
+      ratio: "",
+      target: "",
+    });
   }
   for (const g of r.grants ?? []) {
     const isTarget = g.scopes === 6 && g.range === "10 years";
@@ -110,7 +214,13 @@ export function rows(r: Results): Row[] {
   }
   const revoke = r.revokeEverything;
   if (revoke) {
-    out.push({ measure: `Revoke everything, re-issue to ${revoke.reissued} of ${revoke.revoked} grantees (peer: sharing the same grants afresh)`, steward: ms(revoke.ms), peer: ms(revoke.shareAllMs), ratio: ratio(revoke.ms, revoke.shareAllMs), target: "" });
+    out.push({
+      measure: `Revoke everything, re-issue to ${revoke.reissued} of ${revoke.revoked} grantees (peer: sharing the same grants afresh)`,
+      steward: ms(revoke.ms),
+      peer: ms(revoke.shareAllMs),
+      ratio: ratio(revoke.ms, revoke.shareAllMs),
+      target: "",
+    });
   }
   for (const { steward: s, peer: p } of r.fanOut ?? []) {
     const isTarget = s.caregivers === 100;
@@ -121,26 +231,88 @@ export function rows(r: Results): Row[] {
       ratio: ratio(s.p99, p.p99),
       target: isTarget ? `p99 < 250 ms: ${check(s.p99 < 250 && s.missed === 0)}` : "",
     });
-    if (s.arrival) out.push({ measure: "… until the message reaches each caregiver's socket (server fan-out), p50 / p99", steward: `${ms(s.arrival.p50)} / ${ms(s.arrival.p99)}`, peer: "", ratio: "", target: "" });
+    if (s.arrival)
+      out.push({
+        measure: "… until the message reaches each caregiver's socket (server fan-out), p50 / p99",
+        steward: `${ms(s.arrival.p50)} / ${ms(s.arrival.p99)}`,
+        peer: "",
+        ratio: "",
+        target: "",
+      });
   }
   const b = r.bytes;
   if (b) {
-    out.push({ measure: `**Bytes of one hour** (${b.readings} readings): Yjs update / padded / envelope (peer: Nightscout JSON)`, steward: `${bytes(b.updateBytes)} / ${bytes(b.paddedBytes)} / ${bytes(b.envelopeBytes)}`, peer: bytes(b.nightscoutBytes), ratio: ratio(b.envelopeBytes, b.nightscoutBytes), target: "" });
-    out.push({ measure: "… same readings packed as columns: update / envelope; smallest possible envelope", steward: `${bytes(b.packedUpdateBytes)} / ${bytes(b.packedEnvelopeBytes)}; ${bytes(b.minEnvelopeBytes)}`, peer: bytes(b.nightscoutBytes), ratio: `${ratio(b.packedEnvelopeBytes, b.nightscoutBytes)}; ${ratio(b.minEnvelopeBytes, b.nightscoutBytes)}`, target: "" });
+    out.push({
+      measure: `**Bytes of one hour** (${b.readings} readings): Yjs update / padded / envelope (peer: Nightscout JSON)`,
+      steward: `${bytes(b.updateBytes)} / ${bytes(b.paddedBytes)} / ${bytes(b.envelopeBytes)}`,
+      peer: bytes(b.nightscoutBytes),
+      ratio: ratio(b.envelopeBytes, b.nightscoutBytes),
+      target: "",
+    });
+    out.push({
+      measure: "… same readings packed as columns: update / envelope; smallest possible envelope",
+      steward: `${bytes(b.packedUpdateBytes)} / ${bytes(b.packedEnvelopeBytes)}; ${bytes(b.minEnvelopeBytes)}`,
+      peer: bytes(b.nightscoutBytes),
+      ratio: `${ratio(b.packedEnvelopeBytes, b.nightscoutBytes)}; ${ratio(b.minEnvelopeBytes, b.nightscoutBytes)}`,
+      target: "",
+    });
   }
   out.push(...analysisRows(r.analysis));
   const c = r.crypto;
   if (c) {
-    out.push({ measure: "**Crypto floor**: XChaCha20-Poly1305 decrypt, 64 KiB messages", steward: `${c.aeadMBps.toFixed(0)} MB/s`, peer: "", ratio: "", target: "" });
-    out.push({ measure: "… XChaCha20-Poly1305 decrypt, 2.5 KiB (an hour of readings)", steward: rate(c.aeadSmallPerSec, "op"), peer: "", ratio: "", target: "" });
-    out.push({ measure: "… Ed25519 verify", steward: rate(c.ed25519VerifyPerSec, "op"), peer: "", ratio: "", target: "" });
-    out.push({ measure: "… WebCrypto importKey + Ed25519 verify (the server's check per pushed envelope, before it cached imported keys)", steward: rate(c.webCryptoVerifyPerSec, "op"), peer: "", ratio: "", target: "" });
-    out.push({ measure: "… SHA-256 of envelope bodies (@noble/hashes)", steward: `${c.sha256MBps.toFixed(0)} MB/s`, peer: "", ratio: "", target: "" });
-    out.push({ measure: `… one envelope opened in full (${bytes(c.envelopeBytes)}: hash, verify, derive, commit, decrypt)`, steward: `${c.envelopeOpenUs.toFixed(0)} µs`, peer: "", ratio: "", target: "" });
+    out.push({
+      measure: "**Crypto floor**: XChaCha20-Poly1305 decrypt, 64 KiB messages",
+      steward: `${c.aeadMBps.toFixed(0)} MB/s`,
+      peer: "",
+      ratio: "",
+      target: "",
+    });
+    out.push({
+      measure: "… XChaCha20-Poly1305 decrypt, 2.5 KiB (an hour of readings)",
+      steward: rate(c.aeadSmallPerSec, "op"),
+      peer: "",
+      ratio: "",
+      target: "",
+    });
+    out.push({
+      measure: "… Ed25519 verify",
+      steward: rate(c.ed25519VerifyPerSec, "op"),
+      peer: "",
+      ratio: "",
+      target: "",
+    });
+    out.push({
+      measure:
+        "… WebCrypto importKey + Ed25519 verify (the server's check per pushed envelope, before it cached imported keys)",
+      steward: rate(c.webCryptoVerifyPerSec, "op"),
+      peer: "",
+      ratio: "",
+      target: "",
+    });
+    out.push({
+      measure: "… SHA-256 of envelope bodies (@noble/hashes)",
+      steward: `${c.sha256MBps.toFixed(0)} MB/s`,
+      peer: "",
+      ratio: "",
+      target: "",
+    });
+    out.push({
+      measure: `… one envelope opened in full (${bytes(c.envelopeBytes)}: hash, verify, derive, commit, decrypt)`,
+      steward: `${c.envelopeOpenUs.toFixed(0)} µs`,
+      peer: "",
+      ratio: "",
+      target: "",
+    });
     const open = mainOpen(r);
     const cryptoMs = open && stewardCryptoMs(r, open);
     if (open && cryptoMs !== undefined) {
-      out.push({ measure: `… share of the ${open.days}-day cold open spent in crypto, estimated (each object opened once)`, steward: `${ms(cryptoMs)} of ${ms(open.steward.ms.total)}`, peer: "", ratio: `${((100 * cryptoMs) / open.steward.ms.total).toFixed(0)} %`, target: "" });
+      out.push({
+        measure: `… share of the ${open.days}-day cold open spent in crypto, estimated (each object opened once)`,
+        steward: `${ms(cryptoMs)} of ${ms(open.steward.ms.total)}`,
+        peer: "",
+        ratio: `${((100 * cryptoMs) / open.steward.ms.total).toFixed(0)} %`,
+        target: "",
+      });
     }
   }
   return out;
@@ -148,7 +320,11 @@ export function rows(r: Results): Row[] {
 
 export function renderTable(list: readonly Row[]): string {
   const header = "| Measure | Steward | Peer | Steward ÷ peer | Target |";
-  return [header, "| --- | --- | --- | --- | --- |", ...list.map((r) => `| ${r.measure} | ${r.steward} | ${r.peer} | ${r.ratio} | ${r.target} |`)].join("\n");
+  return [
+    header,
+    "| --- | --- | --- | --- | --- |",
+    ...list.map((r) => `| ${r.measure} | ${r.steward} | ${r.peer} | ${r.ratio} | ${r.target} |`),
+  ].join("\n");
 }
 
 /** Each target with whether it was met and, from the measurements, why not. */
@@ -190,7 +366,9 @@ export function verdicts(r: Results): Verdict[] {
       met: open.steward.pulls === 1,
       why:
         `${open.steward.pulls} pull page(s) for ${count(open.steward.objects.blocks + open.steward.objects.envelopes)} objects; the client asks for pages of up to ${count(open.pageLimit)} entries. The inbox request that finds the grant is not counted (a returning clinician has it). ` +
-        (open.sdk ? `Through the SDK the same open makes ${open.sdk.requests.length} requests: ${open.sdk.requests.join(", ")}.` : ""),
+        (open.sdk
+          ? `Through the SDK the same open makes ${open.sdk.requests.length} requests: ${open.sdk.requests.join(", ")}.`
+          : ""),
     });
     const readings = open.records.glucose;
     out.push({
@@ -203,7 +381,11 @@ export function verdicts(r: Results): Verdict[] {
   }
   const report = r.chromiumReport;
   if (report) {
-    out.push({ target: `the ${report.days}-day clinician report on screen in Chromium under 1 s`, met: report.ms < REPORT_TARGET_MS, why: `Runs: ${report.runsMs.map(ms).join(", ")}, from the click on "Open report" on a freshly signed-up clinician (Chromium's IndexedDB, the web app as served by the worker) to the time in range and AGP chart drawn: the pull and ingest, the analysis of the report's first page, and that page painted (the daily profiles, insulin and entries follow a frame later).` });
+    out.push({
+      target: `the ${report.days}-day clinician report on screen in Chromium under 1 s`,
+      met: report.ms < REPORT_TARGET_MS,
+      why: `Runs: ${report.runsMs.map(ms).join(", ")}, from the click on "Open report" on a freshly signed-up clinician (Chromium's IndexedDB, the web app as served by the worker) to the time in range and AGP chart drawn: the pull and ingest, the analysis of the report's first page, and that page painted (the daily profiles, insulin and entries follow a frame later).`,
+    });
   }
   const week = r.weekOffline;
   if (week) {
@@ -227,7 +409,12 @@ export function verdicts(r: Results): Verdict[] {
     });
   }
   const big = r.grants?.find((g) => g.scopes === 6 && g.range === "10 years");
-  if (big) out.push({ target: "10-year 6-scope grant under 10 KB and 50 ms", met: big.wireBytes < 10_000 && big.issueMs < 50, why: `${bytes(big.wireBytes)} with ${big.coverKeys} cover keys, issued in ${ms(big.issueMs)}, opened in ${ms(big.openMs)}.` });
+  if (big)
+    out.push({
+      target: "10-year 6-scope grant under 10 KB and 50 ms",
+      met: big.wireBytes < 10_000 && big.issueMs < 50,
+      why: `${bytes(big.wireBytes)} with ${big.coverKeys} cover keys, issued in ${ms(big.issueMs)}, opened in ${ms(big.openMs)}.`,
+    });
   out.push(...analysisVerdicts(r.analysis));
   const hundred = r.fanOut?.find((f) => f.steward.caregivers === 100);
   if (hundred) {
@@ -236,7 +423,9 @@ export function verdicts(r: Results): Verdict[] {
       met: hundred.steward.p99 < 250 && hundred.steward.missed === 0,
       why:
         `p99 ${ms(hundred.steward.p99)} on screen (peer ${ms(hundred.peer.p99)})` +
-        (hundred.steward.arrival ? `, while the message reached the sockets with p99 ${ms(hundred.steward.arrival.p99)}` : "") +
+        (hundred.steward.arrival
+          ? `, while the message reached the sockets with p99 ${ms(hundred.steward.arrival.p99)}`
+          : "") +
         `. All 100 caregivers decrypt in this one Node process, so the last waits for the 99 before it: each one verifies, decrypts and stores the reading's hour envelope (sent live as it is pushed, never waiting for a block), then reads the hour again to show it. ` +
         `On separate devices the on-screen latency would be the arrival plus one caregiver's own work (see the 1-caregiver row).`,
     });

@@ -21,7 +21,14 @@ export interface Machine {
 
 export function machine(): Machine {
   const list = cpus();
-  return { cpu: list[0]?.model.trim() ?? "unknown", cores: list.length, memoryGB: Math.round(totalmem() / 1e9), os: `${platform()} ${release()}`, node: process.version, loadAverage: Math.round(loadavg()[0]! * 100) / 100 };
+  return {
+    cpu: list[0]?.model.trim() ?? "unknown",
+    cores: list.length,
+    memoryGB: Math.round(totalmem() / 1e9),
+    os: `${platform()} ${release()}`,
+    node: process.version,
+    loadAverage: Math.round(loadavg()[0]! * 100) / 100,
+  };
 }
 
 export interface ClinicianOpenResult {

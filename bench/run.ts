@@ -11,7 +11,14 @@ import { toNightscoutEntries } from "../client/export/nightscoutEntries.js";
 import { startWorker } from "../test/e2e/localWorker.js";
 import { analysisBench } from "./analysis.js";
 import { chromiumReport } from "./chromiumReport.js";
-import { lastDays, peerClinicianOpen, sdkOpen, stewardClinicianOpen, writePatient, type PatientSetup } from "./clinicianOpen.js";
+import {
+  lastDays,
+  peerClinicianOpen,
+  sdkOpen,
+  stewardClinicianOpen,
+  writePatient,
+  type PatientSetup,
+} from "./clinicianOpen.js";
 import { byteAnatomy, hourEnvelope } from "./byteAnatomy.js";
 import { cryptoFloor } from "./cryptoFloor.js";
 import { HOUR, patientData } from "./data.js";
@@ -30,8 +37,32 @@ const daysArg = process.argv.indexOf("--days");
 const history = daysArg > 0 ? Number(process.argv[daysArg + 1]) : quick ? 30 : 365;
 const ranges = [7, 30, 90, 365].filter((d) => d <= history);
 const size = quick
-  ? { days: history, ranges, reportDays: Math.min(30, history), scenarioLimitS: 300, openRuns: 1, reportRuns: 1, grantRuns: 3, grantees: 3, fanOut: [1, 10], readings: 3, cryptoIterations: 200 }
-  : { days: history, ranges, reportDays: Math.min(90, history), scenarioLimitS: 900, openRuns: 3, reportRuns: 3, grantRuns: 15, grantees: 10, fanOut: [1, 10, 100], readings: 10, cryptoIterations: 2_000 };
+  ? {
+      days: history,
+      ranges,
+      reportDays: Math.min(30, history),
+      scenarioLimitS: 300,
+      openRuns: 1,
+      reportRuns: 1,
+      grantRuns: 3,
+      grantees: 3,
+      fanOut: [1, 10],
+      readings: 3,
+      cryptoIterations: 200,
+    }
+  : {
+      days: history,
+      ranges,
+      reportDays: Math.min(90, history),
+      scenarioLimitS: 900,
+      openRuns: 3,
+      reportRuns: 3,
+      grantRuns: 15,
+      grantees: 10,
+      fanOut: [1, 10, 100],
+      readings: 10,
+      cryptoIterations: 2_000,
+    };
 
 function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
@@ -40,7 +71,12 @@ function log(message: string): void {
 let timedOut = false;
 
 /** Runs one scenario, recording its failure instead of stopping the run; a scenario that hangs is abandoned after `limitS`. */
-async function scenario(results: Results, name: string, fn: () => Promise<void>, limitS = size.scenarioLimitS): Promise<void> {
+async function scenario(
+  results: Results,
+  name: string,
+  fn: () => Promise<void>,
+  limitS = size.scenarioLimitS,
+): Promise<void> {
   log(`${name}…`);
   const start = performance.now();
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -74,11 +110,16 @@ try {
   const data = patientData(size.days, end);
   let setup: PatientSetup | undefined;
   // Every scenario after it needs this one: it is given time in proportion to the history.
-  await scenario(results, `the patient writes ${size.days} days and syncs`, async () => {
-    setup = await writePatient(worker.url, data, size.days);
-    const { patient: _, ...figures } = setup;
-    results.setup = figures;
-  }, size.scenarioLimitS * Math.max(1, size.days / 90));
+  await scenario(
+    results,
+    `the patient writes ${size.days} days and syncs`,
+    async () => {
+      setup = await writePatient(worker.url, data, size.days);
+      const { patient: _, ...figures } = setup;
+      results.setup = figures;
+    },
+    size.scenarioLimitS * Math.max(1, size.days / 90),
+  );
   results.clinicianOpens = [];
   for (const days of size.ranges) {
     await scenario(results, `clinician opens ${days} days`, async () => {
@@ -108,7 +149,11 @@ try {
   });
   await scenario(results, "week offline", async () => {
     const week = offlineWeek(end);
-    results.weekOffline = { steward: await stewardWeekOffline(worker.url, week), dexiePlainWriteMs: await dexiePlainWrites(week), peer: await peerWeekOffline(yjs, week) };
+    results.weekOffline = {
+      steward: await stewardWeekOffline(worker.url, week),
+      dexiePlainWriteMs: await dexiePlainWrites(week),
+      peer: await peerWeekOffline(yjs, week),
+    };
   });
   await scenario(results, "grants", async () => {
     results.grants = await grantCosts(size.grantRuns, end);
@@ -116,7 +161,11 @@ try {
   });
   await scenario(results, "live fan-out", async () => {
     results.fanOut = [];
-    for (const n of size.fanOut) results.fanOut.push({ steward: await fanOut(worker.url, n, size.readings, Date.now()), peer: await peerFanOut(yjs, n, size.readings, Date.now()) });
+    for (const n of size.fanOut)
+      results.fanOut.push({
+        steward: await fanOut(worker.url, n, size.readings, Date.now()),
+        peer: await peerFanOut(yjs, n, size.readings, Date.now()),
+      });
   });
   await scenario(results, "clinical analysis", async () => void (results.analysis = await analysisBench(quick, end)));
   await scenario(results, "crypto floor and byte anatomy", async () => {

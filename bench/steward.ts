@@ -35,10 +35,27 @@ export function handle(role: string): string {
  * One device: its own empty IndexedDB database, reading and writing with `keys`, signing as
  * `signer` (a patient's device key, or a grantee's identity key on a device of its own).
  */
-export function device(keys: KeySource, signer: Pick<AccountKeys, "signKey" | "signSecretKey"> & { deviceId?: Uint8Array }, api: ServerApi, webSocket?: typeof WebSocket): Device {
+export function device(
+  keys: KeySource,
+  signer: Pick<AccountKeys, "signKey" | "signSecretKey"> & { deviceId?: Uint8Array },
+  api: ServerApi,
+  webSocket?: typeof WebSocket,
+): Device {
   const db = new StewardDatabase(`bench-${databases++}`);
-  const log = new LocalLog(db, keys, { signKey: signer.signKey, signSecretKey: signer.signSecretKey, deviceId: signer.deviceId ?? crypto.getRandomValues(new Uint8Array(16)) });
-  return { db, log, records: new RecordStore(log), sync: new SyncEngine(log, new HttpTransport(api, webSocket ? { WebSocket: webSocket } : {}), { baseMs: 100, maxMs: 1_000 }) };
+  const log = new LocalLog(db, keys, {
+    signKey: signer.signKey,
+    signSecretKey: signer.signSecretKey,
+    deviceId: signer.deviceId ?? crypto.getRandomValues(new Uint8Array(16)),
+  });
+  return {
+    db,
+    log,
+    records: new RecordStore(log),
+    sync: new SyncEngine(log, new HttpTransport(api, webSocket ? { WebSocket: webSocket } : {}), {
+      baseMs: 100,
+      maxMs: 1_000,
+    }),
+  };
 }
 
 export interface PatientAccount {
@@ -80,7 +97,11 @@ export function grantFor(patient: PatientAccount, grantee: KeyBundle, options: S
     patient: patient.ring.account,
     recipient: { bundle: grantee, verified: true },
     devices: chainPoint(verifiedDeviceList(patient.ring.devices, patient.ring.account.signKey)),
-    scopes: options.scopes.map((scope) => ({ scope, scopeTag: tags.get(scope)!, generations: [...data.scopes[scope].roots].map(([generation, root]) => ({ generation, root })) })),
+    scopes: options.scopes.map((scope) => ({
+      scope,
+      scopeTag: tags.get(scope)!,
+      generations: [...data.scopes[scope].roots].map(([generation, root]) => ({ generation, root })),
+    })),
     fromHour: options.fromHour,
     toHour: options.toHour,
     expiresAt: options.expiresAt,
@@ -89,5 +110,8 @@ export function grantFor(patient: PatientAccount, grantee: KeyBundle, options: S
 }
 
 export async function postGrant(patient: PatientAccount, grant: IssuedGrant): Promise<void> {
-  await patient.api.request("POST", `/v1/patients/${patient.api.accountId}/grants`, { auth: true, json: { grant: toBase64Url(grant.wire) } });
+  await patient.api.request("POST", `/v1/patients/${patient.api.accountId}/grants`, {
+    auth: true,
+    json: { grant: toBase64Url(grant.wire) },
+  });
 }

@@ -26,7 +26,15 @@ export interface StewardWeek {
   readonly writeMs: number;
   readonly envelopes: number;
   /** Until the server acknowledged every envelope (the outbox is empty), then the whole sync() including its pull. */
-  readonly sync: { ackMs: number; ms: number; pushNetworkMs: number; up: number; down: number; pushes: number; pulls: number };
+  readonly sync: {
+    ackMs: number;
+    ms: number;
+    pushNetworkMs: number;
+    up: number;
+    down: number;
+    pushes: number;
+    pulls: number;
+  };
 }
 
 export async function stewardWeekOffline(server: string, week: readonly StewardRecord[]): Promise<StewardWeek> {
@@ -51,7 +59,20 @@ export async function stewardWeekOffline(server: string, week: readonly StewardR
     const ms = since(start);
     const pushes = requests.filter((r) => r.method === "POST" && r.path.endsWith("/envelopes"));
     const pulls = requests.filter((r) => r.method === "GET" && r.path.endsWith("/envelopes"));
-    return { records: week.length, writeMs, envelopes, sync: { ackMs, ms, pushNetworkMs: pushes.reduce((n, r) => n + r.ms, 0), up: relay.count.up, down: relay.count.down, pushes: pushes.length, pulls: pulls.length } };
+    return {
+      records: week.length,
+      writeMs,
+      envelopes,
+      sync: {
+        ackMs,
+        ms,
+        pushNetworkMs: pushes.reduce((n, r) => n + r.ms, 0),
+        up: relay.count.up,
+        down: relay.count.down,
+        pushes: pushes.length,
+        pulls: pulls.length,
+      },
+    };
   } finally {
     await relay.stop();
   }

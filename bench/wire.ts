@@ -72,8 +72,18 @@ export function recordingFetch(log: RequestRecord[]): typeof fetch {
     const response = await fetch(input, init);
     const body = await response.arrayBuffer();
     const url = new URL(input instanceof Request ? input.url : String(input));
-    log.push({ method: init?.method ?? "GET", path: url.pathname, status: response.status, bodyBytes: body.byteLength, ms: performance.now() - start });
-    return new Response([204, 205, 304].includes(response.status) ? null : body, { status: response.status, statusText: response.statusText, headers: response.headers });
+    log.push({
+      method: init?.method ?? "GET",
+      path: url.pathname,
+      status: response.status,
+      bodyBytes: body.byteLength,
+      ms: performance.now() - start,
+    });
+    return new Response([204, 205, 304].includes(response.status) ? null : body, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
   };
 }
 

@@ -17,10 +17,14 @@ export interface YjsServer {
 }
 
 export async function startYjsServer(): Promise<YjsServer> {
-  const http = createServer((_request, response) => response.writeHead(200, { "content-type": "text/plain" }).end("okay"));
+  const http = createServer((_request, response) =>
+    response.writeHead(200, { "content-type": "text/plain" }).end("okay"),
+  );
   const wss = new WebSocketServer({ noServer: true });
   wss.on("connection", setupWSConnection);
-  http.on("upgrade", (request, socket, head) => wss.handleUpgrade(request, socket, head, (ws) => wss.emit("connection", ws, request)));
+  http.on("upgrade", (request, socket, head) =>
+    wss.handleUpgrade(request, socket, head, (ws) => wss.emit("connection", ws, request)),
+  );
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
   const address = http.address();
   if (!address || typeof address !== "object") throw new Error("the y-websocket server has no address");
@@ -47,7 +51,13 @@ export interface SyncRequests {
  * A provider for `room` at `server` (http URL), without the cross-tab channel that would bypass the
  * network. Destroy the document when done: that also stops its awareness timer.
  */
-export function connectYjs(server: string, room: string, doc: Y.Doc, requests: SyncRequests = { count: 0 }, connect = true): WebsocketProvider {
+export function connectYjs(
+  server: string,
+  room: string,
+  doc: Y.Doc,
+  requests: SyncRequests = { count: 0 },
+  connect = true,
+): WebsocketProvider {
   class CountingWebSocket extends WebSocket {
     override send(data: unknown, ...rest: unknown[]): void {
       if (data instanceof Uint8Array && data[0] === 0 && data[1] === 0) requests.count++;
@@ -55,7 +65,11 @@ export function connectYjs(server: string, room: string, doc: Y.Doc, requests: S
     }
   }
   const url = server.replace(/^http/, "ws");
-  return new WebsocketProvider(url, room, doc, { WebSocketPolyfill: CountingWebSocket as unknown as typeof globalThis.WebSocket, disableBc: true, connect });
+  return new WebsocketProvider(url, room, doc, {
+    WebSocketPolyfill: CountingWebSocket as unknown as typeof globalThis.WebSocket,
+    disableBc: true,
+    connect,
+  });
 }
 
 export function synced(provider: WebsocketProvider): Promise<void> {

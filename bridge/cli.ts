@@ -11,7 +11,14 @@ import { StewardError } from "../client/index.js";
 import { credentialsOf } from "./devices.js";
 import type { Credentials } from "./http/auth.js";
 import { BridgeState, MIN_PASSPHRASE } from "./state.js";
-import { DEFAULT_PORT, linkPatientBridge, listenAddress, safetyNumberWith, setUpFollowBridge, startBridge } from "./setup.js";
+import {
+  DEFAULT_PORT,
+  linkPatientBridge,
+  listenAddress,
+  safetyNumberWith,
+  setUpFollowBridge,
+  startBridge,
+} from "./setup.js";
 
 const USAGE = `steward-bridge: the Nightscout API for Steward, on your own machine
 
@@ -53,7 +60,12 @@ type Args = ReturnType<typeof parseArgs<{ options: typeof options; allowPosition
 class UsageError extends Error {}
 
 async function ask(question: string, hidden = false): Promise<string> {
-  if (!process.stdin.isTTY) throw new UsageError(hidden ? "no terminal to ask for the passphrase on: set STEWARD_BRIDGE_PASSPHRASE or use --passphrase-file" : `no terminal to answer "${question.trim()}" on`);
+  if (!process.stdin.isTTY)
+    throw new UsageError(
+      hidden
+        ? "no terminal to ask for the passphrase on: set STEWARD_BRIDGE_PASSPHRASE or use --passphrase-file"
+        : `no terminal to answer "${question.trim()}" on`,
+    );
   // A passphrase is typed into an output that echoes nothing.
   let echo = true;
   const output = new Writable({
@@ -76,11 +88,16 @@ async function ask(question: string, hidden = false): Promise<string> {
 
 async function passphrase(args: Args, confirmNew: boolean, dir?: string): Promise<string> {
   // Say a folder is empty before asking for a passphrase that could open nothing.
-  if (dir !== undefined && !BridgeState.exists(dir)) throw new UsageError(`${dir} holds no bridge yet: run "steward-bridge link" or "steward-bridge follow" first`);
+  if (dir !== undefined && !BridgeState.exists(dir))
+    throw new UsageError(`${dir} holds no bridge yet: run "steward-bridge link" or "steward-bridge follow" first`);
   if (args["passphrase-file"]) return readFileSync(args["passphrase-file"], "utf8").replace(/\r?\n$/, "");
   if (process.env.STEWARD_BRIDGE_PASSPHRASE) return process.env.STEWARD_BRIDGE_PASSPHRASE;
-  const first = await ask(confirmNew ? `Choose a passphrase for this bridge (at least ${MIN_PASSPHRASE} characters): ` : "Passphrase: ", true);
-  if (confirmNew && (await ask("Type it again: ", true)) !== first) throw new UsageError("the two passphrases differ; start again");
+  const first = await ask(
+    confirmNew ? `Choose a passphrase for this bridge (at least ${MIN_PASSPHRASE} characters): ` : "Passphrase: ",
+    true,
+  );
+  if (confirmNew && (await ask("Type it again: ", true)) !== first)
+    throw new UsageError("the two passphrases differ; start again");
   return first;
 }
 
@@ -108,7 +125,10 @@ async function main(argv: string[]): Promise<void> {
       dir,
       server,
       passphrase: secret,
-      onCode: (code) => console.log(`In the Steward app on a device where you are signed in, open Devices, "Link a new device", and type:\n\n  ${code}\n`),
+      onCode: (code) =>
+        console.log(
+          `In the Steward app on a device where you are signed in, open Devices, "Link a new device", and type:\n\n  ${code}\n`,
+        ),
       confirm: async (digits) => /^y(es)?$/i.test((await ask(`Does the other screen show ${digits}? [y/N] `)).trim()),
     });
     console.log(`Linked. This bridge is now one of your devices (${dir}).`);
@@ -119,9 +139,20 @@ async function main(argv: string[]): Promise<void> {
   if (command === "follow") {
     const server = required(args.server, "server");
     const handle = required(args.handle, "handle");
-    const setup = await setUpFollowBridge({ ...device, dir, server, handle, passphrase: await passphrase(args, true), ...(args.invite ? { invite: args.invite } : {}) });
+    const setup = await setUpFollowBridge({
+      ...device,
+      dir,
+      server,
+      handle,
+      passphrase: await passphrase(args, true),
+      ...(args.invite ? { invite: args.invite } : {}),
+    });
     console.log(`Account ${setup.handle} created (${dir}). Recovery code, keep it safe: ${setup.recoveryCode}`);
-    console.log(setup.patient ? `Answered ${setup.patient.handle}'s invite; the share appears once their device confirms it.` : `Ask the patient to share with ${setup.handle}.`);
+    console.log(
+      setup.patient
+        ? `Answered ${setup.patient.handle}'s invite; the share appears once their device confirms it.`
+        : `Ask the patient to share with ${setup.handle}.`,
+    );
     printCredentials(setup.credentials);
     console.log("Start it with: steward-bridge start");
     return;
@@ -137,17 +168,34 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command === "safety-number") {
     const patientHandle = required(args.patient, "patient");
-    const { handle, digits } = await safetyNumberWith({ ...device, dir, patientHandle, passphrase: await passphrase(args, false, dir) });
-    console.log(`Compare with ${handle} (in person or on a call); they share with this bridge once the digits match:\n\n  ${digits}\n`);
+    const { handle, digits } = await safetyNumberWith({
+      ...device,
+      dir,
+      patientHandle,
+      passphrase: await passphrase(args, false, dir),
+    });
+    console.log(
+      `Compare with ${handle} (in person or on a call); they share with this bridge once the digits match:\n\n  ${digits}\n`,
+    );
     return;
   }
   if (command === "start") {
     const port = args.port === undefined ? DEFAULT_PORT : Number.parseInt(args.port, 10);
-    if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port must be a port number, not ${args.port}`);
+    if (!Number.isInteger(port) || port < 0 || port > 65_535)
+      throw new UsageError(`--port must be a port number, not ${args.port}`);
     const where = { ...(args.host ? { host: args.host } : {}), ...(args.lan ? { lan: true } : {}) };
     listenAddress(where);
-    const started = await startBridge({ ...device, ...where, dir, passphrase: await passphrase(args, false, dir), port });
-    const side = started.bridge.side === "patient" ? "patient's bridge: uploads and the patient's own data" : "follow bridge: the patient's share, read-only";
+    const started = await startBridge({
+      ...device,
+      ...where,
+      dir,
+      passphrase: await passphrase(args, false, dir),
+      port,
+    });
+    const side =
+      started.bridge.side === "patient"
+        ? "patient's bridge: uploads and the patient's own data"
+        : "follow bridge: the patient's share, read-only";
     console.log(`Steward bridge (${side}) listening on ${started.url}`);
     if (started.lanUrls.length > 0) {
       console.log(`On your network: ${started.lanUrls.join(", ")}`);
@@ -165,7 +213,9 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  const parse = typeof (error as { code?: unknown }).code === "string" && (error as { code: string }).code.startsWith("ERR_PARSE_ARGS");
+  const parse =
+    typeof (error as { code?: unknown }).code === "string" &&
+    (error as { code: string }).code.startsWith("ERR_PARSE_ARGS");
   if (error instanceof UsageError || error instanceof StewardError || parse) {
     console.error(`steward-bridge: ${(error as Error).message}${parse ? `\n\n${USAGE}` : ""}`);
   } else {

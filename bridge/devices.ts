@@ -1,7 +1,18 @@
 // The Steward device behind each side of a bridge, through the same SDK as the web app: a
 // patient's linked device (uploads are written to its encrypted store and pushed at once) or a
 // grantee's device (one share, followed live, ended when the grant ends).
-import { backoffDelay, DeviceNotReady, ExpiredGrant, Grantee, Patient, RevokedGrant, SCOPES, type OpenOptions, type SharedView, type StewardRecord } from "../client/index.js";
+import {
+  backoffDelay,
+  DeviceNotReady,
+  ExpiredGrant,
+  Grantee,
+  Patient,
+  RevokedGrant,
+  SCOPES,
+  type OpenOptions,
+  type SharedView,
+  type StewardRecord,
+} from "../client/index.js";
 import type { RecordSource } from "./follow/source.js";
 import type { Credentials } from "./http/auth.js";
 import type { BridgeBackend } from "./http/app.js";
@@ -19,7 +30,12 @@ export interface DeviceOptions {
 }
 
 export function sdkOptions(state: BridgeState, options: DeviceOptions): OpenOptions {
-  return { server: state.config.server, storage: state.storage, ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}) };
+  return {
+    server: state.config.server,
+    storage: state.storage,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}),
+  };
 }
 
 export async function credentialsOf(state: BridgeState): Promise<Credentials> {
@@ -95,7 +111,11 @@ export class PatientBridge implements RunningBridge {
         },
         () => {
           // The outbox keeps everything; try again later (the live connection also syncs on reconnect).
-          if (!this.closed) this.retry = setTimeout(() => this.pushSoon(), backoffDelay(this.attempt++, { baseMs: 1_000, maxMs: 60_000 }));
+          if (!this.closed)
+            this.retry = setTimeout(
+              () => this.pushSoon(),
+              backoffDelay(this.attempt++, { baseMs: 1_000, maxMs: 60_000 }),
+            );
         },
       )
       .finally(() => {
@@ -158,13 +178,15 @@ export class GranteeBridge implements RunningBridge {
     const share = wanted ? shares.find((s) => s.grantId === wanted) : shares[0];
     if (!share) {
       // The share this bridge served is no longer listed: revoked or expired while it was away.
-      if (wanted && this.grantee.sharesAsOf === undefined) this.ended = new RevokedGrant("the patient's share has ended (revoked or expired); ask them to share again");
+      if (wanted && this.grantee.sharesAsOf === undefined)
+        this.ended = new RevokedGrant("the patient's share has ended (revoked or expired); ask them to share again");
       return;
     }
     if (!wanted) await this.state.set(GRANT, share.grantId);
     const view = await this.grantee.open(share.grantId);
     view.sync.onStatus((status) => {
-      if (status.ended) this.ended = new RevokedGrant("the patient's share has ended (revoked or expired); ask them to share again");
+      if (status.ended)
+        this.ended = new RevokedGrant("the patient's share has ended (revoked or expired); ask them to share again");
     });
     this.view = view;
     void view.sync.follow();
@@ -175,9 +197,16 @@ export class GranteeBridge implements RunningBridge {
     if (!this.view && Date.now() - this.lastLook > 1_000) await this.find().catch(() => undefined);
     if (this.ended) throw this.ended;
     const view = this.view;
-    if (!view) throw new DeviceNotReady(`nothing is shared with ${this.grantee.handle} yet: waiting for the patient's device to issue the share`);
-    if (view.endsIn() === 0) throw new ExpiredGrant(`the patient's share ended at ${new Date(view.share.expiresAt).toISOString()}; ask them to share again`);
-    if (view.sync.status.ended) throw new RevokedGrant("the patient's share has ended (revoked or expired); ask them to share again");
+    if (!view)
+      throw new DeviceNotReady(
+        `nothing is shared with ${this.grantee.handle} yet: waiting for the patient's device to issue the share`,
+      );
+    if (view.endsIn() === 0)
+      throw new ExpiredGrant(
+        `the patient's share ended at ${new Date(view.share.expiresAt).toISOString()}; ask them to share again`,
+      );
+    if (view.sync.status.ended)
+      throw new RevokedGrant("the patient's share has ended (revoked or expired); ask them to share again");
     const { scopes, from, to } = view.share;
     return { scopes, from, to, query: (q) => view.records.query(q) };
   }

@@ -4,7 +4,15 @@
 import { networkInterfaces } from "node:os";
 import { serve } from "@hono/node-server";
 import { DeviceNotReady, Grantee, MalformedInput, Patient } from "../client/index.js";
-import { credentialsOf, GranteeBridge, PatientBridge, saveCredentials, sdkOptions, type DeviceOptions, type RunningBridge } from "./devices.js";
+import {
+  credentialsOf,
+  GranteeBridge,
+  PatientBridge,
+  saveCredentials,
+  sdkOptions,
+  type DeviceOptions,
+  type RunningBridge,
+} from "./devices.js";
 import { bridgeApp } from "./http/app.js";
 import { newCredentials, type Credentials } from "./http/auth.js";
 import { BridgeState } from "./state.js";
@@ -68,7 +76,12 @@ export async function setUpFollowBridge(options: FollowSetupOptions): Promise<Fo
     await saveCredentials(state, credentials);
     await grantee.close();
     state.saveConfig();
-    return { credentials, handle: grantee.handle, recoveryCode, ...(answered ? { patient: { handle: answered.patient.handle } } : {}) };
+    return {
+      credentials,
+      handle: grantee.handle,
+      recoveryCode,
+      ...(answered ? { patient: { handle: answered.patient.handle } } : {}),
+    };
   } finally {
     state.close();
   }
@@ -78,10 +91,13 @@ export async function setUpFollowBridge(options: FollowSetupOptions): Promise<Fo
  * The 60 digits a follow bridge's account and the patient `patientHandle` compare before the
  * patient shares with it by handle (an invite link needs none).
  */
-export async function safetyNumberWith(options: DeviceOptions & { dir: string; passphrase: string; patientHandle: string }): Promise<{ handle: string; digits: string }> {
+export async function safetyNumberWith(
+  options: DeviceOptions & { dir: string; passphrase: string; patientHandle: string },
+): Promise<{ handle: string; digits: string }> {
   const state = await BridgeState.open(options.dir, options.passphrase);
   try {
-    if (state.config.side !== "grantee") throw new MalformedInput(`${options.dir} is a patient's bridge: safety numbers are compared in the Steward app`);
+    if (state.config.side !== "grantee")
+      throw new MalformedInput(`${options.dir} is a patient's bridge: safety numbers are compared in the Steward app`);
     const grantee = await Grantee.open(sdkOptions(state, options));
     if (!grantee) throw new DeviceNotReady(`${options.dir} holds no caregiver or clinician account; set it up again`);
     try {
@@ -132,7 +148,8 @@ function lanAddresses(): string[] {
 /** The address to listen on: loopback unless the person asked for the network (MalformedInput otherwise). */
 export function listenAddress(options: Pick<StartOptions, "host" | "lan">): string {
   const host = options.host ?? (options.lan ? "0.0.0.0" : "127.0.0.1");
-  if (!isLoopback(host) && !options.lan) throw new MalformedInput(`${host} is reachable from other machines: add --lan to listen there on purpose`);
+  if (!isLoopback(host) && !options.lan)
+    throw new MalformedInput(`${host} is reachable from other machines: add --lan to listen there on purpose`);
   return host;
 }
 
@@ -141,7 +158,10 @@ export async function startBridge(options: StartOptions): Promise<StartedBridge>
   const state = await BridgeState.open(options.dir, options.passphrase);
   let bridge: RunningBridge;
   try {
-    bridge = state.config.side === "patient" ? await PatientBridge.start(state, options) : await GranteeBridge.start(state, options);
+    bridge =
+      state.config.side === "patient"
+        ? await PatientBridge.start(state, options)
+        : await GranteeBridge.start(state, options);
   } catch (error) {
     state.close();
     throw error;
@@ -158,12 +178,17 @@ export async function startBridge(options: StartOptions): Promise<StartedBridge>
     await bridge.close();
     state.close();
     const code = (error as { code?: string }).code;
-    if (code === "EADDRINUSE") throw new MalformedInput(`port ${options.port ?? DEFAULT_PORT} on ${host} is taken (another bridge?): choose one with --port`);
+    if (code === "EADDRINUSE")
+      throw new MalformedInput(
+        `port ${options.port ?? DEFAULT_PORT} on ${host} is taken (another bridge?): choose one with --port`,
+      );
     throw error;
   }
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : (options.port ?? DEFAULT_PORT);
-  const lanUrls = isLoopback(host) ? [] : (host === "0.0.0.0" ? lanAddresses() : [host]).map((a) => `http://${a}:${port}`);
+  const lanUrls = isLoopback(host)
+    ? []
+    : (host === "0.0.0.0" ? lanAddresses() : [host]).map((a) => `http://${a}:${port}`);
   return {
     bridge,
     credentials,

@@ -77,35 +77,56 @@ export class BridgeState {
 
   /** Sets up a new folder (saveConfig() once linked). The passphrase is needed at every start; it is never stored. */
   static async create(dir: string, side: Side, server: string, passphrase: string): Promise<BridgeState> {
-    if (passphrase.length < MIN_PASSPHRASE) throw new MalformedInput(`choose a passphrase of at least ${MIN_PASSPHRASE} characters: it is all that protects the bridge's keys on this disk`);
-    if (BridgeState.exists(dir)) throw new DeviceNotReady(`${dir} already holds a bridge; start it, or choose another folder`);
+    if (passphrase.length < MIN_PASSPHRASE)
+      throw new MalformedInput(
+        `choose a passphrase of at least ${MIN_PASSPHRASE} characters: it is all that protects the bridge's keys on this disk`,
+      );
+    if (BridgeState.exists(dir))
+      throw new DeviceNotReady(`${dir} already holds a bridge; start it, or choose another folder`);
     await loadSodium();
     const params = newKdfParams();
-    const config: BridgeConfig = { format: 1, side, server, kdf: { opsLimit: params.opsLimit, memLimit: params.memLimit, salt: toHex(params.salt) } };
+    const config: BridgeConfig = {
+      format: 1,
+      side,
+      server,
+      kdf: { opsLimit: params.opsLimit, memLimit: params.memLimit, salt: toHex(params.salt) },
+    };
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     return BridgeState.unlock(dir, config, passphrase);
   }
 
   /** Opens an existing folder with its passphrase (WrongSecret when it is not the one set). */
   static async open(dir: string, passphrase: string): Promise<BridgeState> {
-    if (!BridgeState.exists(dir)) throw new DeviceNotReady(`${dir} holds no bridge yet: run "steward-bridge link" or "steward-bridge follow" first`);
+    if (!BridgeState.exists(dir))
+      throw new DeviceNotReady(
+        `${dir} holds no bridge yet: run "steward-bridge link" or "steward-bridge follow" first`,
+      );
     let config: BridgeConfig;
     try {
       config = JSON.parse(readFileSync(join(dir, CONFIG_FILE), "utf8")) as BridgeConfig;
     } catch (error) {
       throw new MalformedInput(`${join(dir, CONFIG_FILE)} is not readable JSON (${(error as Error).message})`);
     }
-    if (config.format !== 1 || (config.side !== "patient" && config.side !== "grantee")) throw new MalformedInput(`${join(dir, CONFIG_FILE)} is not a bridge configuration this version understands`);
+    if (config.format !== 1 || (config.side !== "patient" && config.side !== "grantee"))
+      throw new MalformedInput(`${join(dir, CONFIG_FILE)} is not a bridge configuration this version understands`);
     await loadSodium();
     return BridgeState.unlock(dir, config, passphrase);
   }
 
   private static async unlock(dir: string, config: BridgeConfig, passphrase: string): Promise<BridgeState> {
-    const master = deriveKey(utf8(passphrase), { algorithm: KDF_ARGON2ID13, opsLimit: config.kdf.opsLimit, memLimit: config.kdf.memLimit, salt: fromHex(config.kdf.salt, 16, "salt") });
+    const master = deriveKey(utf8(passphrase), {
+      algorithm: KDF_ARGON2ID13,
+      opsLimit: config.kdf.opsLimit,
+      memLimit: config.kdf.memLimit,
+      salt: fromHex(config.kdf.salt, 16, "salt"),
+    });
     const journalKey = sodium().crypto_kdf_derive_from_key(32, 1, "brjournl", master);
     const ringKey = sodium().crypto_kdf_derive_from_key(32, 2, "brkeyrng", master);
     sodium().memzero(master);
-    const wrappingKey = await crypto.subtle.importKey("raw", new Uint8Array(ringKey), "AES-GCM", false, ["encrypt", "decrypt"]);
+    const wrappingKey = await crypto.subtle.importKey("raw", new Uint8Array(ringKey), "AES-GCM", false, [
+      "encrypt",
+      "decrypt",
+    ]);
     sodium().memzero(ringKey);
     const store = await openDurableIndexedDB(join(dir, STATE_FILE), journalKey);
     return new BridgeState(dir, config, store, wrappingKey);

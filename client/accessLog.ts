@@ -7,7 +7,13 @@ import { verifyMessage } from "../crypto/accountKeys.js";
 import { bytesEqual, toHex } from "../shared/bytes.js";
 import { RollbackDetected } from "../shared/errors.js";
 import { accountIdOf } from "../shared/keyBundle.js";
-import { decodeReadReceipt, readReceiptLink, readReceiptSignedBytes, type ReadReceipt, type ReceiptKind } from "../shared/readReceipt.js";
+import {
+  decodeReadReceipt,
+  readReceiptLink,
+  readReceiptSignedBytes,
+  type ReadReceipt,
+  type ReceiptKind,
+} from "../shared/readReceipt.js";
 import type { ServerApi } from "./api/serverApi.js";
 import type { HeadTracker } from "./heads.js";
 import type { DeviceSettings } from "./settings.js";
@@ -62,7 +68,10 @@ export async function accessEvents(source: AccessLogSource): Promise<AccessEvent
   const seen = await source.settings.get("accessLogHead");
   if (seen) {
     const same = entries.find((e) => e.seq === seen.seq);
-    if (!same || same.hash !== seen.hash) throw new RollbackDetected(`the access log no longer contains entry ${seen.seq} as this device saw it: it was cut short or rewritten`);
+    if (!same || same.hash !== seen.hash)
+      throw new RollbackDetected(
+        `the access log no longer contains entry ${seen.seq} as this device saw it: it was cut short or rewritten`,
+      );
   }
   const receipts = await checkedReceipts(source);
   await source.settings.put("accessLogHead", head);
@@ -88,7 +97,13 @@ export async function accessEvents(source: AccessLogSource): Promise<AccessEvent
       at: r.time,
       actor: actor(toHex(accountIdOf(r.readerKey))),
       action: r.kind,
-      details: { grantId: toHex(r.grantId), device: toHex(r.readerDeviceId), after: r.after, cursor: r.cursor, count: r.count },
+      details: {
+        grantId: toHex(r.grantId),
+        device: toHex(r.readerDeviceId),
+        after: r.after,
+        cursor: r.cursor,
+        count: r.count,
+      },
       witness: "reader",
       ...(missingBefore ? { missingReceipts: missingBefore } : {}),
       ...(shownOlderThan !== undefined ? { shownOlderThan } : {}),
@@ -138,7 +153,12 @@ function receiptChain(r: Pick<ReadReceipt, "readerKey" | "readerDeviceId" | "gra
  * jumps has a hole: the server hid receipts, reported with the receipt after it. Returns the
  * receipts and the chain heads to keep.
  */
-export function checkReceipts(encoded: readonly Uint8Array[], patientId: string, granteeKey: (grantId: string) => Uint8Array | undefined, seen: ReceiptChains): { receipts: CheckedReceipt[]; chains: ReceiptChains; refused: number } {
+export function checkReceipts(
+  encoded: readonly Uint8Array[],
+  patientId: string,
+  granteeKey: (grantId: string) => Uint8Array | undefined,
+  seen: ReceiptChains,
+): { receipts: CheckedReceipt[]; chains: ReceiptChains; refused: number } {
   const links = new Map<string, Map<number, string>>();
   const chains: ReceiptChains = {};
   const receipts: CheckedReceipt[] = [];
@@ -148,7 +168,8 @@ export function checkReceipts(encoded: readonly Uint8Array[], patientId: string,
     try {
       receipt = decodeReadReceipt(bytes);
       const key = granteeKey(toHex(receipt.grantId));
-      if (toHex(receipt.patientId) !== patientId || !key || !bytesEqual(key, receipt.readerKey)) throw new Error("not a receipt of this patient's grantee");
+      if (toHex(receipt.patientId) !== patientId || !key || !bytesEqual(key, receipt.readerKey))
+        throw new Error("not a receipt of this patient's grantee");
       verifyMessage(receipt.signature, readReceiptSignedBytes(receipt), receipt.readerKey, "read receipt");
     } catch {
       refused++;
@@ -156,16 +177,29 @@ export function checkReceipts(encoded: readonly Uint8Array[], patientId: string,
     }
     const chain = receiptChain(receipt);
     const head = chains[chain] ?? { seq: 0, link: toHex(new Uint8Array(32)) };
-    if (receipt.seq <= head.seq) throw new RollbackDetected(`a read receipt was served again or out of order (receipt ${receipt.seq} after ${head.seq}): the server replayed or reordered the receipts`);
-    if (receipt.seq === head.seq + 1 && toHex(receipt.prevHash) !== head.link) throw new RollbackDetected(`read receipt ${receipt.seq} does not continue the one before it: the server changed the receipts`);
-    receipts.push(receipt.seq > head.seq + 1 ? { receipt, missingBefore: { from: head.seq + 1, to: receipt.seq - 1 } } : { receipt });
+    if (receipt.seq <= head.seq)
+      throw new RollbackDetected(
+        `a read receipt was served again or out of order (receipt ${receipt.seq} after ${head.seq}): the server replayed or reordered the receipts`,
+      );
+    if (receipt.seq === head.seq + 1 && toHex(receipt.prevHash) !== head.link)
+      throw new RollbackDetected(
+        `read receipt ${receipt.seq} does not continue the one before it: the server changed the receipts`,
+      );
+    receipts.push(
+      receipt.seq > head.seq + 1
+        ? { receipt, missingBefore: { from: head.seq + 1, to: receipt.seq - 1 } }
+        : { receipt },
+    );
     const link = toHex(readReceiptLink(bytes));
     chains[chain] = { seq: receipt.seq, link };
     if (!links.has(chain)) links.set(chain, new Map());
     links.get(chain)!.set(receipt.seq, link);
   }
   for (const [chain, head] of Object.entries(seen)) {
-    if (links.get(chain)?.get(head.seq) !== head.link) throw new RollbackDetected(`the receipts no longer hold read receipt ${head.seq} of a grantee's device as this device saw it: the server removed or rewrote it`);
+    if (links.get(chain)?.get(head.seq) !== head.link)
+      throw new RollbackDetected(
+        `the receipts no longer hold read receipt ${head.seq} of a grantee's device as this device saw it: the server removed or rewrote it`,
+      );
   }
   return { receipts, chains, refused };
 }

@@ -33,7 +33,8 @@ export interface DeviceInfo {
 /** A bundle the directory served, checked to be self-signed and to belong to `accountId`. */
 function checkedBundle(handle: string, accountId: string, bytes: Uint8Array) {
   const bundle = verifyKeyBundle(decodeKeyBundle(bytes));
-  if (accountIdHex(bundle.signKey) !== accountId) throw new KeyChanged(`the server answered for "${handle}" with keys that do not belong to that account`);
+  if (accountIdHex(bundle.signKey) !== accountId)
+    throw new KeyChanged(`the server answered for "${handle}" with keys that do not belong to that account`);
   return bundle;
 }
 
@@ -102,7 +103,11 @@ export abstract class AccountDevice {
   /** Someone's published keys, checked against their account id, without pinning them. */
   protected async publishedContact(accountId: string): Promise<Contact> {
     const profile = await this.api.lookupAccount(accountId);
-    return { accountId, handle: profile.handle, bundle: checkedBundle(profile.handle, accountId, fromBase64Url(profile.bundle, "bundle")) };
+    return {
+      accountId,
+      handle: profile.handle,
+      bundle: checkedBundle(profile.handle, accountId, fromBase64Url(profile.bundle, "bundle")),
+    };
   }
 
   /**
@@ -174,7 +179,12 @@ export abstract class AccountDevice {
 
   private async addDevice(device: DevicePublicKeys): Promise<void> {
     await this.updateRing((ring) => {
-      ring.devices = appendDeviceChange(ring.devices, ring.account, { kind: "device", device: this.device }, { op: "add", certificate: certify(ring.account, device) });
+      ring.devices = appendDeviceChange(
+        ring.devices,
+        ring.account,
+        { kind: "device", device: this.device },
+        { op: "add", certificate: certify(ring.account, device) },
+      );
     });
     await this.devicesChanged();
   }
@@ -217,10 +227,16 @@ export abstract class AccountDevice {
   async removeDevice(deviceId: string): Promise<void> {
     const target = this.deviceList().devices.find((d) => toHex(d.certificate.deviceId) === deviceId);
     if (!target || target.removed) throw new MalformedInput(`there is no device ${deviceId} on this account`);
-    if (bytesEqual(target.certificate.deviceId, this.device.deviceId)) throw new MalformedInput("remove this device from another of your devices (or recover your account elsewhere)");
+    if (bytesEqual(target.certificate.deviceId, this.device.deviceId))
+      throw new MalformedInput("remove this device from another of your devices (or recover your account elsewhere)");
     const { lastSeq, lastServerSeq } = await this.lastSeqOf(target.certificate.signKey, target.certificate.deviceId);
     await this.updateRing((ring) => {
-      ring.devices = appendDeviceChange(ring.devices, ring.account, { kind: "device", device: this.device }, { op: "remove", deviceId: target.certificate.deviceId, lastSeq, lastServerSeq });
+      ring.devices = appendDeviceChange(
+        ring.devices,
+        ring.account,
+        { kind: "device", device: this.device },
+        { op: "remove", deviceId: target.certificate.deviceId, lastSeq, lastServerSeq },
+      );
       this.onDeviceRemoved(ring);
     });
     await this.devicesChanged();
@@ -230,7 +246,10 @@ export abstract class AccountDevice {
    * What a device wrote that still counts once it is removed: its chain up to `lastSeq` (0: it wrote
    * nothing), the blocks it sealed up to server number `lastServerSeq`.
    */
-  protected async lastSeqOf(_signKey: Uint8Array, _deviceId: Uint8Array): Promise<{ lastSeq: number; lastServerSeq: number }> {
+  protected async lastSeqOf(
+    _signKey: Uint8Array,
+    _deviceId: Uint8Array,
+  ): Promise<{ lastSeq: number; lastServerSeq: number }> {
     return { lastSeq: 0, lastServerSeq: 0 };
   }
 
@@ -258,5 +277,8 @@ export abstract class AccountDevice {
 /** Puts `contact` in the ring, keeping what other devices know about it. */
 function keepContact(ring: KeyRing, contact: Contact): void {
   const known = ring.contacts.find((c) => c.accountId === contact.accountId);
-  ring.contacts = [...ring.contacts.filter((c) => c.accountId !== contact.accountId), known ? newerContact(known, contact) : contact];
+  ring.contacts = [
+    ...ring.contacts.filter((c) => c.accountId !== contact.accountId),
+    known ? newerContact(known, contact) : contact,
+  ];
 }

@@ -4,11 +4,32 @@
 import { accountIdHex } from "../shared/keyBundle.js";
 import { DeviceNotReady, TamperedEnvelope } from "../shared/errors.js";
 import { checkPlacement, type Placement } from "../shared/placement.js";
-import { newRecoverySecret, parseRecoverySecret, unwrapWithRecoverySecret, wrapWithRecoverySecret } from "../crypto/recoveryKit.js";
+import {
+  newRecoverySecret,
+  parseRecoverySecret,
+  unwrapWithRecoverySecret,
+  wrapWithRecoverySecret,
+} from "../crypto/recoveryKit.js";
 import { loadSodium } from "../crypto/sodium.js";
 import { ServerApi, type LoginSigner } from "./api/serverApi.js";
-import { appendDeviceChange, certify, decodeDeviceKeys, encodeDeviceKeys, newDeviceKeys, RECOVERY_RECIPIENT, type DeviceKeys, type LinkSigner } from "./devices.js";
-import { createKeyRing, decodeKeyRing, decodeRecoveryPayload, encodeKeyRing, encodeRecoveryPayload, type KeyRing } from "./keyRing.js";
+import {
+  appendDeviceChange,
+  certify,
+  decodeDeviceKeys,
+  encodeDeviceKeys,
+  newDeviceKeys,
+  RECOVERY_RECIPIENT,
+  type DeviceKeys,
+  type LinkSigner,
+} from "./devices.js";
+import {
+  createKeyRing,
+  decodeKeyRing,
+  decodeRecoveryPayload,
+  encodeKeyRing,
+  encodeRecoveryPayload,
+  type KeyRing,
+} from "./keyRing.js";
 import { storeNextRing } from "./keyRingSync.js";
 import { sealKeyRing } from "./sealedKeyRing.js";
 import { DeviceSettings } from "./settings.js";
@@ -55,12 +76,26 @@ function deviceSigner(device: DeviceKeys): LoginSigner {
   return { id: device.deviceId, secretKey: device.signSecretKey };
 }
 
-function stateOf(options: OpenOptions, db: StewardDatabase, ring: KeyRing, device: DeviceKeys, handle: string): DeviceState {
+function stateOf(
+  options: OpenOptions,
+  db: StewardDatabase,
+  ring: KeyRing,
+  device: DeviceKeys,
+  handle: string,
+): DeviceState {
   return { options, db, ring, device, api: apiOf(options, ring, deviceSigner(device)), handle };
 }
 
 /** Stores the account and this device's own keys; `ready` once the server knows them too. */
-async function persist(db: StewardDatabase, ring: KeyRing, device: DeviceKeys, role: Role, handle: string, ringVersion: number, ready: boolean): Promise<void> {
+async function persist(
+  db: StewardDatabase,
+  ring: KeyRing,
+  device: DeviceKeys,
+  role: Role,
+  handle: string,
+  ringVersion: number,
+  ready: boolean,
+): Promise<void> {
   await saveSecret(db, "wrappedDeviceKeys", encodeDeviceKeys(device));
   await saveKeyRing(db, encodeKeyRing(ring));
   await new DeviceSettings(db).putAll({ role, handle, keyRingVersion: ringVersion, accountReady: ready });
@@ -71,7 +106,9 @@ async function emptyDatabase(options: OpenOptions): Promise<StewardDatabase> {
   const db = databaseOf(options);
   if (await holdsReadyAccount(db)) {
     db.close();
-    throw new DeviceNotReady(`this device already holds an account in "${db.name}"; open it, or use another database name`);
+    throw new DeviceNotReady(
+      `this device already holds an account in "${db.name}"; open it, or use another database name`,
+    );
   }
   return db;
 }
@@ -82,8 +119,10 @@ async function holdsReadyAccount(db: StewardDatabase): Promise<boolean> {
 }
 
 function checkRole(ring: KeyRing, role: Role): void {
-  if (role === "patient" && !ring.data) throw new DeviceNotReady("this account is a clinician or caregiver account, not a patient's");
-  if (role === "grantee" && ring.data) throw new DeviceNotReady("this account is a patient's account; open it as a patient");
+  if (role === "patient" && !ring.data)
+    throw new DeviceNotReady("this account is a clinician or caregiver account, not a patient's");
+  if (role === "grantee" && ring.data)
+    throw new DeviceNotReady("this account is a patient's account; open it as a patient");
 }
 
 /**
@@ -91,7 +130,12 @@ function checkRole(ring: KeyRing, role: Role): void {
  * are kept on the device first: an attempt cut short (no network, a closed tab) resumes with the
  * same keys on the next call, so the handle it claimed is not lost.
  */
-export async function createDevice(options: OpenOptions, handle: string, role: Role, placement: Placement = "default"): Promise<{ state: DeviceState; recoveryCode: string }> {
+export async function createDevice(
+  options: OpenOptions,
+  handle: string,
+  role: Role,
+  placement: Placement = "default",
+): Promise<{ state: DeviceState; recoveryCode: string }> {
   checkPlacement(placement);
   await loadSodium();
   const db = await emptyDatabase(options);
@@ -149,21 +193,34 @@ export async function openDevice(options: OpenOptions, role: Role): Promise<Devi
  * recovery key opens the stored ring and adds this device to the device list (no other device
  * needs to be at hand); the devices listed before stay until the person removes the lost ones.
  */
-export async function recoverDevice(options: OpenOptions, handle: string, recoveryCode: string, role: Role): Promise<DeviceState> {
+export async function recoverDevice(
+  options: OpenOptions,
+  handle: string,
+  recoveryCode: string,
+  role: Role,
+): Promise<DeviceState> {
   await loadSodium();
   const secret = parseRecoverySecret(recoveryCode);
   const { accountId, blob } = await apiOf(options).recoveryKit(handle);
   const kit = decodeRecoveryPayload(unwrapWithRecoverySecret(blob, secret));
-  if (accountIdHex(kit.ring.account.signKey) !== accountId) throw new TamperedEnvelope("the recovery kit served for this handle belongs to another account");
+  if (accountIdHex(kit.ring.account.signKey) !== accountId)
+    throw new TamperedEnvelope("the recovery kit served for this handle belongs to another account");
   checkRole(kit.ring, role);
   const db = await emptyDatabase(options);
   // Until this device is in the device list, the recovery key logs in and signs the change.
   const recoveryApi = apiOf(options, kit.ring, { id: RECOVERY_RECIPIENT, secretKey: kit.recovery.signSecretKey });
   const device = newDeviceKeys(options.deviceName ?? "Recovered device");
-  const reader = { recipient: RECOVERY_RECIPIENT, boxKey: kit.recovery.boxKey, boxSecretKey: kit.recovery.boxSecretKey };
+  const reader = {
+    recipient: RECOVERY_RECIPIENT,
+    boxKey: kit.recovery.boxKey,
+    boxSecretKey: kit.recovery.boxSecretKey,
+  };
   const signer: LinkSigner = { kind: "recovery", keys: kit.recovery };
   const { ring, version } = await storeNextRing(recoveryApi, kit.ring, device, reader, 0, (base) => {
-    base.devices = appendDeviceChange(base.devices, base.account, signer, { op: "add", certificate: certify(base.account, device) });
+    base.devices = appendDeviceChange(base.devices, base.account, signer, {
+      op: "add",
+      certificate: certify(base.account, device),
+    });
   });
   await recoveryApi.publishAccountDevices(ring.devices);
   await persist(db, ring, device, role, handle.toLowerCase(), version, true);
@@ -171,7 +228,12 @@ export async function recoverDevice(options: OpenOptions, handle: string, recove
 }
 
 /** Stores the account a linked device received from another of the account's devices. */
-export async function storeLinkedAccount(options: OpenOptions, ring: KeyRing, device: DeviceKeys, role: Role): Promise<DeviceState> {
+export async function storeLinkedAccount(
+  options: OpenOptions,
+  ring: KeyRing,
+  device: DeviceKeys,
+  role: Role,
+): Promise<DeviceState> {
   checkRole(ring, role);
   const db = await emptyDatabase(options);
   const state = stateOf(options, db, ring, device, "");

@@ -47,11 +47,14 @@ export class ContactBook {
     const accountId = toHex(accountIdOf(bundle.signKey));
     const sameHandle = this.list().find((c) => c.handle.toLowerCase() === handle.toLowerCase());
     if (sameHandle && sameHandle.accountId !== accountId && sameHandle.verifiedAt !== undefined) {
-      throw new KeyChanged(`"${handle}" now has different keys than the ones you verified; compare safety numbers again before sharing`);
+      throw new KeyChanged(
+        `"${handle}" now has different keys than the ones you verified; compare safety numbers again before sharing`,
+      );
     }
     const known = this.byAccount.get(accountId);
     if (known) {
-      if (!bytesEqual(known.bundle.boxKey, bundle.boxKey)) throw new KeyChanged(`"${handle}" changed encryption keys; compare safety numbers again before sharing`);
+      if (!bytesEqual(known.bundle.boxKey, bundle.boxKey))
+        throw new KeyChanged(`"${handle}" changed encryption keys; compare safety numbers again before sharing`);
       return known;
     }
     const contact: Contact = { accountId, handle, bundle };
@@ -76,7 +79,8 @@ export class ContactBook {
   /** The recipient form grants need; UnverifiedRecipient unless verified. */
   recipient(accountId: string): Recipient {
     const contact = this.byAccount.get(accountId);
-    if (!contact || contact.verifiedAt === undefined) throw new UnverifiedRecipient("verify this contact's safety number (or use an invite link) before sharing");
+    if (!contact || contact.verifiedAt === undefined)
+      throw new UnverifiedRecipient("verify this contact's safety number (or use an invite link) before sharing");
     return { bundle: contact.bundle, verified: true };
   }
 }

@@ -38,7 +38,6 @@ export interface LinkRequest<T> {
   cancel(): void;
 }
 
-
 /** A link code read on a device already signed in: show `sas`, and `confirm()` only if both screens agree. */
 export interface LinkApproval {
   readonly sas: string;
@@ -52,7 +51,12 @@ async function sleep(ms: number): Promise<void> {
 }
 
 /** Polls a link slot until it holds `count` messages (or the slot expires: RequestRefused 404). */
-async function linkMessages(relay: ServerApi, slotId: string, count: number, cancelled: () => boolean = () => false): Promise<Uint8Array[]> {
+async function linkMessages(
+  relay: ServerApi,
+  slotId: string,
+  count: number,
+  cancelled: () => boolean = () => false,
+): Promise<Uint8Array[]> {
   for (;;) {
     if (cancelled()) throw new DeviceNotReady("linking was cancelled");
     const slot = await relay.readSlot("link", slotId);
@@ -62,7 +66,11 @@ async function linkMessages(relay: ServerApi, slotId: string, count: number, can
 }
 
 /** The new device's side: publishes its commitment, then waits for the existing device. */
-export async function requestDeviceLink<T>(options: OpenOptions, role: Role, open: (state: DeviceState) => T | Promise<T>): Promise<LinkRequest<T>> {
+export async function requestDeviceLink<T>(
+  options: OpenOptions,
+  role: Role,
+  open: (state: DeviceState) => T | Promise<T>,
+): Promise<LinkRequest<T>> {
   await loadSodium();
   const channel = newLinkChannel();
   const mine = ephemeralKeys();
@@ -74,7 +82,11 @@ export async function requestDeviceLink<T>(options: OpenOptions, role: Role, ope
   let shown = false;
   // Reveal our keys as soon as the existing device answered, so both screens can show the digits.
   const answered = (async () => {
-    const theirs = openKeyMessage(channel, "existing", (await linkMessages(relay, channel.slotId, 2, () => cancelled))[1]!);
+    const theirs = openKeyMessage(
+      channel,
+      "existing",
+      (await linkMessages(relay, channel.slotId, 2, () => cancelled))[1]!,
+    );
     await relay.postToSlot("link", channel.slotId, 2, keyMessage(channel, "new", payload));
     return theirs;
   })();
@@ -92,7 +104,8 @@ export async function requestDeviceLink<T>(options: OpenOptions, role: Role, ope
       const sealed = (await linkMessages(relay, channel.slotId, 4, () => cancelled))[3]!;
       const ring = decodeKeyRing(openFromExistingDevice(sealed, theirs, mine));
       const entry = ownEntry(verifiedDeviceList(ring.devices, ring.account.signKey), device);
-      if (!entry || entry.removed) throw new InvalidSignature("the key ring from the other device does not list this device: start linking again");
+      if (!entry || entry.removed)
+        throw new InvalidSignature("the key ring from the other device does not list this device: start linking again");
       return open(await storeLinkedAccount(options, ring, device, role));
     },
     cancel() {
@@ -107,13 +120,19 @@ export async function requestDeviceLink<T>(options: OpenOptions, role: Role, ope
  * after the person saw the same digits on both screens) runs `add` (which certifies the new device
  * in the device list and stores the key ring sealed to it too) and sends the new device the ring.
  */
-export async function approveLink(api: ServerApi, code: string, add: (device: DevicePublicKeys) => Promise<KeyRing>): Promise<LinkApproval> {
+export async function approveLink(
+  api: ServerApi,
+  code: string,
+  add: (device: DevicePublicKeys) => Promise<KeyRing>,
+): Promise<LinkApproval> {
   const channel = parseLinkCode(code);
   const slot = await api.readSlot("link", channel.slotId);
   const first = slot.messages[0];
   if (!first) throw new MalformedInput("the new device has not published its key yet; try again");
   const commitment = openCommitMessage(channel, fromBase64Url(first.body, "link message"));
-  const taken = new InvalidSignature("another device already answered this link code: confirm nothing, and start linking again on the new device");
+  const taken = new InvalidSignature(
+    "another device already answered this link code: confirm nothing, and start linking again on the new device",
+  );
   if (slot.messages.length > 1) throw taken;
   const mine = ephemeralKeys();
   try {
@@ -129,7 +148,12 @@ export async function approveLink(api: ServerApi, code: string, add: (device: De
     name: revealed.device.name,
     confirm: async () => {
       const ring = await add(revealed.device);
-      await api.postToSlot("link", channel.slotId, 3, sealForNewDevice(encodeKeyRing(ring), revealed.ephemeralKey, mine));
+      await api.postToSlot(
+        "link",
+        channel.slotId,
+        3,
+        sealForNewDevice(encodeKeyRing(ring), revealed.ephemeralKey, mine),
+      );
     },
   };
 }

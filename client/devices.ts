@@ -65,12 +65,27 @@ export function newRecoveryKeys(): RecoveryKeys {
   const s = sodium();
   const signing = s.crypto_sign_keypair();
   const box = s.crypto_box_keypair();
-  return { signKey: signing.publicKey, signSecretKey: signing.privateKey, boxKey: box.publicKey, boxSecretKey: box.privateKey };
+  return {
+    signKey: signing.publicKey,
+    signSecretKey: signing.privateKey,
+    boxKey: box.publicKey,
+    boxSecretKey: box.privateKey,
+  };
 }
 
 export function certify(account: AccountKeys, device: DevicePublicKeys): DeviceCertificate {
-  const unsigned = { accountId: accountIdOf(account.signKey), deviceId: device.deviceId, signKey: device.signKey, boxKey: device.boxKey, createdAt: device.createdAt, name: device.name };
-  return { ...unsigned, signature: sodium().crypto_sign_detached(deviceCertificateSignedBytes(unsigned), account.signSecretKey) };
+  const unsigned = {
+    accountId: accountIdOf(account.signKey),
+    deviceId: device.deviceId,
+    signKey: device.signKey,
+    boxKey: device.boxKey,
+    createdAt: device.createdAt,
+    name: device.name,
+  };
+  return {
+    ...unsigned,
+    signature: sodium().crypto_sign_detached(deviceCertificateSignedBytes(unsigned), account.signSecretKey),
+  };
 }
 
 /** Replays and verifies an encoded device list (InvalidSignature if any signature fails). */
@@ -81,24 +96,56 @@ export function verifiedDeviceList(encoded: Uint8Array, identityKey: Uint8Array)
 }
 
 /** Who signs a new link: this device with its own key, or the recovery key from the kit. */
-export type LinkSigner = { readonly kind: "device"; readonly device: DeviceKeys } | { readonly kind: "recovery"; readonly keys: RecoveryKeys };
+export type LinkSigner =
+  | { readonly kind: "device"; readonly device: DeviceKeys }
+  | { readonly kind: "recovery"; readonly keys: RecoveryKeys };
 
-function signedLink(account: AccountKeys, signer: LinkSigner, index: number, prevHash: Uint8Array, change: DeviceListChange, time: number): Uint8Array {
-  const author = signer.kind === "device" ? { kind: "device" as const, deviceId: signer.device.deviceId } : { kind: "recovery" as const };
+function signedLink(
+  account: AccountKeys,
+  signer: LinkSigner,
+  index: number,
+  prevHash: Uint8Array,
+  change: DeviceListChange,
+  time: number,
+): Uint8Array {
+  const author =
+    signer.kind === "device"
+      ? { kind: "device" as const, deviceId: signer.device.deviceId }
+      : { kind: "recovery" as const };
   const body = encodeLinkBody({ accountId: accountIdOf(account.signKey), index, prevHash, time, author, change });
   const message = linkSignedBytes(body);
   const authorSecret = signer.kind === "device" ? signer.device.signSecretKey : signer.keys.signSecretKey;
-  return assembleLink(body, sodium().crypto_sign_detached(message, account.signSecretKey), sodium().crypto_sign_detached(message, authorSecret));
+  return assembleLink(
+    body,
+    sodium().crypto_sign_detached(message, account.signSecretKey),
+    sodium().crypto_sign_detached(message, authorSecret),
+  );
 }
 
 /** The first device list of a new account: this device, and the recovery key's public halves. */
-export function genesisDeviceList(account: AccountKeys, device: DeviceKeys, recovery: Pick<RecoveryKeys, "signKey" | "boxKey">, now = Date.now()): Uint8Array {
-  const change: DeviceListChange = { op: "genesis", recoverySignKey: recovery.signKey, recoveryBoxKey: recovery.boxKey, certificate: certify(account, device) };
+export function genesisDeviceList(
+  account: AccountKeys,
+  device: DeviceKeys,
+  recovery: Pick<RecoveryKeys, "signKey" | "boxKey">,
+  now = Date.now(),
+): Uint8Array {
+  const change: DeviceListChange = {
+    op: "genesis",
+    recoverySignKey: recovery.signKey,
+    recoveryBoxKey: recovery.boxKey,
+    certificate: certify(account, device),
+  };
   return encodeDeviceList([signedLink(account, { kind: "device", device }, 1, new Uint8Array(32), change, now)]);
 }
 
 /** The list with one more change appended, signed by the account and `signer`; checked like any list. */
-export function appendDeviceChange(encoded: Uint8Array, account: AccountKeys, signer: LinkSigner, change: DeviceListChange, now = Date.now()): Uint8Array {
+export function appendDeviceChange(
+  encoded: Uint8Array,
+  account: AccountKeys,
+  signer: LinkSigner,
+  change: DeviceListChange,
+  now = Date.now(),
+): Uint8Array {
   const list = verifiedDeviceList(encoded, account.signKey);
   const link = signedLink(account, signer, list.head.index + 1, list.head.hash, change, now);
   const next = encodeDeviceList([...list.links, link]);
@@ -122,7 +169,11 @@ export function chainPoint(list: DeviceList): ChainPoint {
 /** This device's entry, if the list holds it with these very keys. */
 export function ownEntry(list: DeviceList, device: Pick<DeviceKeys, "deviceId" | "signKey" | "boxKey">) {
   const entry = findDevice(list, device.deviceId);
-  return entry && bytesEqual(entry.certificate.signKey, device.signKey) && bytesEqual(entry.certificate.boxKey, device.boxKey) ? entry : undefined;
+  return entry &&
+    bytesEqual(entry.certificate.signKey, device.signKey) &&
+    bytesEqual(entry.certificate.boxKey, device.boxKey)
+    ? entry
+    : undefined;
 }
 
 const bytes = (length: number) =>
@@ -134,12 +185,29 @@ const bytes = (length: number) =>
       return z.NEVER;
     }
   });
-const deviceKeysSchema = z.object({ deviceId: bytes(16), signKey: bytes(32), signSecretKey: bytes(64), boxKey: bytes(32), boxSecretKey: bytes(32), name: z.string(), createdAt: z.number().int().nonnegative() });
+const deviceKeysSchema = z.object({
+  deviceId: bytes(16),
+  signKey: bytes(32),
+  signSecretKey: bytes(64),
+  boxKey: bytes(32),
+  boxSecretKey: bytes(32),
+  name: z.string(),
+  createdAt: z.number().int().nonnegative(),
+});
 
 /** This device's keys as it keeps them (wrapped, client/store/keyStore.ts). */
 export function encodeDeviceKeys(device: DeviceKeys): Uint8Array {
   const b = toBase64Url;
-  return utf8(JSON.stringify({ ...device, deviceId: b(device.deviceId), signKey: b(device.signKey), signSecretKey: b(device.signSecretKey), boxKey: b(device.boxKey), boxSecretKey: b(device.boxSecretKey) }));
+  return utf8(
+    JSON.stringify({
+      ...device,
+      deviceId: b(device.deviceId),
+      signKey: b(device.signKey),
+      signSecretKey: b(device.signSecretKey),
+      boxKey: b(device.boxKey),
+      boxSecretKey: b(device.boxSecretKey),
+    }),
+  );
 }
 
 export function decodeDeviceKeys(encoded: Uint8Array): DeviceKeys {

@@ -27,7 +27,12 @@ export interface GrantInfo {
   readonly status: GrantStatus;
 }
 
-export function grantInfo(policy: GrantPolicy, scopeOf: (tag: Uint8Array) => Scope | undefined, status: GrantStatus, handleOf: (accountId: string) => string | undefined): GrantInfo {
+export function grantInfo(
+  policy: GrantPolicy,
+  scopeOf: (tag: Uint8Array) => Scope | undefined,
+  status: GrantStatus,
+  handleOf: (accountId: string) => string | undefined,
+): GrantInfo {
   const scopes = policy.entries.map((e) => scopeOf(e.scopeTag)).filter((s): s is Scope => s !== undefined);
   // Identity lives in hour 0; the range people see is that of the time series.
   const timed = policy.entries.filter((e) => scopeOf(e.scopeTag) !== "identity");

@@ -21,18 +21,24 @@ function isTime(value: unknown): value is number {
 
 /** Throws MalformedInput naming the first thing wrong with `terms`. */
 export function checkGrantTerms(terms: GrantTerms, now = Date.now()): void {
-  if (!Array.isArray(terms.scopes) || terms.scopes.length === 0) throw new MalformedInput("choose at least one category to share");
+  if (!Array.isArray(terms.scopes) || terms.scopes.length === 0)
+    throw new MalformedInput("choose at least one category to share");
   for (const scope of terms.scopes as unknown[]) {
-    if (!SCOPES.includes(scope as Scope)) throw new MalformedInput(`${JSON.stringify(scope)} is not a category; choose from ${SCOPES.join(", ")}`);
+    if (!SCOPES.includes(scope as Scope))
+      throw new MalformedInput(`${JSON.stringify(scope)} is not a category; choose from ${SCOPES.join(", ")}`);
   }
   if (new Set(terms.scopes).size !== terms.scopes.length) throw new MalformedInput("a category is listed twice");
   for (const field of ["from", "to", "expiresAt"] as const) {
-    if (!isTime(terms[field])) throw new MalformedInput(`${field} must be a time in milliseconds since 1970 (got ${JSON.stringify(terms[field])})`);
+    if (!isTime(terms[field]))
+      throw new MalformedInput(
+        `${field} must be a time in milliseconds since 1970 (got ${JSON.stringify(terms[field])})`,
+      );
   }
   if (terms.to < terms.from) throw new MalformedInput("the end of the shared range is before its start");
   if (terms.expiresAt <= now) throw new MalformedInput("the access must end in the future");
   for (const flag of ["live", "write"] as const) {
-    if (terms[flag] !== undefined && typeof terms[flag] !== "boolean") throw new MalformedInput(`${flag} must be true or false`);
+    if (terms[flag] !== undefined && typeof terms[flag] !== "boolean")
+      throw new MalformedInput(`${flag} must be true or false`);
   }
 }
 
@@ -53,7 +59,9 @@ export function grantsToKeep(active: readonly GrantInfo[], keep: readonly KeepEn
     for (const g of matches) kept.add(g);
   }
   if (unknown.length > 0) {
-    throw new MalformedInput(`nothing was revoked: ${unknown.join(", ")} ${unknown.length === 1 ? "names" : "name"} no active grant (pass grants, contacts, account ids or handles of people you shared with)`);
+    throw new MalformedInput(
+      `nothing was revoked: ${unknown.join(", ")} ${unknown.length === 1 ? "names" : "name"} no active grant (pass grants, contacts, account ids or handles of people you shared with)`,
+    );
   }
   return [...kept];
 }

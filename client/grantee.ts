@@ -1,7 +1,16 @@
 // A clinician's or caregiver's device: the patients who shared with them, each opened as a view of
 // exactly what the grant covers, live when the grant is, ending when it expires or is revoked.
 import { fromBase64Url, toHex } from "../shared/bytes.js";
-import { ExpiredGrant, KeyChanged, MalformedInput, RequestRefused, RevokedGrant, RollbackDetected, ServerUnreachable, StewardError } from "../shared/errors.js";
+import {
+  ExpiredGrant,
+  KeyChanged,
+  MalformedInput,
+  RequestRefused,
+  RevokedGrant,
+  RollbackDetected,
+  ServerUnreachable,
+  StewardError,
+} from "../shared/errors.js";
 import { checkExtends } from "../shared/deviceList.js";
 import { decodeRevocation } from "../shared/revocation.js";
 import { openGrant, type OpenedGrant } from "../crypto/grant.js";
@@ -47,7 +56,9 @@ export class Grantee extends AccountDevice {
     super(state);
   }
 
-  static async create(options: OpenOptions & { handle: string; placement?: Placement }): Promise<{ grantee: Grantee; recoveryCode: string }> {
+  static async create(
+    options: OpenOptions & { handle: string; placement?: Placement },
+  ): Promise<{ grantee: Grantee; recoveryCode: string }> {
     const { state, recoveryCode } = await createDevice(options, options.handle, "grantee", options.placement);
     return { grantee: new Grantee(state), recoveryCode };
   }
@@ -102,7 +113,12 @@ export class Grantee extends AccountDevice {
       } catch (error) {
         // A grant that expired between listing and opening is simply not shown.
         if (error instanceof ExpiredGrant) continue;
-        if (!(error instanceof StewardError) || error instanceof ServerUnreachable || (error instanceof RequestRefused && error.transient)) throw error;
+        if (
+          !(error instanceof StewardError) ||
+          error instanceof ServerUnreachable ||
+          (error instanceof RequestRefused && error.transient)
+        )
+          throw error;
         this.rejected.push({ grantId: entry.grantId, reason: error.message });
       }
     }
@@ -123,14 +139,26 @@ export class Grantee extends AccountDevice {
       try {
         const bytes = fromBase64Url(entry.revocation, "revocation");
         const revocation = verifiedRevocation(bytes, patient.bundle.signKey);
-        if (toHex(revocation.grantId) !== entry.grantId || toHex(revocation.patientId) !== entry.patientId || toHex(revocation.granteeId) !== this.accountId) continue;
+        if (
+          toHex(revocation.grantId) !== entry.grantId ||
+          toHex(revocation.patientId) !== entry.patientId ||
+          toHex(revocation.granteeId) !== this.accountId
+        )
+          continue;
         fresh.push(bytes);
         known.add(shareKey(entry.patientId, entry.grantId));
       } catch (error) {
         if (!(error instanceof StewardError)) throw error;
       }
     }
-    if (fresh.length > 0) await this.updateRing((ring) => ring.revocations.push(...fresh.filter((r) => !ring.revocations.some((k) => revokedShare(k) === revokedShare(r)))), "keep-offline");
+    if (fresh.length > 0)
+      await this.updateRing(
+        (ring) =>
+          ring.revocations.push(
+            ...fresh.filter((r) => !ring.revocations.some((k) => revokedShare(k) === revokedShare(r))),
+          ),
+        "keep-offline",
+      );
   }
 
   /**
@@ -141,7 +169,8 @@ export class Grantee extends AccountDevice {
    */
   private keepInBackground(patients: readonly Contact[], shares: readonly Share[]): void {
     const key = (s: Share) => shareKey(s.patient.accountId, s.grantId);
-    for (const s of shares) this.listedRevisions.set(key(s), Math.max(s.revision, this.listedRevisions.get(key(s)) ?? 0));
+    for (const s of shares)
+      this.listedRevisions.set(key(s), Math.max(s.revision, this.listedRevisions.get(key(s)) ?? 0));
     const newer = shares.filter((s) => s.revision > (this.ring.grantRevisions[key(s)] ?? 0));
     if (patients.length === 0 && newer.length === 0) return;
     this.saveInBackground(patients, (ring) => {
@@ -154,18 +183,30 @@ export class Grantee extends AccountDevice {
     // The patient is pinned only once their grant verifies, so strangers never enter the key ring.
     const patient = this.book.get(entry.patientId) ?? (await this.publishedContact(entry.patientId));
     const grant = openGrant(fromBase64Url(entry.grant, "grant"), this.ring.account, patient.bundle.signKey);
-    const revoked = this.ring.revocations.map((r) => decodeRevocation(r)).find((r) => toHex(r.grantId) === entry.grantId && toHex(r.patientId) === entry.patientId);
+    const revoked = this.ring.revocations
+      .map((r) => decodeRevocation(r))
+      .find((r) => toHex(r.grantId) === entry.grantId && toHex(r.patientId) === entry.patientId);
     if (revoked && revoked.revision >= grant.policy.revision) {
-      throw new RevokedGrant(`the patient revoked this share on ${new Date(revoked.revokedAt).toISOString()}; the server offered it again`);
+      throw new RevokedGrant(
+        `the patient revoked this share on ${new Date(revoked.revokedAt).toISOString()}; the server offered it again`,
+      );
     }
     const key = shareKey(entry.patientId, entry.grantId);
     const seen = Math.max(this.ring.grantRevisions[key] ?? 0, this.listedRevisions.get(key) ?? 0);
-    if (grant.policy.revision < seen) throw new RollbackDetected(`the server offered revision ${grant.policy.revision} of this share, older than revision ${seen} this account already saw`);
+    if (grant.policy.revision < seen)
+      throw new RollbackDetected(
+        `the server offered revision ${grant.policy.revision} of this share, older than revision ${seen} this account already saw`,
+      );
     if (!this.book.get(patient.accountId)) {
       if (unpinned) unpinned.push(this.book.see(patient.handle, patient.bundle));
       else this.saveInBackground([patient]);
     }
-    const info = grantInfo(grant.policy, (tag) => grant.scopeOfTag(tag)?.scope, "active", (id) => this.book.get(id)?.handle ?? (id === this.accountId ? this.handle : undefined));
+    const info = grantInfo(
+      grant.policy,
+      (tag) => grant.scopeOfTag(tag)?.scope,
+      "active",
+      (id) => this.book.get(id)?.handle ?? (id === this.accountId ? this.handle : undefined),
+    );
     return { grant, share: { ...info, patientVerified: patient.verifiedAt !== undefined } };
   }
 
@@ -242,7 +283,11 @@ export class Grantee extends AccountDevice {
     this.listed = this.listed.filter((e) => !ended(e));
     const cached = await this.settings.get("inboxListing");
     const grants = cached?.inbox.grants ?? [];
-    if (cached) await this.settings.put("inboxListing", { ...cached, inbox: { ...cached.inbox, grants: grants.filter((e) => !ended(e)) } });
+    if (cached)
+      await this.settings.put("inboxListing", {
+        ...cached,
+        inbox: { ...cached.inbox, grants: grants.filter((e) => !ended(e)) },
+      });
     return coverage(grants.filter((e) => e.patientId === patientId && !ended(e)));
   }
 
@@ -255,7 +300,14 @@ export class Grantee extends AccountDevice {
     const live = new Set(now.map(key));
     for (const gone of before.filter((e) => !live.has(key(e)))) {
       const [ended] = coverage([gone]);
-      if (ended) await purgeShare(this.db, gone.patientId, `${gone.patientId}/${gone.grantId}`, ended, coverage(now.filter((e) => e.patientId === gone.patientId)));
+      if (ended)
+        await purgeShare(
+          this.db,
+          gone.patientId,
+          `${gone.patientId}/${gone.grantId}`,
+          ended,
+          coverage(now.filter((e) => e.patientId === gone.patientId)),
+        );
     }
   }
 
@@ -309,7 +361,12 @@ function coverage(entries: readonly InboxEntry[]): GrantPolicy[] {
 
 /** The entry for `grantId` (and `patientId`, if given); two patients under one id must be told apart. */
 function only(entries: readonly InboxEntry[], grantId: string, patientId?: string): InboxEntry | undefined {
-  const matches = entries.filter((e) => e.grantId === grantId && (patientId === undefined || e.patientId === patientId));
-  if (matches.length > 1) throw new MalformedInput(`two patients shared under the id ${grantId}; open it with the patient's account id as well`);
+  const matches = entries.filter(
+    (e) => e.grantId === grantId && (patientId === undefined || e.patientId === patientId),
+  );
+  if (matches.length > 1)
+    throw new MalformedInput(
+      `two patients shared under the id ${grantId}; open it with the patient's account id as well`,
+    );
   return matches[0];
 }

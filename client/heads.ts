@@ -7,7 +7,16 @@
 import { verifyMessage } from "../crypto/accountKeys.js";
 import { bytesEqual, fromHex, toHex } from "../shared/bytes.js";
 import { ForkDetected, InvalidSignature, RollbackDetected, UnknownAuthor, WithheldData } from "../shared/errors.js";
-import { decodeHead, encodeHead, headSignedBytes, STALE_AFTER_MS, writerKey, type HeadScope, type SignedHead, type UnsignedHead } from "../shared/signedHead.js";
+import {
+  decodeHead,
+  encodeHead,
+  headSignedBytes,
+  STALE_AFTER_MS,
+  writerKey,
+  type HeadScope,
+  type SignedHead,
+  type UnsignedHead,
+} from "../shared/signedHead.js";
 import { sodium } from "../crypto/sodium.js";
 import type { HeadSeen } from "../shared/readReceipt.js";
 import type { DeviceSettings } from "./settings.js";
@@ -80,7 +89,13 @@ export class HeadTracker {
 
   /** The heads to echo in a read receipt. */
   async seen(): Promise<HeadSeen[]> {
-    return Object.values(await this.heads()).map((h) => ({ authorKey: fromHex(h.authorKey, 32), deviceId: fromHex(h.deviceId, 16), seq: h.seq, link: fromHex(h.link, 32), time: h.time }));
+    return Object.values(await this.heads()).map((h) => ({
+      authorKey: fromHex(h.authorKey, 32),
+      deviceId: fromHex(h.deviceId, 16),
+      seq: h.seq,
+      link: fromHex(h.link, 32),
+      time: h.time,
+    }));
   }
 
   /**
@@ -93,20 +108,27 @@ export class HeadTracker {
     const known = { ...(await this.heads()) };
     for (const bytes of encoded) {
       const head = decodeHead(bytes);
-      if (!bytesEqual(head.patientId, ctx.patientId)) throw new InvalidSignature("the server served a head of another patient's log");
+      if (!bytesEqual(head.patientId, ctx.patientId))
+        throw new InvalidSignature("the server served a head of another patient's log");
       verifyMessage(head.signature, headSignedBytes(head), head.authorKey, "signed head");
       const author = ctx.author(head);
       if (author === "revoked") continue;
       if (author === "unknown") {
-        if (strict && ctx.seesWholeLog) throw new UnknownAuthor("a head is signed by a device this device does not know yet");
+        if (strict && ctx.seesWholeLog)
+          throw new UnknownAuthor("a head is signed by a device this device does not know yet");
         continue;
       }
       const writer = writerKey(head);
       const before = known[writer];
       if (before && (head.time < before.time || head.seq < before.seq)) {
-        throw new RollbackDetected(`the server served an older head of a device (seq ${head.seq}) than this device already saw (seq ${before.seq}): it rolled back`);
+        throw new RollbackDetected(
+          `the server served an older head of a device (seq ${head.seq}) than this device already saw (seq ${before.seq}): it rolled back`,
+        );
       }
-      if (before && head.seq === before.seq && toHex(head.link) !== before.link) throw new ForkDetected("two heads of one device name different envelopes under one sequence number: the server shows different histories");
+      if (before && head.seq === before.seq && toHex(head.link) !== before.link)
+        throw new ForkDetected(
+          "two heads of one device name different envelopes under one sequence number: the server shows different histories",
+        );
       if (writer !== ctx.self) await this.compare(head, writer, ctx);
       known[writer] = {
         seq: head.seq,
@@ -141,7 +163,9 @@ export class HeadTracker {
       const mine = known[writerKey(echo)];
       if (!mine) continue;
       if (echo.seq === mine.seq && toHex(echo.link) !== mine.link) {
-        throw new ForkDetected(`a reader's device was shown another envelope ${echo.seq} of device ${toHex(echo.deviceId).slice(0, 8)}… than this device holds: the server shows you and that reader different histories`);
+        throw new ForkDetected(
+          `a reader's device was shown another envelope ${echo.seq} of device ${toHex(echo.deviceId).slice(0, 8)}… than this device holds: the server shows you and that reader different histories`,
+        );
       }
       if (echo.seq < mine.seq && mine.time + STALE_AFTER_MS < at) olderThan = Math.max(olderThan ?? 0, mine.time);
     }
@@ -152,11 +176,15 @@ export class HeadTracker {
   private async compare(head: SignedHead, writer: string, ctx: HeadContext): Promise<void> {
     const chain = ctx.chain(writer);
     if (chain && head.seq === chain.seq && toHex(head.link) !== chain.link) {
-      throw new ForkDetected(`device ${toHex(head.deviceId).slice(0, 8)}… signed another envelope ${head.seq} than the one this device holds: the server shows different histories`);
+      throw new ForkDetected(
+        `device ${toHex(head.deviceId).slice(0, 8)}… signed another envelope ${head.seq} than the one this device holds: the server shows different histories`,
+      );
     }
     if (ctx.seesWholeLog) {
       if (head.seq > (chain?.seq ?? 0)) {
-        throw new WithheldData(`a device of this account signed envelopes up to ${head.seq}, but the server served only up to ${chain?.seq ?? 0}: it is withholding data`);
+        throw new WithheldData(
+          `a device of this account signed envelopes up to ${head.seq}, but the server served only up to ${chain?.seq ?? 0}: it is withholding data`,
+        );
       }
       return;
     }
@@ -164,7 +192,9 @@ export class HeadTracker {
       const newest = scope.newest;
       if (!newest || !ctx.covers(scope.scopeTag, newest.hour, newest.generation)) continue;
       if (!(await ctx.holds(scope.scopeTag, newest))) {
-        throw new WithheldData(`the patient's device wrote data in hour ${newest.hour} that this share covers, but the server did not serve it: it is withholding data`);
+        throw new WithheldData(
+          `the patient's device wrote data in hour ${newest.hour} that this share covers, but the server did not serve it: it is withholding data`,
+        );
       }
     }
   }

@@ -33,17 +33,51 @@ export { loadSodium } from "../crypto/sodium.js";
 export * from "../shared/errors.js";
 export { importFile, type ImportFileProgress, type ImportPhase, type ImportSummary } from "./import/importFile.js";
 export { wallClockMs } from "./import/timezone.js";
-export { analyzeGlucose, type AnalysisOptions, type GlucoseAnalysis, type Risk, type Variability } from "./metrics/analysis.js";
-export { consensusMetrics, DEFAULT_OPTIONS, IGLU_OPTIONS, type ConsensusMetrics, type MetricsOptions } from "./metrics/consensus.js";
+export {
+  analyzeGlucose,
+  type AnalysisOptions,
+  type GlucoseAnalysis,
+  type Risk,
+  type Variability,
+} from "./metrics/analysis.js";
+export {
+  consensusMetrics,
+  DEFAULT_OPTIONS,
+  IGLU_OPTIONS,
+  type ConsensusMetrics,
+  type MetricsOptions,
+} from "./metrics/consensus.js";
 export { cgmActive, type CgmActive } from "./metrics/cgmActive.js";
 export { agpProfile, smoothAgp, type AgpOptions, type AgpPoint } from "./metrics/agp.js";
-export { dailyProfiles, dayNightMetrics, splitDayNight, type DailyProfile, type DailyReading, type DayNight } from "./metrics/daily.js";
-export { EPISODE_KINDS, episodesByDay, type Episode, type EpisodeKind, type EpisodeOptions, type EpisodeSummary } from "./metrics/episodes.js";
+export {
+  dailyProfiles,
+  dayNightMetrics,
+  splitDayNight,
+  type DailyProfile,
+  type DailyReading,
+  type DayNight,
+} from "./metrics/daily.js";
+export {
+  EPISODE_KINDS,
+  episodesByDay,
+  type Episode,
+  type EpisodeKind,
+  type EpisodeOptions,
+  type EpisodeSummary,
+} from "./metrics/episodes.js";
 export { griZone, type Gri, type GriZone } from "./metrics/gri.js";
 export type { GlucoseSample, PatientClock } from "./metrics/localTime.js";
 export type { MageDirection, MageOptions } from "./metrics/mage.js";
 export { glucoseSamples } from "./metrics/samples.js";
-export { assessTargets, TARGETS, type Band, type Goal, type GoalResult, type Population, type TargetSet } from "./metrics/targets.js";
+export {
+  assessTargets,
+  TARGETS,
+  type Band,
+  type Goal,
+  type GoalResult,
+  type Population,
+  type TargetSet,
+} from "./metrics/targets.js";
 export type { SdMeasures } from "./metrics/variability.js";
 export { recordsInGrant } from "./export/grantRange.js";
 export { toFhirBundle } from "./export/fhir.js";

@@ -11,7 +11,13 @@ import { verifyKeyBundle } from "../crypto/accountKeys.js";
 import { concat, fromBase64Url, fromHex, toBase64Url, toHex } from "../shared/bytes.js";
 import { InvalidSignature, MalformedInput } from "../shared/errors.js";
 import { labelledHash } from "../shared/hash.js";
-import { accountIdHex, decodeKeyBundle, encodeKeyBundle, KEY_BUNDLE_BYTES, type KeyBundle } from "../shared/keyBundle.js";
+import {
+  accountIdHex,
+  decodeKeyBundle,
+  encodeKeyBundle,
+  KEY_BUNDLE_BYTES,
+  type KeyBundle,
+} from "../shared/keyBundle.js";
 import { SIGNATURE_CONTEXTS } from "../shared/signing.js";
 import { sodium } from "../crypto/sodium.js";
 
@@ -51,9 +57,15 @@ export function parseInviteUrl(text: string): InviteLink {
   const from = params.get("from");
   if (!value) throw new MalformedInput("this is not a Steward invite link (it has no #invite=… part)");
   const bytes = fromBase64Url(value, "invite link");
-  if (bytes.length !== 16 + SECRET_BYTES) throw new MalformedInput("this invite link is incomplete: copy the whole link, including everything after #");
+  if (bytes.length !== 16 + SECRET_BYTES)
+    throw new MalformedInput("this invite link is incomplete: copy the whole link, including everything after #");
   const secret = bytes.slice(16);
-  return { patientId: toHex(bytes.slice(0, 16)), secret, id: inviteIdOf(secret), ...(from && /^[A-Za-z0-9][A-Za-z0-9._-]{2,31}$/.test(from) ? { from } : {}) };
+  return {
+    patientId: toHex(bytes.slice(0, 16)),
+    secret,
+    id: inviteIdOf(secret),
+    ...(from && /^[A-Za-z0-9][A-Za-z0-9._-]{2,31}$/.test(from) ? { from } : {}),
+  };
 }
 
 function macKey(secret: Uint8Array): Uint8Array {
@@ -70,12 +82,16 @@ export function inviteAnswer(secret: Uint8Array, bundle: KeyBundle): Uint8Array 
  * relay's record of who answered matches the keys inside.
  */
 export function openInviteAnswer(secret: Uint8Array, answer: Uint8Array, answeredBy: string | null): KeyBundle {
-  if (answer.length !== KEY_BUNDLE_BYTES + MAC_BYTES) throw new InvalidSignature("the answer to this invite is malformed; it was not made with the link");
+  if (answer.length !== KEY_BUNDLE_BYTES + MAC_BYTES)
+    throw new InvalidSignature("the answer to this invite is malformed; it was not made with the link");
   const body = answer.subarray(0, KEY_BUNDLE_BYTES);
   if (!sodium().crypto_auth_verify(answer.subarray(KEY_BUNDLE_BYTES), body, macKey(secret))) {
-    throw new InvalidSignature("the answer to this invite was not made with the invite link: someone else answered, or it was altered");
+    throw new InvalidSignature(
+      "the answer to this invite was not made with the invite link: someone else answered, or it was altered",
+    );
   }
   const bundle = verifyKeyBundle(decodeKeyBundle(body));
-  if (answeredBy !== accountIdHex(bundle.signKey)) throw new InvalidSignature("the account that answered this invite is not the one whose keys are in the answer");
+  if (answeredBy !== accountIdHex(bundle.signKey))
+    throw new InvalidSignature("the account that answered this invite is not the one whose keys are in the answer");
   return bundle;
 }

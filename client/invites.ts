@@ -50,7 +50,12 @@ export interface InviteHost {
 
 /** The errors of an answer that is bad in itself (so its invite is withdrawn), not of a network. */
 function isBadAnswer(error: unknown): error is Error {
-  return error instanceof InvalidSignature || error instanceof MalformedInput || error instanceof UnverifiedRecipient || error instanceof KeyChanged;
+  return (
+    error instanceof InvalidSignature ||
+    error instanceof MalformedInput ||
+    error instanceof UnverifiedRecipient ||
+    error instanceof KeyChanged
+  );
 }
 
 /** A patient's invites. */
@@ -169,7 +174,9 @@ export class Invites {
       await this.close(invite.id);
     }
     if (refused.length > 0) {
-      throw new InvalidSignature(`an invite was answered by someone who could not prove they hold the link (${refused.join("; ")}); it has been withdrawn, so create a new one`);
+      throw new InvalidSignature(
+        `an invite was answered by someone who could not prove they hold the link (${refused.join("; ")}); it has been withdrawn, so create a new one`,
+      );
     }
     return issued;
   }
@@ -198,7 +205,10 @@ export interface InviteeHost {
  * Answers an invite link: pins the patient named in it as verified (the link came from them) and
  * sends the invited account's keys, authenticated by the link's secret.
  */
-export async function acceptInvite(host: InviteeHost, url: string): Promise<{ patient: { accountId: string; handle: string } }> {
+export async function acceptInvite(
+  host: InviteeHost,
+  url: string,
+): Promise<{ patient: { accountId: string; handle: string } }> {
   const invite = parseInviteUrl(url);
   const patient = await host.contactById(invite.patientId);
   await host.verifyContact(patient.accountId, "invite");

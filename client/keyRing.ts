@@ -98,11 +98,20 @@ const inviteSchema = z.object({
 const keyRingSchema = z.object({
   version: z.literal(1),
   devices: b64,
-  account: z.object({ signKey: key32, signSecretKey: b64.refine((k) => k.length === 64, "must be a 64-byte signing key"), boxKey: key32, boxSecretKey: key32, createdAt: z.number().int().nonnegative() }),
+  account: z.object({
+    signKey: key32,
+    signSecretKey: b64.refine((k) => k.length === 64, "must be a 64-byte signing key"),
+    boxKey: key32,
+    boxSecretKey: key32,
+    createdAt: z.number().int().nonnegative(),
+  }),
   data: z
     .object({
       metaKey: key32,
-      scopes: z.record(z.enum(SCOPES), z.object({ current: generation, roots: z.record(z.string().regex(/^\d{1,10}$/), key32) })),
+      scopes: z.record(
+        z.enum(SCOPES),
+        z.object({ current: generation, roots: z.record(z.string().regex(/^\d{1,10}$/), key32) }),
+      ),
     })
     .optional(),
   contacts: z.array(contactSchema).default([]),
@@ -110,21 +119,39 @@ const keyRingSchema = z.object({
   closedInvites: z.array(z.string()).default([]),
   revocations: z.array(b64).default([]),
   // Keyed "patient/grant" (client/revocations.ts shareKey); a bare grant id is an earlier ring's.
-  grantRevisions: z.record(z.string().regex(/^([0-9a-f]{32}\/)?[0-9a-f]{32}$/), z.number().int().nonnegative()).default({}),
+  grantRevisions: z
+    .record(z.string().regex(/^([0-9a-f]{32}\/)?[0-9a-f]{32}$/), z.number().int().nonnegative())
+    .default({}),
 });
 
 /** A new account's ring; `devices` is its first device list (client/devices.ts genesisDeviceList). */
 export function newKeyRing(account: AccountKeys, patient: boolean, devices: Uint8Array): KeyRing {
-  if (!patient) return { account, devices, contacts: [], invites: [], closedInvites: [], revocations: [], grantRevisions: {} };
-  const scopes = Object.fromEntries(SCOPES.map((scope) => [scope, { current: 1, roots: new Map([[1, newRoot()]]) }])) as Record<Scope, ScopeKeys>;
-  return { account, devices, data: { metaKey: sodium().randombytes_buf(32), scopes }, contacts: [], invites: [], closedInvites: [], revocations: [], grantRevisions: {} };
+  if (!patient)
+    return { account, devices, contacts: [], invites: [], closedInvites: [], revocations: [], grantRevisions: {} };
+  const scopes = Object.fromEntries(
+    SCOPES.map((scope) => [scope, { current: 1, roots: new Map([[1, newRoot()]]) }]),
+  ) as Record<Scope, ScopeKeys>;
+  return {
+    account,
+    devices,
+    data: { metaKey: sodium().randombytes_buf(32), scopes },
+    contacts: [],
+    invites: [],
+    closedInvites: [],
+    revocations: [],
+    grantRevisions: {},
+  };
 }
 
 /**
  * Everything a new account starts with: its keys and ring, this first device's own keys, and the
  * recovery key pairs (for the recovery kit only).
  */
-export function createKeyRing(patient: boolean, deviceName: string, placement: Placement = "default"): { ring: KeyRing; device: DeviceKeys; recovery: RecoveryKeys } {
+export function createKeyRing(
+  patient: boolean,
+  deviceName: string,
+  placement: Placement = "default",
+): { ring: KeyRing; device: DeviceKeys; recovery: RecoveryKeys } {
   const account = createAccountKeys(Date.now(), placement);
   const device = newDeviceKeys(deviceName);
   const recovery = newRecoveryKeys();
@@ -141,11 +168,23 @@ export function encodeKeyRing(ring: KeyRing): Uint8Array {
  */
 export function encodeRecoveryPayload(ring: KeyRing, recovery: RecoveryKeys): Uint8Array {
   const r = recovery;
-  const keys = { signKey: toBase64Url(r.signKey), signSecretKey: toBase64Url(r.signSecretKey), boxKey: toBase64Url(r.boxKey), boxSecretKey: toBase64Url(r.boxSecretKey) };
+  const keys = {
+    signKey: toBase64Url(r.signKey),
+    signSecretKey: toBase64Url(r.signSecretKey),
+    boxKey: toBase64Url(r.boxKey),
+    boxSecretKey: toBase64Url(r.boxSecretKey),
+  };
   return utf8(JSON.stringify({ ...keyRingJson(ring), recovery: keys }));
 }
 
-const recoverySchema = z.object({ recovery: z.object({ signKey: key32, signSecretKey: b64.refine((k) => k.length === 64, "must be a 64-byte signing key"), boxKey: key32, boxSecretKey: key32 }) });
+const recoverySchema = z.object({
+  recovery: z.object({
+    signKey: key32,
+    signSecretKey: b64.refine((k) => k.length === 64, "must be a 64-byte signing key"),
+    boxKey: key32,
+    boxSecretKey: key32,
+  }),
+});
 
 /** The ring and recovery key pairs an opened kit holds. */
 export function decodeRecoveryPayload(bytes: Uint8Array): { ring: KeyRing; recovery: RecoveryKeys } {
@@ -160,13 +199,25 @@ function keyRingJson(ring: KeyRing) {
   return {
     version: 1,
     devices: toBase64Url(ring.devices),
-    account: { signKey: toBase64Url(a.signKey), signSecretKey: toBase64Url(a.signSecretKey), boxKey: toBase64Url(a.boxKey), boxSecretKey: toBase64Url(a.boxSecretKey), createdAt: a.bundle.createdAt },
+    account: {
+      signKey: toBase64Url(a.signKey),
+      signSecretKey: toBase64Url(a.signSecretKey),
+      boxKey: toBase64Url(a.boxKey),
+      boxSecretKey: toBase64Url(a.boxSecretKey),
+      createdAt: a.bundle.createdAt,
+    },
     data: ring.data && {
       metaKey: toBase64Url(ring.data.metaKey),
       scopes: Object.fromEntries(
         SCOPES.map((scope) => {
           const keys = ring.data!.scopes[scope];
-          return [scope, { current: keys.current, roots: Object.fromEntries([...keys.roots].map(([g, root]) => [String(g), toBase64Url(root)])) }];
+          return [
+            scope,
+            {
+              current: keys.current,
+              roots: Object.fromEntries([...keys.roots].map(([g, root]) => [String(g), toBase64Url(root)])),
+            },
+          ];
         }),
       ),
     },
@@ -192,7 +243,14 @@ export function decodeKeyRing(bytes: Uint8Array): KeyRing {
   const { devices, contacts, invites, closedInvites, revocations, grantRevisions } = parsed.data;
   const rest = {
     devices,
-    contacts: contacts.map(({ verifiedAt, via, ...c }): Contact => ({ ...c, bundle: decodeKeyBundle(c.bundle), ...(verifiedAt !== undefined ? { verifiedAt } : {}), ...(via ? { via } : {}) })),
+    contacts: contacts.map(
+      ({ verifiedAt, via, ...c }): Contact => ({
+        ...c,
+        bundle: decodeKeyBundle(c.bundle),
+        ...(verifiedAt !== undefined ? { verifiedAt } : {}),
+        ...(via ? { via } : {}),
+      }),
+    ),
     invites,
     closedInvites,
     revocations,
@@ -205,7 +263,8 @@ export function decodeKeyRing(bytes: Uint8Array): KeyRing {
     const entry = d.scopes[scope];
     if (!entry) throw new MalformedInput(`key ring lacks the ${scope} keys`);
     const roots = new Map(Object.entries(entry.roots).map(([g, root]) => [Number(g), root]));
-    if ([...roots.keys()].some((g) => g > 0xffffffff)) throw new MalformedInput(`key ring names a ${scope} generation beyond 2^32 - 1`);
+    if ([...roots.keys()].some((g) => g > 0xffffffff))
+      throw new MalformedInput(`key ring names a ${scope} generation beyond 2^32 - 1`);
     if (!roots.has(entry.current)) throw new MalformedInput(`key ring lacks the current ${scope} root`);
     scopes[scope] = { current: entry.current, roots };
   }
@@ -234,6 +293,9 @@ export function scopeTags(data: DataKeys): Map<Scope, Uint8Array> {
 export function ownTreeReader(data: DataKeys, scope: Scope, generation: number): KeyTreeReader {
   const root = data.scopes[scope].roots.get(generation);
   // Another of the patient's devices rotated the keys: the sync engine fetches the ring and retries.
-  if (!root) throw new OutsideGrant(`this device has no ${scope} key of generation ${generation} yet (another device rotated the keys); it is fetched on the next sync`);
+  if (!root)
+    throw new OutsideGrant(
+      `this device has no ${scope} key of generation ${generation} yet (another device rotated the keys); it is fetched on the next sync`,
+    );
   return new KeyTreeReader([{ node: ROOT, key: root }]);
 }

@@ -31,10 +31,12 @@ export function newerContact(a: Contact, b: Contact): Contact {
  * highest revision seen of each grant.
  */
 export function mergeKeyRings(stored: KeyRing, local: KeyRing): KeyRing {
-  if (!bytesEqual(stored.account.signKey, local.account.signKey)) throw new MalformedInput("cannot merge key rings of two accounts");
+  if (!bytesEqual(stored.account.signKey, local.account.signKey))
+    throw new MalformedInput("cannot merge key rings of two accounts");
   let data = stored.data ?? local.data;
   if (stored.data && local.data) {
-    if (!bytesEqual(stored.data.metaKey, local.data.metaKey)) throw new MalformedInput("the two key rings disagree on the metadata key");
+    if (!bytesEqual(stored.data.metaKey, local.data.metaKey))
+      throw new MalformedInput("the two key rings disagree on the metadata key");
     const scopes = { ...stored.data.scopes };
     for (const scope of SCOPES) {
       const a = stored.data.scopes[scope];
@@ -43,7 +45,10 @@ export function mergeKeyRings(stored: KeyRing, local: KeyRing): KeyRing {
         const theirs = a.roots.get(generation);
         // Rotations are stored before they are used, so two roots for one generation mean the server
         // showed two devices different histories.
-        if (theirs && !bytesEqual(theirs, root)) throw new ForkDetected(`two of your devices hold different ${scope} keys for generation ${generation}: the server showed them different key rings`);
+        if (theirs && !bytesEqual(theirs, root))
+          throw new ForkDetected(
+            `two of your devices hold different ${scope} keys for generation ${generation}: the server showed them different key rings`,
+          );
       }
       scopes[scope] = { current: Math.max(a.current, b.current), roots: new Map([...b.roots, ...a.roots]) };
     }
@@ -55,12 +60,26 @@ export function mergeKeyRings(stored: KeyRing, local: KeyRing): KeyRing {
     contacts.set(c.accountId, known ? newerContact(known, c) : c);
   }
   const closedInvites = [...new Set([...stored.closedInvites, ...local.closedInvites])];
-  const invites = [...new Map([...local.invites, ...stored.invites].map((i) => [i.id, i])).values()].filter((i) => !closedInvites.includes(i.id));
-  const revocations = [...new Map([...local.revocations, ...stored.revocations].map((r) => [revokedShare(r), r])).values()];
+  const invites = [...new Map([...local.invites, ...stored.invites].map((i) => [i.id, i])).values()].filter(
+    (i) => !closedInvites.includes(i.id),
+  );
+  const revocations = [
+    ...new Map([...local.revocations, ...stored.revocations].map((r) => [revokedShare(r), r])).values(),
+  ];
   const grantRevisions = { ...stored.grantRevisions };
-  for (const [grantId, revision] of Object.entries(local.grantRevisions)) grantRevisions[grantId] = Math.max(revision, grantRevisions[grantId] ?? 0);
+  for (const [grantId, revision] of Object.entries(local.grantRevisions))
+    grantRevisions[grantId] = Math.max(revision, grantRevisions[grantId] ?? 0);
   const devices = longerDeviceList(stored.devices, local.devices, stored.account.signKey);
-  return { account: stored.account, devices, ...(data ? { data } : {}), contacts: [...contacts.values()], invites, closedInvites, revocations, grantRevisions };
+  return {
+    account: stored.account,
+    devices,
+    ...(data ? { data } : {}),
+    contacts: [...contacts.values()],
+    invites,
+    closedInvites,
+    revocations,
+    grantRevisions,
+  };
 }
 
 /**
@@ -78,7 +97,13 @@ export async function storeNextRing(
   for (let attempt = 0; ; attempt++) {
     const stored = await api.keyRing();
     const known = chainPoint(verifiedDeviceList(ring.devices, ring.account.signKey));
-    const open = { identityKey: ring.account.signKey, reader, announcedVersion: stored?.version ?? 0, seenVersion: seen, knownDevices: known };
+    const open = {
+      identityKey: ring.account.signKey,
+      reader,
+      announcedVersion: stored?.version ?? 0,
+      seenVersion: seen,
+      knownDevices: known,
+    };
     const base = stored ? mergeKeyRings(openKeyRing(stored.blob, open), ring) : decodeKeyRing(encodeKeyRing(ring));
     change(base);
     const version = (stored?.version ?? 0) + 1;
@@ -170,7 +195,10 @@ export class KeyRingReplica {
   private async stored(seen: number): Promise<{ ring: KeyRing; version: number } | undefined> {
     const stored = await this.api.keyRing();
     if (!stored) {
-      if (seen > 0) throw new RollbackDetected(`the server no longer has this account's key ring, of which this device saw version ${seen}`);
+      if (seen > 0)
+        throw new RollbackDetected(
+          `the server no longer has this account's key ring, of which this device saw version ${seen}`,
+        );
       return undefined;
     }
     const open = {

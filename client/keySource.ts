@@ -71,7 +71,10 @@ function deviceListOf(encoded: () => Uint8Array | undefined, identityKey: Uint8A
 }
 
 /** The patient's own keys, from the key ring (read live: a rotation or a new device shows at once). */
-export function ownKeySource(ring: Pick<KeyRing, "account" | "data"> & { readonly devices?: Uint8Array }, writers: () => readonly DelegatedWriter[] = () => []): KeySource {
+export function ownKeySource(
+  ring: Pick<KeyRing, "account" | "data"> & { readonly devices?: Uint8Array },
+  writers: () => readonly DelegatedWriter[] = () => [],
+): KeySource {
   const patientKey = ring.account.signKey;
   const data = ring.data!;
   const tags = scopeTags(data);
@@ -111,7 +114,11 @@ export function ownKeySource(ring: Pick<KeyRing, "account" | "data"> & { readonl
  * so a server serving an older list cannot pass off what a removed device signs afterwards. (A
  * grant issued before grants named the list is checked against whatever list was served.)
  */
-export function grantKeySource(current: OpenedGrant | (() => OpenedGrant), mySignKey: Uint8Array, patientDevices: () => Uint8Array | undefined = () => undefined): KeySource {
+export function grantKeySource(
+  current: OpenedGrant | (() => OpenedGrant),
+  mySignKey: Uint8Array,
+  patientDevices: () => Uint8Array | undefined = () => undefined,
+): KeySource {
   const latest = typeof current === "function" ? current : () => current;
   const { policy } = latest();
   const served = deviceListOf(patientDevices, policy.patientKey);
@@ -120,7 +127,10 @@ export function grantKeySource(current: OpenedGrant | (() => OpenedGrant), mySig
     const list = served();
     const named = latest().policy.devices;
     if (!named || (list && checked && checked.list === list && checked.named === named)) return list;
-    if (!list) throw new RollbackDetected("the server did not serve the patient's list of devices that this share names, so whose devices signed the data cannot be checked: sync again later; if it stays, report it");
+    if (!list)
+      throw new RollbackDetected(
+        "the server did not serve the patient's list of devices that this share names, so whose devices signed the data cannot be checked: sync again later; if it stays, report it",
+      );
     checkExtends(named, list);
     checked = { list, named };
     return list;
@@ -146,7 +156,8 @@ export function grantKeySource(current: OpenedGrant | (() => OpenedGrant), mySig
       const grant = latest();
       const granted = grant.scopes.find((s) => s.scope === scope);
       if (!grant.policy.write || !granted) throw new OutsideGrant(`this grant does not let you write ${scope}`);
-      if (hour < granted.fromHour || hour > granted.toHour) throw new OutsideGrant(`hour ${hour} is outside what this grant lets you write`);
+      if (hour < granted.fromHour || hour > granted.toHour)
+        throw new OutsideGrant(`hour ${hour} is outside what this grant lets you write`);
       return Math.max(...granted.generations.keys());
     },
     patientDevices: devices,
@@ -154,7 +165,13 @@ export function grantKeySource(current: OpenedGrant | (() => OpenedGrant), mySig
     writers() {
       const grant = latest();
       if (!grant.policy.write) return [];
-      return grant.scopes.map((s) => ({ signKey: mySignKey, scopes: [s.scope], fromHour: s.fromHour, toHour: s.toHour, generations: { [s.scope]: [...s.generations.keys()] } }));
+      return grant.scopes.map((s) => ({
+        signKey: mySignKey,
+        scopes: [s.scope],
+        fromHour: s.fromHour,
+        toHour: s.toHour,
+        generations: { [s.scope]: [...s.generations.keys()] },
+      }));
     },
   };
 }

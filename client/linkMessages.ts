@@ -71,7 +71,12 @@ function macked(channel: LinkChannel, role: LinkRole, value: Uint8Array): Uint8A
   return concat(value, sodium().crypto_auth(value, macKey(channel, role)));
 }
 
-function openMacked(channel: LinkChannel, role: LinkRole, message: Uint8Array, length: (n: number) => boolean = (n) => n === KEY_BYTES): Uint8Array {
+function openMacked(
+  channel: LinkChannel,
+  role: LinkRole,
+  message: Uint8Array,
+  length: (n: number) => boolean = (n) => n === KEY_BYTES,
+): Uint8Array {
   if (!length(message.length - MAC_BYTES)) throw new MalformedInput("the linking message is malformed");
   const value = message.slice(0, message.length - MAC_BYTES);
   if (!sodium().crypto_auth_verify(message.subarray(value.length), value, macKey(channel, role))) {
@@ -99,7 +104,13 @@ export function newDevicePayload(ephemeralKey: Uint8Array, device: DevicePublicK
 export function readNewDevicePayload(payload: Uint8Array): { ephemeralKey: Uint8Array; device: DevicePublicKeys } {
   const r = new ByteReader(payload, "new device's linking message");
   const ephemeralKey = r.fixed(KEY_BYTES, "ephemeral key");
-  const device = { deviceId: r.fixed(16, "deviceId"), signKey: r.fixed(32, "signKey"), boxKey: r.fixed(32, "boxKey"), createdAt: r.u64("createdAt"), name: fromUtf8(r.bytes("name", MAX_DEVICE_NAME_BYTES), "device name") };
+  const device = {
+    deviceId: r.fixed(16, "deviceId"),
+    signKey: r.fixed(32, "signKey"),
+    boxKey: r.fixed(32, "boxKey"),
+    createdAt: r.u64("createdAt"),
+    name: fromUtf8(r.bytes("name", MAX_DEVICE_NAME_BYTES), "device name"),
+  };
   r.end();
   return { ephemeralKey, device: { ...device, name: checkDeviceName(device.name) } };
 }
@@ -119,12 +130,15 @@ export function keyMessage(channel: LinkChannel, role: LinkRole, value: Uint8Arr
 }
 
 export function openKeyMessage(channel: LinkChannel, role: LinkRole, message: Uint8Array): Uint8Array {
-  return role === "new" ? openMacked(channel, role, message, (n) => n > KEY_BYTES && n <= MAX_PAYLOAD_BYTES) : openMacked(channel, role, message);
+  return role === "new"
+    ? openMacked(channel, role, message, (n) => n > KEY_BYTES && n <= MAX_PAYLOAD_BYTES)
+    : openMacked(channel, role, message);
 }
 
 /** The revealed payload must be the one committed to in message 0. */
 export function checkCommitment(commitment: Uint8Array, payload: Uint8Array): void {
-  if (!bytesEqual(commitmentOf(payload), commitment)) throw new InvalidSignature("the new device revealed other keys than the ones it committed to: start linking again");
+  if (!bytesEqual(commitmentOf(payload), commitment))
+    throw new InvalidSignature("the new device revealed other keys than the ones it committed to: start linking again");
 }
 
 /** Six digits both screens show; equal only when both devices hold the same new-device payload and key. */
@@ -139,11 +153,22 @@ export function sealForNewDevice(payload: Uint8Array, newDeviceKey: Uint8Array, 
   return concat(nonce, sodium().crypto_box_easy(payload, nonce, newDeviceKey, existing.privateKey));
 }
 
-export function openFromExistingDevice(message: Uint8Array, existingDeviceKey: Uint8Array, mine: EphemeralKeys): Uint8Array {
+export function openFromExistingDevice(
+  message: Uint8Array,
+  existingDeviceKey: Uint8Array,
+  mine: EphemeralKeys,
+): Uint8Array {
   if (message.length < 24 + 16) throw new MalformedInput("the key ring message is truncated");
   try {
-    return sodium().crypto_box_open_easy(message.subarray(24), message.subarray(0, 24), existingDeviceKey, mine.privateKey);
+    return sodium().crypto_box_open_easy(
+      message.subarray(24),
+      message.subarray(0, 24),
+      existingDeviceKey,
+      mine.privateKey,
+    );
   } catch {
-    throw new TamperedEnvelope("the key ring from the other device does not open: it was altered on the way; start linking again");
+    throw new TamperedEnvelope(
+      "the key ring from the other device does not open: it was altered on the way; start linking again",
+    );
   }
 }

@@ -43,13 +43,21 @@ export class Patient extends AccountDevice {
   readonly sync: SyncEngine;
   private writers: DelegatedWriter[] = [];
   private readonly witness: Witness;
-  private cutoffs?: { from: readonly Uint8Array[]; count: number; byGrant: Map<string, NonNullable<DelegatedWriter["cutoffs"]>> };
+  private cutoffs?: {
+    from: readonly Uint8Array[];
+    count: number;
+    byGrant: Map<string, NonNullable<DelegatedWriter["cutoffs"]>>;
+  };
   private readonly invites: Invites;
 
   private constructor(state: DeviceState) {
     super(state);
     // This device signs with its own key, certified in the device list: removing it cuts it off.
-    const author = { signKey: this.device.signKey, signSecretKey: this.device.signSecretKey, deviceId: this.device.deviceId };
+    const author = {
+      signKey: this.device.signKey,
+      signSecretKey: this.device.signSecretKey,
+      deviceId: this.device.deviceId,
+    };
     const keys = ownKeySource(this.ring, () => this.writersNow());
     const log = new LocalLog(this.db, keys, author);
     this.records = new RecordStore(log);
@@ -60,8 +68,20 @@ export class Patient extends AccountDevice {
     };
     // Every push carries this device's signed head, and a heartbeat goes out while it follows the
     // log; every writer's head a pull brings is checked (withheld data, forks, an old key ring).
-    this.witness = new Witness({ log, keys, author, key: "heads", ringVersion: () => this.seenRingVersion(), heartbeat: true, writes: true, refreshRing: () => this.refreshKeyRing() });
-    const transport = new HttpTransport(this.api, state.options.WebSocket ? { WebSocket: state.options.WebSocket } : {});
+    this.witness = new Witness({
+      log,
+      keys,
+      author,
+      key: "heads",
+      ringVersion: () => this.seenRingVersion(),
+      heartbeat: true,
+      writes: true,
+      refreshRing: () => this.refreshKeyRing(),
+    });
+    const transport = new HttpTransport(
+      this.api,
+      state.options.WebSocket ? { WebSocket: state.options.WebSocket } : {},
+    );
     this.sync = new SyncEngine(log, transport, undefined, refresh, undefined, this.witness);
     this.invites = new Invites({
       api: this.api,
@@ -84,11 +104,17 @@ export class Patient extends AccountDevice {
    */
   private writersNow(): DelegatedWriter[] {
     if (this.cutoffs?.from !== this.ring.revocations || this.cutoffs.count !== this.ring.revocations.length) {
-      const byGrant = new Map(this.ring.revocations.map(decodeRevocation).map((r) => [toHex(r.grantId), r.cutoffs.map((c) => ({ deviceId: toHex(c.deviceId), lastSeq: c.lastSeq }))]));
+      const byGrant = new Map(
+        this.ring.revocations
+          .map(decodeRevocation)
+          .map((r) => [toHex(r.grantId), r.cutoffs.map((c) => ({ deviceId: toHex(c.deviceId), lastSeq: c.lastSeq }))]),
+      );
       this.cutoffs = { from: this.ring.revocations, count: this.ring.revocations.length, byGrant };
     }
     const { byGrant } = this.cutoffs;
-    return this.writers.map((w) => (w.grantId && byGrant.has(w.grantId) ? { ...w, cutoffs: byGrant.get(w.grantId)! } : w));
+    return this.writers.map((w) =>
+      w.grantId && byGrant.has(w.grantId) ? { ...w, cutoffs: byGrant.get(w.grantId)! } : w,
+    );
   }
 
   /** Builds the patient from stored state, with the write grantees known when it last looked. */
@@ -103,7 +129,9 @@ export class Patient extends AccountDevice {
    * Creates the account (needs the server once). Show `recoveryCode` to the person to keep safe.
    * `placement: "eu"` keeps the account's data in the EU jurisdiction, for good (see `placement`).
    */
-  static async create(options: OpenOptions & { handle: string; placement?: Placement }): Promise<{ patient: Patient; recoveryCode: string }> {
+  static async create(
+    options: OpenOptions & { handle: string; placement?: Placement },
+  ): Promise<{ patient: Patient; recoveryCode: string }> {
     const { state, recoveryCode } = await createDevice(options, options.handle, "patient", options.placement);
     const patient = await Patient.from(state);
     await patient.devicesChanged();
@@ -147,8 +175,14 @@ export class Patient extends AccountDevice {
   private coverInputs(scopes: readonly Scope[]): GrantScopeInput[] {
     const tags = this.tags();
     return scopes.map((scope) => {
-      const generations = [...this.data.scopes[scope].roots].sort(([a], [b]) => a - b).slice(-MAX_GENERATIONS_PER_ENTRY);
-      return { scope, scopeTag: tags.get(scope)!, generations: generations.map(([generation, root]) => ({ generation, root })) };
+      const generations = [...this.data.scopes[scope].roots]
+        .sort(([a], [b]) => a - b)
+        .slice(-MAX_GENERATIONS_PER_ENTRY);
+      return {
+        scope,
+        scopeTag: tags.get(scope)!,
+        generations: generations.map(([generation, root]) => ({ generation, root })),
+      };
     });
   }
 
@@ -166,10 +200,18 @@ export class Patient extends AccountDevice {
     return info;
   }
 
-  private async issue(recipient: Recipient, options: Omit<ShareOptions, "with">, grantId?: Uint8Array, revision?: number): Promise<GrantInfo> {
+  private async issue(
+    recipient: Recipient,
+    options: Omit<ShareOptions, "with">,
+    grantId?: Uint8Array,
+    revision?: number,
+  ): Promise<GrantInfo> {
     checkGrantTerms(options);
     const fromHour = Math.floor(options.from / MS_PER_HOUR);
-    const toHour = Math.max(Math.floor(options.to / MS_PER_HOUR), options.live ? Math.floor(options.expiresAt / MS_PER_HOUR) : 0);
+    const toHour = Math.max(
+      Math.floor(options.to / MS_PER_HOUR),
+      options.live ? Math.floor(options.expiresAt / MS_PER_HOUR) : 0,
+    );
     const issued = issueGrant({
       patient: this.ring.account,
       recipient,
@@ -185,7 +227,12 @@ export class Patient extends AccountDevice {
       ...(revision ? { revision } : {}),
     });
     await this.api.postGrant(this.accountId, issued.wire);
-    return grantInfo(issued.policy, (tag) => this.scopeOf(tag), "active", (id) => this.book.get(id)?.handle);
+    return grantInfo(
+      issued.policy,
+      (tag) => this.scopeOf(tag),
+      "active",
+      (id) => this.book.get(id)?.handle,
+    );
   }
 
   /** Every grant this patient issued, newest first, as the patient signed them. */
@@ -201,12 +248,24 @@ export class Patient extends AccountDevice {
       // The list comes from the server: only grants this account signed are believed.
       verify("grantPolicy", policySignature, this.ring.account.signKey, "grant policy", policyBytes);
       const grantId = toHex(policy.grantId);
-      if (grantId !== summary.grantId) throw new RollbackDetected(`the server listed grant ${grantId} under another id`);
+      if (grantId !== summary.grantId)
+        throw new RollbackDetected(`the server listed grant ${grantId} under another id`);
       if (summary.status === "active" && revoked.has(grantId)) {
-        throw new RollbackDetected(`the server lists grant ${grantId} as active although you revoked it: it rolled back its state; revoke everything and report it`);
+        throw new RollbackDetected(
+          `the server lists grant ${grantId} as active although you revoked it: it rolled back its state; revoke everything and report it`,
+        );
       }
-      const status: GrantStatus = summary.status === "active" && policy.expiresAt <= Date.now() ? "expired" : summary.status;
-      return { policy, info: grantInfo(policy, (tag) => this.scopeOf(tag), status, (id) => this.book.get(id)?.handle) };
+      const status: GrantStatus =
+        summary.status === "active" && policy.expiresAt <= Date.now() ? "expired" : summary.status;
+      return {
+        policy,
+        info: grantInfo(
+          policy,
+          (tag) => this.scopeOf(tag),
+          status,
+          (id) => this.book.get(id)?.handle,
+        ),
+      };
     });
     // Every write grant, whatever the server says of its status: a writer is bounded by the key
     // generations its signed policy gave, so its old writes stay authentic after it ends and
@@ -219,7 +278,11 @@ export class Patient extends AccountDevice {
         scopes: g.info.scopes,
         fromHour: Math.floor(g.info.from / MS_PER_HOUR),
         toHour: Math.floor(g.info.to / MS_PER_HOUR),
-        generations: Object.fromEntries(g.policy.entries.flatMap((e) => (this.scopeOf(e.scopeTag) ? [[this.scopeOf(e.scopeTag)!, e.generations]] : []))),
+        generations: Object.fromEntries(
+          g.policy.entries.flatMap((e) =>
+            this.scopeOf(e.scopeTag) ? [[this.scopeOf(e.scopeTag)!, e.generations]] : [],
+          ),
+        ),
       }));
     await this.settings.put(
       "writeGrantees",
@@ -239,7 +302,12 @@ export class Patient extends AccountDevice {
     const target = listed.find((g) => g.info.grantId === grantId);
     if (!target) throw new MalformedInput(`there is no grant ${grantId}`);
     await this.endGrants([target], target.info.scopes, () => this.api.revokeGrant(this.accountId, grantId));
-    const remaining = listed.filter((g) => g.info.status === "active" && g.info.grantId !== grantId && g.info.scopes.some((s) => target.info.scopes.includes(s)));
+    const remaining = listed.filter(
+      (g) =>
+        g.info.status === "active" &&
+        g.info.grantId !== grantId &&
+        g.info.scopes.some((s) => target.info.scopes.includes(s)),
+    );
     for (const grant of remaining) await this.reissue(grant, grant.policy.grantId, grant.policy.revision + 1);
   }
 
@@ -249,11 +317,18 @@ export class Patient extends AccountDevice {
    * before anything is revoked, for an entry that names no active grant). Returns how many grants
    * ended and how many were re-issued.
    */
-  async revokeEverything(options: { keep?: readonly KeepEntry[] } = {}): Promise<{ revoked: number; reissued: number }> {
+  async revokeEverything(
+    options: { keep?: readonly KeepEntry[] } = {},
+  ): Promise<{ revoked: number; reissued: number }> {
     await this.refreshKeyRing();
     const listed = await this.listGrants();
     const active = listed.filter((g) => g.info.status === "active");
-    const keep = new Set(grantsToKeep(active.map((g) => g.info), options.keep ?? []));
+    const keep = new Set(
+      grantsToKeep(
+        active.map((g) => g.info),
+        options.keep ?? [],
+      ),
+    );
     // A leaked link (or a stolen device holding the invite secrets) must not win a grant afterwards.
     await this.invites.closeAll();
     await this.endGrants(active, SCOPES, () => this.api.revokeAllGrants(this.accountId));
@@ -268,7 +343,11 @@ export class Patient extends AccountDevice {
    * whatever the server says later. A write grantee's revocation cuts each of its device chains at
    * the last envelope the patient's log holds once the server stopped accepting its writes.
    */
-  private async endGrants(grants: readonly ListedGrant[], scopes: readonly Scope[], endOnServer: () => Promise<void>): Promise<void> {
+  private async endGrants(
+    grants: readonly ListedGrant[],
+    scopes: readonly Scope[],
+    endOnServer: () => Promise<void>,
+  ): Promise<void> {
     await this.sync.push();
     await endOnServer();
     // A pull that fails only makes a cut-off earlier: nothing the grantee wrote after it counts.
@@ -278,7 +357,10 @@ export class Patient extends AccountDevice {
     await this.updateRing((ring) => {
       rotateScopes(ring.data!, scopes);
       const tags = scopeTags(ring.data!);
-      const generations = scopes.map((scope) => ({ scopeTag: tags.get(scope)!, generation: ring.data!.scopes[scope].current }));
+      const generations = scopes.map((scope) => ({
+        scopeTag: tags.get(scope)!,
+        generation: ring.data!.scopes[scope].current,
+      }));
       revocations = grants.map((g) =>
         signRevocation(ring.account, {
           patientId: g.policy.patientId,
@@ -299,7 +381,8 @@ export class Patient extends AccountDevice {
   /** Tells the patient log the current generation of each scope: it refuses envelopes of older ones. */
   private async declareCurrent(scopes: readonly Scope[]): Promise<void> {
     const tags = this.tags();
-    for (const scope of scopes) await this.api.declareGeneration(this.accountId, toHex(tags.get(scope)!), this.data.scopes[scope].current);
+    for (const scope of scopes)
+      await this.api.declareGeneration(this.accountId, toHex(tags.get(scope)!), this.data.scopes[scope].current);
   }
 
   /**
@@ -317,10 +400,16 @@ export class Patient extends AccountDevice {
   }
 
   /** Syncs first, so the cut-off is the last envelope of the device that the server holds. */
-  protected override async lastSeqOf(signKey: Uint8Array, deviceId: Uint8Array): Promise<{ lastSeq: number; lastServerSeq: number }> {
+  protected override async lastSeqOf(
+    signKey: Uint8Array,
+    deviceId: Uint8Array,
+  ): Promise<{ lastSeq: number; lastServerSeq: number }> {
     await this.sync.sync();
     const log = this.records.log;
-    return { lastSeq: (await log.chainHeads())[deviceKey({ authorKey: signKey, deviceId })]?.seq ?? 0, lastServerSeq: await log.cursor() };
+    return {
+      lastSeq: (await log.chainHeads())[deviceKey({ authorKey: signKey, deviceId })]?.seq ?? 0,
+      lastServerSeq: await log.cursor(),
+    };
   }
 
   /** From the signed heads: each device's newest one this device has seen (its own: now, as it runs). */
@@ -353,10 +442,22 @@ export class Patient extends AccountDevice {
     const { policy, info } = grant;
     const contact = await this.contactById(info.grantee.accountId);
     // The patient already signed a grant to exactly these keys; anything else is a substitution.
-    if (!bytesEqual(contact.bundle.signKey, policy.granteeSignKey) || !bytesEqual(contact.bundle.boxKey, policy.granteeBoxKey)) {
-      throw new UnverifiedRecipient(`${contact.handle}'s keys changed since the grant was issued; verify them again and share anew`);
+    if (
+      !bytesEqual(contact.bundle.signKey, policy.granteeSignKey) ||
+      !bytesEqual(contact.bundle.boxKey, policy.granteeBoxKey)
+    ) {
+      throw new UnverifiedRecipient(
+        `${contact.handle}'s keys changed since the grant was issued; verify them again and share anew`,
+      );
     }
-    const options = { scopes: info.scopes, from: info.from, to: info.to, expiresAt: info.expiresAt, live: info.live, write: info.write };
+    const options = {
+      scopes: info.scopes,
+      from: info.from,
+      to: info.to,
+      expiresAt: info.expiresAt,
+      live: info.live,
+      write: info.write,
+    };
     await this.issue({ bundle: contact.bundle, verified: true }, options, grantId, revision);
   }
 

@@ -5,7 +5,13 @@
 import type { AccountKeys } from "../crypto/accountKeys.js";
 import { fromBase64Url, fromHex, toBase64Url, toHex } from "../shared/bytes.js";
 import { RequestRefused, ServerUnreachable } from "../shared/errors.js";
-import { encodeReadReceipt, readReceiptLink, readReceiptSignedBytes, type HeadSeen, type ReceiptKind } from "../shared/readReceipt.js";
+import {
+  encodeReadReceipt,
+  readReceiptLink,
+  readReceiptSignedBytes,
+  type HeadSeen,
+  type ReceiptKind,
+} from "../shared/readReceipt.js";
 import { sodium } from "../crypto/sodium.js";
 import type { DeviceSettings } from "./settings.js";
 
@@ -87,7 +93,12 @@ export class ReceiptWriter {
     return (await this.settings.get(this.key)) ?? { seq: 0, link: toHex(new Uint8Array(32)), cursor: 0, pending: [] };
   }
 
-  private async sign(state: ReceiptWriterState, kind: ReceiptKind, after: number, cursor: number): Promise<ReceiptWriterState> {
+  private async sign(
+    state: ReceiptWriterState,
+    kind: ReceiptKind,
+    after: number,
+    cursor: number,
+  ): Promise<ReceiptWriterState> {
     const unsigned = {
       patientId: fromHex(this.patientId, 16),
       grantId: fromHex(this.grantId, 16),
@@ -102,8 +113,16 @@ export class ReceiptWriter {
       count: kind === "read" ? await this.progress.count(after, cursor) : 0,
       heads: await this.headsSeen(),
     };
-    const bytes = encodeReadReceipt({ ...unsigned, signature: sodium().crypto_sign_detached(readReceiptSignedBytes(unsigned), this.reader.signSecretKey) });
-    const next: ReceiptWriterState = { seq: unsigned.seq, link: toHex(readReceiptLink(bytes)), cursor, pending: [...state.pending, toBase64Url(bytes)] };
+    const bytes = encodeReadReceipt({
+      ...unsigned,
+      signature: sodium().crypto_sign_detached(readReceiptSignedBytes(unsigned), this.reader.signSecretKey),
+    });
+    const next: ReceiptWriterState = {
+      seq: unsigned.seq,
+      link: toHex(readReceiptLink(bytes)),
+      cursor,
+      pending: [...state.pending, toBase64Url(bytes)],
+    };
     await this.settings.put(this.key, next);
     return next;
   }
@@ -117,7 +136,11 @@ export class ReceiptWriter {
       try {
         await this.deliver(fromBase64Url(first, "receipt"));
       } catch (error) {
-        if (error instanceof ServerUnreachable || (error instanceof RequestRefused && (error.transient || error.reason === "chain_broken"))) return;
+        if (
+          error instanceof ServerUnreachable ||
+          (error instanceof RequestRefused && (error.transient || error.reason === "chain_broken"))
+        )
+          return;
         // The grant ended: nobody will store it any more.
         if (!(error instanceof RequestRefused && error.status === 403)) throw error;
       }

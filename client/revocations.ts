@@ -3,11 +3,20 @@
 // each grant, so a server replaying an old grant cannot make it show as active again.
 import { verifyMessage, type AccountKeys } from "../crypto/accountKeys.js";
 import { toHex } from "../shared/bytes.js";
-import { decodeRevocation, encodeRevocation, revocationSignedBytes, type Revocation, type UnsignedRevocation } from "../shared/revocation.js";
+import {
+  decodeRevocation,
+  encodeRevocation,
+  revocationSignedBytes,
+  type Revocation,
+  type UnsignedRevocation,
+} from "../shared/revocation.js";
 import { sodium } from "../crypto/sodium.js";
 
 export function signRevocation(patient: AccountKeys, unsigned: UnsignedRevocation): Uint8Array {
-  return encodeRevocation({ ...unsigned, signature: sodium().crypto_sign_detached(revocationSignedBytes(unsigned), patient.signSecretKey) });
+  return encodeRevocation({
+    ...unsigned,
+    signature: sodium().crypto_sign_detached(revocationSignedBytes(unsigned), patient.signSecretKey),
+  });
 }
 
 /** A revocation checked to be signed by `patientKey` (InvalidSignature otherwise). */

@@ -12,7 +12,13 @@
 import { sign, verify } from "../crypto/accountKeys.js";
 import { ByteReader, ByteWriter, bytesEqual, concat, expectMagic, utf8 } from "../shared/bytes.js";
 import { activeDevices, checkExtends, findDevice, type ChainPoint } from "../shared/deviceList.js";
-import { InvalidSignature, MalformedInput, RollbackDetected, TamperedEnvelope, UnsupportedVersion } from "../shared/errors.js";
+import {
+  InvalidSignature,
+  MalformedInput,
+  RollbackDetected,
+  TamperedEnvelope,
+  UnsupportedVersion,
+} from "../shared/errors.js";
 import { accountIdOf } from "../shared/keyBundle.js";
 import { sodium } from "../crypto/sodium.js";
 import { RECOVERY_RECIPIENT, verifiedDeviceList, type DeviceKeys } from "./devices.js";
@@ -36,14 +42,28 @@ export function deviceReader(device: DeviceKeys): RingReader {
 export function sealKeyRing(ring: KeyRing, version: number, signer: DeviceKeys): Uint8Array {
   const s = sodium();
   const list = verifiedDeviceList(ring.devices, ring.account.signKey);
-  const recipients = [...activeDevices(list).map((d) => ({ id: d.certificate.deviceId, boxKey: d.certificate.boxKey })), { id: RECOVERY_RECIPIENT, boxKey: list.recovery.boxKey }];
+  const recipients = [
+    ...activeDevices(list).map((d) => ({ id: d.certificate.deviceId, boxKey: d.certificate.boxKey })),
+    { id: RECOVERY_RECIPIENT, boxKey: list.recovery.boxKey },
+  ];
   const ringKey = s.randombytes_buf(32);
   const nonce = s.randombytes_buf(24);
-  const header = new ByteWriter(34 + recipients.length * (16 + SEALED_KEY_BYTES)).raw(utf8(MAGIC)).u8(FORMAT).u32(version).u8(recipients.length);
-  for (const r of recipients) header.fixed(r.id, 16, "recipient").fixed(s.crypto_box_seal(ringKey, r.boxKey), SEALED_KEY_BYTES, "sealed key");
+  const header = new ByteWriter(34 + recipients.length * (16 + SEALED_KEY_BYTES))
+    .raw(utf8(MAGIC))
+    .u8(FORMAT)
+    .u32(version)
+    .u8(recipients.length);
+  for (const r of recipients)
+    header.fixed(r.id, 16, "recipient").fixed(s.crypto_box_seal(ringKey, r.boxKey), SEALED_KEY_BYTES, "sealed key");
   const head = header.fixed(nonce, 24, "nonce").finish();
   const accountId = accountIdOf(ring.account.signKey);
-  const ciphertext = s.crypto_aead_xchacha20poly1305_ietf_encrypt(encodeKeyRing(ring), concat(head, accountId), null, nonce, ringKey);
+  const ciphertext = s.crypto_aead_xchacha20poly1305_ietf_encrypt(
+    encodeKeyRing(ring),
+    concat(head, accountId),
+    null,
+    nonce,
+    ringKey,
+  );
   s.memzero(ringKey);
   const body = concat(head, ciphertext, signer.deviceId);
   return concat(body, sign("keyRing", signer.signSecretKey, body, accountId));
@@ -83,7 +103,10 @@ export function openKeyRing(blob: Uint8Array, open: OpenRing): KeyRing {
   const nonce = reader.fixed(24, "nonce");
   const headEnd = reader.position;
   if (blob.length < headEnd + 16 + 16 + 64) throw new MalformedInput("stored key ring is truncated");
-  if (!sealedKey) throw new TamperedEnvelope("the key ring stored on the server is not sealed to this device: this device was removed from the account, or the ring was replaced");
+  if (!sealedKey)
+    throw new TamperedEnvelope(
+      "the key ring stored on the server is not sealed to this device: this device was removed from the account, or the ring was replaced",
+    );
   const accountId = accountIdOf(open.identityKey);
   const head = blob.subarray(0, headEnd);
   const signed = blob.subarray(0, blob.length - 64);
@@ -91,30 +114,56 @@ export function openKeyRing(blob: Uint8Array, open: OpenRing): KeyRing {
   let ringKey: Uint8Array | undefined;
   try {
     ringKey = s.crypto_box_seal_open(sealedKey, open.reader.boxKey, open.reader.boxSecretKey);
-    plain = s.crypto_aead_xchacha20poly1305_ietf_decrypt(null, blob.subarray(headEnd, blob.length - 80), concat(head, accountId), nonce, ringKey);
+    plain = s.crypto_aead_xchacha20poly1305_ietf_decrypt(
+      null,
+      blob.subarray(headEnd, blob.length - 80),
+      concat(head, accountId),
+      nonce,
+      ringKey,
+    );
   } catch {
     throw new TamperedEnvelope("the stored key ring does not decrypt with this device's keys: it was altered");
   } finally {
     if (ringKey) s.memzero(ringKey);
   }
   const ring = decodeKeyRing(plain);
-  if (!bytesEqual(ring.account.signKey, open.identityKey)) throw new TamperedEnvelope("the stored key ring belongs to another account");
+  if (!bytesEqual(ring.account.signKey, open.identityKey))
+    throw new TamperedEnvelope("the stored key ring belongs to another account");
   let list: ReturnType<typeof verifiedDeviceList>;
   try {
     list = verifiedDeviceList(ring.devices, open.identityKey);
   } catch (error) {
-    if (error instanceof InvalidSignature || error instanceof MalformedInput) throw new TamperedEnvelope(`the stored key ring's device list does not verify: ${error.message}`);
+    if (error instanceof InvalidSignature || error instanceof MalformedInput)
+      throw new TamperedEnvelope(`the stored key ring's device list does not verify: ${error.message}`);
     throw error;
   }
   checkExtends(open.knownDevices, list);
   const signer = findDevice(list, blob.subarray(blob.length - 80, blob.length - 64));
-  if (!signer || signer.removed) throw new TamperedEnvelope("the stored key ring was signed by a device that is not active in the account's device list");
+  if (!signer || signer.removed)
+    throw new TamperedEnvelope(
+      "the stored key ring was signed by a device that is not active in the account's device list",
+    );
   try {
-    verify("keyRing", blob.subarray(blob.length - 64), signer.certificate.signKey, "stored key ring", signed, accountId);
+    verify(
+      "keyRing",
+      blob.subarray(blob.length - 64),
+      signer.certificate.signKey,
+      "stored key ring",
+      signed,
+      accountId,
+    );
   } catch {
-    throw new TamperedEnvelope("the key ring stored on the server is not signed by the device it names: it was altered");
+    throw new TamperedEnvelope(
+      "the key ring stored on the server is not signed by the device it names: it was altered",
+    );
   }
-  if (version !== open.announcedVersion) throw new TamperedEnvelope(`the server announced key ring version ${open.announcedVersion} but served version ${version}`);
-  if (version < open.seenVersion) throw new RollbackDetected(`the server served key ring version ${version}, older than version ${open.seenVersion} this device already saw`);
+  if (version !== open.announcedVersion)
+    throw new TamperedEnvelope(
+      `the server announced key ring version ${open.announcedVersion} but served version ${version}`,
+    );
+  if (version < open.seenVersion)
+    throw new RollbackDetected(
+      `the server served key ring version ${version}, older than version ${open.seenVersion} this device already saw`,
+    );
   return ring;
 }

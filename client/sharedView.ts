@@ -65,29 +65,66 @@ export class SharedView {
     this.grant = o.grant;
     this.devices = o.devices;
     this.onClose = o.onClose;
-    const keys = grantKeySource(() => this.grant, account.signKey, () => this.devices);
+    const keys = grantKeySource(
+      () => this.grant,
+      account.signKey,
+      () => this.devices,
+    );
     const author = { signKey: account.signKey, signSecretKey: account.signSecretKey, deviceId };
     this.log = new LocalLog(db, keys, author, share.grantId);
     this.records = new RecordStore(this.log);
     const patient = share.patient.accountId;
-    const transport = new HttpTransport(o.api, { ...(o.WebSocket ? { WebSocket: o.WebSocket } : {}), grantId: share.grantId });
-    const witness = { log: this.log, keys, author, key: `heads/${patient}/${share.grantId}` as const, ringVersion: async () => 0 };
+    const transport = new HttpTransport(o.api, {
+      ...(o.WebSocket ? { WebSocket: o.WebSocket } : {}),
+      grantId: share.grantId,
+    });
+    const witness = {
+      log: this.log,
+      keys,
+      author,
+      key: `heads/${patient}/${share.grantId}` as const,
+      ringVersion: async () => 0,
+    };
     this.witness = new Witness({ ...witness, heartbeat: false, writes: share.write });
     // Data under a key generation this revision lacks, a write refused as stale, or a signer this
     // view cannot place: the patient rotated and re-issued the grant, or linked a device; the engine
     // fetches the new revision and the device list, and retries.
-    this.sync = new SyncEngine(this.log, transport, undefined, () => this.followRevision(), () => this.forget(db), this.witness);
-    const deliver = (receipt: Uint8Array) => transport.push(patient, [], [{ kind: EXTRA_KINDS.receipt, bytes: receipt }]);
+    this.sync = new SyncEngine(
+      this.log,
+      transport,
+      undefined,
+      () => this.followRevision(),
+      () => this.forget(db),
+      this.witness,
+    );
+    const deliver = (receipt: Uint8Array) =>
+      transport.push(patient, [], [{ kind: EXTRA_KINDS.receipt, bytes: receipt }]);
     const progress = {
       cursor: () => this.log.cursor(),
       count: async (after: number, cursor: number) => {
-        const range = [[patient, after + 1], [patient, cursor]] as const;
-        const counts = await Promise.all([db.envelopes, db.blocks].map((table) => table.where("[patient+seq]").between(range[0], range[1], true, true).count()));
+        const range = [
+          [patient, after + 1],
+          [patient, cursor],
+        ] as const;
+        const counts = await Promise.all(
+          [db.envelopes, db.blocks].map((table) =>
+            table.where("[patient+seq]").between(range[0], range[1], true, true).count(),
+          ),
+        );
         return counts[0]! + counts[1]!;
       },
     };
     const heads = () => this.witness.tracker.seen();
-    this.receipts = new ReceiptWriter(new DeviceSettings(db), deliver, account, deviceId, patient, share.grantId, progress, heads);
+    this.receipts = new ReceiptWriter(
+      new DeviceSettings(db),
+      deliver,
+      account,
+      deviceId,
+      patient,
+      share.grantId,
+      progress,
+      heads,
+    );
     let synced = this.sync.status.lastSyncedAt;
     this.sync.onStatus((status) => {
       if (status.lastSyncedAt === synced) return;

@@ -79,9 +79,18 @@ export class Witness implements SyncWitness {
       .filter((o) => o.kind === "envelope")
       .map((o) => ({ id: o.id, prefix: splitEnvelopePrefix(o.bytes) }))
       .map((o) => ({ ...o, header: decodeEnvelopeHeader(o.prefix.headerBytes) }))
-      .filter((o) => bytesEqual(o.header.authorKey, this.o.author.signKey) && bytesEqual(o.header.deviceId, this.o.author.deviceId));
+      .filter(
+        (o) =>
+          bytesEqual(o.header.authorKey, this.o.author.signKey) &&
+          bytesEqual(o.header.deviceId, this.o.author.deviceId),
+      );
     const last = mine.at(-1);
-    const chain = last ? { seq: last.header.seq, link: envelopeLink(last.prefix.headerBytes, last.prefix.bodyLength, last.prefix.bodyHash) } : await this.acknowledgedChain();
+    const chain = last
+      ? {
+          seq: last.header.seq,
+          link: envelopeLink(last.prefix.headerBytes, last.prefix.bodyLength, last.prefix.bodyHash),
+        }
+      : await this.acknowledgedChain();
     const inBatch = new Set(mine.map((o) => o.id));
     const time = Date.now();
     const ring = await this.o.ringVersion();
@@ -102,8 +111,12 @@ export class Witness implements SyncWitness {
 
   /** Where this device's chain ends on the server: before its first envelope still waiting in the outbox. */
   private async acknowledgedChain(): Promise<{ seq: number; link: Uint8Array }> {
-    const waiting = (await this.o.log.outgoing(Infinity)).filter((o) => o.kind === "envelope").map((o) => decodeEnvelopeHeader(splitEnvelopePrefix(o.bytes).headerBytes));
-    const first = waiting.find((h) => bytesEqual(h.authorKey, this.o.author.signKey) && bytesEqual(h.deviceId, this.o.author.deviceId));
+    const waiting = (await this.o.log.outgoing(Infinity))
+      .filter((o) => o.kind === "envelope")
+      .map((o) => decodeEnvelopeHeader(splitEnvelopePrefix(o.bytes).headerBytes));
+    const first = waiting.find(
+      (h) => bytesEqual(h.authorKey, this.o.author.signKey) && bytesEqual(h.deviceId, this.o.author.deviceId),
+    );
     if (first) return { seq: first.seq - 1, link: first.prevHash };
     const own = (await this.o.log.chainHeads())[this.self];
     return own ? { seq: own.seq, link: fromHex(own.link, 32) } : { seq: 0, link: new Uint8Array(32) };
@@ -132,7 +145,13 @@ export class Witness implements SyncWitness {
         const h = decodeEnvelopeHeader(splitEnvelopePrefix(row.bytes).headerBytes);
         return bytesEqual(h.authorKey, this.o.author.signKey) && bytesEqual(h.deviceId, this.o.author.deviceId);
       });
-      out.push({ scopeTag: tag, generation, ...(newest ? { newest: { envelopeId: fromHex(newest.id, 16), hour: newest.hour, generation: newest.generation } } : {}) });
+      out.push({
+        scopeTag: tag,
+        generation,
+        ...(newest
+          ? { newest: { envelopeId: fromHex(newest.id, 16), hour: newest.hour, generation: newest.generation } }
+          : {}),
+      });
     }
     return out;
   }
@@ -158,7 +177,10 @@ export class Witness implements SyncWitness {
       },
       holds: async (tag, newest) => {
         if (await db.envelopes.get(toHex(newest.envelopeId))) return true;
-        const blocks = await db.blocks.where("[patient+tag+last]").between([patient, toHex(tag), newest.hour], [patient, toHex(tag), Infinity]).toArray();
+        const blocks = await db.blocks
+          .where("[patient+tag+last]")
+          .between([patient, toHex(tag), newest.hour], [patient, toHex(tag), Infinity])
+          .toArray();
         return blocks.some((b) => b.generation === newest.generation && b.first <= newest.hour);
       },
     };
@@ -183,24 +205,32 @@ export class Witness implements SyncWitness {
   async beforePush(): Promise<boolean> {
     const refresh = this.o.refreshRing;
     if (!refresh) return false;
-    const others = Object.entries(await this.tracker.heads()).filter(([writer, h]) => writer !== this.self && h.patientDevice);
+    const others = Object.entries(await this.tracker.heads()).filter(
+      ([writer, h]) => writer !== this.self && h.patientDevice,
+    );
     const newest = Math.max(0, ...others.map(([, h]) => h.keyRingVersion));
     if (newest <= (await this.o.ringVersion()) && !others.some(([, h]) => this.behind(h.generations))) return false;
     await refresh();
     const held = await this.o.ringVersion();
     if (held < newest) throw oldRing(newest, held);
     if (others.some(([, h]) => this.behind(h.generations))) {
-      throw new RollbackDetected("another of your devices writes under newer keys than the key ring the server serves: nothing is sent under the retired ones");
+      throw new RollbackDetected(
+        "another of your devices writes under newer keys than the key ring the server serves: nothing is sent under the retired ones",
+      );
     }
     return true;
   }
 
   /** Whether a head's generations are ahead of what this device writes under. */
   private behind(generations: Record<string, number>): boolean {
-    return this.o.keys.scopes().some((scope) => (generations[toHex(this.o.keys.tagOf(scope))] ?? 0) > this.o.keys.writeGeneration(scope, 0));
+    return this.o.keys
+      .scopes()
+      .some((scope) => (generations[toHex(this.o.keys.tagOf(scope))] ?? 0) > this.o.keys.writeGeneration(scope, 0));
   }
 }
 
 function oldRing(newest: number, held: number): RollbackDetected {
-  return new RollbackDetected(`another of your devices writes under key ring version ${newest}, but the server serves version ${held}: it is serving an old key ring, so nothing is sent`);
+  return new RollbackDetected(
+    `another of your devices writes under key ring version ${newest}, but the server serves version ${held}: it is serving an old key ring, so nothing is sent`,
+  );
 }

@@ -25,7 +25,13 @@ export function createAccountKeys(now = Date.now(), placement: Placement = "defa
   return accountKeysFrom(sign.publicKey, sign.privateKey, box.publicKey, box.privateKey, now);
 }
 
-export function accountKeysFrom(signKey: Uint8Array, signSecretKey: Uint8Array, boxKey: Uint8Array, boxSecretKey: Uint8Array, createdAt: number): AccountKeys {
+export function accountKeysFrom(
+  signKey: Uint8Array,
+  signSecretKey: Uint8Array,
+  boxKey: Uint8Array,
+  boxSecretKey: Uint8Array,
+  createdAt: number,
+): AccountKeys {
   const unsigned = { signKey, boxKey, createdAt };
   const signature = sodium().crypto_sign_detached(keyBundleSignedBytes(unsigned), signSecretKey);
   return { signKey, signSecretKey, boxKey, boxSecretKey, bundle: { ...unsigned, signature } };
@@ -43,13 +49,23 @@ export function sign(context: SignatureContext, secretKey: Uint8Array, ...payloa
   return sodium().crypto_sign_detached(signedMessage(context, ...payload), secretKey);
 }
 
-export function verify(context: SignatureContext, signature: Uint8Array, publicKey: Uint8Array, what: string, ...payload: Uint8Array[]): void {
+export function verify(
+  context: SignatureContext,
+  signature: Uint8Array,
+  publicKey: Uint8Array,
+  what: string,
+  ...payload: Uint8Array[]
+): void {
   verifyMessage(signature, signedMessage(context, ...payload), publicKey, what);
 }
 
 /** Like `verify`, for a message that already starts with its context (the codecs' `…SignedBytes`). */
 export function verifyMessage(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array, what: string): void {
-  if (signature.length !== 64 || publicKey.length !== 32 || !sodium().crypto_sign_verify_detached(signature, message, publicKey)) {
+  if (
+    signature.length !== 64 ||
+    publicKey.length !== 32 ||
+    !sodium().crypto_sign_verify_detached(signature, message, publicKey)
+  ) {
     throw new InvalidSignature(`${what}: signature does not verify`);
   }
 }

@@ -1,7 +1,15 @@
 // Sealing and opening blocks (clients only: libsodium). See blockCodec.ts for the layout. The key is
 // derived from the node's key of the key tree (keyTree.ts blockKeys), so exactly the readers whose
 // cover holds the node, or an ancestor, can open it.
-import { BLOCK_VERSION, MAX_BLOCK_BODY_BYTES, blockSignedBytes, encodeBlockHeader, type Block, type BlockHeader, type BlockPrefix } from "../shared/blockCodec.js";
+import {
+  BLOCK_VERSION,
+  MAX_BLOCK_BODY_BYTES,
+  blockSignedBytes,
+  encodeBlockHeader,
+  type Block,
+  type BlockHeader,
+  type BlockPrefix,
+} from "../shared/blockCodec.js";
 import { InvalidSignature } from "../shared/errors.js";
 import { sha256 } from "../shared/hash.js";
 import { blockKeys } from "./keyTree.js";
@@ -23,7 +31,10 @@ export function sealBlock(input: BlockSealInput): Block {
   try {
     const body = sealBody(keys, headerBytes, input.plaintext, MAX_BLOCK_BODY_BYTES, "block");
     const bodyHash = sha256(body);
-    const signature = sodium().crypto_sign_detached(blockSignedBytes(headerBytes, body.length, bodyHash), input.authorSecretKey);
+    const signature = sodium().crypto_sign_detached(
+      blockSignedBytes(headerBytes, body.length, bodyHash),
+      input.authorSecretKey,
+    );
     return { header, headerBytes, body, bodyHash, signature };
   } finally {
     wipeKeys(keys);
@@ -33,7 +44,13 @@ export function sealBlock(input: BlockSealInput): Block {
 /** Checks the sealing device's signature over header and seal; who may seal is the caller's policy. */
 export function verifyBlockSignature(block: BlockPrefix | Block): void {
   const bodyLength = "body" in block ? block.body.length : block.bodyLength;
-  if (!sodium().crypto_sign_verify_detached(block.signature, blockSignedBytes(block.headerBytes, bodyLength, block.bodyHash), block.header.authorKey)) {
+  if (
+    !sodium().crypto_sign_verify_detached(
+      block.signature,
+      blockSignedBytes(block.headerBytes, bodyLength, block.bodyHash),
+      block.header.authorKey,
+    )
+  ) {
     throw new InvalidSignature("block signature does not verify under its author key");
   }
 }

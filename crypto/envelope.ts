@@ -1,5 +1,13 @@
 // Sealing and opening hour envelopes (clients only: libsodium). See envelopeCodec.ts for the layout.
-import { ENVELOPE_VERSION, LEGACY_ENVELOPE_VERSION, MAX_BODY_BYTES, encodeHeader, envelopeSignedBytes, type Envelope, type EnvelopeHeader } from "../shared/envelopeCodec.js";
+import {
+  ENVELOPE_VERSION,
+  LEGACY_ENVELOPE_VERSION,
+  MAX_BODY_BYTES,
+  encodeHeader,
+  envelopeSignedBytes,
+  type Envelope,
+  type EnvelopeHeader,
+} from "../shared/envelopeCodec.js";
 import { InvalidSignature } from "../shared/errors.js";
 import { sha256 } from "../shared/hash.js";
 import { epochKeys } from "./keyTree.js";
@@ -22,7 +30,10 @@ export function sealEnvelope(input: SealInput): Envelope {
   try {
     const body = sealBody(keys, headerBytes, input.plaintext, MAX_BODY_BYTES, "envelope");
     const bodyHash = sha256(body);
-    const signature = sodium().crypto_sign_detached(envelopeSignedBytes(headerBytes, body.length, bodyHash), input.authorSecretKey);
+    const signature = sodium().crypto_sign_detached(
+      envelopeSignedBytes(headerBytes, body.length, bodyHash),
+      input.authorSecretKey,
+    );
     return { header, headerBytes, body, bodyHash, signature };
   } finally {
     wipeKeys(keys);
@@ -45,7 +56,13 @@ export function openEnvelope(envelope: Envelope, leaf: Uint8Array): Uint8Array {
   verifyEnvelopeSignature(envelope);
   const keys = epochKeys(leaf);
   try {
-    return openBody(keys, envelope.headerBytes, envelope.body, envelope.header.version === LEGACY_ENVELOPE_VERSION ? "v1" : "v2", "envelope");
+    return openBody(
+      keys,
+      envelope.headerBytes,
+      envelope.body,
+      envelope.header.version === LEGACY_ENVELOPE_VERSION ? "v1" : "v2",
+      "envelope",
+    );
   } finally {
     wipeKeys(keys);
   }

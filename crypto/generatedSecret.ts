@@ -71,8 +71,10 @@ export function newGeneratedSecret(kind: SecretKind): GeneratedSecret {
 /** Reads a typed secret; a wrong length or a typo raises MalformedInput. */
 export function parseGeneratedSecret(text: string, kind: SecretKind): GeneratedSecret {
   const decoded = fromBase32(text, kind);
-  if (decoded.length !== SECRET_BYTES + CHECK_BYTES) throw new MalformedInput(`a ${kind.name} has 36 characters; check that it was copied in full`);
+  if (decoded.length !== SECRET_BYTES + CHECK_BYTES)
+    throw new MalformedInput(`a ${kind.name} has 36 characters; check that it was copied in full`);
   const bytes = decoded.slice(0, SECRET_BYTES);
-  if (!bytesEqual(checkBytes(kind, bytes), decoded.slice(SECRET_BYTES))) throw new MalformedInput(`this ${kind.name} has a typo: check each group of four characters`);
+  if (!bytesEqual(checkBytes(kind, bytes), decoded.slice(SECRET_BYTES)))
+    throw new MalformedInput(`this ${kind.name} has a typo: check each group of four characters`);
   return { text, bytes };
 }

@@ -10,7 +10,15 @@
 // keys, so a grant cannot be forwarded to someone else (Davis, "Defective Sign & Encrypt").
 import { ByteReader, ByteWriter, bytesEqual, expectMagic, utf8 } from "../shared/bytes.js";
 import { verify, sign, verifyKeyBundle, type AccountKeys } from "./accountKeys.js";
-import { ExpiredGrant, ForgedGrant, MalformedInput, OutsideGrant, StewardError, UnsupportedVersion, UnverifiedRecipient } from "../shared/errors.js";
+import {
+  ExpiredGrant,
+  ForgedGrant,
+  MalformedInput,
+  OutsideGrant,
+  StewardError,
+  UnsupportedVersion,
+  UnverifiedRecipient,
+} from "../shared/errors.js";
 import {
   GRANT_VERSION,
   decodeGrantWire,
@@ -22,7 +30,16 @@ import {
 import { sha256 } from "../shared/hash.js";
 import type { ChainPoint } from "../shared/deviceList.js";
 import { accountIdOf, type KeyBundle } from "../shared/keyBundle.js";
-import { KEY_BYTES, KeyTreeReader, coverKeys, coverRange, nodeFirstHour, nodeLastHour, type CoverKey, type TreeNode } from "./keyTree.js";
+import {
+  KEY_BYTES,
+  KeyTreeReader,
+  coverKeys,
+  coverRange,
+  nodeFirstHour,
+  nodeLastHour,
+  type CoverKey,
+  type TreeNode,
+} from "./keyTree.js";
 import { SCOPES, type Scope } from "../shared/records.js";
 import { sodium } from "./sodium.js";
 
@@ -68,7 +85,10 @@ export function entryHours(scope: Scope, fromHour: number, toHour: number): [num
 }
 
 export function issueGrant(input: IssueGrantInput): IssuedGrant {
-  if (!input.recipient.verified) throw new UnverifiedRecipient("this contact's keys have not been verified: compare safety numbers or use an invite link before sharing");
+  if (!input.recipient.verified)
+    throw new UnverifiedRecipient(
+      "this contact's keys have not been verified: compare safety numbers or use an invite link before sharing",
+    );
   try {
     verifyKeyBundle(input.recipient.bundle);
   } catch {
@@ -100,7 +120,8 @@ export function issueGrant(input: IssueGrantInput): IssuedGrant {
   const keys: Uint8Array[] = [];
   input.scopes.forEach((s, i) => {
     const entry = entries[i]!;
-    for (const g of s.generations) for (const { key } of coverKeys(g.root, entry.fromHour, entry.toHour)) keys.push(key);
+    for (const g of s.generations)
+      for (const { key } of coverKeys(g.root, entry.fromHour, entry.toHour)) keys.push(key);
   });
   const keyBytes = new ByteWriter(keys.length * KEY_BYTES);
   for (const key of keys) keyBytes.raw(key);
@@ -146,9 +167,17 @@ export interface OpenedGrant {
  * byte; the patient's signature covers policy, scopes and keys; the policy names my keys; the key
  * count matches the covers; the grant has not expired. Any failure raises one error class.
  */
-export function openGrant(wire: Uint8Array, me: AccountKeys, verifiedPatientKey: Uint8Array, now = Date.now()): OpenedGrant {
+export function openGrant(
+  wire: Uint8Array,
+  me: AccountKeys,
+  verifiedPatientKey: Uint8Array,
+  now = Date.now(),
+): OpenedGrant {
   const { policy, policyBytes, policySignature, sealed } = decodeGrantWire(wire);
-  if (!bytesEqual(policy.patientKey, verifiedPatientKey) || !bytesEqual(policy.patientId, accountIdOf(policy.patientKey))) {
+  if (
+    !bytesEqual(policy.patientKey, verifiedPatientKey) ||
+    !bytesEqual(policy.patientId, accountIdOf(policy.patientKey))
+  ) {
     throw new ForgedGrant("this grant is not from the patient you verified");
   }
   let inner: Uint8Array;
@@ -159,10 +188,15 @@ export function openGrant(wire: Uint8Array, me: AccountKeys, verifiedPatientKey:
     throw new ForgedGrant("this grant was not sealed by the patient for your keys");
   }
   const opened = readInner(inner, policy, policyBytes);
-  if (!bytesEqual(policy.granteeSignKey, me.signKey) || !bytesEqual(policy.granteeBoxKey, me.boxKey) || !bytesEqual(policy.granteeId, accountIdOf(me.signKey))) {
+  if (
+    !bytesEqual(policy.granteeSignKey, me.signKey) ||
+    !bytesEqual(policy.granteeBoxKey, me.boxKey) ||
+    !bytesEqual(policy.granteeId, accountIdOf(me.signKey))
+  ) {
     throw new ForgedGrant("this grant is addressed to another account");
   }
-  if (now >= policy.expiresAt) throw new ExpiredGrant(`this grant expired at ${new Date(policy.expiresAt).toISOString()}`);
+  if (now >= policy.expiresAt)
+    throw new ExpiredGrant(`this grant expired at ${new Date(policy.expiresAt).toISOString()}`);
   return opened;
 }
 
@@ -173,7 +207,8 @@ function readInner(inner: Uint8Array, policy: GrantPolicy, policyBytes: Uint8Arr
     expectMagic(r, SEALED_MAGIC, "sealed grant");
     if (r.u8("version") !== GRANT_VERSION) throw new UnsupportedVersion("sealed grant version is not supported");
     const innerPolicy = r.bytes("policy", policyBytes.length);
-    if (!bytesEqual(innerPolicy, policyBytes)) throw new ForgedGrant("the sealed grant does not match its clear policy copy");
+    if (!bytesEqual(innerPolicy, policyBytes))
+      throw new ForgedGrant("the sealed grant does not match its clear policy copy");
     const scopeBytes = r.fixed(policy.entries.length, "scopes");
     const nodeCounts = policy.entries.map((e) => coverRange(e.fromHour, e.toHour).length * e.generations.length);
     const allKeys = r.fixed(nodeCounts.reduce((a, b) => a + b, 0) * KEY_BYTES, "node keys");
@@ -196,9 +231,14 @@ function readInner(inner: Uint8Array, policy: GrantPolicy, policyBytes: Uint8Arr
       }
       return { scope, scopeTag: entry.scopeTag, fromHour: entry.fromHour, toHour: entry.toHour, generations };
     });
-    if (new Set(scopes.map((s) => s.scope)).size !== scopes.length) throw new MalformedInput("sealed grant names a scope twice");
+    if (new Set(scopes.map((s) => s.scope)).size !== scopes.length)
+      throw new MalformedInput("sealed grant names a scope twice");
   } catch (error) {
-    throw error instanceof ForgedGrant ? error : new ForgedGrant(`this grant is malformed or altered${error instanceof StewardError ? ` (${error.message})` : ""}`);
+    throw error instanceof ForgedGrant
+      ? error
+      : new ForgedGrant(
+          `this grant is malformed or altered${error instanceof StewardError ? ` (${error.message})` : ""}`,
+        );
   }
   return {
     policy,
@@ -212,7 +252,10 @@ function readInner(inner: Uint8Array, policy: GrantPolicy, policyBytes: Uint8Arr
       if (!granted) throw new OutsideGrant(`this grant does not include ${scope}`);
       const reader = granted.generations.get(generation);
       if (!reader) throw new OutsideGrant(`this grant does not include key generation ${generation} of ${scope}`);
-      if (nodeFirstHour(node) < granted.fromHour || nodeLastHour(node) > granted.toHour) throw new OutsideGrant(`hours ${nodeFirstHour(node)}–${nodeLastHour(node)} are outside this grant's range for ${scope}`);
+      if (nodeFirstHour(node) < granted.fromHour || nodeLastHour(node) > granted.toHour)
+        throw new OutsideGrant(
+          `hours ${nodeFirstHour(node)}–${nodeLastHour(node)} are outside this grant's range for ${scope}`,
+        );
       return reader.nodeKey(node);
     },
   };

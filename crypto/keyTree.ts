@@ -3,10 +3,27 @@
 // key of one hour. A grant for hours [a, b] hands out the minimal dyadic cover of [a, b]: node keys
 // whose subtrees lie entirely inside the range, so no combination of grants reaches past their union.
 import { OutsideGrant } from "../shared/errors.js";
-import { HOUR_LIMIT, TREE_DEPTH, coverRange, nodeContains, nodeFirstHour, nodeLastHour, type TreeNode } from "../shared/hours.js";
+import {
+  HOUR_LIMIT,
+  TREE_DEPTH,
+  coverRange,
+  nodeContains,
+  nodeFirstHour,
+  nodeLastHour,
+  type TreeNode,
+} from "../shared/hours.js";
 import { sodium } from "./sodium.js";
 
-export { HOUR_LIMIT, TREE_DEPTH, checkHourRange, coverRange, nodeContains, nodeFirstHour, nodeLastHour, type TreeNode } from "../shared/hours.js";
+export {
+  HOUR_LIMIT,
+  TREE_DEPTH,
+  checkHourRange,
+  coverRange,
+  nodeContains,
+  nodeFirstHour,
+  nodeLastHour,
+  type TreeNode,
+} from "../shared/hours.js";
 /** Worst case of the greedy dyadic cover: 2·D − 2 nodes. */
 export const MAX_COVER_NODES = 2 * TREE_DEPTH - 2;
 export const KEY_BYTES = 32;
@@ -61,7 +78,11 @@ export class KeyTreeReader {
   }
 
   nodeKey(target: TreeNode): Uint8Array {
-    const owner = this.nodes.find((n) => n.node.height >= target.height && Math.floor(target.index / 2 ** (n.node.height - target.height)) === n.node.index);
+    const owner = this.nodes.find(
+      (n) =>
+        n.node.height >= target.height &&
+        Math.floor(target.index / 2 ** (n.node.height - target.height)) === n.node.index,
+    );
     if (!owner) throw new OutsideGrant(`no key covers hours ${nodeFirstHour(target)}–${nodeLastHour(target)}`);
     // Walk down from the owner, reusing cached ancestors.
     let key = owner.key;
@@ -79,7 +100,8 @@ export class KeyTreeReader {
   }
 
   leaf(hour: number): Uint8Array {
-    if (!Number.isInteger(hour) || hour < 0 || hour >= HOUR_LIMIT) throw new OutsideGrant(`hour ${hour} is outside the key tree`);
+    if (!Number.isInteger(hour) || hour < 0 || hour >= HOUR_LIMIT)
+      throw new OutsideGrant(`hour ${hour} is outside the key tree`);
     return this.nodeKey({ height: 0, index: hour });
   }
 
@@ -98,7 +120,10 @@ export interface EpochKeys {
 
 function usageKeys(context: string, key: Uint8Array): EpochKeys {
   const s = sodium();
-  return { aead: s.crypto_kdf_derive_from_key(KEY_BYTES, 1, context, key), commit: s.crypto_kdf_derive_from_key(KEY_BYTES, 2, context, key) };
+  return {
+    aead: s.crypto_kdf_derive_from_key(KEY_BYTES, 1, context, key),
+    commit: s.crypto_kdf_derive_from_key(KEY_BYTES, 2, context, key),
+  };
 }
 
 /** Usage keys of one hour's envelopes; the leaf itself is never used directly. */

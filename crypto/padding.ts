@@ -36,7 +36,8 @@ export function pad(plaintext: Uint8Array): Uint8Array {
 }
 
 export function unpad(padded: Uint8Array, scheme: PaddingScheme = "v2"): Uint8Array {
-  if (!isBucketSize(padded.length, scheme)) throw new MalformedInput(`padded length ${padded.length} is not a bucket size`);
+  if (!isBucketSize(padded.length, scheme))
+    throw new MalformedInput(`padded length ${padded.length} is not a bucket size`);
   try {
     return sodium().unpad(padded, padded.length);
   } catch {

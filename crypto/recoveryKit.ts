@@ -26,10 +26,19 @@ export function parseRecoverySecret(text: string): RecoverySecret {
   return parseGeneratedSecret(text, RECOVERY_CODE);
 }
 
-export function wrapWithRecoverySecret(keyRing: Uint8Array, secret: RecoverySecret, params: KdfParams = newKdfParams()): Uint8Array {
+export function wrapWithRecoverySecret(
+  keyRing: Uint8Array,
+  secret: RecoverySecret,
+  params: KdfParams = newKdfParams(),
+): Uint8Array {
   const s = sodium();
   const nonce = s.randombytes_buf(24);
-  const header = new ByteWriter(64).raw(utf8(MAGIC)).u8(VERSION).raw(encodeKdfParams(params)).fixed(nonce, 24, "nonce").finish();
+  const header = new ByteWriter(64)
+    .raw(utf8(MAGIC))
+    .u8(VERSION)
+    .raw(encodeKdfParams(params))
+    .fixed(nonce, 24, "nonce")
+    .finish();
   const key = deriveKey(secret.bytes, params);
   const ciphertext = s.crypto_aead_xchacha20poly1305_ietf_encrypt(keyRing, header, null, nonce, key);
   s.memzero(key);

@@ -8,7 +8,6 @@ import { MalformedInput, TamperedEnvelope } from "../shared/errors.js";
 import { pad, unpad, type PaddingScheme } from "./padding.js";
 import { sodium } from "./sodium.js";
 
-
 export interface BodyKeys {
   /** XChaCha20-Poly1305 key. */
   readonly aead: Uint8Array;
@@ -26,11 +25,18 @@ export function wipeKeys(keys: BodyKeys): void {
 }
 
 /** Pads, encrypts under `keys` with the header as associated data, and commits; refuses a body over `maxBody`. */
-export function sealBody(keys: BodyKeys, headerBytes: Uint8Array, plaintext: Uint8Array, maxBody: number, what: string): Uint8Array {
+export function sealBody(
+  keys: BodyKeys,
+  headerBytes: Uint8Array,
+  plaintext: Uint8Array,
+  maxBody: number,
+  what: string,
+): Uint8Array {
   const s = sodium();
   const padded = pad(plaintext);
   // Refuse here what the decoder would refuse later: such an object never syncs.
-  if (NONCE_BYTES + COMMIT_BYTES + padded.length + TAG_BYTES > maxBody) throw new MalformedInput(`${what} plaintext of ${plaintext.length} bytes is too large: split it`);
+  if (NONCE_BYTES + COMMIT_BYTES + padded.length + TAG_BYTES > maxBody)
+    throw new MalformedInput(`${what} plaintext of ${plaintext.length} bytes is too large: split it`);
   // Random nonces: several offline devices write under the same key, so counters could collide. One
   // platform call: libsodium's randombytes_buf asks the platform for 32 bits at a time, through wasm.
   const nonce = crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
@@ -40,11 +46,19 @@ export function sealBody(keys: BodyKeys, headerBytes: Uint8Array, plaintext: Uin
 }
 
 /** Checks the commitment, then decrypts and unpads. One key is ever tried: no trial decryption. */
-export function openBody(keys: BodyKeys, headerBytes: Uint8Array, body: Uint8Array, scheme: PaddingScheme, what: string): Uint8Array {
+export function openBody(
+  keys: BodyKeys,
+  headerBytes: Uint8Array,
+  body: Uint8Array,
+  scheme: PaddingScheme,
+  what: string,
+): Uint8Array {
   const nonce = body.subarray(0, NONCE_BYTES);
   const commit = body.subarray(NONCE_BYTES, NONCE_BYTES + COMMIT_BYTES);
   const ciphertext = body.subarray(NONCE_BYTES + COMMIT_BYTES);
-  if (!bytesEqual(commitment(keys.commit, nonce, ciphertext.subarray(ciphertext.length - TAG_BYTES), headerBytes), commit)) {
+  if (
+    !bytesEqual(commitment(keys.commit, nonce, ciphertext.subarray(ciphertext.length - TAG_BYTES), headerBytes), commit)
+  ) {
     throw new TamperedEnvelope(`${what} key commitment does not match: wrong key or altered ${what}`);
   }
   let padded: Uint8Array;

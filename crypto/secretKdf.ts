@@ -27,17 +27,27 @@ export function newKdfParams(opsLimit: number = KDF_FLOOR.opsLimit, memLimit: nu
 }
 
 export function checkKdfParams(params: KdfParams): void {
-  if (params.algorithm !== KDF_ARGON2ID13) throw new WeakKdfParameters(`key derivation algorithm ${params.algorithm} is not Argon2id`);
+  if (params.algorithm !== KDF_ARGON2ID13)
+    throw new WeakKdfParameters(`key derivation algorithm ${params.algorithm} is not Argon2id`);
   if (params.opsLimit < KDF_FLOOR.opsLimit || params.memLimit < KDF_FLOOR.memLimit) {
-    throw new WeakKdfParameters(`key derivation parameters (${params.opsLimit} passes, ${params.memLimit >> 20} MiB) are below this app's minimum; refusing to use them`);
+    throw new WeakKdfParameters(
+      `key derivation parameters (${params.opsLimit} passes, ${params.memLimit >> 20} MiB) are below this app's minimum; refusing to use them`,
+    );
   }
   if (params.opsLimit > KDF_CEILING.opsLimit || params.memLimit > KDF_CEILING.memLimit) {
-    throw new WeakKdfParameters(`key derivation parameters (${params.opsLimit} passes, ${params.memLimit >> 20} MiB) exceed what this device will run`);
+    throw new WeakKdfParameters(
+      `key derivation parameters (${params.opsLimit} passes, ${params.memLimit >> 20} MiB) exceed what this device will run`,
+    );
   }
 }
 
 export function encodeKdfParams(params: KdfParams): Uint8Array {
-  return new ByteWriter(KDF_PARAMS_BYTES).u8(params.algorithm).u32(params.opsLimit).u32(params.memLimit).fixed(params.salt, 16, "salt").finish();
+  return new ByteWriter(KDF_PARAMS_BYTES)
+    .u8(params.algorithm)
+    .u32(params.opsLimit)
+    .u32(params.memLimit)
+    .fixed(params.salt, 16, "salt")
+    .finish();
 }
 
 export function readKdfParams(reader: ByteReader): KdfParams {
@@ -45,7 +55,8 @@ export function readKdfParams(reader: ByteReader): KdfParams {
   const opsLimit = reader.u32("opsLimit");
   const memLimit = reader.u32("memLimit");
   const salt = reader.fixed(16, "salt");
-  if (algorithm !== KDF_ARGON2ID13) throw new WeakKdfParameters(`key derivation algorithm ${algorithm} is not Argon2id`);
+  if (algorithm !== KDF_ARGON2ID13)
+    throw new WeakKdfParameters(`key derivation algorithm ${algorithm} is not Argon2id`);
   return { algorithm, opsLimit, memLimit, salt };
 }
 
@@ -53,5 +64,12 @@ export function readKdfParams(reader: ByteReader): KdfParams {
 export function deriveKey(secret: Uint8Array, params: KdfParams): Uint8Array {
   checkKdfParams(params);
   if (secret.length === 0) throw new MalformedInput("the secret is empty");
-  return sodium().crypto_pwhash(32, secret, params.salt, params.opsLimit, params.memLimit, sodium().crypto_pwhash_ALG_ARGON2ID13);
+  return sodium().crypto_pwhash(
+    32,
+    secret,
+    params.salt,
+    params.opsLimit,
+    params.memLimit,
+    sodium().crypto_pwhash_ALG_ARGON2ID13,
+  );
 }

@@ -41,8 +41,13 @@ let ready = false;
 /** Resolves to a ready libsodium (sumo build) after checking every function Steward needs. */
 export function loadSodium(): Promise<Sodium> {
   loaded ??= sodiumModule.ready.then(() => {
-    const missing = REQUIRED.filter((name) => typeof (sodiumModule as unknown as Record<string, unknown>)[name] !== "function");
-    if (missing.length > 0) throw new CryptoUnavailable(`this libsodium build lacks ${missing.join(", ")}; Steward needs libsodium-wrappers-sumo`);
+    const missing = REQUIRED.filter(
+      (name) => typeof (sodiumModule as unknown as Record<string, unknown>)[name] !== "function",
+    );
+    if (missing.length > 0)
+      throw new CryptoUnavailable(
+        `this libsodium build lacks ${missing.join(", ")}; Steward needs libsodium-wrappers-sumo`,
+      );
     ready = true;
     return sodiumModule;
   });

@@ -7,7 +7,12 @@
 // it, and the pending entry joins the chain as one ordinary entry (dated at the first read) when
 // anything else is logged, when a read arrives after the window, or when the patient reads the log. Entries in the chain are never rewritten, so every
 // (seq, hash) a client has seen stays valid.
-import { ACCESS_LOG_ZERO_HASH, accessLogEntryHash, type AccessAction, type AccessLogEntry } from "../shared/accessLog.js";
+import {
+  ACCESS_LOG_ZERO_HASH,
+  accessLogEntryHash,
+  type AccessAction,
+  type AccessLogEntry,
+} from "../shared/accessLog.js";
 
 export const ACCESS_LOG_COALESCE_MS = 10 * 60_000;
 
@@ -50,24 +55,46 @@ export class AccessLogStore {
     const key = JSON.stringify([actor, action, identity]);
     const pending = this.pending();
     if (pending && pending.key === key && time - pending.time < ACCESS_LOG_COALESCE_MS) {
-      this.sql.exec("UPDATE access_log_pending SET details = ?", JSON.stringify(mergeRepeat(pending.details, { ...details, times: 1, lastTime: time })));
+      this.sql.exec(
+        "UPDATE access_log_pending SET details = ?",
+        JSON.stringify(mergeRepeat(pending.details, { ...details, times: 1, lastTime: time })),
+      );
       return;
     }
     this.flush();
-    this.sql.exec("INSERT INTO access_log_pending (key, actor, action, time, details) VALUES (?, ?, ?, ?, ?)", key, actor, action, time, JSON.stringify({ ...identity, ...details, times: 1, lastTime: time }));
+    this.sql.exec(
+      "INSERT INTO access_log_pending (key, actor, action, time, details) VALUES (?, ?, ?, ?, ?)",
+      key,
+      actor,
+      action,
+      time,
+      JSON.stringify({ ...identity, ...details, times: 1, lastTime: time }),
+    );
   }
 
   /** Entries after `after`, with any pending read first written to the chain so the patient sees it. */
   read(after: number, limit: number): AccessLogEntry[] {
     this.flush();
     return this.sql
-      .exec<{ seq: number; time: number; actor: string | null; action: string; details: string; prev_hash: string; hash: string }>(
-        "SELECT * FROM access_log WHERE seq > ? ORDER BY seq LIMIT ?",
-        after,
-        limit,
-      )
+      .exec<{
+        seq: number;
+        time: number;
+        actor: string | null;
+        action: string;
+        details: string;
+        prev_hash: string;
+        hash: string;
+      }>("SELECT * FROM access_log WHERE seq > ? ORDER BY seq LIMIT ?", after, limit)
       .toArray()
-      .map((r) => ({ seq: r.seq, time: r.time, actor: r.actor, action: r.action as AccessAction, details: r.details, prevHash: r.prev_hash, hash: r.hash }));
+      .map((r) => ({
+        seq: r.seq,
+        time: r.time,
+        actor: r.actor,
+        action: r.action as AccessAction,
+        details: r.details,
+        prevHash: r.prev_hash,
+        hash: r.hash,
+      }));
   }
 
   private flush(): void {
@@ -78,13 +105,34 @@ export class AccessLogStore {
   }
 
   private pending(): Pending | null {
-    const row = this.sql.exec<{ key: string; actor: string | null; action: string; time: number; details: string }>("SELECT * FROM access_log_pending").toArray()[0];
-    return row ? { key: row.key, actor: row.actor, action: row.action as AccessAction, time: row.time, details: JSON.parse(row.details) as Details } : null;
+    const row = this.sql
+      .exec<{ key: string; actor: string | null; action: string; time: number; details: string }>(
+        "SELECT * FROM access_log_pending",
+      )
+      .toArray()[0];
+    return row
+      ? {
+          key: row.key,
+          actor: row.actor,
+          action: row.action as AccessAction,
+          time: row.time,
+          details: JSON.parse(row.details) as Details,
+        }
+      : null;
   }
 
   private chain(actor: string | null, action: AccessAction, details: string, time: number): AccessLogEntry {
-    const last = this.sql.exec<{ seq: number; hash: string }>("SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1").toArray()[0];
-    const body = { seq: (last?.seq ?? 0) + 1, time, actor, action, details, prevHash: last?.hash ?? ACCESS_LOG_ZERO_HASH };
+    const last = this.sql
+      .exec<{ seq: number; hash: string }>("SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1")
+      .toArray()[0];
+    const body = {
+      seq: (last?.seq ?? 0) + 1,
+      time,
+      actor,
+      action,
+      details,
+      prevHash: last?.hash ?? ACCESS_LOG_ZERO_HASH,
+    };
     const entry = { ...body, hash: accessLogEntryHash(body) };
     this.sql.exec(
       "INSERT INTO access_log (seq, time, actor, action, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",

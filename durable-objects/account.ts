@@ -63,15 +63,22 @@ export class Account extends DurableObject<Env> {
   async register(bundleBytes: Uint8Array, handle: string, devices?: Uint8Array): Promise<Outcome<AccountResponse>> {
     return refusing(async () => {
       const bundle = decodeKeyBundle(bundleBytes);
-      if (hasSmallOrder(bundle.signKey)) throw new Refusal("malformed", "this identity key is a weak (small-order) point that would accept forged signatures; generate new keys");
+      if (hasSmallOrder(bundle.signKey))
+        throw new Refusal(
+          "malformed",
+          "this identity key is a weak (small-order) point that would accept forged signatures; generate new keys",
+        );
       if (!(await verifyEd25519(bundle.signKey, bundle.signature, keyBundleSignedBytes(bundle)))) {
         throw new Refusal("malformed", "the key bundle is not signed by its own identity key");
       }
       const accountId = accountIdHex(bundle.signKey);
-      const existing = this.sql.exec<{ handle: string; bundle: ArrayBuffer }>("SELECT handle, bundle FROM account").toArray()[0];
+      const existing = this.sql
+        .exec<{ handle: string; bundle: ArrayBuffer }>("SELECT handle, bundle FROM account")
+        .toArray()[0];
       if (existing) {
         const same = bytesEqual(bundleBytes, bytesOf(existing.bundle)) && existing.handle === handle.toLowerCase();
-        if (!same) throw new Refusal("conflict", "this identity key is already registered with another bundle or handle");
+        if (!same)
+          throw new Refusal("conflict", "this identity key is already registered with another bundle or handle");
         if (devices) await this.devices.publish(devices, bundle.signKey);
         return this.profile()!;
       }
@@ -81,8 +88,15 @@ export class Account extends DurableObject<Env> {
       const claim = await index.claimHandle(handle.toLowerCase(), accountId);
       unwrap(claim);
       // Another registration of this key may have finished while the claim was awaited.
-      if (this.sql.exec("SELECT 1 FROM account").toArray().length > 0) throw new Refusal("conflict", "this identity key was registered concurrently; look the account up instead");
-      this.sql.exec("INSERT INTO account (id, handle, bundle, sign_key) VALUES (?, ?, ?, ?)", accountId, handle.toLowerCase(), blob(bundleBytes), blob(bundle.signKey));
+      if (this.sql.exec("SELECT 1 FROM account").toArray().length > 0)
+        throw new Refusal("conflict", "this identity key was registered concurrently; look the account up instead");
+      this.sql.exec(
+        "INSERT INTO account (id, handle, bundle, sign_key) VALUES (?, ?, ?, ?)",
+        accountId,
+        handle.toLowerCase(),
+        blob(bundleBytes),
+        blob(bundle.signKey),
+      );
       if (devices) await this.devices.publish(devices, bundle.signKey);
       return this.profile()!;
     });
@@ -90,19 +104,27 @@ export class Account extends DurableObject<Env> {
 
   /** Handle-index role: first claim wins; the same account claiming again is a retry. */
   claimHandle(handle: string, accountId: string): Outcome<null> {
-    const row = this.sql.exec<{ account_id: string }>("SELECT account_id FROM handle_owner WHERE handle = ?", handle).toArray()[0];
-    if (row && row.account_id !== accountId) return { ok: false, code: "conflict", message: `the handle "${handle}" is taken; choose another` };
+    const row = this.sql
+      .exec<{ account_id: string }>("SELECT account_id FROM handle_owner WHERE handle = ?", handle)
+      .toArray()[0];
+    if (row && row.account_id !== accountId)
+      return { ok: false, code: "conflict", message: `the handle "${handle}" is taken; choose another` };
     if (!row) this.sql.exec("INSERT INTO handle_owner (handle, account_id) VALUES (?, ?)", handle, accountId);
     return ok(null);
   }
 
   /** Handle-index role: the account id that owns this handle, if any. */
   handleOwner(handle: string): string | null {
-    return this.sql.exec<{ account_id: string }>("SELECT account_id FROM handle_owner WHERE handle = ?", handle).toArray()[0]?.account_id ?? null;
+    return (
+      this.sql.exec<{ account_id: string }>("SELECT account_id FROM handle_owner WHERE handle = ?", handle).toArray()[0]
+        ?.account_id ?? null
+    );
   }
 
   profile(): AccountResponse | null {
-    const row = this.sql.exec<{ id: string; handle: string; bundle: ArrayBuffer }>("SELECT id, handle, bundle FROM account").toArray()[0];
+    const row = this.sql
+      .exec<{ id: string; handle: string; bundle: ArrayBuffer }>("SELECT id, handle, bundle FROM account")
+      .toArray()[0];
     return row ? { accountId: row.id, handle: row.handle, bundle: toBase64Url(new Uint8Array(row.bundle)) } : null;
   }
 
@@ -116,7 +138,8 @@ export class Account extends DurableObject<Env> {
   async login(proof: LoginProof, now = Date.now()): Promise<Outcome<string>> {
     return refusing(async () => {
       const { accountId, signKey } = this.requireAccount();
-      if (toHex(proof.accountId) !== accountId) throw new Refusal("unauthenticated", "this login proof is for another account");
+      if (toHex(proof.accountId) !== accountId)
+        throw new Refusal("unauthenticated", "this login proof is for another account");
       this.sql.exec("DELETE FROM spent_nonces WHERE expires_at <= ?", now);
       if (this.sql.exec("SELECT 1 FROM spent_nonces WHERE nonce = ?", blob(proof.nonce)).toArray().length > 0) {
         throw new Refusal("unauthenticated", "this login proof was already used; sign a new one");
@@ -125,9 +148,17 @@ export class Account extends DurableObject<Env> {
       const list = this.devices.list(signKey);
       let key = signKey;
       if (list) {
-        if (!signer) throw new Refusal("unauthenticated", "this account's devices log in with their own keys; this device is not in its device list");
+        if (!signer)
+          throw new Refusal(
+            "unauthenticated",
+            "this account's devices log in with their own keys; this device is not in its device list",
+          );
         const found = signerKey(list, signer);
-        if (!found) throw new Refusal("unauthenticated", `device ${toHex(signer)} is not an active device of this account: it was removed, or was never linked`);
+        if (!found)
+          throw new Refusal(
+            "unauthenticated",
+            `device ${toHex(signer)} is not an active device of this account: it was removed, or was never linked`,
+          );
         key = found;
       } else if (signer) {
         throw new Refusal("unauthenticated", "this account has no device list: log in with its identity key");
@@ -140,7 +171,10 @@ export class Account extends DurableObject<Env> {
       }
       this.sql.exec("DELETE FROM failed_logins WHERE at <= ?", now - 60_000);
       if (this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM failed_logins").one().n >= FAILED_LOGINS_PER_MINUTE) {
-        throw new Refusal("rate_limited", "too many failed sign-ins for this account; wait a minute (a device holding the account's key still signs in)");
+        throw new Refusal(
+          "rate_limited",
+          "too many failed sign-ins for this account; wait a minute (a device holding the account's key still signs in)",
+        );
       }
       this.sql.exec("INSERT INTO failed_logins (at) VALUES (?)", now);
       throw new Refusal("unauthenticated", "the login signature does not verify under this device's key");
@@ -172,7 +206,13 @@ export class Account extends DurableObject<Env> {
 
   /** Marks a share ended (its keys dropped), so the grantee's device learns how it ended. */
   inboxEnd(patientId: string, grantId: string, status: EndedShare["status"], now = Date.now()): void {
-    this.sql.exec("UPDATE grant_inbox SET ended = ?, ended_at = ?, wire = x'' WHERE patient_id = ? AND grant_id = ? AND ended IS NULL", status, now, patientId, grantId);
+    this.sql.exec(
+      "UPDATE grant_inbox SET ended = ?, ended_at = ?, wire = x'' WHERE patient_id = ? AND grant_id = ? AND ended IS NULL",
+      status,
+      now,
+      patientId,
+      grantId,
+    );
   }
 
   /** A patient's signed revocation of a grant to this account: kept, so the grantee's devices learn of it. */
@@ -192,19 +232,40 @@ export class Account extends DurableObject<Env> {
    */
   inbox(now = Date.now()): Inbox {
     this.sql.exec("DELETE FROM grant_inbox WHERE coalesce(ended_at, expires_at) <= ?", now - ENDED_KEPT_MS);
-    type Row = { grant_id: string; patient_id: string; revision: number; expires_at: number; wire: ArrayBuffer; ended: string | null; ended_at: number | null };
+    type Row = {
+      grant_id: string;
+      patient_id: string;
+      revision: number;
+      expires_at: number;
+      wire: ArrayBuffer;
+      ended: string | null;
+      ended_at: number | null;
+    };
     const rows = this.sql.exec<Row>("SELECT * FROM grant_inbox ORDER BY patient_id, grant_id").toArray();
     const running = rows.filter((r) => r.ended === null && r.expires_at > now);
     const revocations = this.sql
-      .exec<{ grant_id: string; patient_id: string; wire: ArrayBuffer }>("SELECT * FROM grant_revocations ORDER BY patient_id, grant_id")
+      .exec<{ grant_id: string; patient_id: string; wire: ArrayBuffer }>(
+        "SELECT * FROM grant_revocations ORDER BY patient_id, grant_id",
+      )
       .toArray()
       .map((r) => ({ grantId: r.grant_id, patientId: r.patient_id, revocation: toBase64Url(new Uint8Array(r.wire)) }));
     return {
-      grants: running.map((r) => ({ grantId: r.grant_id, patientId: r.patient_id, revision: r.revision, expiresAt: r.expires_at, grant: toBase64Url(new Uint8Array(r.wire)) })),
+      grants: running.map((r) => ({
+        grantId: r.grant_id,
+        patientId: r.patient_id,
+        revision: r.revision,
+        expiresAt: r.expires_at,
+        grant: toBase64Url(new Uint8Array(r.wire)),
+      })),
       revocations,
       ended: rows
         .filter((r) => !running.includes(r))
-        .map((r) => ({ grantId: r.grant_id, patientId: r.patient_id, status: r.ended === "revoked" ? "revoked" : "expired", endedAt: r.ended_at ?? r.expires_at })),
+        .map((r) => ({
+          grantId: r.grant_id,
+          patientId: r.patient_id,
+          status: r.ended === "revoked" ? "revoked" : "expired",
+          endedAt: r.ended_at ?? r.expires_at,
+        })),
     };
   }
 
@@ -217,7 +278,11 @@ export class Account extends DurableObject<Env> {
       this.requireAccount();
       return this.ctx.storage.transactionSync(() => {
         const current = this.sql.exec<{ version: number }>("SELECT version FROM key_ring").toArray()[0]?.version ?? 0;
-        if (version !== current + 1) throw new Refusal("conflict", `the key ring is at version ${current}; fetch it, merge and store version ${current + 1}`);
+        if (version !== current + 1)
+          throw new Refusal(
+            "conflict",
+            `the key ring is at version ${current}; fetch it, merge and store version ${current + 1}`,
+          );
         this.sql.exec("DELETE FROM key_ring");
         this.sql.exec("INSERT INTO key_ring (version, blob) VALUES (?, ?)", version, blob(sealed));
         return { version };
@@ -226,8 +291,12 @@ export class Account extends DurableObject<Env> {
   }
 
   getKeyRing(): Outcome<{ version: number; blob: Uint8Array }> {
-    const row = this.sql.exec<{ version: number; blob: ArrayBuffer }>("SELECT version, blob FROM key_ring").toArray()[0];
-    return row ? ok({ version: row.version, blob: bytesOf(row.blob) }) : { ok: false, code: "not_found", message: "no key ring is stored for this account yet" };
+    const row = this.sql
+      .exec<{ version: number; blob: ArrayBuffer }>("SELECT version, blob FROM key_ring")
+      .toArray()[0];
+    return row
+      ? ok({ version: row.version, blob: bytesOf(row.blob) })
+      : { ok: false, code: "not_found", message: "no key ring is stored for this account yet" };
   }
 
   putRecoveryKit(kit: Uint8Array): Outcome<null> {
@@ -248,7 +317,11 @@ export class Account extends DurableObject<Env> {
     return refusing(() => {
       const { accountId } = this.requireAccount();
       const row = this.sql.exec<{ blob: ArrayBuffer }>("SELECT blob FROM recovery_kit").toArray()[0];
-      if (!row) throw new Refusal("not_found", "this account has no recovery kit stored; recover from another linked device instead");
+      if (!row)
+        throw new Refusal(
+          "not_found",
+          "this account has no recovery kit stored; recover from another linked device instead",
+        );
       return { accountId, blob: bytesOf(row.blob) };
     });
   }
@@ -262,13 +335,18 @@ export class Account extends DurableObject<Env> {
 
 /** Earlier versions keyed the inbox and its revocations by grant id alone; their rows move to (patient, grant). */
 function migrateInbox(sql: SqlStorage): void {
-  const has = (table: string) => sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", table).toArray().length > 0;
+  const has = (table: string) =>
+    sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", table).toArray().length > 0;
   if (has("inbox")) {
-    sql.exec("INSERT OR IGNORE INTO grant_inbox (patient_id, grant_id, revision, expires_at, wire) SELECT patient_id, grant_id, revision, expires_at, wire FROM inbox");
+    sql.exec(
+      "INSERT OR IGNORE INTO grant_inbox (patient_id, grant_id, revision, expires_at, wire) SELECT patient_id, grant_id, revision, expires_at, wire FROM inbox",
+    );
     sql.exec("DROP TABLE inbox");
   }
   if (has("revocations")) {
-    sql.exec("INSERT OR IGNORE INTO grant_revocations (patient_id, grant_id, wire) SELECT patient_id, grant_id, wire FROM revocations");
+    sql.exec(
+      "INSERT OR IGNORE INTO grant_revocations (patient_id, grant_id, wire) SELECT patient_id, grant_id, wire FROM revocations",
+    );
     sql.exec("DROP TABLE revocations");
   }
 }

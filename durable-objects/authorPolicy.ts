@@ -27,14 +27,20 @@ export interface Writer {
   readonly devices?: DeviceList | null;
 }
 
-export type Stored = { readonly kind: "envelope"; readonly header: EnvelopeHeader } | { readonly kind: "block"; readonly header: BlockHeader } | { readonly kind: "head"; readonly header: SignedHead };
+export type Stored =
+  | { readonly kind: "envelope"; readonly header: EnvelopeHeader }
+  | { readonly kind: "block"; readonly header: BlockHeader }
+  | { readonly kind: "head"; readonly header: SignedHead };
 
 /** Refuses (as the client would) an object its author may not store here. */
 export function checkAuthor(writer: Writer, object: Stored): void {
   const h = object.header;
   if (toHex(h.patientId) !== writer.patientId) throw new Refusal("forbidden", "an object names another patient");
   if (accountIdHex(h.authorKey) !== writer.actor && !activeDeviceKey(writer, h.authorKey, h.deviceId)) {
-    throw new Refusal("forbidden", `an object's author key is not your identity key${writer.grants ? "" : " nor an active device key of this account"}`);
+    throw new Refusal(
+      "forbidden",
+      `an object's author key is not your identity key${writer.grants ? "" : " nor an active device key of this account"}`,
+    );
   }
   if (object.kind === "block") {
     if (writer.grants) throw new Refusal("forbidden", "only the patient's devices seal blocks");
@@ -42,11 +48,21 @@ export function checkAuthor(writer: Writer, object: Stored): void {
   }
   // A head vouches for what its writer wrote: a grantee writes only under a write grant.
   if (object.kind === "head") {
-    if (writer.grants && !writer.grants.some((g) => g.write)) throw new Refusal("forbidden", "only writers sign heads; a read grant writes nothing");
+    if (writer.grants && !writer.grants.some((g) => g.write))
+      throw new Refusal("forbidden", "only writers sign heads; a read grant writes nothing");
     return;
   }
-  if (writer.grants && !anyCovers(writer.grants.filter((g) => g.write), object.header)) {
-    throw new Refusal("outside_grant", `no live write grant covers scope tag ${toHex(object.header.scopeTag)}, generation ${object.header.generation}, hour ${object.header.hour}`);
+  if (
+    writer.grants &&
+    !anyCovers(
+      writer.grants.filter((g) => g.write),
+      object.header,
+    )
+  ) {
+    throw new Refusal(
+      "outside_grant",
+      `no live write grant covers scope tag ${toHex(object.header.scopeTag)}, generation ${object.header.generation}, hour ${object.header.hour}`,
+    );
   }
 }
 

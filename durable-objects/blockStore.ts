@@ -41,7 +41,12 @@ export class BlockStore {
 
   /** The manifest of a stored level-0 block, encoded for a page. */
   encodedManifest(seq: number): Uint8Array {
-    const row = this.sql.exec<{ scope_tag: ArrayBuffer; generation: number; hour: number; last_hour: number; basis: number }>("SELECT scope_tag, generation, hour, last_hour, basis FROM envelopes WHERE seq = ?", seq).one();
+    const row = this.sql
+      .exec<{ scope_tag: ArrayBuffer; generation: number; hour: number; last_hour: number; basis: number }>(
+        "SELECT scope_tag, generation, hour, last_hour, basis FROM envelopes WHERE seq = ?",
+        seq,
+      )
+      .one();
     return encodeManifest(this.manifest(bytesOf(row.scope_tag), row.generation, row.hour, row.last_hour, row.basis));
   }
 
@@ -49,7 +54,13 @@ export class BlockStore {
   newest(scopeTag: Uint8Array, generation: number, level: number, firstHour: number): BlockRow | null {
     return (
       this.sql
-        .exec<{ seq: number; basis: number; size: number }>("SELECT seq, basis, size FROM envelopes WHERE kind = 'block' AND scope_tag = ? AND generation = ? AND level = ? AND hour = ? ORDER BY basis DESC LIMIT 1", blob(scopeTag), generation, level, firstHour)
+        .exec<{ seq: number; basis: number; size: number }>(
+          "SELECT seq, basis, size FROM envelopes WHERE kind = 'block' AND scope_tag = ? AND generation = ? AND level = ? AND hour = ? ORDER BY basis DESC LIMIT 1",
+          blob(scopeTag),
+          generation,
+          level,
+          firstHour,
+        )
         .toArray()[0] ?? null
     );
   }
@@ -59,15 +70,29 @@ export class BlockStore {
     const h = block.header;
     const { first, last } = blockSpan(h);
     const seq = this.envelopes.nextSeq();
-    if (h.basis >= seq) throw new Refusal("conflict", `block ${toHex(h.blockId)} claims envelopes up to ${h.basis}, past what this log holds`);
+    if (h.basis >= seq)
+      throw new Refusal(
+        "conflict",
+        `block ${toHex(h.blockId)} claims envelopes up to ${h.basis}, past what this log holds`,
+      );
     const held = this.manifest(h.scopeTag, h.generation, first, last, h.basis);
     if (held.length !== h.count || toHex(manifestHash(held)) !== toHex(h.manifestHash)) {
-      throw new Refusal("conflict", `block ${toHex(h.blockId)} does not hold exactly the envelopes stored for hours ${first}–${last} up to ${h.basis}: pull and seal it again`);
+      throw new Refusal(
+        "conflict",
+        `block ${toHex(h.blockId)} does not hold exactly the envelopes stored for hours ${first}–${last} up to ${h.basis}: pull and seal it again`,
+      );
     }
     const newest = this.newest(h.scopeTag, h.generation, h.level, first);
-    if (newest && newest.basis >= h.basis) throw new Refusal("conflict", `a block holding hours ${first}–${last} up to ${newest.basis} is stored already`);
+    if (newest && newest.basis >= h.basis)
+      throw new Refusal("conflict", `a block holding hours ${first}–${last} up to ${newest.basis} is stored already`);
     if (newest) {
-      this.sql.exec("DELETE FROM envelopes WHERE kind = 'block' AND scope_tag = ? AND generation = ? AND level = ? AND hour = ?", blob(h.scopeTag), h.generation, h.level, first);
+      this.sql.exec(
+        "DELETE FROM envelopes WHERE kind = 'block' AND scope_tag = ? AND generation = ? AND level = ? AND hour = ?",
+        blob(h.scopeTag),
+        h.generation,
+        h.level,
+        first,
+      );
       this.sql.exec("UPDATE envelopes SET replaced_by = ? WHERE replaced_by = ?", seq, newest.seq);
     }
     // Every envelope the level-0 block lists is replaced by it, v1 prefixes a v1 compaction left included.

@@ -33,7 +33,8 @@ export class DeviceStore {
   list(accountKey: Uint8Array): DeviceList | null {
     const bytes = this.encoded();
     if (!bytes) return null;
-    if (this.cached && this.cached.bytes.length === bytes.length && toHex(this.cached.bytes) === toHex(bytes)) return this.cached.list;
+    if (this.cached && this.cached.bytes.length === bytes.length && toHex(this.cached.bytes) === toHex(bytes))
+      return this.cached.list;
     const { list } = readDeviceList(bytes, accountKey);
     this.cached = { bytes, list };
     return list;
@@ -45,7 +46,10 @@ export class DeviceStore {
    */
   async publish(bytes: Uint8Array, accountKey: Uint8Array): Promise<DeviceList> {
     const list = await this.check(bytes, accountKey);
-    this.sql.exec("INSERT INTO device_list (id, list) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET list = excluded.list", blob(bytes));
+    this.sql.exec(
+      "INSERT INTO device_list (id, list) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET list = excluded.list",
+      blob(bytes),
+    );
     this.cached = { bytes, list };
     return list;
   }
@@ -60,7 +64,8 @@ export class DeviceStore {
     try {
       checkExtends(stored?.head, read.list);
     } catch (error) {
-      if (error instanceof RollbackDetected || error instanceof ForkDetected) throw new Refusal("conflict", `${error.message}; fetch the stored list and build on it`);
+      if (error instanceof RollbackDetected || error instanceof ForkDetected)
+        throw new Refusal("conflict", `${error.message}; fetch the stored list and build on it`);
       throw error;
     }
     return read.list;

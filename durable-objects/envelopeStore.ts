@@ -24,14 +24,54 @@ export interface ScannedRow extends Shard {
 
 /** Bound parameters per statement: the Durable Object SQLite limit. */
 export const MAX_PARAMS = 100;
-const ROW_COLUMNS = ["seq", "envelope_id", "kind", "scope_tag", "generation", "hour", "prefix", "body", "size", "version", "link", "level", "last_hour", "basis"];
+const ROW_COLUMNS = [
+  "seq",
+  "envelope_id",
+  "kind",
+  "scope_tag",
+  "generation",
+  "hour",
+  "prefix",
+  "body",
+  "size",
+  "version",
+  "link",
+  "level",
+  "last_hour",
+  "basis",
+];
 const ROWS_PER_INSERT = Math.floor(MAX_PARAMS / ROW_COLUMNS.length);
-export const SCAN_COLUMNS = "seq, kind, scope_tag, generation, hour, size, version, level, last_hour, basis, replaced_by";
+export const SCAN_COLUMNS =
+  "seq, kind, scope_tag, generation, hour, size, version, level, last_hour, basis, replaced_by";
 
-export type ScanRow = { seq: number; kind: string; scope_tag: ArrayBuffer; generation: number; hour: number; size: number; version: number; level: number | null; last_hour: number | null; basis: number | null; replaced_by: number | null };
+export type ScanRow = {
+  seq: number;
+  kind: string;
+  scope_tag: ArrayBuffer;
+  generation: number;
+  hour: number;
+  size: number;
+  version: number;
+  level: number | null;
+  last_hour: number | null;
+  basis: number | null;
+  replaced_by: number | null;
+};
 
 export function scanned(r: ScanRow): ScannedRow {
-  return { seq: r.seq, kind: r.kind, scopeTag: bytesOf(r.scope_tag), generation: r.generation, hour: r.hour, size: r.size, version: r.version, level: r.level, lastHour: r.last_hour, basis: r.basis, replacedBy: r.replaced_by };
+  return {
+    seq: r.seq,
+    kind: r.kind,
+    scopeTag: bytesOf(r.scope_tag),
+    generation: r.generation,
+    hour: r.hour,
+    size: r.size,
+    version: r.version,
+    level: r.level,
+    lastHour: r.last_hour,
+    basis: r.basis,
+    replacedBy: r.replaced_by,
+  };
 }
 
 interface ChainHead {
@@ -62,7 +102,13 @@ export class EnvelopeStore {
    * written many to a statement when `fn` returns; if `fn` throws, nothing is written.
    */
   appendBatch<T>(ids: readonly Uint8Array[], fn: () => T): T {
-    this.appending = { stored: this.storedIds(ids), chains: new Map(), generations: new Map(), rows: [], nextSeq: this.lastSeq() + 1 };
+    this.appending = {
+      stored: this.storedIds(ids),
+      chains: new Map(),
+      generations: new Map(),
+      rows: [],
+      nextSeq: this.lastSeq() + 1,
+    };
     try {
       const result = fn();
       this.writeQueued(this.appending);
@@ -76,12 +122,16 @@ export class EnvelopeStore {
   existingSeq(id: Uint8Array, bytes: Uint8Array, prefixBytes: number): number | null {
     const row = this.batch().stored.get(mapKey(id));
     if (!row) return null;
-    if (!bytesEqual(row.prefix, bytes.subarray(0, prefixBytes))) throw new Refusal("conflict", `id ${toHex(id)} is already stored with different content`);
+    if (!bytesEqual(row.prefix, bytes.subarray(0, prefixBytes)))
+      throw new Refusal("conflict", `id ${toHex(id)} is already stored with different content`);
     return row.seq;
   }
 
   currentGeneration(scopeTag: Uint8Array): number | null {
-    const read = () => this.sql.exec<{ generation: number }>("SELECT generation FROM generations WHERE scope_tag = ?", blob(scopeTag)).toArray()[0]?.generation ?? null;
+    const read = () =>
+      this.sql
+        .exec<{ generation: number }>("SELECT generation FROM generations WHERE scope_tag = ?", blob(scopeTag))
+        .toArray()[0]?.generation ?? null;
     if (!this.appending) return read();
     const key = mapKey(scopeTag);
     if (!this.appending.generations.has(key)) this.appending.generations.set(key, read());
@@ -90,13 +140,23 @@ export class EnvelopeStore {
 
   declareGeneration(scopeTag: Uint8Array, generation: number): void {
     const current = this.currentGeneration(scopeTag);
-    if (current !== null && generation < current) throw new Refusal("stale_generation", `generation ${generation} is older than the current generation ${current} of this scope`);
-    this.sql.exec("INSERT INTO generations (scope_tag, generation) VALUES (?, ?) ON CONFLICT (scope_tag) DO UPDATE SET generation = excluded.generation", blob(scopeTag), generation);
+    if (current !== null && generation < current)
+      throw new Refusal(
+        "stale_generation",
+        `generation ${generation} is older than the current generation ${current} of this scope`,
+      );
+    this.sql.exec(
+      "INSERT INTO generations (scope_tag, generation) VALUES (?, ?) ON CONFLICT (scope_tag) DO UPDATE SET generation = excluded.generation",
+      blob(scopeTag),
+      generation,
+    );
   }
 
   generations(): { scopeTag: string; generation: number }[] {
     return this.sql
-      .exec<{ scope_tag: ArrayBuffer; generation: number }>("SELECT scope_tag, generation FROM generations ORDER BY scope_tag")
+      .exec<{ scope_tag: ArrayBuffer; generation: number }>(
+        "SELECT scope_tag, generation FROM generations ORDER BY scope_tag",
+      )
       .toArray()
       .map((r) => ({ scopeTag: toHex(bytesOf(r.scope_tag)), generation: r.generation }));
   }
@@ -105,8 +165,16 @@ export class EnvelopeStore {
   checkChain(envelope: Envelope): void {
     const { deviceId, seq, prevHash } = envelope.header;
     const head = this.chainHead(envelope);
-    if (seq !== head.lastSeq + 1) throw new Refusal("chain_broken", `device ${toHex(deviceId)} sent seq ${seq} but the server holds up to ${head.lastSeq}: push the missing envelopes in order`);
-    if (!bytesEqual(prevHash, head.lastLink)) throw new Refusal("chain_broken", `envelope ${seq} of device ${toHex(deviceId)} does not link to the device's previous envelope`);
+    if (seq !== head.lastSeq + 1)
+      throw new Refusal(
+        "chain_broken",
+        `device ${toHex(deviceId)} sent seq ${seq} but the server holds up to ${head.lastSeq}: push the missing envelopes in order`,
+      );
+    if (!bytesEqual(prevHash, head.lastLink))
+      throw new Refusal(
+        "chain_broken",
+        `envelope ${seq} of device ${toHex(deviceId)} does not link to the device's previous envelope`,
+      );
   }
 
   /** Queues the envelope, advances its device chain and returns the server seq it is stored at. */
@@ -116,7 +184,22 @@ export class EnvelopeStore {
     const seq = batch.nextSeq++;
     const prefix = bytes.slice(0, PREFIX_BYTES);
     const link = envelopeLink(envelope.headerBytes, envelope.body.length, envelope.bodyHash);
-    batch.rows.push([seq, blob(h.envelopeId), h.kind, blob(h.scopeTag), h.generation, h.hour, prefix.buffer, blob(envelope.body), bytes.length, h.version, blob(link), null, null, null]);
+    batch.rows.push([
+      seq,
+      blob(h.envelopeId),
+      h.kind,
+      blob(h.scopeTag),
+      h.generation,
+      h.hour,
+      prefix.buffer,
+      blob(envelope.body),
+      bytes.length,
+      h.version,
+      blob(link),
+      null,
+      null,
+      null,
+    ]);
     // A later copy of the same envelope in this upload is then a retry, as it would be in the next one.
     batch.stored.set(mapKey(h.envelopeId), { seq, prefix });
     const head = this.chainHead(envelope);
@@ -133,7 +216,22 @@ export class EnvelopeStore {
     const seq = batch.nextSeq++;
     const prefix = bytes.slice(0, BLOCK_PREFIX_BYTES);
     const { first, last } = blockSpan(h);
-    batch.rows.push([seq, blob(h.blockId), "block", blob(h.scopeTag), h.generation, first, prefix.buffer, blob(block.body), bytes.length, h.version, null, h.level, last, h.basis]);
+    batch.rows.push([
+      seq,
+      blob(h.blockId),
+      "block",
+      blob(h.scopeTag),
+      h.generation,
+      first,
+      prefix.buffer,
+      blob(block.body),
+      bytes.length,
+      h.version,
+      null,
+      h.level,
+      last,
+      h.basis,
+    ]);
     batch.stored.set(mapKey(h.blockId), { seq, prefix });
     return seq;
   }
@@ -145,7 +243,12 @@ export class EnvelopeStore {
 
   /** Metadata of up to `limit` rows after `after`, in seq order, read lazily and without any body. */
   *scan(after: number, limit: number): Generator<ScannedRow> {
-    for (const r of this.sql.exec<ScanRow>(`SELECT ${SCAN_COLUMNS} FROM envelopes WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)) yield scanned(r);
+    for (const r of this.sql.exec<ScanRow>(
+      `SELECT ${SCAN_COLUMNS} FROM envelopes WHERE seq > ? ORDER BY seq LIMIT ?`,
+      after,
+      limit,
+    ))
+      yield scanned(r);
   }
 
   private batch(): Appending {
@@ -157,8 +260,12 @@ export class EnvelopeStore {
     const stored: Appending["stored"] = new Map();
     for (let i = 0; i < ids.length; i += MAX_PARAMS) {
       const chunk = ids.slice(i, i + MAX_PARAMS);
-      const rows = this.sql.exec<{ envelope_id: ArrayBuffer; seq: number; prefix: ArrayBuffer }>(`SELECT envelope_id, seq, prefix FROM envelopes WHERE envelope_id IN (${placeholders(chunk.length)})`, ...chunk.map(blob));
-      for (const row of rows) stored.set(mapKey(bytesOf(row.envelope_id)), { seq: row.seq, prefix: bytesOf(row.prefix) });
+      const rows = this.sql.exec<{ envelope_id: ArrayBuffer; seq: number; prefix: ArrayBuffer }>(
+        `SELECT envelope_id, seq, prefix FROM envelopes WHERE envelope_id IN (${placeholders(chunk.length)})`,
+        ...chunk.map(blob),
+      );
+      for (const row of rows)
+        stored.set(mapKey(bytesOf(row.envelope_id)), { seq: row.seq, prefix: bytesOf(row.prefix) });
     }
     return stored;
   }
@@ -169,8 +276,20 @@ export class EnvelopeStore {
     const key = mapKey(authorKey) + mapKey(deviceId);
     let head = chains.get(key);
     if (!head) {
-      const row = this.sql.exec<{ last_seq: number; last_link: ArrayBuffer }>("SELECT last_seq, last_link FROM chains WHERE author_key = ? AND device_id = ?", blob(authorKey), blob(deviceId)).toArray()[0];
-      head = { authorKey, deviceId, lastSeq: row?.last_seq ?? 0, lastLink: row ? bytesOf(row.last_link) : new Uint8Array(32), moved: false };
+      const row = this.sql
+        .exec<{ last_seq: number; last_link: ArrayBuffer }>(
+          "SELECT last_seq, last_link FROM chains WHERE author_key = ? AND device_id = ?",
+          blob(authorKey),
+          blob(deviceId),
+        )
+        .toArray()[0];
+      head = {
+        authorKey,
+        deviceId,
+        lastSeq: row?.last_seq ?? 0,
+        lastLink: row ? bytesOf(row.last_link) : new Uint8Array(32),
+        moved: false,
+      };
       chains.set(key, head);
     }
     return head;
@@ -179,7 +298,10 @@ export class EnvelopeStore {
   private writeQueued(batch: Appending): void {
     for (let i = 0; i < batch.rows.length; i += ROWS_PER_INSERT) {
       const chunk = batch.rows.slice(i, i + ROWS_PER_INSERT);
-      this.sql.exec(`INSERT INTO envelopes (${ROW_COLUMNS.join(", ")}) VALUES ${chunk.map((row) => `(${placeholders(row.length)})`).join(", ")}`, ...chunk.flat());
+      this.sql.exec(
+        `INSERT INTO envelopes (${ROW_COLUMNS.join(", ")}) VALUES ${chunk.map((row) => `(${placeholders(row.length)})`).join(", ")}`,
+        ...chunk.flat(),
+      );
     }
     for (const head of batch.chains.values()) {
       if (!head.moved) continue;
@@ -195,7 +317,13 @@ export class EnvelopeStore {
 
   /** Where a device's chain ends in the stored log (seq 0 and a zero link before its first envelope). */
   chainOf(authorKey: Uint8Array, deviceId: Uint8Array): { seq: number; link: Uint8Array } {
-    const row = this.sql.exec<{ last_seq: number; last_link: ArrayBuffer }>("SELECT last_seq, last_link FROM chains WHERE author_key = ? AND device_id = ?", blob(authorKey), blob(deviceId)).toArray()[0];
+    const row = this.sql
+      .exec<{ last_seq: number; last_link: ArrayBuffer }>(
+        "SELECT last_seq, last_link FROM chains WHERE author_key = ? AND device_id = ?",
+        blob(authorKey),
+        blob(deviceId),
+      )
+      .toArray()[0];
     return row ? { seq: row.last_seq, link: bytesOf(row.last_link) } : { seq: 0, link: new Uint8Array(32) };
   }
 
@@ -209,8 +337,12 @@ export class EnvelopeStore {
     const sorted = [...seqs].sort((a, b) => a - b);
     for (let i = 0; i < sorted.length; i += MAX_PARAMS) {
       const chunk = sorted.slice(i, i + MAX_PARAMS);
-      const rows = this.sql.exec<{ seq: number; prefix: ArrayBuffer; body: ArrayBuffer | null }>(`SELECT seq, prefix, body FROM envelopes WHERE seq IN (${placeholders(chunk.length)}) ORDER BY seq`, ...chunk);
-      for (const row of rows) out.push(pageEntry(row.seq, bytesOf(row.prefix), row.body === null ? null : bytesOf(row.body)));
+      const rows = this.sql.exec<{ seq: number; prefix: ArrayBuffer; body: ArrayBuffer | null }>(
+        `SELECT seq, prefix, body FROM envelopes WHERE seq IN (${placeholders(chunk.length)}) ORDER BY seq`,
+        ...chunk,
+      );
+      for (const row of rows)
+        out.push(pageEntry(row.seq, bytesOf(row.prefix), row.body === null ? null : bytesOf(row.body)));
     }
     return out;
   }

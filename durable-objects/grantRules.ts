@@ -29,12 +29,14 @@ export function filterMatches(filter: ReadFilter, shard: Shard): boolean {
 export function outsideGrants(filter: ReadFilter, policies: readonly GrantPolicy[]): string | null {
   const entries = policies.flatMap((p) => p.entries);
   for (const tag of filter.tags ?? []) {
-    if (!entries.some((e) => bytesEqual(e.scopeTag, tag))) return `scope tag ${toHex(tag)} is not in any of your grants`;
+    if (!entries.some((e) => bytesEqual(e.scopeTag, tag)))
+      return `scope tag ${toHex(tag)} is not in any of your grants`;
   }
   if (filter.fromHour === undefined && filter.toHour === undefined) return null;
   const from = filter.fromHour ?? 0;
   const to = filter.toHour ?? Number.MAX_SAFE_INTEGER;
   const relevant = filter.tags ? entries.filter((e) => filter.tags!.some((t) => bytesEqual(t, e.scopeTag))) : entries;
-  if (!relevant.some((e) => e.fromHour <= to && e.toHour >= from)) return `hours ${from} to ${filter.toHour ?? "now"} are outside your grants`;
+  if (!relevant.some((e) => e.fromHour <= to && e.toHour >= from))
+    return `hours ${from} to ${filter.toHour ?? "now"} are outside your grants`;
   return null;
 }

@@ -16,7 +16,15 @@ export interface StoredGrant {
   readonly wire: Uint8Array;
 }
 
-type Row = { grant_id: string; revision: number; grantee_id: string; expires_at: number; status: string; policy: ArrayBuffer; wire: ArrayBuffer };
+type Row = {
+  grant_id: string;
+  revision: number;
+  grantee_id: string;
+  expires_at: number;
+  status: string;
+  policy: ArrayBuffer;
+  wire: ArrayBuffer;
+};
 
 function fromRow(r: Row): StoredGrant {
   return {
@@ -78,17 +86,29 @@ export class GrantStore {
    * grant id order (so two identical reads name their grants identically in the access log).
    */
   liveFor(granteeId: string, now: number): StoredGrant[] {
-    return this.sql.exec<Row>("SELECT * FROM grants WHERE grantee_id = ? AND status = 'active' AND expires_at > ? ORDER BY grant_id", granteeId, now).toArray().map(fromRow);
+    return this.sql
+      .exec<Row>(
+        "SELECT * FROM grants WHERE grantee_id = ? AND status = 'active' AND expires_at > ? ORDER BY grant_id",
+        granteeId,
+        now,
+      )
+      .toArray()
+      .map(fromRow);
   }
 
   /** Every grant that is active and not past expiry, whoever holds it. */
   live(now: number): StoredGrant[] {
-    return this.sql.exec<Row>("SELECT * FROM grants WHERE status = 'active' AND expires_at > ?", now).toArray().map(fromRow);
+    return this.sql
+      .exec<Row>("SELECT * FROM grants WHERE status = 'active' AND expires_at > ?", now)
+      .toArray()
+      .map(fromRow);
   }
 
   /** The most recent grant of this grantee, to say why a request without a live one is refused. */
   latestFor(granteeId: string): StoredGrant | null {
-    const row = this.sql.exec<Row>("SELECT * FROM grants WHERE grantee_id = ? ORDER BY expires_at DESC LIMIT 1", granteeId).toArray()[0];
+    const row = this.sql
+      .exec<Row>("SELECT * FROM grants WHERE grantee_id = ? ORDER BY expires_at DESC LIMIT 1", granteeId)
+      .toArray()[0];
     return row ? fromRow(row) : null;
   }
 
@@ -97,10 +117,14 @@ export class GrantStore {
   }
 
   dueToExpire(now: number): StoredGrant[] {
-    return this.sql.exec<Row>("SELECT * FROM grants WHERE status = 'active' AND expires_at <= ?", now).toArray().map(fromRow);
+    return this.sql
+      .exec<Row>("SELECT * FROM grants WHERE status = 'active' AND expires_at <= ?", now)
+      .toArray()
+      .map(fromRow);
   }
 
   nextExpiry(): number | null {
-    return this.sql.exec<{ t: number | null }>("SELECT min(expires_at) AS t FROM grants WHERE status = 'active'").one().t;
+    return this.sql.exec<{ t: number | null }>("SELECT min(expires_at) AS t FROM grants WHERE status = 'active'").one()
+      .t;
   }
 }

@@ -28,9 +28,18 @@ export class HeadStore {
    */
   put(head: SignedHead, bytes: Uint8Array, chain: { seq: number; link: Uint8Array }): void {
     if (head.seq !== chain.seq || !bytesEqual(head.link, chain.link)) {
-      throw new Refusal("conflict", `the head names envelope ${head.seq} of its device, but the log holds up to ${chain.seq} of it: push the envelopes first`);
+      throw new Refusal(
+        "conflict",
+        `the head names envelope ${head.seq} of its device, but the log holds up to ${chain.seq} of it: push the envelopes first`,
+      );
     }
-    const stored = this.sql.exec<{ seq: number; time: number; bytes: ArrayBuffer }>("SELECT seq, time, bytes FROM heads WHERE author_key = ? AND device_id = ?", blob(head.authorKey), blob(head.deviceId)).toArray()[0];
+    const stored = this.sql
+      .exec<{ seq: number; time: number; bytes: ArrayBuffer }>(
+        "SELECT seq, time, bytes FROM heads WHERE author_key = ? AND device_id = ?",
+        blob(head.authorKey),
+        blob(head.deviceId),
+      )
+      .toArray()[0];
     if (stored && bytesEqual(bytesOf(stored.bytes), bytes)) return;
     if (stored && head.time <= stored.time) throw new Refusal("conflict", "this device already stored a newer head");
     this.sql.exec(

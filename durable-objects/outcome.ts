@@ -59,6 +59,9 @@ export function decoded<T>(what: string, decode: () => T): T {
   try {
     return decode();
   } catch (error) {
-    throw new Refusal("malformed", `the ${what} does not decode: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Refusal(
+      "malformed",
+      `the ${what} does not decode: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }

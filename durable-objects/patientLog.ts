@@ -95,11 +95,19 @@ export class PatientLog extends DurableObject<Env> {
       const access = this.access(caller);
       const decodedUpload = decodeUpload(upload);
       const items = decodedUpload.objects.map((bytes, i) => decodeObject(bytes, i));
-      const writer: Writer = access.role === "patient" ? { ...caller, devices: await this.storedDeviceList(caller.patientId) } : { ...caller, grants: access.grants.map((g) => g.policy) };
+      const writer: Writer =
+        access.role === "patient"
+          ? { ...caller, devices: await this.storedDeviceList(caller.patientId) }
+          : { ...caller, grants: access.grants.map((g) => g.policy) };
       // Verified all at once, then checked in upload order: the first object that fails names the refusal.
       const signed = await Promise.all(items.map((item) => this.signatureValid(item)));
       for (const [i, item] of items.entries()) {
-        checkAuthor(writer, item.kind === "envelope" ? { kind: "envelope", header: item.envelope.header } : { kind: "block", header: item.block.header });
+        checkAuthor(
+          writer,
+          item.kind === "envelope"
+            ? { kind: "envelope", header: item.envelope.header }
+            : { kind: "block", header: item.block.header },
+        );
         if (!signed[i]) throw unsigned(item);
       }
       const witnessed = await checkExtras(decodedUpload.extras, writer, this.keys);
@@ -110,7 +118,11 @@ export class PatientLog extends DurableObject<Env> {
           items.map((item) => (item.kind === "envelope" ? item.envelope.header.envelopeId : item.block.header.blockId)),
           () =>
             items.map((item) => {
-              if (item.kind === "block") return this.envelopes.existingSeq(item.block.header.blockId, item.bytes, BLOCK_PREFIX_BYTES) ?? this.blocks.accept(item.block, item.bytes);
+              if (item.kind === "block")
+                return (
+                  this.envelopes.existingSeq(item.block.header.blockId, item.bytes, BLOCK_PREFIX_BYTES) ??
+                  this.blocks.accept(item.block, item.bytes)
+                );
               const { envelope, bytes } = item;
               const existing = this.envelopes.existingSeq(envelope.header.envelopeId, bytes, PREFIX_BYTES);
               if (existing !== null) return existing;
@@ -121,9 +133,11 @@ export class PatientLog extends DurableObject<Env> {
               return seq;
             }),
         );
-        for (const { head, bytes } of witnessed.heads) this.heads.put(head, bytes, this.envelopes.chainOf(head.authorKey, head.deviceId));
+        for (const { head, bytes } of witnessed.heads)
+          this.heads.put(head, bytes, this.envelopes.chainOf(head.authorKey, head.deviceId));
         for (const { receipt, bytes } of witnessed.receipts) this.receipts.append(receipt, bytes);
-        if (access.role === "grantee" && items.length > 0) this.record(caller.actor, "push", { count: items.length, stored: fresh.length });
+        if (access.role === "grantee" && items.length > 0)
+          this.record(caller.actor, "push", { count: items.length, stored: fresh.length });
         return seqs;
       });
       this.fanOut(fresh, witnessed.heads.length > 0);
@@ -148,25 +162,43 @@ export class PatientLog extends DurableObject<Env> {
         if (outside) throw new Refusal("outside_grant", outside);
         plan = granteePlan(this.ctx.storage.sql, this.blocks, policies, filter, limits);
         const { after, limit: _limit, maxBytes: _maxBytes, ...narrowed } = query;
-        this.log.coalesce(caller.actor, "pull", { grants: access.grants.map((g) => g.grantId), ...narrowed }, { after, cursor: plan.cursor, count: plan.seqs.length });
+        this.log.coalesce(
+          caller.actor,
+          "pull",
+          { grants: access.grants.map((g) => g.grantId), ...narrowed },
+          { after, cursor: plan.cursor, count: plan.seqs.length },
+        );
       } else plan = patientPlan(this.envelopes, this.blocks, filter, limits);
-      const entries = this.envelopes.entries(plan.seqs).map((e) => (plan.manifests.has(e.seq) ? { ...e, manifest: this.blocks.encodedManifest(e.seq) } : e));
+      const entries = this.envelopes
+        .entries(plan.seqs)
+        .map((e) => (plan.manifests.has(e.seq) ? { ...e, manifest: this.blocks.encodedManifest(e.seq) } : e));
       return encodePage({ entries, cursor: plan.cursor, more: plan.more, extras: this.headExtras() });
     });
   }
 
   /** WebSocket upgrade, forwarded by the worker with the proven caller in internal headers. */
   override async fetch(request: Request): Promise<Response> {
-    const caller: Caller = { patientId: request.headers.get("x-steward-patient") ?? "", actor: request.headers.get("x-steward-actor") ?? "" };
+    const caller: Caller = {
+      patientId: request.headers.get("x-steward-patient") ?? "",
+      actor: request.headers.get("x-steward-actor") ?? "",
+    };
     const outcome = await this.guarded(caller, "ws", () => {
-      if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") throw new Refusal("malformed", "this route only accepts a WebSocket upgrade");
+      if (request.headers.get("upgrade")?.toLowerCase() !== "websocket")
+        throw new Refusal("malformed", "this route only accepts a WebSocket upgrade");
       const access = this.access(caller, request.headers.get("x-steward-grant") ?? undefined);
       const attachment: SocketAttachment =
-        access.role === "patient" ? { actor: caller.actor, role: "patient", grantIds: [] } : { actor: caller.actor, role: "grantee", grantIds: access.grants.map((g) => g.grantId) };
-      if (access.role === "grantee") this.log.coalesce(caller.actor, "socket.open", { grants: attachment.grantIds }, {});
+        access.role === "patient"
+          ? { actor: caller.actor, role: "patient", grantIds: [] }
+          : { actor: caller.actor, role: "grantee", grantIds: access.grants.map((g) => g.grantId) };
+      if (access.role === "grantee")
+        this.log.coalesce(caller.actor, "socket.open", { grants: attachment.grantIds }, {});
       return attachment;
     });
-    if (!outcome.ok) return Response.json({ error: { code: outcome.code, message: outcome.message } }, { status: ERROR_CODES[outcome.code] });
+    if (!outcome.ok)
+      return Response.json(
+        { error: { code: outcome.code, message: outcome.message } },
+        { status: ERROR_CODES[outcome.code] },
+      );
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server, [`actor:${caller.actor}`]);
     server.serializeAttachment(outcome.value);
@@ -180,26 +212,47 @@ export class PatientLog extends DurableObject<Env> {
       const grant = decodeGrantWire(wire);
       const p = grant.policy;
       if (toHex(p.patientId) !== caller.patientId) throw new Refusal("forbidden", "this grant is for another patient");
-      if (accountIdHex(p.patientKey) !== caller.patientId) throw new Refusal("forbidden", "the grant's patient key is not this patient's identity key");
-      if (!(await verifyEd25519(p.patientKey, grant.policySignature, grantPolicySignedBytes(grant.policyBytes), this.keys))) {
+      if (accountIdHex(p.patientKey) !== caller.patientId)
+        throw new Refusal("forbidden", "the grant's patient key is not this patient's identity key");
+      if (
+        !(await verifyEd25519(
+          p.patientKey,
+          grant.policySignature,
+          grantPolicySignedBytes(grant.policyBytes),
+          this.keys,
+        ))
+      ) {
         throw new Refusal("malformed", "the grant policy is not signed by the patient's identity key");
       }
       const granteeId = toHex(p.granteeId);
-      if (accountIdHex(p.granteeSignKey) !== granteeId) throw new Refusal("malformed", "the grantee id does not match the grantee's identity key");
+      if (accountIdHex(p.granteeSignKey) !== granteeId)
+        throw new Refusal("malformed", "the grantee id does not match the grantee's identity key");
       if (granteeId === caller.patientId) throw new Refusal("malformed", "a patient cannot grant access to themselves");
-      if (p.expiresAt <= now) throw new Refusal("conflict", "this grant has already expired; issue it with a later expiry");
+      if (p.expiresAt <= now)
+        throw new Refusal("conflict", "this grant has already expired; issue it with a later expiry");
       const grantId = toHex(p.grantId);
       const existing = this.grants.get(grantId);
       if (existing) {
-        if (existing.status !== "active" || existing.expiresAt <= now) throw new Refusal("conflict", `grant ${grantId} has ended; issue a new grant instead`);
-        if (existing.granteeId !== granteeId) throw new Refusal("conflict", `grant ${grantId} belongs to another grantee`);
-        if (p.revision < existing.revision) throw new Refusal("conflict", `grant ${grantId} is already at revision ${existing.revision}`);
-        if (p.revision === existing.revision && toHex(existing.wire) !== toHex(wire)) throw new Refusal("conflict", `revision ${p.revision} of grant ${grantId} was stored with other content`);
+        if (existing.status !== "active" || existing.expiresAt <= now)
+          throw new Refusal("conflict", `grant ${grantId} has ended; issue a new grant instead`);
+        if (existing.granteeId !== granteeId)
+          throw new Refusal("conflict", `grant ${grantId} belongs to another grantee`);
+        if (p.revision < existing.revision)
+          throw new Refusal("conflict", `grant ${grantId} is already at revision ${existing.revision}`);
+        if (p.revision === existing.revision && toHex(existing.wire) !== toHex(wire))
+          throw new Refusal("conflict", `revision ${p.revision} of grant ${grantId} was stored with other content`);
       }
       const grantee = accountStub(this.env, granteeId);
       if (!(await grantee.profile())) throw new Refusal("not_found", "the grantee has no registered account");
       if (!existing || p.revision > existing.revision) {
-        this.grants.put({ grantId, revision: p.revision, granteeId, expiresAt: p.expiresAt, policyBytes: grant.policyBytes, wire });
+        this.grants.put({
+          grantId,
+          revision: p.revision,
+          granteeId,
+          expiresAt: p.expiresAt,
+          policyBytes: grant.policyBytes,
+          wire,
+        });
         this.record(caller.actor, existing ? "grant.update" : "grant.create", {
           grantId,
           revision: p.revision,
@@ -207,12 +260,23 @@ export class PatientLog extends DurableObject<Env> {
           write: p.write,
           live: p.live,
           expiresAt: p.expiresAt,
-          entries: p.entries.map((e) => ({ scopeTag: toHex(e.scopeTag), fromHour: e.fromHour, toHour: e.toHour, generations: e.generations })),
+          entries: p.entries.map((e) => ({
+            scopeTag: toHex(e.scopeTag),
+            fromHour: e.fromHour,
+            toHour: e.toHour,
+            generations: e.generations,
+          })),
         });
         await this.scheduleExpiry();
       }
       // Also on a retry: the first attempt may have stored the grant and failed to reach the inbox.
-      await grantee.inboxPut({ grantId, patientId: caller.patientId, revision: p.revision, expiresAt: p.expiresAt, wire });
+      await grantee.inboxPut({
+        grantId,
+        patientId: caller.patientId,
+        revision: p.revision,
+        expiresAt: p.expiresAt,
+        wire,
+      });
       return summarize(this.grants.get(grantId)!, now);
     });
   }
@@ -243,14 +307,24 @@ export class PatientLog extends DurableObject<Env> {
     return this.guarded(caller, "grant.revocation", async () => {
       this.requirePatient(caller, "revoke grants");
       const revocation = decoded("revocation", () => decodeRevocation(bytes));
-      if (toHex(revocation.patientId) !== caller.patientId) throw new Refusal("forbidden", "this revocation is for another patient");
-      if (!(await verifyEd25519(await this.patientKey(caller.patientId), revocation.signature, revocationSignedBytes(revocation), this.keys))) {
+      if (toHex(revocation.patientId) !== caller.patientId)
+        throw new Refusal("forbidden", "this revocation is for another patient");
+      if (
+        !(await verifyEd25519(
+          await this.patientKey(caller.patientId),
+          revocation.signature,
+          revocationSignedBytes(revocation),
+          this.keys,
+        ))
+      ) {
         throw new Refusal("malformed", "the revocation is not signed by the patient's identity key");
       }
       const grantId = toHex(revocation.grantId);
       const grant = this.grants.get(grantId);
-      if (!grant || grant.granteeId !== toHex(revocation.granteeId)) throw new Refusal("not_found", `no grant ${grantId} to that grantee on this patient`);
-      if (revocation.revision < grant.revision) throw new Refusal("conflict", `grant ${grantId} is at revision ${grant.revision}, after the one revoked`);
+      if (!grant || grant.granteeId !== toHex(revocation.granteeId))
+        throw new Refusal("not_found", `no grant ${grantId} to that grantee on this patient`);
+      if (revocation.revision < grant.revision)
+        throw new Refusal("conflict", `grant ${grantId} is at revision ${grant.revision}, after the one revoked`);
       if (grant.status === "active") await this.endGrants([grant], "revoked", caller.actor, "grant.revoke");
       await accountStub(this.env, grant.granteeId).inboxRevoke({ grantId, patientId: caller.patientId, wire: bytes });
       return null;
@@ -284,7 +358,11 @@ export class PatientLog extends DurableObject<Env> {
   }
 
   /** The patient raises a scope's current generation (after a revocation); envelopes of older ones are refused. */
-  declareGeneration(caller: Caller, scopeTag: string, generation: number): Promise<Outcome<{ scopeTag: string; generation: number }[]>> {
+  declareGeneration(
+    caller: Caller,
+    scopeTag: string,
+    generation: number,
+  ): Promise<Outcome<{ scopeTag: string; generation: number }[]>> {
     return this.guarded(caller, "generation.declare", () => {
       this.requirePatient(caller, "declare generations");
       this.envelopes.declareGeneration(fromHex(scopeTag, 16, "scope tag"), generation);
@@ -325,13 +403,19 @@ export class PatientLog extends DurableObject<Env> {
 
   /** The patient's identity key, from the patient's account (kept once read: an account id names one key for good). */
   private async patientKey(patientId: string): Promise<Uint8Array> {
-    const kept = this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'patientKey'").toArray()[0];
+    const kept = this.ctx.storage.sql
+      .exec<{ value: string }>("SELECT value FROM meta WHERE key = 'patientKey'")
+      .toArray()[0];
     if (kept) return fromHex(kept.value, 32);
     const profile = await accountStub(this.env, patientId).profile();
     if (!profile) throw new Refusal("not_found", "the patient has no registered account");
     const key = decodeKeyBundle(fromBase64Url(profile.bundle, "bundle")).signKey;
-    if (accountIdHex(key) !== patientId) throw new Refusal("internal", "the patient's account holds another identity key");
-    this.ctx.storage.sql.exec("INSERT INTO meta (key, value) VALUES ('patientKey', ?) ON CONFLICT (key) DO NOTHING", toHex(key));
+    if (accountIdHex(key) !== patientId)
+      throw new Refusal("internal", "the patient's account holds another identity key");
+    this.ctx.storage.sql.exec(
+      "INSERT INTO meta (key, value) VALUES ('patientKey', ?) ON CONFLICT (key) DO NOTHING",
+      toHex(key),
+    );
     return key;
   }
 
@@ -353,7 +437,11 @@ export class PatientLog extends DurableObject<Env> {
     if (grants.length > 0) return { role: "grantee", grants };
     const ended = grantId === undefined ? this.grants.latestFor(caller.actor) : this.grants.get(grantId);
     if (ended?.granteeId === caller.actor) {
-      if (ended.status === "revoked") throw new Refusal("revoked_grant", "the patient revoked your access to their data; ask them to share again if you still need it");
+      if (ended.status === "revoked")
+        throw new Refusal(
+          "revoked_grant",
+          "the patient revoked your access to their data; ask them to share again if you still need it",
+        );
       throw new Refusal("expired_grant", "your access to this patient's data has expired; ask them to share again");
     }
     throw new Refusal("forbidden", "you are not this patient and hold no grant from them");
@@ -366,22 +454,40 @@ export class PatientLog extends DurableObject<Env> {
   private signatureValid(item: Item): Promise<boolean> {
     if (item.kind === "block") {
       const { block } = item;
-      return verifyEd25519(block.header.authorKey, block.signature, blockSignedBytes(block.headerBytes, block.body.length, block.bodyHash), this.keys);
+      return verifyEd25519(
+        block.header.authorKey,
+        block.signature,
+        blockSignedBytes(block.headerBytes, block.body.length, block.bodyHash),
+        this.keys,
+      );
     }
     const { envelope } = item;
-    return verifyEd25519(envelope.header.authorKey, envelope.signature, envelopeSignedBytes(envelope.headerBytes, envelope.body.length, envelope.bodyHash), this.keys);
+    return verifyEd25519(
+      envelope.header.authorKey,
+      envelope.signature,
+      envelopeSignedBytes(envelope.headerBytes, envelope.body.length, envelope.bodyHash),
+      this.keys,
+    );
   }
 
   private checkGeneration(envelope: Envelope): void {
     const current = this.envelopes.currentGeneration(envelope.header.scopeTag);
     if (current !== null && envelope.header.generation < current) {
-      throw new Refusal("stale_generation", `stale generation: envelope uses generation ${envelope.header.generation}, the scope is at ${current}; re-encrypt under the current generation`);
+      throw new Refusal(
+        "stale_generation",
+        `stale generation: envelope uses generation ${envelope.header.generation}, the scope is at ${current}; re-encrypt under the current generation`,
+      );
     }
   }
 
   // --- grants ending, sockets, log -----------------------------------------------------------
 
-  private async endGrants(ended: readonly StoredGrant[], status: "revoked" | "expired", actor: string | null, action: AccessAction): Promise<void> {
+  private async endGrants(
+    ended: readonly StoredGrant[],
+    status: "revoked" | "expired",
+    actor: string | null,
+    action: AccessAction,
+  ): Promise<void> {
     if (ended.length > 0) {
       this.ctx.storage.transactionSync(() => {
         for (const g of ended) this.grants.setStatus(g.grantId, status);
@@ -399,7 +505,8 @@ export class PatientLog extends DurableObject<Env> {
       }
     }
     await this.scheduleExpiry();
-    for (const g of ended) await accountStub(this.env, g.granteeId).inboxEnd(toHex(g.policy.patientId), g.grantId, status);
+    for (const g of ended)
+      await accountStub(this.env, g.granteeId).inboxEnd(toHex(g.policy.patientId), g.grantId, status);
   }
 
   private async scheduleExpiry(): Promise<void> {
@@ -443,7 +550,12 @@ export class PatientLog extends DurableObject<Env> {
       const key = visible.map((r) => r.seq).join(",");
       let page = pages.get(key);
       if (!page) {
-        page = encodePage({ entries: this.envelopes.entries(visible.map((r) => r.seq)), cursor: visible[visible.length - 1]!.seq, more: false, extras });
+        page = encodePage({
+          entries: this.envelopes.entries(visible.map((r) => r.seq)),
+          cursor: visible[visible.length - 1]!.seq,
+          more: false,
+          extras,
+        });
         pages.set(key, page);
       }
       send(ws, page);
@@ -451,7 +563,11 @@ export class PatientLog extends DurableObject<Env> {
   }
 
   private inUse(): boolean {
-    return this.ctx.storage.sql.exec<{ used: number }>("SELECT EXISTS (SELECT 1 FROM envelopes) OR EXISTS (SELECT 1 FROM grants) AS used").one().used === 1;
+    return (
+      this.ctx.storage.sql
+        .exec<{ used: number }>("SELECT EXISTS (SELECT 1 FROM envelopes) OR EXISTS (SELECT 1 FROM grants) AS used")
+        .one().used === 1
+    );
   }
 
   private record(actor: string | null, action: AccessAction, details: Record<string, unknown>): void {
@@ -471,10 +587,16 @@ export class PatientLog extends DurableObject<Env> {
   }
 }
 
-type Item = { readonly kind: "envelope"; readonly bytes: Uint8Array; readonly envelope: Envelope } | { readonly kind: "block"; readonly bytes: Uint8Array; readonly block: Block };
+type Item =
+  | { readonly kind: "envelope"; readonly bytes: Uint8Array; readonly envelope: Envelope }
+  | { readonly kind: "block"; readonly bytes: Uint8Array; readonly block: Block };
 
 function decodeObject(bytes: Uint8Array, index: number): Item {
-  return decoded(`object ${index}`, () => (objectKind(bytes) === "block" ? { kind: "block", bytes, block: decodeBlock(bytes) } : { kind: "envelope", bytes, envelope: decodeEnvelope(bytes) }));
+  return decoded(`object ${index}`, () =>
+    objectKind(bytes) === "block"
+      ? { kind: "block", bytes, block: decodeBlock(bytes) }
+      : { kind: "envelope", bytes, envelope: decodeEnvelope(bytes) },
+  );
 }
 
 function send(ws: WebSocket, page: Uint8Array): void {

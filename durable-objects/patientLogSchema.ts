@@ -67,19 +67,41 @@ export const PATIENT_LOG_SCHEMA = `
 `;
 
 /** Columns a v1 log lacks: added, and each v1 row's chain link computed once from its prefix. */
-const V2_COLUMNS = ["version INTEGER NOT NULL DEFAULT 1", "link BLOB", "level INTEGER", "last_hour INTEGER", "basis INTEGER", "replaced_by INTEGER"];
+const V2_COLUMNS = [
+  "version INTEGER NOT NULL DEFAULT 1",
+  "link BLOB",
+  "level INTEGER",
+  "last_hour INTEGER",
+  "basis INTEGER",
+  "replaced_by INTEGER",
+];
 
 /** Brings a log written by the v1 server to this schema, once; afterwards one read of `meta`. */
 export function migrateSchema(sql: SqlStorage): void {
-  const columns = new Set(sql.exec<{ name: string }>("PRAGMA table_info(envelopes)").toArray().map((c) => c.name));
+  const columns = new Set(
+    sql
+      .exec<{ name: string }>("PRAGMA table_info(envelopes)")
+      .toArray()
+      .map((c) => c.name),
+  );
   if (columns.has("replaced_by")) {
     sql.exec(PATIENT_LOG_SCHEMA);
     return;
   }
-  if (columns.size > 0) for (const definition of V2_COLUMNS) if (!columns.has(definition.split(" ")[0]!)) sql.exec(`ALTER TABLE envelopes ADD COLUMN ${definition}`);
+  if (columns.size > 0)
+    for (const definition of V2_COLUMNS)
+      if (!columns.has(definition.split(" ")[0]!)) sql.exec(`ALTER TABLE envelopes ADD COLUMN ${definition}`);
   sql.exec(PATIENT_LOG_SCHEMA);
-  for (const row of sql.exec<{ seq: number; prefix: ArrayBuffer }>("SELECT seq, prefix FROM envelopes WHERE link IS NULL AND kind != 'block'").toArray()) {
+  for (const row of sql
+    .exec<{ seq: number; prefix: ArrayBuffer }>(
+      "SELECT seq, prefix FROM envelopes WHERE link IS NULL AND kind != 'block'",
+    )
+    .toArray()) {
     const p = splitEnvelopePrefix(bytesOf(row.prefix));
-    sql.exec("UPDATE envelopes SET link = ? WHERE seq = ?", blob(envelopeLink(p.headerBytes, p.bodyLength, p.bodyHash)), row.seq);
+    sql.exec(
+      "UPDATE envelopes SET link = ? WHERE seq = ?",
+      blob(envelopeLink(p.headerBytes, p.bodyLength, p.bodyHash)),
+      row.seq,
+    );
   }
 }

@@ -51,7 +51,12 @@ export function patientPlan(store: EnvelopeStore, blocks: BlockStore, filter: Re
   for (const row of rows) {
     if (rowMatches(filter, row)) {
       if (seqs.length >= limits.limit || (seqs.length > 0 && bytes + row.size > limits.maxBytes)) break;
-      const parent = row.kind === "block" && row.level! < MAX_BLOCK_LEVEL ? byNode.get(nodeKey(row.scopeTag, row.generation, row.level! + 1, row.hour - (row.hour % 2 ** (row.level! + 1)))) : undefined;
+      const parent =
+        row.kind === "block" && row.level! < MAX_BLOCK_LEVEL
+          ? byNode.get(
+              nodeKey(row.scopeTag, row.generation, row.level! + 1, row.hour - (row.hour % 2 ** (row.level! + 1))),
+            )
+          : undefined;
       if (!(parent && parent.basis! >= row.basis!) || vouchers.has(row.seq)) {
         seqs.push(row.seq);
         bytes += row.size;
@@ -73,9 +78,16 @@ function nodeKey(tag: Uint8Array, generation: number, level: number, first: numb
 }
 
 /** A grantee: blocks along its covers and the envelopes around them (module comment). */
-export function granteePlan(sql: SqlStorage, blocks: BlockStore, policies: readonly GrantPolicy[], filter: ReadFilter, limits: PullLimits): Plan {
+export function granteePlan(
+  sql: SqlStorage,
+  blocks: BlockStore,
+  policies: readonly GrantPolicy[],
+  filter: ReadFilter,
+  limits: PullLimits,
+): Plan {
   const served = new Map<number, number>();
-  const rowAt = (seq: number) => scanned(sql.exec<ScanRow>(`SELECT ${SCAN_COLUMNS} FROM envelopes WHERE seq = ?`, seq).one());
+  const rowAt = (seq: number) =>
+    scanned(sql.exec<ScanRow>(`SELECT ${SCAN_COLUMNS} FROM envelopes WHERE seq = ?`, seq).one());
   const emitEnvelopes = (rows: readonly ScannedRow[]) => {
     for (const r of rows) {
       if (r.version !== ENVELOPE_VERSION || !rowMatches(filter, r)) continue;
@@ -86,15 +98,35 @@ export function granteePlan(sql: SqlStorage, blocks: BlockStore, policies: reado
   };
   const envelopesOf = (tag: Uint8Array, generation: number, first: number, last: number, after: number) =>
     sql
-      .exec<ScanRow>(`SELECT ${SCAN_COLUMNS} FROM envelopes WHERE scope_tag = ? AND generation = ? AND hour BETWEEN ? AND ? AND seq > ? AND kind != 'block' ORDER BY seq`, blob(tag), generation, first, last, after)
+      .exec<ScanRow>(
+        `SELECT ${SCAN_COLUMNS} FROM envelopes WHERE scope_tag = ? AND generation = ? AND hour BETWEEN ? AND ? AND seq > ? AND kind != 'block' ORDER BY seq`,
+        blob(tag),
+        generation,
+        first,
+        last,
+        after,
+      )
       .toArray()
       .map(scanned);
   const hasRows = (tag: Uint8Array, generation: number, first: number, last: number) =>
-    sql.exec<{ found: number }>("SELECT EXISTS (SELECT 1 FROM envelopes WHERE scope_tag = ? AND generation = ? AND hour BETWEEN ? AND ? AND seq > ?) AS found", blob(tag), generation, first, last, limits.after).one().found === 1;
+    sql
+      .exec<{ found: number }>(
+        "SELECT EXISTS (SELECT 1 FROM envelopes WHERE scope_tag = ? AND generation = ? AND hour BETWEEN ? AND ? AND seq > ?) AS found",
+        blob(tag),
+        generation,
+        first,
+        last,
+        limits.after,
+      )
+      .one().found === 1;
   const serve = (tag: Uint8Array, generation: number, node: TreeNode) => {
     const first = nodeFirstHour(node);
     const last = nodeLastHour(node);
-    if ((filter.fromHour !== undefined && last < filter.fromHour) || (filter.toHour !== undefined && first > filter.toHour)) return;
+    if (
+      (filter.fromHour !== undefined && last < filter.fromHour) ||
+      (filter.toHour !== undefined && first > filter.toHour)
+    )
+      return;
     const block = node.height <= MAX_BLOCK_LEVEL ? blocks.newest(tag, generation, node.height, first) : null;
     if (block) {
       if (block.seq > limits.after) served.set(block.seq, block.size);

@@ -38,7 +38,10 @@ export class ReceiptStore {
     if (last && last.seq === receipt.seq && bytesEqual(bytesOf(last.bytes), bytes)) return last.n;
     const expected = { seq: (last?.seq ?? 0) + 1, link: last ? bytesOf(last.link) : new Uint8Array(32) };
     if (receipt.seq !== expected.seq || !bytesEqual(receipt.prevHash, expected.link)) {
-      throw new Refusal("chain_broken", `receipt ${receipt.seq} does not continue this device's receipts (expected ${expected.seq}): send them in order`);
+      throw new Refusal(
+        "chain_broken",
+        `receipt ${receipt.seq} does not continue this device's receipts (expected ${expected.seq}): send them in order`,
+      );
     }
     return this.sql
       .exec<{ n: number }>(
@@ -55,7 +58,11 @@ export class ReceiptStore {
 
   read(after: number, limit: number): { n: number; receipt: Uint8Array }[] {
     return this.sql
-      .exec<{ n: number; bytes: ArrayBuffer }>("SELECT n, bytes FROM receipts WHERE n > ? ORDER BY n LIMIT ?", after, limit)
+      .exec<{ n: number; bytes: ArrayBuffer }>(
+        "SELECT n, bytes FROM receipts WHERE n > ? ORDER BY n LIMIT ?",
+        after,
+        limit,
+      )
       .toArray()
       .map((r) => ({ n: r.n, receipt: bytesOf(r.bytes) }));
   }

@@ -13,7 +13,16 @@ export const NAMED_PER_HOUR = 20;
 const TRACKED_PER_HOUR = 1_000;
 const OTHERS = "*";
 
-type Row = { window: number; actor: string; route: string; code: string; reason: string; times: number; first: number; last: number };
+type Row = {
+  window: number;
+  actor: string;
+  route: string;
+  code: string;
+  reason: string;
+  times: number;
+  first: number;
+  last: number;
+};
 
 export class RefusalTally {
   constructor(
@@ -30,8 +39,12 @@ export class RefusalTally {
     const window = Math.floor(now / REFUSAL_WINDOW_MS);
     this.flush(window);
     const name = actor ?? "";
-    const known = this.sql.exec("SELECT 1 FROM refusal_tally WHERE window = ? AND actor = ? LIMIT 1", window, name).toArray().length > 0;
-    const tracked = this.sql.exec<{ n: number }>("SELECT count(DISTINCT actor) AS n FROM refusal_tally WHERE window = ?", window).one().n;
+    const known =
+      this.sql.exec("SELECT 1 FROM refusal_tally WHERE window = ? AND actor = ? LIMIT 1", window, name).toArray()
+        .length > 0;
+    const tracked = this.sql
+      .exec<{ n: number }>("SELECT count(DISTINCT actor) AS n FROM refusal_tally WHERE window = ?", window)
+      .one().n;
     const who = known || tracked < TRACKED_PER_HOUR ? name : OTHERS;
     this.sql.exec(
       "INSERT INTO refusal_tally (window, actor, route, code, reason, times, first, last) VALUES (?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT (window, actor, route, code) DO UPDATE SET times = times + 1, last = excluded.last, reason = excluded.reason",
@@ -47,7 +60,9 @@ export class RefusalTally {
 
   /** Writes the tallies of hours before `window` (all of them by default) to the log. */
   flush(window = Number.MAX_SAFE_INTEGER): void {
-    const rows = this.sql.exec<Row>("SELECT * FROM refusal_tally WHERE window < ? ORDER BY window, first", window).toArray();
+    const rows = this.sql
+      .exec<Row>("SELECT * FROM refusal_tally WHERE window < ? ORDER BY window, first", window)
+      .toArray();
     if (rows.length === 0) return;
     this.sql.exec("DELETE FROM refusal_tally WHERE window < ?", window);
     for (const hour of new Set(rows.map((r) => r.window))) this.write(rows.filter((r) => r.window === hour));
@@ -56,10 +71,20 @@ export class RefusalTally {
   private write(rows: readonly Row[]): void {
     const totals = new Map<string, number>();
     for (const r of rows) if (r.actor !== OTHERS) totals.set(r.actor, (totals.get(r.actor) ?? 0) + r.times);
-    const named = new Set([...totals].sort((a, b) => b[1] - a[1]).slice(0, NAMED_PER_HOUR).map(([actor]) => actor));
+    const named = new Set(
+      [...totals]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, NAMED_PER_HOUR)
+        .map(([actor]) => actor),
+    );
     const rest = rows.filter((r) => !named.has(r.actor));
     for (const r of rows.filter((r) => named.has(r.actor))) {
-      this.log.append(r.actor || null, "refused", { route: r.route, code: r.code, reason: r.reason, times: r.times, lastTime: r.last }, r.first);
+      this.log.append(
+        r.actor || null,
+        "refused",
+        { route: r.route, code: r.code, reason: r.reason, times: r.times, lastTime: r.last },
+        r.first,
+      );
     }
     if (rest.length === 0) return;
     // Callers beyond the tracked number were counted under OTHERS: "at least" this many.

@@ -20,7 +20,8 @@ export interface RendezvousSlot {
 }
 
 function checkSize(body: Uint8Array): void {
-  if (body.length > MAX_RENDEZVOUS_MESSAGE_BYTES) throw new Refusal("too_large", `a relayed message is at most ${MAX_RENDEZVOUS_MESSAGE_BYTES} bytes`);
+  if (body.length > MAX_RENDEZVOUS_MESSAGE_BYTES)
+    throw new Refusal("too_large", `a relayed message is at most ${MAX_RENDEZVOUS_MESSAGE_BYTES} bytes`);
 }
 
 export class Rendezvous extends DurableObject<Env> {
@@ -43,7 +44,9 @@ export class Rendezvous extends DurableObject<Env> {
     return refusing(() => {
       checkSize(first);
       this.dropIfExpired(now);
-      const existing = this.sql.exec<{ owner: string | null; expires_at: number }>("SELECT owner, expires_at FROM slot").toArray()[0];
+      const existing = this.sql
+        .exec<{ owner: string | null; expires_at: number }>("SELECT owner, expires_at FROM slot")
+        .toArray()[0];
       if (existing) {
         const firstStored = this.sql.exec<{ body: ArrayBuffer }>("SELECT body FROM messages WHERE n = 0").toArray()[0];
         const same = existing.owner === owner && !!firstStored && bytesEqual(bytesOf(firstStored.body), first);
@@ -64,13 +67,19 @@ export class Rendezvous extends DurableObject<Env> {
     return refusing(() => {
       checkSize(body);
       this.requireSlot(now);
-      if (n < 1 || n >= MAX_RENDEZVOUS_MESSAGES) throw new Refusal("malformed", `a message number is 1 to ${MAX_RENDEZVOUS_MESSAGES - 1}`);
+      if (n < 1 || n >= MAX_RENDEZVOUS_MESSAGES)
+        throw new Refusal("malformed", `a message number is 1 to ${MAX_RENDEZVOUS_MESSAGES - 1}`);
       const count = this.sql.exec<{ c: number }>("SELECT count(*) AS c FROM messages").one().c;
       if (n !== count) {
-        const stored = this.sql.exec<{ sender: string | null; body: ArrayBuffer }>("SELECT sender, body FROM messages WHERE n = ?", n).toArray()[0];
+        const stored = this.sql
+          .exec<{ sender: string | null; body: ArrayBuffer }>("SELECT sender, body FROM messages WHERE n = ?", n)
+          .toArray()[0];
         // The same message again is a retry after a lost answer.
         if (stored && stored.sender === sender && bytesEqual(bytesOf(stored.body), body)) return { n };
-        throw new Refusal("conflict", n < count ? "someone already answered this link or invite" : `message ${count} must come first`);
+        throw new Refusal(
+          "conflict",
+          n < count ? "someone already answered this link or invite" : `message ${count} must come first`,
+        );
       }
       this.sql.exec("INSERT INTO messages (n, sender, body) VALUES (?, ?, ?)", n, sender, blob(body));
       return { n };
@@ -81,7 +90,8 @@ export class Rendezvous extends DurableObject<Env> {
   read(reader: string | null, now = Date.now()): Outcome<RendezvousSlot> {
     return refusing(() => {
       const slot = this.requireSlot(now);
-      if (slot.owner !== null && slot.owner !== reader) throw new Refusal("forbidden", "only the account that created this invite can read its answers");
+      if (slot.owner !== null && slot.owner !== reader)
+        throw new Refusal("forbidden", "only the account that created this invite can read its answers");
       const messages = this.sql
         .exec<{ sender: string | null; body: ArrayBuffer }>("SELECT sender, body FROM messages ORDER BY n")
         .toArray()
@@ -94,7 +104,8 @@ export class Rendezvous extends DurableObject<Env> {
   close(requester: string | null, now = Date.now()): Outcome<null> {
     return refusing(() => {
       const slot = this.requireSlot(now);
-      if (slot.owner !== null && slot.owner !== requester) throw new Refusal("forbidden", "only the account that created this invite can withdraw it");
+      if (slot.owner !== null && slot.owner !== requester)
+        throw new Refusal("forbidden", "only the account that created this invite can withdraw it");
       this.clear();
       return null;
     });
@@ -106,7 +117,9 @@ export class Rendezvous extends DurableObject<Env> {
 
   private requireSlot(now: number): { owner: string | null; expires_at: number } {
     this.dropIfExpired(now);
-    const slot = this.sql.exec<{ owner: string | null; expires_at: number }>("SELECT owner, expires_at FROM slot").toArray()[0];
+    const slot = this.sql
+      .exec<{ owner: string | null; expires_at: number }>("SELECT owner, expires_at FROM slot")
+      .toArray()[0];
     if (!slot) throw new Refusal("not_found", "this link or invite does not exist or has expired; ask for a new one");
     return slot;
   }

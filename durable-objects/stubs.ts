@@ -11,14 +11,21 @@ let warned = false;
  * jurisdictions and throws; only a development run then falls back to the plain namespace. A
  * deployment never does: an EU account's data is placed in the EU or not served at all.
  */
-export function placedNamespace<T extends Rpc.DurableObjectBranded | undefined>(env: Env, namespace: DurableObjectNamespace<T>, accountId: string): DurableObjectNamespace<T> {
+export function placedNamespace<T extends Rpc.DurableObjectBranded | undefined>(
+  env: Env,
+  namespace: DurableObjectNamespace<T>,
+  accountId: string,
+): DurableObjectNamespace<T> {
   const jurisdiction = jurisdictionOf(placementOfHexId(accountId));
   if (!jurisdiction) return namespace;
   try {
     return namespace.jurisdiction(jurisdiction);
   } catch (error) {
     if (!isDevelopment(env)) throw error;
-    if (!warned) console.warn(`EU placement is not enforced locally (${error instanceof Error ? error.message : error}); on Cloudflare these objects live in the EU jurisdiction`);
+    if (!warned)
+      console.warn(
+        `EU placement is not enforced locally (${error instanceof Error ? error.message : error}); on Cloudflare these objects live in the EU jurisdiction`,
+      );
     warned = true;
     return namespace;
   }

@@ -11,7 +11,9 @@ export function bufferSource(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
 
 /** Resolves to null for a public key that is not a valid curve point: it verifies nothing. */
 function importEd25519(publicKey: Uint8Array): Promise<CryptoKey | null> {
-  return crypto.subtle.importKey("raw", bufferSource(publicKey), { name: "Ed25519" }, false, ["verify"]).catch(() => null);
+  return crypto.subtle
+    .importKey("raw", bufferSource(publicKey), { name: "Ed25519" }, false, ["verify"])
+    .catch(() => null);
 }
 
 /**
@@ -35,7 +37,12 @@ export class Ed25519KeyCache {
   }
 }
 
-export async function verifyEd25519(publicKey: Uint8Array, signature: Uint8Array, message: Uint8Array, keys?: Ed25519KeyCache): Promise<boolean> {
+export async function verifyEd25519(
+  publicKey: Uint8Array,
+  signature: Uint8Array,
+  message: Uint8Array,
+  keys?: Ed25519KeyCache,
+): Promise<boolean> {
   if (publicKey.length !== 32 || signature.length !== 64 || hasSmallOrder(publicKey)) return false;
   const key = await (keys ? keys.get(publicKey) : importEd25519(publicKey));
   if (!key) return false;

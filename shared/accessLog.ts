@@ -64,15 +64,25 @@ export interface ChainPoint {
  * Checks that `entries` continue the chain from `from` (the last entry the client already trusts, or
  * the start) without a hole, and that every hash is right. Returns the new last point.
  */
-export function verifyAccessLogChain(entries: readonly AccessLogEntry[], from: ChainPoint = { seq: 0, hash: ACCESS_LOG_ZERO_HASH }): ChainPoint {
+export function verifyAccessLogChain(
+  entries: readonly AccessLogEntry[],
+  from: ChainPoint = { seq: 0, hash: ACCESS_LOG_ZERO_HASH },
+): ChainPoint {
   let last = from;
   for (const entry of entries) {
-    if (typeof entry.details !== "string" || typeof entry.prevHash !== "string" || typeof entry.hash !== "string") throw new MalformedInput(`access log entry ${entry.seq} is malformed`);
-    if (entry.seq <= last.seq) throw new RollbackDetected(`access log entry ${entry.seq} is not after ${last.seq}: the server served old or reordered entries`);
-    if (entry.seq !== last.seq + 1) throw new GapDetected(`access log jumps from entry ${last.seq} to ${entry.seq}: entries are missing`);
-    if (!bytesEqual(utf8(entry.prevHash), utf8(last.hash))) throw new ChainBroken(`access log entry ${entry.seq} does not link to entry ${last.seq}`);
+    if (typeof entry.details !== "string" || typeof entry.prevHash !== "string" || typeof entry.hash !== "string")
+      throw new MalformedInput(`access log entry ${entry.seq} is malformed`);
+    if (entry.seq <= last.seq)
+      throw new RollbackDetected(
+        `access log entry ${entry.seq} is not after ${last.seq}: the server served old or reordered entries`,
+      );
+    if (entry.seq !== last.seq + 1)
+      throw new GapDetected(`access log jumps from entry ${last.seq} to ${entry.seq}: entries are missing`);
+    if (!bytesEqual(utf8(entry.prevHash), utf8(last.hash)))
+      throw new ChainBroken(`access log entry ${entry.seq} does not link to entry ${last.seq}`);
     const { hash, ...body } = entry;
-    if (accessLogEntryHash(body) !== hash) throw new ChainBroken(`access log entry ${entry.seq} was altered (its hash does not match)`);
+    if (accessLogEntryHash(body) !== hash)
+      throw new ChainBroken(`access log entry ${entry.seq} was altered (its hash does not match)`);
     last = { seq: entry.seq, hash };
   }
   return last;

@@ -7,7 +7,10 @@ import { fromBase64Url } from "./bytes.js";
 
 export const hexId = z.string().regex(/^[0-9a-f]{32}$/, "must be 32 lowercase hex characters (a 16-byte id)");
 export const hex32 = z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex characters");
-export const base64url = z.string().regex(/^[A-Za-z0-9_-]*$/, "must be unpadded base64url").max(400_000);
+export const base64url = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]*$/, "must be unpadded base64url")
+  .max(400_000);
 
 /** base64url text a request sends, read as bytes (exactly `length` of them when given). */
 export function base64urlBytes(what: string, length?: number) {
@@ -24,10 +27,17 @@ export function base64urlBytes(what: string, length?: number) {
 /** 3 to 32 characters, letters, digits, dot, dash, underscore; compared case-insensitively. */
 export const handleSchema = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{2,31}$/, "a handle is 3 to 32 letters, digits, '.', '-' or '_', starting with a letter or digit");
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{2,31}$/,
+    "a handle is 3 to 32 letters, digits, '.', '-' or '_', starting with a letter or digit",
+  );
 
 /** `devices`: the account's first device list (shared/deviceList.ts); from then on its devices log in with their own keys. */
-export const registerRequest = z.object({ bundle: base64urlBytes("bundle"), handle: handleSchema, devices: base64urlBytes("device list").optional() });
+export const registerRequest = z.object({
+  bundle: base64urlBytes("bundle"),
+  handle: handleSchema,
+  devices: base64urlBytes("device list").optional(),
+});
 export type RegisterRequest = z.input<typeof registerRequest>;
 
 export const accountResponse = z.object({ accountId: hexId, handle: z.string(), bundle: base64url });
@@ -60,20 +70,37 @@ export const grantSummary = z.object({
 export type GrantSummary = z.infer<typeof grantSummary>;
 export const grantsResponse = z.object({ grants: z.array(grantSummary) });
 
-export const inboxEntry = z.object({ grantId: hexId, patientId: hexId, revision: z.number().int(), expiresAt: z.number().int(), grant: base64url });
+export const inboxEntry = z.object({
+  grantId: hexId,
+  patientId: hexId,
+  revision: z.number().int(),
+  expiresAt: z.number().int(),
+  grant: base64url,
+});
 export type InboxEntry = z.infer<typeof inboxEntry>;
 /** A signed revocation (shared/revocation.ts) of a grant addressed to this account. */
 export const inboxRevocation = z.object({ grantId: hexId, patientId: hexId, revocation: base64url });
 export type InboxRevocation = z.infer<typeof inboxRevocation>;
 /** A share that ended (revoked, or past its expiry), kept a while so the grantee's device can say how. */
-export const endedShare = z.object({ grantId: hexId, patientId: hexId, status: z.enum(["revoked", "expired"]), endedAt: z.number().int() });
+export const endedShare = z.object({
+  grantId: hexId,
+  patientId: hexId,
+  status: z.enum(["revoked", "expired"]),
+  endedAt: z.number().int(),
+});
 export type EndedShare = z.infer<typeof endedShare>;
-export const inboxResponse = z.object({ grants: z.array(inboxEntry), revocations: z.array(inboxRevocation), ended: z.array(endedShare) });
+export const inboxResponse = z.object({
+  grants: z.array(inboxEntry),
+  revocations: z.array(inboxRevocation),
+  ended: z.array(endedShare),
+});
 export type Inbox = z.infer<typeof inboxResponse>;
 export const revocationRequest = z.object({ revocation: base64urlBytes("revocation") });
 
 /** Signed read receipts (shared/readReceipt.ts), pushed as upload extras; `n` is a receipt's position in the patient log. */
-export const receiptsResponse = z.object({ receipts: z.array(z.object({ n: z.number().int().positive(), receipt: base64url })) });
+export const receiptsResponse = z.object({
+  receipts: z.array(z.object({ n: z.number().int().positive(), receipt: base64url })),
+});
 
 export const accessLogResponse = z.object({ entries: z.array(accessLogEntrySchema) });
 
@@ -83,7 +110,11 @@ export const deviceListResponse = z.object({ devices: base64url });
 export const deviceListPublished = z.object({ changes: z.number().int().positive() });
 
 /** A sealed key ring (client/keyRingSync.ts) and its version; each store must be version + 1. */
-const keyRingVersion = z.number().int().min(1).max(2 ** 31);
+const keyRingVersion = z
+  .number()
+  .int()
+  .min(1)
+  .max(2 ** 31);
 export const keyRingRequest = z.object({ version: keyRingVersion, blob: base64urlBytes("key ring") });
 export const keyRingResponse = z.object({ version: keyRingVersion, blob: base64url });
 export const recoveryKitRequest = z.object({ blob: base64urlBytes("recovery kit") });
@@ -121,7 +152,9 @@ export const ERROR_CODES = {
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 
-export const errorResponse = z.object({ error: z.object({ code: z.string(), message: z.string(), serverTime: z.number().int().optional() }) });
+export const errorResponse = z.object({
+  error: z.object({ code: z.string(), message: z.string(), serverTime: z.number().int().optional() }),
+});
 export type ErrorResponse = z.infer<typeof errorResponse>;
 
 /** WebSocket close code when the grant behind a socket ends (revoked or expired). */

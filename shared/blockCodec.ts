@@ -18,7 +18,15 @@ import { MalformedInput, UnsupportedVersion } from "./errors.js";
 import { sha256 } from "./hash.js";
 import { TREE_DEPTH } from "./hours.js";
 import { signedMessage } from "./signing.js";
-import { COMMIT_BYTES, ID_BYTES, NONCE_BYTES, SEAL_BYTES, SIGNATURE_BYTES, TAG_BYTES, encodeSeal } from "./envelopeCodec.js";
+import {
+  COMMIT_BYTES,
+  ID_BYTES,
+  NONCE_BYTES,
+  SEAL_BYTES,
+  SIGNATURE_BYTES,
+  TAG_BYTES,
+  encodeSeal,
+} from "./envelopeCodec.js";
 
 export const BLOCK_MAGIC = "STWB";
 export const BLOCK_VERSION = 2;
@@ -79,14 +87,19 @@ export function encodeBlockHeader(h: BlockHeader): Uint8Array {
 }
 
 function checkNode(level: number, node: number): void {
-  if (!Number.isInteger(level) || level < 0 || level > MAX_BLOCK_LEVEL) throw new MalformedInput(`block level ${level} is outside 0 … ${MAX_BLOCK_LEVEL}`);
-  if (!Number.isInteger(node) || node < 0 || node >= 2 ** (TREE_DEPTH - level)) throw new MalformedInput(`block node ${node} is outside the key tree at level ${level}`);
+  if (!Number.isInteger(level) || level < 0 || level > MAX_BLOCK_LEVEL)
+    throw new MalformedInput(`block level ${level} is outside 0 … ${MAX_BLOCK_LEVEL}`);
+  if (!Number.isInteger(node) || node < 0 || node >= 2 ** (TREE_DEPTH - level))
+    throw new MalformedInput(`block node ${node} is outside the key tree at level ${level}`);
 }
 
 function decodeHeader(reader: ByteReader): BlockHeader {
   expectMagic(reader, BLOCK_MAGIC, "block");
   const version = reader.u8("version");
-  if (version !== BLOCK_VERSION) throw new UnsupportedVersion(`block version ${version} is not supported (this build reads version ${BLOCK_VERSION})`);
+  if (version !== BLOCK_VERSION)
+    throw new UnsupportedVersion(
+      `block version ${version} is not supported (this build reads version ${BLOCK_VERSION})`,
+    );
   const level = reader.u8("level");
   const header: BlockHeader = {
     version,
@@ -140,7 +153,8 @@ export function decodeBlockPrefix(bytes: Uint8Array): BlockPrefix {
   const reader = new ByteReader(bytes.subarray(0, BLOCK_PREFIX_BYTES), "block");
   const header = decodeHeader(reader);
   const bodyLength = reader.u32("bodyLength");
-  if (bodyLength < MIN_BLOCK_BODY_BYTES || bodyLength > MAX_BLOCK_BODY_BYTES) throw new MalformedInput(`block body length ${bodyLength} is out of bounds`);
+  if (bodyLength < MIN_BLOCK_BODY_BYTES || bodyLength > MAX_BLOCK_BODY_BYTES)
+    throw new MalformedInput(`block body length ${bodyLength} is out of bounds`);
   const bodyHash = reader.fixed(32, "bodyHash");
   const signature = reader.fixed(SIGNATURE_BYTES, "signature");
   reader.end();
@@ -149,10 +163,20 @@ export function decodeBlockPrefix(bytes: Uint8Array): BlockPrefix {
 
 /** Decodes a whole block and checks that its body matches the signed hash. */
 export function decodeBlock(bytes: Uint8Array): Block {
-  if (bytes.length > BLOCK_PREFIX_BYTES + MAX_BLOCK_BODY_BYTES) throw new MalformedInput(`block is ${bytes.length} bytes, more than the ${BLOCK_PREFIX_BYTES + MAX_BLOCK_BODY_BYTES} allowed`);
+  if (bytes.length > BLOCK_PREFIX_BYTES + MAX_BLOCK_BODY_BYTES)
+    throw new MalformedInput(
+      `block is ${bytes.length} bytes, more than the ${BLOCK_PREFIX_BYTES + MAX_BLOCK_BODY_BYTES} allowed`,
+    );
   const prefix = decodeBlockPrefix(bytes);
-  if (bytes.length !== BLOCK_PREFIX_BYTES + prefix.bodyLength) throw new MalformedInput("block length does not match its body length");
+  if (bytes.length !== BLOCK_PREFIX_BYTES + prefix.bodyLength)
+    throw new MalformedInput("block length does not match its body length");
   const body = bytes.slice(BLOCK_PREFIX_BYTES);
   if (!bytesEqual(sha256(body), prefix.bodyHash)) throw new MalformedInput("block body does not match its signed hash");
-  return { header: prefix.header, headerBytes: prefix.headerBytes, bodyHash: prefix.bodyHash, signature: prefix.signature, body };
+  return {
+    header: prefix.header,
+    headerBytes: prefix.headerBytes,
+    bodyHash: prefix.bodyHash,
+    signature: prefix.signature,
+    body,
+  };
 }

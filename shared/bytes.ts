@@ -46,7 +46,8 @@ export function fromHex(hex: string, expectedLength?: number, what = "hex value"
   if (hex.length % 2 !== 0 || !/^[0-9a-f]*$/i.test(hex)) throw new MalformedInput(`${what} is not hex`);
   const out = new Uint8Array(hex.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  if (expectedLength !== undefined && out.length !== expectedLength) throw new MalformedInput(`${what} must be ${expectedLength} bytes, got ${out.length}`);
+  if (expectedLength !== undefined && out.length !== expectedLength)
+    throw new MalformedInput(`${what} must be ${expectedLength} bytes, got ${out.length}`);
   return out;
 }
 
@@ -90,7 +91,8 @@ export function fromBase64Url(text: string, what = "base64url value", expectedLe
   }
   // Canonical form only: leftover bits must be zero, so each value has exactly one encoding.
   if ((value & ((1 << bits) - 1)) !== 0) throw new MalformedInput(`${what} is not canonical base64url`);
-  if (expectedLength !== undefined && out.length !== expectedLength) throw new MalformedInput(`${what} must be ${expectedLength} bytes, got ${out.length}`);
+  if (expectedLength !== undefined && out.length !== expectedLength)
+    throw new MalformedInput(`${what} must be ${expectedLength} bytes, got ${out.length}`);
   return out;
 }
 
@@ -259,7 +261,8 @@ export class ByteReader {
   /** A u32-length-prefixed field, refused when longer than `max` before anything is copied. */
   bytes(field: string, max: number): Uint8Array {
     const length = this.u32(field);
-    if (length > max) throw new MalformedInput(`${this.what}: ${field} is ${length} bytes, more than the ${max} allowed`);
+    if (length > max)
+      throw new MalformedInput(`${this.what}: ${field} is ${length} bytes, more than the ${max} allowed`);
     return this.fixed(length, field);
   }
 
@@ -283,14 +286,16 @@ export class ByteReader {
   /** A varint-length-prefixed field, refused when longer than `max` before anything is copied. */
   varBytes(field: string, max: number): Uint8Array {
     const length = this.varint(field);
-    if (length > max) throw new MalformedInput(`${this.what}: ${field} is ${length} bytes, more than the ${max} allowed`);
+    if (length > max)
+      throw new MalformedInput(`${this.what}: ${field} is ${length} bytes, more than the ${max} allowed`);
     return this.fixed(length, field);
   }
 
   /** Like varBytes, without copying: a view into the input (for decoders that only read it). */
   varView(field: string, max: number): Uint8Array {
     const length = this.varint(field);
-    if (length > max) throw new MalformedInput(`${this.what}: ${field} is ${length} bytes, more than the ${max} allowed`);
+    if (length > max)
+      throw new MalformedInput(`${this.what}: ${field} is ${length} bytes, more than the ${max} allowed`);
     const at = this.take(length, field);
     return this.input.subarray(at, at + length);
   }

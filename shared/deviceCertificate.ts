@@ -66,7 +66,8 @@ export function decodeDeviceCertificate(bytes: Uint8Array): DeviceCertificate {
   const reader = new ByteReader(bytes, "device certificate");
   expectMagic(reader, DEVICE_CERTIFICATE_MAGIC, "device certificate");
   const version = reader.u8("version");
-  if (version !== DEVICE_CERTIFICATE_VERSION) throw new UnsupportedVersion(`device certificate version ${version} is not supported`);
+  if (version !== DEVICE_CERTIFICATE_VERSION)
+    throw new UnsupportedVersion(`device certificate version ${version} is not supported`);
   const cert = {
     accountId: reader.fixed(16, "accountId"),
     deviceId: reader.fixed(16, "deviceId"),

@@ -91,11 +91,14 @@ function decodeHeader(reader: ByteReader, options: DecodeOptions): EnvelopeHeade
   expectMagic(reader, ENVELOPE_MAGIC, "envelope");
   const version = reader.u8("version");
   if (version !== ENVELOPE_VERSION && !(options.legacy && version === LEGACY_ENVELOPE_VERSION)) {
-    throw new UnsupportedVersion(`envelope version ${version} is not supported (this build reads version ${ENVELOPE_VERSION})`);
+    throw new UnsupportedVersion(
+      `envelope version ${version} is not supported (this build reads version ${ENVELOPE_VERSION})`,
+    );
   }
   const kindCode = reader.u8("kind");
   const kind = (Object.keys(ENVELOPE_KINDS) as EnvelopeKind[]).find((k) => ENVELOPE_KINDS[k] === kindCode);
-  if (!kind || (kind === "compaction" && version !== LEGACY_ENVELOPE_VERSION)) throw new MalformedInput(`envelope kind ${kindCode} is unknown`);
+  if (!kind || (kind === "compaction" && version !== LEGACY_ENVELOPE_VERSION))
+    throw new MalformedInput(`envelope kind ${kindCode} is unknown`);
   const header: EnvelopeHeader = {
     version,
     kind,
@@ -146,11 +149,15 @@ export function encodeEnvelope(envelope: Omit<Envelope, "headerBytes"> & { heade
  * clients: libsodium, along with the key commitment).
  */
 export function decodeEnvelope(bytes: Uint8Array, options: DecodeOptions = {}): Envelope {
-  if (bytes.length > PREFIX_BYTES + MAX_BODY_BYTES) throw new MalformedInput(`envelope is ${bytes.length} bytes, more than the ${PREFIX_BYTES + MAX_BODY_BYTES} allowed`);
+  if (bytes.length > PREFIX_BYTES + MAX_BODY_BYTES)
+    throw new MalformedInput(
+      `envelope is ${bytes.length} bytes, more than the ${PREFIX_BYTES + MAX_BODY_BYTES} allowed`,
+    );
   const reader = new ByteReader(bytes, "envelope");
   const header = decodeHeader(reader, options);
   const bodyLength = reader.u32("bodyLength");
-  if (bodyLength < MIN_BODY_BYTES || bodyLength > MAX_BODY_BYTES) throw new MalformedInput(`envelope body length ${bodyLength} is out of bounds`);
+  if (bodyLength < MIN_BODY_BYTES || bodyLength > MAX_BODY_BYTES)
+    throw new MalformedInput(`envelope body length ${bodyLength} is out of bounds`);
   const bodyHash = reader.fixed(32, "bodyHash");
   const signature = reader.fixed(SIGNATURE_BYTES, "signature");
   const body = reader.fixed(bodyLength, "body");

@@ -58,7 +58,8 @@ export interface GrantWire {
 }
 
 export function encodeGrantPolicy(p: GrantPolicy): Uint8Array {
-  if (p.entries.length === 0 || p.entries.length > MAX_GRANT_ENTRIES) throw new MalformedInput(`a grant names 1 to ${MAX_GRANT_ENTRIES} scopes`);
+  if (p.entries.length === 0 || p.entries.length > MAX_GRANT_ENTRIES)
+    throw new MalformedInput(`a grant names 1 to ${MAX_GRANT_ENTRIES} scopes`);
   if (p.expiresAt <= p.issuedAt) throw new MalformedInput("a grant must expire after it is issued");
   const w = new ByteWriter(512)
     .raw(utf8(GRANT_MAGIC))
@@ -76,12 +77,14 @@ export function encodeGrantPolicy(p: GrantPolicy): Uint8Array {
     .u8(p.entries.length);
   for (const e of p.entries) {
     checkHourRange(e.fromHour, e.toHour);
-    if (e.generations.length === 0 || e.generations.length > MAX_GENERATIONS_PER_ENTRY) throw new MalformedInput(`a grant entry names 1 to ${MAX_GENERATIONS_PER_ENTRY} generations`);
+    if (e.generations.length === 0 || e.generations.length > MAX_GENERATIONS_PER_ENTRY)
+      throw new MalformedInput(`a grant entry names 1 to ${MAX_GENERATIONS_PER_ENTRY} generations`);
     w.fixed(e.scopeTag, 16, "scopeTag").u32(e.fromHour).u32(e.toHour).u8(e.generations.length);
     for (const g of e.generations) w.u32(g);
   }
   if (p.devices) {
-    if (p.devices.index === 0) throw new MalformedInput("a grant names the patient's device list by its number of changes, which is at least 1");
+    if (p.devices.index === 0)
+      throw new MalformedInput("a grant names the patient's device list by its number of changes, which is at least 1");
     w.u32(p.devices.index).fixed(p.devices.hash, 32, "devicesHash");
   }
   return w.finish();
@@ -112,7 +115,8 @@ export function decodeGrantPolicy(bytes: Uint8Array): GrantPolicy {
     const toHour = r.u32("toHour");
     checkHourRange(fromHour, toHour);
     const genCount = r.u8("generationCount");
-    if (genCount === 0 || genCount > MAX_GENERATIONS_PER_ENTRY) throw new MalformedInput(`grant entry names ${genCount} generations`);
+    if (genCount === 0 || genCount > MAX_GENERATIONS_PER_ENTRY)
+      throw new MalformedInput(`grant entry names ${genCount} generations`);
     const generations: number[] = [];
     for (let g = 0; g < genCount; g++) generations.push(r.u32("generation"));
     entries.push({ scopeTag, fromHour, toHour, generations });
@@ -121,7 +125,21 @@ export function decodeGrantPolicy(bytes: Uint8Array): GrantPolicy {
   if (devices?.index === 0) throw new MalformedInput("grant policy names change 0 of the patient's device list");
   r.end();
   if (expiresAt <= issuedAt) throw new MalformedInput("grant policy expires before it is issued");
-  return { grantId, revision, patientId, patientKey, granteeId, granteeSignKey, granteeBoxKey, write: (flags & 1) !== 0, live: (flags & 2) !== 0, issuedAt, expiresAt, ...(devices ? { devices } : {}), entries };
+  return {
+    grantId,
+    revision,
+    patientId,
+    patientKey,
+    granteeId,
+    granteeSignKey,
+    granteeBoxKey,
+    write: (flags & 1) !== 0,
+    live: (flags & 2) !== 0,
+    issuedAt,
+    expiresAt,
+    ...(devices ? { devices } : {}),
+    entries,
+  };
 }
 
 export function grantPolicySignedBytes(policyBytes: Uint8Array): Uint8Array {
@@ -130,9 +148,17 @@ export function grantPolicySignedBytes(policyBytes: Uint8Array): Uint8Array {
 
 export function encodeGrantWire(policyBytes: Uint8Array, policySignature: Uint8Array, sealed: Uint8Array): Uint8Array {
   // Refuse what decodeGrantWire would refuse, so an oversized grant fails when issued, not when opened.
-  if (policyBytes.length > MAX_POLICY_BYTES) throw new MalformedInput(`grant policy is ${policyBytes.length} bytes, more than the ${MAX_POLICY_BYTES} allowed`);
-  if (sealed.length > MAX_SEALED_BYTES) throw new MalformedInput(`sealed grant is ${sealed.length} bytes, more than the ${MAX_SEALED_BYTES} allowed: grant fewer scopes or generations`);
-  return new ByteWriter(policyBytes.length + sealed.length + 80).bytes(policyBytes).fixed(policySignature, 64, "policySignature").bytes(sealed).finish();
+  if (policyBytes.length > MAX_POLICY_BYTES)
+    throw new MalformedInput(`grant policy is ${policyBytes.length} bytes, more than the ${MAX_POLICY_BYTES} allowed`);
+  if (sealed.length > MAX_SEALED_BYTES)
+    throw new MalformedInput(
+      `sealed grant is ${sealed.length} bytes, more than the ${MAX_SEALED_BYTES} allowed: grant fewer scopes or generations`,
+    );
+  return new ByteWriter(policyBytes.length + sealed.length + 80)
+    .bytes(policyBytes)
+    .fixed(policySignature, 64, "policySignature")
+    .bytes(sealed)
+    .finish();
 }
 
 /** Decodes the structure; the policy signature is checked by the caller (server: WebCrypto). */

@@ -11,7 +11,11 @@ export interface Shard {
 
 export function policyCovers(policy: Pick<GrantPolicy, "entries">, shard: Shard): boolean {
   return policy.entries.some(
-    (e) => bytesEqual(e.scopeTag, shard.scopeTag) && shard.hour >= e.fromHour && shard.hour <= e.toHour && e.generations.includes(shard.generation),
+    (e) =>
+      bytesEqual(e.scopeTag, shard.scopeTag) &&
+      shard.hour >= e.fromHour &&
+      shard.hour <= e.toHour &&
+      e.generations.includes(shard.generation),
   );
 }
 

@@ -50,7 +50,10 @@ export function keyBundleSignedBytes(bundle: Omit<KeyBundle, "signature">): Uint
 }
 
 export function encodeKeyBundle(bundle: KeyBundle): Uint8Array {
-  return new ByteWriter(KEY_BUNDLE_BYTES + 1).raw(keyBundleBody(bundle)).fixed(bundle.signature, 64, "signature").finish();
+  return new ByteWriter(KEY_BUNDLE_BYTES + 1)
+    .raw(keyBundleBody(bundle))
+    .fixed(bundle.signature, 64, "signature")
+    .finish();
 }
 
 /** Decodes a bundle's structure; the self-signature is checked by the caller. */
@@ -58,7 +61,8 @@ export function decodeKeyBundle(bytes: Uint8Array): KeyBundle {
   const reader = new ByteReader(bytes, "key bundle");
   expectMagic(reader, KEY_BUNDLE_MAGIC, "key bundle");
   const version = reader.u8("version");
-  if (version !== KEY_BUNDLE_VERSION && version !== KEY_BUNDLE_PLACED_VERSION) throw new UnsupportedVersion(`key bundle version ${version} is not supported`);
+  if (version !== KEY_BUNDLE_VERSION && version !== KEY_BUNDLE_PLACED_VERSION)
+    throw new UnsupportedVersion(`key bundle version ${version} is not supported`);
   const signKey = reader.fixed(32, "signKey");
   const boxKey = reader.fixed(32, "boxKey");
   const createdAt = reader.u64("createdAt");
@@ -70,7 +74,10 @@ export function decodeKeyBundle(bytes: Uint8Array): KeyBundle {
   }
   const bundle = { signKey, boxKey, createdAt, signature: reader.fixed(64, "signature") };
   reader.end();
-  if (bundlePlacement(bundle) !== stated) throw new MalformedInput(`the key bundle says its data lives in "${stated}", but its account id says "${bundlePlacement(bundle)}"`);
+  if (bundlePlacement(bundle) !== stated)
+    throw new MalformedInput(
+      `the key bundle says its data lives in "${stated}", but its account id says "${bundlePlacement(bundle)}"`,
+    );
   return bundle;
 }
 

@@ -33,7 +33,10 @@ export function loginProofPayload(proof: Omit<LoginProof, "signature">): Uint8Ar
 }
 
 export function encodeLoginProof(proof: LoginProof): Uint8Array {
-  const w = new ByteWriter(128).fixed(proof.accountId, 16, "account id").u64(proof.time).fixed(proof.nonce, 16, "nonce");
+  const w = new ByteWriter(128)
+    .fixed(proof.accountId, 16, "account id")
+    .u64(proof.time)
+    .fixed(proof.nonce, 16, "nonce");
   if (proof.signer) w.u8(SIGNER).fixed(proof.signer, 16, "signer");
   else w.u8(NO_SIGNER);
   return w.fixed(proof.signature, 64, "signature").finish();

@@ -17,7 +17,10 @@ export interface ManifestEntry {
 
 /** SHA-256("steward/block-manifest/v1" ‖ 0x00 ‖ (envelopeId ‖ link) for each entry, in server order). */
 export function manifestHash(entries: Iterable<ManifestEntry>): Uint8Array {
-  const hash = sha256.create().update(utf8(LABEL)).update(new Uint8Array([0]));
+  const hash = sha256
+    .create()
+    .update(utf8(LABEL))
+    .update(new Uint8Array([0]));
   for (const e of entries) hash.update(e.envelopeId).update(e.link);
   return hash.digest();
 }
@@ -33,9 +36,16 @@ export function encodeManifest(entries: readonly ManifestEntry[]): Uint8Array {
 
 /** A manifest served beside a block, checked against the count and hash the block's author signed. */
 export function decodeManifest(bytes: Uint8Array, count: number, hash: Uint8Array): ManifestEntry[] {
-  if (bytes.length !== count * MANIFEST_ENTRY_BYTES) throw new MalformedInput(`a manifest of ${count} entries is ${count * MANIFEST_ENTRY_BYTES} bytes, got ${bytes.length}`);
+  if (bytes.length !== count * MANIFEST_ENTRY_BYTES)
+    throw new MalformedInput(
+      `a manifest of ${count} entries is ${count * MANIFEST_ENTRY_BYTES} bytes, got ${bytes.length}`,
+    );
   const r = new ByteReader(bytes, "manifest");
-  const entries = Array.from({ length: count }, () => ({ envelopeId: r.fixed(ID_BYTES, "envelopeId"), link: r.fixed(32, "link") }));
-  if (!bytesEqual(manifestHash(entries), hash)) throw new TamperedEnvelope("the manifest served with a block is not the one its author signed");
+  const entries = Array.from({ length: count }, () => ({
+    envelopeId: r.fixed(ID_BYTES, "envelopeId"),
+    link: r.fixed(32, "link"),
+  }));
+  if (!bytesEqual(manifestHash(entries), hash))
+    throw new TamperedEnvelope("the manifest served with a block is not the one its author signed");
   return entries;
 }

@@ -83,7 +83,8 @@ function readInts(r: ByteReader, count: number, what: string): number[] {
   for (let k = 0; k < runs; k++) {
     const length = r.varint(`${what} run length`);
     const value = r.varint(what);
-    if (length === 0 || at + length > count || value === previous) throw new MalformedInput(`${what}: runs do not add up to ${count} values`);
+    if (length === 0 || at + length > count || value === previous)
+      throw new MalformedInput(`${what}: runs do not add up to ${count} values`);
     out.fill(value, at, at + length);
     at += length;
     previous = value;
@@ -151,7 +152,10 @@ function writeField(w: ByteWriter, field: Field, values: readonly unknown[]): vo
     writeNumbers(w, values, present as number[]);
     return;
   }
-  writeInts(w, values.map((v) => (v === undefined ? STATE_ABSENT : STATE_PRESENT)));
+  writeInts(
+    w,
+    values.map((v) => (v === undefined ? STATE_ABSENT : STATE_PRESENT)),
+  );
   switch (field.kind) {
     case "int": {
       let last = 0;
@@ -166,19 +170,33 @@ function writeField(w: ByteWriter, field: Field, values: readonly unknown[]): vo
       return;
     }
     case "enum":
-      writeInts(w, present.map((v) => field.options.indexOf(v as string)));
+      writeInts(
+        w,
+        present.map((v) => field.options.indexOf(v as string)),
+      );
       return;
     case "bool":
-      writeInts(w, present.map((v) => (v ? 1 : 0)));
+      writeInts(
+        w,
+        present.map((v) => (v ? 1 : 0)),
+      );
       return;
     case "str":
       writeDictionary(w, present as string[]);
       return;
     case "json":
-      writeDictionary(w, present.map((v) => JSON.stringify(v)));
+      writeDictionary(
+        w,
+        present.map((v) => JSON.stringify(v)),
+      );
       return;
     case "obj":
-      for (const child of field.fields) writeField(w, child, present.map((v) => (v as Rec)[child.key]));
+      for (const child of field.fields)
+        writeField(
+          w,
+          child,
+          present.map((v) => (v as Rec)[child.key]),
+        );
       return;
   }
 }
@@ -187,9 +205,15 @@ function writeField(w: ByteWriter, field: Field, values: readonly unknown[]): vo
 function writeNumbers(w: ByteWriter, values: readonly unknown[], present: readonly number[]): void {
   const decimals = present.map(decimal);
   let p = 0;
-  writeInts(w, values.map((v) => (v === undefined ? STATE_ABSENT : decimals[p++] ? STATE_PRESENT : STATE_ESCAPED)));
+  writeInts(
+    w,
+    values.map((v) => (v === undefined ? STATE_ABSENT : decimals[p++] ? STATE_PRESENT : STATE_ESCAPED)),
+  );
   const exact = decimals.filter((d) => d !== undefined);
-  writeInts(w, exact.map((d) => d.scale));
+  writeInts(
+    w,
+    exact.map((d) => d.scale),
+  );
   let last = 0;
   writeInts(
     w,
@@ -231,7 +255,8 @@ function readPresent(r: ByteReader, field: Field, states: readonly number[], pre
       let last = 0;
       for (let i = 0; i < present; i++) {
         last = checkSafe(last + unzigzag(values[i]!), name);
-        if (last < field.min || last > field.max) throw new MalformedInput(`${name} ${last} is outside ${field.min}…${field.max}`);
+        if (last < field.min || last > field.max)
+          throw new MalformedInput(`${name} ${last} is outside ${field.min}…${field.max}`);
         values[i] = last;
       }
       return values;
@@ -281,13 +306,23 @@ function readPresent(r: ByteReader, field: Field, states: readonly number[], pre
   }
 }
 
-function parsed(schema: { safeParse(v: unknown): { success: boolean; data?: unknown } }, value: unknown, name: string): unknown {
+function parsed(
+  schema: { safeParse(v: unknown): { success: boolean; data?: unknown } },
+  value: unknown,
+  name: string,
+): unknown {
   const result = schema.safeParse(value);
   if (!result.success) throw new MalformedInput(`${name} does not hold a valid value`);
   return result.data;
 }
 
-function readNumbers(r: ByteReader, field: Extract<Field, { kind: "num" }>, states: readonly number[], present: number, name: string): number[] {
+function readNumbers(
+  r: ByteReader,
+  field: Extract<Field, { kind: "num" }>,
+  states: readonly number[],
+  present: number,
+  name: string,
+): number[] {
   const escaped = states.filter((s) => s === STATE_ESCAPED).length;
   const decimals = present - escaped;
   const scales = readInts(r, decimals, `${name} scales`);
@@ -306,7 +341,8 @@ function readNumbers(r: ByteReader, field: Extract<Field, { kind: "num" }>, stat
       v = mantissas[d++]! / 10 ** scale;
       if (decimal(v)?.scale !== scale) throw new MalformedInput(`${name}: scale ${scale} is not the shortest`);
     }
-    if (!Number.isFinite(v) || v < field.min || v > field.max) throw new MalformedInput(`${name} ${v} is outside ${field.min}…${field.max}`);
+    if (!Number.isFinite(v) || v < field.min || v > field.max)
+      throw new MalformedInput(`${name} ${v} is outside ${field.min}…${field.max}`);
     out[o++] = v;
   }
   return out;
@@ -375,7 +411,8 @@ function idBuilder(template: string): (timeText: string, deviceTime: string | un
   const parts = template.split(MARKS);
   return (timeText, deviceTime) => {
     let id = "";
-    for (const part of parts) id += part === TIME_MARK ? timeText : part === DEVICE_TIME_MARK ? (deviceTime ?? DEVICE_TIME_MARK) : part;
+    for (const part of parts)
+      id += part === TIME_MARK ? timeText : part === DEVICE_TIME_MARK ? (deviceTime ?? DEVICE_TIME_MARK) : part;
     return id;
   };
 }
@@ -399,17 +436,41 @@ function writeGroup(w: ByteWriter, layout: TypeLayout, group: readonly Rec[]): v
       return v;
     }),
   );
-  for (const field of layout.base) writeField(w, field, group.map((r) => r[field.key]));
+  for (const field of layout.base)
+    writeField(
+      w,
+      field,
+      group.map((r) => r[field.key]),
+    );
   // deviceTime: absent, an offset in seconds, or (escaped) any other text.
   const wall = group.map((r) => (r.deviceTime === undefined ? undefined : wallClockDelta(r, r.deviceTime as string)));
-  writeInts(w, group.map((r, i) => (r.deviceTime === undefined ? STATE_ABSENT : wall[i] === undefined ? STATE_ESCAPED : STATE_PRESENT)));
+  writeInts(
+    w,
+    group.map((r, i) =>
+      r.deviceTime === undefined ? STATE_ABSENT : wall[i] === undefined ? STATE_ESCAPED : STATE_PRESENT,
+    ),
+  );
   writeInts(w, wall.filter((d): d is number => d !== undefined).map(zigzag));
-  writeDictionary(w, group.filter((r, i) => r.deviceTime !== undefined && wall[i] === undefined).map((r) => r.deviceTime as string));
+  writeDictionary(
+    w,
+    group.filter((r, i) => r.deviceTime !== undefined && wall[i] === undefined).map((r) => r.deviceTime as string),
+  );
   // id: a template (state present) or the id itself (escaped), both through one dictionary.
   const templates = group.map(idTemplate);
-  writeInts(w, templates.map((t) => (t === undefined ? STATE_ESCAPED : STATE_PRESENT)));
-  writeDictionary(w, group.map((r, i) => templates[i] ?? (r.id as string)));
-  for (const field of layout.body) writeField(w, field, group.map((r) => (r.body as Rec)[field.key]));
+  writeInts(
+    w,
+    templates.map((t) => (t === undefined ? STATE_ESCAPED : STATE_PRESENT)),
+  );
+  writeDictionary(
+    w,
+    group.map((r, i) => templates[i] ?? (r.id as string)),
+  );
+  for (const field of layout.body)
+    writeField(
+      w,
+      field,
+      group.map((r) => (r.body as Rec)[field.key]),
+    );
 }
 
 function readTimes(r: ByteReader, count: number, what: string): number[] {
@@ -426,7 +487,14 @@ function readTimes(r: ByteReader, count: number, what: string): number[] {
   return times;
 }
 
-function readDeviceTimes(r: ByteReader, count: number, what: string, layout: TypeLayout, times: readonly number[], offsets: readonly unknown[] | undefined): (string | undefined)[] {
+function readDeviceTimes(
+  r: ByteReader,
+  count: number,
+  what: string,
+  layout: TypeLayout,
+  times: readonly number[],
+  offsets: readonly unknown[] | undefined,
+): (string | undefined)[] {
   const states = readInts(r, count, `${what}.deviceTime states`);
   let escaped = 0;
   let present = 0;
@@ -435,7 +503,9 @@ function readDeviceTimes(r: ByteReader, count: number, what: string, layout: Typ
     else if (s === STATE_PRESENT) present++;
   }
   const deltas = readInts(r, present, `${what}.deviceTime`);
-  const texts = readDictionary(r, escaped, `${what}.deviceTime`, (text) => parsed(layout.deviceTime, text, `${what}.deviceTime`)) as string[];
+  const texts = readDictionary(r, escaped, `${what}.deviceTime`, (text) =>
+    parsed(layout.deviceTime, text, `${what}.deviceTime`),
+  ) as string[];
   const out = new Array<string | undefined>(count);
   for (let i = 0, o = 0, t = 0; i < count; i++) {
     const state = states[i]!;
@@ -443,7 +513,8 @@ function readDeviceTimes(r: ByteReader, count: number, what: string, layout: Typ
     if (state === STATE_PRESENT) out[i] = wallClockText(times[i]!, timezoneOffset, unzigzag(deltas[o++]!));
     else if (state === STATE_ESCAPED) {
       const text = texts[t++]!;
-      if (wallClockDelta({ time: times[i], timezoneOffset }, text) !== undefined) throw new MalformedInput(`${what}.deviceTime: a wall clock stored as text`);
+      if (wallClockDelta({ time: times[i], timezoneOffset }, text) !== undefined)
+        throw new MalformedInput(`${what}.deviceTime: a wall clock stored as text`);
       out[i] = text;
     } else if (state !== STATE_ABSENT) throw new MalformedInput(`${what}.deviceTime: unknown state ${state}`);
   }
@@ -479,22 +550,39 @@ function digits(n: number): string {
   return `${high}${"000000".slice(low.length)}${low}`;
 }
 
-function readIds(r: ByteReader, count: number, what: string, times: readonly number[], deviceTimes: readonly (string | undefined)[]): string[] {
+function readIds(
+  r: ByteReader,
+  count: number,
+  what: string,
+  times: readonly number[],
+  deviceTimes: readonly (string | undefined)[],
+): string[] {
   const states = readInts(r, count, `${what}.id states`);
-  const templates = readDictionary(r, count, `${what}.id`, (text) => ({ text, build: idBuilder(text), timeOnly: timeOnly(text) })) as IdTemplate[];
+  const templates = readDictionary(r, count, `${what}.id`, (text) => ({
+    text,
+    build: idBuilder(text),
+    timeOnly: timeOnly(text),
+  })) as IdTemplate[];
   const ids = new Array<string>(count);
   for (let i = 0; i < count; i++) {
     const state = states[i];
-    if (state !== STATE_PRESENT && state !== STATE_ESCAPED) throw new MalformedInput(`${what}.id: unknown state ${state}`);
+    if (state !== STATE_PRESENT && state !== STATE_ESCAPED)
+      throw new MalformedInput(`${what}.id: unknown state ${state}`);
     const timeText = digits(times[i]!);
     const deviceTime = deviceTimes[i];
     const template = templates[i]!;
     const id = state === STATE_PRESENT ? template.build(timeText, deviceTime) : template.text;
-    if (id.length < 1 || id.length > ID_MAX) throw new MalformedInput(`${what} id is empty or longer than ${ID_MAX} characters`);
-    if (!(state === STATE_PRESENT ? isTemplateOf(template, id, timeText, deviceTime) : idTemplate({ id, time: times[i], deviceTime }) === undefined)) {
+    if (id.length < 1 || id.length > ID_MAX)
+      throw new MalformedInput(`${what} id is empty or longer than ${ID_MAX} characters`);
+    if (
+      !(state === STATE_PRESENT
+        ? isTemplateOf(template, id, timeText, deviceTime)
+        : idTemplate({ id, time: times[i], deviceTime }) === undefined)
+    ) {
       throw new MalformedInput(`${what}.id: not the template its writer would use`);
     }
-    if (i > 0 && times[i - 1] === times[i] && ids[i - 1]! >= id) throw new MalformedInput(`${what} records are not in (time, id) order`);
+    if (i > 0 && times[i - 1] === times[i] && ids[i - 1]! >= id)
+      throw new MalformedInput(`${what} records are not in (time, id) order`);
     ids[i] = id;
   }
   return ids;
@@ -560,11 +648,13 @@ export function decodeRecords(bytes: Uint8Array): StewardRecord[] {
   let lastType = -1;
   for (let g = 0; g < groups; g++) {
     const type = r.u8("type");
-    if (type <= lastType || type >= RECORD_TYPES.length) throw new MalformedInput("packed records: groups out of order or of an unknown type");
+    if (type <= lastType || type >= RECORD_TYPES.length)
+      throw new MalformedInput("packed records: groups out of order or of an unknown type");
     lastType = type;
     const count = r.varint("count");
     // No bound per byte: runs let a regular stream cost less than a byte a reading.
-    if (count === 0 || out.length + count > MAX_SEGMENT_RECORDS) throw new MalformedInput("packed records: group size out of range");
+    if (count === 0 || out.length + count > MAX_SEGMENT_RECORDS)
+      throw new MalformedInput("packed records: group size out of range");
     const group = readGroup(r, LAYOUTS.get(RECORD_TYPES[type]!)!, count);
     out = out.length === 0 ? group : out.concat(group);
   }

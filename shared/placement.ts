@@ -21,7 +21,10 @@ export function placementOfHexId(accountId: string): Placement {
 }
 
 export function checkPlacement(value: unknown): Placement {
-  if (!PLACEMENTS.includes(value as Placement)) throw new MalformedInput(`${JSON.stringify(value)} is not a place for data; choose ${PLACEMENTS.map((p) => `"${p}"`).join(" or ")}`);
+  if (!PLACEMENTS.includes(value as Placement))
+    throw new MalformedInput(
+      `${JSON.stringify(value)} is not a place for data; choose ${PLACEMENTS.map((p) => `"${p}"`).join(" or ")}`,
+    );
   return value as Placement;
 }
 

@@ -20,7 +20,8 @@ import { signedMessage } from "./signing.js";
 export const READ_RECEIPT_VERSION = 1;
 export const MAX_RECEIPT_HEADS = 64;
 const HEAD_SEEN_BYTES = 32 + 16 + 8 + 32 + 8;
-export const MAX_READ_RECEIPT_BYTES = 4 + 1 + 16 + 16 + 32 + 16 + 8 + 32 + 8 + 1 + 8 + 8 + 4 + 1 + MAX_RECEIPT_HEADS * HEAD_SEEN_BYTES + 64;
+export const MAX_READ_RECEIPT_BYTES =
+  4 + 1 + 16 + 16 + 32 + 16 + 8 + 32 + 8 + 1 + 8 + 8 + 4 + 1 + MAX_RECEIPT_HEADS * HEAD_SEEN_BYTES + 64;
 const KINDS = { open: 1, read: 2 } as const;
 export type ReceiptKind = keyof typeof KINDS;
 
@@ -53,7 +54,8 @@ export interface ReadReceipt {
 export type UnsignedReadReceipt = Omit<ReadReceipt, "signature">;
 
 function body(r: UnsignedReadReceipt): Uint8Array {
-  if (r.heads.length > MAX_RECEIPT_HEADS) throw new MalformedInput(`a receipt echoes at most ${MAX_RECEIPT_HEADS} heads`);
+  if (r.heads.length > MAX_RECEIPT_HEADS)
+    throw new MalformedInput(`a receipt echoes at most ${MAX_RECEIPT_HEADS} heads`);
   if (r.seq < 1) throw new MalformedInput("receipt sequence numbers start at 1");
   if (r.cursor < r.after) throw new MalformedInput("a receipt's range ends before it starts");
   const w = new ByteWriter(MAX_READ_RECEIPT_BYTES)
@@ -71,7 +73,12 @@ function body(r: UnsignedReadReceipt): Uint8Array {
     .u64(r.cursor)
     .u32(r.count)
     .u8(r.heads.length);
-  for (const h of r.heads) w.fixed(h.authorKey, 32, "authorKey").fixed(h.deviceId, 16, "deviceId").u64(h.seq).fixed(h.link, 32, "link").u64(h.time);
+  for (const h of r.heads)
+    w.fixed(h.authorKey, 32, "authorKey")
+      .fixed(h.deviceId, 16, "deviceId")
+      .u64(h.seq)
+      .fixed(h.link, 32, "link")
+      .u64(h.time);
   return w.finish();
 }
 
@@ -94,7 +101,8 @@ export function decodeReadReceipt(bytes: Uint8Array): ReadReceipt {
   const r = new ByteReader(bytes, "read receipt");
   expectMagic(r, "STRC", "read receipt");
   const version = r.u8("version");
-  if (version !== READ_RECEIPT_VERSION) throw new UnsupportedVersion(`read receipt version ${version} is not supported`);
+  if (version !== READ_RECEIPT_VERSION)
+    throw new UnsupportedVersion(`read receipt version ${version} is not supported`);
   const fields = {
     patientId: r.fixed(16, "patientId"),
     grantId: r.fixed(16, "grantId"),
@@ -112,7 +120,13 @@ export function decodeReadReceipt(bytes: Uint8Array): ReadReceipt {
   const count = r.u32("count");
   const headCount = r.u8("headCount");
   if (headCount > MAX_RECEIPT_HEADS) throw new MalformedInput(`a receipt echoes at most ${MAX_RECEIPT_HEADS} heads`);
-  const heads = Array.from({ length: headCount }, () => ({ authorKey: r.fixed(32, "authorKey"), deviceId: r.fixed(16, "deviceId"), seq: r.u64("seq"), link: r.fixed(32, "link"), time: r.u64("time") }));
+  const heads = Array.from({ length: headCount }, () => ({
+    authorKey: r.fixed(32, "authorKey"),
+    deviceId: r.fixed(16, "deviceId"),
+    seq: r.u64("seq"),
+    link: r.fixed(32, "link"),
+    time: r.u64("time"),
+  }));
   const signature = r.fixed(64, "signature");
   r.end();
   if (fields.seq < 1 || cursor < after) throw new MalformedInput("read receipt numbers are out of range");

@@ -7,8 +7,20 @@ import type { z } from "zod";
 import { RECORD_TYPES, recordSchema, type RecordType } from "./records.js";
 
 export type Field =
-  | { readonly kind: "int"; readonly key: string; readonly optional: boolean; readonly min: number; readonly max: number }
-  | { readonly kind: "num"; readonly key: string; readonly optional: boolean; readonly min: number; readonly max: number }
+  | {
+      readonly kind: "int";
+      readonly key: string;
+      readonly optional: boolean;
+      readonly min: number;
+      readonly max: number;
+    }
+  | {
+      readonly kind: "num";
+      readonly key: string;
+      readonly optional: boolean;
+      readonly min: number;
+      readonly max: number;
+    }
   | { readonly kind: "enum"; readonly key: string; readonly optional: boolean; readonly options: readonly string[] }
   | { readonly kind: "bool"; readonly key: string; readonly optional: boolean }
   | { readonly kind: "str"; readonly key: string; readonly optional: boolean; readonly schema: z.ZodType }
@@ -48,7 +60,15 @@ function fieldOf(key: string, schema: Introspected): Field {
     case "number": {
       const min = inner.minValue ?? -Number.MAX_VALUE;
       const max = inner.maxValue ?? Number.MAX_VALUE;
-      return inner.isInt ? { kind: "int", key, optional, min: Math.max(min, Number.MIN_SAFE_INTEGER), max: Math.min(max, Number.MAX_SAFE_INTEGER) } : { kind: "num", key, optional, min, max };
+      return inner.isInt
+        ? {
+            kind: "int",
+            key,
+            optional,
+            min: Math.max(min, Number.MIN_SAFE_INTEGER),
+            max: Math.min(max, Number.MAX_SAFE_INTEGER),
+          }
+        : { kind: "num", key, optional, min, max };
     }
     case "enum":
       return { kind: "enum", key, optional, options: inner.options! };
@@ -73,7 +93,14 @@ function layoutOf(type: RecordType): TypeLayout {
   if (body.kind !== "obj") throw new Error(`the body of ${type} records is not an object`);
   const deviceTime = shape.deviceTime!;
   const keyOrder = Object.keys(shape).filter((key) => !["id", "time", "type", "body"].includes(key));
-  return { type, base, body: body.fields, deviceTime: (deviceTime.unwrap ? deviceTime.unwrap() : deviceTime) as unknown as z.ZodType, id: shape.id as unknown as z.ZodType, keyOrder };
+  return {
+    type,
+    base,
+    body: body.fields,
+    deviceTime: (deviceTime.unwrap ? deviceTime.unwrap() : deviceTime) as unknown as z.ZodType,
+    id: shape.id as unknown as z.ZodType,
+    keyOrder,
+  };
 }
 
 const baseShape = (recordSchema as unknown as { options: Introspected[] }).options[0]!.shape!;
@@ -84,4 +111,12 @@ export const ID_MAX: number = (baseShape.id as unknown as { maxLength: number })
 export const LAYOUTS: ReadonlyMap<RecordType, TypeLayout> = new Map(RECORD_TYPES.map((t) => [t, layoutOf(t)]));
 
 /** Device readings: written once and never changed, so they are stored packed, not as Yjs. */
-export const PACKED_TYPES: ReadonlySet<RecordType> = new Set(["cgm", "bg", "basal", "bolus", "wizard", "insulinTotal", "deviceEvent"]);
+export const PACKED_TYPES: ReadonlySet<RecordType> = new Set([
+  "cgm",
+  "bg",
+  "basal",
+  "bolus",
+  "wizard",
+  "insulinTotal",
+  "deviceEvent",
+]);

@@ -23,7 +23,17 @@ const nonNegative = finite.nonnegative();
 const mgdl = z.number().int().min(0).max(1000);
 const dayOfMs = z.number().int().min(0).max(86_400_000);
 
-export const TRENDS = ["doubleUp", "singleUp", "fortyFiveUp", "flat", "fortyFiveDown", "singleDown", "doubleDown", "notComputable", "rateOutOfRange"] as const;
+export const TRENDS = [
+  "doubleUp",
+  "singleUp",
+  "fortyFiveUp",
+  "flat",
+  "fortyFiveDown",
+  "singleDown",
+  "doubleDown",
+  "notComputable",
+  "rateOutOfRange",
+] as const;
 
 const cgmBody = z.object({
   mgdl,
@@ -48,7 +58,9 @@ const basalBody = z.object({
   durationMs: z.number().int().min(0).max(604_800_000).optional(),
   expectedDurationMs: z.number().int().min(0).max(604_800_000).optional(),
   scheduleName: z.string().max(100).optional(),
-  suppressed: z.object({ rate: z.number().min(0).max(100).optional(), scheduleName: z.string().max(100).optional() }).optional(),
+  suppressed: z
+    .object({ rate: z.number().min(0).max(100).optional(), scheduleName: z.string().max(100).optional() })
+    .optional(),
 });
 const units = z.number().min(0).max(100);
 const bolusBody = z.object({
@@ -72,7 +84,13 @@ const wizardBody = z.object({
   insulinSensitivity: z.number().min(0).max(1000).optional(),
   insulinOnBoard: z.number().min(0).max(250).optional(),
   bgTarget: z.object({ low: mgdl.optional(), high: mgdl.optional(), target: mgdl.optional() }).optional(),
-  recommended: z.object({ carb: z.number().min(-100).max(100).optional(), correction: z.number().min(-100).max(100).optional(), net: z.number().min(-100).max(100).optional() }).optional(),
+  recommended: z
+    .object({
+      carb: z.number().min(-100).max(100).optional(),
+      correction: z.number().min(-100).max(100).optional(),
+      net: z.number().min(-100).max(100).optional(),
+    })
+    .optional(),
   bolusId: z.string().max(200).optional(),
 });
 /** A device's daily insulin totals (e.g. the 780G's "auto insulin" per day). */
@@ -84,8 +102,13 @@ const insulinTotalBody = z.object({
 const schedule = <T extends z.ZodTypeAny>(entry: T) => z.array(entry).max(48);
 const pumpSettingsBody = z.object({
   activeSchedule: z.string().max(100).optional(),
-  basalSchedules: z.record(z.string().max(100), schedule(z.object({ startMs: dayOfMs, rate: z.number().min(0).max(100) }))),
-  bgTargets: schedule(z.object({ startMs: dayOfMs, low: mgdl.optional(), high: mgdl.optional(), target: mgdl.optional() })).optional(),
+  basalSchedules: z.record(
+    z.string().max(100),
+    schedule(z.object({ startMs: dayOfMs, rate: z.number().min(0).max(100) })),
+  ),
+  bgTargets: schedule(
+    z.object({ startMs: dayOfMs, low: mgdl.optional(), high: mgdl.optional(), target: mgdl.optional() }),
+  ).optional(),
   carbRatios: schedule(z.object({ startMs: dayOfMs, amount: z.number().min(0).max(250) })).optional(),
   /** mg/dL per U. */
   insulinSensitivities: schedule(z.object({ startMs: dayOfMs, amount: z.number().min(0).max(1000) })).optional(),
@@ -106,7 +129,17 @@ const activityBody = z.object({
 });
 const noteBody = z.object({ text: z.string().max(20_000) });
 const deviceEventBody = z.object({
-  subType: z.enum(["alarm", "alert", "status", "prime", "reservoirChange", "timeChange", "calibration", "sensorChange", "other"]),
+  subType: z.enum([
+    "alarm",
+    "alert",
+    "status",
+    "prime",
+    "reservoirChange",
+    "timeChange",
+    "calibration",
+    "sensorChange",
+    "other",
+  ]),
   /** Tidepool alarm types, or the device's own code when it has no Tidepool equivalent. */
   alarmType: z.string().max(100).optional(),
   status: z.enum(["suspended", "resumed"]).optional(),
@@ -165,7 +198,11 @@ const base = {
   /** Stable id. Imports derive it from the source's own ids so a re-import overwrites, never duplicates. */
   id: z.string().min(1).max(200),
   /** Data time: ms since the Unix epoch, UTC. */
-  time: z.number().int().min(0).max(2 ** 21 * 3_600_000 - 1),
+  time: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 21 * 3_600_000 - 1),
   /** The device's own display time, "YYYY-MM-DDTHH:mm:ss", no offset. */
   deviceTime: z.string().max(40).optional(),
   /** Minutes to add to UTC to get local time when the data was recorded. */
@@ -177,11 +214,17 @@ const base = {
 };
 
 const recordSchemas = RECORD_TYPES.map((type) => z.object({ ...base, type: z.literal(type), body: bodies[type] }));
-export const recordSchema = z.discriminatedUnion("type", recordSchemas as unknown as [(typeof recordSchemas)[number], ...(typeof recordSchemas)[number][]]);
+export const recordSchema = z.discriminatedUnion(
+  "type",
+  recordSchemas as unknown as [(typeof recordSchemas)[number], ...(typeof recordSchemas)[number][]],
+);
 
 export type RecordBody<T extends RecordType> = z.infer<(typeof bodies)[T]>;
 type Base = { [K in keyof typeof base]: z.infer<(typeof base)[K]> };
-export type StewardRecord = { [T in RecordType]: Omit<Base, "deviceTime" | "timezoneOffset" | "deviceId" | "source"> & Partial<Pick<Base, "deviceTime" | "timezoneOffset" | "deviceId" | "source">> & { type: T; body: RecordBody<T> } }[RecordType];
+export type StewardRecord = {
+  [T in RecordType]: Omit<Base, "deviceTime" | "timezoneOffset" | "deviceId" | "source"> &
+    Partial<Pick<Base, "deviceTime" | "timezoneOffset" | "deviceId" | "source">> & { type: T; body: RecordBody<T> };
+}[RecordType];
 export type RecordOf<T extends RecordType> = Extract<StewardRecord, { type: T }>;
 
 /** Validates untrusted input as a record; throws MalformedInput naming the first bad field. */

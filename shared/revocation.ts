@@ -36,8 +36,10 @@ export interface Revocation {
 export type UnsignedRevocation = Omit<Revocation, "signature">;
 
 function body(r: UnsignedRevocation): Uint8Array {
-  if (r.cutoffs.length > MAX_CUTOFFS) throw new MalformedInput(`a revocation names at most ${MAX_CUTOFFS} device chains`);
-  if (r.generations.length > MAX_GENERATIONS) throw new MalformedInput(`a revocation names at most ${MAX_GENERATIONS} scopes`);
+  if (r.cutoffs.length > MAX_CUTOFFS)
+    throw new MalformedInput(`a revocation names at most ${MAX_CUTOFFS} device chains`);
+  if (r.generations.length > MAX_GENERATIONS)
+    throw new MalformedInput(`a revocation names at most ${MAX_GENERATIONS} scopes`);
   const w = new ByteWriter(MAX_REVOCATION_BYTES)
     .raw(utf8("STRV"))
     .u8(REVOCATION_VERSION)
@@ -75,10 +77,17 @@ export function decodeRevocation(bytes: Uint8Array): Revocation {
   const revokedAt = r.u64("revokedAt");
   const cutoffCount = r.u8("cutoffCount");
   if (cutoffCount > MAX_CUTOFFS) throw new MalformedInput(`a revocation names at most ${MAX_CUTOFFS} device chains`);
-  const cutoffs = Array.from({ length: cutoffCount }, () => ({ deviceId: r.fixed(16, "deviceId"), lastSeq: r.u64("lastSeq") }));
+  const cutoffs = Array.from({ length: cutoffCount }, () => ({
+    deviceId: r.fixed(16, "deviceId"),
+    lastSeq: r.u64("lastSeq"),
+  }));
   const generationCount = r.u8("generationCount");
-  if (generationCount > MAX_GENERATIONS) throw new MalformedInput(`a revocation names at most ${MAX_GENERATIONS} scopes`);
-  const generations = Array.from({ length: generationCount }, () => ({ scopeTag: r.fixed(16, "scopeTag"), generation: r.u32("generation") }));
+  if (generationCount > MAX_GENERATIONS)
+    throw new MalformedInput(`a revocation names at most ${MAX_GENERATIONS} scopes`);
+  const generations = Array.from({ length: generationCount }, () => ({
+    scopeTag: r.fixed(16, "scopeTag"),
+    generation: r.u32("generation"),
+  }));
   const signature = r.fixed(64, "signature");
   r.end();
   return { patientId, grantId, revision, granteeId, revokedAt, cutoffs, generations, signature };

@@ -49,7 +49,8 @@ export interface ContentSpan {
 export const EMPTY_CONTENT: ShardContent = { readings: [], view: [], deleted: [], yjs: [] };
 
 function offsetOf(hour: number, span: ContentSpan, what: string): number {
-  if (!Number.isInteger(hour) || hour < span.first || hour > span.last) throw new MalformedInput(`${what} of hour ${hour} lies outside hours ${span.first}–${span.last}`);
+  if (!Number.isInteger(hour) || hour < span.first || hour > span.last)
+    throw new MalformedInput(`${what} of hour ${hour} lies outside hours ${span.first}–${span.last}`);
   return hour - span.first;
 }
 
@@ -75,15 +76,24 @@ export function encodeContent(content: ShardContent, span: ContentSpan): Uint8Ar
   return w.finish();
 }
 
-function checkRecords(records: readonly StewardRecord[], span: ContentSpan, packed: boolean | undefined, what: string): void {
+function checkRecords(
+  records: readonly StewardRecord[],
+  span: ContentSpan,
+  packed: boolean | undefined,
+  what: string,
+): void {
   // Records come grouped by type: each type is checked once, each time against the span's bounds.
   const from = span.first * MS_PER_HOUR;
   const to = (span.last + 1) * MS_PER_HOUR;
   let checked: string | undefined;
   for (const r of records) {
     if (r.type !== checked) {
-      if (SCOPE_OF[r.type] !== span.scope) throw new MalformedInput(`${what} holds a ${r.type} record, which is not ${span.scope}`);
-      if (packed !== undefined && PACKED_TYPES.has(r.type) !== packed) throw new MalformedInput(`${what} holds a ${r.type} record, which belongs ${packed ? "in Yjs" : "with the readings"}`);
+      if (SCOPE_OF[r.type] !== span.scope)
+        throw new MalformedInput(`${what} holds a ${r.type} record, which is not ${span.scope}`);
+      if (packed !== undefined && PACKED_TYPES.has(r.type) !== packed)
+        throw new MalformedInput(
+          `${what} holds a ${r.type} record, which belongs ${packed ? "in Yjs" : "with the readings"}`,
+        );
       checked = r.type;
     }
     if (!(r.time >= from && r.time < to) || span.scope === "identity") offsetOf(hourOf(r), span, what);
@@ -94,7 +104,10 @@ function checkRecords(records: readonly StewardRecord[], span: ContentSpan, pack
 export function decodeContent(bytes: Uint8Array, span: ContentSpan): ShardContent {
   const r = new ByteReader(bytes, "content");
   const format = r.u8("format");
-  if (format !== CONTENT_FORMAT) throw new UnsupportedVersion(`content format ${format} is not supported (this build reads format ${CONTENT_FORMAT})`);
+  if (format !== CONTENT_FORMAT)
+    throw new UnsupportedVersion(
+      `content format ${format} is not supported (this build reads format ${CONTENT_FORMAT})`,
+    );
   const readings = decodeRecords(r.varView("readings", bytes.length));
   checkRecords(readings, span, true, "the readings");
   // The view may hold corrections of readings, so any type of the scope.
@@ -114,12 +127,14 @@ export function decodeContent(bytes: Uint8Array, span: ContentSpan): ShardConten
   for (let i = 0; i < count; i++) {
     const hour = span.first + r.varint("Yjs hour");
     offsetOf(hour, span, "a Yjs update");
-    if (yjs.length > 0 && hour <= yjs[yjs.length - 1]!.hour) throw new MalformedInput("content: Yjs updates out of hour order");
+    if (yjs.length > 0 && hour <= yjs[yjs.length - 1]!.hour)
+      throw new MalformedInput("content: Yjs updates out of hour order");
     yjs.push({ hour, update: r.varBytes("Yjs update", bytes.length) });
   }
   r.end();
   // The view and the deletions are read off the Yjs states: an hour without a state has neither.
   const stated = new Set(yjs.map((u) => u.hour));
-  if (view.some((v) => !stated.has(hourOf(v))) || deleted.some((d) => !stated.has(d.hour))) throw new MalformedInput("content: a view or a deletion for an hour without a Yjs state");
+  if (view.some((v) => !stated.has(hourOf(v))) || deleted.some((d) => !stated.has(d.hour)))
+    throw new MalformedInput("content: a view or a deletion for an hour without a Yjs state");
   return { readings, view, deleted, yjs };
 }

@@ -56,7 +56,8 @@ const ZERO_ID = new Uint8Array(16);
 
 function body(h: UnsignedHead): Uint8Array {
   if (h.scopes.length > MAX_HEAD_SCOPES) throw new MalformedInput(`a head names at most ${MAX_HEAD_SCOPES} scopes`);
-  if ((h.seq === 0) !== bytesEqual(h.link, new Uint8Array(32))) throw new MalformedInput("a head's link is zero exactly when it names no envelope");
+  if ((h.seq === 0) !== bytesEqual(h.link, new Uint8Array(32)))
+    throw new MalformedInput("a head's link is zero exactly when it names no envelope");
   const w = new ByteWriter(MAX_HEAD_BYTES)
     .raw(utf8("STHD"))
     .u8(HEAD_VERSION)
@@ -70,7 +71,9 @@ function body(h: UnsignedHead): Uint8Array {
     .u8(h.scopes.length);
   for (const s of h.scopes) {
     w.fixed(s.scopeTag, 16, "scopeTag").u32(s.generation);
-    w.fixed(s.newest?.envelopeId ?? ZERO_ID, 16, "envelopeId").u32(s.newest?.hour ?? 0).u32(s.newest?.generation ?? 0);
+    w.fixed(s.newest?.envelopeId ?? ZERO_ID, 16, "envelopeId")
+      .u32(s.newest?.hour ?? 0)
+      .u32(s.newest?.generation ?? 0);
   }
   return w.finish();
 }
@@ -106,11 +109,16 @@ export function decodeHead(bytes: Uint8Array): SignedHead {
     const envelopeId = r.fixed(16, "envelopeId");
     const hour = r.u32("hour");
     const newestGeneration = r.u32("newest generation");
-    scopes.push(bytesEqual(envelopeId, ZERO_ID) ? { scopeTag, generation } : { scopeTag, generation, newest: { envelopeId, hour, generation: newestGeneration } });
+    scopes.push(
+      bytesEqual(envelopeId, ZERO_ID)
+        ? { scopeTag, generation }
+        : { scopeTag, generation, newest: { envelopeId, hour, generation: newestGeneration } },
+    );
   }
   const signature = r.fixed(64, "signature");
   r.end();
-  if ((seq === 0) !== bytesEqual(link, new Uint8Array(32))) throw new MalformedInput("a head's link is zero exactly when it names no envelope");
+  if ((seq === 0) !== bytesEqual(link, new Uint8Array(32)))
+    throw new MalformedInput("a head's link is zero exactly when it names no envelope");
   return { patientId, authorKey, deviceId, seq, link, keyRingVersion, time, scopes, signature };
 }
 

@@ -64,12 +64,19 @@ function readExtras(r: ByteReader): Extra[] {
 function readVersion(r: ByteReader, magic: string, what: string): void {
   expectMagic(r, magic, what);
   const version = r.u8("version");
-  if (version !== FRAMES_VERSION) throw new UnsupportedVersion(`${what} version ${version} is not supported (this build speaks version ${FRAMES_VERSION})`);
+  if (version !== FRAMES_VERSION)
+    throw new UnsupportedVersion(
+      `${what} version ${version} is not supported (this build speaks version ${FRAMES_VERSION})`,
+    );
 }
 
 export function encodeUpload(objects: readonly Uint8Array[], extras: readonly Extra[] = []): Uint8Array {
-  if (objects.length > MAX_BATCH_ENVELOPES || (objects.length === 0 && extras.length === 0)) throw new MalformedInput(`an upload holds 1 to ${MAX_BATCH_ENVELOPES} objects`);
-  const w = new ByteWriter(13 + objects.reduce((n, e) => n + 4 + e.length, 0)).raw(utf8("STWU")).u8(FRAMES_VERSION).u32(objects.length);
+  if (objects.length > MAX_BATCH_ENVELOPES || (objects.length === 0 && extras.length === 0))
+    throw new MalformedInput(`an upload holds 1 to ${MAX_BATCH_ENVELOPES} objects`);
+  const w = new ByteWriter(13 + objects.reduce((n, e) => n + 4 + e.length, 0))
+    .raw(utf8("STWU"))
+    .u8(FRAMES_VERSION)
+    .u32(objects.length);
   for (const o of objects) w.bytes(o);
   writeExtras(w, extras);
   return w.finish();
@@ -80,12 +87,14 @@ export function decodeUpload(bytes: Uint8Array): { objects: Uint8Array[]; extras
   const r = new ByteReader(bytes, "upload");
   readVersion(r, "STWU", "upload");
   const count = r.u32("count");
-  if (count > MAX_BATCH_ENVELOPES) throw new MalformedInput(`an upload holds 1 to ${MAX_BATCH_ENVELOPES} objects, this one claims ${count}`);
+  if (count > MAX_BATCH_ENVELOPES)
+    throw new MalformedInput(`an upload holds 1 to ${MAX_BATCH_ENVELOPES} objects, this one claims ${count}`);
   const objects: Uint8Array[] = [];
   for (let i = 0; i < count; i++) objects.push(r.bytes(`object ${i}`, MAX_OBJECT_BYTES));
   const extras = readExtras(r);
   r.end();
-  if (objects.length === 0 && extras.length === 0) throw new MalformedInput(`an upload holds 1 to ${MAX_BATCH_ENVELOPES} objects`);
+  if (objects.length === 0 && extras.length === 0)
+    throw new MalformedInput(`an upload holds 1 to ${MAX_BATCH_ENVELOPES} objects`);
   return { objects, extras };
 }
 
@@ -107,10 +116,18 @@ export interface Page {
 }
 
 export function encodePage(page: Page): Uint8Array {
-  const size = 22 + page.entries.reduce((n, e) => n + 17 + e.bytes.length + (e.manifest ? 4 + e.manifest.length : 0), 0);
-  const w = new ByteWriter(size).raw(utf8("STWP")).u8(FRAMES_VERSION).u8(page.more ? 1 : 0).u64(page.cursor).u32(page.entries.length);
+  const size =
+    22 + page.entries.reduce((n, e) => n + 17 + e.bytes.length + (e.manifest ? 4 + e.manifest.length : 0), 0);
+  const w = new ByteWriter(size)
+    .raw(utf8("STWP"))
+    .u8(FRAMES_VERSION)
+    .u8(page.more ? 1 : 0)
+    .u64(page.cursor)
+    .u32(page.entries.length);
   for (const e of page.entries) {
-    w.u64(e.seq).u8((e.compacted ? 1 : 0) | (e.manifest ? 2 : 0)).bytes(e.bytes);
+    w.u64(e.seq)
+      .u8((e.compacted ? 1 : 0) | (e.manifest ? 2 : 0))
+      .bytes(e.bytes);
     if (e.manifest) w.bytes(e.manifest);
   }
   writeExtras(w, page.extras ?? []);
@@ -133,7 +150,10 @@ export function decodePage(bytes: Uint8Array): Page {
     const compacted = (entryFlags & 1) === 1;
     const object = r.bytes("entry", MAX_OBJECT_BYTES);
     const kind = objectKind(object);
-    if (compacted && object.length !== (kind === "block" ? BLOCK_PREFIX_BYTES : PREFIX_BYTES)) throw new MalformedInput(`a prefix-only ${kind} is ${kind === "block" ? BLOCK_PREFIX_BYTES : PREFIX_BYTES} bytes, got ${object.length}`);
+    if (compacted && object.length !== (kind === "block" ? BLOCK_PREFIX_BYTES : PREFIX_BYTES))
+      throw new MalformedInput(
+        `a prefix-only ${kind} is ${kind === "block" ? BLOCK_PREFIX_BYTES : PREFIX_BYTES} bytes, got ${object.length}`,
+      );
     const entry: PageEntry = { seq, compacted, bytes: object };
     if ((entryFlags & 2) === 2) {
       if (kind !== "block") throw new MalformedInput("only a block carries a manifest");
@@ -162,4 +182,3 @@ export function splitEnvelopePrefix(bytes: Uint8Array): EnvelopePrefix {
   r.end();
   return { headerBytes, bodyLength, bodyHash, signature };
 }
-

@@ -19,13 +19,26 @@ export function proofOf(c: Context<AppEnv>): string | undefined {
 }
 
 /** The account a proof signs in, with a session token for it; or the refusal to answer. */
-export async function proveLogin(c: Context<AppEnv>, text: string, now = Date.now()): Promise<{ accountId: string; token: string; expiresAt: number } | Response> {
+export async function proveLogin(
+  c: Context<AppEnv>,
+  text: string,
+  now = Date.now(),
+): Promise<{ accountId: string; token: string; expiresAt: number } | Response> {
   // A proof that does not decode throws its typed error: the app's error handler answers 400 malformed.
   const proof = decodeLoginProof(fromBase64Url(text, "login proof"));
   const skew = proof.time - now;
   if (Math.abs(skew) > PROOF_WINDOW_MS) {
     const minutes = Math.round(Math.abs(skew) / 60_000);
-    return c.json({ error: { code: "clock_skew", message: `this device's clock is ${minutes} minute(s) ${skew > 0 ? "ahead of" : "behind"} the server's; set it to the right time`, serverTime: now } }, 401);
+    return c.json(
+      {
+        error: {
+          code: "clock_skew",
+          message: `this device's clock is ${minutes} minute(s) ${skew > 0 ? "ahead of" : "behind"} the server's; set it to the right time`,
+          serverTime: now,
+        },
+      },
+      401,
+    );
   }
   const accountId = toHex(proof.accountId);
   const outcome = await accountObject(c.env, accountId).login(proof, now);

@@ -33,13 +33,20 @@ export const corsForWebApp = cors({
 export const JSON_BODY_LIMIT = 512 * 1024;
 
 export function limitBody(maxSize: number) {
-  return bodyLimit({ maxSize, onError: (c) => errorJson(c, "too_large", `the request body is larger than ${maxSize} bytes`) });
+  return bodyLimit({
+    maxSize,
+    onError: (c) => errorJson(c, "too_large", `the request body is larger than ${maxSize} bytes`),
+  });
 }
 
 /** The bearer token: "Authorization: Bearer <token>", or `?token=` on the WebSocket route (browsers cannot set headers on a WebSocket). */
 function sessionToken(c: Context<AppEnv>): string | undefined {
   const header = c.req.header("authorization");
-  return header?.startsWith("Bearer ") ? header.slice(7) : c.req.path.endsWith("/ws") ? c.req.query("token") : undefined;
+  return header?.startsWith("Bearer ")
+    ? header.slice(7)
+    : c.req.path.endsWith("/ws")
+      ? c.req.query("token")
+      : undefined;
 }
 
 /**
@@ -60,7 +67,8 @@ export const requireSession = createMiddleware<AppEnv>(async (c, next) => {
     return;
   }
   const token = sessionToken(c);
-  if (!token) return errorJson(c, "unauthenticated", "sign in first: this route needs an Authorization: Bearer <token> header");
+  if (!token)
+    return errorJson(c, "unauthenticated", "sign in first: this route needs an Authorization: Bearer <token> header");
   const accountId = await verifyToken(c.env, token);
   if (!accountId) return errorJson(c, "unauthenticated", "the session token is invalid or expired; sign in again");
   c.set("accountId", accountId);
@@ -85,4 +93,6 @@ export const limitAnonymousByAddress = createMiddleware<AppEnv>(async (c, next) 
 });
 
 /** Handle look-ups per signed-in account: finding contacts is a person's pace, not a crawl. */
-export const limitLookups = createMiddleware<AppEnv>(async (c, next) => (await overLimit(c, "lookup", c.get("accountId"))) ?? next());
+export const limitLookups = createMiddleware<AppEnv>(
+  async (c, next) => (await overLimit(c, "lookup", c.get("accountId"))) ?? next(),
+);

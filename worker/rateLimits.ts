@@ -22,5 +22,9 @@ export async function overLimit(c: Context<AppEnv>, name: LimitName, key: string
   const { success } = await c.env[limit.binding].limit({ key });
   if (success) return null;
   c.header("retry-after", "60");
-  return errorJson(c, "rate_limited", `too many ${limit.what} (${limit.perMinute} a minute); wait a minute and try again`);
+  return errorJson(
+    c,
+    "rate_limited",
+    `too many ${limit.what} (${limit.perMinute} a minute); wait a minute and try again`,
+  );
 }

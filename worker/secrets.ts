@@ -20,7 +20,8 @@ export function configurationProblem(env: Pick<Env, "ENVIRONMENT" | "SESSION_SEC
     if (isDevelopment(env)) return null;
     return "SESSION_SECRET is not set: run `openssl rand -base64 48 | npx wrangler secret put SESSION_SECRET` (local runs: `npm start`)";
   }
-  if (secret === DEVELOPMENT_SECRET && !isDevelopment(env)) return "SESSION_SECRET is the development value written in the repository; set a random one with `openssl rand -base64 48 | npx wrangler secret put SESSION_SECRET`";
+  if (secret === DEVELOPMENT_SECRET && !isDevelopment(env))
+    return "SESSION_SECRET is the development value written in the repository; set a random one with `openssl rand -base64 48 | npx wrangler secret put SESSION_SECRET`";
   if (isDevelopment(env)) return null;
   if (secret.length < MIN_SECRET_LENGTH || new Set(secret).size < MIN_DISTINCT_CHARACTERS) {
     return `SESSION_SECRET is too weak (it needs at least ${MIN_SECRET_LENGTH} characters of random key material); set one with \`openssl rand -base64 48 | npx wrangler secret put SESSION_SECRET\``;
@@ -47,7 +48,10 @@ export function hmacKey(env: Pick<Env, "ENVIRONMENT" | "SESSION_SECRET">): Promi
   let key = keys.get(env);
   if (!key) {
     const secret = env.SESSION_SECRET || DEVELOPMENT_SECRET;
-    key = crypto.subtle.importKey("raw", bufferSource(utf8(secret)), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+    key = crypto.subtle.importKey("raw", bufferSource(utf8(secret)), { name: "HMAC", hash: "SHA-256" }, false, [
+      "sign",
+      "verify",
+    ]);
     keys.set(env, key);
   }
   return key;

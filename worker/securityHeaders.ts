@@ -51,4 +51,6 @@ const headers = secureHeaders({
 });
 
 /** A WebSocket upgrade's 101 carries the socket and no document: it is passed through untouched. */
-export const securityHeaders = createMiddleware<AppEnv>((c, next) => (c.req.header("upgrade")?.toLowerCase() === "websocket" ? next() : headers(c, next)));
+export const securityHeaders = createMiddleware<AppEnv>((c, next) =>
+  c.req.header("upgrade")?.toLowerCase() === "websocket" ? next() : headers(c, next),
+);

@@ -5,7 +5,6 @@ import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { useEffect, useId, useLayoutEffect, useRef } from "preact/hooks";
 
-
 interface Props {
   label: string;
   summary: string;

@@ -8,8 +8,19 @@ export interface Tab {
   label: string;
 }
 
-export function Header({ who, tabs, route, children }: { who: string; tabs: readonly Tab[]; route: string; children?: ComponentChildren }) {
-  const current = tabs.filter((t) => route === t.route || (t.route !== "/" && route.startsWith(`${t.route}/`))).at(-1) ?? tabs[0];
+export function Header({
+  who,
+  tabs,
+  route,
+  children,
+}: {
+  who: string;
+  tabs: readonly Tab[];
+  route: string;
+  children?: ComponentChildren;
+}) {
+  const current =
+    tabs.filter((t) => route === t.route || (t.route !== "/" && route.startsWith(`${t.route}/`))).at(-1) ?? tabs[0];
   return (
     <>
       <div class="chrome">

@@ -21,7 +21,14 @@ interface Props {
   cancelLabel?: string;
 }
 
-export function SafetyCheck({ device, contact, where, onVerified, onCancel, cancelLabel = "They do not match" }: Props) {
+export function SafetyCheck({
+  device,
+  contact,
+  where,
+  onVerified,
+  onCancel,
+  cancelLabel = "They do not match",
+}: Props) {
   const verify = useAction(async () => {
     await device.verifyContact(contact.accountId);
     onVerified();
@@ -29,7 +36,8 @@ export function SafetyCheck({ device, contact, where, onVerified, onCancel, canc
   return (
     <div class="banner warn" data-testid="verify-contact">
       <p>
-        Compare this safety number with <strong>@{contact.handle}</strong>, in person or on a call: {where}. If it matches, nobody replaced their keys on the way.
+        Compare this safety number with <strong>@{contact.handle}</strong>, in person or on a call: {where}. If it
+        matches, nobody replaced their keys on the way.
       </p>
       <SafetyNumber digits={device.safetyNumber(contact)} />
       <ErrorText error={verify.error} />

@@ -55,7 +55,9 @@ export function SyncStatusBar({ sync }: { sync: SyncEngine }) {
       )}
       {status.incompleteSince !== undefined && !status.ended && (
         <span class="error" data-testid="sync-incomplete">
-          {status.incompleteSince > 0 ? `possibly incomplete since ${dateTime(status.incompleteSince)}` : "possibly incomplete: no word yet from the patient's devices"}
+          {status.incompleteSince > 0
+            ? `possibly incomplete since ${dateTime(status.incompleteSince)}`
+            : "possibly incomplete: no word yet from the patient's devices"}
         </span>
       )}
       {status.error && !status.ended && !(status.error instanceof ServerUnreachable) && (

@@ -8,12 +8,21 @@ let known: string[] | undefined;
 /** Every zone the browser knows (some 400), listed once per page load. */
 function zones(): string[] {
   if (known) return known;
-  const all = (Intl as unknown as { supportedValuesOf?: (key: string) => string[] }).supportedValuesOf?.("timeZone") ?? [];
+  const all =
+    (Intl as unknown as { supportedValuesOf?: (key: string) => string[] }).supportedValuesOf?.("timeZone") ?? [];
   const here = localTimeZone();
   return (known = all.includes(here) ? all : [here, ...all]);
 }
 
-export function TimeZoneSelect({ id, value, onChange }: { id: string; value: string; onChange: (zone: string) => void }) {
+export function TimeZoneSelect({
+  id,
+  value,
+  onChange,
+}: {
+  id: string;
+  value: string;
+  onChange: (zone: string) => void;
+}) {
   // The same option nodes every render, so a screen re-rendering often (an import's progress) skips them.
   const options = useMemo(
     () =>

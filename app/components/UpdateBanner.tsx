@@ -16,7 +16,8 @@ export function UpdateBanner() {
   return (
     <div class="banner update" role="alert" aria-live="assertive">
       <p>
-        <strong>A new version of Steward is ready: {next.version}</strong>, build <code title={next.hash}>{shortHash(next.hash)}</code>. You are using{" "}
+        <strong>A new version of Steward is ready: {next.version}</strong>, build{" "}
+        <code title={next.hash}>{shortHash(next.hash)}</code>. You are using{" "}
         {running ? (
           <>
             {running.version}, build <code title={running.hash}>{shortHash(running.hash)}</code>
@@ -24,7 +25,8 @@ export function UpdateBanner() {
         ) : (
           "an earlier build"
         )}
-        . It changes nothing until you update; compare the build with the one published for {next.version} (About) first if you like.
+        . It changes nothing until you update; compare the build with the one published for {next.version} (About) first
+        if you like.
       </p>
       <button type="button" onClick={() => update.accept()}>
         Update to {next.version}

@@ -17,7 +17,8 @@ export function GriChart({ gri }: { gri: Gri & { zone: GriZone } }) {
   return (
     <div class="gri" data-testid="gri">
       <p>
-        <strong data-testid="gri-value">GRI {gri.gri.toFixed(1)}</strong>, zone <strong data-testid="gri-zone">{zone}</strong>
+        <strong data-testid="gri-value">GRI {gri.gri.toFixed(1)}</strong>, zone{" "}
+        <strong data-testid="gri-zone">{zone}</strong>
       </p>
       <svg viewBox={`-28 -6 ${W + 40} ${H + 34}`} role="img" aria-label={text}>
         <rect class="zone-e" x={0} y={0} width={W} height={H} />

@@ -7,13 +7,25 @@ import type { GlucoseUnit } from "../units.js";
 import { rangeLabel, rangeRows } from "./ranges.js";
 
 /** `goals`: false when the person's targets are another population's (they are listed with the statistics). */
-export function TimeInRangeBar({ metrics, unit, goals = true }: { metrics: ConsensusMetrics; unit: GlucoseUnit; goals?: boolean }) {
+export function TimeInRangeBar({
+  metrics,
+  unit,
+  goals = true,
+}: {
+  metrics: ConsensusMetrics;
+  unit: GlucoseUnit;
+  goals?: boolean;
+}) {
   const rows = rangeRows(metrics);
   return (
     <div class="tir" data-testid="time-in-range">
       <div class="tir-bar" aria-hidden="true">
         {rows.map((r) => (
-          <span key={r.kind} class={`tir-${r.kind}`} style={{ flexGrow: r.value, minHeight: r.value > 0 ? "3px" : "0" }} />
+          <span
+            key={r.kind}
+            class={`tir-${r.kind}`}
+            style={{ flexGrow: r.value, minHeight: r.value > 0 ? "3px" : "0" }}
+          />
         ))}
       </div>
       <ul class="tir-legend" aria-label="Time in ranges">

@@ -12,8 +12,8 @@ export function About() {
     <section class="about">
       <h1>About Steward</h1>
       <p>
-        Steward keeps your diabetes data encrypted on your devices; the server stores and relays only ciphertext. The code that encrypts it is
-        this app, so you can check which build you run.
+        Steward keeps your diabetes data encrypted on your devices; the server stores and relays only ciphertext. The
+        code that encrypts it is this app, so you can check which build you run.
       </p>
       <dl>
         <dt>Version</dt>
@@ -26,9 +26,10 @@ export function About() {
       <ErrorText error={error} />
       <h2>Checking it</h2>
       <p>
-        The project's README publishes the build hash of every release. Anyone can rebuild a release from its source (check out the release's commit,{" "}
-        <code>npm ci</code>, <code>npm run build</code>) and get the same hash. This device keeps the build you accepted and runs it even
-        offline; when a new build appears you are asked first, with its version and hash.
+        The project's README publishes the build hash of every release. Anyone can rebuild a release from its source
+        (check out the release's commit, <code>npm ci</code>, <code>npm run build</code>) and get the same hash. This
+        device keeps the build you accepted and runs it even offline; when a new build appears you are asked first, with
+        its version and hash.
       </p>
       <p>
         <a href="#/">Back</a>

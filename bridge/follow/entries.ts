@@ -20,7 +20,12 @@ const DEFAULT_LOOKBACK_MS = 4 * DAY_MS;
 const MAX_COUNT = 100_000;
 
 /** `find[date][$gte]=…` and friends, epoch ms or ISO (`find[dateString]`); undefined when absent. */
-export function dateBounds(query: (name: string) => string | undefined, field: string, now: number, lookback = DEFAULT_LOOKBACK_MS): { from: number; to?: number } {
+export function dateBounds(
+  query: (name: string) => string | undefined,
+  field: string,
+  now: number,
+  lookback = DEFAULT_LOOKBACK_MS,
+): { from: number; to?: number } {
   const read = (op: string): number | undefined => {
     const raw = query(`find[${field}][${op}]`) ?? query(`find[dateString][${op}]`);
     if (raw === undefined || raw === "") return undefined;
@@ -56,7 +61,14 @@ export function entryDocuments(records: readonly StewardRecord[]): Record<string
   return toNightscoutEntries(records).map((e) => {
     const { identifier, dateString: _local, ...rest } = e;
     const record = byId.get(identifier)!;
-    return { _id: documentId(identifier), ...rest, dateString: utc(e.date), sysTime: utc(e.date), utcOffset: record.timezoneOffset ?? 0, identifier };
+    return {
+      _id: documentId(identifier),
+      ...rest,
+      dateString: utc(e.date),
+      sysTime: utc(e.date),
+      utcOffset: record.timezoneOffset ?? 0,
+      identifier,
+    };
   });
 }
 
@@ -65,11 +77,22 @@ const ENTRY_TYPES: Record<EntryType, StewardRecord["type"]> = { sgv: "cgm", mbg:
 /** The entries a query asks for, within what the source covers. */
 export async function queryEntries(source: RecordSource, query: EntriesQuery): Promise<Record<string, unknown>[]> {
   const wanted = new Set(query.types.map((t) => ENTRY_TYPES[t]));
-  const records = await newest(source, "glucose", { count: query.count, ...(query.from !== undefined ? { from: query.from } : {}), ...(query.to !== undefined ? { to: query.to } : {}), keep: (r) => wanted.has(r.type) });
+  const records = await newest(source, "glucose", {
+    count: query.count,
+    ...(query.from !== undefined ? { from: query.from } : {}),
+    ...(query.to !== undefined ? { to: query.to } : {}),
+    keep: (r) => wanted.has(r.type),
+  });
   return entryDocuments(records);
 }
 
 /** Nightscout's text form: dateString, date, sgv, direction, device; each JSON-quoted. */
 export function separated(documents: readonly Record<string, unknown>[], separator: "\t" | ","): string {
-  return documents.map((d) => ["dateString", "date", "sgv", "direction", "device"].map((f) => (d[f] === undefined || d[f] === null ? "" : JSON.stringify(d[f]))).join(separator)).join("\r\n");
+  return documents
+    .map((d) =>
+      ["dateString", "date", "sgv", "direction", "device"]
+        .map((f) => (d[f] === undefined || d[f] === null ? "" : JSON.stringify(d[f])))
+        .join(separator),
+    )
+    .join("\r\n");
 }

@@ -14,8 +14,32 @@ const CURRENT_MS = 15 * MINUTE;
 /** Nightscout's own conversion factor (lib/constants.js). */
 const MMOL_TO_MGDL = 18;
 
-const TRENDS: Record<string, number> = { NONE: 0, DoubleUp: 1, SingleUp: 2, FortyFiveUp: 3, Flat: 4, FortyFiveDown: 5, SingleDown: 6, DoubleDown: 7, "NOT COMPUTABLE": 8, "RATE OUT OF RANGE": 9 };
-const ARROWS: Record<string, string> = { NONE: "⇼", TripleUp: "⤊", DoubleUp: "⇈", SingleUp: "↑", FortyFiveUp: "↗", Flat: "→", FortyFiveDown: "↘", SingleDown: "↓", DoubleDown: "⇊", TripleDown: "⤋", "NOT COMPUTABLE": "-", "RATE OUT OF RANGE": "⇕" };
+const TRENDS: Record<string, number> = {
+  NONE: 0,
+  DoubleUp: 1,
+  SingleUp: 2,
+  FortyFiveUp: 3,
+  Flat: 4,
+  FortyFiveDown: 5,
+  SingleDown: 6,
+  DoubleDown: 7,
+  "NOT COMPUTABLE": 8,
+  "RATE OUT OF RANGE": 9,
+};
+const ARROWS: Record<string, string> = {
+  NONE: "⇼",
+  TripleUp: "⤊",
+  DoubleUp: "⇈",
+  SingleUp: "↑",
+  FortyFiveUp: "↗",
+  Flat: "→",
+  FortyFiveDown: "↘",
+  SingleDown: "↓",
+  DoubleDown: "⇊",
+  TripleDown: "⤋",
+  "NOT COMPUTABLE": "-",
+  "RATE OUT OF RANGE": "⇕",
+};
 
 export type Units = "mg/dl" | "mmol";
 
@@ -55,7 +79,15 @@ function directionOf(record: StewardRecord): string {
 
 function sgvOf(record: StewardRecord, units: Units): Sgv {
   const mgdl = record.type === "cgm" ? record.body.mgdl : 0;
-  return { _id: documentId(record.id), mgdl, mills: record.time, device: record.deviceId ?? "steward", direction: directionOf(record), type: "sgv", scaled: units === "mmol" ? mgdlToMmol(mgdl) : mgdl };
+  return {
+    _id: documentId(record.id),
+    mgdl,
+    mills: record.time,
+    device: record.deviceId ?? "steward",
+    direction: directionOf(record),
+    type: "sgv",
+    scaled: units === "mmol" ? mgdlToMmol(mgdl) : mgdl,
+  };
 }
 
 /** The newest sensor readings up to `now`, newest first. */
@@ -87,7 +119,17 @@ function delta(recent: Bucket | undefined, previous: Bucket | undefined, units: 
   const mean5MinsAgo = interpolated ? recent.mean - (absolute / elapsedMins) * 5 : recent.mean - absolute;
   const mgdl = Math.round(recent.mean - mean5MinsAgo);
   const scaled = units === "mmol" ? roundDisplay(scale(recent.mean, units) - scale(mean5MinsAgo, units), units) : mgdl;
-  return { absolute, elapsedMins, interpolated, mean5MinsAgo, times: { recent: recent.mills, previous: previous.mills }, mgdl, scaled, display: `${scaled >= 0 ? "+" : ""}${scaled}`, previous };
+  return {
+    absolute,
+    elapsedMins,
+    interpolated,
+    mean5MinsAgo,
+    times: { recent: recent.mills, previous: previous.mills },
+    mgdl,
+    scaled,
+    display: `${scaled >= 0 ? "+" : ""}${scaled}`,
+    previous,
+  };
 }
 
 /** bgnow, delta and direction from the newest readings (newest first). */
@@ -100,7 +142,9 @@ export function nowcast(readings: readonly StewardRecord[], now: number, units: 
     return analyze(sgvs.filter((s) => s.mills >= fromMills && s.mills <= fromMills + BUCKET_MS));
   });
   const recent = buckets.find((b) => !b.isEmpty);
-  const previous = recent ? buckets.find((b) => !b.isEmpty && b.mills !== undefined && recent.mills !== undefined && b.mills < recent.mills) : undefined;
+  const previous = recent
+    ? buckets.find((b) => !b.isEmpty && b.mills !== undefined && recent.mills !== undefined && b.mills < recent.mills)
+    : undefined;
   const result: Nowcast = { delta: delta(recent, previous, units) };
   if (recent) result.bgnow = recent;
   const newestSgv = sgvs[0]!;
@@ -112,14 +156,24 @@ export function nowcast(readings: readonly StewardRecord[], now: number, units: 
 }
 
 /** Nightscout's `/pebble` document. */
-export function pebble(readings: readonly StewardRecord[], now: number, units: Units, count: number): Record<string, unknown> {
+export function pebble(
+  readings: readonly StewardRecord[],
+  now: number,
+  units: Units,
+  count: number,
+): Record<string, unknown> {
   const cast = nowcast(readings, now, units);
   const bgs = readings
     .filter((r) => r.time <= now)
     .slice(0, count)
     .map((r, i) => {
       const s = sgvOf(r, units);
-      const bg: Record<string, unknown> = { sgv: units === "mmol" ? mgdlToMmol(s.mgdl) : String(s.mgdl), trend: TRENDS[s.direction] ?? 8, direction: s.direction, datetime: s.mills };
+      const bg: Record<string, unknown> = {
+        sgv: units === "mmol" ? mgdlToMmol(s.mgdl) : String(s.mgdl),
+        trend: TRENDS[s.direction] ?? 8,
+        direction: s.direction,
+        datetime: s.mills,
+      };
       if (i === 0) {
         const d = (cast.delta?.scaled as number | undefined) || 0;
         bg.bgdelta = units === "mmol" ? d.toFixed(1) : d;

@@ -30,7 +30,11 @@ export async function read(source: RecordSource, scope: Scope, from: number, to:
  * The newest `count` records that `keep` accepts in [from, to], newest first. Without a lower
  * bound it looks back in widening windows, so "the last 10 readings" reads hours, not years.
  */
-export async function newest(source: RecordSource, scope: Scope, options: { count: number; from?: number; to?: number; keep: (r: StewardRecord) => boolean }): Promise<StewardRecord[]> {
+export async function newest(
+  source: RecordSource,
+  scope: Scope,
+  options: { count: number; from?: number; to?: number; keep: (r: StewardRecord) => boolean },
+): Promise<StewardRecord[]> {
   // "Latest" means up to now; an hour's grace keeps a reading from a clock a little ahead.
   const to = Math.min(options.to ?? Date.now() + 3_600_000, source.to);
   const floor = Math.max(options.from ?? source.from, source.from);

@@ -29,7 +29,9 @@ export function statusDocument(side: Side, authorized: boolean, now = Date.now()
       authDefaultRoles: "denied",
     },
     extendedSettings: {},
-    authorized: authorized ? { sub: "steward-bridge", permissionGroups: [side === "patient" ? ["*"] : ["*:*:read"]] } : null,
+    authorized: authorized
+      ? { sub: "steward-bridge", permissionGroups: [side === "patient" ? ["*"] : ["*:*:read"]] }
+      : null,
     steward: { side },
   };
 }

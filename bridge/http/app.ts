@@ -3,7 +3,14 @@
 // Nightscout's `{ status, message, description }` with a description a person can act on.
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { DeviceNotReady, ExpiredGrant, MalformedInput, OutsideGrant, RevokedGrant, type StewardRecord } from "../../client/index.js";
+import {
+  DeviceNotReady,
+  ExpiredGrant,
+  MalformedInput,
+  OutsideGrant,
+  RevokedGrant,
+  type StewardRecord,
+} from "../../client/index.js";
 import { countOf, dateBounds, DEFAULT_COUNT, queryEntries, separated, type EntryType } from "../follow/entries.js";
 import { latestReadings, nowcast, pebble, type Units } from "../follow/nowcast.js";
 import type { RecordSource } from "../follow/source.js";
@@ -37,8 +44,10 @@ function problem(c: Context, p: Problem): Response {
 
 /** Maps typed errors to Nightscout-style answers; anything else is a bug and propagates. */
 function problemOf(error: unknown): Problem | undefined {
-  if (error instanceof ExpiredGrant || error instanceof RevokedGrant) return { status: 410, message: "Gone", description: error.message };
-  if (error instanceof DeviceNotReady) return { status: 503, message: "Service Unavailable", description: error.message };
+  if (error instanceof ExpiredGrant || error instanceof RevokedGrant)
+    return { status: 410, message: "Gone", description: error.message };
+  if (error instanceof DeviceNotReady)
+    return { status: 503, message: "Service Unavailable", description: error.message };
   if (error instanceof OutsideGrant) return { status: 403, message: "Forbidden", description: error.message };
   if (error instanceof MalformedInput) return { status: 400, message: "Bad Request", description: error.message };
   return undefined;
@@ -53,7 +62,8 @@ function format(c: Context): "json" | "tsv" | "csv" {
   const accept = c.req.header("accept") ?? "*/*";
   if (accept.includes("application/json")) return "json";
   if (accept.includes("text/csv")) return "csv";
-  if (accept.includes("text/plain") || accept.includes("text/tab-separated-values") || accept.includes("*/*")) return "tsv";
+  if (accept.includes("text/plain") || accept.includes("text/tab-separated-values") || accept.includes("*/*"))
+    return "tsv";
   return "json";
 }
 
@@ -67,7 +77,11 @@ function notModified(c: Context, newest: number | undefined): Response | undefin
 }
 
 function authInput(c: Context) {
-  return { apiSecret: c.req.header("api-secret") ?? c.req.query("secret"), token: c.req.query("token"), authorization: c.req.header("authorization") };
+  return {
+    apiSecret: c.req.header("api-secret") ?? c.req.query("secret"),
+    token: c.req.query("token"),
+    authorization: c.req.header("authorization"),
+  };
 }
 
 export function bridgeApp(backend: BridgeBackend): Hono {
@@ -78,32 +92,76 @@ export function bridgeApp(backend: BridgeBackend): Hono {
     const p = problemOf(error);
     if (p) return problem(c, p);
     console.error(error);
-    return c.json({ status: 500, message: "Internal Server Error", description: "the bridge failed; see its log" }, 500);
+    return c.json(
+      { status: 500, message: "Internal Server Error", description: "the bridge failed; see its log" },
+      500,
+    );
   });
-  app.notFound((c) => problem(c, { status: 404, message: "Not Found", description: `the bridge does not serve ${c.req.method} ${c.req.path}` }));
+  app.notFound((c) =>
+    problem(c, {
+      status: 404,
+      message: "Not Found",
+      description: `the bridge does not serve ${c.req.method} ${c.req.path}`,
+    }),
+  );
 
   // Status says nothing about data, and apps call it before they have the secret right.
-  for (const path of ["/api/v1/status", "/api/v1/status.json"]) app.get(path, (c) => c.json(statusDocument(backend.side, isAuthorized(authInput(c), backend.credentials))));
+  for (const path of ["/api/v1/status", "/api/v1/status.json"])
+    app.get(path, (c) => c.json(statusDocument(backend.side, isAuthorized(authInput(c), backend.credentials))));
 
   app.use("*", async (c, next) => {
-    if (!isAuthorized(authInput(c), backend.credentials)) return problem(c, { status: 401, message: "Unauthorized", description: "Invalid/Missing: send the api-secret header (SHA-1 of the bridge's API secret) or ?token=" });
+    if (!isAuthorized(authInput(c), backend.credentials))
+      return problem(c, {
+        status: 401,
+        message: "Unauthorized",
+        description: "Invalid/Missing: send the api-secret header (SHA-1 of the bridge's API secret) or ?token=",
+      });
     await next();
   });
 
-  app.get("/api/v1/verifyauth", (c) => c.json({ status: 200, message: { canRead: true, canWrite: backend.side === "patient", isAdmin: false, message: "OK", rolefound: "FOUND", permissions: backend.side === "patient" ? "readwrite" : "readable" } }));
+  app.get("/api/v1/verifyauth", (c) =>
+    c.json({
+      status: 200,
+      message: {
+        canRead: true,
+        canWrite: backend.side === "patient",
+        isAdmin: false,
+        message: "OK",
+        rolefound: "FOUND",
+        permissions: backend.side === "patient" ? "readwrite" : "readable",
+      },
+    }),
+  );
 
   for (const collection of UPLOAD_COLLECTIONS) {
     for (const path of [`/api/v1/${collection}`, `/api/v1/${collection}.json`]) {
       app.post(
         path,
-        bodyLimit({ maxSize: MAX_UPLOAD_BYTES, onError: (c) => problem(c, { status: 413, message: "Payload Too Large", description: `an upload may be at most ${MAX_UPLOAD_BYTES >> 20} MB` }) }),
+        bodyLimit({
+          maxSize: MAX_UPLOAD_BYTES,
+          onError: (c) =>
+            problem(c, {
+              status: 413,
+              message: "Payload Too Large",
+              description: `an upload may be at most ${MAX_UPLOAD_BYTES >> 20} MB`,
+            }),
+        }),
         async (c) => {
-          if (!backend.store) return problem(c, { status: 403, message: "Forbidden", description: "this bridge follows a share read-only; uploaders post to the patient's own bridge" });
+          if (!backend.store)
+            return problem(c, {
+              status: 403,
+              message: "Forbidden",
+              description: "this bridge follows a share read-only; uploaders post to the patient's own bridge",
+            });
           let body: unknown;
           try {
             body = await c.req.json();
           } catch {
-            return problem(c, { status: 400, message: "Bad Request", description: `the ${collection} upload is not JSON` });
+            return problem(c, {
+              status: 400,
+              message: "Bad Request",
+              description: `the ${collection} upload is not JSON`,
+            });
           }
           const mapped = mapUpload(collection, body, { timeZone: backend.timeZone });
           if (mapped.records.length > 0) await backend.store(mapped.records);
@@ -116,12 +174,18 @@ export function bridgeApp(backend: BridgeBackend): Hono {
   const entries = async (c: Context, types: readonly EntryType[], count: number | undefined) => {
     const source = await backend.source();
     const bounds = dateBounds(query(c), "date", Date.now());
-    const documents = await queryEntries(source, { count: count ?? countOf(c.req.query("count"), DEFAULT_COUNT), ...bounds, types });
+    const documents = await queryEntries(source, {
+      count: count ?? countOf(c.req.query("count"), DEFAULT_COUNT),
+      ...bounds,
+      types,
+    });
     const cached = notModified(c, documents[0]?.date as number | undefined);
     if (cached) return cached;
     const as = format(c);
     if (as === "json") return c.json(documents);
-    return c.text(separated(documents, as === "csv" ? "," : "\t"), 200, { "Content-Type": as === "csv" ? "text/csv; charset=utf-8" : "text/plain; charset=utf-8" });
+    return c.text(separated(documents, as === "csv" ? "," : "\t"), 200, {
+      "Content-Type": as === "csv" ? "text/csv; charset=utf-8" : "text/plain; charset=utf-8",
+    });
   };
   const typesOf = (c: Context): EntryType[] => {
     const type = c.req.query("find[type]");
@@ -140,9 +204,15 @@ export function bridgeApp(backend: BridgeBackend): Hono {
   for (const path of ["/api/v1/treatments", "/api/v1/treatments.json"]) {
     app.get(path, async (c) => {
       const source = await backend.source();
-      if (!offersTreatments(source)) throw new OutsideGrant("this share does not include insulin or meals, exercise and notes, so there are no treatments to read");
+      if (!offersTreatments(source))
+        throw new OutsideGrant(
+          "this share does not include insulin or meals, exercise and notes, so there are no treatments to read",
+        );
       const count = c.req.query("count");
-      const documents = await queryTreatments(source, { ...dateBounds(query(c), "created_at", Date.now()), ...(count !== undefined ? { count: countOf(count, DEFAULT_COUNT) } : {}) });
+      const documents = await queryTreatments(source, {
+        ...dateBounds(query(c), "created_at", Date.now()),
+        ...(count !== undefined ? { count: countOf(count, DEFAULT_COUNT) } : {}),
+      });
       return notModified(c, documents[0]?.mills as number | undefined) ?? c.json(documents);
     });
   }

@@ -4,7 +4,16 @@
 // hash chain) can have reached the network, or an uploader's 200, without being on disk first.
 // Opening replays the journal and compacts it into one snapshot record.
 import { deserialize, serialize } from "node:v8";
-import { IDBCursor, IDBDatabase, IDBFactory, IDBKeyRange, IDBObjectStore, IDBOpenDBRequest, IDBRequest, IDBTransaction } from "fake-indexeddb";
+import {
+  IDBCursor,
+  IDBDatabase,
+  IDBFactory,
+  IDBKeyRange,
+  IDBObjectStore,
+  IDBOpenDBRequest,
+  IDBRequest,
+  IDBTransaction,
+} from "fake-indexeddb";
 import { createJournal, readJournal, type JournalFile } from "./journalFile.js";
 
 type Key = IDBValidKey;
@@ -17,7 +26,14 @@ interface Range {
 type Op =
   | { op: "createStore"; store: string; keyPath: string | string[] | null; autoIncrement: boolean }
   | { op: "deleteStore"; store: string }
-  | { op: "createIndex"; store: string; index: string; keyPath: string | string[]; unique: boolean; multiEntry: boolean }
+  | {
+      op: "createIndex";
+      store: string;
+      index: string;
+      keyPath: string | string[];
+      unique: boolean;
+      multiEntry: boolean;
+    }
   | { op: "deleteIndex"; store: string; index: string }
   | { op: "put"; store: string; key: Key; value: unknown }
   | { op: "delete"; store: string; key: Key | Range }
@@ -41,23 +57,32 @@ function keyId(key: Key): string {
     if (typeof k === "string") return ["s", k];
     if (k instanceof Date) return ["d", k.getTime()];
     if (Array.isArray(k)) return ["a", k.map(tag)];
-    const view = ArrayBuffer.isView(k) ? new Uint8Array(k.buffer, k.byteOffset, k.byteLength) : new Uint8Array(k as ArrayBuffer);
+    const view = ArrayBuffer.isView(k)
+      ? new Uint8Array(k.buffer, k.byteOffset, k.byteLength)
+      : new Uint8Array(k as ArrayBuffer);
     return ["b", Buffer.from(view).toString("hex")];
   };
   return JSON.stringify(tag(key));
 }
 
 function rangeOf(range: IDBKeyRange): Range {
-  return { lower: range.lower as Key | undefined, upper: range.upper as Key | undefined, lowerOpen: range.lowerOpen, upperOpen: range.upperOpen };
+  return {
+    lower: range.lower as Key | undefined,
+    upper: range.upper as Key | undefined,
+    lowerOpen: range.lowerOpen,
+    upperOpen: range.upperOpen,
+  };
 }
 
 function keyRange(range: Range): IDBKeyRange {
-  if (range.lower !== undefined && range.upper !== undefined) return IDBKeyRange.bound(range.lower, range.upper, range.lowerOpen, range.upperOpen);
+  if (range.lower !== undefined && range.upper !== undefined)
+    return IDBKeyRange.bound(range.lower, range.upper, range.lowerOpen, range.upperOpen);
   if (range.lower !== undefined) return IDBKeyRange.lowerBound(range.lower, range.lowerOpen);
   return IDBKeyRange.upperBound(range.upper!, range.upperOpen);
 }
 
-const isRange = (key: Key | Range): key is Range => typeof key === "object" && key !== null && !Array.isArray(key) && "lowerOpen" in key;
+const isRange = (key: Key | Range): key is Range =>
+  typeof key === "object" && key !== null && !Array.isArray(key) && "lowerOpen" in key;
 
 /** Applies one journal entry to the folded state. */
 function fold(state: Snapshot, entry: Entry): void {
@@ -75,7 +100,13 @@ function fold(state: Snapshot, entry: Entry): void {
   if (entry.version !== undefined) db.version = entry.version;
   for (const op of entry.ops) {
     if (op.op === "createStore") {
-      db.stores.set(op.store, { keyPath: op.keyPath, autoIncrement: op.autoIncrement, indexes: new Map(), records: new Map(), generated: 0 });
+      db.stores.set(op.store, {
+        keyPath: op.keyPath,
+        autoIncrement: op.autoIncrement,
+        indexes: new Map(),
+        records: new Map(),
+        generated: 0,
+      });
       continue;
     }
     if (op.op === "deleteStore") {
@@ -83,12 +114,14 @@ function fold(state: Snapshot, entry: Entry): void {
       continue;
     }
     const store = db.stores.get(op.store)!;
-    if (op.op === "createIndex") store.indexes.set(op.index, { keyPath: op.keyPath, unique: op.unique, multiEntry: op.multiEntry });
+    if (op.op === "createIndex")
+      store.indexes.set(op.index, { keyPath: op.keyPath, unique: op.unique, multiEntry: op.multiEntry });
     else if (op.op === "deleteIndex") store.indexes.delete(op.index);
     else if (op.op === "clear") store.records.clear();
     else if (op.op === "put") {
       store.records.set(keyId(op.key), { key: op.key, value: op.value });
-      if (store.autoIncrement && typeof op.key === "number") store.generated = Math.max(store.generated, Math.floor(op.key));
+      if (store.autoIncrement && typeof op.key === "number")
+        store.generated = Math.max(store.generated, Math.floor(op.key));
     } else if (isRange(op.key)) {
       const range = keyRange(op.key);
       for (const [id, record] of store.records) if (range.includes(record.key)) store.records.delete(id);
@@ -110,17 +143,31 @@ async function materialize(open: (name: string, version: number) => IDBOpenDBReq
     request.addEventListener("upgradeneeded", () => {
       const connection = request.result;
       for (const [storeName, store] of db.stores) {
-        const target = connection.createObjectStore(storeName, { keyPath: store.keyPath, autoIncrement: store.autoIncrement });
-        for (const [index, spec] of store.indexes) target.createIndex(index, spec.keyPath, { unique: spec.unique, multiEntry: spec.multiEntry });
+        const target = connection.createObjectStore(storeName, {
+          keyPath: store.keyPath,
+          autoIncrement: store.autoIncrement,
+        });
+        for (const [index, spec] of store.indexes)
+          target.createIndex(index, spec.keyPath, { unique: spec.unique, multiEntry: spec.multiEntry });
         for (const { key, value } of store.records.values()) {
           if (store.keyPath === null) target.put(value, key);
           else target.put(value);
         }
         // An explicit numeric key moves the generator past it; the placeholder goes at once.
-        if (store.autoIncrement && store.keyPath === null && store.generated > 0 && !store.records.has(keyId(store.generated))) {
+        if (
+          store.autoIncrement &&
+          store.keyPath === null &&
+          store.generated > 0 &&
+          !store.records.has(keyId(store.generated))
+        ) {
           target.put(null, store.generated);
           target.delete(store.generated);
-        } else if (store.autoIncrement && typeof store.keyPath === "string" && store.generated > 0 && !store.records.has(keyId(store.generated))) {
+        } else if (
+          store.autoIncrement &&
+          typeof store.keyPath === "string" &&
+          store.generated > 0 &&
+          !store.records.has(keyId(store.generated))
+        ) {
           target.put({ [store.keyPath]: store.generated });
           target.delete(store.generated);
         }
@@ -155,7 +202,8 @@ class Journal {
     private readonly key: Uint8Array,
     state: Snapshot,
   ) {
-    for (const [name, db] of state) for (const [store, s] of db.stores) if (s.generated > 0) this.generated.set(`${name}\u0000${store}`, s.generated);
+    for (const [name, db] of state)
+      for (const [store, s] of db.stores) if (s.generated > 0) this.generated.set(`${name}\u0000${store}`, s.generated);
   }
 
   /** Collects `op` once its request succeeded; the transaction's commit writes them all. */
@@ -176,7 +224,8 @@ class Journal {
       // Runs inside the commit, before any other transaction on these stores starts.
       transaction.addEventListener("complete", () => {
         this.pending.delete(transaction);
-        if (pending.ops.length > 0 || pending.version !== undefined) this.write({ db: transaction.db.name, ...pending });
+        if (pending.ops.length > 0 || pending.version !== undefined)
+          this.write({ db: transaction.db.name, ...pending });
       });
       transaction.addEventListener("abort", () => this.pending.delete(transaction));
     }
@@ -190,7 +239,8 @@ class Journal {
     if ("ops" in entry) {
       for (const op of entry.ops) {
         const id = `${entry.db}\u0000${op.store}`;
-        if (op.op === "put" && typeof op.key === "number") this.generated.set(id, Math.max(this.generated.get(id) ?? 0, Math.floor(op.key)));
+        if (op.op === "put" && typeof op.key === "number")
+          this.generated.set(id, Math.max(this.generated.get(id) ?? 0, Math.floor(op.key)));
       }
     }
     if (this.compacting) {
@@ -227,15 +277,25 @@ class Journal {
           const transaction = connection.transaction(stores, "readonly");
           for (const storeName of stores) {
             const store = transaction.objectStore(storeName);
-            const indexes = new Map([...store.indexNames].map((n) => {
-              const index = store.index(n);
-              return [n, { keyPath: index.keyPath, unique: index.unique, multiEntry: index.multiEntry }] as const;
-            }));
+            const indexes = new Map(
+              [...store.indexNames].map((n) => {
+                const index = store.index(n);
+                return [n, { keyPath: index.keyPath, unique: index.unique, multiEntry: index.multiEntry }] as const;
+              }),
+            );
             const keys = store.getAllKeys();
             const values = store.getAll();
             values.addEventListener("success", () => {
-              const records = new Map((keys.result as Key[]).map((key, k) => [keyId(key), { key, value: (values.result as unknown[])[k] }]));
-              db.stores.set(storeName, { keyPath: store.keyPath as string | string[] | null, autoIncrement: store.autoIncrement, indexes, records, generated: this.generated.get(`${name}\u0000${storeName}`) ?? 0 });
+              const records = new Map(
+                (keys.result as Key[]).map((key, k) => [keyId(key), { key, value: (values.result as unknown[])[k] }]),
+              );
+              db.stores.set(storeName, {
+                keyPath: store.keyPath as string | string[] | null,
+                autoIncrement: store.autoIncrement,
+                indexes,
+                records,
+                generated: this.generated.get(`${name}\u0000${storeName}`) ?? 0,
+              });
             });
           }
           transaction.addEventListener("complete", () => {
@@ -286,7 +346,8 @@ function patchWrites(): void {
   const storeValue = (self: IDBObjectStore, value: unknown, key: Key) => {
     const copy = structuredClone(value);
     // A generated key is written into the value at the store's key path.
-    if (self.autoIncrement && typeof self.keyPath === "string" && copy && typeof copy === "object") (copy as Record<string, unknown>)[self.keyPath] = key;
+    if (self.autoIncrement && typeof self.keyPath === "string" && copy && typeof copy === "object")
+      (copy as Record<string, unknown>)[self.keyPath] = key;
     return copy;
   };
   for (const [name, original] of [
@@ -309,16 +370,32 @@ function patchWrites(): void {
     const request = remove.call(this, key);
     const journal = journalOf(this.transaction);
     const target = key instanceof IDBKeyRange ? rangeOf(key) : structuredClone(key);
-    return journal ? onSuccess(request, () => journal.record(this.transaction, { op: "delete", store: this.name, key: target })) : request;
+    return journal
+      ? onSuccess(request, () => journal.record(this.transaction, { op: "delete", store: this.name, key: target }))
+      : request;
   };
   store.clear = function (this: IDBObjectStore) {
     const request = clear.call(this);
     const journal = journalOf(this.transaction);
-    return journal ? onSuccess(request, () => journal.record(this.transaction, { op: "clear", store: this.name })) : request;
+    return journal
+      ? onSuccess(request, () => journal.record(this.transaction, { op: "clear", store: this.name }))
+      : request;
   };
-  store.createIndex = function (this: IDBObjectStore, index: string, keyPath: string | string[], options?: IDBIndexParameters) {
+  store.createIndex = function (
+    this: IDBObjectStore,
+    index: string,
+    keyPath: string | string[],
+    options?: IDBIndexParameters,
+  ) {
     const created = createIndex.call(this, index, keyPath, options);
-    journalOf(this.transaction)?.record(this.transaction, { op: "createIndex", store: this.name, index, keyPath, unique: options?.unique ?? false, multiEntry: options?.multiEntry ?? false });
+    journalOf(this.transaction)?.record(this.transaction, {
+      op: "createIndex",
+      store: this.name,
+      index,
+      keyPath,
+      unique: options?.unique ?? false,
+      multiEntry: options?.multiEntry ?? false,
+    });
     return created;
   };
   store.deleteIndex = function (this: IDBObjectStore, index: string) {
@@ -330,7 +407,12 @@ function patchWrites(): void {
   const { createObjectStore, deleteObjectStore } = database;
   database.createObjectStore = function (this: IDBDatabase, name: string, options?: IDBObjectStoreParameters) {
     const created = createObjectStore.call(this, name, options);
-    journalOf(created.transaction)?.record(created.transaction, { op: "createStore", store: name, keyPath: options?.keyPath ?? null, autoIncrement: options?.autoIncrement ?? false });
+    journalOf(created.transaction)?.record(created.transaction, {
+      op: "createStore",
+      store: name,
+      keyPath: options?.keyPath ?? null,
+      autoIncrement: options?.autoIncrement ?? false,
+    });
     return created;
   };
   database.deleteObjectStore = function (this: IDBDatabase, name: string) {
@@ -341,21 +423,28 @@ function patchWrites(): void {
 
   const cursor = IDBCursor.prototype;
   const { update, delete: removeAt } = cursor;
-  const cursorStore = (c: IDBCursor) => (c.source instanceof IDBObjectStore ? c.source : (c.source as IDBIndex).objectStore);
+  const cursorStore = (c: IDBCursor) =>
+    c.source instanceof IDBObjectStore ? c.source : (c.source as IDBIndex).objectStore;
   cursor.update = function (this: IDBCursor, value: unknown) {
     const request = update.call(this, value);
     const target = cursorStore(this);
     const journal = journalOf(target.transaction);
     const key = this.primaryKey as Key;
     const copy = structuredClone(value);
-    return journal ? onSuccess(request, () => journal.record(target.transaction, { op: "put", store: target.name, key, value: copy })) : request;
+    return journal
+      ? onSuccess(request, () =>
+          journal.record(target.transaction, { op: "put", store: target.name, key, value: copy }),
+        )
+      : request;
   };
   cursor.delete = function (this: IDBCursor) {
     const request = removeAt.call(this);
     const target = cursorStore(this);
     const journal = journalOf(target.transaction);
     const key = this.primaryKey as Key;
-    return journal ? onSuccess(request, () => journal.record(target.transaction, { op: "delete", store: target.name, key })) : request;
+    return journal
+      ? onSuccess(request, () => journal.record(target.transaction, { op: "delete", store: target.name, key }))
+      : request;
   };
 }
 
@@ -405,12 +494,24 @@ export async function openDurableIndexedDB(path: string, key: Uint8Array): Promi
   const state: Snapshot = new Map();
   for (const record of readJournal(path, key)) fold(state, deserialize(record) as Entry);
   // Compacted at every start: the file holds one snapshot record, then what this run writes.
-  const journal = new Journal(createJournal(path, key, [new Uint8Array(serialize({ snapshot: state } satisfies Entry))]), path, key, state);
+  const journal = new Journal(
+    createJournal(path, key, [new Uint8Array(serialize({ snapshot: state } satisfies Entry))]),
+    path,
+    key,
+    state,
+  );
   const factory = new DurableFactory(journal);
   // The base class's open: connections that load or read the snapshot are not journaled.
   const open = (name: string, version?: number) => IDBFactory.prototype.open.call(factory, name, version);
   await materialize(open, state);
-  const compact = async () => journal.compact(open, (await factory.databases()).flatMap((d) => (d.name ? [d.name] : [])));
-  journal.onGrown = () => void compact().catch((error) => console.error("compacting the bridge's state file failed; it is retried as it grows", error));
+  const compact = async () =>
+    journal.compact(
+      open,
+      (await factory.databases()).flatMap((d) => (d.name ? [d.name] : [])),
+    );
+  journal.onGrown = () =>
+    void compact().catch((error) =>
+      console.error("compacting the bridge's state file failed; it is retried as it grows", error),
+    );
   return { factory, keyRange: IDBKeyRange, compact, close: () => journal.close() };
 }

@@ -2,7 +2,17 @@
 // sealed with XChaCha20-Poly1305 under the bridge's journal key, with the file's random id and i as
 // associated data, so records cannot be reordered, dropped from the middle or spliced in from
 // another file. A crash can leave a torn last record: it was never acknowledged, so it is cut off.
-import { closeSync, existsSync, fdatasyncSync, fsyncSync, openSync, readFileSync, renameSync, truncateSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fdatasyncSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  truncateSync,
+  writeSync,
+} from "node:fs";
 import { dirname } from "node:path";
 import { concat, utf8 } from "../../shared/bytes.js";
 import { MalformedInput, WrongSecret } from "../../shared/errors.js";
@@ -21,7 +31,13 @@ function associatedData(fileId: Uint8Array, index: number): Uint8Array {
 
 function seal(key: Uint8Array, fileId: Uint8Array, index: number, plaintext: Uint8Array): Uint8Array {
   const nonce = sodium().randombytes_buf(NONCE_BYTES);
-  const sealed = sodium().crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, associatedData(fileId, index), null, nonce, key);
+  const sealed = sodium().crypto_aead_xchacha20poly1305_ietf_encrypt(
+    plaintext,
+    associatedData(fileId, index),
+    null,
+    nonce,
+    key,
+  );
   const length = new Uint8Array(4);
   new DataView(length.buffer).setUint32(0, NONCE_BYTES + sealed.length);
   return concat(length, nonce, sealed);
@@ -41,26 +57,40 @@ export function readJournal(path: string, key: Uint8Array): Uint8Array[] {
   if (!existsSync(path)) return [];
   const bytes = new Uint8Array(readFileSync(path));
   const head = MAGIC.length + FILE_ID_BYTES;
-  if (bytes.length < head || !MAGIC.every((b, i) => bytes[i] === b)) throw new MalformedInput(`${path} is not a Steward bridge state file`);
+  if (bytes.length < head || !MAGIC.every((b, i) => bytes[i] === b))
+    throw new MalformedInput(`${path} is not a Steward bridge state file`);
   const fileId = bytes.slice(MAGIC.length, head);
   const records: Uint8Array[] = [];
   let offset = head;
   while (offset < bytes.length) {
-    const length = offset + 4 <= bytes.length ? new DataView(bytes.buffer, offset, 4).getUint32(0) : Number.POSITIVE_INFINITY;
+    const length =
+      offset + 4 <= bytes.length ? new DataView(bytes.buffer, offset, 4).getUint32(0) : Number.POSITIVE_INFINITY;
     const end = offset + 4 + length;
     let plaintext: Uint8Array | undefined;
     if (end <= bytes.length && length > NONCE_BYTES) {
       try {
         const nonce = bytes.subarray(offset + 4, offset + 4 + NONCE_BYTES);
-        plaintext = sodium().crypto_aead_xchacha20poly1305_ietf_decrypt(null, bytes.subarray(offset + 4 + NONCE_BYTES, end), associatedData(fileId, records.length), nonce, key);
+        plaintext = sodium().crypto_aead_xchacha20poly1305_ietf_decrypt(
+          null,
+          bytes.subarray(offset + 4 + NONCE_BYTES, end),
+          associatedData(fileId, records.length),
+          nonce,
+          key,
+        );
       } catch {
         plaintext = undefined;
       }
     }
     if (!plaintext) {
-      if (records.length === 0 && end <= bytes.length) throw new WrongSecret("the passphrase does not open this bridge's state; type the one set when the bridge was linked");
+      if (records.length === 0 && end <= bytes.length)
+        throw new WrongSecret(
+          "the passphrase does not open this bridge's state; type the one set when the bridge was linked",
+        );
       // Only the last record may be torn; anything after a bad record means the file was damaged.
-      if (end < bytes.length) throw new MalformedInput(`${path} is damaged at byte ${offset}: restore it from a backup or link the bridge again`);
+      if (end < bytes.length)
+        throw new MalformedInput(
+          `${path} is damaged at byte ${offset}: restore it from a backup or link the bridge again`,
+        );
       truncateSync(path, offset);
       break;
     }

@@ -66,7 +66,8 @@ export class ServerApi {
   }
 
   private keys(): AccountKeys {
-    if (!this.account) throw new MalformedInput("this device has no account yet: create one, recover one or link this device first");
+    if (!this.account)
+      throw new MalformedInput("this device has no account yet: create one, recover one or link this device first");
     return this.account;
   }
 
@@ -77,7 +78,12 @@ export class ServerApi {
   /** "Proof <base64url>": a login proof, signed now (shared/loginProof.ts). */
   private proof(): string {
     const signer = this.signer;
-    const unsigned = { accountId: fromHex(this.accountId, 16), time: Date.now() + this.clockOffset, nonce: crypto.getRandomValues(new Uint8Array(16)), ...(signer ? { signer: signer.id } : {}) };
+    const unsigned = {
+      accountId: fromHex(this.accountId, 16),
+      time: Date.now() + this.clockOffset,
+      nonce: crypto.getRandomValues(new Uint8Array(16)),
+      ...(signer ? { signer: signer.id } : {}),
+    };
     const signature = sign("login", signer ? signer.secretKey : this.keys().signSecretKey, loginProofPayload(unsigned));
     return `${PROOF_SCHEME} ${toBase64Url(encodeLoginProof({ ...unsigned, signature }))}`;
   }
@@ -87,7 +93,11 @@ export class ServerApi {
    * the refusal names (client/api/refusals.ts), RequestRefused for the others. Without a session, an
    * authenticated request carries a login proof and its answer the session.
    */
-  async request(method: string, path: string, init: { json?: unknown; body?: Uint8Array; auth?: boolean; query?: Record<string, string>; retried?: boolean } = {}): Promise<Response> {
+  async request(
+    method: string,
+    path: string,
+    init: { json?: unknown; body?: Uint8Array; auth?: boolean; query?: Record<string, string>; retried?: boolean } = {},
+  ): Promise<Response> {
     const url = new URL(path, this.baseUrl);
     for (const [k, v] of Object.entries(init.query ?? {})) url.searchParams.set(k, v);
     const headers: Record<string, string> = {};
@@ -106,7 +116,9 @@ export class ServerApi {
       // A request the network swallowed would otherwise hold up every later push.
       response = await this.fetcher(url, { method, headers, body, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     } catch (error) {
-      throw new ServerUnreachable(`cannot reach ${url.origin}: ${(error as Error).message}; your data stays on this device and syncs later`);
+      throw new ServerUnreachable(
+        `cannot reach ${url.origin}: ${(error as Error).message}; your data stays on this device and syncs later`,
+      );
     }
     this.keepSession(response);
     if (!response.ok) {
@@ -131,10 +143,16 @@ export class ServerApi {
   private keepSession(response: Response): void {
     const [token, expiresAt] = (response.headers.get(SESSION_HEADER) ?? "").split(" ");
     const until = Number(expiresAt);
-    if (token && Number.isSafeInteger(until) && until > (this.session?.expiresAt ?? 0)) this.session = { token, accountId: this.accountId, expiresAt: until };
+    if (token && Number.isSafeInteger(until) && until > (this.session?.expiresAt ?? 0))
+      this.session = { token, accountId: this.accountId, expiresAt: until };
   }
 
-  async json<S extends z.ZodType>(schema: S, method: string, path: string, init: Parameters<ServerApi["request"]>[2] = {}): Promise<z.infer<S>> {
+  async json<S extends z.ZodType>(
+    schema: S,
+    method: string,
+    path: string,
+    init: Parameters<ServerApi["request"]>[2] = {},
+  ): Promise<z.infer<S>> {
     const response = await this.request(method, path, init);
     const parsed = schema.safeParse(await response.json().catch(() => undefined));
     if (!parsed.success) throw new MalformedInput(`${method} ${path}: the server's answer does not match the API`);
@@ -143,12 +161,21 @@ export class ServerApi {
 
   /** Registers the account's bundle and handle, with its first device list when given. */
   async register(handle: string, devices?: Uint8Array): Promise<AccountResponse> {
-    return this.json(accountResponse, "POST", "/v1/accounts", { json: { bundle: toBase64Url(encodeKeyBundle(this.keys().bundle)), handle, ...(devices ? { devices: toBase64Url(devices) } : {}) } });
+    return this.json(accountResponse, "POST", "/v1/accounts", {
+      json: {
+        bundle: toBase64Url(encodeKeyBundle(this.keys().bundle)),
+        handle,
+        ...(devices ? { devices: toBase64Url(devices) } : {}),
+      },
+    });
   }
 
   /** Stores the account's device list after a change (RequestRefused 409 if it does not continue the stored one). */
   async publishAccountDevices(list: Uint8Array): Promise<void> {
-    await this.json(deviceListPublished, "PUT", `/v1/accounts/${this.accountId}/devices`, { auth: true, json: { devices: toBase64Url(list) } });
+    await this.json(deviceListPublished, "PUT", `/v1/accounts/${this.accountId}/devices`, {
+      auth: true,
+      json: { devices: toBase64Url(list) },
+    });
   }
 
   async lookupHandle(handle: string): Promise<AccountResponse> {
@@ -175,7 +202,9 @@ export class ServerApi {
   /** The stored key ring, or undefined before the first store. */
   async keyRing(): Promise<{ version: number; blob: Uint8Array } | undefined> {
     try {
-      const { version, blob } = await this.json(keyRingResponse, "GET", `/v1/accounts/${this.accountId}/key-ring`, { auth: true });
+      const { version, blob } = await this.json(keyRingResponse, "GET", `/v1/accounts/${this.accountId}/key-ring`, {
+        auth: true,
+      });
       return { version, blob: fromBase64Url(blob, "key ring") };
     } catch (error) {
       if (error instanceof RequestRefused && error.status === 404) return undefined;
@@ -185,11 +214,17 @@ export class ServerApi {
 
   /** RequestRefused 409 when another device stored this version first. */
   async storeKeyRing(version: number, blob: Uint8Array): Promise<void> {
-    await this.request("PUT", `/v1/accounts/${this.accountId}/key-ring`, { auth: true, json: { version, blob: toBase64Url(blob) } });
+    await this.request("PUT", `/v1/accounts/${this.accountId}/key-ring`, {
+      auth: true,
+      json: { version, blob: toBase64Url(blob) },
+    });
   }
 
   async storeRecoveryKit(blob: Uint8Array): Promise<void> {
-    await this.request("PUT", `/v1/accounts/${this.accountId}/recovery-kit`, { auth: true, json: { blob: toBase64Url(blob) } });
+    await this.request("PUT", `/v1/accounts/${this.accountId}/recovery-kit`, {
+      auth: true,
+      json: { blob: toBase64Url(blob) },
+    });
   }
 
   async grants(patientId: string): Promise<GrantSummary[]> {
@@ -210,22 +245,34 @@ export class ServerApi {
 
   /** Stores a signed revocation (shared/revocation.ts) of a grant; the server passes it to the grantee. */
   async postRevocation(patientId: string, revocation: Uint8Array): Promise<void> {
-    await this.request("PUT", `/v1/patients/${patientId}/revocations`, { auth: true, json: { revocation: toBase64Url(revocation) } });
+    await this.request("PUT", `/v1/patients/${patientId}/revocations`, {
+      auth: true,
+      json: { revocation: toBase64Url(revocation) },
+    });
   }
 
   async declareGeneration(patientId: string, scopeTag: string, generation: number): Promise<void> {
-    await this.json(generationsResponse, "PUT", `/v1/patients/${patientId}/generations`, { auth: true, json: { scopeTag, generation } });
+    await this.json(generationsResponse, "PUT", `/v1/patients/${patientId}/generations`, {
+      auth: true,
+      json: { scopeTag, generation },
+    });
   }
 
   /** Publishes the patient's device list to the patient log (RequestRefused 409 if it does not continue the stored one). */
   async publishDevices(patientId: string, list: Uint8Array): Promise<void> {
-    await this.json(deviceListPublished, "PUT", `/v1/patients/${patientId}/devices`, { auth: true, json: { devices: toBase64Url(list) } });
+    await this.json(deviceListPublished, "PUT", `/v1/patients/${patientId}/devices`, {
+      auth: true,
+      json: { devices: toBase64Url(list) },
+    });
   }
 
   /** The patient's device list as the patient log holds it, or undefined before its first device published it. */
   async patientDevices(patientId: string): Promise<Uint8Array | undefined> {
     try {
-      return fromBase64Url((await this.json(deviceListResponse, "GET", `/v1/patients/${patientId}/devices`, { auth: true })).devices, "device list");
+      return fromBase64Url(
+        (await this.json(deviceListResponse, "GET", `/v1/patients/${patientId}/devices`, { auth: true })).devices,
+        "device list",
+      );
     } catch (error) {
       if (error instanceof RequestRefused && error.status === 404) return undefined;
       throw error;
@@ -234,22 +281,37 @@ export class ServerApi {
 
   /** The grantees' signed receipts stored after position `after`. */
   async receipts(patientId: string, after: number, limit = 1000): Promise<{ n: number; receipt: Uint8Array }[]> {
-    const { receipts } = await this.json(receiptsResponse, "GET", `/v1/patients/${patientId}/receipts`, { auth: true, query: { after: String(after), limit: String(limit) } });
+    const { receipts } = await this.json(receiptsResponse, "GET", `/v1/patients/${patientId}/receipts`, {
+      auth: true,
+      query: { after: String(after), limit: String(limit) },
+    });
     return receipts.map((r) => ({ n: r.n, receipt: fromBase64Url(r.receipt, "receipt") }));
   }
 
   async accessLog(patientId: string, after: number, limit = 1000): Promise<AccessLogEntry[]> {
-    return (await this.json(accessLogResponse, "GET", `/v1/patients/${patientId}/access-log`, { auth: true, query: { after: String(after), limit: String(limit) } })).entries;
+    return (
+      await this.json(accessLogResponse, "GET", `/v1/patients/${patientId}/access-log`, {
+        auth: true,
+        query: { after: String(after), limit: String(limit) },
+      })
+    ).entries;
   }
 
   /** Opens a device-link slot (no session: the new device has no account yet) or an invite slot. */
-  async openSlot(kind: "link" | "invite", id: string, init: { body: Uint8Array } | { expiresAt: number }): Promise<void> {
+  async openSlot(
+    kind: "link" | "invite",
+    id: string,
+    init: { body: Uint8Array } | { expiresAt: number },
+  ): Promise<void> {
     const json = "body" in init ? { body: toBase64Url(init.body) } : init;
     await this.request("PUT", `/v1/${kind}s/${id}`, { auth: kind === "invite", json });
   }
 
   async postToSlot(kind: "link" | "invite", id: string, n: number, body: Uint8Array): Promise<void> {
-    await this.request("POST", `/v1/${kind}s/${id}/messages`, { auth: kind === "invite", json: { n, body: toBase64Url(body) } });
+    await this.request("POST", `/v1/${kind}s/${id}/messages`, {
+      auth: kind === "invite",
+      json: { n, body: toBase64Url(body) },
+    });
   }
 
   async readSlot(kind: "link" | "invite", id: string): Promise<RendezvousResponse> {
@@ -262,7 +324,11 @@ export class ServerApi {
 
   /** The recovery kit stored for a handle; no session needed (the kit is useless without its code). */
   async recoveryKit(handle: string): Promise<{ accountId: string; blob: Uint8Array }> {
-    const { accountId, blob } = await this.json(recoveryKitResponse, "GET", `/v1/accounts/by-handle/${encodeURIComponent(handle)}/recovery-kit`);
+    const { accountId, blob } = await this.json(
+      recoveryKitResponse,
+      "GET",
+      `/v1/accounts/by-handle/${encodeURIComponent(handle)}/recovery-kit`,
+    );
     return { accountId, blob: fromBase64Url(blob, "recovery kit") };
   }
 }

@@ -68,14 +68,29 @@ export function toFhirBundle(input: FhirExportInput, options: FhirExportOptions)
     options.metrics ?? DEFAULT_OPTIONS,
   );
   if (metrics) {
-    const period = { start: localDate(from, cgm[0]?.timezoneOffset, options.timeZone), end: localDate(to, cgm.at(-1)?.timezoneOffset, options.timeZone) };
-    const members = summaryMembers(metrics).map(({ kind, content }) => ({ ...observation(kind, subject), effectivePeriod: period, ...content }));
-    entries.push({ ...observation("summary", subject), effectivePeriod: period, hasMember: members.map(ref) }, ...members);
+    const period = {
+      start: localDate(from, cgm[0]?.timezoneOffset, options.timeZone),
+      end: localDate(to, cgm.at(-1)?.timezoneOffset, options.timeZone),
+    };
+    const members = summaryMembers(metrics).map(({ kind, content }) => ({
+      ...observation(kind, subject),
+      effectivePeriod: period,
+      ...content,
+    }));
+    entries.push(
+      { ...observation("summary", subject), effectivePeriod: period, hasMember: members.map(ref) },
+      ...members,
+    );
   }
   if (options.readings) {
     for (const r of cgm) {
       const device = r.deviceId ? devices.get(r.deviceId) : undefined;
-      entries.push({ ...observation("sensorReading", subject), effectiveDateTime: new Date(r.time).toISOString(), valueQuantity: readingQuantity(r), ...(device ? { device: ref(device) } : {}) });
+      entries.push({
+        ...observation("sensorReading", subject),
+        effectiveDateTime: new Date(r.time).toISOString(),
+        valueQuantity: readingQuantity(r),
+        ...(device ? { device: ref(device) } : {}),
+      });
     }
   }
   const type = options.bundleType ?? "collection";
@@ -84,7 +99,11 @@ export function toFhirBundle(input: FhirExportInput, options: FhirExportOptions)
     id: crypto.randomUUID(),
     type,
     timestamp: new Date(options.now ?? Date.now()).toISOString(),
-    entry: entries.map((resource) => ({ fullUrl: `urn:uuid:${resource.id}`, resource, ...(type === "transaction" ? { request: { method: "POST" as const, url: resource.resourceType } } : {}) })),
+    entry: entries.map((resource) => ({
+      fullUrl: `urn:uuid:${resource.id}`,
+      resource,
+      ...(type === "transaction" ? { request: { method: "POST" as const, url: resource.resourceType } } : {}),
+    })),
   };
 }
 
@@ -143,7 +162,12 @@ function readingQuantity(r: RecordOf<"cgm">) {
 function patientResource(profiles: readonly RecordOf<"profile">[]): FhirResource {
   const name = profiles.map((p) => p.body.name).find(Boolean);
   const birthDate = profiles.map((p) => p.body.birthDate).find((d) => d !== undefined && FHIR_DATE.test(d));
-  return { resourceType: "Patient", id: crypto.randomUUID(), ...(name ? { name: [{ text: name }] } : {}), ...(birthDate ? { birthDate } : {}) };
+  return {
+    resourceType: "Patient",
+    id: crypto.randomUUID(),
+    ...(name ? { name: [{ text: name }] } : {}),
+    ...(birthDate ? { birthDate } : {}),
+  };
 }
 
 function deviceResource(deviceId: string): FhirResource {
@@ -161,5 +185,7 @@ function ref(resource: FhirResource): Reference {
 }
 
 function localDate(utcMs: number, offsetMinutes: number | undefined, timeZone: string): string {
-  return new Date(offsetMinutes === undefined ? wallClockMs(utcMs, timeZone) : utcMs + offsetMinutes * 60_000).toISOString().slice(0, 10);
+  return new Date(offsetMinutes === undefined ? wallClockMs(utcMs, timeZone) : utcMs + offsetMinutes * 60_000)
+    .toISOString()
+    .slice(0, 10);
 }

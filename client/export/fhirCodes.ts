@@ -12,7 +12,10 @@ export const CGM_IG = "http://hl7.org/fhir/uv/cgm/StructureDefinition";
 export const CGM_CODES = {
   summary: { code: "107931-8", display: "Continuous glucose monitoring summary panel - Reporting Period" },
   timesInRanges: { code: "106793-3", display: "Continuous glucose monitoring time in ranges panel" },
-  meanGlucose: { code: "97507-8", display: "Glucose [Mass/volume] in Serum or Plasma by Continuous glucose monitoring" },
+  meanGlucose: {
+    code: "97507-8",
+    display: "Glucose [Mass/volume] in Serum or Plasma by Continuous glucose monitoring",
+  },
   gmi: { code: "97506-0", display: "Glucose management indicator by Continuous glucose monitoring" },
   cv: { code: "104638-2", display: "Coefficient of variation of glucose by Continuous glucose monitoring" },
   daysOfWear: { code: "104636-6", display: "Continuous glucose monitoring duration of use" },

@@ -15,7 +15,9 @@ export interface ExportRange {
 export function assertWithinRange(records: readonly StewardRecord[], range: ExportRange): void {
   for (const r of records) {
     if (r.type !== "profile" && (r.time < range.from || r.time > range.to)) {
-      throw new OutsideGrant(`record ${r.id} lies outside the exported range; export only what the grant's view returned`);
+      throw new OutsideGrant(
+        `record ${r.id} lies outside the exported range; export only what the grant's view returned`,
+      );
     }
   }
 }
@@ -26,7 +28,10 @@ export interface GrantCoverage extends ExportRange {
 }
 
 /** Every record the store holds for the grant's scopes and range, with that range: the input of the exporters. */
-export async function recordsInGrant(store: RecordStore, grant: GrantCoverage): Promise<{ records: StewardRecord[]; range: ExportRange }> {
+export async function recordsInGrant(
+  store: RecordStore,
+  grant: GrantCoverage,
+): Promise<{ records: StewardRecord[]; range: ExportRange }> {
   const records: StewardRecord[] = [];
   for (const scope of grant.scopes) records.push(...(await store.query({ scope, from: grant.from, to: grant.to })));
   return { records, range: { from: grant.from, to: grant.to } };

@@ -19,7 +19,9 @@ export interface NightscoutEntry {
 }
 
 /** Our trend → Nightscout `direction` (the last name listed for a trend wins: DoubleUp, not TripleUp). */
-export const DIRECTION_OF = Object.fromEntries(Object.entries(NIGHTSCOUT_DIRECTIONS).map(([ns, trend]) => [trend, ns])) as Record<string, string>;
+export const DIRECTION_OF = Object.fromEntries(
+  Object.entries(NIGHTSCOUT_DIRECTIONS).map(([ns, trend]) => [trend, ns]),
+) as Record<string, string>;
 
 function dateString(time: number, offsetMin: number | undefined): string {
   if (offsetMin === undefined) return new Date(time).toISOString();
@@ -33,10 +35,20 @@ export function toNightscoutEntries(records: readonly StewardRecord[]): Nightsco
   const out: NightscoutEntry[] = [];
   for (const r of records) {
     if (r.type !== "cgm" && r.type !== "bg") continue;
-    const common = { date: r.time, dateString: dateString(r.time, r.timezoneOffset), device: r.deviceId ?? "steward", identifier: r.id };
+    const common = {
+      date: r.time,
+      dateString: dateString(r.time, r.timezoneOffset),
+      device: r.deviceId ?? "steward",
+      identifier: r.id,
+    };
     if (r.type === "cgm") {
       const body = (r as RecordOf<"cgm">).body;
-      out.push({ type: "sgv", ...common, sgv: body.mgdl, direction: (body.trend && DIRECTION_OF[body.trend]) ?? "NONE" });
+      out.push({
+        type: "sgv",
+        ...common,
+        sgv: body.mgdl,
+        direction: (body.trend && DIRECTION_OF[body.trend]) ?? "NONE",
+      });
     } else {
       out.push({ type: "mbg", ...common, mbg: (r as RecordOf<"bg">).body.mgdl });
     }

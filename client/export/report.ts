@@ -38,8 +38,13 @@ export interface ReportInput {
 /** Builds a report of exactly the given records; a record outside `range` raises OutsideGrant. */
 export function buildReport(input: ReportInput): Report {
   assertWithinRange(input.records, input.range);
-  const patientName = input.records.filter((r): r is RecordOf<"profile"> => r.type === "profile").map((r) => r.body.name).find(Boolean);
-  const cgm = input.records.filter((r): r is RecordOf<"cgm"> => r.type === "cgm").map((r) => ({ time: r.time, mgdl: r.body.mgdl }));
+  const patientName = input.records
+    .filter((r): r is RecordOf<"profile"> => r.type === "profile")
+    .map((r) => r.body.name)
+    .find(Boolean);
+  const cgm = input.records
+    .filter((r): r is RecordOf<"cgm"> => r.type === "cgm")
+    .map((r) => ({ time: r.time, mgdl: r.body.mgdl }));
   return {
     format: REPORT_FORMAT,
     createdAt: input.now ?? Date.now(),

@@ -34,7 +34,10 @@ function subkeys(secret: Uint8Array, params: KdfParams): { streamKey: Uint8Array
   const s = sodium();
   const master = deriveKey(secret, params);
   try {
-    return { streamKey: s.crypto_kdf_derive_from_key(32, 1, SUBKEY_CONTEXT, master), keyCheck: s.crypto_kdf_derive_from_key(KEY_CHECK_BYTES, 2, SUBKEY_CONTEXT, master) };
+    return {
+      streamKey: s.crypto_kdf_derive_from_key(32, 1, SUBKEY_CONTEXT, master),
+      keyCheck: s.crypto_kdf_derive_from_key(KEY_CHECK_BYTES, 2, SUBKEY_CONTEXT, master),
+    };
   } finally {
     s.memzero(master);
   }
@@ -47,13 +50,28 @@ export function sealReport(report: Report): SealedReport {
   const { streamKey, keyCheck } = subkeys(passphrase.bytes, params);
   try {
     const { state, header: streamHeader } = s.crypto_secretstream_xchacha20poly1305_init_push(streamKey);
-    const header = new ByteWriter(HEADER_BYTES).raw(utf8(MAGIC)).u8(VERSION).raw(encodeKdfParams(params)).fixed(keyCheck, KEY_CHECK_BYTES, "key check").fixed(streamHeader, 24, "stream header").finish();
+    const header = new ByteWriter(HEADER_BYTES)
+      .raw(utf8(MAGIC))
+      .u8(VERSION)
+      .raw(encodeKdfParams(params))
+      .fixed(keyCheck, KEY_CHECK_BYTES, "key check")
+      .fixed(streamHeader, 24, "stream header")
+      .finish();
     const plaintext = utf8(encodeReport(report));
     const chunks: Uint8Array[] = [header];
     for (let at = 0; ; at += REPORT_CHUNK_BYTES) {
       const last = at + REPORT_CHUNK_BYTES >= plaintext.length;
-      const tag = last ? s.crypto_secretstream_xchacha20poly1305_TAG_FINAL : s.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE;
-      chunks.push(s.crypto_secretstream_xchacha20poly1305_push(state, plaintext.subarray(at, at + REPORT_CHUNK_BYTES), header, tag));
+      const tag = last
+        ? s.crypto_secretstream_xchacha20poly1305_TAG_FINAL
+        : s.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE;
+      chunks.push(
+        s.crypto_secretstream_xchacha20poly1305_push(
+          state,
+          plaintext.subarray(at, at + REPORT_CHUNK_BYTES),
+          header,
+          tag,
+        ),
+      );
       if (last) break;
     }
     return { file: concat(...chunks), passphrase: passphrase.text };
@@ -73,7 +91,8 @@ export function openReport(file: Uint8Array, passphrase: string): Report {
   const reader = new ByteReader(file, "report file");
   expectMagic(reader, MAGIC, "report file");
   const version = reader.u8("version");
-  if (version !== VERSION) throw new UnsupportedVersion(`report file version ${version} is not supported; update the app to open it`);
+  if (version !== VERSION)
+    throw new UnsupportedVersion(`report file version ${version} is not supported; update the app to open it`);
   const params = readKdfParams(reader);
   const storedCheck = reader.fixed(KEY_CHECK_BYTES, "key check");
   const streamHeader = reader.fixed(24, "stream header");
@@ -83,7 +102,10 @@ export function openReport(file: Uint8Array, passphrase: string): Report {
 
   const { streamKey, keyCheck } = subkeys(secret.bytes, params);
   try {
-    if (!bytesEqual(keyCheck, storedCheck)) throw new WrongSecret("this passphrase does not open the report: check it with the sender (or the file was altered)");
+    if (!bytesEqual(keyCheck, storedCheck))
+      throw new WrongSecret(
+        "this passphrase does not open the report: check it with the sender (or the file was altered)",
+      );
     const state = s.crypto_secretstream_xchacha20poly1305_init_pull(streamHeader, streamKey);
     const parts: Uint8Array[] = [];
     for (let at = 0; ; ) {
@@ -92,9 +114,11 @@ export function openReport(file: Uint8Array, passphrase: string): Report {
       const opened = pull(state, chunk, header);
       parts.push(opened.message);
       const final = opened.tag === s.crypto_secretstream_xchacha20poly1305_TAG_FINAL;
-      if (final && at < body.length) throw new TamperedEnvelope("the report file has bytes after its end: it was extended or altered");
+      if (final && at < body.length)
+        throw new TamperedEnvelope("the report file has bytes after its end: it was extended or altered");
       if (final) break;
-      if (at >= body.length) throw new TamperedEnvelope("the report file is truncated: its last chunk is missing; download it again");
+      if (at >= body.length)
+        throw new TamperedEnvelope("the report file is truncated: its last chunk is missing; download it again");
     }
     return decodeReport(fromUtf8(concat(...parts), "report"));
   } finally {
@@ -111,6 +135,9 @@ function pull(state: StreamState, chunk: Uint8Array, header: Uint8Array): { mess
     opened = false;
   }
   // libsodium.js returns false (some versions throw) when a chunk fails authentication.
-  if (!opened) throw new TamperedEnvelope("a chunk of the report file fails authentication: it was cut, reordered, or mixed with another file");
+  if (!opened)
+    throw new TamperedEnvelope(
+      "a chunk of the report file fails authentication: it was cut, reordered, or mixed with another file",
+    );
   return opened;
 }

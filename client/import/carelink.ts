@@ -10,7 +10,15 @@ import { modelNumber } from "./carelinkValues.js";
 import { ClockModel } from "./clock.js";
 import { csvRows, type CsvRow } from "./csvRows.js";
 import { finalize, type PlacedRecord, type Steps } from "./drafts.js";
-import { collectImport, type ImportEvent, type ImportInput, type ImportOptions, type ImportProgress, type ImportResult, type SkippedRow } from "./types.js";
+import {
+  collectImport,
+  type ImportEvent,
+  type ImportInput,
+  type ImportOptions,
+  type ImportProgress,
+  type ImportResult,
+  type SkippedRow,
+} from "./types.js";
 
 const PROGRESS_EVERY = 500;
 /** A legacy preamble row naming the pump: it becomes every record's deviceId, not a record of its own. */
@@ -26,7 +34,12 @@ export async function* importCareLink(input: ImportInput, options: ImportOptions
   let pendingKind: Section["kind"] | undefined;
   let rows = 0;
   let bytes = 0;
-  const progress = (): Extract<ImportEvent, { kind: "progress" }> => ({ kind: "progress", rowsDone: rows, bytesDone: bytes, ...(options.totalBytes === undefined ? {} : { totalBytes: options.totalBytes }) });
+  const progress = (): Extract<ImportEvent, { kind: "progress" }> => ({
+    kind: "progress",
+    rowsDone: rows,
+    bytesDone: bytes,
+    ...(options.totalBytes === undefined ? {} : { totalBytes: options.totalBytes }),
+  });
 
   for await (const row of csvRows(input)) {
     rows++;
@@ -57,18 +70,32 @@ export async function* importCareLink(input: ImportInput, options: ImportOptions
   yield progress();
 
   const device = deviceFromPreamble(preamble, legacy, skipped);
-  const parsed = yield* steps(legacy ? legacyDrafts(legacy.rows, legacy.header, device.deviceId, skipped) : currentDrafts(sections, device.deviceId, skipped), progress);
-  if (!legacy && sections.length === 0) skipped.push({ line: 1, reason: "not a CareLink export: no header row starting with Index" });
+  const parsed = yield* steps(
+    legacy
+      ? legacyDrafts(legacy.rows, legacy.header, device.deviceId, skipped)
+      : currentDrafts(sections, device.deviceId, skipped),
+    progress,
+  );
+  if (!legacy && sections.length === 0)
+    skipped.push({ line: 1, reason: "not a CareLink export: no header row starting with Index" });
 
   if (legacy) {
     // Legacy rows are in upload order, which is chronological; assign clock segments by position.
-    const changeLines = parsed.drafts.filter((d) => d.type === "deviceEvent" && "subType" in d.body && d.body.subType === "timeChange").map((d) => d.line);
+    const changeLines = parsed.drafts
+      .filter((d) => d.type === "deviceEvent" && "subType" in d.body && d.body.subType === "timeChange")
+      .map((d) => d.line);
     for (const d of parsed.drafts) d.segment = changeLines.filter((l) => l < d.line).length;
   }
-  const newest = parsed.drafts.reduce((max, d) => (d.segment === parsed.changes.length ? Math.max(max, d.wall) : max), Number.NEGATIVE_INFINITY);
+  const newest = parsed.drafts.reduce(
+    (max, d) => (d.segment === parsed.changes.length ? Math.max(max, d.wall) : max),
+    Number.NEGATIVE_INFINITY,
+  );
   const anchor = Number.isFinite(newest) ? newest : 0;
   const clock = new ClockModel(parsed.changes, anchor, options.timeZone);
-  const placed = yield* steps(finalize(parsed.drafts, clock, { deviceId: device.deviceId, source: "carelink" }, skipped), progress);
+  const placed = yield* steps(
+    finalize(parsed.drafts, clock, { deviceId: device.deviceId, source: "carelink" }, skipped),
+    progress,
+  );
   if (device.profile) placed.unshift(device.profile);
   yield { ...progress(), recordsTotal: placed.length };
   for (const { record, lines } of placed) yield { kind: "record", record, lines };
@@ -84,7 +111,11 @@ async function* steps<T>(work: Steps<T>, progress: () => ImportEvent): AsyncGene
 }
 
 /** Reads a whole CareLink export into one result. */
-export function importCareLinkFile(input: ImportInput, options: ImportOptions, onProgress?: (p: ImportProgress) => void): Promise<ImportResult> {
+export function importCareLinkFile(
+  input: ImportInput,
+  options: ImportOptions,
+  onProgress?: (p: ImportProgress) => void,
+): Promise<ImportResult> {
   return collectImport(importCareLink(input, options), onProgress);
 }
 
@@ -92,7 +123,11 @@ export function importCareLinkFile(input: ImportInput, options: ImportOptions, o
  * Device identity from the preamble. The current format's three preamble lines (name, serials, DOB)
  * become one `profile` record in the identity scope; nothing personal goes anywhere else.
  */
-function deviceFromPreamble(preamble: CsvRow[], legacy: { header: string[]; rows: CsvRow[] } | undefined, skipped: SkippedRow[]): { deviceId: string; profile?: PlacedRecord } {
+function deviceFromPreamble(
+  preamble: CsvRow[],
+  legacy: { header: string[]; rows: CsvRow[] } | undefined,
+  skipped: SkippedRow[],
+): { deviceId: string; profile?: PlacedRecord } {
   let model = "";
   const identityLines: number[] = [];
   let serial = "";
@@ -106,7 +141,8 @@ function deviceFromPreamble(preamble: CsvRow[], legacy: { header: string[]; rows
       identityLines.push(row.line);
       const deviceAt = f.indexOf("Device");
       if (deviceAt >= 0) model = f[deviceAt + 1] ?? "";
-      for (let i = deviceAt + 2; deviceAt >= 0 && i + 1 < f.length; i += 2) if (f[i] && f[i + 1]) identifiers[f[i] as string] = f[i + 1] as string;
+      for (let i = deviceAt + 2; deviceAt >= 0 && i + 1 < f.length; i += 2)
+        if (f[i] && f[i + 1]) identifiers[f[i] as string] = f[i + 1] as string;
     } else if (row === preamble[1] && labels[0] === "Last Name") {
       identityLines.push(row.line);
       const last = f[0] ?? "";

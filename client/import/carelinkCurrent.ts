@@ -82,7 +82,11 @@ interface BolusPart {
 }
 
 /** Drafts from all sections; every row that made none is added to `skipped`. */
-export function* currentDrafts(sections: readonly Section[], deviceId: string, skipped: SkippedRow[]): Steps<{ drafts: Draft[]; changes: ClockChange[] }> {
+export function* currentDrafts(
+  sections: readonly Section[],
+  deviceId: string,
+  skipped: SkippedRow[],
+): Steps<{ drafts: Draft[]; changes: ClockChange[] }> {
   let work = 0;
   const parsed: { kind: Section["kind"]; cells: Cells[] }[] = [];
   for (const s of sections) {
@@ -123,13 +127,19 @@ export function* currentDrafts(sections: readonly Section[], deviceId: string, s
     for (const [key, group] of bolusGroups) {
       if (!key.startsWith("wizard@") || !group.wizard) continue;
       const w = group.wizard;
-      const target = [...bolusGroups.entries()].find(([k, g]) => !k.startsWith("wizard@") && !g.wizard && g.parts.some((p) => p.c.wall >= w.wall && p.c.wall - w.wall <= 60_000));
+      const target = [...bolusGroups.entries()].find(
+        ([k, g]) =>
+          !k.startsWith("wizard@") &&
+          !g.wizard &&
+          g.parts.some((p) => p.c.wall >= w.wall && p.c.wall - w.wall <= 60_000),
+      );
       if (target) {
         target[1].wizard = w;
         bolusGroups.delete(key);
       }
     }
-    for (const [key, group] of bolusGroups) drafts.push(...bolusDrafts(key.startsWith("wizard@") ? "" : key, group, deviceId, segments));
+    for (const [key, group] of bolusGroups)
+      drafts.push(...bolusDrafts(key.startsWith("wizard@") ? "" : key, group, deviceId, segments));
   }
   return { drafts, changes };
 }
@@ -139,7 +149,10 @@ function isWizardRow(c: Cells): boolean {
 }
 
 function isBolusRow(c: Cells): boolean {
-  return (c.get("Bolus Number") !== undefined && c.get("Bolus Source") !== "CLOSED_LOOP_AUTO_INSULIN") || (c.get("Bolus Type") === undefined && isWizardRow(c));
+  return (
+    (c.get("Bolus Number") !== undefined && c.get("Bolus Source") !== "CLOSED_LOOP_AUTO_INSULIN") ||
+    (c.get("Bolus Type") === undefined && isWizardRow(c))
+  );
 }
 
 function reasonFor(c: Cells): string {
@@ -148,7 +161,12 @@ function reasonFor(c: Cells): string {
   return known ?? `unsupported columns: ${c.nonEmpty.join(", ")}`;
 }
 
-function rowDrafts(c: Cells, kind: Section["kind"], deviceId: string, bolusGroups: Map<string, { parts: BolusPart[]; wizard?: Cells }>): Draft[] {
+function rowDrafts(
+  c: Cells,
+  kind: Section["kind"],
+  deviceId: string,
+  bolusGroups: Map<string, { parts: BolusPart[]; wizard?: Cells }>,
+): Draft[] {
   const out: Draft[] = [];
   const stamp = formatWallClock(c.wall);
   const id = (what: string) => `${deviceId}:${what}:${stamp}`;
@@ -158,13 +176,22 @@ function rowDrafts(c: Cells, kind: Section["kind"], deviceId: string, bolusGroup
     const units = n("Bolus Volume Delivered (U)") ?? n("Bolus Volume Selected (U)");
     if (units !== undefined) {
       const day = stamp.slice(0, 10);
-      out.push(draft(c.line, c.wall, `${deviceId}:autoInsulin:${day}`, "insulinTotal", { day, kind: "autoBasal", units }));
+      out.push(
+        draft(c.line, c.wall, `${deviceId}:autoInsulin:${day}`, "insulinTotal", { day, kind: "autoBasal", units }),
+      );
     }
     return out;
   }
 
   const newTime = wallTime(c.get("New Device Time"));
-  if (newTime !== undefined) out.push(draft(c.line, c.wall, id("timeChange"), "deviceEvent", { subType: "timeChange", from: stamp, to: formatWallClock(newTime) }));
+  if (newTime !== undefined)
+    out.push(
+      draft(c.line, c.wall, id("timeChange"), "deviceEvent", {
+        subType: "timeChange",
+        from: stamp,
+        to: formatWallClock(newTime),
+      }),
+    );
 
   const sg = c.glucose("Sensor Glucose");
   if (sg !== undefined) out.push(draft(c.line, c.wall, id("cgm"), "cgm", { mgdl: sg, intervalMs: 300_000 }));
@@ -175,7 +202,8 @@ function rowDrafts(c: Cells, kind: Section["kind"], deviceId: string, bolusGroup
     out.push(draft(c.line, c.wall, id("bg"), "bg", { mgdl: bg, subType: remote ? "linked" : "manual" }));
   }
   const cal = c.glucose("Sensor Calibration BG");
-  if (cal !== undefined) out.push(draft(c.line, c.wall, id("calibration"), "deviceEvent", { subType: "calibration", mgdl: cal }));
+  if (cal !== undefined)
+    out.push(draft(c.line, c.wall, id("calibration"), "deviceEvent", { subType: "calibration", mgdl: cal }));
 
   const rate = n("Basal Rate (U/h)");
   if (rate !== undefined) out.push(draft(c.line, c.wall, id("basal"), "basal", { deliveryType: "scheduled", rate }));
@@ -202,7 +230,8 @@ function rowDrafts(c: Cells, kind: Section["kind"], deviceId: string, bolusGroup
       const first = g.parts[0]?.c ?? g.wizard;
       if (k.split("@")[0] === bolusNumber && first && Math.abs(first.wall - c.wall) <= 3_600_000) key = k;
     }
-    if (!bolusGroups.has(key) && [...bolusGroups.keys()].some((k) => k.split("@")[0] === bolusNumber)) key = `${bolusNumber}@${stamp}`;
+    if (!bolusGroups.has(key) && [...bolusGroups.keys()].some((k) => k.split("@")[0] === bolusNumber))
+      key = `${bolusNumber}@${stamp}`;
     const group = bolusGroups.get(key) ?? { parts: [] };
     bolusGroups.set(key, group);
     if (c.get("Bolus Type") !== undefined) group.parts.push({ c, square: /square/i.test(c.get("Bolus Type") ?? "") });
@@ -216,21 +245,41 @@ function rowDrafts(c: Cells, kind: Section["kind"], deviceId: string, bolusGroup
   if (prime !== undefined) {
     const volume = n("Prime Volume Delivered (U)");
     const reservoir = n("Estimated Reservoir Volume after Fill (U)");
-    out.push(draft(c.line, c.wall, id(`prime-${prime}`), "deviceEvent", { subType: "prime", ...(volume !== undefined ? { volume } : {}), text: reservoir !== undefined ? `${prime}; reservoir ${reservoir} U` : prime }));
+    out.push(
+      draft(c.line, c.wall, id(`prime-${prime}`), "deviceEvent", {
+        subType: "prime",
+        ...(volume !== undefined ? { volume } : {}),
+        text: reservoir !== undefined ? `${prime}; reservoir ${reservoir} U` : prime,
+      }),
+    );
   }
-  if (c.get("Rewind") !== undefined) out.push(draft(c.line, c.wall, id("rewind"), "deviceEvent", { subType: "reservoirChange" }));
+  if (c.get("Rewind") !== undefined)
+    out.push(draft(c.line, c.wall, id("rewind"), "deviceEvent", { subType: "reservoirChange" }));
 
   const suspend = c.get("Suspend");
   if (suspend !== undefined) {
     const resumed = /NORMAL_PUMPING|RESUME/i.test(suspend);
     const automatic = !/USER/i.test(suspend) && !resumed ? true : /AUTO/i.test(suspend);
-    out.push(draft(c.line, c.wall, id("status"), "deviceEvent", { subType: "status", status: resumed ? "resumed" : "suspended", reason: automatic ? "automatic" : "manual", text: suspend }));
+    out.push(
+      draft(c.line, c.wall, id("status"), "deviceEvent", {
+        subType: "status",
+        status: resumed ? "resumed" : "suspended",
+        reason: automatic ? "automatic" : "manual",
+        text: suspend,
+      }),
+    );
   }
 
   const alert = c.get("Alert") ?? c.get("Alarm");
   if (alert !== undefined) {
     const alarm = ALARMS.find(([re]) => re.test(alert));
-    out.push(draft(c.line, c.wall, id(`alert-${alert}`), "deviceEvent", { subType: alarm ? "alarm" : "alert", alarmType: alarm ? alarm[1] : alert, text: alert }));
+    out.push(
+      draft(c.line, c.wall, id(`alert-${alert}`), "deviceEvent", {
+        subType: alarm ? "alarm" : "alert",
+        alarmType: alarm ? alarm[1] : alert,
+        text: alert,
+      }),
+    );
   }
 
   const marker = c.get("Event Marker");
@@ -244,10 +293,17 @@ function rowDrafts(c: Cells, kind: Section["kind"], deviceId: string, bolusGroup
 }
 
 /** One bolus per Bolus Number: the "selected" row gives the programmed dose, the later row the delivered one. */
-function bolusDrafts(key: string, group: { parts: BolusPart[]; wizard?: Cells }, deviceId: string, segments: ReadonlyMap<Cells, number>): Draft[] {
+function bolusDrafts(
+  key: string,
+  group: { parts: BolusPart[]; wizard?: Cells },
+  deviceId: string,
+  segments: ReadonlyMap<Cells, number>,
+): Draft[] {
   const out: Draft[] = [];
   const number = key.split("@")[0] as string;
-  const first = [...group.parts.map((p) => p.c), ...(group.wizard ? [group.wizard] : [])].sort((a, b) => a.wall - b.wall)[0];
+  const first = [...group.parts.map((p) => p.c), ...(group.wizard ? [group.wizard] : [])].sort(
+    (a, b) => a.wall - b.wall,
+  )[0];
   if (!first) return out;
   // A bolus is dated by its delivery: the first row carrying delivered units (the immediate part of a
   // dual bolus before its square part), not the programming row ("Volume Selected" only), which the
@@ -262,10 +318,11 @@ function bolusDrafts(key: string, group: { parts: BolusPart[]; wizard?: Cells },
   if (delivery) {
     const sum = (square: boolean, col: string) => {
       let total: number | undefined;
-      for (const p of group.parts) if (p.square === square) {
-        const v = num(p.c.get(col));
-        if (v !== undefined) total = Math.max(total ?? 0, v);
-      }
+      for (const p of group.parts)
+        if (p.square === square) {
+          const v = num(p.c.get(col));
+          if (v !== undefined) total = Math.max(total ?? 0, v);
+        }
       return total;
     };
     const normalSel = sum(false, "Bolus Volume Selected (U)");
@@ -274,7 +331,9 @@ function bolusDrafts(key: string, group: { parts: BolusPart[]; wizard?: Cells },
     const squareDel = sum(true, "Bolus Volume Delivered (U)");
     const hasNormal = group.parts.some((p) => !p.square);
     const hasSquare = group.parts.some((p) => p.square);
-    const duration = group.parts.map((p) => durationMs(p.c.get("Bolus Duration (h:mm:ss)") ?? p.c.get("Programmed Bolus Duration (hh:mm:ss)"))).find((d) => d !== undefined);
+    const duration = group.parts
+      .map((p) => durationMs(p.c.get("Bolus Duration (h:mm:ss)") ?? p.c.get("Programmed Bolus Duration (hh:mm:ss)")))
+      .find((d) => d !== undefined);
     const automated = group.parts.some((p) => p.c.get("Bolus Source") === "CLOSED_LOOP_AUTO_BOLUS");
     const body: RecordBody<"bolus"> = {
       subType: automated ? "automated" : hasNormal && hasSquare ? "dual/square" : hasSquare ? "square" : "normal",
@@ -307,11 +366,21 @@ function bolusDrafts(key: string, group: { parts: BolusPart[]; wizard?: Cells },
     const body: RecordBody<"wizard"> = {
       ...(bgInput ? { bgInput } : {}),
       ...(n("BWZ Carb Input (grams)") !== undefined ? { carbInput: n("BWZ Carb Input (grams)") } : {}),
-      ...(n("BWZ Carb Ratio (g/U)") ?? n("BWZ Carb Ratio (grams)") ? { insulinCarbRatio: n("BWZ Carb Ratio (g/U)") ?? n("BWZ Carb Ratio (grams)") } : {}),
-      ...(isf !== undefined ? { insulinSensitivity: isf } : isfMmol !== undefined ? { insulinSensitivity: Math.round(isfMmol * MGDL_PER_MMOLL) } : {}),
+      ...((n("BWZ Carb Ratio (g/U)") ?? n("BWZ Carb Ratio (grams)"))
+        ? { insulinCarbRatio: n("BWZ Carb Ratio (g/U)") ?? n("BWZ Carb Ratio (grams)") }
+        : {}),
+      ...(isf !== undefined
+        ? { insulinSensitivity: isf }
+        : isfMmol !== undefined
+          ? { insulinSensitivity: Math.round(isfMmol * MGDL_PER_MMOLL) }
+          : {}),
       ...(n("BWZ Active Insulin (U)") !== undefined ? { insulinOnBoard: n("BWZ Active Insulin (U)") } : {}),
       bgTarget: { low: w.glucose("BWZ Target Low BG"), high: w.glucose("BWZ Target High BG") },
-      recommended: { carb: n("BWZ Food Estimate (U)"), correction: n("BWZ Correction Estimate (U)"), net: n("BWZ Estimate (U)") },
+      recommended: {
+        carb: n("BWZ Food Estimate (U)"),
+        correction: n("BWZ Correction Estimate (U)"),
+        net: n("BWZ Estimate (U)"),
+      },
       ...(delivery && w.get("BWZ Status") !== "Not Delivered" ? { bolusId } : {}),
     };
     const d = draft(w.line, w.wall, wizardId, "wizard", body);

@@ -34,7 +34,12 @@ export interface LegacyParse {
 }
 
 /** Turns the data rows (after the header) into drafts; every row not used is added to `skipped`. */
-export function* legacyDrafts(rows: readonly CsvRow[], header: readonly string[], deviceId: string, skipped: SkippedRow[]): Steps<LegacyParse> {
+export function* legacyDrafts(
+  rows: readonly CsvRow[],
+  header: readonly string[],
+  deviceId: string,
+  skipped: SkippedRow[],
+): Steps<LegacyParse> {
   let work = 0;
   const col = new Map(header.map((h, i) => [h.trim(), i]));
   const parsed: Row[] = [];
@@ -50,7 +55,14 @@ export function* legacyDrafts(rows: readonly CsvRow[], header: readonly string[]
       skipped.push({ line: r.line, reason: wall === undefined ? "no readable timestamp" : "no Raw-Type" });
       continue;
     }
-    parsed.push({ line: r.line, wall, type, values: rawValues(cell("Raw-Values")), rawId: cell("Raw-ID")?.trim() || `L${r.line}`, cells: cell });
+    parsed.push({
+      line: r.line,
+      wall,
+      type,
+      values: rawValues(cell("Raw-Values")),
+      rawId: cell("Raw-ID")?.trim() || `L${r.line}`,
+      cells: cell,
+    });
   }
 
   const drafts: Draft[] = [];
@@ -84,23 +96,61 @@ export function* legacyDrafts(rows: readonly CsvRow[], header: readonly string[]
       const mgdl = v("AMOUNT");
       // Tidepool's rule: a reading sent by the linked meter ("paradigm link or b key") is linked; edited or typed ones are manual.
       if (mgdl === undefined) skip(row, "meter reading without a value");
-      else drafts.push(draft(row.line, row.wall, id(row, "bg"), "bg", { mgdl, subType: row.values.get("ACTION_REQUESTOR") === "paradigm link or b key" ? "linked" : "manual" }));
+      else
+        drafts.push(
+          draft(row.line, row.wall, id(row, "bg"), "bg", {
+            mgdl,
+            subType: row.values.get("ACTION_REQUESTOR") === "paradigm link or b key" ? "linked" : "manual",
+          }),
+        );
     } else if (t === "SensorCalBG") {
-      drafts.push(draft(row.line, row.wall, id(row, "calibration"), "deviceEvent", { subType: "calibration", ...(v("AMOUNT") ? { mgdl: v("AMOUNT") } : {}) }));
+      drafts.push(
+        draft(row.line, row.wall, id(row, "calibration"), "deviceEvent", {
+          subType: "calibration",
+          ...(v("AMOUNT") ? { mgdl: v("AMOUNT") } : {}),
+        }),
+      );
     } else if (t === "BasalProfileStart") {
-      drafts.push(draft(row.line, row.wall, id(row, "basal"), "basal", { deliveryType: "scheduled", rate: v("RATE") ?? 0, ...(row.values.get("PATTERN_NAME") ? { scheduleName: row.values.get("PATTERN_NAME") } : {}) }));
+      drafts.push(
+        draft(row.line, row.wall, id(row, "basal"), "basal", {
+          deliveryType: "scheduled",
+          rate: v("RATE") ?? 0,
+          ...(row.values.get("PATTERN_NAME") ? { scheduleName: row.values.get("PATTERN_NAME") } : {}),
+        }),
+      );
     } else if (t === "ChangeTempBasalPercent" || t === "ChangeTempBasal") {
       const duration = v("DURATION");
       if (!duration) skip(row, "temp basal cancelled (zero duration)");
-      else if (t === "ChangeTempBasalPercent") drafts.push(draft(row.line, row.wall, id(row, "basal"), "basal", { deliveryType: "temp", percent: (v("PERCENT_OF_RATE") ?? 0) / 100, durationMs: duration }));
-      else drafts.push(draft(row.line, row.wall, id(row, "basal"), "basal", { deliveryType: "temp", rate: v("RATE") ?? 0, durationMs: duration }));
+      else if (t === "ChangeTempBasalPercent")
+        drafts.push(
+          draft(row.line, row.wall, id(row, "basal"), "basal", {
+            deliveryType: "temp",
+            percent: (v("PERCENT_OF_RATE") ?? 0) / 100,
+            durationMs: duration,
+          }),
+        );
+      else
+        drafts.push(
+          draft(row.line, row.wall, id(row, "basal"), "basal", {
+            deliveryType: "temp",
+            rate: v("RATE") ?? 0,
+            durationMs: duration,
+          }),
+        );
     } else if (t === "BolusNormal" || t === "BolusSquare") boluses.push(row);
     else if (t === "BolusWizardBolusEstimate") wizards.push(row);
     else if (t === "ChangeSuspendState" || t === "ChangeSuspendEnable") {
       const state = row.values.get("STATE") ?? row.values.get("ENABLE") ?? "";
       const resumed = state === "normal_pumping" || state.startsWith("auto_resume") || state === "false";
       const automatic = state.startsWith("auto_resume") || state === "alarm_suspend" || state.startsWith("low_suspend");
-      drafts.push(draft(row.line, row.wall, id(row, "status"), "deviceEvent", { subType: "status", status: resumed ? "resumed" : "suspended", reason: automatic ? "automatic" : "manual", text: state }));
+      drafts.push(
+        draft(row.line, row.wall, id(row, "status"), "deviceEvent", {
+          subType: "status",
+          status: resumed ? "resumed" : "suspended",
+          reason: automatic ? "automatic" : "manual",
+          text: state,
+        }),
+      );
     } else if (t === "ChangeTime" || t === "ChangeTimeGH") {
       const newTime = row.values.get("NEW_TIME") ?? "";
       const to = wallTime(row.cells("New Device Time")) ?? wallTime(newTime);
@@ -110,13 +160,33 @@ export function* legacyDrafts(rows: readonly CsvRow[], header: readonly string[]
       else {
         seenTimeChanges.add(newTime || String(to));
         changes.push({ from: row.wall, to });
-        drafts.push(draft(row.line, row.wall, id(row, "timeChange"), "deviceEvent", { subType: "timeChange", from: new Date(row.wall).toISOString().slice(0, 19), to: new Date(to).toISOString().slice(0, 19) }));
+        drafts.push(
+          draft(row.line, row.wall, id(row, "timeChange"), "deviceEvent", {
+            subType: "timeChange",
+            from: new Date(row.wall).toISOString().slice(0, 19),
+            to: new Date(to).toISOString().slice(0, 19),
+          }),
+        );
       }
-    } else if (t === "Rewind") drafts.push(draft(row.line, row.wall, id(row, "rewind"), "deviceEvent", { subType: "reservoirChange" }));
-    else if (t === "Prime") drafts.push(draft(row.line, row.wall, id(row, "prime"), "deviceEvent", { subType: "prime", ...(v("AMOUNT") !== undefined ? { volume: v("AMOUNT") } : {}), ...(row.values.get("TYPE") ? { text: row.values.get("TYPE") } : {}) }));
+    } else if (t === "Rewind")
+      drafts.push(draft(row.line, row.wall, id(row, "rewind"), "deviceEvent", { subType: "reservoirChange" }));
+    else if (t === "Prime")
+      drafts.push(
+        draft(row.line, row.wall, id(row, "prime"), "deviceEvent", {
+          subType: "prime",
+          ...(v("AMOUNT") !== undefined ? { volume: v("AMOUNT") } : {}),
+          ...(row.values.get("TYPE") ? { text: row.values.get("TYPE") } : {}),
+        }),
+      );
     else if (t.startsWith("Alarm")) {
-      drafts.push(draft(row.line, row.wall, id(row, "alarm"), "deviceEvent", { subType: "alarm", alarmType: row.cells("Alarm")?.trim() || row.values.get("ALARM_TYPE") || t }));
-    } else if (/^(Change|Current).*(Basal|BGTarget|CarbRatio|InsulinSensitivity|BolusWizardSetup)/.test(t)) settingsRows.push(row);
+      drafts.push(
+        draft(row.line, row.wall, id(row, "alarm"), "deviceEvent", {
+          subType: "alarm",
+          alarmType: row.cells("Alarm")?.trim() || row.values.get("ALARM_TYPE") || t,
+        }),
+      );
+    } else if (/^(Change|Current).*(Basal|BGTarget|CarbRatio|InsulinSensitivity|BolusWizardSetup)/.test(t))
+      settingsRows.push(row);
     else skip(row, `unsupported Raw-Type ${t}`);
   }
 
@@ -138,10 +208,21 @@ function bolusDrafts(boluses: Row[], wizards: Row[], id: (row: Row, kind: string
     const programmed = v("PROGRAMMED_AMOUNT") ?? amount;
     const dual = row.values.get("IS_DUAL_COMPONENT") === "true";
     if (row.type === "BolusNormal") {
-      const body: RecordBody<"bolus"> = { subType: "normal", normal: amount, ...(programmed !== amount ? { expectedNormal: programmed } : {}) };
+      const body: RecordBody<"bolus"> = {
+        subType: "normal",
+        normal: amount,
+        ...(programmed !== amount ? { expectedNormal: programmed } : {}),
+      };
       if (dual) {
         // The square half is logged separately, usually seconds to minutes later.
-        const square = sorted.find((s) => s.type === "BolusSquare" && !squaresUsed.has(s) && s.values.get("IS_DUAL_COMPONENT") === "true" && s.wall >= row.wall && s.wall - row.wall <= 600_000);
+        const square = sorted.find(
+          (s) =>
+            s.type === "BolusSquare" &&
+            !squaresUsed.has(s) &&
+            s.values.get("IS_DUAL_COMPONENT") === "true" &&
+            s.wall >= row.wall &&
+            s.wall - row.wall <= 600_000,
+        );
         if (square) {
           squaresUsed.add(square);
           Object.assign(body, squareFields(square), { subType: "dual/square" });
@@ -149,7 +230,11 @@ function bolusDrafts(boluses: Row[], wizards: Row[], id: (row: Row, kind: string
         made.push({ row, body, id: id(row, "bolus"), ...(square ? { square } : {}) });
       } else made.push({ row, body, id: id(row, "bolus") });
     } else {
-      made.push({ row, body: { subType: dual ? "dual/square" : "square", ...squareFields(row) }, id: id(row, "bolus") });
+      made.push({
+        row,
+        body: { subType: dual ? "dual/square" : "square", ...squareFields(row) },
+        id: id(row, "bolus"),
+      });
     }
   }
   for (const w of wizards) {
@@ -181,7 +266,11 @@ function squareFields(row: Row): Partial<RecordBody<"bolus">> {
   const amount = num(row.values.get("AMOUNT")) ?? 0;
   const programmed = num(row.values.get("PROGRAMMED_AMOUNT")) ?? amount;
   const duration = num(row.values.get("DURATION"));
-  return { extended: amount, ...(programmed !== amount ? { expectedExtended: programmed } : {}), ...(duration !== undefined ? { durationMs: duration } : {}) };
+  return {
+    extended: amount,
+    ...(programmed !== amount ? { expectedExtended: programmed } : {}),
+    ...(duration !== undefined ? { durationMs: duration } : {}),
+  };
 }
 
 type Schedules = RecordBody<"pumpSettings">;
@@ -193,30 +282,48 @@ type Schedules = RecordBody<"pumpSettings">;
 function settingsDrafts(rows: Row[], deviceId: string, skipped: SkippedRow[]): Draft[] {
   const byId = new Map(rows.map((r) => [r.rawId, r]));
   const patternOf = (r: Row) => r.values.get("PATTERN_DATUM_ID") ?? r.values.get("PATTERN_DATUM") ?? "";
-  const entriesOf = (patternId: string, type: string) => rows.filter((r) => r.type === type && patternOf(r) === patternId);
+  const entriesOf = (patternId: string, type: string) =>
+    rows.filter((r) => r.type === type && patternOf(r) === patternId);
   const used = new Set<Row>();
   const basal = (patternId: string, type: string) =>
     entriesOf(patternId, type)
-      .map((r) => (used.add(r), { startMs: num(r.values.get("START_TIME")) ?? 0, rate: num(r.values.get("RATE")) ?? 0 }))
+      .map(
+        (r) => (used.add(r), { startMs: num(r.values.get("START_TIME")) ?? 0, rate: num(r.values.get("RATE")) ?? 0 }),
+      )
       .sort((a, b) => a.startMs - b.startMs);
   const amounts = (patternId: string, type: string) =>
     entriesOf(patternId, type)
-      .map((r) => (used.add(r), { startMs: num(r.values.get("START_TIME")) ?? 0, amount: num(r.values.get("AMOUNT")) ?? 0 }))
+      .map(
+        (r) => (
+          used.add(r), { startMs: num(r.values.get("START_TIME")) ?? 0, amount: num(r.values.get("AMOUNT")) ?? 0 }
+        ),
+      )
       .sort((a, b) => a.startMs - b.startMs);
   const targets = (patternId: string, type: string) =>
     entriesOf(patternId, type)
-      .map((r) => (used.add(r), { startMs: num(r.values.get("START_TIME")) ?? 0, low: num(r.values.get("AMOUNT_LOW")), high: num(r.values.get("AMOUNT_HIGH")) }))
+      .map(
+        (r) => (
+          used.add(r),
+          {
+            startMs: num(r.values.get("START_TIME")) ?? 0,
+            low: num(r.values.get("AMOUNT_LOW")),
+            high: num(r.values.get("AMOUNT_HIGH")),
+          }
+        ),
+      )
       .sort((a, b) => a.startMs - b.startMs);
 
   // The Current* snapshot, taken when the pump was read.
   const current = rows.filter((r) => r.type.startsWith("Current"));
   const snapshot: Schedules = { basalSchedules: {} };
   for (const r of current) {
-    if (r.type === "CurrentBasalProfilePattern") snapshot.basalSchedules[r.values.get("PATTERN_NAME") ?? ""] = basal(r.rawId, "CurrentBasalProfile");
+    if (r.type === "CurrentBasalProfilePattern")
+      snapshot.basalSchedules[r.values.get("PATTERN_NAME") ?? ""] = basal(r.rawId, "CurrentBasalProfile");
     else if (r.type === "CurrentActiveBasalProfilePattern") snapshot.activeSchedule = r.values.get("PATTERN_NAME");
     else if (r.type === "CurrentBGTargetRangePattern") snapshot.bgTargets = targets(r.rawId, "CurrentBGTargetRange");
     else if (r.type === "CurrentCarbRatioPattern") snapshot.carbRatios = amounts(r.rawId, "CurrentCarbRatio");
-    else if (r.type === "CurrentInsulinSensitivityPattern") snapshot.insulinSensitivities = amounts(r.rawId, "CurrentInsulinSensitivity");
+    else if (r.type === "CurrentInsulinSensitivityPattern")
+      snapshot.insulinSensitivities = amounts(r.rawId, "CurrentInsulinSensitivity");
     else continue;
     used.add(r);
   }
@@ -228,7 +335,11 @@ function settingsDrafts(rows: Row[], deviceId: string, skipped: SkippedRow[]): D
     bgTargets: [],
     carbRatios: [],
     insulinSensitivities: [],
-    ...(firstActive?.values.get("OLD_PATTERN_NAME") ? { activeSchedule: firstActive.values.get("OLD_PATTERN_NAME") } : snapshot.activeSchedule ? { activeSchedule: snapshot.activeSchedule } : {}),
+    ...(firstActive?.values.get("OLD_PATTERN_NAME")
+      ? { activeSchedule: firstActive.values.get("OLD_PATTERN_NAME") }
+      : snapshot.activeSchedule
+        ? { activeSchedule: snapshot.activeSchedule }
+        : {}),
   };
   const out: Draft[] = [];
   const groups = new Map<number, Row[]>();
@@ -238,14 +349,23 @@ function settingsDrafts(rows: Row[], deviceId: string, skipped: SkippedRow[]): D
     const usedBefore = used.size;
     const marker = group.find((r) => r.type === "ChangeBolusWizardSetup");
     const setup = marker ? byId.get(marker.values.get("NEW_CONFIG_DATUM_ID") ?? "") : undefined;
-    const wanted = setup ? new Set([setup.values.get("CARB_RATIO_PATTERN_DATUM_ID"), setup.values.get("INSULIN_SENSITIVITY_PATTERN_DATUM_ID"), setup.values.get("BG_TARGET_RANGE_PATTERN_DATUM_ID")]) : undefined;
+    const wanted = setup
+      ? new Set([
+          setup.values.get("CARB_RATIO_PATTERN_DATUM_ID"),
+          setup.values.get("INSULIN_SENSITIVITY_PATTERN_DATUM_ID"),
+          setup.values.get("BG_TARGET_RANGE_PATTERN_DATUM_ID"),
+        ])
+      : undefined;
     for (const r of group) {
       const apply = !wanted || wanted.has(r.rawId);
-      if (r.type === "ChangeBasalProfilePattern") state.basalSchedules[r.values.get("PATTERN_NAME") ?? ""] = basal(r.rawId, "ChangeBasalProfile");
+      if (r.type === "ChangeBasalProfilePattern")
+        state.basalSchedules[r.values.get("PATTERN_NAME") ?? ""] = basal(r.rawId, "ChangeBasalProfile");
       else if (r.type === "ChangeActiveBasalProfilePattern") state.activeSchedule = r.values.get("PATTERN_NAME");
-      else if (r.type === "ChangeBGTargetRangePattern" && apply) state.bgTargets = targets(r.rawId, "ChangeBGTargetRange");
+      else if (r.type === "ChangeBGTargetRangePattern" && apply)
+        state.bgTargets = targets(r.rawId, "ChangeBGTargetRange");
       else if (r.type === "ChangeCarbRatioPattern" && apply) state.carbRatios = amounts(r.rawId, "ChangeCarbRatio");
-      else if (r.type === "ChangeInsulinSensitivityPattern" && apply) state.insulinSensitivities = amounts(r.rawId, "ChangeInsulinSensitivity");
+      else if (r.type === "ChangeInsulinSensitivityPattern" && apply)
+        state.insulinSensitivities = amounts(r.rawId, "ChangeInsulinSensitivity");
       else if (r !== setup && r !== marker) continue;
       used.add(r);
     }
@@ -259,9 +379,16 @@ function settingsDrafts(rows: Row[], deviceId: string, skipped: SkippedRow[]): D
   const snapshotRow = snapshotRows[0];
   if (snapshotRow) {
     if (out.length > 0 && JSON.stringify(normalize(state)) === JSON.stringify(normalize(snapshot))) {
-      for (const r of snapshotRows) skipped.push({ line: r.line, reason: "settings snapshot identical to the last settings change" });
+      for (const r of snapshotRows)
+        skipped.push({ line: r.line, reason: "settings snapshot identical to the last settings change" });
     } else {
-      const d = draft(snapshotRow.line, snapshotRow.wall, `${deviceId}:settings:${snapshotRow.rawId}`, "pumpSettings", snapshot);
+      const d = draft(
+        snapshotRow.line,
+        snapshotRow.wall,
+        `${deviceId}:settings:${snapshotRow.rawId}`,
+        "pumpSettings",
+        snapshot,
+      );
       d.lines = snapshotRows.map((r) => r.line);
       out.push(d);
     }
@@ -271,5 +398,11 @@ function settingsDrafts(rows: Row[], deviceId: string, skipped: SkippedRow[]): D
 }
 
 function normalize(s: Schedules): unknown {
-  return [s.activeSchedule, Object.entries(s.basalSchedules).sort(([a], [b]) => (a < b ? -1 : 1)), s.bgTargets ?? [], s.carbRatios ?? [], s.insulinSensitivities ?? []];
+  return [
+    s.activeSchedule,
+    Object.entries(s.basalSchedules).sort(([a], [b]) => (a < b ? -1 : 1)),
+    s.bgTargets ?? [],
+    s.carbRatios ?? [],
+    s.insulinSensitivities ?? [],
+  ];
 }

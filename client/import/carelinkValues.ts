@@ -21,7 +21,15 @@ export function wallTime(date: string | undefined, time?: string): number | unde
   if (ampm) text = text.slice(0, ampm.index);
   const hour12 = (h: number) => (ampm ? (h % 12) + ((ampm[1] as string).toUpperCase() === "PM" ? 12 : 0) : h);
   m = /^(\d{1,2})\/(\d{1,2})\/(\d{2,4}) (\d{1,2}):(\d{2})(?::(\d{2}))?/.exec(text);
-  if (m) return utc(twoDigitYear(Number(m[3])), Number(m[1]), Number(m[2]), hour12(Number(m[4])), Number(m[5]), Number(m[6] ?? 0));
+  if (m)
+    return utc(
+      twoDigitYear(Number(m[3])),
+      Number(m[1]),
+      Number(m[2]),
+      hour12(Number(m[4])),
+      Number(m[5]),
+      Number(m[6] ?? 0),
+    );
   m = /^(\d{1,2})[.-](\d{1,2})[.-](\d{4}) (\d{1,2}):(\d{2})(?::(\d{2}))?/.exec(text);
   if (m) return utc(Number(m[3]), Number(m[2]), Number(m[1]), hour12(Number(m[4])), Number(m[5]), Number(m[6] ?? 0));
   return undefined;

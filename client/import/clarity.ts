@@ -4,7 +4,14 @@ import { MGDL_PER_MMOLL, parseRecord, type StewardRecord } from "../../shared/re
 import { durationMs, num } from "./carelinkValues.js";
 import { csvRows } from "./csvRows.js";
 import { formatWallClock, offsetMinutesAt, wallClockToUtc } from "./timezone.js";
-import { collectImport, type ImportEvent, type ImportInput, type ImportOptions, type ImportProgress, type ImportResult } from "./types.js";
+import {
+  collectImport,
+  type ImportEvent,
+  type ImportInput,
+  type ImportOptions,
+  type ImportProgress,
+  type ImportResult,
+} from "./types.js";
 
 /** Rows without a timestamp that describe the account and its alert settings. */
 const IDENTITY = new Set(["FirstName", "LastName", "DateOfBirth", "Device"]);
@@ -19,7 +26,13 @@ export async function* importClarity(input: ImportInput, options: ImportOptions)
   for await (const row of csvRows(input, ",")) {
     rows++;
     bytes = row.bytesDone;
-    if (rows % 500 === 0) yield { kind: "progress", rowsDone: rows, bytesDone: bytes, ...(options.totalBytes === undefined ? {} : { totalBytes: options.totalBytes }) };
+    if (rows % 500 === 0)
+      yield {
+        kind: "progress",
+        rowsDone: rows,
+        bytesDone: bytes,
+        ...(options.totalBytes === undefined ? {} : { totalBytes: options.totalBytes }),
+      };
     if (row.fields.every((f) => f.trim() === "")) continue;
     if (!header) {
       header = new Map(row.fields.map((h, i) => [h.trim(), i]));
@@ -53,7 +66,13 @@ export async function* importClarity(input: ImportInput, options: ImportOptions)
     const device = get("Source Device ID") ?? "unknown";
     const deviceTime = formatWallClock(wall);
     const time = wallClockToUtc(wall, options.timeZone);
-    const base = { time, deviceTime, timezoneOffset: offsetMinutesAt(time, options.timeZone), deviceId: `Dexcom-${device}`, source: "clarity" as const };
+    const base = {
+      time,
+      deviceTime,
+      timezoneOffset: offsetMinutesAt(time, options.timeZone),
+      deviceId: `Dexcom-${device}`,
+      source: "clarity" as const,
+    };
     const id = (kind: string) => `clarity:${device}:${kind}:${deviceTime}`;
     const glucoseCell = get("Glucose Value");
     const mmol = [...cols.keys()].some((k) => k.startsWith("Glucose Value") && k.includes("mmol"));
@@ -69,14 +88,32 @@ export async function* importClarity(input: ImportInput, options: ImportOptions)
       record = g && { ...base, id: id("egv"), type: "cgm", body: { ...g, intervalMs: 300_000 } };
     } else if (type === "Calibration") {
       const g = glucose();
-      record = g && { ...base, id: id("calibration"), type: "deviceEvent", body: { subType: "calibration", mgdl: g.mgdl } };
+      record = g && {
+        ...base,
+        id: id("calibration"),
+        type: "deviceEvent",
+        body: { subType: "calibration", mgdl: g.mgdl },
+      };
     } else if (type === "Carbs") {
       record = { ...base, id: id("carbs"), type: "food", body: { carbsG: num(get("Carb Value")) ?? 0 } };
     } else if (type === "Insulin" && subtype === "Fast-Acting") {
-      record = { ...base, id: id("insulin"), type: "bolus", body: { subType: "normal", normal: num(get("Insulin Value")) ?? 0 } };
+      record = {
+        ...base,
+        id: id("insulin"),
+        type: "bolus",
+        body: { subType: "normal", normal: num(get("Insulin Value")) ?? 0 },
+      };
     } else if (type === "Exercise") {
       const d = durationMs(get("Duration"));
-      record = { ...base, id: id("exercise"), type: "activity", body: { ...(subtype && INTENSITY[subtype] ? { intensity: INTENSITY[subtype] } : {}), ...(d !== undefined ? { durationMin: d / 60_000 } : {}) } };
+      record = {
+        ...base,
+        id: id("exercise"),
+        type: "activity",
+        body: {
+          ...(subtype && INTENSITY[subtype] ? { intensity: INTENSITY[subtype] } : {}),
+          ...(d !== undefined ? { durationMin: d / 60_000 } : {}),
+        },
+      };
     } else if (type === "Health" || type === "Note" || type === "Notes") {
       record = { ...base, id: id("note"), type: "note", body: { text: subtype ?? type } };
     } else {
@@ -93,7 +130,12 @@ export async function* importClarity(input: ImportInput, options: ImportOptions)
       yield skip(`invalid record: ${(e as Error).message}`);
     }
   }
-  yield { kind: "progress", rowsDone: rows, bytesDone: Math.max(bytes, options.totalBytes ?? 0), ...(options.totalBytes === undefined ? {} : { totalBytes: options.totalBytes }) };
+  yield {
+    kind: "progress",
+    rowsDone: rows,
+    bytesDone: Math.max(bytes, options.totalBytes ?? 0),
+    ...(options.totalBytes === undefined ? {} : { totalBytes: options.totalBytes }),
+  };
   if (identityLines.length > 0) {
     const profile: StewardRecord = parseRecord({
       id: `clarity:profile:${identity.Device ?? "unknown"}`,
@@ -101,7 +143,9 @@ export async function* importClarity(input: ImportInput, options: ImportOptions)
       time: 0,
       source: "clarity",
       body: {
-        ...(identity.FirstName || identity.LastName ? { name: [identity.FirstName, identity.LastName].filter(Boolean).join(" ") } : {}),
+        ...(identity.FirstName || identity.LastName
+          ? { name: [identity.FirstName, identity.LastName].filter(Boolean).join(" ") }
+          : {}),
         ...(identity.DateOfBirth ? { birthDate: identity.DateOfBirth } : {}),
         ...(identity.Device ? { identifiers: { Device: identity.Device } } : {}),
       },
@@ -110,6 +154,10 @@ export async function* importClarity(input: ImportInput, options: ImportOptions)
   }
 }
 
-export function importClarityFile(input: ImportInput, options: ImportOptions, onProgress?: (p: ImportProgress) => void): Promise<ImportResult> {
+export function importClarityFile(
+  input: ImportInput,
+  options: ImportOptions,
+  onProgress?: (p: ImportProgress) => void,
+): Promise<ImportResult> {
   return collectImport(importClarity(input, options), onProgress);
 }

@@ -46,7 +46,8 @@ export class ClockModel {
     const time = wall - offset;
     const shift = offset - this.zoneOffset;
     // A jump of 15 minutes or more is a time-zone change (rounded to 30 minutes); less is clock drift.
-    const timezoneOffset = Math.abs(shift) >= 15 * MINUTE ? Math.round(offset / (30 * MINUTE)) * 30 : offsetMinutesAt(time, this.timeZone);
+    const timezoneOffset =
+      Math.abs(shift) >= 15 * MINUTE ? Math.round(offset / (30 * MINUTE)) * 30 : offsetMinutesAt(time, this.timeZone);
     return { time, timezoneOffset };
   }
 }

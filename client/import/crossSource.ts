@@ -27,7 +27,10 @@ const isReading = (r: StewardRecord): r is Reading => r.type === "cgm" || r.type
 /** Half the sensor's interval: closer readings of two sources are one reading, farther ones are neighbours. */
 function window(a: Reading, b: Reading): number {
   if (a.type === "bg") return BG_WINDOW;
-  const interval = Math.min(a.type === "cgm" ? (a.body.intervalMs ?? CGM_INTERVAL) : CGM_INTERVAL, b.type === "cgm" ? (b.body.intervalMs ?? CGM_INTERVAL) : CGM_INTERVAL);
+  const interval = Math.min(
+    a.type === "cgm" ? (a.body.intervalMs ?? CGM_INTERVAL) : CGM_INTERVAL,
+    b.type === "cgm" ? (b.body.intervalMs ?? CGM_INTERVAL) : CGM_INTERVAL,
+  );
   return interval / 2;
 }
 
@@ -36,14 +39,19 @@ function window(a: Reading, b: Reading): number {
  * copies that lose are deleted here (through the store's public API); the file's copies that lose
  * are left out of the returned batch.
  */
-export async function mergeAcrossSources(store: Pick<RecordStore, "query" | "delete">, batch: readonly StewardRecord[]): Promise<{ write: StewardRecord[]; merged: MergedReadings[] }> {
+export async function mergeAcrossSources(
+  store: Pick<RecordStore, "query" | "delete">,
+  batch: readonly StewardRecord[],
+): Promise<{ write: StewardRecord[]; merged: MergedReadings[] }> {
   const readings = batch.filter(isReading);
   if (readings.length === 0) return { write: [...batch], merged: [] };
   const times = readings.map((r) => r.time);
   const from = Math.max(0, Math.min(...times) - CGM_INTERVAL);
   const to = Math.max(...times) + CGM_INTERVAL;
   const ids = new Set(batch.map((r) => r.id));
-  const stored = (await store.query({ scope: "glucose", from, to })).filter((r): r is Reading => isReading(r) && !ids.has(r.id));
+  const stored = (await store.query({ scope: "glucose", from, to })).filter(
+    (r): r is Reading => isReading(r) && !ids.has(r.id),
+  );
   const drop = new Set<StewardRecord>();
   const merged: MergedReadings[] = [];
 
@@ -57,7 +65,10 @@ export async function mergeAcrossSources(store: Pick<RecordStore, "query" | "del
       else bySource.set(r.source, [r]);
     }
     for (const [otherSource, others] of bySource) {
-      const pairs = matchPairs(incoming, others.sort((a, b) => a.time - b.time));
+      const pairs = matchPairs(
+        incoming,
+        others.sort((a, b) => a.time - b.time),
+      );
       if (pairs.length === 0 || !otherSource) continue;
       // Completeness over the stretch both sources cover; a tie keeps what is stored.
       const lo = Math.max(incoming[0]?.time ?? 0, others[0]?.time ?? 0);
@@ -69,7 +80,12 @@ export async function mergeAcrossSources(store: Pick<RecordStore, "query" | "del
         if (fileWins) await store.delete(theirs);
         else drop.add(mine);
       }
-      merged.push({ type, kept: fileWins ? source : otherSource, dropped: fileWins ? otherSource : source, readings: pairs.length });
+      merged.push({
+        type,
+        kept: fileWins ? source : otherSource,
+        dropped: fileWins ? otherSource : source,
+        readings: pairs.length,
+      });
     }
   }
   return { write: batch.filter((r) => !drop.has(r)), merged };

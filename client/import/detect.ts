@@ -14,7 +14,11 @@ export function detectFormat(head: string, fileName = "this file"): ImportFormat
   const header = lines.find((l) => /^Index[,;]/.test(l)) ?? "";
   if (header.includes("Raw-Type")) return "carelink-legacy";
   if (header.includes("Event Type") && /Timestamp \(YYYY-MM-DDThh:mm:ss\)/.test(header)) return "clarity";
-  if (lines[0]?.startsWith("Last Name") || lines.some((l) => l.startsWith("-------")) || (/[,;]Date[,;]Time[,;]/.test(header) && /Sensor Glucose|Basal Rate|Bolus/.test(header))) {
+  if (
+    lines[0]?.startsWith("Last Name") ||
+    lines.some((l) => l.startsWith("-------")) ||
+    (/[,;]Date[,;]Time[,;]/.test(header) && /Sensor Glucose|Basal Rate|Bolus/.test(header))
+  ) {
     return "carelink-current";
   }
   throw new MalformedInput(

@@ -17,7 +17,13 @@ export interface Draft {
   body: RecordBody<RecordType>;
 }
 
-export function draft<T extends RecordType>(line: number, wall: number, id: string, type: T, body: RecordBody<T>): Draft {
+export function draft<T extends RecordType>(
+  line: number,
+  wall: number,
+  id: string,
+  type: T,
+  body: RecordBody<T>,
+): Draft {
   return { line, lines: [line], wall, segment: 0, id, type, body };
 }
 
@@ -35,7 +41,12 @@ export type Steps<T> = Generator<void, T>;
 export const ROWS_PER_STEP = 1000;
 
 /** Validates and places each draft in UTC; a draft that fails validation becomes a skipped row. */
-export function* finalize(drafts: readonly Draft[], clock: ClockModel, common: { deviceId: string; source: StewardRecord["source"] }, skipped: SkippedRow[]): Steps<PlacedRecord[]> {
+export function* finalize(
+  drafts: readonly Draft[],
+  clock: ClockModel,
+  common: { deviceId: string; source: StewardRecord["source"] },
+  skipped: SkippedRow[],
+): Steps<PlacedRecord[]> {
   const out: PlacedRecord[] = [];
   // A source id seen twice (an export listing one event under two timestamps) gets the device time
   // appended to every occurrence, so neither overwrites the other and re-imports still match.
@@ -45,7 +56,16 @@ export function* finalize(drafts: readonly Draft[], clock: ClockModel, common: {
     if (i % ROWS_PER_STEP === ROWS_PER_STEP - 1) yield;
     const { time, timezoneOffset } = clock.toUtc(d.wall, d.segment);
     try {
-      const record = parseRecord({ id: (seen.get(d.id) ?? 0) > 1 ? `${d.id}@${formatWallClock(d.wall)}` : d.id, type: d.type, time, deviceTime: formatWallClock(d.wall), timezoneOffset, deviceId: common.deviceId, source: common.source, body: d.body });
+      const record = parseRecord({
+        id: (seen.get(d.id) ?? 0) > 1 ? `${d.id}@${formatWallClock(d.wall)}` : d.id,
+        type: d.type,
+        time,
+        deviceTime: formatWallClock(d.wall),
+        timezoneOffset,
+        deviceId: common.deviceId,
+        source: common.source,
+        body: d.body,
+      });
       out.push({ record, lines: d.lines });
     } catch (e) {
       for (const line of d.lines) skipped.push({ line, reason: `invalid record: ${(e as Error).message}` });

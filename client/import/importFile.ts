@@ -97,7 +97,11 @@ const ZONE_STEP = 15 * 60_000;
 /** UTC-12 to UTC+14: how far another time zone can move a device-clock reading. */
 const MAX_ZONE_SHIFT = 26 * 3_600_000;
 
-export async function importFile(records: RecordStore, file: ImportFile, options: ImportFileOptions): Promise<ImportSummary> {
+export async function importFile(
+  records: RecordStore,
+  file: ImportFile,
+  options: ImportFileOptions,
+): Promise<ImportSummary> {
   const signal = options.signal;
   signal?.throwIfAborted();
   const { head, chunks, size } = await openChunks(file);
@@ -118,10 +122,25 @@ export async function importFile(records: RecordStore, file: ImportFile, options
   const report = (done = false) => {
     // Streaming importers parse as they read: their records stored follow the share of the file read.
     const parsed = importer.recordsAtEnd ? (recordsTotal ? recordsRead / recordsTotal : 0) : readFraction;
-    const stored = importer.recordsAtEnd ? (recordsTotal ? recordsStored / recordsTotal : 0) : readFraction * (recordsRead > 0 ? recordsStored / recordsRead : 0);
+    const stored = importer.recordsAtEnd
+      ? recordsTotal
+        ? recordsStored / recordsTotal
+        : 0
+      : readFraction * (recordsRead > 0 ? recordsStored / recordsRead : 0);
     const now = WEIGHT.read * readFraction + WEIGHT.parse * parsed + WEIGHT.store * stored;
     fraction = done ? 1 : Math.min(Math.max(fraction, now), 0.99);
-    options.onProgress?.({ phase, bytesFraction: readFraction, rowsRead, recordsRead, ...(recordsTotal === undefined ? {} : { recordsTotal }), recordsEncrypted, recordsStored, ...(done ? { rowsTotal: rowsRead } : {}), recordsWritten, fraction });
+    options.onProgress?.({
+      phase,
+      bytesFraction: readFraction,
+      rowsRead,
+      recordsRead,
+      ...(recordsTotal === undefined ? {} : { recordsTotal }),
+      recordsEncrypted,
+      recordsStored,
+      ...(done ? { rowsTotal: rowsRead } : {}),
+      recordsWritten,
+      fraction,
+    });
   };
   const merged = new Map<string, MergedReadings>();
   const flush = async () => {
@@ -152,7 +171,10 @@ export async function importFile(records: RecordStore, file: ImportFile, options
     signal?.throwIfAborted();
   };
 
-  for await (const event of importer.read(chunks, { timeZone: options.timeZone, ...(size === undefined ? {} : { totalBytes: size }) })) {
+  for await (const event of importer.read(chunks, {
+    timeZone: options.timeZone,
+    ...(size === undefined ? {} : { totalBytes: size }),
+  })) {
     if (event.kind === "record") {
       phase = "parse";
       recordsRead++;
@@ -193,7 +215,11 @@ export async function importFile(records: RecordStore, file: ImportFile, options
  * record twice, once in each hour's shard. A move under 15 minutes is no zone change but a better
  * placement: the stored copy is deleted and the new one written.
  */
-async function notYetStored(store: RecordStore, batch: readonly StewardRecord[], fileName: string): Promise<StewardRecord[]> {
+async function notYetStored(
+  store: RecordStore,
+  batch: readonly StewardRecord[],
+  fileName: string,
+): Promise<StewardRecord[]> {
   const latest = new Map<string, StewardRecord>();
   for (const r of batch) latest.set(r.id, r);
   const byScope = new Map<Scope, StewardRecord[]>();
@@ -201,7 +227,11 @@ async function notYetStored(store: RecordStore, batch: readonly StewardRecord[],
   const fresh: StewardRecord[] = [];
   for (const [scope, group] of byScope) {
     const times = group.map((r) => r.time);
-    const stored = await store.query({ scope, from: Math.max(0, Math.min(...times) - MAX_ZONE_SHIFT), to: Math.max(...times) + MAX_ZONE_SHIFT });
+    const stored = await store.query({
+      scope,
+      from: Math.max(0, Math.min(...times) - MAX_ZONE_SHIFT),
+      to: Math.max(...times) + MAX_ZONE_SHIFT,
+    });
     const existing = new Map(stored.map((r) => [r.id, r]));
     for (const r of group) {
       const before = existing.get(r.id);
@@ -222,7 +252,11 @@ async function notYetStored(store: RecordStore, batch: readonly StewardRecord[],
 
 /** JSON with sorted keys, so a stored record and its re-import compare equal whatever their key order. */
 function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => (v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v));
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : v,
+  );
 }
 
 /**
@@ -230,13 +264,19 @@ function canonical(value: unknown): string {
  * chunks read for detection are replayed before the rest. Text is cut into 16 KiB pieces so the
  * parsers, too, work a piece at a time.
  */
-async function openChunks(file: ImportFile): Promise<{ head: string; chunks: AsyncIterable<Uint8Array | string>; size?: number }> {
+async function openChunks(
+  file: ImportFile,
+): Promise<{ head: string; chunks: AsyncIterable<Uint8Array | string>; size?: number }> {
   if (!file.stream) {
     const text = file.text ? await file.text() : "";
     async function* pieces() {
       for (let at = 0; at < text.length; at += TEXT_CHUNK) yield text.slice(at, at + TEXT_CHUNK);
     }
-    return { head: text.slice(0, DETECT_BYTES), chunks: pieces(), size: file.size ?? new TextEncoder().encode(text).byteLength };
+    return {
+      head: text.slice(0, DETECT_BYTES),
+      chunks: pieces(),
+      size: file.size ?? new TextEncoder().encode(text).byteLength,
+    };
   }
   const reader = file.stream().getReader();
   const buffered: Uint8Array[] = [];

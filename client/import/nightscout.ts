@@ -9,7 +9,14 @@ import { MalformedInput } from "../../shared/errors.js";
 import { MGDL_PER_MMOLL, parseRecord, TRENDS, type StewardRecord } from "../../shared/records.js";
 import { textChunks } from "./textChunks.js";
 import { formatWallClock, offsetMinutesAt, wallClockToUtc } from "./timezone.js";
-import { collectImport, type ImportEvent, type ImportInput, type ImportOptions, type ImportProgress, type ImportResult } from "./types.js";
+import {
+  collectImport,
+  type ImportEvent,
+  type ImportInput,
+  type ImportOptions,
+  type ImportProgress,
+  type ImportResult,
+} from "./types.js";
 
 type Trend = (typeof TRENDS)[number];
 type Item = Record<string, unknown>;
@@ -46,11 +53,23 @@ export const NIGHTSCOUT_DIRECTIONS: Record<string, Trend> = {
 /** Dexcom's convention, which Nightscout follows: sgv below 39 is a sensor error code, 39 means "LOW". */
 const SGV_LOW = 39;
 
-const BOLUS_EVENTS = new Set(["Bolus", "Meal Bolus", "Snack Bolus", "Correction Bolus", "Combo Bolus", "SMB", "Carb Correction", "Carbs"]);
+const BOLUS_EVENTS = new Set([
+  "Bolus",
+  "Meal Bolus",
+  "Snack Bolus",
+  "Correction Bolus",
+  "Combo Bolus",
+  "SMB",
+  "Carb Correction",
+  "Carbs",
+]);
 const NOTE_EVENTS = new Set(["Note", "Announcement", "Question", "D.A.D. Alert"]);
 /** Event types with a mapping of their own, which insulin or carbs on them do not override. */
 const OTHER_EVENTS = new Set(["BG Check", "Exercise", "Temp Basal", "Temp Basal Start", "Temp Basal End"]);
-const DEVICE_EVENTS: Record<string, { subType: "prime" | "reservoirChange" | "sensorChange" | "other"; reason?: string }> = {
+const DEVICE_EVENTS: Record<
+  string,
+  { subType: "prime" | "reservoirChange" | "sensorChange" | "other"; reason?: string }
+> = {
   "Site Change": { subType: "prime", reason: "cannula" },
   "Insulin Change": { subType: "reservoirChange" },
   "Sensor Start": { subType: "sensorChange", reason: "sensor start" },
@@ -74,7 +93,12 @@ function isoOffset(s: string): number | undefined {
 }
 
 /** UTC ms and local offset of an item, from its epoch field or ISO string. */
-function timing(item: Item, epochKeys: readonly string[], isoKeys: readonly string[], timeZone: string): { time: number; deviceTime: string; timezoneOffset: number } | undefined {
+function timing(
+  item: Item,
+  epochKeys: readonly string[],
+  isoKeys: readonly string[],
+  timeZone: string,
+): { time: number; deviceTime: string; timezoneOffset: number } | undefined {
   let time: number | undefined;
   let offset: number | undefined;
   for (const k of isoKeys) {
@@ -104,7 +128,10 @@ function timing(item: Item, epochKeys: readonly string[], isoKeys: readonly stri
   }
   if (time === undefined) return undefined;
   const utcOffset = num(item.utcOffset);
-  const timezoneOffset = utcOffset !== undefined && Math.abs(utcOffset) <= 1440 ? Math.round(utcOffset) : (offset ?? offsetMinutesAt(time, timeZone));
+  const timezoneOffset =
+    utcOffset !== undefined && Math.abs(utcOffset) <= 1440
+      ? Math.round(utcOffset)
+      : (offset ?? offsetMinutesAt(time, timeZone));
   return { time, deviceTime: formatWallClock(time + timezoneOffset * 60_000), timezoneOffset };
 }
 
@@ -119,9 +146,16 @@ function treatmentGlucose(item: Item): number | undefined {
  * Records (as unvalidated objects) for one item, or why it gives none. `key` names the item in
  * record ids (from its data time and device) in place of its own identifier or _id.
  */
-function convert(item: Item, timeZone: string, key?: (time: number, device: string) => string): unknown[] | NightscoutSkip {
+function convert(
+  item: Item,
+  timeZone: string,
+  key?: (time: number, device: string) => string,
+): unknown[] | NightscoutSkip {
   const device = str(item.device) ?? str(item.enteredBy) ?? "nightscout";
-  const sourceId = str(item.identifier) ?? str(item._id) ?? (typeof item._id === "object" && item._id !== null ? str((item._id as Item).$oid) : undefined);
+  const sourceId =
+    str(item.identifier) ??
+    str(item._id) ??
+    (typeof item._id === "object" && item._id !== null ? str((item._id as Item).$oid) : undefined);
   const eventType = str(item.eventType);
 
   if (eventType === undefined) {
@@ -134,23 +168,44 @@ function convert(item: Item, timeZone: string, key?: (time: number, device: stri
     const raw = num(type === "sgv" ? item.sgv : item.mbg);
     if (raw === undefined) return invalid(`${type} entry without a value`);
     const mgdl = Math.round(raw);
-    const base = { ...t, deviceId: device, source: "nightscout" as const, id: `nightscout:${key?.(t.time, device) ?? sourceId ?? `${type}:${t.time}`}` };
+    const base = {
+      ...t,
+      deviceId: device,
+      source: "nightscout" as const,
+      id: `nightscout:${key?.(t.time, device) ?? sourceId ?? `${type}:${t.time}`}`,
+    };
     if (type === "mbg") return [{ ...base, type: "bg", body: { mgdl, subType: "manual" } }];
     if (mgdl < SGV_LOW) return unsupported(`sensor error code ${mgdl} (no reading)`);
     const trend = NIGHTSCOUT_DIRECTIONS[str(item.direction) ?? ""];
-    return [{ ...base, type: "cgm", body: { mgdl, ...(trend ? { trend } : {}), ...(mgdl === SGV_LOW ? { outOfRange: "low" } : {}) } }];
+    return [
+      {
+        ...base,
+        type: "cgm",
+        body: { mgdl, ...(trend ? { trend } : {}), ...(mgdl === SGV_LOW ? { outOfRange: "low" } : {}) },
+      },
+    ];
   }
 
   const t = timing(item, ["mills", "date", "timestamp"], ["created_at", "timestamp"], timeZone);
   if (!t) return invalid("no readable created_at");
   const idBase = `nightscout:${key?.(t.time, device) ?? sourceId ?? `${eventType}:${t.time}`}`;
-  const rec = (kind: string, type: string, body: object) => ({ ...t, deviceId: device, source: "nightscout", id: `${idBase}:${kind}`, type, body });
+  const rec = (kind: string, type: string, body: object) => ({
+    ...t,
+    deviceId: device,
+    source: "nightscout",
+    id: `${idBase}:${kind}`,
+    type,
+    body,
+  });
   const notes = str(item.notes);
   const out: unknown[] = [];
   const glucose = treatmentGlucose(item);
   // A finger-stick entered with any careportal event; sensor values already arrive as entries.
   const bg = () => (glucose !== undefined ? [rec("bg", "bg", { mgdl: glucose, subType: "manual" })] : []);
-  const withBg = (records: unknown[]) => [...records, ...(str(item.glucoseType) === "Sensor" && eventType !== "BG Check" ? [] : bg())];
+  const withBg = (records: unknown[]) => [
+    ...records,
+    ...(str(item.glucoseType) === "Sensor" && eventType !== "BG Check" ? [] : bg()),
+  ];
 
   if (eventType === "BG Check") {
     return glucose === undefined ? unsupported("BG Check without a glucose value") : bg();
@@ -160,7 +215,10 @@ function convert(item: Item, timeZone: string, key?: (time: number, device: stri
   // xDrip+ sends insulin and carbs as "<none>" events; Nightscout counts them whatever the type.
   const dosed = (insulin ?? 0) > 0 || (carbs ?? 0) > 0;
   if ((insulin ?? 0) < 0 || (carbs ?? 0) < 0) return invalid(`${eventType} with negative insulin or carbs`);
-  if (BOLUS_EVENTS.has(eventType) || (dosed && !OTHER_EVENTS.has(eventType) && !NOTE_EVENTS.has(eventType) && !DEVICE_EVENTS[eventType])) {
+  if (
+    BOLUS_EVENTS.has(eventType) ||
+    (dosed && !OTHER_EVENTS.has(eventType) && !NOTE_EVENTS.has(eventType) && !DEVICE_EVENTS[eventType])
+  ) {
     if (insulin !== undefined && insulin > 0) {
       const automated = item.isSMB === true || item.automatic === true || eventType === "SMB";
       if (eventType === "Combo Bolus") {
@@ -169,28 +227,45 @@ function convert(item: Item, timeZone: string, key?: (time: number, device: stri
         const durationMs = Math.round((num(item.duration) ?? 0) * 60_000);
         const normal = Math.round(insulin * now) / 100;
         const extended = Math.round(insulin * ext) / 100;
-        out.push(rec("bolus", "bolus", now > 0 ? { subType: "dual/square", normal, extended, durationMs } : { subType: "square", extended, durationMs }));
+        out.push(
+          rec(
+            "bolus",
+            "bolus",
+            now > 0
+              ? { subType: "dual/square", normal, extended, durationMs }
+              : { subType: "square", extended, durationMs },
+          ),
+        );
       } else {
         out.push(rec("bolus", "bolus", { subType: automated ? "automated" : "normal", normal: insulin }));
       }
     }
-    if (carbs !== undefined && carbs > 0) out.push(rec("food", "food", { carbsG: carbs, ...(notes ? { name: notes } : {}) }));
+    if (carbs !== undefined && carbs > 0)
+      out.push(rec("food", "food", { carbsG: carbs, ...(notes ? { name: notes } : {}) }));
     if (out.length === 0 && glucose === undefined) return unsupported(`${eventType} without insulin or carbs`);
     return withBg(out);
   }
   if (NOTE_EVENTS.has(eventType)) {
     const text = notes ?? str(item.reason);
-    return withBg([rec("note", "note", { text: text && eventType !== "Note" ? `${eventType}: ${text}` : (text ?? eventType) })]);
+    return withBg([
+      rec("note", "note", { text: text && eventType !== "Note" ? `${eventType}: ${text}` : (text ?? eventType) }),
+    ]);
   }
   if (eventType === "Exercise") {
     const minutes = num(item.duration);
-    return withBg([rec("activity", "activity", { ...(notes ? { name: notes } : {}), ...(minutes !== undefined ? { durationMin: minutes } : {}) })]);
+    return withBg([
+      rec("activity", "activity", {
+        ...(notes ? { name: notes } : {}),
+        ...(minutes !== undefined ? { durationMin: minutes } : {}),
+      }),
+    ]);
   }
   if (eventType === "Temp Basal" || eventType === "Temp Basal Start") {
     const absolute = num(item.absolute) ?? num(item.rate);
     const percent = num(item.percent);
     const minutes = num(item.duration);
-    if (absolute === undefined && percent === undefined) return unsupported(`${eventType} without absolute rate or percent`);
+    if (absolute === undefined && percent === undefined)
+      return unsupported(`${eventType} without absolute rate or percent`);
     return withBg([
       rec("basal", "basal", {
         deliveryType: "temp",
@@ -201,10 +276,17 @@ function convert(item: Item, timeZone: string, key?: (time: number, device: stri
       }),
     ]);
   }
-  if (eventType === "Temp Basal End") return unsupported("Temp Basal End (the temp basal's own duration is kept; an early end is not represented)");
+  if (eventType === "Temp Basal End")
+    return unsupported("Temp Basal End (the temp basal's own duration is kept; an early end is not represented)");
   const dev = DEVICE_EVENTS[eventType];
   if (dev) {
-    return withBg([rec("device", "deviceEvent", { subType: dev.subType, ...(dev.reason ? { reason: dev.reason } : {}), ...(notes ? { text: notes } : {}) })]);
+    return withBg([
+      rec("device", "deviceEvent", {
+        subType: dev.subType,
+        ...(dev.reason ? { reason: dev.reason } : {}),
+        ...(notes ? { text: notes } : {}),
+      }),
+    ]);
   }
   return unsupported(`unsupported event type ${eventType}`);
 }
@@ -214,7 +296,11 @@ function convert(item: Item, timeZone: string, key?: (time: number, device: stri
  * fails validation makes the item invalid). `key` as in convert: the bridge names uploads by
  * what Nightscout de-duplicates on.
  */
-export function nightscoutItemRecords(item: unknown, timeZone: string, key?: (time: number, device: string) => string): StewardRecord[] | NightscoutSkip {
+export function nightscoutItemRecords(
+  item: unknown,
+  timeZone: string,
+  key?: (time: number, device: string) => string,
+): StewardRecord[] | NightscoutSkip {
   if (typeof item !== "object" || item === null || Array.isArray(item)) return invalid("not a JSON object");
   const result = convert(item as Item, timeZone, key);
   if (!Array.isArray(result)) return result;
@@ -238,12 +324,16 @@ export async function* importNightscout(input: ImportInput, options: ImportOptio
   try {
     doc = JSON.parse(text.replace(/^\uFEFF/, ""));
   } catch (e) {
-    throw new MalformedInput(`Nightscout import: not JSON (${(e as Error).message}); export entries or treatments as a JSON array`);
+    throw new MalformedInput(
+      `Nightscout import: not JSON (${(e as Error).message}); export entries or treatments as a JSON array`,
+    );
   }
-  if (!Array.isArray(doc)) throw new MalformedInput("Nightscout import: expected a JSON array of entries or treatments");
+  if (!Array.isArray(doc))
+    throw new MalformedInput("Nightscout import: expected a JSON array of entries or treatments");
   for (let i = 0; i < doc.length; i++) {
     const line = i + 1;
-    if (line % 500 === 0) yield { kind: "progress", rowsDone: line, bytesDone: Math.round((bytes * line) / doc.length), ...totalBytes };
+    if (line % 500 === 0)
+      yield { kind: "progress", rowsDone: line, bytesDone: Math.round((bytes * line) / doc.length), ...totalBytes };
     const item: unknown = doc[i];
     if (typeof item !== "object" || item === null || Array.isArray(item)) {
       yield { kind: "skipped", line, reason: "not a JSON object" };
@@ -265,6 +355,10 @@ export async function* importNightscout(input: ImportInput, options: ImportOptio
   yield { kind: "progress", rowsDone: doc.length, bytesDone: Math.max(bytes, options.totalBytes ?? 0), ...totalBytes };
 }
 
-export function importNightscoutFile(input: ImportInput, options: ImportOptions, onProgress?: (p: ImportProgress) => void): Promise<ImportResult> {
+export function importNightscoutFile(
+  input: ImportInput,
+  options: ImportOptions,
+  onProgress?: (p: ImportProgress) => void,
+): Promise<ImportResult> {
   return collectImport(importNightscout(input, options), onProgress);
 }

@@ -37,7 +37,16 @@ function exactOffsetMs(utcMs: number, timeZone: string): number {
   for (const p of formatter(timeZone).formatToParts(new Date(whole))) {
     if (p.type !== "literal") parts[p.type] = Number(p.value);
   }
-  return Date.UTC(parts.year ?? 1970, (parts.month ?? 1) - 1, parts.day ?? 1, parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0) - whole;
+  return (
+    Date.UTC(
+      parts.year ?? 1970,
+      (parts.month ?? 1) - 1,
+      parts.day ?? 1,
+      parts.hour ?? 0,
+      parts.minute ?? 0,
+      parts.second ?? 0,
+    ) - whole
+  );
 }
 
 /**

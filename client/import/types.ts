@@ -39,7 +39,10 @@ export interface ImportResult {
 }
 
 /** Drains an import stream into one result, passing progress to `onProgress`. */
-export async function collectImport(events: AsyncIterable<ImportEvent>, onProgress?: (p: ImportProgress) => void): Promise<ImportResult> {
+export async function collectImport(
+  events: AsyncIterable<ImportEvent>,
+  onProgress?: (p: ImportProgress) => void,
+): Promise<ImportResult> {
   const result: ImportResult = { records: [], skipped: [], rows: 0 };
   for await (const e of events) {
     if (e.kind === "record") result.records.push(e.record);

@@ -35,7 +35,10 @@ export function agpProfile(samples: readonly GlucoseSample[], options: AgpOption
 }
 
 export function gridOptions(options: AgpOptions): GridOptions {
-  return { ...(options.gridMinutes === undefined ? {} : { dt0: options.gridMinutes }), interGap: options.maxGapMinutes ?? 45 };
+  return {
+    ...(options.gridMinutes === undefined ? {} : { dt0: options.gridMinutes }),
+    interGap: options.maxGapMinutes ?? 45,
+  };
 }
 
 /** Type-7 quantiles per grid column; times of day without any value are left out. */
@@ -51,7 +54,13 @@ export function agpFromGrid(grid: DayGrid): AgpPoint[] {
     }
     if (n === 0) continue;
     const values = column.subarray(0, n).sort();
-    const [p5, p25, p50, p75, p95] = PROBS.map((p) => quantileSorted(values, p)) as [number, number, number, number, number];
+    const [p5, p25, p50, p75, p95] = PROBS.map((p) => quantileSorted(values, p)) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     points.push({ minuteOfDay: ((k + 1) * grid.dt0) % 1440, days: n, p5, p25, p50, p75, p95 });
   }
   return points.sort((a, b) => a.minuteOfDay - b.minuteOfDay);
@@ -65,8 +74,22 @@ export function smoothAgp(points: readonly AgpPoint[], span = 0.3, surface: Loes
   // iglu's x axis runs dt0..1440 minutes, with 24:00 last rather than folded onto 00:00.
   const ordered = [...points].sort((a, b) => (a.minuteOfDay || 1440) - (b.minuteOfDay || 1440));
   const x = ordered.map((p) => p.minuteOfDay || 1440);
-  const fitted = PERCENTILES.map((key) => loess(x, ordered.map((p) => p[key]), span, surface));
+  const fitted = PERCENTILES.map((key) =>
+    loess(
+      x,
+      ordered.map((p) => p[key]),
+      span,
+      surface,
+    ),
+  );
   return ordered
-    .map((p, i) => ({ ...p, p5: fitted[0]?.[i] ?? Number.NaN, p25: fitted[1]?.[i] ?? Number.NaN, p50: fitted[2]?.[i] ?? Number.NaN, p75: fitted[3]?.[i] ?? Number.NaN, p95: fitted[4]?.[i] ?? Number.NaN }))
+    .map((p, i) => ({
+      ...p,
+      p5: fitted[0]?.[i] ?? Number.NaN,
+      p25: fitted[1]?.[i] ?? Number.NaN,
+      p50: fitted[2]?.[i] ?? Number.NaN,
+      p75: fitted[3]?.[i] ?? Number.NaN,
+      p95: fitted[4]?.[i] ?? Number.NaN,
+    }))
     .sort((a, b) => a.minuteOfDay - b.minuteOfDay);
 }

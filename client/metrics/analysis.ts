@@ -3,13 +3,27 @@
 // profiles, day/night splits and the population's targets. Days and times of day are the patient's
 // (each reading's stored UTC offset, else the patient's zone), whatever zone the viewer is in.
 import { agpFromGrid, smoothAgp, type AgpPoint } from "./agp.js";
-import { byTime, consensusOfReadings, DEFAULT_OPTIONS, type ConsensusMetrics, type MetricsOptions } from "./consensus.js";
+import {
+  byTime,
+  consensusOfReadings,
+  DEFAULT_OPTIONS,
+  type ConsensusMetrics,
+  type MetricsOptions,
+} from "./consensus.js";
 import { dayNightOf, profilesOf, type DailyProfile, type DayNight } from "./daily.js";
 import { dayGrid, type DayGrid } from "./dayGrid.js";
 import { episodeCalculation, type EpisodeKind, type EpisodeOptions, type EpisodeSummary } from "./episodes.js";
 import { griOfReadings, griZone, type Gri, type GriZone } from "./gri.js";
 import { lazy } from "./lazy.js";
-import { byLocalTime, dayNumber, onPatientClock, permute, type GlucoseSample, type LocalSeries, type PatientClock } from "./localTime.js";
+import {
+  byLocalTime,
+  dayNumber,
+  onPatientClock,
+  permute,
+  type GlucoseSample,
+  type LocalSeries,
+  type PatientClock,
+} from "./localTime.js";
 import { MAGE_DEFAULTS, MAGE_GRID_MINUTES, mageOfGrid, type MageOptions } from "./mage.js";
 import { iqr, mad, riskMetrics, type Risk } from "./risk.js";
 import { percentInBand, targetsOf, type Band, type GoalResult, type Population, type TargetSet } from "./targets.js";
@@ -97,7 +111,10 @@ export function analyzeGlucose(samples: readonly GlucoseSample[], options: Analy
   const gri = averaged === local ? consensus.gri : griOfReadings(averaged.mgdl);
   const mageInterGap = options.mage?.interGap ?? MAGE_DEFAULTS.interGap;
   // MAGE's own grid is this one when the step is 5 minutes and the gap rule the same.
-  const mageGrid = grid?.dt0 === MAGE_GRID_MINUTES && mageInterGap === interGap && MAGE_GRID_MINUTES <= interGap ? grid : dayGrid(local, { dt0: MAGE_GRID_MINUTES, interGap: mageInterGap });
+  const mageGrid =
+    grid?.dt0 === MAGE_GRID_MINUTES && mageInterGap === interGap && MAGE_GRID_MINUTES <= interGap
+      ? grid
+      : dayGrid(local, { dt0: MAGE_GRID_MINUTES, interGap: mageInterGap });
   const onGrid = <T>(g: DayGrid | null, f: (g: DayGrid) => T, empty: T) => (g ? f(g) : empty);
   const congaHours = options.congaHours ?? 1;
   const unsmoothed = onGrid(grid, agpFromGrid, []);

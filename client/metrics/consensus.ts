@@ -59,8 +59,17 @@ export interface ConsensusMetrics {
 }
 
 /** Metrics of the samples (any order); null when there are none. */
-export function consensusMetrics(samples: readonly GlucoseSample[], options: MetricsOptions = DEFAULT_OPTIONS): ConsensusMetrics | null {
-  return consensusOfReadings(byTime(column(samples, (s) => s.time), column(samples, (s) => s.mgdl)), options);
+export function consensusMetrics(
+  samples: readonly GlucoseSample[],
+  options: MetricsOptions = DEFAULT_OPTIONS,
+): ConsensusMetrics | null {
+  return consensusOfReadings(
+    byTime(
+      column(samples, (s) => s.time),
+      column(samples, (s) => s.mgdl),
+    ),
+    options,
+  );
 }
 
 /** Readings as columns in UTC order, ties in the order given. */
@@ -76,13 +85,18 @@ export function byTime(time: Float64Array, mgdl: Float64Array): TimeOrdered {
 }
 
 /** Metrics of readings already in time order; `sorted` (the values ascending) when the caller has it. */
-export function consensusOfReadings(readings: TimeOrdered, options: MetricsOptions = DEFAULT_OPTIONS, sorted?: Float64Array): ConsensusMetrics | null {
+export function consensusOfReadings(
+  readings: TimeOrdered,
+  options: MetricsOptions = DEFAULT_OPTIONS,
+  sorted?: Float64Array,
+): ConsensusMetrics | null {
   const { time: times, mgdl } = readings;
   const n = times.length;
   if (n === 0) return null;
   const active = cgmActive(times, options.intervalMinutes);
   // Count weighting gives every reading weight 1 (no array needed).
-  const weights = options.weighting === "count" ? null : timeWeights(times, active.intervalMinutes, options.maxWeightMinutes);
+  const weights =
+    options.weighting === "count" ? null : timeWeights(times, active.intervalMinutes, options.maxWeightMinutes);
 
   let total = 0;
   let sum = 0;
@@ -107,7 +121,8 @@ export function consensusOfReadings(readings: TimeOrdered, options: MetricsOptio
   }
   const mean = sum / total;
   let squares = 0;
-  for (let i = 0; i < n; i++) squares += (weights === null ? 1 : (weights[i] as number)) * ((mgdl[i] as number) - mean) ** 2;
+  for (let i = 0; i < n; i++)
+    squares += (weights === null ? 1 : (weights[i] as number)) * ((mgdl[i] as number) - mean) ** 2;
   // Bessel's correction on the weighted variance uses the reading count, so both weightings agree on regular data.
   const variance = (squares / total) * (options.sd === "sample" ? (n > 1 ? n / (n - 1) : Number.NaN) : 1);
   const sd = Math.sqrt(variance);
@@ -143,5 +158,7 @@ export function consensusOfReadings(readings: TimeOrdered, options: MetricsOptio
 
 function timeWeights(times: Float64Array, intervalMinutes: number, maxWeightMinutes: number): Float64Array {
   const cap = maxWeightMinutes * 60_000;
-  return column(times, (t, i) => (i + 1 < times.length ? Math.min((times[i + 1] as number) - t, cap) : intervalMinutes * 60_000));
+  return column(times, (t, i) =>
+    i + 1 < times.length ? Math.min((times[i + 1] as number) - t, cap) : intervalMinutes * 60_000,
+  );
 }

@@ -1,9 +1,26 @@
 // Groupings by the patient's local clock: one profile per local day (midnight to midnight, as the
 // AGP report's daily profiles) and the day/night split (06:00-24:00 / 00:00-06:00, iglu
 // `calculate_sleep_wake(sleep_start = 0, sleep_end = 6)`).
-import { byTime, consensusOfReadings, DEFAULT_OPTIONS, type ConsensusMetrics, type MetricsOptions, type TimeOrdered } from "./consensus.js";
+import {
+  byTime,
+  consensusOfReadings,
+  DEFAULT_OPTIONS,
+  type ConsensusMetrics,
+  type MetricsOptions,
+  type TimeOrdered,
+} from "./consensus.js";
 import { lazy } from "./lazy.js";
-import { DAY, dayNumber, localDate, MINUTE, timeOfDay, toLocal, type GlucoseSample, type LocalSeries, type PatientClock } from "./localTime.js";
+import {
+  DAY,
+  dayNumber,
+  localDate,
+  MINUTE,
+  timeOfDay,
+  toLocal,
+  type GlucoseSample,
+  type LocalSeries,
+  type PatientClock,
+} from "./localTime.js";
 
 export interface DailyReading {
   /** UTC ms. */
@@ -21,7 +38,11 @@ export interface DailyProfile {
 }
 
 /** One profile per patient-local day that has readings, in date order. */
-export function dailyProfiles(samples: readonly GlucoseSample[], clock: PatientClock, options: MetricsOptions = DEFAULT_OPTIONS): DailyProfile[] {
+export function dailyProfiles(
+  samples: readonly GlucoseSample[],
+  clock: PatientClock,
+  options: MetricsOptions = DEFAULT_OPTIONS,
+): DailyProfile[] {
   return profilesOf(toLocal(samples, clock), options);
 }
 
@@ -34,11 +55,23 @@ export function profilesOf(series: LocalSeries, options: MetricsOptions = DEFAUL
     let end = i;
     while (end < local.length && (local[end] as number) < midnight + DAY) end++;
     const readings: DailyReading[] = [];
-    for (let k = i; k < end; k++) readings.push({ time: utc[k] as number, minuteOfDay: ((local[k] as number) - midnight) / MINUTE, mgdl: mgdl[k] as number });
+    for (let k = i; k < end; k++)
+      readings.push({
+        time: utc[k] as number,
+        minuteOfDay: ((local[k] as number) - midnight) / MINUTE,
+        mgdl: mgdl[k] as number,
+      });
     const from = i;
     // Computed when read: a report draws the day's readings and rarely shows its metrics.
     const day = { date: localDate(local[i] as number), readings } as DailyProfile;
-    out.push(lazy(day, "metrics", () => consensusOfReadings(byTime(utc.subarray(from, end), mgdl.subarray(from, end)), options) as ConsensusMetrics));
+    out.push(
+      lazy(
+        day,
+        "metrics",
+        () =>
+          consensusOfReadings(byTime(utc.subarray(from, end), mgdl.subarray(from, end)), options) as ConsensusMetrics,
+      ),
+    );
     i = end;
   }
   return out;
@@ -52,21 +85,36 @@ export interface DayNight<T> {
 }
 
 /** The samples split by the patient's local hour: night is hours 0-5. */
-export function splitDayNight(samples: readonly GlucoseSample[], clock: PatientClock, nightEndHour = 6): DayNight<GlucoseSample[]> {
+export function splitDayNight(
+  samples: readonly GlucoseSample[],
+  clock: PatientClock,
+  nightEndHour = 6,
+): DayNight<GlucoseSample[]> {
   const parts = splitSeries(toLocal(samples, clock), nightEndHour);
-  const asSamples = ({ time, mgdl }: TimeOrdered) => Array.from(time, (t, i): GlucoseSample => ({ time: t, mgdl: mgdl[i] as number }));
+  const asSamples = ({ time, mgdl }: TimeOrdered) =>
+    Array.from(time, (t, i): GlucoseSample => ({ time: t, mgdl: mgdl[i] as number }));
   return { day: asSamples(parts.day), night: asSamples(parts.night) };
 }
 
 /** The consensus metrics by day and by night; null for a part without readings. */
-export function dayNightMetrics(samples: readonly GlucoseSample[], clock: PatientClock, options: MetricsOptions = DEFAULT_OPTIONS): DayNight<ConsensusMetrics | null> {
+export function dayNightMetrics(
+  samples: readonly GlucoseSample[],
+  clock: PatientClock,
+  options: MetricsOptions = DEFAULT_OPTIONS,
+): DayNight<ConsensusMetrics | null> {
   return dayNightOf(toLocal(samples, clock), options);
 }
 
 /** As `dayNightMetrics`, from readings already on the patient's clock. */
-export function dayNightOf(series: LocalSeries, options: MetricsOptions = DEFAULT_OPTIONS): DayNight<ConsensusMetrics | null> {
+export function dayNightOf(
+  series: LocalSeries,
+  options: MetricsOptions = DEFAULT_OPTIONS,
+): DayNight<ConsensusMetrics | null> {
   const parts = splitSeries(series);
-  return { day: consensusOfReadings(byTime(parts.day.time, parts.day.mgdl), options), night: consensusOfReadings(byTime(parts.night.time, parts.night.mgdl), options) };
+  return {
+    day: consensusOfReadings(byTime(parts.day.time, parts.day.mgdl), options),
+    night: consensusOfReadings(byTime(parts.night.time, parts.night.mgdl), options),
+  };
 }
 
 /** Each part's UTC times and values, in the series' (local) order. */

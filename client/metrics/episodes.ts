@@ -17,10 +17,34 @@ export interface EpisodeOptions {
   /** Minutes back in range that end it (15). */
   endLength: number;
 }
-export const EPISODE_DEFAULTS: EpisodeOptions = { lv1Hypo: 70, lv2Hypo: 54, lv1Hyper: 180, lv2Hyper: 250, durLength: 15, endLength: 15 };
+export const EPISODE_DEFAULTS: EpisodeOptions = {
+  lv1Hypo: 70,
+  lv2Hypo: 54,
+  lv1Hyper: 180,
+  lv2Hyper: 250,
+  durLength: 15,
+  endLength: 15,
+};
 
-export type EpisodeKind = "hypoLv1" | "hypoLv2" | "hypoExtended" | "hyperLv1" | "hyperLv2" | "hyperExtended" | "hypoLv1Exclusive" | "hyperLv1Exclusive";
-export const EPISODE_KINDS: readonly EpisodeKind[] = ["hypoLv1", "hypoLv2", "hypoExtended", "hyperLv1", "hyperLv2", "hyperExtended", "hypoLv1Exclusive", "hyperLv1Exclusive"];
+export type EpisodeKind =
+  | "hypoLv1"
+  | "hypoLv2"
+  | "hypoExtended"
+  | "hyperLv1"
+  | "hyperLv2"
+  | "hyperExtended"
+  | "hypoLv1Exclusive"
+  | "hyperLv1Exclusive";
+export const EPISODE_KINDS: readonly EpisodeKind[] = [
+  "hypoLv1",
+  "hypoLv2",
+  "hypoExtended",
+  "hyperLv1",
+  "hyperLv2",
+  "hyperExtended",
+  "hypoLv1Exclusive",
+  "hyperLv1Exclusive",
+];
 
 export interface Episode {
   /** Patient-local wall clock (ms, read as UTC) of the first and last grid point of the episode. */
@@ -50,7 +74,10 @@ export interface EpisodeSummary {
  * iglu `all_metrics` counts it: level 2 episodes with `dur_length = 120`); and level 1 episodes
  * that never reach level 2 ("exclusive").
  */
-export function episodeCalculation(grid: DayGrid, options: Partial<EpisodeOptions> = {}): Record<EpisodeKind, EpisodeSummary> {
+export function episodeCalculation(
+  grid: DayGrid,
+  options: Partial<EpisodeOptions> = {},
+): Record<EpisodeKind, EpisodeSummary> {
   const o = { ...EPISODE_DEFAULTS, ...options };
   const dur = Math.ceil(o.durLength / grid.dt0);
   const end = Math.ceil(o.endLength / grid.dt0);
@@ -86,7 +113,10 @@ export function episodeCalculation(grid: DayGrid, options: Partial<EpisodeOption
     recorded += stop - i;
     i = stop;
   }
-  return Object.fromEntries(EPISODE_KINDS.map((kind) => [kind, summarise(grid, recorded, found[kind])])) as Record<EpisodeKind, EpisodeSummary>;
+  return Object.fromEntries(EPISODE_KINDS.map((kind) => [kind, summarise(grid, recorded, found[kind])])) as Record<
+    EpisodeKind,
+    EpisodeSummary
+  >;
 }
 
 /** Grid indices of an episode's first and last point. */
@@ -177,7 +207,10 @@ function summarise(grid: DayGrid, recordedPoints: number, spans: readonly Span[]
 }
 
 /** Episodes per local day (e.g. the analysis's `days[].date`), by the day each episode starts on. */
-export function episodesByDay(summary: EpisodeSummary, days: readonly string[]): { day: string; count: number; minutes: number }[] {
+export function episodesByDay(
+  summary: EpisodeSummary,
+  days: readonly string[],
+): { day: string; count: number; minutes: number }[] {
   const byDay = new Map<string, { count: number; minutes: number }>();
   for (const e of summary.episodes) {
     const day = byDay.get(e.day) ?? { count: 0, minutes: 0 };

@@ -37,7 +37,12 @@ export function griOfReadings(mgdl: ArrayLike<number>): Gri {
     for (let i = 0; i < mgdl.length; i++) if (test(mgdl[i] as number)) n++;
     return (n / mgdl.length) * 100;
   };
-  return glycemiaRiskIndex({ below54: pct((g) => g < 54), below70: pct((g) => g < 70), above180: pct((g) => g > 180), above250: pct((g) => g > 250) });
+  return glycemiaRiskIndex({
+    below54: pct((g) => g < 54),
+    below70: pct((g) => g < 70),
+    above180: pct((g) => g > 180),
+    above250: pct((g) => g > 250),
+  });
 }
 
 /** GRI zones A (lowest risk) to E, by quintile of the 0-100 scale (Klonoff 2023, Figure 3). */

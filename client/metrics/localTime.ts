@@ -56,7 +56,8 @@ export function onPatientClock(samples: readonly GlucoseSample[], clock: Patient
     if (h !== hour) {
       hour = h;
       const start = wallClockMs(h * HOUR, clock.timeZone) - h * HOUR;
-      hourOffset = start === wallClockMs(h * HOUR + HOUR - 1000, clock.timeZone) - (h * HOUR + HOUR - 1000) ? start : Number.NaN;
+      hourOffset =
+        start === wallClockMs(h * HOUR + HOUR - 1000, clock.timeZone) - (h * HOUR + HOUR - 1000) ? start : Number.NaN;
     }
     local[i] = Number.isNaN(hourOffset) ? wallClockMs(s.time, clock.timeZone) : s.time + hourOffset;
   }
@@ -66,7 +67,9 @@ export function onPatientClock(samples: readonly GlucoseSample[], clock: Patient
 /** The series ascending by local time (stable); the same object when it already is. */
 export function byLocalTime(series: LocalSeries): LocalSeries {
   const order = stableOrder(series.local);
-  return order ? { utc: permute(series.utc, order), local: permute(series.local, order), mgdl: permute(series.mgdl, order) } : series;
+  return order
+    ? { utc: permute(series.utc, order), local: permute(series.local, order), mgdl: permute(series.mgdl, order) }
+    : series;
 }
 
 /**
@@ -93,7 +96,11 @@ export function stableOrder(keys: Float64Array): Uint32Array | null {
       let j = mid;
       let k = lo;
       // On equal keys the left run goes first, which keeps the sort stable.
-      while (i < mid && j < hi) spare[k++] = (keys[order[j] as number] as number) < (keys[order[i] as number] as number) ? (order[j++] as number) : (order[i++] as number);
+      while (i < mid && j < hi)
+        spare[k++] =
+          (keys[order[j] as number] as number) < (keys[order[i] as number] as number)
+            ? (order[j++] as number)
+            : (order[i++] as number);
       while (i < mid) spare[k++] = order[i++] as number;
       while (j < hi) spare[k++] = order[j++] as number;
       merged.push(hi);

@@ -13,8 +13,17 @@ interface Point {
 }
 
 /** Fitted values at each `x`; NaN values in `y` are left out of the fits. */
-export function loess(x: readonly number[], y: readonly number[], span: number, surface: LoessSurface = "interpolate", cell = 0.2): number[] {
-  const pts = x.map((xi, i) => ({ x: xi, y: y[i] as number })).filter((p) => !Number.isNaN(p.y)).sort((a, b) => a.x - b.x);
+export function loess(
+  x: readonly number[],
+  y: readonly number[],
+  span: number,
+  surface: LoessSurface = "interpolate",
+  cell = 0.2,
+): number[] {
+  const pts = x
+    .map((xi, i) => ({ x: xi, y: y[i] as number }))
+    .filter((p) => !Number.isNaN(p.y))
+    .sort((a, b) => a.x - b.x);
   const n = pts.length;
   // R: nf = min(n, floor(n * span + 1e-5)).
   const q = Math.min(n, Math.floor(n * span + 1e-5));
@@ -145,6 +154,16 @@ function localFit(pts: readonly Point[], q: number, span: number, x0: number): [
 }
 
 /** The determinant of the 3x3 matrix with rows (a, b, c), (d, e, f), (g, i, j). */
-function det(a: number, b: number, c: number, d: number, e: number, f: number, g: number, i: number, j: number): number {
+function det(
+  a: number,
+  b: number,
+  c: number,
+  d: number,
+  e: number,
+  f: number,
+  g: number,
+  i: number,
+  j: number,
+): number {
   return a * (e * j - f * i) - b * (d * j - f * g) + c * (d * i - e * g);
 }

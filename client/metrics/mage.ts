@@ -156,7 +156,9 @@ function segmentMage(gl: Float64Array, shortMa: number, longMa: number): Segment
   const plus = excursions(extrema, sd, 1);
   const minus = excursions(extrema, sd, -1);
   if (plus.heights.length === 0 && minus.heights.length === 0) return none;
-  const plusFirst = plus.heights.length > 0 && (minus.heights.length === 0 || (plus.firstEnd as number) <= (minus.firstStart as number));
+  const plusFirst =
+    plus.heights.length > 0 &&
+    (minus.heights.length === 0 || (plus.firstEnd as number) <= (minus.firstStart as number));
   return {
     length: n - 1,
     plus: plus.heights.length > 0 ? meanPresent(plus.heights) : Number.NaN,
@@ -171,7 +173,11 @@ function segmentMage(gl: Float64Array, shortMa: number, longMa: number): Segment
  * an excursion counts when it rises (falls) by at least one SD and is followed by a fall (rise) of
  * more than one SD or by the end of the segment.
  */
-function excursions(m: readonly number[], sd: number, sign: 1 | -1): { heights: number[]; firstStart?: number; firstEnd?: number } {
+function excursions(
+  m: readonly number[],
+  sd: number,
+  sign: 1 | -1,
+): { heights: number[]; firstStart?: number; firstEnd?: number } {
   const N = m.length;
   const heights: number[] = [];
   let firstStart: number | undefined;
@@ -181,7 +187,8 @@ function excursions(m: readonly number[], sd: number, sign: 1 | -1): { heights: 
   while (j < N) {
     // The lowest (highest) extremum from prevJ to j, the first one on ties.
     let i = prevJ;
-    for (let x = prevJ; x <= j; x++) if (sign * ((m[j] as number) - (m[x] as number)) > sign * ((m[j] as number) - (m[i] as number))) i = x;
+    for (let x = prevJ; x <= j; x++)
+      if (sign * ((m[j] as number) - (m[x] as number)) > sign * ((m[j] as number) - (m[i] as number))) i = x;
     if (sign * ((m[j] as number) - (m[i] as number)) >= sd) {
       const from = j;
       for (let k = from; k < N; k++) {

@@ -7,7 +7,11 @@ export function glucoseSamples(records: readonly StewardRecord[]): GlucoseSample
   const out: GlucoseSample[] = [];
   for (const r of records) {
     if (r.type !== "cgm") continue;
-    out.push(r.timezoneOffset === undefined ? { time: r.time, mgdl: r.body.mgdl } : { time: r.time, mgdl: r.body.mgdl, timezoneOffset: r.timezoneOffset });
+    out.push(
+      r.timezoneOffset === undefined
+        ? { time: r.time, mgdl: r.body.mgdl }
+        : { time: r.time, mgdl: r.body.mgdl, timezoneOffset: r.timezoneOffset },
+    );
   }
   return out;
 }

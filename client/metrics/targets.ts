@@ -95,12 +95,21 @@ export function percentInBand(values: ArrayLike<number>, band: Band): number {
 }
 
 /** Every goal of the population's target set, measured and checked. */
-export function assessTargets(samples: readonly GlucoseSample[], population: Population): { targets: TargetSet; goals: GoalResult[] } {
-  return targetsOf(column(samples, (s) => s.mgdl), population);
+export function assessTargets(
+  samples: readonly GlucoseSample[],
+  population: Population,
+): { targets: TargetSet; goals: GoalResult[] } {
+  return targetsOf(
+    column(samples, (s) => s.mgdl),
+    population,
+  );
 }
 
 /** As `assessTargets`, on the readings' mg/dL values. */
-export function targetsOf(values: ArrayLike<number>, population: Population): { targets: TargetSet; goals: GoalResult[] } {
+export function targetsOf(
+  values: ArrayLike<number>,
+  population: Population,
+): { targets: TargetSet; goals: GoalResult[] } {
   const targets = TARGETS[population];
   const goals = targets.goals.map((goal) => {
     const measured = percentInBand(values, goal.band);

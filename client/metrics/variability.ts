@@ -126,6 +126,11 @@ export function sdMeasures(grid: DayGrid): SdMeasures {
 
 /** iglu `cv_measures`: mean and SD of the daily CVs (%). */
 export function cvMeasures(grid: DayGrid): { cvMean: number; cvSd: number } {
-  const cvs = column(grid.dates, (_, d) => (sdPresent(grid.values, d * grid.perDay, grid.perDay) / meanPresent(grid.values, d * grid.perDay, grid.perDay)) * 100);
+  const cvs = column(
+    grid.dates,
+    (_, d) =>
+      (sdPresent(grid.values, d * grid.perDay, grid.perDay) / meanPresent(grid.values, d * grid.perDay, grid.perDay)) *
+      100,
+  );
   return { cvMean: meanPresent(cvs), cvSd: sdPresent(cvs) };
 }

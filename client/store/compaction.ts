@@ -5,7 +5,14 @@
 // bodies go, their prefixes stay); higher levels replace nothing, they only stand for their span.
 import { fromHex, toHex } from "../../shared/bytes.js";
 import { sealBlock } from "../../crypto/block.js";
-import { MAX_BLOCK_BODY_BYTES, MAX_BLOCK_LEVEL, blockSpan, decodeBlockPrefix, encodeBlock, type BlockHeader } from "../../shared/blockCodec.js";
+import {
+  MAX_BLOCK_BODY_BYTES,
+  MAX_BLOCK_LEVEL,
+  blockSpan,
+  decodeBlockPrefix,
+  encodeBlock,
+  type BlockHeader,
+} from "../../shared/blockCodec.js";
 import { PREFIX_BYTES } from "../../shared/envelopeCodec.js";
 import { MalformedInput } from "../../shared/errors.js";
 import { manifestHash } from "../../shared/manifest.js";
@@ -115,14 +122,25 @@ export class Compaction {
     const state = ((await this.db.settings.get(this.stateKey)) as SealingState | undefined) ?? { after: 0, dirty: [] };
     const dirty = new Set(state.dirty);
     if (basis > state.after) {
-      const fresh = await this.db.envelopes.where("[patient+seq]").between([this.patient, state.after + 1], [this.patient, basis], true, true).toArray();
-      for (const row of fresh) for (let level = 0; level <= MAX_BLOCK_LEVEL; level++) dirty.add(nodeId(row.tag, row.generation, level, Math.floor(row.hour / 2 ** level)));
+      const fresh = await this.db.envelopes
+        .where("[patient+seq]")
+        .between([this.patient, state.after + 1], [this.patient, basis], true, true)
+        .toArray();
+      for (const row of fresh)
+        for (let level = 0; level <= MAX_BLOCK_LEVEL; level++)
+          dirty.add(nodeId(row.tag, row.generation, level, Math.floor(row.hour / 2 ** level)));
     }
     const nodes = [...dirty].map((id) => {
       const [tag, generation, level, node] = id.split(":");
       return { id, tag: tag!, generation: Number(generation), level: Number(level), node: Number(node) };
     });
-    nodes.sort((a, b) => a.level - b.level || (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0) || a.generation - b.generation || a.node - b.node);
+    nodes.sort(
+      (a, b) =>
+        a.level - b.level ||
+        (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0) ||
+        a.generation - b.generation ||
+        a.node - b.node,
+    );
     const spans = new Map<string, Span>();
     let sealed = 0;
     // Blocks are stored a level at a time, each level in one transaction: the level above reads
@@ -160,11 +178,18 @@ export class Compaction {
       }
     }
     await store();
-    await this.db.settings.put({ after: Math.max(state.after, basis), dirty: [...dirty] } satisfies SealingState, this.stateKey);
+    await this.db.settings.put(
+      { after: Math.max(state.after, basis), dirty: [...dirty] } satisfies SealingState,
+      this.stateKey,
+    );
     return sealed;
   }
 
-  private async readSpan(tag: string, generation: number, nodes: readonly { tag: string; generation: number; level: number; node: number }[]): Promise<Span> {
+  private async readSpan(
+    tag: string,
+    generation: number,
+    nodes: readonly { tag: string; generation: number; level: number; node: number }[],
+  ): Promise<Span> {
     let low = Infinity;
     let high = -Infinity;
     for (const n of nodes) {
@@ -173,10 +198,18 @@ export class Compaction {
       low = Math.min(low, first);
       high = Math.max(high, last);
     }
-    const envelopes = (await this.db.envelopes.where("[patient+tag+hour]").between([this.patient, tag, low], [this.patient, tag, high], true, true).toArray()).filter((r) => r.generation === generation);
+    const envelopes = (
+      await this.db.envelopes
+        .where("[patient+tag+hour]")
+        .between([this.patient, tag, low], [this.patient, tag, high], true, true)
+        .toArray()
+    ).filter((r) => r.generation === generation);
     envelopes.sort((a, b) => a.hour - b.hour || a.seq - b.seq);
     const blocks = new Map<string, StoredBlock>();
-    for (const b of await this.db.blocks.where("[patient+tag+last]").between([this.patient, tag, low], [this.patient, tag, Infinity], true, true).toArray()) {
+    for (const b of await this.db.blocks
+      .where("[patient+tag+last]")
+      .between([this.patient, tag, low], [this.patient, tag, Infinity], true, true)
+      .toArray()) {
       if (b.generation !== generation) continue;
       const id = nodeId(tag, generation, b.level, b.node);
       const held = blocks.get(id);
@@ -190,7 +223,11 @@ export class Compaction {
    * to that basis. A level-0 block has a job of its own (it replaces its hour's envelopes), so only
    * its own counts for an hour.
    */
-  private covering(span: Span, n: { tag: string; generation: number; level: number; node: number }, levels: readonly [number, number] = [n.level, n.level === 0 ? 0 : MAX_BLOCK_LEVEL]): StoredBlock | undefined {
+  private covering(
+    span: Span,
+    n: { tag: string; generation: number; level: number; node: number },
+    levels: readonly [number, number] = [n.level, n.level === 0 ? 0 : MAX_BLOCK_LEVEL],
+  ): StoredBlock | undefined {
     let best: StoredBlock | undefined;
     for (let level = levels[0]; level <= levels[1]; level++) {
       const b = span.blocks.get(nodeId(n.tag, n.generation, level, Math.floor(n.node / 2 ** (level - n.level))));
@@ -200,7 +237,14 @@ export class Compaction {
   }
 
   /** The new block for node `n`, undefined when none is needed, or "keep" to look again later. */
-  private sealIfNeeded(scope: Scope, n: { tag: string; generation: number; level: number; node: number }, first: number, last: number, basis: number, span: Span): StoredBlock | undefined | "keep" {
+  private sealIfNeeded(
+    scope: Scope,
+    n: { tag: string; generation: number; level: number; node: number },
+    first: number,
+    last: number,
+    basis: number,
+    span: Span,
+  ): StoredBlock | undefined | "keep" {
     const inSpan = envelopesIn(span, first, last).filter((r) => r.seq > 0 && r.seq <= basis);
     if (inSpan.length === 0) return undefined;
     const cover = this.covering(span, n);
@@ -211,7 +255,8 @@ export class Compaction {
     // One envelope already is an hour's smallest form; a v1 hour is re-sealed whatever it holds.
     if (n.level === 0 && !cover && !legacy && inSpan.filter((r) => r.whole === 1).length < 2) return undefined;
     // A small span is sealed again at once (it is cheap); a large one once enough has come late.
-    if (cover && !legacy && late.length < RESEAL_LATE_ENVELOPES && late.length * 8 < inSpan.length - late.length) return "keep";
+    if (cover && !legacy && late.length < RESEAL_LATE_ENVELOPES && late.length * 8 < inSpan.length - late.length)
+      return "keep";
     // An hour's own block decides when it is sealed again; its content also comes from the ancestor
     // that replaced an older level-0 block here (settle drops it), which holds the envelopes it emptied.
     const ancestor = n.level === 0 ? this.covering(span, n, [1, MAX_BLOCK_LEVEL]) : undefined;
@@ -221,7 +266,9 @@ export class Compaction {
     const content = mergeForBlock(scope, sources.list);
     const plaintext = encodeContent(content, { scope, first, last });
     if (plaintext.length > MAX_BLOCK_BODY_BYTES - 512) return undefined;
-    const manifest = inSpan.sort((a, b) => a.seq - b.seq).map((r) => ({ envelopeId: fromHex(r.id, 16), link: fromHex(r.link!, 32) }));
+    const manifest = inSpan
+      .sort((a, b) => a.seq - b.seq)
+      .map((r) => ({ envelopeId: fromHex(r.id, 16), link: fromHex(r.link!, 32) }));
     const header: Omit<BlockHeader, "version"> = {
       level: n.level,
       patientId: this.keys.patientId,
@@ -237,12 +284,29 @@ export class Compaction {
     };
     let block: ReturnType<typeof sealBlock>;
     try {
-      block = sealBlock({ header, plaintext, nodeKey: this.keys.nodeKey(scope, n.generation, { height: n.level, index: n.node }), authorSecretKey: this.author.signSecretKey });
+      block = sealBlock({
+        header,
+        plaintext,
+        nodeKey: this.keys.nodeKey(scope, n.generation, { height: n.level, index: n.node }),
+        authorSecretKey: this.author.signSecretKey,
+      });
     } catch (error) {
       if (error instanceof MalformedInput) return undefined;
       throw error;
     }
-    return { id: toHex(header.blockId), patient: this.patient, tag: n.tag, generation: n.generation, level: n.level, node: n.node, first, last, basis, seq: 0, bytes: encodeBlock(block) };
+    return {
+      id: toHex(header.blockId),
+      patient: this.patient,
+      tag: n.tag,
+      generation: n.generation,
+      level: n.level,
+      node: n.node,
+      first,
+      last,
+      basis,
+      seq: 0,
+      bytes: encodeBlock(block),
+    };
   }
 
   /**
@@ -250,13 +314,24 @@ export class Compaction {
    * ancestor's, cut to the node), every newer block inside it that no other such block holds, and
    * the envelopes none of those hold. Holding something twice costs nothing: merging is idempotent.
    */
-  private sourcesOf(scope: Scope, span: Span, n: { tag: string; generation: number; level: number; node: number }, first: number, last: number, covers: readonly (StoredBlock | undefined)[]): { list: BlockSource[]; holds: (r: StoredEnvelope) => boolean } {
+  private sourcesOf(
+    scope: Scope,
+    span: Span,
+    n: { tag: string; generation: number; level: number; node: number },
+    first: number,
+    last: number,
+    covers: readonly (StoredBlock | undefined)[],
+  ): { list: BlockSource[]; holds: (r: StoredEnvelope) => boolean } {
     const outer = covers.filter((b): b is StoredBlock => b !== undefined);
     const after = covers[0]?.basis ?? 0;
-    const inside = blocksBelow(span, n).filter((b) => b.basis > after).sort((a, b) => b.level - a.level || b.basis - a.basis);
+    const inside = blocksBelow(span, n)
+      .filter((b) => b.basis > after)
+      .sort((a, b) => b.level - a.level || b.basis - a.basis);
     const inner: StoredBlock[] = [];
-    for (const b of inside) if (!inner.some((k) => k.first <= b.first && k.last >= b.last && k.basis >= b.basis)) inner.push(b);
-    const heldBy = (blocks: readonly StoredBlock[]) => (r: StoredEnvelope) => blocks.some((b) => r.hour >= b.first && r.hour <= b.last && r.seq <= b.basis);
+    for (const b of inside)
+      if (!inner.some((k) => k.first <= b.first && k.last >= b.last && k.basis >= b.basis)) inner.push(b);
+    const heldBy = (blocks: readonly StoredBlock[]) => (r: StoredEnvelope) =>
+      blocks.some((b) => r.hour >= b.first && r.hour <= b.last && r.seq <= b.basis);
     const held = heldBy(inner);
     const loose = envelopesIn(span, first, last).filter((r) => r.seq > after && !held(r));
     const legacy = loose.filter((r) => isLegacy(r) && r.bytes.length > PREFIX_BYTES);
@@ -264,7 +339,9 @@ export class Compaction {
       ...outer.map((b) => ({ content: restrict(this.contents.blockContent(b, scope), first, last), block: true })),
       ...inner.map((b) => ({ content: this.contents.blockContent(b, scope), block: true })),
       ...(legacy.length > 0 ? [{ content: this.contents.legacyContent(legacy, scope), block: false }] : []),
-      ...loose.filter((r) => r.whole === 1).map((r) => ({ content: this.contents.envelopeContent(r, scope), block: false })),
+      ...loose
+        .filter((r) => r.whole === 1)
+        .map((r) => ({ content: this.contents.envelopeContent(r, scope), block: false })),
     ];
     return { list, holds: heldBy([...outer, ...inner]) };
   }
@@ -273,7 +350,8 @@ export class Compaction {
   async refused(block: StoredBlock): Promise<void> {
     const state = ((await this.db.settings.get(this.stateKey)) as SealingState | undefined) ?? { after: 0, dirty: [] };
     const id = nodeId(block.tag, block.generation, block.level, block.node);
-    if (!state.dirty.includes(id)) await this.db.settings.put({ ...state, dirty: [...state.dirty, id] } satisfies SealingState, this.stateKey);
+    if (!state.dirty.includes(id))
+      await this.db.settings.put({ ...state, dirty: [...state.dirty, id] } satisfies SealingState, this.stateKey);
   }
 
   /**
@@ -285,19 +363,29 @@ export class Compaction {
     if (!this.keys.seesWholeLog || blocks.length === 0) return;
     await this.db.transaction("rw", [this.db.envelopes, this.db.blocks], async () => {
       for (const b of blocks) {
-        const inner = (await this.db.blocks.where("[patient+tag+last]").between([this.patient, b.tag, b.first], [this.patient, b.tag, b.last], true, true).toArray()).filter(
-          (o) => o.id !== b.id && o.generation === b.generation && o.first >= b.first && o.seq > 0 && o.basis <= b.basis,
+        const inner = (
+          await this.db.blocks
+            .where("[patient+tag+last]")
+            .between([this.patient, b.tag, b.first], [this.patient, b.tag, b.last], true, true)
+            .toArray()
+        ).filter(
+          (o) =>
+            o.id !== b.id && o.generation === b.generation && o.first >= b.first && o.seq > 0 && o.basis <= b.basis,
         );
         if (inner.length > 0) await this.db.blocks.bulkDelete(inner.map((o) => o.id));
         if (b.level !== 0) continue;
-        const rows = (await this.db.envelopes.where("[patient+tag+hour]").equals([this.patient, b.tag, b.first]).toArray())
+        const rows = (
+          await this.db.envelopes.where("[patient+tag+hour]").equals([this.patient, b.tag, b.first]).toArray()
+        )
           .filter((r) => r.generation === b.generation && r.seq > 0 && r.seq <= b.basis)
           .sort((x, y) => x.seq - y.seq);
         const header = decodeBlockPrefix(b.bytes).header;
         const listed = rows.map((r) => ({ envelopeId: fromHex(r.id, 16), link: fromHex(r.link!, 32) }));
         if (listed.length !== header.count || toHex(manifestHash(listed)) !== toHex(header.manifestHash)) continue;
         const replaced = rows.filter((r) => r.whole !== 0);
-        await this.db.envelopes.bulkPut(replaced.map((r) => ({ ...r, bytes: r.bytes.slice(0, PREFIX_BYTES), whole: 0 as const })));
+        await this.db.envelopes.bulkPut(
+          replaced.map((r) => ({ ...r, bytes: r.bytes.slice(0, PREFIX_BYTES), whole: 0 as const })),
+        );
       }
     });
   }

@@ -96,7 +96,10 @@ export class StewardDatabase extends Dexie {
   readonly wrappingKey?: CryptoKey;
 
   constructor(name: string, storage: StorageOptions = {}) {
-    super(name, storage.indexedDB ? { indexedDB: storage.indexedDB.factory, IDBKeyRange: storage.indexedDB.keyRange } : undefined);
+    super(
+      name,
+      storage.indexedDB ? { indexedDB: storage.indexedDB.factory, IDBKeyRange: storage.indexedDB.keyRange } : undefined,
+    );
     if (storage.wrappingKey) this.wrappingKey = storage.wrappingKey;
     // Dexie's liveQuery cache, its change tracking for liveQuery and other tabs, and its table hooks
     // cost every request CPU (per write, an AbortController and a BroadcastChannel message) and this

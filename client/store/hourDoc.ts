@@ -22,7 +22,12 @@ function editText(text: Y.Text, next: string): void {
   let start = 0;
   while (start < current.length && start < next.length && current[start] === next[start]) start++;
   let end = 0;
-  while (end < current.length - start && end < next.length - start && current[current.length - 1 - end] === next[next.length - 1 - end]) end++;
+  while (
+    end < current.length - start &&
+    end < next.length - start &&
+    current[current.length - 1 - end] === next[next.length - 1 - end]
+  )
+    end++;
   text.delete(start, current.length - start - end);
   text.insert(start, next.slice(start, next.length - end));
 }
@@ -40,7 +45,10 @@ export function sameValue(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   const ka = Object.keys(a as object).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
   const kb = Object.keys(b as object).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
-  return ka.length === kb.length && ka.every((k) => sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  return (
+    ka.length === kb.length &&
+    ka.every((k) => sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+  );
 }
 
 /** Writes (or replaces) a record's entry; its hour and type never change. */
@@ -49,8 +57,14 @@ export function putEntry(doc: Y.Doc, record: StewardRecord): void {
   let entry = map.get(record.id);
   if (entry && entry.get("deleted") !== true) {
     const existing = entry.get("record") as { type?: string; time?: number } | undefined;
-    if (existing && (existing.type !== record.type || Math.floor((existing.time ?? 0) / MS_PER_HOUR) !== Math.floor(record.time / MS_PER_HOUR))) {
-      throw new MalformedInput(`record ${record.id} cannot change its type or move to another hour; delete it and add a new one`);
+    if (
+      existing &&
+      (existing.type !== record.type ||
+        Math.floor((existing.time ?? 0) / MS_PER_HOUR) !== Math.floor(record.time / MS_PER_HOUR))
+    ) {
+      throw new MalformedInput(
+        `record ${record.id} cannot change its type or move to another hour; delete it and add a new one`,
+      );
     }
   }
   if (!entry) {
@@ -102,10 +116,14 @@ export function viewOf(doc: Y.Doc, scope: Scope, hour: number): HourView {
     const raw = entry.get("record") as Record<string, unknown> | undefined;
     if (raw === undefined) return;
     const text = entry.get("text");
-    const candidate = raw.type === "note" ? { ...raw, body: { ...(raw.body as object), text: text instanceof Y.Text ? text.toString() : "" } } : raw;
+    const candidate =
+      raw.type === "note"
+        ? { ...raw, body: { ...(raw.body as object), text: text instanceof Y.Text ? text.toString() : "" } }
+        : raw;
     try {
       const record = parseRecord(candidate);
-      if (record.id !== id || SCOPE_OF[record.type] !== scope || hourOf(record) !== hour) throw new MalformedInput("record is filed under the wrong id, scope or hour");
+      if (record.id !== id || SCOPE_OF[record.type] !== scope || hourOf(record) !== hour)
+        throw new MalformedInput("record is filed under the wrong id, scope or hour");
       view.records.push(record);
     } catch (error) {
       view.invalid.push({ id, reason: (error as Error).message });

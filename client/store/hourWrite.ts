@@ -41,7 +41,8 @@ export class HourWrite implements HourEditor {
   }
 
   inDoc(id: string): boolean {
-    const stated = this.docs.has(this.hour) || this.sources.some((s) => s.content.yjs.some((u) => u.hour === this.hour));
+    const stated =
+      this.docs.has(this.hour) || this.sources.some((s) => s.content.yjs.some((u) => u.hour === this.hour));
     return stated && recordsOf(this.doc()).has(id);
   }
 
@@ -73,7 +74,10 @@ export class HourWrite implements HourEditor {
   private doc(): Y.Doc {
     let doc = this.docs.get(this.hour);
     if (!doc) {
-      doc = docFrom(this.sources.flatMap((s) => s.content.yjs.filter((u) => u.hour === this.hour).map((u) => u.update)), shardKey(this.scope, this.hour));
+      doc = docFrom(
+        this.sources.flatMap((s) => s.content.yjs.filter((u) => u.hour === this.hour).map((u) => u.update)),
+        shardKey(this.scope, this.hour),
+      );
       this.docs.set(this.hour, doc);
     }
     return doc;

@@ -48,7 +48,9 @@ export async function loadSecret(db: StewardDatabase, slot: SecretSlot): Promise
   const key = await wrappingKey(db, false);
   if (!key) throw new MalformedInput("this device's key store lost its wrapping key; restore from your recovery kit");
   try {
-    return new Uint8Array(await crypto.subtle.decrypt({ name: "AES-GCM", iv: wrapped.slice(0, 12) }, key, wrapped.slice(12)));
+    return new Uint8Array(
+      await crypto.subtle.decrypt({ name: "AES-GCM", iv: wrapped.slice(0, 12) }, key, wrapped.slice(12)),
+    );
   } catch {
     throw new WrongSecret("the keys on this device do not decrypt; restore from your recovery kit");
   }

@@ -127,7 +127,8 @@ export class LocalLog implements SyncLog {
   /** Re-seals a v1 log once, before anything reads or writes it (client/store/migration.ts). */
   private ready(): Promise<void> {
     this.migrated ??= this.serial(async () => {
-      if (await this.migration.prepare()) await this.compaction.sealClosed(Math.floor(Date.now() / MS_PER_HOUR), await this.cursorNow());
+      if (await this.migration.prepare())
+        await this.compaction.sealClosed(Math.floor(Date.now() / MS_PER_HOUR), await this.cursorNow());
     }).catch((error) => {
       this.migrated = undefined;
       throw error;
@@ -142,11 +143,17 @@ export class LocalLog implements SyncLog {
   }
 
   private envelopeContent(row: StoredEnvelope, scope: Scope): ShardContent {
-    return this.contents.get(row.id) ?? this.contents.put(row.id, openEnvelopeContent(this.keys, decodeEnvelope(row.bytes), scope, "stored"));
+    return (
+      this.contents.get(row.id) ??
+      this.contents.put(row.id, openEnvelopeContent(this.keys, decodeEnvelope(row.bytes), scope, "stored"))
+    );
   }
 
   private blockContent(row: StoredBlock, scope: Scope): ShardContent {
-    return this.contents.get(row.id) ?? this.contents.put(row.id, openBlockContent(this.keys, decodeBlock(row.bytes), scope, "stored"));
+    return (
+      this.contents.get(row.id) ??
+      this.contents.put(row.id, openBlockContent(this.keys, decodeBlock(row.bytes), scope, "stored"))
+    );
   }
 
   private writeContent(row: PendingWrite, scope: Scope): ShardContent {
@@ -161,20 +168,42 @@ export class LocalLog implements SyncLog {
   private async sourcesFor(scope: Scope, fromHour: number, toHour: number): Promise<Source[]> {
     const tag = toHex(this.keys.tagOf(scope));
     const [blocks, envelopes, writes] = await Promise.all([
-      this.db.blocks.where("[patient+tag+last]").between([this.patient, tag, fromHour], [this.patient, tag, Infinity], true, true).toArray(),
-      this.db.envelopes.where("[patient+whole+tag+hour]").between([this.patient, 1, tag, fromHour], [this.patient, 1, tag, toHour], true, true).toArray(),
+      this.db.blocks
+        .where("[patient+tag+last]")
+        .between([this.patient, tag, fromHour], [this.patient, tag, Infinity], true, true)
+        .toArray(),
+      this.db.envelopes
+        .where("[patient+whole+tag+hour]")
+        .between([this.patient, 1, tag, fromHour], [this.patient, 1, tag, toHour], true, true)
+        .toArray(),
       this.outbox.writesBetween(tag, fromHour, toHour),
     ]);
     const kept: StoredBlock[] = [];
-    const reached = (generation: number, first: number, last: number) => this.keys.reaches(scope, generation, first, last);
-    for (const b of blocks.filter((x) => x.first <= toHour && reached(x.generation, x.first, x.last)).sort((x, y) => y.level - x.level || y.basis - x.basis)) {
-      if (!kept.some((k) => k.generation === b.generation && k.first <= b.first && k.last >= b.last && k.basis >= b.basis)) kept.push(b);
+    const reached = (generation: number, first: number, last: number) =>
+      this.keys.reaches(scope, generation, first, last);
+    for (const b of blocks
+      .filter((x) => x.first <= toHour && reached(x.generation, x.first, x.last))
+      .sort((x, y) => y.level - x.level || y.basis - x.basis)) {
+      if (
+        !kept.some((k) => k.generation === b.generation && k.first <= b.first && k.last >= b.last && k.basis >= b.basis)
+      )
+        kept.push(b);
     }
-    const covered = (e: StoredEnvelope) => e.seq > 0 && kept.some((k) => k.generation === e.generation && e.hour >= k.first && e.hour <= k.last && e.seq <= k.basis);
+    const covered = (e: StoredEnvelope) =>
+      e.seq > 0 &&
+      kept.some((k) => k.generation === e.generation && e.hour >= k.first && e.hour <= k.last && e.seq <= k.basis);
     return [
-      ...kept.map((b): Source => ({ kind: "block", first: b.first, last: b.last, content: this.blockContent(b, scope) })),
-      ...envelopes.filter((e) => !covered(e) && reached(e.generation, e.hour, e.hour)).map((e): Source => ({ kind: "envelope", first: e.hour, last: e.hour, content: this.envelopeContent(e, scope) })),
-      ...writes.map((w): Source => ({ kind: "write", first: w.hour, last: w.hour, content: this.writeContent(w, scope) })),
+      ...kept.map(
+        (b): Source => ({ kind: "block", first: b.first, last: b.last, content: this.blockContent(b, scope) }),
+      ),
+      ...envelopes
+        .filter((e) => !covered(e) && reached(e.generation, e.hour, e.hour))
+        .map(
+          (e): Source => ({ kind: "envelope", first: e.hour, last: e.hour, content: this.envelopeContent(e, scope) }),
+        ),
+      ...writes.map(
+        (w): Source => ({ kind: "write", first: w.hour, last: w.hour, content: this.writeContent(w, scope) }),
+      ),
     ];
   }
 
@@ -204,21 +233,41 @@ export class LocalLog implements SyncLog {
     await this.ready();
     const tag = toHex(this.keys.tagOf(scope));
     const ends = await Promise.all([
-      this.db.blocks.where("[patient+tag+last]").between([this.patient, tag, 0], [this.patient, tag, Infinity]).toArray(),
-      this.db.envelopes.where("[patient+whole+tag+hour]").between([this.patient, 1, tag, 0], [this.patient, 1, tag, Infinity]).first(),
-      this.db.envelopes.where("[patient+whole+tag+hour]").between([this.patient, 1, tag, 0], [this.patient, 1, tag, Infinity]).last(),
+      this.db.blocks
+        .where("[patient+tag+last]")
+        .between([this.patient, tag, 0], [this.patient, tag, Infinity])
+        .toArray(),
+      this.db.envelopes
+        .where("[patient+whole+tag+hour]")
+        .between([this.patient, 1, tag, 0], [this.patient, 1, tag, Infinity])
+        .first(),
+      this.db.envelopes
+        .where("[patient+whole+tag+hour]")
+        .between([this.patient, 1, tag, 0], [this.patient, 1, tag, Infinity])
+        .last(),
       this.outbox.writesBetween(tag, 0, Infinity),
     ]);
     const [blocks, firstEnvelope, lastEnvelope, writes] = ends;
-    const firsts = [...blocks.map((b) => b.first), ...(firstEnvelope ? [firstEnvelope.hour] : []), ...writes.map((w) => w.hour)];
-    const lasts = [...blocks.map((b) => b.last), ...(lastEnvelope ? [lastEnvelope.hour] : []), ...writes.map((w) => w.hour)];
+    const firsts = [
+      ...blocks.map((b) => b.first),
+      ...(firstEnvelope ? [firstEnvelope.hour] : []),
+      ...writes.map((w) => w.hour),
+    ];
+    const lasts = [
+      ...blocks.map((b) => b.last),
+      ...(lastEnvelope ? [lastEnvelope.hour] : []),
+      ...writes.map((w) => w.hour),
+    ];
     if (firsts.length === 0) return undefined;
     // A block's span reaches past its data: its records say where the data really starts and ends.
     const fromHour = Math.min(...firsts);
     const toHour = Math.max(...lasts);
     const inside = await this.read(scope, fromHour * MS_PER_HOUR, (toHour + 1) * MS_PER_HOUR - 1);
     if (inside.length === 0) return undefined;
-    return { fromHour: Math.floor(inside[0]!.time / MS_PER_HOUR), toHour: Math.floor(inside.at(-1)!.time / MS_PER_HOUR) };
+    return {
+      fromHour: Math.floor(inside[0]!.time / MS_PER_HOUR),
+      toHour: Math.floor(inside.at(-1)!.time / MS_PER_HOUR),
+    };
   }
 
   /** Live records of `scope` with data time in [from, to], oldest first. */
@@ -228,7 +277,13 @@ export class LocalLog implements SyncLog {
     const fromHour = identity ? 0 : Math.floor(from / MS_PER_HOUR);
     const toHour = identity ? 0 : Math.floor(to / MS_PER_HOUR);
     const sources = await this.sourcesFor(scope, fromHour, toHour);
-    return materialise(scope, sources, { fromHour, toHour, from: identity ? -Infinity : from, to: identity ? Infinity : to }, this.docsOf(scope), this.invalid);
+    return materialise(
+      scope,
+      sources,
+      { fromHour, toHour, from: identity ? -Infinity : from, to: identity ? Infinity : to },
+      this.docsOf(scope),
+      this.invalid,
+    );
   }
 
   /**
@@ -236,7 +291,11 @@ export class LocalLog implements SyncLog {
    * `mutate` sees the hour as it is and returns nothing; an hour it leaves unchanged writes nothing.
    * Returns how many hours changed.
    */
-  async edit(scope: Scope, hours: ReadonlyMap<number, (editor: HourEditor) => void>, onProgress?: (phase: "encrypt" | "store", hour: number) => void): Promise<number> {
+  async edit(
+    scope: Scope,
+    hours: ReadonlyMap<number, (editor: HourEditor) => void>,
+    onProgress?: (phase: "encrypt" | "store", hour: number) => void,
+  ): Promise<number> {
     await this.ready();
     return this.serial(async () => {
       if (hours.size === 0) return 0;
@@ -245,7 +304,15 @@ export class LocalLog implements SyncLog {
       const changes: { scope: Scope; hour: number; content: ShardContent }[] = [];
       for (const [hour, mutate] of hours) {
         const inHour = held.get(hour)!;
-        const records = new Map(materialise(scope, inHour, { fromHour: hour, toHour: hour, from: -Infinity, to: Infinity }, docs, this.invalid).map((r) => [r.id, r]));
+        const records = new Map(
+          materialise(
+            scope,
+            inHour,
+            { fromHour: hour, toHour: hour, from: -Infinity, to: Infinity },
+            docs,
+            this.invalid,
+          ).map((r) => [r.id, r]),
+        );
         const write = new HourWrite(scope, hour, inHour, records, docs);
         mutate(write);
         const content = write.content();
@@ -257,8 +324,13 @@ export class LocalLog implements SyncLog {
         onProgress?.("encrypt", hour);
         onProgress?.("store", hour);
       }
-      await this.outbox.addWrites(changes, (hour) => onProgress?.("encrypt", hour), (hour) => onProgress?.("store", hour));
-      for (const c of changes) held.get(c.hour)!.push({ kind: "write", first: c.hour, last: c.hour, content: c.content });
+      await this.outbox.addWrites(
+        changes,
+        (hour) => onProgress?.("encrypt", hour),
+        (hour) => onProgress?.("store", hour),
+      );
+      for (const c of changes)
+        held.get(c.hour)!.push({ kind: "write", first: c.hour, last: c.hour, content: c.content });
       this.emit(changes.map(({ hour }) => ({ scope, hour })));
       return changes.length;
     }, true);
@@ -305,7 +377,9 @@ export class LocalLog implements SyncLog {
 
   async acknowledge(acks: readonly { id: string; seq: number }[]): Promise<void> {
     await this.serial(() => this.outbox.acknowledge(acks));
-    const blocks = (await this.db.blocks.bulkGet(acks.map((a) => a.id))).filter((b): b is StoredBlock => b !== undefined);
+    const blocks = (await this.db.blocks.bulkGet(acks.map((a) => a.id))).filter(
+      (b): b is StoredBlock => b !== undefined,
+    );
     if (blocks.length > 0) await this.serial(() => this.compaction.settle(blocks));
   }
 
@@ -333,7 +407,12 @@ export class LocalLog implements SyncLog {
     if (result.legacy > 0) await this.migration.arrived();
     const changes = this.take(result.received);
     const blocks = result.received.filter((r) => r.kind === "block");
-    if (blocks.length > 0) await this.serial(async () => this.compaction.settle((await this.db.blocks.bulkGet(blocks.map((b) => b.id))).filter((b): b is StoredBlock => b !== undefined)));
+    if (blocks.length > 0)
+      await this.serial(async () =>
+        this.compaction.settle(
+          (await this.db.blocks.bulkGet(blocks.map((b) => b.id))).filter((b): b is StoredBlock => b !== undefined),
+        ),
+      );
     if (result.legacy > 0) {
       this.migrated = undefined;
       await this.ready();
@@ -383,4 +462,3 @@ export class LocalLog implements SyncLog {
     this.outbox.evict();
   }
 }
-

@@ -69,11 +69,20 @@ function byTimeThenId(a: StewardRecord, b: StewardRecord): number {
  * [from, to], oldest first. `docs` holds the documents already built, and receives those built here
  * for hours that more than one source edits.
  */
-export function materialise(scope: Scope, sources: readonly Source[], range: { fromHour: number; toHour: number; from: number; to: number }, docs: HourDocs, invalid: InvalidRecord[]): StewardRecord[] {
+export function materialise(
+  scope: Scope,
+  sources: readonly Source[],
+  range: { fromHour: number; toHour: number; from: number; to: number },
+  docs: HourDocs,
+  invalid: InvalidRecord[],
+): StewardRecord[] {
   const isMerged = overlaps(sources);
   const readings: StewardRecord[] = [];
   const byKey = new Map<string, StewardRecord>();
-  const yjs = new Map<number, { updates: Uint8Array[]; views: { records: StewardRecord[]; deleted: DeletedRecord[] }[] }>();
+  const yjs = new Map<
+    number,
+    { updates: Uint8Array[]; views: { records: StewardRecord[]; deleted: DeletedRecord[] }[] }
+  >();
   for (const s of sources) {
     for (const r of s.content.readings) {
       const hour = hourOf(r);
@@ -89,7 +98,11 @@ export function materialise(scope: Scope, sources: readonly Source[], range: { f
       let entry = yjs.get(hour);
       if (!entry) yjs.set(hour, (entry = { updates: [], views: [] }));
       entry.updates.push(update);
-      if (s.kind === "block") entry.views.push({ records: s.content.view.filter((v) => hourOf(v) === hour), deleted: s.content.deleted.filter((d) => d.hour === hour) });
+      if (s.kind === "block")
+        entry.views.push({
+          records: s.content.view.filter((v) => hourOf(v) === hour),
+          deleted: s.content.deleted.filter((d) => d.hour === hour),
+        });
     }
   }
   for (const r of byKey.values()) readings.push(r);
@@ -109,7 +122,8 @@ export function materialise(scope: Scope, sources: readonly Source[], range: { f
       docs.set(hour, doc);
     }
     const view = viewOf(doc, scope, hour);
-    for (const bad of view.invalid) if (!invalid.some((i) => i.id === bad.id && i.hour === hour)) invalid.push({ scope, hour, ...bad });
+    for (const bad of view.invalid)
+      if (!invalid.some((i) => i.id === bad.id && i.hour === hour)) invalid.push({ scope, hour, ...bad });
     views.set(hour, view);
   }
 

@@ -48,7 +48,9 @@ function updatesByHour(contents: readonly ShardContent[]): Map<number, Uint8Arra
 
 /** Local writes of one hour as the content of one envelope. */
 export function mergeWrites(contents: readonly ShardContent[]): ShardContent {
-  const yjs: HourUpdate[] = [...updatesByHour(contents)].sort(([a], [b]) => a - b).map(([hour, updates]) => ({ hour, update: updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates) }));
+  const yjs: HourUpdate[] = [...updatesByHour(contents)]
+    .sort(([a], [b]) => a - b)
+    .map(([hour, updates]) => ({ hour, update: updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates) }));
   return { readings: mergedReadings(contents), view: [], deleted: [], yjs };
 }
 

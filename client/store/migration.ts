@@ -49,7 +49,9 @@ export class Migration {
         wipeKeys(keys);
       }
     }
-    const yjs = [...byHour].sort(([a], [b]) => a - b).map(([hour, updates]) => ({ hour, update: updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates) }));
+    const yjs = [...byHour]
+      .sort(([a], [b]) => a - b)
+      .map(([hour, updates]) => ({ hour, update: updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates) }));
     return { readings: [], view: [], deleted: [], yjs };
   }
 
@@ -66,20 +68,32 @@ export class Migration {
    */
   async prepare(): Promise<boolean> {
     if (!this.keys.seesWholeLog || (await this.db.settings.get(this.stateKey)) === "done") return false;
-    const legacy = (await this.db.envelopes.where("[patient+seq]").between([this.patient, 0], [this.patient, Infinity], true, true).toArray()).filter(isLegacy);
+    const legacy = (
+      await this.db.envelopes
+        .where("[patient+seq]")
+        .between([this.patient, 0], [this.patient, Infinity], true, true)
+        .toArray()
+    ).filter(isLegacy);
     if (legacy.length === 0) {
       await this.db.settings.put("done" satisfies MigrationState, this.stateKey);
       return false;
     }
     await this.db.transaction("rw", [this.db.envelopes, this.db.outbox, this.db.writes, this.db.cursors], async () => {
-      const linked = legacy.filter((r) => r.link === undefined).map((r) => {
-        const prefix = splitEnvelopePrefix(r.bytes);
-        return { key: r.id, changes: { link: toHex(envelopeLink(prefix.headerBytes, prefix.bodyLength, prefix.bodyHash)) } };
-      });
+      const linked = legacy
+        .filter((r) => r.link === undefined)
+        .map((r) => {
+          const prefix = splitEnvelopePrefix(r.bytes);
+          return {
+            key: r.id,
+            changes: { link: toHex(envelopeLink(prefix.headerBytes, prefix.bodyLength, prefix.bodyHash)) },
+          };
+        });
       if (linked.length > 0) await this.db.envelopes.bulkUpdate(linked);
       const unsent = legacy.filter((r) => r.seq === 0);
       if (unsent.length === 0) return;
-      const entries = (await this.db.outbox.where("patient").equals(this.patient).toArray()).filter((e) => e.kind === undefined);
+      const entries = (await this.db.outbox.where("patient").equals(this.patient).toArray()).filter(
+        (e) => e.kind === undefined,
+      );
       const order = new Map(entries.map((e) => [e.id, e.order!]));
       unsent.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
       const changes = unsent.flatMap((row) => {
@@ -93,9 +107,16 @@ export class Migration {
       await this.outbox.addWrites(changes);
       // The device's own chain continues from the last envelope the server stored (a chain is its
       // author key and device id: a device now signing with its own key starts a new one).
-      const cursor: Cursor = (await this.db.cursors.get(this.cursorKey)) ?? { patient: this.cursorKey, after: 0, heads: {} };
+      const cursor: Cursor = (await this.db.cursors.get(this.cursorKey)) ?? {
+        patient: this.cursorKey,
+        after: 0,
+        heads: {},
+      };
       const own = deviceKey({ authorKey: this.author.signKey, deviceId: this.author.deviceId });
-      const firstUnsent = unsent.map((r) => decodeEnvelope(r.bytes, { legacy: true }).header).filter((h) => deviceKey(h) === own).sort((a, b) => a.seq - b.seq)[0];
+      const firstUnsent = unsent
+        .map((r) => decodeEnvelope(r.bytes, { legacy: true }).header)
+        .filter((h) => deviceKey(h) === own)
+        .sort((a, b) => a.seq - b.seq)[0];
       if (firstUnsent) {
         if (firstUnsent.seq === 1) delete cursor.heads[own];
         else cursor.heads[own] = { seq: firstUnsent.seq - 1, link: toHex(firstUnsent.prevHash) };
@@ -109,8 +130,10 @@ export class Migration {
 
   /** Once no whole v1 row is left (every v1 hour re-sealed and replaced), there is nothing more to do. */
   async finishIfDone(): Promise<void> {
-    const rows = await this.db.envelopes.where("[patient+seq]").between([this.patient, 1], [this.patient, Infinity], true, true).toArray();
+    const rows = await this.db.envelopes
+      .where("[patient+seq]")
+      .between([this.patient, 1], [this.patient, Infinity], true, true)
+      .toArray();
     if (!rows.some(isLegacy)) await this.db.settings.put("done" satisfies MigrationState, this.stateKey);
   }
 }
-

@@ -30,14 +30,21 @@ function withKey(key: () => Uint8Array, verify: () => void): Uint8Array {
 
 export function openEnvelopeContent(keys: KeySource, envelope: Envelope, scope: Scope, trust: Trust): ShardContent {
   const { header } = envelope;
-  if (!bytesEqual(header.patientId, keys.patientId)) throw new InvalidSignature("the server sent an envelope of another patient");
+  if (!bytesEqual(header.patientId, keys.patientId))
+    throw new InvalidSignature("the server sent an envelope of another patient");
   const standing = trust === "network" ? mayAuthor(keys, { kind: "envelope", scope, header }) : "allowed";
   if (standing !== "allowed") {
     verifyEnvelopeSignature(envelope);
-    if (standing === "revoked") throw new RevokedAuthor(`an envelope in ${scope} was signed after its author's access ended (a removed device, or a revoked writer)`);
+    if (standing === "revoked")
+      throw new RevokedAuthor(
+        `an envelope in ${scope} was signed after its author's access ended (a removed device, or a revoked writer)`,
+      );
     throw new UnknownAuthor(`an envelope in ${scope} is signed by a key that may not write there`);
   }
-  const leaf = withKey(() => keys.leaf(scope, header.generation, header.hour), () => verifyEnvelopeSignature(envelope));
+  const leaf = withKey(
+    () => keys.leaf(scope, header.generation, header.hour),
+    () => verifyEnvelopeSignature(envelope),
+  );
   let plaintext: Uint8Array;
   if (trust === "network") plaintext = openEnvelope(envelope, leaf);
   else {
@@ -54,14 +61,19 @@ export function openEnvelopeContent(keys: KeySource, envelope: Envelope, scope: 
 /** `seq`: the number the log gave the block (a removed device's blocks count only up to its removal). */
 export function openBlockContent(keys: KeySource, block: Block, scope: Scope, trust: Trust, seq = 0): ShardContent {
   const { header } = block;
-  if (!bytesEqual(header.patientId, keys.patientId)) throw new InvalidSignature("the server sent a block of another patient");
+  if (!bytesEqual(header.patientId, keys.patientId))
+    throw new InvalidSignature("the server sent a block of another patient");
   const standing = trust === "network" ? mayAuthor(keys, { kind: "block", header, seq }) : "allowed";
   if (standing !== "allowed") {
     verifyBlockSignature(block);
-    if (standing === "revoked") throw new RevokedAuthor(`a block of ${scope} was sealed by a device after it was removed from the account`);
+    if (standing === "revoked")
+      throw new RevokedAuthor(`a block of ${scope} was sealed by a device after it was removed from the account`);
     throw new UnknownAuthor(`a block of ${scope} is sealed by a key that is not one of the patient's devices`);
   }
-  const nodeKey = withKey(() => keys.nodeKey(scope, header.generation, { height: header.level, index: header.node }), () => verifyBlockSignature(block));
+  const nodeKey = withKey(
+    () => keys.nodeKey(scope, header.generation, { height: header.level, index: header.node }),
+    () => verifyBlockSignature(block),
+  );
   let plaintext: Uint8Array;
   if (trust === "network") plaintext = openBlock(block, nodeKey);
   else {

@@ -5,7 +5,13 @@
 // order until the server numbers them (`acknowledge`).
 import { ByteWriter, concat, fromHex, toHex, utf8 } from "../../shared/bytes.js";
 import { sealEnvelope } from "../../crypto/envelope.js";
-import { ZERO_HASH, decodeEnvelope, decodeEnvelopeHeader, encodeEnvelope, envelopeLink } from "../../shared/envelopeCodec.js";
+import {
+  ZERO_HASH,
+  decodeEnvelope,
+  decodeEnvelopeHeader,
+  encodeEnvelope,
+  envelopeLink,
+} from "../../shared/envelopeCodec.js";
 import { OutsideGrant, TamperedEnvelope } from "../../shared/errors.js";
 import type { Scope } from "../../shared/records.js";
 import { decodeContent, encodeContent, type ShardContent } from "../../shared/shardContent.js";
@@ -67,18 +73,30 @@ export class Outbox {
    * rest, `onStored` once stored. Rows are added a slice at a time so a large import shows storing
    * as it goes.
    */
-  async addWrites(changes: readonly LocalChange[], onSealed?: (hour: number) => void, onStored?: (hour: number) => void): Promise<void> {
+  async addWrites(
+    changes: readonly LocalChange[],
+    onSealed?: (hour: number) => void,
+    onStored?: (hour: number) => void,
+  ): Promise<void> {
     const rows: PendingWrite[] = changes.map(({ scope, hour, content }) => {
       const generation = this.keys.writeGeneration(scope, hour);
       const tag = toHex(this.keys.tagOf(scope));
       const nonce = crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
-      const sealed = sodium().crypto_aead_xchacha20poly1305_ietf_encrypt(encodeContent(content, { scope, first: hour, last: hour }), this.writeAd(this.patient, tag, generation, hour), null, nonce, this.writeKey(scope, generation, hour));
+      const sealed = sodium().crypto_aead_xchacha20poly1305_ietf_encrypt(
+        encodeContent(content, { scope, first: hour, last: hour }),
+        this.writeAd(this.patient, tag, generation, hour),
+        null,
+        nonce,
+        this.writeKey(scope, generation, hour),
+      );
       onSealed?.(hour);
       return { patient: this.patient, tag, hour, generation, bytes: concat(nonce, sealed) };
     });
     // One slice is one request in Dexie's own transaction, which it resolves once committed; an
     // explicit transaction around it costs as much again as the write.
-    await (rows.length <= STORE_SLICE ? this.store(rows, onStored) : this.db.transaction("rw", this.db.writes, () => this.store(rows, onStored)));
+    await (rows.length <= STORE_SLICE
+      ? this.store(rows, onStored)
+      : this.db.transaction("rw", this.db.writes, () => this.store(rows, onStored)));
   }
 
   /** Adds rows a slice at a time, so a large import shows storing as it goes. */
@@ -123,17 +141,27 @@ export class Outbox {
   openWrite(row: PendingWrite, scope: Scope): ShardContent {
     const key = this.writeKey(scope, row.generation, row.hour);
     try {
-      const plaintext = sodium().crypto_aead_xchacha20poly1305_ietf_decrypt(null, row.bytes.subarray(NONCE_BYTES), this.writeAd(row.patient, row.tag, row.generation, row.hour), row.bytes.subarray(0, NONCE_BYTES), key);
+      const plaintext = sodium().crypto_aead_xchacha20poly1305_ietf_decrypt(
+        null,
+        row.bytes.subarray(NONCE_BYTES),
+        this.writeAd(row.patient, row.tag, row.generation, row.hour),
+        row.bytes.subarray(0, NONCE_BYTES),
+        key,
+      );
       return decodeContent(plaintext, { scope, first: row.hour, last: row.hour });
     } catch (error) {
-      if (error instanceof Error && /decrypt|ciphertext/i.test(error.message)) throw new TamperedEnvelope("a write kept on this device does not decrypt: the store was altered");
+      if (error instanceof Error && /decrypt|ciphertext/i.test(error.message))
+        throw new TamperedEnvelope("a write kept on this device does not decrypt: the store was altered");
       throw error;
     }
   }
 
   /** Pending writes of a scope in [fromHour, toHour]. */
   writesBetween(tag: string, fromHour: number, toHour: number): Promise<PendingWrite[]> {
-    return this.db.writes.where("[patient+tag+hour]").between([this.patient, tag, fromHour], [this.patient, tag, toHour], true, true).toArray();
+    return this.db.writes
+      .where("[patient+tag+hour]")
+      .between([this.patient, tag, fromHour], [this.patient, tag, toHour], true, true)
+      .toArray();
   }
 
   /**
@@ -179,7 +207,13 @@ export class Outbox {
   }
 
   /** Seals `content` as this device's next envelope and advances its own chain head in `cursor`. */
-  private sealNext(cursor: Cursor, scope: Scope, hour: number, generation: number, content: ShardContent): StoredEnvelope {
+  private sealNext(
+    cursor: Cursor,
+    scope: Scope,
+    hour: number,
+    generation: number,
+    content: ShardContent,
+  ): StoredEnvelope {
     const own = cursor.heads[deviceKey({ authorKey: this.author.signKey, deviceId: this.author.deviceId })];
     const envelope = sealEnvelope({
       header: {
@@ -201,7 +235,17 @@ export class Outbox {
     });
     const link = envelopeLink(envelope.headerBytes, envelope.body.length, envelope.bodyHash);
     advanceChain(cursor.heads, envelope.header, link, true);
-    return { id: toHex(envelope.header.envelopeId), patient: this.patient, tag: toHex(envelope.header.scopeTag), hour, generation, seq: 0, whole: 1, link: toHex(link), bytes: encodeEnvelope(envelope) };
+    return {
+      id: toHex(envelope.header.envelopeId),
+      patient: this.patient,
+      tag: toHex(envelope.header.scopeTag),
+      hour,
+      generation,
+      seq: 0,
+      whole: 1,
+      link: toHex(link),
+      bytes: encodeEnvelope(envelope),
+    };
   }
 
   /** Objects waiting for the server, oldest first. */
@@ -212,12 +256,17 @@ export class Outbox {
     const blocks = await this.db.blocks.bulkGet(list.filter((e) => e.kind === "block").map((e) => e.id));
     const rows = new Map<string, { bytes: Uint8Array }>();
     for (const row of [...envelopes, ...blocks]) if (row) rows.set(row.id, row);
-    return list.flatMap((e) => (e.kind && rows.has(e.id) ? [{ id: e.id, kind: e.kind, bytes: rows.get(e.id)!.bytes }] : []));
+    return list.flatMap((e) =>
+      e.kind && rows.has(e.id) ? [{ id: e.id, kind: e.kind, bytes: rows.get(e.id)!.bytes }] : [],
+    );
   }
 
   /** Pending writes and outbox entries not yet acknowledged. */
   async count(): Promise<number> {
-    const [writes, queued] = await Promise.all([this.db.writes.where("patient").equals(this.patient).count(), this.db.outbox.where("patient").equals(this.patient).count()]);
+    const [writes, queued] = await Promise.all([
+      this.db.writes.where("patient").equals(this.patient).count(),
+      this.db.outbox.where("patient").equals(this.patient).count(),
+    ]);
     return writes + queued;
   }
 
@@ -225,7 +274,9 @@ export class Outbox {
   async acknowledge(acks: readonly { id: string; seq: number }[]): Promise<void> {
     await this.db.transaction("rw", [this.db.envelopes, this.db.blocks, this.db.outbox], async () => {
       // One get per id, all in flight at once: an anyOf over the id index walks a cursor, far slower.
-      const found = (await Promise.all(acks.map((ack) => this.db.outbox.get({ id: ack.id })))).filter((e) => e !== undefined);
+      const found = (await Promise.all(acks.map((ack) => this.db.outbox.get({ id: ack.id })))).filter(
+        (e) => e !== undefined,
+      );
       const seqOf = new Map(acks.map((a) => [a.id, a.seq]));
       const envelopes = found.filter((e) => e.kind === "envelope");
       const blocks = found.filter((e) => e.kind === "block");
@@ -251,8 +302,12 @@ export class Outbox {
    */
   reseal(): Promise<number> {
     return this.db.transaction("rw", [this.db.envelopes, this.db.outbox, this.db.cursors], async () => {
-      const entries = (await this.db.outbox.where("patient").equals(this.patient).toArray()).filter((e) => e.kind === "envelope");
-      const pending = (await this.db.envelopes.bulkGet(entries.map((e) => e.id))).filter((r): r is StoredEnvelope => r !== undefined);
+      const entries = (await this.db.outbox.where("patient").equals(this.patient).toArray()).filter(
+        (e) => e.kind === "envelope",
+      );
+      const pending = (await this.db.envelopes.bulkGet(entries.map((e) => e.id))).filter(
+        (r): r is StoredEnvelope => r !== undefined,
+      );
       if (pending.length === 0) return 0;
       const cursor = await this.cursor();
       const own = deviceKey({ authorKey: this.author.signKey, deviceId: this.author.deviceId });
@@ -265,7 +320,15 @@ export class Outbox {
         const scope = this.keys.scopeOfTag(envelope.header.scopeTag);
         if (!scope) throw new OutsideGrant("an unsent envelope belongs to a scope this device has no key for");
         const content = openEnvelopeContent(this.keys, envelope, scope, "stored");
-        fresh.push(this.sealNext(cursor, scope, envelope.header.hour, this.keys.writeGeneration(scope, envelope.header.hour), content));
+        fresh.push(
+          this.sealNext(
+            cursor,
+            scope,
+            envelope.header.hour,
+            this.keys.writeGeneration(scope, envelope.header.hour),
+            content,
+          ),
+        );
       }
       await this.db.outbox.bulkDelete(entries.map((e) => e.order!));
       await this.db.envelopes.bulkDelete(pending.map((p) => p.id));

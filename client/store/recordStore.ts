@@ -36,7 +36,10 @@ function putInto(editor: HourEditor, records: readonly StewardRecord[]): void {
   const edits: StewardRecord[] = [];
   for (const record of records) {
     const current = editor.current(record.id);
-    if (current && current.type !== record.type) throw new MalformedInput(`record ${record.id} cannot change its type or move to another hour; delete it and add a new one`);
+    if (current && current.type !== record.type)
+      throw new MalformedInput(
+        `record ${record.id} cannot change its type or move to another hour; delete it and add a new one`,
+      );
     if (PACKED_TYPES.has(record.type)) {
       if ((current && sameValue(current, record)) || added.has(record.id)) continue;
       if (!current && !editor.inDoc(record.id)) {
@@ -47,9 +50,10 @@ function putInto(editor: HourEditor, records: readonly StewardRecord[]): void {
     }
     edits.push(record);
   }
-  if (edits.length > 0) editor.change((doc) => {
-    for (const record of edits) putEntry(doc, record);
-  });
+  if (edits.length > 0)
+    editor.change((doc) => {
+      for (const record of edits) putEntry(doc, record);
+    });
 }
 
 export class RecordStore {
@@ -79,18 +83,29 @@ export class RecordStore {
     }
     let written = 0;
     for (const [scope, hours] of byScope) {
-      const edits = new Map([...hours].map(([hour, list]) => [hour, (editor: HourEditor) => putInto(editor, list)] as const));
+      const edits = new Map(
+        [...hours].map(([hour, list]) => [hour, (editor: HourEditor) => putInto(editor, list)] as const),
+      );
       const counts = new Map([...hours].map(([hour, list]) => [hour, list.length]));
-      written += await this.log.edit(scope, edits, onProgress && ((phase, hour) => onProgress({ phase, records: counts.get(hour) ?? 0 })));
+      written += await this.log.edit(
+        scope,
+        edits,
+        onProgress && ((phase, hour) => onProgress({ phase, records: counts.get(hour) ?? 0 })),
+      );
     }
     return written;
   }
 
   /** Deletes by tombstone: the entry stays so a concurrent edit elsewhere cannot resurrect it silently. */
   async delete(record: Pick<StewardRecord, "id" | "type" | "time">): Promise<boolean> {
-    const edits = new Map([[hourOf(record), (editor: HourEditor) => {
-      if (editor.current(record.id) || editor.inDoc(record.id)) editor.change((doc) => deleteEntry(doc, record.id));
-    }] as const]);
+    const edits = new Map([
+      [
+        hourOf(record),
+        (editor: HourEditor) => {
+          if (editor.current(record.id) || editor.inDoc(record.id)) editor.change((doc) => deleteEntry(doc, record.id));
+        },
+      ] as const,
+    ]);
     return (await this.log.edit(SCOPE_OF[record.type], edits)) > 0;
   }
 
@@ -120,7 +135,8 @@ export class RecordStore {
     query: RecordQuery | readonly RecordQuery[],
     listener: ((result: LiveResult) => void) | ((result: LiveResult<StewardRecord[][]>) => void),
   ): () => void {
-    if (Array.isArray(query)) return liveQuery(this, query, listener as (result: LiveResult<StewardRecord[][]>) => void);
+    if (Array.isArray(query))
+      return liveQuery(this, query, listener as (result: LiveResult<StewardRecord[][]>) => void);
     const one = listener as (result: LiveResult) => void;
     return liveQuery(this, [query as RecordQuery], (r) => one(r.error ? r : { records: r.records[0]! }));
   }

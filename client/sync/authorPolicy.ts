@@ -14,7 +14,9 @@ import { LEGACY_ENVELOPE_VERSION, type EnvelopeHeader } from "../../shared/envel
 import type { Scope } from "../../shared/records.js";
 import type { DelegatedWriter, KeySource } from "../keySource.js";
 
-export type Authored = { readonly kind: "envelope"; readonly scope: Scope; readonly header: EnvelopeHeader } | { readonly kind: "block"; readonly header: BlockHeader; readonly seq: number };
+export type Authored =
+  | { readonly kind: "envelope"; readonly scope: Scope; readonly header: EnvelopeHeader }
+  | { readonly kind: "block"; readonly header: BlockHeader; readonly seq: number };
 
 export type Standing = "allowed" | "revoked" | "unknown";
 
@@ -31,17 +33,25 @@ export function mayAuthor(keys: KeySource, object: Authored): Standing {
     return device.removed && object.seq > device.removed.lastServerSeq ? "revoked" : "allowed";
   }
   const { authorKey, deviceId, seq, hour, generation, version } = object.header;
-  if ((version === LEGACY_ENVELOPE_VERSION && bytesEqual(authorKey, keys.patientKey)) || identity(authorKey)) return "allowed";
+  if ((version === LEGACY_ENVELOPE_VERSION && bytesEqual(authorKey, keys.patientKey)) || identity(authorKey))
+    return "allowed";
   const device = list ? authorStanding(list, authorKey, deviceId, seq) : "unknown";
   if (device === "allowed") return "allowed";
   if (device === "removed") return "revoked";
-  const matching = keys.writers().filter((w) => bytesEqual(w.signKey, authorKey) && inside(w, object.scope, hour, generation));
+  const matching = keys
+    .writers()
+    .filter((w) => bytesEqual(w.signKey, authorKey) && inside(w, object.scope, hour, generation));
   if (matching.length === 0) return "unknown";
   return matching.some((w) => counts(w, deviceId, seq)) ? "allowed" : "revoked";
 }
 
 function inside(w: DelegatedWriter, scope: Scope, hour: number, generation: number): boolean {
-  return w.scopes.includes(scope) && hour >= w.fromHour && hour <= w.toHour && (!w.generations || (w.generations[scope] ?? []).includes(generation));
+  return (
+    w.scopes.includes(scope) &&
+    hour >= w.fromHour &&
+    hour <= w.toHour &&
+    (!w.generations || (w.generations[scope] ?? []).includes(generation))
+  );
 }
 
 /** A writer's envelope counts unless the patient revoked it, then only up to the revocation's cut-off. */

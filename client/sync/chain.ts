@@ -20,10 +20,14 @@ export function advanceChain(heads: Heads, header: EnvelopeHeader, link: Uint8Ar
   const key = deviceKey(header);
   const head = heads[key];
   const lastSeq = head?.seq ?? 0;
-  if (header.seq <= lastSeq) throw new RollbackDetected(`device ${key.slice(0, 8)}… sent seq ${header.seq} after ${lastSeq}: the server replayed or reordered its envelopes`);
+  if (header.seq <= lastSeq)
+    throw new RollbackDetected(
+      `device ${key.slice(0, 8)}… sent seq ${header.seq} after ${lastSeq}: the server replayed or reordered its envelopes`,
+    );
   if (header.seq === lastSeq + 1) {
     const expected = head?.link ?? toHex(new Uint8Array(32));
-    if (toHex(header.prevHash) !== expected) throw new ChainBroken(`envelope ${header.seq} of device ${key.slice(0, 8)}… does not link to the one before it`);
+    if (toHex(header.prevHash) !== expected)
+      throw new ChainBroken(`envelope ${header.seq} of device ${key.slice(0, 8)}… does not link to the one before it`);
   } else if (complete) {
     throw new GapDetected(`envelopes ${lastSeq + 1}–${header.seq - 1} of device ${key.slice(0, 8)}… are missing`);
   }

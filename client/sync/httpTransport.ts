@@ -23,11 +23,21 @@ export class HttpTransport implements SyncTransport {
   ) {}
 
   async push(patient: string, objects: readonly Uint8Array[], extras: readonly Extra[] = []): Promise<number[]> {
-    return (await this.api.json(pushResponse, "POST", `/v1/patients/${patient}/envelopes`, { body: encodeUpload(objects, extras), auth: true })).seqs;
+    return (
+      await this.api.json(pushResponse, "POST", `/v1/patients/${patient}/envelopes`, {
+        body: encodeUpload(objects, extras),
+        auth: true,
+      })
+    ).seqs;
   }
 
   async pull(patient: string, after: number): Promise<Page> {
-    const query = { after: String(after), limit: String(MAX_PULL_ENVELOPES), maxBytes: String(MAX_PULL_BYTES), ...(this.options.grantId ? { grant: this.options.grantId } : {}) };
+    const query = {
+      after: String(after),
+      limit: String(MAX_PULL_ENVELOPES),
+      maxBytes: String(MAX_PULL_BYTES),
+      ...(this.options.grantId ? { grant: this.options.grantId } : {}),
+    };
     const response = await this.api.request("GET", `/v1/patients/${patient}/envelopes`, { auth: true, query });
     return decodePage(new Uint8Array(await response.arrayBuffer()));
   }
@@ -42,7 +52,11 @@ export class HttpTransport implements SyncTransport {
     socket.binaryType = "arraybuffer";
     await new Promise<void>((resolve, reject) => {
       socket.addEventListener("open", () => resolve(), { once: true });
-      socket.addEventListener("error", () => reject(new ServerUnreachable(`cannot open the live connection to ${url.origin}`)), { once: true });
+      socket.addEventListener(
+        "error",
+        () => reject(new ServerUnreachable(`cannot open the live connection to ${url.origin}`)),
+        { once: true },
+      );
     });
     let closed = false;
     const close = (code: number, reason: string) => {

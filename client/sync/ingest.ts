@@ -4,9 +4,22 @@
 // raises its typed error, nothing of that object is stored, and the objects before it are.
 import { bytesEqual, toHex } from "../../shared/bytes.js";
 import { verifyBlockSignature } from "../../crypto/block.js";
-import { blockSpan, decodeBlock, decodeBlockPrefix, type BlockHeader, type BlockPrefix } from "../../shared/blockCodec.js";
+import {
+  blockSpan,
+  decodeBlock,
+  decodeBlockPrefix,
+  type BlockHeader,
+  type BlockPrefix,
+} from "../../shared/blockCodec.js";
 import { verify } from "../../crypto/accountKeys.js";
-import { LEGACY_ENVELOPE_VERSION, decodeEnvelope, decodeEnvelopeHeader, encodeSeal, envelopeLink, type EnvelopeHeader } from "../../shared/envelopeCodec.js";
+import {
+  LEGACY_ENVELOPE_VERSION,
+  decodeEnvelope,
+  decodeEnvelopeHeader,
+  encodeSeal,
+  envelopeLink,
+  type EnvelopeHeader,
+} from "../../shared/envelopeCodec.js";
 import { ForkDetected, InvalidSignature, OutsideGrant, TamperedEnvelope, UnknownAuthor } from "../../shared/errors.js";
 import { decodeManifest } from "../../shared/manifest.js";
 import type { Scope } from "../../shared/records.js";
@@ -60,7 +73,15 @@ function decodeEntry(entry: PageEntry, legacy: boolean): Decoded {
 /** The author's signature over the object's signed part: a header the server altered is reported as that. */
 function verifySigned(d: Decoded): void {
   if (d.kind === "block") verifyBlockSignature(d.prefix);
-  else verify("envelope", d.prefix.signature, d.header.authorKey, "envelope", d.prefix.headerBytes, encodeSeal(d.prefix.bodyLength, d.prefix.bodyHash));
+  else
+    verify(
+      "envelope",
+      d.prefix.signature,
+      d.header.authorKey,
+      "envelope",
+      d.prefix.headerBytes,
+      encodeSeal(d.prefix.bodyLength, d.prefix.bodyHash),
+    );
 }
 
 export class Ingest {
@@ -83,7 +104,11 @@ export class Ingest {
     let refused = 0;
     let failure: { error: unknown } | undefined;
     await this.db.transaction("rw", [this.db.envelopes, this.db.blocks, this.db.outbox, this.db.cursors], async () => {
-      const cursor: Cursor = (await this.db.cursors.get(this.cursorKey)) ?? { patient: this.cursorKey, after: 0, heads: {} };
+      const cursor: Cursor = (await this.db.cursors.get(this.cursorKey)) ?? {
+        patient: this.cursorKey,
+        after: 0,
+        heads: {},
+      };
       const decoded: Decoded[] = [];
       try {
         for (const entry of entries) decoded.push(decodeEntry(entry, complete));
@@ -92,7 +117,8 @@ export class Ingest {
       }
       const ids = decoded.map((d) => d.id);
       const known = new Map<string, { seq: number; kind: "envelope" | "block" }>();
-      for (const row of await this.db.envelopes.bulkGet(ids)) if (row) known.set(row.id, { seq: row.seq, kind: "envelope" });
+      for (const row of await this.db.envelopes.bulkGet(ids))
+        if (row) known.set(row.id, { seq: row.seq, kind: "envelope" });
       for (const row of await this.db.blocks.bulkGet(ids)) if (row) known.set(row.id, { seq: row.seq, kind: "block" });
       // The numbers of objects held here, read only once an entry is new to this device: a pull of
       // what it just pushed brings none, and a key cursor over the page's whole range is slow.
@@ -116,8 +142,12 @@ export class Ingest {
             continue;
           }
           heldSeqs ??= new Set([...(await this.seqsHeld(entries)), ...noted]);
-          if (heldSeqs.has(entry.seq)) throw new ForkDetected(`the server already gave number ${entry.seq} to another object this device holds: it is showing different histories to different devices`);
-          if (!bytesEqual(d.header.patientId, this.keys.patientId)) throw new InvalidSignature("the server sent an object of another patient");
+          if (heldSeqs.has(entry.seq))
+            throw new ForkDetected(
+              `the server already gave number ${entry.seq} to another object this device holds: it is showing different histories to different devices`,
+            );
+          if (!bytesEqual(d.header.patientId, this.keys.patientId))
+            throw new InvalidSignature("the server sent an object of another patient");
           const scope = this.keys.scopeOfTag(d.header.scopeTag);
           if (!scope) {
             verifySigned(d);
@@ -140,12 +170,42 @@ export class Ingest {
             const content = openBlockContent(this.keys, block, scope, "network", entry.seq);
             const span = blockSpan(block.header);
             const h = block.header;
-            blocks.push({ id: d.id, patient: this.patient, tag: toHex(h.scopeTag), generation: h.generation, level: h.level, node: h.node, ...span, basis: h.basis, seq: entry.seq, bytes: entry.bytes });
-            received.push({ kind: "block", id: d.id, scope, generation: h.generation, ...span, seq: entry.seq, basis: h.basis, level: h.level, content });
+            blocks.push({
+              id: d.id,
+              patient: this.patient,
+              tag: toHex(h.scopeTag),
+              generation: h.generation,
+              level: h.level,
+              node: h.node,
+              ...span,
+              basis: h.basis,
+              seq: entry.seq,
+              bytes: entry.bytes,
+            });
+            received.push({
+              kind: "block",
+              id: d.id,
+              scope,
+              generation: h.generation,
+              ...span,
+              seq: entry.seq,
+              basis: h.basis,
+              level: h.level,
+              content,
+            });
           } else {
             const { prefix, header } = d;
             const link = envelopeLink(prefix.headerBytes, prefix.bodyLength, prefix.bodyHash);
-            const row: StoredEnvelope = { id: d.id, patient: this.patient, tag: toHex(header.scopeTag), hour: header.hour, generation: header.generation, seq: entry.seq, bytes: entry.bytes, link: toHex(link) };
+            const row: StoredEnvelope = {
+              id: d.id,
+              patient: this.patient,
+              tag: toHex(header.scopeTag),
+              hour: header.hour,
+              generation: header.generation,
+              seq: entry.seq,
+              bytes: entry.bytes,
+              link: toHex(link),
+            };
             const checkSignature = () => verifySigned(d);
             const standing = mayAuthor(this.keys, { kind: "envelope", scope, header });
             if (standing === "revoked") {
@@ -181,9 +241,15 @@ export class Ingest {
               kept = row;
               legacy++;
             } else if (entry.compacted) {
-              if (!complete) throw new TamperedEnvelope("the server sent the header of an envelope without its body; a grant is always served whole envelopes");
+              if (!complete)
+                throw new TamperedEnvelope(
+                  "the server sent the header of an envelope without its body; a grant is always served whole envelopes",
+                );
               checkSignature();
-              if (!vouched.has(`${d.id}:${row.link}`)) throw new TamperedEnvelope(`the server served only the header of envelope ${d.id}, and no block that holds it: its content would be lost`);
+              if (!vouched.has(`${d.id}:${row.link}`))
+                throw new TamperedEnvelope(
+                  `the server served only the header of envelope ${d.id}, and no block that holds it: its content would be lost`,
+                );
               kept = { ...row, whole: 0 };
             } else {
               content = openEnvelopeContent(this.keys, decodeEnvelope(entry.bytes), scope, "network");
@@ -192,7 +258,19 @@ export class Ingest {
             // The chain is checked last: nothing of an envelope that fails it is kept.
             advanceChain(cursor.heads, header, link, complete);
             envelopes.push(kept);
-            if (content) received.push({ kind: "envelope", id: d.id, scope, generation: header.generation, first: header.hour, last: header.hour, seq: entry.seq, basis: 0, level: 0, content });
+            if (content)
+              received.push({
+                kind: "envelope",
+                id: d.id,
+                scope,
+                generation: header.generation,
+                first: header.hour,
+                last: header.hour,
+                seq: entry.seq,
+                basis: 0,
+                level: 0,
+                content,
+              });
           }
           known.set(d.id, { seq: entry.seq, kind: d.kind });
           note(entry.seq);
@@ -206,10 +284,16 @@ export class Ingest {
       if (blocks.length > 0) await this.db.blocks.bulkAdd(blocks);
       const envelopeAcks = acks.filter((a) => a.kind === "envelope");
       const blockAcks = acks.filter((a) => a.kind === "block");
-      if (envelopeAcks.length > 0) await this.db.envelopes.bulkUpdate(envelopeAcks.map((a) => ({ key: a.id, changes: { seq: a.seq } })));
-      if (blockAcks.length > 0) await this.db.blocks.bulkUpdate(blockAcks.map((a) => ({ key: a.id, changes: { seq: a.seq } })));
+      if (envelopeAcks.length > 0)
+        await this.db.envelopes.bulkUpdate(envelopeAcks.map((a) => ({ key: a.id, changes: { seq: a.seq } })));
+      if (blockAcks.length > 0)
+        await this.db.blocks.bulkUpdate(blockAcks.map((a) => ({ key: a.id, changes: { seq: a.seq } })));
       // Taken in by the server though its answer was lost: nothing of it is to be sent again.
-      if (acks.length > 0) await this.db.outbox.where("id").anyOf(acks.map((a) => a.id)).delete();
+      if (acks.length > 0)
+        await this.db.outbox
+          .where("id")
+          .anyOf(acks.map((a) => a.id))
+          .delete();
       await this.db.cursors.put(cursor);
     });
     if (failure) throw failure.error;
@@ -229,7 +313,8 @@ export class Ingest {
       const prefix = decodeBlockPrefix(entry.bytes);
       if (mayAuthor(this.keys, { kind: "block", header: prefix.header, seq: entry.seq }) !== "allowed") continue;
       verifyBlockSignature(prefix);
-      for (const e of decodeManifest(entry.manifest, prefix.header.count, prefix.header.manifestHash)) out.add(`${toHex(e.envelopeId)}:${toHex(e.link)}`);
+      for (const e of decodeManifest(entry.manifest, prefix.header.count, prefix.header.manifestHash))
+        out.add(`${toHex(e.envelopeId)}:${toHex(e.link)}`);
     }
     return out;
   }
@@ -248,7 +333,11 @@ export class Ingest {
       [this.patient, Math.max(low, 1)],
       [this.patient, high],
     ] as const;
-    const keys = await Promise.all([this.db.envelopes, this.db.blocks].map((table) => table.where("[patient+seq]").between(range[0], range[1], true, true).keys()));
+    const keys = await Promise.all(
+      [this.db.envelopes, this.db.blocks].map((table) =>
+        table.where("[patient+seq]").between(range[0], range[1], true, true).keys(),
+      ),
+    );
     return new Set(keys.flat().map((key) => (key as unknown as [string, number])[1]));
   }
 }

@@ -2,7 +2,19 @@
 // blocks of closed spans (the patient's devices), follow live updates, reconnect with backoff. Local
 // writes never wait for it; it only carries them. It talks to a SyncLog (client/store/localLog.ts)
 // the way it talks to a SyncTransport.
-import { ExpiredGrant, MalformedInput, OutsideGrant, RequestRefused, RevokedAuthor, RevokedGrant, RollbackDetected, UnknownAuthor, ServerUnreachable, StewardError, WithheldData } from "../../shared/errors.js";
+import {
+  ExpiredGrant,
+  MalformedInput,
+  OutsideGrant,
+  RequestRefused,
+  RevokedAuthor,
+  RevokedGrant,
+  RollbackDetected,
+  UnknownAuthor,
+  ServerUnreachable,
+  StewardError,
+  WithheldData,
+} from "../../shared/errors.js";
 import { MS_PER_HOUR } from "../../shared/records.js";
 import { MAX_BATCH_BYTES, MAX_BATCH_ENVELOPES, type Extra, type Page } from "../../shared/syncFrames.js";
 import type { Outgoing, SyncLog } from "../store/localLog.js";
@@ -36,7 +48,9 @@ function endOf(error: unknown): GrantEnd | undefined {
 }
 
 function endedError(end: GrantEnd): StewardError {
-  return end === "revoked" ? new RevokedGrant("the patient revoked this share; ask them to share again if you still need it") : new ExpiredGrant("this share has expired; ask the patient to share again");
+  return end === "revoked"
+    ? new RevokedGrant("the patient revoked this share; ask them to share again if you still need it")
+    : new ExpiredGrant("this share has expired; ask the patient to share again");
 }
 
 /**
@@ -93,7 +107,11 @@ function refusedError(count: number): RevokedAuthor {
 
 /** Network failures, rate limits and server faults are retried; anything else (a security error) stops. */
 function isTransient(error: unknown): boolean {
-  return error instanceof ServerUnreachable || error instanceof TypeError || (error instanceof RequestRefused && error.transient);
+  return (
+    error instanceof ServerUnreachable ||
+    error instanceof TypeError ||
+    (error instanceof RequestRefused && error.transient)
+  );
 }
 
 export class SyncEngine {
@@ -228,17 +246,23 @@ export class SyncEngine {
     for (;;) {
       const pending = await this.log.outgoing(MAX_BATCH_ENVELOPES);
       if (pending.length === 0) {
-        if (this.witness && (await this.witness.heartbeatDue())) await this.transport.push(this.log.patient, [], await this.witness.extras([]));
+        if (this.witness && (await this.witness.heartbeatDue()))
+          await this.transport.push(this.log.patient, [], await this.witness.extras([]));
         return;
       }
       try {
         await this.send(batchOf(pending));
       } catch (error) {
-        if (error instanceof RequestRefused && (error.reason === "conflict" || error.reason === "not_found") && pending[0]!.kind === "block") {
+        if (
+          error instanceof RequestRefused &&
+          (error.reason === "conflict" || error.reason === "not_found") &&
+          pending[0]!.kind === "block"
+        ) {
           await this.sendBlocksAlone(batchOf(pending));
           continue;
         }
-        if (recovered || !this.refreshKeys || !(error instanceof RequestRefused && error.reason === "stale_generation")) throw error;
+        if (recovered || !this.refreshKeys || !(error instanceof RequestRefused && error.reason === "stale_generation"))
+          throw error;
         recovered = true;
         await this.recoverFromRotation();
       }
@@ -246,8 +270,13 @@ export class SyncEngine {
   }
 
   private async send(batch: readonly Outgoing[]): Promise<void> {
-    const seqs = await this.transport.push(this.log.patient, batch.map((p) => p.bytes), (await this.witness?.extras(batch)) ?? []);
-    if (seqs.length !== batch.length) throw new MalformedInput(`the server acknowledged ${seqs.length} of ${batch.length} objects`);
+    const seqs = await this.transport.push(
+      this.log.patient,
+      batch.map((p) => p.bytes),
+      (await this.witness?.extras(batch)) ?? [],
+    );
+    if (seqs.length !== batch.length)
+      throw new MalformedInput(`the server acknowledged ${seqs.length} of ${batch.length} objects`);
     await this.log.acknowledge(batch.map((p, i) => ({ id: p.id, seq: seqs[i]! })));
   }
 
@@ -261,7 +290,8 @@ export class SyncEngine {
       try {
         await this.send([block]);
       } catch (error) {
-        if (!(error instanceof RequestRefused && (error.reason === "conflict" || error.reason === "not_found"))) throw error;
+        if (!(error instanceof RequestRefused && (error.reason === "conflict" || error.reason === "not_found")))
+          throw error;
         await this.log.refuse(block.id);
       }
     }
@@ -333,17 +363,27 @@ export class SyncEngine {
   private async accept(page: Page, after: number): Promise<void> {
     let last = after;
     for (const entry of page.entries) {
-      if (entry.seq <= last) throw new RollbackDetected(`the server sent seq ${entry.seq} after ${last}: it replayed, reordered or rolled back its log`);
+      if (entry.seq <= last)
+        throw new RollbackDetected(
+          `the server sent seq ${entry.seq} after ${last}: it replayed, reordered or rolled back its log`,
+        );
       last = entry.seq;
     }
-    if (page.cursor < after) throw new RollbackDetected(`the server's log ends at ${page.cursor}, before seq ${after} this device already saw`);
+    if (page.cursor < after)
+      throw new RollbackDetected(
+        `the server's log ends at ${page.cursor}, before seq ${after} this device already saw`,
+      );
     try {
       this.refused += (await this.log.ingest(page.entries, page.cursor)).refused;
     } catch (error) {
       // Data under a key generation this device lacks (another device rotated, or the patient
       // re-issued the grant), by a write grantee it has not heard of, or checked against an older
       // device list than the grant names: fetch the keys once and ingest again; what was stored is skipped.
-      if (!(error instanceof OutsideGrant || error instanceof UnknownAuthor || error instanceof RollbackDetected) || !this.refreshKeys) throw error;
+      if (
+        !(error instanceof OutsideGrant || error instanceof UnknownAuthor || error instanceof RollbackDetected) ||
+        !this.refreshKeys
+      )
+        throw error;
       await this.refreshKeys();
       try {
         this.refused += (await this.log.ingest(page.entries, page.cursor)).refused;
@@ -382,7 +422,11 @@ export class SyncEngine {
     if (this.following) return;
     this.following = true;
     this.heartbeat ??= setInterval(() => {
-      if (this.following) void this.witness?.heartbeatDue().then((due) => (due ? this.push() : undefined)).catch(() => undefined);
+      if (this.following)
+        void this.witness
+          ?.heartbeatDue()
+          .then((due) => (due ? this.push() : undefined))
+          .catch(() => undefined);
     }, HEARTBEAT_CHECK_MS);
     globalThis.addEventListener?.("online", this.retryNow);
     this.pendingCheck = setInterval(() => {

@@ -20,7 +20,13 @@ let worker: LocalWorker;
 let evil: EvilServer;
 const unique = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 
-const cgm = (id: string, time: number, mgdl: number): StewardRecord => ({ id, type: "cgm", time, deviceId: "g7-test", body: { mgdl } });
+const cgm = (id: string, time: number, mgdl: number): StewardRecord => ({
+  id,
+  type: "cgm",
+  time,
+  deviceId: "g7-test",
+  body: { mgdl },
+});
 const isEnvelope = (e: PageEntry) => fromUtf8(e.bytes.subarray(0, 4), "magic") === "STWE";
 
 beforeAll(async () => {
@@ -35,7 +41,11 @@ afterAll(async () => {
 describe("an envelope the server serves as compacted, with no block that holds it", () => {
   it("is refused by a freshly recovered device with TamperedEnvelope, nothing of it kept, and the 45 mg/dL reading shows once the server behaves", async () => {
     const handle = `cmp${unique()}`;
-    const { patient: phone, recoveryCode } = await Patient.create({ server: evil.url, handle, database: `cmp-phone-${unique()}` });
+    const { patient: phone, recoveryCode } = await Patient.create({
+      server: evil.url,
+      handle,
+      database: `cmp-phone-${unique()}`,
+    });
     // This hour's readings (no block can hold an open hour), the low one written last, on its own.
     const hourStart = Math.floor(Date.now() / HOUR) * HOUR;
     const earlier = [cgm("cgm-a", hourStart, 110), cgm("cgm-b", hourStart + 60_000, 96)];
@@ -51,16 +61,31 @@ describe("an envelope the server serves as compacted, with no block that holds i
     // The server serves the newest envelope of every pull as its signed header alone, marked compacted.
     let forged = 0;
     const stop = evil.rewrite((request, reply) => {
-      if (request.method !== "GET" || !/^\/v1\/patients\/[^/]+\/envelopes$/.test(request.url.pathname) || reply.status !== 200) return reply;
+      if (
+        request.method !== "GET" ||
+        !/^\/v1\/patients\/[^/]+\/envelopes$/.test(request.url.pathname) ||
+        reply.status !== 200
+      )
+        return reply;
       const page = decodePage(reply.body);
-      const last = page.entries.map((e, i) => (isEnvelope(e) && !e.compacted ? i : -1)).filter((i) => i >= 0).pop();
+      const last = page.entries
+        .map((e, i) => (isEnvelope(e) && !e.compacted ? i : -1))
+        .filter((i) => i >= 0)
+        .pop();
       if (last === undefined) return reply;
       forged++;
-      const entries = page.entries.map((e, i) => (i === last ? { ...e, compacted: true, bytes: e.bytes.slice(0, PREFIX_BYTES) } : e));
+      const entries = page.entries.map((e, i) =>
+        i === last ? { ...e, compacted: true, bytes: e.bytes.slice(0, PREFIX_BYTES) } : e,
+      );
       return { ...reply, body: encodePage({ ...page, entries }) };
     });
 
-    const recovered = await Patient.recover({ server: evil.url, handle, recoveryCode, database: `cmp-recovered-${unique()}` });
+    const recovered = await Patient.recover({
+      server: evil.url,
+      handle,
+      recoveryCode,
+      database: `cmp-recovered-${unique()}`,
+    });
     try {
       await expect(recovered.sync.sync()).rejects.toBeInstanceOf(TamperedEnvelope);
       expect(forged).toBeGreaterThan(0);

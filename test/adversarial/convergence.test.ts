@@ -25,7 +25,12 @@ const READING_IDS = 6;
 const NOTE_ID = "note-1";
 // Readings spread over three hours, so edits land in several shards; each id keeps its hour.
 const readingTime = (i: number) => T0 + (i % 3) * MS_PER_HOUR + i * 60_000;
-const reading = (i: number, mgdl: number): StewardRecord => ({ id: `cgm-${i}`, type: "cgm", time: readingTime(i), body: { mgdl } });
+const reading = (i: number, mgdl: number): StewardRecord => ({
+  id: `cgm-${i}`,
+  type: "cgm",
+  time: readingTime(i),
+  body: { mgdl },
+});
 const note = (text: string): StewardRecord => ({ id: NOTE_ID, type: "note", time: T0 + 1_800_000, body: { text } });
 
 type Op =
@@ -60,16 +65,37 @@ const FOUND: Op[][] = [
 
 const device = fc.nat(DEVICES - 1);
 const op: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ kind: fc.constant("put" as const), device, id: fc.nat(READING_IDS - 1), mgdl: fc.integer({ min: 40, max: 400 }) }),
-  fc.record({ kind: fc.constant("note" as const), device, text: fc.string({ unit: fc.constantFrom("a", "b", "c", " "), maxLength: 12 }) }),
+  fc.record({
+    kind: fc.constant("put" as const),
+    device,
+    id: fc.nat(READING_IDS - 1),
+    mgdl: fc.integer({ min: 40, max: 400 }),
+  }),
+  fc.record({
+    kind: fc.constant("note" as const),
+    device,
+    text: fc.string({ unit: fc.constantFrom("a", "b", "c", " "), maxLength: 12 }),
+  }),
   fc.record({ kind: fc.constant("delete" as const), device, id: fc.nat(READING_IDS - 1) }),
-  fc.record({ kind: fc.constant("sync" as const), device, fault: fc.constantFrom("none" as const, "none" as const, "loseAck" as const, "failPush" as const) }),
-  fc.record({ kind: fc.constant("live" as const), pick: fc.nat(), action: fc.constantFrom("deliver" as const, "deliver" as const, "duplicate" as const, "drop" as const) }),
+  fc.record({
+    kind: fc.constant("sync" as const),
+    device,
+    fault: fc.constantFrom("none" as const, "none" as const, "loseAck" as const, "failPush" as const),
+  }),
+  fc.record({
+    kind: fc.constant("live" as const),
+    pick: fc.nat(),
+    action: fc.constantFrom("deliver" as const, "deliver" as const, "duplicate" as const, "drop" as const),
+  }),
 );
 
 /** Failures a flaky network explains; anything else a device reports is a finding. */
 function networkFault(error: unknown): boolean {
-  return error instanceof TypeError || error instanceof ServerUnreachable || (error instanceof RequestRefused && error.transient);
+  return (
+    error instanceof TypeError ||
+    error instanceof ServerUnreachable ||
+    (error instanceof RequestRefused && error.transient)
+  );
 }
 
 async function snapshot(d: Device): Promise<string> {
@@ -92,7 +118,9 @@ describe("convergence under faults", () => {
     ring = createKeyRing(true, "test").ring;
   });
   afterAll(() => {
-    console.log(`convergence: ${totalRuns} runs, ${totalOps} operations, ${DEVICES} devices per run${LONG ? " (long)" : ""}`);
+    console.log(
+      `convergence: ${totalRuns} runs, ${totalOps} operations, ${DEVICES} devices per run${LONG ? " (long)" : ""}`,
+    );
   });
 
   it(
@@ -106,7 +134,9 @@ describe("convergence under faults", () => {
           server.pageSize = 4;
           const held: (() => void)[] = [];
           server.deliverLive = (deliver) => held.push(deliver);
-          const devices = Array.from({ length: DEVICES }, (_, i) => patientDevice(ring, server.transport(`device-${i}`), `convergence-${i}`));
+          const devices = Array.from({ length: DEVICES }, (_, i) =>
+            patientDevice(ring, server.transport(`device-${i}`), `convergence-${i}`),
+          );
           const findings: unknown[] = [];
           for (const d of devices) d.sync.onStatus((s) => s.error && !networkFault(s.error) && findings.push(s.error));
           const deleted = new Set<number>();
@@ -149,7 +179,9 @@ describe("convergence under faults", () => {
             for (const d of devices) await d.sync.sync();
 
             expect(findings).toEqual([]);
-            const onServer = server.log(devices[0]!.log.patient, "device-0").flatMap((r) => (objectKind(r.bytes) === "envelope" ? [r.id] : []));
+            const onServer = server
+              .log(devices[0]!.log.patient, "device-0")
+              .flatMap((r) => (objectKind(r.bytes) === "envelope" ? [r.id] : []));
             expect(new Set(onServer).size).toBe(onServer.length);
             const states = await Promise.all(devices.map(snapshot));
             for (const d of devices) {

@@ -9,8 +9,30 @@ import { createAccountKeys, sign, type AccountKeys } from "../../crypto/accountK
 import { MAX_BLOCK_LEVEL } from "../../shared/blockCodec.js";
 import { toHex } from "../../shared/bytes.js";
 import { sealEnvelope } from "../../crypto/envelope.js";
-import { COMMIT_BYTES, HEADER_BYTES, NONCE_BYTES, PREFIX_BYTES, TAG_BYTES, ZERO_HASH, decodeEnvelope, encodeEnvelope, encodeHeader, encodeSeal, type EnvelopeHeader } from "../../shared/envelopeCodec.js";
-import { ForkDetected, GapDetected, InvalidSignature, MalformedInput, OutsideGrant, RollbackDetected, StewardError, TamperedEnvelope, UnsupportedVersion } from "../../shared/errors.js";
+import {
+  COMMIT_BYTES,
+  HEADER_BYTES,
+  NONCE_BYTES,
+  PREFIX_BYTES,
+  TAG_BYTES,
+  ZERO_HASH,
+  decodeEnvelope,
+  encodeEnvelope,
+  encodeHeader,
+  encodeSeal,
+  type EnvelopeHeader,
+} from "../../shared/envelopeCodec.js";
+import {
+  ForkDetected,
+  GapDetected,
+  InvalidSignature,
+  MalformedInput,
+  OutsideGrant,
+  RollbackDetected,
+  StewardError,
+  TamperedEnvelope,
+  UnsupportedVersion,
+} from "../../shared/errors.js";
 import { openGrant, type OpenedGrant } from "../../crypto/grant.js";
 import { sha256 } from "../../shared/hash.js";
 import { accountIdOf } from "../../shared/keyBundle.js";
@@ -26,7 +48,12 @@ import { grantFromRing, granteeDevice, patientDevice, unsent, type Device } from
 // The current hour: these hours are open, so the devices seal no blocks and every object here is an hour envelope
 // (blocks have their own suite, blocks.test.ts).
 const H = Math.floor(Date.now() / MS_PER_HOUR);
-const reading = (hour: number, mgdl: number, id = `cgm-${hour}`): StewardRecord => ({ id, type: "cgm", time: hour * MS_PER_HOUR + 120_000, body: { mgdl } });
+const reading = (hour: number, mgdl: number, id = `cgm-${hour}`): StewardRecord => ({
+  id,
+  type: "cgm",
+  time: hour * MS_PER_HOUR + 120_000,
+  body: { mgdl },
+});
 const range = { scope: "glucose" as Scope, from: (H - 48) * MS_PER_HOUR, to: (H + 48) * MS_PER_HOUR };
 const honest = [reading(H, 101), reading(H + 1, 102), reading(H + 2, 103), reading(H + 3, 104)];
 
@@ -37,13 +64,20 @@ function track(d: Device): Device {
 }
 
 /** Rewrites every served entry with `edit` (the server lies about what it stores). */
-function rewriteEntries(server: MemoryServer, edit: (entry: PageEntry, index: number) => PageEntry | PageEntry[]): void {
+function rewriteEntries(
+  server: MemoryServer,
+  edit: (entry: PageEntry, index: number) => PageEntry | PageEntry[],
+): void {
   server.servePage = (page: Page) => ({ ...page, entries: page.entries.flatMap((e, i) => edit(e, i)) });
 }
 
 function withHeader(bytes: Uint8Array, change: Partial<EnvelopeHeader>): Uint8Array {
   const envelope = decodeEnvelope(bytes);
-  return encodeEnvelope({ ...envelope, header: { ...envelope.header, ...change }, headerBytes: encodeHeader({ ...envelope.header, ...change }) });
+  return encodeEnvelope({
+    ...envelope,
+    header: { ...envelope.header, ...change },
+    headerBytes: encodeHeader({ ...envelope.header, ...change }),
+  });
 }
 
 function flip(bytes: Uint8Array, at: number): Uint8Array {
@@ -67,12 +101,26 @@ async function stored(d: Device): Promise<{ envelopes: number; after: number }> 
   return { envelopes: await d.db.envelopes.count(), after: await d.log.cursor() };
 }
 
-function grantTo(ring: KeyRing, grantee: AccountKeys, scopes: Scope[], fromHour: number, toHour: number, write = false): OpenedGrant {
+function grantTo(
+  ring: KeyRing,
+  grantee: AccountKeys,
+  scopes: Scope[],
+  fromHour: number,
+  toHour: number,
+  write = false,
+): OpenedGrant {
   return openGrant(grantFromRing(ring, grantee, scopes, fromHour, toHour, write).wire, grantee, ring.account.signKey);
 }
 
 /** An envelope someone holding `leaf` and `signer` seals for the patient's log. */
-function forged(ring: KeyRing, leaf: Uint8Array, signer: AccountKeys, hour: number, scope: Scope = "glucose", seq = 1): Uint8Array {
+function forged(
+  ring: KeyRing,
+  leaf: Uint8Array,
+  signer: AccountKeys,
+  hour: number,
+  scope: Scope = "glucose",
+  seq = 1,
+): Uint8Array {
   return encodeEnvelope(
     sealEnvelope({
       header: {
@@ -129,7 +177,15 @@ describe("a lying server, seen by the real client stack", () => {
   it("T5 every altered byte of nonce, commitment, ciphertext and tag, and truncated or extended bodies, are refused", async () => {
     await setUp();
     const sample = server.log(phone.log.patient)[0]!.bytes;
-    const offsets = [PREFIX_BYTES, PREFIX_BYTES + NONCE_BYTES - 1, PREFIX_BYTES + NONCE_BYTES, PREFIX_BYTES + NONCE_BYTES + COMMIT_BYTES - 1, PREFIX_BYTES + NONCE_BYTES + COMMIT_BYTES + 5, sample.length - TAG_BYTES, sample.length - 1];
+    const offsets = [
+      PREFIX_BYTES,
+      PREFIX_BYTES + NONCE_BYTES - 1,
+      PREFIX_BYTES + NONCE_BYTES,
+      PREFIX_BYTES + NONCE_BYTES + COMMIT_BYTES - 1,
+      PREFIX_BYTES + NONCE_BYTES + COMMIT_BYTES + 5,
+      sample.length - TAG_BYTES,
+      sample.length - 1,
+    ];
     for (const at of offsets) {
       for (const fix of [false, true]) {
         rewriteEntries(server, (e) => ({ ...e, bytes: fix ? rehashed(flip(e.bytes, at)) : flip(e.bytes, at) }));
@@ -174,12 +230,16 @@ describe("a lying server, seen by the real client stack", () => {
     const [foreign] = await unsent(elsewhere.log);
     server.inject(phone.log.patient, foreign!.bytes, "laptop");
     await expect(laptop.sync.sync()).rejects.toBeInstanceOf(InvalidSignature);
-    server.restore(new Map([[phone.log.patient, server.log(phone.log.patient).filter((r) => r.bytes !== foreign!.bytes)]]));
+    server.restore(
+      new Map([[phone.log.patient, server.log(phone.log.patient).filter((r) => r.bytes !== foreign!.bytes)]]),
+    );
 
     // A write-grantee (it can sign) moves its own envelope to the next hour and to insulin: the header is in the commitment and the AD.
     const nurse = createAccountKeys();
     const grant = grantTo(ring, nurse, ["glucose", "insulin"], H, H + 10, true);
-    const writers = () => [{ signKey: nurse.signKey, scopes: ["glucose", "insulin"] as Scope[], fromHour: H, toHour: H + 10 }];
+    const writers = () => [
+      { signKey: nurse.signKey, scopes: ["glucose", "insulin"] as Scope[], fromHour: H, toHour: H + 10 },
+    ];
     const reader = track(patientDevice(ring, server.transport("reader"), "reader", writers));
     await reader.sync.sync();
     const own = forged(ring, grant.leaf("glucose", 1, H + 4), nurse, H + 4);
@@ -188,7 +248,17 @@ describe("a lying server, seen by the real client stack", () => {
     for (const move of moves) {
       const header = { ...envelope.header, ...move };
       const headerBytes = encodeHeader(header);
-      const resigned = encodeEnvelope({ ...envelope, header, headerBytes, signature: sign("envelope", nurse.signSecretKey, headerBytes, encodeSeal(envelope.body.length, envelope.bodyHash)) });
+      const resigned = encodeEnvelope({
+        ...envelope,
+        header,
+        headerBytes,
+        signature: sign(
+          "envelope",
+          nurse.signSecretKey,
+          headerBytes,
+          encodeSeal(envelope.body.length, envelope.bodyHash),
+        ),
+      });
       const seq = server.inject(phone.log.patient, resigned);
       await expect(reader.sync.sync()).rejects.toBeInstanceOf(TamperedEnvelope);
       server.restore(new Map([[phone.log.patient, server.log(phone.log.patient).filter((r) => r.seq !== seq)]]));
@@ -254,12 +324,25 @@ describe("a lying server, seen by the real client stack", () => {
 
     await laptop.close();
     laptop = track(patientDevice(ring, server.transport("laptop"), "laptop"));
-    server.servePage = (page) => ({ ...page, entries: page.entries.map((e, i, all) => ({ ...e, bytes: all[i === 1 ? 2 : i === 2 ? 1 : i]!.bytes })) });
+    server.servePage = (page) => ({
+      ...page,
+      entries: page.entries.map((e, i, all) => ({ ...e, bytes: all[i === 1 ? 2 : i === 2 ? 1 : i]!.bytes })),
+    });
     await refusedThenHonest(GapDetected);
 
     const clinician = createAccountKeys();
-    const view = track(granteeDevice(grantTo(ring, clinician, ["glucose"], H - 24, H + 24), clinician, server.transport("clinic"), "clinic"));
-    server.servePage = (page) => ({ ...page, entries: page.entries.map((e, i, all) => ({ ...e, bytes: all[i === 1 ? 2 : i === 2 ? 1 : i]!.bytes })) });
+    const view = track(
+      granteeDevice(
+        grantTo(ring, clinician, ["glucose"], H - 24, H + 24),
+        clinician,
+        server.transport("clinic"),
+        "clinic",
+      ),
+    );
+    server.servePage = (page) => ({
+      ...page,
+      entries: page.entries.map((e, i, all) => ({ ...e, bytes: all[i === 1 ? 2 : i === 2 ? 1 : i]!.bytes })),
+    });
     await expect(view.sync.sync()).rejects.toBeInstanceOf(RollbackDetected);
   });
 
@@ -272,14 +355,31 @@ describe("a lying server, seen by the real client stack", () => {
     await phone.records.put([reading(H + 7, 170)]);
     await phone.sync.sync(); // number 5 in the phone's history is another envelope
     // The server now serves the laptop the phone's history.
-    server.servePage = (page, request) => (request.client === "laptop" ? { ...page, entries: server.log(phone.log.patient).filter((r) => r.seq > request.after).map((r) => ({ seq: r.seq, compacted: false, bytes: r.bytes })) } : page);
+    server.servePage = (page, request) =>
+      request.client === "laptop"
+        ? {
+            ...page,
+            entries: server
+              .log(phone.log.patient)
+              .filter((r) => r.seq > request.after)
+              .map((r) => ({ seq: r.seq, compacted: false, bytes: r.bytes })),
+          }
+        : page;
     await expect(laptop.sync.pull()).rejects.toBeInstanceOf(ForkDetected);
     // The phone, shown the laptop's fork later, sees the laptop's chain start past the envelope it was never given.
     server.servePage = undefined;
     await laptop.records.put([reading(H + 8, 180)]);
     await laptop.sync.push();
     const forked = server.log(phone.log.patient, "laptop");
-    server.servePage = (page, request) => (request.client === "phone" ? { ...page, entries: forked.filter((r) => r.seq > request.after).map((r) => ({ seq: r.seq, compacted: false, bytes: r.bytes })) } : page);
+    server.servePage = (page, request) =>
+      request.client === "phone"
+        ? {
+            ...page,
+            entries: forked
+              .filter((r) => r.seq > request.after)
+              .map((r) => ({ seq: r.seq, compacted: false, bytes: r.bytes })),
+          }
+        : page;
     await expect(phone.sync.pull()).rejects.toBeInstanceOf(GapDetected);
   });
 
@@ -311,7 +411,14 @@ describe("a lying server, seen by the real client stack", () => {
     await expect(laptop.sync.sync()).rejects.toBeInstanceOf(InvalidSignature);
     expect(await stored(laptop)).toEqual(before);
     const clinician = createAccountKeys();
-    const view = track(granteeDevice(grantTo(ring, clinician, ["glucose"], H - 24, H + 24), clinician, server.transport("clinic"), "clinic"));
+    const view = track(
+      granteeDevice(
+        grantTo(ring, clinician, ["glucose"], H - 24, H + 24),
+        clinician,
+        server.transport("clinic"),
+        "clinic",
+      ),
+    );
     await expect(view.sync.sync()).rejects.toBeInstanceOf(UnsupportedVersion);
     // A v2 kind that does not exist (v1's compaction) is refused before any signature check.
     relabelled(2);
@@ -338,7 +445,11 @@ describe("a lying server, seen by the real client stack", () => {
 
   it("T21 a clinician's device refuses hours just outside the grant and other scopes, even when the server sends them", async () => {
     await setUp();
-    await phone.records.put([reading(H - 1, 99), reading(H + 4, 105), { id: "bolus-1", type: "bolus", time: H * MS_PER_HOUR + 60_000, body: { subType: "normal", normal: 2 } }]);
+    await phone.records.put([
+      reading(H - 1, 99),
+      reading(H + 4, 105),
+      { id: "bolus-1", type: "bolus", time: H * MS_PER_HOUR + 60_000, body: { subType: "normal", normal: 2 } },
+    ]);
     await phone.sync.sync();
     const clinician = createAccountKeys();
     const grant = grantTo(ring, clinician, ["glucose"], H, H + 3);
@@ -350,7 +461,13 @@ describe("a lying server, seen by the real client stack", () => {
     };
     for (const outside of log.filter((r) => !inRange(r.bytes))) {
       const view = track(granteeDevice(grant, clinician, server.transport("clinic"), "clinic"));
-      server.servePage = (page) => ({ ...page, entries: [...page.entries.filter((e) => inRange(e.bytes)), { seq: outside.seq, compacted: false, bytes: outside.bytes }].sort((a, b) => a.seq - b.seq) });
+      server.servePage = (page) => ({
+        ...page,
+        entries: [
+          ...page.entries.filter((e) => inRange(e.bytes)),
+          { seq: outside.seq, compacted: false, bytes: outside.bytes },
+        ].sort((a, b) => a.seq - b.seq),
+      });
       await expect(view.sync.pull()).rejects.toBeInstanceOf(OutsideGrant);
     }
     server.servePage = (page) => ({ ...page, entries: page.entries.filter((e) => inRange(e.bytes)) });
@@ -370,7 +487,10 @@ describe("a lying server, seen by the real client stack", () => {
     await rotated.records.put([reading(H + 10, 200), reading(H - 5, 60)]);
     await rotated.sync.sync();
     // Two hour envelopes (and the blocks sealed for the closed hour H − 5 under generation 2).
-    const later = server.log(phone.log.patient).slice(before).filter((r) => objectKind(r.bytes) === "envelope");
+    const later = server
+      .log(phone.log.patient)
+      .slice(before)
+      .filter((r) => objectKind(r.bytes) === "envelope");
     expect(later.length).toBe(2);
     for (const row of later) {
       const { header } = decodeEnvelope(row.bytes);
@@ -383,7 +503,14 @@ describe("a lying server, seen by the real client stack", () => {
     // (how far depends on the time of day), so this grant spans the top node holding it.
     const clinician = createAccountKeys();
     const top = H - 5 - ((H - 5) % 2 ** MAX_BLOCK_LEVEL);
-    const remaining = track(granteeDevice(grantTo(ring, clinician, ["glucose"], top, H + 24), clinician, server.transport("clinic"), "clinic"));
+    const remaining = track(
+      granteeDevice(
+        grantTo(ring, clinician, ["glucose"], top, H + 24),
+        clinician,
+        server.transport("clinic"),
+        "clinic",
+      ),
+    );
     await remaining.sync.sync();
     expect(await glucose(remaining)).toContain(`cgm-${H + 10}=200`);
   });
@@ -408,7 +535,8 @@ describe("a lying server, seen by the real client stack", () => {
   it("T25 T26 what reaches the server has a fresh nonce per envelope and only padding-bucket sizes", async () => {
     await setUp();
     const texts = Array.from({ length: 120 }, (_, i) => "x".repeat(i * 7));
-    for (const [i, text] of texts.entries()) await phone.records.put([{ id: `note-${i}`, type: "note", time: (H + i) * MS_PER_HOUR, body: { text } }]);
+    for (const [i, text] of texts.entries())
+      await phone.records.put([{ id: `note-${i}`, type: "note", time: (H + i) * MS_PER_HOUR, body: { text } }]);
     await phone.sync.sync();
     const bodies = server.log(phone.log.patient).map((r) => decodeEnvelope(r.bytes).body);
     const nonces = new Set(bodies.map((b) => toHex(b.subarray(0, NONCE_BYTES))));
@@ -431,9 +559,18 @@ describe("a lying server, seen by the real client stack", () => {
     for (const corrupt of corruptions) {
       const calls: string[] = [];
       const transport = server.transport("laptop");
-      const device = track(patientDevice(ring, { ...transport, pull: (p, after) => (calls.push(`pull ${after}`), transport.pull(p, after)) }, "oracle"));
+      const device = track(
+        patientDevice(
+          ring,
+          { ...transport, pull: (p, after) => (calls.push(`pull ${after}`), transport.pull(p, after)) },
+          "oracle",
+        ),
+      );
       rewriteEntries(server, (e) => ({ ...e, bytes: corrupt(e.bytes) }));
-      const error = await device.sync.sync().then(() => undefined, (e: unknown) => e);
+      const error = await device.sync.sync().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(StewardError);
       expect(await stored(device)).toEqual({ envelopes: 0, after: 0 });
       traces.add(calls.join(","));

@@ -7,7 +7,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createAccountKeys, sign, type AccountKeys } from "../../crypto/accountKeys.js";
 import { verifyAccessLogChain, type AccessLogEntry } from "../../shared/accessLog.js";
 import { fromBase64Url, fromHex, toBase64Url } from "../../shared/bytes.js";
-import { ChainBroken, ForgedGrant, GapDetected, InvalidSignature, KeyChanged, RollbackDetected, UnverifiedRecipient } from "../../shared/errors.js";
+import {
+  ChainBroken,
+  ForgedGrant,
+  GapDetected,
+  InvalidSignature,
+  KeyChanged,
+  RollbackDetected,
+  UnverifiedRecipient,
+} from "../../shared/errors.js";
 import { issueGrant, openGrant, type IssuedGrant } from "../../crypto/grant.js";
 import { decodeGrantWire, encodeGrantPolicy, encodeGrantWire } from "../../shared/grantCodec.js";
 import { accountIdHex, decodeKeyBundle, encodeKeyBundle, type KeyBundle } from "../../shared/keyBundle.js";
@@ -30,7 +38,10 @@ function handle(prefix: string): string {
 }
 
 /** A registered account whose client talks through the evil server. */
-async function account(prefix: string, keys: AccountKeys = createAccountKeys()): Promise<{ keys: AccountKeys; api: ServerApi; handle: string }> {
+async function account(
+  prefix: string,
+  keys: AccountKeys = createAccountKeys(),
+): Promise<{ keys: AccountKeys; api: ServerApi; handle: string }> {
   const name = handle(prefix);
   const api = new ServerApi(evil.url, keys);
   await api.register(name);
@@ -45,7 +56,11 @@ function bundleOf(served: { bundle: string }): KeyBundle {
 function substituteDirectoryKey(name: string, bundle: KeyBundle): () => void {
   return evil.rewrite((request, reply) => {
     if (request.method !== "GET" || request.url.pathname !== `/v1/accounts/by-handle/${name}`) return reply;
-    return jsonReply(200, { accountId: accountIdHex(bundle.signKey), handle: name, bundle: toBase64Url(encodeKeyBundle(bundle)) });
+    return jsonReply(200, {
+      accountId: accountIdHex(bundle.signKey),
+      handle: name,
+      bundle: toBase64Url(encodeKeyBundle(bundle)),
+    });
   });
 }
 
@@ -54,7 +69,13 @@ function glucoseGrant(ring: KeyRing, to: KeyBundle, verified: boolean): IssuedGr
     patient: ring.account,
     recipient: { bundle: to, verified },
     devices: chainPoint(verifiedDeviceList(ring.devices, ring.account.signKey)),
-    scopes: [{ scope: "glucose", scopeTag: scopeTags(ring.data!).get("glucose")!, generations: [{ generation: 1, root: ring.data!.scopes.glucose.roots.get(1)! }] }],
+    scopes: [
+      {
+        scope: "glucose",
+        scopeTag: scopeTags(ring.data!).get("glucose")!,
+        generations: [{ generation: 1, root: ring.data!.scopes.glucose.roots.get(1)! }],
+      },
+    ],
     fromHour: nowHour - 24,
     toHour: nowHour,
     expiresAt: Date.now() + 24 * HOUR,
@@ -63,7 +84,9 @@ function glucoseGrant(ring: KeyRing, to: KeyBundle, verified: boolean): IssuedGr
 
 /** Every grant any client uploaded through the evil server. */
 function uploadedGrants(): Uint8Array[] {
-  return evil.seen.filter((r: SeenRequest) => r.method === "POST" && /\/grants$/.test(r.url.pathname)).map((r) => fromBase64Url(jsonOf<{ grant: string }>(r).grant));
+  return evil.seen
+    .filter((r: SeenRequest) => r.method === "POST" && /\/grants$/.test(r.url.pathname))
+    .map((r) => fromBase64Url(jsonOf<{ grant: string }>(r).grant));
 }
 
 describe("the evil server: directory, grants and access log", () => {
@@ -91,7 +114,13 @@ describe("the evil server: directory, grants and access log", () => {
     const contacts = new ContactBook();
     const served = contacts.see(bob.handle, bundleOf(await patientApi.lookupHandle(bob.handle)));
     // The person reads their safety number aloud; the patient's screen shows another one.
-    expect(contacts.safetyNumber(ring.account.signKey, served)).not.toBe(new ContactBook().safetyNumber(ring.account.signKey, { accountId: bob.api.accountId, handle: bob.handle, bundle: bob.keys.bundle }));
+    expect(contacts.safetyNumber(ring.account.signKey, served)).not.toBe(
+      new ContactBook().safetyNumber(ring.account.signKey, {
+        accountId: bob.api.accountId,
+        handle: bob.handle,
+        bundle: bob.keys.bundle,
+      }),
+    );
     expect(() => contacts.recipient(served.accountId)).toThrow(UnverifiedRecipient);
     expect(() => glucoseGrant(ring, served.bundle, false)).toThrow(UnverifiedRecipient);
 
@@ -99,11 +128,16 @@ describe("the evil server: directory, grants and access log", () => {
     evil.behave();
     const real = contacts.see(bob.handle, bundleOf(await patientApi.lookupHandle(bob.handle)));
     contacts.verify(real.accountId, "safety-number");
-    await patientApi.postGrant(patientApi.accountId, glucoseGrant(ring, contacts.recipient(real.accountId).bundle, true).wire);
+    await patientApi.postGrant(
+      patientApi.accountId,
+      glucoseGrant(ring, contacts.recipient(real.accountId).bundle, true).wire,
+    );
     const uploads = uploadedGrants();
     expect(uploads.length).toBeGreaterThan(0);
     for (const wire of uploads) expect(() => openGrant(wire, attacker, ring.account.signKey)).toThrow(ForgedGrant);
-    expect(openGrant(uploads.at(-1)!, bob.keys, ring.account.signKey).policy.granteeId).toEqual(fromHex(bob.api.accountId, 16));
+    expect(openGrant(uploads.at(-1)!, bob.keys, ring.account.signKey).policy.granteeId).toEqual(
+      fromHex(bob.api.accountId, 16),
+    );
   });
 
   it("T2 a verified clinician whose keys the server silently changes is blocked until verified again", async () => {
@@ -135,12 +169,23 @@ describe("the evil server: directory, grants and access log", () => {
     // (a) sealed and signed with the server's own keys; (b) the real grant with a widened clear policy re-signed by the server.
     const madeUp = glucoseGrant(server, dave.keys.bundle, true).wire;
     const real = decodeGrantWire(fromBase64Url(honest!.grant));
-    const widerPolicy = encodeGrantPolicy({ ...real.policy, entries: real.policy.entries.map((e) => ({ ...e, fromHour: 0 })) });
-    const widened = encodeGrantWire(widerPolicy, sign("grantPolicy", server.account.signSecretKey, widerPolicy), real.sealed);
+    const widerPolicy = encodeGrantPolicy({
+      ...real.policy,
+      entries: real.policy.entries.map((e) => ({ ...e, fromHour: 0 })),
+    });
+    const widened = encodeGrantWire(
+      widerPolicy,
+      sign("grantPolicy", server.account.signSecretKey, widerPolicy),
+      real.sealed,
+    );
     evil.rewrite((request, reply) => {
       if (request.url.pathname !== "/v1/inbox") return reply;
       const entry = { ...honest!, patientId: patientApi.accountId };
-      return jsonReply(200, { grants: [entry, { ...entry, grant: toBase64Url(madeUp) }, { ...entry, grant: toBase64Url(widened) }], revocations: [], ended: [] });
+      return jsonReply(200, {
+        grants: [entry, { ...entry, grant: toBase64Url(madeUp) }, { ...entry, grant: toBase64Url(widened) }],
+        revocations: [],
+        ended: [],
+      });
     });
     const results = (await dave.api.inbox()).grants.map((e) => {
       try {
@@ -159,7 +204,12 @@ describe("the evil server: directory, grants and access log", () => {
     const identity = fromHex("0100000000000000000000000000000000000000000000000000000000000000", 32);
     const signature = new Uint8Array(64);
     signature[0] = 1; // R = identity, S = 0: "valid" for any message under a small-order key
-    substituteDirectoryKey(name, { signKey: identity, boxKey: createAccountKeys().boxKey, createdAt: Date.now(), signature });
+    substituteDirectoryKey(name, {
+      signKey: identity,
+      boxKey: createAccountKeys().boxKey,
+      createdAt: Date.now(),
+      signature,
+    });
     const contacts = new ContactBook();
     const served = bundleOf(await patientApi.lookupHandle(name));
     expect(() => contacts.see(name, served)).toThrow(InvalidSignature);
@@ -169,13 +219,20 @@ describe("the evil server: directory, grants and access log", () => {
   it("T30 an access log with an entry removed, altered or reordered is caught on the patient's device", async () => {
     const erin = await account("drerin");
     await patientApi.postGrant(patientApi.accountId, glucoseGrant(ring, erin.keys.bundle, true).wire);
-    await erin.api.request("GET", `/v1/patients/${patientApi.accountId}/envelopes`, { auth: true, query: { after: "0" } });
+    await erin.api.request("GET", `/v1/patients/${patientApi.accountId}/envelopes`, {
+      auth: true,
+      query: { after: "0" },
+    });
     const honest = await patientApi.accessLog(patientApi.accountId, 0);
     expect(honest.length).toBeGreaterThanOrEqual(3);
     const head = verifyAccessLogChain(honest);
 
     const tamper = (edit: (entries: AccessLogEntry[]) => AccessLogEntry[]) =>
-      evil.rewrite((request, reply) => (request.url.pathname.endsWith("/access-log") ? jsonReply(200, { entries: edit(jsonOf<{ entries: AccessLogEntry[] }>(reply).entries) }) : reply));
+      evil.rewrite((request, reply) =>
+        request.url.pathname.endsWith("/access-log")
+          ? jsonReply(200, { entries: edit(jsonOf<{ entries: AccessLogEntry[] }>(reply).entries) })
+          : reply,
+      );
     const served = async (edit: (entries: AccessLogEntry[]) => AccessLogEntry[]) => {
       const undo = tamper(edit);
       try {

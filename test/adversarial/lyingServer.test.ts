@@ -31,7 +31,10 @@ let unique = 0;
 const name = (prefix: string) => `${prefix}${Date.now() % 1_000_000}x${unique++}`;
 const options = (prefix: string) => ({ server: evil.url, database: name(`lying-${prefix}`) });
 const reading = (id: string, mgdl: number, time = Date.now()) => ({ id, type: "cgm" as const, time, body: { mgdl } });
-const ids = async (records: { query: RecordStore["query"] }) => (await records.query({ scope: "glucose", from: Date.now() - 3 * HOUR, to: Date.now() + HOUR })).map((r) => r.id).sort();
+const ids = async (records: { query: RecordStore["query"] }) =>
+  (await records.query({ scope: "glucose", from: Date.now() - 3 * HOUR, to: Date.now() + HOUR }))
+    .map((r) => r.id)
+    .sort();
 
 const isPull = (r: SeenRequest) => r.method === "GET" && r.url.pathname.endsWith("/envelopes");
 const isPush = (r: SeenRequest) => r.method === "POST" && r.url.pathname.endsWith("/envelopes");
@@ -54,11 +57,16 @@ function rewritePages(token: string, edit: (page: Page) => Page): () => void {
 }
 
 /** Whether a page entry was signed by this device key. */
-const signedBy = (bytes: Uint8Array, key: Uint8Array) => objectKind(bytes) === "envelope" && bytesEqual(decodeEnvelope(bytes).header.authorKey, key);
+const signedBy = (bytes: Uint8Array, key: Uint8Array) =>
+  objectKind(bytes) === "envelope" && bytesEqual(decodeEnvelope(bytes).header.authorKey, key);
 const deviceOf = (p: Patient) => (p as unknown as { device: DeviceKeys }).device;
 
 async function linkedPair(prefix: string): Promise<{ phone: Patient; tablet: Patient }> {
-  const { patient: phone } = await Patient.create({ ...options(`${prefix}phone`), handle: name(prefix), deviceName: "Phone" });
+  const { patient: phone } = await Patient.create({
+    ...options(`${prefix}phone`),
+    handle: name(prefix),
+    deviceName: "Phone",
+  });
   return { phone, tablet: await linkDevice(phone, { ...options(`${prefix}tablet`), deviceName: "Tablet" }) };
 }
 
@@ -66,7 +74,12 @@ async function linkedPair(prefix: string): Promise<{ phone: Patient; tablet: Pat
 async function patientAndClinic(prefix: string): Promise<{ patient: Patient; clinic: Grantee; grantId: string }> {
   const { patient } = await Patient.create({ ...options(prefix), handle: name(prefix) });
   const { grantee: clinic } = await Grantee.create({ ...options(`${prefix}clinic`), handle: name("clinic") });
-  const grant = await shareWith(patient, clinic, { scopes: ["glucose"], from: Date.now() - 2 * HOUR, to: Date.now() + HOUR, expiresAt: Date.now() + 24 * HOUR });
+  const grant = await shareWith(patient, clinic, {
+    scopes: ["glucose"],
+    from: Date.now() - 2 * HOUR,
+    to: Date.now() + HOUR,
+    expiresAt: Date.now() + 24 * HOUR,
+  });
   await patient.records.put([reading("r1", 120, Date.now() - HOUR)]);
   await patient.sync.sync();
   return { patient, clinic, grantId: grant.grantId };
@@ -101,7 +114,10 @@ describe("a server that lies by leaving things out", () => {
 
     // The tablet's history stops where it is: the phone's new reading is never served to it.
     const phoneKey = deviceOf(phone).signKey;
-    const fork = rewritePages(token, (page) => ({ ...page, entries: page.entries.filter((e) => !signedBy(e.bytes, phoneKey)) }));
+    const fork = rewritePages(token, (page) => ({
+      ...page,
+      entries: page.entries.filter((e) => !signedBy(e.bytes, phoneKey)),
+    }));
     await phone.records.put([reading("r2", 45)]);
     await phone.sync.sync();
     await expect(tablet.sync.sync()).rejects.toBeInstanceOf(WithheldData);
@@ -110,7 +126,11 @@ describe("a server that lies by leaving things out", () => {
     // The server also keeps serving the phone's old head: nothing to see within the heartbeat bound,
     // "possibly incomplete since" the phone's last head once it has passed.
     fork();
-    rewritePages(token, (page) => ({ ...page, entries: page.entries.filter((e) => !signedBy(e.bytes, phoneKey)), ...(servedHeads ? { extras: servedHeads } : {}) }));
+    rewritePages(token, (page) => ({
+      ...page,
+      entries: page.entries.filter((e) => !signedBy(e.bytes, phoneKey)),
+      ...(servedHeads ? { extras: servedHeads } : {}),
+    }));
     await tablet.sync.sync();
     expect(tablet.incompleteSince).toBeUndefined();
     const phoneHead = servedHeads!.map((e) => decodeHead(e.bytes)).find((h) => bytesEqual(h.authorKey, phoneKey))!;
@@ -202,7 +222,12 @@ describe("a server that lies by leaving things out", () => {
   it("T8(c) after the phone revokes a caregiver, a tablet served its old key ring, its writes acknowledged by the server, sends nothing under the retired keys (RollbackDetected) and keeps the reading", async () => {
     const { phone, tablet } = await linkedPair("t8c");
     const { grantee: carer } = await Grantee.create({ ...options("t8ccarer"), handle: name("carer") });
-    const grant = await shareWith(phone, carer, { scopes: ["glucose"], from: Date.now() - 2 * HOUR, to: Date.now() + HOUR, expiresAt: Date.now() + 24 * HOUR });
+    const grant = await shareWith(phone, carer, {
+      scopes: ["glucose"],
+      from: Date.now() - 2 * HOUR,
+      to: Date.now() + HOUR,
+      expiresAt: Date.now() + 24 * HOUR,
+    });
     const tabletToken = await tokenOf(() => tablet.sync.sync());
     // The ring the tablet holds now, as the server would serve it again.
     let oldRing: Reply | undefined;
@@ -237,8 +262,12 @@ describe("a server that lies by leaving things out", () => {
     // Served honestly, the tablet fetches the new ring and writes under the new keys only.
     evil.behave();
     await tablet.sync.sync();
-    const uploads = evil.seen.filter((r) => isPush(r) && r.headers.authorization === tabletToken).flatMap((r) => decodeUpload(r.body).objects);
-    const generations = uploads.filter((b) => objectKind(b) === "envelope").map((b) => decodeEnvelope(b).header.generation);
+    const uploads = evil.seen
+      .filter((r) => isPush(r) && r.headers.authorization === tabletToken)
+      .flatMap((r) => decodeUpload(r.body).objects);
+    const generations = uploads
+      .filter((b) => objectKind(b) === "envelope")
+      .map((b) => decodeEnvelope(b).header.generation);
     expect(generations.length).toBeGreaterThan(0);
     expect(generations.every((g) => g === 2)).toBe(true);
     await phone.close();
@@ -249,7 +278,12 @@ describe("a server that lies by leaving things out", () => {
   it("T8(c) T19 what a removed phone signs after its removal, relayed by the server, is refused by the patient's other devices; what it wrote before still counts", async () => {
     const { phone, tablet } = await linkedPair("t8rm");
     const { grantee: clinic } = await Grantee.create({ ...options("t8rmclinic"), handle: name("clinic") });
-    const grant = await shareWith(tablet, clinic, { scopes: ["glucose"], from: Date.now() - 2 * HOUR, to: Date.now() + HOUR, expiresAt: Date.now() + 24 * HOUR });
+    const grant = await shareWith(tablet, clinic, {
+      scopes: ["glucose"],
+      from: Date.now() - 2 * HOUR,
+      to: Date.now() + HOUR,
+      expiresAt: Date.now() + 24 * HOUR,
+    });
     await phone.records.put([reading("p1", 120, Date.now() - HOUR)]);
     await phone.sync.sync();
     await tablet.sync.sync();
@@ -263,7 +297,12 @@ describe("a server that lies by leaving things out", () => {
     await phone.records.put([reading("p2", 45, Date.now() - HOUR)]);
     await phone.records.log.sealWrites();
     const [late] = await phone.records.log.outgoing(1);
-    const relay = (token: string) => rewritePages(token, (page) => ({ ...page, entries: [...page.entries, { seq: page.cursor + 1, compacted: false, bytes: late!.bytes }], cursor: page.cursor + 1 }));
+    const relay = (token: string) =>
+      rewritePages(token, (page) => ({
+        ...page,
+        entries: [...page.entries, { seq: page.cursor + 1, compacted: false, bytes: late!.bytes }],
+        cursor: page.cursor + 1,
+      }));
     const view = await clinic.open(grant.grantId);
     const clinicToken = await tokenOf(() => view.sync.sync());
     const tabletToken = await tokenOf(() => tablet.sync.sync());
@@ -289,7 +328,15 @@ describe("a server that lies by leaving things out", () => {
     await tablet.sync.follow();
     evil.onSocketMessage((message) => {
       const page = decodePage(message);
-      return page.entries.length === 0 ? [message] : [encodePage({ ...page, entries: [...page.entries, { seq: page.cursor + 1, compacted: false, bytes: late!.bytes }], cursor: page.cursor + 1 })];
+      return page.entries.length === 0
+        ? [message]
+        : [
+            encodePage({
+              ...page,
+              entries: [...page.entries, { seq: page.cursor + 1, compacted: false, bytes: late!.bytes }],
+              cursor: page.cursor + 1,
+            }),
+          ];
     });
     await tablet.records.put([reading("t2", 105, Date.now() - HOUR)]);
     await tablet.sync.push();
@@ -304,7 +351,12 @@ describe("a server that lies by leaving things out", () => {
   it("T8(c) T19 a clinician served the patient's device list from before a removal refuses the removed phone's later envelope (RollbackDetected, nothing of the page kept); served the list its re-issued share names, it takes the honest reading in and raises RevokedAuthor", async () => {
     const { phone, tablet } = await linkedPair("t8old");
     const { grantee: clinic } = await Grantee.create({ ...options("t8oldclinic"), handle: name("clinic") });
-    const grant = await shareWith(tablet, clinic, { scopes: ["glucose"], from: Date.now() - 2 * HOUR, to: Date.now() + HOUR, expiresAt: Date.now() + 24 * HOUR });
+    const grant = await shareWith(tablet, clinic, {
+      scopes: ["glucose"],
+      from: Date.now() - 2 * HOUR,
+      to: Date.now() + HOUR,
+      expiresAt: Date.now() + 24 * HOUR,
+    });
     await phone.records.put([reading("p1", 120, Date.now() - HOUR)]);
     await phone.sync.sync();
     const isDeviceList = (r: SeenRequest) => r.method === "GET" && r.url.pathname.endsWith("/devices");
@@ -328,8 +380,14 @@ describe("a server that lies by leaving things out", () => {
     const [late] = await phone.records.log.outgoing(1);
     await tablet.records.put([reading("t1", 110, Date.now() - HOUR)]);
     await tablet.sync.sync();
-    const stale = evil.answer((request) => (request.headers.authorization === clinicToken && isDeviceList(request) ? oldList : undefined));
-    rewritePages(clinicToken, (page) => ({ ...page, entries: [...page.entries, { seq: page.cursor + 1, compacted: false, bytes: late!.bytes }], cursor: page.cursor + 1 }));
+    const stale = evil.answer((request) =>
+      request.headers.authorization === clinicToken && isDeviceList(request) ? oldList : undefined,
+    );
+    rewritePages(clinicToken, (page) => ({
+      ...page,
+      entries: [...page.entries, { seq: page.cursor + 1, compacted: false, bytes: late!.bytes }],
+      cursor: page.cursor + 1,
+    }));
     const view = await clinic.open(grant.grantId);
     await expect(view.sync.sync()).rejects.toBeInstanceOf(RollbackDetected);
     expect(await ids(view.records)).toEqual(["p1"]);
@@ -347,7 +405,13 @@ describe("a server that lies by leaving things out", () => {
   it("a revoked write grantee's new envelope under its old keys, dated inside its former range and relayed by the server, is refused by the patient's devices", async () => {
     const { patient } = await Patient.create({ ...options("rw"), handle: name("rw") });
     const { grantee: nurse } = await Grantee.create({ ...options("rwnurse"), handle: name("nurse") });
-    const grant = await shareWith(patient, nurse, { scopes: ["glucose"], from: Date.now() - 2 * HOUR, to: Date.now() + HOUR, expiresAt: Date.now() + 24 * HOUR, write: true });
+    const grant = await shareWith(patient, nurse, {
+      scopes: ["glucose"],
+      from: Date.now() - 2 * HOUR,
+      to: Date.now() + HOUR,
+      expiresAt: Date.now() + 24 * HOUR,
+      write: true,
+    });
     const view = await nurse.open(grant.grantId);
     await view.records.put([reading("n1", 130, Date.now() - HOUR)]);
     await view.sync.sync();
@@ -359,12 +423,20 @@ describe("a server that lies by leaving things out", () => {
 
     // What the nurse signs afterwards with the grant it kept: the honest server would refuse it.
     const account = (nurse as unknown as { ring: { account: AccountKeys } }).ring.account;
-    const forged = new LocalLog(new StewardDatabase(name("forger")), grantKeySource(opened, account.signKey), { signKey: account.signKey, signSecretKey: account.signSecretKey, deviceId: crypto.getRandomValues(new Uint8Array(16)) });
+    const forged = new LocalLog(new StewardDatabase(name("forger")), grantKeySource(opened, account.signKey), {
+      signKey: account.signKey,
+      signSecretKey: account.signSecretKey,
+      deviceId: crypto.getRandomValues(new Uint8Array(16)),
+    });
     await new RecordStore(forged).put([reading("n2", 45, Date.now() - HOUR)]);
     await forged.sealWrites();
     const [late] = await forged.outgoing(1);
     const patientToken = await tokenOf(() => patient.sync.sync());
-    rewritePages(patientToken, (page) => ({ ...page, entries: [...page.entries, { seq: page.cursor + 1, compacted: false, bytes: late!.bytes }], cursor: page.cursor + 1 }));
+    rewritePages(patientToken, (page) => ({
+      ...page,
+      entries: [...page.entries, { seq: page.cursor + 1, compacted: false, bytes: late!.bytes }],
+      cursor: page.cursor + 1,
+    }));
     await patient.records.put([reading("p1", 100, Date.now() - HOUR)]);
     await expect(patient.sync.sync()).rejects.toBeInstanceOf(RevokedAuthor);
     expect(patient.sync.status.error).toBeInstanceOf(RevokedAuthor);
@@ -373,4 +445,3 @@ describe("a server that lies by leaving things out", () => {
     await nurse.close();
   });
 });
-

@@ -11,7 +11,16 @@ export const CHROMIUM = "/usr/bin/chromium";
 export const chromiumMissing = !existsSync(CHROMIUM);
 if (chromiumMissing) console.warn(`skipping the browser suite: ${CHROMIUM} is absent (apt-get install -y chromium)`);
 
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 /** Playwright gives every launch a fresh temporary profile (user-data-dir) and deletes it on close. */
 export function launchChromium(): Promise<Browser> {
@@ -44,7 +53,8 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const original = page.viewportSize();
   // Charts redraw at a new width on the next frames.
-  const settle = () => page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  const settle = () =>
+    page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
   for (const [size, viewport] of Object.entries(SIZES)) {
     await page.setViewportSize(viewport);
     await settle();
@@ -112,7 +122,12 @@ export function encodings(secret: string | Uint8Array): Buffer[] {
   const raw = Buffer.from(secret as Uint8Array);
   const bytes = text ? Buffer.from(secret, "utf8") : raw;
   const forms = [bytes, Buffer.from(bytes.toString("hex")), Buffer.from(bytes.toString("hex").toUpperCase())];
-  if (text) forms.push(Buffer.from(secret, "utf16le"), Buffer.from(encodeURIComponent(secret)), Buffer.from(JSON.stringify(secret).slice(1, -1)));
+  if (text)
+    forms.push(
+      Buffer.from(secret, "utf16le"),
+      Buffer.from(encodeURIComponent(secret)),
+      Buffer.from(JSON.stringify(secret).slice(1, -1)),
+    );
   // base64 of a substring depends on its offset mod 3: encode with 0-2 bytes of padding in front
   // and keep only the characters that depend on the secret alone.
   for (let shift = 0; shift < 3; shift++) {
@@ -146,7 +161,9 @@ export function leaks(items: readonly Captured[], secrets: readonly (string | Ui
   const found: string[] = [];
   for (const secret of secrets) {
     const forms = encodings(secret);
-    for (const item of items) if (forms.some((form) => item.bytes.includes(form))) found.push(`${item.what}: ${typeof secret === "string" ? secret : Buffer.from(secret).toString("hex")}`);
+    for (const item of items)
+      if (forms.some((form) => item.bytes.includes(form)))
+        found.push(`${item.what}: ${typeof secret === "string" ? secret : Buffer.from(secret).toString("hex")}`);
   }
   return found;
 }
@@ -162,7 +179,9 @@ export async function person(browser: Browser, options: { phone?: boolean; timeZ
   const context = await browser.newContext({
     timezoneId: options.timeZone ?? "Europe/Berlin",
     locale: "en-GB",
-    ...(options.phone ? { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true } : { viewport: { width: 1280, height: 900 } }),
+    ...(options.phone
+      ? { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true }
+      : { viewport: { width: 1280, height: 900 } }),
   });
   const network = new NetworkLog(context);
   const page = await context.newPage();
@@ -177,7 +196,9 @@ export async function overflowing(page: Page): Promise<string[]> {
     const width = document.documentElement.clientWidth;
     return [...document.querySelectorAll("body *")]
       .filter((e) => e.getBoundingClientRect().right > width + 1 && !e.closest(".scroll"))
-      .map((e) => `${e.tagName.toLowerCase()}${e.className && typeof e.className === "string" ? `.${e.className}` : ""}`)
+      .map(
+        (e) => `${e.tagName.toLowerCase()}${e.className && typeof e.className === "string" ? `.${e.className}` : ""}`,
+      )
       .slice(0, 5);
   });
 }

@@ -23,8 +23,10 @@ function tempDir(): string {
 /** The sources the app is built from, copied to another path, with the same installed packages. */
 function copyOfSources(): string {
   const copy = tempDir();
-  for (const dir of ["app", "client", "crypto", "shared"]) cpSync(join(root, dir), join(copy, dir), { recursive: true });
-  for (const file of ["package.json", "tsconfig.json", "tsconfig.base.json"]) cpSync(join(root, file), join(copy, file));
+  for (const dir of ["app", "client", "crypto", "shared"])
+    cpSync(join(root, dir), join(copy, dir), { recursive: true });
+  for (const file of ["package.json", "tsconfig.json", "tsconfig.base.json"])
+    cpSync(join(root, file), join(copy, file));
   symlinkSync(join(root, "node_modules"), join(copy, "node_modules"));
   return copy;
 }
@@ -42,14 +44,21 @@ describe("the app build", () => {
     await run(process.execPath, ["--import", "tsx", "app/build.ts"], { cwd: copy });
     const elsewhere = JSON.parse(readFileSync(join(copy, "public/build.json"), "utf8")) as { hash: string };
     expect(elsewhere.hash).toBe(first.hash);
-    expect(first.version).toBe((JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string }).version);
+    expect(first.version).toBe(
+      (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string }).version,
+    );
   });
 
   it("records every shell file's SHA-256 and the hash over them, and stamps them into the service worker", async () => {
     const out = tempDir();
     const info = await buildApp({ outDir: out });
     expect(Object.keys(info.files)).toEqual(SHELL);
-    for (const name of SHELL) expect(info.files[name], name).toBe(createHash("sha256").update(readFileSync(join(out, name))).digest("hex"));
+    for (const name of SHELL)
+      expect(info.files[name], name).toBe(
+        createHash("sha256")
+          .update(readFileSync(join(out, name)))
+          .digest("hex"),
+      );
     expect(info.hash).toBe(buildHash(info.files));
     expect(JSON.parse(readFileSync(join(out, "build.json"), "utf8"))).toEqual(info);
     const worker = readFileSync(join(out, "sw.js"), "utf8");

@@ -27,11 +27,20 @@ describe("dates", () => {
   it("read as the browser's own toLocaleString words, in the zone asked for", () => {
     for (const zone of ["Europe/Paris", "America/New_York", undefined]) {
       const inZone = zone ? { timeZone: zone } : {};
-      expect(dateTime(time, zone)).toBe(new Date(time).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short", ...inZone }));
+      expect(dateTime(time, zone)).toBe(
+        new Date(time).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short", ...inZone }),
+      );
       expect(date(time, zone)).toBe(new Date(time).toLocaleDateString(undefined, { dateStyle: "medium", ...inZone }));
     }
     expect(dateTime(time, "Europe/Paris")).not.toBe(dateTime(time, "America/New_York"));
-    expect(dayLabel("2026-03-29")).toBe(new Date(time).toLocaleDateString(undefined, { weekday: "short", day: "numeric", month: "short", timeZone: "UTC" }));
+    expect(dayLabel("2026-03-29")).toBe(
+      new Date(time).toLocaleDateString(undefined, {
+        weekday: "short",
+        day: "numeric",
+        month: "short",
+        timeZone: "UTC",
+      }),
+    );
   });
 
   it("say 'Invalid Date' for a day or time that is none, instead of failing the screen", () => {

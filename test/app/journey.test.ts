@@ -6,7 +6,15 @@
 import { readFileSync } from "node:fs";
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { chromiumMissing, workerAndBrowser, leaks, person, screenshot, yjsIntegerField, type Person } from "./browser.js";
+import {
+  chromiumMissing,
+  workerAndBrowser,
+  leaks,
+  person,
+  screenshot,
+  yjsIntegerField,
+  type Person,
+} from "./browser.js";
 import { clarityExport, DISTINCT_MGDL, PATIENT_NAME } from "./fixtures/clarityExport.js";
 import { createGrantee, nav, qrPath, saveRecoveryKit, shareWith } from "./steps.js";
 
@@ -16,7 +24,12 @@ const NOTE = "Felt shaky after the school run, 2 glucose tabs";
 const SNACK = "Apple slices from grandpa";
 const LIVE_LOW = 64;
 const suffix = Date.now().toString(36).slice(-5);
-const handles = { patient: `wilma-${suffix}`, clinician: `dr-okafor-${suffix}`, colleague: `dr-lindqvist-${suffix}`, caregiver: `grandpa-${suffix}` };
+const handles = {
+  patient: `wilma-${suffix}`,
+  clinician: `dr-okafor-${suffix}`,
+  colleague: `dr-lindqvist-${suffix}`,
+  caregiver: `grandpa-${suffix}`,
+};
 
 describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browser", () => {
   const env = workerAndBrowser();
@@ -51,13 +64,16 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
 
   const pending = (p: Person) => p.page.getByTestId("sync-pending");
   /** Nothing sticks out sideways at phone width (wide tables scroll inside their own box). */
-  const fitsPhone = async (page: Page) => expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  const fitsPhone = async (page: Page) =>
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   /** A new browser profile linked to the patient's account from the Devices screen. */
   const linkNewDevice = async (shot: string): Promise<Person> => {
     const device = await person(env.browser, { timeZone: ZONE });
     const l = device.page;
     await l.goto(`${env.worker.url}/#/start/link`);
-    await expect.poll(async () => (await l.getByTestId("link-code").textContent())?.trim(), { timeout: 30_000 }).not.toMatch(/Asking/);
+    await expect
+      .poll(async () => (await l.getByTestId("link-code").textContent())?.trim(), { timeout: 30_000 })
+      .not.toMatch(/Asking/);
     const code = (await l.getByTestId("link-code").textContent())!.trim();
     // The QR code beside the code opens the signed-in device's Devices screen with the code filled in.
     const qrTarget = (await l.getByTestId("link-url").getAttribute("href"))!;
@@ -69,7 +85,9 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     await expect(page.getByLabel("Code from the new device").inputValue()).resolves.toBe(code);
     await page.getByRole("button", { name: "Continue" }).click();
     const sas = (await page.getByTestId("approve-sas").textContent({ timeout: 30_000 }))!.trim();
-    await expect.poll(async () => (await l.getByTestId("link-sas").textContent())?.trim(), { timeout: 30_000 }).toBe(sas);
+    await expect
+      .poll(async () => (await l.getByTestId("link-sas").textContent())?.trim(), { timeout: 30_000 })
+      .toBe(sas);
     await screenshot(page, shot);
     await l.getByRole("button", { name: "The digits match" }).click();
     await page.getByRole("button", { name: "It matches: link the device" }).click();
@@ -83,7 +101,9 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     await page.getByText("Glucose is not part of this grant.").waitFor();
     await page.getByText("No pump settings in this period.").waitFor();
     await expect.poll(() => page.getByTestId("insulin-summary").count(), { timeout }).toBe(1);
-    await expect(page.getByTestId("insulin-summary").textContent()).resolves.toMatch(/Average per day over \d+ (full )?days?: .*bolus \d+\.\d U/);
+    await expect(page.getByTestId("insulin-summary").textContent()).resolves.toMatch(
+      /Average per day over \d+ (full )?days?: .*bolus \d+\.\d U/,
+    );
   };
 
   it("a patient creates an account and saves the recovery kit", async () => {
@@ -101,11 +121,15 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     const { page } = patient;
     await nav(page, "Import").click();
     const csv = clarityExport({ end, days: 16, intervalMinutes: 15, timeZone: ZONE, full: true });
-    await page.getByLabel("Export file").setInputFiles({ name: "clarity-export.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+    await page
+      .getByLabel("Export file")
+      .setInputFiles({ name: "clarity-export.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
     await page.getByLabel("Time zone the device clock was set to").selectOption(ZONE);
     await page.getByRole("button", { name: "Import" }).click();
     await page.getByTestId("import-progress").waitFor();
-    await expect.poll(() => page.getByTestId("import-summary").textContent(), { timeout: 120_000 }).toMatch(/Imported \d+ new records from clarity-export\.csv \(Dexcom Clarity\)/);
+    await expect
+      .poll(() => page.getByTestId("import-summary").textContent(), { timeout: 120_000 })
+      .toMatch(/Imported \d+ new records from clarity-export\.csv \(Dexcom Clarity\)/);
     await screenshot(page, "patient-import");
     await nav(page, "Glucose").click();
     await page.getByTestId("glucose-chart").locator("canvas").first().waitFor();
@@ -148,7 +172,9 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
 
   it("links a second patient device by code and matching short strings; it shows the same data", async () => {
     laptop = await linkNewDevice("patient-devices-link");
-    await expect.poll(() => laptop.page.getByTestId("mean-glucose").textContent(), { timeout: 60_000 }).toMatch(/\d+ mg\/dL/);
+    await expect
+      .poll(() => laptop.page.getByTestId("mean-glucose").textContent(), { timeout: 60_000 })
+      .toMatch(/\d+ mg\/dL/);
     await laptop.page.getByText(MEAL).waitFor({ timeout: 30_000 });
     await screenshot(laptop.page, "patient-second-device");
   });
@@ -165,7 +191,9 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     const patientNumber = (await page.getByTestId("safety-number").textContent())?.replace(/\D/g, "");
     await screenshot(page, "patient-safety-number");
     await page.getByRole("button", { name: "The numbers match" }).click();
-    const shareForm = page.locator("form", { has: page.getByRole("button", { name: `Share with @${handles.clinician}` }) });
+    const shareForm = page.locator("form", {
+      has: page.getByRole("button", { name: `Share with @${handles.clinician}` }),
+    });
     await expect(shareForm.getByLabel("Glucose readings (CGM and finger-stick)").isChecked()).resolves.toBe(true);
     await expect(shareForm.getByLabel("Insulin (basal, boluses, bolus calculator)").isChecked()).resolves.toBe(false);
     await screenshot(page, "patient-share");
@@ -178,7 +206,9 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     const c = clinician.page;
     const card = c.getByTestId("share").filter({ hasText: handles.patient });
     await card.getByRole("button", { name: "Compare safety number" }).click({ timeout: 30_000 });
-    await expect.poll(async () => (await card.getByTestId("safety-number").textContent())?.replace(/\D/g, "")).toBe(patientNumber);
+    await expect
+      .poll(async () => (await card.getByTestId("safety-number").textContent())?.replace(/\D/g, ""))
+      .toBe(patientNumber);
     await screenshot(c, "clinician-patients");
     await card.getByRole("button", { name: "The numbers match" }).click();
     await card.getByText("Keys verified.").waitFor();
@@ -196,7 +226,10 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
 
     const download = c.waitForEvent("download");
     await c.getByRole("button", { name: "Export as FHIR (HL7 CGM)" }).click();
-    const bundle = JSON.parse(readFileSync((await (await download).path())!, "utf8")) as { resourceType: string; entry: { resource: { resourceType: string } }[] };
+    const bundle = JSON.parse(readFileSync((await (await download).path())!, "utf8")) as {
+      resourceType: string;
+      entry: { resource: { resourceType: string } }[];
+    };
     expect(bundle.resourceType).toBe("Bundle");
     expect(bundle.entry.some((e) => e.resource.resourceType === "Observation")).toBe(true);
     expect(JSON.stringify(bundle)).not.toContain(PATIENT_NAME.first);
@@ -236,7 +269,11 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     await g.getByRole("button", { name: "Create account and accept" }).click();
     await saveRecoveryKit(g);
     // The patient's open app confirms the answer by itself and issues the grant.
-    await g.getByTestId("share").filter({ hasText: handles.patient }).getByRole("link", { name: "Open live view" }).click({ timeout: 60_000 });
+    await g
+      .getByTestId("share")
+      .filter({ hasText: handles.patient })
+      .getByRole("link", { name: "Open live view" })
+      .click({ timeout: 60_000 });
     await expect.poll(() => g.getByTestId("live-value").textContent(), { timeout: 60_000 }).toMatch(/^\d+$/);
     await expect(g.getByTestId("grant-banner").textContent()).resolves.toMatch(/ends in (1 d 23 h|2 d|1 d 2\d h)/);
     await screenshot(g, "caregiver-live");
@@ -245,11 +282,15 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     // A new reading from the patient's phone reaches the caregiver over the live socket.
     await nav(page, "Import").click();
     const next = clarityExport({ end: Date.now(), days: 0, intervalMinutes: 5, timeZone: ZONE, last: LIVE_LOW });
-    await page.getByLabel("Export file").setInputFiles({ name: "latest.csv", mimeType: "text/csv", buffer: Buffer.from(next) });
+    await page
+      .getByLabel("Export file")
+      .setInputFiles({ name: "latest.csv", mimeType: "text/csv", buffer: Buffer.from(next) });
     await page.getByRole("button", { name: "Import" }).click();
     await expect.poll(() => g.getByTestId("live-value").textContent(), { timeout: 60_000 }).toBe(String(LIVE_LOW));
     await expect(g.getByTestId("alert-level").textContent()).resolves.toBe("Low");
-    await expect.poll(() => g.evaluate(() => (window as unknown as { notified: string[] }).notified)).toEqual([`Low: @${handles.patient}`]);
+    await expect
+      .poll(() => g.evaluate(() => (window as unknown as { notified: string[] }).notified))
+      .toEqual([`Low: @${handles.patient}`]);
     await screenshot(g, "caregiver-live-low");
 
     // The invite allowed writing events: the caregiver logs a snack, the patient sees it.
@@ -279,8 +320,12 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     await page.getByTestId("access-log").waitFor();
     const log = (await page.getByTestId("access-log").textContent()) ?? "";
     // With whom and what, in sentences: the share, the downloads, the revocation.
-    expect(log).toMatch(new RegExp(`You shared glucose readings, \\d+ \\w+ \\d{4} – \\d+ \\w+ \\d{4} with @${handles.clinician}, until`));
-    expect(log).toMatch(new RegExp(`@${handles.clinician} downloaded [\\d,]+ encrypted pieces? of data of glucose readings`));
+    expect(log).toMatch(
+      new RegExp(`You shared glucose readings, \\d+ \\w+ \\d{4} – \\d+ \\w+ \\d{4} with @${handles.clinician}, until`),
+    );
+    expect(log).toMatch(
+      new RegExp(`@${handles.clinician} downloaded [\\d,]+ encrypted pieces? of data of glucose readings`),
+    );
     expect(log).toMatch(new RegExp(`You ended @${handles.caregiver}'s access to glucose readings`));
     expect(log).not.toMatch(/envelope|re-issued a grant|[0-9a-f]{32}/);
     await screenshot(page, "patient-access-log");
@@ -293,14 +338,18 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     await page.getByRole("button", { name: "Revoke everything" }).click();
     await page.getByRole("button", { name: "Yes, revoke everything" }).click();
     await page.getByText("Nobody can see your data right now.").waitFor({ timeout: 30_000 });
-    await expect.poll(() => clinician.page.getByTestId("sync-state").textContent(), { timeout: 60_000 }).toBe("Access ended");
+    await expect
+      .poll(() => clinician.page.getByTestId("sync-state").textContent(), { timeout: 60_000 })
+      .toBe("Access ended");
     await screenshot(clinician.page, "clinician-ended");
   });
 
   // Writes by a write grantee stay authentic after the grant ends: they were allowed when made.
   it("a device linked after the caregiver (who logged a snack) was revoked still syncs everything", async () => {
     tablet = await linkNewDevice("patient-devices-link-after-revoke");
-    await expect.poll(() => tablet!.page.getByTestId("mean-glucose").textContent(), { timeout: 60_000 }).toMatch(/\d+ mg\/dL/);
+    await expect
+      .poll(() => tablet!.page.getByTestId("mean-glucose").textContent(), { timeout: 60_000 })
+      .toMatch(/\d+ mg\/dL/);
     await tablet.page.getByText(SNACK).waitFor({ timeout: 30_000 });
   });
 
@@ -314,7 +363,8 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
           await nav(page, "Glucose").click();
           await nav(page, "Devices").click();
           await expect.poll(() => rows.count()).toBe(3);
-          return (await rows.allTextContents()).filter((text) => /^Chrome on Linux.*added .*, last seen /.test(text)).length;
+          return (await rows.allTextContents()).filter((text) => /^Chrome on Linux.*added .*, last seen /.test(text))
+            .length;
         },
         { timeout: 90_000, interval: 2_000 },
       )
@@ -335,7 +385,19 @@ describe.skipIf(chromiumMissing)("patient, clinician and caregiver in the browse
     // The recording saw real traffic: envelope uploads and live frames.
     expect(items.filter((i) => i.what.startsWith("body of POST")).length).toBeGreaterThan(0);
     expect(all.reduce((n, p) => n + p.network.frames, 0)).toBeGreaterThan(0);
-    const secrets = [MEAL, NOTE, SNACK, PATIENT_NAME.first, PATIENT_NAME.last, `"mgdl":${DISTINCT_MGDL}`, `"mgdl":${LIVE_LOW}`, yjsIntegerField("mgdl", DISTINCT_MGDL), yjsIntegerField("mgdl", LIVE_LOW), `,G7,${DISTINCT_MGDL},`, `${DISTINCT_MGDL} mg/dL`];
+    const secrets = [
+      MEAL,
+      NOTE,
+      SNACK,
+      PATIENT_NAME.first,
+      PATIENT_NAME.last,
+      `"mgdl":${DISTINCT_MGDL}`,
+      `"mgdl":${LIVE_LOW}`,
+      yjsIntegerField("mgdl", DISTINCT_MGDL),
+      yjsIntegerField("mgdl", LIVE_LOW),
+      `,G7,${DISTINCT_MGDL},`,
+      `${DISTINCT_MGDL} mg/dL`,
+    ];
     expect(leaks(items, secrets)).toEqual([]);
   });
 });

@@ -12,13 +12,14 @@ const DAYS = 90;
 describe.skipIf(chromiumMissing)("a 90-day CareLink import in the browser", () => {
   const env = workerAndBrowser();
 
-
   it("moves through every phase, keeps the page responsive, and goes on visibly from the dashboard until all 25,920 readings are in", async () => {
     const { page } = await person(env.browser, { timeZone: ZONE });
     await createPatient(page, env.worker.url, `ninety-${Date.now().toString(36).slice(-5)}`);
     await nav(page, "Import").click();
     const csv = carelinkExport({ days: DAYS, newest: Date.now() - 10 * 60_000 });
-    await page.getByLabel("Export file").setInputFiles({ name: "carelink-90-days.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+    await page
+      .getByLabel("Export file")
+      .setInputFiles({ name: "carelink-90-days.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
     await page.getByLabel("Time zone the device clock was set to").selectOption(ZONE);
     // What the page renders, recorded in the page (each render, however short, not what a poll
     // happens to catch): the bar's phases and values, the dashboard's shares, animation frames.
@@ -33,7 +34,13 @@ describe.skipIf(chromiumMissing)("a 90-day CareLink import in the browser", () =
         if (value) seen.values.add(value);
         const share = /(\d+) %/.exec(document.querySelector("[data-testid=import-running]")?.textContent ?? "");
         if (share) seen.shares.add(Number(share[1]));
-      }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ["data-phase", "value"] });
+      }).observe(document.body, {
+        subtree: true,
+        childList: true,
+        characterData: true,
+        attributes: true,
+        attributeFilter: ["data-phase", "value"],
+      });
       const frame = () => {
         seen.frames++;
         requestAnimationFrame(frame);
@@ -43,7 +50,11 @@ describe.skipIf(chromiumMissing)("a 90-day CareLink import in the browser", () =
     type Seen = { phases: string[]; values: string[]; shares: number[]; frames: number };
     const seen = () =>
       page.evaluate((): Seen => {
-        const s = (window as unknown as { importSeen: { phases: string[]; values: Set<string>; shares: Set<number>; frames: number } }).importSeen;
+        const s = (
+          window as unknown as {
+            importSeen: { phases: string[]; values: Set<string>; shares: Set<number>; frames: number };
+          }
+        ).importSeen;
         return { phases: [...s.phases], values: [...s.values], shares: [...s.shares], frames: s.frames };
       });
     await page.getByRole("button", { name: "Import" }).click();
@@ -66,7 +77,9 @@ describe.skipIf(chromiumMissing)("a 90-day CareLink import in the browser", () =
     expect(Math.max(...shares)).toBeGreaterThan(Math.min(...shares));
     await expect.poll(() => page.getByTestId("mean-glucose").textContent(), { timeout: 30_000 }).toMatch(/\d+ mg\/dL/);
     await nav(page, "Import").click();
-    await expect(page.getByTestId("import-summary").textContent()).resolves.toMatch(/^Imported 25,?920 new records from carelink-90-days\.csv/);
+    await expect(page.getByTestId("import-summary").textContent()).resolves.toMatch(
+      /^Imported 25,?920 new records from carelink-90-days\.csv/,
+    );
     await expect(page.getByTestId("import-steps").textContent()).resolves.toMatch(/25,920 of 25,920 stored/);
     await screenshot(page, "patient-import-90-days");
   });

@@ -31,7 +31,9 @@ describe.skipIf(chromiumMissing)("messages a person can act on", () => {
     await other.page.goto(`${env.worker.url}/#/start/patient`);
     await other.page.getByLabel("Choose a handle").fill(handle);
     await other.page.getByRole("button", { name: "Create account" }).click();
-    await expect.poll(() => alertText(other.page), { timeout: 30_000 }).toMatch(/^The handle "[^"]+" is taken; choose another\.$/);
+    await expect
+      .poll(() => alertText(other.page), { timeout: 30_000 })
+      .toMatch(/^The handle "[^"]+" is taken; choose another\.$/);
     await screenshot(other.page, "welcome-handle-taken");
     await other.context.close();
   });
@@ -48,7 +50,9 @@ describe.skipIf(chromiumMissing)("messages a person can act on", () => {
     await nav(page, "Share").click();
     await page.getByLabel("Their handle").fill("someone-else");
     await page.getByRole("button", { name: "Find" }).click();
-    await expect.poll(() => alertText(page)).toMatch(/cannot reach its server right now \(are you offline\?\).*try again once you are back online/);
+    await expect
+      .poll(() => alertText(page))
+      .toMatch(/cannot reach its server right now \(are you offline\?\).*try again once you are back online/);
     expect(await page.evaluate(() => document.body.innerText)).not.toMatch(INTERNALS);
     await screenshot(page, "patient-offline-share");
     await context.setOffline(false);
@@ -57,12 +61,19 @@ describe.skipIf(chromiumMissing)("messages a person can act on", () => {
   it("data older than the period is found: the dashboard says where it is and jumps there", async () => {
     const { page } = patient;
     const newest = Date.now() - 120 * DAY;
-    await importExport(page, "carelink-spring.csv", carelinkExport({ days: 5, newest: wallClockMs(newest, ZONE) }), ZONE);
+    await importExport(
+      page,
+      "carelink-spring.csv",
+      carelinkExport({ days: 5, newest: wallClockMs(newest, ZONE) }),
+      ZONE,
+    );
     await nav(page, "Glucose").click();
     await page.getByTestId("data-elsewhere").waitFor({ timeout: 30_000 });
     expect(await page.getByText("No readings yet").count()).toBe(0);
     const period = page.getByLabel("Period");
-    await expect(period.locator("option", { hasText: "All my data" }).textContent()).resolves.toMatch(/All my data \(\d+ \w+ \d{4} – \d+ \w+ \d{4}\)/);
+    await expect(period.locator("option", { hasText: "All my data" }).textContent()).resolves.toMatch(
+      /All my data \(\d+ \w+ \d{4} – \d+ \w+ \d{4}\)/,
+    );
     await screenshot(page, "patient-data-elsewhere");
     await page.getByRole("button", { name: /^Show the 14 days up to / }).click();
     await expect.poll(() => page.getByTestId("mean-glucose").textContent(), { timeout: 30_000 }).toMatch(/\d+ mg\/dL/);
@@ -79,14 +90,26 @@ describe.skipIf(chromiumMissing)("messages a person can act on", () => {
 
   it("every patient screen passes the WCAG 2 A/AA checks (contrast 4.5:1 among them), shows no raw fractions and fits a phone", async () => {
     const { page } = patient;
-    for (const screen of ["Glucose", "Report", "Add entry", "Import", "Share", "Who has access", "Access log", "Devices"]) {
+    for (const screen of [
+      "Glucose",
+      "Report",
+      "Add entry",
+      "Import",
+      "Share",
+      "Who has access",
+      "Access log",
+      "Devices",
+    ]) {
       await nav(page, screen).click();
       await page.waitForTimeout(500);
       const serious = (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
       expect(serious, screen).toEqual([]);
       expect(await rawFractions(page), screen).toEqual([]);
       expect(await overflowing(page), screen).toEqual([]);
-      expect(await page.evaluate(() => document.querySelector(".chrome")!.getBoundingClientRect().height), screen).toBeLessThan(84.4);
+      expect(
+        await page.evaluate(() => document.querySelector(".chrome")!.getBoundingClientRect().height),
+        screen,
+      ).toBeLessThan(84.4);
     }
   });
 });

@@ -18,7 +18,11 @@ describe.skipIf(chromiumMissing)("reopening the app", () => {
   let caregiver: Person;
 
   beforeAll(async () => {
-    [patient, clinician, caregiver] = await Promise.all([person(env.browser, { phone: true, timeZone: ZONE }), person(env.browser, { timeZone: "America/New_York" }), person(env.browser, { phone: true, timeZone: ZONE })]);
+    [patient, clinician, caregiver] = await Promise.all([
+      person(env.browser, { phone: true, timeZone: ZONE }),
+      person(env.browser, { timeZone: "America/New_York" }),
+      person(env.browser, { phone: true, timeZone: ZONE }),
+    ]);
   });
 
   /** Reloads at `/`, then again with the network off; `home` must be on screen both times. */
@@ -41,15 +45,23 @@ describe.skipIf(chromiumMissing)("reopening the app", () => {
     await createPatient(p, env.worker.url, handles.patient);
     await nav(p, "Import").click();
     const csv = clarityExport({ end: Date.now() - 60_000, days: 2, intervalMinutes: 15, timeZone: ZONE });
-    await p.getByLabel("Export file").setInputFiles({ name: "clarity.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+    await p
+      .getByLabel("Export file")
+      .setInputFiles({ name: "clarity.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
     await p.getByLabel("Time zone the device clock was set to").selectOption(ZONE);
     await p.getByRole("button", { name: "Import" }).click();
-    await expect.poll(() => p.getByTestId("import-summary").textContent(), { timeout: 60_000 }).toMatch(/Imported \d+ new records/);
+    await expect
+      .poll(() => p.getByTestId("import-summary").textContent(), { timeout: 60_000 })
+      .toMatch(/Imported \d+ new records/);
 
     await createGrantee(clinician.page, env.worker.url, handles.clinician);
     await shareWith(p, handles.clinician, ["Glucose readings (CGM and finger-stick)"]);
     const c = clinician.page;
-    await c.getByTestId("share").filter({ hasText: handles.patient }).getByRole("link", { name: "Open report" }).click({ timeout: 30_000 });
+    await c
+      .getByTestId("share")
+      .filter({ hasText: handles.patient })
+      .getByRole("link", { name: "Open report" })
+      .click({ timeout: 30_000 });
     await expect.poll(() => c.getByTestId("mean-glucose").textContent(), { timeout: 60_000 }).toMatch(/\d+ mg\/dL/);
 
     await nav(p, "Share").click();
@@ -60,14 +72,20 @@ describe.skipIf(chromiumMissing)("reopening the app", () => {
     await g.getByLabel("Choose a handle").fill(handles.caregiver);
     await g.getByRole("button", { name: "Create account and accept" }).click();
     await saveRecoveryKit(g);
-    await g.getByTestId("share").filter({ hasText: handles.patient }).getByRole("link", { name: "Open live view" }).click({ timeout: 60_000 });
+    await g
+      .getByTestId("share")
+      .filter({ hasText: handles.patient })
+      .getByRole("link", { name: "Open live view" })
+      .click({ timeout: 60_000 });
     await expect.poll(() => g.getByTestId("live-value").textContent(), { timeout: 60_000 }).toMatch(/^\d+$/);
   });
 
   it("the patient reopens on the glucose dashboard, online and offline", async () => {
     await reloadTwice(patient, "patient", async (page) => {
       await page.getByRole("heading", { name: "Your glucose" }).waitFor();
-      await expect.poll(() => page.getByTestId("mean-glucose").textContent(), { timeout: 30_000 }).toMatch(/\d+ mg\/dL/);
+      await expect
+        .poll(() => page.getByTestId("mean-glucose").textContent(), { timeout: 30_000 })
+        .toMatch(/\d+ mg\/dL/);
     });
   });
 
@@ -78,7 +96,11 @@ describe.skipIf(chromiumMissing)("reopening the app", () => {
     });
     const c = clinician.page;
     await c.getByTestId("shares-offline").waitFor();
-    await c.getByTestId("share").filter({ hasText: handles.patient }).getByRole("link", { name: "Open report" }).click();
+    await c
+      .getByTestId("share")
+      .filter({ hasText: handles.patient })
+      .getByRole("link", { name: "Open report" })
+      .click();
     await expect.poll(() => c.getByTestId("mean-glucose").textContent(), { timeout: 30_000 }).toMatch(/\d+ mg\/dL/);
     await screenshot(c, "clinician-report-offline");
   });
@@ -89,7 +111,11 @@ describe.skipIf(chromiumMissing)("reopening the app", () => {
       await page.getByTestId("share").filter({ hasText: handles.patient }).waitFor({ timeout: 30_000 });
     });
     const g = caregiver.page;
-    await g.getByTestId("share").filter({ hasText: handles.patient }).getByRole("link", { name: "Open live view" }).click();
+    await g
+      .getByTestId("share")
+      .filter({ hasText: handles.patient })
+      .getByRole("link", { name: "Open live view" })
+      .click();
     await expect.poll(() => g.getByTestId("live-value").textContent(), { timeout: 30_000 }).toMatch(/^\d+$/);
   });
 

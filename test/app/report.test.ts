@@ -10,7 +10,15 @@ import { extractText, getDocumentProxy } from "unpdf";
 import { beforeAll, describe, expect, it } from "vitest";
 import { wallClockMs } from "../../client/import/timezone.js";
 import { axeViolations, rawFractions } from "./a11y.js";
-import { chromiumMissing, workerAndBrowser, overflowing, person, screenshot, SCREENSHOTS, type Person } from "./browser.js";
+import {
+  chromiumMissing,
+  workerAndBrowser,
+  overflowing,
+  person,
+  screenshot,
+  SCREENSHOTS,
+  type Person,
+} from "./browser.js";
 import { carelinkExport } from "./fixtures/carelinkExport.js";
 import { createGrantee, createPatient, importExport, nav, qrPath, reportSections, saveRecoveryKit } from "./steps.js";
 
@@ -18,9 +26,14 @@ const BERLIN = "Europe/Berlin";
 const NEW_YORK = "America/New_York";
 const suffix = Date.now().toString(36).slice(-5);
 const handles = { patient: `lotte-${suffix}`, clinician: `dr-mendes-${suffix}`, caregiver: `tante-${suffix}` };
-const SECTIONS = ["Glucose statistics and targets", "Time in ranges", "Ambulatory glucose profile (AGP)", "Glycemia risk index (GRI)", "Daily glucose profiles"];
+const SECTIONS = [
+  "Glucose statistics and targets",
+  "Time in ranges",
+  "Ambulatory glucose profile (AGP)",
+  "Glycemia risk index (GRI)",
+  "Daily glucose profiles",
+];
 const GLUCOSE = [...SECTIONS, "Low and high episodes"];
-
 
 describe.skipIf(chromiumMissing)("the AGP report", () => {
   const env = workerAndBrowser();
@@ -28,32 +41,55 @@ describe.skipIf(chromiumMissing)("the AGP report", () => {
   let clinician: Person;
 
   beforeAll(async () => {
-    [patient, clinician] = await Promise.all([person(env.browser, { phone: true, timeZone: BERLIN }), person(env.browser, { timeZone: NEW_YORK })]);
+    [patient, clinician] = await Promise.all([
+      person(env.browser, { phone: true, timeZone: BERLIN }),
+      person(env.browser, { timeZone: NEW_YORK }),
+    ]);
     await clinician.page.setViewportSize({ width: 1280, height: 800 });
   });
 
-  const violations = async (page: Page) => (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
+  const violations = async (page: Page) =>
+    (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
 
   it("the patient imports 16 days of CGM and pump data and reads their own report: AGP, insulin, pump settings, device alerts", async () => {
     const p = patient.page;
     await createPatient(p, env.worker.url, handles.patient);
     // The device clock reads Berlin time; the last reading is 20 minutes old (a caregiver sees it as stale).
-    const csv = carelinkExport({ days: 16, newest: wallClockMs(Date.now() - 20 * 60_000, BERLIN), pump: true, dipHour: 7 });
+    const csv = carelinkExport({
+      days: 16,
+      newest: wallClockMs(Date.now() - 20 * 60_000, BERLIN),
+      pump: true,
+      dipHour: 7,
+    });
     await importExport(p, "carelink-16-days.csv", csv, BERLIN);
     await nav(p, "Report").click();
     await p.getByTestId("agp-chart").locator("canvas").first().waitFor({ timeout: 30_000 });
-    expect(await reportSections(p)).toEqual([...GLUCOSE, "Insulin", "Pump settings in force", "Meals, exercise and notes", "Device alerts"]);
+    expect(await reportSections(p)).toEqual([
+      ...GLUCOSE,
+      "Insulin",
+      "Pump settings in force",
+      "Meals, exercise and notes",
+      "Device alerts",
+    ]);
     await expect(p.getByTestId("agp-chart").textContent()).resolves.toMatch(/lowest, \d+ mg\/dL, around 0[67]:\d\d/);
-    await expect(p.getByTestId("insulin-summary").textContent()).resolves.toMatch(/total \d+\.\d U \(basal \d+ %, bolus \d+ %\), bolus 16\.0 U/);
-    expect(await p.getByTestId("insulin-table").locator("tbody tr").first().locator("td").first().textContent()).toMatch(/^\d+\.\d U$/);
-    await expect(p.getByTestId("device-alerts").textContent()).resolves.toMatch(/^5 device events: 5 × low insulin alarm\..*Alarm: low insulin \(Low reservoir\)/);
+    await expect(p.getByTestId("insulin-summary").textContent()).resolves.toMatch(
+      /total \d+\.\d U \(basal \d+ %, bolus \d+ %\), bolus 16\.0 U/,
+    );
+    expect(
+      await p.getByTestId("insulin-table").locator("tbody tr").first().locator("td").first().textContent(),
+    ).toMatch(/^\d+\.\d U$/);
+    await expect(p.getByTestId("device-alerts").textContent()).resolves.toMatch(
+      /^5 device events: 5 × low insulin alarm\..*Alarm: low insulin \(Low reservoir\)/,
+    );
     await p.getByText("No pump settings in this period.").waitFor();
     // One low a day around 07:00 (58 mg/dL for an hour): a level 1 episode each day, none of level 2.
     expect(Number(await p.locator('[data-episode="hypoLv1"] td').first().textContent())).toBeGreaterThanOrEqual(14);
     await expect(p.locator('[data-episode="hypoLv2"] td').first().textContent()).resolves.toBe("0");
     // The curves are smoothed as the AGP does; the values behind them are not.
     await p.getByText("AGP values hour by hour").click();
-    await expect(p.getByTestId("agp-values").locator("tr", { hasText: "07:00" }).locator("td").nth(2).textContent()).resolves.toBe("58");
+    await expect(
+      p.getByTestId("agp-values").locator("tr", { hasText: "07:00" }).locator("td").nth(2).textContent(),
+    ).resolves.toBe("58");
     expect(await p.getByTestId("daily-profile").count()).toBeGreaterThanOrEqual(14);
     await screenshot(p, "patient-report");
     expect(await violations(p)).toEqual([]);
@@ -83,14 +119,19 @@ describe.skipIf(chromiumMissing)("the AGP report", () => {
     await nav(p, "Share").click();
     await p.getByLabel("Their handle").fill(handles.clinician);
     await p.getByRole("button", { name: "Find" }).click();
-    await expect.poll(async () => (await p.getByTestId("safety-number").textContent())?.replace(/\D/g, "")).toBe(clinicianNumber);
-    await expect(p.getByTestId("verify-contact").textContent()).resolves.toContain("Compare safety numbers with a patient");
+    await expect
+      .poll(async () => (await p.getByTestId("safety-number").textContent())?.replace(/\D/g, ""))
+      .toBe(clinicianNumber);
+    await expect(p.getByTestId("verify-contact").textContent()).resolves.toContain(
+      "Compare safety numbers with a patient",
+    );
     await p.getByRole("button", { name: "The numbers match" }).click();
     await c.getByRole("button", { name: "The numbers match" }).click();
     await c.getByText(`@${handles.patient}'s keys are verified on this device.`).waitFor();
 
     const form = p.locator("form", { has: p.getByRole("button", { name: `Share with @${handles.clinician}` }) });
-    for (const scope of ["Insulin (basal, boluses, bolus calculator)", "Pump settings", "Device alerts and alarms"]) await form.getByLabel(scope).check();
+    for (const scope of ["Insulin (basal, boluses, bolus calculator)", "Pump settings", "Device alerts and alarms"])
+      await form.getByLabel(scope).check();
     await p.getByRole("button", { name: `Share with @${handles.clinician}` }).click();
     await p.getByRole("heading", { name: "Who has access" }).waitFor();
     const card = c.getByTestId("share").filter({ hasText: handles.patient });
@@ -99,7 +140,11 @@ describe.skipIf(chromiumMissing)("the AGP report", () => {
 
   it("the clinician in New York reads the report on the patient's clock: the 07:00 dip at 07:00, Berlin dates, the zone named", async () => {
     const c = clinician.page;
-    await c.getByTestId("share").filter({ hasText: handles.patient }).getByRole("link", { name: "Open report" }).click();
+    await c
+      .getByTestId("share")
+      .filter({ hasText: handles.patient })
+      .getByRole("link", { name: "Open report" })
+      .click();
     await c.getByTestId("agp-chart").locator("canvas").first().waitFor({ timeout: 60_000 });
     await expect(c.getByTestId("report-zone").textContent()).resolves.toBe("UTC+01:00");
     await expect(c.getByTestId("agp-chart").textContent()).resolves.toMatch(/lowest, \d+ mg\/dL, around 0[67]:\d\d/);
@@ -107,7 +152,9 @@ describe.skipIf(chromiumMissing)("the AGP report", () => {
     // The last daily panel is the patient's today in Berlin, not New York's.
     const today = new Date(wallClockMs(Date.now() - 20 * 60_000, BERLIN)).toISOString().slice(0, 10);
     expect(await c.getByTestId("daily-profile").last().getAttribute("data-day")).toBe(today);
-    await expect(c.getByTestId("time-in-range").locator('[data-range="in-range"]').textContent()).resolves.toMatch(/^In range 70–180 mg\/dL\d+ %/);
+    await expect(c.getByTestId("time-in-range").locator('[data-range="in-range"]').textContent()).resolves.toMatch(
+      /^In range 70–180 mg\/dL\d+ %/,
+    );
     await screenshot(c, "clinician-report");
     expect(await violations(c)).toEqual([]);
     expect(await rawFractions(c)).toEqual([]);
@@ -117,9 +164,15 @@ describe.skipIf(chromiumMissing)("the AGP report", () => {
     const c = clinician.page;
     await c.getByLabel("Units").selectOption("mmol/L");
     await expect(c.getByTestId("mean-glucose").textContent()).resolves.toMatch(/^\d+\.\d mmol\/L$/);
-    await expect(c.getByTestId("time-in-range").locator('[data-range="in-range"]').textContent()).resolves.toContain("3.9–10.0 mmol/L");
-    await expect(c.getByTestId("time-in-range").locator('[data-range="high"]').textContent()).resolves.toContain("10.1–13.9 mmol/L");
-    await expect(c.getByTestId("agp-chart").textContent()).resolves.toMatch(/lowest, \d+\.\d mmol\/L, around 0[67]:\d\d/);
+    await expect(c.getByTestId("time-in-range").locator('[data-range="in-range"]').textContent()).resolves.toContain(
+      "3.9–10.0 mmol/L",
+    );
+    await expect(c.getByTestId("time-in-range").locator('[data-range="high"]').textContent()).resolves.toContain(
+      "10.1–13.9 mmol/L",
+    );
+    await expect(c.getByTestId("agp-chart").textContent()).resolves.toMatch(
+      /lowest, \d+\.\d mmol\/L, around 0[67]:\d\d/,
+    );
     await c.reload();
     await c.getByTestId("mean-glucose").waitFor({ timeout: 60_000 });
     await expect(c.getByTestId("mean-glucose").textContent()).resolves.toMatch(/mmol\/L$/);
@@ -161,7 +214,11 @@ describe.skipIf(chromiumMissing)("the AGP report", () => {
     await g.getByLabel("Choose a handle").fill(handles.caregiver);
     await g.getByRole("button", { name: "Create account and accept" }).click();
     await saveRecoveryKit(g);
-    await g.getByTestId("share").filter({ hasText: handles.patient }).getByRole("link", { name: "Open live view" }).click({ timeout: 60_000 });
+    await g
+      .getByTestId("share")
+      .filter({ hasText: handles.patient })
+      .getByRole("link", { name: "Open live view" })
+      .click({ timeout: 60_000 });
     await g.getByTestId("live-value").waitFor({ timeout: 60_000 });
     await expect(g.getByTestId("live-reading").getAttribute("data-stale")).resolves.toBe("true");
     await expect(g.getByTestId("stale-reading").textContent()).resolves.toMatch(/This reading is 2\d min ago/);
@@ -208,7 +265,9 @@ describe.skipIf(chromiumMissing)("the AGP report", () => {
     const r = provider.page;
     await r.goto(env.worker.url);
     await r.getByRole("link", { name: "Open a report file" }).click();
-    await r.getByLabel("Report file (.steward-report)").setInputFiles({ name: "report.steward-report", mimeType: "application/octet-stream", buffer: file });
+    await r
+      .getByLabel("Report file (.steward-report)")
+      .setInputFiles({ name: "report.steward-report", mimeType: "application/octet-stream", buffer: file });
     await r.getByLabel("Passphrase").fill(passphrase);
     await r.getByRole("button", { name: "Open the report" }).click();
     await r.getByTestId("agp-chart").locator("canvas").first().waitFor({ timeout: 60_000 });

@@ -7,7 +7,6 @@ import { chromiumMissing, workerAndBrowser, overflowing, person, screenshot } fr
 describe.skipIf(chromiumMissing)("app shell", () => {
   const env = workerAndBrowser();
 
-
   it("shows the welcome screen, and loads again offline after the first visit", async () => {
     const { context, page } = await person(env.browser, { phone: true });
     await page.goto(env.worker.url);
@@ -24,7 +23,10 @@ describe.skipIf(chromiumMissing)("app shell", () => {
     ] as const) {
       await page.goto(`${env.worker.url}/#/${route}`);
       await page.getByRole("heading", { name: heading }).waitFor();
-      expect((await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical"), route).toEqual([]);
+      expect(
+        (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical"),
+        route,
+      ).toEqual([]);
       expect(await overflowing(page), route).toEqual([]);
       await screenshot(page, name);
     }

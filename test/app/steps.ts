@@ -53,10 +53,16 @@ export async function shareWith(page: Page, handle: string, scopes: string[]): P
 /** The patient imports an export from the Import screen and waits for its summary. */
 export async function importExport(page: Page, name: string, content: string, timeZone: string): Promise<string> {
   await nav(page, "Import").click();
-  await page.getByLabel("Export file").setInputFiles({ name, mimeType: name.endsWith(".json") ? "application/json" : "text/csv", buffer: Buffer.from(content) });
+  await page.getByLabel("Export file").setInputFiles({
+    name,
+    mimeType: name.endsWith(".json") ? "application/json" : "text/csv",
+    buffer: Buffer.from(content),
+  });
   await page.getByLabel("Time zone the device clock was set to").selectOption(timeZone);
   await page.getByRole("button", { name: "Import" }).click();
-  await expect.poll(() => page.getByTestId("import-summary").textContent(), { timeout: 120_000 }).toMatch(/Imported \d+/);
+  await expect
+    .poll(() => page.getByTestId("import-summary").textContent(), { timeout: 120_000 })
+    .toMatch(/Imported \d+/);
   return (await page.getByTestId("import-summary").textContent()) ?? "";
 }
 

@@ -32,8 +32,14 @@ async function untilOffered(page: Page): Promise<void> {
 async function shownBuild(page: Page): Promise<{ version: string; hash: string }> {
   await page.goto(`${new URL(page.url()).origin}/#/about`);
   await page.getByRole("heading", { name: "About Steward" }).waitFor();
-  await page.getByTestId("build-hash").filter({ hasText: /^[0-9a-f]{64}$/ }).waitFor();
-  return { version: (await page.getByTestId("app-version").textContent())!, hash: (await page.getByTestId("build-hash").textContent())! };
+  await page
+    .getByTestId("build-hash")
+    .filter({ hasText: /^[0-9a-f]{64}$/ })
+    .waitFor();
+  return {
+    version: (await page.getByTestId("app-version").textContent())!,
+    hash: (await page.getByTestId("build-hash").textContent())!,
+  };
 }
 
 describe.skipIf(chromiumMissing)("app updates", () => {

@@ -41,7 +41,9 @@ function importsOf(file: string): Imports {
   const found: Imports = { files: [], packages: [] };
   for (const { fileName } of info.importedFiles) {
     if (!fileName.startsWith(".")) {
-      found.packages.push(fileName.startsWith("@") ? fileName.split("/").slice(0, 2).join("/") : fileName.split("/")[0]!);
+      found.packages.push(
+        fileName.startsWith("@") ? fileName.split("/").slice(0, 2).join("/") : fileName.split("/")[0]!,
+      );
       continue;
     }
     const target = relative(root, resolve(root, dirname(file), fileName));
@@ -87,7 +89,9 @@ describe("layers", () => {
 
   it("each layer's tsconfig.json references exactly the layers it may import (tsc -b checks them apart)", () => {
     for (const layer of ["shared", "crypto", "client", "durable-objects", "worker", "app"] as const) {
-      const config = JSON.parse(readFileSync(join(root, layer, "tsconfig.json"), "utf8")) as { references?: { path: string }[] };
+      const config = JSON.parse(readFileSync(join(root, layer, "tsconfig.json"), "utf8")) as {
+        references?: { path: string }[];
+      };
       const referenced = (config.references ?? []).map((r) => relative(root, resolve(root, layer, r.path)));
       expect(referenced.sort(), layer).toEqual(allowed[layer].filter((l) => l !== layer).sort());
     }
@@ -106,7 +110,9 @@ describe("layers", () => {
     const leaks: string[] = [];
     for (const file of [...sources("worker"), ...sources("durable-objects")]) {
       for (const [target, chain] of reach(file)) {
-        const bad = target.startsWith("npm:") ? serverForbiddenPackages.test(target.slice(4)) : layerOf(target) === "client";
+        const bad = target.startsWith("npm:")
+          ? serverForbiddenPackages.test(target.slice(4))
+          : layerOf(target) === "client";
         if (bad) leaks.push(chain.join(" -> "));
       }
     }

@@ -23,7 +23,12 @@ async function bytesOf(data: unknown): Promise<Buffer> {
 export function capture(): Capture {
   const items: Captured[] = [];
   const reading: Promise<unknown>[] = [];
-  const add = (what: string, data: unknown) => reading.push(Promise.resolve(data).then(bytesOf).then((bytes) => items.push({ what, bytes })));
+  const add = (what: string, data: unknown) =>
+    reading.push(
+      Promise.resolve(data)
+        .then(bytesOf)
+        .then((bytes) => items.push({ what, bytes })),
+    );
 
   const recordingFetch: typeof fetch = async (input, init) => {
     const request = new Request(input, init);

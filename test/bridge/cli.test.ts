@@ -9,7 +9,12 @@ import { describe, expect, it } from "vitest";
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
 function run(...args: string[]) {
-  const result = spawnSync(process.execPath, ["bridge/bin.mjs", ...args], { cwd: root, encoding: "utf8", env: { ...process.env, STEWARD_BRIDGE_PASSPHRASE: "correct horse battery staple" }, timeout: 60_000 });
+  const result = spawnSync(process.execPath, ["bridge/bin.mjs", ...args], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, STEWARD_BRIDGE_PASSPHRASE: "correct horse battery staple" },
+    timeout: 60_000,
+  });
   return { code: result.status, out: result.stdout, err: result.stderr };
 }
 
@@ -17,7 +22,8 @@ describe("steward-bridge", () => {
   it("explains its commands", () => {
     const help = run("help");
     expect(help.code).toBe(0);
-    for (const command of ["link", "follow", "start", "secret", "safety-number", "--lan"]) expect(help.out).toContain(command);
+    for (const command of ["link", "follow", "start", "secret", "safety-number", "--lan"])
+      expect(help.out).toContain(command);
     expect(run("frobnicate").code).toBe(2);
   });
 
@@ -30,7 +36,11 @@ describe("steward-bridge", () => {
       const empty = run("start", "--dir", dir);
       expect(empty.code).toBe(1);
       expect(empty.err).toMatch(/holds no bridge yet: run "steward-bridge link"/);
-      const short = spawnSync(process.execPath, ["bridge/bin.mjs", "link", "--dir", join(dir, "new"), "--server", "http://127.0.0.1:9"], { cwd: root, encoding: "utf8", env: { ...process.env, STEWARD_BRIDGE_PASSPHRASE: "short" } });
+      const short = spawnSync(
+        process.execPath,
+        ["bridge/bin.mjs", "link", "--dir", join(dir, "new"), "--server", "http://127.0.0.1:9"],
+        { cwd: root, encoding: "utf8", env: { ...process.env, STEWARD_BRIDGE_PASSPHRASE: "short" } },
+      );
       expect(short.status).toBe(1);
       expect(short.stderr).toMatch(/at least 12 characters/);
       const flag = run("start", "--colour");

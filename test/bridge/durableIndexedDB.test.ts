@@ -131,7 +131,11 @@ describe("durable IndexedDB", () => {
     await db.queue.delete(2);
     const grown = statSync(path).size;
     // Writes racing the compaction land either in its snapshot or after it, never nowhere.
-    await Promise.all([store.compact(), db.rows.put({ id: "during", hour: 1, bytes: new Uint8Array() }), db.settings.put("x", "during")]);
+    await Promise.all([
+      store.compact(),
+      db.rows.put({ id: "during", hour: 1, bytes: new Uint8Array() }),
+      db.settings.put("x", "during"),
+    ]);
     await db.rows.put({ id: "after", hour: 2, bytes: new Uint8Array() });
     expect(statSync(path).size).toBeLessThan(grown / 10);
     store.close();

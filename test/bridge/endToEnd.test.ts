@@ -51,7 +51,11 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 
 /** `steward-bridge start` as its own process, resolved once it says where it listens. */
 async function bridgeProcess(dir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ["bridge/bin.mjs", "start", "--dir", dir, "--port", "0"], { cwd: root, env: { ...process.env, STEWARD_BRIDGE_PASSPHRASE: PASSPHRASE }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["bridge/bin.mjs", "start", "--dir", dir, "--port", "0"], {
+    cwd: root,
+    env: { ...process.env, STEWARD_BRIDGE_PASSPHRASE: PASSPHRASE },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout!.on("data", (d) => {
@@ -79,21 +83,42 @@ describe("Nightscout bridge end to end", () => {
   it("an uploaded reading reaches the caregiver's follow bridge within 2 s, and the server sees no glucose value", async () => {
     const { phone, bridge: upload } = await bridges.patientWithBridge();
     const now = Date.now();
-    const { bridge: follow, grantId } = await bridges.followBridge(phone, { scopes: ["glucose"], from: now - HOUR, to: now, expiresAt: now + 2 * HOUR, live: true });
+    const { bridge: follow, grantId } = await bridges.followBridge(phone, {
+      scopes: ["glucose"],
+      from: now - HOUR,
+      to: now,
+      expiresAt: now + 2 * HOUR,
+      live: true,
+    });
     // The follow bridge finds its share and goes live.
-    await until(async () => ((await get(follow, "/api/v1/entries/current.json")).status === 200 ? true : undefined), "the follow bridge to serve its share");
+    await until(
+      async () => ((await get(follow, "/api/v1/entries/current.json")).status === 200 ? true : undefined),
+      "the follow bridge to serve its share",
+    );
 
-    const reading = { type: "sgv", sgv: 187, date: Date.now(), dateString: new Date().toISOString(), direction: "FortyFiveUp", device: "xDrip-DexcomG6-relay", noise: 1 };
+    const reading = {
+      type: "sgv",
+      sgv: 187,
+      date: Date.now(),
+      dateString: new Date().toISOString(),
+      direction: "FortyFiveUp",
+      device: "xDrip-DexcomG6-relay",
+      noise: 1,
+    };
     const posted = Date.now();
     const response = await post(upload, "/api/v1/entries", [reading]);
     expect(response.status).toBe(200);
     const [stored] = (await response.json()) as Record<string, unknown>[];
     expect(stored).toMatchObject({ ...reading, _id: expect.stringMatching(/^[0-9a-f]{24}$/) });
 
-    const served = await until(async () => {
-      const [entry] = (await (await get(follow, "/api/v1/entries/current.json")).json()) as Record<string, unknown>[];
-      return entry?.sgv === 187 ? entry : undefined;
-    }, "the reading on the follow bridge", 5_000);
+    const served = await until(
+      async () => {
+        const [entry] = (await (await get(follow, "/api/v1/entries/current.json")).json()) as Record<string, unknown>[];
+        return entry?.sgv === 187 ? entry : undefined;
+      },
+      "the reading on the follow bridge",
+      5_000,
+    );
     const elapsed = Date.now() - posted;
     expect(elapsed).toBeLessThan(2_000);
     expect(served).toEqual({
@@ -113,14 +138,20 @@ describe("Nightscout bridge end to end", () => {
     const traffic = await wire.captured();
     expect(traffic.some((t) => t.what.startsWith("frame from"))).toBe(true);
     expect(traffic.some((t) => t.what.startsWith("POST") && t.what.includes("/envelopes"))).toBe(true);
-    expect(leaks(traffic, [yjsIntegerField("mgdl", 187), "xDrip-DexcomG6-relay", "fortyFiveUp", '"sgv":187'])).toEqual([]);
+    expect(leaks(traffic, [yjsIntegerField("mgdl", 187), "xDrip-DexcomG6-relay", "fortyFiveUp", '"sgv":187'])).toEqual(
+      [],
+    );
 
     // Revoked: the follow bridge stops serving at once, with a reason.
     await phone.revoke(grantId);
-    const gone = await until(async () => {
-      const r = await get(follow, "/api/v1/entries/current.json");
-      return r.status === 410 ? r : undefined;
-    }, "the follow bridge to stop after the revocation", 10_000);
+    const gone = await until(
+      async () => {
+        const r = await get(follow, "/api/v1/entries/current.json");
+        return r.status === 410 ? r : undefined;
+      },
+      "the follow bridge to stop after the revocation",
+      10_000,
+    );
     expect(((await gone.json()) as { description: string }).description).toMatch(/ended/);
     expect((await get(follow, "/pebble")).status).toBe(410);
     await phone.close();
@@ -130,7 +161,13 @@ describe("Nightscout bridge end to end", () => {
     const { phone } = await bridges.patientWithBridge();
     const first = Math.floor(Date.now() / HOUR) - 10;
     const last = first + 2;
-    const cgm = (id: string, time: number, mgdl: number): StewardRecord => ({ id, type: "cgm", time, deviceId: "g7", body: { mgdl } });
+    const cgm = (id: string, time: number, mgdl: number): StewardRecord => ({
+      id,
+      type: "cgm",
+      time,
+      deviceId: "g7",
+      body: { mgdl },
+    });
     await phone.records.put([
       cgm("before", first * HOUR - 1, 101),
       cgm("first", first * HOUR, 102),
@@ -141,7 +178,12 @@ describe("Nightscout bridge end to end", () => {
     await phone.sync.sync();
     const expiresAt = Date.now() + 25_000;
     // Shared by handle, after comparing the safety number the bridge prints.
-    const { bridge: follow } = await bridges.followByHandle(phone, { scopes: ["glucose"], from: first * HOUR + 20 * 60_000, to: last * HOUR + 5 * 60_000, expiresAt });
+    const { bridge: follow } = await bridges.followByHandle(phone, {
+      scopes: ["glucose"],
+      from: first * HOUR + 20 * 60_000,
+      to: last * HOUR + 5 * 60_000,
+      expiresAt,
+    });
     const all = `/api/v1/entries.json?count=100&find[date][$gte]=${(first - 5) * HOUR}`;
     const entries = await until(async () => {
       const r = await get(follow, all);
@@ -149,13 +191,19 @@ describe("Nightscout bridge end to end", () => {
       return body.length === 2 ? body : undefined;
     }, "the granted readings");
     expect(entries.map((e) => e.sgv)).toEqual([103, 102]);
-    const sgv = (await (await get(follow, `/api/v1/entries/sgv.json?count=100&find[date][$gte]=0&find[date][$lte]=${(last + 5) * HOUR}`)).json()) as { sgv: number }[];
+    const sgv = (await (
+      await get(follow, `/api/v1/entries/sgv.json?count=100&find[date][$gte]=0&find[date][$lte]=${(last + 5) * HOUR}`)
+    ).json()) as { sgv: number }[];
     expect(sgv.map((e) => e.sgv)).toEqual([103, 102]);
     const treatments = await get(follow, "/api/v1/treatments.json");
     expect(treatments.status).toBe(403);
     expect(((await treatments.json()) as { description: string }).description).toMatch(/does not include insulin/);
     // Uploads are refused on a follow bridge.
-    const post = await fetch(`${follow.url}/api/v1/entries.json`, { method: "POST", headers: { "api-secret": sha1(follow.credentials.secret) }, body: "[]" });
+    const post = await fetch(`${follow.url}/api/v1/entries.json`, {
+      method: "POST",
+      headers: { "api-secret": sha1(follow.credentials.secret) },
+      body: "[]",
+    });
     expect(post.status).toBe(403);
 
     await new Promise((r) => setTimeout(r, Math.max(0, expiresAt - Date.now() + 500)));
@@ -172,7 +220,11 @@ describe("Nightscout bridge end to end", () => {
     const first = await bridgeProcess(dir);
     await network.cut();
     const date = Date.now();
-    const response = await fetch(`${first.url}/api/v1/entries.json`, { method: "POST", headers: { "api-secret": sha1(credentials.secret), "content-type": "application/json" }, body: JSON.stringify({ type: "sgv", sgv: 222, date, device: "share2" }) });
+    const response = await fetch(`${first.url}/api/v1/entries.json`, {
+      method: "POST",
+      headers: { "api-secret": sha1(credentials.secret), "content-type": "application/json" },
+      body: JSON.stringify({ type: "sgv", sgv: 222, date, device: "share2" }),
+    });
     expect(response.status).toBe(200);
     first.child.kill("SIGKILL");
     await new Promise((r) => first.child.once("exit", r));
@@ -180,7 +232,9 @@ describe("Nightscout bridge end to end", () => {
     await network.restore();
     const second = await bridgeProcess(dir);
     try {
-      const [served] = (await (await fetch(`${second.url}/api/v1/entries/current.json?token=${credentials.token}`)).json()) as { sgv: number }[];
+      const [served] = (await (
+        await fetch(`${second.url}/api/v1/entries/current.json?token=${credentials.token}`)
+      ).json()) as { sgv: number }[];
       expect(served?.sgv).toBe(222);
       const onPhone = await until(async () => {
         await phone.sync.sync();

@@ -7,7 +7,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "vitest";
 import { Patient } from "../../client/index.js";
-import { linkPatientBridge, safetyNumberWith, setUpFollowBridge, startBridge, type StartedBridge } from "../../bridge/setup.js";
+import {
+  linkPatientBridge,
+  safetyNumberWith,
+  setUpFollowBridge,
+  startBridge,
+  type StartedBridge,
+} from "../../bridge/setup.js";
 import type { DeviceOptions } from "../../bridge/devices.js";
 
 export const PASSPHRASE = "correct horse battery staple";
@@ -31,8 +37,17 @@ export function get(bridge: StartedBridge, path: string): Promise<Response> {
 }
 
 /** A POST as uploaders send it: JSON with the api-secret header. */
-export function post(bridge: StartedBridge, path: string, body: unknown, secret = bridge.credentials.secret): Promise<Response> {
-  return fetch(`${bridge.url}${path}`, { method: "POST", headers: { "api-secret": sha1(secret), "content-type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body) });
+export function post(
+  bridge: StartedBridge,
+  path: string,
+  body: unknown,
+  secret = bridge.credentials.secret,
+): Promise<Response> {
+  return fetch(`${bridge.url}${path}`, {
+    method: "POST",
+    headers: { "api-secret": sha1(secret), "content-type": "application/json" },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
 }
 
 export class Bridges {
@@ -51,12 +66,20 @@ export class Bridges {
   }
 
   async phone(): Promise<Patient> {
-    const { patient } = await Patient.create({ server: this.server, handle: `pat${unique()}`, database: `phone-${unique()}`, ...this.net });
+    const { patient } = await Patient.create({
+      server: this.server,
+      handle: `pat${unique()}`,
+      database: `phone-${unique()}`,
+      ...this.net,
+    });
     return patient;
   }
 
   /** Links a new bridge folder to `phone`'s account after both showed the same six digits. */
-  async link(phone: Patient, server = this.server): Promise<{ dir: string; credentials: Awaited<ReturnType<typeof linkPatientBridge>> }> {
+  async link(
+    phone: Patient,
+    server = this.server,
+  ): Promise<{ dir: string; credentials: Awaited<ReturnType<typeof linkPatientBridge>> }> {
     const dir = this.folder();
     let approval: ReturnType<Patient["approveLink"]> | undefined;
     const credentials = await linkPatientBridge({
@@ -91,10 +114,20 @@ export class Bridges {
   }
 
   /** A caregiver's follow bridge that answered the patient's invite link; the patient's device issues the grant. */
-  async followBridge(phone: Patient, invite: Parameters<Patient["createInvite"]>[0]): Promise<{ bridge: StartedBridge; grantId: string }> {
+  async followBridge(
+    phone: Patient,
+    invite: Parameters<Patient["createInvite"]>[0],
+  ): Promise<{ bridge: StartedBridge; grantId: string }> {
     const { url } = await phone.createInvite(invite);
     const dir = this.folder();
-    await setUpFollowBridge({ ...this.net, dir, server: this.server, passphrase: PASSPHRASE, handle: `carer${unique()}`, invite: url });
+    await setUpFollowBridge({
+      ...this.net,
+      dir,
+      server: this.server,
+      passphrase: PASSPHRASE,
+      handle: `carer${unique()}`,
+      invite: url,
+    });
     const [grant] = await phone.completeInvites();
     return { bridge: await this.start(dir), grantId: grant!.grantId };
   }
@@ -103,11 +136,25 @@ export class Bridges {
    * A caregiver's follow bridge set up without an invite: the patient finds its handle, compares the
    * safety number the bridge prints, and shares.
    */
-  async followByHandle(phone: Patient, share: Omit<Parameters<Patient["share"]>[0], "with">): Promise<{ bridge: StartedBridge; grantId: string }> {
+  async followByHandle(
+    phone: Patient,
+    share: Omit<Parameters<Patient["share"]>[0], "with">,
+  ): Promise<{ bridge: StartedBridge; grantId: string }> {
     const dir = this.folder();
-    const { handle } = await setUpFollowBridge({ ...this.net, dir, server: this.server, passphrase: PASSPHRASE, handle: `carer${unique()}` });
+    const { handle } = await setUpFollowBridge({
+      ...this.net,
+      dir,
+      server: this.server,
+      passphrase: PASSPHRASE,
+      handle: `carer${unique()}`,
+    });
     const contact = await phone.findContact(handle);
-    const bridgeSide = await safetyNumberWith({ ...this.net, dir, passphrase: PASSPHRASE, patientHandle: phone.handle });
+    const bridgeSide = await safetyNumberWith({
+      ...this.net,
+      dir,
+      passphrase: PASSPHRASE,
+      patientHandle: phone.handle,
+    });
     expect(bridgeSide).toEqual({ handle: phone.handle, digits: phone.safetyNumber(contact) });
     await phone.verifyContact(contact.accountId);
     const grant = await phone.share({ ...share, with: contact.accountId });

@@ -12,7 +12,14 @@ import type { Patient, Scope, StewardRecord } from "../../client/index.js";
 import type { StartedBridge } from "../../bridge/setup.js";
 import { startWorker, type LocalWorker } from "../e2e/localWorker.js";
 import { Bridges, get, post, until } from "./helpers.js";
-import { aapsDeviceStatus, aapsTreatments, careLinkData, xdripDeviceStatus, xdripEntries, xdripTreatments } from "./uploaderShapes.js";
+import {
+  aapsDeviceStatus,
+  aapsTreatments,
+  careLinkData,
+  xdripDeviceStatus,
+  xdripEntries,
+  xdripTreatments,
+} from "./uploaderShapes.js";
 
 const HOUR = 3_600_000;
 let worker: LocalWorker;
@@ -46,7 +53,11 @@ describe("uploaders' own code", () => {
     const { entries: sent, devicestatus } = minimed.transform(careLinkData(Date.now()));
     expect(sent).toHaveLength(2);
     const upload = (items: unknown[], path: string) =>
-      new Promise<number>((resolve, reject) => minimed.nightscout.upload(items, `${bridge.url}${path}`, bridge.credentials.secret, (error, response) => (error ? reject(error) : resolve(response!.statusCode))));
+      new Promise<number>((resolve, reject) =>
+        minimed.nightscout.upload(items, `${bridge.url}${path}`, bridge.credentials.secret, (error, response) =>
+          error ? reject(error) : resolve(response!.statusCode),
+        ),
+      );
     expect(await upload(sent, "/api/v1/entries.json")).toBe(200);
     expect(await upload(devicestatus, "/api/v1/devicestatus.json")).toBe(200);
     expect(await upload(sent, "/api/v1/entries.json")).toBe(200);
@@ -59,7 +70,14 @@ describe("uploaders' own code", () => {
     const readings = await onPhone(phone, "glucose", 2);
     expect(readings.map((r) => r.type === "cgm" && r.body)).toEqual([{ mgdl: 140 }, { mgdl: 152, trend: "singleUp" }]);
     const [status] = await onPhone(phone, "alerts", 1);
-    expect(status).toMatchObject({ type: "deviceEvent", deviceId: "connect-ngp", body: { subType: "status", text: "uploader battery 88 %; pump battery 75 %; reservoir 96 U; insulin on board 1.5 U" } });
+    expect(status).toMatchObject({
+      type: "deviceEvent",
+      deviceId: "connect-ngp",
+      body: {
+        subType: "status",
+        text: "uploader battery 88 %; pump battery 75 %; reservoir 96 U; insulin on board 1.5 U",
+      },
+    });
     await phone.close();
   });
 
@@ -67,8 +85,20 @@ describe("uploaders' own code", () => {
     const { phone, bridge } = await bridges.patientWithBridge();
     const now = Date.now();
     const glucose = [
-      { DT: `/Date(${now - 10 * 60_000}-0000)/`, ST: `/Date(${now - 10 * 60_000})/`, Trend: 4, Value: 101, WT: `/Date(${now - 10 * 60_000})/` },
-      { DT: `/Date(${now - 5 * 60_000}-0000)/`, ST: `/Date(${now - 5 * 60_000})/`, Trend: "FortyFiveDown", Value: 96, WT: `/Date(${now - 5 * 60_000})/` },
+      {
+        DT: `/Date(${now - 10 * 60_000}-0000)/`,
+        ST: `/Date(${now - 10 * 60_000})/`,
+        Trend: 4,
+        Value: 101,
+        WT: `/Date(${now - 10 * 60_000})/`,
+      },
+      {
+        DT: `/Date(${now - 5 * 60_000}-0000)/`,
+        ST: `/Date(${now - 5 * 60_000})/`,
+        Trend: "FortyFiveDown",
+        Value: 96,
+        WT: `/Date(${now - 5 * 60_000})/`,
+      },
     ];
     const share: Server = createServer((req, res) => {
       res.setHeader("content-type", "application/json");
@@ -81,9 +111,16 @@ describe("uploaders' own code", () => {
     // The engine narrates every step on stdout.
     const quiet = vi.spyOn(console, "log").mockImplementation(() => undefined);
     try {
-      const engine = createRequire(import.meta.url)("share2nightscout-bridge") as (opts: Record<string, unknown>) => unknown;
+      const engine = createRequire(import.meta.url)("share2nightscout-bridge") as (
+        opts: Record<string, unknown>,
+      ) => unknown;
       engine({
-        login: { accountName: "someone", password: "secret", auth: `${base}/General/AuthenticatePublisherAccount`, login: `${base}/General/LoginPublisherAccountById` },
+        login: {
+          accountName: "someone",
+          password: "secret",
+          auth: `${base}/General/AuthenticatePublisherAccount`,
+          login: `${base}/General/LoginPublisherAccountById`,
+        },
         fetch: { LatestGlucose: `${base}/Publisher/ReadPublisherLatestGlucoseValues`, minutes: 1440, maxCount: 2 },
         nightscout: { API_SECRET: bridge.credentials.secret, endpoint: bridge.url },
         maxFailures: 1,
@@ -135,7 +172,10 @@ describe("xDrip+ and AndroidAPS request shapes", () => {
     const insulin = await onPhone(phone, "insulin", 1);
     expect(insulin[0]).toMatchObject({ type: "bolus", deviceId: "xdrip", body: { subType: "normal", normal: 4.5 } });
     const [battery] = await onPhone(phone, "alerts", 1);
-    expect(battery).toMatchObject({ deviceId: "xDrip-DexcomG6", body: { subType: "status", text: "uploader battery 84 %" } });
+    expect(battery).toMatchObject({
+      deviceId: "xDrip-DexcomG6",
+      body: { subType: "status", text: "uploader battery 84 %" },
+    });
     await phone.close();
   });
 
@@ -162,7 +202,10 @@ describe("xDrip+ and AndroidAPS request shapes", () => {
     const alerts = await onPhone(phone, "alerts", 2);
     expect(alerts.map((r) => r.type === "deviceEvent" && [r.body.subType, r.body.text])).toEqual([
       ["prime", "left arm"],
-      ["status", "uploader battery 80 %; pump battery 75 %; reservoir 120.5 U; insulin on board 1.25 U; carbs on board 20 g; pump normal; loop: COB: 20, Dev: 12, BGI: -1.2"],
+      [
+        "status",
+        "uploader battery 80 %; pump battery 75 %; reservoir 120.5 U; insulin on board 1.25 U; carbs on board 20 g; pump normal; loop: COB: 20, Dev: 12, BGI: -1.2",
+      ],
     ]);
     await phone.close();
   });
@@ -174,16 +217,26 @@ describe("what an uploader gets wrong", () => {
     const good = { type: "sgv", sgv: 120, date: Date.now(), device: "test" };
     const wrong = await post(bridge, "/api/v1/entries", [good], "not-the-secret");
     expect(wrong.status).toBe(401);
-    expect(await wrong.json()).toEqual({ status: 401, message: "Unauthorized", description: expect.stringContaining("api-secret") });
+    expect(await wrong.json()).toEqual({
+      status: 401,
+      message: "Unauthorized",
+      description: expect.stringContaining("api-secret"),
+    });
     const unsigned = await fetch(`${bridge.url}/api/v1/entries.json`);
     expect(unsigned.status).toBe(401);
 
     const refusals: [unknown, RegExp][] = [
       ["{not json", /not JSON/],
       ['"a string"', /JSON object or an array/],
-      [[good, { type: "sgv", sgv: "abc", date: Date.now(), device: "test" }], /entries document 2: sgv entry without a value/],
+      [
+        [good, { type: "sgv", sgv: "abc", date: Date.now(), device: "test" }],
+        /entries document 2: sgv entry without a value/,
+      ],
       [[good, { type: "sgv", sgv: 120, device: "test" }], /entries document 2: no readable date/],
-      [[good, { type: "sgv", sgv: 2000, date: Date.now(), device: "test" }], /entries document 2: invalid record: .*mgdl/],
+      [
+        [good, { type: "sgv", sgv: 2000, date: Date.now(), device: "test" }],
+        /entries document 2: invalid record: .*mgdl/,
+      ],
       [[good, 7], /entries document 2: not a JSON object/],
       [[{ eventType: "Meal Bolus", insulin: 3 }], /a treatment \(eventType\) sent to entries/],
     ];
@@ -194,9 +247,13 @@ describe("what an uploader gets wrong", () => {
       expect(answer).toMatchObject({ status: 400, message: "Bad Request" });
       expect(answer.description).toMatch(reason);
     }
-    const negative = await post(bridge, "/api/v1/treatments", [{ eventType: "Correction Bolus", insulin: -2, created_at: new Date().toISOString() }]);
+    const negative = await post(bridge, "/api/v1/treatments", [
+      { eventType: "Correction Bolus", insulin: -2, created_at: new Date().toISOString() },
+    ]);
     expect(negative.status).toBe(400);
-    expect(((await negative.json()) as { description: string }).description).toMatch(/treatments document 1: Correction Bolus with negative insulin/);
+    expect(((await negative.json()) as { description: string }).description).toMatch(
+      /treatments document 1: Correction Bolus with negative insulin/,
+    );
     expect(await entries(bridge)).toEqual([]);
     const [treatments] = await Promise.all([get(bridge, "/api/v1/treatments.json")]);
     expect(await treatments.json()).toEqual([]);

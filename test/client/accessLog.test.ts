@@ -35,7 +35,12 @@ function chain(reader: AccountKeys, count: number, start = 0): Uint8Array[] {
       count: 1,
       heads: [],
     };
-    receipts.push(encodeReadReceipt({ ...unsigned, signature: sodium().crypto_sign_detached(readReceiptSignedBytes(unsigned), reader.signSecretKey) }));
+    receipts.push(
+      encodeReadReceipt({
+        ...unsigned,
+        signature: sodium().crypto_sign_detached(readReceiptSignedBytes(unsigned), reader.signSecretKey),
+      }),
+    );
   }
   return receipts;
 }
@@ -75,7 +80,10 @@ describe("read receipt chains", () => {
 
   it("raises RollbackDetected for a replayed, relinked or removed receipt", () => {
     const receipts = chain(reader, 3);
-    expectTyped(() => checkReceipts([receipts[0]!, receipts[1]!, receipts[1]!], patient, keyOf(), {}), RollbackDetected);
+    expectTyped(
+      () => checkReceipts([receipts[0]!, receipts[1]!, receipts[1]!], patient, keyOf(), {}),
+      RollbackDetected,
+    );
     const other = chain(reader, 3, 500);
     expectTyped(() => checkReceipts([receipts[0]!, other[1]!], patient, keyOf(), {}), RollbackDetected);
     const { chains } = checkReceipts(receipts, patient, keyOf(), {});

@@ -29,6 +29,16 @@ describe("contact book", () => {
     expect(() => book.see("DR-LEE", { ...doctor.bundle, boxKey: attacker.boxKey })).toThrow(InvalidSignature);
     // The substituted keys never became a recipient, so nothing can be wrapped to them.
     expect(() => book.recipient(new ContactBook().see("x", attacker.bundle).accountId)).toThrow(UnverifiedRecipient);
-    expect(() => issueGrant({ patient: createAccountKeys(), recipient: { bundle: attacker.bundle, verified: false }, scopes: [], fromHour: 0, toHour: 1, expiresAt: Date.now() + 1000, devices: { index: 1, hash: new Uint8Array(32) } })).toThrow(UnverifiedRecipient);
+    expect(() =>
+      issueGrant({
+        patient: createAccountKeys(),
+        recipient: { bundle: attacker.bundle, verified: false },
+        scopes: [],
+        fromHour: 0,
+        toHour: 1,
+        expiresAt: Date.now() + 1000,
+        devices: { index: 1, hash: new Uint8Array(32) },
+      }),
+    ).toThrow(UnverifiedRecipient);
   });
 });

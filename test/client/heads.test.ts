@@ -18,7 +18,13 @@ let n = 0;
 
 beforeAll(loadSodium);
 
-function head(device: DeviceKeys, seq: number, time: number, link = seq === 0 ? new Uint8Array(32) : new Uint8Array(32).fill(seq), newest?: { hour: number; envelopeId: Uint8Array }): Uint8Array {
+function head(
+  device: DeviceKeys,
+  seq: number,
+  time: number,
+  link = seq === 0 ? new Uint8Array(32) : new Uint8Array(32).fill(seq),
+  newest?: { hour: number; envelopeId: Uint8Array },
+): Uint8Array {
   const unsigned: UnsignedHead = {
     patientId,
     authorKey: device.signKey,
@@ -32,7 +38,11 @@ function head(device: DeviceKeys, seq: number, time: number, link = seq === 0 ? 
   return signHead(device.signSecretKey, unsigned);
 }
 
-function context(devices: DeviceKeys[], chains: Record<string, { seq: number; link: string }>, overrides: Partial<HeadContext> = {}): HeadContext {
+function context(
+  devices: DeviceKeys[],
+  chains: Record<string, { seq: number; link: string }>,
+  overrides: Partial<HeadContext> = {},
+): HeadContext {
   return {
     patientId,
     seesWholeLog: true,
@@ -53,7 +63,13 @@ describe("signed heads", () => {
     const tracker = new HeadTracker(new DeviceSettings(new StewardDatabase(`heads-${n++}`)), "heads");
     const served = { [writer(phone)]: { seq: 4, link: toHex(new Uint8Array(32).fill(4)) } };
     await tracker.check([head(phone, 4, now)], context([phone], served), now);
-    const echo = (seq: number, fill = seq) => ({ authorKey: phone.signKey, deviceId: phone.deviceId, seq, link: new Uint8Array(32).fill(fill), time: now - 1 });
+    const echo = (seq: number, fill = seq) => ({
+      authorKey: phone.signKey,
+      deviceId: phone.deviceId,
+      seq,
+      link: new Uint8Array(32).fill(fill),
+      time: now - 1,
+    });
     await expect(tracker.echoed([echo(4)], now + 1)).resolves.toBeUndefined();
     await expect(tracker.echoed([echo(4, 9)], now + 1)).rejects.toBeInstanceOf(ForkDetected);
     // Behind, but within the heartbeat bound of the head this device saw: the reader may just not have pulled yet.
@@ -65,19 +81,34 @@ describe("signed heads", () => {
     const phone = newDeviceKeys("Phone");
     const tracker = new HeadTracker(new DeviceSettings(new StewardDatabase(`heads-${n++}`)), "heads");
     const served = { [writer(phone)]: { seq: 4, link: toHex(new Uint8Array(32).fill(4)) } };
-    await expect(tracker.check([head(phone, 4, now)], context([phone], served), now)).resolves.toEqual({ checkedAt: now });
-    await expect(tracker.check([head(phone, 6, now + 1)], context([phone], served), now)).rejects.toBeInstanceOf(WithheldData);
-    await expect(tracker.check([head(phone, 4, now + 2, new Uint8Array(32).fill(9))], context([phone], served), now)).rejects.toBeInstanceOf(ForkDetected);
+    await expect(tracker.check([head(phone, 4, now)], context([phone], served), now)).resolves.toEqual({
+      checkedAt: now,
+    });
+    await expect(tracker.check([head(phone, 6, now + 1)], context([phone], served), now)).rejects.toBeInstanceOf(
+      WithheldData,
+    );
+    await expect(
+      tracker.check([head(phone, 4, now + 2, new Uint8Array(32).fill(9))], context([phone], served), now),
+    ).rejects.toBeInstanceOf(ForkDetected);
     // An older head than one seen is a rollback.
-    await expect(tracker.check([head(phone, 3, now - 10)], context([phone], { [writer(phone)]: { seq: 3, link: toHex(new Uint8Array(32).fill(3)) } }), now)).rejects.toBeInstanceOf(RollbackDetected);
+    await expect(
+      tracker.check(
+        [head(phone, 3, now - 10)],
+        context([phone], { [writer(phone)]: { seq: 3, link: toHex(new Uint8Array(32).fill(3)) } }),
+        now,
+      ),
+    ).rejects.toBeInstanceOf(RollbackDetected);
   });
 
   it("a grant's reader must hold each writer's newest envelope its grant reaches", async () => {
     const phone = newDeviceKeys("Phone");
     const id = new Uint8Array(16).fill(1);
     const tracker = new HeadTracker(new DeviceSettings(new StewardDatabase(`heads-${n++}`)), "heads");
-    const reader = (holds: boolean, covers: boolean) => context([phone], {}, { seesWholeLog: false, holds: async () => holds, covers: () => covers });
-    await expect(tracker.check([head(phone, 9, now, undefined, { hour: 500, envelopeId: id })], reader(false, true), now)).rejects.toBeInstanceOf(WithheldData);
+    const reader = (holds: boolean, covers: boolean) =>
+      context([phone], {}, { seesWholeLog: false, holds: async () => holds, covers: () => covers });
+    await expect(
+      tracker.check([head(phone, 9, now, undefined, { hour: 500, envelopeId: id })], reader(false, true), now),
+    ).rejects.toBeInstanceOf(WithheldData);
     await tracker.check([head(phone, 9, now, undefined, { hour: 500, envelopeId: id })], reader(false, false), now);
     await tracker.check([head(phone, 10, now + 1, undefined, { hour: 501, envelopeId: id })], reader(true, true), now);
   });
@@ -88,18 +119,29 @@ describe("signed heads", () => {
     const altered = head(phone, 0, now);
     altered[115]! ^= 1; // a byte of its time
     await expect(tracker.check([altered], context([phone], {}), now)).rejects.toBeInstanceOf(InvalidSignature);
-    await expect(tracker.check([head(newDeviceKeys("Stranger"), 0, now)], context([phone], {}), now)).rejects.toBeInstanceOf(UnknownAuthor);
+    await expect(
+      tracker.check([head(newDeviceKeys("Stranger"), 0, now)], context([phone], {}), now),
+    ).rejects.toBeInstanceOf(UnknownAuthor);
   });
 
   it("freshness: every device heard from today within the heartbeat bound, or incomplete since the oldest that is not", () => {
     const ago = (ms: number) => now - ms;
     expect(freshnessOf([ago(HEARTBEAT_MS)], now)).toEqual({ checkedAt: now });
-    expect(freshnessOf([ago(HEARTBEAT_MS), ago(STALE_AFTER_MS + 1)], now)).toEqual({ checkedAt: now, incompleteSince: ago(STALE_AFTER_MS + 1) });
+    expect(freshnessOf([ago(HEARTBEAT_MS), ago(STALE_AFTER_MS + 1)], now)).toEqual({
+      checkedAt: now,
+      incompleteSince: ago(STALE_AFTER_MS + 1),
+    });
     // A laptop silent for days does not hide a phone that went quiet an hour ago, nor raise the alarm itself.
-    expect(freshnessOf([ago(3_600_000), ago(3 * IDLE_AFTER_MS)], now)).toEqual({ checkedAt: now, incompleteSince: ago(3_600_000) });
+    expect(freshnessOf([ago(3_600_000), ago(3 * IDLE_AFTER_MS)], now)).toEqual({
+      checkedAt: now,
+      incompleteSince: ago(3_600_000),
+    });
     expect(freshnessOf([ago(HEARTBEAT_MS), ago(3 * IDLE_AFTER_MS), undefined], now)).toEqual({ checkedAt: now });
     // Everyone silent for days: incomplete since the last sign of life; none ever seen: since always.
-    expect(freshnessOf([ago(2 * IDLE_AFTER_MS), ago(3 * IDLE_AFTER_MS)], now)).toEqual({ checkedAt: now, incompleteSince: ago(2 * IDLE_AFTER_MS) });
+    expect(freshnessOf([ago(2 * IDLE_AFTER_MS), ago(3 * IDLE_AFTER_MS)], now)).toEqual({
+      checkedAt: now,
+      incompleteSince: ago(2 * IDLE_AFTER_MS),
+    });
     expect(freshnessOf([undefined], now)).toEqual({ checkedAt: now, incompleteSince: 0 });
     // No other device of the patient: nothing anyone else wrote can be missing.
     expect(freshnessOf([], now)).toEqual({ checkedAt: now });

@@ -21,12 +21,32 @@ describe("a grantee's view of the patient's device list", () => {
     const clinician = createAccountKeys();
     const before = ring.devices;
     const tablet = newDeviceKeys("Tablet");
-    ring.devices = appendDeviceChange(before, ring.account, { kind: "device", device }, { op: "add", certificate: certify(ring.account, tablet) });
+    ring.devices = appendDeviceChange(
+      before,
+      ring.account,
+      { kind: "device", device },
+      { op: "add", certificate: certify(ring.account, tablet) },
+    );
     const named = ring.devices;
-    const grant = openGrant(grantFromRing(ring, clinician, ["glucose"], H, H + 1).wire, clinician, ring.account.signKey);
-    const later = appendDeviceChange(named, ring.account, { kind: "device", device }, { op: "remove", deviceId: tablet.deviceId, lastSeq: 0, lastServerSeq: 0 });
-    const other = appendDeviceChange(before, ring.account, { kind: "device", device }, { op: "add", certificate: certify(ring.account, newDeviceKeys("Laptop")) });
-    const served = (list: Uint8Array | undefined) => grantKeySource(grant, clinician.signKey, () => list).patientDevices();
+    const grant = openGrant(
+      grantFromRing(ring, clinician, ["glucose"], H, H + 1).wire,
+      clinician,
+      ring.account.signKey,
+    );
+    const later = appendDeviceChange(
+      named,
+      ring.account,
+      { kind: "device", device },
+      { op: "remove", deviceId: tablet.deviceId, lastSeq: 0, lastServerSeq: 0 },
+    );
+    const other = appendDeviceChange(
+      before,
+      ring.account,
+      { kind: "device", device },
+      { op: "add", certificate: certify(ring.account, newDeviceKeys("Laptop")) },
+    );
+    const served = (list: Uint8Array | undefined) =>
+      grantKeySource(grant, clinician.signKey, () => list).patientDevices();
 
     expect(served(named)?.head.index).toBe(2);
     expect(served(later)?.head.index).toBe(3);

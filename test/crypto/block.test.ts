@@ -4,7 +4,14 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { sign } from "../../crypto/accountKeys.js";
 import { openBlock, sealBlock, verifyBlockSignature } from "../../crypto/block.js";
-import { BLOCK_PREFIX_BYTES, decodeBlock, encodeBlock, encodeBlockHeader, type Block, type BlockHeader } from "../../shared/blockCodec.js";
+import {
+  BLOCK_PREFIX_BYTES,
+  decodeBlock,
+  encodeBlock,
+  encodeBlockHeader,
+  type Block,
+  type BlockHeader,
+} from "../../shared/blockCodec.js";
 import { encodeSeal } from "../../shared/envelopeCodec.js";
 import { utf8 } from "../../shared/bytes.js";
 import { InvalidSignature, MalformedInput, OutsideGrant, TamperedEnvelope } from "../../shared/errors.js";
@@ -20,19 +27,42 @@ let tree: KeyTreeReader;
 const author = () => fixedAccount(0xa1, 0xa2);
 
 function header(change: Partial<BlockHeader> = {}): Omit<BlockHeader, "version"> {
-  return { level: 5, patientId: bytesOf(16, 1), scopeTag: bytesOf(16, 2), generation: 1, node: 15_000, blockId: bytesOf(16, 3), authorKey: author().signKey, deviceId: bytesOf(16, 4), basis: 40, count: 0, manifestHash: manifestHash([]), ...change };
+  return {
+    level: 5,
+    patientId: bytesOf(16, 1),
+    scopeTag: bytesOf(16, 2),
+    generation: 1,
+    node: 15_000,
+    blockId: bytesOf(16, 3),
+    authorKey: author().signKey,
+    deviceId: bytesOf(16, 4),
+    basis: 40,
+    count: 0,
+    manifestHash: manifestHash([]),
+    ...change,
+  };
 }
 
 function sealed(change: Partial<BlockHeader> = {}, plaintext = utf8("block content")): Block {
   const h = header(change);
-  return sealBlock({ header: h, plaintext, nodeKey: tree.nodeKey({ height: h.level, index: h.node }), authorSecretKey: author().signSecretKey });
+  return sealBlock({
+    header: h,
+    plaintext,
+    nodeKey: tree.nodeKey({ height: h.level, index: h.node }),
+    authorSecretKey: author().signSecretKey,
+  });
 }
 
 /** The block with its header changed and signed again by the same author: only the commitment can catch it. */
 function resigned(block: Block, change: Partial<BlockHeader>): Block {
   const h = { ...block.header, ...change };
   const headerBytes = encodeBlockHeader(h);
-  return { ...block, header: h, headerBytes, signature: sign("block", author().signSecretKey, headerBytes, encodeSeal(block.body.length, block.bodyHash)) };
+  return {
+    ...block,
+    header: h,
+    headerBytes,
+    signature: sign("block", author().signSecretKey, headerBytes, encodeSeal(block.body.length, block.bodyHash)),
+  };
 }
 
 beforeAll(async () => {
@@ -47,14 +77,22 @@ describe("blocks", () => {
     expect(encodeBlock(decodeBlock(bytes))).toEqual(bytes);
     // A grant covering hours 480 000 – 480 063 holds the level-6 node above the block's level-5 node.
     const cover = new KeyTreeReader(coverKeys(root, 480_000, 480_063));
-    expect(new TextDecoder().decode(openBlock(decodeBlock(bytes), cover.nodeKey({ height: 5, index: 15_000 })))).toBe("block content");
+    expect(new TextDecoder().decode(openBlock(decodeBlock(bytes), cover.nodeKey({ height: 5, index: 15_000 })))).toBe(
+      "block content",
+    );
     // A cover that ends inside the node has no key for it.
-    expect(() => new KeyTreeReader(coverKeys(root, 480_000, 480_030)).nodeKey({ height: 5, index: 15_000 })).toThrow(OutsideGrant);
+    expect(() => new KeyTreeReader(coverKeys(root, 480_000, 480_030)).nodeKey({ height: 5, index: 15_000 })).toThrow(
+      OutsideGrant,
+    );
   });
 
   it("are refused under another node's key, and their keys are never an envelope's or a child's", () => {
     const block = sealed();
-    for (const node of [{ height: 5, index: 15_001 }, { height: 4, index: 30_000 }, { height: 6, index: 7_500 }]) {
+    for (const node of [
+      { height: 5, index: 15_001 },
+      { height: 4, index: 30_000 },
+      { height: 6, index: 7_500 },
+    ]) {
       expectTyped(() => openBlock(block, tree.nodeKey(node)), TamperedEnvelope);
     }
     const nodeKey = tree.nodeKey({ height: 5, index: 15_000 });
@@ -66,9 +104,21 @@ describe("blocks", () => {
 
   it("moved to another span, scope tag, generation or patient are refused (signature, then commitment)", () => {
     const block = sealed();
-    const changes: Partial<BlockHeader>[] = [{ level: 6, node: 7_500 }, { node: 15_001 }, { scopeTag: bytesOf(16, 9) }, { generation: 2 }, { patientId: bytesOf(16, 8) }, { basis: 99 }, { manifestHash: bytesOf(32, 7) }];
+    const changes: Partial<BlockHeader>[] = [
+      { level: 6, node: 7_500 },
+      { node: 15_001 },
+      { scopeTag: bytesOf(16, 9) },
+      { generation: 2 },
+      { patientId: bytesOf(16, 8) },
+      { basis: 99 },
+      { manifestHash: bytesOf(32, 7) },
+    ];
     for (const change of changes) {
-      const moved = { ...block, header: { ...block.header, ...change }, headerBytes: encodeBlockHeader({ ...block.header, ...change }) };
+      const moved = {
+        ...block,
+        header: { ...block.header, ...change },
+        headerBytes: encodeBlockHeader({ ...block.header, ...change }),
+      };
       expectTyped(() => verifyBlockSignature(moved), InvalidSignature);
       // Signed again by a device that holds the key of the original node: the commitment names the header.
       const again = resigned(block, change);
@@ -97,7 +147,15 @@ describe("blocks", () => {
     expectTyped(() => decodeContent(content, { ...span, scope: "insulin" }), MalformedInput);
     // A meal is an editable record: it may not pass as a packed reading.
     const events = { ...span, scope: "events" as const };
-    const meal = encodeContent({ readings: [{ id: "m", type: "food", time: 480_010 * 3_600_000, body: { carbsG: 5 } }], view: [], deleted: [], yjs: [] }, events);
+    const meal = encodeContent(
+      {
+        readings: [{ id: "m", type: "food", time: 480_010 * 3_600_000, body: { carbsG: 5 } }],
+        view: [],
+        deleted: [],
+        yjs: [],
+      },
+      events,
+    );
     expectTyped(() => decodeContent(meal, events), MalformedInput);
   });
 

@@ -103,14 +103,21 @@ describe("envelope round trip", () => {
 
   it("signs the context, header and seal with the author key (checked with a plain detached verify)", () => {
     const sealed = seal();
-    const signed = new Uint8Array([...utf8("steward/envelope/v1"), 0, ...sealed.headerBytes, ...encodeEnvelope(sealed).subarray(HEADER_BYTES, HEADER_BYTES + SEAL_BYTES)]);
+    const signed = new Uint8Array([
+      ...utf8("steward/envelope/v1"),
+      0,
+      ...sealed.headerBytes,
+      ...encodeEnvelope(sealed).subarray(HEADER_BYTES, HEADER_BYTES + SEAL_BYTES),
+    ]);
     expect(sodium().crypto_sign_verify_detached(sealed.signature, signed, author.signKey)).toBe(true);
   });
 
   it("chains: the link of an envelope depends on header and body", () => {
     const a = seal();
     const b = seal(utf8("other"));
-    expect(toHex(envelopeLink(a.headerBytes, a.body.length, a.bodyHash))).not.toBe(toHex(envelopeLink(b.headerBytes, b.body.length, b.bodyHash)));
+    expect(toHex(envelopeLink(a.headerBytes, a.body.length, a.bodyHash))).not.toBe(
+      toHex(envelopeLink(b.headerBytes, b.body.length, b.bodyHash)),
+    );
   });
 });
 
@@ -120,9 +127,30 @@ describe("tampering (T5, T6): every single-bit flip is refused with a typed erro
     const seen = new Map<string, number>();
     for (let bit = 0; bit < bytes.length * 8; bit++) {
       const at = bit >> 3;
-      const error = expectTyped(() => decodeAndOpen(flipBit(bytes, bit)), MalformedInput, UnsupportedVersion, InvalidSignature, TamperedEnvelope);
+      const error = expectTyped(
+        () => decodeAndOpen(flipBit(bytes, bit)),
+        MalformedInput,
+        UnsupportedVersion,
+        InvalidSignature,
+        TamperedEnvelope,
+      );
       // Each region fails where it should: the checks are layered, not accidental.
-      const region = at < 4 ? "magic" : at === 4 ? "version" : at === 5 ? "kind" : at < HEADER_BYTES ? "header" : at < HEADER_BYTES + 4 ? "bodyLength" : at < HEADER_BYTES + SEAL_BYTES ? "bodyHash" : at < PREFIX_BYTES ? "signature" : "body";
+      const region =
+        at < 4
+          ? "magic"
+          : at === 4
+            ? "version"
+            : at === 5
+              ? "kind"
+              : at < HEADER_BYTES
+                ? "header"
+                : at < HEADER_BYTES + 4
+                  ? "bodyLength"
+                  : at < HEADER_BYTES + SEAL_BYTES
+                    ? "bodyHash"
+                    : at < PREFIX_BYTES
+                      ? "signature"
+                      : "body";
       const expected: Record<string, string[]> = {
         magic: ["MalformedInput"],
         version: ["UnsupportedVersion"],
@@ -136,7 +164,16 @@ describe("tampering (T5, T6): every single-bit flip is refused with a typed erro
       expect(expected[region], `bit ${bit} (${region})`).toContain(error.name);
       seen.set(region, (seen.get(region) ?? 0) + 1);
     }
-    expect([...seen.keys()].sort()).toEqual(["body", "bodyHash", "bodyLength", "header", "kind", "magic", "signature", "version"]);
+    expect([...seen.keys()].sort()).toEqual([
+      "body",
+      "bodyHash",
+      "bodyLength",
+      "header",
+      "kind",
+      "magic",
+      "signature",
+      "version",
+    ]);
   });
 
   it("rejects every truncation and every extension", () => {
@@ -192,7 +229,11 @@ describe("tampering (T5, T6): every single-bit flip is refused with a typed erro
   it("cannot be re-attributed: a grantee holding the leaf re-signs someone's envelope as its own → refused", () => {
     const sealed = seal();
     const mallory = fixedAccount(0xb1, 0xb2);
-    const forged = resign(encodeHeader({ ...sealed.header, authorKey: mallory.signKey }), sealed.body, mallory.signSecretKey);
+    const forged = resign(
+      encodeHeader({ ...sealed.header, authorKey: mallory.signKey }),
+      sealed.body,
+      mallory.signSecretKey,
+    );
     expectTyped(() => decodeAndOpen(forged), TamperedEnvelope);
     // Signed by someone other than the key the header names.
     expectTyped(() => decodeAndOpen(resign(sealed.headerBytes, sealed.body, mallory.signSecretKey)), InvalidSignature);

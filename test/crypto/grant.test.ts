@@ -3,9 +3,22 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sign, type AccountKeys } from "../../crypto/accountKeys.js";
 import { ByteWriter, toHex, utf8 } from "../../shared/bytes.js";
-import { ExpiredGrant, ForgedGrant, MalformedInput, OutsideGrant, UnsupportedVersion, UnverifiedRecipient } from "../../shared/errors.js";
+import {
+  ExpiredGrant,
+  ForgedGrant,
+  MalformedInput,
+  OutsideGrant,
+  UnsupportedVersion,
+  UnverifiedRecipient,
+} from "../../shared/errors.js";
 import { issueGrant, openGrant, type GrantScopeInput, type IssueGrantInput } from "../../crypto/grant.js";
-import { decodeGrantPolicy, decodeGrantWire, encodeGrantPolicy, encodeGrantWire, type GrantPolicy } from "../../shared/grantCodec.js";
+import {
+  decodeGrantPolicy,
+  decodeGrantWire,
+  encodeGrantPolicy,
+  encodeGrantWire,
+  type GrantPolicy,
+} from "../../shared/grantCodec.js";
 import { sha256 } from "../../shared/hash.js";
 import { accountIdOf } from "../../shared/keyBundle.js";
 import { HOUR_LIMIT, KeyTreeReader, ROOT, coverRange } from "../../crypto/keyTree.js";
@@ -33,10 +46,15 @@ beforeAll(async () => {
 const DEVICES = { index: 3, hash: seed(0x44) };
 
 /** Root of (scope, generation): fixed so tests can derive what the grantee should get. */
-const rootOf = (scope: Scope, generation: number) => sodium().crypto_generichash(32, utf8(`${scope}/${generation}`), seed(0x0f));
+const rootOf = (scope: Scope, generation: number) =>
+  sodium().crypto_generichash(32, utf8(`${scope}/${generation}`), seed(0x0f));
 
 function scopeInput(scope: Scope, generations: number[] = [1]): GrantScopeInput {
-  return { scope, scopeTag: scopeTag(META, scope), generations: generations.map((generation) => ({ generation, root: rootOf(scope, generation) })) };
+  return {
+    scope,
+    scopeTag: scopeTag(META, scope),
+    generations: generations.map((generation) => ({ generation, root: rootOf(scope, generation) })),
+  };
 }
 
 function grant(overrides: Partial<IssueGrantInput> = {}) {
@@ -53,12 +71,25 @@ function grant(overrides: Partial<IssueGrantInput> = {}) {
   });
 }
 
-function innerBytes(policyBytes: Uint8Array, scopeBytes: Uint8Array, keys: Uint8Array, signer: AccountKeys): Uint8Array {
+function innerBytes(
+  policyBytes: Uint8Array,
+  scopeBytes: Uint8Array,
+  keys: Uint8Array,
+  signer: AccountKeys,
+): Uint8Array {
   const signature = sign("grant", signer.signSecretKey, policyBytes, scopeBytes, sha256(keys));
-  return new ByteWriter().raw(utf8("STWS")).u8(1).bytes(policyBytes).raw(scopeBytes).raw(keys).fixed(signature, 64, "signature").finish();
+  return new ByteWriter()
+    .raw(utf8("STWS"))
+    .u8(1)
+    .bytes(policyBytes)
+    .raw(scopeBytes)
+    .raw(keys)
+    .fixed(signature, 64, "signature")
+    .finish();
 }
 
-const open = (wire: Uint8Array, me = clinician, patientKey = patient.signKey, now = NOW + DAY) => openGrant(wire, me, patientKey, now);
+const open = (wire: Uint8Array, me = clinician, patientKey = patient.signKey, now = NOW + DAY) =>
+  openGrant(wire, me, patientKey, now);
 
 describe("issue and open", () => {
   it("delivers exactly the patient's leaf keys for every granted scope, generation and hour", () => {
@@ -68,9 +99,14 @@ describe("issue and open", () => {
     expect(opened.scopes.map((s) => s.scope)).toEqual(["glucose", "insulin"]);
     expect(policy.patientId).toEqual(accountIdOf(patient.signKey));
     expect(policy.granteeId).toEqual(accountIdOf(clinician.signKey));
-    for (const [scope, generation] of [["glucose", 1], ["insulin", 1], ["insulin", 2]] as [Scope, number][]) {
+    for (const [scope, generation] of [
+      ["glucose", 1],
+      ["insulin", 1],
+      ["insulin", 2],
+    ] as [Scope, number][]) {
       const full = new KeyTreeReader([{ node: ROOT, key: rootOf(scope, generation) }]);
-      for (const h of [H2026, H2026 + 1, H2026 + 1000, H2026 + 24 * 90 - 1]) expect(toHex(opened.leaf(scope, generation, h))).toBe(toHex(full.leaf(h)));
+      for (const h of [H2026, H2026 + 1, H2026 + 1000, H2026 + 24 * 90 - 1])
+        expect(toHex(opened.leaf(scope, generation, h))).toBe(toHex(full.leaf(h)));
     }
     expect(opened.scopeOfTag(scopeTag(META, "insulin"))?.scope).toBe("insulin");
     expect(opened.scopeOfTag(scopeTag(META, "events"))).toBeUndefined();
@@ -113,7 +149,8 @@ describe("issue and open", () => {
   it("two grants to the same person never combine past their union (collusion, T21)", () => {
     const a = open(grant({ fromHour: H2026, toHour: H2026 + 9 }).wire);
     const b = open(grant({ fromHour: H2026 + 20, toHour: H2026 + 29 }).wire);
-    for (let h = H2026 + 10; h < H2026 + 20; h++) for (const g of [a, b]) expectTyped(() => g.leaf("glucose", 1, h), OutsideGrant);
+    for (let h = H2026 + 10; h < H2026 + 20; h++)
+      for (const g of [a, b]) expectTyped(() => g.leaf("glucose", 1, h), OutsideGrant);
   });
 });
 
@@ -127,22 +164,41 @@ describe("who may share with whom (T1, T4)", () => {
 
   it("rejects a grant issued by anyone but the verified patient (ForgedGrant)", () => {
     // Mallory (or the server) issues a grant under her own identity.
-    const own = issueGrant({ patient: mallory, recipient: { bundle: clinician.bundle, verified: true }, scopes: [scopeInput("glucose")], fromHour: H2026, toHour: H2026 + 9, expiresAt: NOW + DAY * 30, devices: DEVICES, now: NOW });
+    const own = issueGrant({
+      patient: mallory,
+      recipient: { bundle: clinician.bundle, verified: true },
+      scopes: [scopeInput("glucose")],
+      fromHour: H2026,
+      toHour: H2026 + 9,
+      expiresAt: NOW + DAY * 30,
+      devices: DEVICES,
+      now: NOW,
+    });
     expectTyped(() => open(own.wire), ForgedGrant);
     // She claims the patient's key in the policy but can only sign with hers.
-    const claimed: GrantPolicy = { ...own.policy, patientId: accountIdOf(patient.signKey), patientKey: patient.signKey };
+    const claimed: GrantPolicy = {
+      ...own.policy,
+      patientId: accountIdOf(patient.signKey),
+      patientKey: patient.signKey,
+    };
     const claimedBytes = encodeGrantPolicy(claimed);
     const scopes = Uint8Array.of(SCOPES.indexOf("glucose"));
     const keys = sodium().randombytes_buf(32 * coverRange(H2026, H2026 + 9).length);
     const sealed = sodium().crypto_box_seal(innerBytes(claimedBytes, scopes, keys, mallory), clinician.boxKey);
-    expectTyped(() => open(encodeGrantWire(claimedBytes, sign("grantPolicy", mallory.signSecretKey, claimedBytes), sealed)), ForgedGrant);
+    expectTyped(
+      () => open(encodeGrantWire(claimedBytes, sign("grantPolicy", mallory.signSecretKey, claimedBytes), sealed)),
+      ForgedGrant,
+    );
   });
 
   it("rejects the patient's genuine clear policy with a sealed part the server made with its own keys (ForgedGrant)", () => {
     const genuine = decodeGrantWire(grant({ scopes: [scopeInput("glucose")] }).wire);
     const nodes = coverRange(genuine.policy.entries[0]!.fromHour, genuine.policy.entries[0]!.toHour).length;
     const keys = sodium().randombytes_buf(32 * nodes);
-    const sealed = sodium().crypto_box_seal(innerBytes(genuine.policyBytes, Uint8Array.of(0), keys, mallory), clinician.boxKey);
+    const sealed = sodium().crypto_box_seal(
+      innerBytes(genuine.policyBytes, Uint8Array.of(0), keys, mallory),
+      clinician.boxKey,
+    );
     expectTyped(() => open(encodeGrantWire(genuine.policyBytes, genuine.policySignature, sealed)), ForgedGrant);
   });
 
@@ -160,7 +216,11 @@ describe("who may share with whom (T1, T4)", () => {
     // Surreptitious forwarding: the clinician re-seals the genuine inner part to Mallory.
     const w = decodeGrantWire(wire);
     const inner = sodium().crypto_box_seal_open(w.sealed, clinician.boxKey, clinician.boxSecretKey);
-    const forwarded = encodeGrantWire(w.policyBytes, w.policySignature, sodium().crypto_box_seal(inner, mallory.boxKey));
+    const forwarded = encodeGrantWire(
+      w.policyBytes,
+      w.policySignature,
+      sodium().crypto_box_seal(inner, mallory.boxKey),
+    );
     expect(expectTyped(() => open(forwarded, mallory), ForgedGrant).message).toMatch(/another account/);
   });
 
@@ -176,7 +236,8 @@ describe("who may share with whom (T1, T4)", () => {
 
   it("rejects every single-bit flip of the wire with a typed error, never opening", () => {
     const { wire } = grant({ scopes: [scopeInput("glucose")], fromHour: H2026 + 3, toHour: H2026 + 40 });
-    for (let bit = 0; bit < wire.length * 8; bit++) expectTyped(() => open(flipBit(wire, bit)), MalformedInput, UnsupportedVersion, ForgedGrant);
+    for (let bit = 0; bit < wire.length * 8; bit++)
+      expectTyped(() => open(flipBit(wire, bit)), MalformedInput, UnsupportedVersion, ForgedGrant);
     for (let n = 0; n < wire.length; n++) expectTyped(() => open(wire.slice(0, n)), MalformedInput);
     expectTyped(() => open(new Uint8Array([...wire, 0])), MalformedInput);
   });
@@ -187,7 +248,12 @@ describe("size (done-when)", () => {
     let largest = 0;
     fc.assert(
       fc.property(fc.integer({ min: 0, max: HOUR_LIMIT - 8760 }), (from) => {
-        const { wire } = grant({ scopes: SCOPES.map((s) => scopeInput(s)), fromHour: from, toHour: from + 8759, expiresAt: NOW + 365 * DAY });
+        const { wire } = grant({
+          scopes: SCOPES.map((s) => scopeInput(s)),
+          fromHour: from,
+          toHour: from + 8759,
+          expiresAt: NOW + 365 * DAY,
+        });
         largest = Math.max(largest, wire.length);
         expect(wire.length).toBeLessThan(10_000);
       }),
@@ -201,12 +267,17 @@ describe("size (done-when)", () => {
     const gens = [1, 2, 3, 4, 5, 6, 7, 8];
     const { wire } = grant({ scopes: SCOPES.map((s) => scopeInput(s, gens)) });
     expect(decodeGrantWire(wire).policyBytes.length).toBeGreaterThan(512);
-    expect(toHex(open(wire).leaf("events", 8, H2026))).toBe(toHex(new KeyTreeReader([{ node: ROOT, key: rootOf("events", 8) }]).leaf(H2026)));
+    expect(toHex(open(wire).leaf("events", 8, H2026))).toBe(
+      toHex(new KeyTreeReader([{ node: ROOT, key: rootOf("events", 8) }]).leaf(H2026)),
+    );
   });
 
   it("refuses at issue time a grant its own decoder would refuse (sealed part over 256 KiB)", () => {
     const many = Array.from({ length: 64 }, (_, i) => i + 1);
-    const scopes = SCOPES.map((s) => ({ ...scopeInput(s), generations: many.map((generation) => ({ generation, root: seed(generation) })) }));
+    const scopes = SCOPES.map((s) => ({
+      ...scopeInput(s),
+      generations: many.map((generation) => ({ generation, root: seed(generation) })),
+    }));
     expectTyped(() => grant({ scopes, fromHour: 1, toHour: HOUR_LIMIT - 2 }), MalformedInput);
   });
 });

@@ -29,7 +29,9 @@ beforeAll(async () => {
 const hour = fc.integer({ min: 0, max: HOUR_LIMIT - 1 });
 const range = fc.tuple(hour, hour).map(([x, y]) => (x <= y ? [x, y] : [y, x]) as [number, number]);
 /** Short ranges near a random point, where boundary mistakes show up most. */
-const shortRange = fc.tuple(hour, fc.integer({ min: 0, max: 5000 })).map(([a, n]) => [a, Math.min(a + n, HOUR_LIMIT - 1)] as [number, number]);
+const shortRange = fc
+  .tuple(hour, fc.integer({ min: 0, max: 5000 }))
+  .map(([a, n]) => [a, Math.min(a + n, HOUR_LIMIT - 1)] as [number, number]);
 const anyRange = fc.oneof(range, shortRange);
 
 /**
@@ -46,7 +48,8 @@ function kdfReference(id: number, ctx: string, key: Uint8Array): Uint8Array {
 
 function referenceNodeKey(root: Uint8Array, node: TreeNode): Uint8Array {
   let key = root;
-  for (let j = TREE_DEPTH - node.height - 1; j >= 0; j--) key = kdfReference(Math.floor(node.index / 2 ** j) % 2, "STWggm01", key);
+  for (let j = TREE_DEPTH - node.height - 1; j >= 0; j--)
+    key = kdfReference(Math.floor(node.index / 2 ** j) % 2, "STWggm01", key);
   return key;
 }
 
@@ -82,7 +85,13 @@ describe("dyadic cover", () => {
   });
 
   it("refuses empty, negative, fractional and out-of-tree ranges", () => {
-    for (const [a, b] of [[5, 4], [-1, 3], [0, HOUR_LIMIT], [1.5, 3], [Number.NaN, 2]] as [number, number][]) {
+    for (const [a, b] of [
+      [5, 4],
+      [-1, 3],
+      [0, HOUR_LIMIT],
+      [1.5, 3],
+      [Number.NaN, 2],
+    ] as [number, number][]) {
       expectTyped(() => coverRange(a, b), MalformedInput);
     }
   });
@@ -116,7 +125,7 @@ describe("dyadic cover", () => {
 });
 
 describe("GGM derivation", () => {
-  it("derives children as crypto_kdf_derive_from_key(32, bit, \"STWggm01\", parent), checked against BLAKE2b directly", () => {
+  it('derives children as crypto_kdf_derive_from_key(32, bit, "STWggm01", parent), checked against BLAKE2b directly', () => {
     const root = seed(0x11);
     const reader = new KeyTreeReader([{ node: ROOT, key: root }]);
     for (const node of [
@@ -131,7 +140,7 @@ describe("GGM derivation", () => {
     }
   });
 
-  it("derives epoch usage keys with context \"STWepoch\", ids 1 (aead) and 2 (commit), distinct from the leaf", () => {
+  it('derives epoch usage keys with context "STWepoch", ids 1 (aead) and 2 (commit), distinct from the leaf', () => {
     const leaf = seed(0x22);
     const keys = epochKeys(leaf);
     expect(toHex(keys.aead)).toBe(toHex(kdfReference(1, "STWepoch", leaf)));
@@ -180,7 +189,10 @@ describe("GGM derivation", () => {
         const grant = new KeyTreeReader(cover);
         for (const { node } of cover) {
           if (node.height === TREE_DEPTH) continue;
-          expectTyped(() => grant.nodeKey({ height: node.height + 1, index: Math.floor(node.index / 2) }), OutsideGrant);
+          expectTyped(
+            () => grant.nodeKey({ height: node.height + 1, index: Math.floor(node.index / 2) }),
+            OutsideGrant,
+          );
         }
       }),
       { numRuns: 500 },
@@ -191,17 +203,21 @@ describe("GGM derivation", () => {
     const root = sodium().randombytes_buf(32);
     const full = new KeyTreeReader([{ node: ROOT, key: root }]);
     fc.assert(
-      fc.property(fc.uniqueArray(hour, { minLength: 4, maxLength: 4 }), fc.array(hour, { maxLength: 10 }), (points, probes) => {
-        const [a1, b1, a2, b2] = points.sort((x, y) => x - y) as [number, number, number, number];
-        const union: CoverKey[] = [...coverKeys(root, a1, b1), ...coverKeys(root, a2, b2)];
-        const colluders = new KeyTreeReader(union);
-        const inUnion = (h: number) => (h >= a1 && h <= b1) || (h >= a2 && h <= b2);
-        const gap = [b1 + 1, a2 - 1, Math.floor((b1 + a2) / 2)].filter((h) => h > b1 && h < a2);
-        for (const h of [...gap, a1 - 1, b2 + 1, ...probes].filter((x) => x >= 0 && x < HOUR_LIMIT)) {
-          if (inUnion(h)) expect(toHex(colluders.leaf(h))).toBe(toHex(full.leaf(h)));
-          else expectTyped(() => colluders.leaf(h), OutsideGrant);
-        }
-      }),
+      fc.property(
+        fc.uniqueArray(hour, { minLength: 4, maxLength: 4 }),
+        fc.array(hour, { maxLength: 10 }),
+        (points, probes) => {
+          const [a1, b1, a2, b2] = points.sort((x, y) => x - y) as [number, number, number, number];
+          const union: CoverKey[] = [...coverKeys(root, a1, b1), ...coverKeys(root, a2, b2)];
+          const colluders = new KeyTreeReader(union);
+          const inUnion = (h: number) => (h >= a1 && h <= b1) || (h >= a2 && h <= b2);
+          const gap = [b1 + 1, a2 - 1, Math.floor((b1 + a2) / 2)].filter((h) => h > b1 && h < a2);
+          for (const h of [...gap, a1 - 1, b2 + 1, ...probes].filter((x) => x >= 0 && x < HOUR_LIMIT)) {
+            if (inUnion(h)) expect(toHex(colluders.leaf(h))).toBe(toHex(full.leaf(h)));
+            else expectTyped(() => colluders.leaf(h), OutsideGrant);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });

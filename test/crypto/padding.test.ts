@@ -12,7 +12,9 @@ beforeAll(async () => {
 
 describe("buckets", () => {
   it("are 256-byte steps up to 4 KiB, then Padmé (at most 12 % over), always with at least one byte of padding", () => {
-    expect([0, 1, 255, 256, 511, 4095, 4096, 8191, 8192, 100_000, 400_000].map((n) => paddedLength(n))).toEqual([256, 256, 256, 512, 512, 4096, 4352, 8192, 8704, 100352, 401408]);
+    expect([0, 1, 255, 256, 511, 4095, 4096, 8191, 8192, 100_000, 400_000].map((n) => paddedLength(n))).toEqual([
+      256, 256, 256, 512, 512, 4096, 4352, 8192, 8704, 100352, 401408,
+    ]);
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 5_000_000 }), (n) => {
         const p = paddedLength(n);

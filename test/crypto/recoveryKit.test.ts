@@ -2,7 +2,13 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { concat, toHex, utf8 } from "../../shared/bytes.js";
 import { MalformedInput, UnsupportedVersion, WeakKdfParameters, WrongSecret } from "../../shared/errors.js";
-import { newRecoverySecret, parseRecoverySecret, unwrapWithRecoverySecret, wrapWithRecoverySecret, type RecoverySecret } from "../../crypto/recoveryKit.js";
+import {
+  newRecoverySecret,
+  parseRecoverySecret,
+  unwrapWithRecoverySecret,
+  wrapWithRecoverySecret,
+  type RecoverySecret,
+} from "../../crypto/recoveryKit.js";
 import { KDF_FLOOR, checkKdfParams, deriveKey, newKdfParams } from "../../crypto/secretKdf.js";
 import { loadSodium } from "../../crypto/sodium.js";
 import { derivationsDuring, expectTyped, typedOrValue, withU32 } from "../shared/helpers.js";
@@ -23,8 +29,6 @@ beforeAll(async () => {
   secret = newRecoverySecret();
   blob = wrapWithRecoverySecret(KEY_RING, secret);
 });
-
-
 
 describe("recovery secret text", () => {
   it("is 36 Crockford base32 characters in groups of four, and parses back to the same bytes", () => {
@@ -69,7 +73,8 @@ describe("recovery secret text", () => {
   });
 
   it("refuses codes of the wrong length or with foreign characters (MalformedInput)", () => {
-    for (const bad of ["", secret.text.slice(0, -1), secret.text + "0", secret.text.replace(/^./, "U"), "!!!!"]) expectTyped(() => parseRecoverySecret(bad), MalformedInput);
+    for (const bad of ["", secret.text.slice(0, -1), secret.text + "0", secret.text.replace(/^./, "U"), "!!!!"])
+      expectTyped(() => parseRecoverySecret(bad), MalformedInput);
   });
 });
 
@@ -97,7 +102,9 @@ describe("wrap and unwrap", () => {
     downgrades.push(unknownAlgorithm);
     for (const doctored of downgrades) {
       const started = performance.now();
-      expect(derivationsDuring(() => expectTyped(() => unwrapWithRecoverySecret(doctored, secret), WeakKdfParameters))).toBe(0);
+      expect(
+        derivationsDuring(() => expectTyped(() => unwrapWithRecoverySecret(doctored, secret), WeakKdfParameters)),
+      ).toBe(0);
       expect(performance.now() - started).toBeLessThan(50);
     }
   });
@@ -133,8 +140,14 @@ describe("wrap and unwrap", () => {
   });
 
   it("refuses garbage, truncated and foreign-version blobs with typed errors and no derivation", () => {
-    const bad = [new Uint8Array(0), utf8("STWR"), blob.slice(0, CIPHERTEXT_AT + 15), concat(utf8("STWX"), blob.slice(4))];
-    for (const b of bad) expect(derivationsDuring(() => expectTyped(() => unwrapWithRecoverySecret(b, secret), MalformedInput))).toBe(0);
+    const bad = [
+      new Uint8Array(0),
+      utf8("STWR"),
+      blob.slice(0, CIPHERTEXT_AT + 15),
+      concat(utf8("STWX"), blob.slice(4)),
+    ];
+    for (const b of bad)
+      expect(derivationsDuring(() => expectTyped(() => unwrapWithRecoverySecret(b, secret), MalformedInput))).toBe(0);
     const v2 = blob.slice();
     v2[4] = 2;
     expectTyped(() => unwrapWithRecoverySecret(v2, secret), UnsupportedVersion);

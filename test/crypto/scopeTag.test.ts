@@ -12,9 +12,11 @@ beforeAll(async () => {
 });
 
 describe("scope tags", () => {
-  it("are a 16-byte keyed BLAKE2b of \"steward/scope-tag/v1\" ‖ 0x00 ‖ scope under the patient's metadata key", () => {
+  it('are a 16-byte keyed BLAKE2b of "steward/scope-tag/v1" ‖ 0x00 ‖ scope under the patient\'s metadata key', () => {
     for (const scope of SCOPES) {
-      expect(toHex(scopeTag(seed(7), scope))).toBe(toHex(blake2b(utf8(`steward/scope-tag/v1\u0000${scope}`), { key: seed(7), dkLen: 16 })));
+      expect(toHex(scopeTag(seed(7), scope))).toBe(
+        toHex(blake2b(utf8(`steward/scope-tag/v1\u0000${scope}`), { key: seed(7), dkLen: 16 })),
+      );
     }
   });
 

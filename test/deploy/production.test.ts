@@ -20,8 +20,13 @@ const ACCOUNT = "0123456789abcdef0123456789abcdef";
 
 /** A session token as worker/session.ts makes them, under `secret`. */
 function forgedToken(secret: string): string {
-  const payload = new ByteWriter(24).raw(Buffer.from(ACCOUNT, "hex")).u64(Date.now() + 3_600_000).finish();
-  const mac = createHmac("sha256", Buffer.from(secret, "utf8")).update(Buffer.concat([Buffer.from("steward/session/v1\0"), payload])).digest();
+  const payload = new ByteWriter(24)
+    .raw(Buffer.from(ACCOUNT, "hex"))
+    .u64(Date.now() + 3_600_000)
+    .finish();
+  const mac = createHmac("sha256", Buffer.from(secret, "utf8"))
+    .update(Buffer.concat([Buffer.from("steward/session/v1\0"), payload]))
+    .digest();
   return `v1.${toBase64Url(payload)}.${toBase64Url(mac)}`;
 }
 
@@ -40,8 +45,10 @@ async function committedValues(): Promise<string[]> {
     } catch {
       continue;
     }
-    for (const m of text.matchAll(/"([^"\s]{43,400})"|'([^'\s]{43,400})'|`([^`\s]{43,400})`/g)) values.add(m[1] ?? m[2] ?? m[3]!);
-    for (const word of text.split(/[\s"'`,;()[\]{}<>=]+/)) if (word.length >= 43 && word.length <= 400) values.add(word);
+    for (const m of text.matchAll(/"([^"\s]{43,400})"|'([^'\s]{43,400})'|`([^`\s]{43,400})`/g))
+      values.add(m[1] ?? m[2] ?? m[3]!);
+    for (const word of text.split(/[\s"'`,;()[\]{}<>=]+/))
+      if (word.length >= 43 && word.length <= 400) values.add(word);
     for (const m of text.matchAll(/DEVELOPMENT_SECRET = "([^"]+)"/g)) values.add(m[1]!);
   }
   return [...values];
@@ -51,8 +58,20 @@ describe("the production build", () => {
   it("bundles with `wrangler deploy --dry-run`, production vars and no development switch", async () => {
     const out = mkdtempSync(join(tmpdir(), "steward-dry-run-"));
     try {
-      const { stdout } = await run(wrangler, ["deploy", "--dry-run", "--outdir", out], { cwd: root, env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" } });
-      for (const binding of ["env.ACCOUNT (Account)", "env.PATIENT_LOG (PatientLog)", "env.RENDEZVOUS (Rendezvous)", "env.ANONYMOUS_LIMIT", "env.LOOKUP_LIMIT", "env.ASSETS", 'env.ENVIRONMENT ("production")']) expect(stdout).toContain(binding);
+      const { stdout } = await run(wrangler, ["deploy", "--dry-run", "--outdir", out], {
+        cwd: root,
+        env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
+      });
+      for (const binding of [
+        "env.ACCOUNT (Account)",
+        "env.PATIENT_LOG (PatientLog)",
+        "env.RENDEZVOUS (Rendezvous)",
+        "env.ANONYMOUS_LIMIT",
+        "env.LOOKUP_LIMIT",
+        "env.ASSETS",
+        'env.ENVIRONMENT ("production")',
+      ])
+        expect(stdout).toContain(binding);
       expect(stdout).not.toContain("SESSION_SECRET");
       const bundle = readFileSync(join(out, "index.js"), "utf8");
       expect(bundle).toMatch(/export \{[^}]*\bAccount,[^}]*\bPatientLog,[^}]*\bRendezvous,/);
@@ -70,7 +89,9 @@ describe("the production build", () => {
 
     it("serves nothing and says why, whatever the token", async () => {
       for (const path of ["/health", "/", "/v1/inbox", "/v1/auth/login"]) {
-        const res = await fetch(`${worker.url}${path}`, { headers: { authorization: `Bearer ${forgedToken("steward-local-development-only-secret")}` } });
+        const res = await fetch(`${worker.url}${path}`, {
+          headers: { authorization: `Bearer ${forgedToken("steward-local-development-only-secret")}` },
+        });
         expect(res.status, path).toBe(503);
         const { error } = (await res.json()) as { error: { code: string; message: string } };
         expect(error.code).toBe("misconfigured");
@@ -103,13 +124,21 @@ describe("the production build", () => {
 
     it("refuses a token forged with any value committed in the repository", async () => {
       // The forging itself is right: under the deployment's own secret the token opens the inbox.
-      expect((await fetch(`${worker.url}/v1/inbox`, { headers: { authorization: `Bearer ${forgedToken(secret)}` } })).status).toBe(200);
+      expect(
+        (await fetch(`${worker.url}/v1/inbox`, { headers: { authorization: `Bearer ${forgedToken(secret)}` } })).status,
+      ).toBe(200);
       const values = await committedValues();
       expect(values).toContain("steward-local-development-only-secret");
       const accepted: string[] = [];
       for (let i = 0; i < values.length; i += 100) {
         const batch = values.slice(i, i + 100);
-        const statuses = await Promise.all(batch.map(async (value) => (await fetch(`${worker.url}/v1/inbox`, { headers: { authorization: `Bearer ${forgedToken(value)}` } })).status));
+        const statuses = await Promise.all(
+          batch.map(
+            async (value) =>
+              (await fetch(`${worker.url}/v1/inbox`, { headers: { authorization: `Bearer ${forgedToken(value)}` } }))
+                .status,
+          ),
+        );
         for (const [j, status] of statuses.entries()) if (status !== 401) accepted.push(`${batch[j]} → ${status}`);
       }
       expect(accepted).toEqual([]);

@@ -44,7 +44,9 @@ describe("npm start", () => {
         await new Promise((r) => setTimeout(r, 250));
       }
       expect(await (await fetch(`http://127.0.0.1:${port}/health`)).json()).toEqual({ ok: true, service: "steward" });
-      expect(((await (await fetch(`http://127.0.0.1:${inspector}/json/version`)).json()) as { Browser: string }).Browser).toMatch(/^wrangler/);
+      expect(
+        ((await (await fetch(`http://127.0.0.1:${inspector}/json/version`)).json()) as { Browser: string }).Browser,
+      ).toMatch(/^wrangler/);
       expect(output).not.toMatch(/getaddrinfo|ENOTFOUND|\bError\b|^\s+at /m);
     } finally {
       const exited = new Promise((r) => child.once("exit", r));

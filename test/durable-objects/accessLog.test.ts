@@ -19,13 +19,35 @@ async function setup() {
   const glucose = scopeTag();
   const insulin = scopeTag();
   const entries = [glucose, insulin].map((tag) => ({ scopeTag: tag, fromHour: H, toHour: H + 5, generations: [1] }));
-  expect((await grantCreate(patient, pid, (await makeGrant(patient.identity, grantee.identity, { entries, live: true })).wire)).status).toBe(201);
-  expect((await push(patient, pid, [await chain.next({ scopeTag: glucose, hour: H }), await chain.next({ scopeTag: insulin, hour: H })].map((e) => e.bytes))).status).toBe(200);
+  expect(
+    (
+      await grantCreate(
+        patient,
+        pid,
+        (
+          await makeGrant(patient.identity, grantee.identity, { entries, live: true })
+        ).wire,
+      )
+    ).status,
+  ).toBe(201);
+  expect(
+    (
+      await push(
+        patient,
+        pid,
+        [await chain.next({ scopeTag: glucose, hour: H }), await chain.next({ scopeTag: insulin, hour: H })].map(
+          (e) => e.bytes,
+        ),
+      )
+    ).status,
+  ).toBe(200);
   return { patient, grantee, pid, glucose };
 }
 
 async function accessLog(patient: Session, after = 0): Promise<AccessLogEntry[]> {
-  const res = await call(`/v1/patients/${patient.identity.accountId}/access-log?after=${after}`, { token: patient.token });
+  const res = await call(`/v1/patients/${patient.identity.accountId}/access-log?after=${after}`, {
+    token: patient.token,
+  });
   expect(res.status).toBe(200);
   return (await res.json<{ entries: AccessLogEntry[] }>()).entries;
 }
@@ -69,7 +91,9 @@ describe("access log coalescing", () => {
     await pull(s.grantee, s.pid, "tags=00000000000000000000000000000000");
     await poll(s.grantee, s.pid, 2, `&tags=${toHex(s.glucose)}`);
     const stub = env.PATIENT_LOG.get(env.PATIENT_LOG.idFromName(s.pid));
-    await runInDurableObject(stub, (_, state) => state.storage.sql.exec("UPDATE access_log_pending SET time = time - ?", ACCESS_LOG_COALESCE_MS));
+    await runInDurableObject(stub, (_, state) =>
+      state.storage.sql.exec("UPDATE access_log_pending SET time = time - ?", ACCESS_LOG_COALESCE_MS),
+    );
     await poll(s.grantee, s.pid, 2, `&tags=${toHex(s.glucose)}`);
     const log = await accessLog(s.patient);
     expect(log.map((e) => [e.action, JSON.parse(e.details).times ?? null])).toEqual([
@@ -85,7 +109,9 @@ describe("access log coalescing", () => {
   it("records an app that keeps polling after its grant was revoked as one refused entry with a count", async () => {
     const s = await setup();
     const grantId = JSON.parse((await accessLog(s.patient))[0]!.details).grantId as string;
-    expect((await call(`/v1/patients/${s.pid}/grants/${grantId}`, { method: "DELETE", token: s.patient.token })).status).toBe(200);
+    expect(
+      (await call(`/v1/patients/${s.pid}/grants/${grantId}`, { method: "DELETE", token: s.patient.token })).status,
+    ).toBe(200);
     for (let i = 0; i < 25; i++) expect((await pull(s.grantee, s.pid)).status).toBe(403);
     const log = await accessLog(s.patient);
     expect(log.map((e) => [e.action, e.actor])).toEqual([

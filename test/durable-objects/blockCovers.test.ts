@@ -28,11 +28,15 @@ interface Case {
 const cases: fc.Arbitrary<Case> = fc.record({
   early: fc.array(fc.integer({ min: 0, max: WINDOW - 1 }), { minLength: 1, maxLength: 40 }),
   seal: fc.uniqueArray(
-    fc.integer({ min: 0, max: 6 }).chain((level) => fc.tuple(fc.constant(level), fc.integer({ min: 0, max: WINDOW / 2 ** level - 1 }))),
+    fc
+      .integer({ min: 0, max: 6 })
+      .chain((level) => fc.tuple(fc.constant(level), fc.integer({ min: 0, max: WINDOW / 2 ** level - 1 }))),
     { maxLength: 24, selector: ([l, i]) => `${l}:${i}` },
   ),
   late: fc.array(fc.integer({ min: 0, max: WINDOW - 1 }), { maxLength: 6 }),
-  grant: fc.tuple(fc.integer({ min: 0, max: WINDOW - 1 }), fc.integer({ min: 0, max: WINDOW - 1 })).map(([a, b]): [number, number] => [Math.min(a, b), Math.max(a, b)]),
+  grant: fc
+    .tuple(fc.integer({ min: 0, max: WINDOW - 1 }), fc.integer({ min: 0, max: WINDOW - 1 }))
+    .map(([a, b]): [number, number] => [Math.min(a, b), Math.max(a, b)]),
 });
 
 async function check({ early, seal, late, grant }: Case): Promise<void> {
@@ -70,7 +74,9 @@ async function check({ early, seal, late, grant }: Case): Promise<void> {
 
   const [from, to] = [H + grant[0], H + grant[1]];
   const grantee = await signedUp("dr");
-  const made = await makeGrant(patient.identity, grantee.identity, { entries: [{ scopeTag: tag, fromHour: from, toHour: to, generations: [1] }] });
+  const made = await makeGrant(patient.identity, grantee.identity, {
+    entries: [{ scopeTag: tag, fromHour: from, toHour: to, generations: [1] }],
+  });
   expect((await grantCreate(patient, pid, made.wire)).status).toBe(201);
   const { page } = await pull(grantee, pid);
   const reached = new Set<string>();
@@ -80,7 +86,9 @@ async function check({ early, seal, late, grant }: Case): Promise<void> {
     if (objectKind(entry.bytes) === "block") {
       const { header } = decodeBlockPrefix(entry.bytes);
       const span = blockSpan(header);
-      expect(span.first >= from && span.last <= to, `block ${header.level}:${header.node} lies inside the grant`).toBe(true);
+      expect(span.first >= from && span.last <= to, `block ${header.level}:${header.node} lies inside the grant`).toBe(
+        true,
+      );
       spans.push(span);
       for (const id of holds.get(toHex(header.blockId)) ?? []) reached.add(id);
     } else {
@@ -91,7 +99,9 @@ async function check({ early, seal, late, grant }: Case): Promise<void> {
   }
   const granted = written.filter((e) => hourOf(e) >= from && hourOf(e) <= to).map((e) => toHex(e.envelopeId));
   expect([...reached].filter((id) => granted.includes(id)).sort()).toEqual([...granted].sort());
-  for (const a of spans) for (const b of spans) if (a !== b) expect(a.first >= b.first && a.last <= b.last, "no served block lies inside another").toBe(false);
+  for (const a of spans)
+    for (const b of spans)
+      if (a !== b) expect(a.first >= b.first && a.last <= b.last, "no served block lies inside another").toBe(false);
 }
 
 describe("a grantee's pull over blocks and hour envelopes", () => {

@@ -10,7 +10,7 @@ import { PREFIX_BYTES, decodeEnvelope, envelopeLink } from "../../shared/envelop
 import { decodeManifest } from "../../shared/manifest.js";
 import { objectKind, splitEnvelopePrefix } from "../../shared/syncFrames.js";
 import { call, errorOf, grantCreate, pull, push, signedUp, type Session } from "../helpers/api.js";
-import { DeviceChain, makeBlock, makeGrant, randomBytes, scopeTag, } from "../helpers/webcryptoFixtures.js";
+import { DeviceChain, makeBlock, makeGrant, randomBytes, scopeTag } from "../helpers/webcryptoFixtures.js";
 
 // Aligned to 64 hours, so the nodes below are easy to name.
 const H = 492_032;
@@ -21,13 +21,29 @@ async function setup() {
   const phone = new DeviceChain(patient.identity, pid);
   const laptop = new DeviceChain(patient.identity, pid);
   const tag = scopeTag();
-  const hour = [await phone.next({ scopeTag: tag, hour: H }), await laptop.next({ scopeTag: tag, hour: H }), await phone.next({ scopeTag: tag, hour: H })];
+  const hour = [
+    await phone.next({ scopeTag: tag, hour: H }),
+    await laptop.next({ scopeTag: tag, hour: H }),
+    await phone.next({ scopeTag: tag, hour: H }),
+  ];
   const next = await phone.next({ scopeTag: tag, hour: H + 1 });
-  expect((await push(patient, pid, [...hour, next].map((e) => e.bytes))).status).toBe(200);
+  expect(
+    (
+      await push(
+        patient,
+        pid,
+        [...hour, next].map((e) => e.bytes),
+      )
+    ).status,
+  ).toBe(200);
   return { patient, pid, phone, laptop, tag, hour, next };
 }
 
-async function upload(session: Session, pid: string, objects: Uint8Array[]): Promise<{ status: number; seqs?: number[]; code?: string }> {
+async function upload(
+  session: Session,
+  pid: string,
+  objects: Uint8Array[],
+): Promise<{ status: number; seqs?: number[]; code?: string }> {
   const res = await push(session, pid, objects);
   if (res.status === 200) return { status: 200, seqs: (await res.json<{ seqs: number[] }>()).seqs };
   return { status: res.status, code: (await errorOf(res)).code };
@@ -36,7 +52,13 @@ async function upload(session: Session, pid: string, objects: Uint8Array[]): Pro
 describe("blocks", () => {
   it("of one hour replace its envelopes' bodies in the same transaction; the patient's devices get each prefix beside the block and its manifest", async () => {
     const s = await setup();
-    const block = await makeBlock(s.patient.identity, s.pid, { scopeTag: s.tag, level: 0, node: H, basis: 4, holds: s.hour });
+    const block = await makeBlock(s.patient.identity, s.pid, {
+      scopeTag: s.tag,
+      level: 0,
+      node: H,
+      basis: 4,
+      holds: s.hour,
+    });
     expect(await upload(s.patient, s.pid, [block.bytes])).toEqual({ status: 200, seqs: [5] });
     const { page } = await pull(s.patient, s.pid);
     expect(page!.entries.map((e) => [e.seq, e.compacted, objectKind(e.bytes)])).toEqual([
@@ -54,7 +76,9 @@ describe("blocks", () => {
     expect(toHex(prefix.signature)).toBe(toHex(decodeEnvelope(s.hour[0]!.bytes).signature));
     // The block comes with the list of what it holds, as its author signed it.
     const header = decodeBlockPrefix(page!.entries[4]!.bytes).header;
-    expect(decodeManifest(page!.entries[4]!.manifest!, header.count, header.manifestHash).map((e) => toHex(e.envelopeId))).toEqual(s.hour.map((e) => toHex(e.envelopeId)));
+    expect(
+      decodeManifest(page!.entries[4]!.manifest!, header.count, header.manifestHash).map((e) => toHex(e.envelopeId)),
+    ).toEqual(s.hour.map((e) => toHex(e.envelopeId)));
     // Sending the same block again is harmless.
     expect(await upload(s.patient, s.pid, [block.bytes])).toEqual({ status: 200, seqs: [5] });
   });
@@ -66,17 +90,39 @@ describe("blocks", () => {
     const wrong: [string, Parameters<typeof makeBlock>[2]][] = [
       ["misses one", { scopeTag: s.tag, level: 0, node: H, basis: 5, holds: s.hour }],
       ["holds one of another hour", { scopeTag: s.tag, level: 0, node: H, basis: 5, holds: [...s.hour, s.next] }],
-      ["in another order", { scopeTag: s.tag, level: 0, node: H, basis: 5, holds: [s.hour[1]!, s.hour[0]!, s.hour[2]!, late] }],
-      ["claims what the log does not number yet", { scopeTag: s.tag, level: 0, node: H, basis: 9, holds: [...s.hour, late] }],
+      [
+        "in another order",
+        { scopeTag: s.tag, level: 0, node: H, basis: 5, holds: [s.hour[1]!, s.hour[0]!, s.hour[2]!, late] },
+      ],
+      [
+        "claims what the log does not number yet",
+        { scopeTag: s.tag, level: 0, node: H, basis: 9, holds: [...s.hour, late] },
+      ],
       ["of another scope", { scopeTag: scopeTag(), level: 0, node: H, basis: 5, holds: [...s.hour, late] }],
     ];
-    for (const [, spec] of wrong) expect(await upload(s.patient, s.pid, [(await makeBlock(s.patient.identity, s.pid, spec)).bytes])).toMatchObject({ status: 409, code: "conflict" });
-    const bodies = await runInDurableObject(env.PATIENT_LOG.get(env.PATIENT_LOG.idFromName(s.pid)), (_, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM envelopes WHERE body IS NOT NULL").one().n);
+    for (const [, spec] of wrong)
+      expect(await upload(s.patient, s.pid, [(await makeBlock(s.patient.identity, s.pid, spec)).bytes])).toMatchObject({
+        status: 409,
+        code: "conflict",
+      });
+    const bodies = await runInDurableObject(
+      env.PATIENT_LOG.get(env.PATIENT_LOG.idFromName(s.pid)),
+      (_, state) =>
+        state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM envelopes WHERE body IS NOT NULL").one().n,
+    );
     expect(bodies).toBe(5);
     // Up to basis 4, the three of the hour are exactly right; the late one stays whole.
-    const right = await makeBlock(s.patient.identity, s.pid, { scopeTag: s.tag, level: 0, node: H, basis: 4, holds: s.hour });
+    const right = await makeBlock(s.patient.identity, s.pid, {
+      scopeTag: s.tag,
+      level: 0,
+      node: H,
+      basis: 4,
+      holds: s.hour,
+    });
     expect((await upload(s.patient, s.pid, [right.bytes])).status).toBe(200);
-    expect((await pull(s.patient, s.pid)).page!.entries.filter((e) => e.compacted).map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect((await pull(s.patient, s.pid)).page!.entries.filter((e) => e.compacted).map((e) => e.seq)).toEqual([
+      1, 2, 3,
+    ]);
   });
 
   it("supersede an older block of their node, and an older one is refused", async () => {
@@ -95,30 +141,79 @@ describe("blocks", () => {
   it("are refused from a grantee, even one that may write, and when malformed or unsigned", async () => {
     const s = await setup();
     const grantee = await signedUp("care");
-    await grantCreate(s.patient, s.pid, (await makeGrant(s.patient.identity, grantee.identity, { entries: [{ scopeTag: s.tag, fromHour: H, toHour: H + 1, generations: [1] }], write: true })).wire);
-    const theirs = await makeBlock(grantee.identity, s.pid, { scopeTag: s.tag, level: 0, node: H, basis: 4, holds: s.hour });
+    await grantCreate(
+      s.patient,
+      s.pid,
+      (
+        await makeGrant(s.patient.identity, grantee.identity, {
+          entries: [{ scopeTag: s.tag, fromHour: H, toHour: H + 1, generations: [1] }],
+          write: true,
+        })
+      ).wire,
+    );
+    const theirs = await makeBlock(grantee.identity, s.pid, {
+      scopeTag: s.tag,
+      level: 0,
+      node: H,
+      basis: 4,
+      holds: s.hour,
+    });
     expect(await upload(grantee, s.pid, [theirs.bytes])).toMatchObject({ status: 403 });
-    const unsigned = (await makeBlock(s.patient.identity, s.pid, { scopeTag: s.tag, level: 0, node: H, basis: 4, holds: s.hour })).bytes;
+    const unsigned = (
+      await makeBlock(s.patient.identity, s.pid, { scopeTag: s.tag, level: 0, node: H, basis: 4, holds: s.hour })
+    ).bytes;
     unsigned[BLOCK_PREFIX_BYTES - 1]! ^= 1;
     expect(await upload(s.patient, s.pid, [unsigned])).toMatchObject({ status: 403, code: "forbidden" });
-    expect((await call(`/v1/patients/${s.pid}/envelopes`, { method: "POST", body: randomBytes(10), token: s.patient.token })).status).toBe(400);
+    expect(
+      (await call(`/v1/patients/${s.pid}/envelopes`, { method: "POST", body: randomBytes(10), token: s.patient.token }))
+        .status,
+    ).toBe(400);
   });
 
   it("reach a grantee only inside its covers, with the envelopes after their basis, never as prefixes, and never past the grant", async () => {
     const s = await setup();
     // Blocks of every node from H to H + 63, each holding what the log has there up to seq 4.
-    const holdsIn = (first: number, last: number) => [...s.hour, s.next].filter((e) => decodeEnvelope(e.bytes).header.hour >= first && decodeEnvelope(e.bytes).header.hour <= last);
-    const made: Uint8Array[] = [(await makeBlock(s.patient.identity, s.pid, { scopeTag: s.tag, level: 0, node: H, basis: 4, holds: s.hour })).bytes];
-    for (let level = 1; level <= 6; level++) made.push((await makeBlock(s.patient.identity, s.pid, { scopeTag: s.tag, level, node: H / 2 ** level, basis: 4, holds: holdsIn(H, H + 2 ** level - 1) })).bytes);
+    const holdsIn = (first: number, last: number) =>
+      [...s.hour, s.next].filter(
+        (e) => decodeEnvelope(e.bytes).header.hour >= first && decodeEnvelope(e.bytes).header.hour <= last,
+      );
+    const made: Uint8Array[] = [
+      (await makeBlock(s.patient.identity, s.pid, { scopeTag: s.tag, level: 0, node: H, basis: 4, holds: s.hour }))
+        .bytes,
+    ];
+    for (let level = 1; level <= 6; level++)
+      made.push(
+        (
+          await makeBlock(s.patient.identity, s.pid, {
+            scopeTag: s.tag,
+            level,
+            node: H / 2 ** level,
+            basis: 4,
+            holds: holdsIn(H, H + 2 ** level - 1),
+          })
+        ).bytes,
+      );
     expect((await upload(s.patient, s.pid, made)).status).toBe(200);
     const late = await s.phone.next({ scopeTag: s.tag, hour: H + 5 });
     await push(s.patient, s.pid, [late.bytes]);
     const served = async (fromHour: number, toHour: number) => {
       const grantee = await signedUp("dr");
-      await grantCreate(s.patient, s.pid, (await makeGrant(s.patient.identity, grantee.identity, { entries: [{ scopeTag: s.tag, fromHour, toHour, generations: [1] }] })).wire);
+      await grantCreate(
+        s.patient,
+        s.pid,
+        (
+          await makeGrant(s.patient.identity, grantee.identity, {
+            entries: [{ scopeTag: s.tag, fromHour, toHour, generations: [1] }],
+          })
+        ).wire,
+      );
       const { page } = await pull(grantee, s.pid);
       expect(page!.entries.every((e) => !e.compacted && !e.manifest)).toBe(true);
-      return page!.entries.map((e) => (objectKind(e.bytes) === "block" ? `block ${decodeBlockPrefix(e.bytes).header.level}` : `hour ${decodeEnvelope(e.bytes).header.hour - H}`));
+      return page!.entries.map((e) =>
+        objectKind(e.bytes) === "block"
+          ? `block ${decodeBlockPrefix(e.bytes).header.level}`
+          : `hour ${decodeEnvelope(e.bytes).header.hour - H}`,
+      );
     };
     // The whole 64 hours: one block, and the envelope that came after it.
     expect(await served(H, H + 63)).toEqual(["block 6", "hour 5"]);

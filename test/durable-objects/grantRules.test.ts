@@ -13,9 +13,19 @@ function policy(...entries: GrantEntry[]): GrantPolicy {
   const id = new Uint8Array(16);
   const key = new Uint8Array(32);
   return {
-    grantId: id, revision: 1, patientId: id, patientKey: key, granteeId: id,
-    granteeSignKey: key, granteeBoxKey: key, write: false, live: false,
-    issuedAt: 0, expiresAt: 1, devices: { index: 1, hash: key }, entries,
+    grantId: id,
+    revision: 1,
+    patientId: id,
+    patientKey: key,
+    granteeId: id,
+    granteeSignKey: key,
+    granteeBoxKey: key,
+    write: false,
+    live: false,
+    issuedAt: 0,
+    expiresAt: 1,
+    devices: { index: 1, hash: key },
+    entries,
   };
 }
 
@@ -68,12 +78,16 @@ describe("outsideGrants", () => {
   });
 
   it("names a scope tag no grant holds", () => {
-    expect(outsideGrants({ tags: [insulin] }, [twoWeeksOfGlucose])).toMatch(/^scope tag 0202.* is not in any of your grants$/);
+    expect(outsideGrants({ tags: [insulin] }, [twoWeeksOfGlucose])).toMatch(
+      /^scope tag 0202.* is not in any of your grants$/,
+    );
   });
 
   it("names hours that lie outside every granted range", () => {
     expect(outsideGrants({ fromHour: 2000 }, [twoWeeksOfGlucose])).toBe("hours 2000 to now are outside your grants");
-    expect(outsideGrants({ fromHour: 0, toHour: 999 }, [twoWeeksOfGlucose])).toBe("hours 0 to 999 are outside your grants");
+    expect(outsideGrants({ fromHour: 0, toHour: 999 }, [twoWeeksOfGlucose])).toBe(
+      "hours 0 to 999 are outside your grants",
+    );
   });
 
   it("judges the hours against the tags asked for, not against another scope's range", () => {

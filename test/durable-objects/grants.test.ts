@@ -3,7 +3,17 @@ import { describe, expect, it } from "vitest";
 import { verifyAccessLogChain, type AccessLogEntry } from "../../shared/accessLog.js";
 import { CLOSE_GRANT_ENDED } from "../../shared/api.js";
 import { toHex } from "../../shared/bytes.js";
-import { call, errorOf, grantCreate, openSocket, pull, push, signedUp, type LiveSocket, type Session } from "../helpers/api.js";
+import {
+  call,
+  errorOf,
+  grantCreate,
+  openSocket,
+  pull,
+  push,
+  signedUp,
+  type LiveSocket,
+  type Session,
+} from "../helpers/api.js";
 import { DeviceChain, makeGrant, newIdentity, scopeTag } from "../helpers/webcryptoFixtures.js";
 
 const H = 491_000;
@@ -20,7 +30,14 @@ interface World {
 async function world(): Promise<World> {
   const patient = await signedUp("pat");
   const grantee = await signedUp("care");
-  return { patient, pid: patient.identity.accountId, grantee, chain: new DeviceChain(patient.identity, patient.identity.accountId), glucose: scopeTag(), insulin: scopeTag() };
+  return {
+    patient,
+    pid: patient.identity.accountId,
+    grantee,
+    chain: new DeviceChain(patient.identity, patient.identity.accountId),
+    glucose: scopeTag(),
+    insulin: scopeTag(),
+  };
 }
 
 async function accessLog(w: World): Promise<AccessLogEntry[]> {
@@ -31,7 +48,10 @@ async function accessLog(w: World): Promise<AccessLogEntry[]> {
 
 /** A read grant on glucose, generation 1, hours [H, H+2]. */
 async function glucoseGrant(w: World, extra: Partial<Parameters<typeof makeGrant>[2]> = {}) {
-  const grant = await makeGrant(w.patient.identity, w.grantee.identity, { entries: [{ scopeTag: w.glucose, fromHour: H, toHour: H + 2, generations: [1] }], ...extra });
+  const grant = await makeGrant(w.patient.identity, w.grantee.identity, {
+    entries: [{ scopeTag: w.glucose, fromHour: H, toHour: H + 2, generations: [1] }],
+    ...extra,
+  });
   const res = await grantCreate(w.patient, w.pid, grant.wire);
   expect(res.status).toBe(201);
   return grant;
@@ -41,9 +61,15 @@ describe("grants", () => {
   it("stores a grant, lists it for the patient and delivers it to the grantee's inbox", async () => {
     const w = await world();
     const grant = await glucoseGrant(w, { live: true });
-    const list = await (await call(`/v1/patients/${w.pid}/grants`, { token: w.patient.token })).json<{ grants: { grantId: string; status: string; live: boolean; granteeId: string }[] }>();
-    expect(list.grants).toMatchObject([{ grantId: grant.grantId, status: "active", live: true, granteeId: w.grantee.identity.accountId }]);
-    const inbox = await (await call("/v1/inbox", { token: w.grantee.token })).json<{ grants: { grantId: string; patientId: string }[] }>();
+    const list = await (await call(`/v1/patients/${w.pid}/grants`, { token: w.patient.token })).json<{
+      grants: { grantId: string; status: string; live: boolean; granteeId: string }[];
+    }>();
+    expect(list.grants).toMatchObject([
+      { grantId: grant.grantId, status: "active", live: true, granteeId: w.grantee.identity.accountId },
+    ]);
+    const inbox = await (await call("/v1/inbox", { token: w.grantee.token })).json<{
+      grants: { grantId: string; patientId: string }[];
+    }>();
     expect(inbox.grants).toMatchObject([{ grantId: grant.grantId, patientId: w.pid }]);
     // Retrying the same grant is harmless; only the patient may list grants.
     expect((await grantCreate(w.patient, w.pid, grant.wire)).status).toBe(201);
@@ -61,13 +87,27 @@ describe("grants", () => {
     const other = await signedUp("pat");
     const misaddressed = await makeGrant(other.identity, w.grantee.identity, { entries });
     expect((await grantCreate(w.patient, w.pid, misaddressed.wire)).status).toBe(403);
-    expect((await grantCreate(w.grantee, w.pid, (await makeGrant(w.patient.identity, w.grantee.identity, { entries })).wire)).status).toBe(403);
+    expect(
+      (await grantCreate(w.grantee, w.pid, (await makeGrant(w.patient.identity, w.grantee.identity, { entries })).wire))
+        .status,
+    ).toBe(403);
     const unregistered = await makeGrant(w.patient.identity, mallory, { entries });
     expect((await grantCreate(w.patient, w.pid, unregistered.wire)).status).toBe(404);
     const expired = await makeGrant(w.patient.identity, w.grantee.identity, { entries, expiresAt: Date.now() - 1 });
     expect((await grantCreate(w.patient, w.pid, expired.wire)).status).toBe(409);
-    expect((await call(`/v1/patients/${w.pid}/grants`, { method: "POST", token: w.patient.token, body: JSON.stringify({ grant: "AAAA" }), headers: { "content-type": "application/json" } })).status).toBe(400);
-    const list = await (await call(`/v1/patients/${w.pid}/grants`, { token: w.patient.token })).json<{ grants: unknown[] }>();
+    expect(
+      (
+        await call(`/v1/patients/${w.pid}/grants`, {
+          method: "POST",
+          token: w.patient.token,
+          body: JSON.stringify({ grant: "AAAA" }),
+          headers: { "content-type": "application/json" },
+        })
+      ).status,
+    ).toBe(400);
+    const list = await (await call(`/v1/patients/${w.pid}/grants`, { token: w.patient.token })).json<{
+      grants: unknown[];
+    }>();
     expect(list.grants).toEqual([]);
   });
 
@@ -75,11 +115,23 @@ describe("grants", () => {
     const w = await world();
     const first = await glucoseGrant(w);
     const grantId = Uint8Array.from(first.grantId.match(/../g)!.map((h) => parseInt(h, 16)));
-    const widened = await makeGrant(w.patient.identity, w.grantee.identity, { grantId, revision: 2, entries: [{ scopeTag: w.glucose, fromHour: H, toHour: H + 10, generations: [1] }] });
+    const widened = await makeGrant(w.patient.identity, w.grantee.identity, {
+      grantId,
+      revision: 2,
+      entries: [{ scopeTag: w.glucose, fromHour: H, toHour: H + 10, generations: [1] }],
+    });
     expect((await grantCreate(w.patient, w.pid, widened.wire)).status).toBe(201);
-    const sameRevision = await makeGrant(w.patient.identity, w.grantee.identity, { grantId, revision: 2, entries: [{ scopeTag: w.insulin, fromHour: H, toHour: H, generations: [1] }] });
+    const sameRevision = await makeGrant(w.patient.identity, w.grantee.identity, {
+      grantId,
+      revision: 2,
+      entries: [{ scopeTag: w.insulin, fromHour: H, toHour: H, generations: [1] }],
+    });
     expect((await grantCreate(w.patient, w.pid, sameRevision.wire)).status).toBe(409);
-    const older = await makeGrant(w.patient.identity, w.grantee.identity, { grantId, revision: 1, entries: [{ scopeTag: w.glucose, fromHour: H, toHour: H, generations: [1] }] });
+    const older = await makeGrant(w.patient.identity, w.grantee.identity, {
+      grantId,
+      revision: 1,
+      entries: [{ scopeTag: w.glucose, fromHour: H, toHour: H, generations: [1] }],
+    });
     expect((await grantCreate(w.patient, w.pid, older.wire)).status).toBe(409);
     const actions = (await accessLog(w)).map((e) => e.action);
     expect(actions.filter((a) => a.startsWith("grant."))).toEqual(["grant.create", "grant.update"]);
@@ -95,7 +147,15 @@ describe("grantee reads", () => {
       otherScope: await w.chain.next({ scopeTag: w.insulin, hour: H }),
       otherGeneration: await w.chain.next({ scopeTag: w.glucose, hour: H + 1, generation: 2 }),
     };
-    expect((await push(w.patient, w.pid, Object.values(made).map((e) => e.bytes))).status).toBe(200);
+    expect(
+      (
+        await push(
+          w.patient,
+          w.pid,
+          Object.values(made).map((e) => e.bytes),
+        )
+      ).status,
+    ).toBe(200);
     return made;
   }
 
@@ -149,7 +209,11 @@ describe("grantee reads", () => {
     const tag = w.glucose;
     const envs = [];
     for (let i = 0; i < 5; i++) envs.push(await w.chain.next({ scopeTag: tag, hour: H, bodyLength: 2000 }));
-    await push(w.patient, w.pid, envs.map((e) => e.bytes));
+    await push(
+      w.patient,
+      w.pid,
+      envs.map((e) => e.bytes),
+    );
     const first = await pull(w.patient, w.pid, "limit=2");
     expect(first.page!.entries.map((e) => e.seq)).toEqual([1, 2]);
     expect(first.page!.more).toBe(true);
@@ -183,13 +247,19 @@ describe("write grants", () => {
     const w = await world();
     await glucoseGrant(w, { write: true });
     const parent = new DeviceChain(w.grantee.identity, w.pid);
-    expect((await push(w.grantee, w.pid, [(await parent.next({ scopeTag: w.glucose, hour: H + 1 })).bytes])).status).toBe(200);
+    expect(
+      (await push(w.grantee, w.pid, [(await parent.next({ scopeTag: w.glucose, hour: H + 1 })).bytes])).status,
+    ).toBe(200);
     const outside = await push(w.grantee, w.pid, [(await parent.peek({ scopeTag: w.insulin, hour: H + 1 })).bytes]);
     expect(outside.status).toBe(403);
     expect((await errorOf(outside)).code).toBe("outside_grant");
-    expect((await push(w.grantee, w.pid, [(await parent.peek({ scopeTag: w.glucose, hour: H + 7 })).bytes])).status).toBe(403);
+    expect(
+      (await push(w.grantee, w.pid, [(await parent.peek({ scopeTag: w.glucose, hour: H + 7 })).bytes])).status,
+    ).toBe(403);
     // The grantee cannot push the patient's envelopes as if it were the patient.
-    expect((await push(w.grantee, w.pid, [(await w.chain.next({ scopeTag: w.glucose, hour: H })).bytes])).status).toBe(403);
+    expect((await push(w.grantee, w.pid, [(await w.chain.next({ scopeTag: w.glucose, hour: H })).bytes])).status).toBe(
+      403,
+    );
     expect((await accessLog(w)).filter((e) => e.action === "push")).toHaveLength(1);
   });
 
@@ -197,7 +267,9 @@ describe("write grants", () => {
     const w = await world();
     await glucoseGrant(w);
     const parent = new DeviceChain(w.grantee.identity, w.pid);
-    expect((await push(w.grantee, w.pid, [(await parent.next({ scopeTag: w.glucose, hour: H })).bytes])).status).toBe(403);
+    expect((await push(w.grantee, w.pid, [(await parent.next({ scopeTag: w.glucose, hour: H })).bytes])).status).toBe(
+      403,
+    );
   });
 });
 
@@ -220,7 +292,9 @@ describe("live sockets, revocation and expiry", () => {
     expect(patientPage!.entries.map((e) => e.seq)).toEqual([1, 2]);
     const [granteePage] = await theirs.waitFor(1);
     expect(granteePage!.entries.map((e) => toHex(e.bytes))).toEqual([toHex(shown.bytes)]);
-    expect((await push(w.patient, w.pid, [(await w.chain.next({ scopeTag: w.insulin, hour: H })).bytes])).status).toBe(200);
+    expect((await push(w.patient, w.pid, [(await w.chain.next({ scopeTag: w.insulin, hour: H })).bytes])).status).toBe(
+      200,
+    );
     await mine.waitFor(2);
     expect(theirs.pages).toHaveLength(1);
     expect((await accessLog(w)).filter((e) => e.action === "socket.open")).toHaveLength(1);
@@ -240,25 +314,38 @@ describe("live sockets, revocation and expiry", () => {
     const w = await world();
     const grant = await glucoseGrant(w);
     const live = await socket(w.grantee, w.pid);
-    const res = await call(`/v1/patients/${w.pid}/grants/${grant.grantId}`, { method: "DELETE", token: w.patient.token });
+    const res = await call(`/v1/patients/${w.pid}/grants/${grant.grantId}`, {
+      method: "DELETE",
+      token: w.patient.token,
+    });
     expect(res.status).toBe(200);
     expect((await res.json<{ status: string }>()).status).toBe("revoked");
     expect(await live.closed).toEqual({ code: CLOSE_GRANT_ENDED, reason: "grant revoked" });
     const after = await pull(w.grantee, w.pid);
     expect(after.status).toBe(403);
     expect(after.error!.message).toMatch(/revoked/);
-    expect((await (await call("/v1/inbox", { token: w.grantee.token })).json<{ grants: unknown[] }>()).grants).toEqual([]);
+    expect((await (await call("/v1/inbox", { token: w.grantee.token })).json<{ grants: unknown[] }>()).grants).toEqual(
+      [],
+    );
     // A revoked grant cannot be brought back by re-posting it.
     expect((await grantCreate(w.patient, w.pid, grant.wire)).status).toBe(409);
-    expect((await call(`/v1/patients/${w.pid}/grants/${"0".repeat(32)}`, { method: "DELETE", token: w.patient.token })).status).toBe(404);
-    expect((await call(`/v1/patients/${w.pid}/grants/${grant.grantId}`, { method: "DELETE", token: w.grantee.token })).status).toBe(403);
+    expect(
+      (await call(`/v1/patients/${w.pid}/grants/${"0".repeat(32)}`, { method: "DELETE", token: w.patient.token }))
+        .status,
+    ).toBe(404);
+    expect(
+      (await call(`/v1/patients/${w.pid}/grants/${grant.grantId}`, { method: "DELETE", token: w.grantee.token }))
+        .status,
+    ).toBe(403);
   });
 
   it("revoke-all ends every grant at once", async () => {
     const w = await world();
     const a = await glucoseGrant(w);
     const other = await signedUp("clin");
-    const b = await makeGrant(w.patient.identity, other.identity, { entries: [{ scopeTag: w.insulin, fromHour: H, toHour: H, generations: [1] }] });
+    const b = await makeGrant(w.patient.identity, other.identity, {
+      entries: [{ scopeTag: w.insulin, fromHour: H, toHour: H, generations: [1] }],
+    });
     await grantCreate(w.patient, w.pid, b.wire);
     const res = await call(`/v1/patients/${w.pid}/grants/revoke-all`, { method: "POST", token: w.patient.token });
     expect((await res.json<{ revoked: string[] }>()).revoked.sort()).toEqual([a.grantId, b.grantId].sort());
@@ -278,7 +365,19 @@ describe("live sockets, revocation and expiry", () => {
     expect(await runInDurableObject(stub, (_, state) => state.storage.getAlarm())).toBeGreaterThan(Date.now());
     expect((await pull(w.grantee, w.pid)).status).toBe(200);
     const other = await signedUp("clin");
-    expect((await grantCreate(w.patient, w.pid, (await makeGrant(w.patient.identity, other.identity, { entries: [{ scopeTag: w.insulin, fromHour: H, toHour: H, generations: [1] }] })).wire)).status).toBe(201);
+    expect(
+      (
+        await grantCreate(
+          w.patient,
+          w.pid,
+          (
+            await makeGrant(w.patient.identity, other.identity, {
+              entries: [{ scopeTag: w.insulin, fromHour: H, toHour: H, generations: [1] }],
+            })
+          ).wire,
+        )
+      ).status,
+    ).toBe(201);
   });
 
   it("ends an expired grant by alarm: pulls refused, socket closed, inbox emptied, logged", async () => {
@@ -295,8 +394,12 @@ describe("live sockets, revocation and expiry", () => {
     await runDurableObjectAlarm(stub);
     expect(await live.closed).toEqual({ code: CLOSE_GRANT_ENDED, reason: "grant expired" });
     expect(await runInDurableObject(stub, (_, state) => state.storage.getAlarm())).toBeNull();
-    expect((await (await call("/v1/inbox", { token: w.grantee.token })).json<{ grants: unknown[] }>()).grants).toEqual([]);
-    const grants = await (await call(`/v1/patients/${w.pid}/grants`, { token: w.patient.token })).json<{ grants: { status: string }[] }>();
+    expect((await (await call("/v1/inbox", { token: w.grantee.token })).json<{ grants: unknown[] }>()).grants).toEqual(
+      [],
+    );
+    const grants = await (await call(`/v1/patients/${w.pid}/grants`, { token: w.patient.token })).json<{
+      grants: { status: string }[];
+    }>();
     expect(grants.grants.map((g) => g.status)).toEqual(["expired"]);
     expect((await accessLog(w)).some((e) => e.action === "grant.expire" && e.actor === null)).toBe(true);
   });

@@ -14,7 +14,10 @@ async function patient(): Promise<{ p: Session; id: string; chain: DeviceChain }
 
 function storedCount(id: string): Promise<number> {
   const stub = env.PATIENT_LOG.get(env.PATIENT_LOG.idFromName(id));
-  return runInDurableObject(stub, (_, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM envelopes").one().n);
+  return runInDurableObject(
+    stub,
+    (_, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM envelopes").one().n,
+  );
 }
 
 describe("push", () => {
@@ -22,11 +25,17 @@ describe("push", () => {
     const { p, id, chain } = await patient();
     const tag = scopeTag();
     const envs = [await chain.next({ scopeTag: tag, hour: HOUR }), await chain.next({ scopeTag: tag, hour: HOUR + 1 })];
-    const res = await push(p, id, envs.map((e) => e.bytes));
+    const res = await push(
+      p,
+      id,
+      envs.map((e) => e.bytes),
+    );
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ seqs: [1, 2] });
     const { page } = await pull(p, id);
-    expect(page!.entries.map((e) => [e.seq, e.compacted, toHex(e.bytes)])).toEqual(envs.map((e, i) => [i + 1, false, toHex(e.bytes)]));
+    expect(page!.entries.map((e) => [e.seq, e.compacted, toHex(e.bytes)])).toEqual(
+      envs.map((e, i) => [i + 1, false, toHex(e.bytes)]),
+    );
     expect(page!.cursor).toBe(2);
     expect(page!.more).toBe(false);
   });
@@ -75,16 +84,30 @@ describe("push", () => {
     const { p, id, chain } = await patient();
     const tag = scopeTag();
     await push(p, id, [(await chain.next({ scopeTag: tag, hour: HOUR, generation: 1 })).bytes]);
-    const declare = await call(`/v1/patients/${id}/generations`, { method: "PUT", token: p.token, body: JSON.stringify({ scopeTag: toHex(tag), generation: 2 }), headers: { "content-type": "application/json" } });
+    const declare = await call(`/v1/patients/${id}/generations`, {
+      method: "PUT",
+      token: p.token,
+      body: JSON.stringify({ scopeTag: toHex(tag), generation: 2 }),
+      headers: { "content-type": "application/json" },
+    });
     expect(declare.status).toBe(200);
     expect(await declare.json()).toEqual({ generations: [{ scopeTag: toHex(tag), generation: 2 }] });
     const stale = await push(p, id, [(await chain.peek({ scopeTag: tag, hour: HOUR, generation: 1 })).bytes]);
     expect(stale.status).toBe(409);
     expect((await errorOf(stale)).message).toMatch(/stale generation/);
-    expect((await push(p, id, [(await chain.next({ scopeTag: tag, hour: HOUR, generation: 2 })).bytes])).status).toBe(200);
-    const lower = await call(`/v1/patients/${id}/generations`, { method: "PUT", token: p.token, body: JSON.stringify({ scopeTag: toHex(tag), generation: 1 }), headers: { "content-type": "application/json" } });
+    expect((await push(p, id, [(await chain.next({ scopeTag: tag, hour: HOUR, generation: 2 })).bytes])).status).toBe(
+      200,
+    );
+    const lower = await call(`/v1/patients/${id}/generations`, {
+      method: "PUT",
+      token: p.token,
+      body: JSON.stringify({ scopeTag: toHex(tag), generation: 1 }),
+      headers: { "content-type": "application/json" },
+    });
     expect(lower.status).toBe(409);
-    expect(await (await call(`/v1/patients/${id}/generations`, { token: p.token })).json()).toEqual({ generations: [{ scopeTag: toHex(tag), generation: 2 }] });
+    expect(await (await call(`/v1/patients/${id}/generations`, { token: p.token })).json()).toEqual({
+      generations: [{ scopeTag: toHex(tag), generation: 2 }],
+    });
   });
 
   it("stores nothing of a batch with a bad envelope in the middle", async () => {
@@ -125,7 +148,15 @@ describe("push", () => {
     expect(authorFirst.status).toBe(403);
     expect((await errorOf(authorFirst)).message).toMatch(/author key is not your identity key/);
     expect(await storedCount(id)).toBe(0);
-    expect(await (await push(p, id, envs.map((e) => e.bytes))).json()).toEqual({ seqs: [1, 2, 3, 4, 5] });
+    expect(
+      await (
+        await push(
+          p,
+          id,
+          envs.map((e) => e.bytes),
+        )
+      ).json(),
+    ).toEqual({ seqs: [1, 2, 3, 4, 5] });
   });
 
   it("keeps seqs, chains and ids across a full batch of two interleaved devices and its partial retry", async () => {
@@ -133,15 +164,40 @@ describe("push", () => {
     const laptop = new DeviceChain(p.identity, id);
     const tag = scopeTag();
     const envs: MadeEnvelope[] = [];
-    for (let i = 0; i < MAX_BATCH_ENVELOPES; i++) envs.push(await (i % 3 === 0 ? laptop : chain).next({ scopeTag: tag, hour: HOUR + (i % 5) }));
+    for (let i = 0; i < MAX_BATCH_ENVELOPES; i++)
+      envs.push(await (i % 3 === 0 ? laptop : chain).next({ scopeTag: tag, hour: HOUR + (i % 5) }));
     const first = envs.slice(0, 150);
-    expect(await (await push(p, id, first.map((e) => e.bytes))).json()).toEqual({ seqs: first.map((_, i) => i + 1) });
+    expect(
+      await (
+        await push(
+          p,
+          id,
+          first.map((e) => e.bytes),
+        )
+      ).json(),
+    ).toEqual({ seqs: first.map((_, i) => i + 1) });
     // The ack was lost: the client resends the 150 with the rest of a full batch.
-    expect(await (await push(p, id, envs.map((e) => e.bytes))).json()).toEqual({ seqs: envs.map((_, i) => i + 1) });
+    expect(
+      await (
+        await push(
+          p,
+          id,
+          envs.map((e) => e.bytes),
+        )
+      ).json(),
+    ).toEqual({ seqs: envs.map((_, i) => i + 1) });
     expect(await storedCount(id)).toBe(MAX_BATCH_ENVELOPES);
     // Both chains continue from the batch's last envelope of each device.
     const next = [await chain.next({ scopeTag: tag, hour: HOUR }), await laptop.next({ scopeTag: tag, hour: HOUR })];
-    expect(await (await push(p, id, next.map((e) => e.bytes))).json()).toEqual({ seqs: [MAX_BATCH_ENVELOPES + 1, MAX_BATCH_ENVELOPES + 2] });
+    expect(
+      await (
+        await push(
+          p,
+          id,
+          next.map((e) => e.bytes),
+        )
+      ).json(),
+    ).toEqual({ seqs: [MAX_BATCH_ENVELOPES + 1, MAX_BATCH_ENVELOPES + 2] });
     const { page } = await pull(p, id, `limit=${MAX_BATCH_ENVELOPES + next.length}`);
     expect(page!.entries.map((e) => toHex(e.bytes))).toEqual([...envs, ...next].map((e) => toHex(e.bytes)));
   });
@@ -164,12 +220,28 @@ describe("push", () => {
     const { p, id, chain } = await patient();
     const tag = scopeTag();
     const first = [await chain.next({ scopeTag: tag, hour: HOUR }), await chain.next({ scopeTag: tag, hour: HOUR })];
-    expect((await push(p, id, first.map((e) => e.bytes))).status).toBe(200);
+    expect(
+      (
+        await push(
+          p,
+          id,
+          first.map((e) => e.bytes),
+        )
+      ).status,
+    ).toBe(200);
     await evictDurableObject(env.PATIENT_LOG.get(env.PATIENT_LOG.idFromName(id)));
     const second = await chain.next({ scopeTag: tag, hour: HOUR });
     expect(await (await push(p, id, [second.bytes])).json()).toEqual({ seqs: [3] });
     // The retry of the first batch after the restart still maps to the stored seqs.
-    expect(await (await push(p, id, first.map((e) => e.bytes))).json()).toEqual({ seqs: [1, 2] });
+    expect(
+      await (
+        await push(
+          p,
+          id,
+          first.map((e) => e.bytes),
+        )
+      ).json(),
+    ).toEqual({ seqs: [1, 2] });
     await abortAllDurableObjects();
     expect((await pull(p, id)).page!.entries.map((e) => e.seq)).toEqual([1, 2, 3]);
   });
@@ -178,12 +250,22 @@ describe("push", () => {
     const { p, id, chain } = await patient();
     const tag = scopeTag();
     await push(p, id, [(await chain.next({ scopeTag: tag, hour: HOUR })).bytes]);
-    const garbage = await call(`/v1/patients/${id}/envelopes`, { method: "POST", body: randomBytes(300), token: p.token });
+    const garbage = await call(`/v1/patients/${id}/envelopes`, {
+      method: "POST",
+      body: randomBytes(300),
+      token: p.token,
+    });
     expect(garbage.status).toBe(400);
     expect((await errorOf(garbage)).code).toBe("malformed");
     const truncated = encodeUpload([(await chain.peek({ scopeTag: tag, hour: HOUR })).bytes]).slice(0, -10);
-    expect((await call(`/v1/patients/${id}/envelopes`, { method: "POST", body: truncated, token: p.token })).status).toBe(400);
-    const tooBig = await call(`/v1/patients/${id}/envelopes`, { method: "POST", body: new Uint8Array(MAX_BATCH_BYTES + 1), token: p.token });
+    expect(
+      (await call(`/v1/patients/${id}/envelopes`, { method: "POST", body: truncated, token: p.token })).status,
+    ).toBe(400);
+    const tooBig = await call(`/v1/patients/${id}/envelopes`, {
+      method: "POST",
+      body: new Uint8Array(MAX_BATCH_BYTES + 1),
+      token: p.token,
+    });
     expect(tooBig.status).toBe(413);
     expect(await storedCount(id)).toBe(1);
   });
@@ -193,15 +275,28 @@ describe("push", () => {
     const other = await patient();
     const tag = scopeTag();
     // Patient p pushes to another patient's log: not the patient, no grant.
-    const intoOther = await push(p, other.id, [(await new DeviceChain(p.identity, other.id).next({ scopeTag: tag, hour: HOUR })).bytes]);
+    const intoOther = await push(p, other.id, [
+      (await new DeviceChain(p.identity, other.id).next({ scopeTag: tag, hour: HOUR })).bytes,
+    ]);
     expect(intoOther.status).toBe(403);
     // An envelope naming another patient, pushed into p's own log.
-    const misaddressed = await push(p, id, [(await new DeviceChain(p.identity, other.id).next({ scopeTag: tag, hour: HOUR })).bytes]);
+    const misaddressed = await push(p, id, [
+      (await new DeviceChain(p.identity, other.id).next({ scopeTag: tag, hour: HOUR })).bytes,
+    ]);
     expect(misaddressed.status).toBe(403);
     // Another account's envelope replayed into p's log by p.
-    const foreign = await push(p, id, [(await new DeviceChain(other.p.identity, id).next({ scopeTag: tag, hour: HOUR })).bytes]);
+    const foreign = await push(p, id, [
+      (await new DeviceChain(other.p.identity, id).next({ scopeTag: tag, hour: HOUR })).bytes,
+    ]);
     expect(foreign.status).toBe(403);
-    expect((await call(`/v1/patients/${id}/envelopes`, { method: "POST", body: encodeUpload([(await chain.peek({ scopeTag: tag, hour: HOUR })).bytes]) })).status).toBe(401);
+    expect(
+      (
+        await call(`/v1/patients/${id}/envelopes`, {
+          method: "POST",
+          body: encodeUpload([(await chain.peek({ scopeTag: tag, hour: HOUR })).bytes]),
+        })
+      ).status,
+    ).toBe(401);
     expect(await storedCount(id)).toBe(0);
     expect(await storedCount(other.id)).toBe(0);
   });

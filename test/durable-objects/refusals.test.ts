@@ -16,12 +16,19 @@ const LATE = "ffffffffffffffffffffffffffffffff";
 async function patientInUse(): Promise<Session> {
   const patient = await signedUp("rpat");
   const chain = new DeviceChain(patient.identity, patient.identity.accountId);
-  expect((await push(patient, patient.identity.accountId, [(await chain.next({ scopeTag: scopeTag(), hour: H })).bytes])).status).toBe(200);
+  expect(
+    (await push(patient, patient.identity.accountId, [(await chain.next({ scopeTag: scopeTag(), hour: H })).bytes]))
+      .status,
+  ).toBe(200);
   return patient;
 }
 
 async function accessLog(patient: Session): Promise<AccessLogEntry[]> {
-  return (await (await call(`/v1/patients/${patient.identity.accountId}/access-log`, { token: patient.token })).json<{ entries: AccessLogEntry[] }>()).entries;
+  return (
+    await (
+      await call(`/v1/patients/${patient.identity.accountId}/access-log`, { token: patient.token })
+    ).json<{ entries: AccessLogEntry[] }>()
+  ).entries;
 }
 
 describe("refused requests in the access log", () => {
@@ -30,14 +37,17 @@ describe("refused requests in the access log", () => {
     const stranger = await signedUp("rstr");
     const base = `/v1/patients/${patient.identity.accountId}`;
     const probes = [`${base}/envelopes`, `${base}/grants`, `${base}/access-log`, `${base}/generations`];
-    for (let round = 0; round < 15; round++) for (const path of probes) expect((await call(path, { token: stranger.token })).status).toBe(403);
+    for (let round = 0; round < 15; round++)
+      for (const path of probes) expect((await call(path, { token: stranger.token })).status).toBe(403);
     const refused = (await accessLog(patient)).filter((e) => e.action === "refused");
     expect(refused).toHaveLength(probes.length);
     for (const entry of refused) {
       expect(entry.actor).toBe(stranger.identity.accountId);
       expect(JSON.parse(entry.details)).toMatchObject({ code: "forbidden", times: 15 });
     }
-    expect(new Set(refused.map((e) => JSON.parse(e.details).route))).toEqual(new Set(["pull", "grant.list", "accessLog.read", "generation.list"]));
+    expect(new Set(refused.map((e) => JSON.parse(e.details).route))).toEqual(
+      new Set(["pull", "grant.list", "accessLog.read", "generation.list"]),
+    );
     verifyAccessLogChain(await accessLog(patient));
   });
 
@@ -51,14 +61,20 @@ describe("refused requests in the access log", () => {
       const before = log.read(0, 10_000).length;
       // 1,200 callers, the first one busiest; then a refusal an hour later closes the hour.
       const caller = (i: number) => toHex(new Uint8Array(16)).slice(0, 24) + i.toString(16).padStart(8, "0");
-      for (let i = 0; i < 1_200; i++) for (let n = 0; n < (i === 0 ? 5 : 1); n++) tally.count(caller(i), "pull", "forbidden", "not yours", hour + i);
+      for (let i = 0; i < 1_200; i++)
+        for (let n = 0; n < (i === 0 ? 5 : 1); n++) tally.count(caller(i), "pull", "forbidden", "not yours", hour + i);
       tally.count(LATE, "pull", "forbidden", "not yours", hour + REFUSAL_WINDOW_MS + 1);
       return log.read(0, 10_000).slice(before);
     });
     expect(entries).toHaveLength(NAMED_PER_HOUR + 1);
     expect(JSON.parse(entries.find((e) => e.time === hour)!.details)).toMatchObject({ times: 5 });
     const summary = entries.find((e) => e.actor === null)!;
-    expect(JSON.parse(summary.details)).toMatchObject({ route: "*", code: "forbidden", times: 1_200 - NAMED_PER_HOUR, callers: expect.any(Number) });
+    expect(JSON.parse(summary.details)).toMatchObject({
+      route: "*",
+      code: "forbidden",
+      times: 1_200 - NAMED_PER_HOUR,
+      callers: expect.any(Number),
+    });
     expect(JSON.parse(summary.details).reason).toMatch(/at least \d+ more callers/);
     // The later hour is still being counted, until the patient reads the log.
     const after = await accessLog(patient);

@@ -16,7 +16,15 @@ describe("hibernation", () => {
   it("keeps sockets and their permissions across an eviction of the object", async () => {
     const s = await setup();
     const grantee = await signedUp("care");
-    await grantCreate(s.patient, s.pid, (await makeGrant(s.patient.identity, grantee.identity, { entries: [{ scopeTag: s.tag, fromHour: H, toHour: H, generations: [1] }] })).wire);
+    await grantCreate(
+      s.patient,
+      s.pid,
+      (
+        await makeGrant(s.patient.identity, grantee.identity, {
+          entries: [{ scopeTag: s.tag, fromHour: H, toHour: H, generations: [1] }],
+        })
+      ).wire,
+    );
     const live = await openSocket(grantee, s.pid);
     if (live instanceof Response) throw new Error(`socket refused: ${live.status}`);
     await evictDurableObject(env.PATIENT_LOG.get(env.PATIENT_LOG.idFromName(s.pid)));
@@ -34,7 +42,10 @@ describe("closed sockets", () => {
     const live = await openSocket(s.patient, s.pid);
     if (live instanceof Response) throw new Error(`socket refused: ${live.status}`);
     live.ws.close(1000, "bye");
-    for (let i = 0; i < 3; i++) expect((await push(s.patient, s.pid, [(await s.phone.next({ scopeTag: s.tag, hour: H })).bytes])).status).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect((await push(s.patient, s.pid, [(await s.phone.next({ scopeTag: s.tag, hour: H })).bytes])).status).toBe(
+        200,
+      );
     const again = await openSocket(s.patient, s.pid);
     if (again instanceof Response) throw new Error(`socket refused: ${again.status}`);
     await push(s.patient, s.pid, [(await s.phone.next({ scopeTag: s.tag, hour: H })).bytes]);

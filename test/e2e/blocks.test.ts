@@ -25,20 +25,32 @@ afterAll(async () => worker?.stop());
 describe("blocks against the real worker", () => {
   it("replace closed hours written reading by reading; a linked device and a clinician read the same, the clinician from blocks alone", async () => {
     const phoneDb = `blocks-phone-${unique()}`;
-    const { patient: phone } = await Patient.create({ server: worker.url, handle: `blk${unique()}`, database: phoneDb });
+    const { patient: phone } = await Patient.create({
+      server: worker.url,
+      handle: `blk${unique()}`,
+      database: phoneDb,
+    });
     const start = (Math.floor(Date.now() / HOUR) - 72) * HOUR;
     const readings: StewardRecord[] = [];
     // Two hours three days ago, each written five minutes at a time, one sync per reading.
     for (const hour of [0, 1]) {
       for (let i = 0; i < 12; i++) {
-        const reading: StewardRecord = { id: `cgm-${hour}-${i}`, type: "cgm", time: start + hour * HOUR + i * 300_000, deviceId: "g7-test", body: { mgdl: 90 + i } };
+        const reading: StewardRecord = {
+          id: `cgm-${hour}-${i}`,
+          type: "cgm",
+          time: start + hour * HOUR + i * 300_000,
+          deviceId: "g7-test",
+          body: { mgdl: 90 + i },
+        };
         readings.push(reading);
         await phone.records.put([reading]);
         await phone.sync.sync();
       }
     }
     // Written just now: an open hour, left as an envelope.
-    await phone.records.put([{ id: "recent", type: "cgm", time: Date.now(), deviceId: "g7-test", body: { mgdl: 120 } }]);
+    await phone.records.put([
+      { id: "recent", type: "cgm", time: Date.now(), deviceId: "g7-test", body: { mgdl: 120 } },
+    ]);
     await phone.sync.sync();
     expect(phone.sync.status.pending).toBe(0);
     const range = { scope: "glucose" as const, from: start, to: Date.now() + HOUR };
@@ -54,11 +66,22 @@ describe("blocks against the real worker", () => {
     expect(rows.filter((r) => r.whole === 0).length).toBe(24);
     laptopDb.close();
 
-    const { grantee: clinician } = await Grantee.create({ server: worker.url, handle: `drblk${unique()}`, database: `blocks-clinic-${unique()}` });
-    await shareWith(phone, clinician, { scopes: ["glucose"], from: start, to: start + 2 * HOUR - 1, expiresAt: Date.now() + 24 * HOUR });
+    const { grantee: clinician } = await Grantee.create({
+      server: worker.url,
+      handle: `drblk${unique()}`,
+      database: `blocks-clinic-${unique()}`,
+    });
+    await shareWith(phone, clinician, {
+      scopes: ["glucose"],
+      from: start,
+      to: start + 2 * HOUR - 1,
+      expiresAt: Date.now() + 24 * HOUR,
+    });
     const view = await clinician.open((await clinician.shares())[0]!.grantId);
     await view.sync.sync();
-    expect(await view.records.query({ scope: "glucose", from: start, to: start + 2 * HOUR - 1 })).toEqual(expected.slice(0, 24));
+    expect(await view.records.query({ scope: "glucose", from: start, to: start + 2 * HOUR - 1 })).toEqual(
+      expected.slice(0, 24),
+    );
     expect((await view.records.log.db.envelopes.toArray()).length).toBe(0);
     expect((await view.records.log.db.blocks.toArray()).length).toBeGreaterThan(0);
 

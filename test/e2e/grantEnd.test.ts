@@ -18,7 +18,13 @@ function options(prefix: string) {
 }
 
 function readings(prefix: string, count: number, start: number): StewardRecord[] {
-  return Array.from({ length: count }, (_, i) => ({ id: `${prefix}-${i}`, type: "cgm", time: start + i * 300_000, deviceId: "g7", body: { mgdl: 100 + i } }));
+  return Array.from({ length: count }, (_, i) => ({
+    id: `${prefix}-${i}`,
+    type: "cgm",
+    time: start + i * 300_000,
+    deviceId: "g7",
+    body: { mgdl: 100 + i },
+  }));
 }
 
 function bolus(id: string, time: number): StewardRecord {
@@ -29,7 +35,10 @@ function bolus(id: string, time: number): StewardRecord {
 async function storedEnvelopes(name: string, patientId: string): Promise<number> {
   const db = new StewardDatabase(name);
   try {
-    return await db.envelopes.where("[patient+seq]").between([patientId, -Infinity], [patientId, Infinity], true, true).count();
+    return await db.envelopes
+      .where("[patient+seq]")
+      .between([patientId, -Infinity], [patientId, Infinity], true, true)
+      .count();
   } finally {
     db.close();
   }
@@ -67,7 +76,9 @@ describe("a share ending, as the grantee's device sees it", () => {
     await glucoseView.sync.sync();
     await insulinView.sync.sync();
     expect(await glucoseView.records.query({ scope: "glucose", from: range.from, to: now })).toHaveLength(12);
-    expect((await insulinView.records.query({ scope: "insulin", from: range.from, to: now })).map((r) => r.id)).toEqual(["b1"]);
+    expect((await insulinView.records.query({ scope: "insulin", from: range.from, to: now })).map((r) => r.id)).toEqual(
+      ["b1"],
+    );
     const before = await storedEnvelopes(database, patient.accountId);
 
     await patient.revoke(glucose.grantId);
@@ -83,7 +94,9 @@ describe("a share ending, as the grantee's device sees it", () => {
 
     await insulinView.sync.sync();
     expect(insulinView.sync.status.ended).toBeUndefined();
-    expect((await insulinView.records.query({ scope: "insulin", from: range.from, to: now })).map((r) => r.id)).toEqual(["b1"]);
+    expect((await insulinView.records.query({ scope: "insulin", from: range.from, to: now })).map((r) => r.id)).toEqual(
+      ["b1"],
+    );
     await expect(grantee.open(glucose.grantId)).rejects.toBeInstanceOf(RevokedGrant);
     await Promise.all([patient.close(), grantee.close()]);
   });
@@ -93,7 +106,14 @@ describe("a share ending, as the grantee's device sees it", () => {
     const now = Date.now();
     await patient.records.put(readings("r", 6, now - HOUR));
     await patient.sync.sync();
-    const first = await patient.share({ with: grantee.accountId, scopes: ["glucose"], from: now - HOUR, to: now, expiresAt: now + 24 * HOUR, live: true });
+    const first = await patient.share({
+      with: grantee.accountId,
+      scopes: ["glucose"],
+      from: now - HOUR,
+      to: now,
+      expiresAt: now + 24 * HOUR,
+      live: true,
+    });
     await grantee.shares();
     const view = await grantee.open(first.grantId);
     await view.sync.follow();
@@ -113,7 +133,9 @@ describe("a share ending, as the grantee's device sees it", () => {
     await patient.records.put(readings("after", 1, Date.now()));
     await patient.sync.sync();
     await renewed.sync.sync();
-    expect((await renewed.records.query({ scope: "glucose", from: now - HOUR, to: Date.now() + 60_000 })).map((r) => r.id)).toContain("after-0");
+    expect(
+      (await renewed.records.query({ scope: "glucose", from: now - HOUR, to: Date.now() + 60_000 })).map((r) => r.id),
+    ).toContain("after-0");
     await Promise.all([patient.close(), grantee.close()]);
   });
 
@@ -122,7 +144,13 @@ describe("a share ending, as the grantee's device sees it", () => {
     const now = Date.now();
     await patient.records.put(readings("c", 4, now - HOUR));
     await patient.sync.sync();
-    const share = await patient.share({ with: grantee.accountId, scopes: ["glucose"], from: now - HOUR, to: now, expiresAt: now + 24 * HOUR });
+    const share = await patient.share({
+      with: grantee.accountId,
+      scopes: ["glucose"],
+      from: now - HOUR,
+      to: now,
+      expiresAt: now + 24 * HOUR,
+    });
     await grantee.shares();
     const view = await grantee.open(share.grantId);
     await view.sync.sync();
@@ -135,12 +163,18 @@ describe("a share ending, as the grantee's device sees it", () => {
     await Promise.all([patient.close(), grantee.close()]);
   });
 
-  it("an expired share: the view ends with \"expired\", and opening or pulling it again raises ExpiredGrant", async () => {
+  it('an expired share: the view ends with "expired", and opening or pulling it again raises ExpiredGrant', async () => {
     const { patient, grantee } = await pair("exp");
     const now = Date.now();
     await patient.records.put(readings("e", 3, now - HOUR));
     await patient.sync.sync();
-    const share = await patient.share({ with: grantee.accountId, scopes: ["glucose"], from: now - HOUR, to: now, expiresAt: now + 4_000 });
+    const share = await patient.share({
+      with: grantee.accountId,
+      scopes: ["glucose"],
+      from: now - HOUR,
+      to: now,
+      expiresAt: now + 4_000,
+    });
     await grantee.shares();
     const view = await grantee.open(share.grantId);
     await view.sync.sync();
@@ -157,10 +191,18 @@ describe("what a patient passes to share and revoke everything", () => {
     const now = Date.now();
     const base = { with: grantee.accountId, from: now - HOUR, to: now, expiresAt: now + HOUR };
     await expect(patient.share({ ...base, scopes: ["bogus" as "glucose"] })).rejects.toThrow(MalformedInput);
-    await expect(patient.share({ ...base, scopes: ["bogus" as "glucose"] })).rejects.toThrow(/"bogus" is not a category/);
-    await expect(patient.share({ ...base, scopes: ["glucose"], to: now - 2 * HOUR })).rejects.toBeInstanceOf(MalformedInput);
-    await expect(patient.share({ ...base, scopes: ["glucose"], expiresAt: Number.NaN })).rejects.toBeInstanceOf(MalformedInput);
-    await expect(patient.createInvite({ scopes: [], from: now - HOUR, to: now, expiresAt: now + HOUR })).rejects.toBeInstanceOf(MalformedInput);
+    await expect(patient.share({ ...base, scopes: ["bogus" as "glucose"] })).rejects.toThrow(
+      /"bogus" is not a category/,
+    );
+    await expect(patient.share({ ...base, scopes: ["glucose"], to: now - 2 * HOUR })).rejects.toBeInstanceOf(
+      MalformedInput,
+    );
+    await expect(patient.share({ ...base, scopes: ["glucose"], expiresAt: Number.NaN })).rejects.toBeInstanceOf(
+      MalformedInput,
+    );
+    await expect(
+      patient.createInvite({ scopes: [], from: now - HOUR, to: now, expiresAt: now + HOUR }),
+    ).rejects.toBeInstanceOf(MalformedInput);
     const first = await patient.share({ ...base, scopes: ["glucose"] });
     // What a person would pass: the contact, the grant, an account id, a handle; each keeps that person.
     const contact = patient.contacts().find((c) => c.accountId === grantee.accountId)!;
@@ -177,12 +219,25 @@ describe("what a patient passes to share and revoke everything", () => {
   it("a pull outside the grant is OutsideGrant, the same class as reading outside it locally", async () => {
     const { patient, grantee } = await pair("outside");
     const now = Date.now();
-    const share = await patient.share({ with: grantee.accountId, scopes: ["glucose"], from: now - HOUR, to: now, expiresAt: now + HOUR });
+    const share = await patient.share({
+      with: grantee.accountId,
+      scopes: ["glucose"],
+      from: now - HOUR,
+      to: now,
+      expiresAt: now + HOUR,
+    });
     await grantee.shares();
     const view = await grantee.open(share.grantId);
-    await expect(view.records.query({ scope: "insulin", from: now - HOUR, to: now })).rejects.toBeInstanceOf(OutsideGrant);
+    await expect(view.records.query({ scope: "insulin", from: now - HOUR, to: now })).rejects.toBeInstanceOf(
+      OutsideGrant,
+    );
     const api = (grantee as unknown as { api: import("../../client/api/serverApi.js").ServerApi }).api;
-    await expect(api.request("GET", `/v1/patients/${patient.accountId}/envelopes`, { auth: true, query: { tags: "00".repeat(16) } })).rejects.toBeInstanceOf(OutsideGrant);
+    await expect(
+      api.request("GET", `/v1/patients/${patient.accountId}/envelopes`, {
+        auth: true,
+        query: { tags: "00".repeat(16) },
+      }),
+    ).rejects.toBeInstanceOf(OutsideGrant);
     await Promise.all([patient.close(), grantee.close()]);
   });
 });

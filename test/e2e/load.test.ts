@@ -5,11 +5,20 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toBase64Url } from "../../shared/bytes.js";
 import { decodePage, encodeUpload } from "../../shared/syncFrames.js";
-import { DeviceChain, loginProof, makeGrant, newIdentity, scopeTag, type Identity } from "../helpers/webcryptoFixtures.js";
+import {
+  DeviceChain,
+  loginProof,
+  makeGrant,
+  newIdentity,
+  scopeTag,
+  type Identity,
+} from "../helpers/webcryptoFixtures.js";
 import { startWorker, type LocalWorker } from "./localWorker.js";
 
 const LONG = process.env.STEWARD_LONG === "1";
-const SIZE = LONG ? { patients: 200, readingsEach: 20, caregivers: 500, fanOutReadings: 50 } : { patients: 20, readingsEach: 10, caregivers: 50, fanOutReadings: 20 };
+const SIZE = LONG
+  ? { patients: 200, readingsEach: 20, caregivers: 500, fanOutReadings: 50 }
+  : { patients: 20, readingsEach: 10, caregivers: 50, fanOutReadings: 20 };
 /** Concurrent sign-ups and grant creations: enough to be quick, few enough for two shared cores. */
 const SETUP_CONCURRENCY = 8;
 const HOUR = 3_600_000;
@@ -47,19 +56,29 @@ async function api(path: string, init: RequestInit & { token?: string } = {}): P
 }
 
 async function postJson<T>(path: string, body: unknown, token?: string): Promise<T> {
-  const bytes = await api(path, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" }, ...(token ? { token } : {}) });
+  const bytes = await api(path, {
+    method: "POST",
+    body: JSON.stringify(body),
+    headers: { "content-type": "application/json" },
+    ...(token ? { token } : {}),
+  });
   return JSON.parse(new TextDecoder().decode(bytes)) as T;
 }
 
 let handles = 0;
 async function signUp(prefix: string): Promise<Client> {
   const identity = await newIdentity();
-  await postJson("/v1/accounts", { bundle: toBase64Url(identity.bundle), handle: `${prefix}${++handles}x${identity.accountId.slice(0, 8)}` });
+  await postJson("/v1/accounts", {
+    bundle: toBase64Url(identity.bundle),
+    handle: `${prefix}${++handles}x${identity.accountId.slice(0, 8)}`,
+  });
   // A login whose answer was lost has spent its nonce: start again with a new proof.
   for (let attempt = 1; ; attempt++) {
     try {
       const authorization = await loginProof(identity);
-      const { token } = JSON.parse(new TextDecoder().decode(await api("/v1/auth/login", { method: "POST", headers: { authorization } }))) as { token: string };
+      const { token } = JSON.parse(
+        new TextDecoder().decode(await api("/v1/auth/login", { method: "POST", headers: { authorization } })),
+      ) as { token: string };
       return { identity, token };
     } catch (error) {
       if (attempt === 3) throw error;
@@ -68,7 +87,11 @@ async function signUp(prefix: string): Promise<Client> {
 }
 
 /** Runs `fn` over `items`, `limit` at a time, keeping order. */
-async function inPool<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+async function inPool<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   await Promise.all(
@@ -101,15 +124,20 @@ class Listener {
   ) {}
 
   async open(): Promise<this> {
-    const ws = new WebSocket(`${worker.url.replace(/^http/, "ws")}/v1/patients/${this.patientId}/ws?token=${encodeURIComponent(this.client.token)}`);
+    const ws = new WebSocket(
+      `${worker.url.replace(/^http/, "ws")}/v1/patients/${this.patientId}/ws?token=${encodeURIComponent(this.client.token)}`,
+    );
     ws.binaryType = "arraybuffer";
     ws.addEventListener("message", (event) => {
       // Text frames are control messages ({"type":"ended"}); pages are binary.
-      if (typeof event.data !== "string") this.record(decodePage(new Uint8Array(event.data as ArrayBuffer)).entries, false);
+      if (typeof event.data !== "string")
+        this.record(decodePage(new Uint8Array(event.data as ArrayBuffer)).entries, false);
     });
     await new Promise<void>((resolve, reject) => {
       ws.addEventListener("open", () => resolve(), { once: true });
-      ws.addEventListener("error", () => reject(new Error(`socket to ${this.patientId} failed to open`)), { once: true });
+      ws.addEventListener("error", () => reject(new Error(`socket to ${this.patientId} failed to open`)), {
+        once: true,
+      });
     });
     ws.addEventListener("close", (event) => {
       if (this.closing) return;
@@ -154,7 +182,9 @@ class Listener {
   private async catchUp(): Promise<void> {
     for (let more = true; more; ) {
       const after = Math.max(0, ...this.arrivals.keys());
-      const page = decodePage(await api(`/v1/patients/${this.patientId}/envelopes?after=${after}`, { token: this.client.token }));
+      const page = decodePage(
+        await api(`/v1/patients/${this.patientId}/envelopes?after=${after}`, { token: this.client.token }),
+      );
       this.record(page.entries, true);
       more = page.more;
     }
@@ -166,18 +196,32 @@ function listen(client: Client, patientId: string): Promise<Listener> {
 }
 
 /** Pushes one reading; returns its seq and when the push was sent. */
-async function pushReading(client: Client, chain: DeviceChain, tag: Uint8Array): Promise<{ seq: number; sentAt: number }> {
+async function pushReading(
+  client: Client,
+  chain: DeviceChain,
+  tag: Uint8Array,
+): Promise<{ seq: number; sentAt: number }> {
   const made = await chain.next({ scopeTag: tag, hour: nowHour });
   const sentAt = performance.now();
-  const body = await api(`/v1/patients/${client.identity.accountId}/envelopes`, { method: "POST", body: new Uint8Array(encodeUpload([made.bytes])), headers: { "content-type": "application/octet-stream" }, token: client.token });
+  const body = await api(`/v1/patients/${client.identity.accountId}/envelopes`, {
+    method: "POST",
+    body: new Uint8Array(encodeUpload([made.bytes])),
+    headers: { "content-type": "application/octet-stream" },
+    token: client.token,
+  });
   const { seqs } = JSON.parse(new TextDecoder().decode(body)) as { seqs: number[] };
   return { seq: seqs[0]!, sentAt };
 }
 
 /** Waits until every listener holds every expected seq, or the deadline passes. */
-async function settle(listeners: readonly Listener[], seqs: (i: number) => readonly number[], deadlineMs: number): Promise<void> {
+async function settle(
+  listeners: readonly Listener[],
+  seqs: (i: number) => readonly number[],
+  deadlineMs: number,
+): Promise<void> {
   const until = Date.now() + deadlineMs;
-  while (Date.now() < until && !listeners.every((l, i) => seqs(i).every((s) => l.arrivals.has(s)))) await new Promise((r) => setTimeout(r, 50));
+  while (Date.now() < until && !listeners.every((l, i) => seqs(i).every((s) => l.arrivals.has(s))))
+    await new Promise((r) => setTimeout(r, 50));
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -185,8 +229,19 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 /** Prints throughput and latency of the readings delivered live; recovered ones are counted apart. */
-function report(title: string, listeners: readonly Listener[], sent: (i: number) => readonly { seq: number; sentAt: number }[], elapsedMs: number): void {
-  const latencies = listeners.flatMap((l, i) => sent(i).flatMap((s) => (l.arrivals.has(s.seq) && !l.recovered.has(s.seq) ? [l.arrivals.get(s.seq)! - s.sentAt] : []))).sort((a, b) => a - b);
+function report(
+  title: string,
+  listeners: readonly Listener[],
+  sent: (i: number) => readonly { seq: number; sentAt: number }[],
+  elapsedMs: number,
+): void {
+  const latencies = listeners
+    .flatMap((l, i) =>
+      sent(i).flatMap((s) =>
+        l.arrivals.has(s.seq) && !l.recovered.has(s.seq) ? [l.arrivals.get(s.seq)! - s.sentAt] : [],
+      ),
+    )
+    .sort((a, b) => a - b);
   const recovered = listeners.reduce((n, l) => n + l.recovered.size, 0);
   const drops = listeners.reduce((n, l) => n + l.drops.length, 0);
   const ms = (v: number) => `${v.toFixed(1)} ms`;
@@ -222,7 +277,10 @@ describe(`load on loopback (${LONG ? "long" : "short"} variant)`, () => {
     for (const l of listeners) l.close();
     report(`${SIZE.patients} patient sockets`, listeners, (i) => sent[i]!, elapsed);
     for (const [i, l] of listeners.entries()) {
-      expect([...l.arrivals.keys()].sort((a, b) => a - b), `patient ${i}: readings received (socket drops: ${l.drops.join(", ") || "none"})`).toEqual(sent[i]!.map((s) => s.seq));
+      expect(
+        [...l.arrivals.keys()].sort((a, b) => a - b),
+        `patient ${i}: readings received (socket drops: ${l.drops.join(", ") || "none"})`,
+      ).toEqual(sent[i]!.map((s) => s.seq));
       expect(l.duplicates, `patient ${i}: duplicates`).toEqual([]);
     }
   }, 600_000);
@@ -233,7 +291,10 @@ describe(`load on loopback (${LONG ? "long" : "short"} variant)`, () => {
     const tag = scopeTag();
     const pid = patient.identity.accountId;
     await inPool(caregivers, SETUP_CONCURRENCY, async (c) => {
-      const grant = await makeGrant(patient.identity, c.identity, { entries: [{ scopeTag: tag, fromHour: nowHour - 1, toHour: nowHour + 48, generations: [1] }], live: true });
+      const grant = await makeGrant(patient.identity, c.identity, {
+        entries: [{ scopeTag: tag, fromHour: nowHour - 1, toHour: nowHour + 48, generations: [1] }],
+        live: true,
+      });
       await postJson(`/v1/patients/${pid}/grants`, { grant: toBase64Url(grant.wire) }, patient.token);
     });
     const listeners = await inPool(caregivers, SETUP_CONCURRENCY, (c) => listen(c, pid));
@@ -247,7 +308,10 @@ describe(`load on loopback (${LONG ? "long" : "short"} variant)`, () => {
     for (const l of listeners) l.close();
     report(`1 patient → ${SIZE.caregivers} caregivers`, listeners, () => sent, elapsed);
     for (const [i, l] of listeners.entries()) {
-      expect([...l.arrivals.keys()].sort((a, b) => a - b), `caregiver ${i}: readings received (socket drops: ${l.drops.join(", ") || "none"})`).toEqual(seqs);
+      expect(
+        [...l.arrivals.keys()].sort((a, b) => a - b),
+        `caregiver ${i}: readings received (socket drops: ${l.drops.join(", ") || "none"})`,
+      ).toEqual(seqs);
       expect(l.duplicates, `caregiver ${i}: duplicates`).toEqual([]);
     }
   }, 600_000);

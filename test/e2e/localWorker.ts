@@ -15,7 +15,9 @@ export async function freePort(): Promise<number> {
     const server = createServer();
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -46,11 +48,16 @@ export interface WorkerOptions {
  * naming them; returns wrangler dev's arguments to run that copy.
  */
 function freeze(dir: string, assets: string): string[] {
-  execFileSync(join(root, "node_modules/.bin/wrangler"), ["deploy", "--dry-run", "--outdir", join(dir, "worker")], { cwd: root, stdio: "ignore", env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" } });
+  execFileSync(join(root, "node_modules/.bin/wrangler"), ["deploy", "--dry-run", "--outdir", join(dir, "worker")], {
+    cwd: root,
+    stdio: "ignore",
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
+  });
   cpSync(assets, join(dir, "public"), { recursive: true });
   const config = readFileSync(join(root, "wrangler.toml"), "utf8");
   const main = 'main = "worker/index.ts"';
-  if (!config.includes(main)) throw new Error(`wrangler.toml no longer says ${main}: update freeze() in test/e2e/localWorker.ts`);
+  if (!config.includes(main))
+    throw new Error(`wrangler.toml no longer says ${main}: update freeze() in test/e2e/localWorker.ts`);
   writeFileSync(join(dir, "wrangler.toml"), config.replace(main, 'main = "worker/index.js"\nno_bundle = true'));
   return ["--config", join(dir, "wrangler.toml")];
 }
@@ -61,9 +68,26 @@ export async function startWorker(options: WorkerOptions = {}): Promise<LocalWor
   if (options.from) cpSync(options.from, state, { recursive: true });
   const frozen = options.frozen ? mkdtempSync(join(tmpdir(), "steward-worker-")) : undefined;
   const script = frozen ? freeze(frozen, options.assets ?? join(root, "public")) : [];
-  const vars = Object.entries(options.vars ?? { ENVIRONMENT: "development" }).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+  const vars = Object.entries(options.vars ?? { ENVIRONMENT: "development" }).flatMap(([k, v]) => [
+    "--var",
+    `${k}:${v}`,
+  ]);
   const assets = frozen ? [] : options.assets ? ["--assets", options.assets] : [];
-  const args = ["dev", ...script, "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state, "--inspector-port", "0", "--show-interactive-dev-session=false", ...vars, ...assets];
+  const args = [
+    "dev",
+    ...script,
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--persist-to",
+    state,
+    "--inspector-port",
+    "0",
+    "--show-interactive-dev-session=false",
+    ...vars,
+    ...assets,
+  ];
   const child: ChildProcess = spawn(join(root, "node_modules/.bin/wrangler"), args, {
     cwd: root,
     // No Request.cf download: these machines (and CI) may have no route to workers.cloudflare.com.
@@ -79,7 +103,10 @@ export async function startWorker(options: WorkerOptions = {}): Promise<LocalWor
     if (child.exitCode !== null) throw new Error(`wrangler dev exited early:\n${output}`);
     try {
       // The worker's own answer: healthy, or (a deployment without its secret) misconfigured.
-      const body = (await (await fetch(`${url}/health`)).json().catch(() => null)) as { service?: string; error?: { code?: string } } | null;
+      const body = (await (await fetch(`${url}/health`)).json().catch(() => null)) as {
+        service?: string;
+        error?: { code?: string };
+      } | null;
       if (body?.service === "steward" || body?.error?.code === "misconfigured") break;
     } catch {
       // not listening yet

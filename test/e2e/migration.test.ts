@@ -33,17 +33,33 @@ const fixture = JSON.parse(readFileSync(`${FIXTURES}fixture.json`, "utf8")) as {
   expected: Record<Scope, StewardRecord[]>;
   clinicExpected: Record<Scope, StewardRecord[]>;
 };
-const dump = JSON.parse(readFileSync(`${FIXTURES}phone-indexeddb.json`, "utf8")) as { tables: Record<string, unknown[]> };
+const dump = JSON.parse(readFileSync(`${FIXTURES}phone-indexeddb.json`, "utf8")) as {
+  tables: Record<string, unknown[]>;
+};
 const ALL = { from: 0, to: Date.UTC(2026, 9, 10) };
 
 /** The account keys and data keys of a v1 key ring (its JSON, as v1 wrote it). */
 function v1Ring(bytes: Uint8Array): { account: AccountKeys; data?: DataKeys } {
-  const json = JSON.parse(fromUtf8(bytes)) as { account: Record<string, string | number>; data?: { metaKey: string; scopes: Record<string, { current: number; roots: Record<string, string> }> } };
+  const json = JSON.parse(fromUtf8(bytes)) as {
+    account: Record<string, string | number>;
+    data?: { metaKey: string; scopes: Record<string, { current: number; roots: Record<string, string> }> };
+  };
   const a = json.account;
   const b = (k: string) => fromBase64Url(a[k] as string);
-  const account = accountKeysFrom(b("signKey"), b("signSecretKey"), b("boxKey"), b("boxSecretKey"), a.createdAt as number);
+  const account = accountKeysFrom(
+    b("signKey"),
+    b("signSecretKey"),
+    b("boxKey"),
+    b("boxSecretKey"),
+    a.createdAt as number,
+  );
   if (!json.data) return { account };
-  const scopes = Object.fromEntries(Object.entries(json.data.scopes).map(([scope, s]) => [scope, { current: s.current, roots: new Map(Object.entries(s.roots).map(([g, r]) => [Number(g), fromBase64Url(r)])) }]));
+  const scopes = Object.fromEntries(
+    Object.entries(json.data.scopes).map(([scope, s]) => [
+      scope,
+      { current: s.current, roots: new Map(Object.entries(s.roots).map(([g, r]) => [Number(g), fromBase64Url(r)])) },
+    ]),
+  );
   return { account, data: { metaKey: fromBase64Url(json.data.metaKey), scopes } as DataKeys };
 }
 
@@ -60,33 +76,56 @@ function revive(value: unknown): unknown {
 /** The phone's v1 database, as the v1 code left it (Dexie schema 1), under a new name. */
 async function restorePhone(name: string): Promise<Uint8Array> {
   const db = new Dexie(name);
-  db.version(1).stores({ envelopes: "id, [patient+tag+hour], [patient+seq]", outbox: "++order, &id, patient", cursors: "patient", settings: "" });
+  db.version(1).stores({
+    envelopes: "id, [patient+tag+hour], [patient+seq]",
+    outbox: "++order, &id, patient",
+    cursors: "patient",
+    settings: "",
+  });
   await db.open();
   await db.table("envelopes").bulkAdd(revive(dump.tables.envelopes) as object[]);
   await db.table("outbox").bulkAdd(revive(dump.tables.outbox) as object[]);
   await db.table("cursors").bulkAdd(revive(dump.tables.cursors) as object[]);
-  for (const { key, value } of dump.tables.settings as { key: string; value: unknown }[]) await db.table("settings").put(revive(value), key);
+  for (const { key, value } of dump.tables.settings as { key: string; value: unknown }[])
+    await db.table("settings").put(revive(value), key);
   const deviceId = (await db.table("settings").get("deviceId")) as Uint8Array;
   db.close();
   return deviceId;
 }
 
-function device(name: string, keys: KeySource, account: AccountKeys, deviceId: Uint8Array, server: string, reader?: string) {
+function device(
+  name: string,
+  keys: KeySource,
+  account: AccountKeys,
+  deviceId: Uint8Array,
+  server: string,
+  reader?: string,
+) {
   const db = new StewardDatabase(name);
-  const log = new LocalLog(db, keys, { signKey: account.signKey, signSecretKey: account.signSecretKey, deviceId }, reader);
+  const log = new LocalLog(
+    db,
+    keys,
+    { signKey: account.signKey, signSecretKey: account.signSecretKey, deviceId },
+    reader,
+  );
   const records = new RecordStore(log);
   const sync = new SyncEngine(log, new HttpTransport(new ServerApi(server, account)), { baseMs: 50, maxMs: 500 });
   return { db, log, records, sync, close: async () => (await sync.stop(), db.close()) };
 }
 
-async function everything(records: RecordStore, scopes: readonly Scope[] = SCOPES): Promise<Record<string, StewardRecord[]>> {
+async function everything(
+  records: RecordStore,
+  scopes: readonly Scope[] = SCOPES,
+): Promise<Record<string, StewardRecord[]>> {
   const out: Record<string, StewardRecord[]> = {};
   for (const scope of scopes) out[scope] = await records.query({ scope, ...ALL });
   return out;
 }
 
 function without(records: Record<string, StewardRecord[]>, ids: readonly string[]): Record<string, StewardRecord[]> {
-  return Object.fromEntries(Object.entries(records).map(([scope, list]) => [scope, list.filter((r) => !ids.includes(r.id))]));
+  return Object.fromEntries(
+    Object.entries(records).map(([scope, list]) => [scope, list.filter((r) => !ids.includes(r.id))]),
+  );
 }
 
 /** The clinician of the fixture, from its v1 recovery kit, reading its v1 grant with this code. */
@@ -96,7 +135,14 @@ async function clinicianView(server: string, patientKey: Uint8Array) {
   const api = new ServerApi(server, account);
   const entry = (await api.inbox()).grants.find((g) => g.patientId === fixture.patient.accountId)!;
   const grant = openGrant(fromBase64Url(entry.grant), account, patientKey);
-  const view = device(`v1-clinic-${Date.now()}`, grantKeySource(grant, account.signKey), account, crypto.getRandomValues(new Uint8Array(16)), server, entry.grantId);
+  const view = device(
+    `v1-clinic-${Date.now()}`,
+    grantKeySource(grant, account.signKey),
+    account,
+    crypto.getRandomValues(new Uint8Array(16)),
+    server,
+    entry.grantId,
+  );
   return { view, grant };
 }
 
@@ -130,13 +176,21 @@ describe("v1 data under this code", () => {
       const { view, grant } = await clinicianView(worker.url, ring.account.signKey);
       await view.sync.sync();
       const granted = grant.scopes.map((s) => s.scope);
-      const inRange = (r: StewardRecord) => Math.floor(r.time / 3_600_000) >= grant.scopes[0]!.fromHour && Math.floor(r.time / 3_600_000) <= grant.scopes[0]!.toHour;
+      const inRange = (r: StewardRecord) =>
+        Math.floor(r.time / 3_600_000) >= grant.scopes[0]!.fromHour &&
+        Math.floor(r.time / 3_600_000) <= grant.scopes[0]!.toHour;
       const expectedView = Object.fromEntries(granted.map((s) => [s, fixture.expected[s].filter(inRange)]));
       expect(await everything(view.records, granted)).toEqual(expectedView);
       expect((await view.db.envelopes.toArray()).some((r) => r.bytes[4] === 1)).toBe(false);
 
       // A device that holds nothing, recovered later, reads all of it from the migrated log.
-      const fresh = device(`v1-fresh-${Date.now()}`, ownKeySource(ring), ring.account, crypto.getRandomValues(new Uint8Array(16)), worker.url);
+      const fresh = device(
+        `v1-fresh-${Date.now()}`,
+        ownKeySource(ring),
+        ring.account,
+        crypto.getRandomValues(new Uint8Array(16)),
+        worker.url,
+      );
       await fresh.sync.sync();
       expect(await everything(fresh.records)).toEqual(fixture.expected);
       for (const d of [phone, view, fresh]) await d.close();
@@ -151,7 +205,13 @@ describe("v1 data under this code", () => {
     afterAll(async () => worker?.stop());
 
     it("is re-sealed by the first device that opens it, and nothing the server held is lost", async () => {
-      const fresh = device(`v1-server-${Date.now()}`, ownKeySource(ring), ring.account, crypto.getRandomValues(new Uint8Array(16)), worker.url);
+      const fresh = device(
+        `v1-server-${Date.now()}`,
+        ownKeySource(ring),
+        ring.account,
+        crypto.getRandomValues(new Uint8Array(16)),
+        worker.url,
+      );
       await fresh.sync.sync();
       const onServer = without(fixture.expected, fixture.offlineIds);
       expect(await everything(fresh.records)).toEqual(onServer);

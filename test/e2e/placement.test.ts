@@ -17,10 +17,19 @@ afterAll(async () => worker?.stop());
 
 describe("EU placement", () => {
   it("is chosen at sign-up, visible to others from the signed record, and works with accounts placed elsewhere", async () => {
-    const { patient } = await Patient.create({ server: worker.url, database: `eu-${unique()}`, handle: `eu${unique()}`, placement: "eu" });
+    const { patient } = await Patient.create({
+      server: worker.url,
+      database: `eu-${unique()}`,
+      handle: `eu${unique()}`,
+      placement: "eu",
+    });
     expect(patient.placement).toBe("eu");
     expect(patient.accountId.startsWith("e5")).toBe(true);
-    const { grantee: clinician } = await Grantee.create({ server: worker.url, database: `clin-${unique()}`, handle: `clin${unique()}` });
+    const { grantee: clinician } = await Grantee.create({
+      server: worker.url,
+      database: `clin-${unique()}`,
+      handle: `clin${unique()}`,
+    });
     expect(clinician.placement).toBe("default");
     // The clinician reads where the patient's data lives from the patient's self-signed bundle.
     expect(bundlePlacement((await clinician.findContact(patient.handle)).bundle)).toBe("eu");
@@ -28,15 +37,29 @@ describe("EU placement", () => {
     const now = Date.now();
     await patient.records.put([{ id: "eu-1", type: "cgm", time: now - HOUR / 2, deviceId: "g7", body: { mgdl: 123 } }]);
     await patient.sync.sync();
-    const share = await shareWith(patient, clinician, { scopes: ["glucose"], from: now - HOUR, to: now, expiresAt: now + HOUR });
+    const share = await shareWith(patient, clinician, {
+      scopes: ["glucose"],
+      from: now - HOUR,
+      to: now,
+      expiresAt: now + HOUR,
+    });
     await clinician.shares();
     const view = await clinician.open(share.grantId);
     await view.sync.sync();
-    expect((await view.records.query({ scope: "glucose", from: now - HOUR, to: now })).map((r) => r.id)).toEqual(["eu-1"]);
+    expect((await view.records.query({ scope: "glucose", from: now - HOUR, to: now })).map((r) => r.id)).toEqual([
+      "eu-1",
+    ]);
     await Promise.all([patient.close(), clinician.close()]);
   });
 
   it("refuses a place it does not know", async () => {
-    await expect(Patient.create({ server: worker.url, database: `mars-${unique()}`, handle: `mars${unique()}`, placement: "mars" as "eu" })).rejects.toBeInstanceOf(MalformedInput);
+    await expect(
+      Patient.create({
+        server: worker.url,
+        database: `mars-${unique()}`,
+        handle: `mars${unique()}`,
+        placement: "mars" as "eu",
+      }),
+    ).rejects.toBeInstanceOf(MalformedInput);
   });
 });

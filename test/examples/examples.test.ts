@@ -19,7 +19,11 @@ interface Run {
 }
 
 function run(example: string, args: string[] = []): Run {
-  const child = spawn(process.execPath, ["--import", "tsx", `examples/${example}.ts`, ...args], { cwd: root, env: { ...process.env, STEWARD_SERVER: worker.url }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", `examples/${example}.ts`, ...args], {
+    cwd: root,
+    env: { ...process.env, STEWARD_SERVER: worker.url },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const state: Run = {
     child,
     output: "",
@@ -28,7 +32,8 @@ function run(example: string, args: string[] = []): Run {
         const check = () => {
           const match = state.output.match(pattern);
           if (match) resolve(match);
-          else if (child.exitCode !== null) reject(new Error(`examples/${example}.ts exited without printing ${pattern}:\n${state.output}`));
+          else if (child.exitCode !== null)
+            reject(new Error(`examples/${example}.ts exited without printing ${pattern}:\n${state.output}`));
           else setTimeout(check, 50);
         };
         check();
@@ -48,7 +53,8 @@ afterAll(async () => worker?.stop());
 describe("README role examples", () => {
   it("are the files in examples/, verbatim", () => {
     const readme = readFileSync(`${root}README.md`, "utf8");
-    for (const example of EXAMPLES) expect(readme).toContain(readFileSync(`${root}examples/${example}.ts`, "utf8").trim());
+    for (const example of EXAMPLES)
+      expect(readme).toContain(readFileSync(`${root}examples/${example}.ts`, "utf8").trim());
   });
 
   it("run end to end: the clinician sees the metrics and no insulin, the caregiver sees live lows until revoked", async () => {

@@ -2,7 +2,14 @@
 // no other run has used, a device linked to an account once both screens showed the same digits,
 // and a contact looked up and verified (as if the safety numbers matched), then shared with.
 import { expect } from "vitest";
-import { Patient, type Contact, type Grantee, type GrantInfo, type OpenOptions, type ShareOptions } from "../../client/index.js";
+import {
+  Patient,
+  type Contact,
+  type Grantee,
+  type GrantInfo,
+  type OpenOptions,
+  type ShareOptions,
+} from "../../client/index.js";
 
 let n = 0;
 
@@ -26,7 +33,11 @@ export async function verifyContact(device: Patient | Grantee, other: { readonly
 }
 
 /** Verifies `grantee` on the patient's device, then shares `terms` with them. */
-export async function shareWith(patient: Patient, grantee: { readonly handle: string }, terms: Omit<ShareOptions, "with">): Promise<GrantInfo> {
+export async function shareWith(
+  patient: Patient,
+  grantee: { readonly handle: string },
+  terms: Omit<ShareOptions, "with">,
+): Promise<GrantInfo> {
   const contact = await verifyContact(patient, grantee);
   return patient.share({ with: contact.accountId, ...terms });
 }

@@ -11,15 +11,27 @@ export interface Session {
   readonly token: string;
 }
 
-export function call(path: string, init: Omit<RequestInit, "body"> & { token?: string; body?: BodyInit | Uint8Array } = {}): Promise<Response> {
+export function call(
+  path: string,
+  init: Omit<RequestInit, "body"> & { token?: string; body?: BodyInit | Uint8Array } = {},
+): Promise<Response> {
   const headers = new Headers(init.headers);
   if (init.token) headers.set("authorization", `Bearer ${init.token}`);
   const { token: _token, body, ...rest } = init;
-  return SELF.fetch(`${BASE}${path}`, { ...rest, headers, body: body instanceof Uint8Array ? new Uint8Array(body) : (body ?? null) });
+  return SELF.fetch(`${BASE}${path}`, {
+    ...rest,
+    headers,
+    body: body instanceof Uint8Array ? new Uint8Array(body) : (body ?? null),
+  });
 }
 
 export function postJson(path: string, body: unknown, token?: string): Promise<Response> {
-  return call(path, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" }, ...(token ? { token } : {}) });
+  return call(path, {
+    method: "POST",
+    body: JSON.stringify(body),
+    headers: { "content-type": "application/json" },
+    ...(token ? { token } : {}),
+  });
 }
 
 export async function register(identity: Identity, handle: string): Promise<Response> {
@@ -28,7 +40,10 @@ export async function register(identity: Identity, handle: string): Promise<Resp
 
 /** A session token, from a login proof on its own (POST /v1/auth/login). */
 export async function login(identity: Identity, options: ProofOptions = {}): Promise<string> {
-  const res = await call("/v1/auth/login", { method: "POST", headers: { authorization: await loginProof(identity, options) } });
+  const res = await call("/v1/auth/login", {
+    method: "POST",
+    headers: { authorization: await loginProof(identity, options) },
+  });
   if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
   return (await res.json<{ token: string }>()).token;
 }
@@ -44,12 +59,21 @@ export async function signedUp(prefix = "user"): Promise<Session> {
 
 /** Uploads hour envelopes and blocks, in order. */
 export function push(session: Session, patientId: string, objects: Uint8Array[]): Promise<Response> {
-  return call(`/v1/patients/${patientId}/envelopes`, { method: "POST", body: encodeUpload(objects), token: session.token });
+  return call(`/v1/patients/${patientId}/envelopes`, {
+    method: "POST",
+    body: encodeUpload(objects),
+    token: session.token,
+  });
 }
 
-export async function pull(session: Session, patientId: string, query = ""): Promise<{ status: number; page?: Page; error?: { code: string; message: string } }> {
+export async function pull(
+  session: Session,
+  patientId: string,
+  query = "",
+): Promise<{ status: number; page?: Page; error?: { code: string; message: string } }> {
   const res = await call(`/v1/patients/${patientId}/envelopes${query ? `?${query}` : ""}`, { token: session.token });
-  if (res.status !== 200) return { status: res.status, error: (await res.json<{ error: { code: string; message: string } }>()).error };
+  if (res.status !== 200)
+    return { status: res.status, error: (await res.json<{ error: { code: string; message: string } }>()).error };
   return { status: 200, page: decodePage(new Uint8Array(await res.arrayBuffer())) };
 }
 
@@ -66,9 +90,16 @@ export interface LiveSocket {
 }
 
 /** A live socket on a patient's log, under one grant when `grantId` is given. */
-export async function openSocket(session: Session, patientId: string, grantId?: string): Promise<LiveSocket | Response> {
+export async function openSocket(
+  session: Session,
+  patientId: string,
+  grantId?: string,
+): Promise<LiveSocket | Response> {
   const grant = grantId ? `&grant=${grantId}` : "";
-  const res = await SELF.fetch(`${BASE}/v1/patients/${patientId}/ws?token=${encodeURIComponent(session.token)}${grant}`, { headers: { upgrade: "websocket" } });
+  const res = await SELF.fetch(
+    `${BASE}/v1/patients/${patientId}/ws?token=${encodeURIComponent(session.token)}${grant}`,
+    { headers: { upgrade: "websocket" } },
+  );
   const ws = res.webSocket;
   if (!ws) return res;
   ws.accept();
@@ -85,7 +116,9 @@ export async function openSocket(session: Session, patientId: string, grantId?: 
       for (const w of waiters.splice(0)) w();
     });
   });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.addEventListener("close", (e) => resolve({ code: e.code, reason: e.reason })));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.addEventListener("close", (e) => resolve({ code: e.code, reason: e.reason })),
+  );
   const waitFor = async (count: number): Promise<Page[]> => {
     while (pages.length < count) await new Promise<void>((resolve) => waiters.push(resolve));
     return pages;

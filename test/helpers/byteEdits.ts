@@ -9,7 +9,14 @@ export interface ByteEdit {
 }
 
 export function byteEdits(maxLength: number): fc.Arbitrary<ByteEdit[]> {
-  return fc.array(fc.record({ op: fc.constantFrom("set", "insert", "delete"), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }), { minLength: 1, maxLength });
+  return fc.array(
+    fc.record({
+      op: fc.constantFrom("set", "insert", "delete"),
+      at: fc.nat(),
+      value: fc.integer({ min: 0, max: 255 }),
+    }),
+    { minLength: 1, maxLength },
+  );
 }
 
 export function applyEdits(bytes: Uint8Array, ops: readonly ByteEdit[]): Uint8Array {

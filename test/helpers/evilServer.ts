@@ -52,11 +52,16 @@ async function readBody(request: IncomingMessage): Promise<Uint8Array> {
 }
 
 function headersOf(request: IncomingMessage): Record<string, string> {
-  return Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : (v ?? "")]));
+  return Object.fromEntries(
+    Object.entries(request.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : (v ?? "")]),
+  );
 }
 
 // Close codes a peer may not send on the wire (1005, 1006, 1015) end the relay with a plain close.
-const sendable = (code: number) => code === 1000 || (code >= 1001 && code <= 1014 && ![1004, 1005, 1006].includes(code)) || (code >= 3000 && code <= 4999);
+const sendable = (code: number) =>
+  code === 1000 ||
+  (code >= 1001 && code <= 1014 && ![1004, 1005, 1006].includes(code)) ||
+  (code >= 3000 && code <= 4999);
 
 export class EvilServer {
   /** Every HTTP request and socket opening, in order. */
@@ -87,7 +92,9 @@ export class EvilServer {
       );
     });
     const relays = new WebSocketServer({ noServer: true });
-    server.on("upgrade", (req, socket, head) => relays.handleUpgrade(req, socket, head, (client) => evil.relay(req, client)));
+    server.on("upgrade", (req, socket, head) =>
+      relays.handleUpgrade(req, socket, head, (client) => evil.relay(req, client)),
+    );
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     return evil;
   }
@@ -115,7 +122,11 @@ export class EvilServer {
 
   /** Passes a request to the worker untouched, for hooks that need the honest answer first. */
   async forward(request: SeenRequest): Promise<Reply> {
-    const headers = Object.fromEntries(Object.entries(request.headers).filter(([k]) => !["host", "connection", "content-length", "transfer-encoding"].includes(k)));
+    const headers = Object.fromEntries(
+      Object.entries(request.headers).filter(
+        ([k]) => !["host", "connection", "content-length", "transfer-encoding"].includes(k),
+      ),
+    );
     const hasBody = request.method !== "GET" && request.method !== "HEAD";
     const response = await fetch(new URL(request.url.pathname + request.url.search, this.upstream), {
       method: request.method,
@@ -125,12 +136,19 @@ export class EvilServer {
     // The answer's headers as the worker sent them (the session a login proof opened included), but
     // those of the connection and of an encoding fetch already undid.
     const replyHeaders: Record<string, string> = {};
-    for (const [k, v] of response.headers) if (!["connection", "content-length", "transfer-encoding", "content-encoding", "keep-alive"].includes(k)) replyHeaders[k] = v;
+    for (const [k, v] of response.headers)
+      if (!["connection", "content-length", "transfer-encoding", "content-encoding", "keep-alive"].includes(k))
+        replyHeaders[k] = v;
     return { status: response.status, headers: replyHeaders, body: new Uint8Array(await response.arrayBuffer()) };
   }
 
   private async handle(req: IncomingMessage): Promise<Reply> {
-    const request: SeenRequest = { method: req.method ?? "GET", url: new URL(req.url ?? "/", this.url), headers: headersOf(req), body: await readBody(req) };
+    const request: SeenRequest = {
+      method: req.method ?? "GET",
+      url: new URL(req.url ?? "/", this.url),
+      headers: headersOf(req),
+      body: await readBody(req),
+    };
     this.seen.push(request);
     let reply: Reply | undefined;
     for (const hook of [...this.requestHooks]) {
@@ -153,7 +171,9 @@ export class EvilServer {
     upstream.on("open", () => {
       for (const data of early.splice(0)) upstream.send(data);
     });
-    client.on("message", (data) => (upstream.readyState === UpstreamSocket.OPEN ? upstream.send(data) : early.push(data)));
+    client.on("message", (data) =>
+      upstream.readyState === UpstreamSocket.OPEN ? upstream.send(data) : early.push(data),
+    );
     upstream.on("message", (data: RawData) => {
       let messages: Uint8Array[] = [new Uint8Array(data as Buffer)];
       for (const hook of this.socketHooks) messages = messages.flatMap((m) => hook(m, url));

@@ -6,7 +6,13 @@
 // one client its own fork. Every reader is served the whole log: what a grantee may see is the real
 // object's job (tested in workerd); here the client's own checks are what is under test.
 import { fromHex, toHex } from "../../shared/bytes.js";
-import { BLOCK_PREFIX_BYTES, blockSpan, decodeBlock, decodeBlockPrefix, type BlockHeader } from "../../shared/blockCodec.js";
+import {
+  BLOCK_PREFIX_BYTES,
+  blockSpan,
+  decodeBlock,
+  decodeBlockPrefix,
+  type BlockHeader,
+} from "../../shared/blockCodec.js";
 import { RequestRefused } from "../../shared/errors.js";
 import { PREFIX_BYTES, decodeEnvelope, envelopeLink } from "../../shared/envelopeCodec.js";
 import { encodeManifest } from "../../shared/manifest.js";
@@ -18,7 +24,15 @@ export interface Row {
   id: string;
   bytes: Uint8Array;
   /** Where the object belongs, read once when stored. */
-  readonly at?: { tag: string; generation: number; first: number; last: number; level: number | null; basis: number; link?: Uint8Array };
+  readonly at?: {
+    tag: string;
+    generation: number;
+    first: number;
+    last: number;
+    level: number | null;
+    basis: number;
+    link?: Uint8Array;
+  };
   /** Replaced by a level-0 block: pulls serve only the prefix, beside that block. */
   compacted?: boolean;
   replacedBy?: number;
@@ -86,9 +100,14 @@ export class MemoryServer {
 
   private fanOut(patient: string, client: string, row: Row): void {
     const logs = this.logsOf(client);
-    const page: Page = { entries: [{ seq: row.seq, compacted: false, bytes: row.bytes }], cursor: row.seq, more: false };
+    const page: Page = {
+      entries: [{ seq: row.seq, compacted: false, bytes: row.bytes }],
+      cursor: row.seq,
+      more: false,
+    };
     for (const socket of this.sockets) {
-      if (socket.patient === patient && this.logsOf(socket.client) === logs) this.deliverLive(() => socket.handlers.onPage(page), page, socket.client);
+      if (socket.patient === patient && this.logsOf(socket.client) === logs)
+        this.deliverLive(() => socket.handlers.onPage(page), page, socket.client);
     }
   }
 
@@ -102,7 +121,15 @@ export class MemoryServer {
     const { header } = decodeBlock(bytes);
     const tag = toHex(header.scopeTag);
     const { first } = blockSpan(header);
-    const older = rows.filter((r) => r.seq !== seq && r.at?.level === header.level && r.at.tag === tag && r.at.generation === header.generation && r.at.first === first && r.at.basis <= header.basis);
+    const older = rows.filter(
+      (r) =>
+        r.seq !== seq &&
+        r.at?.level === header.level &&
+        r.at.tag === tag &&
+        r.at.generation === header.generation &&
+        r.at.first === first &&
+        r.at.basis <= header.basis,
+    );
     for (const old of older) {
       rows.splice(rows.indexOf(old), 1);
       for (const [i, row] of rows.entries()) if (row.replacedBy === old.seq) rows[i] = { ...row, replacedBy: seq };
@@ -110,7 +137,14 @@ export class MemoryServer {
     if (header.level !== 0) return seq;
     for (const [i, row] of rows.entries()) {
       // New row objects: snapshots and forks share the old ones.
-      if (row.seq <= header.basis && row.at?.level === null && row.at.tag === tag && row.at.generation === header.generation && row.at.first === first) rows[i] = { ...row, compacted: true, replacedBy: seq };
+      if (
+        row.seq <= header.basis &&
+        row.at?.level === null &&
+        row.at.tag === tag &&
+        row.at.generation === header.generation &&
+        row.at.first === first
+      )
+        rows[i] = { ...row, compacted: true, replacedBy: seq };
     }
     return seq;
   }
@@ -120,7 +154,15 @@ export class MemoryServer {
     const { header } = decodeBlock(block.bytes);
     const { first, last } = blockSpan(header);
     const tag = toHex(header.scopeTag);
-    const held = rows.filter((r) => r.seq <= header.basis && r.at?.level === null && r.at.tag === tag && r.at.generation === header.generation && r.at.first >= first && r.at.first <= last);
+    const held = rows.filter(
+      (r) =>
+        r.seq <= header.basis &&
+        r.at?.level === null &&
+        r.at.tag === tag &&
+        r.at.generation === header.generation &&
+        r.at.first >= first &&
+        r.at.first <= last,
+    );
     return encodeManifest(held.map((r) => ({ envelopeId: fromHex(r.id, 16), link: r.at!.link! })));
   }
 
@@ -134,7 +176,12 @@ export class MemoryServer {
         }
         const rows = this.log(patient, client);
         for (const bytes of objects) {
-          if (objectKind(bytes) === "block" && this.refuseBlock?.(decodeBlock(bytes).header)) throw new RequestRefused(409, "conflict", "the block does not hold exactly the envelopes stored for its span");
+          if (objectKind(bytes) === "block" && this.refuseBlock?.(decodeBlock(bytes).header))
+            throw new RequestRefused(
+              409,
+              "conflict",
+              "the block does not hold exactly the envelopes stored for its span",
+            );
         }
         const seqs = objects.map((bytes) => {
           const id = placeOf(bytes).id;
@@ -156,7 +203,9 @@ export class MemoryServer {
         // A replaced envelope comes with the block that holds it (and that block's manifest), even past the cursor.
         const vouchers = new Set(slice.flatMap((r) => (r.replacedBy ? [r.replacedBy] : [])));
         const served = [...slice, ...all.filter((r) => vouchers.has(r.seq) && r.seq > cursor)];
-        const entries = served.map((r) => (vouchers.has(r.seq) ? { ...entryOf(r), manifest: this.manifestOf(all, r) } : entryOf(r)));
+        const entries = served.map((r) =>
+          vouchers.has(r.seq) ? { ...entryOf(r), manifest: this.manifestOf(all, r) } : entryOf(r),
+        );
         const page: Page = { entries, cursor, more: rows.length > slice.length };
         return this.servePage ? this.servePage(page, { patient, after, client }) : page;
       },
@@ -173,17 +222,41 @@ export class MemoryServer {
 function placeOf(bytes: Uint8Array): Pick<Row, "id" | "at"> {
   if (objectKind(bytes) === "block") {
     const { header } = decodeBlockPrefix(bytes);
-    return { id: toHex(header.blockId), at: { tag: toHex(header.scopeTag), generation: header.generation, ...blockSpan(header), level: header.level, basis: header.basis } };
+    return {
+      id: toHex(header.blockId),
+      at: {
+        tag: toHex(header.scopeTag),
+        generation: header.generation,
+        ...blockSpan(header),
+        level: header.level,
+        basis: header.basis,
+      },
+    };
   }
   const e = decodeEnvelope(bytes, { legacy: true });
   const h = e.header;
-  return { id: toHex(h.envelopeId), at: { tag: toHex(h.scopeTag), generation: h.generation, first: h.hour, last: h.hour, level: null, basis: 0, link: envelopeLink(e.headerBytes, e.body.length, e.bodyHash) } };
+  return {
+    id: toHex(h.envelopeId),
+    at: {
+      tag: toHex(h.scopeTag),
+      generation: h.generation,
+      first: h.hour,
+      last: h.hour,
+      level: null,
+      basis: 0,
+      link: envelopeLink(e.headerBytes, e.body.length, e.bodyHash),
+    },
+  };
 }
 
 /** What a pull serves of a row: the object, or only its prefix once replaced. */
 function entryOf(row: Row): PageEntry {
   if (!row.compacted) return { seq: row.seq, compacted: false, bytes: row.bytes };
-  return { seq: row.seq, compacted: true, bytes: row.bytes.subarray(0, objectKind(row.bytes) === "block" ? BLOCK_PREFIX_BYTES : PREFIX_BYTES) };
+  return {
+    seq: row.seq,
+    compacted: true,
+    bytes: row.bytes.subarray(0, objectKind(row.bytes) === "block" ? BLOCK_PREFIX_BYTES : PREFIX_BYTES),
+  };
 }
 
 function copy(logs: Logs): Logs {

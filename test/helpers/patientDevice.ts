@@ -6,7 +6,16 @@ import { toHex } from "../../shared/bytes.js";
 import { decodeEnvelope } from "../../shared/envelopeCodec.js";
 import { issueGrant, type IssuedGrant, type OpenedGrant } from "../../crypto/grant.js";
 import type { Scope } from "../../shared/records.js";
-import { appendDeviceChange, certify, chainPoint, genesisDeviceList, newDeviceKeys, newRecoveryKeys, verifiedDeviceList, type DeviceKeys } from "../../client/devices.js";
+import {
+  appendDeviceChange,
+  certify,
+  chainPoint,
+  genesisDeviceList,
+  newDeviceKeys,
+  newRecoveryKeys,
+  verifiedDeviceList,
+  type DeviceKeys,
+} from "../../client/devices.js";
 import { scopeTags, type KeyRing } from "../../client/keyRing.js";
 import { grantKeySource, ownKeySource, type DelegatedWriter, type KeySource } from "../../client/keySource.js";
 import { StewardDatabase } from "../../client/store/database.js";
@@ -41,7 +50,13 @@ const rings = new Map<string, Certifying>();
 export function deviceAuthor(ring: Certifying, name = "device"): Author {
   const keys = newDeviceKeys(name);
   const first = firstDevice.get(ring);
-  if (first) ring.devices = appendDeviceChange(ring.devices!, ring.account, { kind: "device", device: first }, { op: "add", certificate: certify(ring.account, keys) });
+  if (first)
+    ring.devices = appendDeviceChange(
+      ring.devices!,
+      ring.account,
+      { kind: "device", device: first },
+      { op: "add", certificate: certify(ring.account, keys) },
+    );
   else {
     ring.devices = genesisDeviceList(ring.account, keys, newRecoveryKeys());
     firstDevice.set(ring, keys);
@@ -69,25 +84,50 @@ function device(keys: KeySource, author: Author, transport: SyncTransport, name:
 }
 
 /** One of the patient's devices: the patient's own roots, in its own database. */
-export function patientDevice(ring: KeyRing, transport: SyncTransport, name = "patient", writers: () => readonly DelegatedWriter[] = () => []): Device {
+export function patientDevice(
+  ring: KeyRing,
+  transport: SyncTransport,
+  name = "patient",
+  writers: () => readonly DelegatedWriter[] = () => [],
+): Device {
   return device(ownKeySource(ring, writers), deviceAuthor(ring, name), transport, name);
 }
 
 /** A clinician's or caregiver's view of one patient, through a grant it opened. */
-export function granteeDevice(grant: OpenedGrant, account: AccountKeys, transport: SyncTransport, name = "grantee"): Device {
+export function granteeDevice(
+  grant: OpenedGrant,
+  account: AccountKeys,
+  transport: SyncTransport,
+  name = "grantee",
+): Device {
   const devices = () => rings.get(toHex(grant.policy.patientKey))?.devices;
-  const author = { signKey: account.signKey, signSecretKey: account.signSecretKey, deviceId: crypto.getRandomValues(new Uint8Array(16)) };
+  const author = {
+    signKey: account.signKey,
+    signSecretKey: account.signSecretKey,
+    deviceId: crypto.getRandomValues(new Uint8Array(16)),
+  };
   return device(grantKeySource(grant, account.signKey, devices), author, transport, name);
 }
 
 /** A grant from the patient's ring (every generation of each scope) to a grantee taken as verified, for a day. */
-export function grantFromRing(ring: KeyRing, grantee: AccountKeys, scopes: Scope[], fromHour: number, toHour: number, write = false): IssuedGrant {
+export function grantFromRing(
+  ring: KeyRing,
+  grantee: AccountKeys,
+  scopes: Scope[],
+  fromHour: number,
+  toHour: number,
+  write = false,
+): IssuedGrant {
   const tags = scopeTags(ring.data!);
   return issueGrant({
     patient: ring.account,
     recipient: { bundle: grantee.bundle, verified: true },
     devices: chainPoint(verifiedDeviceList(ring.devices, ring.account.signKey)),
-    scopes: scopes.map((scope) => ({ scope, scopeTag: tags.get(scope)!, generations: [...ring.data!.scopes[scope].roots].map(([generation, root]) => ({ generation, root })) })),
+    scopes: scopes.map((scope) => ({
+      scope,
+      scopeTag: tags.get(scope)!,
+      generations: [...ring.data!.scopes[scope].roots].map(([generation, root]) => ({ generation, root })),
+    })),
     fromHour,
     toHour,
     expiresAt: Date.now() + 86_400_000,
@@ -100,6 +140,10 @@ export async function unsent(log: LocalLog): Promise<(Outgoing & { tag: string; 
   await log.sealWrites();
   return (await log.outgoing(Infinity)).map((o) => {
     const header = o.kind === "envelope" ? decodeEnvelope(o.bytes).header : decodeBlockPrefix(o.bytes).header;
-    return { ...o, tag: toHex(header.scopeTag), hour: "hour" in header ? header.hour : header.node * 2 ** header.level };
+    return {
+      ...o,
+      tag: toHex(header.scopeTag),
+      hour: "hour" in header ? header.hour : header.node * 2 ** header.level,
+    };
   });
 }

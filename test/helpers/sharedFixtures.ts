@@ -7,6 +7,7 @@ export const SHARED_FIXTURES = fileURLToPath(new URL("../../../shared/fixtures/"
 export function sharedFixture(relative: string): { path: string; exists: boolean; read: () => string } {
   const path = SHARED_FIXTURES + relative;
   const exists = existsSync(path);
-  if (!exists) console.warn(`skipping: shared fixture ${path} is absent (expected next to the repository in ../shared/fixtures)`);
+  if (!exists)
+    console.warn(`skipping: shared fixture ${path} is absent (expected next to the repository in ../shared/fixtures)`);
   return { path, exists, read: () => readFileSync(path, "utf8") };
 }

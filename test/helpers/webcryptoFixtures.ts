@@ -1,14 +1,41 @@
 // Real signed key bundles, envelopes and grants for workerd tests, made with WebCrypto Ed25519 and the
 // shared pure encoders (libsodium cannot run in workerd). Envelope bodies are opaque to the server:
 // random bytes of a valid length with the right SHA-256 body hash.
-import { BLOCK_VERSION, MIN_BLOCK_BODY_BYTES, blockSignedBytes, encodeBlock, encodeBlockHeader } from "../../shared/blockCodec.js";
+import {
+  BLOCK_VERSION,
+  MIN_BLOCK_BODY_BYTES,
+  blockSignedBytes,
+  encodeBlock,
+  encodeBlockHeader,
+} from "../../shared/blockCodec.js";
 import { fromHex, toBase64Url, toHex } from "../../shared/bytes.js";
 import { deviceCertificateSignedBytes } from "../../shared/deviceCertificate.js";
-import { assembleLink, encodeDeviceList, encodeLinkBody, linkSignedBytes, type DeviceListAuthor, type DeviceListChange } from "../../shared/deviceList.js";
+import {
+  assembleLink,
+  encodeDeviceList,
+  encodeLinkBody,
+  linkSignedBytes,
+  type DeviceListAuthor,
+  type DeviceListChange,
+} from "../../shared/deviceList.js";
 import { encodeLoginProof, loginProofPayload, PROOF_SCHEME } from "../../shared/loginProof.js";
 import { manifestHash } from "../../shared/manifest.js";
-import { ENVELOPE_VERSION, MIN_BODY_BYTES, ZERO_HASH, encodeEnvelope, encodeHeader, envelopeLink, envelopeSignedBytes, type EnvelopeKind } from "../../shared/envelopeCodec.js";
-import { encodeGrantPolicy, encodeGrantWire, grantPolicySignedBytes, type GrantEntry } from "../../shared/grantCodec.js";
+import {
+  ENVELOPE_VERSION,
+  MIN_BODY_BYTES,
+  ZERO_HASH,
+  encodeEnvelope,
+  encodeHeader,
+  envelopeLink,
+  envelopeSignedBytes,
+  type EnvelopeKind,
+} from "../../shared/envelopeCodec.js";
+import {
+  encodeGrantPolicy,
+  encodeGrantWire,
+  grantPolicySignedBytes,
+  type GrantEntry,
+} from "../../shared/grantCodec.js";
 import { sha256 } from "../../shared/hash.js";
 import { accountIdOf, encodeKeyBundle, keyBundleSignedBytes } from "../../shared/keyBundle.js";
 import { placementOfId, type Placement } from "../../shared/placement.js";
@@ -42,7 +69,13 @@ export async function newIdentity(placement: Placement = "default"): Promise<Ide
   const boxKey = randomBytes(32);
   const unsigned = { signKey, boxKey, createdAt: Date.now() };
   const signature = await signWith(pair.privateKey, keyBundleSignedBytes(unsigned));
-  return { signKey, privateKey: pair.privateKey, boxKey, accountId: toHex(accountIdOf(signKey)), bundle: encodeKeyBundle({ ...unsigned, signature }) };
+  return {
+    signKey,
+    privateKey: pair.privateKey,
+    boxKey,
+    accountId: toHex(accountIdOf(signKey)),
+    bundle: encodeKeyBundle({ ...unsigned, signature }),
+  };
 }
 
 export interface ProofOptions {
@@ -56,8 +89,16 @@ export interface ProofOptions {
 
 /** An "Authorization: Proof …" value signing in `account` (shared/loginProof.ts). */
 export async function loginProof(account: Identity, options: ProofOptions = {}): Promise<string> {
-  const unsigned = { accountId: fromHex(account.accountId, 16), time: options.time ?? Date.now(), nonce: options.nonce ?? randomBytes(16), ...(options.signer ? { signer: options.signer } : {}) };
-  const signature = await signWith(options.key ?? account.privateKey, signedMessage("login", loginProofPayload(unsigned)));
+  const unsigned = {
+    accountId: fromHex(account.accountId, 16),
+    time: options.time ?? Date.now(),
+    nonce: options.nonce ?? randomBytes(16),
+    ...(options.signer ? { signer: options.signer } : {}),
+  };
+  const signature = await signWith(
+    options.key ?? account.privateKey,
+    signedMessage("login", loginProofPayload(unsigned)),
+  );
   return `${PROOF_SCHEME} ${toBase64Url(encodeLoginProof({ ...unsigned, signature }))}`;
 }
 
@@ -95,7 +136,10 @@ export class DeviceChain {
   }
 
   /** Builds the next envelope without advancing (for forks and replays). */
-  async peek(spec: EnvelopeSpec, overrides: { seq?: number; prevHash?: Uint8Array; envelopeId?: Uint8Array } = {}): Promise<MadeEnvelope> {
+  async peek(
+    spec: EnvelopeSpec,
+    overrides: { seq?: number; prevHash?: Uint8Array; envelopeId?: Uint8Array } = {},
+  ): Promise<MadeEnvelope> {
     const header = {
       version: ENVELOPE_VERSION,
       kind: spec.kind ?? "update",
@@ -113,7 +157,11 @@ export class DeviceChain {
     const body = randomBytes(spec.bodyLength ?? MIN_BODY_BYTES);
     const bodyHash = sha256(body);
     const signature = await signWith(this.author.privateKey, envelopeSignedBytes(headerBytes, body.length, bodyHash));
-    return { bytes: encodeEnvelope({ header, headerBytes, bodyHash, signature, body }), envelopeId: header.envelopeId, link: envelopeLink(headerBytes, body.length, bodyHash) };
+    return {
+      bytes: encodeEnvelope({ header, headerBytes, bodyHash, signature, body }),
+      envelopeId: header.envelopeId,
+      link: envelopeLink(headerBytes, body.length, bodyHash),
+    };
   }
 }
 
@@ -129,7 +177,11 @@ export interface BlockSpec {
 }
 
 /** A block signed by `author`, its body random bytes (opaque to the server) of a valid length. */
-export async function makeBlock(author: Identity, patientId: string, spec: BlockSpec): Promise<{ bytes: Uint8Array; blockId: Uint8Array }> {
+export async function makeBlock(
+  author: Identity,
+  patientId: string,
+  spec: BlockSpec,
+): Promise<{ bytes: Uint8Array; blockId: Uint8Array }> {
   const header = {
     version: BLOCK_VERSION,
     level: spec.level,
@@ -163,7 +215,11 @@ export interface GrantSpec {
 }
 
 /** A grant wire: the clear policy signed by the patient; the sealed part is opaque to the server. */
-export async function makeGrant(patient: Identity, grantee: Identity, spec: GrantSpec): Promise<{ wire: Uint8Array; grantId: string }> {
+export async function makeGrant(
+  patient: Identity,
+  grantee: Identity,
+  spec: GrantSpec,
+): Promise<{ wire: Uint8Array; grantId: string }> {
   const grantId = spec.grantId ?? randomBytes(16);
   const now = Date.now();
   const policyBytes = encodeGrantPolicy({
@@ -191,25 +247,54 @@ export function scopeTag(): Uint8Array {
 }
 
 /** A device list link signed with WebCrypto by the account and `author` (a device, or the recovery key). */
-export async function deviceListLink(account: Identity, author: Identity, authorDeviceId: Uint8Array | "recovery", index: number, prevHash: Uint8Array, change: DeviceListChange): Promise<Uint8Array> {
-  const by: DeviceListAuthor = authorDeviceId === "recovery" ? { kind: "recovery" } : { kind: "device", deviceId: authorDeviceId };
-  const body = encodeLinkBody({ accountId: fromHex(account.accountId, 16), index, prevHash, time: Date.now(), author: by, change });
+export async function deviceListLink(
+  account: Identity,
+  author: Identity,
+  authorDeviceId: Uint8Array | "recovery",
+  index: number,
+  prevHash: Uint8Array,
+  change: DeviceListChange,
+): Promise<Uint8Array> {
+  const by: DeviceListAuthor =
+    authorDeviceId === "recovery" ? { kind: "recovery" } : { kind: "device", deviceId: authorDeviceId };
+  const body = encodeLinkBody({
+    accountId: fromHex(account.accountId, 16),
+    index,
+    prevHash,
+    time: Date.now(),
+    author: by,
+    change,
+  });
   const message = linkSignedBytes(body);
   return assembleLink(body, await signWith(account.privateKey, message), await signWith(author.privateKey, message));
 }
 
 /** A device certificate of `device` (its keys from an Identity), signed by the account. */
 export async function deviceCertificate(account: Identity, device: Identity, deviceId: Uint8Array, name: string) {
-  const unsigned = { accountId: fromHex(account.accountId, 16), deviceId, signKey: device.signKey, boxKey: device.boxKey, createdAt: Date.now(), name };
+  const unsigned = {
+    accountId: fromHex(account.accountId, 16),
+    deviceId,
+    signKey: device.signKey,
+    boxKey: device.boxKey,
+    createdAt: Date.now(),
+    name,
+  };
   return { ...unsigned, signature: await signWith(account.privateKey, deviceCertificateSignedBytes(unsigned)) };
 }
 
 /** An account's first device list: one device and a recovery key, both made here. */
-export async function genesisList(account: Identity): Promise<{ list: Uint8Array; genesis: Uint8Array; device: Identity; deviceId: Uint8Array; recovery: Identity }> {
+export async function genesisList(
+  account: Identity,
+): Promise<{ list: Uint8Array; genesis: Uint8Array; device: Identity; deviceId: Uint8Array; recovery: Identity }> {
   const device = await newIdentity();
   const deviceId = randomBytes(16);
   const recovery = await newIdentity();
-  const change: DeviceListChange = { op: "genesis", recoverySignKey: recovery.signKey, recoveryBoxKey: recovery.boxKey, certificate: await deviceCertificate(account, device, deviceId, "Phone") };
+  const change: DeviceListChange = {
+    op: "genesis",
+    recoverySignKey: recovery.signKey,
+    recoveryBoxKey: recovery.boxKey,
+    certificate: await deviceCertificate(account, device, deviceId, "Phone"),
+  };
   const genesis = await deviceListLink(account, device, deviceId, 1, new Uint8Array(32), change);
   return { list: encodeDeviceList([genesis]), genesis, device, deviceId, recovery };
 }

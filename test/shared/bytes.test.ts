@@ -1,7 +1,17 @@
 // The byte codecs every wire format is built on; Node's Buffer is the independent oracle.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ByteReader, ByteWriter, bytesEqual, concat, fromBase64Url, fromHex, fromUtf8, toBase64Url, toHex } from "../../shared/bytes.js";
+import {
+  ByteReader,
+  ByteWriter,
+  bytesEqual,
+  concat,
+  fromBase64Url,
+  fromHex,
+  fromUtf8,
+  toBase64Url,
+  toHex,
+} from "../../shared/bytes.js";
 import { MalformedInput } from "../../shared/errors.js";
 import { expectTyped, typedOrValue } from "./helpers.js";
 
@@ -24,7 +34,8 @@ describe("hex and base64url", () => {
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.string({ unit: alphabet })), (text) => {
         const b64 = typedOrValue(() => fromBase64Url(text));
-        if (b64.ok) expect(toBase64Url(b64.value)).toBe(text); // only canonical encodings are accepted
+        if (b64.ok)
+          expect(toBase64Url(b64.value)).toBe(text); // only canonical encodings are accepted
         else expect(b64.error).toBeInstanceOf(MalformedInput);
         const hex = typedOrValue(() => fromHex(text));
         if (hex.ok) expect(toHex(hex.value)).toBe(text.toLowerCase());
@@ -35,7 +46,8 @@ describe("hex and base64url", () => {
   });
 
   it("refuse non-canonical base64url, padding, odd hex and wrong lengths", () => {
-    for (const bad of ["A", "AB=", "AB+", "AB/", "AR", "AAB", "A A"]) expectTyped(() => fromBase64Url(bad), MalformedInput);
+    for (const bad of ["A", "AB=", "AB+", "AB/", "AR", "AAB", "A A"])
+      expectTyped(() => fromBase64Url(bad), MalformedInput);
     expect(fromBase64Url("AQ")).toEqual(Uint8Array.of(1));
     for (const bad of ["0", "0g", "0x00", " 00"]) expectTyped(() => fromHex(bad), MalformedInput);
     expectTyped(() => fromHex("0011", 3), MalformedInput);
@@ -55,7 +67,13 @@ describe("hex and base64url", () => {
 });
 
 describe("ByteWriter and ByteReader", () => {
-  type Field = { t: "u8"; v: number } | { t: "u16"; v: number } | { t: "u32"; v: number } | { t: "u64"; v: number } | { t: "fixed"; v: Uint8Array } | { t: "bytes"; v: Uint8Array };
+  type Field =
+    | { t: "u8"; v: number }
+    | { t: "u16"; v: number }
+    | { t: "u32"; v: number }
+    | { t: "u64"; v: number }
+    | { t: "fixed"; v: Uint8Array }
+    | { t: "bytes"; v: Uint8Array };
   const field: fc.Arbitrary<Field> = fc.oneof(
     fc.integer({ min: 0, max: 0xff }).map((v) => ({ t: "u8" as const, v })),
     fc.integer({ min: 0, max: 0xffff }).map((v) => ({ t: "u16" as const, v })),
@@ -107,7 +125,10 @@ describe("ByteWriter and ByteReader", () => {
     expectTyped(() => r.end(), MalformedInput);
     expectTyped(() => new ByteReader(new Uint8Array(8).fill(0xff), "t").u64("n"), MalformedInput);
     // A length prefix of 4 GiB is refused before anything is read or copied.
-    expectTyped(() => new ByteReader(concat(Uint8Array.of(0xff, 0xff, 0xff, 0xff), new Uint8Array(10)), "t").bytes("b", 100), MalformedInput);
+    expectTyped(
+      () => new ByteReader(concat(Uint8Array.of(0xff, 0xff, 0xff, 0xff), new Uint8Array(10)), "t").bytes("b", 100),
+      MalformedInput,
+    );
     expectTyped(() => new ByteReader(Uint8Array.of(0, 0, 0, 20, 1), "t").bytes("b", 100), MalformedInput);
   });
 

@@ -10,8 +10,22 @@ import { MalformedInput, StewardError, UnsupportedVersion } from "../../shared/e
 import { issueGrant } from "../../crypto/grant.js";
 import { decodeGrantPolicy, decodeGrantWire, encodeGrantPolicy, encodeGrantWire } from "../../shared/grantCodec.js";
 import { decodeKeyBundle, encodeKeyBundle } from "../../shared/keyBundle.js";
-import { ACCESS_LOG_ZERO_HASH, accessLogEntryHash, accessLogEntrySchema, verifyAccessLogChain, type AccessLogEntry } from "../../shared/accessLog.js";
-import { MAX_BATCH_BYTES, MAX_BATCH_ENVELOPES, decodePage, decodeUpload, encodePage, encodeUpload, splitEnvelopePrefix } from "../../shared/syncFrames.js";
+import {
+  ACCESS_LOG_ZERO_HASH,
+  accessLogEntryHash,
+  accessLogEntrySchema,
+  verifyAccessLogChain,
+  type AccessLogEntry,
+} from "../../shared/accessLog.js";
+import {
+  MAX_BATCH_BYTES,
+  MAX_BATCH_ENVELOPES,
+  decodePage,
+  decodeUpload,
+  encodePage,
+  encodeUpload,
+  splitEnvelopePrefix,
+} from "../../shared/syncFrames.js";
 import { sealBlock } from "../../crypto/block.js";
 import { BLOCK_PREFIX_BYTES, decodeBlock, encodeBlock } from "../../shared/blockCodec.js";
 import { encodeManifest, manifestHash } from "../../shared/manifest.js";
@@ -45,7 +59,18 @@ beforeAll(async () => {
   const leaf = new KeyTreeReader([{ node: ROOT, key: seed(5) }]).leaf(1000);
   const envelope = encodeEnvelope(
     sealEnvelope({
-      header: { kind: "update", patientId: bytesOf(16, 1), scopeTag: bytesOf(16, 2), generation: 1, hour: 1000, envelopeId: bytesOf(16, 3), authorKey: patient.signKey, deviceId: bytesOf(16, 4), seq: 1, prevHash: bytesOf(32, 0) },
+      header: {
+        kind: "update",
+        patientId: bytesOf(16, 1),
+        scopeTag: bytesOf(16, 2),
+        generation: 1,
+        hour: 1000,
+        envelopeId: bytesOf(16, 3),
+        authorKey: patient.signKey,
+        deviceId: bytesOf(16, 4),
+        seq: 1,
+        prevHash: bytesOf(32, 0),
+      },
       plaintext: utf8("x"),
       leaf,
       authorSecretKey: patient.signSecretKey,
@@ -65,26 +90,89 @@ beforeAll(async () => {
   const entries = [{ envelopeId: bytesOf(16, 3), link: bytesOf(32, 9) }];
   const block = encodeBlock(
     sealBlock({
-      header: { level: 3, patientId: bytesOf(16, 1), scopeTag: bytesOf(16, 2), generation: 1, node: 125, blockId: bytesOf(16, 6), authorKey: patient.signKey, deviceId: bytesOf(16, 4), basis: 7, count: 1, manifestHash: manifestHash(entries) },
+      header: {
+        level: 3,
+        patientId: bytesOf(16, 1),
+        scopeTag: bytesOf(16, 2),
+        generation: 1,
+        node: 125,
+        blockId: bytesOf(16, 6),
+        authorKey: patient.signKey,
+        deviceId: bytesOf(16, 4),
+        basis: 7,
+        count: 1,
+        manifestHash: manifestHash(entries),
+      },
       plaintext: utf8("x"),
       nodeKey: seed(6),
       authorSecretKey: patient.signSecretKey,
     }),
   );
   const records = [
-    { id: "cgm-1", type: "cgm", time: 1000 * 3_600_000 + 60_000, deviceId: "DexG7", body: { mgdl: 112, trend: "flat" } },
-    { id: "cgm-2", type: "cgm", time: 1000 * 3_600_000 + 360_000, deviceTime: "2024-01-01T00:06:00", body: { mgdl: 118, backfilled: true } },
-    { id: "bolus-1", type: "bolus", time: 1000 * 3_600_000 + 900_000, body: { subType: "normal", normal: 2.35, expectedNormal: 1 / 3 } },
+    {
+      id: "cgm-1",
+      type: "cgm",
+      time: 1000 * 3_600_000 + 60_000,
+      deviceId: "DexG7",
+      body: { mgdl: 112, trend: "flat" },
+    },
+    {
+      id: "cgm-2",
+      type: "cgm",
+      time: 1000 * 3_600_000 + 360_000,
+      deviceTime: "2024-01-01T00:06:00",
+      body: { mgdl: 118, backfilled: true },
+    },
+    {
+      id: "bolus-1",
+      type: "bolus",
+      time: 1000 * 3_600_000 + 900_000,
+      body: { subType: "normal", normal: 2.35, expectedNormal: 1 / 3 },
+    },
   ].map(parseRecord);
   const span = { scope: "glucose" as const, first: 1000, last: 1001 };
-  const content = encodeContent({ readings: records.filter((r) => r.type === "cgm"), view: [], deleted: [], yjs: [] }, span);
+  const content = encodeContent(
+    { readings: records.filter((r) => r.type === "cgm"), view: [], deleted: [], yjs: [] },
+    span,
+  );
   codecs = [
-    { name: "envelope", valid: () => envelope, decode: decodeEnvelope, reencode: (e: never) => encodeEnvelope(e), versionAt: 4 },
+    {
+      name: "envelope",
+      valid: () => envelope,
+      decode: decodeEnvelope,
+      reencode: (e: never) => encodeEnvelope(e),
+      versionAt: 4,
+    },
     { name: "block", valid: () => block, decode: decodeBlock, reencode: (b: never) => encodeBlock(b), versionAt: 4 },
-    { name: "grant wire", valid: () => grantWire, decode: decodeGrantWire, reencode: (g: ReturnType<typeof decodeGrantWire>) => encodeGrantWire(g.policyBytes, g.policySignature, g.sealed), versionAt: 8 },
-    { name: "grant policy", valid: () => grant.policyBytes, decode: decodeGrantPolicy, reencode: (p: never) => encodeGrantPolicy(p), versionAt: 4 },
-    { name: "key bundle", valid: () => encodeKeyBundle(patient.bundle), decode: decodeKeyBundle, reencode: (b: never) => encodeKeyBundle(b), versionAt: 4, otherVersions: [2] },
-    { name: "upload", valid: () => encodeUpload([envelope, block], [{ kind: 1, bytes: utf8("head") }]), decode: decodeUpload, reencode: (u: ReturnType<typeof decodeUpload>) => encodeUpload(u.objects, u.extras), versionAt: 4 },
+    {
+      name: "grant wire",
+      valid: () => grantWire,
+      decode: decodeGrantWire,
+      reencode: (g: ReturnType<typeof decodeGrantWire>) => encodeGrantWire(g.policyBytes, g.policySignature, g.sealed),
+      versionAt: 8,
+    },
+    {
+      name: "grant policy",
+      valid: () => grant.policyBytes,
+      decode: decodeGrantPolicy,
+      reencode: (p: never) => encodeGrantPolicy(p),
+      versionAt: 4,
+    },
+    {
+      name: "key bundle",
+      valid: () => encodeKeyBundle(patient.bundle),
+      decode: decodeKeyBundle,
+      reencode: (b: never) => encodeKeyBundle(b),
+      versionAt: 4,
+      otherVersions: [2],
+    },
+    {
+      name: "upload",
+      valid: () => encodeUpload([envelope, block], [{ kind: 1, bytes: utf8("head") }]),
+      decode: decodeUpload,
+      reencode: (u: ReturnType<typeof decodeUpload>) => encodeUpload(u.objects, u.extras),
+      versionAt: 4,
+    },
     {
       name: "sync page",
       valid: () =>
@@ -102,8 +190,19 @@ beforeAll(async () => {
       reencode: (p: never) => encodePage(p),
       versionAt: 4,
     },
-    { name: "packed records", valid: () => encodeRecords(records), decode: decodeRecords, reencode: (r: never) => encodeRecords(r) },
-    { name: "content", valid: () => content, decode: (bytes) => decodeContent(bytes, span), reencode: (c: never) => encodeContent(c, span), versionAt: 0 },
+    {
+      name: "packed records",
+      valid: () => encodeRecords(records),
+      decode: decodeRecords,
+      reencode: (r: never) => encodeRecords(r),
+    },
+    {
+      name: "content",
+      valid: () => content,
+      decode: (bytes) => decodeContent(bytes, span),
+      reencode: (c: never) => encodeContent(c, span),
+      versionAt: 0,
+    },
   ];
 });
 
@@ -116,19 +215,30 @@ const edits = byteEdits(4);
 
 describe("binary decoders", () => {
   it("answer random bytes with a typed error", () => {
-    for (const codec of codecs) fc.assert(fc.property(fc.uint8Array({ maxLength: 2000 }), (bytes) => check(codec, bytes)), { numRuns: 300 });
+    for (const codec of codecs)
+      fc.assert(
+        fc.property(fc.uint8Array({ maxLength: 2000 }), (bytes) => check(codec, bytes)),
+        { numRuns: 300 },
+      );
   });
 
   it("answer random bytes behind a valid magic and version with a typed error", () => {
     for (const codec of codecs) {
       if (codec.versionAt === undefined) continue;
       const prefix = codec.valid().slice(0, codec.versionAt + 1);
-      fc.assert(fc.property(fc.uint8Array({ maxLength: 2000 }), (bytes) => check(codec, concat(prefix, bytes))), { numRuns: 300 });
+      fc.assert(
+        fc.property(fc.uint8Array({ maxLength: 2000 }), (bytes) => check(codec, concat(prefix, bytes))),
+        { numRuns: 300 },
+      );
     }
   });
 
   it("answer random edits of a valid encoding with a typed error, or accept only what re-encodes exactly", () => {
-    for (const codec of codecs) fc.assert(fc.property(edits, (ops) => check(codec, applyEdits(codec.valid(), ops))), { numRuns: 1000 });
+    for (const codec of codecs)
+      fc.assert(
+        fc.property(edits, (ops) => check(codec, applyEdits(codec.valid(), ops))),
+        { numRuns: 1000 },
+      );
   });
 
   it("refuse every truncation and any extension (MalformedInput)", () => {
@@ -143,7 +253,9 @@ describe("binary decoders", () => {
     for (const codec of codecs) {
       if (codec.versionAt === undefined) continue;
       const current = codec.valid()[codec.versionAt]!;
-      for (const version of [0, current - 1, current + 1, 255].filter((v) => v !== current && v >= 0 && !codec.otherVersions?.includes(v))) {
+      for (const version of [0, current - 1, current + 1, 255].filter(
+        (v) => v !== current && v >= 0 && !codec.otherVersions?.includes(v),
+      )) {
         const bytes = codec.valid().slice();
         bytes[codec.versionAt] = version;
         expectTyped(() => codec.decode(bytes), UnsupportedVersion);
@@ -164,10 +276,18 @@ describe("binary decoders", () => {
 
   it("refuse sync frames whose counts or lengths claim more than they hold (MalformedInput, no allocation)", () => {
     const head = (magic: string) => new ByteWriter().raw(utf8(magic)).u8(2);
-    const huge = [head("STWU").u32(0xffffffff), head("STWU").u32(1).u32(0xffffffff), head("STWU").u32(MAX_BATCH_ENVELOPES).u32(0), head("STWU").u32(0).u32(0xffffffff)];
+    const huge = [
+      head("STWU").u32(0xffffffff),
+      head("STWU").u32(1).u32(0xffffffff),
+      head("STWU").u32(MAX_BATCH_ENVELOPES).u32(0),
+      head("STWU").u32(0).u32(0xffffffff),
+    ];
     for (const frame of huge) expectTyped(() => decodeUpload(frame.finish()), MalformedInput);
     expectTyped(() => decodePage(head("STWP").u8(0).u64(0).u32(0xffffffff).finish()), MalformedInput);
-    expectTyped(() => decodePage(head("STWP").u8(0).u64(0).u32(1).u64(1).u8(0).u32(0xffffffff).finish()), MalformedInput);
+    expectTyped(
+      () => decodePage(head("STWP").u8(0).u64(0).u32(1).u64(1).u8(0).u32(0xffffffff).finish()),
+      MalformedInput,
+    );
     expectTyped(() => decodeUpload(new Uint8Array(MAX_BATCH_BYTES + 1)), MalformedInput);
     // An empty upload, and extras of a kind nobody defined.
     expectTyped(() => decodeUpload(head("STWU").u32(0).u32(0).finish()), MalformedInput);
@@ -188,13 +308,32 @@ describe("access log", () => {
   function chain(n: number): AccessLogEntry[] {
     const out: AccessLogEntry[] = [];
     for (let seq = 1; seq <= n; seq++) {
-      const body = { seq, time: 1_767_225_600_000 + seq, actor: seq % 2 ? actor : null, action: "pull" as const, details: JSON.stringify({ n: seq }), prevHash: out.at(-1)?.hash ?? ACCESS_LOG_ZERO_HASH };
+      const body = {
+        seq,
+        time: 1_767_225_600_000 + seq,
+        actor: seq % 2 ? actor : null,
+        action: "pull" as const,
+        details: JSON.stringify({ n: seq }),
+        prevHash: out.at(-1)?.hash ?? ACCESS_LOG_ZERO_HASH,
+      };
       out.push({ ...body, hash: accessLogEntryHash(body) });
     }
     return out;
   }
   const fields = ["seq", "time", "actor", "action", "details", "prevHash", "hash"] as const;
-  const hostile: unknown[] = [0, -1, 2 ** 53, "", "zz", "AB".repeat(16), "0".repeat(64), null, "refused", '{"n":1}', "é"];
+  const hostile: unknown[] = [
+    0,
+    -1,
+    2 ** 53,
+    "",
+    "zz",
+    "AB".repeat(16),
+    "0".repeat(64),
+    null,
+    "refused",
+    '{"n":1}',
+    "é",
+  ];
 
   it("entries that pass the wire schema, with any field edited, fail verifyAccessLogChain with a typed error", () => {
     const valid = chain(5);
@@ -213,17 +352,28 @@ describe("access log", () => {
 
   it("verifyAccessLogChain refuses dropped, reordered and replayed entries", () => {
     const valid = chain(4);
-    for (const entries of [[valid[0]!, valid[2]!], [valid[1]!, valid[0]!], [valid[0]!, valid[0]!], valid.slice(1)]) expect(typedOrValue(() => verifyAccessLogChain(entries)).ok).toBe(false);
+    for (const entries of [[valid[0]!, valid[2]!], [valid[1]!, valid[0]!], [valid[0]!, valid[0]!], valid.slice(1)])
+      expect(typedOrValue(() => verifyAccessLogChain(entries)).ok).toBe(false);
   });
 });
 
 describe("text decoders", () => {
   it("recovery codes: any string gives a typed error or a secret", () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string({ unit: fc.constantFrom(..."0123456789ABCDEFGHJKMNPQRSTVWXYZ- ".split("")), minLength: 30, maxLength: 50 })), (text) => {
-        const r = typedOrValue(() => parseRecoverySecret(text));
-        if (r.ok) expect(r.value.bytes).toHaveLength(20);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.string({
+            unit: fc.constantFrom(..."0123456789ABCDEFGHJKMNPQRSTVWXYZ- ".split("")),
+            minLength: 30,
+            maxLength: 50,
+          }),
+        ),
+        (text) => {
+          const r = typedOrValue(() => parseRecoverySecret(text));
+          if (r.ok) expect(r.value.bytes).toHaveLength(20);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -275,11 +425,16 @@ describe("records", () => {
       [null, /root/],
       ["cgm", /root/],
     ];
-    for (const [input, field] of bad) expect(expectTyped(() => parseRecord(input), MalformedInput).message).toMatch(field);
+    for (const [input, field] of bad)
+      expect(expectTyped(() => parseRecord(input), MalformedInput).message).toMatch(field);
   });
 
   it("parseRecord drops unknown keys rather than passing attacker-chosen fields through", () => {
-    const parsed = parseRecord({ ...valid, extra: "x", body: { ...valid.body, __proto__: { polluted: true }, more: 1 } }) as unknown as Record<string, unknown>;
+    const parsed = parseRecord({
+      ...valid,
+      extra: "x",
+      body: { ...valid.body, __proto__: { polluted: true }, more: 1 },
+    }) as unknown as Record<string, unknown>;
     expect(parsed.extra).toBeUndefined();
     expect((parsed.body as Record<string, unknown>).more).toBeUndefined();
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();

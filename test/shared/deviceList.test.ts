@@ -3,11 +3,35 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { createAccountKeys } from "../../crypto/accountKeys.js";
 import { decodeDeviceCertificate, encodeDeviceCertificate } from "../../shared/deviceCertificate.js";
-import { assembleLink, authorStanding, checkExtends, decodeDeviceListLinks, encodeDeviceList, encodeLinkBody, linkHash, linkSignedBytes, readDeviceList } from "../../shared/deviceList.js";
-import { ForkDetected, InvalidSignature, MalformedInput, RollbackDetected, UnsupportedVersion } from "../../shared/errors.js";
+import {
+  assembleLink,
+  authorStanding,
+  checkExtends,
+  decodeDeviceListLinks,
+  encodeDeviceList,
+  encodeLinkBody,
+  linkHash,
+  linkSignedBytes,
+  readDeviceList,
+} from "../../shared/deviceList.js";
+import {
+  ForkDetected,
+  InvalidSignature,
+  MalformedInput,
+  RollbackDetected,
+  UnsupportedVersion,
+} from "../../shared/errors.js";
 import { accountIdOf } from "../../shared/keyBundle.js";
 import { loadSodium, sodium } from "../../crypto/sodium.js";
-import { appendDeviceChange, certify, chainPoint, genesisDeviceList, newDeviceKeys, newRecoveryKeys, verifiedDeviceList } from "../../client/devices.js";
+import {
+  appendDeviceChange,
+  certify,
+  chainPoint,
+  genesisDeviceList,
+  newDeviceKeys,
+  newRecoveryKeys,
+  verifiedDeviceList,
+} from "../../client/devices.js";
 import { expectTyped } from "./helpers.js";
 
 beforeAll(loadSodium);
@@ -33,8 +57,18 @@ describe("device certificates and the device list", () => {
   it("adding and removing devices: a removed device's envelopes count only up to its last sequence", () => {
     const { keys, phone, list } = account();
     const laptop = newDeviceKeys("Laptop");
-    const added = appendDeviceChange(list, keys, { kind: "device", device: phone }, { op: "add", certificate: certify(keys, laptop) });
-    const removed = appendDeviceChange(added, keys, { kind: "device", device: phone }, { op: "remove", deviceId: laptop.deviceId, lastSeq: 7, lastServerSeq: 20 });
+    const added = appendDeviceChange(
+      list,
+      keys,
+      { kind: "device", device: phone },
+      { op: "add", certificate: certify(keys, laptop) },
+    );
+    const removed = appendDeviceChange(
+      added,
+      keys,
+      { kind: "device", device: phone },
+      { op: "remove", deviceId: laptop.deviceId, lastSeq: 7, lastServerSeq: 20 },
+    );
     const state = verifiedDeviceList(removed, keys.signKey);
     expect(state.devices.map((d) => [d.certificate.name, !!d.removed])).toEqual([
       ["Phone", false],
@@ -51,23 +85,70 @@ describe("device certificates and the device list", () => {
   it("a removed device cannot change the list again, not even holding the account's identity key", () => {
     const { keys, phone, list } = account();
     const stolen = newDeviceKeys("Stolen phone");
-    const withStolen = appendDeviceChange(list, keys, { kind: "device", device: phone }, { op: "add", certificate: certify(keys, stolen) });
-    const removed = appendDeviceChange(withStolen, keys, { kind: "device", device: phone }, { op: "remove", deviceId: stolen.deviceId, lastSeq: 0, lastServerSeq: 0 });
+    const withStolen = appendDeviceChange(
+      list,
+      keys,
+      { kind: "device", device: phone },
+      { op: "add", certificate: certify(keys, stolen) },
+    );
+    const removed = appendDeviceChange(
+      withStolen,
+      keys,
+      { kind: "device", device: phone },
+      { op: "remove", deviceId: stolen.deviceId, lastSeq: 0, lastServerSeq: 0 },
+    );
     // The thief certifies a fresh device with the identity key and signs the link with its removed device key.
     const fresh = newDeviceKeys("Thief's tablet");
-    expectTyped(() => appendDeviceChange(removed, keys, { kind: "device", device: stolen }, { op: "add", certificate: certify(keys, fresh) }), MalformedInput);
+    expectTyped(
+      () =>
+        appendDeviceChange(
+          removed,
+          keys,
+          { kind: "device", device: stolen },
+          { op: "add", certificate: certify(keys, fresh) },
+        ),
+      MalformedInput,
+    );
     // Re-adding the removed device itself is refused too, whoever signs it.
-    expectTyped(() => appendDeviceChange(removed, keys, { kind: "device", device: phone }, { op: "add", certificate: certify(keys, stolen) }), MalformedInput);
+    expectTyped(
+      () =>
+        appendDeviceChange(
+          removed,
+          keys,
+          { kind: "device", device: phone },
+          { op: "add", certificate: certify(keys, stolen) },
+        ),
+      MalformedInput,
+    );
   });
 
   it("the recovery key may change the list when no device is at hand", () => {
     const { keys, phone, recovery, list } = account();
     const recovered = newDeviceKeys("Recovered");
-    const next = appendDeviceChange(list, keys, { kind: "recovery", keys: recovery }, { op: "add", certificate: certify(keys, recovered) });
-    const without = appendDeviceChange(next, keys, { kind: "recovery", keys: recovery }, { op: "remove", deviceId: phone.deviceId, lastSeq: 3, lastServerSeq: 9 });
+    const next = appendDeviceChange(
+      list,
+      keys,
+      { kind: "recovery", keys: recovery },
+      { op: "add", certificate: certify(keys, recovered) },
+    );
+    const without = appendDeviceChange(
+      next,
+      keys,
+      { kind: "recovery", keys: recovery },
+      { op: "remove", deviceId: phone.deviceId, lastSeq: 3, lastServerSeq: 9 },
+    );
     expect(verifiedDeviceList(without, keys.signKey).devices.map((d) => !!d.removed)).toEqual([true, false]);
     // Another recovery key (one the genesis does not name) is refused.
-    expectTyped(() => appendDeviceChange(list, keys, { kind: "recovery", keys: newRecoveryKeys() }, { op: "add", certificate: certify(keys, recovered) }), InvalidSignature);
+    expectTyped(
+      () =>
+        appendDeviceChange(
+          list,
+          keys,
+          { kind: "recovery", keys: newRecoveryKeys() },
+          { op: "add", certificate: certify(keys, recovered) },
+        ),
+      InvalidSignature,
+    );
   });
 
   it("every signature counts: a link or certificate signed by anyone but the account's identity key is refused", () => {
@@ -76,12 +157,26 @@ describe("device certificates and the device list", () => {
     const laptop = newDeviceKeys("Laptop");
     // A certificate the server signed.
     const forgedCert = { ...certify(server, laptop), accountId: accountIdOf(keys.signKey) };
-    expectTyped(() => appendDeviceChange(list, keys, { kind: "device", device: phone }, { op: "add", certificate: forgedCert }), InvalidSignature);
+    expectTyped(
+      () => appendDeviceChange(list, keys, { kind: "device", device: phone }, { op: "add", certificate: forgedCert }),
+      InvalidSignature,
+    );
     // A link whose identity signature is the server's.
     const state = verifiedDeviceList(list, keys.signKey);
-    const body = encodeLinkBody({ accountId: accountIdOf(keys.signKey), index: 2, prevHash: state.head.hash, time: 1, author: { kind: "device", deviceId: phone.deviceId }, change: { op: "add", certificate: certify(keys, laptop) } });
+    const body = encodeLinkBody({
+      accountId: accountIdOf(keys.signKey),
+      index: 2,
+      prevHash: state.head.hash,
+      time: 1,
+      author: { kind: "device", deviceId: phone.deviceId },
+      change: { op: "add", certificate: certify(keys, laptop) },
+    });
     const message = linkSignedBytes(body);
-    const link = assembleLink(body, sodium().crypto_sign_detached(message, server.signSecretKey), sodium().crypto_sign_detached(message, phone.signSecretKey));
+    const link = assembleLink(
+      body,
+      sodium().crypto_sign_detached(message, server.signSecretKey),
+      sodium().crypto_sign_detached(message, phone.signSecretKey),
+    );
     expectTyped(() => verifiedDeviceList(encodeDeviceList([...state.links, link]), keys.signKey), InvalidSignature);
     // Another account's identity key does not read this list at all.
     expectTyped(() => verifiedDeviceList(list, server.signKey), MalformedInput);
@@ -89,8 +184,18 @@ describe("device certificates and the device list", () => {
 
   it("links out of order, dropped or with a bad version are refused", () => {
     const { keys, phone, list } = account();
-    const two = appendDeviceChange(list, keys, { kind: "device", device: phone }, { op: "add", certificate: certify(keys, newDeviceKeys("A")) });
-    const three = appendDeviceChange(two, keys, { kind: "device", device: phone }, { op: "add", certificate: certify(keys, newDeviceKeys("B")) });
+    const two = appendDeviceChange(
+      list,
+      keys,
+      { kind: "device", device: phone },
+      { op: "add", certificate: certify(keys, newDeviceKeys("A")) },
+    );
+    const three = appendDeviceChange(
+      two,
+      keys,
+      { kind: "device", device: phone },
+      { op: "add", certificate: certify(keys, newDeviceKeys("B")) },
+    );
     const links = decodeDeviceListLinks(three);
     expectTyped(() => readDeviceList(encodeDeviceList([links[0]!, links[2]!]), keys.signKey), MalformedInput);
     expectTyped(() => readDeviceList(encodeDeviceList([links[1]!, links[0]!]), keys.signKey), MalformedInput);
@@ -101,12 +206,27 @@ describe("device certificates and the device list", () => {
 
   it("a reader tells a rolled-back or forked list from one that continues what it holds", () => {
     const { keys, phone, list } = account();
-    const known = appendDeviceChange(list, keys, { kind: "device", device: phone }, { op: "add", certificate: certify(keys, newDeviceKeys("A")) });
+    const known = appendDeviceChange(
+      list,
+      keys,
+      { kind: "device", device: phone },
+      { op: "add", certificate: certify(keys, newDeviceKeys("A")) },
+    );
     const point = chainPoint(verifiedDeviceList(known, keys.signKey));
-    const later = appendDeviceChange(known, keys, { kind: "device", device: phone }, { op: "add", certificate: certify(keys, newDeviceKeys("B")) });
+    const later = appendDeviceChange(
+      known,
+      keys,
+      { kind: "device", device: phone },
+      { op: "add", certificate: certify(keys, newDeviceKeys("B")) },
+    );
     checkExtends(point, verifiedDeviceList(later, keys.signKey));
     expectTyped(() => checkExtends(point, verifiedDeviceList(list, keys.signKey)), RollbackDetected);
-    const other = appendDeviceChange(list, keys, { kind: "device", device: phone }, { op: "add", certificate: certify(keys, newDeviceKeys("C")) });
+    const other = appendDeviceChange(
+      list,
+      keys,
+      { kind: "device", device: phone },
+      { op: "add", certificate: certify(keys, newDeviceKeys("C")) },
+    );
     expectTyped(() => checkExtends(point, verifiedDeviceList(other, keys.signKey)), ForkDetected);
     expect(linkHash(decodeDeviceListLinks(known)[1]!)).toEqual(point.hash);
   });

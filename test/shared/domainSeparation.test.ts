@@ -32,11 +32,16 @@ describe("signature contexts", () => {
   it("make a signature under one context fail under every other, for the same payload", () => {
     const a = fixedAccount(1, 2);
     fc.assert(
-      fc.property(fc.constantFrom(...contexts), fc.constantFrom(...contexts), fc.uint8Array({ maxLength: 200 }), (c1, c2, payload) => {
-        const sig = sign(c1, a.signSecretKey, payload);
-        if (c1 === c2) verify(c2, sig, a.signKey, "same", payload);
-        else expectTyped(() => verify(c2, sig, a.signKey, "cross", payload), InvalidSignature);
-      }),
+      fc.property(
+        fc.constantFrom(...contexts),
+        fc.constantFrom(...contexts),
+        fc.uint8Array({ maxLength: 200 }),
+        (c1, c2, payload) => {
+          const sig = sign(c1, a.signSecretKey, payload);
+          if (c1 === c2) verify(c2, sig, a.signKey, "same", payload);
+          else expectTyped(() => verify(c2, sig, a.signKey, "cross", payload), InvalidSignature);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -44,7 +49,18 @@ describe("signature contexts", () => {
   it("keep a real envelope signature from verifying as a grant policy, grant, key bundle or login signature", () => {
     const author = fixedAccount(1, 2);
     const env = sealEnvelope({
-      header: { kind: "update", patientId: bytesOf(16, 1), scopeTag: bytesOf(16, 2), generation: 1, hour: 5, envelopeId: bytesOf(16, 3), authorKey: author.signKey, deviceId: bytesOf(16, 4), seq: 1, prevHash: bytesOf(32, 0) },
+      header: {
+        kind: "update",
+        patientId: bytesOf(16, 1),
+        scopeTag: bytesOf(16, 2),
+        generation: 1,
+        hour: 5,
+        envelopeId: bytesOf(16, 3),
+        authorKey: author.signKey,
+        deviceId: bytesOf(16, 4),
+        seq: 1,
+        prevHash: bytesOf(32, 0),
+      },
       plaintext: utf8("x"),
       leaf: new KeyTreeReader([{ node: ROOT, key: seed(3) }]).leaf(5),
       authorSecretKey: author.signSecretKey,
@@ -60,7 +76,12 @@ describe("signature contexts", () => {
     expect(v(payload)).toBe(false); // nor as a bare, context-free signature
     // And the other way round: a key bundle's self-signature is not an envelope signature.
     const bundleBody = keyBundleSignedBytes(author.bundle).subarray(utf8("steward/key-bundle/v1").length + 1);
-    expect(sodium().crypto_sign_verify_detached(author.bundle.signature, signedMessage("envelope", bundleBody), author.signKey)).toBe(false);
+    expect(
+      sodium().crypto_sign_verify_detached(
+        author.bundle.signature,
+        signedMessage("envelope", bundleBody),
+        author.signKey,
+      ),
+    ).toBe(false);
   });
 });
-

@@ -28,12 +28,14 @@ async function webSign(seed32: Uint8Array, message: Uint8Array): Promise<Uint8Ar
   return new Uint8Array(await crypto.subtle.sign({ name: "Ed25519" }, key, buf(message)));
 }
 
-const sodiumVerify = (publicKey: Uint8Array, signature: Uint8Array, message: Uint8Array) => sodium().crypto_sign_verify_detached(signature, message, publicKey);
+const sodiumVerify = (publicKey: Uint8Array, signature: Uint8Array, message: Uint8Array) =>
+  sodium().crypto_sign_verify_detached(signature, message, publicKey);
 
 /** Group order L of Ed25519, little-endian as S is encoded. */
 const L = 2n ** 252n + 27742317777372353535851937790883648493n;
 const leToBig = (b: Uint8Array) => b.reduceRight((acc, x) => (acc << 8n) | BigInt(x), 0n);
-const bigToLe = (n: bigint, len = 32) => Uint8Array.from({ length: len }, (_, i) => Number((n >> BigInt(8 * i)) & 0xffn));
+const bigToLe = (n: bigint, len = 32) =>
+  Uint8Array.from({ length: len }, (_, i) => Number((n >> BigInt(8 * i)) & 0xffn));
 
 function envelopeMessage(i: number): Uint8Array {
   const header = concat(utf8("STWE"), Uint8Array.of(1, 1), bytesOf(144, i & 0xff));

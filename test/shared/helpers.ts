@@ -16,9 +16,12 @@ export function expectTyped(fn: () => unknown, ...classes: ErrorClass[]): Stewar
   try {
     result = fn();
   } catch (error) {
-    if (!(error instanceof StewardError)) throw new Error(`expected a StewardError, got an untyped ${String(error)}`, { cause: error });
+    if (!(error instanceof StewardError))
+      throw new Error(`expected a StewardError, got an untyped ${String(error)}`, { cause: error });
     if (classes.length > 0 && !classes.some((c) => error instanceof c)) {
-      throw new Error(`expected ${classes.map((c) => c.name).join(" or ")}, got ${error.name}: ${error.message}`, { cause: error });
+      throw new Error(`expected ${classes.map((c) => c.name).join(" or ")}, got ${error.name}: ${error.message}`, {
+        cause: error,
+      });
     }
     return error;
   }
@@ -30,7 +33,8 @@ export function typedOrValue<T>(fn: () => T): { ok: true; value: T } | { ok: fal
   try {
     return { ok: true, value: fn() };
   } catch (error) {
-    if (!(error instanceof StewardError)) throw new Error(`expected a StewardError, got an untyped ${String(error)}`, { cause: error });
+    if (!(error instanceof StewardError))
+      throw new Error(`expected a StewardError, got an untyped ${String(error)}`, { cause: error });
     return { ok: false, error };
   }
 }

@@ -5,7 +5,13 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createAccountKeys, sign, verify, verifyKeyBundle } from "../../crypto/accountKeys.js";
 import { concat, toHex, utf8 } from "../../shared/bytes.js";
 import { InvalidSignature, MalformedInput, UnsupportedVersion } from "../../shared/errors.js";
-import { KEY_BUNDLE_BYTES, accountIdHex, accountIdOf, decodeKeyBundle, encodeKeyBundle } from "../../shared/keyBundle.js";
+import {
+  KEY_BUNDLE_BYTES,
+  accountIdHex,
+  accountIdOf,
+  decodeKeyBundle,
+  encodeKeyBundle,
+} from "../../shared/keyBundle.js";
 import { loadSodium, sodium } from "../../crypto/sodium.js";
 import { expectTyped, fixedAccount, flipBit } from "./helpers.js";
 
@@ -25,14 +31,25 @@ describe("key bundle", () => {
     expect(toHex(bytes.subarray(37, 69))).toBe(toHex(a.boxKey));
     expect(new DataView(bytes.buffer).getBigUint64(69)).toBe(1_767_225_600_000n);
     // The self-signature covers context ‖ body, checked here with a plain detached verify.
-    expect(sodium().crypto_sign_verify_detached(bytes.subarray(77), concat(utf8("steward/key-bundle/v1"), Uint8Array.of(0), bytes.subarray(0, 77)), a.signKey)).toBe(true);
+    expect(
+      sodium().crypto_sign_verify_detached(
+        bytes.subarray(77),
+        concat(utf8("steward/key-bundle/v1"), Uint8Array.of(0), bytes.subarray(0, 77)),
+        a.signKey,
+      ),
+    ).toBe(true);
     expect(verifyKeyBundle(decodeKeyBundle(bytes))).toEqual(a.bundle);
   });
 
   it("refuses any single-bit change with a typed error (the directory cannot swap the encryption key)", () => {
     const bytes = encodeKeyBundle(fixedAccount(1, 2).bundle);
     for (let bit = 0; bit < bytes.length * 8; bit++) {
-      expectTyped(() => verifyKeyBundle(decodeKeyBundle(flipBit(bytes, bit))), MalformedInput, UnsupportedVersion, InvalidSignature);
+      expectTyped(
+        () => verifyKeyBundle(decodeKeyBundle(flipBit(bytes, bit))),
+        MalformedInput,
+        UnsupportedVersion,
+        InvalidSignature,
+      );
     }
     const a = fixedAccount(1, 2);
     const b = fixedAccount(3, 4);
@@ -57,10 +74,15 @@ describe("key bundle", () => {
 });
 
 describe("account id", () => {
-  it("is the first 16 bytes of SHA-256(\"steward/account-id/v1\" ‖ 0x00 ‖ identity key) (checked with node:crypto)", () => {
+  it('is the first 16 bytes of SHA-256("steward/account-id/v1" ‖ 0x00 ‖ identity key) (checked with node:crypto)', () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (key) => {
-        const expected = createHash("sha256").update("steward/account-id/v1").update(Uint8Array.of(0)).update(key).digest().subarray(0, 16);
+        const expected = createHash("sha256")
+          .update("steward/account-id/v1")
+          .update(Uint8Array.of(0))
+          .update(key)
+          .digest()
+          .subarray(0, 16);
         expect(toHex(accountIdOf(key))).toBe(expected.toString("hex"));
         expect(accountIdHex(key)).toBe(expected.toString("hex"));
       }),

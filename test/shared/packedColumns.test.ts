@@ -15,9 +15,22 @@ const T0 = 480_000 * HOUR;
 
 /** Valid values for the structured fields (schedules, identifier maps), which are JSON in a dictionary. */
 const STRUCTURED: Record<string, unknown[]> = {
-  basalSchedules: [{ standard: [{ startMs: 0, rate: 0.6 }, { startMs: 21_600_000, rate: 0.85 }] }, {}],
+  basalSchedules: [
+    {
+      standard: [
+        { startMs: 0, rate: 0.6 },
+        { startMs: 21_600_000, rate: 0.85 },
+      ],
+    },
+    {},
+  ],
   bgTargets: [[{ startMs: 0, low: 90, high: 120 }]],
-  carbRatios: [[{ startMs: 0, amount: 10 }, { startMs: 43_200_000, amount: 12.5 }]],
+  carbRatios: [
+    [
+      { startMs: 0, amount: 10 },
+      { startMs: 43_200_000, amount: 12.5 },
+    ],
+  ],
   insulinSensitivities: [[{ startMs: 0, amount: 45 }]],
   identifiers: [{ mrn: "A-1" }, { serial: "NG1234567H", mrn: "x" }],
 };
@@ -45,27 +58,47 @@ function value(field: Field): fc.Arbitrary<unknown> {
 }
 
 function object(fields: readonly Field[]): fc.Arbitrary<Record<string, unknown>> {
-  return fc.record(Object.fromEntries(fields.map((f) => [f.key, value(f)])), { requiredKeys: fields.filter((f) => !f.optional).map((f) => f.key) });
+  return fc.record(Object.fromEntries(fields.map((f) => [f.key, value(f)])), {
+    requiredKeys: fields.filter((f) => !f.optional).map((f) => f.key),
+  });
 }
 
 const record: fc.Arbitrary<StewardRecord> = fc.constantFrom(...RECORD_TYPES).chain((type) => {
   const layout = LAYOUTS.get(type)!;
   return fc
     .record({
-      id: fc.oneof(fc.string({ minLength: 1, maxLength: 30 }), fc.nat({ max: 999 }).map((n) => `cgm-${n}`)),
+      id: fc.oneof(
+        fc.string({ minLength: 1, maxLength: 30 }),
+        fc.nat({ max: 999 }).map((n) => `cgm-${n}`),
+      ),
       time: fc.integer({ min: T0, max: T0 + 48 * HOUR }),
-      deviceTime: fc.option(fc.oneof(fc.integer({ min: -86_400, max: 86_400 }).map((d) => new Date(T0 + d * 1000).toISOString().slice(0, 19)), fc.string({ maxLength: 10 })), { nil: undefined }),
+      deviceTime: fc.option(
+        fc.oneof(
+          fc.integer({ min: -86_400, max: 86_400 }).map((d) => new Date(T0 + d * 1000).toISOString().slice(0, 19)),
+          fc.string({ maxLength: 10 }),
+        ),
+        { nil: undefined },
+      ),
       base: object(layout.base),
       body: object(layout.body),
     })
-    .map(({ id, time, deviceTime, base, body }) => ({ id, type, time, ...(deviceTime === undefined ? {} : { deviceTime }), ...base, body }))
+    .map(({ id, time, deviceTime, base, body }) => ({
+      id,
+      type,
+      time,
+      ...(deviceTime === undefined ? {} : { deviceTime }),
+      ...base,
+      body,
+    }))
     .filter((r) => recordSchema.safeParse(r).success)
     .map((r) => parseRecord(r));
 });
 
 function canonical(records: readonly StewardRecord[]): StewardRecord[] {
   const order = (r: StewardRecord) => RECORD_TYPES.indexOf(r.type);
-  return [...records].sort((a, b) => order(a) - order(b) || a.time - b.time || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return [...records].sort(
+    (a, b) => order(a) - order(b) || a.time - b.time || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
 }
 
 function unique(records: readonly StewardRecord[]): StewardRecord[] {
@@ -94,7 +127,11 @@ describe("packed records", () => {
       timezoneOffset: 60,
       deviceId: "DexG7-0001",
       source: "clarity",
-      body: { mgdl: Math.round(140 + 45 * Math.sin(i / 40) + ((i * 7919) % 23) - 11), trend: trends[(i * 31) % 5]!, intervalMs: 300_000 },
+      body: {
+        mgdl: Math.round(140 + 45 * Math.sin(i / 40) + ((i * 7919) % 23) - 11),
+        trend: trends[(i * 31) % 5]!,
+        intervalMs: 300_000,
+      },
     }));
     const bytes = encodeRecords(readings);
     expect(bytes.length / readings.length).toBeLessThanOrEqual(4);
@@ -102,7 +139,12 @@ describe("packed records", () => {
   });
 
   it("give back a stream so regular that it packs to less than a byte a reading", () => {
-    const readings: StewardRecord[] = Array.from({ length: 2_000 }, (_, i) => ({ id: `cgm-${T0 + i * 300_000}`, type: "cgm", time: T0 + i * 300_000, body: { mgdl: 110 } }));
+    const readings: StewardRecord[] = Array.from({ length: 2_000 }, (_, i) => ({
+      id: `cgm-${T0 + i * 300_000}`,
+      type: "cgm",
+      time: T0 + i * 300_000,
+      body: { mgdl: 110 },
+    }));
     const bytes = encodeRecords(readings);
     expect(bytes.length).toBeLessThan(readings.length);
     expect(decodeRecords(bytes)).toEqual(readings);
@@ -111,8 +153,18 @@ describe("packed records", () => {
   it("decode only to records that the record schema accepts, or refuse with MalformedInput", () => {
     const valid = encodeRecords([
       { id: "cgm-1", type: "cgm", time: T0, body: { mgdl: 100, trend: "flat" } },
-      { id: "b-1", type: "basal", time: T0 + 60_000, body: { deliveryType: "temp", rate: 0.85, percent: 0.5, durationMs: HOUR } },
-      { id: "w-1", type: "wizard", time: T0 + 120_000, body: { bgInput: 150, recommended: { net: 2.3 }, bgTarget: { low: 100 } } },
+      {
+        id: "b-1",
+        type: "basal",
+        time: T0 + 60_000,
+        body: { deliveryType: "temp", rate: 0.85, percent: 0.5, durationMs: HOUR },
+      },
+      {
+        id: "w-1",
+        type: "wizard",
+        time: T0 + 120_000,
+        body: { bgInput: 150, recommended: { net: 2.3 }, bgTarget: { low: 100 } },
+      },
     ]);
     fc.assert(
       fc.property(byteEdits(3), (ops) => {
@@ -127,16 +179,21 @@ describe("packed records", () => {
   it("give back ids that hold their time or deviceTime, beside digits or twice, and refuse any other template for them", () => {
     const piece = fc.constantFrom("cgm-", "1", "7", "-", "x9", "time", "0");
     const idOf = fc.array(fc.oneof(piece, fc.constant("T"), fc.constant("D")), { minLength: 1, maxLength: 5 });
-    const stream = fc.array(fc.record({ parts: idOf, offset: fc.nat({ max: 3_000 }), wall: fc.boolean() }), { minLength: 1, maxLength: 6 }).map((list) =>
-      unique(
-        list.map(({ parts, offset, wall }): StewardRecord => {
-          const time = T0 + offset * 60_000;
-          const deviceTime = wall ? new Date(time).toISOString().slice(0, 19) : undefined;
-          const id = parts.map((p) => (p === "T" ? String(time) : p === "D" ? (deviceTime ?? "d") : p)).join("");
-          return { id, type: "cgm", time, ...(deviceTime ? { deviceTime } : {}), body: { mgdl: 100 } };
-        }),
-      ),
-    );
+    const stream = fc
+      .array(fc.record({ parts: idOf, offset: fc.nat({ max: 3_000 }), wall: fc.boolean() }), {
+        minLength: 1,
+        maxLength: 6,
+      })
+      .map((list) =>
+        unique(
+          list.map(({ parts, offset, wall }): StewardRecord => {
+            const time = T0 + offset * 60_000;
+            const deviceTime = wall ? new Date(time).toISOString().slice(0, 19) : undefined;
+            const id = parts.map((p) => (p === "T" ? String(time) : p === "D" ? (deviceTime ?? "d") : p)).join("");
+            return { id, type: "cgm", time, ...(deviceTime ? { deviceTime } : {}), body: { mgdl: 100 } };
+          }),
+        ),
+      );
     fc.assert(
       fc.property(stream, byteEdits(2), (records, ops) => {
         const bytes = encodeRecords(records);
@@ -165,16 +222,29 @@ describe("packed records", () => {
     };
     // At time 2222222222222 the id "12222222222222" is "1" then the time; moved to 1111111111111 the
     // same template builds "11111111111111", whose writer puts the time first.
-    const digitBeside = encodeRecords([{ id: "12222222222222", type: "cgm", time: 2_222_222_222_222, body: { mgdl: 100 } }]);
-    expectTyped(() => decodeRecords(swap(digitBeside, varint(2_222_222_222_222), varint(1_111_111_111_111))), MalformedInput);
+    const digitBeside = encodeRecords([
+      { id: "12222222222222", type: "cgm", time: 2_222_222_222_222, body: { mgdl: 100 } },
+    ]);
+    expectTyped(
+      () => decodeRecords(swap(digitBeside, varint(2_222_222_222_222), varint(1_111_111_111_111))),
+      MalformedInput,
+    );
     // An id holding its (text) deviceTime is written with the deviceTime's mark.
     const text = encodeRecords([{ id: `cgm-${T0}`, type: "cgm", time: T0, deviceTime: "cgz", body: { mgdl: 100 } }]);
-    expectTyped(() => decodeRecords(swap(text, new TextEncoder().encode("cgz"), new TextEncoder().encode("cgm"))), MalformedInput);
-    expect(decodeRecords(encodeRecords([{ id: `cgm-${T0}`, type: "cgm", time: T0, deviceTime: "cgm", body: { mgdl: 100 } }]))[0]!.id).toBe(`cgm-${T0}`);
+    expectTyped(
+      () => decodeRecords(swap(text, new TextEncoder().encode("cgz"), new TextEncoder().encode("cgm"))),
+      MalformedInput,
+    );
+    expect(
+      decodeRecords(
+        encodeRecords([{ id: `cgm-${T0}`, type: "cgm", time: T0, deviceTime: "cgm", body: { mgdl: 100 } }]),
+      )[0]!.id,
+    ).toBe(`cgm-${T0}`);
   });
 
   it("refuse values out of their schema's bounds and a second encoding of the same records", () => {
-    const encode = (mgdl: number) => encodeRecords([{ id: "c", type: "cgm", time: T0, body: { mgdl } } as StewardRecord]);
+    const encode = (mgdl: number) =>
+      encodeRecords([{ id: "c", type: "cgm", time: T0, body: { mgdl } } as StewardRecord]);
     const ok = encode(1000);
     // 1000 → 1001 in the mgdl column: the last value's zigzag delta goes from 2000 to 2002.
     const tampered = ok.slice();

@@ -4,7 +4,14 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createAccountKeys, verifyKeyBundle } from "../../crypto/accountKeys.js";
 import { concat, utf8 } from "../../shared/bytes.js";
 import { MalformedInput } from "../../shared/errors.js";
-import { accountIdHex, accountIdOf, bundlePlacement, decodeKeyBundle, encodeKeyBundle, KEY_BUNDLE_BYTES } from "../../shared/keyBundle.js";
+import {
+  accountIdHex,
+  accountIdOf,
+  bundlePlacement,
+  decodeKeyBundle,
+  encodeKeyBundle,
+  KEY_BUNDLE_BYTES,
+} from "../../shared/keyBundle.js";
 import { checkPlacement, placementOfHexId, placementOfId } from "../../shared/placement.js";
 import { loadSodium, sodium } from "../../crypto/sodium.js";
 import { expectTyped } from "./helpers.js";
@@ -24,7 +31,13 @@ describe("placement", () => {
       expect(bytes).toHaveLength(KEY_BUNDLE_BYTES + 1);
       expect([bytes[4], bytes[77]]).toEqual([2, 1]);
       // The placement byte is inside the signed body.
-      expect(sodium().crypto_sign_verify_detached(bytes.subarray(78), concat(utf8("steward/key-bundle/v1"), Uint8Array.of(0), bytes.subarray(0, 78)), keys.signKey)).toBe(true);
+      expect(
+        sodium().crypto_sign_verify_detached(
+          bytes.subarray(78),
+          concat(utf8("steward/key-bundle/v1"), Uint8Array.of(0), bytes.subarray(0, 78)),
+          keys.signKey,
+        ),
+      ).toBe(true);
       expect(bundlePlacement(verifyKeyBundle(decodeKeyBundle(bytes)))).toBe("eu");
     }
   });

@@ -7,7 +7,12 @@ describe("small-order Ed25519 keys", () => {
   beforeAll(loadSodium);
 
   it("flags the identity, its non-canonical forms and the order-8 points, with either sign bit", () => {
-    for (const hex of ["0000000000000000000000000000000000000000000000000000000000000000", "0100000000000000000000000000000000000000000000000000000000000080", "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85"]) {
+    for (const hex of [
+      "0000000000000000000000000000000000000000000000000000000000000000",
+      "0100000000000000000000000000000000000000000000000000000000000080",
+      "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+      "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
+    ]) {
       expect(hasSmallOrder(fromHex(hex, 32))).toBe(true);
     }
   });

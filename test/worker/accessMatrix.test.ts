@@ -37,8 +37,32 @@ type RouteName =
 
 const CELLS: Cell[] = ["granted", "other scope", "other hour"];
 /** Routes that change grants come last, so they cannot change the earlier cells of their group. */
-const ROUTES: RouteName[] = ["GET envelopes", "POST envelopes", "GET ws", "POST envelopes (a block)", "GET generations", "PUT generations", "GET grants", "GET access-log", "GET inbox", "PUT key-ring", "GET key-ring", "POST grants", "DELETE grants/:id", "POST grants/revoke-all"];
-const PATIENT_ONLY = new Set<RouteName>(["POST envelopes (a block)", "GET generations", "PUT generations", "GET grants", "POST grants", "DELETE grants/:id", "POST grants/revoke-all", "GET access-log"]);
+const ROUTES: RouteName[] = [
+  "GET envelopes",
+  "POST envelopes",
+  "GET ws",
+  "POST envelopes (a block)",
+  "GET generations",
+  "PUT generations",
+  "GET grants",
+  "GET access-log",
+  "GET inbox",
+  "PUT key-ring",
+  "GET key-ring",
+  "POST grants",
+  "DELETE grants/:id",
+  "POST grants/revoke-all",
+];
+const PATIENT_ONLY = new Set<RouteName>([
+  "POST envelopes (a block)",
+  "GET generations",
+  "PUT generations",
+  "GET grants",
+  "POST grants",
+  "DELETE grants/:id",
+  "POST grants/revoke-all",
+  "GET access-log",
+]);
 const GRANTEES = new Set<Role>(["clinician", "caregiver", "writer"]);
 
 interface Expectation {
@@ -53,22 +77,38 @@ function expected(role: Role, state: GrantState, target: Target, route: RouteNam
   if (role === "anonymous") return { status: 401, code: "unauthenticated", logged: null };
   if (route === "GET inbox") return { status: 200, logged: null };
   // The account's own sealed key ring: its owner only; the patient log is not involved.
-  if (route === "PUT key-ring" || route === "GET key-ring") return role === "patient" && target === "own" ? { status: 200, logged: null } : { status: 403, code: "forbidden", logged: null };
+  if (route === "PUT key-ring" || route === "GET key-ring")
+    return role === "patient" && target === "own"
+      ? { status: 200, logged: null }
+      : { status: 403, code: "forbidden", logged: null };
   if (role === "patient" && target === "own") {
-    const logged: Partial<Record<RouteName, AccessAction>> = { "POST grants": "grant.create", "DELETE grants/:id": "grant.revoke", "POST grants/revoke-all": "grant.revokeAll" };
+    const logged: Partial<Record<RouteName, AccessAction>> = {
+      "POST grants": "grant.create",
+      "DELETE grants/:id": "grant.revoke",
+      "POST grants/revoke-all": "grant.revokeAll",
+    };
     return { status: route === "GET ws" ? 101 : route === "POST grants" ? 201 : 200, logged: logged[route] ?? null };
   }
   const liveGrantee = GRANTEES.has(role) && state === "valid" && target === "own";
   if (!liveGrantee || PATIENT_ONLY.has(route)) {
     // A grantee whose grant ended is told how it ended, on every route a grantee may use (a block
     // travels by the envelopes route, which answers before it reads what the upload holds).
-    const ended = GRANTEES.has(role) && state !== "valid" && target === "own" && (!PATIENT_ONLY.has(route) || route === "POST envelopes (a block)");
+    const ended =
+      GRANTEES.has(role) &&
+      state !== "valid" &&
+      target === "own" &&
+      (!PATIENT_ONLY.has(route) || route === "POST envelopes (a block)");
     return { status: 403, code: ended ? `${state}_grant` : "forbidden", logged: "refused" };
   }
   if (route === "GET ws") return { status: 101, logged: "socket.open" };
-  if (route === "GET envelopes") return cell === "granted" ? { status: 200, logged: "pull" } : { status: 403, code: "outside_grant", logged: "refused" };
+  if (route === "GET envelopes")
+    return cell === "granted"
+      ? { status: 200, logged: "pull" }
+      : { status: 403, code: "outside_grant", logged: "refused" };
   // POST envelopes: only a write grant, and only inside it.
-  return role === "writer" && cell === "granted" ? { status: 200, logged: "push" } : { status: 403, code: "outside_grant", logged: "refused" };
+  return role === "writer" && cell === "granted"
+    ? { status: 200, logged: "push" }
+    : { status: 403, code: "outside_grant", logged: "refused" };
 }
 
 interface Log {
@@ -112,7 +152,12 @@ function shardOf(log: Log, cell: Cell): { scopeTag: Uint8Array; hour: number } {
 async function world(role: Role, state: GrantState): Promise<World> {
   const own = await patientLog("mxpat");
   const other = await patientLog("mxother");
-  const sessions = { clinician: await signedUp("mxclin"), caregiver: await signedUp("mxcare"), writer: await signedUp("mxwrite"), stranger: await signedUp("mxstr") };
+  const sessions = {
+    clinician: await signedUp("mxclin"),
+    caregiver: await signedUp("mxcare"),
+    writer: await signedUp("mxwrite"),
+    stranger: await signedUp("mxstr"),
+  };
   const entries = [{ scopeTag: own.glucose, fromHour: H, toHour: H + 2, generations: [1] }];
   const flags = { clinician: {}, caregiver: { live: true }, writer: { write: true } } as const;
   const grantIds = {} as World["grantIds"];
@@ -123,12 +168,16 @@ async function world(role: Role, state: GrantState): Promise<World> {
   }
   if (GRANTEES.has(role) && state === "revoked") {
     const grantId = grantIds[role as keyof World["grantIds"]];
-    expect((await call(`/v1/patients/${own.id}/grants/${grantId}`, { method: "DELETE", token: own.session.token })).status).toBe(200);
+    expect(
+      (await call(`/v1/patients/${own.id}/grants/${grantId}`, { method: "DELETE", token: own.session.token })).status,
+    ).toBe(200);
   }
   if (GRANTEES.has(role) && state === "expired") {
     // Time passing, without waiting: the grant's expiry moves into the past, then the alarm runs.
     const grantId = grantIds[role as keyof World["grantIds"]];
-    await runInDurableObject(own.stub, (_, s) => s.storage.sql.exec("UPDATE grants SET expires_at = ? WHERE grant_id = ?", Date.now() - 1, grantId));
+    await runInDurableObject(own.stub, (_, s) =>
+      s.storage.sql.exec("UPDATE grants SET expires_at = ? WHERE grant_id = ?", Date.now() - 1, grantId),
+    );
     await runDurableObjectAlarm(own.stub);
   }
   return { own, other, sessions, grantIds };
@@ -136,35 +185,67 @@ async function world(role: Role, state: GrantState): Promise<World> {
 
 /** New entries of a log after `seq`, read through the object (which first writes any pending read). */
 async function entriesAfter(log: Log, seq: number): Promise<AccessLogEntry[]> {
-  const outcome = await runInDurableObject(log.stub, (instance) => instance.readAccessLog({ patientId: log.id, actor: log.id }, seq, 1000));
+  const outcome = await runInDurableObject(log.stub, (instance) =>
+    instance.readAccessLog({ patientId: log.id, actor: log.id }, seq, 1000),
+  );
   if (!outcome.ok) throw new Error(outcome.message);
   return outcome.value;
 }
 
 async function lastSeq(log: Log): Promise<number> {
-  return runInDurableObject(log.stub, (_, s) => s.storage.sql.exec<{ n: number | null }>("SELECT max(seq) AS n FROM access_log").one().n ?? 0);
+  return runInDurableObject(
+    log.stub,
+    (_, s) => s.storage.sql.exec<{ n: number | null }>("SELECT max(seq) AS n FROM access_log").one().n ?? 0,
+  );
 }
 
 /** Sends one cell's request; returns the status, error code, and the entries served by a pull or the grants in the inbox. */
-async function send(w: World, role: Role, log: Log, route: RouteName, cell: Cell): Promise<{ status: number; code?: string; served?: number; inbox?: string[] }> {
+async function send(
+  w: World,
+  role: Role,
+  log: Log,
+  route: RouteName,
+  cell: Cell,
+): Promise<{ status: number; code?: string; served?: number; inbox?: string[] }> {
   const session = role === "patient" ? w.own.session : role === "anonymous" ? null : w.sessions[role];
   const token = session?.token;
   const base = `/v1/patients/${log.id}`;
   const shard = shardOf(log, cell);
-  const json = (method: string, path: string, body: unknown) => call(path, { method, body: JSON.stringify(body), headers: { "content-type": "application/json" }, ...(token ? { token } : {}) });
+  const json = (method: string, path: string, body: unknown) =>
+    call(path, {
+      method,
+      body: JSON.stringify(body),
+      headers: { "content-type": "application/json" },
+      ...(token ? { token } : {}),
+    });
   const author = session?.identity ?? w.sessions.stranger.identity;
   let res: Response;
   switch (route) {
     case "GET envelopes":
-      res = await call(`${base}/envelopes?tags=${toHex(shard.scopeTag)}&fromHour=${shard.hour}&toHour=${shard.hour}`, token ? { token } : {});
-      if (res.status === 200) return { status: 200, served: (await pull(session!, log.id, `tags=${toHex(shard.scopeTag)}&fromHour=${shard.hour}&toHour=${shard.hour}`)).page!.entries.length };
+      res = await call(
+        `${base}/envelopes?tags=${toHex(shard.scopeTag)}&fromHour=${shard.hour}&toHour=${shard.hour}`,
+        token ? { token } : {},
+      );
+      if (res.status === 200)
+        return {
+          status: 200,
+          served: (
+            await pull(session!, log.id, `tags=${toHex(shard.scopeTag)}&fromHour=${shard.hour}&toHour=${shard.hour}`)
+          ).page!.entries.length,
+        };
       break;
     case "POST envelopes":
       // A fresh device each time, so its chain starts at 1 whatever was refused before.
-      res = await call(`${base}/envelopes`, { method: "POST", body: encodeUpload([(await new DeviceChain(author, log.id).next(shard)).bytes]), ...(token ? { token } : {}) });
+      res = await call(`${base}/envelopes`, {
+        method: "POST",
+        body: encodeUpload([(await new DeviceChain(author, log.id).next(shard)).bytes]),
+        ...(token ? { token } : {}),
+      });
       break;
     case "GET ws": {
-      const opened = session ? await openSocket(session, log.id) : await call(`${base}/ws`, { headers: { upgrade: "websocket" } });
+      const opened = session
+        ? await openSocket(session, log.id)
+        : await call(`${base}/ws`, { headers: { upgrade: "websocket" } });
       if (!(opened instanceof Response)) {
         opened.ws.close(1000, "matrix");
         return { status: 101 };
@@ -174,14 +255,34 @@ async function send(w: World, role: Role, log: Log, route: RouteName, cell: Cell
     }
     case "POST envelopes (a block)": {
       // A block of the cell's hour holding every envelope stored there, sealed by whoever asks.
-      const { page } = await pull(log.session, log.id, `tags=${toHex(shard.scopeTag)}&fromHour=${shard.hour}&toHour=${shard.hour}`);
+      const { page } = await pull(
+        log.session,
+        log.id,
+        `tags=${toHex(shard.scopeTag)}&fromHour=${shard.hour}&toHour=${shard.hour}`,
+      );
       const holds = page!.entries.flatMap((e) => {
         if (objectKind(e.bytes) !== "envelope") return [];
         const prefix = splitEnvelopePrefix(e.bytes);
-        return [{ bytes: e.bytes, envelopeId: decodeEnvelopeHeader(prefix.headerBytes).envelopeId, link: envelopeLink(prefix.headerBytes, prefix.bodyLength, prefix.bodyHash) }];
+        return [
+          {
+            bytes: e.bytes,
+            envelopeId: decodeEnvelopeHeader(prefix.headerBytes).envelopeId,
+            link: envelopeLink(prefix.headerBytes, prefix.bodyLength, prefix.bodyHash),
+          },
+        ];
       });
-      const block = await makeBlock(author, log.id, { scopeTag: shard.scopeTag, level: 0, node: shard.hour, basis: page!.cursor, holds });
-      res = await call(`${base}/envelopes`, { method: "POST", body: encodeUpload([block.bytes]), ...(token ? { token } : {}) });
+      const block = await makeBlock(author, log.id, {
+        scopeTag: shard.scopeTag,
+        level: 0,
+        node: shard.hour,
+        basis: page!.cursor,
+        holds,
+      });
+      res = await call(`${base}/envelopes`, {
+        method: "POST",
+        body: encodeUpload([block.bytes]),
+        ...(token ? { token } : {}),
+      });
       break;
     }
     case "GET generations":
@@ -195,7 +296,9 @@ async function send(w: World, role: Role, log: Log, route: RouteName, cell: Cell
       break;
     case "POST grants": {
       // A grant the addressed patient really signed, for the stranger: only the patient may post it.
-      const grant = await makeGrant(log.session.identity, w.sessions.stranger.identity, { entries: [{ ...shard, fromHour: shard.hour, toHour: shard.hour, generations: [1] }] });
+      const grant = await makeGrant(log.session.identity, w.sessions.stranger.identity, {
+        entries: [{ ...shard, fromHour: shard.hour, toHour: shard.hour, generations: [1] }],
+      });
       res = await json("POST", `${base}/grants`, { grant: toBase64Url(grant.wire) });
       break;
     }
@@ -209,22 +312,33 @@ async function send(w: World, role: Role, log: Log, route: RouteName, cell: Cell
       res = await call(`${base}/access-log`, token ? { token } : {});
       break;
     case "PUT key-ring":
-      res = await json("PUT", `/v1/accounts/${log.id}/key-ring`, { version: 1, blob: toBase64Url(crypto.getRandomValues(new Uint8Array(64))) });
+      res = await json("PUT", `/v1/accounts/${log.id}/key-ring`, {
+        version: 1,
+        blob: toBase64Url(crypto.getRandomValues(new Uint8Array(64))),
+      });
       break;
     case "GET key-ring":
       res = await call(`/v1/accounts/${log.id}/key-ring`, token ? { token } : {});
       break;
     case "GET inbox":
       res = await call("/v1/inbox", token ? { token } : {});
-      if (res.status === 200) return { status: 200, inbox: (await res.json<{ grants: { grantId: string }[] }>()).grants.map((g) => g.grantId) };
+      if (res.status === 200)
+        return {
+          status: 200,
+          inbox: (await res.json<{ grants: { grantId: string }[] }>()).grants.map((g) => g.grantId),
+        };
       break;
   }
   if (res.status < 300) return { status: res.status };
   return { status: res.status, code: (await res.json<{ error: { code: string } }>()).error.code };
 }
 
-const GROUPS: { role: Role; state: GrantState; target: Target }[] = (["patient", "clinician", "caregiver", "writer", "stranger", "anonymous"] as Role[]).flatMap((role) =>
-  (GRANTEES.has(role) ? (["valid", "expired", "revoked"] as GrantState[]) : (["valid"] as GrantState[])).flatMap((state) => (["own", "other"] as Target[]).map((target) => ({ role, state, target }))),
+const GROUPS: { role: Role; state: GrantState; target: Target }[] = (
+  ["patient", "clinician", "caregiver", "writer", "stranger", "anonymous"] as Role[]
+).flatMap((role) =>
+  (GRANTEES.has(role) ? (["valid", "expired", "revoked"] as GrantState[]) : (["valid"] as GrantState[])).flatMap(
+    (state) => (["own", "other"] as Target[]).map((target) => ({ role, state, target })),
+  ),
 );
 
 describe.each(GROUPS)("$role, grant $state, $target patient", ({ role, state, target }) => {
@@ -237,7 +351,9 @@ describe.each(GROUPS)("$role, grant $state, $target patient", ({ role, state, ta
     const log = target === "own" ? w.own : w.other;
     const actor = role === "patient" ? w.own.id : role === "anonymous" ? null : w.sessions[role].identity.accountId;
     // Routes that do not name a scope or hour are exercised once.
-    const cells = ["GET envelopes", "POST envelopes", "POST envelopes (a block)", "PUT generations"].includes(route) ? CELLS : (["granted"] as Cell[]);
+    const cells = ["GET envelopes", "POST envelopes", "POST envelopes (a block)", "PUT generations"].includes(route)
+      ? CELLS
+      : (["granted"] as Cell[]);
     for (const cell of cells) {
       const where = `${role} (${state} grant) → ${route} on the ${target} patient, ${cell} cell`;
       const want = expected(role, state, target, route, cell);
@@ -245,10 +361,17 @@ describe.each(GROUPS)("$role, grant $state, $target patient", ({ role, state, ta
       const got = await send(w, role, log, route, cell);
       expect({ status: got.status, code: got.code }, where).toEqual({ status: want.status, code: want.code });
       if (got.served !== undefined) expect(got.served, `${where}: entries served`).toBe(1);
-      if (got.inbox && role in w.grantIds) expect(got.inbox.includes(w.grantIds[role as keyof World["grantIds"]]), `${where}: grant in the inbox`).toBe(state === "valid");
+      if (got.inbox && role in w.grantIds)
+        expect(got.inbox.includes(w.grantIds[role as keyof World["grantIds"]]), `${where}: grant in the inbox`).toBe(
+          state === "valid",
+        );
       const added = await entriesAfter(log, before);
-      expect(added.map((e) => [e.action, e.actor]), `${where}: access log`).toEqual(want.logged ? [[want.logged, actor]] : []);
-      if (want.logged === "refused") expect(JSON.parse(added[0]!.details), `${where}: refusal details`).toMatchObject({ code: want.code });
+      expect(
+        added.map((e) => [e.action, e.actor]),
+        `${where}: access log`,
+      ).toEqual(want.logged ? [[want.logged, actor]] : []);
+      if (want.logged === "refused")
+        expect(JSON.parse(added[0]!.details), `${where}: refusal details`).toMatchObject({ code: want.code });
     }
   });
 });

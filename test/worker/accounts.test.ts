@@ -45,7 +45,11 @@ describe("accounts", () => {
     expect((await errorOf(badHandle)).message).toMatch(/handle/);
     expect((await postJson("/v1/accounts", { bundle: toBase64Url(randomBytes(40)), handle: "dave" })).status).toBe(400);
     expect((await postJson("/v1/accounts", { bundle: "!!", handle: "dave" })).status).toBe(400);
-    const notJson = await call("/v1/accounts", { method: "POST", body: "{", headers: { "content-type": "application/json" } });
+    const notJson = await call("/v1/accounts", {
+      method: "POST",
+      body: "{",
+      headers: { "content-type": "application/json" },
+    });
     expect(notJson.status).toBe(400);
     expect((await call("/v1/accounts/not-hex")).status).toBe(400);
   });
@@ -63,7 +67,10 @@ describe("accounts", () => {
 
   it("keeps /health working and answers CORS preflights", async () => {
     expect(await (await call("/health")).json()).toEqual({ ok: true, service: "steward" });
-    const preflight = await call("/v1/accounts", { method: "OPTIONS", headers: { origin: "https://app.example", "access-control-request-method": "POST" } });
+    const preflight = await call("/v1/accounts", {
+      method: "OPTIONS",
+      headers: { origin: "https://app.example", "access-control-request-method": "POST" },
+    });
     expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
   });
 });

@@ -7,9 +7,20 @@ import { FAILED_LOGINS_PER_MINUTE } from "../../durable-objects/account.js";
 import { fromBase64Url, fromHex, toBase64Url, toHex } from "../../shared/bytes.js";
 import { PROOF_WINDOW_MS } from "../../shared/loginProof.js";
 import { call, errorOf, login, register } from "../helpers/api.js";
-import { loginProof, newIdentity, randomBytes, type ProofOptions, type Identity } from "../helpers/webcryptoFixtures.js";
+import {
+  loginProof,
+  newIdentity,
+  randomBytes,
+  type ProofOptions,
+  type Identity,
+} from "../helpers/webcryptoFixtures.js";
 
-function withProof(path: string, account: Identity, options: ProofOptions = {}, init: { method?: string } = {}): Promise<Response> {
+function withProof(
+  path: string,
+  account: Identity,
+  options: ProofOptions = {},
+  init: { method?: string } = {},
+): Promise<Response> {
   return loginProof(account, options).then((authorization) => call(path, { ...init, headers: { authorization } }));
 }
 
@@ -32,7 +43,11 @@ describe("logins by proof", () => {
     await register(alice, "auth-invite");
     const authorization = await loginProof(alice);
     const slot = toHex(randomBytes(16));
-    const put = await call(`/v1/invites/${slot}`, { method: "PUT", headers: { authorization, "content-type": "application/json" }, body: JSON.stringify({ expiresAt: Date.now() + 60_000 }) });
+    const put = await call(`/v1/invites/${slot}`, {
+      method: "PUT",
+      headers: { authorization, "content-type": "application/json" },
+      body: JSON.stringify({ expiresAt: Date.now() + 60_000 }),
+    });
     expect(put.status).toBeLessThan(300);
     expect(put.headers.get("steward-session")).toMatch(/^v1\./);
   });
@@ -102,7 +117,17 @@ describe("logins by proof", () => {
     await register(alice, "auth-busy");
     const mallory = await newIdentity();
     const failures: number[] = [];
-    for (let i = 0; i < FAILED_LOGINS_PER_MINUTE + 5; i++) failures.push((await withProof("/v1/auth/login", alice, { key: mallory.privateKey, nonce: randomBytes(16) }, { method: "POST" })).status);
+    for (let i = 0; i < FAILED_LOGINS_PER_MINUTE + 5; i++)
+      failures.push(
+        (
+          await withProof(
+            "/v1/auth/login",
+            alice,
+            { key: mallory.privateKey, nonce: randomBytes(16) },
+            { method: "POST" },
+          )
+        ).status,
+      );
     expect(failures.slice(0, FAILED_LOGINS_PER_MINUTE).every((s) => s === 401)).toBe(true);
     expect(failures.slice(FAILED_LOGINS_PER_MINUTE).every((s) => s === 429)).toBe(true);
     await expect(login(alice)).resolves.toMatch(/^v1\./);

@@ -5,19 +5,32 @@ import { describe, expect, it } from "vitest";
 import { toBase64Url } from "../../shared/bytes.js";
 import { encodeDeviceList, linkHash, RECOVERY_ID } from "../../shared/deviceList.js";
 import { call, postJson } from "../helpers/api.js";
-import { deviceCertificate, deviceListLink, genesisList, loginProof, newIdentity, type Identity } from "../helpers/webcryptoFixtures.js";
+import {
+  deviceCertificate,
+  deviceListLink,
+  genesisList,
+  loginProof,
+  newIdentity,
+  type Identity,
+} from "../helpers/webcryptoFixtures.js";
 
 let handles = 0;
 
 function loginAs(account: Identity, signer: Identity, id: Uint8Array | undefined): Promise<Response> {
-  return loginProof(account, { key: signer.privateKey, ...(id ? { signer: id } : {}) }).then((authorization) => call("/v1/auth/login", { method: "POST", headers: { authorization } }));
+  return loginProof(account, { key: signer.privateKey, ...(id ? { signer: id } : {}) }).then((authorization) =>
+    call("/v1/auth/login", { method: "POST", headers: { authorization } }),
+  );
 }
 
 describe("device-key logins", () => {
   it("only the listed, active devices and the recovery key log in; the identity key and a removed device do not", async () => {
     const account = await newIdentity();
     const { list, genesis, device: phone, deviceId: phoneId, recovery } = await genesisList(account);
-    const res = await postJson("/v1/accounts", { bundle: toBase64Url(account.bundle), handle: `dev${++handles}x${account.accountId.slice(0, 6)}`, devices: toBase64Url(list) });
+    const res = await postJson("/v1/accounts", {
+      bundle: toBase64Url(account.bundle),
+      handle: `dev${++handles}x${account.accountId.slice(0, 6)}`,
+      devices: toBase64Url(list),
+    });
     expect(res.status).toBe(201);
     expect((await loginAs(account, account, undefined)).status).toBe(401);
     expect((await loginAs(account, phone, phoneId)).status).toBe(200);
@@ -29,12 +42,26 @@ describe("device-key logins", () => {
     // The phone links a laptop, then the laptop removes the phone: the phone is locked out.
     const laptop = await newIdentity();
     const laptopId = crypto.getRandomValues(new Uint8Array(16));
-    const added = await deviceListLink(account, phone, phoneId, 2, linkHash(genesis), { op: "add", certificate: await deviceCertificate(account, laptop, laptopId, "Laptop") });
+    const added = await deviceListLink(account, phone, phoneId, 2, linkHash(genesis), {
+      op: "add",
+      certificate: await deviceCertificate(account, laptop, laptopId, "Laptop"),
+    });
     const { token } = await (await loginAs(account, phone, phoneId)).json<{ token: string }>();
-    const put = (devices: Uint8Array, bearer: string) => call(`/v1/accounts/${account.accountId}/devices`, { method: "PUT", token: bearer, headers: { "content-type": "application/json" }, body: JSON.stringify({ devices: toBase64Url(devices) }) });
+    const put = (devices: Uint8Array, bearer: string) =>
+      call(`/v1/accounts/${account.accountId}/devices`, {
+        method: "PUT",
+        token: bearer,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ devices: toBase64Url(devices) }),
+      });
     expect((await put(encodeDeviceList([genesis, added]), token)).status).toBe(200);
     expect((await loginAs(account, laptop, laptopId)).status).toBe(200);
-    const removed = await deviceListLink(account, laptop, laptopId, 3, linkHash(added), { op: "remove", deviceId: phoneId, lastSeq: 0, lastServerSeq: 0 });
+    const removed = await deviceListLink(account, laptop, laptopId, 3, linkHash(added), {
+      op: "remove",
+      deviceId: phoneId,
+      lastSeq: 0,
+      lastServerSeq: 0,
+    });
     expect((await put(encodeDeviceList([genesis, added, removed]), token)).status).toBe(200);
     const refused = await loginAs(account, phone, phoneId);
     expect(refused.status).toBe(401);

@@ -27,12 +27,23 @@ describe("the grantee's inbox", () => {
       const imitation = await makeGrant(mallory.identity, clinician.identity, { entries, grantId: copied, revision });
       expect((await grantCreate(mallory, mallory.identity.accountId, imitation.wire)).status).toBe(201);
     }
-    expect((await call(`/v1/patients/${mallory.identity.accountId}/grants/${real.grantId}`, { method: "DELETE", token: mallory.token })).status).toBe(200);
+    expect(
+      (
+        await call(`/v1/patients/${mallory.identity.accountId}/grants/${real.grantId}`, {
+          method: "DELETE",
+          token: mallory.token,
+        })
+      ).status,
+    ).toBe(200);
 
     const listed = await inbox(clinician.token);
-    expect(listed.grants.map((g) => [g.patientId, g.grantId, g.revision])).toEqual([[alice.identity.accountId, real.grantId, 1]]);
+    expect(listed.grants.map((g) => [g.patientId, g.grantId, g.revision])).toEqual([
+      [alice.identity.accountId, real.grantId, 1],
+    ]);
     expect(listed.grants[0]!.grant).toBe(Buffer.from(real.wire).toString("base64url"));
-    expect(listed.ended).toMatchObject([{ patientId: mallory.identity.accountId, grantId: real.grantId, status: "revoked" }]);
+    expect(listed.ended).toMatchObject([
+      { patientId: mallory.identity.accountId, grantId: real.grantId, status: "revoked" },
+    ]);
   });
 
   it("says whether a share ended by revocation or by expiry, and drops its keys", async () => {
@@ -41,17 +52,31 @@ describe("the grantee's inbox", () => {
     const entries = [{ scopeTag: scopeTag(), fromHour: H, toHour: H + 2, generations: [1] }];
     const revoked = await makeGrant(patient.identity, grantee.identity, { entries });
     const expiring = await makeGrant(patient.identity, grantee.identity, { entries });
-    for (const g of [revoked, expiring]) expect((await grantCreate(patient, patient.identity.accountId, g.wire)).status).toBe(201);
-    expect((await call(`/v1/patients/${patient.identity.accountId}/grants/${revoked.grantId}`, { method: "DELETE", token: patient.token })).status).toBe(200);
+    for (const g of [revoked, expiring])
+      expect((await grantCreate(patient, patient.identity.accountId, g.wire)).status).toBe(201);
+    expect(
+      (
+        await call(`/v1/patients/${patient.identity.accountId}/grants/${revoked.grantId}`, {
+          method: "DELETE",
+          token: patient.token,
+        })
+      ).status,
+    ).toBe(200);
     const log = env.PATIENT_LOG.get(env.PATIENT_LOG.idFromName(patient.identity.accountId));
-    await runInDurableObject(log, (_, state) => state.storage.sql.exec("UPDATE grants SET expires_at = ? WHERE grant_id = ?", Date.now() - 1, expiring.grantId));
+    await runInDurableObject(log, (_, state) =>
+      state.storage.sql.exec("UPDATE grants SET expires_at = ? WHERE grant_id = ?", Date.now() - 1, expiring.grantId),
+    );
     await runDurableObjectAlarm(log);
 
     const listed = await inbox(grantee.token);
     expect(listed.grants).toEqual([]);
-    expect(Object.fromEntries(listed.ended.map((e) => [e.grantId, e.status]))).toEqual({ [revoked.grantId]: "revoked", [expiring.grantId]: "expired" });
-    const wires = await runInDurableObject(env.ACCOUNT.get(env.ACCOUNT.idFromName(grantee.identity.accountId)), (_, state) =>
-      state.storage.sql.exec<{ n: number }>("SELECT sum(length(wire)) AS n FROM grant_inbox").one().n,
+    expect(Object.fromEntries(listed.ended.map((e) => [e.grantId, e.status]))).toEqual({
+      [revoked.grantId]: "revoked",
+      [expiring.grantId]: "expired",
+    });
+    const wires = await runInDurableObject(
+      env.ACCOUNT.get(env.ACCOUNT.idFromName(grantee.identity.accountId)),
+      (_, state) => state.storage.sql.exec<{ n: number }>("SELECT sum(length(wire)) AS n FROM grant_inbox").one().n,
     );
     expect(wires).toBe(0);
   });
@@ -62,14 +87,23 @@ describe("the grantee's inbox", () => {
     const patientId = "ab".repeat(16);
     await runInDurableObject(account, (_, state) => {
       state.storage.sql.exec("DROP TABLE grant_inbox");
-      state.storage.sql.exec("CREATE TABLE inbox (grant_id TEXT PRIMARY KEY, patient_id TEXT NOT NULL, revision INTEGER NOT NULL, expires_at INTEGER NOT NULL, wire BLOB NOT NULL)");
-      state.storage.sql.exec("INSERT INTO inbox VALUES (?, ?, 3, ?, x'0102')", "cd".repeat(16), patientId, Date.now() + 3_600_000);
+      state.storage.sql.exec(
+        "CREATE TABLE inbox (grant_id TEXT PRIMARY KEY, patient_id TEXT NOT NULL, revision INTEGER NOT NULL, expires_at INTEGER NOT NULL, wire BLOB NOT NULL)",
+      );
+      state.storage.sql.exec(
+        "INSERT INTO inbox VALUES (?, ?, 3, ?, x'0102')",
+        "cd".repeat(16),
+        patientId,
+        Date.now() + 3_600_000,
+      );
     });
     // A fresh instance of the object runs its constructor, as after a deploy.
     const restarted = await runInDurableObject(account, (instance, state) => {
       const Account = instance.constructor as new (state: DurableObjectState, env: Env) => typeof instance;
       return new Account(state, env).inbox();
     });
-    expect(restarted.grants).toEqual([{ grantId: "cd".repeat(16), patientId, revision: 3, expiresAt: expect.any(Number), grant: "AQI" }]);
+    expect(restarted.grants).toEqual([
+      { grantId: "cd".repeat(16), patientId, revision: 3, expiresAt: expect.any(Number), grant: "AQI" },
+    ]);
   });
 });

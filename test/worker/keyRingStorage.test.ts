@@ -4,7 +4,12 @@ import { call, errorOf, login, signedUp } from "../helpers/api.js";
 import { randomBytes } from "../helpers/webcryptoFixtures.js";
 
 function putJson(path: string, body: unknown, token: string): Promise<Response> {
-  return call(path, { method: "PUT", body: JSON.stringify(body), headers: { "content-type": "application/json" }, token });
+  return call(path, {
+    method: "PUT",
+    body: JSON.stringify(body),
+    headers: { "content-type": "application/json" },
+    token,
+  });
 }
 
 describe("key ring and recovery kit storage", () => {
@@ -38,17 +43,30 @@ describe("key ring and recovery kit storage", () => {
     expect((await call(`/v1/accounts/by-handle/${handle}/recovery-kit`)).status).toBe(404);
     const kit = toBase64Url(randomBytes(300));
     const mallory = await signedUp("kit");
-    expect((await putJson(`/v1/accounts/${alice.identity.accountId}/recovery-kit`, { blob: kit }, mallory.token)).status).toBe(403);
-    expect((await putJson(`/v1/accounts/${alice.identity.accountId}/recovery-kit`, { blob: kit }, alice.token)).status).toBe(204);
-    expect(await (await call(`/v1/accounts/by-handle/${handle.toUpperCase()}/recovery-kit`)).json()).toEqual({ accountId: alice.identity.accountId, blob: kit });
+    expect(
+      (await putJson(`/v1/accounts/${alice.identity.accountId}/recovery-kit`, { blob: kit }, mallory.token)).status,
+    ).toBe(403);
+    expect(
+      (await putJson(`/v1/accounts/${alice.identity.accountId}/recovery-kit`, { blob: kit }, alice.token)).status,
+    ).toBe(204);
+    expect(await (await call(`/v1/accounts/by-handle/${handle.toUpperCase()}/recovery-kit`)).json()).toEqual({
+      accountId: alice.identity.accountId,
+      blob: kit,
+    });
   });
 
   it("keeps serving the recovery kit however often strangers fetch it, so nobody can block a recovery", async () => {
     const alice = await signedUp("kit");
     const handle = (await (await call(`/v1/accounts/${alice.identity.accountId}`)).json<{ handle: string }>()).handle;
     await putJson(`/v1/accounts/${alice.identity.accountId}/recovery-kit`, { blob: "AAAA" }, alice.token);
-    for (let i = 0; i < 40; i++) await call(`/v1/accounts/by-handle/${handle}/recovery-kit`, { headers: { "cf-connecting-ip": `198.51.100.${i}` } });
-    expect((await call(`/v1/accounts/by-handle/${handle}/recovery-kit`, { headers: { "cf-connecting-ip": "192.0.2.77" } })).status).toBe(200);
+    for (let i = 0; i < 40; i++)
+      await call(`/v1/accounts/by-handle/${handle}/recovery-kit`, {
+        headers: { "cf-connecting-ip": `198.51.100.${i}` },
+      });
+    expect(
+      (await call(`/v1/accounts/by-handle/${handle}/recovery-kit`, { headers: { "cf-connecting-ip": "192.0.2.77" } }))
+        .status,
+    ).toBe(200);
     await expect(login(alice.identity)).resolves.toMatch(/^v1\./);
   });
 });

@@ -39,14 +39,34 @@ export function readState(stub: DurableObjectStub): Promise<ObjectState> {
         .map((row) => JSON.stringify(Object.entries(row).map(([k, v]) => [k, cell(v)])))
         .sort();
     }
-    const kv = [...(await state.storage.list()).entries()].map(([k, v]) => JSON.stringify([k, v instanceof ArrayBuffer ? cell(v) : v]));
+    const kv = [...(await state.storage.list()).entries()].map(([k, v]) =>
+      JSON.stringify([k, v instanceof ArrayBuffer ? cell(v) : v]),
+    );
     const accessLog = names.includes("access_log")
       ? sql
-          .exec<{ seq: number; time: number; actor: string | null; action: string; details: string; prev_hash: string; hash: string }>("SELECT * FROM access_log ORDER BY seq")
+          .exec<{
+            seq: number;
+            time: number;
+            actor: string | null;
+            action: string;
+            details: string;
+            prev_hash: string;
+            hash: string;
+          }>("SELECT * FROM access_log ORDER BY seq")
           .toArray()
-          .map((r) => ({ seq: r.seq, time: r.time, actor: r.actor, action: r.action as AccessLogEntry["action"], details: r.details, prevHash: r.prev_hash, hash: r.hash }))
+          .map((r) => ({
+            seq: r.seq,
+            time: r.time,
+            actor: r.actor,
+            action: r.action as AccessLogEntry["action"],
+            details: r.details,
+            prevHash: r.prev_hash,
+            hash: r.hash,
+          }))
       : [];
-    const pendingReads = names.includes("access_log_pending") ? sql.exec<{ n: number }>("SELECT count(*) AS n FROM access_log_pending").one().n : 0;
+    const pendingReads = names.includes("access_log_pending")
+      ? sql.exec<{ n: number }>("SELECT count(*) AS n FROM access_log_pending").one().n
+      : 0;
     return { tables: JSON.stringify({ dump, kv }), accessLog, pendingReads };
   });
 }
@@ -57,10 +77,13 @@ export function readState(stub: DurableObjectStub): Promise<ObjectState> {
  */
 export function expectUnchanged(before: ObjectState, after: ObjectState, what: string): void {
   expect(after.tables, `${what}: stored state changed`).toBe(before.tables);
-  expect(after.accessLog.slice(0, before.accessLog.length), `${what}: earlier access-log entries changed`).toEqual(before.accessLog);
+  expect(after.accessLog.slice(0, before.accessLog.length), `${what}: earlier access-log entries changed`).toEqual(
+    before.accessLog,
+  );
   const added = after.accessLog.slice(before.accessLog.length);
   const allowed = before.pendingReads > 0 ? ["refused", "pull", "socket.open"] : ["refused"];
-  for (const entry of added) expect(allowed, `${what}: unexpected access-log entry ${entry.action} ${entry.details}`).toContain(entry.action);
+  for (const entry of added)
+    expect(allowed, `${what}: unexpected access-log entry ${entry.action} ${entry.details}`).toContain(entry.action);
   const last = before.accessLog.at(-1);
   verifyAccessLogChain(added, last ? { seq: last.seq, hash: last.hash } : undefined);
 }

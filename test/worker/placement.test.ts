@@ -20,13 +20,20 @@ async function signedUpIn(placement: "default" | "eu", prefix: string): Promise<
 }
 
 /** A namespace whose jurisdiction() behaves as on Cloudflare (workerd has none): ids of another space, recorded. */
-function withJurisdictions<T extends Rpc.DurableObjectBranded | undefined>(real: DurableObjectNamespace<T>, calls: string[]): DurableObjectNamespace<T> {
+function withJurisdictions<T extends Rpc.DurableObjectBranded | undefined>(
+  real: DurableObjectNamespace<T>,
+  calls: string[],
+): DurableObjectNamespace<T> {
   return new Proxy(real, {
     get(target, key) {
       if (key === "jurisdiction")
         return (jurisdiction: string) => {
           calls.push(jurisdiction);
-          return { ...target, idFromName: (name: string) => target.idFromName(`${jurisdiction}/${name}`), get: target.get.bind(target) };
+          return {
+            ...target,
+            idFromName: (name: string) => target.idFromName(`${jurisdiction}/${name}`),
+            get: target.get.bind(target),
+          };
         };
       const value = Reflect.get(target, key) as unknown;
       return typeof value === "function" ? value.bind(target) : value;
@@ -35,9 +42,13 @@ function withJurisdictions<T extends Rpc.DurableObjectBranded | undefined>(real:
 }
 
 describe("EU placement", () => {
-  it("routes an EU id's Account and PatientLog through namespace.jurisdiction(\"eu\"), a default id through the plain namespace", async () => {
+  it('routes an EU id\'s Account and PatientLog through namespace.jurisdiction("eu"), a default id through the plain namespace', async () => {
     const calls: string[] = [];
-    const placed = { ...env, ACCOUNT: withJurisdictions(env.ACCOUNT, calls), PATIENT_LOG: withJurisdictions(env.PATIENT_LOG, calls) } as Env;
+    const placed = {
+      ...env,
+      ACCOUNT: withJurisdictions(env.ACCOUNT, calls),
+      PATIENT_LOG: withJurisdictions(env.PATIENT_LOG, calls),
+    } as Env;
     const eu = await newIdentity("eu");
     const local = await newIdentity("default");
     expect(accountStub(placed, eu.accountId).id.equals(env.ACCOUNT.idFromName(`eu/${eu.accountId}`))).toBe(true);
@@ -62,7 +73,13 @@ describe("EU placement", () => {
     try {
       expect(placedNamespace(env, env.PATIENT_LOG, eu.accountId)).toBe(env.PATIENT_LOG);
       expect(placedNamespace(env, env.ACCOUNT, eu.accountId)).toBe(env.ACCOUNT);
-      expect(warn.mock.calls).toEqual([[expect.stringMatching(/^EU placement is not enforced locally .*Jurisdiction restrictions are not implemented in workerd/)]]);
+      expect(warn.mock.calls).toEqual([
+        [
+          expect.stringMatching(
+            /^EU placement is not enforced locally .*Jurisdiction restrictions are not implemented in workerd/,
+          ),
+        ],
+      ]);
     } finally {
       warn.mockRestore();
     }
@@ -77,7 +94,14 @@ describe("EU placement", () => {
     expect(patient.identity.bundle[4]).toBe(2);
     const tag = scopeTag();
     const chain = new DeviceChain(patient.identity, id);
-    expect((await push(patient, id, [(await chain.next({ scopeTag: tag, hour: H })).bytes, (await chain.next({ scopeTag: tag, hour: H + 1 })).bytes])).status).toBe(200);
+    expect(
+      (
+        await push(patient, id, [
+          (await chain.next({ scopeTag: tag, hour: H })).bytes,
+          (await chain.next({ scopeTag: tag, hour: H + 1 })).bytes,
+        ])
+      ).status,
+    ).toBe(200);
     expect((await pull(patient, id)).page?.entries).toHaveLength(2);
   });
 
@@ -87,9 +111,13 @@ describe("EU placement", () => {
     const euClinician = await signedUpIn("eu", "euclin");
     const tag = scopeTag();
     const chain = new DeviceChain(patient.identity, patient.identity.accountId);
-    expect((await push(patient, patient.identity.accountId, [(await chain.next({ scopeTag: tag, hour: H })).bytes])).status).toBe(200);
+    expect(
+      (await push(patient, patient.identity.accountId, [(await chain.next({ scopeTag: tag, hour: H })).bytes])).status,
+    ).toBe(200);
     for (const grantee of [clinician, euClinician]) {
-      const grant = await makeGrant(patient.identity, grantee.identity, { entries: [{ scopeTag: tag, fromHour: H, toHour: H, generations: [1] }] });
+      const grant = await makeGrant(patient.identity, grantee.identity, {
+        entries: [{ scopeTag: tag, fromHour: H, toHour: H, generations: [1] }],
+      });
       expect((await grantCreate(patient, patient.identity.accountId, grant.wire)).status).toBe(201);
       const inbox = await (await call("/v1/inbox", { token: grantee.token })).json<Inbox>();
       expect(inbox.grants.map((g) => g.grantId)).toEqual([grant.grantId]);
@@ -102,9 +130,18 @@ describe("EU placement", () => {
     const local = await newIdentity("default");
     // An EU key in a v1 (default) bundle, and a default key in a v2 bundle claiming the EU, both self-signed.
     const asV1 = await resigned(eu, (body) => new Uint8Array([...body.subarray(0, 4), 1, ...body.subarray(5, 77)]));
-    const claimsEu = await resigned(local, (body) => new Uint8Array([...body.subarray(0, 4), 2, ...body.subarray(5, 77), 1]));
-    for (const [bundle, says] of [[asV1, "eu"], [claimsEu, "default"]] as const) {
-      const res = await postJson("/v1/accounts", { bundle: toBase64Url(bundle), handle: `wrong${crypto.randomUUID().slice(0, 8)}` });
+    const claimsEu = await resigned(
+      local,
+      (body) => new Uint8Array([...body.subarray(0, 4), 2, ...body.subarray(5, 77), 1]),
+    );
+    for (const [bundle, says] of [
+      [asV1, "eu"],
+      [claimsEu, "default"],
+    ] as const) {
+      const res = await postJson("/v1/accounts", {
+        bundle: toBase64Url(bundle),
+        handle: `wrong${crypto.randomUUID().slice(0, 8)}`,
+      });
       expect(res.status).toBe(400);
       expect((await errorOf(res)).message).toContain(`account id says "${says}"`);
     }
@@ -112,7 +149,10 @@ describe("EU placement", () => {
 });
 
 /** The identity's bundle with its body rewritten, signed again by the same key. */
-async function resigned(identity: Awaited<ReturnType<typeof newIdentity>>, rewrite: (body: Uint8Array) => Uint8Array): Promise<Uint8Array> {
+async function resigned(
+  identity: Awaited<ReturnType<typeof newIdentity>>,
+  rewrite: (body: Uint8Array) => Uint8Array,
+): Promise<Uint8Array> {
   const body = rewrite(identity.bundle.subarray(0, identity.bundle.length - 64));
   const signature = await signWith(identity.privateKey, signedMessage("keyBundle", body));
   return new Uint8Array([...body, ...signature]);

@@ -52,7 +52,8 @@ describe("anonymous requests per address", () => {
     expect((await recoveryKit(from)).status).toBe(429);
     expect((await recoveryKit(from, session.token)).status).toBe(404);
     expect((await recoveryKit(address())).status).toBe(404);
-    for (const loopback of ["127.0.0.1", "::1"]) for (let i = 0; i <= limit; i++) expect((await recoveryKit(loopback)).status).toBe(404);
+    for (const loopback of ["127.0.0.1", "::1"])
+      for (let i = 0; i <= limit; i++) expect((await recoveryKit(loopback)).status).toBe(404);
     expect((await SELF.fetch(`${BASE}/v1/accounts/by-handle/nobody-here/recovery-kit`)).status).toBe(404);
   });
 });
@@ -60,12 +61,20 @@ describe("anonymous requests per address", () => {
 describe("handle look-ups", () => {
   it("need a session: nobody can ask anonymously whether a handle has an account", async () => {
     const alice = await signedUp("rlalice");
-    const handle = (await (await SELF.fetch(`${BASE}/v1/accounts/${alice.identity.accountId}`)).json<{ handle: string }>()).handle;
+    const handle = (
+      await (await SELF.fetch(`${BASE}/v1/accounts/${alice.identity.accountId}`)).json<{ handle: string }>()
+    ).handle;
     const anonymous = await SELF.fetch(`${BASE}/v1/accounts/by-handle/${handle}`);
     expect(anonymous.status).toBe(401);
     const bob = await signedUp("rlbob");
     expect((await lookup(bob.token)).status).toBe(404);
-    expect(await (await SELF.fetch(`${BASE}/v1/accounts/by-handle/${handle}`, { headers: { authorization: `Bearer ${bob.token}` } })).json()).toMatchObject({ accountId: alice.identity.accountId });
+    expect(
+      await (
+        await SELF.fetch(`${BASE}/v1/accounts/by-handle/${handle}`, {
+          headers: { authorization: `Bearer ${bob.token}` },
+        })
+      ).json(),
+    ).toMatchObject({ accountId: alice.identity.accountId });
   });
 
   it(`are limited to ${LIMITS.lookup.perMinute} a minute per account, not per address`, async () => {

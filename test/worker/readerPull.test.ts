@@ -15,9 +15,13 @@ async function world() {
   const chain = new DeviceChain(patient.identity, pid);
   const glucose = scopeTag();
   const insulin = scopeTag();
-  const write = async (tag: Uint8Array, hour = H) => expect((await push(patient, pid, [(await chain.next({ scopeTag: tag, hour })).bytes])).status).toBe(200);
+  const write = async (tag: Uint8Array, hour = H) =>
+    expect((await push(patient, pid, [(await chain.next({ scopeTag: tag, hour })).bytes])).status).toBe(200);
   const grant = async (tag: Uint8Array) => {
-    const made = await makeGrant(patient.identity, grantee.identity, { entries: [{ scopeTag: tag, fromHour: H, toHour: H + 10, generations: [1] }], live: true });
+    const made = await makeGrant(patient.identity, grantee.identity, {
+      entries: [{ scopeTag: tag, fromHour: H, toHour: H + 10, generations: [1] }],
+      live: true,
+    });
     expect((await grantCreate(patient, pid, made.wire)).status).toBe(201);
     return made.grantId;
   };
@@ -57,7 +61,9 @@ describe("a grantee's pull", () => {
     const glucoseSocket = (await openSocket(w.grantee, w.pid, glucoseGrant)) as LiveSocket;
     const insulinSocket = (await openSocket(w.grantee, w.pid, insulinGrant)) as LiveSocket;
 
-    expect((await call(`/v1/patients/${w.pid}/grants/${glucoseGrant}`, { method: "DELETE", token: w.patient.token })).status).toBe(200);
+    expect(
+      (await call(`/v1/patients/${w.pid}/grants/${glucoseGrant}`, { method: "DELETE", token: w.patient.token })).status,
+    ).toBe(200);
     const refused = await pull(w.grantee, w.pid, `grant=${glucoseGrant}`);
     expect(refused).toMatchObject({ status: 403, error: { code: "revoked_grant" } });
     expect(await glucoseSocket.closed).toEqual({ code: CLOSE_GRANT_ENDED, reason: "grant revoked" });
@@ -67,6 +73,9 @@ describe("a grantee's pull", () => {
     insulinSocket.ws.close(1000, "done");
     // A grant of someone else, or none at all, is just forbidden.
     const stranger: Session = await signedUp("rpstr");
-    expect(await pull(stranger, w.pid, `grant=${insulinGrant}`)).toMatchObject({ status: 403, error: { code: "forbidden" } });
+    expect(await pull(stranger, w.pid, `grant=${insulinGrant}`)).toMatchObject({
+      status: 403,
+      error: { code: "forbidden" },
+    });
   });
 });

@@ -6,7 +6,12 @@ import { randomBytes } from "../helpers/webcryptoFixtures.js";
 const hexId = () => [...randomBytes(16)].map((b) => b.toString(16).padStart(2, "0")).join("");
 
 function send(method: string, path: string, body: unknown, token?: string): Promise<Response> {
-  return call(path, { method, body: JSON.stringify(body), headers: { "content-type": "application/json" }, ...(token ? { token } : {}) });
+  return call(path, {
+    method,
+    body: JSON.stringify(body),
+    headers: { "content-type": "application/json" },
+    ...(token ? { token } : {}),
+  });
 }
 
 describe("device-link slots", () => {
@@ -32,9 +37,14 @@ describe("device-link slots", () => {
 
   it("refuses messages larger than any key ring (413), so anonymous slots cannot be used as storage", async () => {
     const id = hexId();
-    expect((await send("PUT", `/v1/links/${id}`, { body: toBase64Url(new Uint8Array(129 * 1024).fill(7)) })).status).toBe(413);
+    expect(
+      (await send("PUT", `/v1/links/${id}`, { body: toBase64Url(new Uint8Array(129 * 1024).fill(7)) })).status,
+    ).toBe(413);
     expect((await send("PUT", `/v1/links/${id}`, { body: toBase64Url(randomBytes(64)) })).status).toBe(201);
-    expect((await postJson(`/v1/links/${id}/messages`, { n: 1, body: toBase64Url(new Uint8Array(129 * 1024).fill(7)) })).status).toBe(413);
+    expect(
+      (await postJson(`/v1/links/${id}/messages`, { n: 1, body: toBase64Url(new Uint8Array(129 * 1024).fill(7)) }))
+        .status,
+    ).toBe(413);
   });
 
   it("answers 404 for a slot nobody opened", async () => {
@@ -50,13 +60,19 @@ describe("invite slots", () => {
     const stranger = await signedUp("inv");
     const id = hexId();
     expect((await send("PUT", `/v1/invites/${id}`, { expiresAt: Date.now() + 3_600_000 })).status).toBe(401);
-    expect((await send("PUT", `/v1/invites/${id}`, { expiresAt: Date.now() + 40 * 86_400_000 }, patient.token)).status).toBe(400);
-    expect((await send("PUT", `/v1/invites/${id}`, { expiresAt: Date.now() + 3_600_000 }, patient.token)).status).toBe(201);
+    expect(
+      (await send("PUT", `/v1/invites/${id}`, { expiresAt: Date.now() + 40 * 86_400_000 }, patient.token)).status,
+    ).toBe(400);
+    expect((await send("PUT", `/v1/invites/${id}`, { expiresAt: Date.now() + 3_600_000 }, patient.token)).status).toBe(
+      201,
+    );
     const answer = toBase64Url(randomBytes(200));
     expect((await postJson(`/v1/invites/${id}/messages`, { n: 1, body: answer }, carer.token)).status).toBe(200);
     expect((await postJson(`/v1/invites/${id}/messages`, { n: 1, body: answer }, stranger.token)).status).toBe(409);
     expect((await call(`/v1/invites/${id}`, { token: stranger.token })).status).toBe(403);
-    const slot = await (await call(`/v1/invites/${id}`, { token: patient.token })).json<{ messages: { from: string | null; body: string }[] }>();
+    const slot = await (await call(`/v1/invites/${id}`, { token: patient.token })).json<{
+      messages: { from: string | null; body: string }[];
+    }>();
     expect(slot.messages[1]).toEqual({ from: carer.identity.accountId, body: answer });
     expect((await call(`/v1/invites/${id}`, { method: "DELETE", token: carer.token })).status).toBe(403);
     expect((await call(`/v1/invites/${id}`, { method: "DELETE", token: patient.token })).status).toBe(204);

@@ -13,13 +13,25 @@ import { issueToken } from "../../worker/session.js";
 import { BASE, grantCreate, login, pull, push, register, signedUp, type Session } from "../helpers/api.js";
 import { DeviceChain, makeBlock, makeGrant, newIdentity, scopeTag } from "../helpers/webcryptoFixtures.js";
 import { FIXED_SEEDS, randomSeeds, runsPerSeed } from "./budget.js";
-import { fixedCases, requestArbitrary, routeBody, type Auth, type HostileRequest, type Route, type ValidBody } from "./hostileInput.js";
+import {
+  fixedCases,
+  requestArbitrary,
+  routeBody,
+  type Auth,
+  type HostileRequest,
+  type Route,
+  type ValidBody,
+} from "./hostileInput.js";
 import { expectUnchanged, readState, type ObjectState } from "./objectState.js";
 
 const H = 495_000;
 
 /** Every method and path of the API (middleware entries are "ALL"; "/*" serves the web app's files), once each. */
-const ROUTES: Route[] = [...new Map(app.routes.filter((r) => r.method !== "ALL" && r.path !== "/*").map((r) => [`${r.method} ${r.path}`, r])).values()].map((r) => ({
+const ROUTES: Route[] = [
+  ...new Map(
+    app.routes.filter((r) => r.method !== "ALL" && r.path !== "/*").map((r) => [`${r.method} ${r.path}`, r]),
+  ).values(),
+].map((r) => ({
   method: r.method,
   path: r.path,
   params: [...r.path.matchAll(/:(\w+)/g)].map((m) => m[1]!),
@@ -47,14 +59,39 @@ async function world(): Promise<World> {
   const pid = patient.identity.accountId;
   const chain = new DeviceChain(patient.identity, pid);
   const tag = scopeTag();
-  expect((await push(patient, pid, [await chain.next({ scopeTag: tag, hour: H }), await chain.next({ scopeTag: tag, hour: H + 1 })].map((e) => e.bytes))).status).toBe(200);
-  const grant = await makeGrant(patient.identity, grantee.identity, { entries: [{ scopeTag: tag, fromHour: H, toHour: H + 1, generations: [1] }], write: true, live: true });
+  expect(
+    (
+      await push(
+        patient,
+        pid,
+        [await chain.next({ scopeTag: tag, hour: H }), await chain.next({ scopeTag: tag, hour: H + 1 })].map(
+          (e) => e.bytes,
+        ),
+      )
+    ).status,
+  ).toBe(200);
+  const grant = await makeGrant(patient.identity, grantee.identity, {
+    entries: [{ scopeTag: tag, fromHour: H, toHour: H + 1, generations: [1] }],
+    write: true,
+    live: true,
+  });
   expect((await grantCreate(patient, pid, grant.wire)).status).toBe(201);
   expect((await pull(grantee, pid)).status).toBe(200);
   const handle = (await (await SELF.fetch(`${BASE}/v1/accounts/${pid}`)).json<{ handle: string }>()).handle;
   const expired = (await issueToken(env, pid, Date.now() - 2 * 3_600_000)).token;
-  const tokens: Record<Auth, string | null> = { patient: patient.token, grantee: grantee.token, stranger: stranger.token, none: null, garbage: "v1.AAAA.BBBB", expired };
-  const stubs = [env.PATIENT_LOG.get(env.PATIENT_LOG.idFromName(pid)), env.PATIENT_LOG.get(env.PATIENT_LOG.idFromName(other.identity.accountId)), ...[pid, grantee.identity.accountId].map((id) => env.ACCOUNT.get(env.ACCOUNT.idFromName(id)))];
+  const tokens: Record<Auth, string | null> = {
+    patient: patient.token,
+    grantee: grantee.token,
+    stranger: stranger.token,
+    none: null,
+    garbage: "v1.AAAA.BBBB",
+    expired,
+  };
+  const stubs = [
+    env.PATIENT_LOG.get(env.PATIENT_LOG.idFromName(pid)),
+    env.PATIENT_LOG.get(env.PATIENT_LOG.idFromName(other.identity.accountId)),
+    ...[pid, grantee.identity.accountId].map((id) => env.ACCOUNT.get(env.ACCOUNT.idFromName(id))),
+  ];
   return { patient, other, grantee, stranger, tokens, handle, grantId: grant.grantId, tag, chain, stubs };
 }
 
@@ -64,10 +101,21 @@ async function validBody(route: Route, w: World): Promise<ValidBody> {
   const key = `${route.method} ${route.path}`;
   if (key.endsWith("/envelopes") && route.method === "POST") {
     const envelope = await w.chain.peek({ scopeTag: w.tag, hour: H });
-    return encodeUpload([envelope.bytes, (await makeBlock(w.patient.identity, pid, { scopeTag: w.tag, level: 0, node: H, basis: 1, holds: [] })).bytes]);
+    return encodeUpload([
+      envelope.bytes,
+      (await makeBlock(w.patient.identity, pid, { scopeTag: w.tag, level: 0, node: H, basis: 1, holds: [] })).bytes,
+    ]);
   }
   if (key === "POST /v1/patients/:patientId/grants") {
-    return { grant: toBase64Url((await makeGrant(w.patient.identity, w.stranger.identity, { entries: [{ scopeTag: w.tag, fromHour: H, toHour: H, generations: [1] }] })).wire) };
+    return {
+      grant: toBase64Url(
+        (
+          await makeGrant(w.patient.identity, w.stranger.identity, {
+            entries: [{ scopeTag: w.tag, fromHour: H, toHour: H, generations: [1] }],
+          })
+        ).wire,
+      ),
+    };
   }
   if (key === "PUT /v1/patients/:patientId/generations") return { scopeTag: toHex(w.tag), generation: 1 };
   if (key === "POST /v1/accounts") {
@@ -103,11 +151,21 @@ function streamOf(size: number): ReadableStream<Uint8Array> {
 }
 
 function describeRequest(route: Route, req: HostileRequest, url: string): string {
-  const body = req.streamBytes ? `stream of ${req.streamBytes} bytes` : req.body === null ? "no body" : typeof req.body === "string" ? `"${req.body.slice(0, 80)}"` : `${req.body.length} bytes`;
+  const body = req.streamBytes
+    ? `stream of ${req.streamBytes} bytes`
+    : req.body === null
+      ? "no body"
+      : typeof req.body === "string"
+        ? `"${req.body.slice(0, 80)}"`
+        : `${req.body.length} bytes`;
   return `${req.label}: ${req.method} ${url.slice(0, 200)} (route ${route.method} ${route.path}, auth ${req.auth}, ${req.contentType ?? "no content type"}, ${body})`;
 }
 
-async function send(route: Route, req: HostileRequest, w: World): Promise<{ status: number; text: string; contentType: string; what: string }> {
+async function send(
+  route: Route,
+  req: HostileRequest,
+  w: World,
+): Promise<{ status: number; text: string; contentType: string; what: string }> {
   const url = urlOf(route, req, w);
   const headers = new Headers();
   const token = w.tokens[req.auth];
@@ -115,13 +173,24 @@ async function send(route: Route, req: HostileRequest, w: World): Promise<{ stat
   if (req.contentType) headers.set("content-type", req.contentType);
   if (req.upgrade) headers.set("upgrade", "websocket");
   const hasBody = req.method !== "GET" && req.method !== "HEAD";
-  const body = !hasBody ? null : req.streamBytes ? streamOf(req.streamBytes) : req.body instanceof Uint8Array ? new Uint8Array(req.body) : req.body;
+  const body = !hasBody
+    ? null
+    : req.streamBytes
+      ? streamOf(req.streamBytes)
+      : req.body instanceof Uint8Array
+        ? new Uint8Array(req.body)
+        : req.body;
   const res = await SELF.fetch(url, { method: req.method, headers, body });
   if (res.webSocket) {
     res.webSocket.accept();
     res.webSocket.close(1000, "fuzz done");
   }
-  return { status: res.status, text: new TextDecoder().decode(await res.arrayBuffer()), contentType: res.headers.get("content-type") ?? "", what: describeRequest(route, req, url) };
+  return {
+    status: res.status,
+    text: new TextDecoder().decode(await res.arrayBuffer()),
+    contentType: res.headers.get("content-type") ?? "",
+    what: describeRequest(route, req, url),
+  };
 }
 
 async function states(w: World): Promise<ObjectState[]> {
@@ -175,7 +244,13 @@ describe.each(ROUTES.map((r) => [`${r.method} ${r.path}`, r] as const))("hostile
 
 it("enumerates the app's routes (the fuzz above covers each one)", () => {
   const keys = ROUTES.map((r) => `${r.method} ${r.path}`);
-  for (const known of ["POST /v1/accounts", "POST /v1/auth/login", "POST /v1/patients/:patientId/envelopes", "GET /v1/patients/:patientId/ws", "DELETE /v1/patients/:patientId/grants/:grantId"]) {
+  for (const known of [
+    "POST /v1/accounts",
+    "POST /v1/auth/login",
+    "POST /v1/patients/:patientId/envelopes",
+    "GET /v1/patients/:patientId/ws",
+    "DELETE /v1/patients/:patientId/grants/:grantId",
+  ]) {
     expect(keys).toContain(known);
   }
 });

@@ -5,7 +5,12 @@ import { describe, expect, it } from "vitest";
 import { BASE } from "../helpers/api.js";
 
 function directives(csp: string): Map<string, string[]> {
-  return new Map(csp.split(";").map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name!, values]));
+  return new Map(
+    csp
+      .split(";")
+      .map((d) => d.trim().split(/\s+/))
+      .map(([name, ...values]) => [name!, values]),
+  );
 }
 
 function expectHardened(res: Response, what: string): void {
@@ -22,7 +27,8 @@ function expectHardened(res: Response, what: string): void {
   expect(res.headers.get("x-frame-options"), what).toBe("DENY");
   expect(res.headers.get("referrer-policy"), what).toBe("no-referrer");
   const permissions = res.headers.get("permissions-policy") ?? "";
-  for (const feature of ["camera", "microphone", "geolocation", "payment", "usb"]) expect(permissions, what).toContain(`${feature}=()`);
+  for (const feature of ["camera", "microphone", "geolocation", "payment", "usb"])
+    expect(permissions, what).toContain(`${feature}=()`);
   expect(res.headers.get("strict-transport-security"), what).toMatch(/max-age=\d{8}/);
 }
 

@@ -14,13 +14,35 @@ export const links = new Hono<AppEnv>();
 
 const slotParam = z.object({ id: hexId });
 
-links.put("/:id", validate("param", slotParam), limitBody(JSON_BODY_LIMIT), validate("json", linkOpenRequest), async (c) => {
-  return reply(c, await rendezvous(c.env, "link", c.req.valid("param").id).open(null, Date.now() + LINK_LIFETIME_MS, c.req.valid("json").body), 201);
-});
+links.put(
+  "/:id",
+  validate("param", slotParam),
+  limitBody(JSON_BODY_LIMIT),
+  validate("json", linkOpenRequest),
+  async (c) => {
+    return reply(
+      c,
+      await rendezvous(c.env, "link", c.req.valid("param").id).open(
+        null,
+        Date.now() + LINK_LIFETIME_MS,
+        c.req.valid("json").body,
+      ),
+      201,
+    );
+  },
+);
 
-links.post("/:id/messages", validate("param", slotParam), limitBody(JSON_BODY_LIMIT), validate("json", rendezvousPost), async (c) => {
-  const { n, body } = c.req.valid("json");
-  return reply(c, await rendezvous(c.env, "link", c.req.valid("param").id).post(null, n, body));
-});
+links.post(
+  "/:id/messages",
+  validate("param", slotParam),
+  limitBody(JSON_BODY_LIMIT),
+  validate("json", rendezvousPost),
+  async (c) => {
+    const { n, body } = c.req.valid("json");
+    return reply(c, await rendezvous(c.env, "link", c.req.valid("param").id).post(null, n, body));
+  },
+);
 
-links.get("/:id", validate("param", slotParam), async (c) => slotReply(c, await rendezvous(c.env, "link", c.req.valid("param").id).read(null)));
+links.get("/:id", validate("param", slotParam), async (c) =>
+  slotReply(c, await rendezvous(c.env, "link", c.req.valid("param").id).read(null)),
+);

@@ -3,7 +3,15 @@
 // live grant, since only it knows the grants. Binary bodies use shared/syncFrames.ts.
 import { Hono } from "hono";
 import { z } from "zod";
-import { MAX_PULL_BYTES, MAX_PULL_ENVELOPES, deviceListRequest, generationRequest, grantRequest, hexId, revocationRequest } from "../../shared/api.js";
+import {
+  MAX_PULL_BYTES,
+  MAX_PULL_ENVELOPES,
+  deviceListRequest,
+  generationRequest,
+  grantRequest,
+  hexId,
+  revocationRequest,
+} from "../../shared/api.js";
 import { toBase64Url } from "../../shared/bytes.js";
 import { MAX_BATCH_BYTES } from "../../shared/syncFrames.js";
 import type { Caller } from "../../durable-objects/patientLog.js";
@@ -20,7 +28,12 @@ const patientParam = z.object({ patientId: hexId });
 const pullQuery = z.object({
   after: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(MAX_PULL_ENVELOPES).default(500),
-  maxBytes: z.coerce.number().int().min(1024).max(MAX_PULL_BYTES).default(4 * 1024 * 1024),
+  maxBytes: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(MAX_PULL_BYTES)
+    .default(4 * 1024 * 1024),
   tags: z
     .string()
     .transform((s) => s.split(","))
@@ -47,7 +60,9 @@ async function binaryBody(c: Context<AppEnv>): Promise<Uint8Array> {
   return new Uint8Array(await c.req.arrayBuffer());
 }
 
-patients.post("/:patientId/envelopes", limitBody(MAX_BATCH_BYTES), async (c) => reply(c, await patientLog(c.env, caller(c).patientId).push(caller(c), await binaryBody(c))));
+patients.post("/:patientId/envelopes", limitBody(MAX_BATCH_BYTES), async (c) =>
+  reply(c, await patientLog(c.env, caller(c).patientId).push(caller(c), await binaryBody(c))),
+);
 
 patients.get("/:patientId/envelopes", validate("query", pullQuery), async (c) => {
   const q = c.req.valid("query");
@@ -66,11 +81,17 @@ patients.get("/:patientId/envelopes", validate("query", pullQuery), async (c) =>
 });
 
 patients.get("/:patientId/ws", validate("query", z.object({ grant: hexId.optional() }).loose()), async (c) => {
-  if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return errorJson(c, "malformed", "open this route as a WebSocket");
+  if (c.req.header("upgrade")?.toLowerCase() !== "websocket")
+    return errorJson(c, "malformed", "open this route as a WebSocket");
   const { patientId, actor } = caller(c);
   // A fresh request, so nothing the client sent besides the upgrade and the grant it reads under reaches the object.
   const grant = c.req.valid("query").grant;
-  const headers: Record<string, string> = { upgrade: "websocket", "x-steward-patient": patientId, "x-steward-actor": actor, ...(grant ? { "x-steward-grant": grant } : {}) };
+  const headers: Record<string, string> = {
+    upgrade: "websocket",
+    "x-steward-patient": patientId,
+    "x-steward-actor": actor,
+    ...(grant ? { "x-steward-grant": grant } : {}),
+  };
   const forwarded = new Request(c.req.url, { headers });
   return patientLog(c.env, patientId).fetch(forwarded);
 });
@@ -104,21 +125,31 @@ patients.get("/:patientId/grants", async (c) => {
   return outcome.ok ? c.json({ grants: outcome.value }) : reply(c, outcome);
 });
 
-patients.post("/:patientId/grants/revoke-all", async (c) => reply(c, await patientLog(c.env, caller(c).patientId).revokeAll(caller(c))));
+patients.post("/:patientId/grants/revoke-all", async (c) =>
+  reply(c, await patientLog(c.env, caller(c).patientId).revokeAll(caller(c))),
+);
 
-patients.delete("/:patientId/grants/:grantId", validate("param", z.object({ patientId: hexId, grantId: hexId })), async (c) =>
-  reply(c, await patientLog(c.env, caller(c).patientId).revokeGrant(caller(c), c.req.valid("param").grantId)),
+patients.delete(
+  "/:patientId/grants/:grantId",
+  validate("param", z.object({ patientId: hexId, grantId: hexId })),
+  async (c) =>
+    reply(c, await patientLog(c.env, caller(c).patientId).revokeGrant(caller(c), c.req.valid("param").grantId)),
 );
 
 patients.put("/:patientId/revocations", limitBody(JSON_BODY_LIMIT), validate("json", revocationRequest), async (c) => {
-  const outcome = await patientLog(c.env, caller(c).patientId).storeRevocation(caller(c), c.req.valid("json").revocation);
+  const outcome = await patientLog(c.env, caller(c).patientId).storeRevocation(
+    caller(c),
+    c.req.valid("json").revocation,
+  );
   return outcome.ok ? c.body(null, 204) : reply(c, outcome);
 });
 
 patients.get("/:patientId/receipts", validate("query", accessLogQuery), async (c) => {
   const { after, limit } = c.req.valid("query");
   const outcome = await patientLog(c.env, caller(c).patientId).readReceipts(caller(c), after, limit);
-  return outcome.ok ? c.json({ receipts: outcome.value.map((r) => ({ n: r.n, receipt: toBase64Url(r.receipt) })) }) : reply(c, outcome);
+  return outcome.ok
+    ? c.json({ receipts: outcome.value.map((r) => ({ n: r.n, receipt: toBase64Url(r.receipt) })) })
+    : reply(c, outcome);
 });
 
 patients.get("/:patientId/access-log", validate("query", accessLogQuery), async (c) => {
@@ -126,4 +157,3 @@ patients.get("/:patientId/access-log", validate("query", accessLogQuery), async 
   const outcome = await patientLog(c.env, caller(c).patientId).readAccessLog(caller(c), after, limit);
   return outcome.ok ? c.json({ entries: outcome.value }) : reply(c, outcome);
 });
-

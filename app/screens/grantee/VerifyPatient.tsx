@@ -9,7 +9,15 @@ import { useAction } from "../../components/useAsync.js";
 const WHERE = 'they see the same number in their app under Share, after typing your handle and choosing "Find"';
 
 /** For a patient in the list of shares: shows the number on request. */
-export function VerifyPatient({ grantee, patient, onVerified }: { grantee: Grantee; patient: { accountId: string; handle?: string }; onVerified: () => void }) {
+export function VerifyPatient({
+  grantee,
+  patient,
+  onVerified,
+}: {
+  grantee: Grantee;
+  patient: { accountId: string; handle?: string };
+  onVerified: () => void;
+}) {
   const [contact, setContact] = useState<Contact | undefined>(undefined);
   const show = useAction(async () => {
     const known = grantee.contacts().find((c) => c.accountId === patient.accountId);
@@ -24,7 +32,16 @@ export function VerifyPatient({ grantee, patient, onVerified }: { grantee: Grant
         <ErrorText error={show.error} />
       </>
     );
-  return <SafetyCheck device={grantee} contact={contact} where={WHERE} onVerified={onVerified} onCancel={() => setContact(undefined)} cancelLabel="Not now" />;
+  return (
+    <SafetyCheck
+      device={grantee}
+      contact={contact}
+      where={WHERE}
+      onVerified={onVerified}
+      onCancel={() => setContact(undefined)}
+      cancelLabel="Not now"
+    />
+  );
 }
 
 /** Before any share: the grantee types the patient's handle and compares the number with them. */
@@ -41,7 +58,10 @@ export function CompareByHandle({ grantee, onVerified }: { grantee: Grantee; onV
   return (
     <section class="card" aria-labelledby="compare-handle">
       <h2 id="compare-handle">Compare safety numbers with a patient</h2>
-      <p class="hint">Before a patient shares with you, you can both check that the keys are really each other's: type their handle, then compare the number on both screens.</p>
+      <p class="hint">
+        Before a patient shares with you, you can both check that the keys are really each other's: type their handle,
+        then compare the number on both screens.
+      </p>
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -50,7 +70,15 @@ export function CompareByHandle({ grantee, onVerified }: { grantee: Grantee; onV
         }}
       >
         <label for="patient-handle">Patient's handle</label>
-        <input id="patient-handle" type="text" autocapitalize="none" spellcheck={false} required value={handle} onInput={(e) => setHandle((e.target as HTMLInputElement).value.trim().toLowerCase().replace(/^@/, ""))} />
+        <input
+          id="patient-handle"
+          type="text"
+          autocapitalize="none"
+          spellcheck={false}
+          required
+          value={handle}
+          onInput={(e) => setHandle((e.target as HTMLInputElement).value.trim().toLowerCase().replace(/^@/, ""))}
+        />
         <ErrorText error={find.error} />
         <div class="actions">
           <button type="submit" disabled={find.busy}>

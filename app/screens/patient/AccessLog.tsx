@@ -20,11 +20,14 @@ export function AccessLog({ patient }: { patient: Patient }) {
     <>
       <h1>Access log</h1>
       <p class="hint">
-        Every grant change, every download by someone you shared with, and every refused attempt, newest first. What someone read is signed by their own device; the rest is the server's word. This device checks that the log has not been edited or cut short.
+        Every grant change, every download by someone you shared with, and every refused attempt, newest first. What
+        someone read is signed by their own device; the rest is the server's word. This device checks that the log has
+        not been edited or cut short.
       </p>
       {hidden > 0 && (
         <p class="banner warn" role="alert" data-testid="receipts-missing">
-          The server left out signed receipts from {hidden === 1 ? "one device" : `${hidden} places`}: it may be hiding who read your data. The entries marked below say where.
+          The server left out signed receipts from {hidden === 1 ? "one device" : `${hidden} places`}: it may be hiding
+          who read your data. The entries marked below say where.
         </p>
       )}
       <ErrorText error={log.error} />
@@ -37,12 +40,21 @@ export function AccessLog({ patient }: { patient: Patient }) {
       {entries.length > 0 && (
         <ol class="access-log" data-testid="access-log">
           {entries.map((e) => (
-            <li key={`${e.witness}:${String(e.details.device ?? "")}:${e.seq}`} data-action={e.action} data-witness={e.witness} class={e.missingReceipts || e.shownOlderThan !== undefined ? "warn" : undefined}>
+            <li
+              key={`${e.witness}:${String(e.details.device ?? "")}:${e.seq}`}
+              data-action={e.action}
+              data-witness={e.witness}
+              class={e.missingReceipts || e.shownOlderThan !== undefined ? "warn" : undefined}
+            >
               <time dateTime={new Date(e.at).toISOString()}>{dateTime(e.at)}</time>
               <p>{describeEvent(e, ctx)}</p>
               {repeatText(e) && <p class="hint">{repeatText(e)}</p>}
               {missingText(e) && <p class="error-text">{missingText(e)}</p>}
-              {olderText(e) && <p class="error-text" data-testid="shown-older">{olderText(e)}</p>}
+              {olderText(e) && (
+                <p class="error-text" data-testid="shown-older">
+                  {olderText(e)}
+                </p>
+              )}
               <p class="hint">{witnessText(e)}</p>
             </li>
           ))}

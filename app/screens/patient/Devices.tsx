@@ -34,30 +34,37 @@ export function Devices({ patient, code: scanned }: { patient: Patient; code?: s
       <section class="card" aria-labelledby="device-list">
         <h2 id="device-list">Your devices</h2>
         <p class="hint">
-          Signed in as <strong>@{patient.handle}</strong>. Each device has its own keys, and this list is signed by your account: a device the server adds on its own is never trusted.
+          Signed in as <strong>@{patient.handle}</strong>. Each device has its own keys, and this list is signed by your
+          account: a device the server adds on its own is never trusted.
         </p>
         <ErrorText error={list.error} />
         <ul class="devices" data-testid="device-list">
-          {devices.filter((d) => !d.removedAt).map((d) => (
-            <DeviceRow key={d.deviceId} patient={patient} device={d} onRemoved={() => void list.reload()} />
-          ))}
+          {devices
+            .filter((d) => !d.removedAt)
+            .map((d) => (
+              <DeviceRow key={d.deviceId} patient={patient} device={d} onRemoved={() => void list.reload()} />
+            ))}
         </ul>
         {devices.some((d) => d.removedAt) && (
           <>
             <h3>Removed</h3>
             <ul class="devices removed">
-              {devices.filter((d) => d.removedAt).map((d) => (
-                <li key={d.deviceId}>
-                  <strong>{d.name}</strong> <span class="hint">removed {dateTime(d.removedAt!)}</span>
-                </li>
-              ))}
+              {devices
+                .filter((d) => d.removedAt)
+                .map((d) => (
+                  <li key={d.deviceId}>
+                    <strong>{d.name}</strong> <span class="hint">removed {dateTime(d.removedAt!)}</span>
+                  </li>
+                ))}
             </ul>
           </>
         )}
       </section>
       <section class="card" aria-labelledby="link-new">
         <h2 id="link-new">Link a new device</h2>
-        <p>On the new device, open Steward and choose "Link this device to my other device". Type the code it shows here.</p>
+        <p>
+          On the new device, open Steward and choose "Link this device to my other device". Type the code it shows here.
+        </p>
         <form
           onSubmit={(e) => {
             e.preventDefault();
@@ -65,7 +72,16 @@ export function Devices({ patient, code: scanned }: { patient: Patient; code?: s
           }}
         >
           <label for="link-code">Code from the new device</label>
-          <input id="link-code" type="text" autocapitalize="none" spellcheck={false} autocomplete="off" required value={code} onInput={(e) => setCode((e.target as HTMLInputElement).value)} />
+          <input
+            id="link-code"
+            type="text"
+            autocapitalize="none"
+            spellcheck={false}
+            autocomplete="off"
+            required
+            value={code}
+            onInput={(e) => setCode((e.target as HTMLInputElement).value)}
+          />
           <ErrorText error={start.error} />
           <div class="actions">
             <button type="submit" disabled={start.busy || !!approval}>
@@ -76,7 +92,8 @@ export function Devices({ patient, code: scanned }: { patient: Patient; code?: s
         {approval && (
           <div class="banner warn">
             <p>
-              Does the new device ("{approval.name}") show <strong data-testid="approve-sas">{approval.sas}</strong>? Only confirm if it matches exactly: the new device gets all your keys.
+              Does the new device ("{approval.name}") show <strong data-testid="approve-sas">{approval.sas}</strong>?
+              Only confirm if it matches exactly: the new device gets all your keys.
             </p>
             <ErrorText error={confirm.error} />
             <div class="actions">
@@ -97,7 +114,10 @@ export function Devices({ patient, code: scanned }: { patient: Patient; code?: s
       </section>
       <section class="card">
         <h2>Lost every device?</h2>
-        <p>Use the recovery kit you saved when you created your account: choose "Recover with my recovery kit" on a new device. Then remove the lost ones here.</p>
+        <p>
+          Use the recovery kit you saved when you created your account: choose "Recover with my recovery kit" on a new
+          device. Then remove the lost ones here.
+        </p>
       </section>
     </>
   );
@@ -119,10 +139,20 @@ function DeviceRow({ patient, device, onRemoved }: { patient: Patient; device: D
       </span>
       {!device.thisDevice && (
         <div class="actions">
-          <ConfirmButton label="Remove this device" confirmLabel={`Remove ${device.name}: it loses access`} busy={remove.busy} onConfirm={() => void remove.run()} />
+          <ConfirmButton
+            label="Remove this device"
+            confirmLabel={`Remove ${device.name}: it loses access`}
+            busy={remove.busy}
+            onConfirm={() => void remove.run()}
+          />
         </div>
       )}
-      {!device.thisDevice && <p class="hint">Removing it gives every category new keys and re-issues your shares; what it writes from now on is refused everywhere. What it already read cannot be taken back.</p>}
+      {!device.thisDevice && (
+        <p class="hint">
+          Removing it gives every category new keys and re-issues your shares; what it writes from now on is refused
+          everywhere. What it already read cannot be taken back.
+        </p>
+      )}
       <ErrorText error={remove.error} />
     </li>
   );

@@ -51,7 +51,13 @@ function GrantItem({ patient, grant, onChange }: { patient: Patient; grant: Gran
       <GrantSummary terms={grant} />
       <ErrorText error={revoke.error} />
       <div class="actions">
-        <ConfirmButton label={`Revoke ${who}'s access`} confirmLabel={`Yes, revoke ${who}'s access`} cancelLabel="Keep" busy={revoke.busy} onConfirm={() => void revoke.run()} />
+        <ConfirmButton
+          label={`Revoke ${who}'s access`}
+          confirmLabel={`Yes, revoke ${who}'s access`}
+          cancelLabel="Keep"
+          busy={revoke.busy}
+          onConfirm={() => void revoke.run()}
+        />
       </div>
     </li>
   );
@@ -68,16 +74,23 @@ function RevokeEverything({ patient, onDone }: { patient: Patient; onDone: () =>
       <p>"Revoke everything" ends every grant at once and replaces all your data keys.</p>
       <ul>
         <li>
-          <strong>What it stops:</strong> from now on, nobody you shared with can download anything more, and nothing you add or import later can be read with the old keys.
+          <strong>What it stops:</strong> from now on, nobody you shared with can download anything more, and nothing
+          you add or import later can be read with the old keys.
         </li>
         <li>
-          <strong>What it cannot undo:</strong> data someone already opened may have been copied to their device. No app can take that back.
+          <strong>What it cannot undo:</strong> data someone already opened may have been copied to their device. No app
+          can take that back.
         </li>
         <li>You can share again afterwards with the people you trust.</li>
       </ul>
       <ErrorText error={revoke.error} />
       <div class="actions">
-        <ConfirmButton label="Revoke everything" confirmLabel="Yes, revoke everything" busy={revoke.busy} onConfirm={() => void revoke.run()} />
+        <ConfirmButton
+          label="Revoke everything"
+          confirmLabel="Yes, revoke everything"
+          busy={revoke.busy}
+          onConfirm={() => void revoke.run()}
+        />
       </div>
     </section>
   );

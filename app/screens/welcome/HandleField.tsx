@@ -17,7 +17,8 @@ export function HandleField({ value, onInput }: { value: string; onInput: (value
         aria-describedby="handle-hint"
       />
       <p id="handle-hint" class="hint">
-        3 to 32 lower-case letters, digits or dashes. It is public so that others can find you; it never appears next to your data on the server.
+        3 to 32 lower-case letters, digits or dashes. It is public so that others can find you; it never appears next to
+        your data on the server.
       </p>
     </>
   );

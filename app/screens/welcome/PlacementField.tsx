@@ -3,7 +3,11 @@
 import type { Placement } from "../../../client/index.js";
 
 const CHOICES: { value: Placement; label: string; hint: string }[] = [
-  { value: "default", label: "Nearest data centre", hint: "Cloudflare keeps your encrypted data close to where you first use Steward." },
+  {
+    value: "default",
+    label: "Nearest data centre",
+    hint: "Cloudflare keeps your encrypted data close to where you first use Steward.",
+  },
   { value: "eu", label: "European Union only", hint: "Your encrypted data is stored in the EU and never leaves it." },
 ];
 
@@ -13,7 +17,13 @@ export function PlacementField({ value, onChange }: { value: Placement; onChange
       <legend>Where your data is stored</legend>
       {CHOICES.map((c) => (
         <label key={c.value}>
-          <input type="radio" name="placement" value={c.value} checked={value === c.value} onChange={() => onChange(c.value)} />
+          <input
+            type="radio"
+            name="placement"
+            value={c.value}
+            checked={value === c.value}
+            onChange={() => onChange(c.value)}
+          />
           <span>
             {c.label}
             <span class="hint"> {c.hint}</span>

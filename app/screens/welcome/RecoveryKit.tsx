@@ -19,7 +19,10 @@ export function RecoveryKit({ handle, code, onDone }: { handle: string; code: st
   const [saved, setSaved] = useState(false);
   const download = () => {
     const url = URL.createObjectURL(new Blob([kitText(handle, code)], { type: "text/plain" }));
-    const link = Object.assign(document.createElement("a"), { href: url, download: `steward-recovery-kit-${handle}.txt` });
+    const link = Object.assign(document.createElement("a"), {
+      href: url,
+      download: `steward-recovery-kit-${handle}.txt`,
+    });
     link.click();
     setTimeout(() => URL.revokeObjectURL(url), 1_000);
   };
@@ -28,7 +31,9 @@ export function RecoveryKit({ handle, code, onDone }: { handle: string; code: st
       <h1>Save your recovery kit</h1>
       <section class="card recovery-kit" aria-labelledby="kit-title">
         <h2 id="kit-title">Recovery kit for {handle}</h2>
-        <p>This code is the only way back into your account if you lose every device. Steward cannot reset it for you.</p>
+        <p>
+          This code is the only way back into your account if you lose every device. Steward cannot reset it for you.
+        </p>
         <p class="code" data-testid="recovery-code">
           {code}
         </p>
@@ -42,7 +47,8 @@ export function RecoveryKit({ handle, code, onDone }: { handle: string; code: st
         </div>
       </section>
       <label>
-        <input type="checkbox" checked={saved} onChange={(e) => setSaved((e.target as HTMLInputElement).checked)} /> I saved or printed my recovery kit
+        <input type="checkbox" checked={saved} onChange={(e) => setSaved((e.target as HTMLInputElement).checked)} /> I
+        saved or printed my recovery kit
       </label>
       <div class="actions">
         <button type="button" disabled={!saved} onClick={onDone}>

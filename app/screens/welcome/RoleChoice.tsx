@@ -6,10 +6,12 @@ export function RoleChoice({ role, onChange }: { role: Role; onChange: (role: Ro
     <fieldset>
       <legend>This account is</legend>
       <label>
-        <input type="radio" name="role" checked={role === "patient"} onChange={() => onChange("patient")} /> My own (I live with diabetes)
+        <input type="radio" name="role" checked={role === "patient"} onChange={() => onChange("patient")} /> My own (I
+        live with diabetes)
       </label>
       <label>
-        <input type="radio" name="role" checked={role === "grantee"} onChange={() => onChange("grantee")} /> A clinician's or caregiver's
+        <input type="radio" name="role" checked={role === "grantee"} onChange={() => onChange("grantee")} /> A
+        clinician's or caregiver's
       </label>
     </fieldset>
   );

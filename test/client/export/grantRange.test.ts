@@ -15,7 +15,8 @@ import { deviceAuthor } from "../../helpers/patientDevice.js";
 const hour = 3_600_000;
 const t0 = 490_000 * hour;
 const cgm = (i: number) => parseRecord({ id: `cgm-${i}`, type: "cgm", time: t0 + i * hour, body: { mgdl: 100 + i } });
-const bolus = (i: number) => parseRecord({ id: `bolus-${i}`, type: "bolus", time: t0 + i * hour, body: { subType: "normal", normal: 1 } });
+const bolus = (i: number) =>
+  parseRecord({ id: `bolus-${i}`, type: "bolus", time: t0 + i * hour, body: { subType: "normal", normal: 1 } });
 const profile = parseRecord({ id: "me", type: "profile", time: 0, body: { name: "Ada Example" } });
 
 describe("recordsInGrant", () => {
@@ -28,16 +29,28 @@ describe("recordsInGrant", () => {
   });
 
   it("collects the granted scopes over the granted hours only", async () => {
-    const { records, range } = await recordsInGrant(store, { scopes: ["glucose"], from: t0 + hour, to: t0 + 3 * hour - 1 });
+    const { records, range } = await recordsInGrant(store, {
+      scopes: ["glucose"],
+      from: t0 + hour,
+      to: t0 + 3 * hour - 1,
+    });
     expect(records.map((r) => r.id)).toEqual(["cgm-1", "cgm-2"]);
     expect(range).toEqual({ from: t0 + hour, to: t0 + 3 * hour - 1 });
     expect(() => assertWithinRange(records, range)).not.toThrow();
   });
 
   it("includes the identity profile only when identity is granted", async () => {
-    const withIdentity = await recordsInGrant(store, { scopes: ["glucose", "insulin", "identity"], from: t0 + 2 * hour, to: t0 + 3 * hour - 1 });
+    const withIdentity = await recordsInGrant(store, {
+      scopes: ["glucose", "insulin", "identity"],
+      from: t0 + 2 * hour,
+      to: t0 + 3 * hour - 1,
+    });
     expect(withIdentity.records.map((r) => r.id).sort()).toEqual(["bolus-2", "cgm-2", "me"]);
-    const without = await recordsInGrant(store, { scopes: ["glucose", "insulin"], from: t0 + 2 * hour, to: t0 + 3 * hour - 1 });
+    const without = await recordsInGrant(store, {
+      scopes: ["glucose", "insulin"],
+      from: t0 + 2 * hour,
+      to: t0 + 3 * hour - 1,
+    });
     expect(without.records.map((r) => r.id).sort()).toEqual(["bolus-2", "cgm-2"]);
   });
 

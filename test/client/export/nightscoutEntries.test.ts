@@ -4,20 +4,79 @@ import { importNightscoutFile } from "../../../client/import/nightscout.js";
 import { parseRecord, type StewardRecord } from "../../../shared/records.js";
 
 const records: StewardRecord[] = [
-  parseRecord({ id: "clarity:G7:egv:2026-03-29T04:00:00", type: "cgm", time: Date.parse("2026-03-29T02:00:00Z"), deviceTime: "2026-03-29T04:00:00", timezoneOffset: 120, deviceId: "Dexcom-G7", source: "clarity", body: { mgdl: 142, trend: "flat", intervalMs: 300_000 } }),
-  parseRecord({ id: "cgm-2", type: "cgm", time: Date.parse("2026-03-29T02:05:00Z"), timezoneOffset: -300, deviceId: "Dexcom-G7", body: { mgdl: 188, trend: "rateOutOfRange" } }),
+  parseRecord({
+    id: "clarity:G7:egv:2026-03-29T04:00:00",
+    type: "cgm",
+    time: Date.parse("2026-03-29T02:00:00Z"),
+    deviceTime: "2026-03-29T04:00:00",
+    timezoneOffset: 120,
+    deviceId: "Dexcom-G7",
+    source: "clarity",
+    body: { mgdl: 142, trend: "flat", intervalMs: 300_000 },
+  }),
+  parseRecord({
+    id: "cgm-2",
+    type: "cgm",
+    time: Date.parse("2026-03-29T02:05:00Z"),
+    timezoneOffset: -300,
+    deviceId: "Dexcom-G7",
+    body: { mgdl: 188, trend: "rateOutOfRange" },
+  }),
   parseRecord({ id: "cgm-3", type: "cgm", time: Date.parse("2026-03-29T02:10:00Z"), body: { mgdl: 90 } }),
-  parseRecord({ id: "bg-1", type: "bg", time: Date.parse("2026-03-29T02:12:00Z"), timezoneOffset: 120, deviceId: "Contour", body: { mgdl: 101, subType: "linked" } }),
-  parseRecord({ id: "bolus-1", type: "bolus", time: Date.parse("2026-03-29T02:12:00Z"), body: { subType: "normal", normal: 2 } }),
+  parseRecord({
+    id: "bg-1",
+    type: "bg",
+    time: Date.parse("2026-03-29T02:12:00Z"),
+    timezoneOffset: 120,
+    deviceId: "Contour",
+    body: { mgdl: 101, subType: "linked" },
+  }),
+  parseRecord({
+    id: "bolus-1",
+    type: "bolus",
+    time: Date.parse("2026-03-29T02:12:00Z"),
+    body: { subType: "normal", normal: 2 },
+  }),
 ];
 
 describe("Nightscout entries export", () => {
   it("writes sgv/mbg entries, newest first, with Nightscout directions and local-offset date strings", () => {
     expect(toNightscoutEntries(records)).toEqual([
-      { type: "mbg", date: Date.parse("2026-03-29T02:12:00Z"), dateString: "2026-03-29T04:12:00.000+02:00", mbg: 101, device: "Contour", identifier: "bg-1" },
-      { type: "sgv", date: Date.parse("2026-03-29T02:10:00Z"), dateString: "2026-03-29T02:10:00.000Z", sgv: 90, direction: "NONE", device: "steward", identifier: "cgm-3" },
-      { type: "sgv", date: Date.parse("2026-03-29T02:05:00Z"), dateString: "2026-03-28T21:05:00.000-05:00", sgv: 188, direction: "RATE OUT OF RANGE", device: "Dexcom-G7", identifier: "cgm-2" },
-      { type: "sgv", date: Date.parse("2026-03-29T02:00:00Z"), dateString: "2026-03-29T04:00:00.000+02:00", sgv: 142, direction: "Flat", device: "Dexcom-G7", identifier: "clarity:G7:egv:2026-03-29T04:00:00" },
+      {
+        type: "mbg",
+        date: Date.parse("2026-03-29T02:12:00Z"),
+        dateString: "2026-03-29T04:12:00.000+02:00",
+        mbg: 101,
+        device: "Contour",
+        identifier: "bg-1",
+      },
+      {
+        type: "sgv",
+        date: Date.parse("2026-03-29T02:10:00Z"),
+        dateString: "2026-03-29T02:10:00.000Z",
+        sgv: 90,
+        direction: "NONE",
+        device: "steward",
+        identifier: "cgm-3",
+      },
+      {
+        type: "sgv",
+        date: Date.parse("2026-03-29T02:05:00Z"),
+        dateString: "2026-03-28T21:05:00.000-05:00",
+        sgv: 188,
+        direction: "RATE OUT OF RANGE",
+        device: "Dexcom-G7",
+        identifier: "cgm-2",
+      },
+      {
+        type: "sgv",
+        date: Date.parse("2026-03-29T02:00:00Z"),
+        dateString: "2026-03-29T04:00:00.000+02:00",
+        sgv: 142,
+        direction: "Flat",
+        device: "Dexcom-G7",
+        identifier: "clarity:G7:egv:2026-03-29T04:00:00",
+      },
     ]);
   });
 
@@ -44,6 +103,8 @@ describe("Nightscout entries export", () => {
     // Re-importing the same export keeps ids stable.
     const again = await importNightscoutFile(json, { timeZone: "Europe/Berlin" });
     expect(again.records.map((r) => r.id)).toEqual(back.map((r) => r.id));
-    expect(back.find((r) => r.time === Date.parse("2026-03-29T02:00:00Z"))?.id).toBe("nightscout:clarity:G7:egv:2026-03-29T04:00:00");
+    expect(back.find((r) => r.time === Date.parse("2026-03-29T02:00:00Z"))?.id).toBe(
+      "nightscout:clarity:G7:egv:2026-03-29T04:00:00",
+    );
   });
 });

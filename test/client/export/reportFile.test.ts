@@ -3,7 +3,14 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { buildReport, type Report } from "../../../client/export/report.js";
 import { openReport, REPORT_CHUNK_BYTES, sealReport, type SealedReport } from "../../../client/export/reportFile.js";
 import { concat } from "../../../shared/bytes.js";
-import { MalformedInput, OutsideGrant, TamperedEnvelope, UnsupportedVersion, WeakKdfParameters, WrongSecret } from "../../../shared/errors.js";
+import {
+  MalformedInput,
+  OutsideGrant,
+  TamperedEnvelope,
+  UnsupportedVersion,
+  WeakKdfParameters,
+  WrongSecret,
+} from "../../../shared/errors.js";
 import { parseRecord, type StewardRecord } from "../../../shared/records.js";
 import { newRecoverySecret } from "../../../crypto/recoveryKit.js";
 import { loadSodium } from "../../../crypto/sodium.js";
@@ -22,14 +29,27 @@ const range = { from: start, to: start + 14 * 86_400_000 - 1 };
 /** Two weeks of 5-minute readings (~4,000 records, several chunks), a bolus, a note and the patient's profile. */
 function twoWeeks(): StewardRecord[] {
   const records: StewardRecord[] = [];
-  for (let i = 0; i < 14 * 288; i++) records.push(parseRecord({ id: `cgm-${i}`, type: "cgm", time: start + i * 300_000, deviceId: "Dexcom-G7", body: { mgdl: 60 + ((i * 37) % 200), trend: "flat" } }));
-  records.push(parseRecord({ id: "bolus-1", type: "bolus", time: start + 3_600_000, body: { subType: "normal", normal: 3.5 } }));
-  records.push(parseRecord({ id: "note-1", type: "note", time: start + 7_200_000, body: { text: "sensor felt loose" } }));
-  records.push(parseRecord({ id: "profile", type: "profile", time: 0, body: { name: "Ada Example", birthDate: "1990-04-01" } }));
+  for (let i = 0; i < 14 * 288; i++)
+    records.push(
+      parseRecord({
+        id: `cgm-${i}`,
+        type: "cgm",
+        time: start + i * 300_000,
+        deviceId: "Dexcom-G7",
+        body: { mgdl: 60 + ((i * 37) % 200), trend: "flat" },
+      }),
+    );
+  records.push(
+    parseRecord({ id: "bolus-1", type: "bolus", time: start + 3_600_000, body: { subType: "normal", normal: 3.5 } }),
+  );
+  records.push(
+    parseRecord({ id: "note-1", type: "note", time: start + 7_200_000, body: { text: "sensor felt loose" } }),
+  );
+  records.push(
+    parseRecord({ id: "profile", type: "profile", time: 0, body: { name: "Ada Example", birthDate: "1990-04-01" } }),
+  );
   return records;
 }
-
-
 
 let report: Report;
 let sealed: SealedReport;
@@ -37,7 +57,12 @@ let other: SealedReport;
 
 beforeAll(async () => {
   await loadSodium();
-  report = buildReport({ records: twoWeeks(), range, timeZone: "Europe/Berlin", now: Date.parse("2026-03-15T09:00:00Z") });
+  report = buildReport({
+    records: twoWeeks(),
+    range,
+    timeZone: "Europe/Berlin",
+    now: Date.parse("2026-03-15T09:00:00Z"),
+  });
   sealed = sealReport(report);
   other = sealReport(report);
 }, 60_000);
@@ -51,7 +76,11 @@ describe("report contents", () => {
   });
 
   it("round-trips a report whose SD is undefined (one reading): JSON has no NaN", () => {
-    const one = buildReport({ records: [parseRecord({ id: "only", type: "cgm", time: start, body: { mgdl: 99 } })], range, timeZone: "UTC" });
+    const one = buildReport({
+      records: [parseRecord({ id: "only", type: "cgm", time: start, body: { mgdl: 99 } })],
+      range,
+      timeZone: "UTC",
+    });
     expect(one.metrics?.sd).toBeNaN();
     const { file, passphrase } = sealReport(one);
     const back = openReport(file, passphrase);
@@ -74,7 +103,9 @@ describe("sealed report file", () => {
     expect(sealed.file.length).toBeGreaterThan(HEADER_BYTES + 3 * CHUNK);
     expect(openReport(sealed.file, sealed.passphrase)).toEqual(report);
     // A typed passphrase is forgiving about case and separators.
-    expect(openReport(sealed.file, sealed.passphrase.toLowerCase().replace(/-/g, " ")).records).toHaveLength(report.records.length);
+    expect(openReport(sealed.file, sealed.passphrase.toLowerCase().replace(/-/g, " ")).records).toHaveLength(
+      report.records.length,
+    );
     const text = new TextDecoder("latin1").decode(sealed.file);
     for (const plain of ["Ada", "loose", "mgdl", "cgm-1"]) expect(text).not.toContain(plain);
   });
@@ -85,7 +116,9 @@ describe("sealed report file", () => {
     const typo = (chars[0] === "A" ? "B" : "A") + chars.slice(1);
     expect(derivationsDuring(() => expectTyped(() => openReport(sealed.file, typo), MalformedInput))).toBe(0);
     // A recovery code has the same shape but its own check label: it is refused as a typo, not tried.
-    expect(derivationsDuring(() => expectTyped(() => openReport(sealed.file, newRecoverySecret().text), MalformedInput))).toBe(0);
+    expect(
+      derivationsDuring(() => expectTyped(() => openReport(sealed.file, newRecoverySecret().text), MalformedInput)),
+    ).toBe(0);
   });
 
   it("rejects a truncated file: cut at a chunk boundary (no FINAL chunk) or inside a chunk", () => {
@@ -102,7 +135,8 @@ describe("sealed report file", () => {
   });
 
   it("rejects a spliced file: chunks reordered, or taken from another file", () => {
-    const chunkAt = (file: Uint8Array, i: number) => file.slice(HEADER_BYTES + i * CHUNK, HEADER_BYTES + (i + 1) * CHUNK);
+    const chunkAt = (file: Uint8Array, i: number) =>
+      file.slice(HEADER_BYTES + i * CHUNK, HEADER_BYTES + (i + 1) * CHUNK);
     const header = sealed.file.slice(0, HEADER_BYTES);
     const tail = sealed.file.slice(HEADER_BYTES + 2 * CHUNK);
     const swapped = concat(header, chunkAt(sealed.file, 1), chunkAt(sealed.file, 0), tail);
@@ -110,12 +144,21 @@ describe("sealed report file", () => {
     const mixed = concat(header, chunkAt(sealed.file, 0), chunkAt(other.file, 1), tail);
     expectTyped(() => openReport(mixed, sealed.passphrase), TamperedEnvelope);
     // Another file's header (and so its key) with this file's chunks: the key check passes, the chunks do not.
-    expectTyped(() => openReport(concat(other.file.slice(0, HEADER_BYTES), sealed.file.slice(HEADER_BYTES)), other.passphrase), TamperedEnvelope);
+    expectTyped(
+      () => openReport(concat(other.file.slice(0, HEADER_BYTES), sealed.file.slice(HEADER_BYTES)), other.passphrase),
+      TamperedEnvelope,
+    );
   });
 
   it("refuses weakened KDF parameters before deriving anything, and rejects stronger ones as altered", () => {
-    for (const doctored of [withU32(sealed.file, OPS_AT, 1), withU32(sealed.file, MEM_AT, 8 * 1024 * 1024), withU32(sealed.file, MEM_AT, 4 * 1024 * 1024 * 1024 - 1)]) {
-      expect(derivationsDuring(() => expectTyped(() => openReport(doctored, sealed.passphrase), WeakKdfParameters))).toBe(0);
+    for (const doctored of [
+      withU32(sealed.file, OPS_AT, 1),
+      withU32(sealed.file, MEM_AT, 8 * 1024 * 1024),
+      withU32(sealed.file, MEM_AT, 4 * 1024 * 1024 * 1024 - 1),
+    ]) {
+      expect(
+        derivationsDuring(() => expectTyped(() => openReport(doctored, sealed.passphrase), WeakKdfParameters)),
+      ).toBe(0);
     }
     expectTyped(() => openReport(withU32(sealed.file, OPS_AT, 4), sealed.passphrase), WrongSecret);
   });

@@ -7,19 +7,30 @@ import type { RecordOf, StewardRecord } from "../../../shared/records.js";
 import { sharedFixture } from "../../helpers/sharedFixtures.js";
 
 const synthetic = sharedFixture("carelink-780g-synthetic");
-const ALLOWED = new Set(["section line", "header", "preamble note", "acknowledgement of an alert (the alert row is imported)"]);
-const of = <T extends StewardRecord["type"]>(records: StewardRecord[], type: T) => records.filter((r): r is RecordOf<T> => r.type === type);
+const ALLOWED = new Set([
+  "section line",
+  "header",
+  "preamble note",
+  "acknowledgement of an alert (the alert row is imported)",
+]);
+const of = <T extends StewardRecord["type"]>(records: StewardRecord[], type: T) =>
+  records.filter((r): r is RecordOf<T> => r.type === type);
 
 describe.skipIf(!synthetic.exists)("synthetic MiniMed 780G exports", () => {
   const files = ["carelink_780g_synthetic_EU.csv", "carelink_780g_synthetic_US.csv"];
 
   it.each(files)("%s: imports every row the README describes, in Europe/Berlin", async (file) => {
-    const { records, skipped } = await importCareLinkFile(readFileSync(`${synthetic.path}/${file}`), { timeZone: "Europe/Berlin" });
+    const { records, skipped } = await importCareLinkFile(readFileSync(`${synthetic.path}/${file}`), {
+      timeZone: "Europe/Berlin",
+    });
     for (const s of skipped) expect(ALLOWED, `line ${s.line}: ${s.reason}`).toContain(s.reason);
     expect(skipped.filter((s) => s.reason.startsWith("acknowledgement"))).toHaveLength(3);
 
     const [profile] = of(records, "profile");
-    expect(profile?.body).toMatchObject({ name: "Example Synthetic", identifiers: { "Pump serial": "NG0000000X", Pump: "MiniMed 780G MMT-1886" } });
+    expect(profile?.body).toMatchObject({
+      name: "Example Synthetic",
+      identifiers: { "Pump serial": "NG0000000X", Pump: "MiniMed 780G MMT-1886" },
+    });
     // Personal identifiers stay in the profile: no other record mentions the name.
     expect(records.filter((r) => r.type !== "profile" && JSON.stringify(r).includes("Synthetic"))).toEqual([]);
 
@@ -40,20 +51,33 @@ describe.skipIf(!synthetic.exists)("synthetic MiniMed 780G exports", () => {
     expect(boluses[0]?.time).toBe(Date.parse("2026-07-04T10:32:56Z"));
     expect(boluses[1]?.deviceTime).toBe("2026-07-04T15:41:10");
     const [wizard] = of(records, "wizard");
-    expect(wizard?.body).toMatchObject({ carbInput: 15, insulinCarbRatio: 6.6, recommended: { net: 2.4 }, bolusId: boluses[0]?.id });
+    expect(wizard?.body).toMatchObject({
+      carbInput: 15,
+      insulinCarbRatio: 6.6,
+      recommended: { net: 2.4 },
+      bolusId: boluses[0]?.id,
+    });
     expect(boluses[0]?.body.wizardId).toBe(wizard?.id);
 
-    expect(of(records, "insulinTotal").map((r) => r.body)).toEqual([{ day: "2026-07-04", kind: "autoBasal", units: 20.494 }]);
+    expect(of(records, "insulinTotal").map((r) => r.body)).toEqual([
+      { day: "2026-07-04", kind: "autoBasal", units: 20.494 },
+    ]);
     expect(of(records, "bg").map((r) => r.body.mgdl)).toEqual([112]);
     const events = of(records, "deviceEvent").map((r) => r.body.subType);
     expect(events.filter((s) => s === "alert")).toHaveLength(3);
     expect(events.filter((s) => s === "prime")).toHaveLength(2);
     expect(events.filter((s) => s === "reservoirChange")).toHaveLength(1);
-    expect(of(records, "deviceEvent").filter((r) => r.body.subType === "status").map((r) => r.body.status)).toEqual(["suspended", "resumed"]);
+    expect(
+      of(records, "deviceEvent")
+        .filter((r) => r.body.subType === "status")
+        .map((r) => r.body.status),
+    ).toEqual(["suspended", "resumed"]);
   });
 
   it("reads the EU (semicolon, decimal comma) and US exports into identical records", async () => {
-    const [eu, us] = await Promise.all(files.map((f) => importCareLinkFile(readFileSync(`${synthetic.path}/${f}`), { timeZone: "Europe/Berlin" })));
+    const [eu, us] = await Promise.all(
+      files.map((f) => importCareLinkFile(readFileSync(`${synthetic.path}/${f}`), { timeZone: "Europe/Berlin" })),
+    );
     expect(eu?.records).toEqual(us?.records);
   });
 
@@ -64,7 +88,8 @@ describe.skipIf(!synthetic.exists)("synthetic MiniMed 780G exports", () => {
       for (let i = 0; i < bytes.length; i += 100) yield bytes.subarray(i, i + 100);
     }
     const events: ImportEvent[] = [];
-    for await (const e of importCareLink(chunks(), { timeZone: "Europe/Berlin", totalBytes: bytes.length })) events.push(e);
+    for await (const e of importCareLink(chunks(), { timeZone: "Europe/Berlin", totalBytes: bytes.length }))
+      events.push(e);
     const last = events.filter((e) => e.kind === "progress").at(-1);
     expect(last).toMatchObject({ rowsDone: 76, bytesDone: bytes.length, totalBytes: bytes.length });
     const again = await importCareLinkFile(bytes, { timeZone: "Europe/Berlin" });
@@ -78,12 +103,17 @@ describe("clock change and name-mapped columns (own fixture)", () => {
   it("places rows before a 'New Device Time' change by the old clock", async () => {
     const { records, skipped } = await importCareLinkFile(file, { timeZone: "Europe/Berlin" });
     expect(skipped.map((s) => s.reason)).toEqual(["section line", "header", "section line", "header"]);
-    const at = (deviceTime: string, type: string) => records.find((r) => r.deviceTime === deviceTime && r.type === type);
+    const at = (deviceTime: string, type: string) =>
+      records.find((r) => r.deviceTime === deviceTime && r.type === type);
     // After the change the clock reads Berlin time (UTC+1 in March).
     expect(at("2026-03-10T10:00:00", "basal")?.time).toBe(Date.parse("2026-03-10T09:00:00Z"));
     expect(at("2026-03-10T10:30:00", "cgm")?.time).toBe(Date.parse("2026-03-10T09:30:00Z"));
     // The clock was moved from 08:00 to 09:00: earlier readings are one hour "slower", in a zone at UTC+0.
-    expect(at("2026-03-10T08:00:00", "deviceEvent")?.body).toMatchObject({ subType: "timeChange", from: "2026-03-10T08:00:00", to: "2026-03-10T09:00:00" });
+    expect(at("2026-03-10T08:00:00", "deviceEvent")?.body).toMatchObject({
+      subType: "timeChange",
+      from: "2026-03-10T08:00:00",
+      to: "2026-03-10T09:00:00",
+    });
     expect(at("2026-03-10T07:00:00", "basal")?.time).toBe(Date.parse("2026-03-10T07:00:00Z"));
     expect(at("2026-03-10T07:00:00", "basal")?.timezoneOffset).toBe(0);
     expect(at("2026-03-10T07:30:00", "cgm")?.time).toBe(Date.parse("2026-03-10T07:30:00Z"));
@@ -97,7 +127,14 @@ describe("clock change and name-mapped columns (own fixture)", () => {
     const boluses = of(records, "bolus");
     expect(boluses).toHaveLength(1);
     expect(boluses[0]?.deviceTime).toBe("2026-03-10T09:10:00");
-    expect(boluses[0]?.body).toEqual({ subType: "dual/square", bolusNumber: "77", normal: 2, extended: 1, expectedExtended: 1.5, durationMs: 3_600_000 });
+    expect(boluses[0]?.body).toEqual({
+      subType: "dual/square",
+      bolusNumber: "77",
+      normal: 2,
+      extended: 1,
+      expectedExtended: 1.5,
+      durationMs: 3_600_000,
+    });
   });
 
   it("dates a bolus by its delivery row, not by the row that programmed it", async () => {

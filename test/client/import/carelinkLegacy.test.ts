@@ -21,8 +21,12 @@ const EXPECTED_REASONS = new Set([
 
 type Tidepool = Record<string, unknown> & { type: string; time: string; deviceTime: string; timezoneOffset: number };
 
-const glucose = (value: unknown, units: unknown) => (units === "mmol/L" ? Number(value) * MGDL_PER_MMOLL : Number(value));
-const schedule = (entries: unknown) => (entries as { start: number; rate?: number; amount?: number; low?: number; high?: number }[]).map(({ start, ...rest }) => ({ startMs: start, ...rest }));
+const glucose = (value: unknown, units: unknown) =>
+  units === "mmol/L" ? Number(value) * MGDL_PER_MMOLL : Number(value);
+const schedule = (entries: unknown) =>
+  (entries as { start: number; rate?: number; amount?: number; low?: number; high?: number }[]).map(
+    ({ start, ...rest }) => ({ startMs: start, ...rest }),
+  );
 
 /** The Steward record Tidepool's event corresponds to, as a partial to compare with. */
 function expectedFor(e: Tidepool): { type: StewardRecord["type"]; body: Record<string, unknown> } {
@@ -34,23 +38,50 @@ function expectedFor(e: Tidepool): { type: StewardRecord["type"]; body: Record<s
     case "basal-scheduled":
       return { type: "basal", body: { deliveryType: "scheduled", rate: e.rate, scheduleName: e.scheduleName } };
     case "basal-temp":
-      return { type: "basal", body: { deliveryType: "temp", durationMs: e.duration, ...(e.percent !== undefined ? { percent: e.percent } : { rate: e.rate }) } };
+      return {
+        type: "basal",
+        body: {
+          deliveryType: "temp",
+          durationMs: e.duration,
+          ...(e.percent !== undefined ? { percent: e.percent } : { rate: e.rate }),
+        },
+      };
     case "bolus":
-      return { type: "bolus", body: { subType: e.subType, normal: e.normal, extended: e.extended, durationMs: e.duration } };
+      return {
+        type: "bolus",
+        body: { subType: e.subType, normal: e.normal, extended: e.extended, durationMs: e.duration },
+      };
     case "wizard":
       return {
         type: "wizard",
-        body: { bgInput: e.bgInput, bgTarget: e.bgTarget, carbInput: e.carbInput, insulinCarbRatio: e.insulinCarbRatio, insulinOnBoard: e.insulinOnBoard, insulinSensitivity: e.insulinSensitivity, recommended: e.recommended },
+        body: {
+          bgInput: e.bgInput,
+          bgTarget: e.bgTarget,
+          carbInput: e.carbInput,
+          insulinCarbRatio: e.insulinCarbRatio,
+          insulinOnBoard: e.insulinOnBoard,
+          insulinSensitivity: e.insulinSensitivity,
+          recommended: e.recommended,
+        },
       };
     case "suspend":
     case "resume":
-      return { type: "deviceEvent", body: { subType: "status", status: e.type === "suspend" ? "suspended" : "resumed", reason: (e.reason as Record<string, string>)[e.type === "suspend" ? "suspended" : "resumed"] } };
+      return {
+        type: "deviceEvent",
+        body: {
+          subType: "status",
+          status: e.type === "suspend" ? "suspended" : "resumed",
+          reason: (e.reason as Record<string, string>)[e.type === "suspend" ? "suspended" : "resumed"],
+        },
+      };
     case "pumpSettings":
       return {
         type: "pumpSettings",
         body: {
           activeSchedule: e.activeSchedule,
-          basalSchedules: Object.fromEntries(Object.entries(e.basalSchedules as Record<string, unknown>).map(([k, v]) => [k, schedule(v)])),
+          basalSchedules: Object.fromEntries(
+            Object.entries(e.basalSchedules as Record<string, unknown>).map(([k, v]) => [k, schedule(v)]),
+          ),
           bgTargets: schedule(e.bgTarget),
           carbRatios: schedule(e.carbRatio),
           insulinSensitivities: schedule(e.insulinSensitivity),
@@ -61,10 +92,15 @@ function expectedFor(e: Tidepool): { type: StewardRecord["type"]; body: Record<s
   }
 }
 
-const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+const defined = (o: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
 describe.skipIf(!uploader.exists)("legacy CareLink vs Tidepool uploader outputs (Pacific/Honolulu)", () => {
-  const names = uploader.exists ? readdirSync(uploader.path).filter((f) => f.endsWith(".output.json")).map((f) => f.replace(".output.json", "")) : [];
+  const names = uploader.exists
+    ? readdirSync(uploader.path)
+        .filter((f) => f.endsWith(".output.json"))
+        .map((f) => f.replace(".output.json", ""))
+    : [];
 
   it.each(names)("%s: same events, times and values", async (name) => {
     const input = readFileSync(`${uploader.path}/${name}.input.csv`);
@@ -75,7 +111,9 @@ describe.skipIf(!uploader.exists)("legacy CareLink vs Tidepool uploader outputs 
     // Tidepool's fixtures list only the event types each test is about (settings_withChanges also holds a CGM row).
     const types = new Set(tidepool.map((e) => expectedFor(e).type));
     const ours = result.records.filter((r) => types.has(r.type));
-    expect(ours.map((r) => `${r.time} ${r.type}`).sort()).toEqual(tidepool.map((e) => `${Date.parse(e.time)} ${expectedFor(e).type}`).sort());
+    expect(ours.map((r) => `${r.time} ${r.type}`).sort()).toEqual(
+      tidepool.map((e) => `${Date.parse(e.time)} ${expectedFor(e).type}`).sort(),
+    );
     for (const e of tidepool) {
       const want = expectedFor(e);
       const match = ours.find((r) => r.time === Date.parse(e.time) && r.type === want.type);
@@ -90,7 +128,12 @@ describe.skipIf(!uploader.exists)("legacy CareLink vs Tidepool uploader outputs 
         if (typeof value === "number") expect((match.body as Record<string, unknown>)[key], key).toBeCloseTo(value, 4);
         else {
           const actual = (match.body as Record<string, unknown>)[key];
-          expect(value !== null && typeof value === "object" && !Array.isArray(value) ? defined(actual as Record<string, unknown>) : actual, key).toEqual(value);
+          expect(
+            value !== null && typeof value === "object" && !Array.isArray(value)
+              ? defined(actual as Record<string, unknown>)
+              : actual,
+            key,
+          ).toEqual(value);
         }
       }
       if (e.type === "wizard" && e.bolus) {
@@ -110,28 +153,56 @@ describe.skipIf(!uploader.exists)("legacy CareLink vs Tidepool uploader outputs 
 });
 
 describe.skipIf(!mmcsv.exists)("legacy CareLink vs Tidepool mmcsv-carelink-data outputs", () => {
-  it.each(["withSettingsChanges", "withoutSettingsChanges"])("%s: same readings, boluses and schedules", async (name) => {
-    const result = await importCareLinkFile(readFileSync(`${mmcsv.path}/${name}.input.csv`), { timeZone: "UTC" });
-    for (const s of result.skipped) expect(EXPECTED_REASONS, `line ${s.line}: ${s.reason}`).toContain(s.reason);
-    const old = JSON.parse(readFileSync(`${mmcsv.path}/${name}.output.json`, "utf8")) as Record<string, unknown>[];
-    const at = (type: string, deviceTime: unknown) => result.records.filter((r) => r.type === type && r.deviceTime === deviceTime);
-    for (const e of old) {
-      if (e.type === "cbg") expect(at("cgm", e.deviceTime)[0]?.body).toMatchObject({ mgdl: e.value });
-      else if (e.type === "smbg") expect(at("bg", e.deviceTime)[0]?.body).toMatchObject({ mgdl: e.value });
-      else if (e.type === "basal-rate-change" && e.deliveryType === "scheduled") expect(at("basal", e.deviceTime)[0]?.body).toMatchObject({ deliveryType: "scheduled", rate: e.value, scheduleName: e.scheduleName });
-      else if (e.type === "basal-rate-change" && e.duration !== 0) expect(at("basal", e.deviceTime)[0]?.body).toMatchObject({ deliveryType: "temp", percent: Number(e.percent) / 100, durationMs: e.duration });
-      else if (e.type === "wizard") expect(at("wizard", e.deviceTime)[0]?.body).toMatchObject({ bgInput: (e.payload as { bgInput: number }).bgInput, carbInput: (e.payload as { carbInput: number }).carbInput });
-      else if (e.type === "bolus" && e.subType === "dual/square") {
-        // The old parser kept the halves apart; Steward joins them into one dual bolus at the normal half's time.
-        const dual = result.records.find((r) => r.type === "bolus" && r.body.subType === "dual/square");
-        expect(dual?.body).toMatchObject({ extended: e.value, expectedExtended: e.programmed, durationMs: e.duration });
-      } else if (e.type === "bolus" && e.subType === "dual/normal") expect(at("bolus", e.deviceTime)[0]?.body).toMatchObject({ subType: "dual/square", normal: e.value });
-      else if (e.type === "bolus") expect(at("bolus", e.deviceTime)[0]?.body).toMatchObject({ subType: "normal", normal: e.value });
-    }
-    // The last settings state equals the pump's snapshot in both files.
-    const settings = result.records.filter((r) => r.type === "pumpSettings").at(-1);
-    const last = old.filter((e) => e.type === "settings").sort((a, b) => String(b.deviceTime).localeCompare(String(a.deviceTime)))[0] as Record<string, unknown>;
-    expect(settings?.type === "pumpSettings" && settings.body.basalSchedules["pattern a"]).toEqual(schedule((last.basalSchedules as Record<string, unknown>)["pattern a"]));
-    expect(settings?.type === "pumpSettings" && settings.body.carbRatios).toEqual(schedule(last.carbRatio));
-  });
+  it.each(["withSettingsChanges", "withoutSettingsChanges"])(
+    "%s: same readings, boluses and schedules",
+    async (name) => {
+      const result = await importCareLinkFile(readFileSync(`${mmcsv.path}/${name}.input.csv`), { timeZone: "UTC" });
+      for (const s of result.skipped) expect(EXPECTED_REASONS, `line ${s.line}: ${s.reason}`).toContain(s.reason);
+      const old = JSON.parse(readFileSync(`${mmcsv.path}/${name}.output.json`, "utf8")) as Record<string, unknown>[];
+      const at = (type: string, deviceTime: unknown) =>
+        result.records.filter((r) => r.type === type && r.deviceTime === deviceTime);
+      for (const e of old) {
+        if (e.type === "cbg") expect(at("cgm", e.deviceTime)[0]?.body).toMatchObject({ mgdl: e.value });
+        else if (e.type === "smbg") expect(at("bg", e.deviceTime)[0]?.body).toMatchObject({ mgdl: e.value });
+        else if (e.type === "basal-rate-change" && e.deliveryType === "scheduled")
+          expect(at("basal", e.deviceTime)[0]?.body).toMatchObject({
+            deliveryType: "scheduled",
+            rate: e.value,
+            scheduleName: e.scheduleName,
+          });
+        else if (e.type === "basal-rate-change" && e.duration !== 0)
+          expect(at("basal", e.deviceTime)[0]?.body).toMatchObject({
+            deliveryType: "temp",
+            percent: Number(e.percent) / 100,
+            durationMs: e.duration,
+          });
+        else if (e.type === "wizard")
+          expect(at("wizard", e.deviceTime)[0]?.body).toMatchObject({
+            bgInput: (e.payload as { bgInput: number }).bgInput,
+            carbInput: (e.payload as { carbInput: number }).carbInput,
+          });
+        else if (e.type === "bolus" && e.subType === "dual/square") {
+          // The old parser kept the halves apart; Steward joins them into one dual bolus at the normal half's time.
+          const dual = result.records.find((r) => r.type === "bolus" && r.body.subType === "dual/square");
+          expect(dual?.body).toMatchObject({
+            extended: e.value,
+            expectedExtended: e.programmed,
+            durationMs: e.duration,
+          });
+        } else if (e.type === "bolus" && e.subType === "dual/normal")
+          expect(at("bolus", e.deviceTime)[0]?.body).toMatchObject({ subType: "dual/square", normal: e.value });
+        else if (e.type === "bolus")
+          expect(at("bolus", e.deviceTime)[0]?.body).toMatchObject({ subType: "normal", normal: e.value });
+      }
+      // The last settings state equals the pump's snapshot in both files.
+      const settings = result.records.filter((r) => r.type === "pumpSettings").at(-1);
+      const last = old
+        .filter((e) => e.type === "settings")
+        .sort((a, b) => String(b.deviceTime).localeCompare(String(a.deviceTime)))[0] as Record<string, unknown>;
+      expect(settings?.type === "pumpSettings" && settings.body.basalSchedules["pattern a"]).toEqual(
+        schedule((last.basalSchedules as Record<string, unknown>)["pattern a"]),
+      );
+      expect(settings?.type === "pumpSettings" && settings.body.carbRatios).toEqual(schedule(last.carbRatio));
+    },
+  );
 });

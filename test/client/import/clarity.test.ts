@@ -8,16 +8,32 @@ const clarity = sharedFixture("dexcom-clarity-cgmquantify/test_file.csv");
 
 describe.skipIf(!clarity.exists)("Dexcom Clarity export (cgmquantify test file)", () => {
   it("imports all 2,148 EGVs, the identity rows into one profile, and explains the alert-setting rows", async () => {
-    const { records, skipped, rows } = await importClarityFile(readFileSync(clarity.path), { timeZone: "America/Los_Angeles" });
+    const { records, skipped, rows } = await importClarityFile(readFileSync(clarity.path), {
+      timeZone: "America/Los_Angeles",
+    });
     expect(rows).toBe(2160);
     expect(skipped.map((s) => s.reason)).toEqual(["header", ...Array(7).fill("alert setting (not represented)")]);
     const cgm = records.filter((r) => r.type === "cgm");
     expect(cgm).toHaveLength(2148);
     // 2016-10-24 11:24:17 in Los Angeles is PDT (UTC-7).
-    expect(cgm[0]).toMatchObject({ time: Date.parse("2016-10-24T18:24:17Z"), deviceTime: "2016-10-24T11:24:17", timezoneOffset: -420, body: { mgdl: 103 } });
-    expect(records.find((r) => r.type === "profile")?.body).toEqual({ name: "Joe Schmoe", birthDate: "1/1/1970", identifiers: { Device: "Dexcom G6 Mobile App" } });
+    expect(cgm[0]).toMatchObject({
+      time: Date.parse("2016-10-24T18:24:17Z"),
+      deviceTime: "2016-10-24T11:24:17",
+      timezoneOffset: -420,
+      body: { mgdl: 103 },
+    });
+    expect(records.find((r) => r.type === "profile")?.body).toEqual({
+      name: "Joe Schmoe",
+      birthDate: "1/1/1970",
+      identifiers: { Device: "Dexcom G6 Mobile App" },
+    });
     // Imported readings give iglu's mean.
-    expect(consensusMetrics(cgm.map((r) => ({ time: r.time, mgdl: r.type === "cgm" ? r.body.mgdl : 0 })), IGLU_OPTIONS)?.mean).toBeCloseTo(111.8966, 4);
+    expect(
+      consensusMetrics(
+        cgm.map((r) => ({ time: r.time, mgdl: r.type === "cgm" ? r.body.mgdl : 0 })),
+        IGLU_OPTIONS,
+      )?.mean,
+    ).toBeCloseTo(111.8966, 4);
   });
 });
 

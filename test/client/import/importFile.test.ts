@@ -33,7 +33,9 @@ function cases(): Case[] {
   const out: Case[] = [];
   const dir = (name: string, format: ImportFormat, timeZone: string, pattern: RegExp) => {
     const f = sharedFixture(name);
-    if (f.exists) for (const file of readdirSync(f.path).filter((n) => pattern.test(n))) out.push({ path: `${f.path}/${file}`, format, timeZone });
+    if (f.exists)
+      for (const file of readdirSync(f.path).filter((n) => pattern.test(n)))
+        out.push({ path: `${f.path}/${file}`, format, timeZone });
   };
   dir("carelink-legacy-tidepool-uploader", "carelink-legacy", "Pacific/Honolulu", /\.input\.csv$/);
   dir("carelink-legacy-mmcsv", "carelink-legacy", "UTC", /\.input\.csv$/);
@@ -61,7 +63,8 @@ function fileOf(path: string, chunk = 4096): ImportFile {
     stream: () =>
       new ReadableStream<Uint8Array>({
         start(controller) {
-          for (let at = 0; at < bytes.length; at += chunk) controller.enqueue(new Uint8Array(bytes.subarray(at, at + chunk)));
+          for (let at = 0; at < bytes.length; at += chunk)
+            controller.enqueue(new Uint8Array(bytes.subarray(at, at + chunk)));
           controller.close();
         },
       }),
@@ -121,14 +124,25 @@ describe.each(cases())("importFile($path)", ({ path, format, timeZone }) => {
     expect(records.invalid).toEqual([]);
 
     // Zero unexplained rows: each row made a record or is in the skipped report, which importFile passes on whole.
-    expect(summary.skipped).toEqual(events.flatMap((e) => (e.kind === "skipped" ? [{ line: e.line, reason: e.reason }] : [])).sort((a, b) => a.line - b.line));
-    const accounted = new Set([...events.flatMap((e) => (e.kind === "record" ? e.lines : [])), ...summary.skipped.map((s) => s.line)]);
+    expect(summary.skipped).toEqual(
+      events
+        .flatMap((e) => (e.kind === "skipped" ? [{ line: e.line, reason: e.reason }] : []))
+        .sort((a, b) => a.line - b.line),
+    );
+    const accounted = new Set([
+      ...events.flatMap((e) => (e.kind === "record" ? e.lines : [])),
+      ...summary.skipped.map((s) => s.line),
+    ]);
     expect(sourceRows(path).filter((line) => !accounted.has(line))).toEqual([]);
 
     // Re-import: nothing written, nothing queued for sync.
     const queued = await log.pendingCount();
     const again = await importFile(records, fileOf(path), { timeZone });
-    expect(again).toMatchObject({ recordsWritten: 0, duplicates: summary.recordsRead, recordsRead: summary.recordsRead });
+    expect(again).toMatchObject({
+      recordsWritten: 0,
+      duplicates: summary.recordsRead,
+      recordsRead: summary.recordsRead,
+    });
     expect(await log.pendingCount()).toBe(queued);
   }, 60_000);
 });
@@ -136,46 +150,69 @@ describe.each(cases())("importFile($path)", ({ path, format, timeZone }) => {
 describe("importFile with the Clarity file", () => {
   const clarity = sharedFixture("dexcom-clarity-cgmquantify/test_file.csv");
 
-  it.skipIf(!clarity.exists)("keeps one write per shard per batch, and pushes one envelope per shard", async () => {
-    const whole = newStore();
-    const summary = await importFile(whole.records, fileOf(clarity.path), { timeZone: "UTC", batchSize: 100_000 });
-    const all = await everything(whole.records);
-    const shardsTouched = new Set(all.map((r) => `${SCOPE_OF[r.type]}:${hourOf(r)}`)).size;
-    expect(await whole.log.pendingCount()).toBe(shardsTouched);
+  it.skipIf(!clarity.exists)(
+    "keeps one write per shard per batch, and pushes one envelope per shard",
+    async () => {
+      const whole = newStore();
+      const summary = await importFile(whole.records, fileOf(clarity.path), { timeZone: "UTC", batchSize: 100_000 });
+      const all = await everything(whole.records);
+      const shardsTouched = new Set(all.map((r) => `${SCOPE_OF[r.type]}:${hourOf(r)}`)).size;
+      expect(await whole.log.pendingCount()).toBe(shardsTouched);
 
-    const batched = newStore();
-    await importFile(batched.records, fileOf(clarity.path), { timeZone: "UTC", batchSize: 500 });
-    const batches = Math.ceil(summary.recordsRead / 500);
-    const writes = await batched.log.pendingCount();
-    expect(writes).toBeGreaterThan(shardsTouched);
-    expect(writes).toBeLessThan(shardsTouched + batches);
-    // Sealed for the push: one envelope per shard, however many batches wrote it.
-    expect(await batched.log.sealWrites()).toBe(shardsTouched);
-    expect(await batched.log.pendingCount()).toBe(shardsTouched);
-  }, 60_000);
+      const batched = newStore();
+      await importFile(batched.records, fileOf(clarity.path), { timeZone: "UTC", batchSize: 500 });
+      const batches = Math.ceil(summary.recordsRead / 500);
+      const writes = await batched.log.pendingCount();
+      expect(writes).toBeGreaterThan(shardsTouched);
+      expect(writes).toBeLessThan(shardsTouched + batches);
+      // Sealed for the push: one envelope per shard, however many batches wrote it.
+      expect(await batched.log.sealWrites()).toBe(shardsTouched);
+      expect(await batched.log.pendingCount()).toBe(shardsTouched);
+    },
+    60_000,
+  );
 
-  it.skipIf(!clarity.exists)("reports progress along the way, from a plain text() file too", async () => {
-    const { records } = newStore();
-    const progress: ImportFileProgress[] = [];
-    await importFile(records, textFile("export.csv", clarity.read()), { timeZone: "UTC", batchSize: 500, onProgress: (p) => progress.push(p) });
-    expectMonotonicToOne(progress);
-    expect(new Set(progress.map((p) => p.fraction)).size).toBeGreaterThan(4);
-    expect(progress.some((p) => p.fraction > 0 && p.fraction < 1 && p.recordsWritten > 0)).toBe(true);
-  }, 60_000);
+  it.skipIf(!clarity.exists)(
+    "reports progress along the way, from a plain text() file too",
+    async () => {
+      const { records } = newStore();
+      const progress: ImportFileProgress[] = [];
+      await importFile(records, textFile("export.csv", clarity.read()), {
+        timeZone: "UTC",
+        batchSize: 500,
+        onProgress: (p) => progress.push(p),
+      });
+      expectMonotonicToOne(progress);
+      expect(new Set(progress.map((p) => p.fraction)).size).toBeGreaterThan(4);
+      expect(progress.some((p) => p.fraction > 0 && p.fraction < 1 && p.recordsWritten > 0)).toBe(true);
+    },
+    60_000,
+  );
 
-  it.skipIf(!clarity.exists)("stops when aborted, keeps what it wrote, and a re-import completes the rest", async () => {
-    const { records } = newStore();
-    const controller = new AbortController();
-    const abortAfterFirstWrite = (p: ImportFileProgress) => {
-      if (p.recordsWritten > 0) controller.abort();
-    };
-    await expect(importFile(records, fileOf(clarity.path), { timeZone: "UTC", batchSize: 500, signal: controller.signal, onProgress: abortAfterFirstWrite })).rejects.toMatchObject({ name: "AbortError" });
-    const partial = (await everything(records)).length;
-    expect(partial).toBeGreaterThan(0);
-    const rest = await importFile(records, fileOf(clarity.path), { timeZone: "UTC" });
-    expect(rest.duplicates).toBe(partial);
-    expect(rest.recordsWritten).toBe(rest.recordsRead - partial);
-  }, 60_000);
+  it.skipIf(!clarity.exists)(
+    "stops when aborted, keeps what it wrote, and a re-import completes the rest",
+    async () => {
+      const { records } = newStore();
+      const controller = new AbortController();
+      const abortAfterFirstWrite = (p: ImportFileProgress) => {
+        if (p.recordsWritten > 0) controller.abort();
+      };
+      await expect(
+        importFile(records, fileOf(clarity.path), {
+          timeZone: "UTC",
+          batchSize: 500,
+          signal: controller.signal,
+          onProgress: abortAfterFirstWrite,
+        }),
+      ).rejects.toMatchObject({ name: "AbortError" });
+      const partial = (await everything(records)).length;
+      expect(partial).toBeGreaterThan(0);
+      const rest = await importFile(records, fileOf(clarity.path), { timeZone: "UTC" });
+      expect(rest.duplicates).toBe(partial);
+      expect(rest.recordsWritten).toBe(rest.recordsRead - partial);
+    },
+    60_000,
+  );
 });
 
 describe("importFile of a 14-day CareLink export", () => {
@@ -187,7 +224,11 @@ describe("importFile of a 14-day CareLink export", () => {
     const wall = new Date(newest - i * 300_000).toISOString();
     rows.push(`${i}.00000,${wall.slice(0, 10).replace(/-/g, "/")},${wall.slice(11, 19)},${100 + ((i * 7) % 120)}`);
   }
-  const csv = ["-------,MiniMed 780G MMT-1886,Sensor,NG0000000X,-------", "Index,Date,Time,Sensor Glucose (mg/dL)", ...rows].join("\r\n");
+  const csv = [
+    "-------,MiniMed 780G MMT-1886,Sensor,NG0000000X,-------",
+    "Index,Date,Time,Sensor Glucose (mg/dL)",
+    ...rows,
+  ].join("\r\n");
 
   it("keeps the event loop free while reading, and moves the bar through encrypting and storing", async () => {
     const { records } = newStore();
@@ -199,7 +240,11 @@ describe("importFile of a 14-day CareLink export", () => {
     };
     setTimeout(tick, 0);
     const seen: { fraction: number; ticks: number; phase: string; recordsStored: number }[] = [];
-    const summary = await importFile(records, textFile("carelink.csv", csv), { timeZone: "Europe/Berlin", batchSize: 1000, onProgress: (p) => seen.push({ fraction: p.fraction, ticks, phase: p.phase, recordsStored: p.recordsStored }) });
+    const summary = await importFile(records, textFile("carelink.csv", csv), {
+      timeZone: "Europe/Berlin",
+      batchSize: 1000,
+      onProgress: (p) => seen.push({ fraction: p.fraction, ticks, phase: p.phase, recordsStored: p.recordsStored }),
+    });
     ticking = false;
     expect(summary).toMatchObject({ format: "carelink-current", recordsRead: days * 288, recordsWritten: days * 288 });
     // Reading and placing the rows in UTC: a timer got to run between every two progress events.
@@ -233,7 +278,9 @@ describe("re-import under another time zone", () => {
 describe("format detection", () => {
   it("refuses an unknown file with a message naming it and the formats it reads", async () => {
     const { records } = newStore();
-    const error = await importFile(records, textFile("notes.txt", "Dear diary,\nglucose was fine today.\n"), { timeZone: "UTC" }).catch((e: unknown) => e);
+    const error = await importFile(records, textFile("notes.txt", "Dear diary,\nglucose was fine today.\n"), {
+      timeZone: "UTC",
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MalformedInput);
     expect((error as Error).message).toMatch(/notes\.txt.*CareLink.*Clarity.*Nightscout/);
   });
@@ -241,7 +288,10 @@ describe("format detection", () => {
   it("follows an explicit source over detection", async () => {
     const { records } = newStore();
     // Read as a Clarity CSV, a JSON array yields no records, and says why row by row.
-    const summary = await importFile(records, fileOf(own("nightscout_entries.json")), { timeZone: "UTC", source: "clarity" });
+    const summary = await importFile(records, fileOf(own("nightscout_entries.json")), {
+      timeZone: "UTC",
+      source: "clarity",
+    });
     expect(summary).toMatchObject({ format: "clarity", recordsWritten: 0 });
     expect(summary.skipped.length).toBeGreaterThan(0);
   });
@@ -251,15 +301,23 @@ describe("one reading per moment across sources", () => {
   // One day of a Dexcom sensor every 5 minutes, as Clarity exports it (device wall clock in Berlin)
   // and as Nightscout holds it (UTC ms, seconds apart from Clarity's times, a stretch missing).
   const start = Date.UTC(2026, 4, 10, 22, 0, 0); // midnight in Berlin (UTC+2 in May)
-  const readings = Array.from({ length: 288 }, (_, i) => ({ time: start + i * 300_000, mgdl: Math.round(130 + 60 * Math.sin(i / 20)) }));
+  const readings = Array.from({ length: 288 }, (_, i) => ({
+    time: start + i * 300_000,
+    mgdl: Math.round(130 + 60 * Math.sin(i / 20)),
+  }));
   const wall = (t: number) => new Date(t + 2 * 3_600_000).toISOString().slice(0, 19);
   const clarityCsv = [
     "Index,Timestamp (YYYY-MM-DDThh:mm:ss),Event Type,Event Subtype,Patient Info,Device Info,Source Device ID,Glucose Value (mg/dL),Insulin Value (u),Carb Value (grams),Duration (hh:mm:ss),Glucose Rate of Change (mg/dL/min),Transmitter Time (Long Integer),Transmitter ID",
     ...readings.map((r, i) => `${i + 1},${wall(r.time)},EGV,,,,iPhone G6,${r.mgdl},,,,,,`),
   ].join("\n");
-  const nightscout = (list: typeof readings) => JSON.stringify(list.map((r, i) => ({ _id: `ns${i}`, type: "sgv", sgv: r.mgdl, date: r.time + 7_000, device: "share2" })));
-  const cgm = async (records: RecordStore) => (await records.query({ scope: "glucose", from: 0, to: 2 ** 21 * 3_600_000 - 1 })).filter((r) => r.type === "cgm");
-  const metricsOf = async (records: RecordStore) => analyzeGlucose(glucoseSamples(await cgm(records)), { timeZone: "Europe/Berlin" });
+  const nightscout = (list: typeof readings) =>
+    JSON.stringify(
+      list.map((r, i) => ({ _id: `ns${i}`, type: "sgv", sgv: r.mgdl, date: r.time + 7_000, device: "share2" })),
+    );
+  const cgm = async (records: RecordStore) =>
+    (await records.query({ scope: "glucose", from: 0, to: 2 ** 21 * 3_600_000 - 1 })).filter((r) => r.type === "cgm");
+  const metricsOf = async (records: RecordStore) =>
+    analyzeGlucose(glucoseSamples(await cgm(records)), { timeZone: "Europe/Berlin" });
 
   it("keeps one reading per moment, from the more complete source, and the metrics do not change", async () => {
     const alone = newStore();
@@ -269,7 +327,9 @@ describe("one reading per moment across sources", () => {
     expect(first.timeZone).toEqual({ zone: "Europe/Berlin", assumed: true });
     // Nightscout lacks two hours: Clarity is the more complete source, so its records stay.
     const gappy = readings.filter((_, i) => i < 100 || i >= 124);
-    const second = await importFile(both.records, textFile("entries.json", nightscout(gappy)), { timeZone: "Europe/Berlin" });
+    const second = await importFile(both.records, textFile("entries.json", nightscout(gappy)), {
+      timeZone: "Europe/Berlin",
+    });
     expect(second.merged).toEqual([{ type: "cgm", kept: "clarity", dropped: "nightscout", readings: gappy.length }]);
     expect(second.recordsWritten).toBe(0);
     expect(second.timeZone).toEqual({ zone: "Europe/Berlin", assumed: false });
@@ -282,7 +342,9 @@ describe("one reading per moment across sources", () => {
   it("replaces the stored copies when the new file is the more complete source", async () => {
     const { records } = newStore();
     const partial = readings.slice(0, 150);
-    await importFile(records, textFile("entries.json", nightscout(partial.filter((_, i) => i % 10 !== 0))), { timeZone: "Europe/Berlin" });
+    await importFile(records, textFile("entries.json", nightscout(partial.filter((_, i) => i % 10 !== 0))), {
+      timeZone: "Europe/Berlin",
+    });
     const summary = await importFile(records, textFile("clarity.csv", clarityCsv), { timeZone: "Europe/Berlin" });
     expect(summary.merged).toEqual([{ type: "cgm", kept: "clarity", dropped: "nightscout", readings: 135 }]);
     const stored = await cgm(records);
@@ -297,7 +359,9 @@ describe("one reading per moment across sources", () => {
     const { records } = newStore();
     await importFile(records, textFile("clarity.csv", clarityCsv), { timeZone: "Europe/Berlin" });
     const between = readings.slice(0, 10).map((r) => ({ ...r, time: r.time + 150_000 - 7_000 }));
-    const summary = await importFile(records, textFile("entries.json", nightscout(between)), { timeZone: "Europe/Berlin" });
+    const summary = await importFile(records, textFile("entries.json", nightscout(between)), {
+      timeZone: "Europe/Berlin",
+    });
     expect(summary.merged).toEqual([]);
     expect(await cgm(records)).toHaveLength(298);
   });

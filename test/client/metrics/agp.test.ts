@@ -9,7 +9,8 @@ describe("AGP percentile curves", () => {
   it("folds days by local time of day and takes type-7 percentiles across days", () => {
     // Ten days, a reading every 5 minutes, glucose = 100 + 10 x day index at every time of day.
     const samples = [];
-    for (let d = 0; d < 10; d++) for (let m = 0; m < 1440; m += 5) samples.push({ time: dayStart + d * 1440 * MIN + m * MIN, mgdl: 100 + 10 * d });
+    for (let d = 0; d < 10; d++)
+      for (let m = 0; m < 1440; m += 5) samples.push({ time: dayStart + d * 1440 * MIN + m * MIN, mgdl: 100 + 10 * d });
     const profile = agpProfile(samples, { timeZone: "Europe/Berlin" });
     expect(profile).toHaveLength(288);
     const noon = profile.find((p) => p.minuteOfDay === 720);

@@ -10,11 +10,13 @@ const MIN = 60_000;
 // the sensor restarts 61 s later, so local times overlap without coinciding.
 const start = Date.UTC(2026, 5, 1) + 137_000;
 let seed = 11;
-const next = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
 const week: GlucoseSample[] = Array.from({ length: 7 * 288 }, (_, i) => {
   const flown = i >= 3 * 288;
   const minute = (i * 5) % 1440;
-  const mgdl = Math.round(140 + 80 * Math.sin((minute / 1440) * 2 * Math.PI) + (next() - 0.5) * 60 - (minute > 120 && minute < 200 ? 70 : 0));
+  const mgdl = Math.round(
+    140 + 80 * Math.sin((minute / 1440) * 2 * Math.PI) + (next() - 0.5) * 60 - (minute > 120 && minute < 200 ? 70 : 0),
+  );
   return { time: start + i * 5 * MIN + (flown ? 61_000 : 0), timezoneOffset: flown ? -300 : 60, mgdl };
 });
 

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { analyzeGlucose } from "../../../client/metrics/analysis.js";
-import { consensusMetrics, DEFAULT_OPTIONS, IGLU_OPTIONS, type GlucoseSample } from "../../../client/metrics/consensus.js";
+import {
+  consensusMetrics,
+  DEFAULT_OPTIONS,
+  IGLU_OPTIONS,
+  type GlucoseSample,
+} from "../../../client/metrics/consensus.js";
 import { sharedFixture } from "../../helpers/sharedFixtures.js";
 import { parseIgluExpected } from "./igluExpected.js";
 
@@ -16,42 +21,45 @@ function clarityEgvs(text: string): GlucoseSample[] {
     .map((f) => ({ time: Date.parse(`${f[1]}Z`), mgdl: Number(f[7]) }));
 }
 
-
-describe.skipIf(!clarity.exists || !expectedCsv.exists)("consensus metrics vs iglu 4.3.0 on the cgmquantify Clarity file", () => {
-  it("matches every consensus number to 4 decimals with iglu settings", () => {
-    const samples = clarityEgvs(clarity.read());
-    const e = parseIgluExpected(expectedCsv.read());
-    const m = consensusMetrics(samples, IGLU_OPTIONS);
-    expect(m).not.toBeNull();
-    if (!m) return;
-    expect(m.readings).toBe(2148);
-    const close = (actual: number, expected: number | undefined) => expect(actual).toBeCloseTo(expected ?? Number.NaN, 4);
-    close(m.mean, e.mean);
-    close(m.sd, e.SD);
-    close(m.cv, e.CV);
-    close(m.gmi, e.GMI);
-    close(m.percentiles.p50, e.median);
-    close(m.activePercent, e.active_percent);
-    expect(Math.round(m.days * 10) / 10).toBe(e.ndays);
-    close(m.inRange70to140, e.in_range_70_140);
-    close(m.inRange70to180, e.in_range_70_180);
-    close(m.below54, e.below_54);
-    close(m.below70, e.below_70);
-    close(m.above180, e.above_180);
-    close(m.above250, e.above_250);
-    close(m.percentiles.p0, e["0"]);
-    close(m.percentiles.p5, e["5"]);
-    close(m.percentiles.p25, e["25"]);
-    close(m.percentiles.p75, e["75"]);
-    close(m.percentiles.p95, e["95"]);
-    close(m.percentiles.p100, e["100"]);
-    close(m.gri.gri, e.GRI);
-    const full = analyzeGlucose(samples, { timeZone: "UTC" });
-    close(full?.variability.mage ?? Number.NaN, e.MAGE);
-    close(full?.variability.modd ?? Number.NaN, e.MODD);
-    close(full?.risk.eA1c ?? Number.NaN, e.eA1C);
-  });
-});
+describe.skipIf(!clarity.exists || !expectedCsv.exists)(
+  "consensus metrics vs iglu 4.3.0 on the cgmquantify Clarity file",
+  () => {
+    it("matches every consensus number to 4 decimals with iglu settings", () => {
+      const samples = clarityEgvs(clarity.read());
+      const e = parseIgluExpected(expectedCsv.read());
+      const m = consensusMetrics(samples, IGLU_OPTIONS);
+      expect(m).not.toBeNull();
+      if (!m) return;
+      expect(m.readings).toBe(2148);
+      const close = (actual: number, expected: number | undefined) =>
+        expect(actual).toBeCloseTo(expected ?? Number.NaN, 4);
+      close(m.mean, e.mean);
+      close(m.sd, e.SD);
+      close(m.cv, e.CV);
+      close(m.gmi, e.GMI);
+      close(m.percentiles.p50, e.median);
+      close(m.activePercent, e.active_percent);
+      expect(Math.round(m.days * 10) / 10).toBe(e.ndays);
+      close(m.inRange70to140, e.in_range_70_140);
+      close(m.inRange70to180, e.in_range_70_180);
+      close(m.below54, e.below_54);
+      close(m.below70, e.below_70);
+      close(m.above180, e.above_180);
+      close(m.above250, e.above_250);
+      close(m.percentiles.p0, e["0"]);
+      close(m.percentiles.p5, e["5"]);
+      close(m.percentiles.p25, e["25"]);
+      close(m.percentiles.p75, e["75"]);
+      close(m.percentiles.p95, e["95"]);
+      close(m.percentiles.p100, e["100"]);
+      close(m.gri.gri, e.GRI);
+      const full = analyzeGlucose(samples, { timeZone: "UTC" });
+      close(full?.variability.mage ?? Number.NaN, e.MAGE);
+      close(full?.variability.modd ?? Number.NaN, e.MODD);
+      close(full?.risk.eA1c ?? Number.NaN, e.eA1C);
+    });
+  },
+);
 
 const t0 = Date.UTC(2026, 0, 1);
 const every5 = (values: number[]): GlucoseSample[] => values.map((mgdl, i) => ({ time: t0 + i * 300_000, mgdl }));
@@ -80,7 +88,10 @@ describe("consensus metric conventions", () => {
 
   it("loses the readings of a gap from % time active (iglu rule)", () => {
     // 12 readings 5 minutes apart, then 1 hour without data, then 12 more: 11 of 35 slots missing.
-    const samples = [...every5(Array(12).fill(120)), ...every5(Array(12).fill(120)).map((s) => ({ ...s, time: s.time + 115 * 60_000 }))];
+    const samples = [
+      ...every5(Array(12).fill(120)),
+      ...every5(Array(12).fill(120)).map((s) => ({ ...s, time: s.time + 115 * 60_000 })),
+    ];
     const m = consensusMetrics(samples);
     expect(m?.activePercent).toBeCloseTo((24 / 35) * 100, 10);
   });

@@ -18,7 +18,10 @@ const here = new URL("./reference/", import.meta.url);
 type Expected = Record<string, unknown> & {
   n: number;
   all_metrics_extended_hyper: number;
-  episodes: Record<string, { avg_ep_per_day: number; avg_ep_duration: number; avg_ep_gl: number | null; total_episodes: number }>;
+  episodes: Record<
+    string,
+    { avg_ep_per_day: number; avg_ep_duration: number; avg_ep_gl: number | null; total_episodes: number }
+  >;
   sd_measures: Record<string, number>;
   cv_measures: Record<string, number>;
   sleep_wake: Record<string, number>;
@@ -68,7 +71,10 @@ function close(actual: number | undefined, want: unknown, what: string) {
 }
 
 function checkAll(samples: GlucoseSample[], e: Expected) {
-  const a = analyzeGlucose(samples, { timeZone: "UTC", ranges: [{ atLeast: 63, atMost: 140 }, { below: 63 }, { above: 140 }] }) as GlucoseAnalysis;
+  const a = analyzeGlucose(samples, {
+    timeZone: "UTC",
+    ranges: [{ atLeast: 63, atMost: 140 }, { below: 63 }, { above: 140 }],
+  }) as GlucoseAnalysis;
   expect(a).not.toBeNull();
   const c = a.consensus;
   expect(c.readings).toBe(e.n);
@@ -115,13 +121,21 @@ function checkAll(samples: GlucoseSample[], e: Expected) {
 
   // Options beyond the defaults.
   const local = toLocal(samples, { timeZone: "UTC" });
-  for (const direction of ["service", "max", "plus", "minus"] as MageDirection[]) close(mage(local, { direction }), e[`mage_${direction}`], `mage ${direction}`);
+  for (const direction of ["service", "max", "plus", "minus"] as MageDirection[])
+    close(mage(local, { direction }), e[`mage_${direction}`], `mage ${direction}`);
   const grid = dayGrid(local);
   close(grid ? conga(grid, 24) : Number.NaN, e.conga_24, "conga n = 24");
   close(grid ? mag(grid, 60) : Number.NaN, e.mag_60, "mag n = 60");
 
   const sd = a.variability.sd;
-  const sdMap: Record<string, number> = { SDw: sd.sdWithinDays, SDhhmm: sd.sdBetweenTimePoints, SDwsh: sd.sdWithinSeries1h, SDdm: sd.sdDailyMeans, SDb: sd.sdBetweenDays, SDbdm: sd.sdBetweenDaysDailyMeanCorrected };
+  const sdMap: Record<string, number> = {
+    SDw: sd.sdWithinDays,
+    SDhhmm: sd.sdBetweenTimePoints,
+    SDwsh: sd.sdWithinSeries1h,
+    SDdm: sd.sdDailyMeans,
+    SDb: sd.sdBetweenDays,
+    SDbdm: sd.sdBetweenDaysDailyMeanCorrected,
+  };
   for (const [key, value] of Object.entries(sdMap)) close(value, e.sd_measures[key], key);
   close(a.variability.cvMean, e.cv_measures.CVmean, "CVmean");
   close(a.variability.cvSd, e.cv_measures.CVsd, "CVsd");
@@ -140,8 +154,17 @@ function checkAll(samples: GlucoseSample[], e: Expected) {
   // iglu's "sleep" is 00:00-06:00 (night), "wake" the rest of the day. Without a night reading
   // iglu's left join of the two parts leaves no row (every value NA); Steward still reports the day.
   const noNight = a.dayNight.night === null;
-  if (noNight) expect(Object.values(e.sleep_wake).every((v) => v === null), "iglu has no night either").toBe(true);
-  for (const [part, m] of noNight ? [] : ([["sleep", a.dayNight.night], ["wake", a.dayNight.day]] as const)) {
+  if (noNight)
+    expect(
+      Object.values(e.sleep_wake).every((v) => v === null),
+      "iglu has no night either",
+    ).toBe(true);
+  for (const [part, m] of noNight
+    ? []
+    : ([
+        ["sleep", a.dayNight.night],
+        ["wake", a.dayNight.day],
+      ] as const)) {
     const fields: [string, number | undefined][] = [
       ["mean", m?.mean],
       ["SD", m?.sd],
@@ -163,16 +186,27 @@ function checkAll(samples: GlucoseSample[], e: Expected) {
     // A time of day without data has no AGP point here and NA in iglu.
     for (const key of ["p5", "p25", "p50", "p75", "p95"] as const) {
       close(p?.[key] ?? Number.NaN, e.agp[key][i], `AGP ${key} at ${minute}`);
-      close(s?.[key] ?? Number.NaN, e.agp_loess_interpolate[`${key.slice(1)}%`]?.[i], `smoothed AGP ${key} at ${minute}`);
-      close(direct.get(minute)?.[key] ?? Number.NaN, e.agp_loess_direct[`${key.slice(1)}%`]?.[i], `direct loess ${key} at ${minute}`);
+      close(
+        s?.[key] ?? Number.NaN,
+        e.agp_loess_interpolate[`${key.slice(1)}%`]?.[i],
+        `smoothed AGP ${key} at ${minute}`,
+      );
+      close(
+        direct.get(minute)?.[key] ?? Number.NaN,
+        e.agp_loess_direct[`${key.slice(1)}%`]?.[i],
+        `direct loess ${key} at ${minute}`,
+      );
     }
   });
 }
 
 describe("every metric equals iglu 4.3.0 to 4 decimals", () => {
-  it.each(["gaps", "duplicates", "zonechange", "sparseday", "sustainedhigh", "firsthour"])("synthetic set: %s", (name) => {
-    checkAll(synthetic(name), expected(name));
-  });
+  it.each(["gaps", "duplicates", "zonechange", "sparseday", "sustainedhigh", "firsthour"])(
+    "synthetic set: %s",
+    (name) => {
+      checkAll(synthetic(name), expected(name));
+    },
+  );
 
   it.skipIf(!clarity.exists)("the cgmquantify Clarity export (from ../shared/fixtures)", () => {
     checkAll(clarityEgvs(), expected("clarity"));

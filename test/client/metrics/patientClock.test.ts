@@ -14,7 +14,14 @@ const start = Date.UTC(2026, 0, 5) - 60 * MIN;
 const records: StewardRecord[] = Array.from({ length: 5 * 288 }, (_, i) => {
   const time = start + i * 5 * MIN;
   const minuteOfDay = (i * 5) % 1440;
-  return { id: `r${i}`, type: "cgm", time, timezoneOffset: offsetMinutesAt(time, "Europe/Berlin"), source: "clarity", body: { mgdl: minuteOfDay < 360 ? 220 : 110 } };
+  return {
+    id: `r${i}`,
+    type: "cgm",
+    time,
+    timezoneOffset: offsetMinutesAt(time, "Europe/Berlin"),
+    source: "clarity",
+    body: { mgdl: minuteOfDay < 360 ? 220 : 110 },
+  };
 });
 
 describe("the patient's local day, whatever the viewer's zone", () => {
@@ -31,7 +38,13 @@ describe("the patient's local day, whatever the viewer's zone", () => {
   it("folds by Berlin time: the night (00:00-06:00) is the high part and each day starts at Berlin midnight", () => {
     expect(patient?.dayNight.night?.above180).toBe(100);
     expect(patient?.dayNight.day?.inRange70to180).toBe(100);
-    expect(patient?.days.map((d) => d.date)).toEqual(["2026-01-05", "2026-01-06", "2026-01-07", "2026-01-08", "2026-01-09"]);
+    expect(patient?.days.map((d) => d.date)).toEqual([
+      "2026-01-05",
+      "2026-01-06",
+      "2026-01-07",
+      "2026-01-08",
+      "2026-01-09",
+    ]);
     expect(patient?.days[0]?.readings[0]?.minuteOfDay).toBe(0);
     const at = (minute: number) => patient?.agp.unsmoothed.find((p) => p.minuteOfDay === minute)?.p50;
     expect(at(300)).toBe(220);

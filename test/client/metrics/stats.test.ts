@@ -12,7 +12,10 @@ const same = (values: ArrayLike<number>) => Array.from(values, (v) => v + 0);
 const doubles = fc.array(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }), { maxLength: 300 });
 // Whole mg/dL with many repeats, and sensor spacings that are nearly all one value.
 const wholes = fc.array(fc.integer({ min: 20, max: 600 }), { maxLength: 600 });
-const spacings = fc.array(fc.oneof(fc.constant(5), fc.constant(5), fc.constant(5), fc.double({ min: 0, max: 400, noNaN: true })), { maxLength: 600 });
+const spacings = fc.array(
+  fc.oneof(fc.constant(5), fc.constant(5), fc.constant(5), fc.double({ min: 0, max: 400, noNaN: true })),
+  { maxLength: 600 },
+);
 
 describe("selection and sorting helpers", () => {
   it("median by selection equals the middle of a full sort (R's type 7)", () => {
@@ -54,7 +57,9 @@ describe("selection and sorting helpers", () => {
     // Few ascending runs (a clock change) or none at all, with ties.
     const keys = fc.oneof(
       fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 200 }),
-      fc.tuple(fc.array(fc.integer({ min: 0, max: 1000 })), fc.array(fc.integer({ min: 0, max: 1000 }))).map(([a, b]) => [...plainSort(a), ...plainSort(b)]),
+      fc
+        .tuple(fc.array(fc.integer({ min: 0, max: 1000 })), fc.array(fc.integer({ min: 0, max: 1000 })))
+        .map(([a, b]) => [...plainSort(a), ...plainSort(b)]),
     );
     fc.assert(
       fc.property(keys, (xs) => {

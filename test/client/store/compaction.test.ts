@@ -18,7 +18,13 @@ import { patientDevice, type Device } from "../../helpers/patientDevice.js";
 
 const t0 = 480_000 * MS_PER_HOUR;
 const hour = hourOf({ type: "cgm", time: t0 });
-const reading = (i: number, mgdl = 100 + i): StewardRecord => ({ id: `cgm-${i}`, type: "cgm", time: t0 + i * 60_000, deviceId: "g7", body: { mgdl } });
+const reading = (i: number, mgdl = 100 + i): StewardRecord => ({
+  id: `cgm-${i}`,
+  type: "cgm",
+  time: t0 + i * 60_000,
+  deviceId: "g7",
+  body: { mgdl },
+});
 const range = { scope: "glucose" as const, from: t0, to: t0 + 64 * MS_PER_HOUR - 1 };
 const mgdls = (records: StewardRecord[]) => records.map((r) => (r.type === "cgm" ? r.body.mgdl : undefined));
 
@@ -96,7 +102,21 @@ describe("blocks sealed on the patient's devices", () => {
     const levels = new Map<number, number>();
     for (const b of blocksOn(server, phone.log.patient)) levels.set(b.level, (levels.get(b.level) ?? 0) + 1);
     // One envelope an hour needs no level-0 block; 64 aligned hours are 32, 16, 8, 4, 2, 1 nodes, then one a level up to 13.
-    expect([...levels].sort(([a], [b]) => a - b)).toEqual([[1, 32], [2, 16], [3, 8], [4, 4], [5, 2], [6, 1], [7, 1], [8, 1], [9, 1], [10, 1], [11, 1], [12, 1], [13, 1]]);
+    expect([...levels].sort(([a], [b]) => a - b)).toEqual([
+      [1, 32],
+      [2, 16],
+      [3, 8],
+      [4, 4],
+      [5, 2],
+      [6, 1],
+      [7, 1],
+      [8, 1],
+      [9, 1],
+      [10, 1],
+      [11, 1],
+      [12, 1],
+      [13, 1],
+    ]);
     expect((await reread(phone)).length).toBe(64);
   });
 
@@ -105,16 +125,27 @@ describe("blocks sealed on the patient's devices", () => {
     const phone = patientDevice(ring, server.transport("phone"), "phone");
     // 256 hours of 5-minute readings from an hour aligned to 256: the level-8 block holds about 6 KB.
     const hours = 256;
-    await phone.records.put(Array.from({ length: hours * 12 }, (_, i) => ({ ...reading(i, 80 + (i % 200)), time: t0 + i * 300_000 })));
+    await phone.records.put(
+      Array.from({ length: hours * 12 }, (_, i) => ({ ...reading(i, 80 + (i % 200)), time: t0 + i * 300_000 })),
+    );
     await phone.sync.sync();
     const big = (level: number) => blocksOn(server, phone.log.patient).filter((b) => b.level === level);
     expect(big(8).length).toBe(1);
-    const late = (i: number): StewardRecord => ({ id: `late-${i}`, type: "cgm", time: t0 + 7 * MS_PER_HOUR + i * 1000, body: { mgdl: 60 + i } });
+    const late = (i: number): StewardRecord => ({
+      id: `late-${i}`,
+      type: "cgm",
+      time: t0 + 7 * MS_PER_HOUR + i * 1000,
+      body: { mgdl: 60 + i },
+    });
     await phone.records.put([late(0)]);
     await phone.sync.sync();
     // The hour's and small nodes' blocks were sealed again; the level-8 block still has its old basis.
     const basis8 = big(8)[0]!.basis;
-    expect(big(1).filter((b) => b.node === Math.floor((hour + 7) / 2)).every((b) => b.basis > basis8)).toBe(true);
+    expect(
+      big(1)
+        .filter((b) => b.node === Math.floor((hour + 7) / 2))
+        .every((b) => b.basis > basis8),
+    ).toBe(true);
     const laptop = patientDevice(ring, server.transport("laptop"), "laptop");
     await laptop.sync.sync();
     const all = { scope: "glucose" as const, from: t0, to: t0 + hours * MS_PER_HOUR };
@@ -137,11 +168,20 @@ describe("blocks sealed on the patient's devices", () => {
     await fiveUpdates(phone);
     expect(await phone.db.blocks.filter((b) => b.level === 0).count()).toBe(0);
     await fiveUpdates(phone, 5);
-    const newest = blocksOn(server, phone.log.patient).filter((b) => b.level === 0).sort((a, b) => b.basis - a.basis)[0]!;
+    const newest = blocksOn(server, phone.log.patient)
+      .filter((b) => b.level === 0)
+      .sort((a, b) => b.basis - a.basis)[0]!;
     expect(newest.count).toBe(10);
-    const row = server.log(phone.log.patient).find((r) => objectKind(r.bytes) === "block" && toHex(decodeBlock(r.bytes).header.blockId) === toHex(newest.blockId))!;
+    const row = server
+      .log(phone.log.patient)
+      .find(
+        (r) => objectKind(r.bytes) === "block" && toHex(decodeBlock(r.bytes).header.blockId) === toHex(newest.blockId),
+      )!;
     const keys = ownKeySource(ring);
-    const content = decodeContent(openBlock(decodeBlock(row.bytes), keys.nodeKey("glucose", newest.generation, { height: 0, index: hour })), { scope: "glucose", first: hour, last: hour });
+    const content = decodeContent(
+      openBlock(decodeBlock(row.bytes), keys.nodeKey("glucose", newest.generation, { height: 0, index: hour })),
+      { scope: "glucose", first: hour, last: hour },
+    );
     expect(mgdls([...content.readings]).sort()).toEqual([100, 101, 102, 103, 104, 105, 106, 107, 108, 109]);
   });
 

@@ -23,7 +23,10 @@ describe("key store", () => {
     expect((await factory.databases()).map((d) => d.name)).toContain("caller-key");
     db.close();
 
-    const otherKey = new StewardDatabase("caller-key", { indexedDB: { factory, keyRange: IDBKeyRange }, wrappingKey: await aesKey() });
+    const otherKey = new StewardDatabase("caller-key", {
+      indexedDB: { factory, keyRange: IDBKeyRange },
+      wrappingKey: await aesKey(),
+    });
     await expect(loadKeyRing(otherKey)).rejects.toBeInstanceOf(WrongSecret);
     otherKey.close();
   });

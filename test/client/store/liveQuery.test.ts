@@ -95,7 +95,13 @@ describe("records.live", () => {
     const r = recorder<StewardRecord[][]>();
     const first = r.next();
     const period = { from: t0, to: t0 + 2 * HOUR - 1 };
-    const stop = phone.records.live([{ scope: "glucose", ...period }, { scope: "events", ...period }], r.listener);
+    const stop = phone.records.live(
+      [
+        { scope: "glucose", ...period },
+        { scope: "events", ...period },
+      ],
+      r.listener,
+    );
     await first;
     expect(r.heard[0]?.records?.map((list) => list.length)).toEqual([1, 0]);
     const second = r.next();
@@ -123,7 +129,10 @@ describe("records.live", () => {
     const second = r.next();
     notify?.([{ scope: "glucose", hour: t0 / HOUR }]);
     // The pause between re-reads is a second; this answer must not wait for it.
-    await Promise.race([second, settle(300).then(() => Promise.reject(new Error("the first change waited for the pause")))]);
+    await Promise.race([
+      second,
+      settle(300).then(() => Promise.reject(new Error("the first change waited for the pause"))),
+    ]);
     expect(r.heard.map((h) => h.records?.[0]?.length)).toEqual([0, 1]);
     stop();
   });

@@ -36,7 +36,13 @@ function device(ring: KeyRing, server: MemoryServer) {
 
 // The current hour: nothing here is closed, so no block is sealed and every object is an envelope.
 const t0 = Math.floor(Date.now() / 3_600_000) * 3_600_000;
-const reading = (i: number, mgdl = 100 + i): StewardRecord => ({ id: `cgm-${i}`, type: "cgm", time: t0 + i * 60_000, deviceId: "g7", body: { mgdl } });
+const reading = (i: number, mgdl = 100 + i): StewardRecord => ({
+  id: `cgm-${i}`,
+  type: "cgm",
+  time: t0 + i * 60_000,
+  deviceId: "g7",
+  body: { mgdl },
+});
 const day = { scope: "glucose" as const, from: t0, to: t0 + 24 * 3_600_000 - 1 };
 const mgdls = (records: StewardRecord[]) => records.map((r) => (r.type === "cgm" ? r.body.mgdl : undefined));
 

@@ -21,7 +21,13 @@ async function deliver(from: ReturnType<typeof device>, to: ReturnType<typeof de
 
 const hour = 480_000;
 const t0 = hour * 3_600_000;
-const cgm = (i: number, mgdl: number): StewardRecord => ({ id: `cgm-${i}`, type: "cgm", time: t0 + i * 300_000, deviceId: "dexcom-1", body: { mgdl } });
+const cgm = (i: number, mgdl: number): StewardRecord => ({
+  id: `cgm-${i}`,
+  type: "cgm",
+  time: t0 + i * 300_000,
+  deviceId: "dexcom-1",
+  body: { mgdl },
+});
 
 describe("record store", () => {
   let ring: KeyRing;
@@ -50,12 +56,18 @@ describe("record store", () => {
     expect(await phone.records.put([cgm(13, 160)])).toBe(1);
     expect(await phone.log.pendingCount()).toBe(4);
     const got = await phone.records.query({ scope: "glucose", from: t0, to: t0 + 2 * 3_600_000 });
-    expect(got.map((r) => [r.id, r.type === "cgm" && r.body.mgdl])).toEqual([["cgm-1", 150], ["cgm-2", 151], ["cgm-13", 160]]);
+    expect(got.map((r) => [r.id, r.type === "cgm" && r.body.mgdl])).toEqual([
+      ["cgm-1", 150],
+      ["cgm-2", 151],
+      ["cgm-13", 160],
+    ]);
   });
 
   it("stores only ciphertext: no reading value appears in IndexedDB", async () => {
     const phone = device(ring);
-    await phone.records.put([{ id: "note-secret", type: "note", time: t0, body: { text: "hypo after running 987654" } }]);
+    await phone.records.put([
+      { id: "note-secret", type: "note", time: t0, body: { text: "hypo after running 987654" } },
+    ]);
     const rows = [...(await phone.db.writes.toArray()), ...(await phone.db.envelopes.toArray())];
     expect(rows.length).toBeGreaterThan(0);
     const all = rows.map((r) => Buffer.from(r.bytes).toString("latin1")).join("");
@@ -86,7 +98,9 @@ describe("record store", () => {
     await deliver(phone, laptop, 1);
     await laptop.records.delete(cgm(1, 150));
     await deliver(laptop, phone, 2);
-    expect((await phone.records.query({ scope: "glucose", from: t0, to: t0 + 3_600_000 })).map((r) => r.id)).toEqual(["cgm-2"]);
+    expect((await phone.records.query({ scope: "glucose", from: t0, to: t0 + 3_600_000 })).map((r) => r.id)).toEqual([
+      "cgm-2",
+    ]);
   });
 
   it("refuses a tampered envelope, a replay and a gap with typed errors, storing none of them", async () => {
@@ -99,13 +113,21 @@ describe("record store", () => {
     const pending = await phone.log.outgoing(Infinity);
     const tampered = pending[0]!.bytes.slice();
     tampered[tampered.length - 1]! ^= 1;
-    await expect(laptop.log.ingest([{ seq: 1, compacted: false, bytes: tampered }], 1)).rejects.toBeInstanceOf(StewardError);
-    await expect(laptop.log.ingest([{ seq: 1, compacted: false, bytes: pending[1]!.bytes }], 1)).rejects.toBeInstanceOf(GapDetected);
+    await expect(laptop.log.ingest([{ seq: 1, compacted: false, bytes: tampered }], 1)).rejects.toBeInstanceOf(
+      StewardError,
+    );
+    await expect(laptop.log.ingest([{ seq: 1, compacted: false, bytes: pending[1]!.bytes }], 1)).rejects.toBeInstanceOf(
+      GapDetected,
+    );
     expect(await laptop.db.envelopes.count()).toBe(0);
     await laptop.log.ingest([{ seq: 1, compacted: false, bytes: pending[0]!.bytes }], 1);
     // Envelope 1 again under a new server seq is a duplicate, ignored; envelope 3 without 2 is a gap.
     await laptop.log.ingest([{ seq: 4, compacted: false, bytes: pending[0]!.bytes }], 4);
-    await expect(laptop.log.ingest([{ seq: 5, compacted: false, bytes: pending[2]!.bytes }], 5)).rejects.toBeInstanceOf(GapDetected);
-    expect((await laptop.records.query({ scope: "glucose", from: t0, to: t0 + 10 * 3_600_000 })).map((r) => r.id)).toEqual(["cgm-1"]);
+    await expect(laptop.log.ingest([{ seq: 5, compacted: false, bytes: pending[2]!.bytes }], 5)).rejects.toBeInstanceOf(
+      GapDetected,
+    );
+    expect(
+      (await laptop.records.query({ scope: "glucose", from: t0, to: t0 + 10 * 3_600_000 })).map((r) => r.id),
+    ).toEqual(["cgm-1"]);
   });
 });

@@ -12,7 +12,16 @@ import { patientDevice } from "../../helpers/patientDevice.js";
 const device = (ring: KeyRing, server: MemoryServer) => patientDevice(ring, server.transport(), "sync-test");
 
 const t0 = 480_000 * 3_600_000;
-const week = Array.from({ length: 2016 }, (_, i): StewardRecord => ({ id: `cgm-${i}`, type: "cgm", time: t0 + i * 300_000, deviceId: "g7", body: { mgdl: 70 + (i % 150) } }));
+const week = Array.from(
+  { length: 2016 },
+  (_, i): StewardRecord => ({
+    id: `cgm-${i}`,
+    type: "cgm",
+    time: t0 + i * 300_000,
+    deviceId: "g7",
+    body: { mgdl: 70 + (i % 150) },
+  }),
+);
 
 describe("sync engine", () => {
   let ring: KeyRing;
