@@ -1,6 +1,7 @@
 // The SDK's public surface: the two kinds of device, the record model, the errors to catch, and
 // the clinical helpers (imports, metrics, exports) that work on a device's records.
-export { Patient, type ShareOptions } from "./patient.js";
+export { Patient } from "./patient.js";
+export type { ShareOptions } from "./issuedGrants.js";
 export type { AccessEvent } from "./accessLog.js";
 export type { InviteOptions, OpenInvite } from "./invites.js";
 export type { KeepEntry } from "./grantOptions.js";
