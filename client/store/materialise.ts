@@ -31,7 +31,7 @@ export type HourDocs = Map<number, Y.Doc>;
  * envelope or a write inside a block, or two blocks of which one holds the other (a newer inner
  * block beside an older outer one).
  */
-function overlaps(sources: readonly Source[]): (hour: number) => boolean {
+function overlaps(sources: readonly Source[]): ((hour: number) => boolean) | undefined {
   const hours = new Set<number>();
   const seen = new Set<number>();
   const ranges: [number, number][] = [];
@@ -49,7 +49,12 @@ function overlaps(sources: readonly Source[]): (hour: number) => boolean {
       if (from <= to) ranges.push([from, to]);
     }
   }
-  return (hour) => hours.has(hour) || ranges.some(([a, b]) => hour >= a && hour <= b);
+  if (hours.size === 0 && ranges.length === 0) return undefined;
+  return (hour) => {
+    if (hours.has(hour)) return true;
+    for (const range of ranges) if (hour >= range[0] && hour <= range[1]) return true;
+    return false;
+  };
 }
 
 export function shardKey(scope: Scope, hour: number): string {
@@ -83,11 +88,12 @@ export function materialise(
     number,
     { updates: Uint8Array[]; views: { records: StewardRecord[]; deleted: DeletedRecord[] }[] }
   >();
-  for (const s of sources) {
+  // In time order, so the readings mostly come out sorted and the final sort has little to do.
+  for (const s of [...sources].sort((a, b) => a.first - b.first)) {
     for (const r of s.content.readings) {
       const hour = hourOf(r);
       if (!inRange(hour, range)) continue;
-      if (!isMerged(hour)) readings.push(r);
+      if (!isMerged?.(hour)) readings.push(r);
       else {
         const key = `${hour}\u0000${r.id}`;
         byKey.set(key, pickReading(byKey.get(key), r));
