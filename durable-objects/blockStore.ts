@@ -7,7 +7,7 @@ import { toHex } from "../shared/bytes.js";
 import { blockSpan, type Block } from "../shared/blockCodec.js";
 import { PREFIX_BYTES } from "../shared/envelopeCodec.js";
 import { encodeManifest, manifestHash, type ManifestEntry } from "../shared/manifest.js";
-import type { EnvelopeStore } from "./envelopeStore.js";
+import { type EnvelopeStore, mapKey } from "./envelopeStore.js";
 import { Refusal } from "./outcome.js";
 import { blob, bytesOf } from "./sql.js";
 
@@ -18,7 +18,17 @@ export interface BlockRow {
   readonly size: number;
 }
 
+/** Nodes whose newest block a pull remembers, at most; past it the memory starts over. */
+const KNOWN_NODES = 50_000;
+
 export class BlockStore {
+  /**
+   * The newest block of each node (or none) as pulls last read it: a grantee's pull looks up every
+   * node of its covers, and most of them change rarely. accept() forgets a node it changes, after
+   * changing it, so a rolled-back upload leaves nothing stale behind.
+   */
+  private readonly known = new Map<string, BlockRow | null>();
+
   constructor(
     private readonly sql: SqlStorage,
     private readonly envelopes: EnvelopeStore,
@@ -65,6 +75,18 @@ export class BlockStore {
     );
   }
 
+  /** newest(), remembered between pulls (see `known`). */
+  newestServed(scopeTag: Uint8Array, generation: number, level: number, firstHour: number): BlockRow | null {
+    const key = nodeKey(scopeTag, generation, level, firstHour);
+    let row = this.known.get(key);
+    if (row === undefined) {
+      row = this.newest(scopeTag, generation, level, firstHour);
+      if (this.known.size >= KNOWN_NODES) this.known.clear();
+      this.known.set(key, row);
+    }
+    return row;
+  }
+
   /** Checks a block the caller verified (signature, author) against the log, and queues it; returns its seq. */
   accept(block: Block, bytes: Uint8Array): number {
     const h = block.header;
@@ -107,6 +129,13 @@ export class BlockStore {
         h.basis,
       );
     }
-    return this.envelopes.appendBlock(block, bytes);
+    const appended = this.envelopes.appendBlock(block, bytes);
+    this.known.delete(nodeKey(h.scopeTag, h.generation, h.level, first));
+    return appended;
   }
+}
+
+/** One key-tree node of one scope and generation, as a map key. */
+export function nodeKey(scopeTag: Uint8Array, generation: number, level: number, firstHour: number): string {
+  return `${mapKey(scopeTag)}:${generation}:${level}:${firstHour}`;
 }

@@ -8,7 +8,7 @@ import { MAX_BLOCK_LEVEL } from "../shared/blockCodec.js";
 import { ENVELOPE_VERSION } from "../shared/envelopeCodec.js";
 import type { GrantPolicy } from "../shared/grantCodec.js";
 import { coverRange, nodeFirstHour, nodeLastHour, type TreeNode } from "../shared/hours.js";
-import type { BlockStore } from "./blockStore.js";
+import { type BlockStore, nodeKey } from "./blockStore.js";
 import { SCAN_COLUMNS, mapKey, scanned, type EnvelopeStore, type ScanRow, type ScannedRow } from "./envelopeStore.js";
 import type { ReadFilter } from "./grantRules.js";
 import { blob } from "./sql.js";
@@ -73,10 +73,6 @@ export function patientPlan(store: EnvelopeStore, blocks: BlockStore, filter: Re
   return { seqs: all, manifests, cursor, more: cursor < store.lastSeq() };
 }
 
-function nodeKey(tag: Uint8Array, generation: number, level: number, first: number): string {
-  return `${mapKey(tag)}:${generation}:${level}:${first}`;
-}
-
 /** A grantee: blocks along its covers and the envelopes around them (module comment). */
 export function granteePlan(
   sql: SqlStorage,
@@ -127,7 +123,7 @@ export function granteePlan(
       (filter.toHour !== undefined && first > filter.toHour)
     )
       return;
-    const block = node.height <= MAX_BLOCK_LEVEL ? blocks.newest(tag, generation, node.height, first) : null;
+    const block = node.height <= MAX_BLOCK_LEVEL ? blocks.newestServed(tag, generation, node.height, first) : null;
     if (block) {
       if (block.seq > limits.after) served.set(block.seq, block.size);
       emitEnvelopes(envelopesOf(tag, generation, first, last, Math.max(limits.after, block.basis)));

@@ -225,4 +225,24 @@ describe("blocks", () => {
     // A cover that ends inside the level-1 node gets no block that reaches past it.
     expect(await served(H + 1, H + 7)).toEqual(["hour 1", "hour 5"]);
   });
+
+  it("reach a grantee that pulled before they were sealed, and an upload refused after one leaves none behind", async () => {
+    const s = await setup();
+    const grantee = await signedUp("dr");
+    const entries = [{ scopeTag: s.tag, fromHour: H, toHour: H + 1, generations: [1] }];
+    await grantCreate(s.patient, s.pid, (await makeGrant(s.patient.identity, grantee.identity, { entries })).wire);
+    const served = async () =>
+      (await pull(grantee, s.pid)).page!.entries.map((e) =>
+        objectKind(e.bytes) === "block" ? `block ${decodeBlockPrefix(e.bytes).header.level}` : "hour",
+      );
+    expect(await served()).toEqual(["hour", "hour", "hour", "hour"]);
+    const span = { scopeTag: s.tag, level: 1, node: H / 2, basis: 4, holds: [...s.hour, s.next] };
+    const block = await makeBlock(s.patient.identity, s.pid, span);
+    // The second block misses an envelope: the whole upload is refused, the first block with it.
+    const short = await makeBlock(s.patient.identity, s.pid, { ...span, level: 0, node: H, holds: s.hour.slice(1) });
+    expect(await upload(s.patient, s.pid, [block.bytes, short.bytes])).toMatchObject({ status: 409 });
+    expect(await served()).toEqual(["hour", "hour", "hour", "hour"]);
+    expect((await upload(s.patient, s.pid, [block.bytes])).status).toBe(200);
+    expect(await served()).toEqual(["block 1"]);
+  });
 });
