@@ -91,7 +91,16 @@ export async function startWorker(options: WorkerOptions = {}): Promise<LocalWor
   const child: ChildProcess = spawn(join(root, "node_modules/.bin/wrangler"), args, {
     cwd: root,
     // No Request.cf download: these machines (and CI) may have no route to workers.cloudflare.com.
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+    // No local trace store or explorer either: wrangler dev's own tooling, which records every
+    // request in its process (about 3 ms a request) and is no part of the worker as deployed.
+    env: {
+      ...process.env,
+      WRANGLER_SEND_METRICS: "false",
+      CI: "true",
+      CLOUDFLARE_CF_FETCH_ENABLED: "false",
+      X_LOCAL_OBSERVABILITY: "false",
+      X_LOCAL_EXPLORER: "false",
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
