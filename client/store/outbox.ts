@@ -47,6 +47,9 @@ const STORE_SLICE = 32;
 /** Write keys kept while the keys are unlocked: a week of both scopes' hours, written one record at a time. */
 const WRITE_KEYS = 512;
 
+/** Contents of this session's pending writes kept in memory, at most; past it they are read back. */
+const WRITTEN_KEPT = 20_000;
+
 const WRITE_AD_DOMAIN = concat(utf8("steward/local-write/v1"), new Uint8Array([0]));
 
 export class Outbox {
@@ -54,6 +57,8 @@ export class Outbox {
   private readonly writeKeys = new Map<string, Uint8Array>();
   /** The start of a write's associated data, the same for every write of a patient's scope, by patient and tag. */
   private readonly adPrefixes = new Map<string, Uint8Array>();
+  /** What this session wrote, by write order, until sealed: sealing it needs no decryption. */
+  private readonly written = new Map<number, ShardContent>();
 
   constructor(
     private readonly db: StewardDatabase,
@@ -94,16 +99,23 @@ export class Outbox {
     });
     // One slice is one request in Dexie's own transaction, which it resolves once committed; an
     // explicit transaction around it costs as much again as the write.
+    const contents = changes.map((c) => c.content);
     await (rows.length <= STORE_SLICE
-      ? this.store(rows, onStored)
-      : this.db.transaction("rw", this.db.writes, () => this.store(rows, onStored)));
+      ? this.store(rows, contents, onStored)
+      : this.db.transaction("rw", this.db.writes, () => this.store(rows, contents, onStored)));
   }
 
   /** Adds rows a slice at a time, so a large import shows storing as it goes. */
-  private async store(rows: readonly PendingWrite[], onStored?: (hour: number) => void): Promise<void> {
+  private async store(
+    rows: readonly PendingWrite[],
+    contents: readonly ShardContent[],
+    onStored?: (hour: number) => void,
+  ): Promise<void> {
     for (let i = 0; i < rows.length; i += STORE_SLICE) {
       const slice = rows.length <= STORE_SLICE ? rows : rows.slice(i, i + STORE_SLICE);
-      await this.db.writes.bulkAdd(slice);
+      const orders = await this.db.writes.bulkAdd(slice, { allKeys: true });
+      if (this.written.size + orders.length > WRITTEN_KEPT) this.written.clear();
+      for (const [j, order] of orders.entries()) this.written.set(order as number, contents[i + j]!);
       for (const row of slice) onStored?.(row.hour);
     }
   }
@@ -131,14 +143,17 @@ export class Outbox {
     return new ByteWriter(prefix.length + 8).raw(prefix).u32(generation).u32(hour).finish();
   }
 
-  /** Forgets the write keys (on lock or sign-out). */
+  /** Forgets the write keys and what this session wrote (on lock or sign-out). */
   evict(): void {
     for (const key of this.writeKeys.values()) sodium().memzero(key);
     this.writeKeys.clear();
+    this.written.clear();
   }
 
   /** A pending write's content. */
   openWrite(row: PendingWrite, scope: Scope): ShardContent {
+    const kept = row.order === undefined ? undefined : this.written.get(row.order);
+    if (kept) return kept;
     const key = this.writeKey(scope, row.generation, row.hour);
     try {
       const plaintext = sodium().crypto_aead_xchacha20poly1305_ietf_decrypt(
@@ -202,6 +217,7 @@ export class Outbox {
       await this.db.outbox.bulkAdd(sealed.map((e) => ({ id: e.id, patient: this.patient, kind: "envelope" as const })));
       await this.db.writes.bulkDelete(done);
       await this.db.cursors.put(cursor);
+      for (const order of done) this.written.delete(order);
       return sealed.length;
     });
   }
