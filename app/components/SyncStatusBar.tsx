@@ -41,17 +41,17 @@ export function SyncStatusBar({ sync }: { sync: SyncEngine }) {
     >
       <span class="dot" aria-hidden="true" />
       <span data-testid="sync-state">{status.ended ? "Access ended" : connected ? "Online" : "Offline"}</span>
-      <span data-testid="sync-pending">
+      <span class="pending" data-testid="sync-pending">
         {status.pending === 0
           ? "all changes sent"
           : `${status.pending} change${status.pending === 1 ? "" : "s"} waiting to sync`}
       </span>
       {status.syncing ? (
-        <span>
+        <span class="when">
           <progress class="syncing" aria-label="Syncing" /> syncing…
         </span>
       ) : (
-        <span>{status.lastSyncedAt ? `synced ${ago(status.lastSyncedAt, now)}` : "not synced yet"}</span>
+        <span class="when">{status.lastSyncedAt ? `synced ${ago(status.lastSyncedAt, now)}` : "not synced yet"}</span>
       )}
       {status.incompleteSince !== undefined && !status.ended && (
         <span class="error" data-testid="sync-incomplete">
