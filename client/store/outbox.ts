@@ -278,12 +278,15 @@ export class Outbox {
   }
 
   /** Pending writes and outbox entries not yet acknowledged. */
-  async count(): Promise<number> {
-    const [writes, queued] = await Promise.all([
-      this.db.writes.where("patient").equals(this.patient).count(),
-      this.db.outbox.where("patient").equals(this.patient).count(),
-    ]);
-    return writes + queued;
+  /** Writes not sealed yet and objects not acknowledged yet, in one read transaction. */
+  count(): Promise<number> {
+    return this.db.transaction("r", [this.db.writes, this.db.outbox], async () => {
+      const [writes, queued] = await Promise.all([
+        this.db.writes.where("patient").equals(this.patient).count(),
+        this.db.outbox.where("patient").equals(this.patient).count(),
+      ]);
+      return writes + queued;
+    });
   }
 
   /** Marks objects acknowledged with their server sequence numbers, in one transaction. */
