@@ -5,7 +5,7 @@ import { createServer } from "node:http";
 import { setupWSConnection, docs } from "@y/websocket-server/utils";
 import WebSocket, { WebSocketServer } from "ws";
 import { WebsocketProvider } from "y-websocket";
-import * as Y from "yjs";
+import type * as Y from "yjs";
 import { SCOPE_OF, type Scope, type StewardRecord } from "../shared/records.js";
 
 export interface YjsServer {

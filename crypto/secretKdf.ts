@@ -1,7 +1,7 @@
 // Argon2id key derivation from a human-held secret (recovery kit, report passphrase). Parameters
 // travel with the ciphertext and are bound into its associated data; a client floor refuses weak
 // parameters a server (or a doctored file) offers, so they cannot be downgraded (Seafile's flaw).
-import { ByteReader, ByteWriter } from "../shared/bytes.js";
+import { type ByteReader, ByteWriter } from "../shared/bytes.js";
 import { MalformedInput, WeakKdfParameters } from "../shared/errors.js";
 import { sodium } from "./sodium.js";
 

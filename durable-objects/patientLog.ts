@@ -168,7 +168,7 @@ export class PatientLog extends DurableObject<Env> {
           { grants: access.grants.map((g) => g.grantId), ...narrowed },
           { after, cursor: plan.cursor, count: plan.seqs.length },
         );
-      } else plan = patientPlan(this.envelopes, this.blocks, filter, limits);
+      } else plan = patientPlan(this.envelopes, filter, limits);
       const entries = this.envelopes
         .entries(plan.seqs)
         .map((e) => (plan.manifests.has(e.seq) ? { ...e, manifest: this.blocks.encodedManifest(e.seq) } : e));

@@ -39,7 +39,7 @@ function rowMatches(filter: ReadFilter, row: ScannedRow): boolean {
 }
 
 /** The patient's own devices: everything numbered after the cursor, as the log holds it. */
-export function patientPlan(store: EnvelopeStore, blocks: BlockStore, filter: ReadFilter, limits: PullLimits): Plan {
+export function patientPlan(store: EnvelopeStore, filter: ReadFilter, limits: PullLimits): Plan {
   const rows = [...store.scan(limits.after, SCAN_ROWS)];
   const byNode = new Map<string, ScannedRow>();
   for (const r of rows) if (r.kind === "block") byNode.set(nodeKey(r.scopeTag, r.generation, r.level!, r.hour), r);

@@ -10,9 +10,9 @@ import {
   IDBFactory,
   IDBKeyRange,
   IDBObjectStore,
-  IDBOpenDBRequest,
-  IDBRequest,
-  IDBTransaction,
+  type IDBOpenDBRequest,
+  type IDBRequest,
+  type IDBTransaction,
 } from "fake-indexeddb";
 import { createJournal, readJournal, type JournalFile } from "./journalFile.js";
 

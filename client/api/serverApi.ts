@@ -1,7 +1,7 @@
 // The HTTP side of the worker's /v1 API for clients: JSON requests with typed errors, and sessions
 // opened by a login proof (shared/loginProof.ts) that rides on the first request needing one: the
 // device signs its clock's time and a fresh nonce with its own key; no password exists anywhere.
-import { z } from "zod";
+import type { z } from "zod";
 import { sign, type AccountKeys } from "../../crypto/accountKeys.js";
 import {
   accessLogResponse,

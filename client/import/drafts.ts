@@ -1,6 +1,6 @@
 // A record before its UTC time is known: importers collect drafts, then the clock model places them.
 import { parseRecord, type RecordBody, type RecordType, type StewardRecord } from "../../shared/records.js";
-import { ClockModel } from "./clock.js";
+import type { ClockModel } from "./clock.js";
 import { formatWallClock } from "./timezone.js";
 import type { SkippedRow } from "./types.js";
 

@@ -165,7 +165,7 @@ export async function importFile(
       });
     }
     recordsWritten += write.length;
-    phase = readFraction < 1 ? "read" : "parse";
+    // The phase stays what the batch ended in until the next event: each batch's storing is shown.
     report();
     await nextTask();
     signal?.throwIfAborted();

@@ -6,7 +6,7 @@
 // is needed; `ImportOptions.timeZone` is used only for ISO strings without an offset and for `timezoneOffset`
 // when the item carries neither `utcOffset` nor an offset in its ISO string.
 import { MalformedInput } from "../../shared/errors.js";
-import { MGDL_PER_MMOLL, parseRecord, TRENDS, type StewardRecord } from "../../shared/records.js";
+import { MGDL_PER_MMOLL, parseRecord, type TRENDS, type StewardRecord } from "../../shared/records.js";
 import { textChunks } from "./textChunks.js";
 import { formatWallClock, offsetMinutesAt, wallClockToUtc } from "./timezone.js";
 import {

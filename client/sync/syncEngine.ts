@@ -12,7 +12,7 @@ import {
   RollbackDetected,
   UnknownAuthor,
   ServerUnreachable,
-  StewardError,
+  type StewardError,
   WithheldData,
 } from "../../shared/errors.js";
 import { MS_PER_HOUR } from "../../shared/records.js";

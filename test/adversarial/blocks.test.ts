@@ -47,7 +47,7 @@ const reading = (hour: number, i: number, mgdl: number): StewardRecord => ({
 const data = Array.from({ length: 64 * 4 }, (_, i) => reading(H + Math.floor(i / 4), i % 4, 80 + (i % 150)));
 const range = { scope: "glucose" as Scope, from: H * MS_PER_HOUR, to: (H + 64) * MS_PER_HOUR - 1 };
 
-let open: Device[] = [];
+const open: Device[] = [];
 function track(d: Device): Device {
   open.push(d);
   return d;

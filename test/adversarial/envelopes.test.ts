@@ -57,7 +57,7 @@ const reading = (hour: number, mgdl: number, id = `cgm-${hour}`): StewardRecord 
 const range = { scope: "glucose" as Scope, from: (H - 48) * MS_PER_HOUR, to: (H + 48) * MS_PER_HOUR };
 const honest = [reading(H, 101), reading(H + 1, 102), reading(H + 2, 103), reading(H + 3, 104)];
 
-let open: Device[] = [];
+const open: Device[] = [];
 function track(d: Device): Device {
   open.push(d);
   return d;

@@ -73,7 +73,7 @@ describe("recovery secret text", () => {
   });
 
   it("refuses codes of the wrong length or with foreign characters (MalformedInput)", () => {
-    for (const bad of ["", secret.text.slice(0, -1), secret.text + "0", secret.text.replace(/^./, "U"), "!!!!"])
+    for (const bad of ["", secret.text.slice(0, -1), `${secret.text}0`, secret.text.replace(/^./, "U"), "!!!!"])
       expectTyped(() => parseRecoverySecret(bad), MalformedInput);
   });
 });

@@ -75,9 +75,9 @@ describe("edge cases (recorded verdicts)", () => {
   // Small-order public keys with R = identity and S = 0: the equation [S]B = R + [k]A holds (or
   // holds after multiplying by the cofactor) for *every* message. libsodium refuses small-order A
   // and R outright; Node's WebCrypto (OpenSSL) does not check for them.
-  const IDENTITY = fromHex("01" + "00".repeat(31));
-  const ORDER2 = fromHex("ec" + "ff".repeat(30) + "7f"); // (0, −1)
-  const NONCANONICAL_IDENTITY = fromHex("ee" + "ff".repeat(30) + "7f"); // y = p + 1 ≡ 1
+  const IDENTITY = fromHex(`01${"00".repeat(31)}`);
+  const ORDER2 = fromHex(`ec${"ff".repeat(30)}7f`); // (0, −1)
+  const NONCANONICAL_IDENTITY = fromHex(`ee${"ff".repeat(30)}7f`); // y = p + 1 ≡ 1
   const zeroSig = (r: Uint8Array) => concat(r, new Uint8Array(32));
 
   it("identity public key, R = identity, S = 0: libsodium refuses, WebCrypto (Node/OpenSSL) accepts any message", async () => {

@@ -344,7 +344,7 @@ describe("fixed vectors", () => {
     it(`${name}.json matches the code`, () => {
       const file = join(DIR, `${name}.json`);
       const actual = compute();
-      if (WRITE) writeFileSync(file, JSON.stringify(actual, null, 2) + "\n");
+      if (WRITE) writeFileSync(file, `${JSON.stringify(actual, null, 2)}\n`);
       const stored = JSON.parse(readFileSync(file, "utf8")) as Json;
       expect(actual).toEqual(stored);
     });

@@ -76,7 +76,7 @@ describe("csvRows", () => {
         fc.array(fc.array(field, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 6 }),
         fc.array(fc.nat(200), { maxLength: 6 }),
         async (delimiter, table, cuts) => {
-          const text = table.map((r) => r.map((f) => quote(f, delimiter)).join(delimiter)).join("\n") + "\n";
+          const text = `${table.map((r) => r.map((f) => quote(f, delimiter)).join(delimiter)).join("\n")}\n`;
           const whole = await rows(text, delimiter);
           expect(whole.map((r) => r.fields)).toEqual(table);
           expect(await rows(chunked(text, cuts), delimiter)).toEqual(whole);
