@@ -12,7 +12,7 @@ import type { ShardContent } from "../../shared/shardContent.js";
 import type { PageEntry } from "../../shared/syncFrames.js";
 import type { KeySource } from "../keySource.js";
 import type { Heads } from "../sync/chain.js";
-import { Ingest, type Received } from "../sync/ingest.js";
+import { Ingest, type Ingested, type Received } from "../sync/ingest.js";
 import { Compaction } from "./compaction.js";
 import type { PendingWrite, StewardDatabase, StoredBlock, StoredEnvelope } from "./database.js";
 import { HourWrite, type HourEditor } from "./hourWrite.js";
@@ -77,8 +77,8 @@ export class LocalLog implements SyncLog {
   private readonly docs = new Map<Scope, HourDocs>();
   /**
    * What each hour holds, by shardKey, kept between local writes so a write one record at a time
-   * reads nothing back: read a day at a time, a local write adds itself, and every other change to
-   * the store (a pull, a seal, an ack, a block) drops it all.
+   * reads nothing back: read a day at a time, a local write adds itself, a pull of a few hours' objects
+   * drops those hours, and every other change to the store (a seal, an ack, a block) drops it all.
    */
   private readonly hourSources = new Map<string, Source[]>();
   private readonly listeners = new Set<(changes: ShardChange[]) => void>();
@@ -115,9 +115,9 @@ export class LocalLog implements SyncLog {
   }
 
   /** Runs store changes one at a time: a write, a seal and an ingest never interleave. */
-  private serial<T>(task: () => Promise<T>, localWrite = false): Promise<T> {
+  private serial<T>(task: () => Promise<T>, keepSources = false): Promise<T> {
     const run = this.queue.then(() => {
-      if (!localWrite) this.hourSources.clear();
+      if (!keepSources) this.hourSources.clear();
       return task();
     });
     this.queue = run.catch(() => undefined);
@@ -402,7 +402,15 @@ export class LocalLog implements SyncLog {
   async ingest(entries: readonly PageEntry[], pageCursor = Infinity): Promise<{ refused: number }> {
     if (entries.length === 0) return { refused: 0 };
     await this.ready();
-    const result = await this.serial(() => this.ingester.ingest(entries, pageCursor));
+    const result = await this.serial(async () => {
+      // What a failed page stored before its error is not known here: forget every hour.
+      const ingested = await this.ingester.ingest(entries, pageCursor).catch((error: unknown) => {
+        this.hourSources.clear();
+        throw error;
+      });
+      this.forgetSources(ingested);
+      return ingested;
+    }, true);
     this.unverifiableAuthors += result.passedOver;
     if (result.legacy > 0) await this.migration.arrived();
     const changes = this.take(result.received);
@@ -421,6 +429,15 @@ export class LocalLog implements SyncLog {
     // re-reading on the news sees the whole of it.
     this.emit(changes);
     return { refused: result.refused };
+  }
+
+  /** After an ingest: what hourSources holds of the hours it brought is stale (a live page: one hour). */
+  private forgetSources({ received, acked, legacy }: Ingested): void {
+    if (acked > 0 || legacy > 0 || received.some((r) => r.last - r.first >= HOURS_READ)) {
+      this.hourSources.clear();
+      return;
+    }
+    for (const r of received) for (let h = r.first; h <= r.last; h++) this.hourSources.delete(shardKey(r.scope, h));
   }
 
   /**

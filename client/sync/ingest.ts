@@ -54,6 +54,8 @@ export interface Ingested {
   readonly passedOver: number;
   /** Genuine envelopes and blocks refused because their author's access had ended when it signed them. */
   readonly refused: number;
+  /** This device's own objects the page showed as taken in (their acknowledgement was lost). */
+  readonly acked: number;
 }
 
 type Decoded =
@@ -102,6 +104,7 @@ export class Ingest {
     let legacy = 0;
     let passedOver = 0;
     let refused = 0;
+    let acked = 0;
     let failure: { error: unknown } | undefined;
     await this.db.transaction("rw", [this.db.envelopes, this.db.blocks, this.db.outbox, this.db.cursors], async () => {
       const cursor: Cursor = (await this.db.cursors.get(this.cursorKey)) ?? {
@@ -289,6 +292,7 @@ export class Ingest {
       if (blockAcks.length > 0)
         await this.db.blocks.bulkUpdate(blockAcks.map((a) => ({ key: a.id, changes: { seq: a.seq } })));
       // Taken in by the server though its answer was lost: nothing of it is to be sent again.
+      acked = acks.length;
       if (acks.length > 0)
         await this.db.outbox
           .where("id")
@@ -297,7 +301,7 @@ export class Ingest {
       await this.db.cursors.put(cursor);
     });
     if (failure) throw failure.error;
-    return { received, legacy, passedOver, refused };
+    return { received, legacy, passedOver, refused, acked };
   }
 
   /**
