@@ -41,8 +41,14 @@ export interface HeadContext {
   holds(scopeTag: Uint8Array, newest: NonNullable<HeadScope["newest"]>): Promise<boolean>;
   /** This device's own chain, whose heads need no checking against itself. */
   readonly self?: string;
-  /** The patient's devices active in the device list (hex ids), whose heads tell how fresh the data is. */
-  readonly expected: readonly string[];
+  /** The patient's devices active in the device list, whose heads tell how fresh the data is. */
+  readonly expected: readonly ExpectedDevice[];
+}
+
+/** One of the patient's devices: its hex id, and its name as the device list gives it. */
+export interface ExpectedDevice {
+  readonly id: string;
+  readonly name: string;
 }
 
 export interface KnownHead {
@@ -64,6 +70,8 @@ export interface Freshness {
    * patient's devices that is older than the heartbeat bound (0 when none was ever seen).
    */
   readonly incompleteSince?: number;
+  /** The names of the devices not heard from since then, so the person can tell a sleeping laptop. */
+  readonly quiet?: readonly string[];
 }
 
 /** A writer's head, signed with its own key (a device key, or a write grantee's identity key). */
@@ -144,8 +152,11 @@ export class HeadTracker {
     this.known = known;
     await this.settings.put(this.key, known);
     const own = ctx.self?.split(":")[1];
-    const times = ctx.expected.filter((d) => d !== own).map((d) => latestOf(Object.values(known), d));
-    this.freshness = freshnessOf(times, now);
+    const others = ctx.expected.filter((d) => d.id !== own);
+    this.freshness = freshnessOf(
+      others.map((d) => ({ name: d.name, time: latestOf(Object.values(known), d.id) })),
+      now,
+    );
     return this.freshness;
   }
 
@@ -212,12 +223,17 @@ function latestOf(heads: readonly KnownHead[], deviceId: string): number | undef
  * within the heartbeat bound; otherwise incomplete since the oldest such head, or, when every device
  * is silent, since the newest sign of life (0: never).
  */
-export function freshnessOf(times: readonly (number | undefined)[], now: number): Freshness {
-  if (times.length === 0) return { checkedAt: now };
-  const seen = times.filter((t): t is number => t !== undefined);
-  const awake = seen.filter((t) => now - t <= IDLE_AFTER_MS);
-  const stale = awake.filter((t) => now - t > STALE_AFTER_MS);
-  if (stale.length > 0) return { checkedAt: now, incompleteSince: Math.min(...stale) };
+export function freshnessOf(
+  devices: readonly { readonly name: string; readonly time: number | undefined }[],
+  now: number,
+): Freshness {
+  if (devices.length === 0) return { checkedAt: now };
+  const seen = devices.filter((d): d is { name: string; time: number } => d.time !== undefined);
+  const awake = seen.filter((d) => now - d.time <= IDLE_AFTER_MS);
+  const stale = awake.filter((d) => now - d.time > STALE_AFTER_MS);
+  if (stale.length > 0)
+    return { checkedAt: now, incompleteSince: Math.min(...stale.map((d) => d.time)), quiet: stale.map((d) => d.name) };
   if (awake.length > 0) return { checkedAt: now };
-  return { checkedAt: now, incompleteSince: seen.length > 0 ? Math.max(...seen) : 0 };
+  const since = seen.length > 0 ? Math.max(...seen.map((d) => d.time)) : 0;
+  return { checkedAt: now, incompleteSince: since, quiet: devices.map((d) => d.name) };
 }

@@ -10,7 +10,7 @@ import { OutsideGrant, RollbackDetected } from "../shared/errors.js";
 import { verifyMessage } from "../crypto/accountKeys.js";
 import { HEARTBEAT_MS, decodeHead, headSignedBytes, type HeadScope, type SignedHead } from "../shared/signedHead.js";
 import { EXTRA_KINDS, splitEnvelopePrefix, type Extra } from "../shared/syncFrames.js";
-import { HeadTracker, signHead, type HeadAuthor, type HeadContext } from "./heads.js";
+import { type Freshness, HeadTracker, signHead, type HeadAuthor, type HeadContext } from "./heads.js";
 import type { KeySource } from "./keySource.js";
 import { DeviceSettings } from "./settings.js";
 import type { LocalLog, Outgoing } from "./store/localLog.js";
@@ -157,7 +157,7 @@ export class Witness implements SyncWitness {
   }
 
   /** Checks the heads a page brought once this reader holds everything up to it. */
-  async check(extras: readonly Extra[]): Promise<number | undefined> {
+  async check(extras: readonly Extra[]): Promise<Freshness> {
     const heads = extras.filter((e) => e.kind === EXTRA_KINDS.head).map((e) => e.bytes);
     const chains = await this.o.log.chainHeads();
     const keys = this.o.keys;
@@ -168,7 +168,9 @@ export class Witness implements SyncWitness {
       patientId: keys.patientId,
       seesWholeLog: keys.seesWholeLog,
       author: (head) => this.authorOf(head),
-      expected: list ? activeDevices(list).map((d) => toHex(d.certificate.deviceId)) : [],
+      expected: list
+        ? activeDevices(list).map((d) => ({ id: toHex(d.certificate.deviceId), name: d.certificate.name }))
+        : [],
       chain: (writer) => chains[writer],
       self: this.self,
       covers: (tag, hour, generation) => {
@@ -184,7 +186,7 @@ export class Witness implements SyncWitness {
         return blocks.some((b) => b.generation === newest.generation && b.first <= newest.hour);
       },
     };
-    return (await this.tracker.check(heads, ctx)).incompleteSince;
+    return this.tracker.check(heads, ctx);
   }
 
   /** A head's signer: one of the patient's devices (by the device list), a writer this reader knows, or neither. */

@@ -7,6 +7,17 @@ import { logError, personMessage } from "../errorText.js";
 import { ago, dateTime } from "../format.js";
 import { useNow } from "./useNow.js";
 
+/** "Phone", "Phone and Laptop", "Phone, Tablet and Laptop". */
+function names(devices: readonly string[]): string {
+  const quoted = devices.map((d) => `“${d}”`);
+  return quoted.length > 1 ? `${quoted.slice(0, -1).join(", ")} and ${quoted.at(-1)}` : quoted[0]!;
+}
+
+/** Which devices went quiet, so a laptop that is only asleep can be told from data held back. */
+function quiet(devices: readonly string[] | undefined): string {
+  return devices?.length ? ` (nothing heard from ${names(devices)} since)` : "";
+}
+
 /** Offline is already said by the state; anything else in a sentence, details in the console. */
 function shortError(error: Error): string {
   logError(error);
@@ -56,8 +67,8 @@ export function SyncStatusBar({ sync }: { sync: SyncEngine }) {
       {status.incompleteSince !== undefined && !status.ended && (
         <span class="error" data-testid="sync-incomplete">
           {status.incompleteSince > 0
-            ? `possibly incomplete since ${dateTime(status.incompleteSince)}`
-            : "possibly incomplete: no word yet from the patient's devices"}
+            ? `possibly incomplete since ${dateTime(status.incompleteSince)}${quiet(status.quietDevices)}`
+            : `possibly incomplete: no word yet from ${status.quietDevices?.length ? names(status.quietDevices) : "the patient's devices"}`}
         </span>
       )}
       {status.error && !status.ended && !(status.error instanceof ServerUnreachable) && (

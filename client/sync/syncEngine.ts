@@ -35,6 +35,8 @@ export interface SyncStatus {
    * cannot be told apart (client/heads.ts).
    */
   readonly incompleteSince?: number;
+  /** With incompleteSince: the names of the patient's devices not heard from since then. */
+  readonly quietDevices?: readonly string[];
   /** True while a sync, push or pull is under way. */
   readonly syncing: boolean;
 }
@@ -62,8 +64,11 @@ export interface SyncWitness {
   extras(batch: readonly Outgoing[]): Promise<Extra[]>;
   /** Whether a heartbeat head is due now. */
   heartbeatDue(): Promise<boolean>;
-  /** Checks a page's heads once this reader holds everything up to it; returns since when data may be incomplete. */
-  check(extras: readonly Extra[]): Promise<number | undefined>;
+  /**
+   * Checks a page's heads once this reader holds everything up to it; returns since when data may
+   * be incomplete, and which of the patient's devices went quiet then.
+   */
+  check(extras: readonly Extra[]): Promise<{ readonly incompleteSince?: number; readonly quiet?: readonly string[] }>;
   /**
    * Before anything is sealed or sent: fetches the key ring when another device's head says it
    * moved on (RollbackDetected if the server still serves the old one). True when unsent envelopes
@@ -399,18 +404,18 @@ export class SyncEngine {
   /** The heads of a page that left nothing newer to pull; an unknown signer (or an old device list) is looked up once. */
   private async checkHeads(extras: readonly Extra[]): Promise<void> {
     if (!this.witness) return;
-    let incompleteSince: number | undefined;
+    let freshness: Awaited<ReturnType<SyncWitness["check"]>>;
     try {
-      incompleteSince = await this.witness.check(extras);
+      freshness = await this.witness.check(extras);
     } catch (error) {
       // What was held back may lie behind the cursor (pages served without it): pulled again from
       // the start next time, so it arrives once the server serves it.
       if (error instanceof WithheldData) await this.log.rewindCursor();
       if (!(error instanceof UnknownAuthor || error instanceof RollbackDetected) || !this.refreshKeys) throw error;
       await this.refreshKeys();
-      incompleteSince = await this.witness.check(extras);
+      freshness = await this.witness.check(extras);
     }
-    await this.update({ incompleteSince });
+    await this.update({ incompleteSince: freshness.incompleteSince, quietDevices: freshness.quiet });
   }
 
   /**

@@ -137,6 +137,7 @@ describe("a server that lies by leaving things out", () => {
     vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + STALE_AFTER_MS + 60_000 });
     await tablet.sync.sync();
     expect(tablet.incompleteSince).toBe(phoneHead.time);
+    expect(tablet.sync.status.quietDevices).toEqual(["Phone"]);
     vi.useRealTimers();
 
     // Served honestly again, the tablet catches up and is complete.
@@ -173,6 +174,7 @@ describe("a server that lies by leaving things out", () => {
     vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + STALE_AFTER_MS + 60_000 });
     await view!.sync.sync();
     expect(view!.incompleteSince).toBeGreaterThan(0);
+    expect(view!.sync.status.quietDevices).toHaveLength(1);
     expect(await ids(view!.records)).toEqual(["r1"]);
     vi.useRealTimers();
 

@@ -50,7 +50,7 @@ function context(
     chain: (writer) => chains[writer],
     covers: () => true,
     holds: async () => true,
-    expected: devices.map((d) => toHex(d.deviceId)),
+    expected: devices.map((d) => ({ id: toHex(d.deviceId), name: d.name })),
     ...overrides,
   };
 }
@@ -124,25 +124,32 @@ describe("signed heads", () => {
     ).rejects.toBeInstanceOf(UnknownAuthor);
   });
 
-  it("freshness: every device heard from today within the heartbeat bound, or incomplete since the oldest that is not", () => {
+  it("freshness: every device heard from today within the heartbeat bound, or incomplete since the oldest that is not, naming it", () => {
     const ago = (ms: number) => now - ms;
-    expect(freshnessOf([ago(HEARTBEAT_MS)], now)).toEqual({ checkedAt: now });
-    expect(freshnessOf([ago(HEARTBEAT_MS), ago(STALE_AFTER_MS + 1)], now)).toEqual({
+    const phone = (time?: number) => ({ name: "Phone", time });
+    const laptop = (time?: number) => ({ name: "Laptop", time });
+    expect(freshnessOf([phone(ago(HEARTBEAT_MS))], now)).toEqual({ checkedAt: now });
+    expect(freshnessOf([phone(ago(HEARTBEAT_MS)), laptop(ago(STALE_AFTER_MS + 1))], now)).toEqual({
       checkedAt: now,
       incompleteSince: ago(STALE_AFTER_MS + 1),
+      quiet: ["Laptop"],
     });
     // A laptop silent for days does not hide a phone that went quiet an hour ago, nor raise the alarm itself.
-    expect(freshnessOf([ago(3_600_000), ago(3 * IDLE_AFTER_MS)], now)).toEqual({
+    expect(freshnessOf([phone(ago(3_600_000)), laptop(ago(3 * IDLE_AFTER_MS))], now)).toEqual({
       checkedAt: now,
       incompleteSince: ago(3_600_000),
+      quiet: ["Phone"],
     });
-    expect(freshnessOf([ago(HEARTBEAT_MS), ago(3 * IDLE_AFTER_MS), undefined], now)).toEqual({ checkedAt: now });
+    expect(freshnessOf([phone(ago(HEARTBEAT_MS)), laptop(ago(3 * IDLE_AFTER_MS)), laptop()], now)).toEqual({
+      checkedAt: now,
+    });
     // Everyone silent for days: incomplete since the last sign of life; none ever seen: since always.
-    expect(freshnessOf([ago(2 * IDLE_AFTER_MS), ago(3 * IDLE_AFTER_MS)], now)).toEqual({
+    expect(freshnessOf([phone(ago(2 * IDLE_AFTER_MS)), laptop(ago(3 * IDLE_AFTER_MS))], now)).toEqual({
       checkedAt: now,
       incompleteSince: ago(2 * IDLE_AFTER_MS),
+      quiet: ["Phone", "Laptop"],
     });
-    expect(freshnessOf([undefined], now)).toEqual({ checkedAt: now, incompleteSince: 0 });
+    expect(freshnessOf([phone()], now)).toEqual({ checkedAt: now, incompleteSince: 0, quiet: ["Phone"] });
     // No other device of the patient: nothing anyone else wrote can be missing.
     expect(freshnessOf([], now)).toEqual({ checkedAt: now });
   });
