@@ -4,7 +4,7 @@
 // writer's head a page brings (client/heads.ts); and, before anything is sealed or sent, the check
 // that no head of another of the patient's devices says this one writes under retired keys.
 import { bytesEqual, fromHex, toHex } from "../shared/bytes.js";
-import { activeDevices, authorStanding } from "../shared/deviceList.js";
+import { activeDevices, authorStanding, findDevice } from "../shared/deviceList.js";
 import { decodeEnvelopeHeader, envelopeLink } from "../shared/envelopeCodec.js";
 import { OutsideGrant, RollbackDetected } from "../shared/errors.js";
 import { verifyMessage } from "../crypto/accountKeys.js";
@@ -189,12 +189,17 @@ export class Witness implements SyncWitness {
     return this.tracker.check(heads, ctx);
   }
 
-  /** A head's signer: one of the patient's devices (by the device list), a writer this reader knows, or neither. */
+  /**
+   * A head's signer: one of the patient's active devices (by the device list), a writer this reader
+   * knows, or neither. A removed device's heads never count: its key may be in a thief's hands, and
+   * a head says nothing of when it was signed (its sequence may be an old one, its time made up).
+   */
   private authorOf(head: SignedHead): HeadAuthor {
     const list = this.o.keys.patientDevices();
     const standing = list ? authorStanding(list, head.authorKey, head.deviceId, head.seq) : "unknown";
+    if (standing === "removed" || (standing === "allowed" && findDevice(list!, head.deviceId)?.removed))
+      return "revoked";
     if (standing === "allowed") return "patient-device";
-    if (standing === "removed") return "revoked";
     return this.o.keys.writers().some((w) => bytesEqual(w.signKey, head.authorKey)) ? "writer" : "unknown";
   }
 

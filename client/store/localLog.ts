@@ -49,9 +49,10 @@ export interface SyncLog {
   /**
    * Takes a page's entries; blocks numbered past `pageCursor` only vouch for its prefix-only entries.
    * Returns how many it refused because their author's access had ended when it signed them (a
-   * removed device, a revoked writer): nothing of those is kept, everything else is.
+   * removed device, a revoked writer): nothing of those is kept, everything else is. `refreshed`:
+   * the keys and device list were just fetched again, so a signer a grantee cannot place is passed over.
    */
-  ingest(entries: readonly PageEntry[], pageCursor?: number): Promise<{ refused: number }>;
+  ingest(entries: readonly PageEntry[], pageCursor?: number, refreshed?: boolean): Promise<{ refused: number }>;
   /** Seals blocks for closed nodes (the patient's devices); returns how many. */
   sealClosed(nowHour: number): Promise<number>;
 }
@@ -399,12 +400,12 @@ export class LocalLog implements SyncLog {
     return this.outbox.count();
   }
 
-  async ingest(entries: readonly PageEntry[], pageCursor = Infinity): Promise<{ refused: number }> {
+  async ingest(entries: readonly PageEntry[], pageCursor = Infinity, refreshed = false): Promise<{ refused: number }> {
     if (entries.length === 0) return { refused: 0 };
     await this.ready();
     const result = await this.serial(async () => {
       // What a failed page stored before its error is not known here: forget every hour.
-      const ingested = await this.ingester.ingest(entries, pageCursor).catch((error: unknown) => {
+      const ingested = await this.ingester.ingest(entries, pageCursor, refreshed).catch((error: unknown) => {
         this.hourSources.clear();
         throw error;
       });

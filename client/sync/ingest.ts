@@ -94,11 +94,16 @@ export class Ingest {
     private readonly cursorKey: string,
   ) {}
 
+  /** Signers a grantee could not place even with the device list and grant fetched again (hex keys). */
+  private readonly unplaceable = new Set<string>();
+
   /**
    * Takes `entries` (in server order) up to `pageCursor`: blocks past it only vouch for prefix-only
-   * entries of this page and are kept like any other. The cursor moves past what was kept.
+   * entries of this page and are kept like any other. The cursor moves past what was kept. A
+   * grantee meeting a signer it cannot place raises UnknownAuthor (a device the patient linked
+   * since this device fetched the list, say), unless `refreshed`: then it is passed over.
    */
-  async ingest(entries: readonly PageEntry[], pageCursor: number): Promise<Ingested> {
+  async ingest(entries: readonly PageEntry[], pageCursor: number, refreshed = false): Promise<Ingested> {
     const complete = this.keys.seesWholeLog;
     const received: Received[] = [];
     let legacy = 0;
@@ -222,13 +227,15 @@ export class Ingest {
               continue;
             }
             if (standing === "unknown") {
-              if (complete) {
+              const signer = toHex(d.header.authorKey);
+              if (complete || (!refreshed && !this.unplaceable.has(signer))) {
                 checkSignature();
                 throw new UnknownAuthor(`an envelope in ${scope} is signed by a key that may not write there`);
               }
               // A grantee cannot know the patient's other write grantees (a parent logging meals): a
               // genuine envelope of theirs is passed over, counted, never shown as the patient's data.
               checkSignature();
+              this.unplaceable.add(signer);
               advanceChain(cursor.heads, header, link, false);
               cursor.after = Math.max(cursor.after, counted);
               passedOver++;

@@ -379,11 +379,12 @@ export class SyncEngine {
         `the server's log ends at ${page.cursor}, before seq ${after} this device already saw`,
       );
     try {
-      this.refused += (await this.log.ingest(page.entries, page.cursor)).refused;
+      this.refused += (await this.log.ingest(page.entries, page.cursor, !this.refreshKeys)).refused;
     } catch (error) {
       // Data under a key generation this device lacks (another device rotated, or the patient
-      // re-issued the grant), by a write grantee it has not heard of, or checked against an older
-      // device list than the grant names: fetch the keys once and ingest again; what was stored is skipped.
+      // re-issued the grant), by a device or write grantee it has not heard of, or checked against an
+      // older device list than the grant names: fetch the keys once and ingest again; what was
+      // stored is skipped.
       if (
         !(error instanceof OutsideGrant || error instanceof UnknownAuthor || error instanceof RollbackDetected) ||
         !this.refreshKeys
@@ -391,7 +392,7 @@ export class SyncEngine {
         throw error;
       await this.refreshKeys();
       try {
-        this.refused += (await this.log.ingest(page.entries, page.cursor)).refused;
+        this.refused += (await this.log.ingest(page.entries, page.cursor, true)).refused;
       } catch (again) {
         if (again instanceof OutsideGrant) await this.witness?.keysMissing(page.extras ?? []);
         throw again;

@@ -99,6 +99,13 @@ export function PatientView({ grantee, grantId, mode }: { grantee: Grantee; gran
             expiresAt={share.expiresAt}
             live={share.live}
           />
+          {view.unverifiable > 0 && (
+            <p class="hint" data-testid="unverifiable">
+              {view.unverifiable === 1 ? "1 entry" : `${view.unverifiable} entries`} written by someone this view cannot
+              verify (another person the patient lets write, or a device of the patient's this view does not know) are
+              not shown.
+            </p>
+          )}
           <nav class="actions screen-only" aria-label="Views of this patient">
             <ModeLink grantId={grantId} mode="live" shown={shown} label="Latest readings" />
             <ModeLink grantId={grantId} mode="report" shown={shown} label="Report" />
