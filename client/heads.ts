@@ -18,6 +18,7 @@ import {
   type UnsignedHead,
 } from "../shared/signedHead.js";
 import { sodium } from "../crypto/sodium.js";
+import type { ChainPoint } from "../shared/deviceList.js";
 import type { HeadSeen } from "../shared/readReceipt.js";
 import type { DeviceSettings } from "./settings.js";
 
@@ -29,6 +30,11 @@ export type HeadAuthor = "patient-device" | "writer" | "revoked" | "unknown";
 
 export interface HeadContext {
   readonly patientId: Uint8Array;
+  /**
+   * Checks that this reader's device list reaches the one a patient's device names in its head
+   * (RollbackDetected, or WithheldData once fetched again, when it is older; ForkDetected if another).
+   */
+  readonly devicesReach: (named: ChainPoint) => void;
   /** Whether this reader is served the whole log (a patient device) or a grant's part of it. */
   readonly seesWholeLog: boolean;
   /** What the head's signer is: one of the patient's active devices, another writer, or unknown. */
@@ -126,6 +132,7 @@ export class HeadTracker {
           throw new UnknownAuthor("a head is signed by a device this device does not know yet");
         continue;
       }
+      if (author === "patient-device" && head.devices) ctx.devicesReach(head.devices);
       const writer = writerKey(head);
       const before = known[writer];
       if (before && (head.time < before.time || head.seq < before.seq)) {

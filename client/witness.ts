@@ -4,13 +4,14 @@
 // writer's head a page brings (client/heads.ts); and, before anything is sealed or sent, the check
 // that no head of another of the patient's devices says this one writes under retired keys.
 import { bytesEqual, fromHex, toHex } from "../shared/bytes.js";
-import { activeDevices, authorStanding, findDevice } from "../shared/deviceList.js";
+import { activeDevices, authorStanding, checkExtends, findDevice } from "../shared/deviceList.js";
 import { decodeEnvelopeHeader, envelopeLink } from "../shared/envelopeCodec.js";
-import { OutsideGrant, RollbackDetected } from "../shared/errors.js";
+import { OutsideGrant, RollbackDetected, WithheldData } from "../shared/errors.js";
 import { verifyMessage } from "../crypto/accountKeys.js";
 import { HEARTBEAT_MS, decodeHead, headSignedBytes, type HeadScope, type SignedHead } from "../shared/signedHead.js";
 import { EXTRA_KINDS, splitEnvelopePrefix, type Extra } from "../shared/syncFrames.js";
 import { type Freshness, HeadTracker, signHead, type HeadAuthor, type HeadContext } from "./heads.js";
+import { chainPoint } from "./devices.js";
 import type { KeySource } from "./keySource.js";
 import { DeviceSettings } from "./settings.js";
 import type { LocalLog, Outgoing } from "./store/localLog.js";
@@ -94,6 +95,7 @@ export class Witness implements SyncWitness {
     const inBatch = new Set(mine.map((o) => o.id));
     const time = Date.now();
     const ring = await this.o.ringVersion();
+    const list = this.o.keys.patientDevices();
     const bytes = signHead(this.o.author.signSecretKey, {
       patientId: this.o.keys.patientId,
       authorKey: this.o.author.signKey,
@@ -101,6 +103,8 @@ export class Witness implements SyncWitness {
       seq: chain.seq,
       link: chain.link,
       keyRingVersion: ring,
+      // A patient's device vouches for the device list it writes under; a grantee's has no say in it.
+      ...(this.o.keys.seesWholeLog && list ? { devices: chainPoint(list) } : {}),
       time,
       scopes: await this.scopes(inBatch),
     });
@@ -157,7 +161,7 @@ export class Witness implements SyncWitness {
   }
 
   /** Checks the heads a page brought once this reader holds everything up to it. */
-  async check(extras: readonly Extra[]): Promise<Freshness> {
+  async check(extras: readonly Extra[], refreshed = false): Promise<Freshness> {
     const heads = extras.filter((e) => e.kind === EXTRA_KINDS.head).map((e) => e.bytes);
     const chains = await this.o.log.chainHeads();
     const keys = this.o.keys;
@@ -166,6 +170,19 @@ export class Witness implements SyncWitness {
     const list = keys.patientDevices();
     const ctx: HeadContext = {
       patientId: keys.patientId,
+      devicesReach: (named) => {
+        try {
+          if (!list) throw new RollbackDetected("the server served no list of the patient's devices");
+          checkExtends(named, list);
+        } catch (error) {
+          // Still older once fetched again: the server hides a change (a device linked, say) and,
+          // with it, what that device wrote.
+          if (!refreshed || !(error instanceof RollbackDetected)) throw error;
+          throw new WithheldData(
+            `one of the patient's devices knows a newer list of the patient's devices than the server serves: data of a device on it may be held back. ${error.message}`,
+          );
+        }
+      },
       seesWholeLog: keys.seesWholeLog,
       author: (head) => this.authorOf(head),
       expected: list

@@ -8,20 +8,23 @@
 //
 //   body: magic "STHD" ‖ version u8 ‖ patientId 16 ‖ authorKey 32 ‖ deviceId 16 ‖ seq u64 (0: nothing
 //         written yet) ‖ link 32 (of envelope `seq`; zeros for 0) ‖ keyRingVersion u32 (the patient's
-//         key ring it writes under; 0 for a grantee) ‖ time u64 (ms) ‖ scopeCount u8
+//         key ring it writes under; 0 for a grantee) ‖ devicesIndex u32 ‖ devicesHash 32 (the
+//         patient's device list as the writer knows it, its newest change; zeros for a grantee)
+//         ‖ time u64 (ms) ‖ scopeCount u8
 //         ‖ scopeCount × (scopeTag 16 ‖ generation u32 (it writes under) ‖ newest: envelopeId 16
 //           ‖ hour u32 ‖ generation u32, of its envelope in that scope at the latest hour; zeros if none)
 //   signature 64: Ed25519 by authorKey over "steward/head/v1" ‖ 0 ‖ body
 //
 // Pure codec: the server verifies with WebCrypto, clients with libsodium.
 import { ByteReader, ByteWriter, bytesEqual, expectMagic, toHex, utf8 } from "./bytes.js";
+import type { ChainPoint } from "./deviceList.js";
 import { MalformedInput, UnsupportedVersion } from "./errors.js";
 import { signedMessage } from "./signing.js";
 
 export const HEAD_VERSION = 1;
 export const MAX_HEAD_SCOPES = 6;
 const SCOPE_BYTES = 16 + 4 + 16 + 4 + 4;
-export const MAX_HEAD_BYTES = 4 + 1 + 16 + 32 + 16 + 8 + 32 + 4 + 8 + 1 + MAX_HEAD_SCOPES * SCOPE_BYTES + 64;
+export const MAX_HEAD_BYTES = 4 + 1 + 16 + 32 + 16 + 8 + 32 + 4 + 36 + 8 + 1 + MAX_HEAD_SCOPES * SCOPE_BYTES + 64;
 /** Patient devices sign a heartbeat head at least this often while online. */
 export const HEARTBEAT_MS = 5 * 60_000;
 /**
@@ -45,6 +48,11 @@ export interface SignedHead {
   readonly seq: number;
   readonly link: Uint8Array;
   readonly keyRingVersion: number;
+  /**
+   * The patient's device list as the writer knows it (its newest change): a reader served an older
+   * list learns that it is, so a device linked since cannot be hidden from it. None for a grantee.
+   */
+  readonly devices?: ChainPoint;
   readonly time: number;
   readonly scopes: readonly HeadScope[];
   readonly signature: Uint8Array;
@@ -53,11 +61,13 @@ export interface SignedHead {
 export type UnsignedHead = Omit<SignedHead, "signature">;
 
 const ZERO_ID = new Uint8Array(16);
+const ZERO_HASH = new Uint8Array(32);
 
 function body(h: UnsignedHead): Uint8Array {
   if (h.scopes.length > MAX_HEAD_SCOPES) throw new MalformedInput(`a head names at most ${MAX_HEAD_SCOPES} scopes`);
-  if ((h.seq === 0) !== bytesEqual(h.link, new Uint8Array(32)))
+  if ((h.seq === 0) !== bytesEqual(h.link, ZERO_HASH))
     throw new MalformedInput("a head's link is zero exactly when it names no envelope");
+  if (h.devices?.index === 0) throw new MalformedInput("a head names change 0 of the device list");
   const w = new ByteWriter(MAX_HEAD_BYTES)
     .raw(utf8("STHD"))
     .u8(HEAD_VERSION)
@@ -67,6 +77,8 @@ function body(h: UnsignedHead): Uint8Array {
     .u64(h.seq)
     .fixed(h.link, 32, "link")
     .u32(h.keyRingVersion)
+    .u32(h.devices?.index ?? 0)
+    .fixed(h.devices?.hash ?? ZERO_HASH, 32, "devicesHash")
     .u64(h.time)
     .u8(h.scopes.length);
   for (const s of h.scopes) {
@@ -99,6 +111,10 @@ export function decodeHead(bytes: Uint8Array): SignedHead {
   const seq = r.u64("seq");
   const link = r.fixed(32, "link");
   const keyRingVersion = r.u32("keyRingVersion");
+  const devicesIndex = r.u32("devicesIndex");
+  const devicesHash = r.fixed(32, "devicesHash");
+  if ((devicesIndex === 0) !== bytesEqual(devicesHash, ZERO_HASH))
+    throw new MalformedInput("a head's device list hash is zero exactly when it names no device list");
   const time = r.u64("time");
   const count = r.u8("scopeCount");
   if (count > MAX_HEAD_SCOPES) throw new MalformedInput(`a head names at most ${MAX_HEAD_SCOPES} scopes`);
@@ -117,9 +133,10 @@ export function decodeHead(bytes: Uint8Array): SignedHead {
   }
   const signature = r.fixed(64, "signature");
   r.end();
-  if ((seq === 0) !== bytesEqual(link, new Uint8Array(32)))
+  if ((seq === 0) !== bytesEqual(link, ZERO_HASH))
     throw new MalformedInput("a head's link is zero exactly when it names no envelope");
-  return { patientId, authorKey, deviceId, seq, link, keyRingVersion, time, scopes, signature };
+  const devices = devicesIndex > 0 ? { devices: { index: devicesIndex, hash: devicesHash } } : {};
+  return { patientId, authorKey, deviceId, seq, link, keyRingVersion, ...devices, time, scopes, signature };
 }
 
 /** One writer chain's name, as the per-device chains are keyed: authorKey:deviceId in hex. */

@@ -362,6 +362,7 @@ export class LocalLog implements SyncLog {
   }
 
   rewindCursor(): Promise<void> {
+    this.ingester.rewound();
     return this.db.transaction("rw", this.db.cursors, async () => {
       await this.db.cursors.put({ ...(await this.outbox.cursor()), after: 0 });
     });

@@ -97,6 +97,11 @@ export class Ingest {
   /** Signers a grantee could not place even with the device list and grant fetched again (hex keys). */
   private readonly unplaceable = new Set<string>();
 
+  /** The cursor went back to the start: every signer is to be placed afresh. */
+  rewound(): void {
+    this.unplaceable.clear();
+  }
+
   /**
    * Takes `entries` (in server order) up to `pageCursor`: blocks past it only vouch for prefix-only
    * entries of this page and are kept like any other. The cursor moves past what was kept. A
@@ -234,9 +239,9 @@ export class Ingest {
               }
               // A grantee cannot know the patient's other write grantees (a parent logging meals): a
               // genuine envelope of theirs is passed over, counted, never shown as the patient's data.
+              // Its chain is not followed: read again once placed (a pull from the start), it counts.
               checkSignature();
               this.unplaceable.add(signer);
-              advanceChain(cursor.heads, header, link, false);
               cursor.after = Math.max(cursor.after, counted);
               passedOver++;
               continue;

@@ -68,7 +68,10 @@ export interface SyncWitness {
    * Checks a page's heads once this reader holds everything up to it; returns since when data may
    * be incomplete, and which of the patient's devices went quiet then.
    */
-  check(extras: readonly Extra[]): Promise<{ readonly incompleteSince?: number; readonly quiet?: readonly string[] }>;
+  check(
+    extras: readonly Extra[],
+    refreshed?: boolean,
+  ): Promise<{ readonly incompleteSince?: number; readonly quiet?: readonly string[] }>;
   /**
    * Before anything is sealed or sent: fetches the key ring when another device's head says it
    * moved on (RollbackDetected if the server still serves the old one). True when unsent envelopes
@@ -405,16 +408,21 @@ export class SyncEngine {
   /** The heads of a page that left nothing newer to pull; an unknown signer (or an old device list) is looked up once. */
   private async checkHeads(extras: readonly Extra[]): Promise<void> {
     if (!this.witness) return;
+    const witness = this.witness;
+    // What was held back may lie behind the cursor (pages served without it): pulled again from
+    // the start next time, so it arrives once the server serves it.
+    const check = (refreshed: boolean) =>
+      witness.check(extras, refreshed).catch(async (error: unknown) => {
+        if (error instanceof WithheldData) await this.log.rewindCursor();
+        throw error;
+      });
     let freshness: Awaited<ReturnType<SyncWitness["check"]>>;
     try {
-      freshness = await this.witness.check(extras);
+      freshness = await check(false);
     } catch (error) {
-      // What was held back may lie behind the cursor (pages served without it): pulled again from
-      // the start next time, so it arrives once the server serves it.
-      if (error instanceof WithheldData) await this.log.rewindCursor();
       if (!(error instanceof UnknownAuthor || error instanceof RollbackDetected) || !this.refreshKeys) throw error;
       await this.refreshKeys();
-      freshness = await this.witness.check(extras);
+      freshness = await check(true);
     }
     await this.update({ incompleteSince: freshness.incompleteSince, quietDevices: freshness.quiet });
   }

@@ -45,6 +45,7 @@ function context(
 ): HeadContext {
   return {
     patientId,
+    devicesReach: () => undefined,
     seesWholeLog: true,
     author: (h) => (devices.some((d) => toHex(d.signKey) === toHex(h.authorKey)) ? "patient-device" : "unknown"),
     chain: (writer) => chains[writer],
@@ -117,7 +118,7 @@ describe("signed heads", () => {
     const phone = newDeviceKeys("Phone");
     const tracker = new HeadTracker(new DeviceSettings(new StewardDatabase(`heads-${n++}`)), "heads");
     const altered = head(phone, 0, now);
-    altered[115]! ^= 1; // a byte of its time
+    altered[151]! ^= 1; // a byte of its time
     await expect(tracker.check([altered], context([phone], {}), now)).rejects.toBeInstanceOf(InvalidSignature);
     await expect(
       tracker.check([head(newDeviceKeys("Stranger"), 0, now)], context([phone], {}), now),
