@@ -138,6 +138,8 @@ interface CheckedReceipt {
 interface ChainHead {
   readonly seq: number;
   readonly link: string;
+  /** The receipts of the chain up to `seq` that were missing when this device read it (from, to). */
+  readonly holes?: readonly (readonly [number, number])[];
 }
 
 export type ReceiptChains = Record<string, ChainHead>;
@@ -149,7 +151,8 @@ function receiptChain(r: Pick<ReadReceipt, "readerKey" | "readerDeviceId" | "gra
 /**
  * Checks every receipt the patient's log served, in its order: each must be signed by the grantee
  * key of the grant it names (`granteeKey`; others are refused and counted), and the chains must
- * contain every receipt this device saw before (`seen`), or the server rolled them back. A chain that
+ * contain every receipt this device saw before (`seen`, with the holes it had), or the server
+ * rolled them back or removed one. A chain that
  * jumps has a hole: the server hid receipts, reported with the receipt after it. Returns the
  * receipts and the chain heads to keep.
  */
@@ -185,13 +188,11 @@ export function checkReceipts(
       throw new RollbackDetected(
         `read receipt ${receipt.seq} does not continue the one before it: the server changed the receipts`,
       );
-    receipts.push(
-      receipt.seq > head.seq + 1
-        ? { receipt, missingBefore: { from: head.seq + 1, to: receipt.seq - 1 } }
-        : { receipt },
-    );
+    const hole = receipt.seq > head.seq + 1 ? ([head.seq + 1, receipt.seq - 1] as const) : undefined;
+    receipts.push(hole ? { receipt, missingBefore: { from: hole[0], to: hole[1] } } : { receipt });
     const link = toHex(readReceiptLink(bytes));
-    chains[chain] = { seq: receipt.seq, link };
+    const holes = [...(head.holes ?? []), ...(hole ? [hole] : [])];
+    chains[chain] = { seq: receipt.seq, link, ...(holes.length > 0 ? { holes } : {}) };
     if (!links.has(chain)) links.set(chain, new Map());
     links.get(chain)!.set(receipt.seq, link);
   }
@@ -200,6 +201,15 @@ export function checkReceipts(
       throw new RollbackDetected(
         `the receipts no longer hold read receipt ${head.seq} of a grantee's device as this device saw it: the server removed or rewrote it`,
       );
+    // A hole where this device read a receipt before: the server removed it since.
+    const wasMissing = (n: number) => (head.holes ?? []).some(([from, to]) => n >= from && n <= to);
+    for (const [from, to] of chains[chain]?.holes ?? []) {
+      for (let n = from; n <= Math.min(to, head.seq); n++)
+        if (!wasMissing(n))
+          throw new RollbackDetected(
+            `the receipts no longer hold read receipt ${n} of a grantee's device, which this device saw: the server removed it`,
+          );
+    }
   }
   return { receipts, chains, refused };
 }

@@ -65,10 +65,15 @@ describe("read receipt chains", () => {
     expect(refused).toBe(0);
   });
 
-  it("reports receipts the server hid as a hole before the next one", () => {
-    const [first, , third] = chain(reader, 3);
-    const { receipts } = checkReceipts([first!, third!], patient, keyOf(), {});
+  it("reports receipts the server hid as a hole before the next one, again while they stay hidden", () => {
+    const [first, second, third] = chain(reader, 3);
+    const { receipts, chains } = checkReceipts([first!, third!], patient, keyOf(), {});
     expect(receipts[1]!.missingBefore).toEqual({ from: 2, to: 2 });
+    const again = checkReceipts([first!, third!], patient, keyOf(), chains);
+    expect(again.receipts[1]!.missingBefore).toEqual({ from: 2, to: 2 });
+    // Served at last, the hole closes.
+    const filled = checkReceipts([first!, second!, third!], patient, keyOf(), again.chains);
+    expect(filled.receipts.some((r) => r.missingBefore)).toBe(false);
   });
 
   it("refuses, and counts, a receipt not signed by the grant's grantee", () => {
@@ -88,5 +93,7 @@ describe("read receipt chains", () => {
     expectTyped(() => checkReceipts([receipts[0]!, other[1]!], patient, keyOf(), {}), RollbackDetected);
     const { chains } = checkReceipts(receipts, patient, keyOf(), {});
     expectTyped(() => checkReceipts(receipts.slice(0, 2), patient, keyOf(), chains), RollbackDetected);
+    // One this device saw, removed from the middle: not a hole, a rollback.
+    expectTyped(() => checkReceipts([receipts[0]!, receipts[2]!], patient, keyOf(), chains), RollbackDetected);
   });
 });
