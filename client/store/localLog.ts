@@ -78,8 +78,9 @@ export class LocalLog implements SyncLog {
   private readonly docs = new Map<Scope, HourDocs>();
   /**
    * What each hour holds, by shardKey, kept between local writes so a write one record at a time
-   * reads nothing back: read a day at a time, a local write adds itself, a pull of a few hours' objects
-   * drops those hours, and every other change to the store (a seal, an ack, a block) drops it all.
+   * reads nothing back: read a day at a time, a local write adds itself, so does a pulled envelope of an
+   * hour no block holds, a pull of other objects drops their hours, and every other change to the
+   * store (a seal, an ack, a long block) drops it all.
    */
   private readonly hourSources = new Map<string, Source[]>();
   private readonly listeners = new Set<(changes: ShardChange[]) => void>();
@@ -433,13 +434,28 @@ export class LocalLog implements SyncLog {
     return { refused: result.refused };
   }
 
-  /** After an ingest: what hourSources holds of the hours it brought is stale (a live page: one hour). */
+  /** After an ingest: hourSources takes in the hours it brought, or forgets them (or all, after an ack). */
   private forgetSources({ received, acked, legacy }: Ingested): void {
     if (acked > 0 || legacy > 0 || received.some((r) => r.last - r.first >= HOURS_READ)) {
       this.hourSources.clear();
       return;
     }
-    for (const r of received) for (let h = r.first; h <= r.last; h++) this.hourSources.delete(shardKey(r.scope, h));
+    for (const r of received) {
+      const list = r.kind === "envelope" ? this.hourSources.get(shardKey(r.scope, r.first)) : undefined;
+      // A new envelope of an hour no block holds yet (a live reading) joins the hour's list where a
+      // read would put it, before the local writes; anything else is read again.
+      if (list && !list.some((x) => x.kind === "block") && this.keys.reaches(r.scope, r.generation, r.first, r.first)) {
+        const writes = list.findIndex((x) => x.kind === "write");
+        list.splice(writes < 0 ? list.length : writes, 0, {
+          kind: "envelope",
+          first: r.first,
+          last: r.first,
+          content: r.content,
+        });
+        continue;
+      }
+      for (let h = r.first; h <= r.last; h++) this.hourSources.delete(shardKey(r.scope, h));
+    }
   }
 
   /**

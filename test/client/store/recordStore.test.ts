@@ -130,4 +130,29 @@ describe("record store", () => {
       (await laptop.records.query({ scope: "glucose", from: t0, to: t0 + 10 * 3_600_000 })).map((r) => r.id),
     ).toEqual(["cgm-1"]);
   });
+
+  it("an envelope pulled into an hour already on screen shows beside the hour's own pending writes, edits included", async () => {
+    const phone = device(ring);
+    const laptop = device(ring);
+    const range = { scope: "glucose" as const, from: t0, to: t0 + 3_599_999 };
+    const shown = async () =>
+      (await laptop.records.query(range)).map((r) => [r.id, r.type === "cgm" && r.body.mgdl]);
+    await phone.records.put([cgm(1, 120), cgm(3, 100)]);
+    await deliver(phone, laptop, 1);
+    await laptop.records.put([cgm(2, 130)]);
+    expect(await shown()).toEqual([
+      ["cgm-1", 120],
+      ["cgm-2", 130],
+      ["cgm-3", 100],
+    ]);
+    // The phone corrects a reading: the laptop, which read the hour a moment ago, shows the correction.
+    await phone.records.put([cgm(3, 104), cgm(4, 140)]);
+    await deliver(phone, laptop, 2);
+    expect(await shown()).toEqual([
+      ["cgm-1", 120],
+      ["cgm-2", 130],
+      ["cgm-3", 104],
+      ["cgm-4", 140],
+    ]);
+  });
 });
