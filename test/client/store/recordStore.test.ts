@@ -135,8 +135,7 @@ describe("record store", () => {
     const phone = device(ring);
     const laptop = device(ring);
     const range = { scope: "glucose" as const, from: t0, to: t0 + 3_599_999 };
-    const shown = async () =>
-      (await laptop.records.query(range)).map((r) => [r.id, r.type === "cgm" && r.body.mgdl]);
+    const shown = async () => (await laptop.records.query(range)).map((r) => [r.id, r.type === "cgm" && r.body.mgdl]);
     await phone.records.put([cgm(1, 120), cgm(3, 100)]);
     await deliver(phone, laptop, 1);
     await laptop.records.put([cgm(2, 130)]);
